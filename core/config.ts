@@ -1,0 +1,111 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import path from 'node:path';
+
+/**
+ * Configuration: every setting comes from one environment variable, is validated once at start and
+ * has a default that works for `npm start`. README's configuration table mirrors VARIABLES.
+ */
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535 });
+const Seconds = Type.Number({ minimum: 0 });
+export const SERVICE_NAMES = ['broker', 'ingest', 'inference', 'enforcement', 'api', 'simulator'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+interface Variable {
+  env: string;
+  schema: TSchema;
+  default: string | undefined;
+  help: string;
+}
+
+/** The environment variables, in README order. */
+export const VARIABLES = {
+  mqttPort: { env: 'MQTT_PORT', schema: Port, default: '1883', help: 'MQTT listener of the embedded broker (0 = any free port)' },
+  mqttHost: { env: 'MQTT_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the broker listens on' },
+  mqttUrl: { env: 'MQTT_URL', schema: Type.String({ pattern: '^mqtts?://' }), default: undefined, help: 'broker the services connect to (default: the embedded broker)' },
+  servicePassword: { env: 'MQTT_SERVICE_PASSWORD', schema: Type.String({ minLength: 16 }), default: undefined, help: 'password of the `service` MQTT account used by ingest, inference and enforcement (default: random per process, fine when all run in one process)' },
+  httpPort: { env: 'HTTP_PORT', schema: Port, default: '8080', help: 'HTTP port of the enforcement API and web client (0 = any free port)' },
+  httpHost: { env: 'HTTP_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the API listens on' },
+  databaseUrl: { env: 'DATABASE_URL', schema: Type.String({ pattern: '^postgres(ql)?://' }), default: undefined, help: 'PostgreSQL/TimescaleDB server; unset = embedded PGlite + TimescaleDB in DATA_DIR' },
+  dataDir: { env: 'DATA_DIR', schema: Type.String({ minLength: 1 }), default: './data', help: 'where the embedded database and generated secrets live' },
+  services: { env: 'SERVICES', schema: Type.String({ pattern: `^(${SERVICE_NAMES.join('|')})(,(${SERVICE_NAMES.join('|')}))*$` }), default: SERVICE_NAMES.join(','), help: 'services this process runs (comma list) — run them in separate processes to scale out' },
+  simulator: { env: 'SIMULATOR', schema: Type.Union([Type.Literal('on'), Type.Literal('off')]), default: 'on', help: '`off` disables the simulated sensor fleet' },
+  adminPassword: { env: 'ADMIN_PASSWORD', schema: Type.String({ minLength: 8 }), default: undefined, help: 'password of the demo users on first start (default: generated, printed and kept in DATA_DIR/admin-password)' },
+  jwtSecret: { env: 'JWT_SECRET', schema: Type.String({ minLength: 32 }), default: undefined, help: 'signing key of access tokens (default: generated once and kept in the database)' },
+  logLevel: { env: 'LOG_LEVEL', schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))), default: 'info', help: 'pino log level' },
+  timezone: { env: 'DEFAULT_TIMEZONE', schema: Type.String({ minLength: 1 }), default: 'Asia/Shanghai', help: 'timezone of zones created without one' },
+  noiseMinDurationS: { env: 'NOISE_MIN_DURATION_S', schema: Seconds, default: '60', help: 'how long amplified music must exceed the limit before an alert' },
+  noiseLeqWindowS: { env: 'NOISE_LEQ_WINDOW_S', schema: Type.Number({ minimum: 1 }), default: '10', help: 'window of the running energetic LAeq compared with the limit' },
+  noiseGapS: { env: 'NOISE_GAP_S', schema: Seconds, default: '30', help: 'a quiet spell shorter than this does not end a noise episode' },
+  incidentWindowMin: { env: 'INCIDENT_WINDOW_MIN', schema: Type.Number({ minimum: 0 }), default: '30', help: 'alerts of one kind in one zone within this many minutes merge into one incident' },
+  maxClockSkewS: { env: 'MAX_CLOCK_SKEW_S', schema: Seconds, default: '300', help: 'readings timestamped further ahead of the server clock are rejected' },
+  maxReadingAgeH: { env: 'MAX_READING_AGE_H', schema: Seconds, default: '720', help: 'readings older than this are rejected (back-fill window)' },
+} as const satisfies Record<string, Variable>;
+
+type Key = keyof typeof VARIABLES;
+
+const ConfigSchema = Type.Object({
+  mqtt: Type.Object({ port: Port, host: Type.String(), url: Type.Optional(Type.String()), servicePassword: Type.Optional(Type.String()) }),
+  http: Type.Object({ port: Port, host: Type.String() }),
+  database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
+  services: Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s)))),
+  adminPassword: Type.Optional(Type.String()),
+  jwtSecret: Type.Optional(Type.String()),
+  logLevel: Type.String(),
+  timezone: Type.String(),
+  noise: Type.Object({ minDurationS: Seconds, leqWindowS: Seconds, gapS: Seconds }),
+  incidentWindowMin: Type.Number(),
+  readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
+});
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+function read(env: NodeJS.ProcessEnv, key: Key): unknown {
+  const v: Variable = VARIABLES[key];
+  const raw = env[v.env] === undefined || env[v.env] === '' ? v.default : env[v.env];
+  if (raw === undefined) return undefined;
+  const value = Value.Convert(v.schema, raw);
+  if (!Value.Check(v.schema, value)) {
+    const first = [...Value.Errors(v.schema, value)][0];
+    throw new ConfigError(`Invalid ${v.env}=${JSON.stringify(raw)}: ${first?.message ?? 'not accepted'} (${v.help})`);
+  }
+  return value;
+}
+
+function checkTimezone(tz: string): void {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    throw new ConfigError(`Invalid DEFAULT_TIMEZONE=${JSON.stringify(tz)}: not an IANA timezone`);
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming the bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const get = <T>(key: Key) => read(env, key) as T;
+  const simulatorOn = get<string>('simulator') === 'on';
+  const services = get<string>('services')
+    .split(',')
+    .filter((s): s is ServiceName => (SERVICE_NAMES as readonly string[]).includes(s))
+    .filter((s) => s !== 'simulator' || simulatorOn);
+  const config: Config = {
+    mqtt: { port: get('mqttPort'), host: get('mqttHost'), url: get('mqttUrl'), servicePassword: get('servicePassword') },
+    http: { port: get('httpPort'), host: get('httpHost') },
+    database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
+    services: [...new Set(services)],
+    adminPassword: get('adminPassword'),
+    jwtSecret: get('jwtSecret'),
+    logLevel: get('logLevel'),
+    timezone: get('timezone'),
+    noise: { minDurationS: get('noiseMinDurationS'), leqWindowS: get('noiseLeqWindowS'), gapS: get('noiseGapS') },
+    incidentWindowMin: get('incidentWindowMin'),
+    readings: { maxClockSkewS: get('maxClockSkewS'), maxAgeH: get('maxReadingAgeH') },
+  };
+  checkTimezone(config.timezone);
+  if (!Value.Check(ConfigSchema, config)) {
+    throw new ConfigError(`configuration incomplete: ${[...Value.Errors(ConfigSchema, config)][0]?.path ?? '?'}`);
+  }
+  return config;
+}

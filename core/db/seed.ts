@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import { hashDeviceSecret, hashPassword, newSecret } from '../secrets.js';
+
+/**
+ * Demo data for a newcomer (DESIGN §1): one district, two streets with their integrated teams and
+ * certified officers, a district fisheries team, one park (class-1 noise zone) and one riverbank
+ * (fishing-ban zone with a capacity), their devices, and the matters of the three first violations.
+ * Runs only on an empty database.
+ */
+export const DEMO_USERS = [
+  { id: 'u-admin', username: 'admin', role: 'admin', teamId: null, name: 'District administrator' },
+  { id: 'u-ops', username: 'ops', role: 'operator', teamId: null, name: 'Operations centre' },
+  { id: 'u-review', username: 'review', role: 'reviewer', teamId: null, name: 'Legal review centre' },
+  { id: 'u-east-li', username: 'east.li', role: 'officer', teamId: 't-east', name: 'Li Wei' },
+  { id: 'u-east-wang', username: 'east.wang', role: 'officer', teamId: 't-east', name: 'Wang Fang' },
+  { id: 'u-east-lead', username: 'east.lead', role: 'team_lead', teamId: 't-east', name: 'Zhou Min' },
+  { id: 'u-river-zhao', username: 'river.zhao', role: 'officer', teamId: 't-river', name: 'Zhao Lei' },
+  { id: 'u-river-chen', username: 'river.chen', role: 'officer', teamId: 't-river', name: 'Chen Jing' },
+  { id: 'u-fish-liu', username: 'fish.liu', role: 'officer', teamId: 't-fisheries', name: 'Liu Yang' },
+] as const;
+
+const square = (lon: number, lat: number, d: number) => ({
+  type: 'Polygon',
+  coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]],
+});
+
+export async function seedDemo(pool: pg.Pool, password: string, timezone: string): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const existing = await client.query('SELECT 1 FROM districts LIMIT 1');
+    if ((existing.rowCount ?? 0) > 0) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    const q = (sql: string, params: unknown[]) => client.query(sql, params);
+    await q('INSERT INTO districts (id, name) VALUES ($1, $2)', ['d-riverside', 'Riverside District']);
+    await q('INSERT INTO streets (id, district_id, name) VALUES ($1, $3, $2), ($4, $3, $5)', ['s-east', 'East Lake Street', 'd-riverside', 's-river', 'Riverbank Street']);
+    const street = ['city_management', 'ecology', 'culture_market', 'emergency'];
+    for (const [id, name, kind, streetId, domains] of [
+      ['t-east', 'East Lake Street integrated enforcement team', 'street', 's-east', street],
+      ['t-river', 'Riverbank Street integrated enforcement team', 'street', 's-river', street],
+      ['t-fisheries', 'District agriculture & rural affairs (fisheries) team', 'district', null, ['fisheries']],
+      ['t-emergency', 'District emergency management team', 'district', null, ['emergency']],
+    ] as const) {
+      await q('INSERT INTO teams (id, name, kind, street_id, domains) VALUES ($1, $2, $3, $4, $5)', [id, name, kind, streetId, domains]);
+    }
+    const hash = await hashPassword(password);
+    let cert = 1;
+    for (const u of DEMO_USERS) {
+      await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name) VALUES ($1, $2, $3, $4, $5, $6)', [u.id, u.username, hash, u.role, u.teamId, u.name]);
+      if (u.teamId) {
+        const domains = u.teamId === 't-fisheries' ? ['fisheries'] : street;
+        await q(
+          `INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+          [`o-${u.id.slice(2)}`, u.id, u.teamId, u.name, `ZF-3201-${String(cert++).padStart(5, '0')}`, '2028-12-31', domains],
+        );
+      }
+    }
+    await q(`INSERT INTO sites (id, street_id, name, kind) VALUES ('site-park', 's-east', 'East Lake Park', 'park'), ('site-river', 's-river', 'North Riverbank', 'riverbank')`, []);
+    await q(
+      `INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone, capacity, fishing_ban) VALUES
+       ('z-park-square', 'site-park', 'East Lake Park central square', $1, '1', $3, 400, false),
+       ('z-riverbank', 'site-river', 'North Riverbank promenade (fishing-ban zone)', $2, '2', $3, 150, true)`,
+      [JSON.stringify(square(118.78, 32.04, 0.002)), JSON.stringify(square(118.75, 32.06, 0.004)), timezone],
+    );
+    await q(
+      `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes) VALUES
+       ('NOISE-AMPLIFIED', 'Amplified music or loudspeakers above the noise limit in a public place', 'noise',
+        'Noise Pollution Prevention and Control Law art. 82', 'street', 'street integrated team (delegated)', 'ecology', 60),
+       ('FISHING-BAN', 'Fishing in a fishing-ban zone', 'fishing',
+        'Yangtze River Protection Law art. 86; Fisheries Law', 'district', 'agriculture & rural affairs (fisheries)', 'fisheries', 30),
+       ('CROWDING', 'Crowding or drowning risk', 'crowding', 'local public-safety rules', 'street', 'street integrated team', 'emergency', 10)`,
+      [],
+    );
+    // Simulated devices get a fresh secret each time the simulator starts; this one is never handed out.
+    const unusable = hashDeviceSecret(newSecret());
+    for (const [id, zone, kind, speaker, lon, lat] of [
+      ['slm-park-1', 'z-park-square', 'sound_level_meter', false, 118.7805, 32.0405],
+      ['slm-park-2', 'z-park-square', 'sound_level_meter', false, 118.7815, 32.0412],
+      ['pc-park-1', 'z-park-square', 'people_counter', false, 118.781, 32.041],
+      ['cam-river-1', 'z-riverbank', 'camera', true, 118.752, 32.062],
+      ['slm-river-1', 'z-riverbank', 'sound_level_meter', false, 118.753, 32.061],
+    ] as const) {
+      await q(
+        `INSERT INTO devices (id, zone_id, kind, secret_hash, has_speaker, placement, placement_published,
+           calibration_cert, calibration_valid_until, simulated)
+         VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, true)`,
+        [id, zone, kind, unusable, speaker, JSON.stringify({ lon, lat }), kind === 'sound_level_meter' ? `JL-${id}` : null,
+          kind === 'sound_level_meter' ? '2027-06-30' : null],
+      );
+    }
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Caches lookups by key as promises, so every message of a device waits on the same lookup and their
+ * continuations run in arrival order (a per-message lookup could let later messages overtake earlier
+ * ones). A miss (null) is forgotten after `negativeTtlMs`, so a device provisioned later is found.
+ */
+export class LookupCache<T> {
+  private readonly entries = new Map<string, Promise<T | null>>();
+
+  constructor(
+    private readonly fetch: (key: string) => Promise<T | null>,
+    private readonly negativeTtlMs = 2000,
+  ) {}
+
+  get(key: string): Promise<T | null> {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = this.fetch(key).then(
+        (value) => {
+          if (value === null) setTimeout(() => this.entries.delete(key), this.negativeTtlMs).unref();
+          return value;
+        },
+        (err: unknown) => {
+          this.entries.delete(key);
+          throw err;
+        },
+      );
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Forget a key (e.g. after its registry entry changed). */
+  invalidate(key: string): void {
+    this.entries.delete(key);
+  }
+}

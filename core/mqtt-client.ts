@@ -1,0 +1,37 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { StartupError } from './errors.js';
+import { SERVICE_USER } from '../broker/policy.js';
+
+export interface ServiceConnection {
+  url: string;
+  password: string;
+}
+
+/** Connects a service (ingest, inference, enforcement) to the broker with the service account. */
+export async function connectService(conn: ServiceConnection, name: string, timeoutMs = 10_000): Promise<MqttClient> {
+  const client = mqtt.connect(conn.url, {
+    username: SERVICE_USER,
+    password: conn.password,
+    clientId: `svc-${name}-${Math.random().toString(16).slice(2, 10)}`,
+    protocolVersion: 4,
+    reconnectPeriod: 1000,
+    connectTimeout: timeoutMs,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+      client.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  } catch (err) {
+    await client.endAsync(true);
+    throw new StartupError(`${name} cannot connect to the broker at ${conn.url} (${(err as Error).message}): check MQTT_URL and MQTT_SERVICE_PASSWORD`);
+  }
+  return client;
+}

@@ -1,0 +1,92 @@
+import type pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import { hashDeviceSecret, newSecret, verifyDeviceSecret } from '../secrets.js';
+import type { NoiseZoneClass } from '../domain/noise-limits.js';
+
+/** What services need to know about a device: its registry placement and zone rules. */
+export interface DeviceContext {
+  id: string;
+  kind: string;
+  zoneId: string;
+  noiseClass: NoiseZoneClass;
+  timezone: string;
+  capacity: number | null;
+  fishingBan: boolean;
+  hasSpeaker: boolean;
+  calibrationValidUntil: string | null;
+  placementPublished: boolean;
+}
+
+export interface DeviceRow extends DeviceContext {
+  placement: unknown;
+  calibrationCert: string | null;
+  simulated: boolean;
+  createdAt: string;
+  lastSeenAt: string | null;
+}
+
+export interface NewDevice {
+  id?: string;
+  zoneId: string;
+  kind: string;
+  hasSpeaker?: boolean;
+  placement?: unknown;
+  placementPublished?: boolean;
+  calibrationCert?: string | null;
+  calibrationValidUntil?: string | null;
+  simulated?: boolean;
+}
+
+const SELECT = `SELECT d.id, d.kind, d.zone_id AS "zoneId", z.noise_class AS "noiseClass", z.timezone,
+  z.capacity, z.fishing_ban AS "fishingBan", d.has_speaker AS "hasSpeaker",
+  to_char(d.calibration_valid_until, 'YYYY-MM-DD') AS "calibrationValidUntil",
+  d.placement_published AS "placementPublished", d.placement, d.calibration_cert AS "calibrationCert",
+  d.simulated, d.created_at AS "createdAt", d.last_seen_at AS "lastSeenAt"
+  FROM devices d JOIN zones z ON z.id = d.zone_id`;
+
+/** The device registry: provisioning, credentials and placement. */
+export class DeviceRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Registers a device and returns its one-time secret (only the hash is stored). */
+  async create(d: NewDevice): Promise<{ device: DeviceRow; secret: string }> {
+    const secret = newSecret();
+    const id = d.id ?? `dev-${randomUUID().slice(0, 8)}`;
+    await this.pool.query(
+      `INSERT INTO devices (id, zone_id, kind, secret_hash, has_speaker, placement, placement_published,
+         calibration_cert, calibration_valid_until, simulated)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [id, d.zoneId, d.kind, hashDeviceSecret(secret), d.hasSpeaker ?? false, JSON.stringify(d.placement ?? null),
+        d.placementPublished ?? false, d.calibrationCert ?? null, d.calibrationValidUntil ?? null, d.simulated ?? false],
+    );
+    const device = await this.get(id);
+    if (!device) throw new Error(`device ${id} vanished after insert`);
+    return { device, secret };
+  }
+
+  /** Replaces a device's secret; the old one stops working at the next connect. */
+  async rotateSecret(id: string): Promise<string | null> {
+    const secret = newSecret();
+    const r = await this.pool.query('UPDATE devices SET secret_hash = $2 WHERE id = $1', [id, hashDeviceSecret(secret)]);
+    return r.rowCount ? secret : null;
+  }
+
+  async verify(id: string, secret: string): Promise<boolean> {
+    const r = await this.pool.query<{ h: string }>('SELECT secret_hash AS h FROM devices WHERE id = $1', [id]);
+    const row = r.rows[0];
+    return row !== undefined && verifyDeviceSecret(secret, row.h);
+  }
+
+  async get(id: string): Promise<DeviceRow | null> {
+    const r = await this.pool.query<DeviceRow>(`${SELECT} WHERE d.id = $1`, [id]);
+    return r.rows[0] ?? null;
+  }
+
+  async list(): Promise<DeviceRow[]> {
+    return (await this.pool.query<DeviceRow>(`${SELECT} ORDER BY d.id`)).rows;
+  }
+
+  async listSimulated(): Promise<DeviceRow[]> {
+    return (await this.pool.query<DeviceRow>(`${SELECT} WHERE d.simulated ORDER BY d.id`)).rows;
+  }
+}

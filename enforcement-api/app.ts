@@ -1,0 +1,67 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from '../core/log.js';
+import type { Metrics } from '../core/metrics.js';
+import type { DeviceRepository } from '../core/repos/devices.js';
+import type { ZoneRepository } from '../core/repos/zones.js';
+import type { CaseRepository } from './cases/repository.js';
+import type { LiveBus } from './live.js';
+import type { UserRepository } from './users.js';
+import { ErrorBody, errorHandler } from './errors.js';
+import authPlugin from './plugins/auth.js';
+import authRoutes from './routes/auth.js';
+import registryRoutes from './routes/registry.js';
+import caseRoutes from './routes/cases.js';
+import healthRoutes, { type Readiness } from './routes/health.js';
+
+export interface AppDeps {
+  log: Logger;
+  metrics: Metrics;
+  jwtSecret: string;
+  users: UserRepository;
+  zones: ZoneRepository;
+  devices: DeviceRepository;
+  cases: CaseRepository;
+  bus: LiveBus;
+  readiness: Readiness;
+  /** The MQTT port devices should use (known once the broker listens). */
+  mqttPort: () => number;
+}
+
+const WEB_PAGE = new URL('./web/index.html', import.meta.url);
+
+/** Builds the enforcement API (tests use it through `inject`; server.ts only listens). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setErrorHandler(errorHandler);
+  app.addSchema(ErrorBody);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Riverside & Park Enforcement API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { secret: deps.jwtSecret });
+
+  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
+  await app.register(authRoutes, { users: deps.users });
+  await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
+  await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
+
+  const page = await readFile(WEB_PAGE, 'utf8');
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+  return app;
+}

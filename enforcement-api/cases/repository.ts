@@ -1,0 +1,207 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Alert } from '../../core/schemas/alert.js';
+import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
+
+export interface CaseRow {
+  id: string;
+  number: number;
+  incidentId: string;
+  kind: string;
+  zoneId: string;
+  zoneName: string;
+  matterCode: string | null;
+  teamId: string | null;
+  state: string;
+  title: string;
+  slaDueAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  alertCount: number;
+}
+
+export interface CaseEvent {
+  seq: number;
+  at: string;
+  actor: string;
+  type: string;
+  data: unknown;
+  prevHash: string | null;
+  hash: string;
+}
+
+/** Who is asking: admins and operators see every case (and the fallback queue); others their team's. */
+export type CaseScope = { all: true } | { all: false; teamId: string | null };
+
+export type IntakeResult =
+  | { outcome: 'duplicate' }
+  | { outcome: 'attached'; caseId: string; incidentId: string }
+  | { outcome: 'opened'; case: CaseRow; route: string };
+
+const CASE_SELECT = `SELECT c.id, c.number, c.incident_id AS "incidentId", c.kind, c.zone_id AS "zoneId", z.name AS "zoneName",
+  c.matter_code AS "matterCode", c.team_id AS "teamId", c.state, c.title, c.sla_due_at AS "slaDueAt",
+  c.created_at AS "createdAt", c.updated_at AS "updatedAt", i.alert_count AS "alertCount"
+  FROM cases c JOIN zones z ON z.id = c.zone_id JOIN incidents i ON i.id = c.incident_id`;
+
+export function eventHash(prevHash: string | null, e: Omit<CaseEvent, 'hash' | 'prevHash'> & { caseId: string }): string {
+  const canonical = JSON.stringify([e.caseId, e.seq, e.at, e.actor, e.type, e.data]);
+  return createHash('sha256').update(prevHash ?? '').update('\n').update(canonical).digest('hex');
+}
+
+async function appendEvent(client: pg.PoolClient, caseId: string, actor: string, type: string, data: unknown): Promise<void> {
+  const last = await client.query<{ seq: number; hash: string }>(
+    'SELECT seq, hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1',
+    [caseId],
+  );
+  const seq = (last.rows[0]?.seq ?? 0) + 1;
+  const prevHash = last.rows[0]?.hash ?? null;
+  const at = new Date().toISOString();
+  const hash = eventHash(prevHash, { caseId, seq, at, actor, type, data });
+  await client.query(
+    `INSERT INTO case_events (case_id, seq, at, actor, type, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [caseId, seq, at, actor, type, JSON.stringify(data), prevHash, hash],
+  );
+}
+
+export class CaseRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Records an alert idempotently and merges it into an incident: an open incident of the same kind in
+   * the same zone whose last alert is within `windowMin` takes it; otherwise a new incident opens one
+   * case, routed to a team (or left in the fallback queue when nobody can take it).
+   */
+  async intake(alert: Alert, windowMin: number): Promise<IntakeResult> {
+    const result = await this.intakeTx(alert, windowMin);
+    if (result.outcome !== 'opened') return result;
+    // Read back after the transaction's connection is released (the embedded pool has one).
+    const row = await this.get(result.caseId, { all: true });
+    if (!row) throw new Error(`case ${result.caseId} vanished after commit`);
+    return { outcome: 'opened', case: row, route: result.route };
+  }
+
+  private async intakeTx(alert: Alert, windowMin: number): Promise<Exclude<IntakeResult, { outcome: 'opened' }> | { outcome: 'opened'; caseId: string; route: string }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // One intake per zone and kind at a time, across processes.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${alert.zoneId}|${alert.kind}`]);
+      const inserted = await client.query(
+        `INSERT INTO alerts (id, kind, zone_id, device_id, started_at, detected_at, model_version, evidence)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [alert.id, alert.kind, alert.zoneId, alert.deviceId ?? null, alert.startedAt, alert.detectedAt,
+          alert.modelVersion ?? null, JSON.stringify({ summary: alert.summary, ...alert.evidence })],
+      );
+      if (inserted.rowCount === 0) {
+        await client.query('ROLLBACK');
+        return { outcome: 'duplicate' };
+      }
+      const open = await client.query<{ id: string; caseId: string }>(
+        `SELECT i.id, c.id AS "caseId" FROM incidents i JOIN cases c ON c.incident_id = i.id
+         WHERE i.zone_id = $1 AND i.kind = $2 AND c.state NOT IN ('closed', 'dismissed')
+           AND i.last_alert_at >= $3::timestamptz - make_interval(mins => $4::int)
+         ORDER BY i.last_alert_at DESC LIMIT 1`,
+        [alert.zoneId, alert.kind, alert.detectedAt, Math.round(windowMin)],
+      );
+      const existing = open.rows[0];
+      if (existing) {
+        await client.query(
+          `UPDATE incidents SET last_alert_at = greatest(last_alert_at, $2), alert_count = alert_count + 1 WHERE id = $1`,
+          [existing.id, alert.detectedAt],
+        );
+        await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, existing.id]);
+        await client.query('UPDATE cases SET updated_at = now() WHERE id = $1', [existing.caseId]);
+        await appendEvent(client, existing.caseId, 'system', 'alert.attached', { alertId: alert.id });
+        await client.query('COMMIT');
+        return { outcome: 'attached', caseId: existing.caseId, incidentId: existing.id };
+      }
+      const route = await this.route(client, alert);
+      const incidentId = randomUUID();
+      const caseId = randomUUID();
+      await client.query(
+        `INSERT INTO incidents (id, kind, zone_id, first_alert_at, last_alert_at, alert_count) VALUES ($1, $2, $3, $4, $4, 1)`,
+        [incidentId, alert.kind, alert.zoneId, alert.detectedAt],
+      );
+      await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, incidentId]);
+      const state = route.teamId ? 'dispatched' : 'reported';
+      await client.query(
+        `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END)`,
+        [caseId, incidentId, alert.kind, alert.zoneId, route.matterCode, route.teamId, state, alert.summary, route.slaMinutes],
+      );
+      await appendEvent(client, caseId, 'system', 'reported', { alertId: alert.id, kind: alert.kind, zoneId: alert.zoneId });
+      if (route.teamId) await appendEvent(client, caseId, 'system', 'dispatched', { teamId: route.teamId, reason: route.reason });
+      else await appendEvent(client, caseId, 'system', 'unroutable', { reason: route.reason });
+      await client.query('COMMIT');
+      return { outcome: 'opened', caseId, route: route.reason };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private async route(client: pg.PoolClient, alert: Alert) {
+    const zone = await client.query<{ streetId: string }>(
+      'SELECT s.street_id AS "streetId" FROM zones z JOIN sites s ON s.id = z.site_id WHERE z.id = $1',
+      [alert.zoneId],
+    );
+    const matter = await client.query<{ code: string; handlingLevel: 'street' | 'district'; domain: string; slaMinutes: number }>(
+      `SELECT code, handling_level AS "handlingLevel", domain, sla_minutes AS "slaMinutes" FROM matters WHERE alert_kind = $1`,
+      [alert.kind],
+    );
+    const teams = await client.query<RoutableTeam>('SELECT id, kind, street_id AS "streetId", domains FROM teams');
+    const m = matter.rows[0] ?? null;
+    const streetId = zone.rows[0]?.streetId;
+    const route = streetId
+      ? routeCase(streetId, m, teams.rows)
+      : { teamId: null, reason: `zone ${alert.zoneId} has no street` };
+    return { ...route, matterCode: m?.code ?? null, slaMinutes: m?.slaMinutes ?? null };
+  }
+
+  async list(scope: CaseScope, filter: { state?: string; limit: number; offset: number }): Promise<CaseRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (!scope.all) {
+      if (scope.teamId === null) return [];
+      params.push(scope.teamId);
+      where.push(`c.team_id = $${params.length}`);
+    }
+    if (filter.state) {
+      params.push(filter.state);
+      where.push(`c.state = $${params.length}`);
+    }
+    params.push(filter.limit, filter.offset);
+    const sql = `${CASE_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY c.created_at DESC, c.number DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
+    return (await this.pool.query<CaseRow>(sql, params)).rows;
+  }
+
+  /** A case if the scope may see it; another team's case is indistinguishable from a missing one. */
+  async get(id: string, scope: CaseScope): Promise<CaseRow | null> {
+    const r = await this.pool.query<CaseRow>(`${CASE_SELECT} WHERE c.id = $1`, [id]);
+    const row = r.rows[0];
+    if (!row) return null;
+    if (!scope.all && (scope.teamId === null || row.teamId !== scope.teamId)) return null;
+    return row;
+  }
+
+  async events(caseId: string): Promise<CaseEvent[]> {
+    const r = await this.pool.query<CaseEvent>(
+      `SELECT seq, at, actor, type, data, prev_hash AS "prevHash", hash FROM case_events WHERE case_id = $1 ORDER BY seq`,
+      [caseId],
+    );
+    return r.rows;
+  }
+
+  async alertsOf(caseId: string): Promise<unknown[]> {
+    const r = await this.pool.query(
+      `SELECT a.id, a.kind, a.device_id AS "deviceId", a.started_at AS "startedAt", a.detected_at AS "detectedAt",
+         a.model_version AS "modelVersion", a.evidence
+       FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE c.id = $1 ORDER BY a.detected_at`,
+      [caseId],
+    );
+    return r.rows;
+  }
+}

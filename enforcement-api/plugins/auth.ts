@@ -1,0 +1,65 @@
+import fp from 'fastify-plugin';
+import jwt from '@fastify/jwt';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AppError } from '../errors.js';
+import type { Role, User } from '../users.js';
+
+export interface TokenClaims {
+  sub: string;
+  username: string;
+  role: Role;
+  teamId: string | null;
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT {
+    payload: TokenClaims;
+    user: TokenClaims;
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler: a valid bearer token (header, or `access_token` query for EventSource). */
+    authenticate: preHandlerAsyncHookHandler;
+    /** preHandler: authenticated and holding one of the roles. */
+    requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
+    issueToken(user: User): string;
+  }
+}
+
+export const ACCESS_TOKEN_TTL_S = 12 * 3600;
+
+export default fp(
+  async (app, opts: { secret: string }) => {
+    await app.register(jwt, {
+      secret: opts.secret,
+      sign: { expiresIn: ACCESS_TOKEN_TTL_S },
+      verify: {
+        extractToken: (req: FastifyRequest) => {
+          const header = req.headers.authorization;
+          if (header?.startsWith('Bearer ')) return header.slice(7);
+          const q = (req.query as Record<string, unknown> | undefined)?.access_token;
+          return typeof q === 'string' ? q : undefined;
+        },
+      },
+    });
+
+    const authenticate = async (req: FastifyRequest, _reply: FastifyReply) => {
+      try {
+        await req.jwtVerify();
+      } catch {
+        throw new AppError(401, 'UNAUTHORIZED', 'a valid bearer token is required');
+      }
+    };
+    app.decorate('authenticate', authenticate);
+    app.decorate('requireRole', (...roles: Role[]) => async (req: FastifyRequest, reply: FastifyReply) => {
+      await authenticate(req, reply);
+      if (!roles.includes(req.user.role)) throw new AppError(403, 'FORBIDDEN', `requires role ${roles.join(' or ')}`);
+    });
+    app.decorate('issueToken', (user: User) =>
+      app.jwt.sign({ sub: user.id, username: user.username, role: user.role, teamId: user.teamId }),
+    );
+  },
+  { name: 'auth' },
+);

@@ -1,0 +1,37 @@
+import type pg from 'pg';
+import { verifyPassword } from '../core/secrets.js';
+
+export const ROLES = ['officer', 'team_lead', 'operator', 'reviewer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  teamId: string | null;
+  displayName: string;
+}
+
+export class UserRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The user if the password matches; null otherwise (same answer for unknown users). */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const r = await this.pool.query<User & { hash: string }>(
+      `SELECT id, username, role, team_id AS "teamId", display_name AS "displayName", password_hash AS hash
+       FROM users WHERE username = $1`,
+      [username],
+    );
+    const row = r.rows[0];
+    if (!row) {
+      await verifyPassword(password, DUMMY_HASH); // same work either way: no user enumeration by timing
+      return null;
+    }
+    if (!(await verifyPassword(password, row.hash))) return null;
+    const { hash: _hash, ...user } = row;
+    return user;
+  }
+}
+
+// scrypt hash of a random string; only used to spend the same time on unknown usernames.
+const DUMMY_HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$0000000000000000000000000000000000000000000=';

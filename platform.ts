@@ -1,0 +1,153 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from './core/config.js';
+import type { Logger } from './core/log.js';
+import { Metrics } from './core/metrics.js';
+import { openDatabase, type Database } from './core/db/database.js';
+import { seedDemo } from './core/db/seed.js';
+import { DeviceRepository } from './core/repos/devices.js';
+import { ZoneRepository } from './core/repos/zones.js';
+import { settingOrCreate } from './core/repos/settings.js';
+import { newSecret } from './core/secrets.js';
+import { BrokerService } from './broker/broker.js';
+import { IngestService, INGEST_DEFAULTS } from './ingest/ingest.js';
+import { ReadingRepository } from './ingest/repository.js';
+import { InferenceWorker } from './inference/worker.js';
+import { NoiseModel } from './inference/noise-model.js';
+import { AlertIntakeService } from './enforcement-api/cases/intake.js';
+import { CaseRepository } from './enforcement-api/cases/repository.js';
+import { LiveBus } from './enforcement-api/live.js';
+import { ApiService } from './enforcement-api/server.js';
+import { UserRepository } from './enforcement-api/users.js';
+import { SimulatorService } from './simulator/fleet.js';
+
+/**
+ * The composition root: builds every service from the configuration, starts them in dependency order
+ * and stops them in reverse (database last). `main.ts` runs it; integration tests start it too.
+ */
+export const MODELS_DIR = fileURLToPath(new URL('./inference/models', import.meta.url));
+
+interface Service {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface Platform {
+  config: Config;
+  db: Database;
+  metrics: Metrics;
+  broker?: BrokerService;
+  ingest?: IngestService;
+  inference?: InferenceWorker;
+  intake?: AlertIntakeService;
+  api?: ApiService;
+  simulator?: SimulatorService;
+  devices: DeviceRepository;
+  cases: CaseRepository;
+  /** Where services and devices reach the broker. */
+  mqttUrl: string;
+  adminPassword: { value: string; source: 'ADMIN_PASSWORD' | 'generated' | 'file' | 'unknown' };
+  stop(): Promise<void>;
+}
+
+async function demoPassword(config: Config): Promise<Platform['adminPassword'] & { file: string }> {
+  const file = path.join(config.database.dataDir, 'admin-password');
+  if (config.adminPassword) return { value: config.adminPassword, source: 'ADMIN_PASSWORD', file };
+  try {
+    return { value: (await readFile(file, 'utf8')).trim(), source: 'file', file };
+  } catch {
+    return { value: newSecret().slice(0, 16), source: 'generated', file };
+  }
+}
+
+export async function startPlatform(config: Config, log: Logger): Promise<Platform> {
+  const metrics = new Metrics(true);
+  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }));
+  const started: Service[] = [];
+  try {
+    const password = await demoPassword(config);
+    const seeded = await seedDemo(db.pool, password.value, config.timezone);
+    if (seeded && password.source !== 'ADMIN_PASSWORD') {
+      await mkdir(config.database.dataDir, { recursive: true });
+      await writeFile(password.file, `${password.value}\n`, { mode: 0o600 });
+    }
+    const adminPassword: Platform['adminPassword'] = seeded || password.source !== 'generated'
+      ? { value: password.value, source: password.source }
+      : { value: '', source: 'unknown' };
+    const jwtSecret = config.jwtSecret ?? (await settingOrCreate(db.pool, 'jwt_secret', newSecret));
+    const servicePassword = config.mqtt.servicePassword ?? newSecret();
+    const devices = new DeviceRepository(db.pool);
+    const cases = new CaseRepository(db.pool);
+    const bus = new LiveBus();
+    const has = (s: Config['services'][number]) => config.services.includes(s);
+    const limits = config.readings;
+
+    const broker = has('broker')
+      ? new BrokerService(config.mqtt, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      : undefined;
+    if (broker) {
+      await broker.start();
+      started.push({ name: 'broker', start: () => broker.start(), stop: () => broker.stop() });
+    }
+    const mqttUrl = config.mqtt.url ?? `mqtt://127.0.0.1:${broker?.port ?? config.mqtt.port}`;
+    const conn = { url: mqttUrl, password: servicePassword };
+
+    const ingest = has('ingest')
+      ? new IngestService(conn, new ReadingRepository(db.pool), devices, { ...INGEST_DEFAULTS, limits }, log.child({ svc: 'ingest' }), metrics)
+      : undefined;
+    const model = has('inference') ? await NoiseModel.load(MODELS_DIR) : undefined;
+    const inference = model
+      ? new InferenceWorker(conn, model, devices, { limits, detector: { ...config.noise, smoothing: 5 }, maxBatch: 256, maxWaitMs: 5 }, log.child({ svc: 'inference' }), metrics)
+      : undefined;
+    const intake = has('enforcement')
+      ? new AlertIntakeService(conn, cases, bus, config.incidentWindowMin, log.child({ svc: 'enforcement' }), metrics)
+      : undefined;
+    const api = has('api')
+      ? new ApiService(config.http, {
+          log: log.child({ svc: 'api' }),
+          metrics,
+          jwtSecret,
+          users: new UserRepository(db.pool),
+          zones: new ZoneRepository(db.pool),
+          devices,
+          cases,
+          bus,
+          mqttPort: () => broker?.port ?? config.mqtt.port,
+          readiness: async () => ({
+            database: await db.ping(),
+            ...(broker ? { broker: broker.listening } : {}),
+            ...(inference ? { models: model !== undefined, inference: inference.ready } : {}),
+            ...(intake ? { enforcement: intake.ready } : {}),
+          }),
+        }, log.child({ svc: 'api' }))
+      : undefined;
+    const simulator = has('simulator') ? new SimulatorService(mqttUrl, devices, log.child({ svc: 'simulator' })) : undefined;
+
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['api', api], ['simulator', simulator]] as const) {
+      if (!svc) continue;
+      await svc.start();
+      started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
+    }
+
+    let stopping: Promise<void> | undefined;
+    return {
+      config, db, metrics, broker, ingest, inference, intake, api, simulator, devices, cases, mqttUrl, adminPassword,
+      stop() {
+        stopping ??= (async () => {
+          for (const svc of started.reverse()) {
+            await svc.stop().catch((err: unknown) => log.error({ err, svc: svc.name }, 'stop failed'));
+          }
+          await model?.close();
+          await db.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    for (const svc of started.reverse()) await svc.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,110 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from '../core/log.js';
+import type { DeviceRepository, DeviceRow } from '../core/repos/devices.js';
+import { Rng } from '../core/rng.js';
+import { NoiseSource, type NoiseClass } from './spectra.js';
+
+/**
+ * The simulated sensor fleet of `npm start`: every device flagged `simulated` in the registry gets a
+ * fresh secret, connects as itself (same ACL as a real device) and publishes real-time telemetry.
+ * The park's first sound level meter plays a square-dance evening: amplified music from the start for
+ * five minutes, then ten quiet minutes, repeating — so the whole loop shows within about a minute.
+ */
+const MUSIC_ON_S = 300;
+const CYCLE_S = 900;
+
+interface SimDevice {
+  row: DeviceRow;
+  client: MqttClient;
+  seq: number;
+  noise?: { music: NoiseSource; ambient: NoiseSource; ambientClass: NoiseClass };
+  count: number;
+}
+
+export class SimulatorService {
+  private readonly fleet: SimDevice[] = [];
+  private timer?: NodeJS.Timeout;
+  private tick = 0;
+  private readonly rng = new Rng(20261122);
+
+  constructor(
+    private readonly mqttUrl: string,
+    private readonly devices: DeviceRepository,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const row of await this.devices.listSimulated()) {
+      const secret = await this.devices.rotateSecret(row.id);
+      if (!secret) continue;
+      const client = mqtt.connect(this.mqttUrl, {
+        username: row.id,
+        password: secret,
+        clientId: `sim-${row.id}`,
+        protocolVersion: 4,
+        reconnectPeriod: 2000,
+        will: { topic: `v1/devices/${row.id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      });
+      client.on('error', (err) => this.log.warn({ device: row.id, err: err.message }, 'simulated device error'));
+      client.on('connect', () => {
+        client.publish(`v1/devices/${row.id}/status`, 'online', { qos: 1, retain: true });
+      });
+      const ambientClass: NoiseClass = row.zoneId === 'z-riverbank' ? 'traffic' : 'background';
+      this.fleet.push({
+        row,
+        client,
+        seq: Date.now(),
+        count: 40 + this.rng.int(0, 40),
+        noise: row.kind === 'sound_level_meter'
+          ? { music: new NoiseSource('music', this.rng), ambient: new NoiseSource(ambientClass, this.rng), ambientClass }
+          : undefined,
+      });
+    }
+    this.timer = setInterval(() => this.step(), 1000);
+    this.log.info({ devices: this.fleet.length }, 'simulated fleet started');
+  }
+
+  private publish(d: SimDevice, stream: string, fields: Record<string, unknown>): void {
+    if (!d.client.connected) return;
+    const payload = JSON.stringify({ ts: new Date().toISOString(), seq: d.seq++, ...fields });
+    d.client.publish(`v1/devices/${d.row.id}/telemetry/${stream}`, payload, { qos: 1 });
+  }
+
+  private step(): void {
+    const t = this.tick++;
+    for (const d of this.fleet) {
+      if (d.noise) {
+        const dancing = d.row.id === 'slm-park-1' && t % CYCLE_S < MUSIC_ON_S;
+        const s = dancing ? d.noise.music.next(63 + this.rng.normal(0, 1)) : d.noise.ambient.next((d.noise.ambientClass === 'traffic' ? 52 : 42) + this.rng.normal(0, 1.5));
+        this.publish(d, 'noise', { laeq: +s.laeq.toFixed(1), lamax: +s.lamax.toFixed(1), intervalS: 1, bands: s.bands.map((b) => +b.toFixed(1)) });
+      }
+      if ((d.row.kind === 'people_counter' || d.row.kind === 'camera') && t % 5 === 0) {
+        d.count = Math.max(0, Math.round(d.count + this.rng.normal(0, 4)));
+        this.publish(d, 'people', { count: d.count });
+      }
+      if (d.row.kind === 'camera' && t % 20 === 0) {
+        this.publish(d, 'tracks', {
+          id: `trk-${t}`,
+          dwellS: this.rng.uniform(5, 60),
+          waterlineM: this.rng.uniform(2, 15),
+          rodScore: this.rng.uniform(0, 0.2),
+          speedMps: this.rng.uniform(0.8, 1.6),
+        });
+      }
+      if (t % 60 === 0) {
+        this.publish(d, 'status', { battery: 80 + this.rng.int(0, 20), signal: -60 - this.rng.int(0, 30), firmware: 'sim-1.0', ...(d.row.calibrationValidUntil ? { calibrationDue: d.row.calibrationValidUntil } : {}) });
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    // A clean disconnect does not fire the last will: say offline ourselves.
+    await Promise.all(
+      this.fleet.map(async (d) => {
+        if (d.client.connected) await d.client.publishAsync(`v1/devices/${d.row.id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+        await d.client.endAsync();
+      }),
+    );
+  }
+}

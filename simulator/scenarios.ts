@@ -1,0 +1,56 @@
+import { Rng } from '../core/rng.js';
+import type { NoisePayload } from '../core/schemas/telemetry.js';
+import { NoiseSource, type NoiseClass } from './spectra.js';
+
+/**
+ * Scenario building blocks shared by the demo fleet, the tests and the benchmarks: each returns the
+ * MQTT messages a real device would publish, with device-clock timestamps and monotonic seq.
+ */
+export interface TelemetryMessage {
+  topic: string;
+  payload: string;
+}
+
+export interface NoiseRun {
+  deviceId: string;
+  /** Device-clock time of the first reading. */
+  start: Date;
+  seconds: number;
+  source: NoiseClass;
+  laeq: number;
+  seed: number;
+  seqStart: number;
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** One reading a second of one source at a level, as a sound level meter with 1/3-octave output sends it. */
+export function noiseRun(run: NoiseRun): TelemetryMessage[] {
+  const rng = new Rng(run.seed);
+  const source = new NoiseSource(run.source, rng);
+  const topic = `v1/devices/${run.deviceId}/telemetry/noise`;
+  const out: TelemetryMessage[] = [];
+  for (let i = 0; i < run.seconds; i++) {
+    const s = source.next(run.laeq + rng.normal(0, 0.7));
+    const payload: NoisePayload = {
+      ts: new Date(run.start.getTime() + i * 1000).toISOString(),
+      seq: run.seqStart + i,
+      laeq: round1(s.laeq),
+      lamax: round1(s.lamax),
+      intervalS: 1,
+      bands: s.bands.map(round1),
+    };
+    out.push({ topic, payload: JSON.stringify(payload) });
+  }
+  return out;
+}
+
+/** The instant at a local wall-clock time (hh:mm) on the day `daysAgo` before today, in a timezone. */
+export function localTime(timeZone: string, hour: number, minute: number, daysAgo = 1): Date {
+  const now = new Date();
+  const guess = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo, hour, minute));
+  // Shift by the zone's offset at that instant (exact for zones without a DST change that day).
+  const local = new Date(guess.toLocaleString('en-US', { timeZone }));
+  const utc = new Date(guess.toLocaleString('en-US', { timeZone: 'UTC' }));
+  return new Date(guess.getTime() - (local.getTime() - utc.getTime()));
+}

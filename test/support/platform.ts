@@ -1,0 +1,138 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import mqtt, { type MqttClient } from 'mqtt';
+import { loadConfig } from '../../core/config.js';
+import { createLogger } from '../../core/log.js';
+import { startPlatform, type Platform } from '../../platform.js';
+
+export const TEST_PASSWORD = 'test-password-123';
+
+/**
+ * Starts the whole platform for an integration test on ephemeral ports: the embedded database in a
+ * temporary directory, or — when DATABASE_URL is set — a fresh database on that server, dropped after.
+ */
+export interface TestPlatform {
+  platform: Platform;
+  http: string;
+  mqttUrl: string;
+  stop(): Promise<void>;
+}
+
+async function freshServerDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `rp_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-test-'));
+  const server = process.env.DATABASE_URL ? await freshServerDatabase(process.env.DATABASE_URL) : undefined;
+  const config = loadConfig({
+    MQTT_PORT: '0',
+    MQTT_HOST: '127.0.0.1',
+    HTTP_PORT: '0',
+    HTTP_HOST: '127.0.0.1',
+    SIMULATOR: 'off',
+    DATA_DIR: dataDir,
+    ADMIN_PASSWORD: TEST_PASSWORD,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...(server ? { DATABASE_URL: server.url } : {}),
+    ...env,
+  });
+  const platform = await startPlatform(config, createLogger(config.logLevel));
+  return {
+    platform,
+    http: `http://127.0.0.1:${platform.api?.port ?? 0}`,
+    mqttUrl: platform.mqttUrl,
+    async stop() {
+      await platform.stop();
+      await server?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value that is not undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function login(t: TestPlatform, username: string, password = TEST_PASSWORD): Promise<string> {
+  const res = await fetch(`${t.http}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { accessToken: string }).accessToken;
+}
+
+export async function api<T = unknown>(t: TestPlatform, token: string | null, method: string, url: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${t.http}${url}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export interface Provisioned {
+  id: string;
+  secret: string;
+}
+
+export async function provision(t: TestPlatform, adminToken: string, zoneId: string, extra: Record<string, unknown> = {}): Promise<Provisioned> {
+  const r = await api<{ device: { id: string }; secret: string }>(t, adminToken, 'POST', '/api/v1/devices', {
+    zoneId,
+    kind: 'sound_level_meter',
+    placementPublished: true,
+    calibrationValidUntil: '2099-01-01',
+    ...extra,
+  });
+  if (r.status !== 201) throw new Error(`provision: ${r.status} ${JSON.stringify(r.body)}`);
+  return { id: r.body.device.id, secret: r.body.secret };
+}
+
+/** A real MQTT 3.1.1 device client; resolves once connected, rejects with the broker's refusal. */
+export async function connectDevice(t: TestPlatform, username: string, password: string): Promise<MqttClient> {
+  const client = mqtt.connect(t.mqttUrl, { username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (err) => {
+      client.end(true);
+      reject(err);
+    });
+  });
+  return client;
+}
+
+export async function publishAll(client: MqttClient, messages: readonly { topic: string; payload: string }[]): Promise<void> {
+  for (const m of messages) await client.publishAsync(m.topic, m.payload, { qos: 1 });
+}
+
+export async function count(t: TestPlatform, sql: string, params: unknown[] = []): Promise<number> {
+  const r = await t.platform.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${sql}) q`, params);
+  return r.rows[0]?.n ?? 0;
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
+
+const teams: RoutableTeam[] = [
+  { id: 't-east', kind: 'street', streetId: 's-east', domains: ['ecology', 'emergency'] },
+  { id: 't-river', kind: 'street', streetId: 's-river', domains: ['ecology', 'emergency'] },
+  { id: 't-fish', kind: 'district', streetId: null, domains: ['fisheries'] },
+];
+
+describe('case routing', () => {
+  it('sends a street-level matter to the zone’s street team', () => {
+    expect(routeCase('s-east', { handlingLevel: 'street', domain: 'ecology' }, teams).teamId).toBe('t-east');
+    expect(routeCase('s-river', { handlingLevel: 'street', domain: 'ecology' }, teams).teamId).toBe('t-river');
+  });
+
+  it('sends a district-level matter to the district team of its domain', () => {
+    expect(routeCase('s-river', { handlingLevel: 'district', domain: 'fisheries' }, teams).teamId).toBe('t-fish');
+  });
+
+  it('falls back to the street team as first responder when no district team holds the domain', () => {
+    const r = routeCase('s-river', { handlingLevel: 'district', domain: 'culture_market' }, teams);
+    expect(r.teamId).toBe('t-river');
+    expect(r.reason).toMatch(/first responder/);
+  });
+
+  it('returns no team (the fallback queue) when nobody can take the case', () => {
+    expect(routeCase('s-unknown', { handlingLevel: 'street', domain: 'ecology' }, teams).teamId).toBeNull();
+    expect(routeCase('s-unknown', { handlingLevel: 'district', domain: 'mining' }, teams).teamId).toBeNull();
+    expect(routeCase('s-unknown', null, teams).teamId).toBeNull();
+    expect(routeCase('s-east', null, teams).teamId).toBe('t-east');
+  });
+});
