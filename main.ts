@@ -1,13 +1,35 @@
 import { ConfigError, loadConfig } from './core/config.js';
 import { StartupError } from './core/errors.js';
 import { createLogger } from './core/log.js';
-import { startPlatform } from './platform.js';
+import { startPlatform, type Platform } from './platform.js';
 
 /** `npm start`: every configured service in one process, on embedded defaults. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+
+  // Signals first: a Ctrl-C during start-up waits for the start, then drains like any other.
+  const running: { platform?: Platform; signalled: boolean } = { signalled: false };
+  const stopAndExit = (p: Platform) =>
+    p.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  const shutdown = (signal: string) => {
+    if (running.signalled) return;
+    running.signalled = true;
+    log.info({ signal }, 'shutting down');
+    if (running.platform) void stopAndExit(running.platform);
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
   const platform = await startPlatform(config, log);
+  running.platform = platform;
+  if (running.signalled) return void stopAndExit(platform);
 
   const http = platform.api ? `http://localhost:${platform.api.port}` : undefined;
   const lines = [
@@ -24,22 +46,6 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
-
-  let signalled = false;
-  const shutdown = (signal: string) => {
-    if (signalled) return;
-    signalled = true;
-    log.info({ signal }, 'shutting down');
-    platform.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((err: unknown) => {

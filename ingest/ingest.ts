@@ -33,6 +33,7 @@ export class IngestService {
   private readonly received;
   private readonly committed;
   private readonly rejected;
+  private readonly batchFailures;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -45,6 +46,7 @@ export class IngestService {
     this.received = metrics.counter('ingest_readings_received_total', 'telemetry messages received', ['stream']);
     this.committed = metrics.counter('ingest_readings_committed_total', 'readings written (new rows)', ['stream']);
     this.rejected = metrics.counter('ingest_readings_rejected_total', 'telemetry messages rejected', ['reason', 'device']);
+    this.batchFailures = metrics.counter('ingest_batch_failures_total', 'batch inserts that failed and were retried', []);
     this.known = new LookupCache(async (id) => ((await devices.get(id)) ? true : null));
   }
 
@@ -109,6 +111,7 @@ export class IngestService {
       } catch (err) {
         const left = [...byStream.values()].flat();
         this.buffer.unshift(...left);
+        this.batchFailures.inc();
         this.log.error({ err, pending: this.buffer.length }, 'batch insert failed; retrying');
         if (!this.stopped) this.scheduleFlush(1000);
         return;

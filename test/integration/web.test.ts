@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser } from 'playwright-core';
+import type { MqttClient } from 'mqtt';
+import { localTime, noiseRun } from '../../simulator/scenarios.js';
+import { connectDevice, login, provision, publishAll, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
+
+/** The officer's web client in a real browser: log in, watch the inbox, a case arrives live. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const hasBrowser = existsSync(CHROMIUM);
+
+let t: TestPlatform;
+let browser: Browser;
+let device: MqttClient;
+
+describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
+  beforeAll(async () => {
+    t = await startTestPlatform();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await device?.endAsync();
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('shows an officer their team’s new case live, and refuses a wrong password', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.http}/`);
+    await page.fill('#username', 'east.li');
+    await page.fill('#password', 'wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.textContent('#login-error')).toContain('wrong username or password');
+
+    await page.fill('#password', TEST_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live.on');
+    expect(await page.textContent('#who')).toContain('Li Wei');
+    expect(await page.locator('#cases tr').count()).toBe(0);
+    expect(await page.textContent('#zone-rows')).toContain('East Lake Park central square');
+
+    const dev = await provision(t, await login(t, 'admin'), 'z-park-square');
+    device = await connectDevice(t, dev.id, dev.secret);
+    await publishAll(device, noiseRun({ deviceId: dev.id, start: localTime('Asia/Shanghai', 22, 30), seconds: 90, source: 'music', laeq: 62, seed: 11, seqStart: 1 }));
+
+    const row = page.locator('#cases tr');
+    await row.first().waitFor({ timeout: 30_000 });
+    expect(await row.count()).toBe(1);
+    expect(await row.first().textContent()).toMatch(/East Lake Park central square.*Amplified music.*night limit of 45 dB\(A\).*dispatched/);
+    await page.close();
+  });
+});
