@@ -106,4 +106,16 @@ export const MIGRATIONS: Migration[] = [
     name: 'time-series tables',
     up: ({ timescale }) => SERIES.flatMap((t) => seriesTable(t, timescale)),
   },
+  {
+    version: 3,
+    name: 'dead letters and device presence',
+    up: () => [
+      // Rejected telemetry kept raw for inspection; ingest keeps it bounded.
+      `CREATE TABLE dead_letters (id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(),
+        device_id text, topic text NOT NULL, reason text NOT NULL, detail text, payload bytea NOT NULL)`,
+      `CREATE INDEX dead_letters_received ON dead_letters (received_at)`,
+      `ALTER TABLE devices ADD COLUMN online boolean NOT NULL DEFAULT false`,
+      `ALTER TABLE devices ADD COLUMN presence_changed_at timestamptz`,
+    ],
+  },
 ];
