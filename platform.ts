@@ -6,6 +6,7 @@ import type { Logger } from './core/log.js';
 import { Metrics } from './core/metrics.js';
 import { openDatabase, type Database } from './core/db/database.js';
 import { seedDemo } from './core/db/seed.js';
+import { MaintenanceService } from './core/db/maintenance.js';
 import { DeviceRepository } from './core/repos/devices.js';
 import { ZoneRepository } from './core/repos/zones.js';
 import { settingOrCreate } from './core/repos/settings.js';
@@ -20,6 +21,7 @@ import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { UserRepository } from './enforcement-api/users.js';
+import { ReadingQueries } from './enforcement-api/readings.js';
 import { SimulatorService } from './simulator/fleet.js';
 
 /**
@@ -38,6 +40,7 @@ export interface Platform {
   config: Config;
   db: Database;
   metrics: Metrics;
+  maintenance?: MaintenanceService;
   broker?: BrokerService;
   ingest?: IngestService;
   inference?: InferenceWorker;
@@ -84,6 +87,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
 
+    const maintenance = has('maintenance') ? new MaintenanceService(db, config.storage, log.child({ svc: 'maintenance' })) : undefined;
+    if (maintenance) {
+      await maintenance.start();
+      started.push({ name: 'maintenance', start: () => maintenance.start(), stop: () => maintenance.stop() });
+    }
+
     const broker = has('broker')
       ? new BrokerService(config.mqtt, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
@@ -113,6 +122,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           zones: new ZoneRepository(db.pool),
           devices,
           cases,
+          readings: new ReadingQueries(db.pool),
           bus,
           mqttPort: () => broker?.port ?? config.mqtt.port,
           readiness: async () => ({
@@ -133,7 +143,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, broker, ingest, inference, intake, api, simulator, devices, cases, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, api, simulator, devices, cases, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 
 const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Number({ minimum: 0 });
-export const SERVICE_NAMES = ['broker', 'ingest', 'inference', 'enforcement', 'api', 'simulator'] as const;
+export const SERVICE_NAMES = ['maintenance', 'broker', 'ingest', 'inference', 'enforcement', 'api', 'simulator'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 interface Variable {
@@ -41,6 +41,10 @@ export const VARIABLES = {
   incidentWindowMin: { env: 'INCIDENT_WINDOW_MIN', schema: Type.Number({ minimum: 0 }), default: '30', help: 'alerts of one kind in one zone within this many minutes merge into one incident' },
   maxClockSkewS: { env: 'MAX_CLOCK_SKEW_S', schema: Seconds, default: '300', help: 'readings timestamped further ahead of the server clock are rejected' },
   maxReadingAgeH: { env: 'MAX_READING_AGE_H', schema: Seconds, default: '720', help: 'readings older than this are rejected (back-fill window)' },
+  compressAfterD: { env: 'COMPRESS_AFTER_D', schema: Type.Integer({ minimum: 1 }), default: '7', help: 'raw readings older than this many days are compressed (TimescaleDB)' },
+  rawRetentionD: { env: 'RAW_RETENTION_D', schema: Type.Integer({ minimum: 1 }), default: '90', help: 'raw readings are kept this many days' },
+  aggRetentionD: { env: 'AGG_RETENTION_D', schema: Type.Integer({ minimum: 1 }), default: '730', help: 'per-minute / per-hour / per-5-minute aggregates are kept this many days' },
+  maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
 } as const satisfies Record<string, Variable>;
 
 type Key = keyof typeof VARIABLES;
@@ -57,6 +61,7 @@ const ConfigSchema = Type.Object({
   noise: Type.Object({ minDurationS: Seconds, leqWindowS: Seconds, gapS: Seconds }),
   incidentWindowMin: Type.Number(),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
+  storage: Type.Object({ compressAfterDays: Type.Integer(), rawRetentionDays: Type.Integer(), aggregateRetentionDays: Type.Integer(), intervalS: Seconds }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -102,6 +107,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     noise: { minDurationS: get('noiseMinDurationS'), leqWindowS: get('noiseLeqWindowS'), gapS: get('noiseGapS') },
     incidentWindowMin: get('incidentWindowMin'),
     readings: { maxClockSkewS: get('maxClockSkewS'), maxAgeH: get('maxReadingAgeH') },
+    storage: {
+      compressAfterDays: get('compressAfterD'),
+      rawRetentionDays: get('rawRetentionD'),
+      aggregateRetentionDays: get('aggRetentionD'),
+      intervalS: get('maintenanceIntervalS'),
+    },
   };
   checkTimezone(config.timezone);
   if (!Value.Check(ConfigSchema, config)) {

@@ -15,6 +15,8 @@ import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import registryRoutes from './routes/registry.js';
 import caseRoutes from './routes/cases.js';
+import readingRoutes from './routes/readings.js';
+import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 
 export interface AppDeps {
@@ -25,6 +27,7 @@ export interface AppDeps {
   zones: ZoneRepository;
   devices: DeviceRepository;
   cases: CaseRepository;
+  readings: ReadingQueries;
   bus: LiveBus;
   readiness: Readiness;
   /** The MQTT port devices should use (known once the broker listens). */
@@ -56,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users: deps.users });
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
   await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
+  await app.register(readingRoutes, { readings: deps.readings });
 
   const page = await readFile(WEB_PAGE, 'utf8');
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));

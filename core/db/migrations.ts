@@ -1,3 +1,5 @@
+import { NOISE_LIMITS } from '../domain/noise-limits.js';
+
 /**
  * Versioned schema migrations. Each returns its statements; `timescale` says whether the extension is
  * installed (hypertables) or not (native range partitioning with a default partition). Never edit an
@@ -118,4 +120,73 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE devices ADD COLUMN presence_changed_at timestamptz`,
     ],
   },
+  {
+    version: 4,
+    name: 'aggregates',
+    up: ({ timescale }) => [
+      // The legal limits as data, from the same table the inference rules use.
+      `CREATE TABLE noise_limits (noise_class text PRIMARY KEY, day real NOT NULL, night real NOT NULL)`,
+      `INSERT INTO noise_limits VALUES ${Object.entries(NOISE_LIMITS).map(([c, l]) => `('${c}', ${l.day}, ${l.night})`).join(', ')}`,
+      ...(timescale ? TIMESCALE_AGGREGATES : NATIVE_AGGREGATES),
+      ...AGGREGATE_VIEWS,
+    ],
+  },
+];
+
+/**
+ * Aggregates, identical in name and columns on both engines: `noise_1m` / `noise_1h` per device
+ * (energy sum so they roll up energetically, LAeq = 10·log10(energy_sum / samples), max LAmax, samples)
+ * and `people_5m` per device. TimescaleDB keeps them as continuous aggregates; plain PostgreSQL as
+ * tables refreshed by the maintenance service (core/db/maintenance.ts) with the same bucketing.
+ */
+const TIMESCALE_AGGREGATES = [
+  `CREATE MATERIALIZED VIEW noise_1m WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
+    SELECT time_bucket(INTERVAL '1 minute', ts) AS bucket, device_id,
+      sum(power(10::float8, laeq / 10.0)) AS energy_sum, count(*)::int AS samples, max(lamax) AS lamax,
+      10 * log(sum(power(10::float8, laeq / 10.0)) / count(*)) AS laeq
+    FROM noise_readings GROUP BY 1, 2 WITH NO DATA`,
+  `CREATE MATERIALIZED VIEW noise_1h WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
+    SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, device_id,
+      sum(energy_sum) AS energy_sum, sum(samples)::int AS samples, max(lamax) AS lamax,
+      10 * log(sum(energy_sum) / sum(samples)) AS laeq
+    FROM noise_1m GROUP BY 1, 2 WITH NO DATA`,
+  `CREATE MATERIALIZED VIEW people_5m WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
+    SELECT time_bucket(INTERVAL '5 minutes', ts) AS bucket, device_id,
+      max(count) AS max_count, avg(count)::float8 AS mean_count, count(*)::int AS samples
+    FROM people_counts GROUP BY 1, 2 WITH NO DATA`,
+];
+
+const NATIVE_AGGREGATES = [
+  `CREATE TABLE noise_1m (bucket timestamptz NOT NULL, device_id text NOT NULL, energy_sum float8 NOT NULL,
+    samples integer NOT NULL, lamax real NOT NULL, laeq float8 NOT NULL, PRIMARY KEY (device_id, bucket))`,
+  `CREATE TABLE noise_1h (bucket timestamptz NOT NULL, device_id text NOT NULL, energy_sum float8 NOT NULL,
+    samples integer NOT NULL, lamax real NOT NULL, laeq float8 NOT NULL, PRIMARY KEY (device_id, bucket))`,
+  `CREATE TABLE people_5m (bucket timestamptz NOT NULL, device_id text NOT NULL, max_count integer NOT NULL,
+    mean_count float8 NOT NULL, samples integer NOT NULL, PRIMARY KEY (device_id, bucket))`,
+  `CREATE INDEX noise_1m_bucket ON noise_1m (bucket)`,
+  `CREATE INDEX noise_1h_bucket ON noise_1h (bucket)`,
+  `CREATE INDEX people_5m_bucket ON people_5m (bucket)`,
+];
+
+/** Zone-level views over the per-device aggregates: the same SQL on both engines. */
+const AGGREGATE_VIEWS = [
+  // Hourly noise per zone with the day/night period of the zone's local time and its limit, so Ld / Ln
+  // exceedance is read directly. Hours are UTC buckets: exact for zones with whole-hour offsets.
+  `CREATE VIEW noise_zone_hourly AS
+    SELECT h.bucket, d.zone_id, z.timezone,
+      CASE WHEN extract(hour FROM h.bucket AT TIME ZONE z.timezone) >= 22
+             OR extract(hour FROM h.bucket AT TIME ZONE z.timezone) < 6 THEN 'night' ELSE 'day' END AS period,
+      10 * log(sum(h.energy_sum) / sum(h.samples)) AS laeq, max(h.lamax) AS lamax, sum(h.samples)::int AS samples,
+      count(DISTINCT h.device_id)::int AS devices,
+      CASE WHEN extract(hour FROM h.bucket AT TIME ZONE z.timezone) >= 22
+             OR extract(hour FROM h.bucket AT TIME ZONE z.timezone) < 6 THEN l.night ELSE l.day END AS limit_laeq
+    FROM noise_1h h JOIN devices d ON d.id = h.device_id JOIN zones z ON z.id = d.zone_id
+      JOIN noise_limits l ON l.noise_class = z.noise_class
+    GROUP BY h.bucket, d.zone_id, z.timezone, l.day, l.night`,
+  // People per zone per 5 minutes: counters cover separate fields of view, so they add up.
+  `CREATE VIEW people_zone_5m AS
+    SELECT p.bucket, d.zone_id, sum(p.max_count)::int AS max_count, sum(p.mean_count) AS mean_count,
+      z.capacity
+    FROM people_5m p JOIN devices d ON d.id = p.device_id JOIN zones z ON z.id = d.zone_id
+    GROUP BY p.bucket, d.zone_id, z.capacity`,
 ];

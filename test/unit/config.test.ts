@@ -7,7 +7,8 @@ describe('configuration', () => {
     expect(c.mqtt.port).toBe(1883);
     expect(c.http.port).toBe(8080);
     expect(c.database.url).toBeUndefined();
-    expect(c.services).toEqual(['broker', 'ingest', 'inference', 'enforcement', 'api', 'simulator']);
+    expect(c.services).toEqual(['maintenance', 'broker', 'ingest', 'inference', 'enforcement', 'api', 'simulator']);
+    expect(c.storage).toEqual({ compressAfterDays: 7, rawRetentionDays: 90, aggregateRetentionDays: 730, intervalS: 60 });
     expect(c.timezone).toBe('Asia/Shanghai');
     expect(c.noise.minDurationS).toBe(60);
   });

@@ -1,0 +1,137 @@
+import type pg from 'pg';
+import type { Stream } from '../core/schemas/telemetry.js';
+import type { TokenClaims } from './plugins/auth.js';
+
+/**
+ * Reading queries for the clients and for evidence: raw rows or the aggregates (same names and
+ * columns on TimescaleDB and plain PostgreSQL), ordered by time, cursor-paginated.
+ */
+export const BUCKETS = ['raw', '1m', '1h', '5m'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+interface Source {
+  table: string;
+  ts: string;
+  columns: string;
+  /** Raw tables page by (ts, seq); aggregates have one row per bucket. */
+  seq: boolean;
+}
+
+const SOURCES: Partial<Record<Stream, Partial<Record<Bucket, Source>>>> = {
+  noise: {
+    raw: { table: 'noise_readings', ts: 'ts', seq: true, columns: `seq, laeq, lamax, interval_s AS "intervalS", bands` },
+    '1m': { table: 'noise_1m', ts: 'bucket', seq: false, columns: `round(laeq::numeric, 2)::float8 AS laeq, lamax, samples` },
+    '1h': { table: 'noise_1h', ts: 'bucket', seq: false, columns: `round(laeq::numeric, 2)::float8 AS laeq, lamax, samples` },
+  },
+  people: {
+    raw: { table: 'people_counts', ts: 'ts', seq: true, columns: 'seq, count' },
+    '5m': { table: 'people_5m', ts: 'bucket', seq: false, columns: `max_count AS "maxCount", round(mean_count::numeric, 2)::float8 AS "meanCount", samples` },
+  },
+  tracks: {
+    raw: { table: 'track_observations', ts: 'ts', seq: true, columns: `seq, track_id AS "trackId", dwell_s AS "dwellS", waterline_m AS "waterlineM", rod_score AS "rodScore", speed_mps AS "speedMps", snapshot` },
+  },
+  smoke: { raw: { table: 'smoke_readings', ts: 'ts', seq: true, columns: `seq, obscuration, temperature_c AS "temperatureC"` } },
+  status: { raw: { table: 'device_status', ts: 'ts', seq: true, columns: `seq, battery, signal, firmware, to_char(calibration_due, 'YYYY-MM-DD') AS "calibrationDue"` } },
+};
+
+export function bucketsOf(stream: Stream): Bucket[] {
+  return Object.keys(SOURCES[stream] ?? {}) as Bucket[];
+}
+
+export interface ReadingPage {
+  rows: Record<string, unknown>[];
+  nextCursor: string | null;
+}
+
+interface Cursor {
+  ts: string;
+  seq?: number;
+}
+
+const encode = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decode(cursor: string): Cursor | null {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (typeof c === 'object' && c !== null && typeof (c as Cursor).ts === 'string' && !Number.isNaN(Date.parse((c as Cursor).ts))) return c as Cursor;
+  } catch {
+    // fall through
+  }
+  return null;
+}
+
+export class BadCursorError extends Error {}
+
+export class ReadingQueries {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /**
+   * Whether the caller may read a device: admins, operators and reviewers any; an officer or team lead
+   * the devices in their street's zones (district teams: the whole district).
+   */
+  async canRead(deviceId: string, user: TokenClaims): Promise<boolean> {
+    const r = await this.pool.query<{ streetId: string; teamStreet: string | null; teamKind: string | null }>(
+      `SELECT s.street_id AS "streetId", t.street_id AS "teamStreet", t.kind AS "teamKind"
+       FROM devices d JOIN zones z ON z.id = d.zone_id JOIN sites s ON s.id = z.site_id
+       LEFT JOIN teams t ON t.id = $2 WHERE d.id = $1`,
+      [deviceId, user.teamId],
+    );
+    const row = r.rows[0];
+    if (!row) return false;
+    switch (user.role) {
+      case 'admin':
+      case 'operator':
+      case 'reviewer':
+        return true;
+      case 'officer':
+      case 'team_lead':
+        return row.teamKind === 'district' || (row.teamStreet !== null && row.teamStreet === row.streetId);
+      default: {
+        const never: never = user.role;
+        throw new Error(`unknown role ${String(never)}`);
+      }
+    }
+  }
+
+  async page(deviceId: string, stream: Stream, bucket: Bucket, from: Date, to: Date, limit: number, cursor?: string): Promise<ReadingPage> {
+    const src = SOURCES[stream]?.[bucket];
+    if (!src) throw new RangeError(`no ${bucket} data for ${stream}`);
+    const params: unknown[] = [deviceId, from, to];
+    let after = '';
+    if (cursor) {
+      const c = decode(cursor);
+      if (!c) throw new BadCursorError('cursor is not one this API issued');
+      params.push(c.ts);
+      if (src.seq) {
+        params.push(c.seq ?? -1);
+        after = `AND (${src.ts}, seq) > ($4::timestamptz, $5::bigint)`;
+      } else {
+        after = `AND ${src.ts} > $4::timestamptz`;
+      }
+    }
+    params.push(limit + 1);
+    const rows = (
+      await this.pool.query<Record<string, unknown>>(
+        `SELECT ${src.ts} AS ts, ${src.columns} FROM ${src.table}
+         WHERE device_id = $1 AND ${src.ts} >= $2 AND ${src.ts} < $3 ${after}
+         ORDER BY ${src.ts}${src.seq ? ', seq' : ''} LIMIT $${params.length}`,
+        params,
+      )
+    ).rows;
+    const more = rows.length > limit;
+    if (more) rows.pop();
+    const last = rows[rows.length - 1];
+    const nextCursor = more && last ? encode({ ts: (last.ts as Date).toISOString(), ...(src.seq ? { seq: Number(last.seq) } : {}) }) : null;
+    return { rows, nextCursor };
+  }
+
+  /** Hourly energetic LAeq per zone with the period (day/night) and limit of the zone's local time. */
+  async zoneNoiseHourly(zoneId: string, from: Date, to: Date): Promise<Record<string, unknown>[]> {
+    const r = await this.pool.query(
+      `SELECT bucket AS ts, period, round(laeq::numeric, 2)::float8 AS laeq, lamax, samples, devices,
+         limit_laeq AS "limit", laeq > limit_laeq AS exceeded
+       FROM noise_zone_hourly WHERE zone_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket`,
+      [zoneId, from, to],
+    );
+    return r.rows;
+  }
+}

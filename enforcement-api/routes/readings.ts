@@ -1,0 +1,101 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { AppError } from '../errors.js';
+import { STREAMS } from '../../core/schemas/telemetry.js';
+import { BadCursorError, BUCKETS, bucketsOf, type ReadingQueries } from '../readings.js';
+
+const HOUR = 3600_000;
+
+function range(q: { from?: string; to?: string }, defaultSpanMs: number): { from: Date; to: Date } {
+  const to = q.to ? new Date(q.to) : new Date();
+  const from = q.from ? new Date(q.from) : new Date(to.getTime() - defaultSpanMs);
+  if (Number.isNaN(to.getTime()) || Number.isNaN(from.getTime())) throw new AppError(400, 'BAD_TIME', 'from and to must be ISO-8601 date-times');
+  if (from >= to) throw new AppError(400, 'BAD_RANGE', '`from` must be before `to`');
+  return { from, to };
+}
+
+const routes: FastifyPluginAsyncTypebox<{ readings: ReadingQueries }> = async (app, { readings }) => {
+  app.get(
+    '/api/v1/devices/:id/readings',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['readings'],
+        summary: 'A device’s readings: raw, or per-minute / per-hour (noise) and per-5-minute (people) aggregates',
+        description: 'Ordered by time; pass `nextCursor` back as `cursor` for the next page. Default range: the last hour.',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object({
+          stream: Type.Union(STREAMS.map((s) => Type.Literal(s))),
+          bucket: Type.Union(BUCKETS.map((b) => Type.Literal(b)), { default: 'raw' }),
+          from: Type.Optional(Type.String({ format: 'date-time' })),
+          to: Type.Optional(Type.String({ format: 'date-time' })),
+          limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: {
+          200: Type.Object({
+            deviceId: Type.String(),
+            stream: Type.String(),
+            bucket: Type.String(),
+            from: Type.String({ format: 'date-time' }),
+            to: Type.String({ format: 'date-time' }),
+            rows: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+          400: { $ref: 'Error#' },
+          401: { $ref: 'Error#' },
+          404: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (req) => {
+      const { stream, bucket, limit, cursor } = req.query;
+      if (!bucketsOf(stream).includes(bucket)) {
+        throw new AppError(400, 'BUCKET_NOT_AVAILABLE', `${stream} offers ${bucketsOf(stream).join(', ')}`);
+      }
+      if (!(await readings.canRead(req.params.id, req.user))) throw new AppError(404, 'DEVICE_NOT_FOUND', `no device ${req.params.id}`);
+      const { from, to } = range(req.query, HOUR);
+      try {
+        const page = await readings.page(req.params.id, stream, bucket, from, to, limit, cursor);
+        return { deviceId: req.params.id, stream, bucket, from: from.toISOString(), to: to.toISOString(), ...page };
+      } catch (err) {
+        if (err instanceof BadCursorError) throw new AppError(400, 'BAD_CURSOR', err.message);
+        throw err;
+      }
+    },
+  );
+
+  app.get(
+    '/api/v1/zones/:id/noise/hourly',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['readings'],
+        summary: 'Hourly energetic LAeq of a zone with the day/night period and limit of its local time',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
+        response: {
+          200: Type.Array(Type.Object({
+            ts: Type.String({ format: 'date-time' }),
+            period: Type.String(),
+            laeq: Type.Number(),
+            lamax: Type.Number(),
+            samples: Type.Integer(),
+            devices: Type.Integer(),
+            limit: Type.Number(),
+            exceeded: Type.Boolean(),
+          })),
+          400: { $ref: 'Error#' },
+          401: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (req) => {
+      const { from, to } = range(req.query, 24 * HOUR);
+      return readings.zoneNoiseHourly(req.params.id, from, to);
+    },
+  );
+};
+export default routes;

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { count, startTestPlatform, type TestPlatform } from '../support/platform.js';
+
+/** Compression and retention act on old data, with TimescaleDB policies or with partitions. */
+let t: TestPlatform;
+const DAY = 86_400_000;
+const bands = `'{${Array(31).fill(30).join(',')}}'`;
+
+beforeAll(async () => {
+  t = await startTestPlatform({ SERVICES: 'maintenance,api', RAW_RETENTION_D: '90', COMPRESS_AFTER_D: '7' });
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function insertNoise(deviceId: string, at: number, seq: number) {
+  await t.platform.db.pool.query(
+    `INSERT INTO noise_readings (ts, device_id, seq, laeq, lamax, interval_s, bands) VALUES ($1, $2, $3, 50, 55, 1, ${bands}) ON CONFLICT DO NOTHING`,
+    [new Date(at), deviceId, seq],
+  );
+}
+
+describe('storage lifecycle', () => {
+  it('compresses old chunks and drops expired ones through the TimescaleDB jobs', async (ctx) => {
+    if (!t.platform.db.timescale) ctx.skip(); // this engine takes the partition path below
+    const pool = t.platform.db.pool;
+    const jobs = await pool.query<{ proc: string; table: string; config: Record<string, string> }>(
+      `SELECT proc_name AS proc, hypertable_name AS table, config FROM timescaledb_information.jobs WHERE job_id >= 1000`,
+    );
+    const of = (proc: string, table: string) => jobs.rows.find((j) => j.proc === proc && j.table === table);
+    expect(of('policy_retention', 'noise_readings')?.config.drop_after).toBe('90 days');
+    expect(of('policy_compression', 'noise_readings')?.config.compress_after).toBe('7 days');
+    expect(of('policy_refresh_continuous_aggregate', 'noise_1m')).toBeDefined();
+
+    const now = Date.now();
+    await insertNoise('slm-park-1', now - 10 * DAY, 1); // to be compressed
+    await insertNoise('slm-park-1', now - 120 * DAY, 2); // to be dropped
+    await insertNoise('slm-park-1', now - 60_000, 3); // stays as it is
+    expect(await t.platform.maintenance!.runDueJobs(now)).toBeGreaterThanOrEqual(jobs.rowCount ?? 0);
+    expect(await t.platform.maintenance!.runDueJobs(now + 1000)).toBe(0); // nothing due a second later
+
+    const compressed = await pool.query(`SELECT 1 FROM timescaledb_information.chunks WHERE hypertable_name = 'noise_readings' AND is_compressed`);
+    expect(compressed.rowCount).toBe(1);
+    expect((await pool.query('SELECT seq FROM noise_readings ORDER BY ts')).rows.map((r) => Number(r.seq))).toEqual([1, 3]);
+    // A re-delivered reading that falls in a compressed chunk is still recognised as a duplicate.
+    await insertNoise('slm-park-1', now - 10 * DAY, 1);
+    expect(await count(t, 'SELECT 1 FROM noise_readings')).toBe(2);
+  });
+
+  it('drops whole partitions past retention on plain PostgreSQL', async (ctx) => {
+    if (t.platform.db.timescale) ctx.skip(); // this engine takes the TimescaleDB path above
+    const now = Date.now();
+    const m = t.platform.maintenance!;
+    await m.ensurePartitions(now - 100 * DAY); // partitions of an old day (as if made then)
+    await insertNoise('slm-park-1', now - 100 * DAY, 1); // in an old daily partition
+    await insertNoise('slm-park-1', now - 200 * DAY, 2); // in the default partition
+    await insertNoise('slm-park-1', now - 60_000, 3);
+    const oldPartition = `noise_readings_p${new Date(now - 100 * DAY).toISOString().slice(0, 10).replaceAll('-', '')}`;
+    expect(await count(t, 'SELECT 1 FROM pg_class WHERE relname = $1', [oldPartition])).toBe(1);
+    await m.applyRetention(now);
+    expect(await count(t, 'SELECT 1 FROM pg_class WHERE relname = $1', [oldPartition])).toBe(0);
+    expect((await t.platform.db.pool.query('SELECT seq FROM noise_readings')).rows.map((r) => Number(r.seq))).toEqual([3]);
+  });
+});
