@@ -22,6 +22,8 @@ import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { UserRepository } from './enforcement-api/users.js';
 import { ReadingQueries } from './enforcement-api/readings.js';
+import { AlertRepository } from './enforcement-api/alerts.js';
+import { MqttModelControl } from './enforcement-api/model-control.js';
 import { SimulatorService } from './simulator/fleet.js';
 
 /**
@@ -29,6 +31,8 @@ import { SimulatorService } from './simulator/fleet.js';
  * and stops them in reverse (database last). `main.ts` runs it; integration tests start it too.
  */
 export const MODELS_DIR = fileURLToPath(new URL('./inference/models', import.meta.url));
+/** Committed defaults first, then field-trained models under DATA_DIR/models. */
+export const modelDirs = (config: Config) => [MODELS_DIR, path.join(config.database.dataDir, 'models')];
 
 interface Service {
   name: string;
@@ -113,6 +117,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const intake = has('enforcement')
       ? new AlertIntakeService(conn, cases, bus, config.incidentWindowMin, log.child({ svc: 'enforcement' }), metrics)
       : undefined;
+    const modelControl = new MqttModelControl(conn, modelDirs(config));
     const api = has('api')
       ? new ApiService(config.http, {
           log: log.child({ svc: 'api' }),
@@ -123,6 +128,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           devices,
           cases,
           readings: new ReadingQueries(db.pool),
+          alerts: new AlertRepository(db.pool),
+          models: modelControl,
           bus,
           mqttPort: () => broker?.port ?? config.mqtt.port,
           readiness: async () => ({
@@ -149,6 +156,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           for (const svc of started.reverse()) {
             await svc.stop().catch((err: unknown) => log.error({ err, svc: svc.name }, 'stop failed'));
           }
+          await modelControl.close();
           await model?.close();
           await db.close();
         })();

@@ -16,6 +16,8 @@ import authRoutes from './routes/auth.js';
 import registryRoutes from './routes/registry.js';
 import caseRoutes from './routes/cases.js';
 import readingRoutes from './routes/readings.js';
+import alertRoutes, { type ModelControl } from './routes/alerts.js';
+import type { AlertRepository } from './alerts.js';
 import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 
@@ -28,6 +30,8 @@ export interface AppDeps {
   devices: DeviceRepository;
   cases: CaseRepository;
   readings: ReadingQueries;
+  alerts: AlertRepository;
+  models: ModelControl;
   bus: LiveBus;
   readiness: Readiness;
   /** The MQTT port devices should use (known once the broker listens). */
@@ -60,6 +64,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
   await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(readingRoutes, { readings: deps.readings });
+  await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
 
   const page = await readFile(WEB_PAGE, 'utf8');
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));

@@ -131,6 +131,27 @@ export const MIGRATIONS: Migration[] = [
       ...AGGREGATE_VIEWS,
     ],
   },
+  {
+    version: 5,
+    name: 'verdicts, commands, shadow results',
+    up: () => [
+      // Officers' verdicts on alerts: the labels of the next training and the precision per model version.
+      `CREATE TABLE alert_verdicts (alert_id text PRIMARY KEY REFERENCES alerts, verdict text NOT NULL
+        CHECK (verdict IN ('confirmed', 'false_alarm')), reason text, model_version text, by_user text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now())`,
+      // Commands sent to devices (speaker.play), their acknowledgement and measured effect.
+      `CREATE TABLE device_commands (id text PRIMARY KEY, device_id text NOT NULL REFERENCES devices, name text NOT NULL,
+        payload jsonb NOT NULL, alert_id text, stage text NOT NULL, sent_at timestamptz NOT NULL,
+        acked_at timestamptz, ack jsonb, effect jsonb)`,
+      `CREATE INDEX device_commands_alert ON device_commands (alert_id)`,
+      `CREATE INDEX device_commands_device ON device_commands (device_id, sent_at DESC)`,
+      // What a model in shadow mode would have raised: scored and recorded, never alerting.
+      `CREATE TABLE shadow_alerts (id text PRIMARY KEY, kind text NOT NULL, zone_id text NOT NULL, device_id text,
+        model_version text NOT NULL, started_at timestamptz NOT NULL, detected_at timestamptz NOT NULL,
+        evidence jsonb NOT NULL, recorded_at timestamptz NOT NULL DEFAULT now())`,
+      `ALTER TABLE alerts ADD COLUMN summary text`,
+    ],
+  },
 ];
 
 /**
