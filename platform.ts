@@ -15,7 +15,7 @@ import { BrokerService } from './broker/broker.js';
 import { IngestService, INGEST_DEFAULTS } from './ingest/ingest.js';
 import { ReadingRepository } from './ingest/repository.js';
 import { InferenceWorker } from './inference/worker.js';
-import { NoiseModel } from './inference/noise-model.js';
+import { InferenceRepository } from './inference/repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { LiveBus } from './enforcement-api/live.js';
@@ -108,11 +108,18 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const conn = { url: mqttUrl, password: servicePassword };
 
     const ingest = has('ingest')
-      ? new IngestService(conn, new ReadingRepository(db.pool), devices, { ...INGEST_DEFAULTS, limits }, log.child({ svc: 'ingest' }), metrics)
+      ? new IngestService(conn, new ReadingRepository(db.pool, db.engine), devices, { ...INGEST_DEFAULTS, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
       : undefined;
-    const model = has('inference') ? await NoiseModel.load(MODELS_DIR) : undefined;
-    const inference = model
-      ? new InferenceWorker(conn, model, devices, { limits, detector: { ...config.noise, smoothing: 5 }, maxBatch: 256, maxWaitMs: 5 }, log.child({ svc: 'inference' }), metrics)
+    const inference = has('inference')
+      ? new InferenceWorker(conn, devices, new InferenceRepository(db.pool), {
+          limits,
+          noise: { ...config.noise, smoothing: 5 },
+          fishing: { minDurationS: config.fishing.minDurationS, gapS: 60, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
+          speakers: config.speakers,
+          maxBatch: 256,
+          maxWaitMs: 5,
+          modelDirs: modelDirs(config),
+        }, log.child({ svc: 'inference' }), metrics)
       : undefined;
     const intake = has('enforcement')
       ? new AlertIntakeService(conn, cases, bus, config.incidentWindowMin, log.child({ svc: 'enforcement' }), metrics)
@@ -135,7 +142,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),
-            ...(inference ? { models: model !== undefined, inference: inference.ready } : {}),
+            ...(inference ? { models: inference.ready, inference: inference.ready } : {}),
             ...(intake ? { enforcement: intake.ready } : {}),
           }),
         }, log.child({ svc: 'api' }))
@@ -157,7 +164,6 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
             await svc.stop().catch((err: unknown) => log.error({ err, svc: svc.name }, 'stop failed'));
           }
           await modelControl.close();
-          await model?.close();
           await db.close();
         })();
         return stopping;

@@ -1,185 +1,180 @@
-import { createHash } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
 import { decodeTelemetry, type DecodeLimits } from '../core/telemetry-decode.js';
-import type { NoisePayload } from '../core/schemas/telemetry.js';
 import { alertTopic, type Alert } from '../core/schemas/alert.js';
 import type { DeviceContext } from '../core/repos/devices.js';
 import { LookupCache } from '../core/lookup-cache.js';
-import { NoiseEpisodeDetector, type DetectorConfig, type NoiseEpisode } from './noise-detector.js';
-import { NOISE_FEATURE_COUNT, noiseFeatures } from './noise-features.js';
-import type { NoiseModel } from './noise-model.js';
+import type { DetectorConfig } from './noise-detector.js';
+import { NOISE_WINDOW_FEATURE_COUNT } from './features/noise.js';
+import { FISHING_FEATURE_COUNT } from './features/fishing.js';
+import { CROWD_FEATURE_COUNT } from './features/crowding.js';
+import { ModelRegistry, type ModelSlot } from './model-registry.js';
+import { Batcher } from './batcher.js';
+import { SpeakerController, type SpeakerOptions } from './actuation.js';
+import type { InferenceRepository } from './repository.js';
+import type { Rollout } from './model-store.js';
+import { NoisePipeline, NOISE_MODEL } from './pipelines/noise.js';
+import { FishingPipeline, FISHING_MODEL, type FishingOptions } from './pipelines/fishing.js';
+import { CrowdingPipeline, CROWD_MODEL } from './pipelines/crowding.js';
+import type { PipelineContext } from './pipelines/context.js';
 
-export const NOISE_FILTER = 'v1/devices/+/telemetry/noise';
+export { alertId } from './pipelines/context.js';
+
+const TELEMETRY = ['v1/devices/+/telemetry/noise', 'v1/devices/+/telemetry/tracks', 'v1/devices/+/telemetry/people'];
+const ACKS = 'v1/devices/+/commands/+/ack';
+const CONTROL = 'v1/control/models/+';
 
 export interface WorkerOptions {
   limits: DecodeLimits;
-  detector: Omit<DetectorConfig, 'musicOn' | 'musicOff'>;
+  noise: Omit<DetectorConfig, 'musicOn' | 'musicOff'>;
+  fishing: FishingOptions;
+  speakers: SpeakerOptions;
   maxBatch: number;
   maxWaitMs: number;
+  modelDirs: readonly string[];
 }
 
-export interface DeviceLookup {
+export interface WorkerDevices {
   get(id: string): Promise<DeviceContext | null>;
-}
-
-interface Pending {
-  device: DeviceContext;
-  ts: Date;
-  payload: NoisePayload;
-}
-
-/** Stable alert id: the same episode always gets the same id, whoever computes it. */
-export function alertId(deviceId: string, kind: string, startedAt: Date): string {
-  return createHash('sha256').update(`${deviceId}|${kind}|${startedAt.toISOString()}`).digest('hex').slice(0, 32);
+  speakersInZone(zoneId: string): Promise<DeviceContext[]>;
 }
 
 /**
- * Noise readings → batched ONNX classification across devices → per-device episode rules → alerts on
- * `v1/alerts/{zoneId}/noise` (QoS 1).
+ * The inference worker: noise, track and people telemetry → per-device / per-track / per-zone feature
+ * windows → one batched onnxruntime session per model → decision rules → alerts on `v1/alerts/…`,
+ * loudspeaker commands, and shadow results. Models hot-swap on the retained `v1/control/models/{name}`.
  */
 export class InferenceWorker {
   private client?: MqttClient;
-  private queue: Pending[] = [];
-  private timer?: NodeJS.Timeout;
-  private running: Promise<void> = Promise.resolve();
-  private readonly detectors = new Map<string, NoiseEpisodeDetector>();
+  private readonly registry: ModelRegistry;
+  private readonly batchers = new Map<string, Batcher>();
   private readonly contexts: LookupCache<DeviceContext>;
+  private noise?: NoisePipeline;
+  private fishing?: FishingPipeline;
+  private crowding?: CrowdingPipeline;
+  private speakers?: SpeakerController;
+  private pending = new Set<Promise<void>>();
   private readonly processed;
   private readonly dropped;
   private readonly alerts;
-  private readonly batchSize;
+  private readonly shadowAlerts;
 
   constructor(
     private readonly conn: ServiceConnection,
-    private readonly model: NoiseModel,
-    devices: DeviceLookup,
+    private readonly devices: WorkerDevices,
+    private readonly repo: InferenceRepository,
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
   ) {
-    this.processed = metrics.counter('inference_readings_total', 'noise readings classified', []);
-    this.dropped = metrics.counter('inference_dropped_total', 'noise readings not classified', ['reason']);
-    this.alerts = metrics.counter('inference_alerts_total', 'alerts emitted', ['kind']);
-    this.batchSize = metrics.gauge('inference_last_batch_size', 'size of the last inference batch', []);
+    this.registry = new ModelRegistry(opts.modelDirs, log);
     this.contexts = new LookupCache((id) => devices.get(id));
+    this.processed = metrics.counter('inference_readings_total', 'readings scored', ['stream']);
+    this.dropped = metrics.counter('inference_dropped_total', 'readings not scored', ['reason']);
+    this.alerts = metrics.counter('inference_alerts_total', 'alerts emitted', ['kind']);
+    this.shadowAlerts = metrics.counter('inference_shadow_alerts_total', 'alerts a shadow model would have raised', ['kind']);
   }
 
   get ready(): boolean {
-    return this.client?.connected === true;
+    return this.client?.connected === true && this.noise !== undefined;
+  }
+
+  /** Loaded versions, for /readyz and tests. */
+  models(): Record<string, { active: string; shadow: string | null }> {
+    const out: Record<string, { active: string; shadow: string | null }> = {};
+    for (const name of [NOISE_MODEL, FISHING_MODEL, CROWD_MODEL]) {
+      const s = this.registry.slot(name);
+      if (s) out[name] = { active: s.active.card.version, shadow: s.shadow?.card.version ?? null };
+    }
+    return out;
   }
 
   async start(): Promise<void> {
+    const slotOf = (name: string) => () => this.registry.slot(name) as ModelSlot;
+    for (const [name, width] of [[NOISE_MODEL, NOISE_WINDOW_FEATURE_COUNT], [FISHING_MODEL, FISHING_FEATURE_COUNT], [CROWD_MODEL, CROWD_FEATURE_COUNT]] as const) {
+      await this.registry.load(name, width);
+      this.batchers.set(name, new Batcher(this.registry, name, this.opts.maxBatch, this.opts.maxWaitMs));
+    }
     const client = await connectService(this.conn, 'inference');
     this.client = client;
+    this.speakers = new SpeakerController((topic, payload) => client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined), this.repo, this.opts.speakers, this.log, this.metrics);
+    const ctx: PipelineContext = {
+      emit: (a) => this.emit(a),
+      recordShadow: async (a) => {
+        await this.repo.shadowAlert(a);
+        this.shadowAlerts.inc({ kind: a.kind });
+      },
+      speakers: this.speakers,
+      speakersInZone: (zoneId) => this.devices.speakersInZone(zoneId),
+      log: this.log,
+    };
+    this.noise = new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx);
+    this.fishing = new FishingPipeline(this.batchers.get(FISHING_MODEL) as Batcher, slotOf(FISHING_MODEL), this.opts.fishing, ctx);
+    this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx);
     client.on('message', (topic, payload) => {
-      this.onMessage(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'noise reading handling failed'));
+      const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p));
     });
-    await client.subscribeAsync(NOISE_FILTER, { qos: 1 });
-    this.log.info({ model: this.model.card.version, filter: NOISE_FILTER }, 'inference worker subscribed');
+    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL], { qos: 1 });
+    this.log.info({ models: this.models() }, 'inference worker subscribed');
   }
 
-  private async onMessage(topic: string, payload: Buffer): Promise<void> {
+  private async route(topic: string, payload: Buffer): Promise<void> {
+    const parts = topic.split('/');
+    if (parts[1] === 'control') return this.rollout(parts[3] ?? '', payload);
+    if (parts[3] === 'commands') return this.speakers?.onAck(parts[2] ?? '', payload);
     const decoded = decodeTelemetry(topic, payload, new Date(), this.opts.limits);
     if (!decoded.ok) {
-      this.dropped.inc({ reason: decoded.reason });
-      return; // ingest logs and counts the rejection per device
+      this.dropped.inc({ reason: decoded.reason }); // ingest logs and counts it per device
+      return;
     }
     const r = decoded.reading;
-    if (r.stream !== 'noise') return;
     const device = await this.contexts.get(r.deviceId);
     if (!device) {
       this.dropped.inc({ reason: 'unknown_device' });
       return;
     }
-    this.queue.push({ device, ts: r.ts, payload: r.payload });
-    if (this.queue.length >= this.opts.maxBatch) this.schedule(0);
-    else this.schedule(this.opts.maxWaitMs);
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.timer && delayMs > 0) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.running.then(() => this.drain()).catch((err: unknown) => this.log.error({ err }, 'inference batch failed'));
-    }, delayMs);
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length > 0) await this.runBatch(this.queue.splice(0, this.opts.maxBatch));
-  }
-
-  private detector(device: DeviceContext): NoiseEpisodeDetector {
-    let d = this.detectors.get(device.id);
-    if (!d) {
-      const t = this.model.card.thresholds;
-      d = new NoiseEpisodeDetector(
-        { ...this.opts.detector, musicOn: t['music.on'] ?? 0.6, musicOff: t['music.off'] ?? 0.4 },
-        { noiseClass: device.noiseClass, timezone: device.timezone },
-        this.model.labelIndex('music'),
-      );
-      this.detectors.set(device.id, d);
+    switch (r.stream) {
+      case 'noise':
+        await this.noise?.onReading(device, r.ts, r.payload);
+        break;
+      case 'tracks':
+        await this.fishing?.onTrack(device, r.ts, r.payload);
+        break;
+      case 'people':
+        await this.crowding?.onCount(device, r.ts, r.payload.count);
+        break;
+      default:
+        return;
     }
-    return d;
+    this.processed.inc({ stream: r.stream });
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
-    const features = new Float32Array(batch.length * NOISE_FEATURE_COUNT);
-    batch.forEach((p, i) => noiseFeatures(p.payload.bands, p.payload.laeq, p.payload.lamax, features, i * NOISE_FEATURE_COUNT));
-    const probs = await this.model.classify(features, batch.length);
-    const classes = this.model.card.labels.length;
-    this.batchSize.set(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const p = batch[i] as Pending;
-      const probabilities = probs.subarray(i * classes, (i + 1) * classes);
-      const episode = this.detector(p.device).observe({ ts: p.ts, laeq: p.payload.laeq, lamax: p.payload.lamax, probabilities });
-      if (episode) await this.emit(p.device, episode);
+  private async rollout(name: string, payload: Buffer): Promise<void> {
+    try {
+      const r = JSON.parse(payload.toString('utf8')) as Rollout;
+      if (typeof r.active !== 'string' || (r.shadow !== null && typeof r.shadow !== 'string')) throw new Error('expected { active, shadow }');
+      await this.registry.apply(name, r);
+    } catch (err) {
+      this.log.error({ err, model: name }, 'model rollout refused');
     }
-    this.processed.inc(batch.length);
   }
 
-  private async emit(device: DeviceContext, ep: NoiseEpisode): Promise<void> {
-    const labels = this.model.card.labels;
-    const calibrationValid = device.calibrationValidUntil !== null && new Date(`${device.calibrationValidUntil}T23:59:59Z`) >= ep.startedAt;
-    const alert: Alert = {
-      id: alertId(device.id, 'noise', ep.startedAt),
-      kind: 'noise',
-      zoneId: device.zoneId,
-      deviceId: device.id,
-      startedAt: ep.startedAt.toISOString(),
-      detectedAt: ep.detectedAt.toISOString(),
-      modelVersion: `${this.model.card.name}@${this.model.card.version}`,
-      summary: `Amplified music at ${ep.laeq.toFixed(1)} dB(A) over the ${ep.limit.period} limit of ${ep.limit.laeq} dB(A)`,
-      evidence: {
-        laeq: Number(ep.laeq.toFixed(1)),
-        lamaxMax: Number(ep.lamaxMax.toFixed(1)),
-        limit: ep.limit,
-        rule: ep.rule,
-        noiseClass: device.noiseClass,
-        timezone: device.timezone,
-        scores: Object.fromEntries(labels.map((l, i) => [l, Number((ep.meanProbabilities[i] ?? 0).toFixed(3))])),
-        thresholds: this.model.card.thresholds,
-        minDurationS: this.opts.detector.minDurationS,
-        levels: ep.levels,
-        calibration: { validUntil: device.calibrationValidUntil, validAtMeasurement: calibrationValid },
-        placementPublished: device.placementPublished,
-      },
-    };
-    await this.client?.publishAsync(alertTopic(device.zoneId, 'noise'), JSON.stringify(alert), { qos: 1 });
-    this.alerts.inc({ kind: 'noise' });
-    this.log.info({ alert: alert.id, device: device.id, zone: device.zoneId, laeq: alert.evidence.laeq }, 'noise alert');
+  private async emit(alert: Alert): Promise<void> {
+    await this.client?.publishAsync(alertTopic(alert.zoneId, alert.kind), JSON.stringify(alert), { qos: 1 });
+    this.alerts.inc({ kind: alert.kind });
+    this.log.info({ alert: alert.id, kind: alert.kind, zone: alert.zoneId, device: alert.deviceId }, alert.summary);
   }
 
-  /** Stop taking readings, finish the queued ones (their alerts still go out), then disconnect. */
+  /** Stop taking readings, finish what is queued (its alerts still go out), then disconnect. */
   async stop(): Promise<void> {
-    if (this.client?.connected) await this.client.unsubscribeAsync(NOISE_FILTER);
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
-    await this.drain();
+    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL]);
+    for (const b of this.batchers.values()) await b.stop();
+    await Promise.all(this.pending);
     await this.client?.endAsync();
+    await this.registry.close();
   }
 }

@@ -1,132 +1,195 @@
-import type { MqttClient } from 'mqtt';
+import type { DoneCallback, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
-import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
-import { decodeTelemetry, type DecodeLimits } from '../core/telemetry-decode.js';
-import { STREAMS, type Reading, type Stream } from '../core/schemas/telemetry.js';
+import type { ServiceConnection } from '../core/mqtt-client.js';
+import { decodeTelemetry, MAX_PAYLOAD_BYTES, type DecodeLimits } from '../core/telemetry-decode.js';
 import { LookupCache } from '../core/lookup-cache.js';
+import { AckTracker, type Ack } from './acks.js';
+import { ACK_LATER, connectIngest, pubacks } from './connection.js';
+import { ingestMetrics, type IngestMetrics } from './metrics.js';
+import { parsePresence, presenceTopicDevice } from './presence.js';
 import type { ReadingRepository } from './repository.js';
+import { Spool, type SpoolLimits, type SpoolRecord } from './spool.js';
+import { BatchWriter, type Item, type WriterOptions } from './writer.js';
 
 export const TELEMETRY_FILTER = 'v1/devices/+/telemetry/+';
+export const PRESENCE_FILTER = 'v1/devices/+/status';
 
-export interface IngestOptions {
+export interface IngestOptions extends WriterOptions {
   limits: DecodeLimits;
-  batchSize: number;
-  flushMs: number;
-  /** Readings held while the database is failing before the oldest are dropped (and counted). */
-  maxBuffered: number;
+  /** MQTT client id of the persistent session; every restart must reuse it. */
+  clientId: string;
+  /** The durable spool's directory (DATA_DIR/spool): one ingest process per directory. */
+  spoolDir: string;
+  spool: SpoolLimits;
+  /** Received but unacknowledged messages (and their bytes) before ingest stops reading. */
+  maxInFlight: number;
+  maxInFlightBytes: number;
 }
 
-export const INGEST_DEFAULTS: Omit<IngestOptions, 'limits'> = { batchSize: 2000, flushMs: 50, maxBuffered: 200_000 };
+export const INGEST_DEFAULTS: Omit<IngestOptions, 'limits' | 'spoolDir'> = {
+  clientId: 'svc-ingest',
+  batchSize: 2000,
+  flushMs: 50,
+  retryMs: 200,
+  maxRetryMs: 5000,
+  maxInFlight: 20_000,
+  maxInFlightBytes: 64 * 1024 * 1024,
+  spool: { maxBytes: 1024 * 1024 * 1024, maxRecords: 2_000_000, segmentBytes: 8 * 1024 * 1024 },
+  deadLetters: { keep: 10_000, maxQueued: 1000, maxPayloadBytes: MAX_PAYLOAD_BYTES, trimEvery: 1000 },
+};
 
 /**
- * Telemetry → validated readings → batched inserts. Bad input is counted per reason, logged with the
- * device id and dropped; it never stops the subscriber.
+ * Telemetry and presence → validated readings → batched, duplicate-safe writes, at least once:
+ * a message is acknowledged to the broker only once it is committed, spooled to disk, or rejected
+ * (counted and dead-lettered). See connection.ts (acks), acks.ts (order, backpressure), writer.ts
+ * (batches, spool, replay) and spool.ts (the on-disk format).
  */
 export class IngestService {
   private client?: MqttClient;
-  private buffer: Reading[] = [];
-  private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private spool?: Spool;
+  private writer?: BatchWriter;
+  private readonly acks: AckTracker;
   private readonly known: LookupCache<true>;
-  private stopped = false;
-  private readonly received;
-  private readonly committed;
-  private readonly rejected;
-  private readonly batchFailures;
+  private readonly m: IngestMetrics;
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
 
   constructor(
     private readonly conn: ServiceConnection,
-    private readonly repo: ReadingRepository,
+    readonly repo: ReadingRepository,
     devices: { get(id: string): Promise<unknown> },
     private readonly opts: IngestOptions,
     private readonly log: Logger,
     metrics: Metrics,
   ) {
-    this.received = metrics.counter('ingest_readings_received_total', 'telemetry messages received', ['stream']);
-    this.committed = metrics.counter('ingest_readings_committed_total', 'readings written (new rows)', ['stream']);
-    this.rejected = metrics.counter('ingest_readings_rejected_total', 'telemetry messages rejected', ['reason', 'device']);
-    this.batchFailures = metrics.counter('ingest_batch_failures_total', 'batch inserts that failed and were retried', []);
+    this.m = ingestMetrics(metrics);
     this.known = new LookupCache(async (id) => ((await devices.get(id)) ? true : null));
+    this.acks = new AckTracker(
+      { maxMessages: opts.maxInFlight, maxBytes: opts.maxInFlightBytes },
+      (acks) => this.sendAcks(acks),
+      (n) => this.m.unacked.set(n),
+    );
+  }
+
+  /** Messages received and not yet acknowledged. */
+  get inFlight(): number {
+    return this.acks.inflight;
   }
 
   async start(): Promise<void> {
-    const client = await connectService(this.conn, 'ingest');
-    this.client = client;
-    client.on('message', (topic, payload) => {
-      this.onMessage(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'message handling failed'));
+    const spool = await Spool.open(this.opts.spoolDir, this.opts.spool, this.log.child({ part: 'spool' }));
+    this.spool = spool;
+    this.writer = new BatchWriter(this.opts, {
+      repo: this.repo,
+      spool,
+      metrics: this.m,
+      log: this.log,
+      revive: (raw) => this.classify(raw, false),
+      done: (ack) => this.acks.complete(ack),
     });
-    await client.subscribeAsync(TELEMETRY_FILTER, { qos: 1 });
-    this.log.info({ filter: TELEMETRY_FILTER }, 'ingest subscribed');
+    this.state = 'running';
+    this.writer.start(); // replays what a previous run spooled
+    const { client, connected } = connectIngest(this.conn, this.opts.clientId, (packet, next) => this.onPublish(packet, next), this.log);
+    this.client = client;
+    try {
+      await connected;
+      await client.subscribeAsync({ [TELEMETRY_FILTER]: { qos: 1 }, [PRESENCE_FILTER]: { qos: 1 } });
+    } catch (err) {
+      this.state = 'stopped';
+      this.writer.abandon();
+      await client.endAsync(true);
+      await spool.close();
+      throw err;
+    }
+    this.log.info({ filters: [TELEMETRY_FILTER, PRESENCE_FILTER], clientId: this.opts.clientId, spooled: spool.depth }, 'ingest subscribed');
   }
 
-  private reject(reason: string, device: string | null, detail: string): void {
-    this.rejected.inc({ reason, device: device ?? 'unknown' });
+  /** Every PUBLISH from the broker (see connection.ts for why acknowledgements are sent separately). */
+  private onPublish(packet: IPublishPacket, next: DoneCallback): void {
+    const writer = this.writer;
+    // Stopping: leave it unacknowledged; the broker re-delivers it to the next session.
+    if (this.state !== 'running' || !writer) return next(ACK_LATER);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const ack = this.acks.track(packet.qos > 0 ? packet.messageId : undefined, this.client?.stream, payload.byteLength);
+    const raw: SpoolRecord = { topic: packet.topic, payload, receivedAt: Date.now() };
+    this.classify(raw, true).then(
+      (item) => (item ? writer.add({ ...item, ack }) : this.acks.complete(ack)),
+      (err: unknown) => {
+        // classify does not throw; if it ever did, the message is kept as a dead letter rather than
+        // left unacknowledged at the head of the queue, which would stop every acknowledgement after it.
+        this.log.error({ err, topic: raw.topic }, 'message handling failed');
+        this.reject('internal_error', null, (err as Error).message, raw);
+        this.acks.complete(ack);
+      },
+    );
+    this.acks.whenRoom(() => next(ACK_LATER));
+  }
+
+  /** A message → an item to write, or null when rejected (counted, logged, dead-lettered). */
+  private async classify(raw: SpoolRecord, live: boolean): Promise<Item | null> {
+    const presenceOf = presenceTopicDevice(raw.topic);
+    if (presenceOf !== null) {
+      const state = parsePresence(raw.payload);
+      if (state === 'cleared') return null;
+      if (state === null) return this.reject('bad_status', presenceOf, 'status payload is neither online nor offline', raw);
+      if (live) this.m.presence.inc({ state });
+      return { kind: 'presence', presence: { deviceId: presenceOf, online: state === 'online', at: new Date(raw.receivedAt) }, raw };
+    }
+    const decoded = decodeTelemetry(raw.topic, raw.payload, new Date(raw.receivedAt), this.opts.limits);
+    if (!decoded.ok) return this.reject(decoded.reason, decoded.deviceId, decoded.detail, raw);
+    const reading = decoded.reading;
+    let known = true;
+    try {
+      known = (await this.known.get(reading.deviceId)) === true;
+    } catch (err) {
+      // Registry unreachable (the database is down): keep the reading; replay checks the device again.
+      this.log.debug({ err, device: reading.deviceId }, 'device lookup failed; keeping the reading');
+    }
+    if (!known) return this.reject('unknown_device', reading.deviceId, 'not in the device registry', raw);
+    if (live) this.m.received.inc({ stream: reading.stream });
+    return { kind: 'reading', reading, raw };
+  }
+
+  private reject(reason: string, device: string | null, detail: string, raw: SpoolRecord): null {
+    this.m.rejected.inc({ reason, device: device ?? 'unknown' });
     this.log.warn({ device, reason, detail }, 'reading rejected');
+    this.writer?.deadLetter({ deviceId: device, topic: raw.topic, reason, detail, payload: raw.payload });
+    return null;
   }
 
-  private async onMessage(topic: string, payload: Buffer): Promise<void> {
-    const decoded = decodeTelemetry(topic, payload, new Date(), this.opts.limits);
-    if (!decoded.ok) return this.reject(decoded.reason, decoded.deviceId, decoded.detail);
-    const r = decoded.reading;
-    if (!(await this.known.get(r.deviceId))) return this.reject('unknown_device', r.deviceId, 'not in the device registry');
-    this.received.inc({ stream: r.stream });
-    this.buffer.push(r);
-    if (this.buffer.length > this.opts.maxBuffered) {
-      const dropped = this.buffer.splice(0, this.buffer.length - this.opts.maxBuffered);
-      this.rejected.inc({ reason: 'buffer_overflow', device: 'all' }, dropped.length);
-      this.log.error({ dropped: dropped.length }, 'database too slow: oldest buffered readings dropped');
-    }
-    if (this.buffer.length >= this.opts.batchSize) this.scheduleFlush(0);
-    else this.scheduleFlush(this.opts.flushMs);
+  /** PUBACKs, on the connection each message came on (after a reconnect the broker re-delivers). */
+  private sendAcks(acks: readonly Ack[]): void {
+    const stream = this.client?.stream;
+    if (!stream?.writable) return;
+    const ids: number[] = [];
+    for (const a of acks) if (a.messageId !== undefined && a.conn === stream) ids.push(a.messageId);
+    if (ids.length > 0) stream.write(pubacks(ids));
   }
 
-  private scheduleFlush(delayMs: number): void {
-    if (this.timer && delayMs > 0) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.flushing = this.flushing.then(() => this.flush());
-    }, delayMs);
-  }
-
-  /** Writes everything buffered; on a database error the batch goes back to the front and is retried. */
-  private async flush(): Promise<void> {
-    while (this.buffer.length > 0) {
-      const batch = this.buffer.splice(0, this.opts.batchSize);
-      const byStream = new Map<Stream, Reading[]>();
-      for (const r of batch) {
-        let list = byStream.get(r.stream);
-        if (!list) byStream.set(r.stream, (list = []));
-        list.push(r);
-      }
-      try {
-        for (const stream of STREAMS) {
-          const rows = byStream.get(stream);
-          if (!rows) continue;
-          const inserted = await this.repo.insert(stream, rows);
-          this.committed.inc({ stream }, inserted);
-          byStream.delete(stream);
-        }
-      } catch (err) {
-        const left = [...byStream.values()].flat();
-        this.buffer.unshift(...left);
-        this.batchFailures.inc();
-        this.log.error({ err, pending: this.buffer.length }, 'batch insert failed; retrying');
-        if (!this.stopped) this.scheduleFlush(1000);
-        return;
-      }
-    }
-  }
-
-  /** Stop taking telemetry, write what is buffered, then disconnect. */
+  /** Stop reading, commit or spool what is in memory (acknowledging it), then disconnect. */
   async stop(): Promise<void> {
-    if (this.client?.connected) await this.client.unsubscribeAsync(TELEMETRY_FILTER);
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.flushing;
-    await this.flush();
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    // The subscription stays in the persistent session: the broker queues telemetry for the next start.
+    this.acks.wake();
+    await this.writer?.close();
+    this.state = 'stopped';
     await this.client?.endAsync();
+    await this.spool?.close();
+    this.log.info({ spooled: this.spool?.depth ?? 0, unacked: this.acks.inflight }, 'ingest stopped');
+  }
+
+  /**
+   * Fault-injection seam for tests: dies like a killed process — the connection drops, everything in
+   * memory is lost, nothing is flushed or acknowledged.
+   */
+  async kill(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopped';
+    this.writer?.abandon();
+    this.acks.clear();
+    this.acks.wake();
+    await this.client?.endAsync(true);
+    await this.spool?.close();
   }
 }

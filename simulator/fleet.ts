@@ -3,12 +3,17 @@ import type { Logger } from '../core/log.js';
 import type { DeviceRepository, DeviceRow } from '../core/repos/devices.js';
 import { Rng } from '../core/rng.js';
 import { NoiseSource, type NoiseClass } from './spectra.js';
+import { TrackSource, type TrackRole } from './anglers.js';
+import { CrowdSource } from './crowds.js';
+import { localClock } from '../core/domain/local-time.js';
 
 /**
  * The simulated sensor fleet of `npm start`: every device flagged `simulated` in the registry gets a
  * fresh secret, connects as itself (same ACL as a real device) and publishes real-time telemetry.
  * The park's first sound level meter plays a square-dance evening: amplified music from the start for
  * five minutes, then ten quiet minutes, repeating — so the whole loop shows within about a minute.
+ * The riverbank camera sees walkers, joggers, sitters and now and then an angler (every track from the
+ * same generators the fishing model was trained on); people counters follow a crowd scenario.
  */
 const MUSIC_ON_S = 300;
 const CYCLE_S = 900;
@@ -19,7 +24,11 @@ interface SimDevice {
   seq: number;
   noise?: { music: NoiseSource; ambient: NoiseSource; ambientClass: NoiseClass };
   count: number;
+  crowd?: CrowdSource;
+  track?: { id: string; source: TrackSource };
 }
+
+const TRACK_CYCLE: TrackRole[] = ['walker', 'angler', 'jogger', 'sitter', 'walker', 'photographer'];
 
 export class SimulatorService {
   private readonly fleet: SimDevice[] = [];
@@ -54,7 +63,10 @@ export class SimulatorService {
         row,
         client,
         seq: Date.now(),
-        count: 40 + this.rng.int(0, 40),
+        count: 0,
+        crowd: row.kind === 'people_counter' || row.kind === 'camera'
+          ? new CrowdSource('quiet_weekday', row.capacity ?? 200, this.rng, localClock(new Date(), row.timezone).hour)
+          : undefined,
         noise: row.kind === 'sound_level_meter'
           ? { music: new NoiseSource('music', this.rng), ambient: new NoiseSource(ambientClass, this.rng), ambientClass }
           : undefined,
@@ -78,23 +90,29 @@ export class SimulatorService {
         const s = dancing ? d.noise.music.next(63 + this.rng.normal(0, 1)) : d.noise.ambient.next((d.noise.ambientClass === 'traffic' ? 52 : 42) + this.rng.normal(0, 1.5));
         this.publish(d, 'noise', { laeq: +s.laeq.toFixed(1), lamax: +s.lamax.toFixed(1), intervalS: 1, bands: s.bands.map((b) => +b.toFixed(1)) });
       }
-      if ((d.row.kind === 'people_counter' || d.row.kind === 'camera') && t % 5 === 0) {
-        d.count = Math.max(0, Math.round(d.count + this.rng.normal(0, 4)));
+      if (d.crowd && t % 60 === 0) {
+        d.count = d.crowd.next();
         this.publish(d, 'people', { count: d.count });
       }
-      if (d.row.kind === 'camera' && t % 20 === 0) {
-        this.publish(d, 'tracks', {
-          id: `trk-${t}`,
-          dwellS: this.rng.uniform(5, 60),
-          waterlineM: this.rng.uniform(2, 15),
-          rodScore: this.rng.uniform(0, 0.2),
-          speedMps: this.rng.uniform(0.8, 1.6),
-        });
-      }
+      if (d.row.kind === 'camera' && t % 10 === 0) this.stepTrack(d, t);
       if (t % 60 === 0) {
         this.publish(d, 'status', { battery: 80 + this.rng.int(0, 20), signal: -60 - this.rng.int(0, 30), firmware: 'sim-1.0', ...(d.row.calibrationValidUntil ? { calibrationDue: d.row.calibrationValidUntil } : {}) });
       }
     }
+  }
+
+  /** One track in view at a time; the next person appears when the last one has left. */
+  private stepTrack(d: SimDevice, t: number): void {
+    if (!d.track) {
+      const role = TRACK_CYCLE[Math.floor(t / 10) % TRACK_CYCLE.length] as TrackRole;
+      d.track = { id: `trk-${role}-${t}`, source: new TrackSource(role, this.rng, { localHour: localClock(new Date(), d.row.timezone).hour }) };
+    }
+    const o = d.track.source.next(10);
+    if (d.track.source.ended) {
+      d.track = undefined;
+      return;
+    }
+    this.publish(d, 'tracks', { id: d.track.id, dwellS: +o.dwellS.toFixed(1), waterlineM: +o.waterlineM.toFixed(2), rodScore: +o.rodScore.toFixed(2), speedMps: +o.speedMps.toFixed(2) });
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,8 @@
 import { Rng } from '../core/rng.js';
 import type { NoisePayload } from '../core/schemas/telemetry.js';
 import { NoiseSource, type NoiseClass } from './spectra.js';
+import { TrackSource, type TrackRole } from './anglers.js';
+import { CrowdSource, type CrowdKind } from './crowds.js';
 
 /**
  * Scenario building blocks shared by the demo fleet, the tests and the benchmarks: each returns the
@@ -53,4 +55,62 @@ export function localTime(timeZone: string, hour: number, minute: number, daysAg
   const local = new Date(guess.toLocaleString('en-US', { timeZone }));
   const utc = new Date(guess.toLocaleString('en-US', { timeZone: 'UTC' }));
   return new Date(guess.getTime() - (local.getTime() - utc.getTime()));
+}
+
+export interface TrackRun {
+  deviceId: string;
+  trackId: string;
+  role: TrackRole;
+  start: Date;
+  /** Observation every `stepS` seconds for `seconds`. */
+  seconds: number;
+  stepS: number;
+  seed: number;
+  seqStart: number;
+  localHour?: number;
+}
+
+/** One camera track's observations, as an edge camera publishes them. */
+export function trackRun(run: TrackRun): TelemetryMessage[] {
+  const source = new TrackSource(run.role, new Rng(run.seed), { localHour: run.localHour ?? 12 });
+  const topic = `v1/devices/${run.deviceId}/telemetry/tracks`;
+  const out: TelemetryMessage[] = [];
+  for (let i = 0, t = 0; t < run.seconds; i++, t += run.stepS) {
+    const o = source.next(run.stepS);
+    if (source.ended) break; // the person left the camera's view
+    out.push({
+      topic,
+      payload: JSON.stringify({
+        ts: new Date(run.start.getTime() + t * 1000).toISOString(),
+        seq: run.seqStart + i,
+        id: run.trackId,
+        dwellS: round1(o.dwellS),
+        waterlineM: round1(o.waterlineM),
+        rodScore: Math.round(o.rodScore * 100) / 100,
+        speedMps: Math.round(o.speedMps * 100) / 100,
+      }),
+    });
+  }
+  return out;
+}
+
+export interface CrowdRun {
+  deviceId: string;
+  kind: CrowdKind;
+  capacity: number;
+  start: Date;
+  startLocalHour: number;
+  minutes: number;
+  seed: number;
+  seqStart: number;
+}
+
+/** A people counter's count once a minute through a crowd scenario. */
+export function crowdRun(run: CrowdRun): TelemetryMessage[] {
+  const source = new CrowdSource(run.kind, run.capacity, new Rng(run.seed), run.startLocalHour);
+  const topic = `v1/devices/${run.deviceId}/telemetry/people`;
+  return Array.from({ length: run.minutes }, (_, i) => ({
+    topic,
+    payload: JSON.stringify({ ts: new Date(run.start.getTime() + i * 60_000).toISOString(), seq: run.seqStart + i, count: source.next() }),
+  }));
 }

@@ -86,6 +86,11 @@ export class DeviceRepository {
     return (await this.pool.query<DeviceRow>(`${SELECT} ORDER BY d.id`)).rows;
   }
 
+  /** Devices with a loudspeaker in a zone. */
+  async speakersInZone(zoneId: string): Promise<DeviceRow[]> {
+    return (await this.pool.query<DeviceRow>(`${SELECT} WHERE d.zone_id = $1 AND d.has_speaker ORDER BY d.id`, [zoneId])).rows;
+  }
+
   async listSimulated(): Promise<DeviceRow[]> {
     return (await this.pool.query<DeviceRow>(`${SELECT} WHERE d.simulated ORDER BY d.id`)).rows;
   }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** Per-class held-out figures. */
+/** Per-class (or per-label) figures: precision, recall and F1 of that label as the positive class. */
 const ClassMetrics = Type.Object({
   precision: Type.Number({ minimum: 0, maximum: 1 }),
   recall: Type.Number({ minimum: 0, maximum: 1 }),
@@ -8,14 +8,26 @@ const ClassMetrics = Type.Object({
   support: Type.Integer({ minimum: 0 }),
 });
 
-const Evaluation = Type.Object({
+const Count = Type.Integer({ minimum: 0 });
+
+/**
+ * Figures of a model on one labelled set. Single-label (softmax) models carry `confusion`;
+ * multi-label (independent sigmoid) models carry `confusionPerLabel` instead, and their `accuracy` is
+ * the share of samples with every label right.
+ */
+export const Evaluation = Type.Object({
   description: Type.String(),
   samples: Type.Integer({ minimum: 1 }),
   accuracy: Type.Number({ minimum: 0, maximum: 1 }),
   perClass: Type.Record(Type.String(), ClassMetrics),
-  /** confusion[i][j]: true label i predicted as j, in `labels` order. */
-  confusion: Type.Array(Type.Array(Type.Integer({ minimum: 0 }))),
+  /** confusion[i][j]: true label i predicted as j, in `labels` order (argmax decision). */
+  confusion: Type.Optional(Type.Array(Type.Array(Count))),
+  /** Per label, at the label's decision threshold: [[TN, FP], [FN, TP]]. */
+  confusionPerLabel: Type.Optional(Type.Record(Type.String(), Type.Tuple([Type.Tuple([Count, Count]), Type.Tuple([Count, Count])]))),
+  /** Decision rule the figures were computed with, e.g. "argmax" or "p(fishing) >= 0.5". */
+  decision: Type.Optional(Type.String()),
 });
+export type Evaluation = Static<typeof Evaluation>;
 
 /** The model card that travels with every ONNX file (`<name>.card.json`). */
 export const ModelCard = Type.Object({
@@ -30,11 +42,18 @@ export const ModelCard = Type.Object({
       shape: Type.Array(Type.Union([Type.Integer(), Type.String()])),
       dtype: Type.Literal('float32'),
       normalisation: Type.String(),
+      /** Source file of the feature function that produces this input (training and serving share it). */
+      featureFunction: Type.Optional(Type.String()),
     }),
     { minItems: 1 },
   ),
   outputs: Type.Array(
-    Type.Object({ name: Type.String(), shape: Type.Array(Type.Union([Type.Integer(), Type.String()])) }),
+    Type.Object({
+      name: Type.String(),
+      shape: Type.Array(Type.Union([Type.Integer(), Type.String()])),
+      /** softmax: one label per row (probabilities sum to 1); sigmoid: independent probability per label. */
+      activation: Type.Optional(Type.Union([Type.Literal('softmax'), Type.Literal('sigmoid')])),
+    }),
     { minItems: 1 },
   ),
   labels: Type.Array(Type.String(), { minItems: 2 }),
@@ -46,7 +65,10 @@ export const ModelCard = Type.Object({
     command: Type.String(),
   }),
   metrics: Type.Object({
+    /** Held-out scenarios from the training generators with fresh seeds. */
     heldOut: Evaluation,
+    /** Data made a different way than the training data (cross-generator check). */
+    validation: Type.Optional(Evaluation),
   }),
 });
 export type ModelCard = Static<typeof ModelCard>;

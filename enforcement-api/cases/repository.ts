@@ -198,7 +198,10 @@ export class CaseRepository {
   async alertsOf(caseId: string): Promise<unknown[]> {
     const r = await this.pool.query(
       `SELECT a.id, a.kind, a.device_id AS "deviceId", a.started_at AS "startedAt", a.detected_at AS "detectedAt",
-         a.model_version AS "modelVersion", a.evidence
+         a.model_version AS "modelVersion", a.evidence,
+         coalesce((SELECT json_agg(json_build_object('name', dc.name, 'stage', dc.stage, 'payload', dc.payload,
+             'sentAt', dc.sent_at, 'ackedAt', dc.acked_at, 'effect', dc.effect) ORDER BY dc.sent_at)
+           FROM device_commands dc WHERE dc.alert_id = a.id), '[]'::json) AS commands
        FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE c.id = $1 ORDER BY a.detected_at`,
       [caseId],
     );

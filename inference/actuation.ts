@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../core/log.js';
+import type { Metrics } from '../core/metrics.js';
+import { localClock } from '../core/domain/local-time.js';
+import type { DeviceContext } from '../core/repos/devices.js';
+import type { InferenceRepository } from './repository.js';
+
+/**
+ * Riverside loudspeakers: `speaker.play` commands with a per-device cooldown and quiet hours (both on
+ * the readings' own clock, so replayed data behaves the same), acknowledgements from the device, and
+ * the effect measured `effectWindowS` later (did the watched value fall?).
+ */
+export const CLIPS = ['fishing-ban', 'anti-drowning', 'noise-reminder'] as const;
+export type Clip = (typeof CLIPS)[number];
+
+export interface SpeakerOptions {
+  cooldownS: number;
+  /** Local hours [start, end) in which speakers stay silent, e.g. 22 → 7. */
+  quietStartHour: number;
+  quietEndHour: number;
+  volume: number;
+  effectWindowS: number;
+}
+
+export type PlayResult = { played: true; commandId: string } | { played: false; reason: 'no_speaker' | 'quiet_hours' | 'cooldown' };
+
+interface Probe {
+  commandId: string;
+  key: string;
+  metric: string;
+  before: number;
+  due: number;
+}
+
+export class SpeakerController {
+  private readonly lastPlay = new Map<string, number>();
+  private probes: Probe[] = [];
+  private readonly sent;
+  private readonly acks;
+
+  constructor(
+    private readonly publish: (topic: string, payload: string) => Promise<void>,
+    private readonly repo: InferenceRepository,
+    private readonly opts: SpeakerOptions,
+    private readonly log: Logger,
+    metrics: Metrics,
+  ) {
+    this.sent = metrics.counter('speaker_commands_total', 'speaker.play commands, played or not', ['outcome']);
+    this.acks = metrics.counter('speaker_acks_total', 'speaker.play acknowledgements from devices', []);
+  }
+
+  quiet(device: DeviceContext, at: Date): boolean {
+    const { hour } = localClock(at, device.timezone);
+    const { quietStartHour: s, quietEndHour: e } = this.opts;
+    return s <= e ? hour >= s && hour < e : hour >= s || hour < e;
+  }
+
+  /**
+   * Plays a clip unless the device has no speaker, it is quiet hours, or the device played within the
+   * cooldown. `probe` names the value to watch for the effect (e.g. the zone's people count).
+   */
+  async play(device: DeviceContext, clip: Clip, stage: 'warning' | 'repeat', alertId: string, at: Date, probe: { key: string; metric: string; value: number }): Promise<PlayResult> {
+    const refuse = (reason: 'no_speaker' | 'quiet_hours' | 'cooldown'): PlayResult => {
+      this.sent.inc({ outcome: reason });
+      return { played: false, reason };
+    };
+    if (!device.hasSpeaker) return refuse('no_speaker');
+    if (this.quiet(device, at)) return refuse('quiet_hours');
+    const last = this.lastPlay.get(device.id);
+    if (last !== undefined && at.getTime() - last < this.opts.cooldownS * 1000) return refuse('cooldown');
+    this.lastPlay.set(device.id, at.getTime());
+    const commandId = randomUUID();
+    const payload = { commandId, clip, volume: this.opts.volume, stage, alertId };
+    await this.repo.commandSent({ id: commandId, deviceId: device.id, name: 'speaker.play', payload, alertId, stage, sentAt: at });
+    await this.publish(`v1/devices/${device.id}/commands/speaker.play`, JSON.stringify(payload));
+    this.probes.push({ commandId, key: probe.key, metric: probe.metric, before: probe.value, due: at.getTime() + this.opts.effectWindowS * 1000 });
+    this.sent.inc({ outcome: 'played' });
+    this.log.info({ device: device.id, clip, stage, alert: alertId }, 'speaker.play sent');
+    return { played: true, commandId };
+  }
+
+  /** A device's `.../commands/speaker.play/ack`: `{ "commandId": "…", … }`. */
+  async onAck(deviceId: string, payload: Buffer): Promise<void> {
+    let body: unknown;
+    try {
+      body = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.log.warn({ device: deviceId }, 'command ack is not JSON');
+      return;
+    }
+    const id = typeof body === 'object' && body !== null ? (body as { commandId?: unknown }).commandId : undefined;
+    if (typeof id !== 'string') return;
+    if (await this.repo.commandAcked(id, body)) this.acks.inc();
+  }
+
+  /** Feeds the watched value; probes whose window has passed record their effect. */
+  async observe(key: string, at: Date, value: number): Promise<void> {
+    const due = this.probes.filter((p) => p.key === key && p.due <= at.getTime());
+    if (due.length === 0) return;
+    this.probes = this.probes.filter((p) => !due.includes(p));
+    for (const p of due) {
+      const effect = { metric: p.metric, before: p.before, after: value, fell: value < p.before, measuredAt: at.toISOString(), windowS: this.opts.effectWindowS };
+      await this.repo.commandEffect(p.commandId, effect);
+    }
+  }
+}

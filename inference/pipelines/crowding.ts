@@ -1,0 +1,111 @@
+import type { Alert } from '../../core/schemas/alert.js';
+import type { DeviceContext } from '../../core/repos/devices.js';
+import { localClock } from '../../core/domain/local-time.js';
+import { CROWD_HISTORY_MIN, crowdFeatures } from '../features/crowding.js';
+import { EpisodeTracker } from '../episode.js';
+import type { Scorer } from '../batcher.js';
+import type { ModelSlot } from '../model-registry.js';
+import { alertId, scoresByLabel, type PipelineContext } from './context.js';
+
+export const CROWD_MODEL = 'crowding';
+const MINUTE = 60_000;
+
+interface Zone {
+  capacity: number;
+  timezone: string;
+  /** Latest count of each counter in the zone (they cover separate fields of view, so they add up). */
+  latest: Map<string, number>;
+  minute: number;
+  /** Zone totals per finished minute, oldest first. */
+  series: number[];
+  episode: EpisodeTracker;
+  alerted: boolean;
+  device: DeviceContext;
+}
+
+/**
+ * Crowding: people counts of a zone's counters, resampled to one total per minute on the readings'
+ * clock → the crowding model (risk now, P(count exceeds capacity within 15 minutes)) → one alert per
+ * episode, before the crowd peaks, with the zone's loudspeakers playing the anti-drowning clip.
+ */
+export class CrowdingPipeline {
+  private readonly zones = new Map<string, Zone>();
+
+  constructor(
+    private readonly batcher: Scorer,
+    private readonly slot: () => ModelSlot,
+    private readonly ctx: PipelineContext,
+  ) {}
+
+  async onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
+    if (device.capacity === null) return; // no capacity, no crowding rule
+    const minute = Math.floor(ts.getTime() / MINUTE) * MINUTE;
+    let zone = this.zones.get(device.zoneId);
+    if (!zone) {
+      const th = this.slot().active.card.thresholds;
+      zone = {
+        capacity: device.capacity,
+        timezone: device.timezone,
+        latest: new Map(),
+        minute,
+        series: [],
+        episode: new EpisodeTracker({ on: th['exceed_15m.on'] ?? 0.7, off: th['exceed_15m.off'] ?? 0.4, minDurationS: 0, gapS: 300 }),
+        alerted: false,
+        device,
+      };
+      this.zones.set(device.zoneId, zone);
+    }
+    if (minute < zone.minute) return; // a late count for a minute already closed
+    // Close every minute before this one, carrying the counts forward over gaps.
+    while (zone.minute < minute) {
+      await this.closeMinute(zone, new Date(zone.minute + MINUTE));
+      zone.minute += MINUTE;
+      if (minute - zone.minute > CROWD_HISTORY_MIN * MINUTE) zone.minute = minute - CROWD_HISTORY_MIN * MINUTE; // long silence
+    }
+    zone.latest.set(device.id, count);
+  }
+
+  private async closeMinute(zone: Zone, end: Date): Promise<void> {
+    if (zone.latest.size === 0) return;
+    const total = [...zone.latest.values()].reduce((a, b) => a + b, 0);
+    zone.series.push(total);
+    if (zone.series.length > CROWD_HISTORY_MIN) zone.series.shift();
+    await this.ctx.speakers.observe(`zone|${zone.device.zoneId}`, end, total);
+    const scored = await this.batcher.score(crowdFeatures(zone.series, zone.capacity, localClock(end, zone.timezone).hour));
+    const model = this.slot().active;
+    const pExceed = scored.active[model.labelIndex('exceed_15m')] ?? 0;
+    const riskNow = scored.active[model.labelIndex('risk_now')] ?? 0;
+    const riskOn = model.card.thresholds['risk_now.on'] ?? 0.8;
+    const event = zone.episode.observe(end, riskNow >= riskOn ? 1 : pExceed);
+    if (event === 'ended') zone.alerted = false;
+    if (!zone.episode.isConfirmed || zone.alerted) return;
+    zone.alerted = true;
+    const started = zone.episode.startedAt as Date;
+    const id = alertId(zone.device.zoneId, 'crowding', started);
+    const warned: string[] = [];
+    for (const speaker of await this.ctx.speakersInZone(zone.device.zoneId)) {
+      const r = await this.ctx.speakers.play(speaker, 'anti-drowning', 'warning', id, end, { key: `zone|${zone.device.zoneId}`, metric: 'people', value: total });
+      if (r.played) warned.push(speaker.id);
+    }
+    const alert: Alert = {
+      id,
+      kind: 'crowding',
+      zoneId: zone.device.zoneId,
+      startedAt: started.toISOString(),
+      detectedAt: end.toISOString(),
+      modelVersion: scored.activeVersion,
+      summary: riskNow >= riskOn
+        ? `Dangerous crowding now: ${total} people for a capacity of ${zone.capacity}`
+        : `Crowd expected to exceed capacity (${zone.capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`,
+      evidence: {
+        count: total,
+        capacity: zone.capacity,
+        countsPerMinute: zone.series.slice(),
+        scores: scoresByLabel(model.card.labels, scored.active),
+        thresholds: model.card.thresholds,
+        speakers: warned,
+      },
+    };
+    await this.ctx.emit(alert);
+  }
+}

@@ -1,0 +1,145 @@
+import type { TracksPayload } from '../../core/schemas/telemetry.js';
+import type { Alert } from '../../core/schemas/alert.js';
+import type { DeviceContext } from '../../core/repos/devices.js';
+import { localClock } from '../../core/domain/local-time.js';
+import { fishingFeatures, type TrackObservation } from '../features/fishing.js';
+import { EpisodeTracker } from '../episode.js';
+import type { Scorer } from '../batcher.js';
+import type { ModelSlot } from '../model-registry.js';
+import { alertId, round, scoresByLabel, type PipelineContext } from './context.js';
+
+export const FISHING_MODEL = 'fishing';
+const HISTORY = 60;
+const FORGET_MS = 10 * 60_000;
+
+export interface FishingOptions {
+  minDurationS: number;
+  gapS: number;
+  /** Loudspeaker warnings before the case: warning, repeat, … then the alert. 0 = alert at once. */
+  warningsBeforeAlert: number;
+  /** Time between warnings of one track (device clock). */
+  warningIntervalS: number;
+}
+
+interface Track {
+  history: TrackObservation[];
+  lastSeen: number;
+  episode: EpisodeTracker;
+  warnings: number;
+  lastWarning: number;
+  alerted: boolean;
+  pSum: number;
+  n: number;
+  snapshot?: string;
+}
+
+/**
+ * Illegal fishing, only in fishing-ban zones: each camera track's observations → the fishing model →
+ * an episode per track (hysteresis, minimum duration) → the escalation ladder: a loudspeaker warning,
+ * a repeat, then the alert that opens the case. Without a usable speaker the alert goes at once.
+ */
+export class FishingPipeline {
+  private readonly tracks = new Map<string, Track>();
+  dropped = 0;
+
+  constructor(
+    private readonly batcher: Scorer,
+    private readonly slot: () => ModelSlot,
+    private readonly opts: FishingOptions,
+    private readonly ctx: PipelineContext,
+  ) {}
+
+  async onTrack(device: DeviceContext, ts: Date, p: TracksPayload): Promise<void> {
+    if (!device.fishingBan) {
+      this.dropped++;
+      return; // fishing is legal here: nothing to judge
+    }
+    const key = `${device.id}|${p.id}`;
+    const t = ts.getTime();
+    this.forget(t);
+    let track = this.tracks.get(key);
+    if (!track) {
+      const th = this.slot().active.card.thresholds;
+      track = {
+        history: [],
+        lastSeen: t,
+        episode: new EpisodeTracker({ on: th['fishing.on'] ?? 0.7, off: th['fishing.off'] ?? 0.4, minDurationS: this.opts.minDurationS, gapS: this.opts.gapS }),
+        warnings: 0,
+        lastWarning: 0,
+        alerted: false,
+        pSum: 0,
+        n: 0,
+      };
+      this.tracks.set(key, track);
+    }
+    track.lastSeen = t;
+    if (p.snapshot) track.snapshot = p.snapshot;
+    track.history.push({ dwellS: p.dwellS, waterlineM: p.waterlineM, rodScore: p.rodScore, speedMps: p.speedMps });
+    if (track.history.length > HISTORY) track.history.shift();
+    const scored = await this.batcher.score(fishingFeatures(track.history, localClock(ts, device.timezone).hour));
+    const model = this.slot().active;
+    const pFishing = scored.active[model.labelIndex('fishing')] ?? 0;
+    const event = track.episode.observe(ts, pFishing);
+    await this.ctx.speakers.observe(key, ts, pFishing);
+    if (event === 'ended' || event === null) {
+      if (event === 'ended') Object.assign(track, { warnings: 0, lastWarning: 0, alerted: false, pSum: 0, n: 0 });
+      return;
+    }
+    track.pSum += pFishing;
+    track.n++;
+    if (!track.episode.isConfirmed || track.alerted) return;
+    const started = track.episode.startedAt as Date;
+    const id = alertId(key, 'fishing', started);
+    const probe = { key, metric: 'p_fishing', value: pFishing };
+    if (track.warnings < this.opts.warningsBeforeAlert) {
+      if (track.warnings > 0 && t - track.lastWarning < this.opts.warningIntervalS * 1000) return;
+      const played = await this.ctx.speakers.play(device, 'fishing-ban', track.warnings === 0 ? 'warning' : 'repeat', id, ts, probe);
+      if (played.played) {
+        track.warnings++;
+        track.lastWarning = t;
+        return;
+      }
+      if (played.reason === 'cooldown') return; // the speaker is busy: the ladder waits
+      // no speaker or quiet hours: nothing to warn with, go straight to the case
+    } else if (t - track.lastWarning < this.opts.warningIntervalS * 1000) {
+      return; // the last warning still has its chance
+    }
+    track.alerted = true;
+    await this.ctx.emit(this.alert(device, p.id, track, id, started, ts, scored.activeVersion));
+  }
+
+  private forget(now: number): void {
+    for (const [k, tr] of this.tracks) if (now - tr.lastSeen > FORGET_MS) this.tracks.delete(k);
+  }
+
+  private alert(device: DeviceContext, trackId: string, track: Track, id: string, started: Date, at: Date, version: string): Alert {
+    const card = this.slot().active.card;
+    const h = track.history;
+    const mean = (f: (o: TrackObservation) => number) => round(h.reduce((s, o) => s + f(o), 0) / h.length, 2);
+    const last = h[h.length - 1] as TrackObservation;
+    const pMean = track.n ? track.pSum / track.n : 0;
+    return {
+      id,
+      kind: 'fishing',
+      zoneId: device.zoneId,
+      deviceId: device.id,
+      startedAt: started.toISOString(),
+      detectedAt: at.toISOString(),
+      modelVersion: version,
+      summary: `Person fishing in a fishing-ban zone for ${Math.round(last.dwellS / 60)} min, ${last.waterlineM.toFixed(1)} m from the water${track.warnings ? ` after ${track.warnings} loudspeaker warning(s)` : ''}`,
+      evidence: {
+        trackId,
+        dwellS: round(last.dwellS, 0),
+        waterlineM: round(Math.min(...h.map((o) => o.waterlineM)), 2),
+        rodScoreMean: mean((o) => o.rodScore),
+        speedMpsMean: mean((o) => o.speedMps),
+        observations: h.length,
+        scores: scoresByLabel(card.labels, card.labels.map((l) => (l === 'fishing' ? pMean : 1 - pMean))),
+        thresholds: card.thresholds,
+        warnings: track.warnings,
+        snapshot: track.snapshot ?? null,
+        placementPublished: device.placementPublished,
+      },
+    };
+  }
+}

@@ -1,0 +1,32 @@
+import type pg from 'pg';
+import type { Alert } from '../core/schemas/alert.js';
+
+/** What the worker writes itself: device commands (ack, effect) and shadow-model results. */
+export class InferenceRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async commandSent(c: { id: string; deviceId: string; name: string; payload: unknown; alertId: string | null; stage: string; sentAt: Date }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO device_commands (id, device_id, name, payload, alert_id, stage, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO NOTHING`,
+      [c.id, c.deviceId, c.name, JSON.stringify(c.payload), c.alertId, c.stage, c.sentAt],
+    );
+  }
+
+  async commandAcked(id: string, ack: unknown): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE device_commands SET acked_at = now(), ack = $2 WHERE id = $1 AND acked_at IS NULL`, [id, JSON.stringify(ack)]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async commandEffect(id: string, effect: unknown): Promise<void> {
+    await this.pool.query(`UPDATE device_commands SET effect = $2 WHERE id = $1`, [id, JSON.stringify(effect)]);
+  }
+
+  async shadowAlert(a: Alert): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO shadow_alerts (id, kind, zone_id, device_id, model_version, started_at, detected_at, evidence)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+      [a.id, a.kind, a.zoneId, a.deviceId ?? null, a.modelVersion ?? 'unknown', a.startedAt, a.detectedAt, JSON.stringify(a.evidence)],
+    );
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * The cross-generator validation windows of the noise-window model: 10-second scenes of each class
+ * synthesised as audio by `simulator/audio.ts` and metered by `simulator/sound-meter.ts`, in their own
+ * file so that the (slow) data set is rebuilt only when the audio chain or the features change.
+ */
+import { Rng } from '../../core/rng.js';
+import { NOISE_CLASSES } from '../../simulator/spectra.js';
+import { audioWindow } from '../../simulator/audio.js';
+import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures } from '../features/noise.js';
+import { Rows, type DataSet } from './dataset-io.js';
+
+export function audioWindows(seed: number, perClass: number): DataSet {
+  const rng = new Rng(seed);
+  const rows = new Rows(NOISE_WINDOW_FEATURE_COUNT);
+  for (let k = 0; k < perClass; k++) {
+    NOISE_CLASSES.forEach((cls, label) => {
+      const laeq = cls === 'background' ? rng.uniform(35, 48) : rng.uniform(45, 78);
+      const { out, offset } = rows.slot();
+      noiseWindowFeatures(audioWindow(cls, NOISE_WINDOW, laeq, rng), out, offset);
+      rows.label(label);
+    });
+  }
+  return rows.finish();
+}

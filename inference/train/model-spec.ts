@@ -1,0 +1,38 @@
+/**
+ * What `train.py` needs to know about a model besides its data: identity, labels, thresholds, the
+ * network, and the texts that go into the model card. One `ModelSpec` per model, beside its data
+ * recipes (`recipes-*.ts`); `make-datasets.ts` writes them to `.data/<model>.model.json`.
+ */
+import type { DataSetSpec } from './dataset-io.js';
+
+export interface ModelSpec {
+  name: string;
+  version: string;
+  task: string;
+  labels: readonly string[];
+  /** softmax: one label per sample; sigmoid: independent labels. */
+  activation: 'softmax' | 'sigmoid';
+  thresholds: Record<string, number>;
+  featureCount: number;
+  normalisation: string;
+  featureFunction: string;
+  hidden: readonly number[];
+  /** Training hyper-parameters (train.py defaults when absent). */
+  epochs?: number;
+  learningRate?: number;
+  weightDecay?: number;
+  batch?: number;
+  /** The positive classes the acceptance targets are about. */
+  positive: readonly string[];
+  seed: number;
+  data: { train: DataSetSpec; heldOut: DataSetSpec; validation: DataSetSpec };
+}
+
+/** The JSON given to train.py (data specs reduced to their descriptions). */
+export function modelJson(m: ModelSpec): Record<string, unknown> {
+  const { data, ...rest } = m;
+  return {
+    ...rest,
+    data: Object.fromEntries(Object.entries(data).map(([split, d]) => [split, { file: `${m.name}-${split}.json`, seed: d.seed, description: d.description }])),
+  };
+}

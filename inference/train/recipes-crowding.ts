@@ -1,0 +1,144 @@
+/**
+ * Data of the `crowding` model: minutes of simulated zone count series with their future.
+ * - train / heldOut: `simulator/crowds.ts` CrowdSource scenarios (quiet weekday, hot Sunday, evening
+ *   event, rain) for zones of 50–3,000 people capacity, 9–12 hours each; a sample every few minutes
+ *   from the counts of the last 30 minutes (fewer at the start, padded).
+ * - validation: `simulator/crowd-agents.ts` AgentCrowd, a different generator (explicit groups with
+ *   log-normal stays, piecewise-linear arrival curves of other scenario shapes, a camera counter with
+ *   occlusion and dropped minutes) for zones of 30–5,000.
+ * Labels are defined on the counter's reading without its noise and glitches, C (the platform judges
+ * capacity by its counter, calibration and occlusion included): risk_now = C ≥ 0.9 × capacity now;
+ * exceed_15m = C > capacity at some minute of the next 15.
+ */
+import { Rng } from '../../core/rng.js';
+import { CROWD_KINDS, CrowdSource, type CrowdKind } from '../../simulator/crowds.js';
+import { AGENT_CROWD_KINDS, AgentCrowd, type AgentCrowdKind } from '../../simulator/crowd-agents.js';
+import { CROWD_FEATURE_COUNT, CROWD_HISTORY_MIN, CROWD_NORMALISATION, crowdFeatures } from '../features/crowding.js';
+import { Rows, type DataSet } from './dataset-io.js';
+import type { ModelSpec } from './model-spec.js';
+
+export const RISK_SHARE = 0.9;
+export const HORIZON_MIN = 15;
+
+interface Counter {
+  next(): number;
+  readonly expectedCount: number;
+}
+
+const START_HOURS: Record<CrowdKind | AgentCrowdKind, [number, number]> = {
+  quiet_weekday: [6, 10],
+  hot_sunday: [7, 10],
+  evening_event: [15, 18],
+  rain: [7, 12],
+  heatwave_weekday: [12, 15],
+  festival: [13, 17],
+  sunny_saturday: [7, 10],
+  drizzle: [8, 12],
+};
+
+/** Runs one scenario and adds a sample every `stride` minutes (with a random phase). */
+export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: number, startHour: number, minutes: number, stride: number): void {
+  const counts: number[] = [];
+  const truth: number[] = [];
+  for (let m = 0; m < minutes; m++) {
+    counts.push(counter.next());
+    truth.push(counter.expectedCount);
+  }
+  for (let t = 4 + rng.int(0, stride - 1); t < minutes - HORIZON_MIN; t += stride) {
+    const { out, offset } = rows.slot();
+    crowdFeatures(counts.slice(Math.max(0, t - CROWD_HISTORY_MIN + 1), t + 1), capacity, (startHour + (t + 1) / 60) % 24, out, offset);
+    let future = 0;
+    for (let k = t + 1; k <= t + HORIZON_MIN; k++) future = Math.max(future, truth[k] ?? 0);
+    rows.label((truth[t] ?? 0) >= RISK_SHARE * capacity ? 1 : 0, future > capacity ? 1 : 0);
+  }
+}
+
+const logUniform = (rng: Rng, lo: number, hi: number): number => Math.round(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))));
+
+export function crowdScenarios(seed: number, scenarios: number, stride: number): DataSet {
+  const rng = new Rng(seed);
+  const rows = new Rows(CROWD_FEATURE_COUNT);
+  for (let s = 0; s < scenarios; s++) {
+    const kind = CROWD_KINDS[s % CROWD_KINDS.length] as CrowdKind;
+    const capacity = logUniform(rng, 50, 3000);
+    const [lo, hi] = START_HOURS[kind];
+    const start = rng.uniform(lo, hi);
+    addScenario(rows, rng, new CrowdSource(kind, capacity, rng, start), capacity, start, rng.int(540, 720), stride);
+  }
+  return rows.finish();
+}
+
+export function agentScenarios(seed: number, scenarios: number, stride: number): DataSet {
+  const rng = new Rng(seed);
+  const rows = new Rows(CROWD_FEATURE_COUNT);
+  for (let s = 0; s < scenarios; s++) {
+    const kind = AGENT_CROWD_KINDS[s % AGENT_CROWD_KINDS.length] as AgentCrowdKind;
+    const capacity = logUniform(rng, 30, 5000);
+    const [lo, hi] = START_HOURS[kind];
+    const start = rng.uniform(lo, hi);
+    addScenario(rows, rng, new AgentCrowd(kind, capacity, rng, start), capacity, start, rng.int(480, 660), stride);
+  }
+  return rows.finish();
+}
+
+const SOURCES = ['simulator/crowds.ts', 'inference/features/crowding.ts', 'core/rng.ts', 'inference/train/recipes-crowding.ts', 'inference/train/dataset-io.ts'];
+const TRAIN = { seed: 20240614, scenarios: 800, stride: 4 };
+const HELD_OUT = { seed: 90210420, scenarios: 300, stride: 5 };
+const VALIDATION = { seed: 16180339, scenarios: 300, stride: 5 };
+const common = { model: 'crowding', featureCount: CROWD_FEATURE_COUNT, labels: ['risk_now', 'exceed_15m'], multiLabel: true } as const;
+
+export const crowdingModel: ModelSpec = {
+  name: 'crowding',
+  version: '1.0.0',
+  task:
+    `crowding / drowning-risk early warning per zone from its people counts of the last ${CROWD_HISTORY_MIN} minutes, its capacity and the local hour; ` +
+    `two independent sigmoids: risk_now = P(count >= ${RISK_SHARE * 100} % of capacity now), exceed_15m = P(count exceeds capacity within the next ${HORIZON_MIN} minutes), ` +
+    'the count being the zone counter\'s reading without its noise and glitches',
+  labels: ['risk_now', 'exceed_15m'],
+  activation: 'sigmoid',
+  thresholds: { 'exceed_15m.on': 0.7, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 },
+  featureCount: CROWD_FEATURE_COUNT,
+  normalisation: CROWD_NORMALISATION,
+  featureFunction: 'inference/features/crowding.ts crowdFeatures',
+  hidden: [64, 32],
+  epochs: 40,
+  batch: 1024,
+  learningRate: 4e-3,
+  positive: ['exceed_15m', 'risk_now'],
+  seed: TRAIN.seed,
+  data: {
+    train: {
+      ...common,
+      split: 'train',
+      seed: TRAIN.seed,
+      description:
+        `${TRAIN.scenarios} scenarios of simulator/crowds.ts CrowdSource (open-population occupancy: Poisson group arrivals following the scenario's attraction curve, ` +
+        'geometric stays; counter with calibration error, occlusion undercount, noise and glitches), the four kinds in equal shares, capacity log-uniform 50-3000, ' +
+        `9-12 hours each, a sample every ${TRAIN.stride} minutes. Labels on the counter's noise-free reading.`,
+      sources: SOURCES,
+      params: TRAIN,
+      build: (seed) => crowdScenarios(seed, TRAIN.scenarios, TRAIN.stride),
+    },
+    heldOut: {
+      ...common,
+      split: 'heldOut',
+      seed: HELD_OUT.seed,
+      description: `Held-out scenarios from the training generator with a fresh seed: ${HELD_OUT.scenarios} new days (hot Sunday build-ups among them), a sample every ${HELD_OUT.stride} minutes.`,
+      sources: SOURCES,
+      params: HELD_OUT,
+      build: (seed) => crowdScenarios(seed, HELD_OUT.scenarios, HELD_OUT.stride),
+    },
+    validation: {
+      ...common,
+      split: 'validation',
+      seed: VALIDATION.seed,
+      description:
+        `Cross-generator check: ${VALIDATION.scenarios} days of simulator/crowd-agents.ts AgentCrowd (explicit visitor groups with log-normal stays and tour parties, ` +
+        'piecewise-linear arrival curves of other shapes: heat-wave after-work swims, festival programmes with several surges, sunny Saturday plateaus, drizzle; ' +
+        `camera snapshot counter with density-dependent misses, double counts and dropped minutes), capacity log-uniform 30-5000, a sample every ${VALIDATION.stride} minutes.`,
+      sources: ['simulator/crowd-agents.ts', ...SOURCES],
+      params: VALIDATION,
+      build: (seed) => agentScenarios(seed, VALIDATION.scenarios, VALIDATION.stride),
+    },
+  },
+};

@@ -1,0 +1,161 @@
+/**
+ * Data of the `noise-window` model.
+ * - train / heldOut: windows cut from continuous 1-second reading streams of `spectra.ts` sources
+ *   at their natural level dynamics (`NoiseSource.nextFree`), the scene level drifting slowly; 30 %
+ *   of source windows carry a second, 6–20 dB quieter source of another class (music over a distant
+ *   road, voices near a construction site…); 10 % are early windows with 1–9 real frames (padded).
+ * - validation: windows metered from synthesised audio (`audio.ts`): made a different way.
+ */
+import { Rng } from '../../core/rng.js';
+import { BAND_CENTRES_HZ, aWeightedLevel } from '../../core/domain/decibel.js';
+import { NOISE_CLASSES, NoiseSource, type NoiseClass, type NoiseSample } from '../../simulator/spectra.js';
+import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, NOISE_WINDOW_NORMALISATION, noiseWindowFeatures, type NoiseFrame } from '../features/noise.js';
+import { Rows, type DataSet } from './dataset-io.js';
+import { audioWindows } from './audio-windows.js';
+import type { ModelSpec } from './model-spec.js';
+
+const STREAM_S = 40;
+const e10 = (db: number): number => 10 ** (db / 10);
+const db10 = (e: number): number => 10 * Math.log10(e);
+
+/** Scene level range (LAeq, dB(A)): ambience alone is quiet, sources span quiet to very loud. */
+export const levelRange = (cls: NoiseClass): [number, number] => (cls === 'background' ? [33, 50] : [42, 80]);
+
+/** Energetic mix of two readings of the same second. */
+export function mix(a: NoiseSample, b: NoiseSample): NoiseFrame {
+  return {
+    bands: a.bands.map((v, i) => db10(e10(v) + e10(b.bands[i] ?? -100))),
+    laeq: db10(e10(a.laeq) + e10(b.laeq)),
+    lamax: Math.max(db10(e10(a.lamax) + e10(b.laeq)), db10(e10(a.laeq) + e10(b.lamax))),
+  };
+}
+
+/**
+ * Field variation of a whole stream: the same smooth frequency-response error applied to every
+ * reading — microphone, windscreen and mounting (±1.5 dB/octave tilt, curvature), propagation over
+ * grass and water (ground dip, air absorption), a different meter's low-frequency response — so the
+ * model cannot lean on the exact band shape of one generator. LAeq is recomputed from the bands, LAFmax
+ * moves with it.
+ */
+export function fieldVariation(frames: NoiseFrame[], rng: Rng): NoiseFrame[] {
+  const [tilt, curve, low, high] = [rng.uniform(-1.5, 1.5), rng.uniform(-0.3, 0.3), rng.uniform(-10, 6), rng.uniform(-8, 4)];
+  const [dipAt, dipDb] = [rng.uniform(200, 800), rng.next() < 0.5 ? rng.uniform(0, 6) : 0];
+  const eq = BAND_CENTRES_HZ.map((f) => {
+    const o = Math.log2(f / 1000);
+    return tilt * o + curve * o * o + low / (1 + (f / 40) ** 2) + high / (1 + (8000 / f) ** 2) - dipDb * Math.exp(-0.5 * (Math.log2(f / dipAt) / 0.4) ** 2);
+  });
+  // Fine temporal structure differs between sources of one class and between meters: up to 1.5 dB
+  // of extra band-level jitter per second (twice that below 100 Hz, where wind and few averages rule).
+  const jitter = rng.uniform(0, 1.5);
+  return frames.map((fr) => {
+    const bands = fr.bands.map((b, i) => b + (eq[i] ?? 0) + jitter * (i < 7 ? 2 : 1) * rng.normal(0, 1));
+    const laeq = aWeightedLevel(bands);
+    return { bands, laeq, lamax: fr.lamax + laeq - fr.laeq };
+  });
+}
+
+/** One stream of STREAM_S seconds of `cls`, possibly with a quieter second source. */
+export function spectraStream(cls: NoiseClass, rng: Rng, mixShare: number): NoiseFrame[] {
+  const [lo, hi] = levelRange(cls);
+  const level0 = rng.uniform(lo, hi);
+  const source = new NoiseSource(cls, rng);
+  const others = NOISE_CLASSES.filter((c) => c !== cls && c !== 'background');
+  const second = cls !== 'background' && rng.next() < mixShare ? new NoiseSource(rng.pick(others), rng) : null;
+  const rel = rng.uniform(-20, -6);
+  let level = level0;
+  const frames: NoiseFrame[] = [];
+  for (let t = 0; t < STREAM_S + 3; t++) {
+    level = Math.min(level0 + 6, Math.max(level0 - 6, level + rng.normal(0, 0.3)));
+    const a = source.nextFree(level);
+    const frame = second ? mix(a, second.nextFree(level + rel)) : a;
+    if (t >= 3) frames.push(frame); // a few seconds of warm-up
+  }
+  return rng.next() < 0.8 ? fieldVariation(frames, rng) : frames;
+}
+
+export function spectraWindows(seed: number, streamsPerClass: number, stride: number): DataSet {
+  const rng = new Rng(seed);
+  const rows = new Rows(NOISE_WINDOW_FEATURE_COUNT);
+  for (let s = 0; s < streamsPerClass; s++) {
+    NOISE_CLASSES.forEach((cls, label) => {
+      const frames = spectraStream(cls, rng, 0.3);
+      const ends: number[] = [];
+      for (let end = NOISE_WINDOW - 1 + rng.int(0, stride - 1); end < frames.length; end += stride) ends.push(end);
+      if (rng.next() < 0.1) ends.push(rng.int(0, NOISE_WINDOW - 2));
+      for (const end of ends) {
+        const { out, offset } = rows.slot();
+        noiseWindowFeatures(frames.slice(Math.max(0, end - NOISE_WINDOW + 1), end + 1), out, offset);
+        rows.label(label);
+      }
+    });
+  }
+  return rows.finish();
+}
+
+const FEATURES = ['inference/features/noise.ts', 'core/domain/decibel.ts', 'core/rng.ts', 'inference/train/dataset-io.ts'];
+const SPECTRA = ['simulator/spectra.ts', 'simulator/spectra-blocks.ts', 'simulator/spectra-sources.ts', 'simulator/spectra-impulsive.ts', 'inference/train/recipes-noise.ts', ...FEATURES];
+const AUDIO = ['simulator/audio.ts', 'simulator/audio-sources.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', 'inference/train/audio-windows.ts', ...FEATURES];
+const TRAIN = { seed: 20240612, streams: 500, stride: 4 };
+const HELD_OUT = { seed: 90210418, streams: 150, stride: 8 };
+const VALIDATION = { seed: 31415926, perClass: 50 };
+
+const common = { model: 'noise-window', featureCount: NOISE_WINDOW_FEATURE_COUNT, labels: NOISE_CLASSES, multiLabel: false } as const;
+
+export const noiseWindowModel: ModelSpec = {
+  name: 'noise-window',
+  version: '2.0.0',
+  task:
+    `noise source classification of a window of ${NOISE_WINDOW} consecutive 1-second sound level meter readings (31 unweighted 1/3-octave bands, LAeq, LAFmax); ` +
+    'single-label, softmax over the labels; level-invariant features (average spectral shape, band dynamics, tonality, level rhythm and crest), so the legal limit, not the model, judges loudness',
+  labels: NOISE_CLASSES,
+  activation: 'softmax',
+  thresholds: { 'music.on': 0.6, 'music.off': 0.4 },
+  featureCount: NOISE_WINDOW_FEATURE_COUNT,
+  normalisation: NOISE_WINDOW_NORMALISATION,
+  featureFunction: 'inference/features/noise.ts noiseWindowFeatures',
+  hidden: [64, 64],
+  epochs: 80,
+  // Strong weight decay: a smoother decision function transfers better to spectra made another way.
+  weightDecay: 1e-3,
+  positive: ['music'],
+  seed: TRAIN.seed,
+  data: {
+    train: {
+      ...common,
+      split: 'train',
+      seed: TRAIN.seed,
+      description:
+        `Windows cut every ${TRAIN.stride} s from ${TRAIN.streams} ${STREAM_S}-second reading streams per class of simulator/spectra.ts NoiseSource.nextFree ` +
+        '(physically grounded band-energy models of each source in park/riverside ambience, natural level dynamics); scene LAeq uniform 33-50 dB(A) for background, ' +
+        '42-80 for sources, drifting ±6 dB; 30 % of source streams mixed with a second source of another class 6-20 dB quieter; 80 % of streams given a random smooth ' +
+        'frequency-response error (tilt ±1.5 dB/octave, curvature, low-frequency shelf -10..+6 dB below 40 Hz, high shelf -8..+4 dB above 8 kHz, ground dip) standing for microphones, ' +
+        'mounting, propagation and meters, and 0-1.5 dB of extra band jitter per second; 10 % early windows with 1-9 real frames.',
+      sources: SPECTRA,
+      params: TRAIN,
+      build: (seed) => spectraWindows(seed, TRAIN.streams, TRAIN.stride),
+    },
+    heldOut: {
+      ...common,
+      split: 'heldOut',
+      seed: HELD_OUT.seed,
+      description: `Held-out scenarios from the training generator (simulator/spectra.ts) with a fresh seed: ${HELD_OUT.streams} new streams per class, a window every ${HELD_OUT.stride} s, same mixing and levels.`,
+      sources: SPECTRA,
+      params: HELD_OUT,
+      build: (seed) => spectraWindows(seed, HELD_OUT.streams, HELD_OUT.stride),
+    },
+    validation: {
+      ...common,
+      split: 'validation',
+      seed: VALIDATION.seed,
+      description:
+        `Cross-generator check: ${VALIDATION.perClass} windows per class of 10 s audio synthesised in the time domain by simulator/audio.ts ` +
+        '(drums, bass line, chords and melody through a small PA for music; vehicles passing with engine harmonics, tyre noise and Doppler for traffic; ' +
+        'glottal pulses through formant resonators for voices; struck steel, pneumatic breaker, disc cutter and machinery for construction; siren, dogs, birds, bells for other; ' +
+        'synthesised ambience at 35-48 dB(A) under every source), metered at 48 kHz by simulator/sound-meter.ts (FFT filter bank with IEC 61260-1 band edges, ' +
+        'A-weighted LAeq and Fast LAFmax); window LAeq 45-78 dB(A) (background 35-48). No code shared with the training generator.',
+      sources: AUDIO,
+      params: VALIDATION,
+      build: (seed) => audioWindows(seed, VALIDATION.perClass),
+    },
+  },
+};

@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Trains the platform's models from the data written by make-datasets.ts and writes
+inference/models/<name>.{onnx,card.json}.
+
+    /usr/bin/python3 inference/train/train.py [model ...]     (all models in .data when none named)
+
+Each model is a small MLP (ReLU) on the features of its feature function, trained with Adam,
+early-stopped on a validation split of the training set (10 %), exported to ONNX with the output
+activation inside the graph (softmax for single-label models, independent sigmoids for multi-label
+ones) so the worker gets probabilities. Held-out and cross-generator (validation) figures are
+computed on the exported network and written into the card. Deterministic: fixed seeds, one thread,
+deterministic algorithms -- running it twice produces byte-identical .onnx and card files.
+"""
+import copy
+import hashlib
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA = os.path.join(ROOT, "inference", "train", ".data")
+MODELS = os.path.join(ROOT, "inference", "models")
+BATCH = 256
+LEARNING_RATE = 2e-3
+WEIGHT_DECAY = 1e-5
+PATIENCE = 10
+VALIDATION_SHARE = 0.1
+
+
+def load(name, labels):
+    with open(os.path.join(DATA, name + ".json"), encoding="utf-8") as f:
+        header = json.load(f)
+    n, k = header["samples"], header["featureCount"]
+    x = np.fromfile(os.path.join(DATA, header["files"]["features"]), dtype="<f4").reshape(n, k)
+    y = np.fromfile(os.path.join(DATA, header["files"]["labels"]), dtype=np.uint8)
+    y = y.reshape(n, len(labels)).astype(np.float32) if header["multiLabel"] else y.astype(np.int64)
+    if len(y) != n or not np.isfinite(x).all() or header["labels"] != labels:
+        sys.exit(f"dataset {name} is corrupt or stale: run `npm run models:train` to regenerate it")
+    return header, x, y
+
+
+class Net(nn.Module):
+    def __init__(self, features, hidden, outputs):
+        super().__init__()
+        layers, width = [], features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        layers.append(nn.Linear(width, outputs))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):  # logits, for training
+        return self.net(x)
+
+
+class Exported(nn.Module):
+    """The exported graph: features -> probabilities."""
+
+    def __init__(self, net, activation):
+        super().__init__()
+        self.net, self.activation = net, activation
+
+    def forward(self, features):
+        logits = self.net(features)
+        return torch.softmax(logits, dim=1) if self.activation == "softmax" else torch.sigmoid(logits)
+
+
+def loss_fn(activation):
+    if activation == "softmax":
+        return nn.functional.cross_entropy
+    return nn.functional.binary_cross_entropy_with_logits
+
+
+def r4(v):
+    return round(float(v), 4)
+
+
+def binary(tp, fp, fn):
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def evaluation(spec, probs, y, description):
+    labels = spec["labels"]
+    if spec["activation"] == "softmax":
+        pred = probs.argmax(axis=1)
+        k = len(labels)
+        confusion = np.zeros((k, k), dtype=np.int64)
+        np.add.at(confusion, (y, pred), 1)
+        per_class = {}
+        for i, label in enumerate(labels):
+            tp = int(confusion[i, i])
+            p, r, f = binary(tp, int(confusion[:, i].sum()) - tp, int(confusion[i, :].sum()) - tp)
+            per_class[label] = {"precision": r4(p), "recall": r4(r), "f1": r4(f), "support": int(confusion[i, :].sum())}
+        return {"description": description, "samples": int(len(y)), "accuracy": r4(np.trace(confusion) / confusion.sum()),
+                "perClass": per_class, "confusion": confusion.tolist(), "decision": "argmax"}
+    pred = probs >= 0.5
+    truth = y >= 0.5
+    per_class, per_label = {}, {}
+    for i, label in enumerate(labels):
+        tp = int((pred[:, i] & truth[:, i]).sum())
+        fp = int((pred[:, i] & ~truth[:, i]).sum())
+        fn = int((~pred[:, i] & truth[:, i]).sum())
+        tn = int(len(y) - tp - fp - fn)
+        p, r, f = binary(tp, fp, fn)
+        per_class[label] = {"precision": r4(p), "recall": r4(r), "f1": r4(f), "support": int(truth[:, i].sum())}
+        per_label[label] = [[tn, fp], [fn, tp]]
+    accuracy = (pred == truth).all(axis=1).mean()
+    return {"description": description, "samples": int(len(y)), "accuracy": r4(accuracy), "perClass": per_class,
+            "confusionPerLabel": per_label, "decision": "p(label) >= 0.5 per label"}
+
+
+def train(spec):
+    started = time.time()
+    name, labels, activation = spec["name"], spec["labels"], spec["activation"]
+    header, x_all, y_all = load(f"{name}-train", labels)
+    _, x_held, y_held = load(f"{name}-heldOut", labels)
+    _, x_val, y_val = load(f"{name}-validation", labels)
+    seed = int(spec["seed"])
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+
+    order = np.random.RandomState(seed % 2**32).permutation(len(y_all))
+    n_val = int(len(order) * VALIDATION_SHARE)
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    x_train, y_train = torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx])
+    x_es, y_es = torch.from_numpy(x_all[val_idx]), torch.from_numpy(y_all[val_idx])
+    features = x_all.shape[1]
+    lr = spec.get("learningRate", LEARNING_RATE)
+    wd = spec.get("weightDecay", WEIGHT_DECAY)
+    batch_size = spec.get("batch", BATCH)
+    max_epochs = spec.get("epochs", 60)
+
+    net = Net(features, spec["hidden"], len(labels))
+    optimiser = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimiser, step_size=max(1, max_epochs // 3), gamma=0.3)
+    criterion = loss_fn(activation)
+    shuffler = torch.Generator().manual_seed(seed)
+    best = (float("inf"), 0, copy.deepcopy(net.state_dict()))
+    epoch = 0
+    for epoch in range(1, max_epochs + 1):
+        net.train()
+        for batch in torch.randperm(len(y_train), generator=shuffler).split(batch_size):
+            optimiser.zero_grad()
+            loss = criterion(net(x_train[batch]), y_train[batch])
+            loss.backward()
+            optimiser.step()
+        scheduler.step()
+        net.eval()
+        with torch.no_grad():
+            es_loss = criterion(net(x_es), y_es).item()
+        if es_loss < best[0] - 1e-5:
+            best = (es_loss, epoch, copy.deepcopy(net.state_dict()))
+        elif epoch - best[1] >= PATIENCE:
+            break
+    net.load_state_dict(best[2])
+    print(f"{name}: best early-stopping loss {best[0]:.4f} at epoch {best[1]} (stopped after {epoch})")
+
+    os.makedirs(MODELS, exist_ok=True)
+    onnx_path = os.path.join(MODELS, name + ".onnx")
+    exported = Exported(net, activation).eval()
+    torch.onnx.export(
+        exported, torch.zeros(1, features), onnx_path,
+        input_names=["features"], output_names=["probabilities"],
+        dynamic_axes={"features": {0: "N"}, "probabilities": {0: "N"}},
+        opset_version=13, do_constant_folding=True, export_params=True,
+    )
+    import onnx  # only needed to check the exported graph
+    onnx.checker.check_model(onnx.load(onnx_path))
+    with open(onnx_path, "rb") as f:
+        sha256 = hashlib.sha256(f.read()).hexdigest()
+
+    with torch.no_grad():
+        p_held = exported(torch.from_numpy(x_held)).numpy()
+        p_val = exported(torch.from_numpy(x_val)).numpy()
+    data = spec["data"]
+    held = evaluation(spec, p_held, y_held, data["heldOut"]["description"])
+    val = evaluation(spec, p_val, y_val, data["validation"]["description"])
+    hidden = "-".join(str(h) for h in spec["hidden"])
+    card = {
+        "name": name,
+        "version": spec["version"],
+        "task": spec["task"],
+        "file": name + ".onnx",
+        "sha256": sha256,
+        "inputs": [{"name": "features", "shape": ["N", features], "dtype": "float32", "normalisation": spec["normalisation"],
+                    "featureFunction": spec["featureFunction"]}],
+        "outputs": [{"name": "probabilities", "shape": ["N", len(labels)], "activation": activation}],
+        "labels": labels,
+        "thresholds": spec["thresholds"],
+        "training": {
+            "seed": seed,
+            "samples": int(len(y_all)),
+            "description": (
+                f"{data['train']['description']} Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
+                f"Adam lr {lr} (x0.3 every {max(1, max_epochs // 3)} epochs), batch {batch_size}, weight decay {wd}, "
+                f"{'cross-entropy' if activation == 'softmax' else 'binary cross-entropy per label'}, early stopping on a "
+                f"{int(VALIDATION_SHARE * 100)}% split of the training data (best epoch {best[1]}); torch seed = data seed, single thread, "
+                "deterministic algorithms. Synthetic data only: field recordings and officers' verdicts should be added for a field-trained version."
+            ),
+            "command": "npm run models:train",
+        },
+        "metrics": {"heldOut": held, "validation": val},
+    }
+    with open(os.path.join(MODELS, name + ".card.json"), "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    for title, ev in (("held-out", held), ("cross-generator", val)):
+        print(f"  {title} ({ev['samples']} samples): accuracy {ev['accuracy']:.4f}")
+        for label, c in ev["perClass"].items():
+            print(f"    {label:<14} P {c['precision']:.4f}  R {c['recall']:.4f}  F1 {c['f1']:.4f}  n {c['support']}")
+    print(f"  wrote {onnx_path} (sha256 {sha256}) in {time.time() - started:.1f} s")
+
+
+def main():
+    names = sys.argv[1:]
+    specs = sorted(f[: -len(".model.json")] for f in os.listdir(DATA) if f.endswith(".model.json")) if not names else names
+    order = {"noise-window": 0, "fishing": 1, "crowding": 2}
+    for name in sorted(specs, key=lambda n: order.get(n, 99)):
+        with open(os.path.join(DATA, name + ".model.json"), encoding="utf-8") as f:
+            train(json.load(f))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+import mqtt, { type DoneCallback, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../core/log.js';
+import { StartupError } from '../core/errors.js';
+import type { ServiceConnection } from '../core/mqtt-client.js';
+import { SERVICE_USER } from '../broker/policy.js';
+
+/**
+ * Ingest's MQTT session: a stable client id with `clean: false`, so the broker keeps the subscription
+ * and queues QoS 1 telemetry while ingest is down, and re-delivers whatever was not acknowledged.
+ *
+ * Acknowledgements are ours to send. mqtt.js `customHandleAcks` would be the obvious hook, but it is
+ * honoured only for MQTT 5 (client.js forces the default for 3.1.1, and Aedes speaks 3.1.1 only), and
+ * with any of its hooks the PUBACK is sent when the hook's callback is called — while the client
+ * reads no further packet until then, so holding one ack holds everything (one message per commit).
+ * What mqtt.js does offer: `handleMessage(packet, callback)` is called for every PUBLISH, and calling
+ * the callback with an error skips the PUBACK but lets the reader go on (handlers/publish.js). So the
+ * handler takes the message and calls back with ACK_LATER at once — or later, when too much is in
+ * flight (backpressure) — and ingest writes the 4-byte PUBACK itself once the message is durable.
+ */
+export const ACK_LATER = new Error('acknowledged later by ingest, once durable');
+
+export type PublishHandler = (packet: IPublishPacket, next: DoneCallback) => void;
+
+/** MQTT 3.1.1 PUBACK packets (fixed header 0x40, remaining length 2, packet id) for these ids. */
+export function pubacks(ids: readonly number[]): Buffer {
+  const buf = Buffer.allocUnsafe(ids.length * 4);
+  ids.forEach((id, i) => {
+    buf[i * 4] = 0x40;
+    buf[i * 4 + 1] = 0x02;
+    buf.writeUInt16BE(id, i * 4 + 2);
+  });
+  return buf;
+}
+
+/**
+ * Creates the session's client at once (so acknowledgements can go out from the first message on)
+ * and resolves `connected` after the first CONNACK, or rejects with a one-line StartupError.
+ */
+export function connectIngest(conn: ServiceConnection, clientId: string, onPublish: PublishHandler, log: Logger, timeoutMs = 10_000): { client: MqttClient; connected: Promise<void> } {
+  const client = mqtt.connect(conn.url, {
+    username: SERVICE_USER,
+    password: conn.password,
+    clientId,
+    clean: false,
+    protocolVersion: 4,
+    // Back quickly after a broker restart: a broker without durable sessions delivers nothing to ingest
+    // until it has subscribed again.
+    reconnectPeriod: 250,
+    connectTimeout: timeoutMs,
+  });
+  // Installed before the first packet can arrive: a resumed session starts delivering right after CONNACK.
+  client.handleMessage = onPublish;
+  client.on('error', (err) => log.warn({ err: err.message }, 'mqtt client error'));
+  client.on('offline', () => log.warn('ingest disconnected from the broker; reconnecting'));
+  client.on('connect', (ack) => log.info({ sessionPresent: ack.sessionPresent }, 'ingest connected to the broker'));
+  const connected = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
+    client.once('connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    client.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  }).catch(async (err: unknown) => {
+    await client.endAsync(true);
+    throw new StartupError(`ingest cannot connect to the broker at ${conn.url} (${(err as Error).message}): check MQTT_URL and MQTT_SERVICE_PASSWORD`);
+  });
+  return { client, connected };
+}

@@ -1,0 +1,76 @@
+import type { Reading, Stream } from '../core/schemas/telemetry.js';
+
+/**
+ * Where each stream's readings go: table, columns, their SQL types and how a reading fills them.
+ * Both write paths (unnest INSERT and COPY) are generated from this one description.
+ */
+export interface Column {
+  name: string;
+  /** SQL type of the column; `real[]` for the one array column. */
+  type: string;
+  value(r: Reading): string | number | null;
+}
+
+type Row<S extends Stream> = Extract<Reading, { stream: S }>;
+const col = <S extends Stream>(name: string, type: string, value: (r: Row<S>) => string | number | null): Column => ({
+  name,
+  type,
+  value: value as (r: Reading) => string | number | null,
+});
+
+/** A 1-D array literal: `{40,42.5,…}`, the same text for a bound parameter and for COPY. */
+const arrayLiteral = (values: readonly number[]) => `{${values.join(',')}}`;
+
+export const TABLES: { readonly [S in Stream]: { table: string; columns: readonly Column[] } } = {
+  noise: {
+    table: 'noise_readings',
+    columns: [
+      col<'noise'>('laeq', 'real', (r) => r.payload.laeq),
+      col<'noise'>('lamax', 'real', (r) => r.payload.lamax),
+      col<'noise'>('interval_s', 'real', (r) => r.payload.intervalS ?? 1),
+      col<'noise'>('bands', 'real[]', (r) => arrayLiteral(r.payload.bands)),
+    ],
+  },
+  people: { table: 'people_counts', columns: [col<'people'>('count', 'integer', (r) => r.payload.count)] },
+  tracks: {
+    table: 'track_observations',
+    columns: [
+      col<'tracks'>('track_id', 'text', (r) => r.payload.id),
+      col<'tracks'>('dwell_s', 'real', (r) => r.payload.dwellS),
+      col<'tracks'>('waterline_m', 'real', (r) => r.payload.waterlineM),
+      col<'tracks'>('rod_score', 'real', (r) => r.payload.rodScore),
+      col<'tracks'>('speed_mps', 'real', (r) => r.payload.speedMps),
+      col<'tracks'>('snapshot', 'text', (r) => r.payload.snapshot ?? null),
+    ],
+  },
+  smoke: {
+    table: 'smoke_readings',
+    columns: [
+      col<'smoke'>('obscuration', 'real', (r) => r.payload.obscuration),
+      col<'smoke'>('temperature_c', 'real', (r) => r.payload.temperatureC),
+    ],
+  },
+  status: {
+    table: 'device_status',
+    columns: [
+      col<'status'>('battery', 'real', (r) => r.payload.battery ?? null),
+      col<'status'>('signal', 'real', (r) => r.payload.signal ?? null),
+      col<'status'>('firmware', 'text', (r) => r.payload.firmware ?? null),
+      col<'status'>('calibration_due', 'date', (r) => r.payload.calibrationDue ?? null),
+    ],
+  },
+};
+
+/** The key columns every series table starts with, then the stream's own columns. */
+export const columnNames = (stream: Stream): string[] => ['ts', 'device_id', 'seq', ...TABLES[stream].columns.map((c) => c.name)];
+
+/** Groups readings by stream, keeping their order within each stream. */
+export function byStream(readings: readonly Reading[]): Map<Stream, Reading[]> {
+  const out = new Map<Stream, Reading[]>();
+  for (const r of readings) {
+    let list = out.get(r.stream);
+    if (!list) out.set(r.stream, (list = []));
+    list.push(r);
+  }
+  return out;
+}

@@ -1,0 +1,305 @@
+import type { Logger } from '../core/log.js';
+import type { Reading } from '../core/schemas/telemetry.js';
+import type { Ack } from './acks.js';
+import type { IngestMetrics } from './metrics.js';
+import { isDataError, type DeadLetter, type PresenceChange, type ReadingRepository } from './repository.js';
+import type { Spool, SpoolRecord } from './spool.js';
+
+/**
+ * The single write loop of ingest. One batch at a time, in order:
+ *
+ * - while the spool is empty, a batch (size- or age-bounded) goes straight to the database;
+ * - when a write fails because the database is unavailable, the batch is appended to the spool and
+ *   from then on every batch is, behind it, so nothing overtakes what is spooled;
+ * - the spool is replayed, oldest first, whenever the database answers again (with backoff);
+ *   once it is empty the direct path resumes;
+ * - when the spool is full, batches wait in memory unacknowledged, and the ack tracker's limit
+ *   stops the MQTT reader (backpressure);
+ * - rows the database refuses for their content (not for being unavailable) are isolated by
+ *   splitting the batch and dead-lettered, so one bad row never blocks the line.
+ */
+export type Item =
+  | { kind: 'reading'; reading: Reading; raw: SpoolRecord; ack?: Ack }
+  | { kind: 'presence'; presence: PresenceChange; raw: SpoolRecord; ack?: Ack };
+
+export interface WriterOptions {
+  batchSize: number;
+  flushMs: number;
+  /** First retry delay after the database failed; doubles up to maxRetryMs. */
+  retryMs: number;
+  maxRetryMs: number;
+  deadLetters: { keep: number; maxQueued: number; maxPayloadBytes: number; trimEvery: number };
+}
+
+export interface WriterDeps {
+  repo: ReadingRepository;
+  spool: Spool;
+  metrics: IngestMetrics;
+  log: Logger;
+  /** A spooled message, decoded again; null when it is now rejected (the callee dead-letters it). */
+  revive(raw: SpoolRecord): Promise<Item | null>;
+  /** The item's message may be acknowledged. */
+  done(ack: Ack): void;
+}
+
+const RECENT_MS = 60_000;
+
+export class BatchWriter {
+  private pending: Item[] = [];
+  private oldestAt = 0;
+  private dead: DeadLetter[] = [];
+  private deadSinceTrim = 0;
+  private running?: Promise<void>;
+  private timer?: NodeJS.Timeout;
+  private timerDue = Infinity;
+  private retryAt = 0;
+  private backoff: number;
+  private unavailableSince?: number;
+  private closing = false;
+  private closed = false;
+  /** The last append found the spool full: batches wait (unacknowledged) until replay frees room. */
+  private spoolFull = false;
+
+  constructor(
+    private readonly opts: WriterOptions,
+    private readonly deps: WriterDeps,
+  ) {
+    this.backoff = opts.retryMs;
+    this.spoolChanged();
+  }
+
+  add(item: Item): void {
+    if (this.closed) return; // not acknowledged: the broker re-delivers it to the next session
+    if (this.pending.length === 0) this.oldestAt = Date.now();
+    this.pending.push(item);
+    this.schedule();
+  }
+
+  deadLetter(row: DeadLetter): void {
+    if (this.closed) return;
+    this.dead.push({ ...row, payload: row.payload.subarray(0, this.opts.deadLetters.maxPayloadBytes) });
+    if (this.dead.length > this.opts.deadLetters.maxQueued) {
+      this.dead.shift();
+      this.deps.metrics.deadLetters.inc({ outcome: 'dropped' });
+    }
+    this.schedule();
+  }
+
+  /** Starts the loop (e.g. to replay what a previous run spooled). */
+  start(): void {
+    this.schedule();
+  }
+
+  /** Writes or spools everything in memory, and the queued dead letters, then stops. */
+  async close(): Promise<void> {
+    this.closing = true;
+    this.clearTimer();
+    await this.running;
+    await this.loop();
+    this.closed = true;
+    this.clearTimer();
+  }
+
+  /** Stops at once, dropping what is in memory unacknowledged (a crash, for tests). */
+  abandon(): void {
+    this.closed = true;
+    this.clearTimer();
+    this.pending = [];
+    this.dead = [];
+  }
+
+  private clearTimer(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerDue = Infinity;
+  }
+
+  /** When the loop next has something to do (ms since epoch), or Infinity. */
+  private nextDue(): number {
+    let due = Infinity;
+    if (this.pending.length >= this.opts.batchSize) due = 0;
+    else if (this.pending.length > 0) due = this.oldestAt + this.opts.flushMs;
+    if (this.spoolFull) due = Math.max(this.retryAt, Date.now() + this.opts.retryMs);
+    if (!this.deps.spool.empty || this.dead.length > 0) due = Math.min(due, this.retryAt);
+    return due;
+  }
+
+  private schedule(): void {
+    if (this.running || this.closed || this.closing) return;
+    const due = this.nextDue();
+    if (due === Infinity || due >= this.timerDue) return;
+    this.clearTimer();
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerDue = Infinity;
+      this.running = this.loop().finally(() => {
+        this.running = undefined;
+        this.schedule();
+      });
+    }, Math.max(0, due - Date.now()));
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      if (this.closed) return;
+      let progress: boolean;
+      try {
+        progress = await this.step();
+      } catch (err) {
+        // Not the database (that is handled in step): e.g. the spool's disk. Try again later.
+        this.deps.log.error({ err }, 'ingest write loop failed; retrying');
+        this.unavailable(err);
+        progress = false;
+      }
+      if (!progress) return;
+    }
+  }
+
+  private async step(): Promise<boolean> {
+    const now = Date.now();
+    const n = this.pending.length;
+    if (n >= this.opts.batchSize || (n > 0 && (this.closing || now - this.oldestAt >= this.opts.flushMs))) {
+      if (await this.writeOrSpool(this.pending.slice(0, this.opts.batchSize))) return true;
+    }
+    // Closing, the spool is left for the next start to replay.
+    if (!this.closing && !this.deps.spool.empty && now >= this.retryAt) return this.replay();
+    if (this.dead.length > 0 && this.deps.spool.empty && now >= this.retryAt) return this.flushDeadLetters();
+    return false;
+  }
+
+  /** The batch goes to the database, or to the spool; false when neither took any of it. */
+  private async writeOrSpool(batch: Item[]): Promise<boolean> {
+    if (this.deps.spool.empty && Date.now() >= this.retryAt) {
+      try {
+        await this.commit(batch);
+        this.available();
+        this.finish(batch.length);
+        return true;
+      } catch (err) {
+        this.unavailable(err);
+      }
+    }
+    const taken = await this.deps.spool.append(batch.map((i) => i.raw));
+    this.spoolFull = taken < batch.length;
+    if (taken > 0) {
+      this.deps.metrics.spooled.inc(taken);
+      this.spoolChanged();
+      this.finish(taken);
+    }
+    return taken > 0;
+  }
+
+  /** The first `n` pending items are durable: acknowledge them. */
+  private finish(n: number): void {
+    const done = this.pending.splice(0, n);
+    this.oldestAt = Date.now();
+    for (const item of done) if (item.ack) this.deps.done(item.ack);
+  }
+
+  private async replay(): Promise<boolean> {
+    const records = await this.deps.spool.peek(this.opts.batchSize);
+    if (records.length === 0) return false;
+    const items = (await Promise.all(records.map((r) => this.deps.revive(r)))).filter((i): i is Item => i !== null);
+    try {
+      await this.commit(items);
+    } catch (err) {
+      this.unavailable(err);
+      return false;
+    }
+    this.available();
+    await this.deps.spool.consume(records.length);
+    this.spoolFull = false;
+    this.deps.metrics.replayed.inc(items.length);
+    this.spoolChanged();
+    if (this.deps.spool.empty) this.deps.log.info('spool replayed; writing directly again');
+    return true;
+  }
+
+  /** One transaction; rows refused for their content are split out and dead-lettered. */
+  private async commit(items: readonly Item[]): Promise<void> {
+    const readings: Reading[] = [];
+    const presence: PresenceChange[] = [];
+    for (const i of items) {
+      if (i.kind === 'reading') readings.push(i.reading);
+      else presence.push(i.presence);
+    }
+    if (readings.length === 0 && presence.length === 0) return;
+    const m = this.deps.metrics;
+    const started = performance.now();
+    try {
+      const inserted = await this.deps.repo.write({ readings, presence });
+      for (const [stream, n] of inserted) m.committed.inc({ stream }, n);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      const first = items[0];
+      if (items.length === 1 && first) return this.refused(first, err);
+      const mid = items.length >> 1;
+      await this.commit(items.slice(0, mid));
+      await this.commit(items.slice(mid));
+      return;
+    }
+    m.insertSeconds.observe((performance.now() - started) / 1000);
+    m.batchSize.observe(readings.length);
+    const now = Date.now();
+    for (const r of readings) {
+      const age = now - r.ts.getTime();
+      if (age >= 0 && age < RECENT_MS) m.commitLatency.observe(age / 1000);
+    }
+  }
+
+  private refused(item: Item, err: unknown): void {
+    const deviceId = item.kind === 'reading' ? item.reading.deviceId : item.presence.deviceId;
+    const detail = (err as Error).message;
+    this.deps.metrics.rejected.inc({ reason: 'db_rejected', device: deviceId });
+    this.deps.log.warn({ device: deviceId, reason: 'db_rejected', detail }, 'reading refused by the database');
+    this.deadLetter({ deviceId, topic: item.raw.topic, reason: 'db_rejected', detail, payload: item.raw.payload });
+  }
+
+  private async flushDeadLetters(): Promise<boolean> {
+    const rows = this.dead.slice(0, 500);
+    const dl = this.opts.deadLetters;
+    try {
+      await this.deps.repo.insertDeadLetters(rows, dl.maxPayloadBytes);
+      this.dead.splice(0, rows.length);
+      this.deps.metrics.deadLetters.inc({ outcome: 'stored' }, rows.length);
+      this.deadSinceTrim += rows.length;
+      if (this.deadSinceTrim >= dl.trimEvery) {
+        this.deadSinceTrim = 0;
+        await this.deps.repo.trimDeadLetters(dl.keep);
+      }
+      this.available();
+      return true;
+    } catch (err) {
+      this.unavailable(err);
+      return false;
+    }
+  }
+
+  private available(): void {
+    if (this.unavailableSince !== undefined) {
+      this.deps.log.info({ downMs: Date.now() - this.unavailableSince }, 'database available again');
+      this.unavailableSince = undefined;
+    }
+    this.backoff = this.opts.retryMs;
+    this.retryAt = 0;
+  }
+
+  private unavailable(err: unknown): void {
+    this.deps.metrics.batchFailures.inc();
+    if (this.unavailableSince === undefined) {
+      this.unavailableSince = Date.now();
+      this.deps.log.error({ err, spooled: this.deps.spool.depth }, 'database write failed; spooling until it answers again');
+    }
+    this.retryAt = Date.now() + this.backoff;
+    this.backoff = Math.min(this.backoff * 2, this.opts.maxRetryMs);
+  }
+
+  private spoolChanged(): void {
+    const { spool, metrics } = this.deps;
+    metrics.spoolDepth.set(spool.depth);
+    metrics.spoolBytes.set(spool.bytes);
+    metrics.spoolFill.set(spool.fill);
+    metrics.spoolAlarm.set(spool.fill > 0.8 ? 1 : 0);
+  }
+}

@@ -1,0 +1,191 @@
+import { readdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerService } from '../../broker/broker.js';
+import { createLogger } from '../../core/log.js';
+import { Metrics } from '../../core/metrics.js';
+import { noiseRun } from '../../simulator/scenarios.js';
+import { count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+
+/**
+ * Faults around ingest in the middle of a stream of QoS 1 telemetry from several real device clients.
+ *
+ * The database goes away: ingest spools to disk (acknowledging only what is on disk), replays in
+ * order when the database answers again, and ends with exactly one row per distinct reading.
+ *
+ * The broker restarts (same port): the devices and ingest reconnect by themselves, and every reading
+ * a device had acknowledged by the broker ends up stored, once. The embedded broker keeps sessions in
+ * memory, so a restarted broker knows no subscriber until ingest has reconnected and subscribed again;
+ * a reading published before that is acknowledged to its device and delivered to nobody (MQTT
+ * semantics). Devices here reconnect after 1.5 s (ingest after 0.25 s), as field devices back off
+ * longer than services do; closing that window for good needs durable broker sessions (broker/).
+ */
+const SERVICE_PASSWORD = 'ingest-faults-test-password';
+let t: TestPlatform;
+let port: number;
+let restarted: BrokerService | undefined;
+const devices: { id: string; client: MqttClient }[] = [];
+const clients: MqttClient[] = [];
+
+const metric = (name: string) => t.platform.metrics.value(name);
+const ids = () => devices.map((d) => d.id);
+/** Rows stored for the fleet; retried once when the test's own pooled connection was just terminated. */
+const stored = async () => {
+  const q = () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [ids()]);
+  return q().catch(q);
+};
+const spoolFiles = async () => (await readdir(path.join(t.platform.config.database.dataDir, 'spool'))).filter((f) => f.endsWith('.jsonl'));
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function connectDevice(reconnectPeriod: number): Promise<{ id: string; client: MqttClient }> {
+  const { device, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind: 'sound_level_meter' });
+  const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, protocolVersion: 4, reconnectPeriod });
+  clients.push(client);
+  await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
+  return { id: device.id, client };
+}
+
+beforeAll(async () => {
+  port = await freePort(); // the broker restart must come back on the same port
+  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_PORT: String(port), MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD });
+  for (let i = 0; i < 5; i++) devices.push(await connectDevice(200));
+});
+
+afterAll(async () => {
+  t?.platform.ingest?.repo.injectFault(null);
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await t?.stop();
+  await restarted?.stop();
+});
+
+/** Every device publishes `n` readings as fast as the broker takes them; resolves when all are PUBACKed. */
+function publish(n: number, seqStart: number): Promise<unknown> {
+  const start = new Date(Date.now() - 20 * 60_000 + seqStart * 1000);
+  return Promise.all(
+    devices.map(({ id, client }, i) =>
+      Promise.all(noiseRun({ deviceId: id, start, seconds: n, source: 'background', laeq: 48, seed: i, seqStart }).map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 }))),
+    ),
+  );
+}
+
+/** On a PostgreSQL server, also cut every connection of the platform's database (as a server restart would). */
+async function terminateBackends(): Promise<number> {
+  if (t.platform.db.engine !== 'server') return 0;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  try {
+    const r = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [
+      new URL(t.platform.config.database.url ?? '').pathname.slice(1),
+    ]);
+    return r.rowCount ?? 0;
+  } finally {
+    await admin.end();
+  }
+}
+
+describe('database outage mid-stream', () => {
+  it('spools while the database is down, replays in order when it returns, and loses or duplicates nothing', async () => {
+    const ingest = t.platform.ingest!;
+    const repo = ingest.repo;
+    const [A, B, C] = [100, 500, 100]; // readings per device before, during and just after the outage
+    const total = devices.length * (A + B + C);
+
+    // A: written directly.
+    const a = publish(A, 1);
+    await waitFor(async () => (await stored()) >= 200 || undefined, 'the first committed readings');
+
+    // B: the database fails mid-stream (on a server, its connections are cut too): spooled.
+    await terminateBackends();
+    repo.injectFault('fail');
+    await Promise.all([a, publish(B, A + 1)]);
+    await waitFor(async () => (await metric('ingest_spool_depth')) >= devices.length * B || undefined, 'the outage’s readings spooled');
+    await terminateBackends();
+    expect(await spoolFiles()).not.toHaveLength(0);
+    expect(await stored()).toBeLessThan(devices.length * (A + B));
+
+    // The database answers again but slowly: the first replay batch is under way when C arrives …
+    repo.injectFault('hang');
+    await waitFor(() => repo.hanging > 0 || undefined, 'a replay attempt');
+    const c = publish(C, A + B + 1);
+    await waitFor(() => ingest.inFlight >= devices.length * C || undefined, 'the next readings received');
+    // … and must queue behind what is still spooled (B is larger than one replay batch).
+    repo.injectFault(null);
+    await c;
+    await waitFor(async () => (await stored()) === total || undefined, `all ${total} readings committed`);
+    await waitFor(async () => (await metric('ingest_spool_depth')) === 0 || undefined, 'the spool drained');
+
+    // In order: per device, a later reading was never committed in an earlier transaction.
+    expect(await count(t, `SELECT 1 FROM (SELECT received_at < lag(received_at) OVER (PARTITION BY device_id ORDER BY seq) AS back
+      FROM noise_readings WHERE device_id = ANY($1)) q WHERE back`, [ids()])).toBe(0);
+    expect(await metric('ingest_spooled_total')).toBeGreaterThanOrEqual(devices.length * (B + C));
+    expect(await metric('ingest_replayed_total')).toBeGreaterThanOrEqual(devices.length * (B + C));
+    expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [ids()])).toBe(total);
+    expect(await spoolFiles()).toEqual([]);
+    expect(await metric('ingest_unacked')).toBe(0);
+    // Every device's last_seen_at is its newest reading.
+    const seen = await t.platform.db.pool.query<{ ok: boolean }>(
+      `SELECT d.last_seen_at = (SELECT max(ts) FROM noise_readings n WHERE n.device_id = d.id) AS ok FROM devices d WHERE d.id = ANY($1)`,
+      [ids()],
+    );
+    expect(seen.rows.map((r) => r.ok)).toEqual(devices.map(() => true));
+  });
+});
+
+describe('broker restart mid-stream', () => {
+  it('devices and ingest reconnect; every reading acknowledged to a device is stored once', async () => {
+    const fleet: { id: string; client: MqttClient }[] = [];
+    for (let i = 0; i < 4; i++) fleet.push(await connectDevice(1500));
+    const ids = fleet.map((d) => d.id);
+    const stored = () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [ids]);
+    const PER_DEVICE = 600;
+    const total = fleet.length * PER_DEVICE;
+    const start = new Date(Date.now() - 20 * 60_000);
+    // Each device keeps at most WINDOW publishes unacknowledged (as a real device would), so the
+    // stream spans the restart; the broker goes down once a quarter of it is acknowledged.
+    const WINDOW = 50;
+    const acked = new Set<string>();
+    let quarter = () => {};
+    const quarterAcked = new Promise<void>((resolve) => (quarter = resolve));
+    const publishAll = async (id: string, client: MqttClient, i: number) => {
+      const window = new Set<Promise<unknown>>();
+      for (const [k, m] of noiseRun({ deviceId: id, start, seconds: PER_DEVICE, source: 'background', laeq: 50, seed: i, seqStart: 1 }).entries()) {
+        if (window.size >= WINDOW) await Promise.race(window);
+        const p: Promise<unknown> = client.publishAsync(m.topic, m.payload, { qos: 1 }).then(() => {
+          window.delete(p);
+          acked.add(`${id}/${k + 1}`);
+          if (acked.size === total / 4) quarter();
+        });
+        window.add(p);
+      }
+      await Promise.all(window);
+    };
+    const published = Promise.all(fleet.map(({ id, client }, i) => publishAll(id, client, i)));
+    await quarterAcked;
+
+    await t.platform.broker!.stop();
+    const ackedBeforeRestart = acked.size;
+    expect(ackedBeforeRestart).toBeLessThan(total);
+    restarted = new BrokerService(
+      { port, host: '127.0.0.1' },
+      { verifyDevice: (id, secret) => t.platform.devices.verify(id, secret), servicePassword: SERVICE_PASSWORD },
+      createLogger('silent'),
+      new Metrics(),
+    );
+    await restarted.start();
+
+    await published; // the devices re-sent whatever the old broker had not acknowledged
+    await waitFor(async () => (await stored()) === total || undefined, `all ${total} readings stored`);
+    expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [ids])).toBe(total);
+    expect(fleet.every((d) => d.client.connected)).toBe(true);
+  });
+});

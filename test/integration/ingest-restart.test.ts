@@ -1,0 +1,149 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../core/log.js';
+import { IngestService, INGEST_DEFAULTS, type IngestOptions } from '../../ingest/ingest.js';
+import { ReadingRepository } from '../../ingest/repository.js';
+import { noiseRun } from '../../simulator/scenarios.js';
+import { count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+
+/**
+ * Ingest goes away in the middle of a stream — stopped, killed with readings unacknowledged in
+ * memory, or stopped with readings in its spool — and a new instance with the same client id picks
+ * up: the broker's persistent session re-delivers what was never acknowledged, the spool is replayed
+ * at start, and every distinct reading published is stored exactly once.
+ */
+const SERVICE_PASSWORD = 'ingest-restart-test-password';
+let t: TestPlatform;
+const started: IngestService[] = [];
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD });
+});
+
+afterAll(async () => {
+  for (const s of started) {
+    s.repo.injectFault(null);
+    await s.stop();
+  }
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await t?.stop();
+});
+
+/** A new ingest instance on the platform's broker, database and spool directory (same client id). */
+async function startIngest(over: Partial<IngestOptions> = {}): Promise<IngestService> {
+  const { config, db, devices, metrics } = t.platform;
+  const ingest = new IngestService(
+    { url: t.mqttUrl, password: SERVICE_PASSWORD },
+    new ReadingRepository(db.pool, db.engine),
+    devices,
+    { ...INGEST_DEFAULTS, limits: config.readings, spoolDir: path.join(config.database.dataDir, 'spool'), ...over },
+    createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    metrics,
+  );
+  started.push(ingest);
+  await ingest.start();
+  return ingest;
+}
+
+interface Fleet {
+  ids: string[];
+  /** Publishes `n` readings per device at full speed; resolves once the broker acknowledged all. */
+  publish(n: number, seqStart?: number): Promise<unknown>;
+  stored(): Promise<number>;
+}
+
+async function fleet(size: number): Promise<Fleet> {
+  const devs: { id: string; client: MqttClient }[] = [];
+  for (let i = 0; i < size; i++) {
+    const { device, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind: 'sound_level_meter' });
+    const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, protocolVersion: 4, reconnectPeriod: 200 });
+    clients.push(client);
+    await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
+    devs.push({ id: device.id, client });
+  }
+  const ids = devs.map((d) => d.id);
+  return {
+    ids,
+    publish(n, seqStart = 1) {
+      const start = new Date(Date.now() - 20 * 60_000 + seqStart * 1000);
+      return Promise.all(
+        devs.map(({ id, client }, i) =>
+          Promise.all(noiseRun({ deviceId: id, start, seconds: n, source: 'background', laeq: 50, seed: i, seqStart }).map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 }))),
+        ),
+      );
+    },
+    stored: () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [ids]),
+  };
+}
+
+const spoolFiles = async () => (await readdir(path.join(t.platform.config.database.dataDir, 'spool'))).filter((f) => f.endsWith('.jsonl'));
+const current = () => started.at(-1) ?? t.platform.ingest!;
+
+describe('ingest restart mid-stream', () => {
+  it('stopped and started again with the same client id: the broker kept the session, nothing is lost', async () => {
+    const f = await fleet(4);
+    const total = 4 * 600;
+    const first = f.publish(300);
+    await waitFor(async () => (await f.stored()) >= 100 || undefined, 'the first committed readings');
+    await current().stop();
+    await first;
+    await f.publish(300, 301); // while no ingest is connected: the broker queues them in the session
+    expect(await f.stored()).toBeLessThanOrEqual(total / 2);
+    await startIngest();
+    await waitFor(async () => (await f.stored()) === total || undefined, `all ${total} readings after the restart`);
+    expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [f.ids])).toBe(total);
+  });
+
+  it('holds acknowledgements while the database hangs (bounded memory), and a crash loses nothing', async () => {
+    await current().stop();
+    const maxInFlight = 300;
+    const ingest = await startIngest({ maxInFlight });
+    const f = await fleet(3);
+    const total = 3 * 600;
+    ingest.repo.injectFault('hang');
+    let peak = 0;
+    const published = f.publish(600);
+    await waitFor(() => {
+      peak = Math.max(peak, ingest.inFlight);
+      return ingest.inFlight >= maxInFlight || undefined;
+    }, 'in-flight readings at the limit');
+    // The devices go on publishing, yet ingest holds no more than its limit.
+    for (let i = 0; i < 20; i++) {
+      peak = Math.max(peak, ingest.inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(peak).toBe(maxInFlight);
+    expect(await f.stored()).toBe(0);
+
+    // Nothing was committed or acknowledged: the broker must re-deliver all of it. The dead instance's
+    // database calls stay hung for good, as a killed process's would never complete.
+    await ingest.kill();
+    started.splice(started.indexOf(ingest), 1);
+    await startIngest();
+    await published;
+    await waitFor(async () => (await f.stored()) === total || undefined, `all ${total} readings after the crash`);
+    expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [f.ids])).toBe(total);
+  });
+
+  it('replays at start what a stopped instance left in its spool', async () => {
+    await current().stop();
+    const ingest = await startIngest();
+    const f = await fleet(3);
+    const total = 3 * 400;
+    ingest.repo.injectFault('fail');
+    await f.publish(400);
+    // At least this fleet's readings (a message the previous instance left unacknowledged may join them).
+    await waitFor(async () => (await t.platform.metrics.value('ingest_spool_depth')) >= total || undefined, 'every reading spooled');
+    await ingest.stop();
+    expect(await spoolFiles()).not.toHaveLength(0);
+    expect(await f.stored()).toBe(0);
+
+    await startIngest(); // a new repository: the database is back
+    await waitFor(async () => (await f.stored()) === total || undefined, `all ${total} spooled readings replayed`);
+    await waitFor(async () => ((await spoolFiles()).length === 0 ? true : undefined), 'the spool files deleted');
+    await waitFor(async () => (await t.platform.metrics.value('ingest_spool_depth')) === 0 || undefined, 'spool depth 0');
+  });
+});

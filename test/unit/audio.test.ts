@@ -1,0 +1,68 @@
+import { describe, it, expect } from 'vitest';
+import { Rng } from '../../core/rng.js';
+import { A_WEIGHTING_DB, BAND_CENTRES_HZ, energeticMean, energeticSum } from '../../core/domain/decibel.js';
+import { EXACT_CENTRES_HZ, FS, addSine, aFilterDb, pink } from '../../simulator/audio-dsp.js';
+import { METER_MARGIN, meter } from '../../simulator/sound-meter.js';
+import { audioWindow } from '../../simulator/audio.js';
+
+const signal = (seconds: number): Float64Array => new Float64Array(seconds * FS + 2 * METER_MARGIN);
+
+describe('software sound level meter', () => {
+  it('reads a 1 kHz tone of 1 Pa rms as 94 dB in the 1 kHz band, LAeq and LAFmax', () => {
+    const x = signal(2);
+    addSine(x, 0, x.length, () => 1000, () => Math.SQRT2);
+    for (const f of meter(x, 2)) {
+      expect(f.bands[17]).toBeCloseTo(94, 1);
+      expect(energeticSum(f.bands)).toBeCloseTo(94, 1);
+      expect(f.laeq).toBeCloseTo(94, 1);
+      expect(f.lamax - f.laeq).toBeLessThan(0.2);
+    }
+  });
+
+  it('A-weights per IEC 61672-1 (within 0.8 dB from 20 Hz to 10 kHz) and meters a 100 Hz tone 19 dB down', () => {
+    BAND_CENTRES_HZ.forEach((f, i) => {
+      if (f <= 10_000) expect(Math.abs(aFilterDb(EXACT_CENTRES_HZ[i] as number) - (A_WEIGHTING_DB[i] as number))).toBeLessThan(0.8);
+    });
+    const x = signal(2);
+    addSine(x, 0, x.length, () => 100, () => Math.SQRT2);
+    expect(meter(x, 2)[1]?.laeq).toBeCloseTo(94 - 19.1, 0);
+  });
+
+  it('gives pink noise flat 1/3-octave levels and a short burst a high LAFmax over its LAeq', () => {
+    const p = pink(new Rng(1), 3 * FS + 2 * METER_MARGIN);
+    const bands = meter(p, 3)[2]?.bands ?? [];
+    const mid = bands.slice(8, 28); // 125 Hz – 10 kHz
+    expect(Math.max(...mid) - Math.min(...mid)).toBeLessThan(3);
+    const x = signal(2);
+    const start = METER_MARGIN + FS + FS / 2;
+    addSine(x, start, start + FS / 20, () => 1000, () => 1);
+    const f = meter(x, 2)[1];
+    expect((f?.lamax ?? 0) - (f?.laeq ?? 0)).toBeGreaterThan(6);
+  });
+});
+
+describe('synthesised audio scenes', () => {
+  it('calibrates a window to the requested LAeq, deterministically, with payload-valid bands', () => {
+    const w = audioWindow('traffic', 4, 62, new Rng(5));
+    expect(w).toHaveLength(4);
+    expect(energeticMean(w.map((f) => f.laeq))).toBeCloseTo(62, 0);
+    expect(w).toEqual(audioWindow('traffic', 4, 62, new Rng(5)));
+    for (const f of w) {
+      expect(f.bands).toHaveLength(31);
+      expect(f.bands.every((b) => b >= -30 && b <= 160)).toBe(true);
+      expect(f.lamax).toBeGreaterThanOrEqual(f.laeq);
+    }
+    expect(() => audioWindow('jazz' as 'music', 2, 60, new Rng(1))).toThrow(RangeError);
+  });
+
+  it('makes music bass-heavy compared with voices, and construction impulsive compared with traffic', () => {
+    const rng = new Rng(6);
+    const low = (cls: 'music' | 'voices'): number => {
+      const w = audioWindow(cls, 4, 65, rng);
+      return energeticMean(w.map((f) => energeticSum(f.bands.slice(3, 8)) - f.laeq)); // 40–100 Hz re LA
+    };
+    expect(low('music') - low('voices')).toBeGreaterThan(8);
+    const crest = (cls: 'construction' | 'traffic'): number => Math.max(...audioWindow(cls, 6, 70, rng).map((f) => f.lamax - f.laeq));
+    expect(crest('construction')).toBeGreaterThan(crest('traffic'));
+  });
+});

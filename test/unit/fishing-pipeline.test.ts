@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { FishingPipeline } from '../../inference/pipelines/fishing.js';
+import { SpeakerController } from '../../inference/actuation.js';
+import type { Scorer } from '../../inference/batcher.js';
+import type { ModelSlot } from '../../inference/model-registry.js';
+import type { InferenceRepository } from '../../inference/repository.js';
+import type { PipelineContext } from '../../inference/pipelines/context.js';
+import type { Alert } from '../../core/schemas/alert.js';
+import type { DeviceContext } from '../../core/repos/devices.js';
+import { Metrics } from '../../core/metrics.js';
+import { createLogger } from '../../core/log.js';
+
+const camera: DeviceContext = {
+  id: 'cam-1', kind: 'camera', zoneId: 'z-river', noiseClass: '2', timezone: 'Asia/Shanghai', capacity: 150,
+  fishingBan: true, hasSpeaker: true, calibrationValidUntil: null, placementPublished: true,
+};
+const labels = ['other', 'fishing'];
+const slot = { active: { card: { name: 'fishing', version: '1.0.0', labels, thresholds: { 'fishing.on': 0.7, 'fishing.off': 0.4 } }, labelIndex: (l: string) => labels.indexOf(l) } } as unknown as ModelSlot;
+/** A scorer that says what the test wants: P(fishing) from a script. */
+const scripted = (p: () => number): Scorer => ({
+  score: async () => ({ active: Float32Array.from([1 - p(), p()]), activeVersion: 'fishing@1.0.0', shadow: null, shadowVersion: null }),
+});
+
+function setup(pFishing: () => number) {
+  const alerts: Alert[] = [];
+  const commands: string[] = [];
+  const repo = { commandSent: async (c: { stage: string }) => void commands.push(c.stage), commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
+  const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], log: createLogger('silent') };
+  const pipeline = new FishingPipeline(scripted(pFishing), () => slot, { minDurationS: 120, gapS: 60, warningsBeforeAlert: 2, warningIntervalS: 300 }, ctx);
+  return { pipeline, alerts, commands };
+}
+
+const start = Date.UTC(2026, 6, 1, 2, 0); // 10:00 in Shanghai: speakers may play
+const obs = { id: 'trk-1', dwellS: 300, waterlineM: 0.8, rodScore: 0.9, speedMps: 0.05 };
+
+async function feed(pipeline: FishingPipeline, device: DeviceContext, minutes: number) {
+  for (let s = 0; s <= minutes * 60; s += 10) await pipeline.onTrack(device, new Date(start + s * 1000), { ts: start + s * 1000, seq: s, ...obs, dwellS: s });
+}
+
+describe('fishing escalation ladder', () => {
+  it('warns, repeats, then raises the alert that opens the case', async () => {
+    const { pipeline, alerts, commands } = setup(() => 0.95);
+    await feed(pipeline, camera, 6);
+    expect(commands).toEqual(['warning']); // at 2 min; the repeat is due at 7 min
+    expect(alerts).toHaveLength(0);
+    await feed(pipeline, camera, 0); // (same readings again: ignored as late)
+    for (let s = 6 * 60 + 10; s <= 20 * 60; s += 10) await pipeline.onTrack(camera, new Date(start + s * 1000), { ts: start + s * 1000, seq: s, ...obs });
+    expect(commands).toEqual(['warning', 'repeat']);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'fishing', zoneId: 'z-river', deviceId: 'cam-1', evidence: { trackId: 'trk-1', warnings: 2 } });
+    expect(new Date(alerts[0]!.detectedAt).getTime() - start).toBe(12 * 60_000); // 2 min + 5 + 5
+  });
+
+  it('raises the alert at once where there is no loudspeaker', async () => {
+    const { pipeline, alerts, commands } = setup(() => 0.95);
+    await feed(pipeline, { ...camera, hasSpeaker: false }, 3);
+    expect(commands).toEqual([]);
+    expect(alerts).toHaveLength(1);
+    expect(new Date(alerts[0]!.detectedAt).getTime() - start).toBe(120_000);
+  });
+
+  it('does nothing outside fishing-ban zones or when the model says no', async () => {
+    const ban = setup(() => 0.95);
+    await feed(ban.pipeline, { ...camera, fishingBan: false }, 20);
+    expect(ban.alerts).toHaveLength(0);
+    const walker = setup(() => 0.1);
+    await feed(walker.pipeline, camera, 20);
+    expect(walker.alerts).toHaveLength(0);
+    expect(walker.commands).toHaveLength(0);
+  });
+});

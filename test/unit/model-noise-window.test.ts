@@ -1,0 +1,91 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { Value } from '@sinclair/typebox/value';
+import { readFile } from 'node:fs/promises';
+import { Rng } from '../../core/rng.js';
+import { ModelCard } from '../../core/schemas/model-card.js';
+import { NOISE_CLASSES, NoiseSource } from '../../simulator/spectra.js';
+import { NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures, type NoiseFrame } from '../../inference/features/noise.js';
+import { OnnxModel } from '../../inference/onnx-model.js';
+import { spectraWindows } from '../../inference/train/recipes-noise.js';
+import type { DataSet } from '../../inference/train/dataset-io.js';
+import { MODELS, f1, loadTampered, scoreSet, shuffled } from './model-helpers.js';
+
+const F = NOISE_WINDOW_FEATURE_COUNT;
+const K = NOISE_CLASSES.length;
+const SEED = 5150; // neither a training (20240612) nor a held-out (90210418) seed
+
+function argmax(p: Float32Array, row: number): number {
+  let best = 0;
+  for (let j = 1; j < K; j++) if ((p[row * K + j] as number) > (p[row * K + best] as number)) best = j;
+  return best;
+}
+
+describe('noise-window model', () => {
+  let model: OnnxModel;
+  let set: DataSet;
+  let predicted: number[];
+  let truth: number[];
+
+  beforeAll(async () => {
+    model = await OnnxModel.load(MODELS, 'noise-window', F);
+    set = spectraWindows(SEED, 12, 8); // fresh streams, ~50 windows per class, same recipe as held-out
+    const probs = await scoreSet(model, set);
+    truth = Array.from(set.labels);
+    predicted = truth.map((_, i) => argmax(probs, i));
+  });
+
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  it('carries a schema-valid card: version, labels, thresholds, input width, both evaluations', async () => {
+    const raw: unknown = JSON.parse(await readFile(`${MODELS}/noise-window.card.json`, 'utf8'));
+    expect(Value.Check(ModelCard, raw)).toBe(true);
+    expect(model.card.version).toBe('2.0.0');
+    expect(model.card.labels).toEqual(['background', 'traffic', 'music', 'voices', 'construction', 'other']);
+    expect(model.card.thresholds).toEqual({ 'music.on': 0.6, 'music.off': 0.4 });
+    expect(model.card.inputs[0]?.shape).toEqual(['N', F]);
+    expect(model.card.outputs[0]?.activation).toBe('softmax');
+    expect(model.card.metrics.validation?.samples).toBeGreaterThan(100);
+    expect(model.labelIndex('music')).toBe(2);
+  });
+
+  it('recognises music in fresh held-out windows (F1 ≥ 0.9) with accuracy ≥ 0.9', () => {
+    const music = model.labelIndex('music');
+    const accuracy = predicted.filter((p, i) => p === truth[i]).length / truth.length;
+    const m = f1(predicted.map((p) => p === music), truth.map((t) => t === music));
+    expect(accuracy).toBeGreaterThanOrEqual(0.9);
+    expect(m.f1).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('depends on its input: a model ignoring it would fail here', () => {
+    const music = model.labelIndex('music');
+    // Music windows and non-music windows get different answers …
+    const onMusic = predicted.filter((_, i) => truth[i] === music);
+    const onOthers = predicted.filter((_, i) => truth[i] !== music);
+    expect(onMusic.filter((p) => p === music).length / onMusic.length).toBeGreaterThan(0.9);
+    expect(onOthers.filter((p) => p === music).length / onOthers.length).toBeLessThan(0.1);
+    // … every class is predicted for someone, and against shuffled labels the same answers score near 1/6.
+    expect(new Set(predicted).size).toBe(K);
+    const chance = predicted.filter((p, i) => p === shuffled(truth, 1)[i]).length / predicted.length;
+    expect(chance).toBeLessThan(0.35);
+  });
+
+  it('gives the same probabilities for a window 15 dB louder and pads short windows', async () => {
+    const src = new NoiseSource('music', new Rng(SEED + 1));
+    const frames = Array.from({ length: 10 }, () => src.nextFree(55));
+    const loud: NoiseFrame[] = frames.map((f) => ({ bands: f.bands.map((b) => b + 15), laeq: f.laeq + 15, lamax: f.lamax + 15 }));
+    const batch = new Float32Array(3 * F);
+    noiseWindowFeatures(frames, batch, 0);
+    noiseWindowFeatures(loud, batch, F);
+    noiseWindowFeatures(frames.slice(-3), batch, 2 * F);
+    const p = await model.run(batch, 3);
+    for (let j = 0; j < K; j++) expect(p[K + j]).toBeCloseTo(p[j] as number, 4);
+    for (let j = 0; j < 3 * K; j++) expect(Number.isFinite(p[j])).toBe(true);
+  });
+
+  it('rejects a tampered ONNX file', async () => {
+    const err = await loadTampered('noise-window', F);
+    expect(String(err)).toMatch(/sha256 mismatch/);
+  });
+});
