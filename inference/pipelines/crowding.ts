@@ -30,6 +30,8 @@ interface Zone {
  */
 export class CrowdingPipeline {
   private readonly zones = new Map<string, Zone>();
+  /** Per-zone queue: a zone's minutes close one after another, never interleaved across awaits. */
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly batcher: Scorer,
@@ -37,8 +39,15 @@ export class CrowdingPipeline {
     private readonly ctx: PipelineContext,
   ) {}
 
-  async onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
-    if (device.capacity === null) return; // no capacity, no crowding rule
+  onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
+    if (device.capacity === null) return Promise.resolve(); // no capacity, no crowding rule
+    const next = (this.queues.get(device.zoneId) ?? Promise.resolve()).then(() => this.count(device, ts, count));
+    this.queues.set(device.zoneId, next.catch(() => undefined));
+    return next;
+  }
+
+  private async count(device: DeviceContext, ts: Date, count: number): Promise<void> {
+    if (device.capacity === null) return;
     const minute = Math.floor(ts.getTime() / MINUTE) * MINUTE;
     let zone = this.zones.get(device.zoneId);
     if (!zone) {
