@@ -135,7 +135,8 @@ export const crowdingModel: ModelSpec = {
       description:
         `Cross-generator check: ${VALIDATION.scenarios} days of simulator/crowd-agents.ts AgentCrowd (explicit visitor groups with log-normal stays and tour parties, ` +
         'piecewise-linear arrival curves of other shapes: heat-wave after-work swims, festival programmes with several surges, sunny Saturday plateaus, drizzle; ' +
-        `camera snapshot counter with density-dependent misses, double counts and dropped minutes), capacity log-uniform 30-5000, a sample every ${VALIDATION.stride} minutes.`,
+        `camera snapshot counter with density-dependent misses, double counts and dropped minutes), capacity log-uniform 30-5000, a sample every ${VALIDATION.stride} minutes. ` +
+        'Caveat: consulted while the training counter\'s calibration range was widened, so not a blind test.',
       sources: ['simulator/crowd-agents.ts', ...SOURCES],
       params: VALIDATION,
       build: (seed) => agentScenarios(seed, VALIDATION.scenarios, VALIDATION.stride),

@@ -142,7 +142,8 @@ export const fishingModel: ModelSpec = {
         `Cross-generator check: ${VALIDATION.scenes} riverbank scenes of 1.5-4 h from simulator/riverbank.ts, an independent agent simulation in 2-D ` +
         '(people arriving on a promenade along a curved bank and moving to spots; positions measured by a camera whose errors grow with distance; ' +
         'a tracker that loses people behind others and restarts their track; a rod detector whose score depends on the rod\'s apparent size and the light; ' +
-        'speed from noisy positions), its own role shares and reporting intervals of 3, 7, 12 or 45 s; 3 random moments per track.',
+        'speed from noisy positions), its own role shares and reporting intervals of 3, 7, 12 or 45 s; 3 random moments per track. ' +
+        'Caveat: consulted while the training generator gained tracker identity switches and distance-dependent speed jitter, so not a blind test.',
       sources: ['simulator/riverbank.ts', ...SOURCES],
       params: VALIDATION,
       build: (seed) => riverbankTracks(seed, VALIDATION.scenes),
