@@ -10,7 +10,7 @@ import { alertId, calibration, round, scoresByLabel, type PipelineContext } from
 export const NOISE_MODEL = 'noise-window';
 
 /**
- * Noise: each device's last NOISE_WINDOW one-second spectra → the noise-source model (batched across
+ * Noise: each device's last NOISE_WINDOW one-second spectra → the noise-window model (batched across
  * devices) → the episode rules (music above the zone's limit for the minimum duration) → an alert.
  * A shadow version runs the same rules on its own scores and is only recorded.
  */

@@ -2,7 +2,6 @@ import { describe, it, expect } from 'vitest';
 import { Rng } from '../../core/rng.js';
 import { BAND_CENTRES_HZ, BAND_COUNT, aWeightedLevel, energeticSum } from '../../core/domain/decibel.js';
 import { NOISE_CLASSES, NoiseSource, sampleNoise, type NoiseClass, type NoiseSample } from '../../simulator/spectra.js';
-import { NOISE_FEATURE_COUNT, noiseFeatures } from '../../inference/noise-features.js';
 
 /** Energy below 125 Hz (bands 20–100 Hz) relative to the A-weighted level. */
 const lowRelA = (s: NoiseSample): number =>
@@ -69,26 +68,4 @@ describe('noise spectra generators', () => {
     expect(dist(a, b)).toBeLessThan(dist(a, other));
   });
 
-  it('produces level-invariant features', () => {
-    const rng = new Rng(15);
-    for (const cls of NOISE_CLASSES) {
-      const s = sampleNoise(cls, 50, rng);
-      const loud = { bands: s.bands.map((b) => b + 15), laeq: s.laeq + 15, lamax: s.lamax + 15 };
-      const f1 = noiseFeatures(s.bands, s.laeq, s.lamax);
-      const f2 = noiseFeatures(loud.bands, loud.laeq, loud.lamax);
-      expect(f1).toHaveLength(NOISE_FEATURE_COUNT);
-      for (let i = 0; i < NOISE_FEATURE_COUNT; i++) expect(f2[i]).toBeCloseTo(f1[i] ?? NaN, 4);
-    }
-  });
-
-  it('writes features at an offset into a shared batch buffer and rejects bad input', () => {
-    const s = sampleNoise('traffic', 60, new Rng(16));
-    const batch = new Float32Array(3 * NOISE_FEATURE_COUNT);
-    noiseFeatures(s.bands, s.laeq, s.lamax, batch, NOISE_FEATURE_COUNT);
-    expect(Array.from(batch.subarray(NOISE_FEATURE_COUNT, 2 * NOISE_FEATURE_COUNT))).toEqual(Array.from(noiseFeatures(s.bands, s.laeq, s.lamax)));
-    expect(batch.subarray(0, NOISE_FEATURE_COUNT).every((v) => v === 0)).toBe(true);
-    expect(() => noiseFeatures(s.bands.slice(1), s.laeq, s.lamax)).toThrow(RangeError);
-    expect(() => noiseFeatures(s.bands, s.laeq, s.lamax, batch, 3 * NOISE_FEATURE_COUNT - 1)).toThrow(RangeError);
-    expect(() => noiseFeatures([...s.bands.slice(1), NaN], s.laeq, s.lamax)).toThrow(RangeError);
-  });
 });
