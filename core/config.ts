@@ -38,7 +38,7 @@ export const VARIABLES = {
   noiseMinDurationS: { env: 'NOISE_MIN_DURATION_S', schema: Seconds, default: '60', help: 'how long amplified music must exceed the limit before an alert' },
   noiseLeqWindowS: { env: 'NOISE_LEQ_WINDOW_S', schema: Type.Number({ minimum: 1 }), default: '10', help: 'window of the running energetic LAeq compared with the limit' },
   noiseGapS: { env: 'NOISE_GAP_S', schema: Seconds, default: '30', help: 'a quiet spell shorter than this does not end a noise episode' },
-  fishingMinDurationS: { env: 'FISHING_MIN_DURATION_S', schema: Seconds, default: '120', help: 'how long a track must look like fishing (in a ban zone) before the warning ladder starts' },
+  fishingMinDurationS: { env: 'FISHING_MIN_DURATION_S', schema: Seconds, default: '180', help: 'how long a track must look like fishing (in a ban zone) before the warning ladder starts' },
   fishingWarnings: { env: 'FISHING_WARNINGS', schema: Type.Integer({ minimum: 0, maximum: 5 }), default: '2', help: 'loudspeaker warnings (warning, repeat, …) before a fishing alert opens a case; 0 = alert at once' },
   speakerCooldownS: { env: 'SPEAKER_COOLDOWN_S', schema: Seconds, default: '300', help: 'minimum time between two clips on one loudspeaker (also the time a warning is given to work)' },
   speakerQuietHours: { env: 'SPEAKER_QUIET_HOURS', schema: Type.String({ pattern: '^([01]?\\d|2[0-3])-([01]?\\d|2[0-3])$' }), default: '22-7', help: 'local hours start-end in which loudspeakers stay silent' },
