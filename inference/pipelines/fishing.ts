@@ -40,6 +40,8 @@ interface Track {
  */
 export class FishingPipeline {
   private readonly tracks = new Map<string, Track>();
+  /** Per-device queue: the ladder's state changes across awaits, so a device's tracks go one at a time. */
+  private readonly queues = new Map<string, Promise<void>>();
   dropped = 0;
 
   constructor(
@@ -49,7 +51,13 @@ export class FishingPipeline {
     private readonly ctx: PipelineContext,
   ) {}
 
-  async onTrack(device: DeviceContext, ts: Date, p: TracksPayload): Promise<void> {
+  onTrack(device: DeviceContext, ts: Date, p: TracksPayload): Promise<void> {
+    const next = (this.queues.get(device.id) ?? Promise.resolve()).then(() => this.track(device, ts, p));
+    this.queues.set(device.id, next.catch(() => undefined));
+    return next;
+  }
+
+  private async track(device: DeviceContext, ts: Date, p: TracksPayload): Promise<void> {
     if (!device.fishingBan) {
       this.dropped++;
       return; // fishing is legal here: nothing to judge
