@@ -98,7 +98,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     }
 
     const broker = has('broker')
-      ? new BrokerService(config.mqtt, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      ? new BrokerService({ ...config.mqtt, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
     if (broker) {
       await broker.start();
@@ -108,7 +108,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const conn = { url: mqttUrl, password: servicePassword };
 
     const ingest = has('ingest')
-      ? new IngestService(conn, new ReadingRepository(db.pool, db.engine), devices, { ...INGEST_DEFAULTS, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
+      ? new IngestService(conn, new ReadingRepository(db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
       : undefined;
     const inference = has('inference')
       ? new InferenceWorker(conn, devices, new InferenceRepository(db.pool), {

@@ -1,13 +1,19 @@
 import net from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
 import { createPolicy, type PolicyDeps } from './policy.js';
+import { AEDES_TUNING, MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites } from './tuning.js';
+import { BrokerPersistence } from './persistence.js';
 
 export interface BrokerOptions {
   port: number;
   host: string;
+  /** Where the session journal lives (DATA_DIR/broker); unset = sessions in memory only. */
+  journalDir?: string;
+  /** How long stop() waits for service subscribers to take what is queued for them. */
+  drainMs?: number;
 }
 
 /** The embedded MQTT broker (Aedes, MQTT 3.1.1) with the device policy plugged into its hooks. */
@@ -15,6 +21,8 @@ export class BrokerService {
   private aedes?: Aedes;
   private server?: net.Server;
   private boundPort = 0;
+  private persistence?: BrokerPersistence;
+  private isService: (client: Client) => boolean = () => false;
 
   constructor(
     private readonly opts: BrokerOptions,
@@ -33,7 +41,13 @@ export class BrokerService {
 
   async start(): Promise<void> {
     const policy = createPolicy({ ...this.deps, log: this.log, metrics: this.metrics });
+    const { persistence, restored } = await BrokerPersistence.open(this.opts.journalDir, this.log);
+    this.persistence = persistence;
+    if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
+    this.isService = (client) => policy.principalOf(client)?.type === 'service';
     const aedes = await Aedes.createBroker({
+      ...AEDES_TUNING,
+      persistence,
       authenticate: policy.authenticate,
       authorizePublish: policy.authorizePublish,
       authorizeSubscribe: policy.authorizeSubscribe,
@@ -42,9 +56,22 @@ export class BrokerService {
     this.metrics.gauge('mqtt_connected_clients', 'clients connected to the broker', [], function () {
       this.set(aedes.connectedClients);
     });
+    this.metrics.gauge('mqtt_queued_messages', 'QoS 1 messages queued for persistent sessions and not yet acknowledged', [], function () {
+      this.set(persistence.queued);
+    });
+    this.metrics.gauge('mqtt_journal_bytes', 'size of the broker session journal', [], function () {
+      this.set(persistence.journalBytes);
+    });
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
-    const server = net.createServer(aedes.handle);
+    // mqemitter counts the publishes being delivered; Aedes does not type its emitter.
+    const emitter = (aedes as unknown as { mq: { current: number } }).mq;
+    const gate = new ReadGate(() => emitter.current, MAX_IN_FLIGHT);
+    const server = net.createServer(SERVER_TUNING, (socket) => {
+      coalesceWrites(socket);
+      const client = aedes.handle(socket);
+      gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
+    });
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(listenError(err, 'MQTT_PORT', this.opts.port)));
@@ -54,12 +81,26 @@ export class BrokerService {
     this.log.info({ port: this.boundPort }, 'mqtt broker listening');
   }
 
+  /**
+   * Draining stop: stop accepting, disconnect the devices (whatever they published and were not
+   * acknowledged for, they send again to the next broker), give connected services up to `drainMs`
+   * to take what is queued for them, disconnect the rest, then close the journal. Whatever is still
+   * queued is in the journal and is delivered after the restart.
+   */
   async stop(): Promise<void> {
-    // Stop accepting, disconnect every client (Aedes sends their last wills), then wait for the sockets.
     const server = this.server;
     const closed = server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     const aedes = this.aedes;
-    if (aedes && !aedes.closed) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (aedes && !aedes.closed) {
+      // Aedes keeps its connected clients by id; its typings do not declare the map.
+      const clients = () => Object.values((aedes as unknown as { clients: Record<string, Client> }).clients);
+      await Promise.all(clients().filter((c) => !this.isService(c)).map((c) => new Promise<void>((resolve) => c.close(() => resolve()))));
+      const deadline = Date.now() + (this.opts.drainMs ?? 2000);
+      const services = () => clients().filter((c) => this.isService(c)).map((c) => c.id);
+      while (Date.now() < deadline && (this.persistence?.queuedFor(services()) ?? 0) > 0) await new Promise((r) => setTimeout(r, 20));
+      await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    }
     await closed;
+    await this.persistence?.close();
   }
 }

@@ -11,7 +11,11 @@ import { STREAMS } from '../core/schemas/telemetry.js';
  */
 export const SERVICE_USER = 'service';
 
-export type Principal = { type: 'service' } | { type: 'device'; deviceId: string };
+/**
+ * Who a connection is, fixed at login. A device's principal carries its topic prefix, computed once,
+ * so the per-publish check is a prefix comparison and a set lookup with no splitting or allocation.
+ */
+export type Principal = { type: 'service' } | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string> };
 
 export interface PolicyDeps {
   verifyDevice(deviceId: string, secret: string): Promise<boolean>;
@@ -21,22 +25,31 @@ export interface PolicyDeps {
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const STREAM_SET = new Set<string>(STREAMS);
-const COMMAND_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const COMMAND_ACK = /^commands\/[A-Za-z0-9_.-]{1,64}\/ack$/;
+/** What may follow `v1/devices/{id}/` in a device's own publish, besides `commands/{name}/ack`. */
+const PUBLISH_SUFFIXES = new Set<string>(['status', ...STREAMS.map((s) => `telemetry/${s}`)]);
+/** Verified topics remembered per connection: a device publishes to a handful, over and over. */
+const ALLOWED_CACHE = 32;
 
-/** Topics a device may publish to. Pure; exported for unit tests. */
+const devicePrefix = (deviceId: string) => `v1/devices/${deviceId}/`;
+
+function mayPublishUnder(prefix: string, topic: string): boolean {
+  if (!topic.startsWith(prefix)) return false;
+  const suffix = topic.slice(prefix.length);
+  return PUBLISH_SUFFIXES.has(suffix) || COMMAND_ACK.test(suffix);
+}
+
+/**
+ * Topics a device may publish to: `v1/devices/{id}/status`, `.../telemetry/{stream}` and
+ * `.../commands/{name}/ack`. Pure; exported for unit tests. (Device ids hold no `/`, see DEVICE_ID.)
+ */
 export function deviceMayPublish(deviceId: string, topic: string): boolean {
-  const parts = topic.split('/');
-  if (parts[0] !== 'v1' || parts[1] !== 'devices' || parts[2] !== deviceId) return false;
-  if (parts.length === 4) return parts[3] === 'status';
-  if (parts.length === 5) return parts[3] === 'telemetry' && STREAM_SET.has(parts[4] ?? '');
-  if (parts.length === 6) return parts[3] === 'commands' && COMMAND_NAME.test(parts[4] ?? '') && parts[5] === 'ack';
-  return false;
+  return mayPublishUnder(devicePrefix(deviceId), topic);
 }
 
 /** Topic filters a device may subscribe to: its own commands only (wildcards only after the prefix). */
 export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
-  const prefix = `v1/devices/${deviceId}/commands/`;
+  const prefix = `${devicePrefix(deviceId)}commands/`;
   return filter.startsWith(prefix) && filter.length > prefix.length;
 }
 
@@ -73,7 +86,7 @@ export function createPolicy(deps: PolicyDeps) {
       deps.verifyDevice(username, secret).then(
         (ok) => {
           if (!ok) return fail(client, 'unknown_device_or_secret', done);
-          principals.set(client, { type: 'device', deviceId: username });
+          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set() });
           done(null, true);
         },
         (err: unknown) => {
@@ -85,11 +98,19 @@ export function createPolicy(deps: PolicyDeps) {
     },
 
     authorizePublish(client: Client | null, packet: PublishPacket, done: (e?: Error | null) => void): void {
-      if (packet.topic.startsWith('$SYS/')) return done(new Error('$SYS/ is reserved'));
+      const topic = packet.topic;
+      if (topic.startsWith('$SYS/')) return done(new Error('$SYS/ is reserved'));
       if (!client) return done(null); // broker-internal publish
       const p = principals.get(client);
       if (p?.type === 'service') return done(null);
-      if (p?.type === 'device' && deviceMayPublish(p.deviceId, packet.topic)) return done(null);
+      if (p?.type === 'device') {
+        // The hot path: a device's telemetry topic, verified once per connection.
+        if (p.allowed.has(topic)) return done(null);
+        if (mayPublishUnder(p.prefix, topic)) {
+          if (p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);
+          return done(null);
+        }
+      }
       refused.inc({ action: 'publish' });
       log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, 'publish outside the device topics refused');
       done(new Error('publish not authorised'));

@@ -50,6 +50,10 @@ export const VARIABLES = {
   compressAfterD: { env: 'COMPRESS_AFTER_D', schema: Type.Integer({ minimum: 1 }), default: '7', help: 'raw readings older than this many days are compressed (TimescaleDB)' },
   rawRetentionD: { env: 'RAW_RETENTION_D', schema: Type.Integer({ minimum: 1 }), default: '90', help: 'raw readings are kept this many days' },
   aggRetentionD: { env: 'AGG_RETENTION_D', schema: Type.Integer({ minimum: 1 }), default: '730', help: 'per-minute / per-hour / per-5-minute aggregates are kept this many days' },
+  brokerPersistence: { env: 'BROKER_PERSISTENCE', schema: Type.Union([Type.Literal('journal'), Type.Literal('memory')]), default: 'journal', help: '`journal`: persistent sessions, their queued QoS 1 messages and retained messages survive a broker restart (DATA_DIR/broker); `memory`: they do not' },
+  ingestClientId: { env: 'INGEST_CLIENT_ID', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), default: 'svc-ingest', help: 'MQTT client id of ingest\'s persistent session; each ingest process (and its DATA_DIR/spool) needs its own' },
+  ingestSpoolMaxMb: { env: 'INGEST_SPOOL_MAX_MB', schema: Type.Integer({ minimum: 1 }), default: '1024', help: 'disk the database-outage spool may use; past 80% full `ingest_spool_alarm` is 1; when full, ingest stops acknowledging' },
+  ingestSpoolMaxRecords: { env: 'INGEST_SPOOL_MAX_RECORDS', schema: Type.Integer({ minimum: 1 }), default: '2000000', help: 'readings the spool may hold' },
   maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
 } as const satisfies Record<string, Variable>;
 
@@ -59,6 +63,8 @@ const ConfigSchema = Type.Object({
   mqtt: Type.Object({ port: Port, host: Type.String(), url: Type.Optional(Type.String()), servicePassword: Type.Optional(Type.String()) }),
   http: Type.Object({ port: Port, host: Type.String() }),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
+  broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
+  ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
   services: Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s)))),
   adminPassword: Type.Optional(Type.String()),
   jwtSecret: Type.Optional(Type.String()),
@@ -107,6 +113,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqtt: { port: get('mqttPort'), host: get('mqttHost'), url: get('mqttUrl'), servicePassword: get('servicePassword') },
     http: { port: get('httpPort'), host: get('httpHost') },
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
+    broker: { persistence: get('brokerPersistence') },
+    ingest: { clientId: get('ingestClientId'), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
     services: [...new Set(services)],
     adminPassword: get('adminPassword'),
     jwtSecret: get('jwtSecret'),

@@ -17,11 +17,10 @@ import { count, startTestPlatform, waitFor, type TestPlatform } from '../support
  * order when the database answers again, and ends with exactly one row per distinct reading.
  *
  * The broker restarts (same port): the devices and ingest reconnect by themselves, and every reading
- * a device had acknowledged by the broker ends up stored, once. The embedded broker keeps sessions in
- * memory, so a restarted broker knows no subscriber until ingest has reconnected and subscribed again;
- * a reading published before that is acknowledged to its device and delivered to nobody (MQTT
- * semantics). Devices here reconnect after 1.5 s (ingest after 0.25 s), as field devices back off
- * longer than services do; closing that window for good needs durable broker sessions (broker/).
+ * a device had acknowledged by the broker ends up stored, once. The broker journals ingest's
+ * persistent session and every message queued for it before acknowledging the device, so the
+ * restarted broker holds them — and the subscription — before the first device is back, however the
+ * reconnect race goes (devices here reconnect as fast as ingest does).
  */
 const SERVICE_PASSWORD = 'ingest-faults-test-password';
 let t: TestPlatform;
@@ -142,13 +141,9 @@ describe('database outage mid-stream', () => {
 });
 
 describe('broker restart mid-stream', () => {
-  // Known gap (issue 3 stays open for it): Aedes keeps sessions in memory, so after a restart readings
-  // that devices publish before ingest has resubscribed are acknowledged to them but reach no one. It
-  // passes when ingest wins the reconnect race and fails under load. Fix: durable broker persistence
-  // and a draining BrokerService.stop(); then re-enable.
-  it.skip('devices and ingest reconnect; every reading acknowledged to a device is stored once', async () => {
+  it('devices and ingest reconnect; every reading acknowledged to a device is stored once', async () => {
     const fleet: { id: string; client: MqttClient }[] = [];
-    for (let i = 0; i < 4; i++) fleet.push(await connectDevice(1500));
+    for (let i = 0; i < 4; i++) fleet.push(await connectDevice(250));
     const ids = fleet.map((d) => d.id);
     const stored = () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [ids]);
     const PER_DEVICE = 600;
@@ -180,7 +175,7 @@ describe('broker restart mid-stream', () => {
     const ackedBeforeRestart = acked.size;
     expect(ackedBeforeRestart).toBeLessThan(total);
     restarted = new BrokerService(
-      { port, host: '127.0.0.1' },
+      { port, host: '127.0.0.1', journalDir: path.join(t.platform.config.database.dataDir, 'broker') },
       { verifyDevice: (id, secret) => t.platform.devices.verify(id, secret), servicePassword: SERVICE_PASSWORD },
       createLogger('silent'),
       new Metrics(),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../core/config.js';
+import { readFileSync } from 'node:fs';
+import { ConfigError, VARIABLES, loadConfig } from '../../core/config.js';
 
 describe('configuration', () => {
   it('works with no variables at all (npm start defaults)', () => {
@@ -27,5 +28,25 @@ describe('configuration', () => {
     expect(loadConfig({ SIMULATOR: 'off' }).services).not.toContain('simulator');
     expect(loadConfig({ SERVICES: 'ingest,inference' }).services).toEqual(['ingest', 'inference']);
     expect(loadConfig({ MQTT_PORT: '0', NOISE_MIN_DURATION_S: '20' })).toMatchObject({ mqtt: { port: 0 }, noise: { minDurationS: 20 } });
+  });
+
+  it('reads the broker and ingest settings', () => {
+    const d = loadConfig({});
+    expect(d.broker.persistence).toBe('journal');
+    expect(d.ingest).toEqual({ clientId: 'svc-ingest', spoolMaxBytes: 1024 * 1024 * 1024, spoolMaxRecords: 2_000_000 });
+    const c = loadConfig({ BROKER_PERSISTENCE: 'memory', INGEST_CLIENT_ID: 'ingest-2', INGEST_SPOOL_MAX_MB: '16' });
+    expect(c).toMatchObject({ broker: { persistence: 'memory' }, ingest: { clientId: 'ingest-2', spoolMaxBytes: 16 * 1024 * 1024 } });
+    expect(() => loadConfig({ BROKER_PERSISTENCE: 'disk' })).toThrow(/BROKER_PERSISTENCE/);
+    expect(() => loadConfig({ INGEST_CLIENT_ID: 'has spaces' })).toThrow(/INGEST_CLIENT_ID/);
+    expect(() => loadConfig({ INGEST_SPOOL_MAX_MB: '0' })).toThrow(/INGEST_SPOOL_MAX_MB/);
+  });
+
+  it('is documented: the README configuration table lists every variable with its default', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    for (const v of Object.values(VARIABLES)) {
+      const row = readme.split('\n').find((l) => l.startsWith(`| \`${v.env}\` |`));
+      expect(row, v.env).toBeDefined();
+      if (v.default !== undefined) expect(row, v.env).toContain(`\`${v.default}\``);
+    }
   });
 });

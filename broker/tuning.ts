@@ -1,0 +1,96 @@
+import type net from 'node:net';
+
+/**
+ * How the broker is tuned for its workload — thousands of devices fanning in to a few service
+ * subscribers (ingest, inference) — and why. Each choice was taken from a CPU profile of
+ * `npm run bench:broker` (README, Benchmarks).
+ */
+
+/**
+ * Aedes options.
+ * - concurrency: publishes in flight inside the broker's emitter (mqemitter). Beyond it they wait in an
+ *   array drained with shift(), which is O(n) on a long queue: with 1,000 publishing devices the
+ *   default of 100 put 73% of the broker's CPU into that shift. In-flight publishes stay bounded
+ *   without it, because Aedes reads a client's next chunk only once the current one is handled.
+ */
+export const AEDES_TUNING = { concurrency: 100_000 } as const;
+
+/** Publishes in flight in the broker beyond which devices are not read (see ReadGate). */
+export const MAX_IN_FLIGHT = 1_000;
+
+/** Server sockets: Nagle off — a device waits for each PUBACK, and batching is done below instead. */
+export const SERVER_TUNING = { noDelay: true } as const;
+
+/**
+ * Coalesces a connection's writes into one system call per event-loop turn.
+ *
+ * mqtt-packet corks the socket around each packet and uncorks it on the next tick, and Aedes delivers
+ * every message to a subscriber from its own setImmediate, so a subscriber receiving 50,000 messages/s
+ * cost 50,000 writev calls/s (28% of the broker's CPU). Here the uncork is deferred to one
+ * setImmediate: every packet written to this socket until then goes out in a single writev. Flow
+ * control is unchanged — write() still returns false past the high-water mark and Aedes waits for
+ * 'drain', which comes once the batch is flushed.
+ */
+export function coalesceWrites(socket: net.Socket): void {
+  const uncork = socket.uncork.bind(socket);
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    while (socket.writableCorked > 0) uncork();
+  };
+  socket.uncork = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(flush);
+  };
+  // Aedes destroys a socket right after writing a refusal (CONNACK 4/5): send what is held first,
+  // as the stock next-tick uncork would have.
+  const destroy = socket.destroy.bind(socket);
+  socket.destroy = (error?: Error) => {
+    if (!socket.destroyed) flush();
+    return destroy(error);
+  };
+}
+
+/**
+ * Broker-wide backpressure on publishers.
+ *
+ * Aedes reads a client's next chunk once the current one is handled, which bounds each connection but
+ * not the broker: 1,000 devices each with a 16 KiB chunk of readings in flight while the subscriber
+ * drains them is 80,000+ messages (200 MB) held in memory, and the garbage collector copying them
+ * took 28% of the broker's CPU. So once `inFlight()` publishes are in flight, sockets of publishers
+ * (not services: their acknowledgements free memory) are not read; they are released, in turn, when
+ * the broker has caught up. Their kernel buffers fill and TCP slows the devices down — the same as
+ * a slow subscriber does to Mosquitto.
+ */
+export class ReadGate {
+  private readonly waiting = new Set<net.Socket>();
+  private timer?: NodeJS.Immediate;
+
+  constructor(
+    private readonly inFlight: () => number,
+    private readonly limit: number,
+  ) {}
+
+  /** `gated(socket)` says whether this connection is a publisher to hold back (decided per read). */
+  attach(socket: net.Socket, gated: () => boolean): void {
+    const read = socket.read.bind(socket);
+    socket.read = (size?: number) => {
+      if (this.inFlight() < this.limit || !gated()) return read(size);
+      this.waiting.add(socket);
+      this.timer ??= setImmediate(this.release);
+      return null;
+    };
+  }
+
+  private readonly release = (): void => {
+    this.timer = undefined;
+    for (const socket of this.waiting) {
+      if (this.inFlight() >= this.limit) break;
+      this.waiting.delete(socket);
+      // Aedes reads on 'readable'; the data held back is still in the socket's buffer.
+      if (!socket.destroyed) socket.emit('readable');
+    }
+    if (this.waiting.size > 0) this.timer = setImmediate(this.release);
+  };
+}
