@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
+import { scratchDatabase } from '../../core/db/scratch.js';
 import { startPlatform, type Platform } from '../../platform.js';
 
 export const TEST_PASSWORD = 'test-password-123';
@@ -20,28 +20,10 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-async function freshServerDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `rp_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: url });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
-}
 
 export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-test-'));
-  const server = process.env.DATABASE_URL ? await freshServerDatabase(process.env.DATABASE_URL) : undefined;
+  const server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test') : undefined;
   const config = loadConfig({
     MQTT_PORT: '0',
     MQTT_HOST: '127.0.0.1',

@@ -1,0 +1,136 @@
+import mqtt, { type MqttClient } from 'mqtt';
+import { serve } from './lib/child.js';
+import { payloadFactory, telemetryTopic, type BenchDevice } from './lib/workload.js';
+
+/**
+ * A load-generator process: a share of the simulated devices, each a real mqtt.js connection
+ * logging in with its own id and secret, publishing noise readings on its own telemetry topic.
+ *
+ * - `connect`: opens every device's connection (a few dozen at a time);
+ * - `burst`: every device publishes `perDevice` readings back to back (QoS 0: each write waits for
+ *   the socket to accept it; QoS 1: each waits for its PUBACK, as a device does) — bench:broker;
+ * - `paced`: the devices together publish `rate` readings/s for `durationMs` (QoS 1, at most
+ *   `maxInflight` unacknowledged per device; a reading that would exceed it is counted as skipped)
+ *   — bench:ingest;
+ * - `stats`: paced readings sent and acknowledged so far, and how many are still unacknowledged;
+ * - `disconnect`: closes them all.
+ */
+interface Device extends BenchDevice {
+  index: number;
+  topic: string;
+  client?: MqttClient;
+  seq: number;
+  inflight: number;
+}
+
+let devices: Device[] = [];
+/** Paced readings published and acknowledged by the broker, over all steps. */
+const totals = { sent: 0, acked: 0 };
+const payload = payloadFactory();
+
+function connectOne(url: string, d: Device): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect(url, {
+      username: d.id,
+      password: d.secret,
+      clientId: d.id,
+      protocolVersion: 4,
+      clean: true,
+      keepalive: 120,
+      reconnectPeriod: 0,
+      connectTimeout: 60_000,
+    });
+    client.once('connect', () => {
+      d.client = client;
+      resolve();
+    });
+    client.once('error', (err) => {
+      client.end(true);
+      reject(new Error(`${d.id}: ${err.message}`));
+    });
+  });
+}
+
+async function publishSequence(d: Device, count: number, qos: 0 | 1): Promise<void> {
+  const client = d.client;
+  if (!client) throw new Error(`${d.id} is not connected`);
+  for (let i = 0; i < count; i++) {
+    const seq = d.seq++;
+    await client.publishAsync(d.topic, payload(d.index, seq, Date.now()), { qos });
+  }
+}
+
+serve({
+  async connect(msg) {
+    const list = msg.devices as (BenchDevice & { index: number })[];
+    devices = list.map((d) => ({ ...d, topic: telemetryTopic(d.id), seq: Number(msg.seqStart ?? 1), inflight: 0 }));
+    const started = Date.now();
+    const parallel = 50;
+    for (let i = 0; i < devices.length; i += parallel) {
+      await Promise.all(devices.slice(i, i + parallel).map((d) => connectOne(String(msg.url), d)));
+    }
+    return { type: 'connected', ms: Date.now() - started };
+  },
+
+  async burst(msg) {
+    const perDevice = Number(msg.perDevice);
+    const qos = Number(msg.qos) === 1 ? 1 : 0;
+    const started = Date.now();
+    await Promise.all(devices.map((d) => publishSequence(d, perDevice, qos)));
+    return { type: 'burst-done', sent: perDevice * devices.length, ms: Date.now() - started };
+  },
+
+  async paced(msg) {
+    const rate = Number(msg.rate);
+    const durationMs = Number(msg.durationMs);
+    const maxInflight = Number(msg.maxInflight ?? 100);
+    let sent = 0;
+    let skipped = 0;
+    let acked = 0;
+    let next = 0;
+    const started = Date.now();
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const elapsed = Date.now() - started;
+        const due = Math.floor((Math.min(elapsed, durationMs) * rate) / 1000);
+        while (sent + skipped < due) {
+          const d = devices[next++ % devices.length] as Device;
+          if (!d.client || d.inflight >= maxInflight) {
+            skipped++;
+            continue;
+          }
+          d.inflight++;
+          sent++;
+          totals.sent++;
+          d.client.publish(d.topic, payload(d.index, d.seq++, Date.now()), { qos: 1 }, (err) => {
+            d.inflight--;
+            if (err) return;
+            acked++;
+            totals.acked++;
+          });
+        }
+        if (elapsed >= durationMs) resolve();
+        else setTimeout(tick, 5);
+      };
+      tick();
+    });
+    return { type: 'paced-done', sent, skipped, acked, ms: Date.now() - started };
+  },
+
+  async stats() {
+    return { type: 'stats', ...totals, inflight: devices.reduce((n, d) => n + d.inflight, 0) };
+  },
+
+  async disconnect() {
+    await Promise.all(devices.map((d) => d.client?.endAsync()));
+    for (const d of devices) d.client = undefined;
+    return { type: 'disconnected' };
+  },
+
+  async stop() {
+    await Promise.all(devices.map((d) => d.client?.endAsync(true)));
+    setImmediate(() => process.exit(0));
+    return { type: 'stopped' };
+  },
+});
+process.send?.({ type: 'ready' });
