@@ -27,7 +27,8 @@ import type { BenchDevice } from './lib/workload.js';
  *   (bench/lib/db.ts). ours/raw is the headline.
  *
  * Engine: embedded (default, in a temporary DATA_DIR), or the PostgreSQL server at DATABASE_URL,
- * in a scratch database created for the run and dropped after.
+ * in a scratch database created for the run and dropped after. BENCH_PROFILE=dir writes a CPU profile
+ * of the platform process during each step.
  */
 const N_DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
 const LOADERS = Number(process.env.BENCH_LOADERS ?? 2);
@@ -36,6 +37,8 @@ const RATE_START = Number(process.env.BENCH_RATE_START ?? 2000);
 const RATE_MAX = Number(process.env.BENCH_RATE_MAX ?? 300_000);
 const FIXED_RATES = process.env.BENCH_RATES?.split(',').map(Number);
 const RAW_ROWS = Number(process.env.BENCH_RAW_ROWS ?? 200_000);
+/** Where CPU profiles of the platform process during each step go (BENCH_PROFILE=dir); unset = none. */
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 const MAX_INFLIGHT = 50;
 const PROBES = 8;
 const POLL_MS = 25;
@@ -157,10 +160,12 @@ async function runSteps(db: Sql, platform: Child, loaders: Child[]): Promise<Ste
     const c0 = await count(db);
     const from = Date.now();
     const cpu0 = [cpuSeconds(platform.pid), loadCpu()];
+    if (PROFILE_DIR) await platform.request({ type: 'profile-start' }, 'profiling');
     const done = await Promise.all(
       loaders.map((l) => l.request<{ type: string; sent: number; skipped: number }>({ type: 'paced', rate: target / loaders.length, durationMs: STEP_S * 1000, maxInflight: MAX_INFLIGHT }, 'paced-done', STEP_S * 1000 + 60_000)),
     );
     const cpu1 = [cpuSeconds(platform.pid), loadCpu()];
+    if (PROFILE_DIR) log(`  profile: ${(await platform.request<{ type: string; file: string }>({ type: 'profile-stop', file: path.resolve(PROFILE_DIR, `ingest-${target}.cpuprofile`) }, 'profiled')).file}`);
     const c1 = await count(db);
     const to = Date.now();
     const seconds = (to - from) / 1000;
@@ -230,7 +235,7 @@ async function main(): Promise<void> {
       BENCH_DEVICES: String(N_DEVICES),
       BENCH_DEVICES_FILE: devicesFile,
       ...(scratch ? { DATABASE_URL: scratch.url } : {}),
-    });
+    }, undefined, process.env.BENCH_PLATFORM_NODE_ARGS?.split(' ').filter(Boolean));
     children.push(platform);
     const ready = await platform.next<Ready>('ready');
     const devices = JSON.parse(await readFile(devicesFile, 'utf8')) as BenchDevice[];

@@ -4,7 +4,7 @@ import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
 import { createPolicy, type PolicyDeps } from './policy.js';
-import { AEDES_TUNING, MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites } from './tuning.js';
+import { AEDES_TUNING, MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
 
 export interface BrokerOptions {
@@ -70,6 +70,7 @@ export class BrokerService {
     const server = net.createServer(SERVER_TUNING, (socket) => {
       coalesceWrites(socket);
       const client = aedes.handle(socket);
+      disableDuplicateFilter(client);
       gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
     });
     this.server = server;

@@ -40,6 +40,8 @@ export class Journal {
   /** Syncs in flight, and who waits for there to be none. */
   private syncing = 0;
   private readonly idle: (() => void)[] = [];
+  /** Settles after the last started sync and all before it (never rejects). */
+  private settled: Promise<void> = Promise.resolve();
   private closed = false;
   /** Called for a compaction: the records that rebuild the live state. */
   snapshot?: () => Buffer[];
@@ -97,7 +99,7 @@ export class Journal {
   /**
    * Writes what this turn gathered and starts its sync. Syncs overlap: a turn does not wait for the
    * previous turn's sync to finish (each covers everything written before it started), so a slow
-   * disk adds latency but does not serialise the turns.
+   * disk adds latency but does not serialise the turns. Their waiters are released in turn order.
    */
   private flush(): void {
     if (this.pending.length === 0) return;
@@ -128,14 +130,23 @@ export class Journal {
     }
     if (waiters.length === 0) return;
     this.syncing++;
-    void syncData(this.fd)
-      .then(() => {
+    // Started now, settled in turn order: a later sync can finish first, but the publishes waiting
+    // on it must not be acknowledged (nor delivered) before the earlier ones.
+    const synced = syncData(this.fd);
+    synced.catch(() => undefined); // handled below, once the earlier syncs have settled
+    const previous = this.settled;
+    this.settled = (async () => {
+      await previous;
+      try {
+        await synced;
         for (const w of waiters) w.resolve();
-      }, fail)
-      .finally(() => {
+      } catch (err) {
+        fail(err);
+      } finally {
         this.syncing--;
         if (this.syncing === 0) for (const r of this.idle.splice(0)) r();
-      });
+      }
+    })();
   }
 
   /** Rewrites the file from the live state: temporary file, fsync, rename, fsync of the directory. */

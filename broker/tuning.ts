@@ -1,4 +1,5 @@
 import type net from 'node:net';
+import type { Client } from 'aedes';
 
 /**
  * How the broker is tuned for its workload — thousands of devices fanning in to a few service
@@ -93,4 +94,26 @@ export class ReadGate {
     }
     if (this.waiting.size > 0) this.timer = setImmediate(this.release);
   };
+}
+
+/**
+ * Turns off Aedes' per-client duplicate filter, which a single broker does not need and which loses
+ * messages here.
+ *
+ * Aedes drops a message to a client when its (brokerId, counter) is not above the highest that client
+ * has been sent — a guard for clustered brokers, where one message can arrive twice. It assumes
+ * messages reach delivery in counter order, but they do not: a retained message waits for its own
+ * journal sync, a publish whose subscriber lookup missed the cache takes more turns than one that hit.
+ * Ingest then saw a few hundred messages per second skipped as "duplicates" under load (each also
+ * costing a scan of its queue). Nothing delivers a message twice within one broker, and subscribers
+ * remove real duplicates themselves (ingest by device and seq).
+ */
+const NEVER_SEEN: Record<string, number> = new Proxy(Object.create(null) as Record<string, number>, {
+  get: () => undefined,
+  set: () => true,
+  deleteProperty: () => true,
+});
+
+export function disableDuplicateFilter(client: Client): void {
+  (client as unknown as { duplicates: Record<string, number> }).duplicates = NEVER_SEEN;
 }
