@@ -15,6 +15,7 @@ import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import registryRoutes from './routes/registry.js';
 import caseRoutes from './routes/cases.js';
+import caseLifecycleRoutes from './routes/case-lifecycle.js';
 import readingRoutes from './routes/readings.js';
 import alertRoutes, { type ModelControl } from './routes/alerts.js';
 import type { AlertRepository } from './alerts.js';
@@ -45,7 +46,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array' } },
+    // discriminator: a oneOf tagged by a property (the transition body's `event`) is checked against
+    // that one branch, so errors name the missing field instead of every branch's complaints.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', discriminator: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(errorHandler);
   app.addSchema(ErrorBody);
@@ -63,6 +66,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users: deps.users });
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
   await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
+  await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
 

@@ -4,7 +4,19 @@ import type { CaseRow } from './cases/repository.js';
 /** What the live stream pushes. `teamId` scopes delivery: null = fallback queue (admins, operators). */
 export type LiveEvent =
   | { type: 'case.opened'; teamId: string | null; case: CaseRow }
-  | { type: 'case.updated'; teamId: string | null; caseId: string; reason: string };
+  | {
+      type: 'case.updated';
+      teamId: string | null;
+      caseId: string;
+      /** What happened: the case event type (e.g. `alert.attached`, `accepted`). */
+      reason: string;
+      /** The state after a lifecycle transition. */
+      state?: string;
+      /** The case is in the legal reviewers' queue (delivered to reviewers too). */
+      review?: boolean;
+      /** The team that had the case before a dispatch (delivered to it too: the case left its inbox). */
+      previousTeamId?: string | null;
+    };
 
 /** In-process fan-out from the enforcement service to the API's live streams. */
 export class LiveBus {

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { verifyPassword } from '../core/secrets.js';
+import type { Role } from '../core/domain/roles.js';
 
-export const ROLES = ['officer', 'team_lead', 'operator', 'reviewer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role } from '../core/domain/roles.js';
 
 export interface User {
   id: string;

@@ -152,6 +152,51 @@ export const MIGRATIONS: Migration[] = [
       `ALTER TABLE alerts ADD COLUMN summary text`,
     ],
   },
+  {
+    version: 6,
+    name: 'case lifecycle and sealed audit chain',
+    up: () => [
+      // What the lifecycle (core/domain/case-lifecycle.ts) records on the case: who took it, when each
+      // stage was reached, what was found, and the head of its event chain.
+      `ALTER TABLE cases ADD COLUMN assigned_to text REFERENCES users, ADD COLUMN state_changed_at timestamptz,
+        ADD COLUMN dispatched_at timestamptz, ADD COLUMN accepted_at timestamptz, ADD COLUMN arrived_at timestamptz,
+        ADD COLUMN arrival_location jsonb, ADD COLUMN disposed_at timestamptz, ADD COLUMN resolution jsonb,
+        ADD COLUMN review_submitted_at timestamptz, ADD COLUMN decision_no text, ADD COLUMN closed_at timestamptz,
+        ADD COLUMN dismissal_reason text, ADD COLUMN events_head_seq integer NOT NULL DEFAULT 0,
+        ADD COLUMN events_head_hash text`,
+      `UPDATE cases SET state_changed_at = created_at, dispatched_at = CASE WHEN state = 'dispatched' THEN created_at END`,
+      `UPDATE cases c SET events_head_seq = e.seq, events_head_hash = e.hash
+        FROM (SELECT DISTINCT ON (case_id) case_id, seq, hash FROM case_events ORDER BY case_id, seq DESC) e WHERE e.case_id = c.id`,
+      `ALTER TABLE cases ADD CONSTRAINT cases_state_valid CHECK (state IN ('reported', 'dispatched', 'accepted', 'on_site',
+        'resolved_on_site', 'decision_proposed', 'under_review', 'approved', 'returned', 'decided', 'closed', 'dismissed'))`,
+      `ALTER TABLE cases ADD CONSTRAINT cases_dismissal_reason CHECK (state <> 'dismissed' OR dismissal_reason IS NOT NULL)`,
+      `CREATE INDEX cases_review_queue ON cases (review_submitted_at) WHERE review_submitted_at IS NOT NULL`,
+      // Each proposed decision, kept as a revision: a returned proposal stays on file beside its successor.
+      `CREATE TABLE case_proposals (id bigserial PRIMARY KEY, case_id text NOT NULL REFERENCES cases, revision integer NOT NULL,
+        proposed_by text NOT NULL REFERENCES users, proposed_at timestamptz NOT NULL, party text NOT NULL, facts text NOT NULL,
+        legal_basis text NOT NULL, penalties text[] NOT NULL, fine_yuan integer CHECK (fine_yuan > 0),
+        hearing_required boolean NOT NULL DEFAULT false, UNIQUE (case_id, revision))`,
+      // Legal review outcomes; a return always carries a written opinion.
+      `CREATE TABLE case_reviews (id bigserial PRIMARY KEY, case_id text NOT NULL REFERENCES cases,
+        proposal_id bigint NOT NULL REFERENCES case_proposals, reviewer text NOT NULL REFERENCES users,
+        outcome text NOT NULL CHECK (outcome IN ('approved', 'returned')), opinion text, at timestamptz NOT NULL,
+        CHECK (outcome <> 'returned' OR length(btrim(opinion)) > 0))`,
+      `CREATE INDEX case_reviews_case ON case_reviews (case_id, at)`,
+      // Events sealed before this migration keep hash version 1 (see enforcement-api/cases/chain.ts).
+      `ALTER TABLE case_events ADD COLUMN hash_version smallint NOT NULL DEFAULT 1`,
+      `ALTER TABLE case_events ALTER COLUMN hash_version SET DEFAULT 2`,
+      // Append-only in the database too: the application never updates or deletes an event. (Someone
+      // who can disable triggers can still edit rows; the hash chain is what detects that.)
+      `CREATE FUNCTION case_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION 'case_events is append-only: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';
+        END $$`,
+      `CREATE TRIGGER case_events_no_change BEFORE UPDATE OR DELETE ON case_events
+        FOR EACH ROW EXECUTE FUNCTION case_events_append_only()`,
+      `CREATE TRIGGER case_events_no_truncate BEFORE TRUNCATE ON case_events
+        FOR EACH STATEMENT EXECUTE FUNCTION case_events_append_only()`,
+    ],
+  },
 ];
 
 /**

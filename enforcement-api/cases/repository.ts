@@ -1,7 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Alert } from '../../core/schemas/alert.js';
 import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
+import type { Actor, LifecyclePolicy, Rejection } from '../../core/domain/case-lifecycle.js';
+import { appendEvent, auditCase, type CaseAudit, type CaseEvent } from './events.js';
+import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
+
+export type { CaseEvent } from './events.js';
 
 export interface CaseRow {
   id: string;
@@ -18,20 +23,19 @@ export interface CaseRow {
   createdAt: string;
   updatedAt: string;
   alertCount: number;
+  assignedTo: string | null;
+  stateChangedAt: string | null;
+  reviewSubmittedAt: string | null;
+  dismissalReason: string | null;
 }
 
-export interface CaseEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  type: string;
-  data: unknown;
-  prevHash: string | null;
-  hash: string;
-}
+/**
+ * Who is asking: admins and operators see every case (and the fallback queue); officers and team leads
+ * their team's; reviewers (`reviewQueue`) the cases submitted for legal review.
+ */
+export type CaseScope = { all: true } | { all: false; teamId: string | null; reviewQueue?: boolean };
 
-/** Who is asking: admins and operators see every case (and the fallback queue); others their team's. */
-export type CaseScope = { all: true } | { all: false; teamId: string | null };
+export type TransitionOutcome = Rejection | (AppliedTransition & { case: CaseRow });
 
 export type IntakeResult =
   | { outcome: 'duplicate' }
@@ -40,28 +44,10 @@ export type IntakeResult =
 
 const CASE_SELECT = `SELECT c.id, c.number, c.incident_id AS "incidentId", c.kind, c.zone_id AS "zoneId", z.name AS "zoneName",
   c.matter_code AS "matterCode", c.team_id AS "teamId", c.state, c.title, c.sla_due_at AS "slaDueAt",
-  c.created_at AS "createdAt", c.updated_at AS "updatedAt", i.alert_count AS "alertCount"
+  c.created_at AS "createdAt", c.updated_at AS "updatedAt", i.alert_count AS "alertCount",
+  c.assigned_to AS "assignedTo", c.state_changed_at AS "stateChangedAt", c.review_submitted_at AS "reviewSubmittedAt",
+  c.dismissal_reason AS "dismissalReason"
   FROM cases c JOIN zones z ON z.id = c.zone_id JOIN incidents i ON i.id = c.incident_id`;
-
-export function eventHash(prevHash: string | null, e: Omit<CaseEvent, 'hash' | 'prevHash'> & { caseId: string }): string {
-  const canonical = JSON.stringify([e.caseId, e.seq, e.at, e.actor, e.type, e.data]);
-  return createHash('sha256').update(prevHash ?? '').update('\n').update(canonical).digest('hex');
-}
-
-async function appendEvent(client: pg.PoolClient, caseId: string, actor: string, type: string, data: unknown): Promise<void> {
-  const last = await client.query<{ seq: number; hash: string }>(
-    'SELECT seq, hash FROM case_events WHERE case_id = $1 ORDER BY seq DESC LIMIT 1',
-    [caseId],
-  );
-  const seq = (last.rows[0]?.seq ?? 0) + 1;
-  const prevHash = last.rows[0]?.hash ?? null;
-  const at = new Date().toISOString();
-  const hash = eventHash(prevHash, { caseId, seq, at, actor, type, data });
-  await client.query(
-    `INSERT INTO case_events (case_id, seq, at, actor, type, data, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [caseId, seq, at, actor, type, JSON.stringify(data), prevHash, hash],
-  );
-}
 
 export class CaseRepository {
   constructor(private readonly pool: pg.Pool) {}
@@ -125,8 +111,9 @@ export class CaseRepository {
       await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, incidentId]);
       const state = route.teamId ? 'dispatched' : 'reported';
       await client.query(
-        `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END)`,
+        `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END,
+           now(), CASE WHEN $7 = 'dispatched' THEN now() END)`,
         [caseId, incidentId, alert.kind, alert.zoneId, route.matterCode, route.teamId, state, alert.summary, route.slaMinutes],
       );
       await appendEvent(client, caseId, 'system', 'reported', { alertId: alert.id, kind: alert.kind, zoneId: alert.zoneId });
@@ -164,9 +151,14 @@ export class CaseRepository {
     const where: string[] = [];
     const params: unknown[] = [];
     if (!scope.all) {
-      if (scope.teamId === null) return [];
-      params.push(scope.teamId);
-      where.push(`c.team_id = $${params.length}`);
+      const visible: string[] = [];
+      if (scope.teamId !== null) {
+        params.push(scope.teamId);
+        visible.push(`c.team_id = $${params.length}`);
+      }
+      if (scope.reviewQueue) visible.push('c.review_submitted_at IS NOT NULL');
+      if (visible.length === 0) return [];
+      where.push(`(${visible.join(' OR ')})`);
     }
     if (filter.state) {
       params.push(filter.state);
@@ -183,8 +175,10 @@ export class CaseRepository {
     const r = await this.pool.query<CaseRow>(`${CASE_SELECT} WHERE c.id = $1`, [id]);
     const row = r.rows[0];
     if (!row) return null;
-    if (!scope.all && (scope.teamId === null || row.teamId !== scope.teamId)) return null;
-    return row;
+    if (scope.all) return row;
+    const ownTeam = scope.teamId !== null && row.teamId === scope.teamId;
+    const inQueue = scope.reviewQueue === true && row.reviewSubmittedAt !== null;
+    return ownTeam || inQueue ? row : null;
   }
 
   async events(caseId: string): Promise<CaseEvent[]> {
@@ -193,6 +187,29 @@ export class CaseRepository {
       [caseId],
     );
     return r.rows;
+  }
+
+  /**
+   * Fires one lifecycle event: checked by the state machine against the row-locked case and written
+   * (state, its records, the event) in one transaction. Returns the refusal, or the case after it.
+   */
+  async transition(caseId: string, actor: Actor, request: { event: string; fields: unknown }, policy?: LifecyclePolicy): Promise<TransitionOutcome> {
+    const outcome = await applyTransition(this.pool, caseId, actor, request, policy);
+    if (!outcome.ok) return outcome;
+    // Read back after the transaction's connection is released (the embedded pool has one).
+    const row = await this.get(caseId, { all: true });
+    if (!row) throw new Error(`case ${caseId} vanished after commit`);
+    return { ...outcome, case: row };
+  }
+
+  /** The proposals and reviews on file for a case. */
+  async lifecycle(caseId: string): Promise<LifecycleRecord> {
+    return lifecycleRecord(this.pool, caseId);
+  }
+
+  /** Events with hashes and the verdict on the chain; null for an unknown case. */
+  async audit(caseId: string): Promise<CaseAudit | null> {
+    return auditCase(this.pool, caseId);
   }
 
   async alertsOf(caseId: string): Promise<unknown[]> {

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { AppError } from '../errors.js';
-import type { CaseRepository, CaseScope } from '../cases/repository.js';
+import { availableEvents, CASE_EVENTS, isCaseState, type Actor } from '../../core/domain/case-lifecycle.js';
+import type { CaseRepository, CaseRow, CaseScope } from '../cases/repository.js';
 import type { LiveBus, LiveEvent } from '../live.js';
 import type { TokenClaims } from '../plugins/auth.js';
 
-const Case = Type.Object({
+export const Case = Type.Object({
   id: Type.String(),
   number: Type.Integer(),
   incidentId: Type.String(),
@@ -21,17 +22,37 @@ const Case = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   alertCount: Type.Integer(),
+  assignedTo: Type.Union([Type.String(), Type.Null()], { description: 'user who accepted the case' }),
+  stateChangedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  reviewSubmittedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'last submission for legal review' }),
+  dismissalReason: Type.Union([Type.String(), Type.Null()]),
 });
+
+export const Event = Type.Object({ seq: Type.Integer(), at: Type.String({ format: 'date-time' }), actor: Type.String(), type: Type.String(), data: Type.Unknown(), hash: Type.String() });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const CaseDetail = Type.Intersect([
   Case,
   Type.Object({
     alerts: Type.Array(Type.Unknown()),
-    events: Type.Array(Type.Object({ seq: Type.Integer(), at: Type.String({ format: 'date-time' }), actor: Type.String(), type: Type.String(), data: Type.Unknown(), hash: Type.String() })),
+    events: Type.Array(Event),
+    actions: Type.Array(Type.Union(CASE_EVENTS.map((e) => Type.Literal(e))), { description: 'events the caller may fire now (POST …/transitions)' }),
+    proposals: Type.Array(Type.Object({
+      revision: Type.Integer(), proposedBy: Type.String(), proposedAt: Type.String({ format: 'date-time' }), party: Type.String(),
+      facts: Type.String(), legalBasis: Type.String(), penalties: Type.Array(Type.String()), fineYuan: Nullable(Type.Integer()),
+      hearingRequired: Type.Boolean(),
+    })),
+    reviews: Type.Array(Type.Object({
+      revision: Type.Integer(), reviewer: Type.String(), outcome: Type.String(), opinion: Nullable(Type.String()), at: Type.String({ format: 'date-time' }),
+    })),
   }),
 ]);
 
-/** Admins and operators see everything, including the fallback queue; reviewers get their queue in a later stage. */
+/**
+ * Admins and operators see everything, including the fallback queue; officers and team leads their
+ * team's cases; reviewers the cases submitted for review (one queue until review posts are routed).
+ * The same rule as `canSee` in core/domain/case-lifecycle.ts, as a query filter.
+ */
 export function scopeOf(user: TokenClaims): CaseScope {
   switch (user.role) {
     case 'admin':
@@ -41,7 +62,7 @@ export function scopeOf(user: TokenClaims): CaseScope {
     case 'team_lead':
       return { all: false, teamId: user.teamId };
     case 'reviewer':
-      return { all: false, teamId: null };
+      return { all: false, teamId: null, reviewQueue: true };
     default: {
       const never: never = user.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -49,8 +70,19 @@ export function scopeOf(user: TokenClaims): CaseScope {
   }
 }
 
+export const actorOf = (user: TokenClaims): Actor => ({ id: user.sub, role: user.role, teamId: user.teamId });
+
 function visible(scope: CaseScope, event: LiveEvent): boolean {
-  return scope.all || (scope.teamId !== null && event.teamId === scope.teamId);
+  if (scope.all) return true;
+  if (scope.teamId !== null && event.teamId === scope.teamId) return true;
+  if (event.type !== 'case.updated') return false;
+  if (scope.teamId !== null && event.previousTeamId === scope.teamId) return true;
+  return scope.reviewQueue === true && event.review === true;
+}
+
+function actionsFor(row: CaseRow, user: TokenClaims) {
+  if (!isCaseState(row.state)) return [];
+  return availableEvents({ state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null }, actorOf(user));
 }
 
 const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }> = async (app, { cases, bus }) => {
@@ -93,7 +125,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
     async (req) => {
       const row = await cases.get(req.params.id, scopeOf(req.user));
       if (!row) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
-      return { ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id) };
+      const record = await cases.lifecycle(row.id);
+      return { ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record };
     },
   );
 

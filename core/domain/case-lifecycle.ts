@@ -1,0 +1,277 @@
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { Role } from './roles.js';
+
+/**
+ * The case lifecycle of DESIGN §3 as one pure, exhaustive state machine:
+ *
+ *   reported ─dispatch─▶ dispatched ─accept─▶ accepted ─arrive─▶ on_site ─resolve_on_site─▶ resolved_on_site ─close─▶ closed
+ *                                                                   │
+ *                                                          propose_decision
+ *                                                                   ▼
+ *        returned ─propose_decision─▶ decision_proposed ─submit_for_review─▶ under_review ─approve─▶ approved ─decide─▶ decided ─close─▶ closed
+ *            ▲                                                                    │
+ *            └───────────────────────────────return (written opinion)─────────────┘
+ *
+ * plus `dismiss` (reason required) from any state before the officer has disposed of the case on site.
+ * Every decision goes through legal review: routine ones at the street's post, major ones at the
+ * district centre (which post is a later routing rule; here every reviewer sees the review queue).
+ *
+ * For each event the table says from which states it may fire, which roles may fire it, the fields it
+ * needs (one TypeBox schema: runtime validation, type and OpenAPI) and its guards. A transition is
+ * checked in a fixed order, so the answer never leaks more than the caller may know:
+ *   1. role            → 403 FORBIDDEN          (independent of the case: says nothing about it)
+ *   2. team / queue    → 404 CASE_NOT_FOUND     (another team's case looks exactly like a missing one)
+ *   3. current state   → 409 INVALID_TRANSITION
+ *   4. fields          → 400 VALIDATION
+ *   5. guards          → the guard's own status and code (built-in ones below; later legal rules such
+ *                        as the two-officer certificate rule plug in through `LifecyclePolicy.guards`)
+ *
+ * Jurisdiction: officers and team leads act only on their own team's cases; reviewers only on cases
+ * submitted for review (and only the review steps); operators and admins (the district operations
+ * centre) see every case, route the fallback queue (`dispatch`) and may `dismiss` a false alarm, but
+ * take no field or review step.
+ */
+
+export const CASE_STATES = [
+  'reported',
+  'dispatched',
+  'accepted',
+  'on_site',
+  'resolved_on_site',
+  'decision_proposed',
+  'under_review',
+  'approved',
+  'returned',
+  'decided',
+  'closed',
+  'dismissed',
+] as const;
+export type CaseState = (typeof CASE_STATES)[number];
+
+export const CASE_EVENTS = [
+  'dispatch',
+  'accept',
+  'arrive',
+  'resolve_on_site',
+  'propose_decision',
+  'submit_for_review',
+  'approve',
+  'return',
+  'decide',
+  'close',
+  'dismiss',
+] as const;
+export type CaseEvent = (typeof CASE_EVENTS)[number];
+
+/** How an on-site disposal ended. `corrected`: a first minor violation corrected in time, no penalty. */
+export const RESOLUTIONS = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
+/** Measures a proposed decision may carry; `no_penalty` (不予处罚) stands alone. */
+export const PENALTIES = ['no_penalty', 'warning', 'fine', 'confiscation', 'suspension', 'licence_revocation'] as const;
+
+// Non-blank text without control characters (tab, CR, LF allowed): what a person writes in a case file.
+const TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
+const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN, description });
+const Note = Type.Optional(Text(1000, 'free-text note for the case file'));
+const closed = { additionalProperties: false } as const;
+
+/** The fields each event carries besides `event` (no others are accepted). */
+export const EVENT_FIELDS = {
+  dispatch: Type.Object({
+    teamId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'team that takes the case' }),
+    note: Note,
+  }, closed),
+  accept: Type.Object({ note: Note }, closed),
+  arrive: Type.Object({
+    location: Type.Object({
+      lat: Type.Number({ minimum: -90, maximum: 90 }),
+      lon: Type.Number({ minimum: -180, maximum: 180 }),
+      accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
+    }, { ...closed, description: 'GPS position of the tablet on arrival' }),
+    note: Note,
+  }, closed),
+  resolve_on_site: Type.Object({
+    outcome: Type.Union(RESOLUTIONS.map((r) => Type.Literal(r))),
+    summary: Text(2000, 'what was found and done on site'),
+  }, closed),
+  propose_decision: Type.Object({
+    party: Text(200, 'the party (当事人): person or unit the decision is addressed to'),
+    facts: Text(4000, 'the facts found'),
+    legalBasis: Text(500, 'articles applied'),
+    penalties: Type.Array(Type.Union(PENALTIES.map((p) => Type.Literal(p))), { minItems: 1, maxItems: PENALTIES.length, uniqueItems: true }),
+    fineYuan: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'required with, and only with, a fine' })),
+    hearingRequired: Type.Optional(Type.Boolean()),
+  }, closed),
+  submit_for_review: Type.Object({ note: Note }, closed),
+  approve: Type.Object({ opinion: Type.Optional(Text(4000, 'reviewer opinion')) }, closed),
+  return: Type.Object({ opinion: Text(4000, 'written opinion: why the proposal goes back and what to change') }, closed),
+  decide: Type.Object({ decisionNo: Text(64, 'number of the written decision'), note: Note }, closed),
+  close: Type.Object({ summary: Type.Optional(Text(2000, 'closing summary')) }, closed),
+  dismiss: Type.Object({
+    reason: Text(1000, 'why the case is dismissed, e.g. what was actually there on a false alarm'),
+    falseAlarm: Type.Optional(Type.Boolean({ description: 'the alert was wrong (a label for the next training)' })),
+  }, closed),
+} as const satisfies Record<CaseEvent, TObject>;
+
+export type EventFields = { [E in CaseEvent]: Static<(typeof EVENT_FIELDS)[E]> };
+export type Transition = { [E in CaseEvent]: { event: E; fields: EventFields[E] } }[CaseEvent];
+export type TransitionOf<E extends CaseEvent> = Extract<Transition, { event: E }>;
+
+/** What the machine needs to know about a case. */
+export interface CaseFacts {
+  state: CaseState;
+  teamId: string | null;
+  /** Submitted for review at least once: the review queue (reviewers' jurisdiction). */
+  inReview: boolean;
+}
+
+export interface Actor {
+  id: string;
+  role: Role;
+  teamId: string | null;
+}
+
+export interface Rejection {
+  ok: false;
+  status: 400 | 403 | 404 | 409 | 422;
+  code: string;
+  message: string;
+}
+
+export interface GuardContext<E extends CaseEvent> {
+  case: CaseFacts;
+  actor: Actor;
+  transition: TransitionOf<E>;
+}
+/** A rule checked after role, jurisdiction, state and fields: undefined = satisfied. Pure. */
+export type Guard<E extends CaseEvent> = (ctx: GuardContext<E>) => Rejection | undefined;
+type GuardList = { readonly [E in CaseEvent]?: readonly Guard<E>[] };
+
+/** Extra rules injected by the caller (later legal rules, with the facts they need in their closure). */
+export interface LifecyclePolicy {
+  guards?: GuardList;
+}
+
+export interface EventRule<E extends CaseEvent> {
+  from: readonly CaseState[];
+  to: CaseState;
+  roles: readonly Role[];
+  /** The `case_events.type` the transition is written as. */
+  recordedAs: string;
+  guards: readonly Guard<E>[];
+}
+
+export const reject = (status: Rejection['status'], code: string, message: string): Rejection => ({ ok: false, status, code, message });
+
+const FIELD = ['officer', 'team_lead'] as const satisfies readonly Role[];
+
+const notAlreadyOnTeam: Guard<'dispatch'> = ({ case: c, transition }) =>
+  c.teamId === transition.fields.teamId ? reject(409, 'ALREADY_ON_TEAM', `the case is already with team ${c.teamId}`) : undefined;
+
+const consistentPenalties: Guard<'propose_decision'> = ({ transition: { fields } }) => {
+  const hasFine = fields.penalties.includes('fine');
+  if (fields.penalties.includes('no_penalty') && fields.penalties.length > 1) {
+    return reject(400, 'VALIDATION', 'penalties: no_penalty cannot be combined with other measures');
+  }
+  if (hasFine && fields.fineYuan === undefined) return reject(400, 'VALIDATION', 'fineYuan: required when penalties include fine');
+  if (!hasFine && fields.fineYuan !== undefined) return reject(400, 'VALIDATION', 'fineYuan: only allowed when penalties include fine');
+  return undefined;
+};
+
+export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
+  dispatch: { from: ['reported', 'dispatched'], to: 'dispatched', roles: ['operator', 'admin', 'team_lead'], recordedAs: 'dispatched', guards: [notAlreadyOnTeam] },
+  accept: { from: ['dispatched'], to: 'accepted', roles: FIELD, recordedAs: 'accepted', guards: [] },
+  arrive: { from: ['accepted'], to: 'on_site', roles: FIELD, recordedAs: 'arrived', guards: [] },
+  resolve_on_site: { from: ['on_site'], to: 'resolved_on_site', roles: FIELD, recordedAs: 'resolved_on_site', guards: [] },
+  propose_decision: { from: ['on_site', 'decision_proposed', 'returned'], to: 'decision_proposed', roles: FIELD, recordedAs: 'decision_proposed', guards: [consistentPenalties] },
+  submit_for_review: { from: ['decision_proposed'], to: 'under_review', roles: FIELD, recordedAs: 'submitted_for_review', guards: [] },
+  approve: { from: ['under_review'], to: 'approved', roles: ['reviewer'], recordedAs: 'approved', guards: [] },
+  return: { from: ['under_review'], to: 'returned', roles: ['reviewer'], recordedAs: 'returned', guards: [] },
+  decide: { from: ['approved'], to: 'decided', roles: FIELD, recordedAs: 'decided', guards: [] },
+  close: { from: ['resolved_on_site', 'decided'], to: 'closed', roles: FIELD, recordedAs: 'closed', guards: [] },
+  dismiss: { from: ['reported', 'dispatched', 'accepted', 'on_site'], to: 'dismissed', roles: ['officer', 'team_lead', 'operator', 'admin'], recordedAs: 'dismissed', guards: [] },
+};
+
+export const isCaseState = (s: string): s is CaseState => (CASE_STATES as readonly string[]).includes(s);
+export const isCaseEvent = (e: string): e is CaseEvent => (CASE_EVENTS as readonly string[]).includes(e);
+
+/** The jurisdiction rule: may this person see (and so act on) this case at all? */
+export function canSee(actor: Actor, c: Pick<CaseFacts, 'teamId' | 'inReview'>): boolean {
+  switch (actor.role) {
+    case 'admin':
+    case 'operator':
+      return true;
+    case 'officer':
+    case 'team_lead':
+      return c.teamId !== null && c.teamId === actor.teamId;
+    case 'reviewer':
+      return c.inReview;
+    default: {
+      const never: never = actor.role;
+      throw new Error(`unknown role ${String(never)}`);
+    }
+  }
+}
+
+const CHECKS = Object.fromEntries(CASE_EVENTS.map((e) => [e, TypeCompiler.Compile(EVENT_FIELDS[e])])) as {
+  [E in CaseEvent]: TypeCheck<(typeof EVENT_FIELDS)[E]>;
+};
+
+// A half of a UTF-16 surrogate pair on its own: no database can store it as text.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function illFormedString(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (Array.isArray(value)) return value.map((v, i) => illFormedString(v, `${path}/${i}`)).find((p) => p !== undefined);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).map(([k, v]) => illFormedString(v, `${path}/${k}`)).find((p) => p !== undefined);
+  }
+  return undefined;
+}
+
+/** Validates an event's fields; the message names the first bad field. */
+export function checkFields<E extends CaseEvent>(event: E, fields: unknown): { ok: true; fields: EventFields[E] } | Rejection {
+  const check = CHECKS[event] as TypeCheck<TObject>;
+  if (!check.Check(fields)) {
+    const first = check.Errors(fields).First();
+    const where = first?.path.replace(/^\//, '') || 'body';
+    return reject(400, 'VALIDATION', `${event}: ${where}: ${first?.message ?? 'not accepted'}`);
+  }
+  const bad = illFormedString(fields, '');
+  if (bad !== undefined) return reject(400, 'VALIDATION', `${event}: ${bad.replace(/^\//, '')}: text is not well-formed Unicode`);
+  return { ok: true, fields: fields as EventFields[E] };
+}
+
+export type TransitionDecision =
+  | { ok: true; transition: Transition; from: CaseState; to: CaseState; recordedAs: string }
+  | Rejection;
+
+/**
+ * Decides one transition. `c` is null when no such case exists. Pure: the caller loads the facts
+ * (under a row lock) and persists the outcome.
+ */
+export function decideTransition(c: CaseFacts | null, actor: Actor, request: { event: string; fields: unknown }, policy: LifecyclePolicy = {}): TransitionDecision {
+  if (!isCaseEvent(request.event)) return reject(400, 'UNKNOWN_EVENT', `unknown event ${JSON.stringify(request.event)} (one of ${CASE_EVENTS.join(', ')})`);
+  const event = request.event;
+  const rule: EventRule<CaseEvent> = LIFECYCLE[event] as EventRule<CaseEvent>;
+  if (!rule.roles.includes(actor.role)) return reject(403, 'FORBIDDEN', `a ${actor.role} may not ${event} a case (${rule.roles.join(', ')} may)`);
+  if (!c || !canSee(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
+  if (!rule.from.includes(c.state)) {
+    return reject(409, 'INVALID_TRANSITION', `cannot ${event} a case that is ${c.state} (only from ${rule.from.join(', ')})`);
+  }
+  const checked = checkFields(event, request.fields);
+  if (!checked.ok) return checked;
+  const transition = { event, fields: checked.fields } as Transition;
+  const guards = [...rule.guards, ...((policy.guards?.[event] ?? []) as readonly Guard<CaseEvent>[])];
+  for (const guard of guards) {
+    const refused = guard({ case: c, actor, transition });
+    if (refused) return refused;
+  }
+  return { ok: true, transition, from: c.state, to: rule.to, recordedAs: rule.recordedAs };
+}
+
+/** The events this person could fire on this case now (before field checks): the tablet's buttons. */
+export function availableEvents(c: CaseFacts, actor: Actor): CaseEvent[] {
+  if (!canSee(actor, c)) return [];
+  return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state));
+}

@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { CASE_EVENTS, CASE_STATES, EVENT_FIELDS, LIFECYCLE } from '../../core/domain/case-lifecycle.js';
+import { AppError } from '../errors.js';
+import type { CaseRepository } from '../cases/repository.js';
+import type { LiveBus } from '../live.js';
+import { actorOf, Case, Event, scopeOf } from './cases.js';
+
+// One branch per event, tagged by `event`: validation checks the branch the tag names (ajv
+// `discriminator`), and OpenAPI shows every event with its own fields.
+const TransitionBody = Type.Unsafe<{ event: string; [field: string]: unknown }>({
+  type: 'object',
+  required: ['event'],
+  discriminator: { propertyName: 'event' },
+  oneOf: CASE_EVENTS.map((e) =>
+    Type.Object({ event: Type.Literal(e), ...EVENT_FIELDS[e].properties }, {
+      additionalProperties: false,
+      title: e,
+      description: `${LIFECYCLE[e].from.join(' | ')} → ${LIFECYCLE[e].to}; roles: ${LIFECYCLE[e].roles.join(', ')}`,
+    })),
+});
+
+const State = Type.Union(CASE_STATES.map((s) => Type.Literal(s)));
+
+const ChainEvent = Type.Object({
+  seq: Type.Integer(),
+  at: Type.String({ description: 'ISO-8601 UTC as stored (microseconds only if edited below the millisecond)' }),
+  actor: Type.String(),
+  type: Type.String(),
+  data: Type.Unknown(),
+  prevHash: Type.Union([Type.String(), Type.Null()]),
+  hash: Type.String(),
+  hashVersion: Type.Integer(),
+});
+
+const Audit = Type.Object({
+  caseId: Type.String(),
+  head: Type.Object({ seq: Type.Integer(), hash: Type.Union([Type.String(), Type.Null()]) }, { description: 'last event as recorded on the case row' }),
+  events: Type.Array(ChainEvent),
+  verification: Type.Object({
+    ok: Type.Boolean(),
+    events: Type.Integer(),
+    problems: Type.Array(Type.Object({
+      seq: Type.Integer(),
+      kind: Type.Union(['edited', 'deleted', 'reordered', 'inserted', 'broken_link'].map((k) => Type.Literal(k))),
+      message: Type.String(),
+    })),
+  }),
+});
+
+const Errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 422: { $ref: 'Error#' } } as const;
+
+const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }> = async (app, { cases, bus }) => {
+  app.post(
+    '/api/v1/cases/:id/transitions',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: 'Move a case through its lifecycle (accept, arrive, propose a decision, review, close, dismiss, …)',
+        description:
+          'Checked on the server in this order: role (403 FORBIDDEN), jurisdiction — another team’s case is ' +
+          'indistinguishable from a missing one (404 CASE_NOT_FOUND), current state (409 INVALID_TRANSITION), ' +
+          'fields (400 VALIDATION). The state change and its case event are written in one transaction; of ' +
+          'two concurrent transitions on one case exactly one wins. The change is pushed on /api/v1/stream.',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        body: TransitionBody,
+        response: { 200: Type.Object({ from: State, to: State, case: Case, event: Event }), ...Errors },
+      },
+    },
+    async (req) => {
+      const { event, ...fields } = req.body;
+      const result = await cases.transition(req.params.id, actorOf(req.user), { event, fields });
+      if (!result.ok) {
+        throw new AppError(result.status, result.code, result.code === 'CASE_NOT_FOUND' ? `no case ${req.params.id}` : result.message);
+      }
+      bus.publish({
+        type: 'case.updated',
+        teamId: result.case.teamId,
+        caseId: result.case.id,
+        reason: result.event.type,
+        state: result.to,
+        review: result.inReview,
+        // A case dispatched away also leaves the previous team's inbox.
+        ...(result.previousTeamId !== result.case.teamId ? { previousTeamId: result.previousTeamId } : {}),
+      });
+      req.log.info({ case: result.case.id, event, from: result.from, to: result.to, user: req.user.sub }, 'case transition');
+      return { from: result.from, to: result.to, case: result.case, event: result.event };
+    },
+  );
+
+  app.get(
+    '/api/v1/cases/:id/audit',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: "A case's hash-chained events and whether the chain is intact",
+        description: 'Every event with the hash of its predecessor and its own; `verification` recomputes the chain and reports edited, deleted, reordered or inserted events.',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        response: { 200: Audit, 401: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => {
+      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const audit = row ? await cases.audit(row.id) : null;
+      if (!audit) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
+      return audit;
+    },
+  );
+};
+export default routes;

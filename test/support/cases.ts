@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import type { AlertKind } from '../../core/schemas/alert.js';
+import type { TestPlatform } from './platform.js';
+
+let opened = 0;
+
+/**
+ * Opens a fresh case through the real intake (alert → incident → case, routed like any alert). Each
+ * call is an hour after the previous one, so it never merges into an earlier incident.
+ */
+export async function openCase(t: TestPlatform, kind: AlertKind = 'noise', zoneId = 'z-park-square'): Promise<string> {
+  opened++;
+  const at = new Date(Date.UTC(2025, 0, 1) + opened * 3_600_000).toISOString();
+  const r = await t.platform.cases.intake(
+    { id: randomBytes(16).toString('hex'), kind, zoneId, startedAt: at, detectedAt: at, summary: `test case ${opened}`, evidence: { laeq: 70 } },
+    30,
+  );
+  if (r.outcome !== 'opened') throw new Error(`expected a new case, got ${r.outcome}`);
+  return r.case.id;
+}
+
+export interface SseMessage {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+export interface LiveStream {
+  /** Resolves with the first message (not yet taken) that matches. */
+  next(match: (m: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
+  /** Every message received so far, in order. */
+  received: SseMessage[];
+  close(): void;
+}
+
+export async function openStream(t: TestPlatform, token: string): Promise<LiveStream> {
+  const abort = new AbortController();
+  const res = await fetch(`${t.http}/api/v1/stream?access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+  if (res.status !== 200 || !res.body) throw new Error(`stream: ${res.status}`);
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const queue: SseMessage[] = [];
+  const received: SseMessage[] = [];
+  const parse = () => {
+    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+      const data = field('data');
+      if (!data) continue;
+      const message = { id: field('id') ?? '', event: field('event') ?? 'message', data: JSON.parse(data) as Record<string, unknown> };
+      queue.push(message);
+      received.push(message);
+    }
+  };
+  return {
+    received,
+    async next(match, timeoutMs = 10_000) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no matching live message')), timeoutMs);
+      });
+      try {
+        for (;;) {
+          const i = queue.findIndex(match);
+          if (i >= 0) return queue.splice(i, 1)[0]!;
+          queue.length = 0;
+          const chunk = await Promise.race([reader.read(), timeout]);
+          if (chunk.done) throw new Error('stream ended');
+          buffer += decoder.decode(chunk.value, { stream: true });
+          parse();
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close() {
+      abort.abort();
+    },
+  };
+}
