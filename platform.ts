@@ -9,6 +9,7 @@ import { seedDemo } from './core/db/seed.js';
 import { MaintenanceService } from './core/db/maintenance.js';
 import { DeviceRepository } from './core/repos/devices.js';
 import { ZoneRepository } from './core/repos/zones.js';
+import { ZoneRuleRepository } from './core/repos/zone-rules.js';
 import { settingOrCreate } from './core/repos/settings.js';
 import { newSecret } from './core/secrets.js';
 import { BrokerService } from './broker/broker.js';
@@ -86,6 +87,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const jwtSecret = config.jwtSecret ?? (await settingOrCreate(db.pool, 'jwt_secret', newSecret));
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
+    const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool);
     const bus = new LiveBus();
     const has = (s: Config['services'][number]) => config.services.includes(s);
@@ -111,7 +113,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
       ? new IngestService(conn, new ReadingRepository(db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
       : undefined;
     const inference = has('inference')
-      ? new InferenceWorker(conn, devices, new InferenceRepository(db.pool), {
+      ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), {
           limits,
           noise: { ...config.noise, smoothing: 5 },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: 60, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
@@ -119,6 +121,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           maxBatch: 256,
           maxWaitMs: 5,
           modelDirs: modelDirs(config),
+          rulesRefreshS: config.rulesRefreshS,
         }, log.child({ svc: 'inference' }), metrics)
       : undefined;
     const intake = has('enforcement')
@@ -132,6 +135,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           jwtSecret,
           users: new UserRepository(db.pool),
           zones: new ZoneRepository(db.pool),
+          zoneRules,
+          rulesChanged: () => modelControl.rulesChanged(),
           devices,
           cases,
           readings: new ReadingQueries(db.pool),

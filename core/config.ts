@@ -44,6 +44,7 @@ export const VARIABLES = {
   speakerQuietHours: { env: 'SPEAKER_QUIET_HOURS', schema: Type.String({ pattern: '^([01]?\\d|2[0-3])-([01]?\\d|2[0-3])$' }), default: '22-7', help: 'local hours start-end in which loudspeakers stay silent' },
   speakerVolume: { env: 'SPEAKER_VOLUME', schema: Type.Integer({ minimum: 0, maximum: 100 }), default: '80', help: 'volume of speaker.play commands (%)' },
   speakerEffectWindowS: { env: 'SPEAKER_EFFECT_WINDOW_S', schema: Seconds, default: '300', help: 'how long after a clip its effect is measured' },
+  rulesRefreshS: { env: 'ZONE_RULES_REFRESH_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often inference reloads zone rules and holiday calendars (changes made through the API apply at once)' },
   incidentWindowMin: { env: 'INCIDENT_WINDOW_MIN', schema: Type.Number({ minimum: 0 }), default: '30', help: 'alerts of one kind in one zone within this many minutes merge into one incident' },
   maxClockSkewS: { env: 'MAX_CLOCK_SKEW_S', schema: Seconds, default: '300', help: 'readings timestamped further ahead of the server clock are rejected' },
   maxReadingAgeH: { env: 'MAX_READING_AGE_H', schema: Seconds, default: '720', help: 'readings older than this are rejected (back-fill window)' },
@@ -72,6 +73,7 @@ const ConfigSchema = Type.Object({
   timezone: Type.String(),
   noise: Type.Object({ minDurationS: Seconds, leqWindowS: Seconds, gapS: Seconds }),
   incidentWindowMin: Type.Number(),
+  rulesRefreshS: Seconds,
   fishing: Type.Object({ minDurationS: Seconds, warnings: Type.Integer() }),
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
@@ -122,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timezone: get('timezone'),
     noise: { minDurationS: get('noiseMinDurationS'), leqWindowS: get('noiseLeqWindowS'), gapS: get('noiseGapS') },
     incidentWindowMin: get('incidentWindowMin'),
+    rulesRefreshS: get('rulesRefreshS'),
     fishing: { minDurationS: get('fishingMinDurationS'), warnings: get('fishingWarnings') },
     speakers: {
       cooldownS: get('speakerCooldownS'),

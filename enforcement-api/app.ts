@@ -7,6 +7,7 @@ import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { DeviceRepository } from '../core/repos/devices.js';
 import type { ZoneRepository } from '../core/repos/zones.js';
+import type { ZoneRuleRepository } from '../core/repos/zone-rules.js';
 import type { CaseRepository } from './cases/repository.js';
 import type { LiveBus } from './live.js';
 import type { UserRepository } from './users.js';
@@ -14,6 +15,7 @@ import { ErrorBody, errorHandler } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import registryRoutes from './routes/registry.js';
+import zoneRuleRoutes from './routes/zone-rules.js';
 import caseRoutes from './routes/cases.js';
 import caseLifecycleRoutes from './routes/case-lifecycle.js';
 import readingRoutes from './routes/readings.js';
@@ -28,6 +30,9 @@ export interface AppDeps {
   jwtSecret: string;
   users: UserRepository;
   zones: ZoneRepository;
+  zoneRules: ZoneRuleRepository;
+  /** Tells inference the zone rules changed (v1/control/rules). */
+  rulesChanged: () => Promise<void>;
   devices: DeviceRepository;
   cases: CaseRepository;
   readings: ReadingQueries;
@@ -65,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
   await app.register(authRoutes, { users: deps.users });
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
+  await app.register(zoneRuleRoutes, { zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged });
   await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(readingRoutes, { readings: deps.readings });

@@ -1,9 +1,13 @@
 import type { MqttClient } from 'mqtt';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
 import { rolloutTopic, type Rollout } from '../inference/model-store.js';
+import { RULES_CHANGED_TOPIC } from '../core/domain/zone-rules.js';
 import type { ModelControl } from './routes/alerts.js';
 
-/** Publishes model rollouts as retained messages, so every inference worker — now or later — follows. */
+/**
+ * Control messages to inference workers: model rollouts, retained so every worker — now or later —
+ * follows; and "zone rules changed", so running workers reload them at once.
+ */
 export class MqttModelControl implements ModelControl {
   private client?: Promise<MqttClient>;
 
@@ -15,6 +19,11 @@ export class MqttModelControl implements ModelControl {
   async setRollout(name: string, rollout: Rollout): Promise<void> {
     this.client ??= connectService(this.conn, 'model-control');
     await (await this.client).publishAsync(rolloutTopic(name), JSON.stringify(rollout), { qos: 1, retain: true });
+  }
+
+  async rulesChanged(): Promise<void> {
+    this.client ??= connectService(this.conn, 'model-control');
+    await (await this.client).publishAsync(RULES_CHANGED_TOPIC, '{}', { qos: 1 });
   }
 
   async close(): Promise<void> {

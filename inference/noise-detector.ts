@@ -1,12 +1,13 @@
 import { energeticMean } from '../core/domain/decibel.js';
-import { exceedance, noiseLimitAt, type Exceedance, type NoiseLimit, type NoiseZoneClass } from '../core/domain/noise-limits.js';
+import { exceedance, type Exceedance, type NoiseLimit } from '../core/domain/noise-limits.js';
+import type { AppliedRule } from '../core/domain/zone-rules.js';
 
 /**
  * Per-device decision rules on top of the model's scores (pure, driven only by the readings' own
  * timestamps so replayed data gives the same alerts as live data):
  * - music is "on" when the smoothed P(music) rises above `musicOn` and "off" below `musicOff` (hysteresis);
- * - the running energetic LAeq over `leqWindowS` is compared with the zone's limit at the reading's local
- *   time (and, at night, LAmax with the night limit + 15 dB);
+ * - the running energetic LAeq over `leqWindowS` is compared with the limit in force at the reading's
+ *   time (the zone's rules, else its class limits; at night also LAmax, by default the limit + 15 dB);
  * - music above the limit for `minDurationS` (allowing quiet spells shorter than `gapS`) is one episode,
  *   which raises exactly one alert.
  */
@@ -20,10 +21,8 @@ export interface DetectorConfig {
   smoothing: number;
 }
 
-export interface ZoneRules {
-  noiseClass: NoiseZoneClass;
-  timezone: string;
-}
+/** The limit in force at an instant: the zone's rules, else its class limits (core/domain/zone-rules.ts). */
+export type LimitAt = (at: Date) => NoiseLimit & { rule?: AppliedRule };
 
 export interface NoiseObservation {
   ts: Date;
@@ -39,7 +38,7 @@ export interface NoiseEpisode {
   /** Energetic LAeq over the episode so far, dB(A). */
   laeq: number;
   lamaxMax: number;
-  limit: NoiseLimit;
+  limit: NoiseLimit & { rule?: AppliedRule };
   rule: Exclude<Exceedance, null>;
   /** Mean class probabilities over the episode, in label order. */
   meanProbabilities: number[];
@@ -67,7 +66,7 @@ export class NoiseEpisodeDetector {
 
   constructor(
     private readonly cfg: DetectorConfig,
-    private readonly zone: ZoneRules,
+    private readonly limitAt: LimitAt,
     private readonly musicIndex: number,
   ) {}
 
@@ -91,7 +90,7 @@ export class NoiseEpisodeDetector {
     if (!this.music && pMusic >= this.cfg.musicOn) this.music = true;
     else if (this.music && pMusic < this.cfg.musicOff) this.music = false;
 
-    const limit = noiseLimitAt(this.zone.noiseClass, o.ts, this.zone.timezone);
+    const limit = this.limitAt(o.ts);
     const rule = exceedance(limit, runningLeq, o.lamax);
     const violating = this.music && rule !== null;
     const gapMs = this.cfg.gapS * 1000;

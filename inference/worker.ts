@@ -4,6 +4,7 @@ import type { Metrics } from '../core/metrics.js';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
 import { decodeTelemetry, type DecodeLimits } from '../core/telemetry-decode.js';
 import { alertTopic, type Alert } from '../core/schemas/alert.js';
+import { RULES_CHANGED_TOPIC, ZoneSchedule } from '../core/domain/zone-rules.js';
 import type { DeviceContext } from '../core/repos/devices.js';
 import { LookupCache } from '../core/lookup-cache.js';
 import type { DetectorConfig } from './noise-detector.js';
@@ -34,11 +35,14 @@ export interface WorkerOptions {
   maxBatch: number;
   maxWaitMs: number;
   modelDirs: readonly string[];
+  rulesRefreshS: number;
 }
 
 export interface WorkerDevices {
   get(id: string): Promise<DeviceContext | null>;
   speakersInZone(zoneId: string): Promise<DeviceContext[]>;
+  /** The zone rules and holiday calendars (reloaded every `rulesRefreshS` and on `v1/control/rules`). */
+  schedule(): Promise<ZoneSchedule>;
 }
 
 /**
@@ -60,6 +64,9 @@ export class InferenceWorker {
   private readonly dropped;
   private readonly alerts;
   private readonly shadowAlerts;
+
+  private schedule: ZoneSchedule = ZoneSchedule.EMPTY;
+  private rulesTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -97,6 +104,9 @@ export class InferenceWorker {
       await this.registry.load(name, width);
       this.batchers.set(name, new Batcher(this.registry, name, this.opts.maxBatch, this.opts.maxWaitMs));
     }
+    this.schedule = await this.devices.schedule();
+    this.rulesTimer = setInterval(() => void this.reloadRules(), this.opts.rulesRefreshS * 1000);
+    this.rulesTimer.unref();
     const client = await connectService(this.conn, 'inference');
     this.client = client;
     this.speakers = new SpeakerController((topic, payload) => client.publishAsync(topic, payload, { qos: 1 }).then(() => undefined), this.repo, this.opts.speakers, this.log, this.metrics);
@@ -108,6 +118,7 @@ export class InferenceWorker {
       },
       speakers: this.speakers,
       speakersInZone: (zoneId) => this.devices.speakersInZone(zoneId),
+      rules: () => this.schedule,
       log: this.log,
     };
     this.noise = new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx);
@@ -118,12 +129,13 @@ export class InferenceWorker {
       this.pending.add(p);
       void p.finally(() => this.pending.delete(p));
     });
-    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL], { qos: 1 });
+    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED_TOPIC], { qos: 1 });
     this.log.info({ models: this.models() }, 'inference worker subscribed');
   }
 
   private async route(topic: string, payload: Buffer): Promise<void> {
     const parts = topic.split('/');
+    if (topic === RULES_CHANGED_TOPIC) return this.reloadRules();
     if (parts[1] === 'control') return this.rollout(parts[3] ?? '', payload);
     if (parts[3] === 'commands') return this.speakers?.onAck(parts[2] ?? '', payload);
     const decoded = decodeTelemetry(topic, payload, new Date(), this.opts.limits);
@@ -170,8 +182,19 @@ export class InferenceWorker {
   }
 
   /** Stop taking readings, finish what is queued (its alerts still go out), then disconnect. */
+  /** Reloads the zone rules; on failure the previous ones stay in force. */
+  private async reloadRules(): Promise<void> {
+    try {
+      this.schedule = await this.devices.schedule();
+      this.log.debug({ rules: this.schedule.size }, 'zone rules reloaded');
+    } catch (err) {
+      this.log.warn({ err }, 'zone rules could not be reloaded; the previous ones stay in force');
+    }
+  }
+
   async stop(): Promise<void> {
-    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL]);
+    clearInterval(this.rulesTimer);
+    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED_TOPIC]);
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
     await this.client?.endAsync();

@@ -1,3 +1,4 @@
+import { inTransaction } from './transaction.js';
 import type { Logger } from '../log.js';
 import type { Database } from './database.js';
 
@@ -71,9 +72,7 @@ export class MaintenanceService {
       return;
     }
     const range = (step: number) => [new Date(floorTo(from.getTime(), step)), new Date(floorTo(to.getTime(), step))];
-    const client = await this.db.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.db.pool, async (client) => {
       const [m0, m1] = range(60_000);
       await client.query('DELETE FROM noise_1m WHERE bucket >= $1 AND bucket < $2', [m0, m1]);
       await client.query(
@@ -100,13 +99,7 @@ export class MaintenanceService {
          FROM people_counts WHERE ts >= $1 AND ts < $2 GROUP BY 1, 2`,
         [p0, p1],
       );
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async ensurePolicies(): Promise<void> {
@@ -170,22 +163,14 @@ export class MaintenanceService {
         const name = `${table}_p${day(from).replaceAll('-', '')}`;
         const exists = await this.db.pool.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
         if (exists.rowCount) continue;
-        const client = await this.db.pool.connect();
-        try {
-          await client.query('BEGIN');
+        await inTransaction(this.db.pool, async (client) => {
           await client.query(`CREATE TABLE ${name} (LIKE ${table} INCLUDING DEFAULTS)`);
           await client.query(
             `WITH moved AS (DELETE FROM ${table}_default WHERE ts >= $1 AND ts < $2 RETURNING *) INSERT INTO ${name} SELECT * FROM moved`,
             [new Date(from), new Date(from + DAY_MS)],
           );
           await client.query(`ALTER TABLE ${table} ATTACH PARTITION ${name} FOR VALUES FROM ('${new Date(from).toISOString()}') TO ('${new Date(from + DAY_MS).toISOString()}')`);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw err;
-        } finally {
-          client.release();
-        }
+        });
       }
     }
   }

@@ -197,7 +197,45 @@ export const MIGRATIONS: Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION case_events_append_only()`,
     ],
   },
+  {
+    version: 7,
+    name: 'zone rules and holiday calendars',
+    up: () => [
+      // Rules as data (core/domain/zone-rules.ts): a zone's (or, with no zone, every zone's) noise limit,
+      // fishing ban or capacity on some day types, in a local time window, optionally within a season.
+      `CREATE TABLE zone_rules (id text PRIMARY KEY, zone_id text REFERENCES zones ON DELETE CASCADE,
+        kind text NOT NULL CHECK (kind IN ('noise', 'fishing', 'crowding')), name text NOT NULL,
+        days text[] NOT NULL DEFAULT '{}', start_time text NOT NULL DEFAULT '00:00', end_time text NOT NULL DEFAULT '00:00',
+        season_from text, season_until text, priority integer NOT NULL DEFAULT 0, params jsonb NOT NULL,
+        position integer NOT NULL DEFAULT 0)`,
+      `CREATE INDEX zone_rules_zone ON zone_rules (zone_id, position)`,
+      `CREATE TABLE holidays (calendar text NOT NULL, day date NOT NULL, name text NOT NULL, PRIMARY KEY (calendar, day))`,
+      `ALTER TABLE zones ADD COLUMN holiday_calendar text`,
+      // Public holidays of the People's Republic of China in 2026 (State Council schedule); the
+      // calendar is data: PUT /api/v1/holidays/CN replaces it.
+      `INSERT INTO holidays (calendar, day, name) SELECT 'CN', d::date, n FROM (VALUES
+        ${HOLIDAYS_CN_2026.flatMap(([from, to, name]) => datesBetween(from, to).map((d) => `('${d}', '${name}')`)).join(', ')}
+      ) AS t(d, n)`,
+    ],
+  },
 ];
+
+/** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */
+const HOLIDAYS_CN_2026: [string, string, string][] = [
+  ['2026-01-01', '2026-01-03', 'New Year'],
+  ['2026-02-15', '2026-02-23', 'Spring Festival'],
+  ['2026-04-04', '2026-04-06', 'Qingming Festival'],
+  ['2026-05-01', '2026-05-05', 'Labour Day'],
+  ['2026-06-19', '2026-06-21', 'Dragon Boat Festival'],
+  ['2026-09-25', '2026-09-27', 'Mid-Autumn Festival'],
+  ['2026-10-01', '2026-10-07', 'National Day'],
+];
+
+function datesBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
 
 /**
  * Aggregates, identical in name and columns on both engines: `noise_1m` / `noise_1h` per device

@@ -65,6 +65,14 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
        ('z-riverbank', 'site-river', 'North Riverbank promenade (fishing-ban zone)', $2, '2', $3, 150, true)`,
       [JSON.stringify(square(118.78, 32.04, 0.002)), JSON.stringify(square(118.75, 32.06, 0.004)), timezone],
     );
+    // Both zones follow the national holiday calendar; the square keeps a quieter midday rest period
+    // (a zone rule: core/domain/zone-rules.ts, editable at PUT /api/v1/zones/z-park-square/rules).
+    await q(`UPDATE zones SET holiday_calendar = 'CN'`, []);
+    await q(
+      `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, params)
+       VALUES ('park-midday-rest', 'z-park-square', 'noise', 'Midday rest period', '{}', '12:00', '14:00', '{"laeq": 50}')`,
+      [],
+    );
     await q(
       `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes) VALUES
        ('NOISE-AMPLIFIED', 'Amplified music or loudspeakers above the noise limit in a public place', 'noise',

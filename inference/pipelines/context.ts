@@ -3,6 +3,7 @@ import type { Logger } from '../../core/log.js';
 import type { Alert } from '../../core/schemas/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import type { SpeakerController } from '../actuation.js';
+import type { ZoneSchedule } from '../../core/domain/zone-rules.js';
 
 /** What a pipeline needs from the worker around it. */
 export interface PipelineContext {
@@ -12,6 +13,8 @@ export interface PipelineContext {
   recordShadow(alert: Alert): Promise<void>;
   speakers: SpeakerController;
   speakersInZone(zoneId: string): Promise<DeviceContext[]>;
+  /** The zone rules in force (refreshed in the background; zone defaults when there are none). */
+  rules(): ZoneSchedule;
   log: Logger;
 }
 

@@ -11,7 +11,6 @@ export const CROWD_MODEL = 'crowding';
 const MINUTE = 60_000;
 
 interface Zone {
-  capacity: number;
   timezone: string;
   /** Latest count of each counter in the zone (they cover separate fields of view, so they add up). */
   latest: Map<string, number>;
@@ -40,20 +39,17 @@ export class CrowdingPipeline {
   ) {}
 
   onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
-    if (device.capacity === null) return Promise.resolve(); // no capacity, no crowding rule
     const next = (this.queues.get(device.zoneId) ?? Promise.resolve()).then(() => this.count(device, ts, count));
     this.queues.set(device.zoneId, next.catch(() => undefined));
     return next;
   }
 
   private async count(device: DeviceContext, ts: Date, count: number): Promise<void> {
-    if (device.capacity === null) return;
     const minute = Math.floor(ts.getTime() / MINUTE) * MINUTE;
     let zone = this.zones.get(device.zoneId);
     if (!zone) {
       const th = this.slot().active.card.thresholds;
       zone = {
-        capacity: device.capacity,
         timezone: device.timezone,
         latest: new Map(),
         minute,
@@ -80,7 +76,10 @@ export class CrowdingPipeline {
     zone.series.push(total);
     if (zone.series.length > CROWD_HISTORY_MIN) zone.series.shift();
     await this.ctx.speakers.observe(`zone|${zone.device.zoneId}`, end, total);
-    const scored = await this.batcher.score(crowdFeatures(zone.series, zone.capacity, localClock(end, zone.timezone).hour));
+    // The capacity in force this minute: the zone's rules (e.g. lower on holiday evenings), else its own.
+    const { capacity, rule } = this.ctx.rules().capacity({ zoneId: zone.device.zoneId, timezone: zone.timezone, capacity: zone.device.capacity }, end);
+    if (capacity === null) return; // no capacity, no crowding rule
+    const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localClock(end, zone.timezone).hour));
     const model = this.slot().active;
     const pExceed = scored.active[model.labelIndex('exceed_15m')] ?? 0;
     const riskNow = scored.active[model.labelIndex('risk_now')] ?? 0;
@@ -104,11 +103,12 @@ export class CrowdingPipeline {
       detectedAt: end.toISOString(),
       modelVersion: scored.activeVersion,
       summary: riskNow >= riskOn
-        ? `Dangerous crowding now: ${total} people for a capacity of ${zone.capacity}`
-        : `Crowd expected to exceed capacity (${zone.capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`,
+        ? `Dangerous crowding now: ${total} people for a capacity of ${capacity}`
+        : `Crowd expected to exceed capacity (${capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`,
       evidence: {
         count: total,
-        capacity: zone.capacity,
+        capacity,
+        capacityRule: rule ?? null,
         countsPerMinute: zone.series.slice(),
         scores: scoresByLabel(model.card.labels, scored.active),
         thresholds: model.card.thresholds,

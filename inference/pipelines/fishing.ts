@@ -1,5 +1,6 @@
 import type { TracksPayload } from '../../core/schemas/telemetry.js';
 import type { Alert } from '../../core/schemas/alert.js';
+import type { AppliedRule } from '../../core/domain/zone-rules.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
 import { fishingFeatures, type TrackObservation } from '../features/fishing.js';
@@ -58,9 +59,10 @@ export class FishingPipeline {
   }
 
   private async track(device: DeviceContext, ts: Date, p: TracksPayload): Promise<void> {
-    if (!device.fishingBan) {
+    const ban = this.ctx.rules().fishingBan({ zoneId: device.zoneId, timezone: device.timezone, fishingBan: device.fishingBan }, ts);
+    if (!ban.banned) {
       this.dropped++;
-      return; // fishing is legal here: nothing to judge
+      return; // fishing is legal here and now (zone flag or season rule): nothing to judge
     }
     const key = `${device.id}|${p.id}`;
     const t = ts.getTime();
@@ -113,14 +115,14 @@ export class FishingPipeline {
       return; // the last warning still has its chance
     }
     track.alerted = true;
-    await this.ctx.emit(this.alert(device, p.id, track, id, started, ts, scored.activeVersion));
+    await this.ctx.emit(this.alert(device, p.id, track, id, started, ts, scored.activeVersion, ban.rule ?? null));
   }
 
   private forget(now: number): void {
     for (const [k, tr] of this.tracks) if (now - tr.lastSeen > FORGET_MS) this.tracks.delete(k);
   }
 
-  private alert(device: DeviceContext, trackId: string, track: Track, id: string, started: Date, at: Date, version: string): Alert {
+  private alert(device: DeviceContext, trackId: string, track: Track, id: string, started: Date, at: Date, version: string, banRule: AppliedRule | null): Alert {
     const card = this.slot().active.card;
     const h = track.history;
     const mean = (f: (o: TrackObservation) => number) => round(h.reduce((s, o) => s + f(o), 0) / h.length, 2);
@@ -145,6 +147,7 @@ export class FishingPipeline {
         scores: scoresByLabel(card.labels, card.labels.map((l) => (l === 'fishing' ? pMean : 1 - pMean))),
         thresholds: card.thresholds,
         warnings: track.warnings,
+        banRule,
         snapshot: track.snapshot ?? null,
         placementPublished: device.placementPublished,
       },

@@ -48,7 +48,7 @@ export class NoisePipeline {
       const t = model.card.thresholds;
       d = new NoiseEpisodeDetector(
         { ...this.cfg, musicOn: t['music.on'] ?? 0.6, musicOff: t['music.off'] ?? 0.4 },
-        { noiseClass: device.noiseClass, timezone: device.timezone },
+        (at) => this.ctx.rules().noiseLimit({ zoneId: device.zoneId, timezone: device.timezone, noiseClass: device.noiseClass }, at),
         model.labelIndex('music'),
       );
       this.detectors.set(key, d);
@@ -67,7 +67,7 @@ export class NoisePipeline {
       startedAt: ep.startedAt.toISOString(),
       detectedAt: ep.detectedAt.toISOString(),
       modelVersion: version,
-      summary: `Amplified music at ${ep.laeq.toFixed(1)} dB(A) over the ${ep.limit.period} limit of ${ep.limit.laeq} dB(A)`,
+      summary: `Amplified music at ${ep.laeq.toFixed(1)} dB(A) over the ${ep.limit.rule ? `"${ep.limit.rule.name}"` : ep.limit.period} limit of ${ep.limit.laeq} dB(A)`,
       evidence: {
         laeq: round(ep.laeq, 1),
         lamaxMax: round(ep.lamaxMax, 1),

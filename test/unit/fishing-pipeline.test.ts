@@ -1,3 +1,4 @@
+import { ZoneSchedule } from '../../core/domain/zone-rules.js';
 import { describe, expect, it } from 'vitest';
 import { FishingPipeline } from '../../inference/pipelines/fishing.js';
 import { SpeakerController } from '../../inference/actuation.js';
@@ -26,7 +27,7 @@ function setup(pFishing: () => number) {
   const commands: string[] = [];
   const repo = { commandSent: async (c: { stage: string }) => void commands.push(c.stage), commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
-  const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], log: createLogger('silent') };
+  const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
   const pipeline = new FishingPipeline(scripted(pFishing), () => slot, { minDurationS: 120, gapS: 60, warningsBeforeAlert: 2, warningIntervalS: 300 }, ctx);
   return { pipeline, alerts, commands };
 }

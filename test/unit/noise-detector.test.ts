@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { NoiseEpisodeDetector, type DetectorConfig } from '../../inference/noise-detector.js';
+import { noiseLimitAt } from '../../core/domain/noise-limits.js';
 
 const cfg: DetectorConfig = { minDurationS: 60, leqWindowS: 10, gapS: 30, musicOn: 0.6, musicOff: 0.4, smoothing: 5 };
-const zone = { noiseClass: '1' as const, timezone: 'Asia/Shanghai' };
+const zone = (at: Date) => noiseLimitAt('1', at, 'Asia/Shanghai');
 const MUSIC = 2; // label index of music
 const night = Date.UTC(2026, 6, 1, 14, 30); // 22:30 in Shanghai
 const day = Date.UTC(2026, 6, 1, 7, 0); // 15:00 in Shanghai
