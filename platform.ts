@@ -19,6 +19,7 @@ import { InferenceWorker } from './inference/worker.js';
 import { InferenceRepository } from './inference/repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
+import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { UserRepository } from './enforcement-api/users.js';
@@ -88,7 +89,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
-    const cases = new CaseRepository(db.pool);
+    const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
     const bus = new LiveBus();
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
@@ -139,6 +140,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           rulesChanged: () => modelControl.rulesChanged(),
           devices,
           cases,
+          evidence: new EvidenceRepository(db.pool, config.timezone),
+          evidenceMaxBytes: config.legal.evidenceMaxBytes,
           readings: new ReadingQueries(db.pool),
           alerts: new AlertRepository(db.pool),
           models: modelControl,

@@ -55,6 +55,9 @@ export const VARIABLES = {
   ingestClientId: { env: 'INGEST_CLIENT_ID', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), default: 'svc-ingest', help: 'MQTT client id of ingest\'s persistent session; each ingest process (and its DATA_DIR/spool) needs its own' },
   ingestSpoolMaxMb: { env: 'INGEST_SPOOL_MAX_MB', schema: Type.Integer({ minimum: 1 }), default: '1024', help: 'disk the database-outage spool may use; past 80% full `ingest_spool_alarm` is 1; when full, ingest stops acknowledging' },
   ingestSpoolMaxRecords: { env: 'INGEST_SPOOL_MAX_RECORDS', schema: Type.Integer({ minimum: 1 }), default: '2000000', help: 'readings the spool may hold' },
+  majorFineYuan: { env: 'MAJOR_FINE_YUAN', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'a proposed fine at or above this (yuan) is a major decision, reviewed by the district legal review centre' },
+  decisionWarningDays: { env: 'DECISION_WARNING_DAYS', schema: Type.String({ pattern: '^([1-8]?[0-9])(,[1-8]?[0-9])*$' }), default: '60,80', help: 'days after filing at which a general-procedure case warns of its 90-day decision deadline (comma list)' },
+  evidenceMaxBytes: { env: 'EVIDENCE_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 104857600 }), default: '10485760', help: 'largest evidence file accepted (bytes)' },
   maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
 } as const satisfies Record<string, Variable>;
 
@@ -78,6 +81,7 @@ const ConfigSchema = Type.Object({
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
   storage: Type.Object({ compressAfterDays: Type.Integer(), rawRetentionDays: Type.Integer(), aggregateRetentionDays: Type.Integer(), intervalS: Seconds }),
+  legal: Type.Object({ majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer() }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -139,6 +143,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rawRetentionDays: get('rawRetentionD'),
       aggregateRetentionDays: get('aggRetentionD'),
       intervalS: get('maintenanceIntervalS'),
+    },
+    legal: {
+      majorFineYuan: get('majorFineYuan'),
+      decisionWarningDays: get<string>('decisionWarningDays').split(',').map(Number),
+      evidenceMaxBytes: get('evidenceMaxBytes'),
     },
   };
   checkTimezone(config.timezone);

@@ -18,6 +18,8 @@ import registryRoutes from './routes/registry.js';
 import zoneRuleRoutes from './routes/zone-rules.js';
 import caseRoutes from './routes/cases.js';
 import caseLifecycleRoutes from './routes/case-lifecycle.js';
+import evidenceRoutes from './routes/evidence.js';
+import type { EvidenceRepository } from './cases/evidence.js';
 import readingRoutes from './routes/readings.js';
 import alertRoutes, { type ModelControl } from './routes/alerts.js';
 import type { AlertRepository } from './alerts.js';
@@ -35,6 +37,9 @@ export interface AppDeps {
   rulesChanged: () => Promise<void>;
   devices: DeviceRepository;
   cases: CaseRepository;
+  evidence: EvidenceRepository;
+  /** EVIDENCE_MAX_BYTES */
+  evidenceMaxBytes: number;
   readings: ReadingQueries;
   alerts: AlertRepository;
   models: ModelControl;
@@ -73,6 +78,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(zoneRuleRoutes, { zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged });
   await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
+  await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, maxBytes: deps.evidenceMaxBytes });
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
 

@@ -14,6 +14,13 @@ export class AppError extends Error {
 
 export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'Error' });
 
+/** Fastify's own 4xx codes, as this API's stable ones. */
+const FRAMEWORK_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'VALIDATION',
+};
+
 /** One central handler: 4xx carry their message and code; 5xx are logged and answered generically. */
 export function errorHandler(err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof AppError) {
@@ -26,7 +33,7 @@ export function errorHandler(err: FastifyError | AppError, request: FastifyReque
   }
   const status = err.statusCode ?? 500;
   if (status < 500) {
-    const code = err.code?.startsWith('FST_JWT') ? 'UNAUTHORIZED' : (err.code ?? 'BAD_REQUEST');
+    const code = err.code?.startsWith('FST_JWT') ? 'UNAUTHORIZED' : (FRAMEWORK_CODES[err.code] ?? err.code ?? 'BAD_REQUEST');
     void reply.status(status).send({ code, message: err.message });
     return;
   }

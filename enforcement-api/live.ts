@@ -14,6 +14,8 @@ export type LiveEvent =
       state?: string;
       /** The case is in the legal reviewers' queue (delivered to reviewers too). */
       review?: boolean;
+      /** The legal review post the case is with (only its reviewers get it). */
+      reviewPostId?: string | null;
       /** The team that had the case before a dispatch (delivered to it too: the case left its inbox). */
       previousTeamId?: string | null;
     };

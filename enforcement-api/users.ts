@@ -10,6 +10,8 @@ export interface User {
   role: Role;
   teamId: string | null;
   displayName: string;
+  /** A reviewer's legal review post (street post or district centre). */
+  reviewPostId: string | null;
 }
 
 export class UserRepository {
@@ -18,7 +20,7 @@ export class UserRepository {
   /** The user if the password matches; null otherwise (same answer for unknown users). */
   async authenticate(username: string, password: string): Promise<User | null> {
     const r = await this.pool.query<User & { hash: string }>(
-      `SELECT id, username, role, team_id AS "teamId", display_name AS "displayName", password_hash AS hash
+      `SELECT id, username, role, team_id AS "teamId", display_name AS "displayName", review_post_id AS "reviewPostId", password_hash AS hash
        FROM users WHERE username = $1`,
       [username],
     );

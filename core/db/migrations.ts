@@ -218,6 +218,59 @@ export const MIGRATIONS: Migration[] = [
       ) AS t(d, n)`,
     ],
   },
+  {
+    version: 8,
+    name: 'legal rules: certificates on site, evidence, discretion benchmarks, review posts, deadlines',
+    up: () => [
+      // Legal review posts: one per street for routine decisions, the district centre for major ones.
+      `CREATE TABLE review_posts (id text PRIMARY KEY, name text NOT NULL, kind text NOT NULL CHECK (kind IN ('street', 'district')),
+        street_id text REFERENCES streets, CHECK ((kind = 'street') = (street_id IS NOT NULL)))`,
+      `ALTER TABLE users ADD COLUMN review_post_id text REFERENCES review_posts`,
+      // Discretion benchmarks (裁量基准): per matter and kind of party, the fine range of each tier and
+      // the facts that select it (core/domain/legal-rules.ts).
+      `CREATE TABLE discretion_benchmarks (matter_code text NOT NULL REFERENCES matters, party_kind text NOT NULL
+        CHECK (party_kind IN ('individual', 'unit')), tier text NOT NULL CHECK (tier IN ('no_penalty', 'mitigated', 'normal', 'aggravated')),
+        min_fine_yuan integer NOT NULL CHECK (min_fine_yuan >= 0), max_fine_yuan integer NOT NULL, measures text[] NOT NULL,
+        facts text NOT NULL, legal_basis text NOT NULL, CHECK (max_fine_yuan >= min_fine_yuan), PRIMARY KEY (matter_code, party_kind, tier))`,
+      `ALTER TABLE matters ADD COLUMN penalty boolean NOT NULL DEFAULT true`,
+      // What the legal rules record on the case: who was on site, filing and the 90-day decision
+      // deadline, the party, where the decision is reviewed and at which level.
+      `ALTER TABLE cases ADD COLUMN on_site_officers text[], ADD COLUMN filed_at timestamptz, ADD COLUMN decision_due_at timestamptz,
+        ADD COLUMN party_id text, ADD COLUMN review_post_id text REFERENCES review_posts, ADD COLUMN review_level text
+        CHECK (review_level IN ('routine', 'major')), ADD COLUMN decided_late boolean`,
+      `CREATE INDEX cases_party ON cases (party_id, matter_code) WHERE party_id IS NOT NULL`,
+      `ALTER TABLE case_proposals ADD COLUMN tier text, ADD COLUMN party_kind text, ADD COLUMN party_id text,
+        ADD COLUMN correction text, ADD COLUMN outside_benchmark boolean NOT NULL DEFAULT false, ADD COLUMN review_level text,
+        ADD COLUMN review_reasons text[] NOT NULL DEFAULT '{}'`,
+      // Consultation (会商) at the district centre: opinions asked of several reviewers before approval.
+      `CREATE TABLE case_consultations (id bigserial PRIMARY KEY, case_id text NOT NULL REFERENCES cases,
+        proposal_id bigint NOT NULL REFERENCES case_proposals, requested_by text NOT NULL REFERENCES users,
+        reviewer text NOT NULL REFERENCES users, question text NOT NULL, requested_at timestamptz NOT NULL,
+        opinion text, answered_at timestamptz, UNIQUE (proposal_id, reviewer))`,
+      // The device's calibration and placement as they stood when the alert was recorded (the measurement).
+      `ALTER TABLE alerts ADD COLUMN device_calibration_valid_until date, ADD COLUMN device_placement_published boolean`,
+      `UPDATE alerts a SET device_calibration_valid_until = d.calibration_valid_until, device_placement_published = d.placement_published
+        FROM devices d WHERE d.id = a.device_id`,
+      // Evidence files, content-addressed by SHA-256, kept in the database (one transaction with the
+      // case event, one backup, shared by every API replica); append-only like case_events.
+      `CREATE TABLE case_evidence (id text PRIMARY KEY, case_id text NOT NULL REFERENCES cases, sha256 text NOT NULL
+        CHECK (sha256 ~ '^[0-9a-f]{64}$'), content_type text NOT NULL, size_bytes integer NOT NULL, filename text,
+        description text, uploaded_by text NOT NULL REFERENCES users, uploaded_at timestamptz NOT NULL, content bytea NOT NULL,
+        CHECK (octet_length(content) = size_bytes), UNIQUE (case_id, sha256))`,
+      // A person's review of a sensor record: one of the three conditions for it to count as evidence.
+      `CREATE TABLE evidence_reviews (id bigserial PRIMARY KEY, case_id text NOT NULL REFERENCES cases,
+        alert_id text NOT NULL REFERENCES alerts, reviewer text NOT NULL REFERENCES users, role text NOT NULL,
+        note text, at timestamptz NOT NULL, UNIQUE (case_id, alert_id, reviewer))`,
+      `CREATE FUNCTION legal_record_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+        END $$`,
+      ...['case_evidence', 'evidence_reviews'].flatMap((t) => [
+        `CREATE TRIGGER ${t}_no_change BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION legal_record_append_only()`,
+        `CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION legal_record_append_only()`,
+      ]),
+    ],
+  },
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

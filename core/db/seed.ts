@@ -10,14 +10,48 @@ import { hashDeviceSecret, hashPassword, newSecret } from '../secrets.js';
 export const DEMO_USERS = [
   { id: 'u-admin', username: 'admin', role: 'admin', teamId: null, name: 'District administrator' },
   { id: 'u-ops', username: 'ops', role: 'operator', teamId: null, name: 'Operations centre' },
-  { id: 'u-review', username: 'review', role: 'reviewer', teamId: null, name: 'Legal review centre' },
+  { id: 'u-review', username: 'review', role: 'reviewer', teamId: null, name: 'Legal review centre (head)', post: 'rp-centre' },
+  { id: 'u-centre-sun', username: 'centre.sun', role: 'reviewer', teamId: null, name: 'Sun Li (legal review centre)', post: 'rp-centre' },
+  { id: 'u-centre-qian', username: 'centre.qian', role: 'reviewer', teamId: null, name: 'Qian Hui (legal review centre)', post: 'rp-centre' },
+  { id: 'u-east-review', username: 'east.review', role: 'reviewer', teamId: null, name: 'Xu Tao (East Lake Street review post)', post: 'rp-east' },
+  { id: 'u-river-review', username: 'river.review', role: 'reviewer', teamId: null, name: 'He Ping (Riverbank Street review post)', post: 'rp-river' },
   { id: 'u-east-li', username: 'east.li', role: 'officer', teamId: 't-east', name: 'Li Wei' },
   { id: 'u-east-wang', username: 'east.wang', role: 'officer', teamId: 't-east', name: 'Wang Fang' },
   { id: 'u-east-lead', username: 'east.lead', role: 'team_lead', teamId: 't-east', name: 'Zhou Min' },
   { id: 'u-river-zhao', username: 'river.zhao', role: 'officer', teamId: 't-river', name: 'Zhao Lei' },
   { id: 'u-river-chen', username: 'river.chen', role: 'officer', teamId: 't-river', name: 'Chen Jing' },
   { id: 'u-fish-liu', username: 'fish.liu', role: 'officer', teamId: 't-fisheries', name: 'Liu Yang' },
+  { id: 'u-fish-sun', username: 'fish.sun', role: 'officer', teamId: 't-fisheries', name: 'Sun Hao' },
 ] as const;
+
+/**
+ * Discretion benchmarks of the seeded matters: [matter, party kind, tier, min ¥, max ¥, measures, facts, legal basis].
+ * Noise: Noise Pollution Prevention and Control Law (2021) art. 82 — persuade and order correction;
+ * only a refusal to correct is punished: warning, individuals ¥200–1,000, units ¥2,000–20,000.
+ * Fishing: Yangtze River Protection Law art. 86 — confiscation of the catch, illegal gains and gear,
+ * ¥10,000–50,000; electric, poison or explosive fishing or other serious circumstances ¥50,000–500,000
+ * (Fisheries Law art. 38 alongside). No penalty in either: first minor violation corrected in time
+ * (Administrative Penalty Law art. 33). Crowding has no benchmark: it is a safety incident, not a
+ * penalty matter.
+ */
+const NOISE_LAW = 'Noise Pollution Prevention and Control Law art. 82; Administrative Penalty Law art. 32/33';
+const FISHING_LAW = 'Yangtze River Protection Law art. 86; Fisheries Law art. 38; Administrative Penalty Law art. 32/33';
+const BENCHMARKS: [string, 'individual' | 'unit', string, number, number, string[], string, string][] = [
+  ['NOISE-AMPLIFIED', 'individual', 'no_penalty', 0, 0, [], 'first violation, stopped or turned down when ordered to correct, no complaints from residents', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'individual', 'mitigated', 0, 400, ['warning', 'fine'], 'refused to correct at first, corrected before the decision; daytime; exceedance under 5 dB(A)', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'individual', 'normal', 400, 700, ['warning', 'fine'], 'refused to correct; exceedance 5–10 dB(A) or residents complained', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'individual', 'aggravated', 700, 1000, ['warning', 'fine'], 'refused to correct at night or repeatedly, exceedance over 10 dB(A), or obstructed the officers', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'unit', 'no_penalty', 0, 0, [], 'first violation, corrected when ordered', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'unit', 'mitigated', 0, 8000, ['warning', 'fine'], 'refused at first, corrected before the decision; exceedance under 5 dB(A)', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'unit', 'normal', 8000, 14000, ['warning', 'fine'], 'refused to correct; exceedance 5–10 dB(A) or residents complained', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'unit', 'aggravated', 14000, 20000, ['warning', 'fine'], 'refused at night or repeatedly, exceedance over 10 dB(A), or obstructed the officers', NOISE_LAW],
+  ...(['individual', 'unit'] as const).flatMap((kind): [string, 'individual' | 'unit', string, number, number, string[], string, string][] => [
+    ['FISHING-BAN', kind, 'no_penalty', 0, 0, [], 'first violation, a single rod, no catch, left at the first warning', FISHING_LAW],
+    ['FISHING-BAN', kind, 'mitigated', 10000, 20000, ['confiscation', 'fine'], 'small catch, stopped when approached, cooperated', FISHING_LAW],
+    ['FISHING-BAN', kind, 'normal', 20000, 50000, ['confiscation', 'fine'], 'catch taken, or continued after the loudspeaker warnings', FISHING_LAW],
+    ['FISHING-BAN', kind, 'aggravated', 50000, 500000, ['confiscation', 'fine'], 'electric, poison or explosive fishing, nets, repeated violation or other serious circumstances (art. 86 para. 2)', FISHING_LAW],
+  ]),
+];
 
 const square = (lon: number, lat: number, d: number) => ({
   type: 'Polygon',
@@ -45,10 +79,16 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     ] as const) {
       await q('INSERT INTO teams (id, name, kind, street_id, domains) VALUES ($1, $2, $3, $4, $5)', [id, name, kind, streetId, domains]);
     }
+    // Legal review posts: one per street for routine decisions, the district centre for major ones.
+    await q(
+      `INSERT INTO review_posts (id, name, kind, street_id) VALUES ('rp-east', 'East Lake Street legal review post', 'street', 's-east'),
+       ('rp-river', 'Riverbank Street legal review post', 'street', 's-river'), ('rp-centre', 'District legal review centre', 'district', NULL)`,
+      [],
+    );
     const hash = await hashPassword(password);
     let cert = 1;
     for (const u of DEMO_USERS) {
-      await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name) VALUES ($1, $2, $3, $4, $5, $6)', [u.id, u.username, hash, u.role, u.teamId, u.name]);
+      await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name, review_post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [u.id, u.username, hash, u.role, u.teamId, u.name, 'post' in u ? u.post : null]);
       if (u.teamId) {
         const domains = u.teamId === 't-fisheries' ? ['fisheries'] : street;
         await q(
@@ -82,6 +122,15 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
        ('CROWDING', 'Crowding or drowning risk', 'crowding', 'local public-safety rules', 'street', 'street integrated team', 'emergency', 10)`,
       [],
     );
+    // Crowding is a safety incident: no penalty, no benchmark, no two-officer rule on arrival.
+    await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
+    for (const b of BENCHMARKS) {
+      await q(
+        `INSERT INTO discretion_benchmarks (matter_code, party_kind, tier, min_fine_yuan, max_fine_yuan, measures, facts, legal_basis)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        b,
+      );
+    }
     // Simulated devices get a fresh secret each time the simulator starts; this one is never handed out.
     const unusable = hashDeviceSecret(newSecret());
     for (const [id, zone, kind, speaker, lon, lat] of [
@@ -95,8 +144,8 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
         `INSERT INTO devices (id, zone_id, kind, secret_hash, has_speaker, placement, placement_published,
            calibration_cert, calibration_valid_until, simulated)
          VALUES ($1, $2, $3, $4, $5, $6, true, $7, $8, true)`,
-        [id, zone, kind, unusable, speaker, JSON.stringify({ lon, lat }), kind === 'sound_level_meter' ? `JL-${id}` : null,
-          kind === 'sound_level_meter' ? '2027-06-30' : null],
+        // Every measuring device carries a calibration (verification) certificate: without one its records are no evidence.
+        [id, zone, kind, unusable, speaker, JSON.stringify({ lon, lat }), `JL-${id}`, '2027-06-30'],
       );
     }
     await client.query('COMMIT');

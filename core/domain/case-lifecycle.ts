@@ -15,7 +15,9 @@ import type { Role } from './roles.js';
  *
  * plus `dismiss` (reason required) from any state before the officer has disposed of the case on site.
  * Every decision goes through legal review: routine ones at the street's post, major ones at the
- * district centre (which post is a later routing rule; here every reviewer sees the review queue).
+ * district centre, which may first ask several of its reviewers for opinions (`request_opinions`,
+ * `give_opinion`; the case stays under review). The legal rules (two certified officers on site,
+ * evidence, benchmarks, routing, deadlines) are guards in core/domain/legal-rules.ts.
  *
  * For each event the table says from which states it may fire, which roles may fire it, the fields it
  * needs (one TypeBox schema: runtime validation, type and OpenAPI) and its guards. A transition is
@@ -28,7 +30,7 @@ import type { Role } from './roles.js';
  *                        as the two-officer certificate rule plug in through `LifecyclePolicy.guards`)
  *
  * Jurisdiction: officers and team leads act only on their own team's cases; reviewers only on cases
- * submitted for review (and only the review steps); operators and admins (the district operations
+ * submitted for review to their post (and only the review steps); operators and admins (the district operations
  * centre) see every case, route the fallback queue (`dispatch`) and may `dismiss` a false alarm, but
  * take no field or review step.
  */
@@ -61,6 +63,8 @@ export const CASE_EVENTS = [
   'decide',
   'close',
   'dismiss',
+  'request_opinions',
+  'give_opinion',
 ] as const;
 export type CaseEvent = (typeof CASE_EVENTS)[number];
 
@@ -68,12 +72,21 @@ export type CaseEvent = (typeof CASE_EVENTS)[number];
 export const RESOLUTIONS = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
 /** Measures a proposed decision may carry; `no_penalty` (不予处罚) stands alone. */
 export const PENALTIES = ['no_penalty', 'warning', 'fine', 'confiscation', 'suspension', 'licence_revocation'] as const;
+/** Discretion benchmark tiers (core/domain/legal-rules.ts) and the kinds of party they distinguish. */
+export const TIERS = ['no_penalty', 'mitigated', 'normal', 'aggravated'] as const;
+export const PARTY_KINDS = ['individual', 'unit'] as const;
 
 // Non-blank text without control characters (tab, CR, LF allowed): what a person writes in a case file.
 const TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN, description });
 const Note = Type.Optional(Text(1000, 'free-text note for the case file'));
 const closed = { additionalProperties: false } as const;
+const UserId = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
+const PartyId = Type.Optional(Type.String({
+  minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$',
+  description: 'identifier of the party (ID card or unified social credit code): finds earlier cases of the same matter',
+}));
+const Correction = Type.Optional(Text(2000, 'how and when the party corrected the violation (first minor violation, no penalty)'));
 
 /** The fields each event carries besides `event` (no others are accepted). */
 export const EVENT_FIELDS = {
@@ -88,11 +101,14 @@ export const EVENT_FIELDS = {
       lon: Type.Number({ minimum: -180, maximum: 180 }),
       accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
     }, { ...closed, description: 'GPS position of the tablet on arrival' }),
+    secondOfficerId: Type.Optional(UserId('user id of the second certified officer on site (required for penalty matters)')),
     note: Note,
   }, closed),
   resolve_on_site: Type.Object({
     outcome: Type.Union(RESOLUTIONS.map((r) => Type.Literal(r))),
     summary: Text(2000, 'what was found and done on site'),
+    partyId: PartyId,
+    correction: Correction,
   }, closed),
   propose_decision: Type.Object({
     party: Text(200, 'the party (当事人): person or unit the decision is addressed to'),
@@ -101,16 +117,29 @@ export const EVENT_FIELDS = {
     penalties: Type.Array(Type.Union(PENALTIES.map((p) => Type.Literal(p))), { minItems: 1, maxItems: PENALTIES.length, uniqueItems: true }),
     fineYuan: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'required with, and only with, a fine' })),
     hearingRequired: Type.Optional(Type.Boolean()),
+    tier: Type.Union(TIERS.map((t) => Type.Literal(t)), { description: 'discretion benchmark tier the facts select' }),
+    partyKind: Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' })),
+    partyId: PartyId,
+    correction: Correction,
   }, closed),
   submit_for_review: Type.Object({ note: Note }, closed),
   approve: Type.Object({ opinion: Type.Optional(Text(4000, 'reviewer opinion')) }, closed),
   return: Type.Object({ opinion: Text(4000, 'written opinion: why the proposal goes back and what to change') }, closed),
-  decide: Type.Object({ decisionNo: Text(64, 'number of the written decision'), note: Note }, closed),
+  decide: Type.Object({
+    decisionNo: Text(64, 'number of the written decision'),
+    overdueReason: Type.Optional(Text(2000, 'why the decision comes after the 90-day deadline (e.g. extension approved by the head of the agency)')),
+    note: Note,
+  }, closed),
   close: Type.Object({ summary: Type.Optional(Text(2000, 'closing summary')) }, closed),
   dismiss: Type.Object({
     reason: Text(1000, 'why the case is dismissed, e.g. what was actually there on a false alarm'),
     falseAlarm: Type.Optional(Type.Boolean({ description: 'the alert was wrong (a label for the next training)' })),
   }, closed),
+  request_opinions: Type.Object({
+    reviewers: Type.Array(UserId('reviewer asked for an opinion'), { minItems: 1, maxItems: 10, uniqueItems: true }),
+    question: Text(2000, 'what the consultation (会商) is to answer'),
+  }, closed),
+  give_opinion: Type.Object({ opinion: Text(4000, 'the consulted reviewer\'s written opinion') }, closed),
 } as const satisfies Record<CaseEvent, TObject>;
 
 export type EventFields = { [E in CaseEvent]: Static<(typeof EVENT_FIELDS)[E]> };
@@ -123,12 +152,16 @@ export interface CaseFacts {
   teamId: string | null;
   /** Submitted for review at least once: the review queue (reviewers' jurisdiction). */
   inReview: boolean;
+  /** The legal review post the case was last submitted to: only its reviewers see the case. */
+  reviewPostId: string | null;
 }
 
 export interface Actor {
   id: string;
   role: Role;
   teamId: string | null;
+  /** A reviewer's legal review post. */
+  reviewPostId?: string | null;
 }
 
 export interface Rejection {
@@ -190,13 +223,16 @@ export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
   decide: { from: ['approved'], to: 'decided', roles: FIELD, recordedAs: 'decided', guards: [] },
   close: { from: ['resolved_on_site', 'decided'], to: 'closed', roles: FIELD, recordedAs: 'closed', guards: [] },
   dismiss: { from: ['reported', 'dispatched', 'accepted', 'on_site'], to: 'dismissed', roles: ['officer', 'team_lead', 'operator', 'admin'], recordedAs: 'dismissed', guards: [] },
+  // Consultation at the district centre: the case stays under review while opinions come in.
+  request_opinions: { from: ['under_review'], to: 'under_review', roles: ['reviewer'], recordedAs: 'opinions_requested', guards: [] },
+  give_opinion: { from: ['under_review'], to: 'under_review', roles: ['reviewer'], recordedAs: 'opinion_given', guards: [] },
 };
 
 export const isCaseState = (s: string): s is CaseState => (CASE_STATES as readonly string[]).includes(s);
 export const isCaseEvent = (e: string): e is CaseEvent => (CASE_EVENTS as readonly string[]).includes(e);
 
 /** The jurisdiction rule: may this person see (and so act on) this case at all? */
-export function canSee(actor: Actor, c: Pick<CaseFacts, 'teamId' | 'inReview'>): boolean {
+export function canSee(actor: Actor, c: Pick<CaseFacts, 'teamId' | 'inReview' | 'reviewPostId'>): boolean {
   switch (actor.role) {
     case 'admin':
     case 'operator':
@@ -205,7 +241,7 @@ export function canSee(actor: Actor, c: Pick<CaseFacts, 'teamId' | 'inReview'>):
     case 'team_lead':
       return c.teamId !== null && c.teamId === actor.teamId;
     case 'reviewer':
-      return c.inReview;
+      return c.inReview && c.reviewPostId !== null && c.reviewPostId === (actor.reviewPostId ?? null);
     default: {
       const never: never = actor.role;
       throw new Error(`unknown role ${String(never)}`);

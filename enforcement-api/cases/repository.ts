@@ -3,6 +3,9 @@ import type pg from 'pg';
 import type { Alert } from '../../core/schemas/alert.js';
 import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
 import type { Actor, LifecyclePolicy, Rejection } from '../../core/domain/case-lifecycle.js';
+import type { LegalSettings } from '../../core/domain/legal-rules.js';
+import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
+import { benchmarksOf, DEFAULT_LEGAL_SETTINGS } from './legal.js';
 import { appendEvent, auditCase, type CaseAudit, type CaseEvent } from './events.js';
 import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
 
@@ -27,13 +30,22 @@ export interface CaseRow {
   stateChangedAt: string | null;
   reviewSubmittedAt: string | null;
   dismissalReason: string | null;
+  /** Legal rules (core/domain/legal-rules.ts): officers on site, filing, review routing, party. */
+  onSiteOfficers: string[] | null;
+  filedAt: string | null;
+  decisionDueAt: string | null;
+  decidedLate: boolean | null;
+  reviewPostId: string | null;
+  reviewLevel: 'routine' | 'major' | null;
+  partyId: string | null;
+  resolution: { outcome: string; summary: string } | null;
 }
 
 /**
  * Who is asking: admins and operators see every case (and the fallback queue); officers and team leads
  * their team's; reviewers (`reviewQueue`) the cases submitted for legal review.
  */
-export type CaseScope = { all: true } | { all: false; teamId: string | null; reviewQueue?: boolean };
+export type CaseScope = { all: true } | { all: false; teamId: string | null; reviewQueue?: boolean; reviewPostId?: string | null };
 
 export type TransitionOutcome = Rejection | (AppliedTransition & { case: CaseRow });
 
@@ -46,11 +58,16 @@ const CASE_SELECT = `SELECT c.id, c.number, c.incident_id AS "incidentId", c.kin
   c.matter_code AS "matterCode", c.team_id AS "teamId", c.state, c.title, c.sla_due_at AS "slaDueAt",
   c.created_at AS "createdAt", c.updated_at AS "updatedAt", i.alert_count AS "alertCount",
   c.assigned_to AS "assignedTo", c.state_changed_at AS "stateChangedAt", c.review_submitted_at AS "reviewSubmittedAt",
-  c.dismissal_reason AS "dismissalReason"
+  c.dismissal_reason AS "dismissalReason", c.on_site_officers AS "onSiteOfficers", c.filed_at AS "filedAt",
+  c.decision_due_at AS "decisionDueAt", c.decided_late AS "decidedLate", c.review_post_id AS "reviewPostId",
+  c.review_level AS "reviewLevel", c.party_id AS "partyId", c.resolution
   FROM cases c JOIN zones z ON z.id = c.zone_id JOIN incidents i ON i.id = c.incident_id`;
 
 export class CaseRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly legal: LegalSettings = DEFAULT_LEGAL_SETTINGS,
+  ) {}
 
   /**
    * Records an alert idempotently and merges it into an incident: an open incident of the same kind in
@@ -73,8 +90,11 @@ export class CaseRepository {
       // One intake per zone and kind at a time, across processes.
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${alert.zoneId}|${alert.kind}`]);
       const inserted = await client.query(
-        `INSERT INTO alerts (id, kind, zone_id, device_id, started_at, detected_at, model_version, evidence)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        // The device's calibration and placement as they stand at the measurement (sensor evidence rule).
+        `INSERT INTO alerts (id, kind, zone_id, device_id, started_at, detected_at, model_version, evidence,
+           device_calibration_valid_until, device_placement_published)
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, d.calibration_valid_until, d.placement_published
+         FROM (SELECT 1) one LEFT JOIN devices d ON d.id = $4 ON CONFLICT (id) DO NOTHING`,
         [alert.id, alert.kind, alert.zoneId, alert.deviceId ?? null, alert.startedAt, alert.detectedAt,
           alert.modelVersion ?? null, JSON.stringify({ summary: alert.summary, ...alert.evidence })],
       );
@@ -156,7 +176,10 @@ export class CaseRepository {
         params.push(scope.teamId);
         visible.push(`c.team_id = $${params.length}`);
       }
-      if (scope.reviewQueue) visible.push('c.review_submitted_at IS NOT NULL');
+      if (scope.reviewQueue && scope.reviewPostId) {
+        params.push(scope.reviewPostId);
+        visible.push(`(c.review_submitted_at IS NOT NULL AND c.review_post_id = $${params.length})`);
+      }
       if (visible.length === 0) return [];
       where.push(`(${visible.join(' OR ')})`);
     }
@@ -177,7 +200,7 @@ export class CaseRepository {
     if (!row) return null;
     if (scope.all) return row;
     const ownTeam = scope.teamId !== null && row.teamId === scope.teamId;
-    const inQueue = scope.reviewQueue === true && row.reviewSubmittedAt !== null;
+    const inQueue = scope.reviewQueue === true && row.reviewSubmittedAt !== null && row.reviewPostId !== null && row.reviewPostId === scope.reviewPostId;
     return ownTeam || inQueue ? row : null;
   }
 
@@ -194,7 +217,7 @@ export class CaseRepository {
    * (state, its records, the event) in one transaction. Returns the refusal, or the case after it.
    */
   async transition(caseId: string, actor: Actor, request: { event: string; fields: unknown }, policy?: LifecyclePolicy): Promise<TransitionOutcome> {
-    const outcome = await applyTransition(this.pool, caseId, actor, request, policy);
+    const outcome = await applyTransition(this.pool, caseId, actor, request, policy, this.legal);
     if (!outcome.ok) return outcome;
     // Read back after the transaction's connection is released (the embedded pool has one).
     const row = await this.get(caseId, { all: true });
@@ -205,6 +228,11 @@ export class CaseRepository {
   /** The proposals and reviews on file for a case. */
   async lifecycle(caseId: string): Promise<LifecycleRecord> {
     return lifecycleRecord(this.pool, caseId);
+  }
+
+  /** The discretion benchmark of one matter (every matter's when null). */
+  async benchmarks(matterCode: string | null): Promise<BenchmarkTier[]> {
+    return benchmarksOf(this.pool, matterCode);
   }
 
   /** Events with hashes and the verdict on the chain; null for an unknown case. */

@@ -10,7 +10,9 @@ import {
   type Rejection,
   type Transition,
 } from '../../core/domain/case-lifecycle.js';
+import { legalGuards, type LegalFacts, type LegalSettings } from '../../core/domain/legal-rules.js';
 import { appendEvent, type CaseEvent } from './events.js';
+import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, writeLegalRecords } from './legal.js';
 
 /** A transition that was written: the event appended and the states it moved between. */
 export interface AppliedTransition {
@@ -41,6 +43,8 @@ function caseColumns(t: Transition, actor: Actor, at: string): Record<string, un
       return { review_submitted_at: at };
     case 'approve':
     case 'return':
+    case 'request_opinions':
+    case 'give_opinion':
       return {};
     case 'decide':
       return { decision_no: t.fields.decisionNo, disposed_at: at };
@@ -63,14 +67,17 @@ async function checkReferences(client: pg.PoolClient, t: Transition): Promise<Re
 }
 
 /** Rows besides the case itself (proposal revisions, review outcomes); returns what the event should add. */
-async function writeRecords(client: pg.PoolClient, caseId: string, actor: Actor, t: Transition, at: string): Promise<Record<string, unknown>> {
+async function writeRecords(client: pg.PoolClient, caseId: string, actor: Actor, t: Transition, at: string, legal: LegalFacts, settings: LegalSettings): Promise<Record<string, unknown>> {
   if (t.event === 'propose_decision') {
     const f = t.fields;
+    const a = assessProposal(legal, t, settings);
     const r = await client.query<{ revision: number }>(
-      `INSERT INTO case_proposals (case_id, revision, proposed_by, proposed_at, party, facts, legal_basis, penalties, fine_yuan, hearing_required)
-       SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9 FROM case_proposals WHERE case_id = $1
+      `INSERT INTO case_proposals (case_id, revision, proposed_by, proposed_at, party, facts, legal_basis, penalties, fine_yuan, hearing_required,
+         tier, party_kind, party_id, correction, outside_benchmark, review_level, review_reasons)
+       SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM case_proposals WHERE case_id = $1
        RETURNING revision`,
-      [caseId, actor.id, at, f.party, f.facts, f.legalBasis, f.penalties, f.fineYuan ?? null, f.hearingRequired ?? false],
+      [caseId, actor.id, at, f.party, f.facts, f.legalBasis, f.penalties, f.fineYuan ?? null, f.hearingRequired ?? false,
+        f.tier, f.partyKind ?? 'individual', f.partyId ?? null, f.correction ?? null, a.outsideBenchmark, a.routing.level, a.routing.reasons],
     );
     return { revision: r.rows[0]!.revision };
   }
@@ -112,27 +119,39 @@ export async function applyTransition(
   actor: Actor,
   request: { event: string; fields: unknown },
   policy: LifecyclePolicy = {},
+  settings: LegalSettings = DEFAULT_LEGAL_SETTINGS,
 ): Promise<AppliedTransition | Rejection> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const locked = await client.query<{ state: string; teamId: string | null; inReview: boolean }>(
-      `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview" FROM cases WHERE id = $1 FOR UPDATE`,
+    const locked = await client.query<{ state: string; teamId: string | null; inReview: boolean; reviewPostId: string | null }>(
+      `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId" FROM cases WHERE id = $1 FOR UPDATE`,
       [caseId],
     );
     const row = locked.rows[0];
     if (row && !isCaseState(row.state)) throw new Error(`case ${caseId} is in unknown state ${row.state}`);
-    const facts: CaseFacts | null = row ? { state: row.state as CaseState, teamId: row.teamId, inReview: row.inReview } : null;
-    const decision = decideTransition(facts, actor, request, policy);
-    const refused = decision.ok ? await checkReferences(client, decision.transition) : decision;
-    if (refused || !decision.ok || !facts) {
-      await client.query('ROLLBACK');
-      return refused ?? reject(404, 'CASE_NOT_FOUND', 'no such case');
+    const facts: CaseFacts | null = row ? { state: row.state as CaseState, teamId: row.teamId, inReview: row.inReview, reviewPostId: row.reviewPostId } : null;
+    const now = new Date();
+    let decision = decideTransition(facts, actor, request, policy);
+    // The legal rules (core/domain/legal-rules.ts) need facts that depend on the validated fields (the
+    // officers named, the party): load them, then decide again with their guards.
+    let legal: LegalFacts | undefined;
+    if (decision.ok) {
+      legal = await loadLegalFacts(client, caseId, actor, decision.transition, now, settings);
+      const guards: Record<string, readonly unknown[]> = { ...policy.guards };
+      for (const [event, list] of Object.entries(legalGuards(legal))) guards[event] = [...(guards[event] ?? []), ...list];
+      decision = decideTransition(facts, actor, request, { guards: guards as LifecyclePolicy['guards'] });
     }
-    const at = new Date().toISOString();
+    const at = now.toISOString();
+    const refused = decision.ok ? await checkReferences(client, decision.transition) : decision;
+    const recorded = decision.ok && !refused && legal ? await writeLegalRecords(client, caseId, actor, decision.transition, at, legal, settings) : undefined;
+    if (!decision.ok || !facts || !legal || !recorded?.ok) {
+      await client.query('ROLLBACK');
+      return refused ?? (recorded?.ok === false ? recorded : reject(404, 'CASE_NOT_FOUND', 'no such case'));
+    }
     const t = decision.transition;
-    const extra = await writeRecords(client, caseId, actor, t, at);
-    const columns = { ...caseColumns(t, actor, at), state: decision.to, state_changed_at: at, updated_at: at };
+    const extra = await writeRecords(client, caseId, actor, t, at, legal, settings);
+    const columns = { ...caseColumns(t, actor, at), ...recorded.columns, state: decision.to, state_changed_at: at, updated_at: at };
     const names = Object.keys(columns);
     await client.query(
       `UPDATE cases SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1`,
@@ -144,6 +163,7 @@ export async function applyTransition(
       role: actor.role,
       ...t.fields,
       ...extra,
+      ...recorded.data,
     }, at);
     await client.query('COMMIT');
     return { ok: true, event, from: decision.from, to: decision.to, previousTeamId: facts.teamId, inReview: facts.inReview || decision.to === 'under_review' };
@@ -165,6 +185,13 @@ export interface Proposal {
   penalties: string[];
   fineYuan: number | null;
   hearingRequired: boolean;
+  tier: string | null;
+  partyKind: string | null;
+  partyId: string | null;
+  correction: string | null;
+  outsideBenchmark: boolean;
+  reviewLevel: string | null;
+  reviewReasons: string[];
 }
 
 export interface Review {
@@ -175,15 +202,28 @@ export interface Review {
   at: string;
 }
 
+export interface Consultation {
+  revision: number;
+  requestedBy: string;
+  reviewer: string;
+  question: string;
+  requestedAt: string;
+  opinion: string | null;
+  answeredAt: string | null;
+}
+
 export interface LifecycleRecord {
   proposals: Proposal[];
   reviews: Review[];
+  consultations: Consultation[];
 }
 
 export async function lifecycleRecord(pool: pg.Pool, caseId: string): Promise<LifecycleRecord> {
   const proposals = await pool.query<Proposal>(
     `SELECT revision, proposed_by AS "proposedBy", proposed_at AS "proposedAt", party, facts, legal_basis AS "legalBasis",
-       penalties, fine_yuan AS "fineYuan", hearing_required AS "hearingRequired"
+       penalties, fine_yuan AS "fineYuan", hearing_required AS "hearingRequired", tier, party_kind AS "partyKind",
+       party_id AS "partyId", correction, outside_benchmark AS "outsideBenchmark", review_level AS "reviewLevel",
+       review_reasons AS "reviewReasons"
      FROM case_proposals WHERE case_id = $1 ORDER BY revision`,
     [caseId],
   );
@@ -192,5 +232,11 @@ export async function lifecycleRecord(pool: pg.Pool, caseId: string): Promise<Li
      WHERE r.case_id = $1 ORDER BY r.at, r.id`,
     [caseId],
   );
-  return { proposals: proposals.rows, reviews: reviews.rows };
+  const consultations = await pool.query<Consultation>(
+    `SELECT p.revision, k.requested_by AS "requestedBy", k.reviewer, k.question, k.requested_at AS "requestedAt", k.opinion,
+       k.answered_at AS "answeredAt"
+     FROM case_consultations k JOIN case_proposals p ON p.id = k.proposal_id WHERE k.case_id = $1 ORDER BY k.requested_at, k.id`,
+    [caseId],
+  );
+  return { proposals: proposals.rows, reviews: reviews.rows, consultations: consultations.rows };
 }

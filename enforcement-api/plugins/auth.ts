@@ -9,6 +9,8 @@ export interface TokenClaims {
   username: string;
   role: Role;
   teamId: string | null;
+  /** A reviewer's legal review post: they see the cases submitted to it. */
+  reviewPostId?: string | null;
 }
 
 declare module '@fastify/jwt' {
@@ -58,7 +60,7 @@ export default fp(
       if (!roles.includes(req.user.role)) throw new AppError(403, 'FORBIDDEN', `requires role ${roles.join(' or ')}`);
     });
     app.decorate('issueToken', (user: User) =>
-      app.jwt.sign({ sub: user.id, username: user.username, role: user.role, teamId: user.teamId }),
+      app.jwt.sign({ sub: user.id, username: user.username, role: user.role, teamId: user.teamId, reviewPostId: user.reviewPostId }),
     );
   },
   { name: 'auth' },

@@ -10,6 +10,7 @@ const UserBody = Type.Object({
   role: Type.Union(ROLES.map((r) => Type.Literal(r))),
   teamId: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
+  reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),
 });
 
 const routes: FastifyPluginAsyncTypebox<{ users: UserRepository }> = async (app, { users }) => {

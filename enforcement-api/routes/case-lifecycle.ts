@@ -82,6 +82,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
         reason: result.event.type,
         state: result.to,
         review: result.inReview,
+        reviewPostId: result.case.reviewPostId,
         // A case dispatched away also leaves the previous team's inbox.
         ...(result.previousTeamId !== result.case.teamId ? { previousTeamId: result.previousTeamId } : {}),
       });

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AppError } from '../errors.js';
 import { availableEvents, CASE_EVENTS, isCaseState, type Actor } from '../../core/domain/case-lifecycle.js';
+import { decisionDeadline } from '../../core/domain/legal-rules.js';
 import type { CaseRepository, CaseRow, CaseScope } from '../cases/repository.js';
 import type { LiveBus, LiveEvent } from '../live.js';
 import type { TokenClaims } from '../plugins/auth.js';
@@ -26,10 +27,29 @@ export const Case = Type.Object({
   stateChangedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   reviewSubmittedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'last submission for legal review' }),
   dismissalReason: Type.Union([Type.String(), Type.Null()]),
+  onSiteOfficers: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'the two certified officers recorded on arrival' }),
+  filedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'filing (立案): when the team accepted the case' }),
+  decisionDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'general procedure: decision due 90 days after filing' }),
+  decidedLate: Type.Union([Type.Boolean(), Type.Null()], { description: 'decided after the 90-day deadline (null: not decided)' }),
+  reviewPostId: Type.Union([Type.String(), Type.Null()], { description: 'legal review post the case was last submitted to' }),
+  reviewLevel: Type.Union([Type.Literal('routine'), Type.Literal('major'), Type.Null()]),
+  partyId: Type.Union([Type.String(), Type.Null()]),
+  resolution: Type.Union([Type.Object({ outcome: Type.String(), summary: Type.String() }), Type.Null()]),
 });
 
 export const Event = Type.Object({ seq: Type.Integer(), at: Type.String({ format: 'date-time' }), actor: Type.String(), type: Type.String(), data: Type.Unknown(), hash: Type.String() });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Benchmark = Type.Object({
+  matterCode: Type.String(),
+  partyKind: Type.String(),
+  tier: Type.String(),
+  minFineYuan: Type.Integer(),
+  maxFineYuan: Type.Integer(),
+  measures: Type.Array(Type.String()),
+  facts: Type.String({ description: 'the facts that select this tier' }),
+  legalBasis: Type.String(),
+});
 
 const CaseDetail = Type.Intersect([
   Case,
@@ -40,8 +60,22 @@ const CaseDetail = Type.Intersect([
     proposals: Type.Array(Type.Object({
       revision: Type.Integer(), proposedBy: Type.String(), proposedAt: Type.String({ format: 'date-time' }), party: Type.String(),
       facts: Type.String(), legalBasis: Type.String(), penalties: Type.Array(Type.String()), fineYuan: Nullable(Type.Integer()),
-      hearingRequired: Type.Boolean(),
+      hearingRequired: Type.Boolean(), tier: Nullable(Type.String()), partyKind: Nullable(Type.String()), partyId: Nullable(Type.String()),
+      correction: Nullable(Type.String()), outsideBenchmark: Type.Boolean({ description: 'fine outside the range of the stated tier: flagged, reviewed by the district centre' }),
+      reviewLevel: Nullable(Type.String()), reviewReasons: Type.Array(Type.String()),
     })),
+    consultations: Type.Array(Type.Object({
+      revision: Type.Integer(), requestedBy: Type.String(), reviewer: Type.String(), question: Type.String(),
+      requestedAt: Type.String({ format: 'date-time' }), opinion: Nullable(Type.String()), answeredAt: Nullable(Type.String({ format: 'date-time' })),
+    }), { description: 'opinions asked by the district centre (会商)' }),
+    benchmark: Type.Array(Benchmark, { description: "the discretion benchmark of the case's matter" }),
+    decisionDeadline: Nullable(Type.Object({
+      filedAt: Type.String({ format: 'date-time' }),
+      dueAt: Type.String({ format: 'date-time' }),
+      daysLeft: Type.Integer(),
+      warnings: Type.Array(Type.Object({ day: Type.Integer(), at: Type.String({ format: 'date-time' }), reached: Type.Boolean() })),
+      status: Type.Union(['on_time', 'warning', 'overdue', 'decided', 'decided_late'].map((s) => Type.Literal(s))),
+    }, { description: 'general procedure: the 90-day decision deadline from filing and its warnings (null when the case was disposed of on site or dismissed)' })),
     reviews: Type.Array(Type.Object({
       revision: Type.Integer(), reviewer: Type.String(), outcome: Type.String(), opinion: Nullable(Type.String()), at: Type.String({ format: 'date-time' }),
     })),
@@ -62,7 +96,7 @@ export function scopeOf(user: TokenClaims): CaseScope {
     case 'team_lead':
       return { all: false, teamId: user.teamId };
     case 'reviewer':
-      return { all: false, teamId: null, reviewQueue: true };
+      return { all: false, teamId: null, reviewQueue: true, reviewPostId: user.reviewPostId ?? null };
     default: {
       const never: never = user.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -70,19 +104,19 @@ export function scopeOf(user: TokenClaims): CaseScope {
   }
 }
 
-export const actorOf = (user: TokenClaims): Actor => ({ id: user.sub, role: user.role, teamId: user.teamId });
+export const actorOf = (user: TokenClaims): Actor => ({ id: user.sub, role: user.role, teamId: user.teamId, reviewPostId: user.reviewPostId ?? null });
 
 function visible(scope: CaseScope, event: LiveEvent): boolean {
   if (scope.all) return true;
   if (scope.teamId !== null && event.teamId === scope.teamId) return true;
   if (event.type !== 'case.updated') return false;
   if (scope.teamId !== null && event.previousTeamId === scope.teamId) return true;
-  return scope.reviewQueue === true && event.review === true;
+  return scope.reviewQueue === true && event.review === true && !!scope.reviewPostId && event.reviewPostId === scope.reviewPostId;
 }
 
 function actionsFor(row: CaseRow, user: TokenClaims) {
   if (!isCaseState(row.state)) return [];
-  return availableEvents({ state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null }, actorOf(user));
+  return availableEvents({ state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId }, actorOf(user));
 }
 
 const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }> = async (app, { cases, bus }) => {
@@ -126,7 +160,15 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
       const row = await cases.get(req.params.id, scopeOf(req.user));
       if (!row) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
       const record = await cases.lifecycle(row.id);
-      return { ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record };
+      const onSiteOnly = row.resolution !== null || row.state === 'dismissed';
+      const deadline = row.filedAt && row.decisionDueAt && !onSiteOnly
+        ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays, row.decidedLate === null ? null : { late: row.decidedLate })
+        : null;
+      return {
+        ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record,
+        benchmark: row.matterCode ? await cases.benchmarks(row.matterCode) : [],
+        decisionDeadline: deadline,
+      };
     },
   );
 

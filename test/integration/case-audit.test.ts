@@ -63,7 +63,7 @@ describe('case audit chain', () => {
     const ids: Record<'intact' | 'edited' | 'deleted' | 'reordered' | 'truncated', string> = { intact: '', edited: '', deleted: '', reordered: '', truncated: '' };
     for (const k of Object.keys(ids) as (keyof typeof ids)[]) {
       ids[k] = await openCase(t);
-      for (const body of [{ event: 'accept' }, { event: 'arrive', location: { lat: 32.04, lon: 118.78 } }, { event: 'dismiss', reason: 'nobody there' }]) {
+      for (const body of [{ event: 'accept' }, { event: 'arrive', location: { lat: 32.04, lon: 118.78 }, secondOfficerId: 'u-east-wang' }, { event: 'dismiss', reason: 'nobody there' }]) {
         expect((await fire(officer, ids[k], body)).status).toBe(200);
       }
     }

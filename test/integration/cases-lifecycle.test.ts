@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, count, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { openCase, openStream } from '../support/cases.js';
+import { openCase, openStream, uploadEvidence } from '../support/cases.js';
 
 let t: TestPlatform;
 const tokens: Record<string, string> = {};
@@ -32,7 +32,8 @@ interface ErrorBody {
 const fire = (user: string | null, caseId: string, body: unknown) =>
   api<TransitionBody & ErrorBody>(t, user ? as(user) : null, 'POST', `/api/v1/cases/${caseId}/transitions`, body);
 
-const ARRIVE = { event: 'arrive', location: { lat: 32.0405, lon: 118.7805, accuracyM: 6 } };
+// On-site enforcement needs two certified officers: the caller and the one named.
+const ARRIVE = { event: 'arrive', location: { lat: 32.0405, lon: 118.7805, accuracyM: 6 }, secondOfficerId: 'u-east-lead' };
 const PROPOSAL = {
   event: 'propose_decision',
   party: 'Zhang San',
@@ -40,6 +41,7 @@ const PROPOSAL = {
   legalBasis: 'Noise Pollution Prevention and Control Law art. 82',
   penalties: ['warning', 'fine'],
   fineYuan: 500,
+  tier: 'normal',
 };
 
 /** Fires a sequence of (user, body) steps, each of which must succeed. */
@@ -57,7 +59,7 @@ const detail = async (caseId: string, user = 'admin') => (await api<CaseBody>(t,
 
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
-  for (const u of ['admin', 'ops', 'review', 'east.li', 'east.wang', 'east.lead', 'river.zhao']) tokens[u] = await login(t, u);
+  for (const u of ['admin', 'ops', 'review', 'east.review', 'east.li', 'east.wang', 'east.lead', 'river.zhao']) tokens[u] = await login(t, u);
 });
 afterAll(async () => {
   await t?.stop();
@@ -67,31 +69,36 @@ describe('case lifecycle over HTTP', () => {
   it('walks a case from report through review, a return and a second proposal, to closure — on record and live', async () => {
     const caseId = await openCase(t);
     const officerStream = await openStream(t, as('east.li'));
-    const reviewerStream = await openStream(t, as('review'));
+    // A routine decision (a fine within the benchmark, below MAJOR_FINE_YUAN) goes to the street's review post.
+    const reviewerStream = await openStream(t, as('east.review'));
     const otherTeamStream = await openStream(t, as('river.zhao'));
     try {
       expect((await detail(caseId, 'east.li')).actions).toEqual(['accept', 'dismiss']);
       // Before submission, the reviewer cannot see the case at all.
-      expect((await api(t, as('review'), 'GET', `/api/v1/cases/${caseId}`)).status).toBe(404);
+      expect((await api(t, as('east.review'), 'GET', `/api/v1/cases/${caseId}`)).status).toBe(404);
 
       const [accepted] = await walk(caseId, [['east.li', { event: 'accept', note: 'on my way' }]]);
       expect(accepted).toMatchObject({ from: 'dispatched', to: 'accepted', case: { state: 'accepted', assignedTo: 'u-east-li' }, event: { type: 'accepted' } });
       const live = await officerStream.next((m) => m.data.caseId === caseId && m.data.reason === 'accepted');
       expect(live).toMatchObject({ event: 'case.updated', data: { state: 'accepted', teamId: 't-east' } });
 
-      await walk(caseId, [['east.wang', ARRIVE], ['east.li', PROPOSAL], ['east.li', { event: 'submit_for_review' }]]);
+      await walk(caseId, [['east.wang', { ...ARRIVE, secondOfficerId: 'u-east-li' }]]);
+      expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+      await walk(caseId, [['east.li', PROPOSAL], ['east.li', { event: 'submit_for_review' }]]);
       await reviewerStream.next((m) => m.data.caseId === caseId && m.data.reason === 'submitted_for_review');
-      const queue = await api<CaseBody[]>(t, as('review'), 'GET', '/api/v1/cases?state=under_review');
+      const queue = await api<CaseBody[]>(t, as('east.review'), 'GET', '/api/v1/cases?state=under_review');
       expect(queue.body.map((c) => c.id)).toContain(caseId);
-      expect((await detail(caseId, 'review')).actions).toEqual(['approve', 'return']);
+      expect((await detail(caseId, 'east.review')).actions).toEqual(['approve', 'return', 'request_opinions', 'give_opinion']);
+      // The district centre does not see a routine decision.
+      expect((await api(t, as('review'), 'GET', `/api/v1/cases/${caseId}`)).status).toBe(404);
 
       const opinion = 'The file does not show that the party was ordered to correct first (art. 82): add the order.';
-      await walk(caseId, [['review', { event: 'return', opinion }]]);
+      await walk(caseId, [['east.review', { event: 'return', opinion }]]);
       expect((await detail(caseId, 'east.li')).actions).toEqual(['propose_decision']);
       await walk(caseId, [
         ['east.li', { ...PROPOSAL, facts: `${PROPOSAL.facts}; order to correct served 21:05, refused` }],
         ['east.lead', { event: 'submit_for_review', note: 'order attached' }],
-        ['review', { event: 'approve' }],
+        ['east.review', { event: 'approve' }],
         ['east.lead', { event: 'decide', decisionNo: '东执罚决字〔2025〕第12号' }],
         ['east.li', { event: 'close', summary: 'fine paid' }],
       ]);
@@ -100,16 +107,16 @@ describe('case lifecycle over HTTP', () => {
       expect(c.state).toBe('closed');
       expect(c.actions).toEqual([]);
       expect(c.events.map((e) => e.type)).toEqual([
-        'reported', 'dispatched', 'accepted', 'arrived', 'decision_proposed', 'submitted_for_review', 'returned',
+        'reported', 'dispatched', 'accepted', 'arrived', 'evidence_added', 'decision_proposed', 'submitted_for_review', 'returned',
         'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
       ]);
       expect(c.events.find((e) => e.type === 'arrived')).toMatchObject({ actor: 'u-east-wang', data: { from: 'accepted', to: 'on_site', location: { lat: 32.0405 } } });
-      expect(c.events.find((e) => e.type === 'returned')).toMatchObject({ actor: 'u-review', data: { opinion, revision: 1 } });
+      expect(c.events.find((e) => e.type === 'returned')).toMatchObject({ actor: 'u-east-review', data: { opinion, revision: 1 } });
       expect(c.proposals.map((p) => [p.revision, p.penalties, p.fineYuan])).toEqual([[1, ['warning', 'fine'], 500], [2, ['warning', 'fine'], 500]]);
       expect(c.reviews.map((r) => [r.revision, r.outcome, r.opinion])).toEqual([[1, 'returned', opinion], [2, 'approved', null]]);
 
       const audit = await api<{ verification: { ok: boolean; events: number }; events: { hashVersion: number }[] }>(t, as('east.li'), 'GET', `/api/v1/cases/${caseId}/audit`);
-      expect(audit.body.verification).toEqual({ ok: true, events: 12, problems: [] });
+      expect(audit.body.verification).toEqual({ ok: true, events: 13, problems: [] });
       expect(audit.body.events.every((e) => e.hashVersion === 2)).toBe(true);
 
       // Another team heard nothing of it: the first thing its stream carries is its own case.
@@ -258,20 +265,22 @@ describe('case lifecycle over HTTP', () => {
 
     // Different events racing from one state, each closing the others' way: one winner, chain intact.
     await walk(caseId, [['east.li', ARRIVE]]);
+    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
     const racing = await Promise.all([
-      fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'corrected', summary: 'music stopped' }),
-      fire('east.wang', caseId, PROPOSAL),
+      fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music stopped' }),
+      fire('east.lead', caseId, PROPOSAL),
       fire('ops', caseId, { event: 'dismiss', reason: 'duplicate of a hotline report' }),
     ]);
     expect(racing.filter((r) => r.status === 200)).toHaveLength(1);
     expect(racing.filter((r) => r.status === 409)).toHaveLength(2);
     const audit = await api<{ verification: { ok: boolean; events: number } }>(t, as('admin'), 'GET', `/api/v1/cases/${caseId}/audit`);
-    expect(audit.body.verification).toMatchObject({ ok: true, events: 5 });
+    expect(audit.body.verification).toMatchObject({ ok: true, events: 6 });
   });
 
   it('writes nothing when the transaction fails half-way', async () => {
     const caseId = await openCase(t);
     await walk(caseId, [['east.li', { event: 'accept' }], ['east.li', ARRIVE]]);
+    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
     const pool = t.platform.db.pool;
     // Make the event insert fail after the proposal row and the case update were written.
     await pool.query(`CREATE FUNCTION test_fail_event() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -286,9 +295,9 @@ describe('case lifecycle over HTTP', () => {
     }
     expect((await detail(caseId)).state).toBe('on_site');
     expect(await count(t, 'SELECT 1 FROM case_proposals WHERE case_id = $1', [caseId])).toBe(0);
-    expect(await count(t, 'SELECT 1 FROM case_events WHERE case_id = $1', [caseId])).toBe(4);
+    expect(await count(t, 'SELECT 1 FROM case_events WHERE case_id = $1', [caseId])).toBe(5);
     // And the same transition then goes through, continuing the chain.
-    expect((await fire('east.li', caseId, PROPOSAL)).body).toMatchObject({ to: 'decision_proposed', event: { seq: 5 } });
+    expect((await fire('east.li', caseId, PROPOSAL)).body).toMatchObject({ to: 'decision_proposed', event: { seq: 6 } });
   });
 
   it('documents the transition and audit routes in OpenAPI, one body per event', async () => {
@@ -296,6 +305,7 @@ describe('case lifecycle over HTTP', () => {
     const post = doc.body.paths['/api/v1/cases/{id}/transitions']?.post;
     expect(post?.requestBody?.content['application/json']?.schema.oneOf.map((b) => b.title)).toEqual([
       'dispatch', 'accept', 'arrive', 'resolve_on_site', 'propose_decision', 'submit_for_review', 'approve', 'return', 'decide', 'close', 'dismiss',
+      'request_opinions', 'give_opinion',
     ]);
     expect(Object.keys(post?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
     expect(doc.body.paths).toHaveProperty(['/api/v1/cases/{id}/audit']);

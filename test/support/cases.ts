@@ -80,3 +80,26 @@ export async function openStream(t: TestPlatform, token: string): Promise<LiveSt
     },
   };
 }
+
+/** The smallest JPEG-looking file: the signature and some bytes, distinct per call. */
+export function jpeg(label = randomBytes(8).toString('hex')): Buffer {
+  return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`photo ${label}`), Buffer.from([0xff, 0xd9])]);
+}
+
+/** Uploads a file as evidence of a case (raw body); returns status and body. */
+export async function uploadEvidence(
+  t: TestPlatform,
+  token: string,
+  caseId: string,
+  bytes: Buffer = jpeg(),
+  contentType = 'image/jpeg',
+  query = '',
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence${query}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
+    body: bytes,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+}

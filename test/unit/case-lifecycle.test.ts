@@ -22,7 +22,7 @@ const EXPECTED: Record<CaseState, Partial<Record<CaseEvent, CaseState>>> = {
   on_site: { resolve_on_site: 'resolved_on_site', propose_decision: 'decision_proposed', dismiss: 'dismissed' },
   resolved_on_site: { close: 'closed' },
   decision_proposed: { propose_decision: 'decision_proposed', submit_for_review: 'under_review' },
-  under_review: { approve: 'approved', return: 'returned' },
+  under_review: { approve: 'approved', return: 'returned', request_opinions: 'under_review', give_opinion: 'under_review' },
   approved: { decide: 'decided' },
   returned: { propose_decision: 'decision_proposed' },
   decided: { close: 'closed' },
@@ -42,6 +42,8 @@ const ALLOWED_ROLES: Record<CaseEvent, Role[]> = {
   decide: ['officer', 'team_lead'],
   close: ['officer', 'team_lead'],
   dismiss: ['officer', 'team_lead', 'operator', 'admin'],
+  request_opinions: ['reviewer'],
+  give_opinion: ['reviewer'],
 };
 
 const VALID: Record<CaseEvent, Record<string, unknown>> = {
@@ -49,13 +51,15 @@ const VALID: Record<CaseEvent, Record<string, unknown>> = {
   accept: {},
   arrive: { location: { lat: 32.041, lon: 118.781, accuracyM: 8 } },
   resolve_on_site: { outcome: 'corrected', summary: 'speaker turned down after persuasion' },
-  propose_decision: { party: 'Zhang San', facts: 'amplified music 71 dB(A) at 21:40', legalBasis: 'Noise Law art. 82', penalties: ['fine'], fineYuan: 500 },
+  propose_decision: { party: 'Zhang San', facts: 'amplified music 71 dB(A) at 21:40', legalBasis: 'Noise Law art. 82', penalties: ['fine'], fineYuan: 500, tier: 'normal' },
   submit_for_review: {},
   approve: { opinion: 'within the benchmark' },
   return: { opinion: 'facts do not show the prior order to correct' },
   decide: { decisionNo: '东执罚决字〔2025〕第12号' },
   close: {},
   dismiss: { reason: 'false alarm: a wedding with a permit' },
+  request_opinions: { reviewers: ['u-centre-sun', 'u-centre-qian'], question: 'is confiscation of the boat proportionate?' },
+  give_opinion: { opinion: 'proportionate: electric fishing, second offence' },
 };
 
 const REQUIRED: Record<CaseEvent, string[]> = {
@@ -63,17 +67,21 @@ const REQUIRED: Record<CaseEvent, string[]> = {
   accept: [],
   arrive: ['location'],
   resolve_on_site: ['outcome', 'summary'],
-  propose_decision: ['party', 'facts', 'legalBasis', 'penalties'],
+  propose_decision: ['party', 'facts', 'legalBasis', 'penalties', 'tier'],
   submit_for_review: [],
   approve: [],
   return: ['opinion'],
   decide: ['decisionNo'],
   close: [],
   dismiss: ['reason'],
+  request_opinions: ['reviewers', 'question'],
+  give_opinion: ['opinion'],
 };
 
-const actor = (role: Role, teamId: string | null = 't-east'): Actor => ({ id: `u-${role}`, role, teamId: role === 'officer' || role === 'team_lead' ? teamId : null });
-const facts = (state: CaseState, over: Partial<CaseFacts> = {}): CaseFacts => ({ state, teamId: 't-east', inReview: true, ...over });
+const actor = (role: Role, teamId: string | null = 't-east'): Actor => ({
+  id: `u-${role}`, role, teamId: role === 'officer' || role === 'team_lead' ? teamId : null, reviewPostId: role === 'reviewer' ? 'rp-east' : null,
+});
+const facts = (state: CaseState, over: Partial<CaseFacts> = {}): CaseFacts => ({ state, teamId: 't-east', inReview: true, reviewPostId: 'rp-east', ...over });
 const fire = (c: CaseFacts | null, who: Actor, event: string, fields: unknown = VALID[event as CaseEvent] ?? {}) => decideTransition(c, who, { event, fields });
 
 describe('case lifecycle: every state × event', () => {
@@ -137,6 +145,13 @@ describe('case lifecycle: jurisdiction', () => {
     expect(fire(facts('under_review', { inReview: false }), actor('reviewer'), 'approve')).toMatchObject({ status: 404 });
     expect(fire(facts('under_review', { teamId: 't-river' }), actor('reviewer'), 'return')).toMatchObject({ ok: true, to: 'returned' });
     expect(fire(facts('approved'), actor('reviewer'), 'approve')).toMatchObject({ status: 409 });
+  });
+
+  it('lets reviewers act only on cases submitted to their own post', () => {
+    expect(fire(facts('under_review', { reviewPostId: 'rp-centre' }), actor('reviewer'), 'approve')).toMatchObject({ status: 404, code: 'CASE_NOT_FOUND' });
+    expect(fire(facts('under_review', { reviewPostId: null }), actor('reviewer'), 'approve')).toMatchObject({ status: 404 });
+    expect(fire(facts('under_review'), { ...actor('reviewer'), reviewPostId: null }, 'return')).toMatchObject({ status: 404 });
+    expect(fire(facts('under_review', { reviewPostId: 'rp-centre' }), { ...actor('reviewer'), reviewPostId: 'rp-centre' }, 'approve')).toMatchObject({ ok: true });
   });
 
   it('lets operators and admins route and dismiss any case, including the fallback queue', () => {
@@ -232,7 +247,7 @@ describe('case lifecycle: guards and shape', () => {
   it('lists the actions a person can take now', () => {
     expect(availableEvents(facts('dispatched'), actor('officer'))).toEqual(['accept', 'dismiss']);
     expect(availableEvents(facts('dispatched'), actor('team_lead'))).toEqual(['dispatch', 'accept', 'dismiss']);
-    expect(availableEvents(facts('under_review'), actor('reviewer'))).toEqual(['approve', 'return']);
+    expect(availableEvents(facts('under_review'), actor('reviewer'))).toEqual(['approve', 'return', 'request_opinions', 'give_opinion']);
     expect(availableEvents(facts('under_review', { teamId: 't-river' }), actor('officer'))).toEqual([]);
     expect(availableEvents(facts('closed'), actor('admin'))).toEqual([]);
   });

@@ -1,0 +1,77 @@
+/**
+ * What counts as evidence (DESIGN §3 Enforcement), as pure functions.
+ *
+ * A sensor record (an alert from a device) is evidence only if the device's calibration was valid on
+ * the day of the measurement, its placement was published, and an officer or reviewer has reviewed the
+ * record. An uploaded file is evidence when its type is on the allow-list and its bytes are what the
+ * type says (a renamed executable is not a JPEG).
+ */
+
+export interface SensorRecord {
+  alertId: string;
+  kind: string;
+  deviceId: string | null;
+  measuredAt: string;
+  /** Local calendar date of the measurement. */
+  measuredOn: string;
+  /** The device's calibration validity as it stood when the record was made. */
+  calibrationValidUntil: string | null;
+  placementPublished: boolean | null;
+  reviews: { reviewer: string; role: string; at: string; note: string | null }[];
+}
+
+/** Why this record does not count as evidence; empty = it does. */
+export function sensorEvidenceProblems(r: SensorRecord): string[] {
+  const problems: string[] = [];
+  if (r.deviceId === null) return ['not a sensor record (no device)'];
+  if (r.calibrationValidUntil === null) problems.push(`device ${r.deviceId} had no calibration on record`);
+  else if (r.calibrationValidUntil < r.measuredOn) problems.push(`device ${r.deviceId} calibration expired on ${r.calibrationValidUntil}, before the measurement on ${r.measuredOn}`);
+  if (r.placementPublished !== true) problems.push(`placement of device ${r.deviceId} was not published`);
+  if (r.reviews.length === 0) problems.push('not yet reviewed by an officer or reviewer');
+  return problems;
+}
+
+/** The evidence file types accepted, by content type. */
+export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'text/csv', 'application/json'] as const;
+export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
+export const isEvidenceType = (t: string): t is EvidenceType => (EVIDENCE_TYPES as readonly string[]).includes(t);
+
+const startsWith = (b: Uint8Array, magic: readonly number[]) => magic.every((m, i) => b[i] === m);
+
+function utf8Text(b: Uint8Array): string | undefined {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return text.includes('\u0000') ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why these bytes are not a file of this type; undefined = they are. */
+export function contentProblem(type: EvidenceType, b: Uint8Array): string | undefined {
+  if (b.length === 0) return 'the file is empty';
+  switch (type) {
+    case 'image/jpeg':
+      return startsWith(b, [0xff, 0xd8, 0xff]) ? undefined : 'not a JPEG image (no FF D8 FF signature)';
+    case 'image/png':
+      return startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) ? undefined : 'not a PNG image (no PNG signature)';
+    case 'application/pdf':
+      return startsWith(b, [0x25, 0x50, 0x44, 0x46, 0x2d]) ? undefined : 'not a PDF document (no %PDF- header)';
+    case 'text/csv':
+      return utf8Text(b) === undefined ? 'not CSV text (must be UTF-8 without NUL bytes)' : undefined;
+    case 'application/json': {
+      const text = utf8Text(b);
+      if (text === undefined) return 'not JSON text (must be UTF-8)';
+      try {
+        JSON.parse(text);
+        return undefined;
+      } catch {
+        return 'not well-formed JSON';
+      }
+    }
+    default: {
+      const never: never = type;
+      return `unknown type ${String(never)}`;
+    }
+  }
+}

@@ -1,0 +1,249 @@
+import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
+
+/**
+ * The legal rules of DESIGN §3 Enforcement as data + pure functions, plugged into the lifecycle
+ * through `LifecyclePolicy.guards`. The caller (enforcement-api/cases/legal.ts) loads the facts a
+ * transition needs inside its transaction; nothing here does I/O.
+ *
+ *  - on-site enforcement by two officers holding certificates valid that day for the matter's domain
+ *    (Administrative Penalty Law art. 42: no fewer than two law-enforcement officers);
+ *  - a decision proposal backed by at least one valid evidence item;
+ *  - discretion benchmarks: a proposal names its tier, a fine outside the tier's range is flagged;
+ *  - legal-review routing: routine → the street's post, major → the district legal review centre,
+ *    with consultation (会商) there before one final approval;
+ *  - first minor violation corrected in time → no penalty (APL art. 33), only for a party with no
+ *    earlier case of the same matter, with the correction on record;
+ *  - general procedure: decision within 90 days of filing (APL art. 60), warnings before it.
+ */
+
+export { TIERS, PARTY_KINDS };
+export type Tier = (typeof TIERS)[number];
+export type PartyKind = (typeof PARTY_KINDS)[number];
+
+export interface BenchmarkTier {
+  matterCode: string;
+  partyKind: PartyKind;
+  tier: Tier;
+  /** 0 = a fine is not required in this tier. */
+  minFineYuan: number;
+  maxFineYuan: number;
+  measures: string[];
+  /** The facts that select this tier. */
+  facts: string;
+  legalBasis: string;
+}
+
+export interface OfficerCertificate {
+  userId: string;
+  certificateNo: string;
+  validUntil: string; // YYYY-MM-DD
+  domains: readonly string[];
+}
+
+export interface LegalSettings {
+  /** A fine at or above this is a major decision (district centre). */
+  majorFineYuan: number;
+  /** Timezone whose calendar dates certificates and calibrations are valid on. */
+  timezone: string;
+  /** Days after filing at which the case detail warns of the 90-day deadline. */
+  decisionWarningDays: readonly number[];
+}
+
+export const DECISION_DEADLINE_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+/** The calendar date (YYYY-MM-DD) of an instant in a timezone. */
+export function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/** Why this officer may not take an enforcement action on `onDate` for `domain` (null: any domain); undefined = may. */
+export function certificateProblem(userId: string, cert: OfficerCertificate | undefined, domain: string | null, onDate: string): string | undefined {
+  if (!cert) return `${userId} holds no enforcement certificate`;
+  if (cert.validUntil < onDate) return `the certificate ${cert.certificateNo} of ${userId} expired on ${cert.validUntil}`;
+  if (domain !== null && !cert.domains.includes(domain)) return `the certificate ${cert.certificateNo} of ${userId} does not cover ${domain}`;
+  return undefined;
+}
+
+/** Both officers of an on-site action: two different people, each certified for the domain that day. */
+export function checkOfficerPair(pair: readonly string[], certs: Readonly<Record<string, OfficerCertificate | undefined>>, domain: string | null, onDate: string): Rejection | undefined {
+  if (pair.length < 2 || new Set(pair).size < 2) {
+    return reject(422, 'NOT_TWO_OFFICERS', 'on-site enforcement needs two different officers: name the second one (secondOfficerId)');
+  }
+  for (const id of pair) {
+    const problem = certificateProblem(id, certs[id], domain, onDate);
+    if (problem) return reject(422, 'OFFICER_NOT_CERTIFIED', `on-site enforcement needs two officers with valid certificates: ${problem}`);
+  }
+  return undefined;
+}
+
+export interface ProposedMeasures {
+  penalties: readonly string[];
+  fineYuan?: number;
+  hearingRequired?: boolean;
+}
+
+/** Is the fine (0 without one) within the tier's range? */
+export function withinTier(tier: BenchmarkTier, p: ProposedMeasures): boolean {
+  const fine = p.fineYuan ?? 0;
+  return fine >= tier.minFineYuan && fine <= tier.maxFineYuan;
+}
+
+export interface ReviewRouting {
+  level: 'routine' | 'major';
+  /** Why it is major (empty when routine). */
+  reasons: string[];
+}
+
+const MAJOR_MEASURES: Record<string, string> = {
+  confiscation: 'confiscation',
+  suspension: 'suspension of production or business',
+  licence_revocation: 'licence revocation',
+};
+
+/** Routine decisions go to the street's review post; major ones to the district legal review centre. */
+export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, majorFineYuan: number): ReviewRouting {
+  const reasons: string[] = [];
+  if (p.fineYuan !== undefined && p.fineYuan >= majorFineYuan) reasons.push(`fine of ¥${p.fineYuan} at or above ¥${majorFineYuan}`);
+  for (const m of p.penalties) if (MAJOR_MEASURES[m]) reasons.push(MAJOR_MEASURES[m]);
+  if (p.hearingRequired) reasons.push('hearing required');
+  if (outsideBenchmark) reasons.push('outside the discretion benchmark');
+  return { level: reasons.length > 0 ? 'major' : 'routine', reasons };
+}
+
+export interface DecisionDeadline {
+  filedAt: string;
+  dueAt: string;
+  /** Whole days left (negative once overdue). */
+  daysLeft: number;
+  warnings: { day: number; at: string; reached: boolean }[];
+  status: 'on_time' | 'warning' | 'overdue' | 'decided' | 'decided_late';
+}
+
+/** The decision deadline of a general-procedure case (stored at filing: 90 days) and its warnings, as of `now`. */
+export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDays: readonly number[], decided: { late: boolean } | null = null): DecisionDeadline {
+  const warnings = [...warningDays].sort((a, b) => a - b).map((day) => {
+    const at = new Date(filedAt.getTime() + day * DAY_MS);
+    return { day, at: at.toISOString(), reached: now >= at };
+  });
+  const status = decided
+    ? decided.late ? 'decided_late' : 'decided'
+    : now > due ? 'overdue' : warnings.some((w) => w.reached) ? 'warning' : 'on_time';
+  return { filedAt: filedAt.toISOString(), dueAt: due.toISOString(), daysLeft: Math.floor((due.getTime() - now.getTime()) / DAY_MS), warnings, status };
+}
+
+/** What the rules need to know about the case and the people named in one transition. */
+export interface LegalFacts {
+  /** The transition's calendar date (LegalSettings.timezone). */
+  today: string;
+  now: Date;
+  matter: { code: string; domain: string; penalty: boolean } | null;
+  /** Certificates of the actor and every officer the transition names or the case records on site. */
+  certificates: Readonly<Record<string, OfficerCertificate | undefined>>;
+  /** The two officers recorded on arrival. */
+  onSiteOfficers: readonly string[] | null;
+  benchmarks: readonly BenchmarkTier[];
+  /** Other, earlier cases of the same matter with the party the transition names. */
+  priorCasesOfParty: number;
+  evidence: { files: number; validSensorRecords: number };
+  review: {
+    postKind: 'street' | 'district' | null;
+    /** Level of the proposal under review. */
+    level: 'routine' | 'major' | null;
+    /** Reviewers asked for an opinion on the proposal under review who have not given it. */
+    pendingOpinions: readonly string[];
+    /** Reviewers at the case's current post. */
+    reviewersAtPost: readonly string[];
+  };
+  decisionDueAt: Date | null;
+}
+
+const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
+
+/** On-site actions after arrival: the actor is one of the two officers on record, both still certified. */
+function onSitePair(f: LegalFacts, actorId: string): Rejection | undefined {
+  if (!isPenaltyMatter(f)) return undefined;
+  const pair = f.onSiteOfficers ?? [];
+  if (!pair.includes(actorId)) {
+    return reject(422, 'NOT_ON_SITE_OFFICER', `only the officers on site (${pair.join(', ') || 'none recorded'}) may record the on-site findings`);
+  }
+  return checkOfficerPair(pair, f.certificates, f.matter!.domain, f.today);
+}
+
+/** First minor violation corrected in time: the party identified, the correction stated, no earlier case. */
+function firstViolation(f: LegalFacts, fields: { partyId?: string; correction?: string }): Rejection | undefined {
+  if (fields.partyId === undefined || fields.correction === undefined) {
+    return reject(422, 'FIRST_VIOLATION_UNPROVEN', 'no penalty for a first minor violation needs the party (partyId) and how it was corrected (correction)');
+  }
+  if (f.priorCasesOfParty > 0) {
+    return reject(422, 'NOT_FIRST_VIOLATION', `${fields.partyId} has ${f.priorCasesOfParty} earlier case(s) of this matter: not a first violation`);
+  }
+  return undefined;
+}
+
+export function selectTier(f: LegalFacts, t: TransitionOf<'propose_decision'>['fields']): BenchmarkTier | undefined {
+  return f.benchmarks.find((b) => b.tier === t.tier && b.partyKind === (t.partyKind ?? 'individual'));
+}
+
+/** The guards of the legal rules over facts loaded for one transition. */
+export function legalGuards(f: LegalFacts): NonNullable<LifecyclePolicy['guards']> {
+  const arrive: Guard<'arrive'> = ({ actor, transition: { fields } }) => {
+    if (!isPenaltyMatter(f)) return undefined;
+    if (fields.secondOfficerId === undefined) {
+      return reject(422, 'SECOND_OFFICER_REQUIRED', 'on-site enforcement needs two certified officers: name the second one (secondOfficerId)');
+    }
+    return checkOfficerPair([actor.id, fields.secondOfficerId], f.certificates, f.matter!.domain, f.today);
+  };
+  const resolveOnSite: Guard<'resolve_on_site'> = ({ actor, transition: { fields } }) =>
+    onSitePair(f, actor.id) ?? (fields.outcome === 'corrected' && isPenaltyMatter(f) ? firstViolation(f, fields) : undefined);
+  const propose: Guard<'propose_decision'> = ({ actor, transition: { fields } }) => {
+    if (!isPenaltyMatter(f) || f.benchmarks.length === 0) {
+      return reject(422, 'NO_PENALTY_MATTER', `${f.matter?.code ?? 'this case'} is not a penalty matter: dispose of it on site`);
+    }
+    const pair = onSitePair(f, actor.id);
+    if (pair) return pair;
+    const tier = selectTier(f, fields);
+    if (!tier) return reject(422, 'UNKNOWN_TIER', `no ${fields.tier} tier for a ${fields.partyKind ?? 'individual'} in the benchmark of ${f.matter!.code}`);
+    const noPenalty = fields.penalties.length === 1 && fields.penalties[0] === 'no_penalty';
+    if (noPenalty !== (fields.tier === 'no_penalty')) {
+      return reject(422, 'TIER_MISMATCH', 'the no_penalty tier goes with penalties ["no_penalty"] and only with it');
+    }
+    if (noPenalty) {
+      const first = firstViolation(f, fields);
+      if (first) return first;
+    }
+    if (f.evidence.files + f.evidence.validSensorRecords === 0) {
+      return reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published');
+    }
+    return undefined;
+  };
+  const approve: Guard<'approve'> = () => {
+    if (f.review.pendingOpinions.length > 0) {
+      return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
+    }
+    if (f.review.level === 'major' && f.review.postKind !== 'district') {
+      return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', 'a major decision is approved only by the district legal review centre');
+    }
+    return undefined;
+  };
+  const requestOpinions: Guard<'request_opinions'> = ({ actor, transition: { fields } }) => {
+    if (f.review.postKind !== 'district') return reject(409, 'CONSULTATION_CENTRE_ONLY', 'consultation is held by the district legal review centre');
+    const wrong = fields.reviewers.find((r) => r === actor.id || !f.review.reviewersAtPost.includes(r));
+    return wrong === undefined ? undefined : reject(422, 'UNKNOWN_REVIEWER', `${wrong} is not another reviewer of the centre`);
+  };
+  const giveOpinion: Guard<'give_opinion'> = ({ actor }) =>
+    f.review.pendingOpinions.includes(actor.id) ? undefined : reject(409, 'NO_OPINION_REQUESTED', 'no opinion of yours is awaited on this proposal');
+  const decide: Guard<'decide'> = ({ transition: { fields } }) =>
+    f.decisionDueAt !== null && f.now > f.decisionDueAt && fields.overdueReason === undefined
+      ? reject(422, 'DECISION_OVERDUE', `the ${DECISION_DEADLINE_DAYS}-day decision deadline passed on ${f.decisionDueAt.toISOString()}: a late decision must state why (overdueReason, e.g. the extension approved)`)
+      : undefined;
+  return {
+    arrive: [arrive],
+    resolve_on_site: [resolveOnSite],
+    propose_decision: [propose],
+    approve: [approve],
+    request_opinions: [requestOpinions],
+    give_opinion: [giveOpinion],
+    decide: [decide],
+  };
+}

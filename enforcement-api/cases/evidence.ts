@@ -1,0 +1,134 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { canSee, isCaseState, reject, type Actor, type CaseState, type Rejection } from '../../core/domain/case-lifecycle.js';
+import { contentProblem, sensorEvidenceProblems, type EvidenceType, type SensorRecord } from '../../core/domain/evidence.js';
+import { inTransaction } from '../../core/db/transaction.js';
+import { appendEvent } from './events.js';
+import { sensorRecordsOf } from './legal.js';
+
+/**
+ * Evidence of a case: uploaded files (photos, exports) and the sensor records of its alerts.
+ *
+ * Files live in the database (`case_evidence.content`, bytea), named by their SHA-256: the file and
+ * its `evidence_added` case event commit in one transaction, one backup holds both, every API replica
+ * reads the same store, and a trigger refuses UPDATE, DELETE and TRUNCATE. The size limit
+ * (EVIDENCE_MAX_BYTES) keeps rows reasonable; bulky media would move to object storage keyed by the
+ * same hash. The same file uploaded twice to one case is stored once (idempotent retries).
+ */
+
+export interface EvidenceFile {
+  id: string;
+  sha256: string;
+  contentType: string;
+  sizeBytes: number;
+  filename: string | null;
+  description: string | null;
+  uploadedBy: string;
+  uploadedAt: string;
+}
+
+export interface SensorEvidence extends SensorRecord {
+  valid: boolean;
+  problems: string[];
+}
+
+const FILE_COLUMNS = `id, sha256, content_type AS "contentType", size_bytes AS "sizeBytes", filename, description,
+  uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt"`;
+
+/** States in which a case file still takes evidence. */
+const OPEN_FOR_EVIDENCE: readonly CaseState[] = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'];
+
+interface LockedCase {
+  state: string;
+  teamId: string | null;
+  inReview: boolean;
+  reviewPostId: string | null;
+}
+
+async function lockCase(client: pg.PoolClient, caseId: string, actor: Actor): Promise<LockedCase | Rejection> {
+  const r = await client.query<LockedCase>(
+    `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId" FROM cases WHERE id = $1 FOR UPDATE`,
+    [caseId],
+  );
+  const c = r.rows[0];
+  if (!c || !isCaseState(c.state) || !canSee(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
+  return c;
+}
+
+export class EvidenceRepository {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly timezone: string,
+  ) {}
+
+  /** Stores a file as evidence of a case (officers and team leads of its team, while the file is open). */
+  async add(caseId: string, actor: Actor, file: { contentType: EvidenceType; bytes: Buffer; filename?: string; description?: string }): Promise<Rejection | { created: boolean; file: EvidenceFile }> {
+    if (actor.role !== 'officer' && actor.role !== 'team_lead') return reject(403, 'FORBIDDEN', `a ${actor.role} may not add evidence (officers and team leads may)`);
+    const problem = contentProblem(file.contentType, file.bytes);
+    if (problem) return reject(422, 'CONTENT_MISMATCH', `${file.contentType}: ${problem}`);
+    const sha256 = createHash('sha256').update(file.bytes).digest('hex');
+    return inTransaction(this.pool, async (client) => {
+      const c = await lockCase(client, caseId, actor);
+      if ('ok' in c) return c;
+      if (!OPEN_FOR_EVIDENCE.includes(c.state as CaseState)) return reject(409, 'CASE_FILE_CLOSED', `a case that is ${c.state} takes no more evidence`);
+      const existing = await client.query<EvidenceFile>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 AND sha256 = $2`, [caseId, sha256]);
+      if (existing.rows[0]) return { created: false, file: existing.rows[0] };
+      const at = new Date().toISOString();
+      const inserted = await client.query<EvidenceFile>(
+        `INSERT INTO case_evidence (id, case_id, sha256, content_type, size_bytes, filename, description, uploaded_by, uploaded_at, content)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${FILE_COLUMNS}`,
+        [randomUUID(), caseId, sha256, file.contentType, file.bytes.length, file.filename ?? null, file.description ?? null, actor.id, at, file.bytes],
+      );
+      const row = inserted.rows[0]!;
+      await appendEvent(client, caseId, actor.id, 'evidence_added', {
+        evidenceId: row.id, sha256, contentType: file.contentType, sizeBytes: file.bytes.length, filename: file.filename ?? null,
+      }, at);
+      return { created: true, file: row };
+    });
+  }
+
+  async list(caseId: string): Promise<{ files: EvidenceFile[]; sensorRecords: SensorEvidence[] }> {
+    const files = await this.pool.query<EvidenceFile>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 ORDER BY uploaded_at, id`, [caseId]);
+    const sensors = await sensorRecordsOf(this.pool, caseId, this.timezone);
+    return {
+      files: files.rows,
+      sensorRecords: sensors.map((s) => {
+        const problems = sensorEvidenceProblems(s);
+        return { ...s, valid: problems.length === 0, problems };
+      }),
+    };
+  }
+
+  async content(caseId: string, evidenceId: string): Promise<(EvidenceFile & { content: Buffer }) | null> {
+    const r = await this.pool.query<EvidenceFile & { content: Buffer }>(
+      `SELECT ${FILE_COLUMNS}, content FROM case_evidence WHERE case_id = $1 AND id = $2`,
+      [caseId, evidenceId],
+    );
+    return r.rows[0] ?? null;
+  }
+
+  /**
+   * A person's review of a sensor record: officers and team leads of the case's team, or reviewers of
+   * the post it is submitted to. One of the three conditions for the record to count as evidence.
+   */
+  async reviewSensorRecord(caseId: string, alertId: string, actor: Actor, note: string | undefined): Promise<Rejection | { created: boolean }> {
+    if (actor.role !== 'officer' && actor.role !== 'team_lead' && actor.role !== 'reviewer') {
+      return reject(403, 'FORBIDDEN', `a ${actor.role} may not review evidence (officers, team leads and reviewers may)`);
+    }
+    return inTransaction(this.pool, async (client) => {
+      const c = await lockCase(client, caseId, actor);
+      if ('ok' in c) return c;
+      const alert = await client.query('SELECT 1 FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE c.id = $1 AND a.id = $2', [caseId, alertId]);
+      if (alert.rowCount === 0) return reject(404, 'RECORD_NOT_FOUND', `no sensor record ${alertId} in this case`);
+      const at = new Date().toISOString();
+      const r = await client.query(
+        `INSERT INTO evidence_reviews (case_id, alert_id, reviewer, role, note, at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (case_id, alert_id, reviewer) DO NOTHING`,
+        [caseId, alertId, actor.id, actor.role, note ?? null, at],
+      );
+      if (r.rowCount === 0) return { created: false };
+      await appendEvent(client, caseId, actor.id, 'evidence_reviewed', { alertId, role: actor.role, note: note ?? null }, at);
+      return { created: true };
+    });
+  }
+}

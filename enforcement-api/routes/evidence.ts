@@ -1,0 +1,165 @@
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { EVIDENCE_TYPES, isEvidenceType } from '../../core/domain/evidence.js';
+import { AppError } from '../errors.js';
+import type { CaseRepository } from '../cases/repository.js';
+import type { EvidenceRepository } from '../cases/evidence.js';
+import { actorOf, Benchmark, scopeOf } from './cases.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const EvidenceFile = Type.Object({
+  id: Type.String(),
+  sha256: Type.String({ description: 'SHA-256 of the bytes, hex' }),
+  contentType: Type.String(),
+  sizeBytes: Type.Integer(),
+  filename: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  uploadedBy: Type.String(),
+  uploadedAt: Type.String({ format: 'date-time' }),
+});
+
+const SensorEvidence = Type.Object({
+  alertId: Type.String(),
+  kind: Type.String(),
+  deviceId: Nullable(Type.String()),
+  measuredAt: Type.String({ format: 'date-time' }),
+  measuredOn: Type.String(),
+  calibrationValidUntil: Nullable(Type.String({ description: "the device's calibration validity when the record was made" })),
+  placementPublished: Nullable(Type.Boolean()),
+  reviews: Type.Array(Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) })),
+  valid: Type.Boolean({ description: 'calibrated at measurement time, placement published and reviewed by a person' }),
+  problems: Type.Array(Type.String()),
+});
+
+const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const Errors = { 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } as const;
+// No `type`: the body is a Buffer, which a JSON-schema string would refuse; OpenAPI shows the media types.
+const RAW = Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: { description: `the file itself (${t}), raw bytes` } }]));
+
+/** Evidence of a case: raw-body uploads with SHA-256, listing, download, and the review of sensor records. */
+const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: EvidenceRepository; maxBytes: number }> = async (app, { cases, evidence, maxBytes }) => {
+  // The upload in a scope of its own: there the allow-listed types arrive as raw bytes, anything else is 415.
+  await app.register(async (scope) => {
+    const raw = scope.withTypeProvider<TypeBoxTypeProvider>();
+    raw.removeAllContentTypeParsers();
+    raw.addContentTypeParser([...EVIDENCE_TYPES], { parseAs: 'buffer', bodyLimit: maxBytes }, (_req, body, done) => done(null, body));
+    raw.addContentTypeParser('*', (req, _payload, done) => {
+      done(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `evidence must be one of ${EVIDENCE_TYPES.join(', ')}, not ${req.headers['content-type'] ?? 'none'}`), undefined);
+    });
+
+    raw.post(
+      '/api/v1/cases/:id/evidence',
+      {
+        preHandler: app.authenticate,
+        bodyLimit: maxBytes,
+        schema: {
+          tags: ['cases'],
+          summary: 'Attach a file (photo, PDF, CSV/JSON export) to a case as evidence',
+          description:
+            `The request body is the file itself (no multipart), its Content-Type one of ${EVIDENCE_TYPES.join(', ')} and ` +
+            `checked against the bytes; at most EVIDENCE_MAX_BYTES (${maxBytes}). Stored with its SHA-256, never changed or ` +
+            'deleted; the same file again answers 200 with the stored item. Officers and team leads of the case’s team.',
+          security: [{ bearer: [] }],
+          params: Id,
+          querystring: Type.Object({
+            filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F/\\\\]+$' })),
+            description: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })),
+          }),
+          body: Type.Unsafe<Buffer>({ content: RAW }),
+          response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 415: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
+        },
+      },
+      async (req, reply) => {
+        const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!isEvidenceType(contentType) || !Buffer.isBuffer(req.body)) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `evidence must be one of ${EVIDENCE_TYPES.join(', ')}`);
+        const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: req.query.filename, description: req.query.description });
+        if ('ok' in r) throw new AppError(r.status, r.code, r.message);
+        req.log.info({ case: req.params.id, sha256: r.file.sha256, bytes: r.file.sizeBytes, user: req.user.sub }, 'evidence added');
+        return reply.status(r.created ? 201 : 200).send(r.file);
+      },
+    );
+  });
+
+  app.get(
+    '/api/v1/cases/:id/evidence',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: "A case's evidence: files with their SHA-256, and sensor records with whether each counts as evidence",
+        security: [{ bearer: [] }],
+        params: Id,
+        response: { 200: Type.Object({ files: Type.Array(EvidenceFile), sensorRecords: Type.Array(SensorEvidence) }), ...Errors },
+      },
+    },
+    async (req) => {
+      const row = await cases.get(req.params.id, scopeOf(req.user));
+      if (!row) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
+      return evidence.list(row.id);
+    },
+  );
+
+  app.get(
+    '/api/v1/cases/:id/evidence/:evidenceId',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: 'Download an evidence file; its SHA-256 is in the X-Content-SHA256 and Digest headers',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ format: 'uuid' }), evidenceId: Type.String({ format: 'uuid' }) }),
+        response: { 200: Type.Unsafe({ description: 'the file as uploaded', content: RAW }), ...Errors },
+      },
+    },
+    async (req, reply) => {
+      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const file = row ? await evidence.content(row.id, req.params.evidenceId) : null;
+      if (!file) throw new AppError(404, 'EVIDENCE_NOT_FOUND', `no evidence ${req.params.evidenceId} in case ${req.params.id}`);
+      return reply
+        .header('content-type', file.contentType)
+        .header('x-content-sha256', file.sha256)
+        .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
+        .header('content-disposition', `attachment; filename="${file.sha256}"`)
+        .header('x-content-type-options', 'nosniff')
+        .send(file.content);
+    },
+  );
+
+  app.post(
+    '/api/v1/cases/:id/evidence/sensor/:alertId/review',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: 'Record that you reviewed a sensor record of the case (one of the conditions for it to count as evidence)',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ format: 'uuid' }), alertId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }) }),
+        body: Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })) }, { additionalProperties: false }),
+        response: { 200: SensorEvidence, 201: SensorEvidence, 400: { $ref: 'Error#' }, ...Errors },
+      },
+    },
+    async (req, reply) => {
+      const r = await evidence.reviewSensorRecord(req.params.id, req.params.alertId, actorOf(req.user), req.body.note);
+      if ('ok' in r) throw new AppError(r.status, r.code, r.message);
+      const record = (await evidence.list(req.params.id)).sensorRecords.find((s) => s.alertId === req.params.alertId)!;
+      return reply.status(r.created ? 201 : 200).send(record);
+    },
+  );
+
+  app.get(
+    '/api/v1/benchmarks',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: 'Discretion benchmarks: per matter and kind of party, the tiers, their fine ranges and the facts that select them',
+        security: [{ bearer: [] }],
+        querystring: Type.Object({ matter: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
+        response: { 200: Type.Array(Benchmark), 401: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => cases.benchmarks(req.query.matter ?? null),
+  );
+};
+export default routes;

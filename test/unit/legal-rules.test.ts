@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { decideTransition, type Actor, type CaseFacts } from '../../core/domain/case-lifecycle.js';
+import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../core/domain/evidence.js';
+import {
+  certificateProblem,
+  checkOfficerPair,
+  decisionDeadline,
+  legalGuards,
+  localDate,
+  reviewRouting,
+  withinTier,
+  type BenchmarkTier,
+  type LegalFacts,
+  type OfficerCertificate,
+} from '../../core/domain/legal-rules.js';
+
+const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validUntil: '2026-12-31', domains: ['ecology'], ...over });
+const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', ...over });
+const facts = (over: Partial<LegalFacts> = {}): LegalFacts => ({
+  today: '2026-03-01',
+  now: new Date('2026-03-01T12:00:00Z'),
+  matter: { code: 'NOISE', domain: 'ecology', penalty: true },
+  certificates: { a: cert('a'), b: cert('b') },
+  onSiteOfficers: ['a', 'b'],
+  benchmarks: [tier({ tier: 'no_penalty', minFineYuan: 0, maxFineYuan: 0 }), tier({})],
+  priorCasesOfParty: 0,
+  evidence: { files: 1, validSensorRecords: 0 },
+  review: { postKind: 'street', level: 'routine', pendingOpinions: [], reviewersAtPost: ['r1', 'r2'] },
+  decisionDueAt: new Date('2026-05-01T00:00:00Z'),
+  ...over,
+});
+const officer: Actor = { id: 'a', role: 'officer', teamId: 't' };
+const reviewer: Actor = { id: 'r1', role: 'reviewer', teamId: null, reviewPostId: 'p' };
+const at = (state: CaseFacts['state']): CaseFacts => ({ state, teamId: 't', inReview: true, reviewPostId: 'p' });
+const decide = (f: LegalFacts, state: CaseFacts['state'], who: Actor, event: string, fields: Record<string, unknown>) =>
+  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f) });
+const proposal = { party: 'P', facts: 'f', legalBasis: 'art. 82', penalties: ['warning', 'fine'], fineYuan: 500, tier: 'normal' };
+
+describe('certificates', () => {
+  it('needs a certificate valid that day that covers the domain', () => {
+    expect(certificateProblem('a', cert('a'), 'ecology', '2026-12-31')).toBeUndefined();
+    expect(certificateProblem('a', cert('a'), 'ecology', '2027-01-01')).toContain('expired');
+    expect(certificateProblem('a', cert('a'), 'fisheries', '2026-03-01')).toContain('does not cover fisheries');
+    expect(certificateProblem('a', undefined, 'ecology', '2026-03-01')).toContain('no enforcement certificate');
+    expect(certificateProblem('a', cert('a'), null, '2026-03-01')).toBeUndefined();
+  });
+
+  it('needs two different certified officers', () => {
+    const certs = { a: cert('a'), b: cert('b'), x: cert('x', { validUntil: '2020-01-01' }) };
+    expect(checkOfficerPair(['a', 'b'], certs, 'ecology', '2026-03-01')).toBeUndefined();
+    expect(checkOfficerPair(['a', 'a'], certs, 'ecology', '2026-03-01')).toMatchObject({ code: 'NOT_TWO_OFFICERS' });
+    expect(checkOfficerPair(['a'], certs, 'ecology', '2026-03-01')).toMatchObject({ code: 'NOT_TWO_OFFICERS' });
+    expect(checkOfficerPair(['a', 'x'], certs, 'ecology', '2026-03-01')).toMatchObject({ code: 'OFFICER_NOT_CERTIFIED' });
+  });
+
+  it('dates certificates on the local calendar', () => {
+    expect(localDate(new Date('2026-02-28T17:30:00Z'), 'Asia/Shanghai')).toBe('2026-03-01');
+    expect(localDate(new Date('2026-02-28T17:30:00Z'), 'UTC')).toBe('2026-02-28');
+  });
+
+  it('guards the arrival of a penalty matter only', () => {
+    expect(decide(facts(), 'accepted', officer, 'arrive', { location: { lat: 1, lon: 1 } })).toMatchObject({ code: 'SECOND_OFFICER_REQUIRED' });
+    expect(decide(facts(), 'accepted', officer, 'arrive', { location: { lat: 1, lon: 1 }, secondOfficerId: 'b' })).toMatchObject({ ok: true });
+    expect(decide(facts({ matter: { code: 'C', domain: 'emergency', penalty: false } }), 'accepted', officer, 'arrive', { location: { lat: 1, lon: 1 } })).toMatchObject({ ok: true });
+    expect(decide(facts({ onSiteOfficers: ['b', 'c'] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NOT_ON_SITE_OFFICER' });
+  });
+});
+
+describe('benchmarks and review routing', () => {
+  it('checks a fine against its tier', () => {
+    expect(withinTier(tier({}), { penalties: ['fine'], fineYuan: 400 })).toBe(true);
+    expect(withinTier(tier({}), { penalties: ['fine'], fineYuan: 701 })).toBe(false);
+    expect(withinTier(tier({ minFineYuan: 0, maxFineYuan: 400 }), { penalties: ['warning'] })).toBe(true);
+    expect(withinTier(tier({}), { penalties: ['warning'] })).toBe(false);
+  });
+
+  it.each([
+    [{ penalties: ['warning', 'fine'], fineYuan: 500 }, false, 'routine', []],
+    [{ penalties: ['fine'], fineYuan: 10000 }, false, 'major', ['fine of ¥10000 at or above ¥10000']],
+    [{ penalties: ['fine'], fineYuan: 9999 }, false, 'routine', []],
+    [{ penalties: ['confiscation', 'fine'], fineYuan: 500 }, false, 'major', ['confiscation']],
+    [{ penalties: ['suspension'] }, false, 'major', ['suspension of production or business']],
+    [{ penalties: ['licence_revocation'] }, false, 'major', ['licence revocation']],
+    [{ penalties: ['warning'], hearingRequired: true }, false, 'major', ['hearing required']],
+    [{ penalties: ['fine'], fineYuan: 900 }, true, 'major', ['outside the discretion benchmark']],
+  ] as const)('routes %j (outside: %s) as %s', (p, outside, level, reasons) => {
+    expect(reviewRouting(p, outside, 10000)).toEqual({ level, reasons });
+  });
+
+  it('refuses a proposal without a tier of the benchmark, a mismatched no_penalty tier, or any valid evidence', () => {
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'aggravated' })).toMatchObject({ code: 'UNKNOWN_TIER' });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, partyKind: 'unit' })).toMatchObject({ code: 'UNKNOWN_TIER' });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'no_penalty' })).toMatchObject({ code: 'TIER_MISMATCH' });
+    expect(decide(facts({ benchmarks: [] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_PENALTY_MATTER' });
+    expect(decide(facts({ evidence: { files: 0, validSensorRecords: 0 } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect(decide(facts({ evidence: { files: 0, validSensorRecords: 1 } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
+  });
+
+  it('keeps approval of a major decision at the centre, after every opinion asked for', () => {
+    expect(decide(facts({ review: { postKind: 'street', level: 'major', pendingOpinions: [], reviewersAtPost: [] } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'MAJOR_DECISION_NEEDS_CENTRE' });
+    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: [], reviewersAtPost: [] } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ ok: true });
+    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: ['r2'], reviewersAtPost: [] } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'CONSULTATION_PENDING' });
+    const centre = facts({ review: { postKind: 'district', level: 'major', pendingOpinions: ['r2'], reviewersAtPost: ['r1', 'r2', 'r3'] } });
+    expect(decide(centre, 'under_review', reviewer, 'request_opinions', { reviewers: ['r2', 'r3'], question: 'q' })).toMatchObject({ ok: true });
+    expect(decide(centre, 'under_review', reviewer, 'request_opinions', { reviewers: ['r1'], question: 'q' })).toMatchObject({ code: 'UNKNOWN_REVIEWER' });
+    expect(decide(centre, 'under_review', reviewer, 'request_opinions', { reviewers: ['r9'], question: 'q' })).toMatchObject({ code: 'UNKNOWN_REVIEWER' });
+    expect(decide(facts(), 'under_review', reviewer, 'request_opinions', { reviewers: ['r2'], question: 'q' })).toMatchObject({ code: 'CONSULTATION_CENTRE_ONLY' });
+    expect(decide(centre, 'under_review', reviewer, 'give_opinion', { opinion: 'o' })).toMatchObject({ code: 'NO_OPINION_REQUESTED' });
+    expect(decide(centre, 'under_review', { ...reviewer, id: 'r2' }, 'give_opinion', { opinion: 'o' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('first minor violation', () => {
+  const corrected = { outcome: 'corrected', summary: 's', partyId: 'ID-1', correction: 'switched off' };
+  it('needs the party and the correction, and no earlier case of the matter', () => {
+    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ ok: true });
+    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { ...corrected, correction: undefined })).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
+    expect(decide(facts({ priorCasesOfParty: 1 }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
+    expect(decide(facts({ priorCasesOfParty: 1 }), 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ ok: true });
+    const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: 'ID-1', correction: 'c' };
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
+    expect(decide(facts({ priorCasesOfParty: 2 }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
+  });
+});
+
+describe('90-day decision deadline', () => {
+  const filed = new Date('2026-01-01T00:00:00Z');
+  const due = new Date('2026-04-01T00:00:00Z');
+  const day = (n: number) => new Date(filed.getTime() + n * 86_400_000);
+  it.each([
+    [10, 'on_time', [false, false]],
+    [60, 'warning', [true, false]],
+    [85, 'warning', [true, true]],
+    [91, 'overdue', [true, true]],
+  ] as const)('on day %i: %s', (n, status, reached) => {
+    const d = decisionDeadline(filed, due, day(n), [80, 60]);
+    expect(d.status).toBe(status);
+    expect(d.warnings.map((w) => [w.day, w.reached])).toEqual([[60, reached[0]], [80, reached[1]]]);
+  });
+  it('reports a decision, on time or late', () => {
+    expect(decisionDeadline(filed, due, day(95), [60], { late: true }).status).toBe('decided_late');
+    expect(decisionDeadline(filed, due, day(95), [60], { late: false }).status).toBe('decided');
+  });
+  it('refuses a decision after the deadline unless the reason is stated', () => {
+    const late = facts({ now: new Date('2026-05-02T00:00:00Z') });
+    expect(decide(late, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'DECISION_OVERDUE' });
+    expect(decide(late, 'approved', officer, 'decide', { decisionNo: 'N1', overdueReason: 'extension approved' })).toMatchObject({ ok: true });
+    expect(decide(facts(), 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('evidence', () => {
+  const record = (over: Partial<SensorRecord> = {}): SensorRecord => ({
+    alertId: 'a1', kind: 'noise', deviceId: 'slm-1', measuredAt: '2026-03-01T13:00:00Z', measuredOn: '2026-03-01',
+    calibrationValidUntil: '2026-03-01', placementPublished: true, reviews: [{ reviewer: 'u', role: 'officer', at: '', note: null }], ...over,
+  });
+  it('counts a sensor record only when calibrated that day, published and reviewed', () => {
+    expect(sensorEvidenceProblems(record())).toEqual([]);
+    expect(sensorEvidenceProblems(record({ calibrationValidUntil: '2026-02-28' }))).toEqual([expect.stringContaining('expired')]);
+    expect(sensorEvidenceProblems(record({ calibrationValidUntil: null }))).toEqual([expect.stringContaining('no calibration')]);
+    expect(sensorEvidenceProblems(record({ placementPublished: false }))).toEqual([expect.stringContaining('not published')]);
+    expect(sensorEvidenceProblems(record({ reviews: [] }))).toEqual([expect.stringContaining('reviewed')]);
+    expect(sensorEvidenceProblems(record({ deviceId: null }))).toEqual([expect.stringContaining('no device')]);
+  });
+  it('checks file bytes against the declared type', () => {
+    expect(contentProblem('image/jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]))).toBeUndefined();
+    expect(contentProblem('image/jpeg', Buffer.from('GIF89a'))).toBeDefined();
+    expect(contentProblem('image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toBeUndefined();
+    expect(contentProblem('application/pdf', Buffer.from('%PDF-1.7\n'))).toBeUndefined();
+    expect(contentProblem('application/pdf', Buffer.from('<html>'))).toBeDefined();
+    expect(contentProblem('text/csv', Buffer.from('a,b\n1,2\n'))).toBeUndefined();
+    expect(contentProblem('text/csv', Buffer.from([0x61, 0x00, 0x62]))).toBeDefined();
+    expect(contentProblem('text/csv', Buffer.from([0xc3, 0x28]))).toBeDefined();
+    expect(contentProblem('application/json', Buffer.from('{"a":1}'))).toBeUndefined();
+    expect(contentProblem('application/json', Buffer.from('{"a":'))).toBeDefined();
+    expect(contentProblem('image/jpeg', Buffer.alloc(0))).toBe('the file is empty');
+  });
+});
