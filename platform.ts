@@ -22,6 +22,7 @@ import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
+import { SessionRepository } from './enforcement-api/sessions.js';
 import { UserRepository } from './enforcement-api/users.js';
 import { ReadingQueries } from './enforcement-api/readings.js';
 import { AlertRepository } from './enforcement-api/alerts.js';
@@ -134,6 +135,8 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           log: log.child({ svc: 'api' }),
           metrics,
           jwtSecret,
+          accessTtlS: config.auth.accessTtlS,
+          sessions: new SessionRepository(db.pool, config.auth.refreshTtlS),
           users: new UserRepository(db.pool),
           zones: new ZoneRepository(db.pool),
           zoneRules,

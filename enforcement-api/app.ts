@@ -11,6 +11,7 @@ import type { ZoneRuleRepository } from '../core/repos/zone-rules.js';
 import type { CaseRepository } from './cases/repository.js';
 import type { LiveBus } from './live.js';
 import type { UserRepository } from './users.js';
+import type { SessionRepository } from './sessions.js';
 import { ErrorBody, errorHandler } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
@@ -30,6 +31,9 @@ export interface AppDeps {
   log: Logger;
   metrics: Metrics;
   jwtSecret: string;
+  /** Lifetime of access tokens; refresh tokens (sessions) last longer and rotate. */
+  accessTtlS: number;
+  sessions: SessionRepository;
   users: UserRepository;
   zones: ZoneRepository;
   zoneRules: ZoneRuleRepository;
@@ -70,10 +74,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { secret: deps.jwtSecret });
+  await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS });
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  await app.register(authRoutes, { users: deps.users });
+  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS });
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
   await app.register(zoneRuleRoutes, { zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged });
   await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });

@@ -14,14 +14,23 @@ export interface User {
   reviewPostId: string | null;
 }
 
+const USER_COLUMNS = `id, username, role, team_id AS "teamId", display_name AS "displayName", review_post_id AS "reviewPostId"`;
+
 export class UserRepository {
   constructor(private readonly pool: pg.Pool) {}
+
+  async get(id: string): Promise<User | null> {
+    const r = await this.pool.query<User>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`,
+      [id],
+    );
+    return r.rows[0] ?? null;
+  }
 
   /** The user if the password matches; null otherwise (same answer for unknown users). */
   async authenticate(username: string, password: string): Promise<User | null> {
     const r = await this.pool.query<User & { hash: string }>(
-      `SELECT id, username, role, team_id AS "teamId", display_name AS "displayName", review_post_id AS "reviewPostId", password_hash AS hash
-       FROM users WHERE username = $1`,
+      `SELECT ${USER_COLUMNS}, password_hash AS hash FROM users WHERE username = $1`,
       [username],
     );
     const row = r.rows[0];

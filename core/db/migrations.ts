@@ -271,6 +271,19 @@ export const MIGRATIONS: Migration[] = [
       ]),
     ],
   },
+  {
+    version: 9,
+    name: 'refresh tokens',
+    up: () => [
+      // Sessions (enforcement-api/sessions.ts): single-use refresh tokens, stored as SHA-256, rotated
+      // within a family; reuse of a spent token revokes its family.
+      `CREATE TABLE refresh_tokens (token_hash text PRIMARY KEY, user_id text NOT NULL REFERENCES users ON DELETE CASCADE,
+        family_id text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), expires_at timestamptz NOT NULL,
+        revoked_at timestamptz)`,
+      `CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)`,
+      `CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id, expires_at)`,
+    ],
+  },
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

@@ -30,13 +30,12 @@ declare module 'fastify' {
   }
 }
 
-export const ACCESS_TOKEN_TTL_S = 12 * 3600;
-
 export default fp(
-  async (app, opts: { secret: string }) => {
+  async (app, opts: { secret: string; accessTtlS: number }) => {
     await app.register(jwt, {
       secret: opts.secret,
-      sign: { expiresIn: ACCESS_TOKEN_TTL_S },
+      // Short-lived: a stolen or outdated token (role or team changed) expires soon; clients refresh.
+      sign: { expiresIn: opts.accessTtlS },
       verify: {
         extractToken: (req: FastifyRequest) => {
           const header = req.headers.authorization;

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { AppError } from '../errors.js';
-import { ACCESS_TOKEN_TTL_S } from '../plugins/auth.js';
-import { ROLES, type UserRepository } from '../users.js';
+import { ROLES, type User, type UserRepository } from '../users.js';
+import type { SessionRepository } from '../sessions.js';
 
 const UserBody = Type.Object({
   id: Type.String(),
@@ -13,24 +13,82 @@ const UserBody = Type.Object({
   reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),
 });
 
-const routes: FastifyPluginAsyncTypebox<{ users: UserRepository }> = async (app, { users }) => {
+const Tokens = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'seconds the access token is valid' }),
+  refreshToken: Type.String({ description: 'single use: POST it to /api/v1/auth/refresh for new tokens' }),
+  refreshExpiresIn: Type.Integer({ description: 'seconds the refresh token is valid' }),
+  user: UserBody,
+});
+const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+/**
+ * Login, refresh and logout. Access tokens are short-lived JWTs; the refresh token is opaque, single
+ * use and rotated on every refresh (sessions.ts), and a refresh re-reads the user, so a changed role or
+ * team, or a deleted account, takes effect within one access-token lifetime.
+ */
+const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: SessionRepository; accessTtlS: number }> = async (app, { users, sessions, accessTtlS }) => {
+  const tokens = (user: User, refresh: { token: string; expiresAt: Date }) => ({
+    accessToken: app.issueToken(user),
+    tokenType: 'Bearer' as const,
+    expiresIn: accessTtlS,
+    refreshToken: refresh.token,
+    refreshExpiresIn: Math.round((refresh.expiresAt.getTime() - Date.now()) / 1000),
+    user,
+  });
+
   app.post(
     '/api/v1/auth/login',
     {
       schema: {
         tags: ['auth'],
-        summary: 'Log in with username and password; returns a bearer token',
+        summary: 'Log in with username and password; returns an access token and a refresh token',
         body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) }),
-        response: {
-          200: Type.Object({ accessToken: Type.String(), tokenType: Type.Literal('Bearer'), expiresIn: Type.Integer(), user: UserBody }),
-          401: { $ref: 'Error#' },
-        },
+        response: { 200: Tokens, 401: { $ref: 'Error#' } },
       },
     },
     async (req) => {
       const user = await users.authenticate(req.body.username, req.body.password);
       if (!user) throw new AppError(401, 'BAD_CREDENTIALS', 'wrong username or password');
-      return { accessToken: app.issueToken(user), tokenType: 'Bearer' as const, expiresIn: ACCESS_TOKEN_TTL_S, user };
+      return tokens(user, await sessions.issue(user.id));
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/refresh',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Trades a refresh token (once) for a new access token and refresh token',
+        body: RefreshBody,
+        response: { 200: Tokens, 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => {
+      const r = await sessions.rotate(req.body.refreshToken);
+      if (!r.ok) {
+        if (r.reason === 'reused') req.log.warn('refresh token used twice: its session is revoked');
+        const message = { unknown: 'unknown refresh token', expired: 'refresh token expired: log in again', reused: 'refresh token already used: the session is revoked, log in again' }[r.reason];
+        throw new AppError(401, r.reason === 'reused' ? 'REFRESH_REUSED' : 'REFRESH_INVALID', message);
+      }
+      const user = await users.get(r.userId);
+      if (!user) {
+        await sessions.revoke(r.token);
+        throw new AppError(401, 'REFRESH_INVALID', 'the account no longer exists');
+      }
+      return tokens(user, r);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      schema: { tags: ['auth'], summary: 'Revokes the refresh token and its session', body: RefreshBody, response: { 204: Type.Null(), 400: { $ref: 'Error#' } } },
+    },
+    async (req, reply) => {
+      await sessions.revoke(req.body.refreshToken);
+      return reply.status(204).send(null);
     },
   );
 

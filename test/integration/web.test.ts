@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
@@ -51,6 +52,28 @@ describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
     await row.first().waitFor({ timeout: 30_000 });
     expect(await row.count()).toBe(1);
     expect(await row.first().textContent()).toMatch(/East Lake Park central square.*Amplified music.*night limit of 45 dB\(A\).*dispatched/);
+    await page.close();
+  });
+
+  it('keeps the officer signed in past an expired access token, and signs out for good', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${t.http}/`);
+    await page.fill('#username', 'east.wang');
+    await page.fill('#password', TEST_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#live.on');
+    // The access token goes bad (as an expired one does); the page renews it with its refresh token.
+    await page.evaluate("sessionStorage.setItem('token', 'expired')");
+    await page.reload();
+    await page.waitForSelector('#live.on');
+    expect(await page.textContent('#who')).toContain('Wang');
+    const refresh = await page.evaluate<string | null>("sessionStorage.getItem('refresh')");
+    await page.click('#logout');
+    await expect.poll(() => page.isVisible('#login')).toBe(true);
+    // Logging out revoked the session on the server too (checked without spending the token).
+    const hash = createHash('sha256').update(refresh ?? '').digest('hex');
+    const revoked = () => t.platform.db.pool.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = $1', [hash]);
+    await expect.poll(async () => (await revoked()).rows[0]?.revoked).toBe(true);
     await page.close();
   });
 });
