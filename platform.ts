@@ -18,6 +18,7 @@ import { ReadingRepository } from './ingest/repository.js';
 import { InferenceWorker } from './inference/worker.js';
 import { InferenceRepository } from './inference/repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
+import { EscalationService } from './enforcement-api/cases/escalation.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
 import { LiveBus } from './enforcement-api/live.js';
@@ -26,6 +27,7 @@ import { SessionRepository } from './enforcement-api/sessions.js';
 import { UserRepository } from './enforcement-api/users.js';
 import { ReadingQueries } from './enforcement-api/readings.js';
 import { AlertRepository } from './enforcement-api/alerts.js';
+import { FigureQueries } from './enforcement-api/figures.js';
 import { MqttModelControl } from './enforcement-api/model-control.js';
 import { SimulatorService } from './simulator/fleet.js';
 
@@ -52,10 +54,14 @@ export interface Platform {
   ingest?: IngestService;
   inference?: InferenceWorker;
   intake?: AlertIntakeService;
+  /** Escalation of missed SLA deadlines: part of the `enforcement` service. */
+  escalation?: EscalationService;
   api?: ApiService;
   simulator?: SimulatorService;
   devices: DeviceRepository;
   cases: CaseRepository;
+  /** The live stream's events (enforcement-api/live.ts). */
+  live: LiveBus;
   /** Where services and devices reach the broker. */
   mqttUrl: string;
   adminPassword: { value: string; source: 'ADMIN_PASSWORD' | 'generated' | 'file' | 'unknown' };
@@ -72,7 +78,12 @@ async function demoPassword(config: Config): Promise<Platform['adminPassword'] &
   }
 }
 
-export async function startPlatform(config: Config, log: Logger): Promise<Platform> {
+export interface PlatformOptions {
+  /** The clock SLA deadlines are measured against (tests move it); default the system clock. */
+  clock?: () => Date;
+}
+
+export async function startPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Promise<Platform> {
   const metrics = new Metrics(true);
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }));
   const started: Service[] = [];
@@ -91,7 +102,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
-    const bus = new LiveBus();
+    const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
 
@@ -129,6 +140,9 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
     const intake = has('enforcement')
       ? new AlertIntakeService(conn, cases, bus, config.incidentWindowMin, log.child({ svc: 'enforcement' }), metrics)
       : undefined;
+    const escalation = has('enforcement')
+      ? new EscalationService(db.pool, bus, log.child({ svc: 'escalation' }), metrics, { intervalS: config.sla.escalationIntervalS, clock: options.clock })
+      : undefined;
     const modelControl = new MqttModelControl(conn, modelDirs(config));
     const api = has('api')
       ? new ApiService(config.http, {
@@ -147,6 +161,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
           evidenceMaxBytes: config.legal.evidenceMaxBytes,
           readings: new ReadingQueries(db.pool),
           alerts: new AlertRepository(db.pool),
+          figures: new FigureQueries(db.pool),
           models: modelControl,
           bus,
           mqttPort: () => broker?.port ?? config.mqtt.port,
@@ -160,7 +175,12 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
       : undefined;
     const simulator = has('simulator') ? new SimulatorService(mqttUrl, devices, log.child({ svc: 'simulator' })) : undefined;
 
-    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['api', api], ['simulator', simulator]] as const) {
+    // The live stream's table (pruned here) outlives the services that write and read it.
+    if (intake || api) {
+      await bus.start();
+      started.push({ name: 'live', start: () => bus.start(), stop: () => bus.stop() });
+    }
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['api', api], ['simulator', simulator]] as const) {
       if (!svc) continue;
       await svc.start();
       started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
@@ -168,7 +188,7 @@ export async function startPlatform(config: Config, log: Logger): Promise<Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, maintenance, broker, ingest, inference, intake, api, simulator, devices, cases, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, api, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

@@ -60,7 +60,10 @@ export const VARIABLES = {
   majorFineYuan: { env: 'MAJOR_FINE_YUAN', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'a proposed fine at or above this (yuan) is a major decision, reviewed by the district legal review centre' },
   decisionWarningDays: { env: 'DECISION_WARNING_DAYS', schema: Type.String({ pattern: '^([1-8]?[0-9])(,[1-8]?[0-9])*$' }), default: '60,80', help: 'days after filing at which a general-procedure case warns of its 90-day decision deadline (comma list)' },
   evidenceMaxBytes: { env: 'EVIDENCE_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 104857600 }), default: '10485760', help: 'largest evidence file accepted (bytes)' },
+  escalationIntervalS: { env: 'ESCALATION_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often the enforcement service looks for missed SLA deadlines and crossed decision-deadline warnings (also once at start)' },
   maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
+  liveRetentionH: { env: 'LIVE_EVENTS_RETENTION_H', schema: Type.Number({ minimum: 1 }), default: '72', help: 'how long live-stream events are kept for clients resuming with Last-Event-ID (hours); older ones are pruned and such a client gets a `reset` event' },
+  livePollMs: { env: 'LIVE_POLL_MS', schema: Type.Integer({ minimum: 20, maximum: 900 }), default: '250', help: 'how often the API looks for live events written by other processes (ms); events from this process are pushed at once' },
 } as const satisfies Record<string, Variable>;
 
 type Key = keyof typeof VARIABLES;
@@ -85,6 +88,8 @@ const ConfigSchema = Type.Object({
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
   storage: Type.Object({ compressAfterDays: Type.Integer(), rawRetentionDays: Type.Integer(), aggregateRetentionDays: Type.Integer(), intervalS: Seconds }),
   legal: Type.Object({ majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer() }),
+  sla: Type.Object({ escalationIntervalS: Seconds }),
+  live: Type.Object({ retentionH: Type.Number(), pollMs: Type.Integer() }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -153,6 +158,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       decisionWarningDays: get<string>('decisionWarningDays').split(',').map(Number),
       evidenceMaxBytes: get('evidenceMaxBytes'),
     },
+    sla: { escalationIntervalS: get('escalationIntervalS') },
+    live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },
   };
   checkTimezone(config.timezone);
   if (!Value.Check(ConfigSchema, config)) {

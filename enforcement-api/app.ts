@@ -26,6 +26,8 @@ import alertRoutes, { type ModelControl } from './routes/alerts.js';
 import type { AlertRepository } from './alerts.js';
 import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
+import figureRoutes from './routes/figures.js';
+import type { FigureQueries } from './figures.js';
 
 export interface AppDeps {
   log: Logger;
@@ -46,6 +48,8 @@ export interface AppDeps {
   evidenceMaxBytes: number;
   readings: ReadingQueries;
   alerts: AlertRepository;
+  /** GET /api/v1/figures */
+  figures: FigureQueries;
   models: ModelControl;
   bus: LiveBus;
   readiness: Readiness;
@@ -85,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, maxBytes: deps.evidenceMaxBytes });
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
+  await app.register(figureRoutes, { figures: deps.figures });
 
   const page = await readFile(WEB_PAGE, 'utf8');
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));

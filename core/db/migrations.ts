@@ -284,6 +284,51 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id, expires_at)`,
     ],
   },
+  {
+    version: 10,
+    name: 'SLA deadlines per stage and their escalation',
+    up: () => [
+      // Service levels as data (core/domain/sla.ts): a team accepts within accept_sla_minutes of the
+      // report; officers are on site within sla_minutes (drowning/crowding 10, fishing 30, noise 60).
+      `ALTER TABLE matters ADD COLUMN accept_sla_minutes integer NOT NULL DEFAULT 5 CHECK (accept_sla_minutes > 0)`,
+      `UPDATE matters SET accept_sla_minutes = CASE alert_kind WHEN 'crowding' THEN 3 WHEN 'fishing' THEN 10 WHEN 'noise' THEN 15 ELSE 5 END`,
+      // Each case's deadlines, kept so they survive restarts; the escalation service marks a missed one
+      // (and appends its case event) in one transaction, so it escalates exactly once.
+      `CREATE TABLE case_deadlines (case_id text NOT NULL REFERENCES cases, name text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('deadline', 'warning')), stage text NOT NULL, due_at timestamptz NOT NULL,
+        status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'met', 'missed', 'cancelled', 'reached')),
+        reached_at timestamptz, escalated_at timestamptz, escalated_to text[], created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (case_id, name))`,
+      `CREATE INDEX case_deadlines_open_due ON case_deadlines (due_at) WHERE status = 'open'`,
+      // Cases opened before this migration: their open stages get deadlines from their report and filing.
+      `INSERT INTO case_deadlines (case_id, name, kind, stage, due_at)
+        SELECT c.id, 'accept', 'deadline', 'accepted', c.created_at + make_interval(mins => m.accept_sla_minutes)
+        FROM cases c JOIN matters m ON m.code = c.matter_code WHERE c.state IN ('reported', 'dispatched')
+        UNION ALL
+        SELECT c.id, 'on_site', 'deadline', 'on_site', c.created_at + make_interval(mins => m.sla_minutes)
+        FROM cases c JOIN matters m ON m.code = c.matter_code WHERE c.state IN ('reported', 'dispatched', 'accepted')
+        UNION ALL
+        SELECT c.id, 'decision', 'deadline', 'decided', c.decision_due_at FROM cases c
+        WHERE c.decision_due_at IS NOT NULL AND c.state IN ('on_site', 'decision_proposed', 'under_review', 'approved', 'returned')`,
+    ],
+  },
+  {
+    version: 11,
+    name: 'live events: the durable, resumable live stream',
+    up: () => [
+      // Append-only outbox of what /api/v1/stream pushes (enforcement-api/live.ts). `id` is the SSE
+      // event id: it survives restarts and is shared by every process on this database. Writers take
+      // an advisory lock before their insert, so ids become visible in id order (no later id is ever
+      // seen before an earlier one). The visibility columns mirror the payload (team, review post
+      // while the case is in the review queue, team the case was dispatched away from).
+      `CREATE TABLE live_events (id bigserial PRIMARY KEY, type text NOT NULL, team_id text, review_post_id text,
+        previous_team_id text, payload jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX live_events_created ON live_events (created_at)`,
+      // The highest id removed by retention: a client resuming from below it has missed events.
+      `CREATE TABLE live_events_horizon (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), pruned_through bigint NOT NULL)`,
+      `INSERT INTO live_events_horizon (pruned_through) VALUES (0)`,
+    ],
+  },
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

@@ -67,22 +67,19 @@ export class AlertIntakeService {
     switch (result.outcome) {
       case 'duplicate':
         return;
+      // The intake transaction wrote the live event (outbox); this process's streams get it at once.
       case 'attached':
-        this.bus.publish({ type: 'case.updated', teamId: await this.teamOf(result.caseId), caseId: result.caseId, reason: 'alert.attached' });
+        this.bus.notify();
         return;
       case 'opened':
         this.log.info({ case: result.case.id, team: result.case.teamId, route: result.route }, 'case opened');
-        this.bus.publish({ type: 'case.opened', teamId: result.case.teamId, case: result.case });
+        this.bus.notify();
         return;
       default: {
         const never: never = result;
         throw new Error(`unknown intake outcome ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  private async teamOf(caseId: string): Promise<string | null> {
-    return (await this.cases.get(caseId, { all: true }))?.teamId ?? null;
   }
 
   async stop(): Promise<void> {

@@ -7,7 +7,9 @@ import type { LegalSettings } from '../../core/domain/legal-rules.js';
 import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
 import { benchmarksOf, DEFAULT_LEGAL_SETTINGS } from './legal.js';
 import { appendEvent, auditCase, type CaseAudit, type CaseEvent } from './events.js';
+import { deadlinesOf, openReportDeadlines, type CaseDeadline } from './deadlines.js';
 import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
+import { appendLiveEvent } from '../live.js';
 
 export type { CaseEvent } from './events.js';
 
@@ -118,6 +120,8 @@ export class CaseRepository {
         await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, existing.id]);
         await client.query('UPDATE cases SET updated_at = now() WHERE id = $1', [existing.caseId]);
         await appendEvent(client, existing.caseId, 'system', 'alert.attached', { alertId: alert.id });
+        const team = await client.query<{ teamId: string | null }>('SELECT team_id AS "teamId" FROM cases WHERE id = $1', [existing.caseId]);
+        await appendLiveEvent(client, { type: 'case.updated', teamId: team.rows[0]?.teamId ?? null, caseId: existing.caseId, reason: 'alert.attached' });
         await client.query('COMMIT');
         return { outcome: 'attached', caseId: existing.caseId, incidentId: existing.id };
       }
@@ -136,9 +140,13 @@ export class CaseRepository {
            now(), CASE WHEN $7 = 'dispatched' THEN now() END)`,
         [caseId, incidentId, alert.kind, alert.zoneId, route.matterCode, route.teamId, state, alert.summary, route.slaMinutes],
       );
+      await openReportDeadlines(client, caseId);
       await appendEvent(client, caseId, 'system', 'reported', { alertId: alert.id, kind: alert.kind, zoneId: alert.zoneId });
       if (route.teamId) await appendEvent(client, caseId, 'system', 'dispatched', { teamId: route.teamId, reason: route.reason });
       else await appendEvent(client, caseId, 'system', 'unroutable', { reason: route.reason });
+      // The live stream's event in this transaction (outbox): it exists iff the case does.
+      const opened = await client.query<CaseRow>(`${CASE_SELECT} WHERE c.id = $1`, [caseId]);
+      await appendLiveEvent(client, { type: 'case.opened', teamId: route.teamId, case: opened.rows[0]! });
       await client.query('COMMIT');
       return { outcome: 'opened', caseId, route: route.reason };
     } catch (err) {
@@ -233,6 +241,11 @@ export class CaseRepository {
   /** The discretion benchmark of one matter (every matter's when null). */
   async benchmarks(matterCode: string | null): Promise<BenchmarkTier[]> {
     return benchmarksOf(this.pool, matterCode);
+  }
+
+  /** The case's SLA deadlines (core/domain/sla.ts) with their status and escalation. */
+  async deadlines(caseId: string): Promise<CaseDeadline[]> {
+    return deadlinesOf(this.pool, caseId);
   }
 
   /** Events with hashes and the verdict on the chain; null for an unknown case. */

@@ -12,7 +12,9 @@ import {
 } from '../../core/domain/case-lifecycle.js';
 import { legalGuards, type LegalFacts, type LegalSettings } from '../../core/domain/legal-rules.js';
 import { appendEvent, type CaseEvent } from './events.js';
+import { settleDeadlines } from './deadlines.js';
 import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, writeLegalRecords } from './legal.js';
+import { appendLiveEvent } from '../live.js';
 
 /** A transition that was written: the event appended and the states it moved between. */
 export interface AppliedTransition {
@@ -157,6 +159,7 @@ export async function applyTransition(
       `UPDATE cases SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1`,
       [caseId, ...Object.values(columns)],
     );
+    await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays);
     const event = await appendEvent(client, caseId, actor.id, decision.recordedAs, {
       from: decision.from,
       to: decision.to,
@@ -165,8 +168,26 @@ export async function applyTransition(
       ...extra,
       ...recorded.data,
     }, at);
+    const inReview = facts.inReview || decision.to === 'under_review';
+    // The live stream's event, in this transaction (outbox): pushed iff the transition committed.
+    const after = await client.query<{ teamId: string | null; reviewPostId: string | null }>(
+      'SELECT team_id AS "teamId", review_post_id AS "reviewPostId" FROM cases WHERE id = $1',
+      [caseId],
+    );
+    const current = after.rows[0]!;
+    await appendLiveEvent(client, {
+      type: 'case.updated',
+      teamId: current.teamId,
+      caseId,
+      reason: event.type,
+      state: decision.to,
+      review: inReview,
+      reviewPostId: current.reviewPostId,
+      // A case dispatched away also leaves the previous team's inbox.
+      ...(facts.teamId !== current.teamId ? { previousTeamId: facts.teamId } : {}),
+    });
     await client.query('COMMIT');
-    return { ok: true, event, from: decision.from, to: decision.to, previousTeamId: facts.teamId, inReview: facts.inReview || decision.to === 'under_review' };
+    return { ok: true, event, from: decision.from, to: decision.to, previousTeamId: facts.teamId, inReview };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

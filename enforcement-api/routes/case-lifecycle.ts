@@ -75,17 +75,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
       if (!result.ok) {
         throw new AppError(result.status, result.code, result.code === 'CASE_NOT_FOUND' ? `no case ${req.params.id}` : result.message);
       }
-      bus.publish({
-        type: 'case.updated',
-        teamId: result.case.teamId,
-        caseId: result.case.id,
-        reason: result.event.type,
-        state: result.to,
-        review: result.inReview,
-        reviewPostId: result.case.reviewPostId,
-        // A case dispatched away also leaves the previous team's inbox.
-        ...(result.previousTeamId !== result.case.teamId ? { previousTeamId: result.previousTeamId } : {}),
-      });
+      // The transaction wrote the live event (outbox); this process's streams get it at once.
+      bus.notify();
       req.log.info({ case: result.case.id, event, from: result.from, to: result.to, user: req.user.sub }, 'case transition');
       return { from: result.from, to: result.to, case: result.case, event: result.event };
     },

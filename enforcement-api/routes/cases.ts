@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@sinclair/typebox';
 import { AppError } from '../errors.js';
 import { availableEvents, CASE_EVENTS, isCaseState, type Actor } from '../../core/domain/case-lifecycle.js';
 import { decisionDeadline } from '../../core/domain/legal-rules.js';
 import type { CaseRepository, CaseRow, CaseScope } from '../cases/repository.js';
+import { CaseDeadline } from '../cases/deadlines.js';
 import type { LiveBus, LiveEvent } from '../live.js';
 import type { TokenClaims } from '../plugins/auth.js';
 
@@ -79,6 +79,8 @@ const CaseDetail = Type.Intersect([
     reviews: Type.Array(Type.Object({
       revision: Type.Integer(), reviewer: Type.String(), outcome: Type.String(), opinion: Nullable(Type.String()), at: Type.String({ format: 'date-time' }),
     })),
+    deadlines: Type.Array(CaseDeadline, { description: 'SLA deadlines per stage (accept, on site, decision) and decision-deadline warnings' }),
+    escalations: Type.Array(CaseDeadline, { description: 'the deadlines that were escalated to the team lead (missed) or pushed (warnings crossed)' }),
   }),
 ]);
 
@@ -160,6 +162,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
       const row = await cases.get(req.params.id, scopeOf(req.user));
       if (!row) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
       const record = await cases.lifecycle(row.id);
+      const deadlines = await cases.deadlines(row.id);
       const onSiteOnly = row.resolution !== null || row.state === 'dismissed';
       const deadline = row.filedAt && row.decisionDueAt && !onSiteOnly
         ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays, row.decidedLate === null ? null : { late: row.decidedLate })
@@ -168,6 +171,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
         ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record,
         benchmark: row.matterCode ? await cases.benchmarks(row.matterCode) : [],
         decisionDeadline: deadline,
+        deadlines,
+        escalations: deadlines.filter((d) => d.escalatedAt !== null),
       };
     },
   );
@@ -179,13 +184,31 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
       schema: {
         tags: ['cases'],
         summary: 'Server-sent events: case.opened / case.updated for the cases the caller may see',
-        description: 'EventSource cannot send headers: pass the token as `?access_token=`.',
+        description:
+          'EventSource cannot send headers: pass the token as `?access_token=`. Every event carries an `id` that ' +
+          'only grows (kept in the database, across restarts and processes). Reconnect with `Last-Event-ID` ' +
+          '(EventSource does so by itself) or `?lastEventId=` (the header wins) to get, in order and once, the ' +
+          'events missed in between. A fresh stream starts with `ready` (its id: the position to resume from); a ' +
+          'resumed one with `ready` without id; when the events after the given id are no longer kept ' +
+          '(LIVE_EVENTS_RETENTION_H) or the id is unknown, with `reset` instead: reload your lists.',
         security: [{ bearer: [] }],
-        querystring: Type.Object({ access_token: Type.Optional(Type.String()) }),
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$' })) }),
+        querystring: Type.Object({
+          access_token: Type.Optional(Type.String()),
+          lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$', description: 'resume after this event id' })),
+        }),
       },
     },
-    async (req: FastifyRequest, reply) => {
+    async (req, reply) => {
       const scope = scopeOf(req.user);
+      // EventSource's own reconnects send the header; the query is what the page put in the URL when it
+      // opened this EventSource (after a token renewal), so the header is the newer of the two.
+      const given = req.headers['last-event-id'] || req.query.lastEventId || undefined;
+      const last = given === undefined ? undefined : Number(given);
+      const { head, horizon } = await bus.position();
+      const reset = last === undefined ? undefined : last < horizon ? 'expired' : last > head ? 'unknown' : undefined;
+      const from = last === undefined || reset ? head : last;
+
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -194,19 +217,28 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      const send = (id: number | null, type: string, data: unknown) =>
+        res.write(`${id === null ? '' : `id: ${id}\n`}event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
       res.write(`retry: 2000\n: connected as ${req.user.username}\n\n`);
-      const unsubscribe = bus.subscribe((id, event) => {
-        if (visible(scope, event)) res.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      if (reset) send(head, 'reset', { reason: reset, lastEventId: last, oldest: horizon + 1, head });
+      else send(last === undefined ? head : null, 'ready', { lastEventId: from, resumed: last !== undefined });
+
+      const subscription = bus.subscribe(from, ({ id, event }) => {
+        if (visible(scope, event)) send(id, event.type, event);
       });
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
       const end = () => {
         clearInterval(ping);
-        unsubscribe();
+        subscription.close();
         streams.delete(end);
         res.end();
       };
       streams.add(end);
       req.raw.on('close', end);
+      subscription.ready.catch((err: unknown) => {
+        req.log.warn({ err }, 'live stream catch-up failed; the client resumes from its last id');
+        end();
+      });
     },
   );
 };

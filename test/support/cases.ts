@@ -28,14 +28,25 @@ export interface SseMessage {
 export interface LiveStream {
   /** Resolves with the first message (not yet taken) that matches. */
   next(match: (m: SseMessage) => boolean, timeoutMs?: number): Promise<SseMessage>;
+  /** Reads until `check(received)` holds (it may already), or fails after `timeoutMs`. */
+  until(check: (received: SseMessage[]) => boolean, timeoutMs?: number): Promise<SseMessage[]>;
   /** Every message received so far, in order. */
   received: SseMessage[];
   close(): void;
 }
 
-export async function openStream(t: TestPlatform, token: string): Promise<LiveStream> {
+export interface StreamOptions {
+  /** Resume after this event id: as the Last-Event-ID header (as EventSource reconnects) or `?lastEventId=`. */
+  lastEventId?: string | number;
+  via?: 'header' | 'query';
+}
+
+export async function openStream(t: TestPlatform, token: string, options: StreamOptions = {}): Promise<LiveStream> {
   const abort = new AbortController();
-  const res = await fetch(`${t.http}/api/v1/stream?access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+  const resume = options.lastEventId === undefined ? undefined : String(options.lastEventId);
+  const query = resume !== undefined && options.via === 'query' ? `&lastEventId=${encodeURIComponent(resume)}` : '';
+  const headers: Record<string, string> = resume !== undefined && options.via !== 'query' ? { 'last-event-id': resume } : {};
+  const res = await fetch(`${t.http}/api/v1/stream?access_token=${encodeURIComponent(token)}${query}`, { signal: abort.signal, headers });
   if (res.status !== 200 || !res.body) throw new Error(`stream: ${res.status}`);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -54,8 +65,13 @@ export async function openStream(t: TestPlatform, token: string): Promise<LiveSt
       received.push(message);
     }
   };
-  return {
+  const stream: LiveStream = {
     received,
+    async until(check, timeoutMs = 10_000) {
+      if (check(received)) return received;
+      await stream.next(() => check(received), timeoutMs);
+      return received;
+    },
     async next(match, timeoutMs = 10_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -79,6 +95,7 @@ export async function openStream(t: TestPlatform, token: string): Promise<LiveSt
       abort.abort();
     },
   };
+  return stream;
 }
 
 /** The smallest JPEG-looking file: the signature and some bytes, distinct per call. */

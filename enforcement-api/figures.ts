@@ -1,0 +1,112 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type pg from 'pg';
+import { CASE_STATES } from '../core/domain/case-lifecycle.js';
+
+/**
+ * The bureau's figures (DESIGN §3 Enforcement): discovery-to-disposal time, on-time closure rate,
+ * discretion consistency and open cases by state. Plain SQL with percentile_cont: the same on the
+ * embedded engine and on a PostgreSQL server.
+ *
+ * - discovery: the earliest `detected_at` of the alerts of the case's incident;
+ * - disposal: `disposed_at` (resolved on site, or decided), or `closed_at` of a dismissed case;
+ * - on time: disposed by its deadline — the decision deadline (`decision_due_at`) for a decided case,
+ *   otherwise the matter's SLA from the report (`sla_due_at`); cases without one are not counted;
+ * - discretion: the fines of decided cases (their final proposal) per matter × party kind × tier.
+ */
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const FigureFilter = Type.Object({
+  from: Type.Optional(Type.String({ format: 'date-time', description: 'cases reported at or after' })),
+  to: Type.Optional(Type.String({ format: 'date-time', description: 'cases reported before' })),
+  kind: Type.Optional(Type.String({ minLength: 1, maxLength: 32, pattern: '^[a-z_]+$', description: 'alert kind: noise, fishing, crowding' })),
+  teamId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' })),
+});
+export type FigureFilter = Static<typeof FigureFilter>;
+
+const Disposal = Type.Object({
+  kind: Type.String(),
+  teamId: Nullable(Type.String()),
+  disposed: Type.Integer({ description: 'cases disposed of (resolved on site, decided or dismissed)' }),
+  medianS: Type.Number({ description: 'median discovery-to-disposal time, seconds' }),
+  p90S: Type.Number({ description: '90th percentile (continuous) of discovery-to-disposal time, seconds' }),
+  withDeadline: Type.Integer({ description: 'disposed cases that had a deadline' }),
+  onTime: Type.Integer({ description: 'of those, disposed by it' }),
+  onTimeRate: Nullable(Type.Number({ description: 'onTime / withDeadline (null when none had one)' })),
+});
+
+const Discretion = Type.Object({
+  matterCode: Type.String(),
+  partyKind: Type.String(),
+  tier: Type.String(),
+  count: Type.Integer(),
+  minFineYuan: Type.Integer(),
+  maxFineYuan: Type.Integer(),
+  medianFineYuan: Type.Number(),
+  meanFineYuan: Type.Number(),
+  cv: Type.Number({ description: 'coefficient of variation: population standard deviation / mean (0 = every fine alike)' }),
+  outsideBenchmark: Type.Integer({ description: 'fines outside the range of their stated tier' }),
+});
+
+export const Figures = Type.Object({
+  filter: Type.Object({ from: Nullable(Type.String()), to: Nullable(Type.String()), kind: Nullable(Type.String()), teamId: Nullable(Type.String()) }),
+  disposal: Type.Array(Disposal, { description: 'per kind and team, cases reported in the period' }),
+  onTime: Type.Object({ withDeadline: Type.Integer(), onTime: Type.Integer(), rate: Nullable(Type.Number()) }, { description: 'on-time closure over every kind and team' }),
+  discretion: Type.Array(Discretion, { description: 'spread of the fines decided within one matter, party kind and tier' }),
+  openByState: Type.Array(Type.Object({ state: Type.String(), count: Type.Integer() }), { description: 'cases not closed or dismissed now (kind and team filters apply, the period does not)' }),
+});
+export type Figures = Static<typeof Figures>;
+
+type DisposalRow = Static<typeof Disposal>;
+type DiscretionRow = Static<typeof Discretion>;
+
+export class FigureQueries {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async figures(f: FigureFilter): Promise<Figures> {
+    const params = [f.from ?? null, f.to ?? null, f.kind ?? null, f.teamId ?? null];
+    const scoped = `SELECT c.*, (SELECT min(a.detected_at) FROM alerts a WHERE a.incident_id = c.incident_id) AS discovered_at,
+        coalesce(c.disposed_at, CASE WHEN c.state = 'dismissed' THEN c.closed_at END) AS disposal_at
+      FROM cases c WHERE ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
+        AND ($3::text IS NULL OR c.kind = $3) AND ($4::text IS NULL OR c.team_id = $4)`;
+    const disposal = await this.pool.query<DisposalRow>(
+      `SELECT kind, team_id AS "teamId", count(*)::int AS disposed,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) AS "medianS",
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) AS "p90S",
+         count(due)::int AS "withDeadline", count(*) FILTER (WHERE disposal_at <= due)::int AS "onTime"
+       FROM (SELECT s.*, CASE WHEN s.decision_no IS NOT NULL THEN s.decision_due_at ELSE s.sla_due_at END AS due
+             FROM (${scoped}) s WHERE s.disposal_at IS NOT NULL AND s.discovered_at IS NOT NULL) d
+       GROUP BY kind, team_id ORDER BY kind, team_id NULLS FIRST`,
+      params,
+    );
+    const discretion = await this.pool.query<DiscretionRow>(
+      `SELECT s.matter_code AS "matterCode", p.party_kind AS "partyKind", p.tier, count(*)::int AS count,
+         min(p.fine_yuan)::int AS "minFineYuan", max(p.fine_yuan)::int AS "maxFineYuan",
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY p.fine_yuan::float8) AS "medianFineYuan",
+         avg(p.fine_yuan)::float8 AS "meanFineYuan", (stddev_pop(p.fine_yuan) / avg(p.fine_yuan))::float8 AS cv,
+         count(*) FILTER (WHERE p.outside_benchmark)::int AS "outsideBenchmark"
+       FROM (${scoped}) s
+       JOIN LATERAL (SELECT * FROM case_proposals cp WHERE cp.case_id = s.id ORDER BY cp.revision DESC LIMIT 1) p ON true
+       WHERE s.decision_no IS NOT NULL AND p.fine_yuan IS NOT NULL AND p.tier IS NOT NULL AND s.matter_code IS NOT NULL
+       GROUP BY s.matter_code, p.party_kind, p.tier ORDER BY s.matter_code, p.party_kind,
+         array_position(ARRAY['no_penalty', 'mitigated', 'normal', 'aggravated'], p.tier)`,
+      params,
+    );
+    const open = await this.pool.query<{ state: string; count: number }>(
+      `SELECT state, count(*)::int AS count FROM cases c WHERE state NOT IN ('closed', 'dismissed')
+         AND ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.team_id = $2) GROUP BY state`,
+      [f.kind ?? null, f.teamId ?? null],
+    );
+    const rows = disposal.rows.map((r) => ({ ...r, onTimeRate: r.withDeadline > 0 ? r.onTime / r.withDeadline : null }));
+    const withDeadline = rows.reduce((n, r) => n + r.withDeadline, 0);
+    const onTime = rows.reduce((n, r) => n + r.onTime, 0);
+    const order = (s: string) => (CASE_STATES as readonly string[]).indexOf(s);
+    return {
+      filter: { from: f.from ?? null, to: f.to ?? null, kind: f.kind ?? null, teamId: f.teamId ?? null },
+      disposal: rows,
+      onTime: { withDeadline, onTime, rate: withDeadline > 0 ? onTime / withDeadline : null },
+      discretion: discretion.rows,
+      openByState: open.rows.sort((a, b) => order(a.state) - order(b.state)),
+    };
+  }
+}
