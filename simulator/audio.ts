@@ -120,7 +120,8 @@ export function traffic(rng: Rng, n: number): Float64Array {
   const fTyre = rng.uniform(700, 1300);
   const out = tyre(fTyre, envLight);
   addInto(out, tyre(fTyre * 0.8, envHeavy), 1);
-  const level = rms(out);
+  // No vehicle within earshot during the scene: the distant flow alone (at unit level).
+  const level = rms(out) || 1;
   addInto(out, norm(engine), level * dbAmp(rng.uniform(4, 10)));
   // Distant flow and heavy-vehicle rumble: flat 1/3-octave levels below ~150 Hz.
   const flow = onePole(pink(rng, n), rng.uniform(100, 200));

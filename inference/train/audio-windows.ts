@@ -4,19 +4,27 @@
  * file so that the (slow) data set is rebuilt only when the audio chain or the features change.
  */
 import { Rng } from '../../core/rng.js';
-import { NOISE_CLASSES } from '../../simulator/spectra.js';
+import { NOISE_CLASSES, type NoiseClass } from '../../simulator/spectra.js';
 import { audioWindow } from '../../simulator/audio.js';
-import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures } from '../features/noise.js';
+import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures, type NoiseFrame } from '../features/noise.js';
 import { Rows, type DataSet } from './dataset-io.js';
 
 export function audioWindows(seed: number, perClass: number): DataSet {
+  return sceneWindows(seed, perClass, (cls, laeq, rng) => audioWindow(cls, NOISE_WINDOW, laeq, rng));
+}
+
+/**
+ * One window per scene, `perClass` scenes of every class in turn, at a scene LAeq drawn uniformly from
+ * 45–78 dB(A) (background 35–48): the frame of every audio-derived set, whatever makes the sound.
+ */
+export function sceneWindows(seed: number, perClass: number, scene: (cls: NoiseClass, laeq: number, rng: Rng) => NoiseFrame[]): DataSet {
   const rng = new Rng(seed);
   const rows = new Rows(NOISE_WINDOW_FEATURE_COUNT);
   for (let k = 0; k < perClass; k++) {
     NOISE_CLASSES.forEach((cls, label) => {
       const laeq = cls === 'background' ? rng.uniform(35, 48) : rng.uniform(45, 78);
       const { out, offset } = rows.slot();
-      noiseWindowFeatures(audioWindow(cls, NOISE_WINDOW, laeq, rng), out, offset);
+      noiseWindowFeatures(scene(cls, laeq, rng), out, offset);
       rows.label(label);
     });
   }

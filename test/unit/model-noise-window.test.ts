@@ -41,7 +41,7 @@ describe('noise-window model', () => {
   it('carries a schema-valid card: version, labels, thresholds, input width, both evaluations', async () => {
     const raw: unknown = JSON.parse(await readFile(`${MODELS}/noise-window.card.json`, 'utf8'));
     expect(Value.Check(ModelCard, raw)).toBe(true);
-    expect(model.card.version).toBe('2.0.0');
+    expect(model.card.version).toBe('3.0.0');
     expect(model.card.labels).toEqual(['background', 'traffic', 'music', 'voices', 'construction', 'other']);
     expect(model.card.thresholds).toEqual({ 'music.on': 0.6, 'music.off': 0.4 });
     expect(model.card.inputs[0]?.shape).toEqual(['N', F]);
