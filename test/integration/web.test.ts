@@ -5,6 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { connectDevice, login, provision, publishAll, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
+import { openCase } from '../support/cases.js';
 
 /** The officer's web client in a real browser: log in, watch the inbox, a case arrives live. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -74,6 +75,45 @@ describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
     const hash = createHash('sha256').update(refresh ?? '').digest('hex');
     const revoked = () => t.platform.db.pool.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = $1', [hash]);
     await expect.poll(async () => (await revoked()).rows[0]?.revoked).toBe(true);
+    await page.close();
+  });
+
+  it('lets the officer take a case from the tablet: accept, then dismiss with a reason; refusals are shown', async () => {
+    const caseId = await openCase(t, 'crowding'); // the first test left a noise incident open in this zone
+    const page = await browser.newPage();
+    await page.goto(`${t.http}/`);
+    await page.fill('#username', 'east.li');
+    await page.fill('#password', TEST_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector(`#cases tr[data-id="${caseId}"]`);
+    await page.click(`#cases tr[data-id="${caseId}"]`);
+    await page.waitForSelector('#detail:not([hidden]) form[data-event="accept"]');
+    expect(await page.textContent('#d-state')).toBe('dispatched');
+    await page.click('form[data-event="accept"] button');
+    await expect.poll(() => page.textContent('#d-state')).toBe('accepted');
+    // Dismissing needs a reason: a blank one is refused by the server, and the page says why.
+    await page.fill('form[data-event="dismiss"] textarea[name="reason"]', '   ');
+    await page.click('form[data-event="dismiss"] button');
+    await expect.poll(() => page.textContent('#d-error')).toMatch(/reason/);
+    expect(await page.textContent('#d-state')).toBe('accepted');
+    await page.fill('form[data-event="dismiss"] textarea[name="reason"]', 'Nobody there: a car radio passing by');
+    await page.check('form[data-event="dismiss"] input[name="falseAlarm"]');
+    await page.click('form[data-event="dismiss"] button');
+    await expect.poll(() => page.textContent('#d-state')).toBe('dismissed');
+    expect(await page.textContent('#d-events')).toMatch(/accepted[\s\S]*dismissed/);
+    expect(await page.textContent('#d-actions')).toContain('Nothing for you to do');
+    const row = await t.platform.db.pool.query<{ state: string; reason: string }>('SELECT state, dismissal_reason AS reason FROM cases WHERE id = $1', [caseId]);
+    expect(row.rows[0]).toEqual({ state: 'dismissed', reason: 'Nobody there: a car radio passing by' });
+
+    // Another team's officer does not even see it.
+    const other = await browser.newPage();
+    await other.goto(`${t.http}/`);
+    await other.fill('#username', 'river.zhao');
+    await other.fill('#password', TEST_PASSWORD);
+    await other.click('button[type=submit]');
+    await other.waitForSelector('#live.on');
+    expect(await other.locator(`#cases tr[data-id="${caseId}"]`).count()).toBe(0);
+    await other.close();
     await page.close();
   });
 });
