@@ -102,6 +102,14 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
+    // The alarm on the fallback queue, wherever /metrics is served: open cases no team could take.
+    metrics.gauge('enforcement_fallback_queue_cases', 'open cases no team could take, waiting in the fallback queue for an operator', [], async function () {
+      try {
+        this.set(await cases.fallbackCount());
+      } catch {
+        // The database is unavailable: /metrics still answers, with the last value.
+      }
+    });
     const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;

@@ -72,7 +72,8 @@ export class AlertIntakeService {
         this.bus.notify();
         return;
       case 'opened':
-        this.log.info({ case: result.case.id, team: result.case.teamId, route: result.route }, 'case opened');
+        if (result.case.teamId === null) this.log.warn({ case: result.case.id, zone: result.case.zoneId, route: result.route }, 'case in the fallback queue: no team can take it');
+        else this.log.info({ case: result.case.id, team: result.case.teamId, route: result.route }, 'case opened');
         this.bus.notify();
         return;
       default: {

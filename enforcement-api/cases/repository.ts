@@ -85,6 +85,13 @@ export class CaseRepository {
     return { outcome: 'opened', case: row, route: result.route };
   }
 
+  /** Open cases in the fallback queue (no team): the alarm operators watch. */
+  async fallbackCount(): Promise<number> {
+    const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases WHERE team_id IS NULL AND state NOT IN ('closed', 'dismissed')`);
+    return r.rows[0]?.n ?? 0;
+  }
+
+
   private async intakeTx(alert: Alert, windowMin: number): Promise<Exclude<IntakeResult, { outcome: 'opened' }> | { outcome: 'opened'; caseId: string; route: string }> {
     const client = await this.pool.connect();
     try {

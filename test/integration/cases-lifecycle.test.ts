@@ -159,11 +159,15 @@ describe('case lifecycle over HTTP', () => {
     await pool.query(`INSERT INTO streets (id, district_id, name) VALUES ('s-north', 'd-riverside', 'North Street')`);
     await pool.query(`INSERT INTO sites (id, street_id, name, kind) VALUES ('site-north', 's-north', 'North Square', 'square')`);
     await pool.query(`INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone) VALUES ('z-north', 'site-north', 'North Square', '{}', '2', 'Asia/Shanghai')`);
+    const queued = () => t.platform.metrics.value('enforcement_fallback_queue_cases');
+    const before = await queued();
     const caseId = await openCase(t, 'noise', 'z-north');
     expect((await detail(caseId)).state).toBe('reported');
+    expect(await queued()).toBe(before + 1); // the operators' alarm
     expect((await fire('east.lead', caseId, { event: 'dispatch', teamId: 't-east' })).status).toBe(404);
     expect((await fire('ops', caseId, { event: 'dispatch', teamId: 't-nowhere' })).body).toMatchObject({ code: 'UNKNOWN_TEAM' });
     expect((await fire('ops', caseId, { event: 'dispatch', teamId: 't-east' })).body).toMatchObject({ to: 'dispatched', case: { teamId: 't-east' } });
+    expect(await queued()).toBe(before);
     expect((await fire('ops', caseId, { event: 'dispatch', teamId: 't-east' })).body).toMatchObject({ code: 'ALREADY_ON_TEAM' });
 
     const eastStream = await openStream(t, as('east.li'));
