@@ -22,7 +22,12 @@ const SELECT = `SELECT a.id, a.kind, a.zone_id AS "zoneId", a.device_id AS "devi
 
 /** Team scope: officers and team leads see the alerts whose case is their team's. */
 function scopeClause(user: TokenClaims, params: unknown[]): string | null {
-  if (user.role === 'admin' || user.role === 'operator' || user.role === 'reviewer') return null;
+  if (user.role === 'admin' || user.role === 'operator') return null;
+  // A reviewer sees the alerts of cases submitted to their review post, as they see the cases.
+  if (user.role === 'reviewer') {
+    params.push(user.reviewPostId ?? null);
+    return `c.review_submitted_at IS NOT NULL AND c.review_post_id = $${params.length}`;
+  }
   params.push(user.teamId);
   return `c.team_id = $${params.length}`;
 }

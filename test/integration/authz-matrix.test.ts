@@ -1,0 +1,506 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
+import { jpeg, openCase } from '../support/cases.js';
+
+/**
+ * The authorization matrix (issue 5): every route of the running app × every kind of caller, through
+ * the real HTTP API. The route set is read from the app itself (Fastify's route table and the OpenAPI
+ * document), so a route added without a row here fails the first test.
+ *
+ * Callers (columns): nobody signed in, and one user of each role and jurisdiction of the seed:
+ *   anon   no token                       e.li    east.li     officer, t-east
+ *   admin  admin                          e.lead  east.lead   team lead, t-east
+ *   ops    ops          operator          r.zhao  river.zhao  officer, t-river
+ *   review review       reviewer, district centre (rp-centre)
+ *   e.rev  east.review  reviewer, East Lake Street post (rp-east)
+ *   r.rev  river.review reviewer, Riverbank Street post (rp-river)
+ *   fish   fish.liu     officer, t-fisheries (a district team)
+ *
+ * Cells: ok = 2xx (really allowed: a mutating call must have written), 401 = UNAUTHORIZED, 403 =
+ * FORBIDDEN (the role may never do this), 404 = *_NOT_FOUND (exists, but not visible to the caller:
+ * another team's case, a case not at the reviewer's post — indistinguishable from a missing one).
+ * A refused call must leave what it would have written unchanged (case state, event count, rows).
+ *
+ * Targets (second column) name the thing the call is aimed at:
+ *   E:<state>  a noise case of t-east (East Lake Park) in that state; on site with east.li + east.lead,
+ *              a photo as evidence; `under_review` = a routine proposal at the East Lake post rp-east
+ *   R:<state>  the same for t-river (Riverbank), on site with river.zhao + river.chen, review at rp-river
+ *   C:<state>  a t-east case with a major proposal (hearing required) at the district centre rp-centre;
+ *              `consulting` = the centre (centre.sun) awaits an opinion from `review`
+ * For transitions the target is `event@case`. Refusals use one shared case per target (checked
+ * unchanged); every allowed transition cell gets a case of its own, built through the API.
+ */
+const MATRIX = `
+route target                                                                                    anon admin ops review e.rev r.rev e.li e.lead r.zhao fish
+GET   /                                                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /readyz                                            -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /metrics                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+POST  /api/v1/auth/login                                 -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+POST  /api/v1/auth/refresh                               -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+POST  /api/v1/auth/logout                                -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/me                                         -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/zones                                      -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/zones/:id/rules                            z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+PUT   /api/v1/zones/:id/rules                            z-riverbank                            401  ok    ok  403    403   403   403  403    403    403
+GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/district/rules                             -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+PUT   /api/v1/district/rules                             -                                      401  ok    ok  403    403   403   403  403    403    403
+GET   /api/v1/holidays/:calendar                         CN                                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+PUT   /api/v1/holidays/:calendar                         AUTHZ                                  401  ok    403 403    403   403   403  403    403    403
+GET   /api/v1/devices                                    -                                      401  ok    ok  403    403   403   403  403    403    403
+POST  /api/v1/devices                                    -                                      401  ok    403 403    403   403   403  403    403    403
+GET   /api/v1/devices/:id/readings                       slm-park-1                             401  ok    ok  ok     ok    ok    ok   ok     404    ok
+GET   /api/v1/devices/:id/readings                       slm-river-1                            401  ok    ok  ok     ok    ok    404  404    ok     ok
+GET   /api/v1/models                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+PUT   /api/v1/models/:name/rollout                       noise-window                           401  ok    403 403    403   403   403  403    403    403
+GET   /api/v1/benchmarks                                 -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/figures                                    -                                      401  ok    ok  403    403   403   403  ok     403    403
+GET   /api/v1/figures                                    teamId=t-river                         401  ok    ok  403    403   403   403  403    403    403
+GET   /api/v1/stream                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/cases                                      (lists what GET …/:id shows)           401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/cases/:id                                  E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404
+GET   /api/v1/cases/:id                                  E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
+GET   /api/v1/cases/:id                                  R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
+GET   /api/v1/cases/:id                                  C:under_review                         401  ok    ok  ok     404   404   ok   ok     404    404
+GET   /api/v1/cases/:id/audit                            E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404
+GET   /api/v1/cases/:id/audit                            E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
+GET   /api/v1/cases/:id/audit                            R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
+GET   /api/v1/cases/:id/evidence                         E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
+GET   /api/v1/cases/:id/evidence                         R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
+GET   /api/v1/cases/:id/evidence/:evidenceId             E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
+GET   /api/v1/cases/:id/evidence/:evidenceId             R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
+POST  /api/v1/cases/:id/evidence                         E:dispatched                           401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/evidence                         R:dispatched                           401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  E:dispatched                           401  403   403 404    404   404   ok   ok     404    404
+POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  E:under_review                         401  403   403 404    ok    404   ok   ok     404    404
+POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  R:under_review                         401  403   403 404    404   ok    404  404    ok     404
+GET   /api/v1/alerts                                     (lists what GET …/:id shows)           401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/alerts/:id                                 E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404
+GET   /api/v1/alerts/:id                                 E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
+GET   /api/v1/alerts/:id                                 R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
+POST  /api/v1/alerts/:id/verdict                         E:under_review                         401  ok    403 404    ok    404   ok   ok     404    404
+POST  /api/v1/alerts/:id/verdict                         R:under_review                         401  ok    403 404    404   ok    404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      dispatch@E:dispatched                  401  ok    ok  403    403   403   403  ok     403    403
+POST  /api/v1/cases/:id/transitions                      dispatch@R:dispatched                  401  ok    ok  403    403   403   403  404    403    403
+POST  /api/v1/cases/:id/transitions                      accept@E:dispatched                    401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      accept@R:dispatched                    401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      arrive@E:accepted                      401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      arrive@R:accepted                      401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      resolve_on_site@E:on_site              401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      resolve_on_site@R:on_site              401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      propose_decision@E:on_site             401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      propose_decision@R:on_site             401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      submit_for_review@E:decision_proposed  401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      submit_for_review@R:decision_proposed  401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      approve@E:under_review                 401  403   403 404    ok    404   403  403    403    403
+POST  /api/v1/cases/:id/transitions                      approve@R:under_review                 401  403   403 404    404   ok    403  403    403    403
+POST  /api/v1/cases/:id/transitions                      approve@C:under_review                 401  403   403 ok     404   404   403  403    403    403
+POST  /api/v1/cases/:id/transitions                      return@E:under_review                  401  403   403 404    ok    404   403  403    403    403
+POST  /api/v1/cases/:id/transitions                      return@R:under_review                  401  403   403 404    404   ok    403  403    403    403
+POST  /api/v1/cases/:id/transitions                      return@C:under_review                  401  403   403 ok     404   404   403  403    403    403
+POST  /api/v1/cases/:id/transitions                      request_opinions@C:under_review        401  403   403 ok     404   404   403  403    403    403
+POST  /api/v1/cases/:id/transitions                      give_opinion@C:consulting              401  403   403 ok     404   404   403  403    403    403
+POST  /api/v1/cases/:id/transitions                      decide@E:approved                      401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      decide@R:approved                      401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      close@E:resolved_on_site               401  403   403 403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      close@R:resolved_on_site               401  403   403 403    403   403   404  404    ok     404
+POST  /api/v1/cases/:id/transitions                      dismiss@E:dispatched                   401  ok    ok  403    403   403   ok   ok     404    404
+POST  /api/v1/cases/:id/transitions                      dismiss@R:dispatched                   401  ok    ok  403    403   403   404  404    ok     404
+`;
+
+const CALLERS = ['anon', 'admin', 'ops', 'review', 'e.rev', 'r.rev', 'e.li', 'e.lead', 'r.zhao', 'fish'] as const;
+type Caller = (typeof CALLERS)[number];
+const USERNAME: Record<Caller, string | null> = {
+  anon: null, admin: 'admin', ops: 'ops', review: 'review', 'e.rev': 'east.review', 'r.rev': 'river.review',
+  'e.li': 'east.li', 'e.lead': 'east.lead', 'r.zhao': 'river.zhao', fish: 'fish.liu',
+};
+type Outcome = 'ok' | '401' | '403' | '404';
+
+interface Row {
+  route: string;
+  target: string;
+  expect: Record<Caller, Outcome>;
+}
+
+function parseMatrix(text: string): Row[] {
+  const lines = text.trim().split('\n');
+  const header = lines[0]!.split(/\s+/).slice(2);
+  if (header.join(' ') !== CALLERS.join(' ')) throw new Error(`matrix header ${header.join(' ')}`);
+  return lines.slice(1).map((line) => {
+    const cells = line.trim().split(/\s+/);
+    const outcomes = cells.slice(-CALLERS.length);
+    const target = cells.slice(2, -CALLERS.length).join(' ');
+    for (const o of outcomes) if (!['ok', '401', '403', '404'].includes(o)) throw new Error(`bad cell ${o} in: ${line}`);
+    if (cells.length < 3 + CALLERS.length) throw new Error(`short row: ${line}`);
+    return { route: `${cells[0]} ${cells[1]}`, target, expect: Object.fromEntries(CALLERS.map((c, i) => [c, outcomes[i] as Outcome])) as Record<Caller, Outcome> };
+  });
+}
+const ROWS = parseMatrix(MATRIX);
+
+let t: TestPlatform;
+const tokens = new Map<string, string>();
+const tokenOf = (c: Caller) => {
+  const user = USERNAME[c];
+  return user === null ? null : tokens.get(user)!;
+};
+let cellNo = 0;
+
+// ---------------------------------------------------------------------------------------------------
+// Fixtures: cases built through the HTTP API (intake through the platform's own alert intake).
+
+interface Fixture {
+  key: string;
+  id: string;
+  team: 't-east' | 't-river';
+  alertId: string;
+  evidenceId: string | null;
+}
+
+const LOCATION = { E: { lat: 32.0405, lon: 118.7805 }, R: { lat: 32.061, lon: 118.753 } };
+const routineProposal = {
+  event: 'propose_decision',
+  party: 'Zhang San',
+  facts: 'loudspeaker at 68 dB(A) LAeq after an order to correct, refused',
+  legalBasis: 'Noise Pollution Prevention and Control Law art. 82',
+  penalties: ['warning', 'fine'],
+  fineYuan: 500,
+  tier: 'normal',
+};
+
+async function step(user: string, caseId: string, body: Record<string, unknown>): Promise<void> {
+  const r = await api(t, tokens.get(user)!, 'POST', `/api/v1/cases/${caseId}/transitions`, body);
+  if (r.status !== 200) throw new Error(`fixture: ${user} ${String(body.event)}: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+async function upload(user: string, caseId: string): Promise<{ status: number; body: { id?: string; code?: string } }> {
+  const token = tokens.get(user);
+  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence`, {
+    method: 'POST',
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'image/jpeg' },
+    body: jpeg(),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as { id?: string; code?: string }) : {} };
+}
+
+const STATES = ['dispatched', 'accepted', 'on_site', 'resolved_on_site', 'decision_proposed', 'under_review', 'consulting', 'approved'] as const;
+
+/** A case of the kind `E:<state>`, `R:<state>` or `C:<state>` (see the top comment). */
+async function build(key: string): Promise<Fixture> {
+  const [kind, state] = key.split(':') as ['E' | 'R' | 'C', (typeof STATES)[number]];
+  if (!STATES.includes(state) || !['E', 'R', 'C'].includes(kind)) throw new Error(`unknown fixture ${key}`);
+  const east = kind !== 'R';
+  const id = await openCase(t, 'noise', east ? 'z-park-square' : 'z-riverbank');
+  const detail = await api<{ alerts: { id: string }[] }>(t, tokens.get('admin')!, 'GET', `/api/v1/cases/${id}`);
+  const fx: Fixture = { key, id, team: east ? 't-east' : 't-river', alertId: detail.body.alerts[0]!.id, evidenceId: null };
+  const officer = east ? 'east.li' : 'river.zhao';
+  const reached = (s: string) => state === s;
+  if (reached('dispatched')) return fx;
+  await step(officer, id, { event: 'accept' });
+  if (reached('accepted')) return fx;
+  await step(officer, id, { event: 'arrive', location: LOCATION[east ? 'E' : 'R'], secondOfficerId: east ? 'u-east-lead' : 'u-river-chen' });
+  const photo = await upload(officer, id);
+  if (photo.status !== 201) throw new Error(`fixture upload: ${photo.status} ${JSON.stringify(photo.body)}`);
+  fx.evidenceId = photo.body.id!;
+  if (reached('on_site')) return fx;
+  if (reached('resolved_on_site')) {
+    await step(officer, id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music turned down after a warning' });
+    return fx;
+  }
+  await step(officer, id, kind === 'C' ? { ...routineProposal, hearingRequired: true } : routineProposal);
+  if (reached('decision_proposed')) return fx;
+  await step(officer, id, { event: 'submit_for_review' });
+  if (reached('under_review')) return fx;
+  if (reached('consulting')) {
+    await step('centre.sun', id, { event: 'request_opinions', reviewers: ['u-review'], question: 'is a hearing needed here?' });
+    return fx;
+  }
+  await step(kind === 'C' ? 'review' : east ? 'east.review' : 'river.review', id, { event: 'approve' });
+  return fx;
+}
+
+/** One shared case per target for the refused cells (and reads); rebuilt if a call changed it. */
+const shared = new Map<string, Promise<Fixture>>();
+const sharedFixture = (key: string) => {
+  if (!shared.has(key)) shared.set(key, build(key));
+  return shared.get(key)!;
+};
+
+// ---------------------------------------------------------------------------------------------------
+// How each route is called for one cell, and what it would write.
+
+interface Cell {
+  caller: Caller;
+  token: string | null;
+  target: string;
+  n: number;
+  fx?: Fixture;
+}
+interface Answer {
+  status: number;
+  code?: string;
+  message?: string;
+  body?: unknown;
+}
+interface RouteSpec {
+  /** The case the target names (`event@E:state` → `E:state`); undefined: the route takes no case. */
+  fixtureKey?: (target: string) => string;
+  /** Allowed cells change the case irreversibly: each gets a fresh one. */
+  freshWhenAllowed?: boolean;
+  call(cell: Cell): Promise<Answer>;
+  /** What a call would write, as a comparable string (refused: unchanged; allowed: changed). */
+  written?(cell: Cell): Promise<string>;
+  /** Runs before the call (lists: the fixtures they must show or hide exist). */
+  prepare?(): Promise<unknown>;
+  /** Extra check of an allowed answer (lists: exactly the visible fixtures). */
+  check?(cell: Cell, answer: Answer): Promise<string | undefined>;
+}
+
+async function http(method: string, url: string, token: string | null, body?: unknown): Promise<Answer> {
+  const res = await fetch(`${t.http}${url}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON (the page, metrics, a file)
+  }
+  const err = (parsed ?? {}) as { code?: unknown; message?: unknown };
+  return { status: res.status, code: typeof err.code === 'string' ? err.code : undefined, message: typeof err.message === 'string' ? err.message : undefined, body: parsed };
+}
+
+const get = (url: string | ((c: Cell) => string)) => (c: Cell) => http('GET', typeof url === 'string' ? url : url(c), c.token);
+const sqlText = async (text: string, params: unknown[]) => JSON.stringify((await t.platform.db.pool.query(text, params)).rows);
+const caseWrites = (fx: Fixture) =>
+  sqlText(`SELECT state, (SELECT count(*)::int FROM case_events e WHERE e.case_id = c.id) AS events,
+    (SELECT count(*)::int FROM case_evidence v WHERE v.case_id = c.id) AS files,
+    (SELECT count(*)::int FROM evidence_reviews r WHERE r.case_id = c.id) AS reviews FROM cases c WHERE c.id = $1`, [fx.id]);
+const caseTarget = (target: string) => target.split('@').at(-1)!;
+const login$ = (c: Cell) => ({ username: USERNAME[c.caller] ?? 'ops', password: TEST_PASSWORD });
+const refreshToken = async (c: Cell) => (await api<{ refreshToken: string }>(t, null, 'POST', '/api/v1/auth/login', login$(c))).body.refreshToken;
+const noiseRule = (n: number) => ({ rules: [{ id: `authz-rule-${n}`, kind: 'noise', name: `authz ${n}`, start: '22:00', end: '23:00', params: { laeq: 55 } }] });
+const holiday = (n: number) => new Date(Date.UTC(2030, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+
+/** A transition body for the event named in the target, fitting the caller (its on-site partner). */
+function transitionBody(c: Cell): Record<string, unknown> {
+  const event = c.target.split('@')[0]!;
+  const east = c.fx!.team === 't-east';
+  switch (event) {
+    case 'dispatch': return { event, teamId: east ? 't-river' : 't-east' };
+    case 'arrive': {
+      const second = east ? (c.caller === 'e.li' ? 'u-east-lead' : 'u-east-li') : 'u-river-chen';
+      return { event, location: LOCATION[east ? 'E' : 'R'], secondOfficerId: second };
+    }
+    case 'resolve_on_site': return { event, outcome: 'warning_issued', summary: 'music turned down after a warning' };
+    case 'propose_decision': return routineProposal;
+    case 'return': return { event, opinion: 'the facts do not show the refusal to correct' };
+    case 'decide': return { event, decisionNo: `AUTHZ-${c.n}` };
+    case 'dismiss': return { event, reason: 'nobody there when the team arrived' };
+    case 'request_opinions': return { event, reviewers: ['u-centre-sun'], question: 'is a hearing needed here?' };
+    case 'give_opinion': return { event, opinion: 'a hearing is needed' };
+    default: return { event };
+  }
+}
+
+const fixturesOf = (byIdRoute: string) => () => Promise.all(ROWS.filter((r) => r.route === byIdRoute).map((r) => sharedFixture(r.target)));
+
+/** The ids of the fixtures a list must show: exactly those whose GET-by-id row says ok for the caller. */
+async function listCheck(byIdRoute: string, idOf: (fx: Fixture) => string, c: Cell, a: Answer): Promise<string | undefined> {
+  const listed = new Set((a.body as { id: string }[]).map((x) => x.id));
+  const wrong: string[] = [];
+  for (const row of ROWS.filter((r) => r.route === byIdRoute)) {
+    const id = idOf(await sharedFixture(row.target));
+    const shouldSee = row.expect[c.caller] === 'ok';
+    if (listed.has(id) !== shouldSee) wrong.push(`${shouldSee ? 'misses' : 'shows'} ${row.target}`);
+  }
+  return wrong.length ? wrong.join(', ') : undefined;
+}
+
+const SPECS: Record<string, RouteSpec> = {
+  'GET /': { call: get('/') },
+  'GET /healthz': { call: get('/healthz') },
+  'GET /readyz': { call: get('/readyz') },
+  'GET /metrics': { call: get('/metrics') },
+  'POST /api/v1/auth/login': { call: (c) => http('POST', '/api/v1/auth/login', c.token, login$(c)) },
+  'POST /api/v1/auth/refresh': { call: async (c) => http('POST', '/api/v1/auth/refresh', c.token, { refreshToken: await refreshToken(c) }) },
+  'POST /api/v1/auth/logout': { call: async (c) => http('POST', '/api/v1/auth/logout', c.token, { refreshToken: await refreshToken(c) }) },
+  'GET /api/v1/me': { call: get('/api/v1/me') },
+  'GET /api/v1/zones': { call: get('/api/v1/zones') },
+  'GET /api/v1/zones/:id/rules': { call: get((c) => `/api/v1/zones/${c.target}/rules`) },
+  'PUT /api/v1/zones/:id/rules': {
+    call: (c) => http('PUT', `/api/v1/zones/${c.target}/rules`, c.token, noiseRule(c.n)),
+    written: (c) => sqlText('SELECT id FROM zone_rules WHERE id = $1', [`authz-rule-${c.n}`]),
+  },
+  'GET /api/v1/zones/:id/noise/hourly': { call: get((c) => `/api/v1/zones/${c.target}/noise/hourly`) },
+  'GET /api/v1/district/rules': { call: get('/api/v1/district/rules') },
+  'PUT /api/v1/district/rules': {
+    call: (c) => http('PUT', '/api/v1/district/rules', c.token, noiseRule(c.n)),
+    written: (c) => sqlText('SELECT id FROM zone_rules WHERE id = $1', [`authz-rule-${c.n}`]),
+  },
+  'GET /api/v1/holidays/:calendar': { call: get((c) => `/api/v1/holidays/${c.target}`) },
+  'PUT /api/v1/holidays/:calendar': {
+    call: (c) => http('PUT', `/api/v1/holidays/${c.target}`, c.token, { days: [{ date: holiday(c.n), name: 'authz day' }] }),
+    written: (c) => sqlText('SELECT name FROM holidays WHERE calendar = $1 AND day = $2::date', [c.target, holiday(c.n)]),
+  },
+  'GET /api/v1/devices': { call: get('/api/v1/devices') },
+  'POST /api/v1/devices': {
+    call: (c) => http('POST', '/api/v1/devices', c.token, { id: `authz-dev-${c.n}`, zoneId: 'z-park-square', kind: 'sound_level_meter' }),
+    written: (c) => sqlText('SELECT id FROM devices WHERE id = $1', [`authz-dev-${c.n}`]),
+  },
+  'GET /api/v1/devices/:id/readings': { call: get((c) => `/api/v1/devices/${c.target}/readings?stream=noise`) },
+  'GET /api/v1/models': { call: get('/api/v1/models') },
+  'PUT /api/v1/models/:name/rollout': {
+    // Publishes a retained MQTT message (no database row): the refusal happens before the handler.
+    call: (c) => http('PUT', `/api/v1/models/${c.target}/rollout`, c.token, { active: '3.0.0', shadow: null }),
+  },
+  'GET /api/v1/benchmarks': { call: get('/api/v1/benchmarks') },
+  'GET /api/v1/figures': { call: get((c) => `/api/v1/figures${c.target === '-' ? '' : `?${c.target}`}`) },
+  'GET /api/v1/stream': {
+    async call(c) {
+      const abort = new AbortController();
+      const res = await fetch(`${t.http}/api/v1/stream`, { headers: c.token ? { authorization: `Bearer ${c.token}` } : {}, signal: abort.signal });
+      if (res.status === 200) {
+        abort.abort();
+        return { status: 200 };
+      }
+      const body = (await res.json()) as { code?: string; message?: string };
+      return { status: res.status, code: body.code, message: body.message };
+    },
+  },
+  'GET /api/v1/cases': {
+    prepare: fixturesOf('GET /api/v1/cases/:id'),
+    call: get('/api/v1/cases?limit=500'),
+    check: (c, a) => listCheck('GET /api/v1/cases/:id', (fx) => fx.id, c, a),
+  },
+  'GET /api/v1/cases/:id': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}`) },
+  'GET /api/v1/cases/:id/audit': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}/audit`) },
+  'GET /api/v1/cases/:id/evidence': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}/evidence`) },
+  'GET /api/v1/cases/:id/evidence/:evidenceId': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}/evidence/${c.fx!.evidenceId}`) },
+  'POST /api/v1/cases/:id/evidence': {
+    fixtureKey: caseTarget,
+    async call(c) {
+      const res = await fetch(`${t.http}/api/v1/cases/${c.fx!.id}/evidence`, {
+        method: 'POST',
+        headers: { ...(c.token ? { authorization: `Bearer ${c.token}` } : {}), 'content-type': 'image/jpeg' },
+        body: jpeg(),
+      });
+      const body = (await res.json()) as { code?: string; message?: string };
+      return { status: res.status, code: body.code, message: body.message };
+    },
+    written: (c) => caseWrites(c.fx!),
+  },
+  'POST /api/v1/cases/:id/evidence/sensor/:alertId/review': {
+    fixtureKey: caseTarget,
+    call: (c) => http('POST', `/api/v1/cases/${c.fx!.id}/evidence/sensor/${c.fx!.alertId}/review`, c.token, { note: 'checked the record' }),
+    written: (c) => caseWrites(c.fx!),
+  },
+  'GET /api/v1/alerts': {
+    prepare: fixturesOf('GET /api/v1/alerts/:id'),
+    call: get('/api/v1/alerts?limit=500'),
+    check: (c, a) => listCheck('GET /api/v1/alerts/:id', (fx) => fx.alertId, c, a),
+  },
+  'GET /api/v1/alerts/:id': { fixtureKey: caseTarget, call: get((c) => `/api/v1/alerts/${c.fx!.alertId}`) },
+  'POST /api/v1/alerts/:id/verdict': {
+    fixtureKey: caseTarget,
+    call: (c) => http('POST', `/api/v1/alerts/${c.fx!.alertId}/verdict`, c.token, { verdict: 'confirmed' }),
+    written: (c) => sqlText('SELECT verdict, by_user, at FROM alert_verdicts WHERE alert_id = $1', [c.fx!.alertId]),
+  },
+  'POST /api/v1/cases/:id/transitions': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/cases/${c.fx!.id}/transitions`, c.token, transitionBody(c)),
+    written: (c) => caseWrites(c.fx!),
+  },
+};
+
+const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = { '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/ };
+
+/** Runs one cell; returns what went wrong (nothing when the outcome is the expected one). */
+async function runCell(row: Row, caller: Caller): Promise<string | undefined> {
+  const spec = SPECS[row.route]!;
+  const expected = row.expect[caller];
+  const cell: Cell = { caller, token: tokenOf(caller), target: row.target, n: ++cellNo };
+  const key = spec.fixtureKey?.(row.target);
+  const fresh = key !== undefined && expected === 'ok' && spec.freshWhenAllowed === true;
+  if (key !== undefined) cell.fx = fresh ? await build(key) : await sharedFixture(key);
+  await spec.prepare?.();
+  const before = await spec.written?.(cell);
+  const answer = await spec.call(cell);
+  const after = await spec.written?.(cell);
+  const got: Outcome | string = answer.status >= 200 && answer.status < 300 ? 'ok' : String(answer.status);
+  const where = `${row.route} [${row.target}] as ${caller}`;
+  const problems: string[] = [];
+  if (got !== expected) problems.push(`expected ${expected}, got ${answer.status}${answer.code ? ` ${answer.code}` : ''}${answer.message ? ` (${answer.message})` : ''}`);
+  else if (expected !== 'ok' && !REASON[expected].test(answer.code ?? '')) problems.push(`refused with ${answer.status} but code ${answer.code ?? 'none'} (${answer.message ?? ''})`);
+  if (spec.written) {
+    if (expected !== 'ok' && before !== after) problems.push(`refusal expected but it wrote: ${before} → ${after}`);
+    if (expected === 'ok' && got === 'ok' && before === after) problems.push('allowed call wrote nothing');
+  }
+  if (expected === 'ok' && got === 'ok' && spec.check) {
+    const wrong = await spec.check(cell, answer);
+    if (wrong) problems.push(wrong);
+  }
+  // A shared case the call changed (a refusal that went through) no longer is what its target says.
+  if (key !== undefined && !fresh && before !== after) shared.delete(key);
+  return problems.length ? `${where}: ${problems.join('; ')}` : undefined;
+}
+
+/** Every route of the running app as `METHOD /path/:param`, from Fastify's route table (HEAD and /docs excluded). */
+function appRoutes(): Set<string> {
+  const tree = t.platform.api!.instance.printRoutes({ commonPrefix: false });
+  const stack: string[] = [];
+  const routes = new Set<string>();
+  for (const line of tree.split('\n')) {
+    const m = /^(.*?)[├└]── (.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1]!.length / 4;
+    const path = (depth === 0 ? '' : stack[depth - 1]!) + m[2]!;
+    stack[depth] = path;
+    const full = path.startsWith('/') ? path : `/${path}`;
+    for (const method of (m[3] ?? '').split(', ').filter(Boolean)) {
+      if (method === 'HEAD' || full === '/docs' || full.startsWith('/docs/')) continue;
+      routes.add(`${method} ${full}`);
+    }
+  }
+  return routes;
+}
+
+beforeAll(async () => {
+  t = await startTestPlatform({ SERVICES: 'api' });
+  for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun']) tokens.set(user, await login(t, user));
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('authorization matrix: every route × every role', () => {
+  it('has a row for every route the app serves, and only for those', async () => {
+    const served = appRoutes();
+    const inMatrix = new Set(ROWS.map((r) => r.route));
+    expect([...served].filter((r) => !inMatrix.has(r)).sort(), 'routes without a row in the matrix').toEqual([]);
+    expect([...inMatrix].filter((r) => !served.has(r)).sort(), 'rows for routes the app does not serve').toEqual([]);
+    expect([...inMatrix].filter((r) => !SPECS[r]).sort(), 'rows without a way to call them').toEqual([]);
+    // The OpenAPI document names no route the table misses (it hides only the web page).
+    const doc = await api<{ paths: Record<string, Record<string, unknown>> }>(t, null, 'GET', '/docs/json');
+    const documented = Object.entries(doc.body.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
+    expect(documented.filter((r) => !inMatrix.has(r)).sort(), 'documented routes without a row').toEqual([]);
+    expect(ROWS.length * CALLERS.length).toBeGreaterThan(700);
+  });
+
+  const routes = [...new Set(ROWS.map((r) => r.route))];
+  it.each(routes)('%s', async (route) => {
+    const problems: string[] = [];
+    for (const row of ROWS.filter((r) => r.route === route)) {
+      for (const caller of CALLERS) {
+        const problem = await runCell(row, caller);
+        if (problem) problems.push(problem);
+      }
+    }
+    expect(problems).toEqual([]);
+  }, 240_000);
+});
