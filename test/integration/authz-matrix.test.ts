@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
-import { jpeg, openCase } from '../support/cases.js';
+import { jpeg, noiseProposal, openCase } from '../support/cases.js';
 
 /**
  * The authorization matrix (issue 5): every route of the running app × every kind of caller, through
@@ -158,15 +158,7 @@ interface Fixture {
 }
 
 const LOCATION = { E: { lat: 32.0405, lon: 118.7805 }, R: { lat: 32.061, lon: 118.753 } };
-const routineProposal = {
-  event: 'propose_decision',
-  party: 'Zhang San',
-  facts: 'loudspeaker at 68 dB(A) LAeq after an order to correct, refused',
-  legalBasis: 'Noise Pollution Prevention and Control Law art. 82',
-  penalties: ['warning', 'fine'],
-  fineYuan: 500,
-  tier: 'normal',
-};
+const routineProposal = noiseProposal();
 
 async function step(user: string, caseId: string, body: Record<string, unknown>): Promise<void> {
   const r = await api(t, tokens.get(user)!, 'POST', `/api/v1/cases/${caseId}/transitions`, body);

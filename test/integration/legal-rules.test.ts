@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { jpeg, openCase, uploadEvidence } from '../support/cases.js';
+import { jpeg, noiseProposal, openCase, uploadEvidence } from '../support/cases.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement (issue 5), each through the real API and database: two
@@ -47,16 +47,6 @@ async function ok(user: string, caseId: string, body: Record<string, unknown>) {
 
 const LOCATION = { lat: 32.0405, lon: 118.7805 };
 const arrive = (second?: string) => ({ event: 'arrive', location: LOCATION, ...(second ? { secondOfficerId: second } : {}) });
-const noiseProposal = (over: Record<string, unknown> = {}) => ({
-  event: 'propose_decision',
-  party: 'Zhang San',
-  facts: 'loudspeaker at 68 dB(A) LAeq after an order to correct, refused',
-  legalBasis: 'Noise Pollution Prevention and Control Law art. 82',
-  penalties: ['warning', 'fine'],
-  fineYuan: 500,
-  tier: 'normal',
-  ...over,
-});
 
 /** A noise case of the East Lake team, accepted and on site with east.li and east.lead. */
 async function noiseOnSite(): Promise<string> {

@@ -120,3 +120,15 @@ export async function uploadEvidence(
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
 }
+
+/** A routine noise decision proposal (fine within the normal tier of art. 82); `over` replaces fields. */
+export const noiseProposal = (over: Record<string, unknown> = {}) => ({
+  event: 'propose_decision',
+  party: 'Zhang San',
+  facts: 'loudspeaker at 68 dB(A) LAeq after an order to correct, refused',
+  legalBasis: 'Noise Pollution Prevention and Control Law art. 82',
+  penalties: ['warning', 'fine'],
+  fineYuan: 500,
+  tier: 'normal',
+  ...over,
+});
