@@ -34,8 +34,9 @@ function sox(seconds: number, synth: string[], effects: string[] = []): Float64A
   const key = JSON.stringify([seconds, synth, effects]);
   const hit = cache.get(key);
   if (hit) return hit;
-  // 15 dB of headroom first: SoX clips at full scale even in floating point. Levels are set later.
-  const out = float64(execFileSync('sox', ['-V1', '-n', ...RAW, '-', 'synth', seconds.toFixed(4), ...synth, 'gain', '-15', ...effects], { maxBuffer: 64 << 20 }));
+  // -R: SoX seeds its noise generators the same way every run (repeatable data). 15 dB of headroom
+  // first: SoX clips at full scale even in floating point. Levels are set later.
+  const out = float64(execFileSync('sox', ['-R', '-V1', '-n', ...RAW, '-', 'synth', seconds.toFixed(4), ...synth, 'gain', '-15', ...effects], { maxBuffer: 64 << 20 }));
   if (cache.size < 4000) cache.set(key, out);
   return out;
 }
@@ -43,7 +44,7 @@ function sox(seconds: number, synth: string[], effects: string[] = []): Float64A
 /** espeak-ng speech, resampled to FS by SoX. */
 function speech(text: string, voice: string, speed: number, pitch: number): Float64Array {
   const wav = execFileSync('espeak-ng', ['--stdout', '-v', voice, '-s', String(Math.round(speed)), '-p', String(Math.round(pitch)), text], { maxBuffer: 64 << 20 });
-  return float64(execFileSync('sox', ['-V1', '-t', 'wav', '-', ...RAW, '-'], { input: wav, maxBuffer: 64 << 20 }));
+  return float64(execFileSync('sox', ['-R', '-V1', '-t', 'wav', '-', ...RAW, '-'], { input: wav, maxBuffer: 64 << 20 }));
 }
 
 function place(out: Float64Array, x: Float64Array, at: number, gain = 1): void {
