@@ -5,7 +5,7 @@ import { chromium, type Browser } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { connectDevice, login, provision, publishAll, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
-import { openCase } from '../support/cases.js';
+import { jpeg, openCase } from '../support/cases.js';
 
 /** The officer's web client in a real browser: log in, watch the inbox, a case arrives live. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -91,6 +91,13 @@ describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
     expect(await page.textContent('#d-state')).toBe('dispatched');
     await page.click('form[data-event="accept"] button');
     await expect.poll(() => page.textContent('#d-state')).toBe('accepted');
+    // A photo from the tablet becomes evidence, stored with its SHA-256.
+    const photo = jpeg('scene');
+    await page.setInputFiles('#d-file', { name: 'scene.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.click('#d-upload button');
+    await expect.poll(() => page.textContent('#d-evidence')).toContain('scene.jpg');
+    const stored = await t.platform.db.pool.query<{ sha256: string }>('SELECT sha256 FROM case_evidence WHERE case_id = $1', [caseId]);
+    expect(stored.rows.map((r) => r.sha256)).toEqual([createHash('sha256').update(photo).digest('hex')]);
     // Dismissing needs a reason: a blank one is refused by the server, and the page says why.
     await page.fill('form[data-event="dismiss"] textarea[name="reason"]', '   ');
     await page.click('form[data-event="dismiss"] button');
