@@ -73,8 +73,10 @@ export class CaseRepository {
 
   /**
    * Records an alert idempotently and merges it into an incident: an open incident of the same kind in
-   * the same zone whose last alert is within `windowMin` takes it; otherwise a new incident opens one
-   * case, routed to a team (or left in the fallback queue when nobody can take it).
+   * the same zone whose alerts span to within `windowMin` of this one takes it (on either side: an alert
+   * delivered late, e.g. from a device's back-fill, joins the incident of its own time, not a later
+   * one); otherwise a new incident opens one case, routed to a team (or left in the fallback queue
+   * when nobody can take it).
    */
   async intake(alert: Alert, windowMin: number): Promise<IntakeResult> {
     const result = await this.intakeTx(alert, windowMin);
@@ -115,13 +117,15 @@ export class CaseRepository {
         `SELECT i.id, c.id AS "caseId" FROM incidents i JOIN cases c ON c.incident_id = i.id
          WHERE i.zone_id = $1 AND i.kind = $2 AND c.state NOT IN ('closed', 'dismissed')
            AND i.last_alert_at >= $3::timestamptz - make_interval(mins => $4::int)
+           AND i.first_alert_at <= $3::timestamptz + make_interval(mins => $4::int)
          ORDER BY i.last_alert_at DESC LIMIT 1`,
         [alert.zoneId, alert.kind, alert.detectedAt, Math.round(windowMin)],
       );
       const existing = open.rows[0];
       if (existing) {
         await client.query(
-          `UPDATE incidents SET last_alert_at = greatest(last_alert_at, $2), alert_count = alert_count + 1 WHERE id = $1`,
+          `UPDATE incidents SET first_alert_at = least(first_alert_at, $2), last_alert_at = greatest(last_alert_at, $2),
+             alert_count = alert_count + 1 WHERE id = $1`,
           [existing.id, alert.detectedAt],
         );
         await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, existing.id]);

@@ -135,6 +135,16 @@ describe('case lifecycle over HTTP', () => {
     }
   });
 
+  it('merges an alert into the incident of its own time only: a late-delivered older alert opens its own', async () => {
+    const at = (iso: string) => ({ id: randomUUID().replaceAll('-', ''), kind: 'noise' as const, zoneId: 'z-riverbank', startedAt: iso, detectedAt: iso, summary: 'merge window', evidence: {} });
+    const first = await t.platform.cases.intake(at('2024-06-01T12:00:00Z'), 30);
+    expect(first.outcome).toBe('opened');
+    expect((await t.platform.cases.intake(at('2024-06-01T12:20:00Z'), 30)).outcome).toBe('attached'); // after, within 30 min
+    expect((await t.platform.cases.intake(at('2024-06-01T11:40:00Z'), 30)).outcome).toBe('attached'); // before, within 30 min
+    // Delivered late (a device back-filling its spool): two hours older than the incident.
+    expect((await t.platform.cases.intake(at('2024-06-01T09:00:00Z'), 30)).outcome).toBe('opened');
+  });
+
   it('closes an on-site resolution without a decision, recorded as such', async () => {
     const caseId = await openCase(t, 'crowding');
     await walk(caseId, [
