@@ -17,6 +17,15 @@ export async function connectService(conn: ServiceConnection, name: string, time
     reconnectPeriod: 1000,
     connectTimeout: timeoutMs,
   });
+  await firstConnect(client, conn, name, timeoutMs);
+  return client;
+}
+
+/**
+ * Resolves on a service client's first CONNACK; on an error or after `timeoutMs` the client is ended
+ * and a StartupError names the broker and the settings to check.
+ */
+export async function firstConnect(client: MqttClient, conn: ServiceConnection, name: string, timeoutMs: number): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
@@ -33,5 +42,4 @@ export async function connectService(conn: ServiceConnection, name: string, time
     await client.endAsync(true);
     throw new StartupError(`${name} cannot connect to the broker at ${conn.url} (${(err as Error).message}): check MQTT_URL and MQTT_SERVICE_PASSWORD`);
   }
-  return client;
 }

@@ -1,7 +1,6 @@
 import mqtt, { type DoneCallback, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
-import { StartupError } from '../core/errors.js';
-import type { ServiceConnection } from '../core/mqtt-client.js';
+import { firstConnect, type ServiceConnection } from '../core/mqtt-client.js';
 import { SERVICE_USER } from '../broker/policy.js';
 
 /**
@@ -43,8 +42,8 @@ export function connectIngest(conn: ServiceConnection, clientId: string, onPubli
     clientId,
     clean: false,
     protocolVersion: 4,
-    // Back quickly after a broker restart: a broker without durable sessions delivers nothing to ingest
-    // until it has subscribed again.
+    // Back quickly after a broker restart (with a broker that keeps no sessions on disk, nothing reaches
+    // ingest until it has subscribed again).
     reconnectPeriod: 250,
     connectTimeout: timeoutMs,
   });
@@ -53,19 +52,6 @@ export function connectIngest(conn: ServiceConnection, clientId: string, onPubli
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt client error'));
   client.on('offline', () => log.warn('ingest disconnected from the broker; reconnecting'));
   client.on('connect', (ack) => log.info({ sessionPresent: ack.sessionPresent }, 'ingest connected to the broker'));
-  const connected = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out')), timeoutMs);
-    client.once('connect', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    client.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-  }).catch(async (err: unknown) => {
-    await client.endAsync(true);
-    throw new StartupError(`ingest cannot connect to the broker at ${conn.url} (${(err as Error).message}): check MQTT_URL and MQTT_SERVICE_PASSWORD`);
-  });
+  const connected = firstConnect(client, conn, 'ingest', timeoutMs);
   return { client, connected };
 }

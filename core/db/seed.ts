@@ -1,3 +1,4 @@
+import { inTransaction } from './transaction.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret } from '../secrets.js';
 
@@ -59,14 +60,9 @@ const square = (lon: number, lat: number, d: number) => ({
 });
 
 export async function seedDemo(pool: pg.Pool, password: string, timezone: string): Promise<boolean> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return inTransaction(pool, async (client) => {
     const existing = await client.query('SELECT 1 FROM districts LIMIT 1');
-    if ((existing.rowCount ?? 0) > 0) {
-      await client.query('ROLLBACK');
-      return false;
-    }
+    if ((existing.rowCount ?? 0) > 0) return false;
     const q = (sql: string, params: unknown[]) => client.query(sql, params);
     await q('INSERT INTO districts (id, name) VALUES ($1, $2)', ['d-riverside', 'Riverside District']);
     await q('INSERT INTO streets (id, district_id, name) VALUES ($1, $3, $2), ($4, $3, $5)', ['s-east', 'East Lake Street', 'd-riverside', 's-river', 'Riverbank Street']);
@@ -150,12 +146,6 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
         [id, zone, kind, unusable, speaker, JSON.stringify({ lon, lat }), `JL-${id}`, '2027-06-30'],
       );
     }
-    await client.query('COMMIT');
     return true;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
