@@ -149,10 +149,33 @@ export interface Note {
   vibratoHz?: number;
   vibrato?: number;
   phase?: number;
-  wave?: 'saw' | 'sine';
+  /** Waveform: band-limited sawtooth (default) or square, triangle (odd harmonics falling as 1/n²), sine. */
+  wave?: Wave;
 }
 
-/** Adds one note (band-limited sawtooth or sine) with an attack/decay/release envelope to `out`. */
+export type Wave = 'saw' | 'square' | 'triangle' | 'sine';
+
+/** One sample of `wave` at phase `ph` (cycles), band-limited by polyBLEP where it has jumps. */
+function oscillator(wave: Wave, ph: number, dt: number): number {
+  switch (wave) {
+    case 'saw':
+      return 2 * ph - 1 - blep(ph, dt);
+    case 'square': {
+      const ph2 = ph < 0.5 ? ph + 0.5 : ph - 0.5;
+      return (ph < 0.5 ? 1 : -1) + blep(ph, dt) - blep(ph2, dt);
+    }
+    case 'triangle':
+      return 1 - 4 * Math.abs(ph - 0.5);
+    case 'sine':
+      return Math.sin(2 * Math.PI * ph);
+    default: {
+      const never: never = wave;
+      throw new Error(`unknown wave ${String(never)}`);
+    }
+  }
+}
+
+/** Adds one note (band-limited sawtooth, square, triangle or sine) with an attack/decay/release envelope to `out`. */
 export function addNote(out: Float64Array, note: Note): void {
   const from = Math.max(0, note.from);
   const to = Math.min(out.length, note.to);
@@ -163,7 +186,7 @@ export function addNote(out: Float64Array, note: Note): void {
   const glide = ((note.glide ?? 1) - 1) / len;
   const vib = note.vibrato ?? 0;
   const vw = (2 * Math.PI * (note.vibratoHz ?? 0)) / FS;
-  const saw = (note.wave ?? 'saw') === 'saw';
+  const wave = note.wave ?? 'saw';
   let ph = note.phase ?? 0;
   let env = note.amp * decay ** (from - note.from);
   let dt = 0;
@@ -171,7 +194,7 @@ export function addNote(out: Float64Array, note: Note): void {
     const k = i - note.from;
     if ((k & 31) === 0 || i === from) dt = (note.freq * (1 + glide * k) * (vib ? 1 + vib * Math.sin(vw * k) : 1)) / FS;
     const shape = Math.min(1, (k + 1) / attack, (note.to - i) / release);
-    const v = saw ? 2 * ph - 1 - blep(ph, dt) : Math.sin(2 * Math.PI * ph);
+    const v = oscillator(wave, ph, dt);
     out[i] = (out[i] as number) + env * shape * v;
     env *= decay;
     ph += dt;

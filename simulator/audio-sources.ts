@@ -43,67 +43,105 @@ const MINOR = [0, 2, 3, 5, 7, 8, 10];
 const PROGRESSIONS = [[0, 4, 5, 3], [0, 5, 3, 4], [5, 3, 0, 4], [0, 3, 0, 4], [0, 4, 3, 4]];
 
 /**
- * Square-dance style music from a portable PA: four-on-the-floor or backbeat drums (kick with a
- * pitch drop, snare, hi-hats), a bass line on the chord roots, sustained chord pad and a melody line
- * with vibrato (major, minor or pentatonic), through a loudspeaker with a 40–90 Hz low cut and a
- * 7–14 kHz roll-off, often driven into soft clipping.
+ * Amplified music from a portable PA, as played for square dancing, by vendors or buskers. Real
+ * recordings differ far more in arrangement and timbre than in what makes them music, so every scene
+ * draws its own band:
+ * - drums (85 %): four-on-the-floor or backbeat, a kick with a pitch drop (its length, start and end
+ *   pitch vary), snare or clap, hi-hats on eighths or sixteenths; otherwise a folk/ballad track with
+ *   no percussion;
+ * - a bass line (90 %) on the chord roots in eighths, quarters or halves, as a filtered sawtooth,
+ *   square or sine;
+ * - chords (75 %) as a sustained pad or strummed/plucked (short decay) on every beat or bar, in a
+ *   sawtooth, square, triangle or sine voice;
+ * - a melody (85 %) of half-beat to two-beat notes in major, minor or pentatonic: a bowed/blown lead
+ *   with vibrato (erhu, suona, voice), a plucked or mallet line with a short decay, or an electronic
+ *   square/triangle/sine lead;
+ * - stem levels spread over ±4–6 dB around a typical mix, tempo 70–150 bpm;
+ * - through a loudspeaker with a 40–90 Hz low cut and a 5–14 kHz roll-off, often driven into soft
+ *   clipping.
+ * At least two of the four parts play.
  */
 export function music(rng: Rng, n: number): Float64Array {
-  const bpm = rng.uniform(96, 140);
+  const bpm = rng.uniform(70, 150);
   const beat = Math.round((60 / bpm) * FS);
   const key = rng.int(0, 11);
   const scale = rng.pick([MAJOR, MINOR, PENTATONIC, PENTATONIC]);
   const prog = rng.pick(PROGRESSIONS);
-  const fourFloor = rng.next() < 0.6;
+  const parts = { drums: rng.next() < 0.85, bass: rng.next() < 0.9, chords: rng.next() < 0.75, melody: rng.next() < 0.85 };
+  while (Object.values(parts).filter(Boolean).length < 2) parts[rng.pick(['bass', 'chords', 'melody'] as const)] = true;
+  const fourFloor = rng.next() < 0.5;
+  const sixteenths = rng.next() < 0.3;
+  const kickDrop = { top: rng.uniform(90, 180), end: rng.uniform(40, 65), tau: rng.uniform(0.02, 0.05), decay: rng.uniform(0.08, 0.25) };
+  const bassWave = rng.pick(['saw', 'saw', 'square', 'sine'] as const);
+  const bassEvery = rng.pick([0.5, 0.5, 1, 2]);
+  const chordWave = rng.pick(['saw', 'square', 'triangle', 'sine'] as const);
+  const strum = rng.next() < 0.5; // plucked chords on every beat (or bar) instead of a pad
+  const chordEvery = strum ? rng.pick([1, 1, 2, 4]) : 4;
+  const lead = rng.pick(['bowed', 'bowed', 'plucked', 'electronic'] as const);
+  const leadWave = lead === 'electronic' ? rng.pick(['square', 'triangle', 'sine'] as const) : lead === 'plucked' ? rng.pick(['saw', 'triangle', 'square'] as const) : 'saw';
   const degree = (d: number): number => (scale[((d % scale.length) + scale.length) % scale.length] ?? 0) + 12 * Math.floor(d / scale.length);
   const drums = new Float64Array(n);
   const bass = new Float64Array(n);
-  const pad = new Float64Array(n);
-  const lead = new Float64Array(n);
+  const chords = new Float64Array(n);
+  const melodyOut = new Float64Array(n);
   const offset = -rng.int(0, 16 * beat);
   let melody = rng.int(3, 8);
   const kick = new Float64Array(Math.round(0.4 * FS));
-  addSine(kick, 0, kick.length, (i) => 50 + 110 * Math.exp(-i / (0.03 * FS)), (i) => Math.exp(-i / (0.14 * FS)));
+  addSine(kick, 0, kick.length, (i) => kickDrop.end + (kickDrop.top - kickDrop.end) * Math.exp(-i / (kickDrop.tau * FS)), (i) => Math.exp(-i / (kickDrop.decay * FS)));
   for (let b = 0; offset + b * beat < n; b++) {
     const at = offset + b * beat;
     const inBar = b % 4;
     const chord = prog[Math.floor(b / 4) % prog.length] ?? 0;
     const broken = Math.floor(b / 4) % 16 === 15; // a break bar without drums
     if (at + 4 * beat < 0) continue;
-    if (!broken) {
+    if (parts.drums && !broken) {
       if (fourFloor || inBar === 0 || inBar === 2) addInto(drums, kick, 1, at);
       if (inBar === 1 || inBar === 3) {
         addBurst(drums, rng, at, 0.5, 0.09, (x) => biquad(x, 'bandpass', 2500, 0.5));
         addDecay(drums, at, rng.uniform(180, 220), 0.35, 0.06);
       }
-      for (const h of [0, 0.5]) addBurst(drums, rng, at + Math.round(h * beat), 0.12, rng.next() < 0.1 ? 0.15 : 0.035, (x) => biquad(biquad(x, 'highpass', 7000, 0.7), 'highpass', 7000, 0.7));
-    }
-    // Bass on eighths (root, octave), chord pad per bar, melody notes of half to two beats.
-    const root = midiHz(28 + ((key + degree(chord)) % 12));
-    for (const [h, mult] of [[0, 1], [0.5, inBar % 2 === 1 ? 2 : 1]] as const) {
-      const s = at + Math.round(h * beat);
-      addNote(bass, { from: s, to: s + Math.round(0.45 * beat), freq: root * mult, amp: 1, attack: 200, decayS: 0.4, release: 200 });
-    }
-    if (inBar === 0) {
-      for (const d of [chord, chord + 2, chord + 4]) {
-        addNote(pad, { from: at, to: at + 4 * beat, freq: midiHz(48 + ((key + degree(d)) % 12)), amp: 0.3, attack: 2000, release: 1000, phase: rng.next() });
+      for (const h of sixteenths ? [0, 0.25, 0.5, 0.75] : [0, 0.5]) {
+        addBurst(drums, rng, at + Math.round(h * beat), 0.12, rng.next() < 0.1 ? 0.15 : 0.035, (x) => biquad(biquad(x, 'highpass', 7000, 0.7), 'highpass', 7000, 0.7));
       }
     }
-    if (rng.next() < 0.7) {
+    const root = midiHz(28 + ((key + degree(chord)) % 12));
+    if (parts.bass) {
+      for (let h = 0; h < 1; h += bassEvery) {
+        if (bassEvery > 1 && inBar % bassEvery !== 0) break;
+        const s = at + Math.round(h * beat);
+        const len = Math.round(0.9 * bassEvery * beat);
+        const octave = bassEvery === 0.5 && h > 0 && inBar % 2 === 1 ? 2 : 1;
+        addNote(bass, { from: s, to: s + len, freq: root * octave * (bassWave === 'sine' ? 2 : 1), amp: 1, attack: 200, decayS: 0.4, release: 200, wave: bassWave });
+      }
+    }
+    if (parts.chords && inBar % chordEvery === 0) {
+      const len = chordEvery * beat;
+      for (const d of [chord, chord + 2, chord + 4]) {
+        const freq = midiHz(48 + ((key + degree(d)) % 12));
+        const note = strum
+          ? { from: at + rng.int(0, 400), to: at + len, freq, amp: 0.4, attack: 48, decayS: rng.uniform(0.15, 0.6), release: 400, wave: chordWave }
+          : { from: at, to: at + len, freq, amp: 0.3, attack: 2000, release: 1000, wave: chordWave };
+        addNote(chords, { ...note, phase: rng.next() });
+      }
+    }
+    if (parts.melody && rng.next() < 0.7) {
       melody = Math.max(0, Math.min(scale.length * 2, melody + rng.int(-2, 2)));
       const len = Math.round(rng.pick([0.5, 1, 1, 2]) * beat);
-      addNote(lead, { from: at, to: at + len, freq: midiHz(60 + key + degree(melody)), amp: 1, attack: 500, release: 800, vibratoHz: rng.uniform(4.5, 6.5), vibrato: 0.006 });
+      const freq = midiHz(60 + key + degree(melody));
+      if (lead === 'bowed') addNote(melodyOut, { from: at, to: at + len, freq, amp: 1, attack: 500, release: 800, vibratoHz: rng.uniform(4.5, 6.5), vibrato: 0.006 });
+      else if (lead === 'plucked') addNote(melodyOut, { from: at, to: at + len, freq, amp: 1, attack: 48, decayS: rng.uniform(0.1, 0.4), release: 300, wave: leadWave });
+      else addNote(melodyOut, { from: at, to: at + len, freq, amp: 1, attack: 100, release: 400, wave: leadWave });
     }
   }
   biquad(biquad(bass, 'lowpass', rng.uniform(250, 500), 0.8), 'lowpass', 600, 0.7);
-  biquad(pad, 'lowpass', rng.uniform(1500, 4000), 0.7);
-  biquad(biquad(lead, 'lowpass', rng.uniform(3500, 6000), 0.7), 'peak', 2500, 1, 4);
+  biquad(chords, 'lowpass', rng.uniform(1500, 8000), 0.7);
+  biquad(biquad(melodyOut, 'lowpass', rng.uniform(3500, 10000), 0.7), 'peak', rng.uniform(1500, 3500), 1, rng.uniform(0, 6));
   const out = new Float64Array(n);
-  addInto(out, norm(drums), dbAmp(rng.uniform(0, 6)));
-  addInto(out, norm(bass), dbAmp(rng.uniform(-3, 3)));
-  addInto(out, norm(pad), dbAmp(rng.uniform(-10, -3)));
-  addInto(out, norm(lead), dbAmp(rng.uniform(-6, 0)));
-  const [hp, lp] = [rng.uniform(40, 90), rng.uniform(7000, 14000)];
+  if (parts.drums) addInto(out, norm(drums), dbAmp(rng.uniform(-3, 6)));
+  if (parts.bass) addInto(out, norm(bass), dbAmp(rng.uniform(-4, 4)));
+  if (parts.chords) addInto(out, norm(chords), dbAmp(rng.uniform(-12, 0)));
+  if (parts.melody) addInto(out, norm(melodyOut), dbAmp(rng.uniform(-6, 2)));
+  const [hp, lp] = [rng.uniform(40, 90), rng.uniform(5000, 14000)];
   biquad(biquad(out, 'highpass', hp, 0.7), 'highpass', hp, 0.7);
   biquad(biquad(out, 'lowpass', lp, 0.7), 'lowpass', lp, 0.7);
   const drive = rng.next() < 0.5 ? rng.uniform(1, 3) : 0;

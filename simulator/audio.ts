@@ -41,7 +41,8 @@ function modulate(x: Float64Array, g: Float64Array): Float64Array {
 /**
  * Park/riverside ambience: distant city rumble (low-passed noise, 40–120 Hz), a pink continuum with
  * air absorption, water flowing (band noise 0.5–1.5 kHz with babbling modulation), leaves in the wind
- * (2–6 kHz), occasional wind gusts on the windscreen and bird chirps.
+ * (2–6 kHz), occasional wind gusts on the windscreen and bird chirps; on windy days the whole scene
+ * swells with the gusts.
  */
 export function ambience(rng: Rng, n: number): Float64Array {
   const out = new Float64Array(n);
@@ -66,6 +67,9 @@ export function ambience(rng: Rng, n: number): Float64Array {
     addSine(birds, s, s + len, (i) => f1 + ((f2 - f1) * (i - s)) / len, (i) => Math.sin((Math.PI * (i - s)) / len));
   }
   addInto(out, birds, 0.05 * dbAmp(rng.uniform(-6, 6)));
+  // Half of the scenes are windy: gusts swell the whole soundscape (foliage, water, the city's hum
+  // carried on the wind) by a few dB over several seconds.
+  if (rng.next() < 0.5) modulate(out, wander(rng, n, rng.uniform(1, 4), 0.99));
   return out;
 }
 

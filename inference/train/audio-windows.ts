@@ -9,8 +9,15 @@ import { audioWindow } from '../../simulator/audio.js';
 import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures, type NoiseFrame } from '../features/noise.js';
 import { Rows, type DataSet } from './dataset-io.js';
 
-export function audioWindows(seed: number, perClass: number): DataSet {
-  return sceneWindows(seed, perClass, (cls, laeq, rng) => audioWindow(cls, NOISE_WINDOW, laeq, rng));
+/**
+ * `perClass` audio scenes of every class; `vary` (when given) alters the metered frames of a scene,
+ * e.g. with a field frequency-response error.
+ */
+export function audioWindows(seed: number, perClass: number, vary?: (frames: NoiseFrame[], rng: Rng) => NoiseFrame[]): DataSet {
+  return sceneWindows(seed, perClass, (cls, laeq, rng) => {
+    const frames = audioWindow(cls, NOISE_WINDOW, laeq, rng);
+    return vary ? vary(frames, rng) : frames;
+  });
 }
 
 /**
