@@ -2,10 +2,11 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
-import { decodeTelemetry, type DecodeLimits } from '../core/telemetry-decode.js';
+import { decodeTelemetryMessage, type DecodeLimits } from '../core/telemetry-decode.js';
 import { alertTopic, type Alert } from '../core/schemas/alert.js';
 import { RULES_CHANGED_TOPIC, ZoneSchedule } from '../core/domain/zone-rules.js';
 import type { DeviceContext } from '../core/repos/devices.js';
+import type { Reading } from '../core/schemas/telemetry.js';
 import { LookupCache } from '../core/lookup-cache.js';
 import type { DetectorConfig } from './noise-detector.js';
 import { NOISE_WINDOW_FEATURE_COUNT } from './features/noise.js';
@@ -138,17 +139,25 @@ export class InferenceWorker {
     if (topic === RULES_CHANGED_TOPIC) return this.reloadRules();
     if (parts[1] === 'control') return this.rollout(parts[3] ?? '', payload);
     if (parts[3] === 'commands') return this.speakers?.onAck(parts[2] ?? '', payload);
-    const decoded = decodeTelemetry(topic, payload, new Date(), this.opts.limits);
+    // One reading or a batch; bad elements are dropped alone (ingest logs and counts them per device).
+    const decoded = decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits);
     if (!decoded.ok) {
-      this.dropped.inc({ reason: decoded.reason }); // ingest logs and counts it per device
+      this.dropped.inc({ reason: decoded.reason });
       return;
     }
-    const r = decoded.reading;
-    const device = await this.contexts.get(r.deviceId);
+    for (const e of decoded.rejected) this.dropped.inc({ reason: e.reason });
+    if (decoded.readings.length === 0) return;
+    const device = await this.contexts.get(decoded.deviceId);
     if (!device) {
-      this.dropped.inc({ reason: 'unknown_device' });
+      this.dropped.inc({ reason: 'unknown_device' }, decoded.readings.length);
       return;
     }
+    // Each reading enters its pipeline in order, all before the first await, exactly as the same
+    // readings sent one by one would (the pipelines keep per-device order from there).
+    await Promise.all(decoded.readings.map((r) => this.feed(device, r)));
+  }
+
+  private async feed(device: DeviceContext, r: Reading): Promise<void> {
     switch (r.stream) {
       case 'noise':
         await this.noise?.onReading(device, r.ts, r.payload);

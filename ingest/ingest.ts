@@ -2,15 +2,15 @@ import type { DoneCallback, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { ServiceConnection } from '../core/mqtt-client.js';
-import { decodeTelemetry, MAX_PAYLOAD_BYTES, type DecodeLimits } from '../core/telemetry-decode.js';
+import { decodeTelemetryMessage, MAX_PAYLOAD_BYTES, type DecodeLimits, type DecodedMessage, type ElementRejection } from '../core/telemetry-decode.js';
 import { LookupCache } from '../core/lookup-cache.js';
 import { AckTracker, type Ack } from './acks.js';
 import { ACK_LATER, connectIngest, pubacks } from './connection.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
-import { parsePresence, presenceTopicDevice } from './presence.js';
+import { parsePresence, presenceTopicDevice, type Presence } from './presence.js';
 import type { ReadingRepository } from './repository.js';
 import { Spool, type SpoolLimits, type SpoolRecord } from './spool.js';
-import { BatchWriter, type Item, type WriterOptions } from './writer.js';
+import { BatchWriter, elementPayload, type Item, type WriterOptions } from './writer.js';
 
 export const TELEMETRY_FILTER = 'v1/devices/+/telemetry/+';
 export const PRESENCE_FILTER = 'v1/devices/+/status';
@@ -22,7 +22,7 @@ export interface IngestOptions extends WriterOptions {
   /** The durable spool's directory (DATA_DIR/spool): one ingest process per directory. */
   spoolDir: string;
   spool: SpoolLimits;
-  /** Received but unacknowledged messages (and their bytes) before ingest stops reading. */
+  /** Received but unacknowledged readings (a batch counts its readings), and their messages' bytes, before ingest stops reading. */
   maxInFlight: number;
   maxInFlightBytes: number;
 }
@@ -39,10 +39,14 @@ export const INGEST_DEFAULTS: Omit<IngestOptions, 'limits' | 'spoolDir'> = {
   deadLetters: { keep: 10_000, maxQueued: 1000, maxPayloadBytes: MAX_PAYLOAD_BYTES, trimEvery: 1000 },
 };
 
+/** A message decoded, before the device check: presence, or telemetry (one reading or a batch). */
+type Decoded = { kind: 'presence'; deviceId: string; state: Presence | null } | { kind: 'telemetry'; message: DecodedMessage };
+
 /**
  * Telemetry and presence → validated readings → batched, duplicate-safe writes, at least once:
  * a message is acknowledged to the broker only once it is committed, spooled to disk, or rejected
- * (counted and dead-lettered). See connection.ts (acks), acks.ts (order, backpressure), writer.ts
+ * (counted and dead-lettered) — a batch message once all of its readings are, each bad element
+ * rejected on its own. See connection.ts (acks), acks.ts (order, backpressure), writer.ts
  * (batches, spool, replay) and spool.ts (the on-disk format).
  */
 export class IngestService {
@@ -65,15 +69,15 @@ export class IngestService {
     this.m = ingestMetrics(metrics);
     this.known = new LookupCache(async (id) => ((await devices.get(id)) ? true : null));
     this.acks = new AckTracker(
-      { maxMessages: opts.maxInFlight, maxBytes: opts.maxInFlightBytes },
+      { maxReadings: opts.maxInFlight, maxBytes: opts.maxInFlightBytes },
       (acks) => this.sendAcks(acks),
       (n) => this.m.unacked.set(n),
     );
   }
 
-  /** Messages received and not yet acknowledged. */
+  /** Readings received and not yet acknowledged (a rejected message counts as one). */
   get inFlight(): number {
-    return this.acks.inflight;
+    return this.acks.readings;
   }
 
   async start(): Promise<void> {
@@ -110,12 +114,14 @@ export class IngestService {
     // Stopping: leave it unacknowledged; the broker re-delivers it to the next session.
     if (this.state !== 'running' || !writer) return next(ACK_LATER);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const ack = this.acks.track(packet.qos > 0 ? packet.messageId : undefined, this.client?.stream, payload.byteLength);
     const raw: SpoolRecord = { topic: packet.topic, payload, receivedAt: Date.now() };
-    this.classify(raw, true).then(
+    const decoded = this.decode(raw);
+    const readings = decoded.kind === 'telemetry' && decoded.message.ok ? decoded.message.readings.length : 1;
+    const ack = this.acks.track(packet.qos > 0 ? packet.messageId : undefined, this.client?.stream, payload.byteLength, readings);
+    this.admit(decoded, raw, true).then(
       (item) => (item ? writer.add({ ...item, ack }) : this.acks.complete(ack)),
       (err: unknown) => {
-        // classify does not throw; if it ever did, the message is kept as a dead letter rather than
+        // admit does not throw; if it ever did, the message is kept as a dead letter rather than
         // left unacknowledged at the head of the queue, which would stop every acknowledgement after it.
         this.log.error({ err, topic: raw.topic }, 'message handling failed');
         this.reject('internal_error', null, (err as Error).message, raw);
@@ -125,36 +131,69 @@ export class IngestService {
     this.acks.whenRoom(() => next(ACK_LATER));
   }
 
-  /** A message → an item to write, or null when rejected (counted, logged, dead-lettered). */
-  private async classify(raw: SpoolRecord, live: boolean): Promise<Item | null> {
+  /** Topic and payload, judged against the message's arrival time (the same again on replay). */
+  private decode(raw: SpoolRecord): Decoded {
     const presenceOf = presenceTopicDevice(raw.topic);
-    if (presenceOf !== null) {
-      const state = parsePresence(raw.payload);
-      if (state === 'cleared') return null;
-      if (state === null) return this.reject('bad_status', presenceOf, 'status payload is neither online nor offline', raw);
-      if (live) this.m.presence.inc({ state });
-      return { kind: 'presence', presence: { deviceId: presenceOf, online: state === 'online', at: new Date(raw.receivedAt) }, raw };
-    }
-    const decoded = decodeTelemetry(raw.topic, raw.payload, new Date(raw.receivedAt), this.opts.limits);
-    if (!decoded.ok) return this.reject(decoded.reason, decoded.deviceId, decoded.detail, raw);
-    const reading = decoded.reading;
-    let known = true;
-    try {
-      known = (await this.known.get(reading.deviceId)) === true;
-    } catch (err) {
-      // Registry unreachable (the database is down): keep the reading; replay checks the device again.
-      this.log.debug({ err, device: reading.deviceId }, 'device lookup failed; keeping the reading');
-    }
-    if (!known) return this.reject('unknown_device', reading.deviceId, 'not in the device registry', raw);
-    if (live) this.m.received.inc({ stream: reading.stream });
-    return { kind: 'reading', reading, raw };
+    if (presenceOf !== null) return { kind: 'presence', deviceId: presenceOf, state: parsePresence(raw.payload) };
+    return { kind: 'telemetry', message: decodeTelemetryMessage(raw.topic, raw.payload, new Date(raw.receivedAt), this.opts.limits) };
   }
 
-  private reject(reason: string, device: string | null, detail: string, raw: SpoolRecord): null {
-    this.m.rejected.inc({ reason, device: device ?? 'unknown' });
+  /** A spooled message, decoded again (replay). */
+  private classify(raw: SpoolRecord, live: boolean): Promise<Item | null> {
+    return this.admit(this.decode(raw), raw, live);
+  }
+
+  /**
+   * A decoded message → an item to write, or null when nothing of it is left. What is rejected is
+   * counted, logged and dead-lettered: the whole message, or each bad element of it (except those a
+   * replayed record says were rejected on arrival already).
+   */
+  private async admit(decoded: Decoded, raw: SpoolRecord, live: boolean): Promise<Item | null> {
+    if (decoded.kind === 'presence') {
+      const { deviceId, state } = decoded;
+      if (state === 'cleared') return null;
+      if (state === null) return this.reject('bad_status', deviceId, 'status payload is neither online nor offline', raw);
+      if (live) this.m.presence.inc({ state });
+      return { kind: 'presence', presence: { deviceId, online: state === 'online', at: new Date(raw.receivedAt) }, raw };
+    }
+    const m = decoded.message;
+    if (!m.ok) return this.reject(m.reason, m.deviceId, m.detail, raw);
+    const before = new Set(raw.rejected);
+    this.rejectElements(m, m.rejected.filter((e) => !before.has(e.index)), raw);
+    if (m.readings.length === 0) return null;
+    let known = true;
+    try {
+      known = (await this.known.get(m.deviceId)) === true;
+    } catch (err) {
+      // Registry unreachable (the database is down): keep the readings; replay checks the device again.
+      this.log.debug({ err, device: m.deviceId }, 'device lookup failed; keeping the readings');
+    }
+    if (!known) return this.reject('unknown_device', m.deviceId, 'not in the device registry', raw, m.readings.length);
+    if (live) this.m.received.inc({ stream: m.stream }, m.readings.length);
+    // A spooled batch remembers which of its elements were rejected, so replay does not reject them again.
+    const rejected = m.rejected.map((e) => e.index);
+    return { kind: 'readings', readings: m.readings, batch: m.batch, raw: rejected.length > 0 ? { ...raw, rejected } : raw };
+  }
+
+  /** A whole message rejected: counted (as its readings when known, else as one) and dead-lettered raw. */
+  private reject(reason: string, device: string | null, detail: string, raw: SpoolRecord, readings = 1): null {
+    this.m.rejected.inc({ reason, device: device ?? 'unknown' }, readings);
     this.log.warn({ device, reason, detail }, 'reading rejected');
     this.writer?.deadLetter({ deviceId: device, topic: raw.topic, reason, detail, payload: raw.payload });
     return null;
+  }
+
+  /** Bad elements of a message, each counted and dead-lettered on its own (one log line per message). */
+  private rejectElements(m: Extract<DecodedMessage, { ok: true }>, rejected: readonly ElementRejection[], raw: SpoolRecord): void {
+    const first = rejected[0];
+    if (!first) return;
+    for (const e of rejected) {
+      this.m.rejected.inc({ reason: e.reason, device: m.deviceId });
+      const detail = m.batch ? `reading ${e.index}: ${e.detail}` : e.detail;
+      this.writer?.deadLetter({ deviceId: m.deviceId, topic: raw.topic, reason: e.reason, detail, payload: elementPayload(raw, e.value, m.batch) });
+    }
+    const where = m.batch ? { index: first.index, rejected: rejected.length, kept: m.readings.length } : {};
+    this.log.warn({ device: m.deviceId, reason: first.reason, detail: first.detail, ...where }, 'reading rejected');
   }
 
   /** PUBACKs, on the connection each message came on (after a reconnect the broker re-delivers). */

@@ -18,17 +18,17 @@ export function ingestMetrics(metrics: Metrics) {
   const gauge = (name: string, help: string) => once(r, name, () => new Gauge({ name, help, registers }));
   const histogram = (name: string, help: string, buckets: number[]) => once(r, name, () => new Histogram({ name, help, buckets, registers }));
   return {
-    received: counter('ingest_readings_received_total', 'telemetry messages received', ['stream']),
+    received: counter('ingest_readings_received_total', 'telemetry readings received and accepted (a batch message counts each of its readings)', ['stream']),
     committed: counter('ingest_readings_committed_total', 'readings written (new rows)', ['stream']),
-    rejected: counter('ingest_readings_rejected_total', 'telemetry messages rejected', ['reason', 'device']),
+    rejected: counter('ingest_readings_rejected_total', 'telemetry readings rejected (a bad element of a batch on its own; a message that cannot be read counts once)', ['reason', 'device']),
     batchFailures: counter('ingest_batch_failures_total', 'batch writes that failed (the batch went to the spool or was retried)'),
     batchSize: histogram('ingest_batch_size', 'readings per database write', [1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
     insertSeconds: histogram('ingest_insert_duration_seconds', 'duration of one batch transaction', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
     commitLatency: histogram('ingest_commit_latency_seconds', 'reading timestamp → committed, for readings stamped within the last minute (device clock)', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
-    unacked: gauge('ingest_unacked', 'telemetry messages received and not yet acknowledged (committed, spooled or rejected)'),
-    spoolDepth: gauge('ingest_spool_depth', 'readings waiting in the on-disk spool'),
+    unacked: gauge('ingest_unacked', 'telemetry readings received whose messages are not yet acknowledged (committed, spooled or rejected)'),
+    spoolDepth: gauge('ingest_spool_depth', 'messages waiting in the on-disk spool (a batch message is one)'),
     spoolBytes: gauge('ingest_spool_bytes', 'bytes of the on-disk spool'),
-    spoolFill: gauge('ingest_spool_fill_ratio', 'how full the spool is (0–1, by its byte or reading bound)'),
+    spoolFill: gauge('ingest_spool_fill_ratio', 'how full the spool is (0–1, by its byte or message bound)'),
     spoolAlarm: gauge('ingest_spool_alarm', '1 while the spool is more than 80% full'),
     spooled: counter('ingest_spooled_total', 'readings appended to the spool'),
     replayed: counter('ingest_replayed_total', 'spooled readings written to the database'),

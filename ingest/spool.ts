@@ -8,15 +8,16 @@ import type { Logger } from '../core/log.js';
  * The durable spool: where validated telemetry goes while the database is unavailable, so it can be
  * acknowledged to the broker and replayed, in order, when the database returns.
  *
- * Format: segment files `DATA_DIR/spool/000000000001.jsonl`, … — one JSON line per message with its
- * topic, payload (UTF-8 text of the original JSON) and arrival time, so replay decodes exactly what
- * arrived. Each append is one write followed by fdatasync; only then are the messages acknowledged.
+ * Format: segment files `DATA_DIR/spool/000000000001.jsonl`, … — one JSON line per message (a batch
+ * of readings is one line) with its topic, payload (UTF-8 text of the original JSON), arrival time and,
+ * for a batch with bad elements, their indices (already counted and dead-lettered when the message
+ * arrived, so replay leaves them out silently), so replay decodes exactly what arrived. Each append is one write followed by fdatasync; only then are the messages acknowledged.
  * A line torn by a crash was never acknowledged (the broker re-delivers it) and is skipped on replay.
  * Appends go to the newest segment (a new one per process start, and past `segmentBytes`); replay
  * reads the oldest one into memory, and deletes it once all of it is committed. Bounded by bytes and
  * by records: when full, append takes nothing and the caller stops acknowledging (backpressure).
  */
-const LINE = Type.Object({ t: Type.String(), p: Type.String(), r: Type.Number() });
+const LINE = Type.Object({ t: Type.String(), p: Type.String(), r: Type.Number(), x: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))) });
 type Line = Static<typeof LINE>;
 const CHECK_LINE = TypeCompiler.Compile(LINE);
 const SEGMENT = /^(\d{12})\.jsonl$/;
@@ -26,6 +27,8 @@ export interface SpoolRecord {
   payload: Buffer;
   /** Arrival time (ms since epoch): replay judges timestamps against it, not against the replay time. */
   receivedAt: number;
+  /** Indices of batch elements rejected on arrival: replay skips them without counting them again. */
+  rejected?: number[];
 }
 
 export interface SpoolLimits {
@@ -112,7 +115,7 @@ export class Spool {
     const lines: string[] = [];
     let bytes = 0;
     for (const r of records) {
-      const line: Line = { t: r.topic, p: r.payload.toString('utf8'), r: r.receivedAt };
+      const line: Line = { t: r.topic, p: r.payload.toString('utf8'), r: r.receivedAt, ...(r.rejected?.length ? { x: r.rejected } : {}) };
       const text = `${JSON.stringify(line)}\n`;
       const size = Buffer.byteLength(text);
       if (this.totalBytes + bytes + size > this.limits.maxBytes || this.totalRecords + lines.length + 1 > this.limits.maxRecords) break;
@@ -193,7 +196,7 @@ export class Spool {
       } catch {
         parsed = undefined;
       }
-      if (CHECK_LINE.Check(parsed)) records.push({ topic: parsed.t, payload: Buffer.from(parsed.p, 'utf8'), receivedAt: parsed.r });
+      if (CHECK_LINE.Check(parsed)) records.push({ topic: parsed.t, payload: Buffer.from(parsed.p, 'utf8'), receivedAt: parsed.r, ...(parsed.x ? { rejected: parsed.x } : {}) });
     }
     if (records.length !== seg.records) {
       this.log.error({ file: seg.file, counted: seg.records, readable: records.length }, 'spool segment differs from its count (torn or unreadable lines skipped)');

@@ -8,19 +8,40 @@ import type { Spool, SpoolRecord } from './spool.js';
 /**
  * The single write loop of ingest. One batch at a time, in order:
  *
+ * - an item is one MQTT message: one reading, a batch of them (all written in the same transaction,
+ *   or spooled as one record) or a presence change; batches are bounded by readings (`batchSize`);
  * - while the spool is empty, a batch (size- or age-bounded) goes straight to the database;
  * - when a write fails because the database is unavailable, the batch is appended to the spool and
  *   from then on every batch is, behind it, so nothing overtakes what is spooled;
- * - the spool is replayed, oldest first, whenever the database answers again (with backoff);
- *   once it is empty the direct path resumes;
+ * - the spool is replayed, oldest first, whenever the database answers again (with backoff), about
+ *   `batchSize` readings per transaction; once it is empty the direct path resumes;
  * - when the spool is full, batches wait in memory unacknowledged, and the ack tracker's limit
  *   stops the MQTT reader (backpressure);
  * - rows the database refuses for their content (not for being unavailable) are isolated by
  *   splitting the batch and dead-lettered, so one bad row never blocks the line.
  */
 export type Item =
-  | { kind: 'reading'; reading: Reading; raw: SpoolRecord; ack?: Ack }
+  | { kind: 'readings'; readings: readonly Reading[]; /** A JSON array on the wire. */ batch: boolean; raw: SpoolRecord; ack?: Ack }
   | { kind: 'presence'; presence: PresenceChange; raw: SpoolRecord; ack?: Ack };
+
+/** One row of a transaction, with the item (message) it came from. */
+type Row = { kind: 'reading'; reading: Reading; item: Item } | { kind: 'presence'; presence: PresenceChange; item: Item };
+
+/** Rows an item writes: its readings, or one presence change. */
+const rowsOf = (item: Item): number => (item.kind === 'readings' ? item.readings.length : 1);
+
+/**
+ * What a dead letter keeps of one reading of a message: the raw message when it is a single object,
+ * else (a batch) the element as JSON — or the raw message, should it be too deeply nested to serialise.
+ */
+export function elementPayload(raw: SpoolRecord, value: unknown, batch: boolean): Buffer {
+  if (!batch) return raw.payload;
+  try {
+    return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+  } catch {
+    return raw.payload;
+  }
+}
 
 export interface WriterOptions {
   batchSize: number;
@@ -36,7 +57,7 @@ export interface WriterDeps {
   spool: Spool;
   metrics: IngestMetrics;
   log: Logger;
-  /** A spooled message, decoded again; null when it is now rejected (the callee dead-letters it). */
+  /** A spooled message, decoded again; null when none of it is left (the callee dead-letters what it rejects). */
   revive(raw: SpoolRecord): Promise<Item | null>;
   /** The item's message may be acknowledged. */
   done(ack: Ack): void;
@@ -46,7 +67,11 @@ const RECENT_MS = 60_000;
 
 export class BatchWriter {
   private pending: Item[] = [];
+  /** Rows (readings and presence changes) of the pending items. */
+  private pendingRows = 0;
   private oldestAt = 0;
+  /** The spool's oldest records already revived and waiting to be committed (revived once, retried as they are). */
+  private revived?: { records: number; items: Item[] };
   private dead: DeadLetter[] = [];
   private deadSinceTrim = 0;
   private running?: Promise<void>;
@@ -72,6 +97,7 @@ export class BatchWriter {
     if (this.closed) return; // not acknowledged: the broker re-delivers it to the next session
     if (this.pending.length === 0) this.oldestAt = Date.now();
     this.pending.push(item);
+    this.pendingRows += rowsOf(item);
     this.schedule();
   }
 
@@ -105,6 +131,8 @@ export class BatchWriter {
     this.closed = true;
     this.clearTimer();
     this.pending = [];
+    this.pendingRows = 0;
+    this.revived = undefined;
     this.dead = [];
   }
 
@@ -117,7 +145,7 @@ export class BatchWriter {
   /** When the loop next has something to do (ms since epoch), or Infinity. */
   private nextDue(): number {
     let due = Infinity;
-    if (this.pending.length >= this.opts.batchSize) due = 0;
+    if (this.pendingRows >= this.opts.batchSize) due = 0;
     else if (this.pending.length > 0) due = this.oldestAt + this.opts.flushMs;
     if (this.spoolFull) due = Math.max(this.retryAt, Date.now() + this.opts.retryMs);
     if (!this.deps.spool.empty || this.dead.length > 0) due = Math.min(due, this.retryAt);
@@ -158,14 +186,26 @@ export class BatchWriter {
 
   private async step(): Promise<boolean> {
     const now = Date.now();
-    const n = this.pending.length;
-    if (n >= this.opts.batchSize || (n > 0 && (this.closing || now - this.oldestAt >= this.opts.flushMs))) {
-      if (await this.writeOrSpool(this.pending.slice(0, this.opts.batchSize))) return true;
+    const n = this.pendingRows;
+    if (n >= this.opts.batchSize || (this.pending.length > 0 && (this.closing || now - this.oldestAt >= this.opts.flushMs))) {
+      if (await this.writeOrSpool(this.nextBatch())) return true;
     }
     // Closing, the spool is left for the next start to replay.
     if (!this.closing && !this.deps.spool.empty && now >= this.retryAt) return this.replay();
     if (this.dead.length > 0 && this.deps.spool.empty && now >= this.retryAt) return this.flushDeadLetters();
     return false;
+  }
+
+  /** The oldest pending items up to `batchSize` rows (at least one item, whatever its size). */
+  private nextBatch(): Item[] {
+    let rows = 0;
+    let n = 0;
+    for (const item of this.pending) {
+      rows += rowsOf(item);
+      if (n > 0 && rows > this.opts.batchSize) break;
+      n++;
+    }
+    return this.pending.slice(0, n);
   }
 
   /** The batch goes to the database, or to the spool; false when neither took any of it. */
@@ -180,10 +220,11 @@ export class BatchWriter {
         this.unavailable(err);
       }
     }
+    // One record per item: a batch message is spooled once, whole, and replayed once.
     const taken = await this.deps.spool.append(batch.map((i) => i.raw));
     this.spoolFull = taken < batch.length;
     if (taken > 0) {
-      this.deps.metrics.spooled.inc(taken);
+      this.deps.metrics.spooled.inc(batch.slice(0, taken).reduce((n, i) => n + rowsOf(i), 0));
       this.spoolChanged();
       this.finish(taken);
     }
@@ -193,14 +234,35 @@ export class BatchWriter {
   /** The first `n` pending items are durable: acknowledge them. */
   private finish(n: number): void {
     const done = this.pending.splice(0, n);
+    for (const item of done) this.pendingRows -= rowsOf(item);
     this.oldestAt = Date.now();
     for (const item of done) if (item.ack) this.deps.done(item.ack);
   }
 
+  /**
+   * The oldest spooled records, revived (decoded again) up to about `batchSize` rows, in one
+   * transaction; consumed from the spool once committed. Revived once: a failed commit retries the
+   * same items, so what revival rejects is counted and dead-lettered once.
+   */
   private async replay(): Promise<boolean> {
-    const records = await this.deps.spool.peek(this.opts.batchSize);
-    if (records.length === 0) return false;
-    const items = (await Promise.all(records.map((r) => this.deps.revive(r)))).filter((i): i is Item => i !== null);
+    if (!this.revived) {
+      const records = await this.deps.spool.peek(this.opts.batchSize);
+      if (records.length === 0) return false;
+      const items: Item[] = [];
+      let rows = 0;
+      let used = 0;
+      for (const record of records) {
+        used++;
+        const item = await this.deps.revive(record);
+        if (item) {
+          items.push(item);
+          rows += rowsOf(item);
+        }
+        if (rows >= this.opts.batchSize) break;
+      }
+      this.revived = { records: used, items };
+    }
+    const { records, items } = this.revived;
     try {
       await this.commit(items);
     } catch (err) {
@@ -208,21 +270,32 @@ export class BatchWriter {
       return false;
     }
     this.available();
-    await this.deps.spool.consume(records.length);
+    this.revived = undefined;
+    await this.deps.spool.consume(records);
     this.spoolFull = false;
-    this.deps.metrics.replayed.inc(items.length);
+    this.deps.metrics.replayed.inc(items.reduce((n, i) => n + rowsOf(i), 0));
     this.spoolChanged();
     if (this.deps.spool.empty) this.deps.log.info('spool replayed; writing directly again');
     return true;
   }
 
+  /** One transaction for these items' rows. */
+  private commit(items: readonly Item[]): Promise<void> {
+    const rows: Row[] = [];
+    for (const item of items) {
+      if (item.kind === 'readings') for (const reading of item.readings) rows.push({ kind: 'reading', reading, item });
+      else rows.push({ kind: 'presence', presence: item.presence, item });
+    }
+    return this.commitRows(rows);
+  }
+
   /** One transaction; rows refused for their content are split out and dead-lettered. */
-  private async commit(items: readonly Item[]): Promise<void> {
+  private async commitRows(rows: readonly Row[]): Promise<void> {
     const readings: Reading[] = [];
     const presence: PresenceChange[] = [];
-    for (const i of items) {
-      if (i.kind === 'reading') readings.push(i.reading);
-      else presence.push(i.presence);
+    for (const r of rows) {
+      if (r.kind === 'reading') readings.push(r.reading);
+      else presence.push(r.presence);
     }
     if (readings.length === 0 && presence.length === 0) return;
     const m = this.deps.metrics;
@@ -232,11 +305,11 @@ export class BatchWriter {
       for (const [stream, n] of inserted) m.committed.inc({ stream }, n);
     } catch (err) {
       if (!isDataError(err)) throw err;
-      const first = items[0];
-      if (items.length === 1 && first) return this.refused(first, err);
-      const mid = items.length >> 1;
-      await this.commit(items.slice(0, mid));
-      await this.commit(items.slice(mid));
+      const first = rows[0];
+      if (rows.length === 1 && first) return this.refused(first, err);
+      const mid = rows.length >> 1;
+      await this.commitRows(rows.slice(0, mid));
+      await this.commitRows(rows.slice(mid));
       return;
     }
     m.insertSeconds.observe((performance.now() - started) / 1000);
@@ -248,12 +321,14 @@ export class BatchWriter {
     }
   }
 
-  private refused(item: Item, err: unknown): void {
-    const deviceId = item.kind === 'reading' ? item.reading.deviceId : item.presence.deviceId;
+  private refused(row: Row, err: unknown): void {
+    const { item } = row;
+    const deviceId = row.kind === 'reading' ? row.reading.deviceId : row.presence.deviceId;
     const detail = (err as Error).message;
+    const payload = row.kind === 'reading' ? elementPayload(item.raw, row.reading.payload, item.kind === 'readings' && item.batch) : item.raw.payload;
     this.deps.metrics.rejected.inc({ reason: 'db_rejected', device: deviceId });
-    this.deps.log.warn({ device: deviceId, reason: 'db_rejected', detail }, 'reading refused by the database');
-    this.deadLetter({ deviceId, topic: item.raw.topic, reason: 'db_rejected', detail, payload: item.raw.payload });
+    this.deps.log.warn({ device: deviceId, reason: 'db_rejected', detail, seq: row.kind === 'reading' ? row.reading.seq : undefined }, 'reading refused by the database');
+    this.deadLetter({ deviceId, topic: item.raw.topic, reason: 'db_rejected', detail, payload });
   }
 
   private async flushDeadLetters(): Promise<boolean> {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { crowdRun, localTime, noiseRun, trackRun } from '../../simulator/scenarios.js';
 import { MODELS_DIR } from '../../platform.js';
-import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { api, batched, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
 /**
  * The three violations through the real worker: anglers vs walkers in the fishing-ban zone with the
@@ -89,6 +89,31 @@ describe('crowding', () => {
     const firstOver = run.map((m) => JSON.parse(m.payload) as { ts: string; count: number }).find((r) => r.count > 150);
     expect(firstOver, 'the scenario must exceed capacity').toBeDefined();
     expect(new Date(alert.detectedAt).getTime()).toBeLessThanOrEqual(new Date(firstOver!.ts).getTime());
+  });
+});
+
+describe('noise in batches', () => {
+  it('gives a batched music run the same single alert as the same readings sent one by one', async () => {
+    const run = (deviceId: string) => noiseRun({ deviceId, start: localTime(TZ, 22, 10), seconds: 90, source: 'music', laeq: 62, seed: 41, seqStart: 1 });
+    const [single, batch] = [await provision(t, admin, 'z-park-square'), await provision(t, admin, 'z-park-square')];
+    const [a, b] = [await connectDevice(t, single.id, single.secret), await connectDevice(t, batch.id, batch.secret)];
+    clients.push(a, b);
+    const scored = () => t.platform.metrics.value('inference_readings_total', { stream: 'noise' });
+    const before = await scored();
+    await publishAll(a, run(single.id));
+    const batches = batched(run(batch.id), 30);
+    expect(batches).toHaveLength(3);
+    await publishAll(b, batches);
+    await waitFor(async () => (await scored()) >= before + 180 || undefined, 'all 180 readings scored');
+    const alerts = (id: string) =>
+      t.platform.db.pool.query<{ started_at: Date; detected_at: Date; model_version: string; evidence: Record<string, unknown> }>(
+        'SELECT started_at, detected_at, model_version, evidence FROM alerts WHERE device_id = $1 AND incident_id IS NOT NULL', [id]);
+    await waitFor(async () => ((await alerts(single.id)).rows.length === 1 && (await alerts(batch.id)).rows.length === 1) || undefined, 'one alert per device');
+    const [one, many] = [(await alerts(single.id)).rows[0]!, (await alerts(batch.id)).rows[0]!];
+    expect(many.started_at).toEqual(one.started_at);
+    expect(many.detected_at).toEqual(one.detected_at);
+    expect(many.model_version).toBe(one.model_version);
+    expect(JSON.parse(JSON.stringify(many.evidence).replaceAll(batch.id, 'device'))).toEqual(JSON.parse(JSON.stringify(one.evidence).replaceAll(single.id, 'device')));
   });
 });
 

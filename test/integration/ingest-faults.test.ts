@@ -8,13 +8,14 @@ import { BrokerService } from '../../broker/broker.js';
 import { createLogger } from '../../core/log.js';
 import { Metrics } from '../../core/metrics.js';
 import { noiseRun } from '../../simulator/scenarios.js';
-import { count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
 /**
  * Faults around ingest in the middle of a stream of QoS 1 telemetry from several real device clients.
  *
  * The database goes away: ingest spools to disk (acknowledging only what is on disk), replays in
- * order when the database answers again, and ends with exactly one row per distinct reading.
+ * order when the database answers again, and ends with exactly one row per distinct reading. A batch
+ * message is spooled as one record and replayed once; its bad elements are counted once.
  *
  * The broker restarts (same port): the devices and ingest reconnect by themselves, and every reading
  * a device had acknowledged by the broker ends up stored, once. The broker journals ingest's
@@ -137,6 +138,48 @@ describe('database outage mid-stream', () => {
       [ids()],
     );
     expect(seen.rows.map((r) => r.ok)).toEqual(devices.map(() => true));
+  });
+});
+
+describe('database outage with batched telemetry', () => {
+  it('spools each batch message once, replays its readings once, and counts its bad elements once', async () => {
+    const repo = t.platform.ingest!.repo;
+    const fleet = [await connectDevice(200), await connectDevice(200), await connectDevice(200)];
+    const fleetIds = fleet.map((d) => d.id);
+    const [BATCHES, SIZE, BAD] = [10, 50, 7]; // per device; element BAD of every batch breaks the schema
+    const good = fleet.length * BATCHES * (SIZE - 1);
+    const rows = () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [fleetIds]);
+    const [spooled0, replayed0] = [await metric('ingest_spooled_total'), await metric('ingest_replayed_total')];
+
+    repo.injectFault('fail');
+    const start = new Date(Date.now() - 20 * 60_000);
+    await Promise.all(
+      fleet.map(({ id, client }, i) => {
+        const messages = batched(noiseRun({ deviceId: id, start, seconds: BATCHES * SIZE, source: 'background', laeq: 48, seed: 100 + i, seqStart: 1 }), SIZE);
+        return Promise.all(
+          messages.map((m) => {
+            const elements = JSON.parse(m.payload) as Record<string, unknown>[];
+            elements[BAD] = { ...elements[BAD], laeq: 400 };
+            return client.publishAsync(m.topic, JSON.stringify(elements), { qos: 1 });
+          }),
+        );
+      }),
+    );
+    await waitFor(async () => (await metric('ingest_spooled_total')) - spooled0 >= good || undefined, 'the batches spooled');
+    expect(await metric('ingest_spool_depth')).toBe(fleet.length * BATCHES); // one record per message
+    expect(await rows()).toBe(0);
+
+    repo.injectFault(null);
+    await waitFor(async () => (await rows()) === good || undefined, `all ${good} good readings committed`);
+    await waitFor(async () => (await metric('ingest_spool_depth')) === 0 || undefined, 'the spool drained');
+    expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [fleetIds])).toBe(good);
+    expect((await metric('ingest_spooled_total')) - spooled0).toBe(good);
+    expect((await metric('ingest_replayed_total')) - replayed0).toBe(good);
+    // The bad elements were counted and dead-lettered when they arrived, and not again on replay.
+    await waitFor(async () => (await count(t, 'SELECT 1 FROM dead_letters WHERE device_id = ANY($1)', [fleetIds])) === fleet.length * BATCHES || undefined, 'the dead letters');
+    for (const id of fleetIds) expect(await t.platform.metrics.value('ingest_readings_rejected_total', { reason: 'schema', device: id })).toBe(BATCHES);
+    expect(await count(t, `SELECT 1 FROM dead_letters WHERE device_id = ANY($1) AND reason = 'schema' AND detail LIKE 'reading ${BAD}:%'`, [fleetIds])).toBe(fleet.length * BATCHES);
+    expect(await metric('ingest_unacked')).toBe(0);
   });
 });
 

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_USER } from '../../broker/policy.js';
 import type { Reading } from '../../core/schemas/telemetry.js';
-import { MAX_PAYLOAD_BYTES } from '../../core/telemetry-decode.js';
+import { MAX_BATCH_PAYLOAD_BYTES, MAX_BATCH_READINGS, MAX_PAYLOAD_BYTES } from '../../core/telemetry-decode.js';
 import { ReadingRepository } from '../../ingest/repository.js';
 import type { WriteMethod } from '../../ingest/writers.js';
 import { noiseRun } from '../../simulator/scenarios.js';
@@ -10,7 +10,7 @@ import { count, startTestPlatform, waitFor, type TestPlatform } from '../support
 
 /**
  * What ingest does with everything that is not a plain good reading: bad input is counted per reason
- * and device and kept raw in a bounded dead-letter table; a row the database itself refuses is
+ * and device and kept raw in a bounded dead-letter table (a bad element of a batch on its own); a row the database itself refuses is
  * isolated from its batch; presence messages and last wills update the registry. And its two write
  * paths store exactly what they are given.
  */
@@ -75,6 +75,54 @@ describe('ingest of bad input, refused rows and presence', () => {
     expect(client.connected).toBe(true);
   });
 
+  it('stores the good readings of a batch once, dead-letters each bad element with its reason, refuses whole batches past the limits', async () => {
+    const { id, client } = await device();
+    const topic = `v1/devices/${id}/telemetry/noise`;
+    const start = Date.now() - 120_000;
+    const run = (seconds: number, seqStart: number) =>
+      noiseRun({ deviceId: id, start: new Date(start + (seqStart - 1) * 1000), seconds, source: 'background', laeq: 45, seed: seqStart, seqStart }).map((m) => JSON.parse(m.payload) as Record<string, unknown>);
+    const first = run(12, 1);
+    const bad: Record<number, [string, Record<string, unknown>]> = {
+      2: ['schema', { laeq: 400 }],
+      5: ['future_timestamp', { ts: new Date(Date.now() + 3_600_000).toISOString() }],
+      9: ['bad_timestamp', { ts: 'yesterday at noon' }],
+    };
+    const elements = first.map((r, i) => (bad[i] ? { ...r, ...bad[i][1] } : r));
+    const received = () => t.platform.metrics.value('ingest_readings_received_total', { stream: 'noise' });
+    const committed = () => t.platform.metrics.value('ingest_readings_committed_total', { stream: 'noise' });
+    const [received0, committed0] = [await received(), await committed()];
+
+    await client.publishAsync(topic, JSON.stringify(elements), { qos: 1 });
+    // Sent again with newer readings (a store-and-forward device whose PUBACK was lost): the overlap is skipped.
+    await client.publishAsync(topic, JSON.stringify([...first.slice(10), ...run(4, 13)]), { qos: 1 });
+    // Whole batches refused: empty, over 500 readings, over 256 KiB.
+    const tooMany = JSON.stringify(Array.from({ length: MAX_BATCH_READINGS + 1 }, (_, i) => ({ ...first[0], seq: 100 + i })));
+    const tooBig = `[${' '.repeat(MAX_BATCH_PAYLOAD_BYTES)}]`;
+    await client.publishAsync(topic, '[]', { qos: 1 });
+    await client.publishAsync(topic, tooMany, { qos: 1 });
+    await client.publishAsync(topic, tooBig, { qos: 1 });
+
+    const good = 12 - 3 + 4;
+    await waitFor(async () => (await count(t, 'SELECT 1 FROM noise_readings WHERE device_id = $1', [id])) === good || undefined, 'the good readings of both batches');
+    await waitFor(async () => (await deadLetters(id)).rows.length === 6 || undefined, 'a dead letter per bad element and per refused batch');
+    const rows = (await deadLetters(id)).rows;
+    expect(rows.map((r) => r.reason)).toEqual(['schema', 'future_timestamp', 'bad_timestamp', 'schema', 'batch_too_large', 'oversize']);
+    // An element's dead letter holds that element, and says which it was.
+    const details = await t.platform.db.pool.query<{ detail: string }>('SELECT detail FROM dead_letters WHERE device_id = $1 ORDER BY id', [id]);
+    expect(details.rows.slice(0, 3).map((r) => r.detail.split(':')[0])).toEqual(['reading 2', 'reading 5', 'reading 9']);
+    [2, 5, 9].forEach((i, k) => expect(JSON.parse(rows[k]!.payload.toString('utf8'))).toEqual(elements[i]));
+    expect(rows[4]?.payload.equals(Buffer.from(tooMany).subarray(0, MAX_PAYLOAD_BYTES))).toBe(true);
+    // The stored rows are exactly the good readings, once each.
+    const seqs = await t.platform.db.pool.query<{ seq: number }>('SELECT seq FROM noise_readings WHERE device_id = $1 ORDER BY seq', [id]);
+    expect(seqs.rows.map((r) => Number(r.seq))).toEqual([1, 2, 4, 5, 7, 8, 9, 11, 12, 13, 14, 15, 16]);
+    expect(await committed()).toBe(committed0 + good);
+    expect(await received()).toBe(received0 + 9 + 6); // readings, not messages (the 2 re-sent ones too)
+    expect(await rejected('schema', id)).toBe(2);
+    for (const reason of ['future_timestamp', 'bad_timestamp', 'batch_too_large', 'oversize']) expect(await rejected(reason, id), reason).toBe(1);
+    await waitFor(async () => (await t.platform.metrics.value('ingest_unacked')) === 0 || undefined, 'every message acknowledged');
+    expect(client.connected).toBe(true);
+  });
+
   it('dead-letters telemetry of a device the registry does not know', async () => {
     const service = await connect(SERVICE_USER, SERVICE_PASSWORD);
     const ghost = 'ghost-device-1';
@@ -95,6 +143,20 @@ describe('ingest of bad input, refused rows and presence', () => {
     await waitFor(async () => (await count(t, 'SELECT 1 FROM track_observations WHERE device_id = $1', [id])) === 39 || undefined, 'the 39 good track readings');
     await waitFor(async () => (await deadLetters(id)).rows.length === 1 || undefined, 'the refused row dead-lettered');
     expect((await deadLetters(id)).rows[0]?.reason).toBe('db_rejected');
+    expect(await rejected('db_rejected', id)).toBe(1);
+  });
+
+  it('isolates a refused row inside a batch: the other readings of the same message are stored', async () => {
+    const { id, client } = await device();
+    const topic = `v1/devices/${id}/telemetry/tracks`;
+    const tracks = Array.from({ length: 40 }, (_, i) => ({ ts: Date.now() - 30_000 + i, seq: i + 1, id: i === 20 ? 'bad\u0000id' : `t-${i}`, dwellS: 10, waterlineM: 2, rodScore: 0.1, speedMps: 0.5 }));
+    await client.publishAsync(topic, JSON.stringify(tracks.slice(0, 25)), { qos: 1 });
+    await client.publishAsync(topic, JSON.stringify(tracks.slice(25)), { qos: 1 });
+    await waitFor(async () => (await count(t, 'SELECT 1 FROM track_observations WHERE device_id = $1', [id])) === 39 || undefined, 'the 39 good track readings');
+    await waitFor(async () => (await deadLetters(id)).rows.length === 1 || undefined, 'the refused row dead-lettered');
+    const [row] = (await deadLetters(id)).rows;
+    expect(row?.reason).toBe('db_rejected');
+    expect(JSON.parse(row!.payload.toString('utf8'))).toEqual(tracks[20]);
     expect(await rejected('db_rejected', id)).toBe(1);
   });
 

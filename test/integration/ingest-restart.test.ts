@@ -6,13 +6,14 @@ import { createLogger } from '../../core/log.js';
 import { IngestService, INGEST_DEFAULTS, type IngestOptions } from '../../ingest/ingest.js';
 import { ReadingRepository } from '../../ingest/repository.js';
 import { noiseRun } from '../../simulator/scenarios.js';
-import { count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
 /**
  * Ingest goes away in the middle of a stream — stopped, killed with readings unacknowledged in
  * memory, or stopped with readings in its spool — and a new instance with the same client id picks
  * up: the broker's persistent session re-delivers what was never acknowledged, the spool is replayed
- * at start, and every distinct reading published is stored exactly once.
+ * at start, and every distinct reading published is stored exactly once — batch messages too, each
+ * weighing its readings against the in-flight limit, each spooled batch replayed once.
  */
 const SERVICE_PASSWORD = 'ingest-restart-test-password';
 let t: TestPlatform;
@@ -52,6 +53,8 @@ interface Fleet {
   ids: string[];
   /** Publishes `n` readings per device at full speed; resolves once the broker acknowledged all. */
   publish(n: number, seqStart?: number): Promise<unknown>;
+  /** The same as batch messages of `size` readings; `damage` may break elements (by index in the batch). */
+  publishBatches(n: number, size: number, damage?: (element: Record<string, unknown>, index: number) => Record<string, unknown>): Promise<unknown>;
   stored(): Promise<number>;
 }
 
@@ -65,18 +68,42 @@ async function fleet(size: number): Promise<Fleet> {
     devs.push({ id: device.id, client });
   }
   const ids = devs.map((d) => d.id);
+  const start = new Date(Date.now() - 20 * 60_000);
+  const run = (id: string, i: number, n: number, seqStart: number) => noiseRun({ deviceId: id, start: new Date(start.getTime() + seqStart * 1000), seconds: n, source: 'background', laeq: 50, seed: i, seqStart });
   return {
     ids,
     publish(n, seqStart = 1) {
-      const start = new Date(Date.now() - 20 * 60_000 + seqStart * 1000);
+      return Promise.all(devs.map(({ id, client }, i) => Promise.all(run(id, i, n, seqStart).map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 })))));
+    },
+    publishBatches(n, size, damage = (e) => e) {
       return Promise.all(
         devs.map(({ id, client }, i) =>
-          Promise.all(noiseRun({ deviceId: id, start, seconds: n, source: 'background', laeq: 50, seed: i, seqStart }).map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 }))),
+          Promise.all(
+            batched(run(id, i, n, 1), size).map((m) => {
+              const elements = (JSON.parse(m.payload) as Record<string, unknown>[]).map(damage);
+              return client.publishAsync(m.topic, JSON.stringify(elements), { qos: 1 });
+            }),
+          ),
         ),
       );
     },
     stored: () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [ids]),
   };
+}
+
+/** Waits until ingest holds `limit` readings in flight, keeps watching a little, and returns the peak. */
+async function peakInFlight(ingest: IngestService, limit: number): Promise<number> {
+  let peak = 0;
+  await waitFor(() => {
+    peak = Math.max(peak, ingest.inFlight);
+    return ingest.inFlight >= limit || undefined;
+  }, 'in-flight readings at the limit');
+  // The devices go on publishing, yet ingest holds no more than its limit.
+  for (let i = 0; i < 20; i++) {
+    peak = Math.max(peak, ingest.inFlight);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return peak;
 }
 
 const spoolFiles = async () => (await readdir(path.join(t.platform.config.database.dataDir, 'spool'))).filter((f) => f.endsWith('.jsonl'));
@@ -97,25 +124,18 @@ describe('ingest restart mid-stream', () => {
     expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [f.ids])).toBe(total);
   });
 
-  it('holds acknowledgements while the database hangs (bounded memory), and a crash loses nothing', async () => {
+  // A batch weighs its readings: ten batches of 40 fill a limit of 400, not 400 messages.
+  it.each([
+    ['single readings', 300, 1],
+    ['batches of 40 readings', 400, 40],
+  ])('holds acknowledgements while the database hangs (bounded memory), and a crash loses nothing: %s', async (_, maxInFlight, size) => {
     await current().stop();
-    const maxInFlight = 300;
     const ingest = await startIngest({ maxInFlight });
     const f = await fleet(3);
     const total = 3 * 600;
     ingest.repo.injectFault('hang');
-    let peak = 0;
-    const published = f.publish(600);
-    await waitFor(() => {
-      peak = Math.max(peak, ingest.inFlight);
-      return ingest.inFlight >= maxInFlight || undefined;
-    }, 'in-flight readings at the limit');
-    // The devices go on publishing, yet ingest holds no more than its limit.
-    for (let i = 0; i < 20; i++) {
-      peak = Math.max(peak, ingest.inFlight);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    expect(peak).toBe(maxInFlight);
+    const published = size === 1 ? f.publish(600) : f.publishBatches(600, size);
+    expect(await peakInFlight(ingest, maxInFlight)).toBe(maxInFlight);
     expect(await f.stored()).toBe(0);
 
     // Nothing was committed or acknowledged: the broker must re-deliver all of it. The dead instance's
@@ -145,5 +165,32 @@ describe('ingest restart mid-stream', () => {
     await waitFor(async () => (await f.stored()) === total || undefined, `all ${total} spooled readings replayed`);
     await waitFor(async () => ((await spoolFiles()).length === 0 ? true : undefined), 'the spool files deleted');
     await waitFor(async () => (await t.platform.metrics.value('ingest_spool_depth')) === 0 || undefined, 'spool depth 0');
+  });
+
+  it('batches left in the spool by a stopped instance are replayed once by the next, their bad elements counted once', async () => {
+    await current().stop();
+    const ingest = await startIngest();
+    const f = await fleet(3);
+    const [N, SIZE] = [300, 30];
+    const good = 3 * (N - N / SIZE);
+    const metric = (name: string, labels?: Record<string, string>) => t.platform.metrics.value(name, labels);
+    const [spooled0, replayed0] = [await metric('ingest_spooled_total'), await metric('ingest_replayed_total')];
+    ingest.repo.injectFault('fail');
+    // The first reading of every batch is stamped an hour ahead: rejected on its own.
+    await f.publishBatches(N, SIZE, (e, i) => (i === 0 ? { ...e, ts: new Date(Date.now() + 3_600_000).toISOString() } : e));
+    await waitFor(async () => (await metric('ingest_spooled_total')) - spooled0 >= good || undefined, 'every good reading spooled');
+    await ingest.stop();
+    expect(await spoolFiles()).not.toHaveLength(0);
+    expect(await f.stored()).toBe(0);
+
+    await startIngest();
+    await waitFor(async () => (await f.stored()) === good || undefined, `all ${good} spooled readings replayed`);
+    await waitFor(async () => (await metric('ingest_spool_depth')) === 0 || undefined, 'spool depth 0');
+    expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [f.ids])).toBe(good);
+    expect((await metric('ingest_spooled_total')) - spooled0).toBe(good);
+    expect((await metric('ingest_replayed_total')) - replayed0).toBe(good);
+    // Counted when they arrived, not again when the next instance replayed their batches. (Their dead
+    // letters waited in the stopped instance's memory for the database and went with it.)
+    for (const id of f.ids) expect(await metric('ingest_readings_rejected_total', { reason: 'future_timestamp', device: id })).toBe(N / SIZE);
   });
 });

@@ -114,6 +114,17 @@ export async function publishAll(client: MqttClient, messages: readonly { topic:
   for (const m of messages) await client.publishAsync(m.topic, m.payload, { qos: 1 });
 }
 
+/** The same readings as batch messages (JSON arrays) of up to `size` consecutive readings on one topic. */
+export function batched(messages: readonly { topic: string; payload: string }[], size: number): { topic: string; payload: string }[] {
+  const out: { topic: string; payloads: string[] }[] = [];
+  for (const m of messages) {
+    const last = out.at(-1);
+    if (last && last.topic === m.topic && last.payloads.length < size) last.payloads.push(m.payload);
+    else out.push({ topic: m.topic, payloads: [m.payload] });
+  }
+  return out.map((b) => ({ topic: b.topic, payload: `[${b.payloads.join(',')}]` }));
+}
+
 export async function count(t: TestPlatform, sql: string, params: unknown[] = []): Promise<number> {
   const r = await t.platform.db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM (${sql}) q`, params);
   return r.rows[0]?.n ?? 0;

@@ -43,6 +43,18 @@ describe('ingest spool', () => {
     await spool.close();
   });
 
+  it('keeps a batch message as one record, with the indices of its elements rejected on arrival, across a reopen', async () => {
+    const spool = await open();
+    const batch: SpoolRecord = { topic: 'v1/devices/d-1/telemetry/people', payload: Buffer.from(JSON.stringify([{ ts: 1, seq: 1, count: 1 }, { ts: 2, seq: 2, count: -1 }, { ts: 3, seq: 3, count: 3 }])), receivedAt: 1_700_000_000_000, rejected: [1] };
+    expect(await spool.append([rec(1), batch, rec(2)])).toBe(3);
+    expect(spool.depth).toBe(3);
+    await spool.close();
+    const reopened = await open();
+    expect(reopened.depth).toBe(3);
+    expect(await drain(reopened)).toEqual([rec(1), batch, rec(2)]);
+    await reopened.close();
+  });
+
   it('keeps a peeked batch until it is consumed (a failed replay is retried from the same place)', async () => {
     const spool = await open();
     await spool.append([rec(1), rec(2), rec(3)]);
