@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { newSecret } from '../core/secrets.js';
+import { MAX_BATCH_READINGS } from '../core/telemetry-decode.js';
 import { cpuSeconds, startChild, type Child } from './lib/child.js';
 import { scratchDatabase, type RawResult, type Scratch } from './lib/db.js';
 import { fmtInt, quantile, table } from './lib/report.js';
@@ -14,6 +15,8 @@ import type { BenchDevice } from './lib/workload.js';
  * broker into the running ingest service (one process: startPlatform with SERVICES=broker,ingest),
  * at rising rates — BENCH_RATE_START (2,000/s) × 1.5 per step of BENCH_STEP_S (10) seconds, until a
  * step no longer keeps up or BENCH_RATE_MAX (300,000/s); BENCH_RATES=a,b,c fixes them instead.
+ * BENCH_BATCH (1) readings per message: above 1 each message is a batch (a JSON array, at most 500),
+ * as store-and-forward devices and gateways send them; rates stay in readings/s.
  *
  * Measured only through SQL, never ingest's internals, so it works whatever ingest does inside:
  * - committed readings/s: count(*) of noise_readings at the start and end of each step;
@@ -37,6 +40,8 @@ const RATE_START = Number(process.env.BENCH_RATE_START ?? 2000);
 const RATE_MAX = Number(process.env.BENCH_RATE_MAX ?? 300_000);
 const FIXED_RATES = process.env.BENCH_RATES?.split(',').map(Number);
 const RAW_ROWS = Number(process.env.BENCH_RAW_ROWS ?? 200_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 1);
+if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > MAX_BATCH_READINGS) throw new Error(`BENCH_BATCH must be an integer from 1 to ${MAX_BATCH_READINGS}`);
 /** Where CPU profiles of the platform process during each step go (BENCH_PROFILE=dir); unset = none. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const MAX_INFLIGHT = 50;
@@ -162,7 +167,7 @@ async function runSteps(db: Sql, platform: Child, loaders: Child[]): Promise<Ste
     const cpu0 = [cpuSeconds(platform.pid), loadCpu()];
     if (PROFILE_DIR) await platform.request({ type: 'profile-start' }, 'profiling');
     const done = await Promise.all(
-      loaders.map((l) => l.request<{ type: string; sent: number; skipped: number }>({ type: 'paced', rate: target / loaders.length, durationMs: STEP_S * 1000, maxInflight: MAX_INFLIGHT }, 'paced-done', STEP_S * 1000 + 60_000)),
+      loaders.map((l) => l.request<{ type: string; sent: number; skipped: number }>({ type: 'paced', rate: target / loaders.length, durationMs: STEP_S * 1000, maxInflight: MAX_INFLIGHT, batch: BATCH }, 'paced-done', STEP_S * 1000 + 60_000)),
     );
     const cpu1 = [cpuSeconds(platform.pid), loadCpu()];
     if (PROFILE_DIR) log(`  profile: ${(await platform.request<{ type: string; file: string }>({ type: 'profile-stop', file: path.resolve(PROFILE_DIR, `ingest-${target}.cpuprofile`) }, 'profiled')).file}`);
@@ -182,7 +187,7 @@ async function runSteps(db: Sql, platform: Child, loaders: Child[]): Promise<Ste
       loadCpu: (((cpu1[1] ?? 0) - (cpu0[1] ?? 0)) / STEP_S) * 100,
     };
     steps.push(step);
-    log(`  offered ${fmtInt(step.offered).padStart(8)}/s (target ${fmtInt(target)})  committed ${fmtInt(step.committed).padStart(8)}/s  CPU: platform ${step.platformCpu.toFixed(0)}%, loaders ${step.loadCpu.toFixed(0)}%${step.skipped ? `  (${fmtInt(step.skipped)} not sent: devices had ${MAX_INFLIGHT} unacknowledged)` : ''}`);
+    log(`  offered ${fmtInt(step.offered).padStart(8)}/s (target ${fmtInt(target)})  committed ${fmtInt(step.committed).padStart(8)}/s  CPU: platform ${step.platformCpu.toFixed(0)}%, loaders ${step.loadCpu.toFixed(0)}%${step.skipped ? `  (${fmtInt(step.skipped)} not sent: devices had ${MAX_INFLIGHT} messages unacknowledged)` : ''}`);
     if (!FIXED_RATES && (step.committed < KEEP_UP * target || step.skipped > 0.01 * target * STEP_S)) break;
   }
   return steps;
@@ -224,7 +229,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
     log(`load average before the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew the figures)`);
-    log(`bench:ingest — ${engineName} database, ${N_DEVICES} devices over ${LOADERS} load processes, steps of ${STEP_S} s`);
+    log(`bench:ingest — ${engineName} database, ${N_DEVICES} devices over ${LOADERS} load processes, steps of ${STEP_S} s, ${BATCH === 1 ? 'one reading' : `batches of ${BATCH} readings`} per message`);
     if (serverUrl) scratch = await scratchDatabase(serverUrl, 'bench_ingest');
     const devicesFile = path.join(tmp, 'devices.json');
     const servicePassword = newSecret();

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { serve } from './lib/child.js';
-import { payloadFactory, telemetryTopic, type BenchDevice } from './lib/workload.js';
+import { messageFactory, payloadFactory, telemetryTopic, type BenchDevice } from './lib/workload.js';
 
 /**
  * A load-generator process: a share of the simulated devices, each a real mqtt.js connection
@@ -10,9 +10,9 @@ import { payloadFactory, telemetryTopic, type BenchDevice } from './lib/workload
  * - `burst`: every device publishes `perDevice` readings back to back (QoS 0: each write waits for
  *   the socket to accept it; QoS 1: each waits for its PUBACK, as a device does) — bench:broker;
  * - `paced`: the devices together publish `rate` readings/s for `durationMs` (QoS 1, at most
- *   `maxInflight` unacknowledged per device; a reading that would exceed it is counted as skipped)
- *   — bench:ingest;
- * - `stats`: paced readings sent and acknowledged so far, and how many are still unacknowledged;
+ *   `maxInflight` unacknowledged messages per device; a message that would exceed it is counted as
+ *   skipped), `batch` readings per message (default 1; more = a JSON array) — bench:ingest;
+ * - `stats`: paced readings sent and acknowledged so far, and how many messages are still unacknowledged;
  * - `disconnect`: closes them all.
  */
 interface Device extends BenchDevice {
@@ -84,6 +84,8 @@ serve({
     const rate = Number(msg.rate);
     const durationMs = Number(msg.durationMs);
     const maxInflight = Number(msg.maxInflight ?? 100);
+    const batch = Number(msg.batch ?? 1);
+    const message = messageFactory(batch);
     let sent = 0;
     let skipped = 0;
     let acked = 0;
@@ -96,18 +98,19 @@ serve({
         while (sent + skipped < due) {
           const d = devices[next++ % devices.length] as Device;
           if (!d.client || d.inflight >= maxInflight) {
-            skipped++;
+            skipped += batch;
             continue;
           }
           d.inflight++;
-          sent++;
-          totals.sent++;
-          d.client.publish(d.topic, payload(d.index, d.seq++, Date.now()), { qos: 1 }, (err) => {
+          sent += batch;
+          totals.sent += batch;
+          d.client.publish(d.topic, message(d.index, d.seq, Date.now()), { qos: 1 }, (err) => {
             d.inflight--;
             if (err) return;
-            acked++;
-            totals.acked++;
+            acked += batch;
+            totals.acked += batch;
           });
+          d.seq += batch;
         }
         if (elapsed >= durationMs) resolve();
         else setTimeout(tick, 5);

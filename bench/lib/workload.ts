@@ -4,7 +4,8 @@ import type { DeviceRepository } from '../../core/repos/devices.js';
 /**
  * The benchmark workload, shared by the load generators and the raw-insert baseline so both write
  * identical readings: N provisioned devices, each publishing 1-second noise readings (LAeq, LAmax and
- * 31 one-third-octave bands from the simulator's spectra) on `v1/devices/{id}/telemetry/noise`.
+ * 31 one-third-octave bands from the simulator's spectra) on `v1/devices/{id}/telemetry/noise`, one
+ * reading per message or (bench:ingest with BENCH_BATCH) several.
  */
 export interface BenchDevice {
   id: string;
@@ -63,4 +64,19 @@ export function readingFields(deviceIndex: number, seq: number): NoiseFields {
 export function payloadFactory(): (deviceIndex: number, seq: number, tsMs: number) => string {
   const tails = spectrumPool().map((f) => `,"laeq":${f.laeq},"lamax":${f.lamax},"intervalS":1,"bands":[${f.bands.join(',')}]}`);
   return (deviceIndex, seq, tsMs) => `{"ts":${tsMs},"seq":${seq}${tails[(deviceIndex * 7 + seq) % tails.length]}`;
+}
+
+/**
+ * Messages of `batch` readings (seq, seq+1, …): the single-object payload for 1, else a JSON array
+ * (the MQTT contract's batch form). Every reading of a batch is stamped `tsMs`, its publish time,
+ * so publish→commit latencies mean the same whatever the batch size.
+ */
+export function messageFactory(batch: number): (deviceIndex: number, seq: number, tsMs: number) => string {
+  const one = payloadFactory();
+  if (batch === 1) return one;
+  return (deviceIndex, seq, tsMs) => {
+    const parts: string[] = [];
+    for (let i = 0; i < batch; i++) parts.push(one(deviceIndex, seq + i, tsMs));
+    return `[${parts.join(',')}]`;
+  };
 }
