@@ -29,11 +29,11 @@ export interface IngestOptions extends WriterOptions {
 
 export const INGEST_DEFAULTS: Omit<IngestOptions, 'limits' | 'spoolDir'> = {
   clientId: 'svc-ingest',
-  batchSize: 2000,
+  batchSize: 10_000,
   flushMs: 50,
   retryMs: 200,
   maxRetryMs: 5000,
-  maxInFlight: 20_000,
+  maxInFlight: 50_000,
   maxInFlightBytes: 64 * 1024 * 1024,
   spool: { maxBytes: 1024 * 1024 * 1024, maxRecords: 2_000_000, segmentBytes: 8 * 1024 * 1024 },
   deadLetters: { keep: 10_000, maxQueued: 1000, maxPayloadBytes: MAX_PAYLOAD_BYTES, trimEvery: 1000 },

@@ -22,7 +22,7 @@ export function ingestMetrics(metrics: Metrics) {
     committed: counter('ingest_readings_committed_total', 'readings written (new rows)', ['stream']),
     rejected: counter('ingest_readings_rejected_total', 'telemetry readings rejected (a bad element of a batch on its own; a message that cannot be read counts once)', ['reason', 'device']),
     batchFailures: counter('ingest_batch_failures_total', 'batch writes that failed (the batch went to the spool or was retried)'),
-    batchSize: histogram('ingest_batch_size', 'readings per database write', [1, 10, 50, 100, 250, 500, 1000, 2000, 5000]),
+    batchSize: histogram('ingest_batch_size', 'readings per database write', [1, 10, 50, 100, 250, 500, 1000, 2000, 5000, 10_000]),
     insertSeconds: histogram('ingest_insert_duration_seconds', 'duration of one batch transaction', [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]),
     commitLatency: histogram('ingest_commit_latency_seconds', 'reading timestamp → committed, for readings stamped within the last minute (device clock)', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
     unacked: gauge('ingest_unacked', 'telemetry readings received whose messages are not yet acknowledged (committed, spooled or rejected)'),
