@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { MODELS_DIR } from '../../inference/train/dataset-io.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 import { jpeg, noiseProposal, openCase } from '../support/cases.js';
 
@@ -108,6 +111,10 @@ POST  /api/v1/cases/:id/transitions                      close@R:resolved_on_sit
 POST  /api/v1/cases/:id/transitions                      dismiss@E:dispatched                   401  ok    ok  403    403   403   ok   ok     404    404
 POST  /api/v1/cases/:id/transitions                      dismiss@R:dispatched                   401  ok    ok  403    403   403   404  404    ok     404
 `;
+
+/** The committed version of a model (its card), which an admin may always roll out. */
+const committedVersion = (model: string): string =>
+  (JSON.parse(readFileSync(path.join(MODELS_DIR, `${model}.card.json`), 'utf8')) as { version: string }).version;
 
 const CALLERS = ['anon', 'admin', 'ops', 'review', 'e.rev', 'r.rev', 'e.li', 'e.lead', 'r.zhao', 'fish'] as const;
 type Caller = (typeof CALLERS)[number];
@@ -348,7 +355,7 @@ const SPECS: Record<string, RouteSpec> = {
   'GET /api/v1/models': { call: get('/api/v1/models') },
   'PUT /api/v1/models/:name/rollout': {
     // Publishes a retained MQTT message (no database row): the refusal happens before the handler.
-    call: (c) => http('PUT', `/api/v1/models/${c.target}/rollout`, c.token, { active: '3.0.0', shadow: null }),
+    call: (c) => http('PUT', `/api/v1/models/${c.target}/rollout`, c.token, { active: committedVersion(c.target), shadow: null }),
   },
   'GET /api/v1/benchmarks': { call: get('/api/v1/benchmarks') },
   'GET /api/v1/figures': { call: get((c) => `/api/v1/figures${c.target === '-' ? '' : `?${c.target}`}`) },
