@@ -1,0 +1,148 @@
+/**
+ * `npm run bench:crowding` — how early the crowding pipeline warns, on simulated days it never saw.
+ *
+ * Each day is one zone with one people counter: simulator/crowds.ts CrowdSource, the training
+ * generator, on seeds training never used (every scenario: quiet weekday, hot Sunday, evening event,
+ * rain) from 08:00 to 22:00 local time, at capacities of 150, 600 and 2,000 (BENCH_DAYS per scenario
+ * and capacity, default 40).
+ * The counts go minute by minute through the real CrowdingPipeline with the committed crowding model
+ * (onnxruntime-node), exactly as the worker runs it, at the card's thresholds and at others.
+ *
+ * Per threshold `exceed_15m.on` it prints, over the days whose count passes capacity:
+ * - warned in time: the first alert came before the first minute over capacity; its lead (minutes
+ *   before that minute) as median, 10th and 90th percentile;
+ * - late: the first alert came at or after that minute; missed: no alert that day;
+ * and, over the days that never pass capacity, false alarms: days with an alert, and how near those
+ * days came (their peak count / capacity, median).
+ */
+import { loadavg } from 'node:os';
+import { Rng } from '../core/rng.js';
+import { createLogger } from '../core/log.js';
+import { Metrics } from '../core/metrics.js';
+import { ZoneSchedule } from '../core/domain/zone-rules.js';
+import type { Alert } from '../core/schemas/alert.js';
+import type { DeviceContext } from '../core/repos/devices.js';
+import { CROWD_KINDS, CrowdSource } from '../simulator/crowds.js';
+import { OnnxModel } from '../inference/onnx-model.js';
+import { SpeakerController } from '../inference/actuation.js';
+import { CrowdingPipeline, CROWD_MODEL } from '../inference/pipelines/crowding.js';
+import type { PipelineContext } from '../inference/pipelines/context.js';
+import type { InferenceRepository } from '../inference/repository.js';
+import type { ModelSlot } from '../inference/model-registry.js';
+import { CROWD_FEATURE_COUNT } from '../inference/features/crowding.js';
+import { MODELS_DIR } from '../inference/train/dataset-io.js';
+import { quantile, table } from './lib/report.js';
+
+const DAYS = Number(process.env.BENCH_DAYS ?? 40);
+const CAPACITIES = [150, 600, 2000];
+const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
+const SEED0 = 7_000_000; // far from the training (and held-out) seeds
+const MINUTE = 60_000;
+const START_HOUR = 8;
+const MINUTES = 14 * 60;
+const TZ = 'Asia/Shanghai';
+
+interface Day {
+  kind: string;
+  capacity: number;
+  seed: number;
+  counts: number[];
+  /** Index of the first minute over capacity, or -1. */
+  over: number;
+}
+
+function days(): Day[] {
+  const out: Day[] = [];
+  for (const kind of CROWD_KINDS) {
+    for (const capacity of CAPACITIES) {
+      for (let d = 0; d < DAYS; d++) {
+        const seed = SEED0 + out.length;
+        const source = new CrowdSource(kind, capacity, new Rng(seed), START_HOUR);
+        const counts = Array.from({ length: MINUTES }, () => source.next());
+        out.push({ kind, capacity, seed, counts, over: counts.findIndex((c) => c > capacity) });
+      }
+    }
+  }
+  return out;
+}
+
+/** The minute index of the day's first crowding alert, or -1. */
+async function firstAlert(model: OnnxModel, threshold: number, day: Day): Promise<number> {
+  const card = { ...model.card, thresholds: { ...model.card.thresholds, 'exceed_15m.on': threshold } };
+  // The pipeline reads only the card's thresholds and label positions from its slot.
+  const active = { card, labelIndex: (label: string) => model.labelIndex(label) } as unknown as OnnxModel;
+  const slot: ModelSlot = { name: CROWD_MODEL, featureCount: CROWD_FEATURE_COUNT, active, shadow: null };
+  const scorer = { score: async (f: Float32Array) => ({ active: await model.run(f, 1), activeVersion: `${card.name}@${card.version}`, shadow: null, shadowVersion: null }) };
+  const alerts: Alert[] = [];
+  const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
+  const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
+  const pipeline = new CrowdingPipeline(scorer, () => slot, ctx);
+  const device: DeviceContext = {
+    id: 'pc-1', kind: 'people_counter', zoneId: 'z-bench', noiseClass: '2', timezone: TZ, capacity: day.capacity,
+    fishingBan: false, hasSpeaker: false, calibrationValidUntil: null, placementPublished: true,
+  };
+  // 08:00 in Shanghai on a summer Sunday.
+  const t0 = Date.UTC(2026, 6, 5, START_HOUR - 8, 0);
+  for (let i = 0; i < day.counts.length; i++) {
+    await pipeline.onCount(device, new Date(t0 + i * MINUTE), day.counts[i] as number);
+    if (alerts.length > 0) break;
+  }
+  const first = alerts[0];
+  // An alert is raised when minute i closes, i.e. with the count of minute i - 1 as the latest.
+  return first ? Math.round((new Date(first.detectedAt).getTime() - t0) / MINUTE) - 1 : -1;
+}
+
+async function main(): Promise<void> {
+  console.log(`load average before the run: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const model = await OnnxModel.load(MODELS_DIR, CROWD_MODEL, CROWD_FEATURE_COUNT);
+  try {
+    const all = days();
+    const exceeding = all.filter((d) => d.over >= 0);
+    console.log(
+      `bench:crowding — crowding@${model.card.version}, ${all.length} simulated days (${CROWD_KINDS.join(', ')} × capacities ${CAPACITIES.join(', ')} × ${DAYS}), ` +
+        `${START_HOUR}:00–22:00; ${exceeding.length} of them pass capacity. Card threshold exceed_15m.on = ${model.card.thresholds['exceed_15m.on']}`,
+    );
+    const rows: string[][] = [];
+    for (const threshold of THRESHOLDS) {
+      const leads: number[] = [];
+      let late = 0;
+      let missed = 0;
+      let falseAlarms = 0;
+      const nearness: number[] = [];
+      for (const day of all) {
+        const at = await firstAlert(model, threshold, day);
+        if (day.over < 0) {
+          if (at >= 0) {
+            falseAlarms++;
+            nearness.push(Math.max(...day.counts) / day.capacity);
+          }
+        } else if (at < 0) missed++;
+        else if (at < day.over) leads.push(day.over - at);
+        else late++;
+      }
+      leads.sort((a, b) => a - b);
+      const q = (p: number) => (leads.length ? String(quantile(leads, p)) : '–');
+      rows.push([
+        threshold.toFixed(1),
+        `${leads.length}/${exceeding.length}`,
+        q(0.5),
+        q(0.1),
+        q(0.9),
+        String(late),
+        String(missed),
+        `${falseAlarms}/${all.length - exceeding.length}`,
+        nearness.length ? quantile(nearness.sort((a, b) => a - b), 0.5).toFixed(2) : '–',
+      ]);
+    }
+    console.log('');
+    console.log(table(['exceed_15m.on', 'warned in time', 'lead min p50', 'p10', 'p90', 'late', 'missed', 'false alarms', 'their peak / capacity p50'], rows));
+  } finally {
+    await model.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:crowding failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
