@@ -43,9 +43,7 @@ const MINUTES = 14 * 60;
 const TZ = 'Asia/Shanghai';
 
 interface Day {
-  kind: string;
   capacity: number;
-  seed: number;
   counts: number[];
   /** Index of the first minute over capacity, or -1. */
   over: number;
@@ -56,10 +54,9 @@ function days(): Day[] {
   for (const kind of CROWD_KINDS) {
     for (const capacity of CAPACITIES) {
       for (let d = 0; d < DAYS; d++) {
-        const seed = SEED0 + out.length;
-        const source = new CrowdSource(kind, capacity, new Rng(seed), START_HOUR);
+        const source = new CrowdSource(kind, capacity, new Rng(SEED0 + out.length), START_HOUR);
         const counts = Array.from({ length: MINUTES }, () => source.next());
-        out.push({ kind, capacity, seed, counts, over: counts.findIndex((c) => c > capacity) });
+        out.push({ capacity, counts, over: counts.findIndex((c) => c > capacity) });
       }
     }
   }

@@ -105,9 +105,9 @@ export function music(rng: Rng, n: number): Float64Array {
       }
     }
     const root = midiHz(28 + ((key + degree(chord)) % 12));
-    if (parts.bass) {
+    // Bass notes start on this beat's eighths, on every beat, or on every other beat.
+    if (parts.bass && (bassEvery <= 1 || inBar % bassEvery === 0)) {
       for (let h = 0; h < 1; h += bassEvery) {
-        if (bassEvery > 1 && inBar % bassEvery !== 0) break;
         const s = at + Math.round(h * beat);
         const len = Math.round(0.9 * bassEvery * beat);
         const octave = bassEvery === 0.5 && h > 0 && inBar % 2 === 1 ? 2 : 1;
