@@ -29,10 +29,16 @@ interface Reply {
 
 const isReply = (m: unknown): m is Reply => typeof m === 'object' && m !== null && typeof (m as Reply).type === 'string';
 
+/**
+ * The CPUs this process may use, counted when the module loads: bench:broker then pins itself to the
+ * load cores, after which the count would be theirs alone and the broker would share them.
+ */
+const CPUS = os.availableParallelism();
+
 /** CPUs to pin to, or undefined when pinning is off or pointless (one CPU, no taskset). */
 export function cpuSet(which: 'broker' | 'load'): string | undefined {
-  if (process.env.BENCH_PIN === '0' || os.availableParallelism() < 2) return undefined;
-  const n = os.availableParallelism();
+  if (process.env.BENCH_PIN === '0' || CPUS < 2) return undefined;
+  const n = CPUS;
   // The broker under test gets the last core to itself; load generators and the subscriber share the rest.
   return which === 'broker' ? String(n - 1) : `0-${n - 2}`;
 }
