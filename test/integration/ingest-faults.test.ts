@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrokerService } from '../../broker/broker.js';
 import { createLogger } from '../../core/log.js';
 import { Metrics } from '../../core/metrics.js';
+import { INGEST_DEFAULTS } from '../../ingest/ingest.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
@@ -70,7 +71,7 @@ afterAll(async () => {
 
 /** Every device publishes `n` readings as fast as the broker takes them; resolves when all are PUBACKed. */
 function publish(n: number, seqStart: number): Promise<unknown> {
-  const start = new Date(Date.now() - 20 * 60_000 + seqStart * 1000);
+  const start = new Date(Date.now() - 60 * 60_000 + seqStart * 1000); // every run ends in the past
   return Promise.all(
     devices.map(({ id, client }, i) =>
       Promise.all(noiseRun({ deviceId: id, start, seconds: n, source: 'background', laeq: 48, seed: i, seqStart }).map((m) => client.publishAsync(m.topic, m.payload, { qos: 1 }))),
@@ -97,7 +98,9 @@ describe('database outage mid-stream', () => {
   it('spools while the database is down, replays in order when it returns, and loses or duplicates nothing', async () => {
     const ingest = t.platform.ingest!;
     const repo = ingest.repo;
-    const [A, B, C] = [100, 500, 100]; // readings per device before, during and just after the outage
+    // Readings per device before, during and just after the outage; the outage's readings must be more
+    // than one replay transaction takes, so that C arrives while some are still spooled.
+    const [A, B, C] = [100, Math.ceil(INGEST_DEFAULTS.batchSize / devices.length) + 100, 100];
     const total = devices.length * (A + B + C);
 
     // A: written directly.
