@@ -117,10 +117,12 @@ class Prober {
 
   start(): void {
     const tick = async () => {
-      const floor = Math.min(...this.probes.map((p) => this.last.get(p) ?? 0)) - 500;
+      // Readings are stamped with their publish time, so a probe's new rows are past its newest ts
+      // (less a margin for rows committed out of order): a range of the (device_id, ts, seq) index.
+      const floor = Math.min(...this.probes.map((p) => this.last.get(p) ?? 0)) - 2000;
       const rows = await this.db.query<{ d: string; s: number; t: number }>(
-        'SELECT device_id AS d, seq AS s, (extract(epoch FROM ts) * 1000)::float8 AS t FROM noise_readings WHERE device_id = ANY($1::text[]) AND seq > $2',
-        [this.probes, floor],
+        'SELECT device_id AS d, seq AS s, (extract(epoch FROM ts) * 1000)::float8 AS t FROM noise_readings WHERE device_id = ANY($1::text[]) AND ts > $2',
+        [this.probes, new Date(floor)],
       );
       const now = Date.now();
       for (const row of rows) {
@@ -128,7 +130,7 @@ class Prober {
         if (this.seen.has(key)) continue;
         this.seen.add(key);
         this.samples.push({ publishedAt: row.t, latency: now - row.t });
-        if (row.s > (this.last.get(row.d) ?? 0)) this.last.set(row.d, row.s);
+        if (row.t > (this.last.get(row.d) ?? 0)) this.last.set(row.d, row.t);
       }
     };
     const loop = () => {

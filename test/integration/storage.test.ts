@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RAW_TABLES } from '../../core/db/maintenance.js';
 import { count, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 /** Compression and retention act on old data, with TimescaleDB policies or with partitions. */
@@ -60,5 +61,40 @@ describe('storage lifecycle', () => {
     await m.applyRetention(now);
     expect(await count(t, 'SELECT 1 FROM pg_class WHERE relname = $1', [oldPartition])).toBe(0);
     expect((await t.platform.db.pool.query('SELECT seq FROM noise_readings')).rows.map((r) => Number(r.seq))).toEqual([3]);
+  });
+
+  it('keeps one index per device on every time-series table: unique (device_id, ts, seq)', async () => {
+    const pool = t.platform.db.pool;
+    for (const table of RAW_TABLES) {
+      const r = await pool.query<{ def: string; unique: boolean }>(
+        `SELECT pg_get_indexdef(indexrelid) AS def, indisunique AS unique FROM pg_index WHERE indrelid = $1::regclass`,
+        [table],
+      );
+      // TimescaleDB adds its own index on ts alone; nothing else may lead with the device.
+      const byDevice = r.rows.filter((i) => /\(device_id\b/.test(i.def));
+      expect(byDevice, table).toHaveLength(1);
+      expect(byDevice[0]?.unique, table).toBe(true);
+      expect(byDevice[0]?.def, table).toMatch(/\(device_id, ts, seq\)$/);
+    }
+    // The readings query of one device over time walks that index, and a re-delivery is still refused.
+    const now = Date.now();
+    for (let seq = 10; seq < 13; seq++) await insertNoise('slm-park-2', now - (13 - seq) * 1000, seq);
+    await insertNoise('slm-park-2', now - 3000, 10);
+    // A table this small would be scanned whole; with that ruled out the index must give the order.
+    const client = await pool.connect();
+    try {
+      await client.query('SET enable_seqscan = off');
+      const plan = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN SELECT ts, seq FROM noise_readings WHERE device_id = $1 AND ts >= $2 AND ts < $3 ORDER BY ts LIMIT 100`,
+        ['slm-park-2', new Date(now - 60_000), new Date(now + 1)],
+      );
+      const text = plan.rows.map((row) => row['QUERY PLAN']).join('\n');
+      expect(text).toMatch(/Index (Only )?Scan/);
+      expect(text).not.toMatch(/Sort/);
+    } finally {
+      await client.query('RESET enable_seqscan').catch(() => undefined);
+      client.release();
+    }
+    expect(await count(t, `SELECT 1 FROM noise_readings WHERE device_id = 'slm-park-2'`)).toBe(3);
   });
 });
