@@ -62,6 +62,9 @@ export class BrokerService {
     this.metrics.gauge('mqtt_journal_bytes', 'size of the broker session journal', [], function () {
       this.set(persistence.journalBytes);
     });
+    this.metrics.gauge('mqtt_journal_compactions', 'broker session journal rewrites from the live state since start', [], function () {
+      this.set(persistence.journalCompactions);
+    });
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
     // mqemitter counts the publishes being delivered; Aedes does not type its emitter.

@@ -14,9 +14,14 @@ import type { Logger } from '../core/log.js';
  * that only shrink the state (a message acknowledged by its subscriber) are written but not synced:
  * losing one re-delivers a message, which ingest drops as a duplicate by (deviceId, seq).
  *
- * The file is compacted when it passes `compactBytes`: the live state (normally a handful of
- * in-flight messages and a few subscriptions) is written to a new file, synced and renamed over the
- * old one, in one synchronous step so no record can fall between the two.
+ * The file is compacted when it passes `compactBytes`, or four times what the last compaction
+ * wrote if that is more: the live state (normally a handful of in-flight messages and a few
+ * subscriptions) is written to a new file, synced and renamed over the old one, in one synchronous
+ * step so no record can fall between the two. The growth rule matters when a subscriber falls behind
+ * and its queue holds hundreds of megabytes: a fixed bound would rewrite the whole queue after every
+ * 64 MiB appended (at 170,000 readings/s offered, 16% of the broker's time went into it and
+ * throughput fell to a third); with it, each byte appended pays for at most a third of a byte
+ * rewritten, and the file stays within four times the live state (or `compactBytes`).
  *
  * Frame: u32 body length, u32 CRC-32 of the body, body. A torn or corrupt tail (a crash mid-write)
  * ends the replay there and is cut off.
@@ -29,6 +34,8 @@ export interface JournalOptions {
 export const JOURNAL_DEFAULTS: JournalOptions = { compactBytes: 64 * 1024 * 1024 };
 
 const HEADER = 8;
+/** The next compaction waits for the file to grow to this many times what the last one wrote. */
+const COMPACT_GROWTH = 4;
 /** Larger than any record can be (an MQTT packet is at most 256 MiB; ours are limited far lower). */
 const MAX_RECORD = 300 * 1024 * 1024;
 
@@ -45,6 +52,10 @@ export class Journal {
   private closed = false;
   /** Called for a compaction: the records that rebuild the live state. */
   snapshot?: () => Buffer[];
+  /** Compactions since the journal was opened. */
+  compactions = 0;
+  /** File size past which the next flush compacts. */
+  private compactAt: number;
 
   private constructor(
     readonly file: string,
@@ -52,7 +63,9 @@ export class Journal {
     private size: number,
     private readonly opts: JournalOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.compactAt = opts.compactBytes;
+  }
 
   /** Opens (creating) `dir/journal` and returns it with the records it held, in order. */
   static async open(dir: string, log: Logger, opts: JournalOptions = JOURNAL_DEFAULTS): Promise<{ journal: Journal; records: Buffer[] }> {
@@ -115,7 +128,7 @@ export class Journal {
       for (const w of waiters) w.reject(e);
     };
     try {
-      if (this.snapshot && this.syncing === 0 && this.size + bytes > this.opts.compactBytes) {
+      if (this.snapshot && this.syncing === 0 && this.size + bytes > this.compactAt) {
         // The snapshot is taken now, so it holds every change these records describe.
         this.compact();
         for (const w of waiters) w.resolve();
@@ -174,6 +187,8 @@ export class Journal {
     const old = this.fd;
     this.fd = openSync(this.file, 'a+');
     this.size = size;
+    this.compactAt = Math.max(this.opts.compactBytes, size * COMPACT_GROWTH);
+    this.compactions++;
     closeSync(old);
     this.log.debug({ file: this.file, bytes: size, records: records.length }, 'broker journal compacted');
   }

@@ -233,6 +233,11 @@ export class BrokerPersistence extends MemoryPersistence {
     return this.#journal?.bytes ?? 0;
   }
 
+  /** Journal compactions since the broker started (one is made at start-up, after the replay). */
+  get journalCompactions(): number {
+    return this.#journal?.compactions ?? 0;
+  }
+
   /** Writes out what is pending and closes the journal. */
   async close(): Promise<void> {
     await this.#journal?.close();

@@ -123,6 +123,35 @@ describe('broker session journal', () => {
     await b.close();
   });
 
+  it('compacts a large queue in proportion to what is appended, not after every bound crossed', async () => {
+    // A subscriber that fell behind: 300 messages (~49 KiB, six times the bound) stay queued while
+    // 3,000 more pass through. Compacting whenever the file is past the bound would rewrite the
+    // whole queue on nearly every one of those 3,000 appends.
+    const { persistence: a } = await BrokerPersistence.open(dir, log, { compactBytes: 8 * 1024 });
+    await a.addSubscriptions(ingest, [{ topic: 't/+', qos: 1 }] as never);
+    const file = path.join(dir, 'journal');
+    for (let i = 0; i < 300; i++) await a.outgoingEnqueueCombi([{ clientId: ingest.id }], publish('t/x', `held ${i} ${'x'.repeat(100)}`));
+    let largest = 0;
+    for (let i = 0; i < 3000; i++) {
+      const p = publish('t/x', `passing ${i} ${'x'.repeat(100)}`);
+      await a.outgoingEnqueueCombi([{ clientId: ingest.id }], p);
+      const withId = { ...p, messageId: i + 1 } as AedesPacket;
+      await a.outgoingUpdate(ingest, withId);
+      await a.outgoingClearMessageId(ingest, withId);
+      largest = Math.max(largest, a.journalBytes);
+    }
+    // ~390 KiB appended after the queue formed, ~49 KiB rewritten each time the file quadrupled.
+    expect(a.journalCompactions).toBeGreaterThan(1);
+    expect(a.journalCompactions).toBeLessThan(15);
+    expect(largest).toBeLessThan(4 * 50 * 1024 + 8 * 1024); // four times the live state, plus one flush
+    await a.close();
+    expect((await stat(file)).size).toBeLessThan(4 * 50 * 1024 + 8 * 1024);
+    const { persistence: b, restored } = await BrokerPersistence.open(dir, log);
+    expect(restored).toBe(300);
+    expect((await queuedPayloads(b, ingest)).map((s) => s.split(' ')[1])).toEqual(Array.from({ length: 300 }, (_, i) => String(i)));
+    await b.close();
+  });
+
   it('keeps sessions in memory only when given no directory', async () => {
     const { persistence, restored } = await BrokerPersistence.open(undefined, log);
     expect(restored).toBe(0);
