@@ -105,6 +105,7 @@ function platformSql(platform: Child): Sql {
 /** Polls the probe devices' rows and records each reading's publish→visible latency once. */
 class Prober {
   private readonly seen = new Set<string>();
+  /** Newest reading timestamp (ms) seen per probe device. */
   private readonly last = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;

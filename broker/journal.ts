@@ -52,8 +52,7 @@ export class Journal {
   private closed = false;
   /** Called for a compaction: the records that rebuild the live state. */
   snapshot?: () => Buffer[];
-  /** Compactions since the journal was opened. */
-  compactions = 0;
+  private compacted = 0;
   /** File size past which the next flush compacts. */
   private compactAt: number;
 
@@ -94,6 +93,11 @@ export class Journal {
     this.pendingBytes += record.length;
     this.schedule();
     if (durable) return new Promise<void>((resolve, reject) => this.durableWaiters.push({ resolve, reject }));
+  }
+
+  /** Compactions since the journal was opened. */
+  get compactions(): number {
+    return this.compacted;
   }
 
   get bytes(): number {
@@ -188,7 +192,7 @@ export class Journal {
     this.fd = openSync(this.file, 'a+');
     this.size = size;
     this.compactAt = Math.max(this.opts.compactBytes, size * COMPACT_GROWTH);
-    this.compactions++;
+    this.compacted++;
     closeSync(old);
     this.log.debug({ file: this.file, bytes: size, records: records.length }, 'broker journal compacted');
   }

@@ -9,9 +9,10 @@ import type { Logger } from '../core/log.js';
  * acknowledged to the broker and replayed, in order, when the database returns.
  *
  * Format: segment files `DATA_DIR/spool/000000000001.jsonl`, … — one JSON line per message (a batch
- * of readings is one line) with its topic, payload (UTF-8 text of the original JSON), arrival time and,
- * for a batch with bad elements, their indices (already counted and dead-lettered when the message
- * arrived, so replay leaves them out silently), so replay decodes exactly what arrived. Each append is one write followed by fdatasync; only then are the messages acknowledged.
+ * of readings is one line) with its topic, payload (UTF-8 text of the original JSON) and arrival time,
+ * so replay decodes exactly what arrived; for a batch with bad elements, also their indices (counted
+ * and dead-lettered when the message arrived, so replay leaves them out silently). Each append is one
+ * write followed by fdatasync; only then are the messages acknowledged.
  * A line torn by a crash was never acknowledged (the broker re-delivers it) and is skipped on replay.
  * Appends go to the newest segment (a new one per process start, and past `segmentBytes`); replay
  * reads the oldest one into memory, and deletes it once all of it is committed. Bounded by bytes and
