@@ -4,8 +4,9 @@ import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
 import { createPolicy, type PolicyDeps } from './policy.js';
-import { AEDES_TUNING, MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter } from './tuning.js';
+import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
+import { TopicEmitter } from './emitter.js';
 
 export interface BrokerOptions {
   port: number;
@@ -45,8 +46,9 @@ export class BrokerService {
     this.persistence = persistence;
     if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
     this.isService = (client) => policy.principalOf(client)?.type === 'service';
+    const emitter = new TopicEmitter();
     const aedes = await Aedes.createBroker({
-      ...AEDES_TUNING,
+      mq: emitter,
       persistence,
       authenticate: policy.authenticate,
       authorizePublish: policy.authorizePublish,
@@ -67,9 +69,7 @@ export class BrokerService {
     });
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
-    // mqemitter counts the publishes being delivered; Aedes does not type its emitter.
-    const emitter = (aedes as unknown as { mq: { current: number } }).mq;
-    const gate = new ReadGate(() => emitter.current, MAX_IN_FLIGHT);
+    const gate = new ReadGate(emitter, MAX_IN_FLIGHT);
     const server = net.createServer(SERVER_TUNING, (socket) => {
       coalesceWrites(socket);
       const client = aedes.handle(socket);

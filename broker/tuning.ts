@@ -7,15 +7,6 @@ import type { Client } from 'aedes';
  * `npm run bench:broker` (README, Benchmarks).
  */
 
-/**
- * Aedes options.
- * - concurrency: publishes in flight inside the broker's emitter (mqemitter). Beyond it they wait in an
- *   array drained with shift(), which is O(n) on a long queue: with 1,000 publishing devices the
- *   default of 100 put 73% of the broker's CPU into that shift. In-flight publishes stay bounded
- *   without it, because Aedes reads a client's next chunk only once the current one is handled.
- */
-export const AEDES_TUNING = { concurrency: 100_000 } as const;
-
 /** Publishes in flight in the broker beyond which devices are not read (see ReadGate). */
 export const MAX_IN_FLIGHT = 1_000;
 
@@ -53,23 +44,32 @@ export function coalesceWrites(socket: net.Socket): void {
   };
 }
 
+/** What the read gate needs from the broker's emitter (TopicEmitter). */
+export interface InFlight {
+  readonly current: number;
+  /** Calls `fn` once, on a later turn, when fewer than `limit` publishes are in flight. */
+  whenBelow(limit: number, fn: () => void): void;
+}
+
 /**
  * Broker-wide backpressure on publishers.
  *
  * Aedes reads a client's next chunk once the current one is handled, which bounds each connection but
  * not the broker: 1,000 devices each with a 16 KiB chunk of readings in flight while the subscriber
  * drains them is 80,000+ messages (200 MB) held in memory, and the garbage collector copying them
- * took 28% of the broker's CPU. So once `inFlight()` publishes are in flight, sockets of publishers
- * (not services: their acknowledgements free memory) are not read; they are released, in turn, when
- * the broker has caught up. Their kernel buffers fill and TCP slows the devices down — the same as
- * a slow subscriber does to Mosquitto.
+ * took 28% of the broker's CPU. So once `limit` publishes are in flight, sockets of publishers (not
+ * services: their acknowledgements free memory) are not read; they are released, in turn, when the
+ * emitter reports the broker has caught up. Their kernel buffers fill and TCP slows the devices
+ * down — the same as a slow subscriber does to Mosquitto. The gate waits for that report instead of
+ * checking every turn: checking kept the event loop spinning (26,000 empty polls a second) for as
+ * long as a slow subscriber held the broker at its limit.
  */
 export class ReadGate {
   private readonly waiting = new Set<net.Socket>();
-  private timer?: NodeJS.Immediate;
+  private armed = false;
 
   constructor(
-    private readonly inFlight: () => number,
+    private readonly inFlight: InFlight,
     private readonly limit: number,
   ) {}
 
@@ -77,22 +77,33 @@ export class ReadGate {
   attach(socket: net.Socket, gated: () => boolean): void {
     const read = socket.read.bind(socket);
     socket.read = (size?: number) => {
-      if (this.inFlight() < this.limit || !gated()) return read(size);
+      if (this.inFlight.current < this.limit || !gated()) return read(size);
       this.waiting.add(socket);
-      this.timer ??= setImmediate(this.release);
+      this.arm();
       return null;
     };
   }
 
+  /** Sockets held back now (for tests). */
+  get held(): number {
+    return this.waiting.size;
+  }
+
+  private arm(): void {
+    if (this.armed) return;
+    this.armed = true;
+    this.inFlight.whenBelow(this.limit, this.release);
+  }
+
   private readonly release = (): void => {
-    this.timer = undefined;
+    this.armed = false;
     for (const socket of this.waiting) {
-      if (this.inFlight() >= this.limit) break;
+      if (this.inFlight.current >= this.limit) break;
       this.waiting.delete(socket);
       // Aedes reads on 'readable'; the data held back is still in the socket's buffer.
       if (!socket.destroyed) socket.emit('readable');
     }
-    if (this.waiting.size > 0) this.timer = setImmediate(this.release);
+    if (this.waiting.size > 0) this.arm();
   };
 }
 
