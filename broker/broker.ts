@@ -6,6 +6,7 @@ import { listenError } from '../core/errors.js';
 import { createPolicy, type PolicyDeps } from './policy.js';
 import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
+import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 
 export interface BrokerOptions {
@@ -74,6 +75,7 @@ export class BrokerService {
       coalesceWrites(socket);
       const client = aedes.handle(socket);
       disableDuplicateFilter(client);
+      batchQoS0Delivery(client);
       gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
     });
     this.server = server;

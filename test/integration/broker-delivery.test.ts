@@ -71,3 +71,88 @@ describe('delivery to a persistent subscriber', () => {
     expect(published.filter((m) => !received.has(m))).toEqual([]);
   });
 });
+
+/**
+ * QoS 0 through the broker's own paths (in-place PUBLISH parsing, the caching emitter, batched
+ * delivery), with MQTT 3.1.1 and 3.1 clients, as devices and services use them.
+ */
+describe('QoS 0 delivery', () => {
+  async function until(done: () => boolean, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  it('delivers every message in each device’s order, to a persistent and a clean subscriber alike', async () => {
+    const subscribers = await Promise.all([
+      connect({ username: 'service', password: PASSWORD, clientId: 'svc-qos0-persistent', clean: false }),
+      connect({ username: 'service', password: PASSWORD, clientId: 'svc-qos0-clean', protocolVersion: 3, protocolId: 'MQIsdp' }),
+    ]);
+    const got = subscribers.map(() => new Map<string, number[]>());
+    subscribers.forEach((s, i) =>
+      s.on('message', (topic, payload, packet) => {
+        if (!/^v1\/devices\/q0-\d+\//.test(topic)) return; // the other tests' devices
+        expect(packet.qos).toBe(0);
+        expect(packet.retain).toBe(false);
+        const seqs = got[i]?.get(topic) ?? [];
+        seqs.push((JSON.parse(payload.toString()) as { seq: number }).seq);
+        got[i]?.set(topic, seqs);
+      }),
+    );
+    await subscribers[0]?.subscribeAsync('v1/devices/+/telemetry/+', { qos: 1 });
+    await subscribers[1]?.subscribeAsync('v1/devices/+/telemetry/#', { qos: 0 });
+
+    const DEVICES = 10;
+    const PER_DEVICE = 300;
+    // Half the devices speak MQTT 3.1.
+    const devices = await Promise.all(Array.from({ length: DEVICES }, (_, i) => connect({ username: `q0-${i}`, password: 'device-secret', clientId: `q0-${i}`, ...(i % 2 ? { protocolVersion: 3, protocolId: 'MQIsdp' } : {}) })));
+    await Promise.all(devices.map(async (d, i) => {
+      for (let seq = 0; seq < PER_DEVICE; seq++) await d.publishAsync(`v1/devices/q0-${i}/telemetry/noise`, JSON.stringify({ seq, pad: 'x'.repeat(seq % 200) }), { qos: 0 });
+    }));
+    const count = (m: Map<string, number[]>) => [...m.values()].reduce((n, s) => n + s.length, 0);
+    await until(() => got.every((m) => count(m) >= DEVICES * PER_DEVICE));
+    const inOrder = Array.from({ length: PER_DEVICE }, (_, s) => s);
+    for (const m of got) {
+      expect(m.size).toBe(DEVICES);
+      for (const seqs of m.values()) expect(seqs).toEqual(inOrder);
+    }
+  });
+
+  it('gives a new subscriber the retained status, flagged retained; live subscribers see it unflagged', async () => {
+    const device = await connect({ username: 'q0-status', password: 'device-secret', clientId: 'q0-status' });
+    const live = await connect({ username: 'service', password: PASSWORD, clientId: 'svc-status-live' });
+    const liveSeen: boolean[] = [];
+    live.on('message', (_t, _p, packet) => liveSeen.push(packet.retain));
+    await live.subscribeAsync('v1/devices/q0-status/status', { qos: 0 });
+    await device.publishAsync('v1/devices/q0-status/status', '{"online":true}', { qos: 0, retain: true });
+    await until(() => liveSeen.length > 0);
+    expect(liveSeen).toEqual([false]);
+
+    const late = await connect({ username: 'service', password: PASSWORD, clientId: 'svc-status-late' });
+    const lateSeen: { retain: boolean; payload: string }[] = [];
+    late.on('message', (_t, payload, packet) => lateSeen.push({ retain: packet.retain, payload: payload.toString() }));
+    await late.subscribeAsync('v1/devices/q0-status/status', { qos: 0 });
+    await until(() => lateSeen.length > 0);
+    expect(lateSeen).toEqual([{ retain: true, payload: '{"online":true}' }]);
+  });
+
+  it('stops delivering once a subscriber unsubscribes, and starts again when it subscribes', async () => {
+    const device = await connect({ username: 'q0-unsub', password: 'device-secret', clientId: 'q0-unsub' });
+    const sub = await connect({ username: 'service', password: PASSWORD, clientId: 'svc-unsub' });
+    const seen: string[] = [];
+    sub.on('message', (_t, payload) => seen.push(payload.toString()));
+    const telemetry = 'v1/devices/q0-unsub/telemetry/noise';
+    await sub.subscribeAsync('v1/devices/q0-unsub/#', { qos: 0 });
+    await device.publishAsync(telemetry, 'one', { qos: 0 });
+    await until(() => seen.length === 1);
+    await sub.unsubscribeAsync('v1/devices/q0-unsub/#');
+    await sub.subscribeAsync('v1/devices/q0-unsub/status', { qos: 0 });
+    // The broker handles one device's publishes in order: once the marker is through, 'two' was passed by.
+    await device.publishAsync(telemetry, 'two', { qos: 0 });
+    await device.publishAsync('v1/devices/q0-unsub/status', 'marker', { qos: 0 });
+    await until(() => seen.length === 2);
+    await sub.subscribeAsync('v1/devices/q0-unsub/telemetry/+', { qos: 0 });
+    await device.publishAsync(telemetry, 'three', { qos: 0 });
+    await until(() => seen.length === 3);
+    expect(seen).toEqual(['one', 'marker', 'three']);
+  });
+});
