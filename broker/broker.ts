@@ -8,6 +8,7 @@ import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicat
 import { BrokerPersistence } from './persistence.js';
 import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
+import { parsePublishesInPlace } from './parser.js';
 
 export interface BrokerOptions {
   port: number;
@@ -76,6 +77,7 @@ export class BrokerService {
       const client = aedes.handle(socket);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
+      parsePublishesInPlace(client);
       gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
     });
     this.server = server;

@@ -1,17 +1,19 @@
 import { EventEmitter } from 'node:events';
 import type net from 'node:net';
+import type { Client } from 'aedes';
 import fc from 'fast-check';
-import mqttPacket from 'mqtt-packet';
+import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { encodePublishQoS0 } from '../../broker/delivery.js';
 import { TopicEmitter, type Handler, type Message } from '../../broker/emitter.js';
+import { parsePublishesInPlace } from '../../broker/parser.js';
 import { ReadGate } from '../../broker/tuning.js';
 
 /**
  * The broker's own fast paths, checked against what they replace: the QoS 0 encoder against
- * mqtt-packet's generator byte for byte, the caching emitter against the MQTT matching rules,
- * including after subscriptions change, and the read gate that holds publishers back while the broker
- * is at its limit.
+ * mqtt-packet's generator byte for byte, the in-place PUBLISH/PUBACK parser against mqtt-packet's
+ * parser on the same byte streams cut into arbitrary chunks, and the caching emitter against the MQTT
+ * matching rules, including after subscriptions change.
  */
 const RUNS = 300;
 
@@ -43,6 +45,149 @@ describe('QoS 0 PUBLISH encoder', () => {
 
   it('declines what MQTT cannot carry (topic over 65,535 bytes)', () => {
     expect(encodePublishQoS0('t'.repeat(70_000), Buffer.alloc(0), false, false)).toBeUndefined();
+  });
+});
+
+const topicArb = fc.string({ minLength: 1, maxLength: 40, unit: 'binary' });
+const idArb = fc.integer({ min: 1, max: 65_535 });
+/** Packets a broker receives from a client, in every form the fast path must take or pass on. */
+const packetArb: fc.Arbitrary<Packet> = fc.oneof(
+  { weight: 6, arbitrary: fc.record({ topic: topicArb, payload: fc.uint8Array({ maxLength: 400 }), qos: fc.constant(0 as const), retain: fc.boolean(), dup: fc.boolean() }).map((p) => ({ cmd: 'publish' as const, ...p, payload: Buffer.from(p.payload) })) },
+  { weight: 3, arbitrary: fc.record({ topic: topicArb, payload: fc.uint8Array({ maxLength: 400 }), qos: fc.constantFrom(1 as const, 2 as const), retain: fc.boolean(), dup: fc.boolean(), messageId: idArb }).map((p) => ({ cmd: 'publish' as const, ...p, payload: Buffer.from(p.payload) })) },
+  { weight: 1, arbitrary: fc.record({ topic: topicArb, payload: fc.integer({ min: 200, max: 20_000 }), qos: fc.constant(0 as const) }).map((p) => ({ cmd: 'publish' as const, ...p, payload: Buffer.alloc(p.payload, 3), retain: false, dup: false })) },
+  { weight: 3, arbitrary: idArb.map((messageId) => ({ cmd: 'puback' as const, messageId })) },
+  { weight: 1, arbitrary: idArb.map((messageId) => ({ cmd: 'pubrel' as const, messageId })) },
+  { weight: 1, arbitrary: idArb.map((messageId) => ({ cmd: 'pubrec' as const, messageId })) },
+  { weight: 1, arbitrary: idArb.map((messageId) => ({ cmd: 'pubcomp' as const, messageId })) },
+  { weight: 1, arbitrary: fc.constant({ cmd: 'pingreq' as const }) },
+  { weight: 1, arbitrary: fc.record({ messageId: idArb, topic: topicArb, qos: fc.constantFrom(0 as const, 1 as const) }).map((s) => ({ cmd: 'subscribe' as const, messageId: s.messageId, subscriptions: [{ topic: s.topic, qos: s.qos }] })) },
+  { weight: 1, arbitrary: fc.record({ messageId: idArb, topic: topicArb }).map((s) => ({ cmd: 'unsubscribe' as const, messageId: s.messageId, unsubscriptions: [s.topic] })) },
+);
+const CONNECT: Packet = { cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'dev-1', keepalive: 60, username: 'dev-1', password: Buffer.from('secret') };
+
+/** `bytes` cut at the given offsets. */
+function chunksOf(bytes: Buffer, cuts: number[]): Buffer[] {
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const out: Buffer[] = [];
+  let from = 0;
+  for (const cut of [...at, bytes.length]) {
+    if (cut > from) out.push(bytes.subarray(from, cut));
+    from = cut;
+  }
+  return out;
+}
+
+/** A field-by-field view of a packet, so mqtt-packet's Packet class and the fast path's objects compare. */
+function view(p: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(p)) out[k] = Buffer.isBuffer(v) ? `hex:${v.toString('hex')}` : v;
+  return out;
+}
+
+interface Fed {
+  packets: Record<string, unknown>[];
+  errors: string[];
+}
+
+/** Feeds chunks to a parser as Aedes does, stopping at the first error (Aedes then closes the client). */
+function feed(parser: ReturnType<typeof mqttPacket.parser>, chunks: Buffer[], onPacket?: (p: Packet) => void): Fed {
+  const fed: Fed = { packets: [], errors: [] };
+  parser.on('packet', (p: Packet) => {
+    fed.packets.push(view(p as unknown as Record<string, unknown>));
+    onPacket?.(p);
+  });
+  parser.on('error', (e: Error) => fed.errors.push(e.message));
+  for (const chunk of chunks) {
+    if (fed.errors.length > 0) break;
+    parser.parse(chunk);
+  }
+  return fed;
+}
+
+/** An Aedes client as far as the fast path sees it: a version (set once CONNECT is handled) and a parser. */
+function fastClient(version: number | null) {
+  const client = { version, _parser: mqttPacket.parser() };
+  parsePublishesInPlace(client as unknown as Client);
+  return client;
+}
+
+describe('in-place PUBLISH / PUBACK parser', () => {
+  it('emits what mqtt-packet emits, whatever the chunking, from CONNECT on', () => {
+    fc.assert(
+      fc.property(fc.array(packetArb, { minLength: 1, maxLength: 40 }), fc.array(fc.nat(), { maxLength: 30 }), (packets, cuts) => {
+        const bytes = Buffer.concat([CONNECT, ...packets].map((p) => mqttPacket.generate(p)));
+        const chunks = chunksOf(bytes, cuts);
+        const reference = feed(mqttPacket.parser(), chunks);
+        const client = fastClient(null);
+        const fast = feed(client._parser, chunks, (p) => {
+          if (p.cmd === 'connect') client.version = 4;
+        });
+        expect(reference.errors).toEqual([]);
+        expect(fast.errors).toEqual([]);
+        expect(fast.packets).toEqual(reference.packets);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('hands the payload over without copying when the frame lies in one chunk', () => {
+    const client = fastClient(4);
+    const frame = mqttPacket.generate({ cmd: 'publish', topic: 'v1/devices/d1/telemetry/noise', payload: Buffer.from('{"seq":1}'), qos: 0, retain: false, dup: false });
+    let payload: Buffer | undefined;
+    client._parser.on('packet', (p: Packet) => {
+      if (p.cmd === 'publish') payload = p.payload as Buffer;
+    });
+    client._parser.parse(frame);
+    expect(payload?.toString()).toBe('{"seq":1}');
+    expect(payload?.buffer).toBe(frame.buffer);
+  });
+
+  it('keeps the order when a packet handler reads the next chunk (as Aedes may)', () => {
+    const frames = Array.from({ length: 6 }, (_, i) => mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.from(String(i)), qos: 0, retain: false, dup: false }));
+    const client = fastClient(4);
+    const seen: string[] = [];
+    const later = [Buffer.concat(frames.slice(3))];
+    client._parser.on('packet', (p: Packet) => {
+      seen.push(String((p as { payload: Buffer }).payload));
+      const next = later.shift();
+      if (next) client._parser.parse(next);
+    });
+    client._parser.parse(Buffer.concat(frames.slice(0, 3)));
+    expect(seen).toEqual(['0', '1', '2', '3', '4', '5']);
+  });
+
+  it('leaves malformed frames to mqtt-packet, which reports them', () => {
+    const good = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
+    const bad: [string, Buffer][] = [
+      ['QoS 3', Buffer.from([0x36, 0x03, 0x00, 0x01, 0x74])],
+      ['a length over four bytes', Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01])],
+      ['a topic longer than its frame', Buffer.from([0x30, 0x03, 0x00, 0x09, 0x74])],
+      ['PUBACK with flag bits set', Buffer.from([0x42, 0x02, 0x00, 0x01])],
+    ];
+    for (const [what, frame] of bad) {
+      const fed = feed(fastClient(4)._parser, [Buffer.concat([good, frame, good])]);
+      expect(fed.errors.length, what).toBe(1);
+      expect(fed.packets.length, what).toBe(1);
+    }
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 64 }), { maxLength: 12 }), (chunks) => {
+        const fed = feed(fastClient(4)._parser, chunks.map((c) => Buffer.from(c)));
+        for (const p of fed.packets) expect(typeof p.cmd).toBe('string');
+      }),
+      { numRuns: RUNS * 3 },
+    );
+  });
+
+  it('would leave MQTT 5 clients (which Aedes refuses today) to mqtt-packet entirely', () => {
+    const client = fastClient(5);
+    const chunk = mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { contentType: 'text/plain' } }, { protocolVersion: 5 });
+    (client._parser as unknown as { settings: { protocolVersion: number } }).settings.protocolVersion = 5;
+    const fed = feed(client._parser, [chunk]);
+    expect(fed.errors).toEqual([]);
+    expect(fed.packets[0]?.properties).toEqual({ contentType: 'text/plain' });
   });
 });
 
