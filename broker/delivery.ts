@@ -31,7 +31,7 @@ interface AedesClient {
   connecting: boolean;
   connected: boolean;
   errored: boolean;
-  conn: { write(chunk: Buffer): boolean; cork(): void; uncork(): void };
+  conn: { write(chunk: Buffer): boolean; destroyed: boolean };
   broker: { authorizeForward(client: unknown, packet: OutgoingPublish): OutgoingPublish | null | undefined };
   deliver0: Deliver;
   waitForDrain(cb: () => void): void;
@@ -99,6 +99,8 @@ export function batchQoS0Delivery(aedesClient: Client): void {
       client._onError(new Error('connection closed'));
       return complete();
     }
+    // Closing already (Aedes has not caught up yet): nothing will drain, so nothing is written.
+    if (client.conn.destroyed) return complete();
     const accepted = client.conn.write(out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
     if (accepted || client.errored) complete();
     else client.waitForDrain(complete);

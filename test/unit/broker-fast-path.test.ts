@@ -4,7 +4,7 @@ import type { Client } from 'aedes';
 import fc from 'fast-check';
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { encodePublishQoS0 } from '../../broker/delivery.js';
+import { batchQoS0Delivery, encodePublishQoS0 } from '../../broker/delivery.js';
 import { TopicEmitter, type Handler, type Message } from '../../broker/emitter.js';
 import { parsePublishesInPlace } from '../../broker/parser.js';
 import { ReadGate } from '../../broker/tuning.js';
@@ -45,6 +45,67 @@ describe('QoS 0 PUBLISH encoder', () => {
 
   it('declines what MQTT cannot carry (topic over 65,535 bytes)', () => {
     expect(encodePublishQoS0('t'.repeat(70_000), Buffer.alloc(0), false, false)).toBeUndefined();
+  });
+});
+
+describe('batched QoS 0 delivery', () => {
+  const turn = () => new Promise((r) => setImmediate(r));
+
+  /** An Aedes client as the delivery path sees it, writing into `written`. */
+  function fakeClient(accept: () => boolean) {
+    const written: Buffer[] = [];
+    let drain: (() => void) | undefined;
+    const client = {
+      id: 'svc',
+      version: 4,
+      connecting: false,
+      connected: true,
+      errored: false,
+      conn: { destroyed: false, write: (b: Buffer) => (written.push(b), accept()) },
+      broker: { authorizeForward: (_c: unknown, p: unknown) => p },
+      deliver0: () => {
+        throw new Error('the stock path is not expected here');
+      },
+      waitForDrain: (cb: () => void) => void (drain = cb),
+      _onError: () => undefined,
+    };
+    batchQoS0Delivery(client as unknown as Client);
+    const deliver = (client as unknown as { deliver0: (p: unknown, cb: () => void) => void }).deliver0;
+    return { client, written, deliver, drain: () => drain?.() };
+  }
+  const packet = (n: number) => ({ topic: `v1/devices/d${n}/telemetry/noise`, payload: Buffer.from(`{"seq":${n}}`), retain: false, dup: false, nl: false });
+
+  it("writes one turn's messages as one chunk on the next turn, then calls back", async () => {
+    const c = fakeClient(() => true);
+    let done = 0;
+    for (let n = 0; n < 3; n++) c.deliver(packet(n), () => done++);
+    expect(c.written).toEqual([]);
+    await turn();
+    expect(c.written.length).toBe(1);
+    const expected = Buffer.concat([0, 1, 2].map((n) => encodePublishQoS0(packet(n).topic, packet(n).payload, false, false) as Buffer));
+    expect(c.written[0]?.equals(expected)).toBe(true);
+    expect(done).toBe(3);
+  });
+
+  it('holds the callbacks until the socket drains when it is over its high-water mark', async () => {
+    const c = fakeClient(() => false);
+    let done = 0;
+    c.deliver(packet(1), () => done++);
+    await turn();
+    expect(c.written.length).toBe(1);
+    expect(done).toBe(0);
+    c.drain();
+    expect(done).toBe(1);
+  });
+
+  it('writes nothing to a socket being destroyed, and still calls back', async () => {
+    const c = fakeClient(() => true);
+    c.client.conn.destroyed = true;
+    let done = 0;
+    c.deliver(packet(1), () => done++);
+    await turn();
+    expect(c.written).toEqual([]);
+    expect(done).toBe(1);
   });
 });
 
