@@ -3,11 +3,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import { newSecret } from '../core/secrets.js';
 import { cpuSeconds, cpuSet, startChild, type Child } from './lib/child.js';
 import { scratchDatabase, type Scratch } from './lib/db.js';
 import { startMosquitto, type Mosquitto } from './lib/mosquitto.js';
+import { rawConnect, subscribeFrame } from './lib/raw-mqtt.js';
 import { table } from './lib/report.js';
 import { TELEMETRY_FILTER, type BenchDevice } from './lib/workload.js';
 
@@ -27,6 +28,11 @@ import { TELEMETRY_FILTER, type BenchDevice } from './lib/workload.js';
  * DATABASE_URL puts the device registry on that server, in a scratch database created for the run and
  * dropped after; by default it is embedded in a temporary directory.
  * BENCH_PROFILE=dir writes a CPU profile of our broker during each measured burst.
+ *
+ * BENCH_CLIENT=raw runs the same devices, credentials, topics, payloads and subscriber session over
+ * plain sockets with frames encoded before the burst (bench/lib/raw-mqtt.ts) instead of mqtt.js: the
+ * load then costs a fraction of what it does with mqtt.js, so the brokers, not the clients, set the
+ * rate (with mqtt.js both brokers can be bound by the load generators).
  */
 const N_DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
 const PER_DEVICE = Number(process.env.BENCH_MESSAGES ?? 100);
@@ -34,6 +40,7 @@ const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const QOS: (0 | 1)[] = (process.env.BENCH_QOS ?? '0,1').split(',').map((q) => (q === '1' ? 1 : 0));
 const ONLY = process.env.BENCH_BROKERS?.split(',') ?? ['mosquitto', 'ours'];
+const RAW = process.env.BENCH_CLIENT === 'raw';
 /** Where CPU profiles of our broker's measured windows go (open them in Chrome DevTools); unset = none. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const IDLE_MS = 5_000;
@@ -60,8 +67,18 @@ interface Result {
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
+interface Subscriber {
+  count(): number;
+  last(): number;
+  close(): Promise<void>;
+}
+
 /** A subscriber like ingest: service account, `v1/devices/+/telemetry/+` at QoS 1, persistent session. */
-async function subscribe(url: string, password: string): Promise<{ client: MqttClient; count(): number; last(): number }> {
+async function subscribe(url: string, password: string): Promise<Subscriber> {
+  return RAW ? subscribeRaw(url, password) : subscribeMqttJs(url, password);
+}
+
+async function subscribeMqttJs(url: string, password: string): Promise<Subscriber> {
   const client = mqtt.connect(url, {
     username: 'service',
     password,
@@ -81,25 +98,71 @@ async function subscribe(url: string, password: string): Promise<{ client: MqttC
     last = performance.now();
   });
   await client.subscribeAsync(TELEMETRY_FILTER, { qos: 1 });
-  return { client, count: () => n, last: () => last };
+  return {
+    count: () => n,
+    last: () => last,
+    async close() {
+      await client.unsubscribeAsync(TELEMETRY_FILTER).catch(() => undefined);
+      await client.endAsync();
+    },
+  };
+}
+
+/** The same subscriber over a plain socket: counts PUBLISH frames, PUBACKs QoS 1 ones once per turn. */
+async function subscribeRaw(url: string, password: string): Promise<Subscriber> {
+  let n = 0;
+  let last = 0;
+  let acks: Buffer[] = [];
+  let subacked: () => void = () => undefined;
+  const socket = await rawConnect(url, `bench-sub-${Math.random().toString(16).slice(2, 10)}`, 'service', password, false, (first, start, _end, buf) => {
+    if (first >> 4 === 3) {
+      n++;
+      last = performance.now();
+      if ((first & 0x06) !== 0) {
+        const id = start + 2 + buf.readUInt16BE(start);
+        if (acks.length === 0) setImmediate(flushAcks);
+        acks.push(Buffer.from([0x40, 0x02, buf[id] as number, buf[id + 1] as number]));
+      }
+    } else if (first === 0x90) subacked();
+  });
+  const flushAcks = () => {
+    const out = acks;
+    acks = [];
+    if (!socket.destroyed) socket.write(Buffer.concat(out));
+  };
+  await new Promise<void>((resolve) => {
+    subacked = resolve;
+    socket.write(subscribeFrame(TELEMETRY_FILTER, 1));
+  });
+  return {
+    count: () => n,
+    last: () => last,
+    close: () => new Promise<void>((resolve) => socket.end(Buffer.from([0xe0, 0x00]), () => resolve())),
+  };
 }
 
 async function measure(target: Target, qos: 0 | 1, publishers: Child[], shares: (BenchDevice & { index: number })[][], servicePassword: string, profile?: { child: Child; file: string }): Promise<Result> {
   const sub = await subscribe(target.url, servicePassword);
   try {
-    await Promise.all(publishers.map((p, i) => p.request({ type: 'connect', url: target.url, devices: shares[i] ?? [] }, 'connected')));
+    const cmd = (name: string) => (RAW ? `raw-${name}` : name);
+    await Promise.all(publishers.map((p, i) => p.request({ type: cmd('connect'), url: target.url, devices: shares[i] ?? [] }, 'connected')));
+    const prepare = async (perDevice: number) => {
+      if (RAW) await Promise.all(publishers.map((p) => p.request({ type: 'raw-prepare', perDevice, qos }, 'prepared')));
+    };
     // Warm-up (JIT, buffers, sessions), not measured.
     const warm = 5 * N_DEVICES;
-    await Promise.all(publishers.map((p) => p.request({ type: 'burst', perDevice: 5, qos }, 'burst-done')));
+    await prepare(5);
+    await Promise.all(publishers.map((p) => p.request({ type: cmd('burst'), perDevice: 5, qos }, 'burst-done')));
     await waitDelivered(() => sub.count(), warm);
     const base = sub.count();
     const expected = PER_DEVICE * N_DEVICES;
+    await prepare(PER_DEVICE);
     if (profile) await profile.child.request({ type: 'profile-start' }, 'profiling');
     const loadCpu = () => publishers.reduce((sum, p) => sum + cpuSeconds(p.pid), 0) + process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
     const load0 = loadCpu();
     const cpu0 = cpuSeconds(target.pid);
     const t0 = performance.now();
-    const bursts = Promise.all(publishers.map((p) => p.request({ type: 'burst', perDevice: PER_DEVICE, qos }, 'burst-done', RUN_LIMIT_MS)));
+    const bursts = Promise.all(publishers.map((p) => p.request({ type: cmd('burst'), perDevice: PER_DEVICE, qos }, 'burst-done', RUN_LIMIT_MS)));
     await waitDelivered(() => sub.count() - base, expected);
     const delivered = sub.count() - base;
     const cpu = cpuSeconds(target.pid) - cpu0;
@@ -120,9 +183,8 @@ async function measure(target: Target, qos: 0 | 1, publishers: Child[], shares: 
       loadCpuPct: (load / seconds) * 100,
     };
   } finally {
-    await Promise.all(publishers.map((p) => p.request({ type: 'disconnect' }, 'disconnected')));
-    await sub.client.unsubscribeAsync(TELEMETRY_FILTER).catch(() => undefined);
-    await sub.client.endAsync();
+    await Promise.all(publishers.map((p) => p.request({ type: RAW ? 'raw-disconnect' : 'disconnect' }, 'disconnected')));
+    await sub.close();
   }
 }
 
@@ -160,7 +222,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
     log(`load average before the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew the figures)`);
-    log(`bench:broker — ${N_DEVICES} devices × ${PER_DEVICE} messages, QoS ${QOS.join(' and ')}, ${PUBLISHERS} publisher processes, ${ROUNDS} round(s)`);
+    log(`bench:broker — ${N_DEVICES} devices × ${PER_DEVICE} messages, QoS ${QOS.join(' and ')}, ${PUBLISHERS} publisher processes, ${ROUNDS} round(s), ${RAW ? 'raw-socket' : 'mqtt.js'} clients`);
     if (process.env.DATABASE_URL) scratch = await scratchDatabase(process.env.DATABASE_URL, 'bench_broker');
     const devicesFile = path.join(tmp, 'devices.json');
     const ours = startChild('broker', 'target.ts', {

@@ -1,5 +1,7 @@
+import type net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { serve } from './lib/child.js';
+import { publishFrame, rawConnect } from './lib/raw-mqtt.js';
 import { messageFactory, payloadFactory, telemetryTopic, type BenchDevice } from './lib/workload.js';
 
 /**
@@ -13,7 +15,10 @@ import { messageFactory, payloadFactory, telemetryTopic, type BenchDevice } from
  *   `maxInflight` unacknowledged messages per device; a message that would exceed it is counted as
  *   skipped), `batch` readings per message (default 1; more = a JSON array) — bench:ingest;
  * - `stats`: paced readings sent and acknowledged so far, and how many messages are still unacknowledged;
- * - `disconnect`: closes them all.
+ * - `disconnect`: closes them all;
+ * - `raw-connect`, `raw-prepare`, `raw-burst`, `raw-disconnect`: the same devices and bursts over plain
+ *   sockets (bench/lib/raw-mqtt.ts) instead of mqtt.js, the frames encoded before the burst
+ *   (bench:broker with BENCH_CLIENT=raw).
  */
 interface Device extends BenchDevice {
   index: number;
@@ -21,7 +26,19 @@ interface Device extends BenchDevice {
   client?: MqttClient;
   seq: number;
   inflight: number;
+  raw?: RawDevice;
 }
+
+interface RawDevice {
+  socket: net.Socket;
+  /** The prepared burst: QoS 0 as chunks of whole frames, QoS 1 frame by frame. */
+  chunks: Buffer[];
+  /** Called on each PUBACK. */
+  onAck: () => void;
+}
+
+/** QoS 0 frames per write in a raw burst (about 7 KiB). */
+const RAW_FRAMES_PER_WRITE = 20;
 
 let devices: Device[] = [];
 /** Paced readings published and acknowledged by the broker, over all steps. */
@@ -58,6 +75,33 @@ async function publishSequence(d: Device, count: number, qos: 0 | 1): Promise<vo
     const seq = d.seq++;
     await client.publishAsync(d.topic, payload(d.index, seq, Date.now()), { qos });
   }
+}
+
+/** QoS 0: every prepared chunk, as fast as the socket takes them. */
+function rawWriteAll(raw: RawDevice): Promise<void> {
+  return new Promise((resolve) => {
+    let i = 0;
+    const pump = () => {
+      while (i < raw.chunks.length) {
+        if (!raw.socket.write(raw.chunks[i++] as Buffer)) return void raw.socket.once('drain', pump);
+      }
+      resolve();
+    };
+    pump();
+  });
+}
+
+/** QoS 1: each frame once the previous one is acknowledged, as a device does. */
+function rawOneByOne(raw: RawDevice): Promise<void> {
+  return new Promise((resolve) => {
+    let i = 0;
+    const next = () => {
+      if (i === raw.chunks.length) return resolve();
+      raw.socket.write(raw.chunks[i++] as Buffer);
+    };
+    raw.onAck = next;
+    next();
+  });
 }
 
 serve({
@@ -120,6 +164,52 @@ serve({
     return { type: 'paced-done', sent, skipped, acked, ms: Date.now() - started };
   },
 
+  async 'raw-connect'(msg) {
+    const list = msg.devices as (BenchDevice & { index: number })[];
+    devices = list.map((d) => ({ ...d, topic: telemetryTopic(d.id), seq: Number(msg.seqStart ?? 1), inflight: 0 }));
+    const started = Date.now();
+    const parallel = 50;
+    for (let i = 0; i < devices.length; i += parallel) {
+      await Promise.all(
+        devices.slice(i, i + parallel).map(async (d) => {
+          const raw: RawDevice = { socket: undefined as unknown as net.Socket, chunks: [], onAck: () => undefined };
+          raw.socket = await rawConnect(String(msg.url), d.id, d.id, d.secret, true, (first) => {
+            if (first === 0x40) raw.onAck();
+          });
+          d.raw = raw;
+        }),
+      );
+    }
+    return { type: 'connected', ms: Date.now() - started };
+  },
+
+  async 'raw-prepare'(msg) {
+    const perDevice = Number(msg.perDevice);
+    const qos = Number(msg.qos) === 1 ? 1 : 0;
+    for (const d of devices) {
+      if (!d.raw) throw new Error(`${d.id} is not connected`);
+      const frames = Array.from({ length: perDevice }, (_, i) => publishFrame(d.topic, Buffer.from(payload(d.index, d.seq + i, Date.now())), qos, ((d.seq + i) % 65_535) + 1));
+      d.seq += perDevice;
+      d.raw.chunks = [];
+      const group = qos === 0 ? RAW_FRAMES_PER_WRITE : 1;
+      for (let i = 0; i < frames.length; i += group) d.raw.chunks.push(Buffer.concat(frames.slice(i, i + group)));
+    }
+    return { type: 'prepared' };
+  },
+
+  async 'raw-burst'(msg) {
+    const qos = Number(msg.qos) === 1 ? 1 : 0;
+    const started = Date.now();
+    await Promise.all(devices.map((d) => (qos === 0 ? rawWriteAll(d.raw as RawDevice) : rawOneByOne(d.raw as RawDevice))));
+    return { type: 'burst-done', ms: Date.now() - started };
+  },
+
+  async 'raw-disconnect'() {
+    await Promise.all(devices.map((d) => new Promise<void>((resolve) => (d.raw ? d.raw.socket.end(Buffer.from([0xe0, 0x00]), () => resolve()) : resolve()))));
+    for (const d of devices) d.raw = undefined;
+    return { type: 'disconnected' };
+  },
+
   async stats() {
     return { type: 'stats', ...totals, inflight: devices.reduce((n, d) => n + d.inflight, 0) };
   },
@@ -132,6 +222,7 @@ serve({
 
   async stop() {
     await Promise.all(devices.map((d) => d.client?.endAsync(true)));
+    for (const d of devices) d.raw?.socket.destroy();
     setImmediate(() => process.exit(0));
     return { type: 'stopped' };
   },
