@@ -12,7 +12,9 @@ import type { Client } from 'aedes';
  * after (ACL, backpressure, delivery) is unchanged; so is each PUBACK, which a QoS 1 subscriber sends
  * for every message. Every other frame — CONNECT, SUBSCRIBE, PINGREQ, and any frame that is
  * malformed — is passed whole to mqtt-packet, which parses it or raises its usual error; a frame split
- * across chunks waits here for the rest. Aedes accepts MQTT 3.1 and 3.1.1 clients only; should it
+ * across chunks waits here for the rest, up to MAX_HELD bytes: the rest of a larger one goes to
+ * mqtt-packet, whose buffer list holds it without copying it again at every chunk (a device
+ * trickling a large frame in would otherwise cost a copy of all it sent so far per chunk). Aedes accepts MQTT 3.1 and 3.1.1 clients only; should it
  * accept MQTT 5 ones, they keep mqtt-packet for everything (their packets carry properties).
  */
 interface StockParser {
@@ -56,6 +58,8 @@ const PUBLISH = 3;
 /** First byte and remaining length of every MQTT 3.1.1 PUBACK. */
 const PUBACK_HEADER = 0x40;
 const PUBACK_LENGTH = 2;
+/** The most of an incomplete frame held here; past it the frame is left to mqtt-packet. */
+export const MAX_HELD = 64 * 1024;
 
 /**
  * Where the frame starting at `at` ends, -1 when `buf` holds only part of it, or -2 when its remaining
@@ -133,7 +137,8 @@ export function parsePublishesInPlace(aedesClient: Client): void {
     while (at < buf.length) {
       const end = frameEnd(buf, at);
       if (end === -1) {
-        partial = buf.subarray(at);
+        if (buf.length - at > MAX_HELD) stock(buf.subarray(at));
+        else partial = buf.subarray(at);
         return;
       }
       if (end === -2) {

@@ -6,7 +6,7 @@ import mqttPacket, { type Packet } from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
 import { batchQoS0Delivery, encodePublishQoS0 } from '../../broker/delivery.js';
 import { TopicEmitter, type Handler, type Message } from '../../broker/emitter.js';
-import { parsePublishesInPlace } from '../../broker/parser.js';
+import { MAX_HELD, parsePublishesInPlace } from '../../broker/parser.js';
 import { ReadGate } from '../../broker/tuning.js';
 
 /**
@@ -215,6 +215,19 @@ describe('in-place PUBLISH / PUBACK parser', () => {
     });
     client._parser.parse(Buffer.concat(frames.slice(0, 3)));
     expect(seen).toEqual(['0', '1', '2', '3', '4', '5']);
+  });
+
+  it('leaves a frame larger than it holds to mqtt-packet, then takes over again', () => {
+    const big = mqttPacket.generate({ cmd: 'publish', topic: 't/big', payload: Buffer.alloc(1024 * 1024, 5), qos: 0, retain: false, dup: false });
+    const small = (n: number) => mqttPacket.generate({ cmd: 'publish', topic: 't/small', payload: Buffer.from(String(n)), qos: 1, retain: false, dup: false, messageId: n });
+    const bytes = Buffer.concat([small(1), big, small(2), big, small(3)]);
+    const chunks = chunksOf(bytes, Array.from({ length: Math.ceil(bytes.length / 1000) }, (_, i) => i * 1000));
+    const client = fastClient(4);
+    const fed: Record<string, unknown>[] = [];
+    client._parser.on('packet', (p: Packet) => fed.push(view(p as unknown as Record<string, unknown>)));
+    for (const chunk of chunks) expect(client._parser.parse(chunk)).toBeLessThanOrEqual(MAX_HELD);
+    expect(fed).toEqual(feed(mqttPacket.parser(), chunks).packets);
+    expect(fed.length).toBe(5);
   });
 
   it('leaves malformed frames to mqtt-packet, which reports them', () => {
