@@ -9,6 +9,7 @@ import { BrokerPersistence } from './persistence.js';
 import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
+import { acknowledgeWhenStored } from './publish-ack.js';
 
 export interface BrokerOptions {
   port: number;
@@ -78,6 +79,7 @@ export class BrokerService {
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
       parsePublishesInPlace(client);
+      acknowledgeWhenStored(client);
       gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
     });
     this.server = server;
