@@ -42,6 +42,10 @@ export function subscribeFrame(filter: string, qos: 0 | 1, messageId = 1): Buffe
   return frame(0x82, Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), utf8Field(filter), Buffer.from([qos])]));
 }
 
+export function unsubscribeFrame(filter: string, messageId = 2): Buffer {
+  return frame(0xa2, Buffer.concat([Buffer.from([messageId >> 8, messageId & 0xff]), utf8Field(filter)]));
+}
+
 /** Calls `onFrame(first byte, body start, body end, buffer)` for each complete frame; returns the unparsed tail. */
 export function scanFrames(buf: Buffer, onFrame: (first: number, start: number, end: number, buf: Buffer) => void): Buffer {
   let at = 0;
