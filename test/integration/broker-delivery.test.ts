@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerService } from '../../broker/broker.js';
-import { createLogger } from '../../core/log.js';
-import { Metrics } from '../../core/metrics.js';
+import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
+import { waitFor } from '../support/platform.js';
 
 /**
  * Delivery to a persistent QoS 1 subscriber (like ingest) through the journalled broker, with
@@ -14,33 +9,14 @@ import { Metrics } from '../../core/metrics.js';
  * deliver every message (Aedes' cluster duplicate filter, keyed on publish order, would drop it).
  */
 const PASSWORD = 'broker-delivery-test-password';
-let dir: string;
-let broker: BrokerService;
-const clients: MqttClient[] = [];
-
-async function connect(opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, ...opts });
-  clients.push(client);
-  await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
-  return client;
-}
+let t: TestBroker;
+const connect: TestBroker['connect'] = (opts) => t.connect(opts);
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'broker-delivery-'));
-  broker = new BrokerService(
-    { port: 0, host: '127.0.0.1', journalDir: dir },
-    { verifyDevice: async (_id, secret) => secret === 'device-secret', servicePassword: PASSWORD },
-    createLogger('silent'),
-    new Metrics(),
-  );
-  await broker.start();
+  t = await startTestBroker('broker-delivery', PASSWORD);
 });
 
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.endAsync(true)));
-  await broker.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => t.stop());
 
 describe('delivery to a persistent subscriber', () => {
   it('delivers every telemetry and retained status message, none skipped', async () => {
@@ -51,7 +27,7 @@ describe('delivery to a persistent subscriber', () => {
 
     const DEVICES = 20;
     const ROUNDS = 50;
-    const devices = await Promise.all(Array.from({ length: DEVICES }, (_, i) => connect({ username: `dev-${i}`, password: 'device-secret', clientId: `dev-${i}` })));
+    const devices = await Promise.all(Array.from({ length: DEVICES }, (_, i) => connect({ username: `dev-${i}`, password: DEVICE_SECRET, clientId: `dev-${i}` })));
     const published: string[] = [];
     await Promise.all(
       devices.map(async (d, i) => {
@@ -77,11 +53,6 @@ describe('delivery to a persistent subscriber', () => {
  * delivery), with MQTT 3.1.1 and 3.1 clients, as devices and services use them.
  */
 describe('QoS 0 delivery', () => {
-  async function until(done: () => boolean, ms = 10_000): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  }
-
   it('delivers every message in each device’s order, to a persistent and a clean subscriber alike', async () => {
     const subscribers = await Promise.all([
       connect({ username: 'service', password: PASSWORD, clientId: 'svc-qos0-persistent', clean: false }),
@@ -104,12 +75,12 @@ describe('QoS 0 delivery', () => {
     const DEVICES = 10;
     const PER_DEVICE = 300;
     // Half the devices speak MQTT 3.1.
-    const devices = await Promise.all(Array.from({ length: DEVICES }, (_, i) => connect({ username: `q0-${i}`, password: 'device-secret', clientId: `q0-${i}`, ...(i % 2 ? { protocolVersion: 3, protocolId: 'MQIsdp' } : {}) })));
+    const devices = await Promise.all(Array.from({ length: DEVICES }, (_, i) => connect({ username: `q0-${i}`, password: DEVICE_SECRET, clientId: `q0-${i}`, ...(i % 2 ? { protocolVersion: 3, protocolId: 'MQIsdp' } : {}) })));
     await Promise.all(devices.map(async (d, i) => {
       for (let seq = 0; seq < PER_DEVICE; seq++) await d.publishAsync(`v1/devices/q0-${i}/telemetry/noise`, JSON.stringify({ seq, pad: 'x'.repeat(seq % 200) }), { qos: 0 });
     }));
     const count = (m: Map<string, number[]>) => [...m.values()].reduce((n, s) => n + s.length, 0);
-    await until(() => got.every((m) => count(m) >= DEVICES * PER_DEVICE));
+    await waitFor(() => got.every((m) => count(m) >= DEVICES * PER_DEVICE), 'every message at both subscribers', 10_000);
     const inOrder = Array.from({ length: PER_DEVICE }, (_, s) => s);
     for (const m of got) {
       expect(m.size).toBe(DEVICES);
@@ -118,41 +89,41 @@ describe('QoS 0 delivery', () => {
   });
 
   it('gives a new subscriber the retained status, flagged retained; live subscribers see it unflagged', async () => {
-    const device = await connect({ username: 'q0-status', password: 'device-secret', clientId: 'q0-status' });
+    const device = await connect({ username: 'q0-status', password: DEVICE_SECRET, clientId: 'q0-status' });
     const live = await connect({ username: 'service', password: PASSWORD, clientId: 'svc-status-live' });
     const liveSeen: boolean[] = [];
     live.on('message', (_t, _p, packet) => liveSeen.push(packet.retain));
     await live.subscribeAsync('v1/devices/q0-status/status', { qos: 0 });
     await device.publishAsync('v1/devices/q0-status/status', '{"online":true}', { qos: 0, retain: true });
-    await until(() => liveSeen.length > 0);
+    await waitFor(() => liveSeen.length > 0, 'the status at the live subscriber', 10_000);
     expect(liveSeen).toEqual([false]);
 
     const late = await connect({ username: 'service', password: PASSWORD, clientId: 'svc-status-late' });
     const lateSeen: { retain: boolean; payload: string }[] = [];
     late.on('message', (_t, payload, packet) => lateSeen.push({ retain: packet.retain, payload: payload.toString() }));
     await late.subscribeAsync('v1/devices/q0-status/status', { qos: 0 });
-    await until(() => lateSeen.length > 0);
+    await waitFor(() => lateSeen.length > 0, 'the retained status at the late subscriber', 10_000);
     expect(lateSeen).toEqual([{ retain: true, payload: '{"online":true}' }]);
   });
 
   it('stops delivering once a subscriber unsubscribes, and starts again when it subscribes', async () => {
-    const device = await connect({ username: 'q0-unsub', password: 'device-secret', clientId: 'q0-unsub' });
+    const device = await connect({ username: 'q0-unsub', password: DEVICE_SECRET, clientId: 'q0-unsub' });
     const sub = await connect({ username: 'service', password: PASSWORD, clientId: 'svc-unsub' });
     const seen: string[] = [];
     sub.on('message', (_t, payload) => seen.push(payload.toString()));
     const telemetry = 'v1/devices/q0-unsub/telemetry/noise';
     await sub.subscribeAsync('v1/devices/q0-unsub/#', { qos: 0 });
     await device.publishAsync(telemetry, 'one', { qos: 0 });
-    await until(() => seen.length === 1);
+    await waitFor(() => seen.length === 1, "'one'", 10_000);
     await sub.unsubscribeAsync('v1/devices/q0-unsub/#');
     await sub.subscribeAsync('v1/devices/q0-unsub/status', { qos: 0 });
     // The broker handles one device's publishes in order: once the marker is through, 'two' was passed by.
     await device.publishAsync(telemetry, 'two', { qos: 0 });
     await device.publishAsync('v1/devices/q0-unsub/status', 'marker', { qos: 0 });
-    await until(() => seen.length === 2);
+    await waitFor(() => seen.length === 2, 'the marker', 10_000);
     await sub.subscribeAsync('v1/devices/q0-unsub/telemetry/+', { qos: 0 });
     await device.publishAsync(telemetry, 'three', { qos: 0 });
-    await until(() => seen.length === 3);
+    await waitFor(() => seen.length === 3, "'three'", 10_000);
     expect(seen).toEqual(['one', 'marker', 'three']);
   });
 });

@@ -1,13 +1,8 @@
 import fs from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
-import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrokerService } from '../../broker/broker.js';
-import { createLogger } from '../../core/log.js';
-import { Metrics } from '../../core/metrics.js';
+import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
+import { waitFor } from '../support/platform.js';
 
 /**
  * A device's QoS 1 reading is acknowledged only once it is on disk: with the journal's fdatasync held
@@ -20,21 +15,8 @@ const realSync = fs.fdatasync;
 const held: (() => void)[] = [];
 let holding = false;
 
-let dir: string;
-let broker: BrokerService;
-const clients: MqttClient[] = [];
-
-async function connect(opts: mqtt.IClientOptions): Promise<MqttClient> {
-  const client = mqtt.connect(`mqtt://127.0.0.1:${broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, ...opts });
-  clients.push(client);
-  await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
-  return client;
-}
-
-async function until(done: () => boolean, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-}
+let t: TestBroker;
+const connect: TestBroker['connect'] = (opts) => t.connect(opts);
 
 beforeAll(async () => {
   (fs as { fdatasync: typeof fs.fdatasync }).fdatasync = ((fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
@@ -42,24 +24,15 @@ beforeAll(async () => {
     else realSync(fd, cb);
   }) as typeof fs.fdatasync;
   syncBuiltinESMExports();
-  dir = await mkdtemp(path.join(os.tmpdir(), 'broker-durability-'));
-  broker = new BrokerService(
-    { port: 0, host: '127.0.0.1', journalDir: dir },
-    { verifyDevice: async (_id, secret) => secret === 'device-secret', servicePassword: PASSWORD },
-    createLogger('silent'),
-    new Metrics(),
-  );
-  await broker.start();
+  t = await startTestBroker('broker-durability', PASSWORD);
 });
 
 afterAll(async () => {
   holding = false;
   for (const release of held.splice(0)) release();
-  await Promise.all(clients.map((c) => c.endAsync(true)));
-  await broker.stop();
+  await t.stop();
   (fs as { fdatasync: typeof fs.fdatasync }).fdatasync = realSync;
   syncBuiltinESMExports();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('QoS 1 acknowledgement', () => {
@@ -68,13 +41,12 @@ describe('QoS 1 acknowledgement', () => {
     const received: string[] = [];
     sub.on('message', (_t, payload) => received.push(payload.toString()));
     await sub.subscribeAsync('v1/devices/+/telemetry/+', { qos: 1 });
-    const device = await connect({ username: 'dur-1', password: 'device-secret', clientId: 'dur-1' });
+    const device = await connect({ username: 'dur-1', password: DEVICE_SECRET, clientId: 'dur-1' });
 
     holding = true;
     let acked = false;
     const published = device.publishAsync('v1/devices/dur-1/telemetry/noise', '{"seq":1}', { qos: 1 }).then(() => (acked = true));
-    await until(() => held.length > 0);
-    expect(held.length).toBeGreaterThan(0);
+    await waitFor(() => held.length > 0, 'the journal sync to start', 5_000);
     // The record is written and its sync started; nothing may be acknowledged or delivered yet.
     await new Promise((r) => setTimeout(r, 200));
     expect(acked).toBe(false);
@@ -83,12 +55,12 @@ describe('QoS 1 acknowledgement', () => {
     holding = false;
     for (const release of held.splice(0)) release();
     await published;
-    await until(() => received.length > 0);
+    await waitFor(() => received.length > 0, 'the delivery', 5_000);
     expect(received).toEqual(['{"seq":1}']);
   });
 
   it('is never sent for a publish outside the device’s topics; the device is disconnected', async () => {
-    const device = await connect({ username: 'dur-2', password: 'device-secret', clientId: 'dur-2' });
+    const device = await connect({ username: 'dur-2', password: DEVICE_SECRET, clientId: 'dur-2' });
     const closed = new Promise<void>((resolve) => device.once('close', () => resolve()));
     let acked = false;
     device.publish('v1/devices/someone-else/telemetry/noise', '{"seq":1}', { qos: 1 }, (err) => {
