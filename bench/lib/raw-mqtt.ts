@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { frameEnd } from '../../broker/parser.js';
 
 /**
  * Minimal MQTT 3.1.1 clients over plain sockets for bench:broker's BENCH_CLIENT=raw: frames are
@@ -49,24 +50,13 @@ export function unsubscribeFrame(filter: string, messageId = 2): Buffer {
 /** Calls `onFrame(first byte, body start, body end, buffer)` for each complete frame; returns the unparsed tail. */
 export function scanFrames(buf: Buffer, onFrame: (first: number, start: number, end: number, buf: Buffer) => void): Buffer {
   let at = 0;
-  while (at + 2 <= buf.length) {
-    let length = 0;
-    let multiplier = 1;
-    let i = at + 1;
-    let complete = false;
-    for (; i < at + 5 && i < buf.length; i++) {
-      const byte = buf[i] as number;
-      length += (byte & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((byte & 0x80) === 0) {
-        complete = true;
-        i++;
-        break;
-      }
-    }
-    if (!complete || i + length > buf.length) break;
-    onFrame(buf[at] as number, i, i + length, buf);
-    at = i + length;
+  while (at < buf.length) {
+    const end = frameEnd(buf, at);
+    if (end < 0) break;
+    let start = at + 2;
+    while (((buf[start - 1] as number) & 0x80) !== 0) start++;
+    onFrame(buf[at] as number, start, end, buf);
+    at = end;
   }
   return buf.subarray(at);
 }
