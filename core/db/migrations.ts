@@ -1,4 +1,5 @@
 import { NOISE_LIMITS } from '../domain/noise-limits.js';
+import { dashboardsMigration } from '../../dashboards/schema.js';
 
 /**
  * Versioned schema migrations. Each returns its statements; `timescale` says whether the extension is
@@ -333,6 +334,12 @@ export const MIGRATIONS: Migration[] = [
     version: 12,
     name: 'one index per time-series table',
     up: ({ timescale }) => SERIES.flatMap((t) => singleSeriesIndex(t.name, timescale)),
+  },
+  {
+    version: 13,
+    name: 'dashboards: read-only views and the grafana_reader role',
+    // The statements live with the dashboards that read them (dashboards/schema.ts).
+    up: () => dashboardsMigration(),
   },
 ];
 
