@@ -1,5 +1,5 @@
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
-import { bars, board, figure, grid, row, series } from './lib/panels.js';
+import { bars, board, figure, grid, markerMap, row, series, thresholds } from './lib/panels.js';
 import { PROMETHEUS, promql } from './lib/queries.js';
 import { placeVariables } from './lib/variables.js';
 
@@ -16,23 +16,30 @@ const prometheusSeries = (title: string, description: string, queries: ReturnTyp
 
 export const operations = () =>
   board('riverside-operations', 'Operations overview', 'Device health, data flow, alerts and the cases waiting on someone.', { from: 'now-24h', to: 'now' })
-    .variables(placeVariables())
+    .variables(placeVariables(true))
     .withRow(row('Devices and data flow'))
     .withPanel(figure('Devices online', 'Devices whose last presence message was online.', `
-      SELECT count(*) FILTER (WHERE online) AS online FROM dashboards.devices WHERE zone_id IN ($zone)`, { steps: [[null, 'red'], [1, 'green']] }))
+      SELECT count(*) FILTER (WHERE online) AS online FROM dashboards.devices WHERE device_id IN ($device)`, { steps: [[null, 'red'], [1, 'green']] }))
     .withPanel(figure('Devices offline', 'Devices offline now (last will or never connected).', `
-      SELECT count(*) FILTER (WHERE NOT online) AS offline FROM dashboards.devices WHERE zone_id IN ($zone)`, { steps: [[null, 'green'], [1, 'orange']] }))
+      SELECT count(*) FILTER (WHERE NOT online) AS offline FROM dashboards.devices WHERE device_id IN ($device)`, { steps: [[null, 'green'], [1, 'orange']] }))
     .withPanel(grid('Offline devices', 'Which devices are offline, since when, and when each was last heard from.', `
       SELECT device_id AS device, kind, zone_id AS zone, presence_changed_at AS "offline since", last_seen_at AS "last seen"
-      FROM dashboards.devices WHERE NOT online AND zone_id IN ($zone)
+      FROM dashboards.devices WHERE NOT online AND device_id IN ($device)
       ORDER BY presence_changed_at DESC NULLS LAST, device_id`, { w: 16, h: 4 }))
+    .withPanel(markerMap('Device map', 'Every selected device at its published placement (or its zone\'s centre): green online, red offline.', `
+      SELECT lat, lon, device_id AS device, kind, zone_id AS zone, CASE WHEN online THEN 1 ELSE 0 END AS online
+      FROM dashboards.devices WHERE device_id IN ($device) AND lat IS NOT NULL AND lon IS NOT NULL`, 'Devices', {
+      size: { fixed: 7 },
+      color: { field: 'online' },
+      text: { field: 'device', mode: 'field' },
+    }, { w: 24 }).thresholds(thresholds([[null, 'red'], [1, 'green']])))
     .withPanel(series('Readings stored', 'Readings stored per interval by stream, from the aggregates (noise, people) and the track table.', [`
       SELECT $__timeGroupAlias(bucket, $__interval), sum(samples) AS "noise readings"
-      FROM dashboards.noise_1m WHERE $__timeFilter(bucket) AND zone_id IN ($zone) GROUP BY 1 ORDER BY 1`, `
+      FROM dashboards.noise_1m WHERE $__timeFilter(bucket) AND device_id IN ($device) GROUP BY 1 ORDER BY 1`, `
       SELECT $__timeGroupAlias(bucket, $__interval), sum(samples) AS "people counts"
-      FROM dashboards.people_5m WHERE $__timeFilter(bucket) AND zone_id IN ($zone) GROUP BY 1 ORDER BY 1`, `
+      FROM dashboards.people_5m WHERE $__timeFilter(bucket) AND device_id IN ($device) GROUP BY 1 ORDER BY 1`, `
       SELECT $__timeGroupAlias(ts, $__interval), count(*) AS "track observations"
-      FROM dashboards.track_observations WHERE $__timeFilter(ts) AND zone_id IN ($zone) GROUP BY 1 ORDER BY 1`], { w: 8, bars: true, stacked: true }))
+      FROM dashboards.track_observations WHERE $__timeFilter(ts) AND device_id IN ($device) GROUP BY 1 ORDER BY 1`], { w: 8, bars: true, stacked: true }))
     .withPanel(prometheusSeries('Message and reading rates', 'From /metrics (Prometheus): readings received, committed and rejected per second.', [
       promql('sum(rate(ingest_readings_received_total[$__rate_interval]))', 'received', 'A'),
       promql('sum(rate(ingest_readings_committed_total[$__rate_interval]))', 'committed', 'B'),

@@ -1,7 +1,4 @@
-import * as common from '@grafana/grafana-foundation-sdk/common';
-import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
-import { board, grid, row, series } from './lib/panels.js';
-import { POSTGRES, sql } from './lib/queries.js';
+import { board, grid, markerMap, row, series } from './lib/panels.js';
 import { placeVariables } from './lib/variables.js';
 
 /**
@@ -24,30 +21,11 @@ const FISHING_MAP = `
   GROUP BY 1, 2, 3, 4`;
 
 const fishingMap = () =>
-  new geomap.PanelBuilder()
-    .title('Fishing alerts on the map')
-    .description('Fishing alerts in the range at the camera that raised them (or the zone\'s centre); marker size is the number of alerts.')
-    .datasource(POSTGRES)
-    .withTarget(sql(FISHING_MAP, 'table'))
-    .span(12)
-    .height(10)
-    .view(new geomap.MapViewConfigBuilder().id('fit').padding(20).allLayers(true).maxZoom(17))
-    .basemap(new common.MapLayerOptionsBuilder().type('default').name('Basemap'))
-    .layers([
-      new common.MapLayerOptionsBuilder()
-        .type('markers')
-        .name('Fishing alerts')
-        .location(new common.FrameGeometrySourceBuilder().mode(common.FrameGeometrySourceMode.Coords).latitude('lat').longitude('lon'))
-        .tooltip(true)
-        .config({
-          showLegend: true,
-          style: {
-            size: { field: 'alerts', fixed: 8, min: 6, max: 30 },
-            color: { fixed: 'red' },
-            text: { field: 'zone', mode: 'field' },
-          },
-        }),
-    ]);
+  markerMap('Fishing alerts on the map', 'Fishing alerts in the range at the camera that raised them (or the zone\'s centre); marker size is the number of alerts.', FISHING_MAP, 'Fishing alerts', {
+    size: { field: 'alerts', fixed: 8, min: 6, max: 30 },
+    color: { fixed: 'red' },
+    text: { field: 'zone', mode: 'field' },
+  });
 
 export const riverbank = () =>
   board('riverside-riverbank', 'Riverbank', 'People against capacity, crowding risk, fishing alerts on the map and loudspeaker warnings with their effect.', { from: 'now-24h', to: 'now' })

@@ -4,6 +4,7 @@ import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as table from '@grafana/grafana-foundation-sdk/table';
 import * as barchart from '@grafana/grafana-foundation-sdk/barchart';
+import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
 import { POSTGRES, sql, type SqlTarget } from './queries.js';
 import type * as cog from '@grafana/grafana-foundation-sdk/cog';
 
@@ -80,6 +81,27 @@ export function bars(title: string, description: string, query: Target, opts: Pa
   if (opts.unit) p.unit(opts.unit);
   if (opts.stacked) p.stacking(common.StackingMode.Normal);
   return p;
+}
+
+/** A Geomap of markers placed by the query's `lat` and `lon` columns, zoomed to fit them. */
+export function markerMap(title: string, description: string, query: string, layer: string, style: Record<string, unknown>, opts: PanelSize = {}) {
+  return new geomap.PanelBuilder()
+    .title(title)
+    .description(description)
+    .datasource(POSTGRES)
+    .withTarget(sql(query, 'table'))
+    .span(opts.w ?? 12)
+    .height(opts.h ?? 10)
+    .view(new geomap.MapViewConfigBuilder().id('fit').padding(20).allLayers(true).maxZoom(17))
+    .basemap(new common.MapLayerOptionsBuilder().type('default').name('Basemap'))
+    .layers([
+      new common.MapLayerOptionsBuilder()
+        .type('markers')
+        .name(layer)
+        .location(new common.FrameGeometrySourceBuilder().mode(common.FrameGeometrySourceMode.Coords).latitude('lat').longitude('lon'))
+        .tooltip(true)
+        .config({ showLegend: true, style }),
+    ]);
 }
 
 export const row = (title: string) => new dashboard.RowBuilder(title);

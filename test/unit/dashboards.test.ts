@@ -79,7 +79,7 @@ describe('generated dashboards', () => {
       expect(b.templating.list[1]!.query).toContain('IN ($district)');
       expect(b.templating.list[2]!.query).toContain('IN ($street)');
     }
-    expect(boards.find((b) => b.title === 'Noise')!.templating.list.map((v) => v.name)).toContain('device');
+    for (const title of ['Noise', 'Operations overview']) expect(boards.find((b) => b.title === title)!.templating.list.map((v) => v.name)).toContain('device');
   });
 
   it('have panels whose every target is a code-mode SQL query on the dashboards schema or a PromQL query', () => {
@@ -117,10 +117,15 @@ describe('generated dashboards', () => {
     expect(sqlCount).toBeGreaterThan(30);
   });
 
-  it('put fishing alerts on a Geomap panel by latitude and longitude', () => {
-    const map = boards.find((b) => b.title === 'Riverbank')!.panels.find((p) => p.type === 'geomap')!;
-    expect(map.options!.layers![0]!.location).toEqual({ mode: 'coords', latitude: 'lat', longitude: 'lon' });
-    expect(map.targets![0]!.rawSql).toMatch(/AS lat, .* AS lon/);
+  it('place fishing alerts and devices on Geomap panels by the latitude and longitude their queries return', () => {
+    const maps = boards.flatMap((b) => b.panels.filter((p) => p.type === 'geomap').map((p) => `${b.title} / ${p.title}`));
+    expect(maps).toEqual(['Operations overview / Device map', 'Riverbank / Fishing alerts on the map']);
+    for (const b of boards) {
+      for (const map of b.panels.filter((p) => p.type === 'geomap')) {
+        expect(map.options!.layers![0]!.location).toEqual({ mode: 'coords', latitude: 'lat', longitude: 'lon' });
+        expect(map.targets![0]!.rawSql).toMatch(/^SELECT (?:.+ AS )?lat, (?:.+ AS )?lon,/);
+      }
+    }
   });
 });
 
