@@ -17,6 +17,16 @@ const ZONE_MINUTES = `(
 export const noise = () =>
   board('riverside-noise', 'Noise', 'LAeq against the limit in force, exceedance minutes per night, top zones and the source class mix.', { from: 'now-24h', to: 'now' })
     .variables(placeVariables(true))
+    .withRow(row('Now'))
+    .withPanel(grid('Levels now', 'Each meter\'s last minute of raw readings (the aggregates refresh a minute or two behind): energetic LAeq, highest LAmax, and the limit in force now.', `
+      SELECT z.zone, r.device_id AS device, max(r.ts) AS "last reading",
+        round((10 * log(avg(power(10::float8, r.laeq / 10.0))))::numeric, 1) AS "LAeq (last minute)", max(r.lamax) AS "LAmax (last minute)",
+        max(dashboards.noise_limit(r.zone_id, now())) AS "limit now",
+        round((10 * log(avg(power(10::float8, r.laeq / 10.0))) - max(dashboards.noise_limit(r.zone_id, now())))::numeric, 1) AS "over the limit by"
+      FROM dashboards.noise_recent r JOIN dashboards.zones z ON z.zone_id = r.zone_id
+      WHERE r.zone_id IN ($zone) AND r.device_id IN ($device)
+        AND r.ts > (SELECT max(x.ts) FROM dashboards.noise_recent x WHERE x.device_id = r.device_id) - interval '1 minute'
+      GROUP BY z.zone, r.device_id ORDER BY 7 DESC`, { w: 24, h: 6 }))
     .withRow(row('Levels'))
     .withPanel(series('LAeq per zone and the limit in force', 'Energetic LAeq of each zone\'s meters; the dashed series is the limit in force (zone rules, day/night).', [`
       SELECT $__timeGroupAlias(bucket, $__interval), zone_id AS metric, ${LAEQ} AS laeq

@@ -100,6 +100,10 @@ const VIEWS = [
   ...(['noise_1m', 'noise_1h'] as const).map((t) => `CREATE VIEW dashboards.${t} AS
     SELECT n.bucket, n.device_id, d.zone_id, n.laeq, n.lamax, n.samples, n.energy_sum
     FROM ${t} n JOIN devices d ON d.id = n.device_id`),
+  // The last hour of raw noise readings (no spectra): live levels before the per-minute aggregate refreshes.
+  `CREATE VIEW dashboards.noise_recent AS
+    SELECT r.ts, r.device_id, d.zone_id, r.laeq, r.lamax
+    FROM noise_readings r JOIN devices d ON d.id = r.device_id WHERE r.ts > now() - interval '1 hour'`,
   `CREATE VIEW dashboards.people_5m AS
     SELECT p.bucket, p.device_id, d.zone_id, p.max_count, p.mean_count, p.samples
     FROM people_5m p JOIN devices d ON d.id = p.device_id`,

@@ -102,15 +102,17 @@ beforeAll(async () => {
     ...noiseRun({ deviceId: slm.id, start: localTime(TZ, 21, 50), seconds: 600, source: 'background', laeq: 48, seed: 5, seqStart: 1 }),
     ...noiseRun({ deviceId: slm.id, start: localTime(TZ, 22, 30), seconds: 150, source: 'music', laeq: 63, seed: 1, seqStart: 1000 }),
   ];
+  // …and the meter still reporting now, for the live levels.
+  const live = noiseRun({ deviceId: slm.id, start: new Date(Date.now() - 90_000), seconds: 60, source: 'background', laeq: 47, seed: 6, seqStart: 5000 });
   const tracks = trackRun({ deviceId: cam.id, trackId: 'trk-angler', role: 'angler', start: localTime(TZ, 10, 0), seconds: 1500, stepS: 10, seed: 7, seqStart: 1 });
   const crowd = crowdRun({ deviceId: counter.id, kind: 'hot_sunday', capacity: 150, start: localTime(TZ, 12, 0), startLocalHour: 12, minutes: 300, seed: 3, seqStart: 1 });
-  await publishAll(slm.client, noise);
+  await publishAll(slm.client, [...noise, ...live]);
   await publishAll(cam.client, tracks);
   await publishAll(counter.client, crowd);
   // One unreadable message: a reject with its reason.
   await slm.client.publishAsync(`v1/devices/${slm.id}/telemetry/noise`, '{"ts": "yesterday", "seq": -1}', { qos: 1 });
 
-  await waitFor(async () => (await count(t, 'SELECT 1 FROM noise_readings WHERE device_id = $1', [slm.id])) === noise.length || undefined, 'noise stored');
+  await waitFor(async () => (await count(t, 'SELECT 1 FROM noise_readings WHERE device_id = $1', [slm.id])) === noise.length + live.length || undefined, 'noise stored');
   await waitFor(async () => (await count(t, 'SELECT 1 FROM people_counts')) === crowd.length || undefined, 'people counts stored');
   await waitFor(async () => (await count(t, 'SELECT 1 FROM dead_letters')) >= 1 || undefined, 'the reject kept');
   for (const kind of ['noise', 'fishing', 'crowding']) {
