@@ -1,4 +1,4 @@
-import { bars, board, grid, row, series } from './lib/panels.js';
+import { alertAnnotations, bars, board, grid, row, series } from './lib/panels.js';
 import { LAEQ, NOISE_ROWS, placeVariables } from './lib/variables.js';
 
 /**
@@ -17,6 +17,9 @@ const ZONE_MINUTES = `(
 export const noise = () =>
   board('riverside-noise', 'Noise', 'LAeq against the limit in force, exceedance minutes per night, top zones and the source class mix.', { from: 'now-24h', to: 'now' })
     .variables(placeVariables(true))
+    .annotation(alertAnnotations('Alerts', 'orange', `
+      SELECT detected_at AS time, kind || ' alert in ' || zone_id || coalesce(' (' || device_id || ')', '') AS text, kind AS tags
+      FROM dashboards.alerts WHERE kind IN ('noise') AND $__timeFilter(detected_at) AND zone_id IN ($zone) ORDER BY 1`))
     .withRow(row('Now'))
     .withPanel(grid('Levels now', 'Each meter\'s last minute of raw readings (the aggregates refresh a minute or two behind): energetic LAeq, highest LAmax, and the limit in force now.', `
       SELECT z.zone, r.device_id AS device, max(r.ts) AS "last reading",

@@ -1,4 +1,4 @@
-import { board, grid, markerMap, row, series } from './lib/panels.js';
+import { alertAnnotations, board, grid, markerMap, row, series } from './lib/panels.js';
 import { placeVariables } from './lib/variables.js';
 
 /**
@@ -30,6 +30,9 @@ const fishingMap = () =>
 export const riverbank = () =>
   board('riverside-riverbank', 'Riverbank', 'People against capacity, crowding risk, fishing alerts on the map and loudspeaker warnings with their effect.', { from: 'now-24h', to: 'now' })
     .variables(placeVariables())
+    .annotation(alertAnnotations('Alerts', 'red', `
+      SELECT detected_at AS time, kind || ' alert in ' || zone_id || coalesce(' (' || device_id || ')', '') AS text, kind AS tags
+      FROM dashboards.alerts WHERE kind IN ('fishing', 'crowding') AND $__timeFilter(detected_at) AND zone_id IN ($zone) ORDER BY 1`))
     .withRow(row('Crowding'))
     .withPanel(series('People per zone against capacity', 'People counted per zone (5-minute peak, summed over counters) and the zone\'s capacity (dashed).', [`
       SELECT $__timeGroupAlias(bucket, $__interval), zone_id AS metric, max(people) AS people

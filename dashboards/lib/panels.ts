@@ -104,6 +104,10 @@ export function markerMap(title: string, description: string, query: string, lay
     ]);
 }
 
+/** Alerts as annotations on every time series of a board: `time`, `text` and `tags` columns. */
+export const alertAnnotations = (name: string, color: string, query: string) =>
+  new dashboard.AnnotationQueryBuilder().name(name).datasource(POSTGRES).enable(true).iconColor(color).target(sql(query, 'table'));
+
 export const row = (title: string) => new dashboard.RowBuilder(title);
 
 /** The dashboard frame every board shares: uid, tags, time range, refresh, shared crosshair. */

@@ -164,13 +164,19 @@ interface Target {
   expr?: string;
 }
 interface Panel {
-  id: number;
+  id?: number;
   type: string;
   title: string;
   targets?: Target[];
 }
 type Board = Omit<dashboard.Dashboard, 'panels'> & { panels: Panel[] };
-const boards = () => [...render()].map(([file, text]) => ({ file, board: JSON.parse(text) as Board }));
+/** Each board's panels, with its SQL annotation queries as one more table-shaped "panel". */
+const boards = () =>
+  [...render()].map(([file, text]) => {
+    const board = JSON.parse(text) as Board;
+    const annotations = (board.annotations?.list ?? []).filter((a) => a.target).map((a) => ({ type: 'annotations', title: `annotation ${a.name}`, targets: [a.target as unknown as Target] }));
+    return { file, board: { ...board, panels: [...board.panels, ...annotations] } };
+  });
 const sqlTargets = () =>
   boards().flatMap(({ file, board }) => board.panels.flatMap((p) => (p.targets ?? []).filter((q) => q.datasource?.uid === 'riverside-pg').map((q) => ({ file, panel: p, q }))));
 
@@ -207,6 +213,10 @@ function checkShape(panel: Panel, q: Target, r: pg.QueryResult) {
   if (panel.type === 'stat') {
     expect(r.rows, `${where}: one row`).toHaveLength(1);
     for (const f of r.fields) expect(NUMERIC.has(f.dataTypeID), `${where}: ${f.name} numeric`).toBe(true);
+  }
+  if (panel.type === 'annotations') {
+    expect(names, `${where}: annotation columns`).toEqual(expect.arrayContaining(['time', 'text', 'tags']));
+    expect(TIME.has(r.fields.find((f) => f.name === 'time')!.dataTypeID), `${where}: annotation time`).toBe(true);
   }
   if (panel.type === 'geomap') {
     expect(names, `${where}: coordinates`).toEqual(expect.arrayContaining(['lat', 'lon']));

@@ -34,6 +34,7 @@ interface Board {
   title: string;
   schemaVersion: number;
   time: { from: string; to: string };
+  annotations: { list: { name: string; datasource?: { uid?: string }; target?: Target }[] };
   templating: { list: { name: string; query: string; multi: boolean; includeAll: boolean; datasource: { uid: string } }[] };
   panels: Panel[];
 }
@@ -115,6 +116,14 @@ describe('generated dashboards', () => {
       }
     }
     expect(sqlCount).toBeGreaterThan(30);
+  });
+
+  it('annotate the noise and riverbank boards with their alerts, from the dashboards schema', () => {
+    for (const title of ['Noise', 'Riverbank']) {
+      const a = boards.find((b) => b.title === title)!.annotations.list.filter((x) => x.target);
+      expect(a.map((x) => [x.name, x.datasource?.uid]), title).toEqual([['Alerts', POSTGRES.uid]]);
+      expect(a[0]!.target!.rawSql, title).toMatch(/AS time, .* AS text, .* AS tags\s+FROM dashboards\.alerts WHERE .*\$__timeFilter\(detected_at\)/s);
+    }
   });
 
   it('place fishing alerts and devices on Geomap panels by the latitude and longitude their queries return', () => {
