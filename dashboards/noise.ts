@@ -7,11 +7,13 @@ import { LAEQ, NOISE_ROWS, placeVariables } from './lib/variables.js';
  * dashboards.noise_limit as the detectors apply it — and how often and where it was broken.
  */
 
-/** Per zone and minute: energetic LAeq of the zone's meters and the limit in force then. */
+/** Per zone and minute: energetic LAeq of the zone's meters and the limit in force then (its segment). */
 const ZONE_MINUTES = `(
-  SELECT bucket, zone_id, ${LAEQ} AS laeq, dashboards.noise_limit(zone_id, bucket) AS limit_laeq
-  FROM dashboards.noise_1m WHERE $__timeFilter(bucket) AND zone_id IN ($zone) AND device_id IN ($device)
-  GROUP BY bucket, zone_id
+  SELECT m.bucket, m.zone_id, m.laeq, s.limit_laeq
+  FROM (SELECT bucket, zone_id, ${LAEQ} AS laeq FROM dashboards.noise_1m
+        WHERE $__timeFilter(bucket) AND zone_id IN ($zone) AND device_id IN ($device) GROUP BY bucket, zone_id) m
+    JOIN dashboards.noise_limit_segments($__timeFrom(), $__timeTo()) s
+      ON s.zone_id = m.zone_id AND m.bucket >= s.starts AND m.bucket < s.ends
 )`;
 
 export const noise = () =>

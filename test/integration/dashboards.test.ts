@@ -317,7 +317,7 @@ describe('dashboards against the database, as Grafana runs them', () => {
     }
   });
 
-  it('dashboards.noise_limit gives the limit the detectors apply (zone rules, holidays, seasons, night)', async () => {
+  it('dashboards.noise_limit and its segments give the limit the detectors apply (zone rules, holidays, seasons, night)', async () => {
     const rules = new ZoneRuleRepository(t.platform.db.pool);
     const base = { days: [] as DayType[], from: null, until: null, priority: 0 };
     await rules.replace('z-park-square', [
@@ -341,6 +341,10 @@ describe('dashboards against the database, as Grafana runs them', () => {
         const want = schedule.noiseLimit({ zoneId: zone.id, timezone: zone.timezone, noiseClass: zone.noiseClass as NoiseZoneClass }, at).laeq;
         expect(row.limit, `${zone.id} at ${at.toISOString()}`).toBe(want);
       }
+      // The same limits from the piecewise-constant segments the exceedance panels join minutes to.
+      const segments = await asReader(`SELECT at, s.limit_laeq AS limit FROM unnest(ARRAY[${instants.map((d) => `'${d.toISOString()}'::timestamptz`).join(',')}]) AS at
+        LEFT JOIN dashboards.noise_limit_segments('2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z') s ON s.zone_id = '${zone.id}' AND at >= s.starts AND at < s.ends`);
+      expect(segments.rows.map((r: { limit: number }) => r.limit)).toEqual(got.rows.map((r: { limit: number }) => r.limit));
     }
   });
 });
