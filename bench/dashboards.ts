@@ -4,6 +4,7 @@ import path from 'node:path';
 import { openDatabase } from '../core/db/database.js';
 import { seedDemo } from '../core/db/seed.js';
 import { createLogger } from '../core/log.js';
+import { MIGRATIONS } from '../migrations.js';
 import { scratchDatabase } from './lib/db.js';
 
 /**
@@ -16,7 +17,7 @@ const DAYS = Number(process.env.BENCH_DAYS ?? 7);
 const log = createLogger('warn');
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-bench-dash-'));
 const scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_bench_dash') : undefined;
-const db = await openDatabase({ url: scratch?.url, dataDir }, log);
+const db = await openDatabase({ url: scratch?.url, dataDir }, log, MIGRATIONS);
 try {
   await seedDemo(db.pool, 'bench-password-1', 'Asia/Shanghai');
   const minutes = `SELECT z.id AS zone_id, t AS bucket FROM zones z,

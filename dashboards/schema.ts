@@ -7,6 +7,7 @@
  * A role belongs to the whole server, not to one database: it is created once (concurrent migrations
  * of two databases on one server both tolerate finding it made), and a migrating user without
  * CREATEROLE only gets a warning — a DBA then creates it and re-grants (README, "Dashboards").
+ * dashboards/migrations.ts applies these statements as migration 14.
  */
 export const READER_ROLE = 'grafana_reader';
 

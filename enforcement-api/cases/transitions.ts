@@ -9,8 +9,8 @@ import {
   type LifecyclePolicy,
   type Rejection,
   type Transition,
-} from '../../core/domain/case-lifecycle.js';
-import { legalGuards, type LegalFacts, type LegalSettings } from '../../core/domain/legal-rules.js';
+} from '../domain/case-lifecycle.js';
+import { legalGuards, type LegalFacts, type LegalSettings } from '../domain/legal-rules.js';
 import { appendEvent, type CaseEvent } from './events.js';
 import { settleDeadlines } from './deadlines.js';
 import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, writeLegalRecords } from './legal.js';
@@ -136,7 +136,7 @@ export async function applyTransition(
     const facts: CaseFacts | null = row ? { state: row.state as CaseState, teamId: row.teamId, inReview: row.inReview, reviewPostId: row.reviewPostId } : null;
     const now = new Date();
     let decision = decideTransition(facts, actor, request, policy);
-    // The legal rules (core/domain/legal-rules.ts) need facts that depend on the validated fields (the
+    // The legal rules (enforcement-api/domain/legal-rules.ts) need facts that depend on the validated fields (the
     // officers named, the party): load them, then decide again with their guards.
     let legal: LegalFacts | undefined;
     if (decision.ok) {

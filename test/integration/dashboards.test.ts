@@ -9,7 +9,7 @@ import { crowdRun, localTime, noiseRun, trackRun } from '../../simulator/scenari
 import { render } from '../../dashboards/build.js';
 import { READER_ROLE } from '../../dashboards/schema.js';
 import { ZoneRuleRepository } from '../../core/repos/zone-rules.js';
-import { ZoneRepository } from '../../core/repos/zones.js';
+import { ZoneRepository } from '../../enforcement-api/zones.js';
 import { Rng } from '../../core/rng.js';
 import type { NoiseZoneClass } from '../../core/domain/noise-limits.js';
 import type { DayType } from '../../core/domain/zone-rules.js';
@@ -73,7 +73,7 @@ async function noiseDecided(minutes: number, tier: string, fineYuan: number) {
 }
 
 beforeAll(async () => {
-  t = await startTestPlatform({ SPEAKER_COOLDOWN_S: '120', SPEAKER_EFFECT_WINDOW_S: '120' });
+  t = await startTestPlatform({ SPEAKER_COOLDOWN_S: '120', SPEAKER_EFFECT_WINDOW_S: '120', MODEL_SCAN_S: '1' });
   admin = await login(t, 'admin');
   for (const u of ['east.li', 'east.review', 'fish.liu']) tokens[u] = await login(t, u);
 
@@ -83,6 +83,8 @@ beforeAll(async () => {
   await mkdir(dir, { recursive: true });
   await cp(path.join(MODELS_DIR, card.file), path.join(dir, card.file));
   await writeFile(path.join(dir, 'noise-window.card.json'), JSON.stringify({ ...card, version: '2.0.1-field' }));
+  // Inference registers the versions it finds; the API rolls out registered versions only.
+  await waitFor(async () => (await api<{ version: string }[]>(t, admin, 'GET', '/api/v1/models')).body.some((m) => m.version === '2.0.1-field') || undefined, 'the new version to be registered');
   expect((await api(t, admin, 'PUT', '/api/v1/models/noise-window/rollout', { active: card.version, shadow: '2.0.1-field' })).status).toBe(200);
   await waitFor(() => t.platform.inference!.models()['noise-window']?.shadow === '2.0.1-field' || undefined, 'the shadow version to load');
 
