@@ -25,6 +25,8 @@ BEGIN
     EXECUTE 'GRANT USAGE ON SCHEMA dashboards TO ${READER_ROLE}';
     EXECUTE 'GRANT SELECT ON ALL TABLES IN SCHEMA dashboards TO ${READER_ROLE}';
     EXECUTE 'GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA dashboards TO ${READER_ROLE}';
+    -- Views a later migration adds to the schema (as the same migrating user) are readable at once.
+    EXECUTE 'ALTER DEFAULT PRIVILEGES IN SCHEMA dashboards GRANT SELECT ON TABLES TO ${READER_ROLE}';
   END IF;
 END $$`;
 
