@@ -110,7 +110,7 @@ export const alertAnnotations = (name: string, color: string, query: string) =>
 
 export const row = (title: string) => new dashboard.RowBuilder(title);
 
-/** The dashboard frame every board shares: uid, tags, time range, refresh, shared crosshair. */
+/** The dashboard frame every board shares: uid, tags, time range, refresh, shared crosshair, links to the others. */
 export function board(uid: string, title: string, description: string, time: { from: string; to: string }) {
   return new dashboard.DashboardBuilder(title)
     .uid(uid)
@@ -120,5 +120,7 @@ export function board(uid: string, title: string, description: string, time: { f
     .time(time)
     .refresh('1m')
     .tooltip(dashboard.DashboardCursorSync.Crosshair)
-    .readonly();
+    .readonly()
+    // The other Riverside boards, keeping the time range and the place variables.
+    .link(new dashboard.DashboardLinkBuilder('Riverside').type(dashboard.DashboardLinkType.Dashboards).tags(['riverside']).asDropdown(true).keepTime(true).includeVars(true));
 }

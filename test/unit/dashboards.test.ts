@@ -34,6 +34,8 @@ interface Board {
   title: string;
   schemaVersion: number;
   time: { from: string; to: string };
+  tags: string[];
+  links: { type: string; tags: string[]; keepTime: boolean; includeVars: boolean }[];
   annotations: { list: { name: string; datasource?: { uid?: string }; target?: Target }[] };
   templating: { list: { name: string; query: string; multi: boolean; includeAll: boolean; datasource: { uid: string } }[] };
   panels: Panel[];
@@ -59,6 +61,9 @@ describe('generated dashboards', () => {
     for (const b of boards) {
       expect(b.schemaVersion, b.title).toBeGreaterThanOrEqual(36);
       expect(b.time.from, b.title).toMatch(/^now-\d+[hdw]$/);
+      // Each links to the others by their shared tag, keeping time range and places.
+      expect(b.tags, b.title).toContain('riverside');
+      expect(b.links, b.title).toEqual([expect.objectContaining({ type: 'dashboards', tags: ['riverside'], keepTime: true, includeVars: true })]);
       const ids = b.panels.map((p) => p.id);
       expect(ids, b.title).toEqual(ids.map((_, i) => i + 1));
       for (const p of b.panels) {
