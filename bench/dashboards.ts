@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../core/db/database.js';
-import { seedDemo } from '../core/db/seed.js';
+import { seedDemo } from '../demo/seed.js';
 import { createLogger } from '../core/log.js';
 import { MIGRATIONS } from '../migrations.js';
 import { scratchDatabase } from './lib/db.js';
