@@ -25,6 +25,24 @@ export interface PolicyDeps {
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** Client ids reserved for service accounts: no device may be registered or connect under them. */
+export const SERVICE_CLIENT_PREFIX = 'svc-';
+
+/**
+ * The client ids a device may connect with: its own id, or its id followed by `:` and a suffix (a
+ * gateway's second link). `:` cannot occur in a device id, so no device's id is another's prefix.
+ * Anything else would let it take over another session (Aedes drops the older connection with the
+ * same client id, and a persistent session's queue goes to whoever holds the id).
+ */
+export function deviceMayUseClientId(deviceId: string, clientId: string): boolean {
+  if (clientId.startsWith(SERVICE_CLIENT_PREFIX)) return false;
+  return clientId === deviceId || (clientId.startsWith(`${deviceId}:`) && clientId.length > deviceId.length + 1);
+}
+
+/** A device id the registry may hand out: the MQTT username rule, and not a reserved service id. */
+export function isDeviceId(id: string): boolean {
+  return DEVICE_ID.test(id) && !id.startsWith(SERVICE_CLIENT_PREFIX);
+}
 const COMMAND_ACK = /^commands\/[A-Za-z0-9_.-]{1,64}\/ack$/;
 /** What may follow `v1/devices/{id}/` in a device's own publish, besides `commands/{name}/ack`. */
 const PUBLISH_SUFFIXES = new Set<string>(['status', ...STREAMS.map((s) => `telemetry/${s}`)]);
@@ -61,12 +79,13 @@ export function createPolicy(deps: PolicyDeps) {
   const principals = new WeakMap<Client, Principal>();
   const authFailures = deps.metrics.counter('mqtt_auth_failures_total', 'MQTT connections refused at login', ['reason']);
   const refused = deps.metrics.counter('mqtt_refused_total', 'MQTT publishes/subscribes refused by the ACL', ['action']);
+  const takeovers = deps.metrics.counter('mqtt_client_id_refused_total', 'MQTT logins refused because the client id is not the device\'s own (takeover attempts)', ['reason']);
   const log = deps.log;
 
-  function fail(client: Client, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void) {
+  function fail(client: Client, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void, returnCode = 4 /* bad username or password */) {
     authFailures.inc({ reason });
     log.warn({ clientId: client.id, reason }, 'mqtt login refused');
-    done(authError(`login refused: ${reason}`, 4 /* bad username or password */), false);
+    done(authError(`login refused: ${reason}`, returnCode), false);
   }
 
   return {
@@ -82,10 +101,16 @@ export function createPolicy(deps: PolicyDeps) {
         principals.set(client, { type: 'service' });
         return done(null, true);
       }
-      if (!DEVICE_ID.test(username)) return fail(client, 'bad_device_id', done);
+      if (!isDeviceId(username)) return fail(client, 'bad_device_id', done);
       deps.verifyDevice(username, secret).then(
         (ok) => {
           if (!ok) return fail(client, 'unknown_device_or_secret', done);
+          if (!deviceMayUseClientId(username, client.id)) {
+            const reason = client.id.startsWith(SERVICE_CLIENT_PREFIX) ? 'service_client_id' : 'foreign_client_id';
+            takeovers.inc({ reason });
+            log.warn({ clientId: client.id, device: username, reason }, 'device refused: client id is not its own');
+            return fail(client, reason, done, 2 /* identifier rejected */);
+          }
           principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set() });
           done(null, true);
         },

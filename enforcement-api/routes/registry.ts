@@ -34,7 +34,7 @@ const Device = Type.Object({
 export const DEVICE_KINDS = ['sound_level_meter', 'people_counter', 'camera', 'smoke_detector'] as const;
 
 const NewDevice = Type.Object({
-  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'also the MQTT username' })),
+  id: Type.Optional(Type.String({ pattern: '^(?!svc-)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'also the MQTT username and client id (`svc-` ids are reserved for services)' })),
   zoneId: Type.String({ minLength: 1 }),
   kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
   hasSpeaker: Type.Optional(Type.Boolean()),
