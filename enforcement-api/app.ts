@@ -12,7 +12,7 @@ import type { CaseRepository } from './cases/repository.js';
 import type { LiveBus } from './live.js';
 import type { UserRepository } from './users.js';
 import type { SessionRepository } from './sessions.js';
-import { ErrorBody, errorHandler } from './errors.js';
+import { ErrorBody, errorHandler, refuseUnstorableText } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import registryRoutes from './routes/registry.js';
@@ -70,6 +70,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(errorHandler);
   app.addSchema(ErrorBody);
+  app.addHook('preValidation', refuseUnstorableText);
 
   await app.register(swagger, {
     openapi: {

