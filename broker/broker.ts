@@ -10,6 +10,7 @@ import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
+import { DEFAULT_LIMITS, limitPacketSize, type BrokerLimits } from './limits.js';
 
 export interface BrokerOptions {
   port: number;
@@ -18,6 +19,8 @@ export interface BrokerOptions {
   journalDir?: string;
   /** How long stop() waits for service subscribers to take what is queued for them. */
   drainMs?: number;
+  /** Packet size, connection and publish-rate limits; DEFAULT_LIMITS where unset. */
+  limits?: Partial<BrokerLimits>;
 }
 
 /** The embedded MQTT broker (Aedes, MQTT 3.1.1) with the device policy plugged into its hooks. */
@@ -44,7 +47,10 @@ export class BrokerService {
   }
 
   async start(): Promise<void> {
-    const policy = createPolicy({ ...this.deps, log: this.log, metrics: this.metrics });
+    const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...this.opts.limits };
+    const policy = createPolicy({ ...this.deps, limits, log: this.log, metrics: this.metrics });
+    const tooLarge = this.metrics.counter('mqtt_packets_too_large_total', 'connections closed because a packet exceeded MQTT_MAX_PACKET_BYTES');
+    const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept because MQTT_MAX_CONNECTIONS were open');
     const { persistence, restored } = await BrokerPersistence.open(this.opts.journalDir, this.log);
     this.persistence = persistence;
     if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
@@ -80,7 +86,17 @@ export class BrokerService {
       batchQoS0Delivery(client);
       parsePublishesInPlace(client);
       acknowledgeWhenStored(client);
+      limitPacketSize(client, limits.maxPacketBytes, () => {
+        tooLarge.inc();
+        const p = policy.principalOf(client);
+        this.log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, max: limits.maxPacketBytes }, 'packet too large: connection closed');
+      });
       gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
+    });
+    server.maxConnections = limits.maxConnections;
+    server.on('drop', () => {
+      overLimit.inc();
+      this.log.warn({ max: limits.maxConnections }, 'connection refused: too many connections');
     });
     this.server = server;
     await new Promise<void>((resolve, reject) => {

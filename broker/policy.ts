@@ -2,6 +2,7 @@ import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aed
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { STREAMS } from '../core/schemas/telemetry.js';
+import { TokenBucket, type BrokerLimits } from './limits.js';
 
 /**
  * The broker's security policy, passed to Aedes as its authenticate / authorize hooks (DESIGN §3):
@@ -15,11 +16,13 @@ export const SERVICE_USER = 'service';
  * Who a connection is, fixed at login. A device's principal carries its topic prefix, computed once,
  * so the per-publish check is a prefix comparison and a set lookup with no splitting or allocation.
  */
-export type Principal = { type: 'service' } | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string> };
+export type Principal = { type: 'service' } | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string>; bucket?: TokenBucket };
 
 export interface PolicyDeps {
   verifyDevice(deviceId: string, secret: string): Promise<boolean>;
   servicePassword: string;
+  /** Per-device publish rate; unset or a zero rate = no limit. */
+  limits?: Pick<BrokerLimits, 'devicePublishRate' | 'devicePublishBurst'>;
   log: Logger;
   metrics: Metrics;
 }
@@ -79,6 +82,9 @@ export function createPolicy(deps: PolicyDeps) {
   const principals = new WeakMap<Client, Principal>();
   const authFailures = deps.metrics.counter('mqtt_auth_failures_total', 'MQTT connections refused at login', ['reason']);
   const refused = deps.metrics.counter('mqtt_refused_total', 'MQTT publishes/subscribes refused by the ACL', ['action']);
+  const rateLimited = deps.metrics.counter('mqtt_rate_limited_total', 'device publishes held back because the device exceeded its publish rate');
+  const rate = deps.limits?.devicePublishRate ?? 0;
+  const burst = Math.max(1, deps.limits?.devicePublishBurst ?? 1);
   const takeovers = deps.metrics.counter('mqtt_client_id_refused_total', 'MQTT logins refused because the client id is not the device\'s own (takeover attempts)', ['reason']);
   const log = deps.log;
 
@@ -111,7 +117,8 @@ export function createPolicy(deps: PolicyDeps) {
             log.warn({ clientId: client.id, device: username, reason }, 'device refused: client id is not its own');
             return fail(client, reason, done, 2 /* identifier rejected */);
           }
-          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set() });
+          const bucket = rate > 0 ? new TokenBucket(rate, burst) : undefined;
+          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket });
           done(null, true);
         },
         (err: unknown) => {
@@ -128,16 +135,23 @@ export function createPolicy(deps: PolicyDeps) {
       if (!client) return done(null); // broker-internal publish
       const p = principals.get(client);
       if (p?.type === 'service') return done(null);
+      let action = 'publish';
       if (p?.type === 'device') {
+        // Retained messages only where the contract has them: the device's presence topic.
+        if (packet.retain && topic !== `${p.prefix}status`) action = 'retain';
         // The hot path: a device's telemetry topic, verified once per connection.
-        if (p.allowed.has(topic)) return done(null);
-        if (mayPublishUnder(p.prefix, topic)) {
-          if (p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);
-          return done(null);
+        else if (p.allowed.has(topic) || mayPublishUnder(p.prefix, topic)) {
+          if (!p.allowed.has(topic) && p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);
+          const wait = p.bucket?.take() ?? 0;
+          if (wait === 0) return done(null);
+          // Over its rate: this publish (and the connection's next read) waits for its turn.
+          rateLimited.inc();
+          setTimeout(() => done(null), wait);
+          return;
         }
       }
-      refused.inc({ action: 'publish' });
-      log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, 'publish outside the device topics refused');
+      refused.inc({ action });
+      log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, action === 'retain' ? 'retained publish outside the presence topic refused' : 'publish outside the device topics refused');
       done(new Error('publish not authorised'));
     },
 

@@ -25,6 +25,10 @@ export const VARIABLES = {
   mqttHost: { env: 'MQTT_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the broker listens on' },
   mqttUrl: { env: 'MQTT_URL', schema: Type.String({ pattern: '^mqtts?://' }), default: undefined, help: 'broker the services connect to (default: the embedded broker)' },
   servicePassword: { env: 'MQTT_SERVICE_PASSWORD', schema: Type.String({ minLength: 16 }), default: undefined, help: 'password of the `service` MQTT account used by ingest, inference and enforcement (default: random per process, fine when all run in one process)' },
+  mqttMaxPacketBytes: { env: 'MQTT_MAX_PACKET_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 268435455 }), default: '263168', help: 'largest MQTT packet a client may send (bytes; default a full telemetry batch, 256 KiB, plus 1 KiB); a larger one closes the connection' },
+  mqttMaxConnections: { env: 'MQTT_MAX_CONNECTIONS', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'MQTT connections the broker holds at once; more are closed at accept' },
+  mqttDeviceRate: { env: 'MQTT_DEVICE_RATE', schema: Type.Number({ minimum: 0 }), default: '50', help: 'publishes per second a device may sustain; faster ones wait their turn (0 = no limit)' },
+  mqttDeviceBurst: { env: 'MQTT_DEVICE_BURST', schema: Type.Integer({ minimum: 1 }), default: '500', help: 'publishes a device may send at once above MQTT_DEVICE_RATE' },
   httpPort: { env: 'HTTP_PORT', schema: Port, default: '8080', help: 'HTTP port of the enforcement API and web client (0 = any free port)' },
   httpHost: { env: 'HTTP_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the API listens on' },
   databaseUrl: { env: 'DATABASE_URL', schema: Type.String({ pattern: '^postgres(ql)?://' }), default: undefined, help: 'PostgreSQL/TimescaleDB server; unset = embedded PGlite + TimescaleDB in DATA_DIR' },
@@ -69,7 +73,13 @@ export const VARIABLES = {
 type Key = keyof typeof VARIABLES;
 
 const ConfigSchema = Type.Object({
-  mqtt: Type.Object({ port: Port, host: Type.String(), url: Type.Optional(Type.String()), servicePassword: Type.Optional(Type.String()) }),
+  mqtt: Type.Object({
+    port: Port,
+    host: Type.String(),
+    url: Type.Optional(Type.String()),
+    servicePassword: Type.Optional(Type.String()),
+    limits: Type.Object({ maxPacketBytes: Type.Integer(), maxConnections: Type.Integer(), devicePublishRate: Type.Number(), devicePublishBurst: Type.Integer() }),
+  }),
   http: Type.Object({ port: Port, host: Type.String() }),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
   broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
@@ -124,7 +134,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter((s): s is ServiceName => (SERVICE_NAMES as readonly string[]).includes(s))
     .filter((s) => s !== 'simulator' || simulatorOn);
   const config: Config = {
-    mqtt: { port: get('mqttPort'), host: get('mqttHost'), url: get('mqttUrl'), servicePassword: get('servicePassword') },
+    mqtt: {
+      port: get('mqttPort'),
+      host: get('mqttHost'),
+      url: get('mqttUrl'),
+      servicePassword: get('servicePassword'),
+      limits: { maxPacketBytes: get('mqttMaxPacketBytes'), maxConnections: get('mqttMaxConnections'), devicePublishRate: get('mqttDeviceRate'), devicePublishBurst: get('mqttDeviceBurst') },
+    },
     http: { port: get('httpPort'), host: get('httpHost') },
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
     broker: { persistence: get('brokerPersistence') },
