@@ -159,6 +159,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           jwtSecret,
           accessTtlS: config.auth.accessTtlS,
           sessions: new SessionRepository(db.pool, config.auth.refreshTtlS),
+          loginThrottle: { freeAttempts: config.auth.loginFreeAttempts, addressFactor: 4, maxBackoffS: config.auth.loginMaxBackoffS },
           users: new UserRepository(db.pool),
           zones: new ZoneRepository(db.pool),
           zoneRules,

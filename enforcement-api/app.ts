@@ -12,6 +12,7 @@ import type { CaseRepository } from './cases/repository.js';
 import type { LiveBus } from './live.js';
 import type { UserRepository } from './users.js';
 import type { SessionRepository } from './sessions.js';
+import { LoginThrottle, type ThrottleOptions } from './login-throttle.js';
 import { ErrorBody, errorHandler, refuseUnstorableText } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
@@ -36,6 +37,8 @@ export interface AppDeps {
   /** Lifetime of access tokens; refresh tokens (sessions) last longer and rotate. */
   accessTtlS: number;
   sessions: SessionRepository;
+  /** LOGIN_FREE_ATTEMPTS, LOGIN_MAX_BACKOFF_S */
+  loginThrottle: ThrottleOptions;
   users: UserRepository;
   zones: ZoneRepository;
   zoneRules: ZoneRuleRepository;
@@ -79,13 +82,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS });
+  await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS, sessionActive: (sid) => deps.sessions.isActive(sid) });
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS });
+  const throttle = new LoginThrottle(deps.loginThrottle, deps.metrics.counter('auth_login_throttled_total', 'logins refused unchecked while an account or address is backing off', ['scope']));
+  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS, throttle, metrics: deps.metrics });
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
   await app.register(zoneRuleRoutes, { zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged });
-  await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
+  await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus, sessions: deps.sessions });
   await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, maxBytes: deps.evidenceMaxBytes });
   await app.register(readingRoutes, { readings: deps.readings });

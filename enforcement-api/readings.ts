@@ -65,15 +65,24 @@ export class ReadingQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * Whether the caller may read a device: admins, operators and reviewers any; an officer or team lead
-   * the devices in their street's zones (district teams: the whole district).
+   * Whether the caller may read a device's readings or a zone's aggregates: admins, operators and
+   * reviewers any; an officer or team lead those of their street's zones (district teams: the whole
+   * district). One rule for devices and zones; the device's zone decides.
    */
   async canRead(deviceId: string, user: TokenClaims): Promise<boolean> {
+    return this.mayRead(user, 'SELECT zone_id FROM devices WHERE id = $1', deviceId);
+  }
+
+  async canReadZone(zoneId: string, user: TokenClaims): Promise<boolean> {
+    return this.mayRead(user, 'SELECT id FROM zones WHERE id = $1', zoneId);
+  }
+
+  private async mayRead(user: TokenClaims, zoneOf: string, id: string): Promise<boolean> {
     const r = await this.pool.query<{ streetId: string; teamStreet: string | null; teamKind: string | null }>(
       `SELECT s.street_id AS "streetId", t.street_id AS "teamStreet", t.kind AS "teamKind"
-       FROM devices d JOIN zones z ON z.id = d.zone_id JOIN sites s ON s.id = z.site_id
-       LEFT JOIN teams t ON t.id = $2 WHERE d.id = $1`,
-      [deviceId, user.teamId],
+       FROM zones z JOIN sites s ON s.id = z.site_id
+       LEFT JOIN teams t ON t.id = $2 WHERE z.id = (${zoneOf})`,
+      [id, user.teamId],
     );
     const row = r.rows[0];
     if (!row) return false;

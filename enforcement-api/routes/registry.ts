@@ -42,7 +42,7 @@ const NewDevice = Type.Object({
   placementPublished: Type.Optional(Type.Boolean()),
   calibrationCert: Type.Optional(Type.String({ maxLength: 100 })),
   calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-});
+}, { additionalProperties: false });
 
 const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: DeviceRepository; mqttPort: () => number }> = async (
   app,
@@ -91,7 +91,9 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
     async (req, reply) => {
       if (!(await zones.exists(req.body.zoneId))) throw new AppError(400, 'ZONE_NOT_FOUND', `no zone ${req.body.zoneId}`);
       if (req.body.id && (await devices.get(req.body.id))) throw new AppError(409, 'DEVICE_EXISTS', `device ${req.body.id} already exists`);
-      const { device, secret } = await devices.create(req.body);
+      // Field by field: `simulated` (and anything else the registry keeps) is never the caller's to set.
+      const { id, zoneId, kind, hasSpeaker, placement, placementPublished, calibrationCert, calibrationValidUntil } = req.body;
+      const { device, secret } = await devices.create({ id, zoneId, kind, hasSpeaker, placement, placementPublished, calibrationCert, calibrationValidUntil, simulated: false });
       req.log.info({ device: device.id, zone: device.zoneId, by: req.user.username }, 'device registered');
       return reply.status(201).send({
         device,

@@ -46,7 +46,8 @@ GET   /api/v1/me                                         -                      
 GET   /api/v1/zones                                      -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 GET   /api/v1/zones/:id/rules                            z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 PUT   /api/v1/zones/:id/rules                            z-riverbank                            401  ok    ok  403    403   403   403  403    403    403
-GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     404    ok
+GET   /api/v1/zones/:id/noise/hourly                     z-riverbank                            401  ok    ok  ok     ok    ok    404  404    ok     ok
 GET   /api/v1/district/rules                             -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 PUT   /api/v1/district/rules                             -                                      401  ok    ok  403    403   403   403  403    403    403
 GET   /api/v1/holidays/:calendar                         CN                                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok
