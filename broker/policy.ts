@@ -1,7 +1,8 @@
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
-import { STREAMS } from '../core/schemas/telemetry.js';
+import { isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
+import { SERVICE_CLIENT_PREFIX, SERVICE_USER } from '../contract/mqtt/accounts.js';
 import { TokenBucket, type BrokerLimits } from './limits.js';
 
 /**
@@ -10,7 +11,7 @@ import { TokenBucket, type BrokerLimits } from './limits.js';
  * subscribe only to its own commands; the `service` account (ingest, inference, enforcement) may do
  * anything except publish under `$SYS/`.
  */
-export const SERVICE_USER = 'service';
+export { SERVICE_USER };
 
 /**
  * Who a connection is, fixed at login. A device's principal carries its topic prefix, computed once,
@@ -28,8 +29,6 @@ export interface PolicyDeps {
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-/** Client ids reserved for service accounts: no device may be registered or connect under them. */
-export const SERVICE_CLIENT_PREFIX = 'svc-';
 
 /**
  * The client ids a device may connect with: its own id, or its id followed by `:` and a suffix (a
@@ -46,19 +45,11 @@ export function deviceMayUseClientId(deviceId: string, clientId: string): boolea
 export function isDeviceId(id: string): boolean {
   return DEVICE_ID.test(id) && !id.startsWith(SERVICE_CLIENT_PREFIX);
 }
-const COMMAND_ACK = /^commands\/[A-Za-z0-9_.-]{1,64}\/ack$/;
-/** What may follow `v1/devices/{id}/` in a device's own publish, besides `commands/{name}/ack`. */
-const PUBLISH_SUFFIXES = new Set<string>(['status', ...STREAMS.map((s) => `telemetry/${s}`)]);
 /** Verified topics remembered per connection: a device publishes to a handful, over and over. */
 const ALLOWED_CACHE = 32;
 
-const devicePrefix = (deviceId: string) => `v1/devices/${deviceId}/`;
-
-function mayPublishUnder(prefix: string, topic: string): boolean {
-  if (!topic.startsWith(prefix)) return false;
-  const suffix = topic.slice(prefix.length);
-  return PUBLISH_SUFFIXES.has(suffix) || COMMAND_ACK.test(suffix);
-}
+const devicePrefix = topics.devicePrefix;
+const mayPublishUnder = isDevicePublishTopic;
 
 /**
  * Topics a device may publish to: `v1/devices/{id}/status`, `.../telemetry/{stream}` and
@@ -138,7 +129,7 @@ export function createPolicy(deps: PolicyDeps) {
       let action = 'publish';
       if (p?.type === 'device') {
         // Retained messages only where the contract has them: the device's presence topic.
-        if (packet.retain && topic !== `${p.prefix}status`) action = 'retain';
+        if (packet.retain && topic !== topics.presence(p.deviceId)) action = 'retain';
         // The hot path: a device's telemetry topic, verified once per connection.
         else if (p.allowed.has(topic) || mayPublishUnder(p.prefix, topic)) {
           if (!p.allowed.has(topic) && p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);

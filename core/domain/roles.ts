@@ -1,3 +1,2 @@
-/** The people of DESIGN §2, as roles a token carries. */
-export const ROLES = ['officer', 'team_lead', 'operator', 'reviewer', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+/** The roles are the HTTP contract's (contract/http/auth.ts). */
+export { ROLES, type Role } from '../../contract/http/auth.js';
