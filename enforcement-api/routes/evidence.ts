@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { EvidenceBody, EvidenceDownload, EvidenceList, EvidenceParams, EvidenceUploadQuery, SensorEvidence, SensorReviewBody, SensorReviewParams, EvidenceFile } from '../../contract/http/evidence.js';
 import { BenchmarkList, BenchmarkQuery } from '../../contract/http/cases.js';
 import { UuidParams } from '../../contract/http/common.js';
-import { EVIDENCE_TYPES, isEvidenceType } from '../../core/domain/evidence.js';
+import { EVIDENCE_TYPES, isEvidenceType } from '../domain/evidence.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { EvidenceRepository } from '../cases/evidence.js';
