@@ -32,12 +32,13 @@ async function main(): Promise<void> {
   running.platform = platform;
   if (running.signalled) return void stopAndExit(platform);
 
-  const http = platform.api ? `http://localhost:${platform.api.port}` : undefined;
+  const http = platform.api ? `${config.tls ? 'https' : 'http'}://localhost:${platform.api.port}` : undefined;
   const lines = [
     '',
     'Riverside & Park Enforcement Platform is running',
     `  database   ${platform.db.engine}${platform.db.timescale ? ' + TimescaleDB' : ' (native partitioning)'}${platform.db.engine === 'embedded' ? ` in ${config.database.dataDir}` : ''}`,
     ...(platform.broker ? [`  mqtt       mqtt://localhost:${platform.broker.port}  (devices: username = device id, password = its secret)`] : []),
+    ...(platform.broker?.tlsPort ? [`  mqtts      mqtts://localhost:${platform.broker.tlsPort}${config.tls?.mqttCaFile ? '  (client certificate named after the device required)' : ''}`] : []),
     ...(http ? [`  web        ${http}/`, `  api docs   ${http}/docs`] : []),
     `  services   ${config.services.join(', ')}`,
     loginLine(platform.adminPassword.source, platform.adminPassword.value, config.database.dataDir),

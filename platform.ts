@@ -126,7 +126,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     }
 
     const broker = has('broker')
-      ? new BrokerService({ ...config.mqtt, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      ? new BrokerService({ ...config.mqtt, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
     if (broker) {
       await broker.start();
@@ -166,6 +166,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           accessTtlS: config.auth.accessTtlS,
           sessions: new SessionRepository(db.pool, config.auth.refreshTtlS),
           metricsToken: config.metricsToken,
+          https: config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
           loginThrottle: { freeAttempts: config.auth.loginFreeAttempts, addressFactor: 4, maxBackoffS: config.auth.loginMaxBackoffS },
           users: new UserRepository(db.pool),
           zones: new ZoneRepository(db.pool),

@@ -1,3 +1,4 @@
+import { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
@@ -65,6 +66,17 @@ export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
   return filter.startsWith(prefix) && filter.length > prefix.length;
 }
 
+/**
+ * The common name of the client certificate a connection presented (mutual TLS), or undefined on a
+ * plain connection or one without a certificate. Aedes keeps the socket as `client.conn`.
+ */
+function certificateName(client: Client): string | undefined {
+  const conn = (client as unknown as { conn?: unknown }).conn;
+  if (!(conn instanceof TLSSocket)) return undefined;
+  const cn = conn.getPeerCertificate()?.subject?.CN;
+  return typeof cn === 'string' ? cn : Array.isArray(cn) ? String(cn[0]) : undefined;
+}
+
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -99,6 +111,9 @@ export function createPolicy(deps: PolicyDeps) {
         return done(null, true);
       }
       if (!isDeviceId(username)) return fail(client, 'bad_device_id', done);
+      // Mutual TLS: a device certificate speaks for one device only.
+      const cn = certificateName(client);
+      if (cn !== undefined && cn !== username) return fail(client, 'certificate_not_this_device', done);
       deps.verifyDevice(username, secret).then(
         (ok) => {
           if (!ok) return fail(client, 'unknown_device_or_secret', done);

@@ -29,6 +29,10 @@ export const VARIABLES = {
   mqttMaxConnections: { env: 'MQTT_MAX_CONNECTIONS', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'MQTT connections the broker holds at once; more are closed at accept' },
   mqttDeviceRate: { env: 'MQTT_DEVICE_RATE', schema: Type.Number({ minimum: 0 }), default: '50', help: 'publishes per second a device may sustain; faster ones wait their turn (0 = no limit)' },
   mqttDeviceBurst: { env: 'MQTT_DEVICE_BURST', schema: Type.Integer({ minimum: 1 }), default: '500', help: 'publishes a device may send at once above MQTT_DEVICE_RATE' },
+  tlsCertFile: { env: 'TLS_CERT_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'PEM certificate (chain) for HTTPS on HTTP_PORT and MQTT over TLS on MQTT_TLS_PORT; with TLS_KEY_FILE' },
+  tlsKeyFile: { env: 'TLS_KEY_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'PEM private key of TLS_CERT_FILE' },
+  mqttTlsPort: { env: 'MQTT_TLS_PORT', schema: Port, default: '8883', help: 'MQTT over TLS listener, opened when TLS_CERT_FILE is set (0 = any free port)' },
+  mqttTlsCaFile: { env: 'MQTT_TLS_CA_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'PEM CA of device client certificates: when set, devices on MQTT_TLS_PORT need a certificate from it whose common name is their device id (mutual TLS)' },
   httpPort: { env: 'HTTP_PORT', schema: Port, default: '8080', help: 'HTTP port of the enforcement API and web client (0 = any free port)' },
   httpHost: { env: 'HTTP_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the API listens on' },
   databaseUrl: { env: 'DATABASE_URL', schema: Type.String({ pattern: '^postgres(ql)?://' }), default: undefined, help: 'PostgreSQL/TimescaleDB server; unset = embedded PGlite + TimescaleDB in DATA_DIR' },
@@ -89,6 +93,7 @@ const ConfigSchema = Type.Object({
     limits: Type.Object({ maxPacketBytes: Type.Integer(), maxConnections: Type.Integer(), devicePublishRate: Type.Number(), devicePublishBurst: Type.Integer() }),
   }),
   http: Type.Object({ port: Port, host: Type.String() }),
+  tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String(), mqttPort: Port, mqttCaFile: Type.Optional(Type.String()) })),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
   broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
   ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
@@ -135,6 +140,16 @@ function checkTimezone(tz: string): void {
   }
 }
 
+/** TLS needs both the certificate and its key; a CA for client certificates needs TLS. */
+function tlsConfig(certFile: string | undefined, keyFile: string | undefined, mqttPort: number, mqttCaFile: string | undefined): Config['tls'] {
+  if (!certFile !== !keyFile) throw new ConfigError(`Invalid ${certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE are set together`);
+  if (!certFile || !keyFile) {
+    if (mqttCaFile) throw new ConfigError('Invalid MQTT_TLS_CA_FILE: mutual TLS needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  return { certFile, keyFile, mqttPort, ...(mqttCaFile ? { mqttCaFile } : {}) };
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = <T>(key: Key) => read(env, key) as T;
@@ -152,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       limits: { maxPacketBytes: get('mqttMaxPacketBytes'), maxConnections: get('mqttMaxConnections'), devicePublishRate: get('mqttDeviceRate'), devicePublishBurst: get('mqttDeviceBurst') },
     },
     http: { port: get('httpPort'), host: get('httpHost') },
+    tls: tlsConfig(get('tlsCertFile'), get('tlsKeyFile'), get('mqttTlsPort'), get('mqttTlsCaFile')),
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
     broker: { persistence: get('brokerPersistence') },
     ingest: { clientId: get('ingestClientId'), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },

@@ -39,6 +39,8 @@ export interface AppDeps {
   /** Lifetime of access tokens; refresh tokens (sessions) last longer and rotate. */
   accessTtlS: number;
   sessions: SessionRepository;
+  /** Certificate and key (PEM) when the API serves HTTPS. */
+  https?: { cert: Buffer; key: Buffer };
   /** METRICS_TOKEN: the bearer token a Prometheus scraper presents at /metrics (unset: people only). */
   metricsToken?: string;
   /** LOGIN_FREE_ATTEMPTS, LOGIN_MAX_BACKOFF_S */
@@ -102,6 +104,8 @@ export function contentSecurityPolicy(html: string): string {
 /** Builds the enforcement API (tests use it through `inject`; server.ts only listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    // TLS_CERT_FILE / TLS_KEY_FILE: the same app over HTTPS (Fastify's own https option).
+    ...(deps.https ? { https: deps.https } : {}),
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // discriminator: a oneOf tagged by a property (the transition body's `event`) is checked against
