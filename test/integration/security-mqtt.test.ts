@@ -69,3 +69,23 @@ describe('client ids are bound to the device', () => {
     expect(r.status).toBe(400);
   });
 });
+
+describe('command acknowledgements', () => {
+  it('counts an ack only from the device the command went to', async () => {
+    const id = `cmd-${Date.now()}`;
+    await t.platform.db.pool.query(
+      `INSERT INTO device_commands (id, device_id, name, payload, stage, sent_at) VALUES ($1, $2, 'speaker.play', '{}', 'warning', now())`,
+      [id, victim.id],
+    );
+    const acked = async () => (await t.platform.db.pool.query<{ at: Date | null }>('SELECT acked_at AS at FROM device_commands WHERE id = $1', [id])).rows[0]?.at ?? null;
+    const a = await connectDevice(t, attacker.id, attacker.secret);
+    clients.push(a);
+    await a.publishAsync(`v1/devices/${attacker.id}/commands/speaker.play/ack`, JSON.stringify({ commandId: id, ok: true }), { qos: 1 });
+    await waitFor(async () => (await metric('speaker_acks_refused_total')) === 1 || undefined, 'the foreign ack refused');
+    expect(await acked()).toBeNull();
+    const v = await connectDevice(t, victim.id, victim.secret);
+    clients.push(v);
+    await v.publishAsync(`v1/devices/${victim.id}/commands/speaker.play/ack`, JSON.stringify({ commandId: id, ok: true }), { qos: 1 });
+    await waitFor(async () => (await acked()) !== null || undefined, 'the device’s own ack recorded');
+  });
+});
