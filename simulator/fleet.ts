@@ -46,7 +46,7 @@ export class SimulatorService {
 
   async start(): Promise<void> {
     for (const row of await this.devices.listSimulated()) {
-      const secret = await this.devices.rotateSecret(row.id);
+      const secret = (await this.devices.rotateSecret(row.id))?.secret;
       if (!secret) continue;
       const client = mqtt.connect(this.mqttUrl, {
         username: row.id,

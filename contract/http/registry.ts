@@ -79,5 +79,17 @@ export const DeviceCreated = Type.Object({
 });
 export type DeviceCreated = Static<typeof DeviceCreated>;
 
+export const SecretRotation = Type.Object({
+  graceS: Type.Integer({ minimum: 0, maximum: 604_800, default: 86_400, description: 'seconds the old secret keeps working (0: it stops at once)' }),
+}, { additionalProperties: false });
+export type SecretRotation = Static<typeof SecretRotation>;
+
+export const RotatedSecret = Type.Object({
+  deviceId: Type.String(),
+  secret: Type.String({ description: 'shown once; only its hash is stored' }),
+  previousSecretValidUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type RotatedSecret = Static<typeof RotatedSecret>;
+
 export const ZoneList = Type.Array(Zone);
 export const DeviceList = Type.Array(Device);

@@ -89,3 +89,31 @@ describe('command acknowledgements', () => {
     await waitFor(async () => (await acked()) !== null || undefined, 'the device’s own ack recorded');
   });
 });
+
+describe('device secret rotation', () => {
+  it('returns a new secret once, keeps the old one for the grace period, and drops it with none', async () => {
+    const d = await provision(t, admin, 'z-park-square');
+    const logsIn = async (secret: string) => {
+      try {
+        await (await connectDevice(t, d.id, secret)).endAsync(true);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const officer = await login(t, 'east.li');
+    expect((await api(t, officer, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 60 })).status).toBe(403);
+    const r1 = await api<{ secret: string; previousSecretValidUntil: string | null }>(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 3600 });
+    expect(r1.status).toBe(200);
+    expect(r1.body.secret).not.toBe(d.secret);
+    expect(Date.parse(r1.body.previousSecretValidUntil!)).toBeGreaterThan(Date.now() + 3_000_000);
+    expect(await logsIn(r1.body.secret)).toBe(true);
+    expect(await logsIn(d.secret)).toBe(true);
+    const r2 = await api<{ secret: string; previousSecretValidUntil: string | null }>(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 0 });
+    expect(r2.body.previousSecretValidUntil).toBeNull();
+    expect(await logsIn(r2.body.secret)).toBe(true);
+    expect(await logsIn(r1.body.secret)).toBe(false);
+    expect(await logsIn(d.secret)).toBe(false);
+    expect((await api(t, admin, 'POST', '/api/v1/devices/no-such-device/secret', { graceS: 0 })).status).toBe(404);
+  });
+});
