@@ -11,8 +11,9 @@ import { MaintenanceService } from './ingest/maintenance.js';
 import { DeviceRepository } from './core/repos/devices.js';
 import { ZoneRepository } from './enforcement-api/zones.js';
 import { ZoneRuleRepository } from './core/repos/zone-rules.js';
-import { settingOrCreate } from './core/repos/settings.js';
-import { newSecret } from './core/secrets.js';
+import { sealedSettingOrCreate } from './core/repos/settings.js';
+import { newSecret, secretsKey } from './core/secrets.js';
+import { randomBytes } from 'node:crypto';
 import { BrokerService } from './broker/broker.js';
 import { IngestService, INGEST_DEFAULTS } from './ingest/ingest.js';
 import { ReadingRepository } from './ingest/repository.js';
@@ -80,6 +81,23 @@ async function demoPassword(config: Config): Promise<Platform['adminPassword'] &
   }
 }
 
+/** The key sealing secrets kept in the database: SECRETS_KEY, or its file (generated once, 0600). */
+async function sealingKey(config: Config): Promise<Buffer> {
+  if (config.secrets.key) return secretsKey(config.secrets.key);
+  try {
+    return secretsKey(await readFile(config.secrets.keyFile, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(path.dirname(config.secrets.keyFile), { recursive: true });
+  const material = randomBytes(32).toString('hex');
+  // 'wx': two processes starting at once do not overwrite each other's key; the loser reads the winner's.
+  await writeFile(config.secrets.keyFile, `${material}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  return secretsKey(await readFile(config.secrets.keyFile, 'utf8'));
+}
+
 export interface PlatformOptions {
   /** The clock SLA deadlines are measured against (tests move it); default the system clock. */
   clock?: () => Date;
@@ -102,7 +120,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const adminPassword: Platform['adminPassword'] = seeded || password.source !== 'generated'
       ? { value: password.value, source: password.source }
       : { value: '', source: 'unknown' };
-    const jwtSecret = config.jwtSecret ?? (await settingOrCreate(db.pool, 'jwt_secret', newSecret));
+    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', await sealingKey(config), newSecret));
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);

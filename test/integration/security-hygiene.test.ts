@@ -1,6 +1,8 @@
-import { readdir, stat } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unseal, secretsKey } from '../../core/secrets.js';
 import { connectDevice, login, provision, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
 /** What a bystander sees: response headers, /metrics, files on disk and the stored password hashes. */
@@ -67,5 +69,22 @@ describe('hygiene', () => {
     const r = await t.platform.db.pool.query<{ users: number; hashes: number }>('SELECT count(*)::int AS users, count(DISTINCT password_hash)::int AS hashes FROM users');
     expect(r.rows[0]!.users).toBeGreaterThan(5);
     expect(r.rows[0]!.hashes).toBe(r.rows[0]!.users);
+  });
+
+  it('keeps the token signing key sealed in the database: the stored value signs nothing', async () => {
+    const r = await t.platform.db.pool.query<{ value: string }>(`SELECT value FROM settings WHERE key = 'jwt_secret'`);
+    const stored = r.rows[0]!.value;
+    const claims = JSON.parse(Buffer.from((await login(t, 'admin')).split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    const forge = (key: string) => {
+      const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+      return `${head}.${createHmac('sha256', key).update(head).digest('base64url')}`;
+    };
+    const me = async (token: string) => (await fetch(`${t.http}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } })).status;
+    expect(await me(forge(stored))).toBe(401);
+    // Opened with the key file (kept outside the database, 0600), it is the real key.
+    const keyFile = path.join(t.platform.config.database.dataDir, 'secrets.key');
+    expect((await stat(keyFile)).mode & 0o077).toBe(0);
+    expect(await me(forge(unseal(stored, secretsKey(await readFile(keyFile, 'utf8')))))).toBe(200);
   });
 });
