@@ -27,6 +27,7 @@ export const VARIABLES = {
   servicePassword: { env: 'MQTT_SERVICE_PASSWORD', schema: Type.String({ minLength: 16 }), default: undefined, help: 'password of the `service` MQTT account used by ingest, inference and enforcement (default: random per process, fine when all run in one process)' },
   httpPort: { env: 'HTTP_PORT', schema: Port, default: '8080', help: 'HTTP port of the enforcement API and web client (0 = any free port)' },
   httpHost: { env: 'HTTP_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the API listens on' },
+  grafanaUrl: { env: 'GRAFANA_URL', schema: Type.String({ pattern: '^https?://' }), default: 'http://localhost:3000', help: 'base URL of the Grafana server the operations console links to' },
   databaseUrl: { env: 'DATABASE_URL', schema: Type.String({ pattern: '^postgres(ql)?://' }), default: undefined, help: 'PostgreSQL/TimescaleDB server; unset = embedded PGlite + TimescaleDB in DATA_DIR' },
   dataDir: { env: 'DATA_DIR', schema: Type.String({ minLength: 1 }), default: './data', help: 'where the embedded database and generated secrets live' },
   services: { env: 'SERVICES', schema: Type.String({ pattern: `^(${SERVICE_NAMES.join('|')})(,(${SERVICE_NAMES.join('|')}))*$` }), default: SERVICE_NAMES.join(','), help: 'services this process runs (comma list) — run them in separate processes to scale out' },
@@ -70,7 +71,7 @@ type Key = keyof typeof VARIABLES;
 
 const ConfigSchema = Type.Object({
   mqtt: Type.Object({ port: Port, host: Type.String(), url: Type.Optional(Type.String()), servicePassword: Type.Optional(Type.String()) }),
-  http: Type.Object({ port: Port, host: Type.String() }),
+  http: Type.Object({ port: Port, host: Type.String(), grafanaUrl: Type.String() }),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
   broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
   ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
@@ -125,7 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter((s) => s !== 'simulator' || simulatorOn);
   const config: Config = {
     mqtt: { port: get('mqttPort'), host: get('mqttHost'), url: get('mqttUrl'), servicePassword: get('servicePassword') },
-    http: { port: get('httpPort'), host: get('httpHost') },
+    http: { port: get('httpPort'), host: get('httpHost'), grafanaUrl: get('grafanaUrl') },
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
     broker: { persistence: get('brokerPersistence') },
     ingest: { clientId: get('ingestClientId'), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },

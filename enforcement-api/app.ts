@@ -2,7 +2,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { DeviceRepository } from '../core/repos/devices.js';
@@ -28,6 +27,11 @@ import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
 import type { FigureQueries } from './figures.js';
+import directoryRoutes from './routes/directory.js';
+import type { DirectoryQueries } from './directory.js';
+import idempotencyPlugin from './plugins/idempotency.js';
+import type { IdempotencyRepository } from './idempotency.js';
+import { serveWebApp } from './web.js';
 
 export interface AppDeps {
   log: Logger;
@@ -55,9 +59,15 @@ export interface AppDeps {
   readiness: Readiness;
   /** The MQTT port devices should use (known once the broker listens). */
   mqttPort: () => number;
+  /** Idempotency-Key of state-changing requests. */
+  idempotency: IdempotencyRepository;
+  /** Colleagues, reviewers, party history, operations overview. */
+  directory: DirectoryQueries;
+  /** GRAFANA_URL, linked from the operations console. */
+  grafanaUrl: string;
+  /** Folder of the built web app (default web/dist). */
+  webDist?: string;
 }
-
-const WEB_PAGE = new URL('./web/index.html', import.meta.url);
 
 /** Builds the enforcement API (tests use it through `inject`; server.ts only listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -79,6 +89,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS });
+  await app.register(idempotencyPlugin, { repo: deps.idempotency, metrics: deps.metrics });
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
   await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS });
@@ -90,9 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
   await app.register(figureRoutes, { figures: deps.figures });
-
-  const page = await readFile(WEB_PAGE, 'utf8');
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
+  await serveWebApp(app, deps.webDist);
 
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });

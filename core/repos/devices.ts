@@ -23,6 +23,8 @@ export interface DeviceRow extends DeviceContext {
   simulated: boolean;
   createdAt: string;
   lastSeenAt: string | null;
+  /** Presence: connected now (its retained status, last will `offline`). */
+  online: boolean;
 }
 
 export interface NewDevice {
@@ -41,7 +43,7 @@ const SELECT = `SELECT d.id, d.kind, d.zone_id AS "zoneId", z.noise_class AS "no
   z.capacity, z.fishing_ban AS "fishingBan", d.has_speaker AS "hasSpeaker",
   to_char(d.calibration_valid_until, 'YYYY-MM-DD') AS "calibrationValidUntil",
   d.placement_published AS "placementPublished", d.placement, d.calibration_cert AS "calibrationCert",
-  d.simulated, d.created_at AS "createdAt", d.last_seen_at AS "lastSeenAt"
+  d.simulated, d.created_at AS "createdAt", d.last_seen_at AS "lastSeenAt", d.online
   FROM devices d JOIN zones z ON z.id = d.zone_id`;
 
 /** The device registry: provisioning, credentials and placement. */

@@ -29,6 +29,8 @@ const Device = Type.Object({
   calibrationCert: Type.Union([Type.String(), Type.Null()]),
   calibrationValidUntil: Type.Union([Type.String(), Type.Null()]),
   simulated: Type.Boolean(),
+  lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'last reading received' }),
+  online: Type.Boolean({ description: 'connected now (presence)' }),
 });
 
 export const DEVICE_KINDS = ['sound_level_meter', 'people_counter', 'camera', 'smoke_detector'] as const;

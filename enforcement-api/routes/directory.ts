@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { DirectoryQueries } from '../directory.js';
+
+const Colleague = Type.Object({
+  userId: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  certificateNo: Type.Union([Type.String(), Type.Null()]),
+  certificateValidUntil: Type.Union([Type.String(), Type.Null()]),
+  domains: Type.Array(Type.String()),
+});
+
+const Hourly = <K extends string>(key: K) => Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), [key]: Type.Integer() } as Record<'hour' | K, ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>));
+
+const Overview = Type.Object({
+  devices: Type.Object({ online: Type.Integer(), offline: Type.Integer(), total: Type.Integer() }),
+  readingsPerHour: Hourly('readings'),
+  alertsPerHour: Hourly('alerts'),
+  openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
+  slaBreaches: Type.Array(Type.Object({
+    caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }),
+    teamId: Type.Union([Type.String(), Type.Null()]), title: Type.String(),
+  })),
+  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), zoneName: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
+});
+
+/** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
+const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUrl: string }> = async (app, { directory, grafanaUrl }) => {
+  app.get(
+    '/api/v1/client-config',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Settings the web client needs (no secrets): the Grafana base URL',
+        response: { 200: Type.Object({ grafanaUrl: Type.String() }) },
+      },
+    },
+    async () => ({ grafanaUrl }),
+  );
+
+  app.get(
+    '/api/v1/team/members',
+    {
+      preHandler: app.requireRole('officer', 'team_lead'),
+      schema: {
+        tags: ['registry'],
+        summary: "The caller's team with each member's enforcement certificate (the second officer on site is one of them)",
+        security: [{ bearer: [] }],
+        response: { 200: Type.Array(Colleague), 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => (req.user.teamId ? directory.colleagues(req.user.teamId) : []),
+  );
+
+  app.get(
+    '/api/v1/review-post/members',
+    {
+      preHandler: app.requireRole('reviewer'),
+      schema: {
+        tags: ['registry'],
+        summary: "The reviewers of the caller's legal review post (whom the centre may consult)",
+        security: [{ bearer: [] }],
+        response: { 200: Type.Array(Colleague), 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => (req.user.reviewPostId ? directory.reviewers(req.user.reviewPostId) : []),
+  );
+
+  app.get(
+    '/api/v1/parties/:partyId/cases',
+    {
+      preHandler: app.requireRole('officer', 'team_lead', 'reviewer', 'admin'),
+      schema: {
+        tags: ['cases'],
+        summary: 'Earlier cases of a party (by its ID card number or unified social credit code), across teams: first-violation checks and the party history of a case file',
+        security: [{ bearer: [] }],
+        params: Type.Object({ partyId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) }),
+        response: {
+          200: Type.Array(Type.Object({
+            caseId: Type.String(), number: Type.Integer(), matterCode: Type.Union([Type.String(), Type.Null()]), state: Type.String(),
+            createdAt: Type.String({ format: 'date-time' }), teamId: Type.Union([Type.String(), Type.Null()]), party: Type.Union([Type.String(), Type.Null()]),
+            fineYuan: Type.Union([Type.Integer(), Type.Null()]), penalties: Type.Array(Type.String()),
+          })),
+          400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (req) => directory.partyCases(req.params.partyId),
+  );
+
+  app.get(
+    '/api/v1/ops/overview',
+    {
+      preHandler: app.requireRole('operator', 'admin'),
+      schema: {
+        tags: ['ops'],
+        summary: 'Operations overview: devices online/offline, readings and alerts per hour (24 h), open cases by state, SLA breaches, fallback queue',
+        security: [{ bearer: [] }],
+        response: { 200: Overview, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+      },
+    },
+    async () => directory.overview(),
+  );
+};
+export default routes;

@@ -1,0 +1,51 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+
+/** Where `vite build` (web/vite.config.ts) writes the app. */
+export const WEB_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.webmanifest': 'application/manifest+json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+async function files(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await files(path.join(dir, e.name), rel)));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * Serves the built web app (web/dist) from memory: one route per file, `/` is index.html. Files
+ * under assets/ carry a content hash in their name and are cached for good; the rest (the page, the
+ * service worker, the manifest) are revalidated so a new build reaches the tablets.
+ */
+export async function serveWebApp(app: FastifyInstance, dist = WEB_DIST): Promise<void> {
+  if (!existsSync(path.join(dist, 'index.html'))) {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) =>
+      reply.status(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run web:build` (npm ci and npm start do it).\n'));
+    return;
+  }
+  for (const rel of await files(dist)) {
+    const body = await readFile(path.join(dist, rel));
+    const type = TYPES[path.extname(rel)] ?? 'application/octet-stream';
+    const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+    const url = rel === 'index.html' ? '/' : `/${rel}`;
+    app.get(url, { schema: { hide: true } }, async (_req, reply) => reply.type(type).header('cache-control', cache).send(body));
+  }
+}
