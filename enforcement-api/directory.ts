@@ -1,35 +1,44 @@
 import type pg from 'pg';
 
+import { Type, type Static } from '@sinclair/typebox';
+
 /** Look-ups the screens need around a case: colleagues, reviewers, a party's earlier cases, the ops overview. */
-export interface Colleague {
-  userId: string;
-  name: string;
-  role: string;
-  certificateNo: string | null;
-  certificateValidUntil: string | null;
-  domains: string[];
-}
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
-export interface PartyCase {
-  caseId: string;
-  number: number;
-  matterCode: string | null;
-  state: string;
-  createdAt: string;
-  teamId: string | null;
-  party: string | null;
-  fineYuan: number | null;
-  penalties: string[];
-}
+export const Colleague = Type.Object({
+  userId: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  certificateNo: Nullable(Type.String()),
+  certificateValidUntil: Nullable(Type.String()),
+  domains: Type.Array(Type.String()),
+});
+export type Colleague = Static<typeof Colleague>;
 
-export interface Overview {
-  devices: { online: number; offline: number; total: number };
-  readingsPerHour: { hour: string; readings: number }[];
-  alertsPerHour: { hour: string; alerts: number }[];
-  openByState: { state: string; cases: number }[];
-  slaBreaches: { caseId: string; number: number; deadline: string; dueAt: string; teamId: string | null; title: string }[];
-  fallbackQueue: { caseId: string; number: number; title: string; zoneName: string; createdAt: string }[];
-}
+export const PartyCase = Type.Object({
+  caseId: Type.String(),
+  number: Type.Integer(),
+  matterCode: Nullable(Type.String()),
+  state: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  teamId: Nullable(Type.String()),
+  party: Nullable(Type.String()),
+  fineYuan: Nullable(Type.Integer()),
+  penalties: Type.Array(Type.String()),
+});
+export type PartyCase = Static<typeof PartyCase>;
+
+export const Overview = Type.Object({
+  devices: Type.Object({ online: Type.Integer(), offline: Type.Integer(), total: Type.Integer() }),
+  readingsPerHour: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), readings: Type.Integer() })),
+  alertsPerHour: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), alerts: Type.Integer() })),
+  openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
+  slaBreaches: Type.Array(Type.Object({
+    caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }), teamId: Nullable(Type.String()), title: Type.String(),
+  })),
+  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), zoneName: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
+});
+export type Overview = Static<typeof Overview>;
 
 const SERIES = ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status'];
 

@@ -1,29 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { DirectoryQueries } from '../directory.js';
-
-const Colleague = Type.Object({
-  userId: Type.String(),
-  name: Type.String(),
-  role: Type.String(),
-  certificateNo: Type.Union([Type.String(), Type.Null()]),
-  certificateValidUntil: Type.Union([Type.String(), Type.Null()]),
-  domains: Type.Array(Type.String()),
-});
-
-const Hourly = <K extends string>(key: K) => Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), [key]: Type.Integer() } as Record<'hour' | K, ReturnType<typeof Type.String> | ReturnType<typeof Type.Integer>>));
-
-const Overview = Type.Object({
-  devices: Type.Object({ online: Type.Integer(), offline: Type.Integer(), total: Type.Integer() }),
-  readingsPerHour: Hourly('readings'),
-  alertsPerHour: Hourly('alerts'),
-  openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
-  slaBreaches: Type.Array(Type.Object({
-    caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }),
-    teamId: Type.Union([Type.String(), Type.Null()]), title: Type.String(),
-  })),
-  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), zoneName: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
-});
+import { Colleague, Overview, PartyCase, type DirectoryQueries } from '../directory.js';
 
 /** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
 const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUrl: string }> = async (app, { directory, grafanaUrl }) => {
@@ -77,11 +54,7 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
         security: [{ bearer: [] }],
         params: Type.Object({ partyId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) }),
         response: {
-          200: Type.Array(Type.Object({
-            caseId: Type.String(), number: Type.Integer(), matterCode: Type.Union([Type.String(), Type.Null()]), state: Type.String(),
-            createdAt: Type.String({ format: 'date-time' }), teamId: Type.Union([Type.String(), Type.Null()]), party: Type.Union([Type.String(), Type.Null()]),
-            fineYuan: Type.Union([Type.Integer(), Type.Null()]), penalties: Type.Array(Type.String()),
-          })),
+          200: Type.Array(PartyCase),
           400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' },
         },
       },
