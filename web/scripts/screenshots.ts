@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     await officer.locator('#d-evidence svg.chart').first().waitFor();
     await shot(officer, '03-case-noise-evidence');
     await officer.goto(`${t.http}/#/map`);
-    await officer.locator('#site-map svg').waitFor();
+    await officer.locator('#site-map svg').first().waitFor();
     await shot(officer, '04-site-map');
 
     // Offline: an arrival and a photo wait in the outbox.

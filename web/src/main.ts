@@ -57,11 +57,13 @@ function header(): HTMLElement {
   const route = location.hash || '#/';
   return h('header', { class: 'top' },
     h('div', { class: 'brand' }, h('img', { src: '/icon.svg', alt: '', width: 36, height: 36 }), h('span', null, t('appName'))),
-    h('nav', { 'aria-label': t('navigation') }, tabsFor(user.role).map(([href, key]) =>
-      h('a', { href, class: ['tab', route.startsWith(href) && 'active'], 'aria-current': route.startsWith(href) ? 'page' : undefined },
+    h('nav', { 'aria-label': t('navigation') }, tabsFor(user.role).map(([href, key], i) => {
+      const active = route.startsWith(href) || (i === 0 && (route === '#/' || route === '#'));
+      return h('a', { href, class: ['tab', active && 'active'], 'aria-current': active ? 'page' : undefined },
         t(key),
         key === 'tabInbox' && fresh ? h('span', { class: 'badge', 'aria-label': t('newCount', { n: fresh }) }, fresh) : null,
-        key === 'tabOutbox' && pending + refused ? h('span', { class: ['badge', refused && 'bad'], id: 'outbox-badge' }, pending + refused) : null))),
+        key === 'tabOutbox' && pending + refused ? h('span', { class: ['badge', refused && 'bad'], id: 'outbox-badge' }, pending + refused) : null);
+    })),
     h('div', { class: 'status' },
       h('span', { id: 'live', class: ['live', state.live], role: 'status' }, t(`live_${state.live}`)),
       pending ? h('span', { id: 'pending', class: 'pending', role: 'status' }, t('pendingCount', { n: pending })) : null,

@@ -69,7 +69,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       actionsEl = h('section', { id: 'd-actions', class: 'panel actions', 'aria-labelledby': 'h-actions' },
         h('h2', { id: 'h-actions' }, t('actionsTitle')),
         pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
-          h('li', { class: p.status }, `${p.status === 'pending' ? '⏳' : '⛔'} ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
+          h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
         actionForms(ctx));
     }
     const head = h('header', { class: 'case-head' },
@@ -106,6 +106,11 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       mount(body, head, facts, h('div', { class: 'desk-grid' },
         h('div', { class: 'col' }, evidenceEl, record),
         h('div', { class: 'col' }, proposalPanel(detail), actionsEl, legal)));
+    } else if (detail.actions.includes('propose_decision')) {
+      // A proposal needs the room: its form beside the benchmark, across the screen.
+      mount(body, head, facts, actionsEl, h('div', { class: 'tablet-grid' },
+        h('div', { class: 'col' }, photo, record),
+        h('div', { class: 'col' }, evidenceEl, legal)));
     } else {
       mount(body, head, facts, h('div', { class: 'tablet-grid' },
         h('div', { class: 'col' }, actionsEl, photo),

@@ -76,7 +76,7 @@ function fishingTrack(a: AlertEvidence): HTMLElement {
       s('text', { x: W - 40, y: 80, 'text-anchor': 'end', class: 'tick' }, `${t('alert')} ${Math.round(dwell / 60)} min`),
       a.commands.map((c) => s('g', null,
         s('circle', { cx: X(new Date(c.sentAt).getTime()), cy: 90, r: 12, fill: c.effect?.fell ? '#1a7f37' : '#d97706' }),
-        s('text', { x: X(new Date(c.sentAt).getTime()), y: 95, 'text-anchor': 'middle', fill: '#fff', 'font-size': 14 }, '📢'))),
+        s('text', { x: X(new Date(c.sentAt).getTime()), y: 96, 'text-anchor': 'middle', fill: '#fff', 'font-size': 16, 'font-weight': 700 }, '喇'))),
       s('line', { x1: W / 2, x2: W / 2, y1: 100, y2: 120 - shore * 2, stroke: '#c00000', 'stroke-width': 3 }),
       s('text', { x: W / 2 + 8, y: 112, fill: '#c00000', class: 'ref' }, t('fromWater', { m: e.waterlineM ?? '?' }))),
     h('figcaption', null, t('trackTitle', { min: Math.round(dwell / 60), m: e.waterlineM ?? '' }), ` · ${t('rodScore')} ${Math.round((e.rodScoreMean ?? 0) * 100)}%`,
@@ -85,7 +85,7 @@ function fishingTrack(a: AlertEvidence): HTMLElement {
 
 function speakerLog(a: AlertEvidence): HTMLElement {
   return h('ul', { class: 'speaker-log', 'aria-label': t('speakerTitle') }, a.commands.map((c) =>
-    h('li', null, `📢 ${when(c.sentAt)} ${c.payload?.clip ? t(`clip_${c.payload.clip}`) : c.name} · ${c.ackedAt ? t('acked') : t('notAcked')} · `,
+    h('li', null, `${when(c.sentAt)} ${c.payload?.clip ? t(`clip_${c.payload.clip}`) : c.name} · ${c.ackedAt ? t('acked') : t('notAcked')} · `,
       c.effect
         ? h('strong', { class: c.effect.fell ? 'ok' : 'warn' }, c.effect.fell ? t('effectYes', { b: c.effect.before, a: c.effect.after }) : t('effectNo', { b: c.effect.before, a: c.effect.after }))
         : h('span', { class: 'muted' }, t('effectPending')))));
@@ -127,7 +127,7 @@ export function photoForm(ctx: CaseContext): HTMLElement {
   const description = h('input', { name: 'description', id: 'd-photo-desc', maxLength: 1000, placeholder: t('photoDescription'), 'aria-label': t('photoDescription') });
   const form = h('form', { id: 'd-upload', class: 'panel photo-form' },
     h('h2', null, t('photoTitle')),
-    h('label', { class: 'camera-button', for: 'd-file' }, '📷 ', t('takePhoto')),
+    h('label', { class: 'camera-button', for: 'd-file' }, t('takePhoto')),
     input, preview, description,
     h('button', { type: 'submit', class: 'primary big' }, t('attachPhoto')));
   form.addEventListener('submit', (e) => {

@@ -53,4 +53,5 @@ export function inboxView(): View {
   };
 }
 
-export const ICON: Record<string, string> = { noise: '♪', fishing: '🎣', crowding: '👥', smoke: '🔥', intrusion: '⚠', complaint: '☎' };
+/** One character per kind, readable in any CJK font (no emoji font on rugged tablets). */
+export const ICON: Record<string, string> = { noise: '噪', fishing: '钓', crowding: '聚', smoke: '烟', intrusion: '入', complaint: '诉' };

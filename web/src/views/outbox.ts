@@ -16,7 +16,7 @@ export function outboxView(): View {
   const render = () => {
     mount(list, state.outbox.length
       ? state.outbox.map((i) => h('li', { class: ['outbox-item', i.status], 'data-status': i.status },
-        h('span', { class: 'ob-status' }, i.status === 'pending' ? `⏳ ${t('pending')}` : `⛔ ${t('refused')}`),
+        h('span', { class: 'ob-status' }, i.status === 'pending' ? t('pending') : t('refused')),
         h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}` }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
         i.error ? h('span', { class: 'ob-error' }, `${i.error} (${i.code})`) : null,
         i.status === 'refused' ? h('button', { type: 'button', class: 'ghost', onclick: () => void discard(i.id!) }, t('clear')) : null))
