@@ -1,45 +1,8 @@
 import type pg from 'pg';
 
-import { Type, type Static } from '@sinclair/typebox';
+import type { Colleague, Overview, PartyCase } from '../contract/http/directory.js';
 
 /** Look-ups the screens need around a case: colleagues, reviewers, a party's earlier cases, the ops overview. */
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-export const Colleague = Type.Object({
-  userId: Type.String(),
-  name: Type.String(),
-  role: Type.String(),
-  certificateNo: Nullable(Type.String()),
-  certificateValidUntil: Nullable(Type.String()),
-  domains: Type.Array(Type.String()),
-});
-export type Colleague = Static<typeof Colleague>;
-
-export const PartyCase = Type.Object({
-  caseId: Type.String(),
-  number: Type.Integer(),
-  matterCode: Nullable(Type.String()),
-  state: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  teamId: Nullable(Type.String()),
-  party: Nullable(Type.String()),
-  fineYuan: Nullable(Type.Integer()),
-  penalties: Type.Array(Type.String()),
-});
-export type PartyCase = Static<typeof PartyCase>;
-
-export const Overview = Type.Object({
-  devices: Type.Object({ online: Type.Integer(), offline: Type.Integer(), total: Type.Integer() }),
-  readingsPerHour: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), readings: Type.Integer() })),
-  alertsPerHour: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), alerts: Type.Integer() })),
-  openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
-  slaBreaches: Type.Array(Type.Object({
-    caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }), teamId: Nullable(Type.String()), title: Type.String(),
-  })),
-  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), zoneName: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
-});
-export type Overview = Static<typeof Overview>;
-
 const SERIES = ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status'];
 
 export class DirectoryQueries {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { Colleague, Overview, PartyCase, type DirectoryQueries } from '../directory.js';
+import { ClientConfig, ColleagueList, Overview, PartyCaseList, PartyParams } from '../../contract/http/directory.js';
+import type { DirectoryQueries } from '../directory.js';
 
 /** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
 const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUrl: string }> = async (app, { directory, grafanaUrl }) => {
@@ -10,7 +10,7 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
       schema: {
         tags: ['ops'],
         summary: 'Settings the web client needs (no secrets): the Grafana base URL',
-        response: { 200: Type.Object({ grafanaUrl: Type.String() }) },
+        response: { 200: ClientConfig },
       },
     },
     async () => ({ grafanaUrl }),
@@ -24,7 +24,7 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
         tags: ['registry'],
         summary: "The caller's team with each member's enforcement certificate (the second officer on site is one of them)",
         security: [{ bearer: [] }],
-        response: { 200: Type.Array(Colleague), 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+        response: { 200: ColleagueList, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
       },
     },
     async (req) => (req.user.teamId ? directory.colleagues(req.user.teamId) : []),
@@ -38,7 +38,7 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
         tags: ['registry'],
         summary: "The reviewers of the caller's legal review post (whom the centre may consult)",
         security: [{ bearer: [] }],
-        response: { 200: Type.Array(Colleague), 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+        response: { 200: ColleagueList, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
       },
     },
     async (req) => (req.user.reviewPostId ? directory.reviewers(req.user.reviewPostId) : []),
@@ -52,9 +52,9 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
         tags: ['cases'],
         summary: 'Earlier cases of a party (by its ID card number or unified social credit code), across teams: first-violation checks and the party history of a case file',
         security: [{ bearer: [] }],
-        params: Type.Object({ partyId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) }),
+        params: PartyParams,
         response: {
-          200: Type.Array(PartyCase),
+          200: PartyCaseList,
           400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' },
         },
       },

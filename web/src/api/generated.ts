@@ -127,8 +127,8 @@ export interface Endpoints {
     body: never;
     response: {
       matterCode: string;
-      partyKind: string;
-      tier: string;
+      partyKind: "individual" | "unit";
+      tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
       minFineYuan: number;
       maxFineYuan: number;
       measures: string[];
@@ -246,8 +246,8 @@ export interface Endpoints {
       }[];
       benchmark: {
         matterCode: string;
-        partyKind: string;
-        tier: string;
+        partyKind: "individual" | "unit";
+        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
         minFineYuan: number;
         maxFineYuan: number;
         measures: string[];
@@ -268,7 +268,7 @@ export interface Endpoints {
       reviews: {
         revision: number;
         reviewer: string;
-        outcome: string;
+        outcome: "approved" | "returned";
         opinion: string | null;
         at: string;
       }[];
