@@ -74,6 +74,15 @@ export const NewDevice = Type.Object({
 });
 export type NewDevice = Static<typeof NewDevice>;
 
+/** Calibration and placement of a registered device (admins and operators); omitted fields stay. */
+export const DevicePatch = Type.Object({
+  placement: Type.Optional(Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), description: Type.Optional(Type.String({ maxLength: 200 })) })),
+  placementPublished: Type.Optional(Type.Boolean()),
+  calibrationCert: Type.Optional(Type.String({ maxLength: 100 })),
+  calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+}, { additionalProperties: false, minProperties: 1 });
+export type DevicePatch = Static<typeof DevicePatch>;
+
 export const DeviceCreated = Type.Object({
   device: Device,
   secret: Type.String(),

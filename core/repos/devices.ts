@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { hashDeviceSecret, newSecret, verifyDeviceSecret } from '../secrets.js';
 
-import type { DeviceContext, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
+import type { DeviceContext, DevicePatch, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
 
 export type { DeviceContext };
 /** A device as stored (contract/http/registry.ts). */
@@ -48,6 +48,17 @@ export class DeviceRepository {
     const r = await this.pool.query<{ h: string }>('SELECT secret_hash AS h FROM devices WHERE id = $1', [id]);
     const row = r.rows[0];
     return row !== undefined && verifyDeviceSecret(secret, row.h);
+  }
+
+  /** Calibration and placement; fields left out stay as they are. Null when there is no such device. */
+  async update(id: string, p: DevicePatch): Promise<DeviceRow | null> {
+    const r = await this.pool.query(
+      `UPDATE devices SET placement = coalesce($2::jsonb, placement), placement_published = coalesce($3, placement_published),
+         calibration_cert = coalesce($4, calibration_cert), calibration_valid_until = coalesce($5::date, calibration_valid_until)
+       WHERE id = $1`,
+      [id, p.placement === undefined ? null : JSON.stringify(p.placement), p.placementPublished ?? null, p.calibrationCert ?? null, p.calibrationValidUntil ?? null],
+    );
+    return r.rowCount ? this.get(id) : null;
   }
 
   async get(id: string): Promise<DeviceRow | null> {

@@ -242,6 +242,17 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     devices.push(client);
     await admin.click('#secret-done');
     expect(await admin.locator('#new-secret').count()).toBe(0);
+
+    // Operations keep calibration and placement current.
+    await ops.click('nav a[href="#/devices"]');
+    await ops.click('button[data-edit="slm-river-9"]');
+    const edit = ops.locator('form.edit-device[data-device="slm-river-9"]');
+    await edit.locator('input[name="calibrationValidUntil"]').fill('2028-06-30');
+    await edit.locator('input[name="calibrationCert"]').fill('JJG-188-2026-0042');
+    await edit.locator('button[type=submit]').click();
+    await ops.locator('#device-rows tr[data-id="slm-river-9"]', { hasText: 'JJG-188-2026-0042' }).waitFor();
+    const row = (await sql<{ until: string; cert: string }>(`SELECT to_char(calibration_valid_until, 'YYYY-MM-DD') AS until, calibration_cert AS cert FROM devices WHERE id = 'slm-river-9'`))[0];
+    expect(row).toEqual({ until: '2028-06-30', cert: 'JJG-188-2026-0042' });
   });
 
   it.skip('lets an operator rotate a device secret, after which the broker refuses the old one — needs device secret rotation endpoint', () => {});

@@ -270,6 +270,8 @@ const M: Record<string, [string, string]> = {
   published: ['已公开', 'published'],
   notPublished: ['未公开', 'not published'],
   rotateSecret: ['更换密钥', 'Rotate secret'],
+  editDevice: ['检定与点位', 'Calibration & placement'],
+  save: ['保存', 'Save'],
   rotateConfirm: ['为 {id} 生成新密钥？旧密钥将失效。', 'New secret for {id}? The old one stops working.'],
   rotateUnavailable: ['此服务器版本尚不支持更换密钥。', 'This server does not offer secret rotation yet.'],
   secretOnce: ['{id} 的密钥（只显示这一次）', 'Secret of {id} (shown only this once)'],

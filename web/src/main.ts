@@ -162,7 +162,8 @@ window.addEventListener('hashchange', render);
 setInterval(() => emit({ type: 'tick' }), 1000);
 startOutbox();
 
-if ('serviceWorker' in navigator && import.meta.env.PROD) {
+// Not under Vite's development server (hot reload), where a cached shell would hide changes.
+if ('serviceWorker' in navigator && !import.meta.hot) {
   void navigator.serviceWorker.register('/sw.js').catch(() => undefined);
 }
 

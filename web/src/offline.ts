@@ -1,4 +1,4 @@
-import { ApiError, call, OfflineError, type Body, type Res } from './api/client';
+import { ApiError, call, currentUser, OfflineError, type Body, type Res } from './api/client';
 
 /**
  * The outbox: every action an officer takes (a lifecycle step, a photo, a reviewed sensor record) is
@@ -88,8 +88,10 @@ let flushing: Promise<void> | null = null;
 export function flush(): Promise<void> {
   flushing ??= (async () => {
     if (!navigator.onLine) return;
+    const me = currentUser()?.id;
     for (const item of await items()) {
-      if (item.status !== 'pending' || item.id === undefined) continue;
+      // Only the signed-in officer's own actions go out under their token (a shared tablet keeps the others').
+      if (item.status !== 'pending' || item.id === undefined || item.userId !== me) continue;
       try {
         const response = await send(item);
         await remove(item.id);

@@ -581,6 +581,33 @@ export interface Endpoints {
       };
     };
   };
+  "PATCH /api/v1/devices/{id}": {
+    params: { id: string };
+    query: never;
+    body: {
+      placement?: {
+        lon: number;
+        lat: number;
+        description?: string;
+      };
+      placementPublished?: boolean;
+      calibrationCert?: string;
+      calibrationValidUntil?: string;
+    };
+    response: {
+      id: string;
+      kind: string;
+      zoneId: string;
+      hasSpeaker: boolean;
+      placement: unknown;
+      placementPublished: boolean;
+      calibrationCert: string | null;
+      calibrationValidUntil: string | null;
+      simulated: boolean;
+      lastSeenAt: string | null;
+      online: boolean;
+    };
+  };
   "GET /api/v1/devices/{id}/readings": {
     params: { id: string };
     query: { stream: "noise" | "people" | "tracks" | "smoke" | "status"; bucket?: "raw" | "1m" | "1h" | "5m"; from?: string; to?: string; limit?: number; cursor?: string };

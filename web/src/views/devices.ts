@@ -53,8 +53,36 @@ export function devicesView(): View {
       h('td', null, when(d.lastSeenAt)),
       h('td', { class: calOk ? '' : 'warn' }, d.calibrationValidUntil ? date(d.calibrationValidUntil) : '—', d.calibrationCert ? h('br') : null, d.calibrationCert ?? ''),
       h('td', null, p?.lon ? `${p.lat?.toFixed(4)}, ${p.lon.toFixed(4)}` : '—', ' ', d.placementPublished ? t('published') : h('span', { class: 'warn' }, t('notPublished'))),
-      h('td', null, admin && !d.simulated ? h('button', { type: 'button', class: 'secondary', 'data-rotate': d.id, onclick: () => void rotate(d) }, t('rotateSecret')) : null));
+      h('td', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'secondary', 'data-edit': d.id, onclick: (e: Event) => edit(d, (e.currentTarget as HTMLElement).closest('tr')!) }, t('editDevice')),
+        admin && !d.simulated ? h('button', { type: 'button', class: 'secondary', 'data-rotate': d.id, onclick: () => void rotate(d) }, t('rotateSecret')) : null));
   }));
+
+  /** Calibration and placement, edited in a row under the device's. */
+  const edit = (d: Device, row: HTMLElement) => {
+    if (row.nextElementSibling?.classList.contains('edit-row')) row.nextElementSibling.remove();
+    const p = d.placement as { lon?: number; lat?: number } | null;
+    const form = h('form', { class: 'form-grid edit-device', 'data-device': d.id },
+      h('label', { for: `e-cal-${d.id}` }, t('calibrationUntil')), h('input', { id: `e-cal-${d.id}`, name: 'calibrationValidUntil', type: 'date', value: d.calibrationValidUntil ?? '' }),
+      h('label', { for: `e-cert-${d.id}` }, t('calibrationCert')), h('input', { id: `e-cert-${d.id}`, name: 'calibrationCert', maxLength: 100, value: d.calibrationCert ?? '' }),
+      h('label', { for: `e-lat-${d.id}` }, t('latitude')), h('input', { id: `e-lat-${d.id}`, name: 'lat', type: 'number', step: 'any', value: p?.lat ?? '' }),
+      h('label', { for: `e-lon-${d.id}` }, t('longitude')), h('input', { id: `e-lon-${d.id}`, name: 'lon', type: 'number', step: 'any', value: p?.lon ?? '' }),
+      h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'placementPublished', checked: d.placementPublished }), t('placementPublished')),
+      h('button', { type: 'submit', class: 'primary' }, t('save')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = formValues(form);
+      const body = {
+        placementPublished: Boolean(v.placementPublished),
+        ...(v.calibrationValidUntil ? { calibrationValidUntil: String(v.calibrationValidUntil) } : {}),
+        ...(v.calibrationCert ? { calibrationCert: String(v.calibrationCert) } : {}),
+        ...(v.lat && v.lon ? { placement: { lat: Number(v.lat), lon: Number(v.lon) } } : {}),
+      };
+      void call('PATCH /api/v1/devices/{id}', { params: { id: d.id }, body, idempotencyKey: crypto.randomUUID() })
+        .then(() => load()).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+    });
+    row.after(h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form)));
+  };
 
   function provisionForm(): HTMLElement {
     const zoneSelect = h('select', { name: 'zoneId', id: 'p-zone', required: true });
