@@ -10,7 +10,9 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
 import { ensureWebBuilt } from './ensure-built.js';
-import { api, login, startTestPlatform, type TestPlatform } from '../../test/support/platform.js';
+import { api, connectDevice, login, provision, publishAll, startTestPlatform, type TestPlatform } from '../../test/support/platform.js';
+import { noiseRun } from '../../simulator/scenarios.js';
+import { topics } from '../../contract/mqtt/topics.js';
 import { uploadEvidence } from '../../test/support/cases.js';
 import { DESKTOP, launch, signIn, TABLET } from '../../test/support/browser.js';
 import { PNG } from './png.js';
@@ -47,6 +49,12 @@ async function seed(t: TestPlatform): Promise<{ noise: string; fishing: string; 
       [hex(), JSON.stringify({ clip: 'fishing-ban', volume: 80 }), fishingAlert, `warning-${i}`, ago(min), ago(min - 0.05), JSON.stringify({ metric: 'dwell', before: 1, after: 1, fell: false })],
     );
   }
+  // One real meter online, with quiet readings over the last minutes (the overview's throughput and presence).
+  const dev = await provision(t, await login(t, 'admin'), 'z-riverbank', { id: 'slm-river-2', placement: { lon: 118.7528, lat: 32.0615 } });
+  const meter = await connectDevice(t, dev.id, dev.secret);
+  await meter.publishAsync(topics.presence(dev.id), 'online', { qos: 1, retain: true });
+  await publishAll(meter, noiseRun({ deviceId: dev.id, start: ago(10), seconds: 300, source: 'background', laeq: 44, seed: 5, seqStart: 1 }));
+  await meter.endAsync();
   const ids = { noise: noise.outcome === 'opened' ? noise.case.id : '', fishing: fishing.outcome === 'opened' ? fishing.case.id : '', crowding: crowding.outcome === 'opened' ? crowding.case.id : '' };
   return ids;
 }
