@@ -150,6 +150,47 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await page.textContent('#d-facts')).toContain('u-east-wang');
   });
 
+  it('keeps the officer signed in past an expired access token, and signs out for good', async () => {
+    const page = await signIn(await context(), t, 'east.wang');
+    // The access token goes bad (as an expired one does); the app renews it with its refresh token.
+    await page.evaluate("(() => { const s = JSON.parse(localStorage.getItem('rp.session')); s.token = 'expired'; localStorage.setItem('rp.session', JSON.stringify(s)); })()");
+    await page.reload();
+    await page.locator('#live.live').waitFor();
+    expect(await page.textContent('#who')).toContain('Wang');
+    const refresh = await page.evaluate<string>("JSON.parse(localStorage.getItem('rp.session')).refresh");
+    await page.click('#logout');
+    await page.locator('#login').waitFor();
+    // Logging out revoked the session on the server too (checked without spending the token).
+    const hash = createHash('sha256').update(refresh).digest('hex');
+    await waitFor(async () => (await sql<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = $1', [hash]))[0]?.revoked, 'the session revoked');
+  });
+
+  it('shows a refusal as the server words it, and dismisses a false alarm with its reason', async () => {
+    const crowd = await openCase(t, 'crowding');
+    const page = await signIn(await context(), t, 'east.li');
+    await page.locator(`#cases li[data-id="${crowd}"] a`).click();
+    await page.click('form[data-event="accept"] button[type=submit]');
+    await page.locator('#d-state[data-state="accepted"]').waitFor();
+    const dismiss = page.locator('form[data-event="dismiss"]');
+    await dismiss.locator('textarea[name="reason"]').fill('   ');
+    await dismiss.locator('button[type=submit]').click();
+    await page.locator('#d-error', { hasText: 'reason' }).waitFor();
+    expect(await page.getAttribute('#d-state', 'data-state')).toBe('accepted');
+    await page.click('nav a[href="#/outbox"]');
+    await page.locator('#outbox li[data-status="refused"]', { hasText: 'VALIDATION' }).waitFor();
+    await page.locator('#outbox li[data-status="refused"] button').click();
+    await page.locator('#outbox li.muted').waitFor();
+    await page.goto(`${t.http}/#/case/${crowd}`);
+    await page.locator('form[data-event="dismiss"] textarea[name="reason"]').fill('Nobody there: a car radio passing by');
+    await page.locator('form[data-event="dismiss"] input[name="falseAlarm"]').check();
+    await page.locator('form[data-event="dismiss"] button[type=submit]').click();
+    await page.locator('#d-state[data-state="dismissed"]').waitFor();
+    expect(await page.textContent('#d-events')).toMatch(/接单[\s\S]*撤销/);
+    await page.locator('#no-actions').waitFor();
+    const row = (await sql<{ state: string; reason: string }>('SELECT state, dismissal_reason AS reason FROM cases WHERE id = $1', [crowd]))[0];
+    expect(row).toEqual({ state: 'dismissed', reason: 'Nobody there: a car radio passing by' });
+  });
+
   it.skip('lets the second officer confirm the arrival on their own tablet — needs the second officer confirmation endpoint (issue 13)', () => {});
 
   it('keeps the case from another team’s officer, in the inbox and by its address', async () => {
