@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where `vite build` (web/vite.config.ts) writes the app. */
 export const WEB_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
@@ -31,7 +31,7 @@ async function files(dir: string, prefix = ''): Promise<string[]> {
 }
 
 /**
- * Serves the built web app (web/dist) from memory: one route per file, `/` is index.html. Files
+ * Serves the built web app (web/dist) from memory: `/` is index.html, `/*` the other files. Files
  * under assets/ carry a content hash in their name and are cached for good; the rest (the page, the
  * service worker, the manifest) are revalidated so a new build reaches the tablets.
  */
@@ -39,13 +39,23 @@ export async function serveWebApp(app: FastifyInstance, dist = WEB_DIST): Promis
   if (!existsSync(path.join(dist, 'index.html'))) {
     app.get('/', { schema: { hide: true } }, async (_req, reply) =>
       reply.status(503).type('text/plain; charset=utf-8').send('The web app is not built: run `npm run web:build` (npm ci and npm start do it).\n'));
+    app.get('/*', { schema: { hide: true } }, async (req, reply) => reply.status(404).send({ code: 'NOT_FOUND', message: `no route GET ${req.url.split('?')[0]}` }));
     return;
   }
+  const served = new Map<string, { body: Buffer; type: string; cache: string }>();
   for (const rel of await files(dist)) {
-    const body = await readFile(path.join(dist, rel));
-    const type = TYPES[path.extname(rel)] ?? 'application/octet-stream';
-    const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
-    const url = rel === 'index.html' ? '/' : `/${rel}`;
-    app.get(url, { schema: { hide: true } }, async (_req, reply) => reply.type(type).header('cache-control', cache).send(body));
+    served.set(`/${rel}`, {
+      body: await readFile(path.join(dist, rel)),
+      type: TYPES[path.extname(rel)] ?? 'application/octet-stream',
+      cache: rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    });
   }
+  const send = (file: { body: Buffer; type: string; cache: string }, reply: FastifyReply) => reply.type(file.type).header('cache-control', file.cache).send(file.body);
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => send(served.get('/index.html')!, reply));
+  // One route for the files (their names carry build hashes); anything else is the API's usual 404.
+  app.get('/*', { schema: { hide: true } }, async (req, reply) => {
+    const file = served.get(req.url.split('?')[0]!);
+    if (!file || file === served.get('/index.html')) return reply.status(404).send({ code: 'NOT_FOUND', message: `no route GET ${req.url.split('?')[0]}` });
+    return send(file, reply);
+  });
 }
