@@ -19,6 +19,8 @@ const contexts: BrowserContext[] = [];
 const devices: MqttClient[] = [];
 const context = async (options = TABLET) => {
   const c = await browser.newContext(options);
+  // A limit that catches a hang, not a budget: each wait ends as soon as the page shows what it waits for.
+  c.setDefaultTimeout(90_000);
   contexts.push(c);
   return c;
 };
@@ -62,7 +64,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await publishAll(device, noiseRun({ deviceId: dev.id, start: localTime('Asia/Shanghai', 22, 30), seconds: 90, source: 'music', laeq: 62, seed: 11, seqStart: 1 }));
 
     const card = page.locator('#cases li.case-card.fresh');
-    await card.waitFor({ timeout: 60_000 });
+    await card.waitFor({ timeout: 120_000 });
     expect(await page.locator('#cases li').count()).toBe(1);
     expect(await card.textContent()).toMatch(/East Lake Park central square[\s\S]*Amplified music[\s\S]*night limit of 45 dB\(A\)[\s\S]*已派遣/);
     expect(await card.locator('.countdown').textContent()).toMatch(/剩余 \d+:\d\d/);
@@ -117,7 +119,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.click('nav a[href="#/outbox"]');
     await page.locator('#outbox li[data-status="pending"]').first().waitFor();
     await page.click('#sync-now');
-    await page.locator('#outbox li.muted').waitFor({ timeout: 30_000 });
+    await page.locator('#outbox li.muted').waitFor();
     await waitFor(async () => (await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [caseId]))[0]?.state === 'resolved_on_site', 'the disposal on the server');
     expect(dropped).toBeGreaterThanOrEqual(2);
     expect(await count(t, 'SELECT 1 FROM case_evidence WHERE case_id = $1', [caseId])).toBe(1);
