@@ -31,6 +31,10 @@ export interface ModelSpec {
    */
   data: { train: DataSetSpec; heldOut: DataSetSpec; validation: DataSetSpec; realTrain?: DataSetSpec; realHeldOut?: DataSetSpec };
   realWeight?: number;
+  /** Share of the generated `train` rows kept when real rows are added (1 when absent). */
+  generatedShare?: number;
+  /** Why the generated rows are weighed as they are (goes into the card). */
+  generatedNote?: string;
 }
 
 /** The JSON given to train.py (data specs reduced to their descriptions). */

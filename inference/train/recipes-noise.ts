@@ -107,8 +107,8 @@ const FEATURES = ['inference/features/noise.ts', 'core/domain/decibel.ts', 'core
 const SPECTRA = ['simulator/spectra.ts', 'simulator/spectra-blocks.ts', 'simulator/spectra-sources.ts', 'simulator/spectra-impulsive.ts', 'inference/train/recipes-noise.ts', ...FEATURES];
 const EXTERNAL = ['inference/train/external-windows.ts', 'inference/train/audio-windows.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', ...FEATURES];
 const AUDIO = ['simulator/audio.ts', 'simulator/audio-sources.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', 'inference/train/audio-windows.ts', ...FEATURES];
-const TRAIN = { seed: 20240612, streams: 500, stride: 4, audioPerClass: 300 };
-const HELD_OUT = { seed: 90210418, streams: 150, stride: 8, audioPerClass: 60 };
+const TRAIN = { seed: 20240612, streams: 500, stride: 4, audioPerClass: 100 };
+const HELD_OUT = { seed: 90210418, streams: 150, stride: 8, audioPerClass: 40 };
 /**
  * A fresh draw of the independent generator. Version 3.0.0 was scored on seed 31415926 (50 scenes per
  * class); its errors there (SoX music taken for "other": bass and chord notes that move the low bands
@@ -166,8 +166,13 @@ export const noiseWindowModel: ModelSpec = {
   // Strong weight decay: a smoother decision function transfers better to spectra made another way.
   weightDecay: 1e-3,
   positive: ['music'],
-  // Real windows are fewer than generated ones; repeated so they weigh about a third of training.
-  realWeight: 3,
+  // Trained on real recordings only: chosen on recordings held out *within* the training recordings
+  // (a quarter of their files), never on realHeldOut.
+  realWeight: 1,
+  generatedShare: 0,
+  generatedNote:
+    'Chosen on a quarter of the training recordings held out by file (never on the real held-out set): real recordings alone gave music precision 0.98 and recall 0.92-0.98 there; ' +
+    'adding the generated windows (3 %, 10 % or all of them, real rows x1-x8) dropped precision to 0.70-0.88, engines, a fire and aircraft unseen in training being called music.',
   seed: TRAIN.seed,
   data: {
     train: {

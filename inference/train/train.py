@@ -165,6 +165,17 @@ def field_report(spec, probs, y, tags, description):
     return ev, calibration
 
 
+def training_data(spec, data):
+    """What the network was trained on, for the card."""
+    if "realTrain" not in data:
+        return data["train"]["description"] + " Synthetic data only: field recordings and officers' verdicts should be added for a field-trained version."
+    share = float(spec.get("generatedShare", 1.0))
+    real = f"Real recordings (rows x{int(spec.get('realWeight', 1))}): {data['realTrain']['description']}"
+    if share <= 0:
+        return real + f" The generated windows (held-out figures below: {data['train']['description']}) are not trained on. " + spec.get("generatedNote", "")
+    return f"{data['train']['description']} ({share:.0%} of its windows kept). {real}"
+
+
 def train(spec):
     started = time.time()
     name, labels, activation = spec["name"], spec["labels"], spec["activation"]
@@ -175,8 +186,9 @@ def train(spec):
     if "realTrain" in data:
         _, x_real, y_real = load(f"{name}-realTrain", labels)
         weight = int(spec.get("realWeight", 1))
-        x_all = np.concatenate([x_all] + [x_real] * weight)
-        y_all = np.concatenate([y_all] + [y_real] * weight)
+        keep = np.random.RandomState(int(spec["seed"]) % 2**32).rand(len(y_all)) < float(spec.get("generatedShare", 1.0))
+        x_all = np.concatenate([x_all[keep]] + [x_real] * weight)
+        y_all = np.concatenate([y_all[keep]] + [y_real] * weight)
         print(f"{name}: {len(y_real)} real training windows (x{weight}) added to {len(y_all) - weight * len(y_real)} generated ones")
     seed = int(spec["seed"])
     torch.manual_seed(seed)
@@ -267,13 +279,12 @@ def train(spec):
             "seed": seed,
             "samples": int(len(y_all)),
             "description": (
-                f"{data['train']['description']} Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
+                training_data(spec, data)
+                + f" Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
                 f"Adam lr {lr} (x0.3 every {max(1, max_epochs // 3)} epochs), batch {batch_size}, weight decay {wd}, "
                 f"{'cross-entropy' if activation == 'softmax' else 'binary cross-entropy per label'}, early stopping on a "
                 f"{int(VALIDATION_SHARE * 100)}% split of the training data (best epoch {best[1]}); torch seed = data seed, single thread, "
-                "deterministic algorithms." + (
-                    f" Plus real recordings (rows x{int(spec.get('realWeight', 1))}): {data['realTrain']['description']}" if "realTrain" in data
-                    else " Synthetic data only: field recordings and officers' verdicts should be added for a field-trained version.")
+                "deterministic algorithms."
             ),
             "command": "npm run models:train",
         },
