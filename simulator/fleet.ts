@@ -1,6 +1,8 @@
+import type { Stream } from '../contract/mqtt/telemetry.js';
+import { topics } from '../contract/mqtt/topics.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
-import type { DeviceRepository, DeviceRow } from '../core/repos/devices.js';
+import type { DeviceRow } from '../core/repos/devices.js';
 import { Rng } from '../core/rng.js';
 import { NoiseSource, type NoiseClass } from './spectra.js';
 import { TrackSource, type TrackRole } from './anglers.js';
@@ -8,8 +10,9 @@ import { CrowdSource } from './crowds.js';
 import { localClock } from '../core/domain/local-time.js';
 
 /**
- * The simulated sensor fleet of `npm start`: every device flagged `simulated` in the registry gets a
- * fresh secret, connects as itself (same ACL as a real device) and publishes real-time telemetry.
+ * The simulated sensor fleet of `npm start`: every device it is given (with the credentials the
+ * registry issued for it) connects as itself (same ACL as a real device) and publishes real-time
+ * telemetry.
  * The park's first sound level meter plays a square-dance evening: amplified music from the start for
  * five minutes, then ten quiet minutes, repeating — so the whole loop shows within about a minute.
  * The riverbank camera sees walkers, joggers, sitters and now and then an angler (every track from the
@@ -17,6 +20,12 @@ import { localClock } from '../core/domain/local-time.js';
  */
 const MUSIC_ON_S = 300;
 const CYCLE_S = 900;
+
+/** A simulated device and its secret (issued by the registry: demo/demo.ts). */
+export interface SimulatedDevice {
+  device: DeviceRow;
+  secret: string;
+}
 
 interface SimDevice {
   row: DeviceRow;
@@ -38,25 +47,23 @@ export class SimulatorService {
 
   constructor(
     private readonly mqttUrl: string,
-    private readonly devices: DeviceRepository,
+    private readonly fleetToRun: () => Promise<SimulatedDevice[]>,
     private readonly log: Logger,
   ) {}
 
   async start(): Promise<void> {
-    for (const row of await this.devices.listSimulated()) {
-      const secret = await this.devices.rotateSecret(row.id);
-      if (!secret) continue;
+    for (const { device: row, secret } of await this.fleetToRun()) {
       const client = mqtt.connect(this.mqttUrl, {
         username: row.id,
         password: secret,
         clientId: `sim-${row.id}`,
         protocolVersion: 4,
         reconnectPeriod: 2000,
-        will: { topic: `v1/devices/${row.id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+        will: { topic: topics.presence(row.id), payload: Buffer.from('offline'), qos: 1, retain: true },
       });
       client.on('error', (err) => this.log.warn({ device: row.id, err: err.message }, 'simulated device error'));
       client.on('connect', () => {
-        client.publish(`v1/devices/${row.id}/status`, 'online', { qos: 1, retain: true });
+        client.publish(topics.presence(row.id), 'online', { qos: 1, retain: true });
       });
       const ambientClass: NoiseClass = row.zoneId === 'z-riverbank' ? 'traffic' : 'background';
       this.fleet.push({
@@ -76,10 +83,10 @@ export class SimulatorService {
     this.log.info({ devices: this.fleet.length }, 'simulated fleet started');
   }
 
-  private publish(d: SimDevice, stream: string, fields: Record<string, unknown>): void {
+  private publish(d: SimDevice, stream: Stream, fields: Record<string, unknown>): void {
     if (!d.client.connected) return;
     const payload = JSON.stringify({ ts: new Date().toISOString(), seq: d.seq++, ...fields });
-    d.client.publish(`v1/devices/${d.row.id}/telemetry/${stream}`, payload, { qos: 1 });
+    d.client.publish(topics.telemetry(d.row.id, stream), payload, { qos: 1 });
   }
 
   private step(): void {
@@ -120,7 +127,7 @@ export class SimulatorService {
     // A clean disconnect does not fire the last will: say offline ourselves.
     await Promise.all(
       this.fleet.map(async (d) => {
-        if (d.client.connected) await d.client.publishAsync(`v1/devices/${d.row.id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+        if (d.client.connected) await d.client.publishAsync(topics.presence(d.row.id), 'offline', { qos: 1, retain: true }).catch(() => undefined);
         await d.client.endAsync();
       }),
     );

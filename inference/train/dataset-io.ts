@@ -14,8 +14,11 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATA_DIR = join(ROOT, 'inference', 'train', '.data');
 export const MODELS_DIR = join(ROOT, 'inference', 'models');
 
-/** `realTrain` / `realHeldOut`: real recordings, each in one of the two (the noise model's field data). */
-export type Split = 'train' | 'heldOut' | 'validation' | 'realTrain' | 'realHeldOut';
+/**
+ * `check`: a fresh-seed set a test scores the committed model on (kept in `.data` like the others, never trained on).
+ * `realTrain` / `realHeldOut`: real recordings, each in one of the two (the noise model's field data).
+ */
+export type Split = 'train' | 'heldOut' | 'validation' | 'check' | 'realTrain' | 'realHeldOut';
 
 export interface DataSet {
   features: Float32Array;

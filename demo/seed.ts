@@ -1,6 +1,6 @@
-import { inTransaction } from './transaction.js';
+import { inTransaction } from '../core/db/transaction.js';
 import type pg from 'pg';
-import { hashDeviceSecret, hashPassword, newSecret } from '../secrets.js';
+import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
 
 /**
  * Demo data for a newcomer (DESIGN §1): one district, two streets with their integrated teams and
@@ -120,7 +120,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     );
     // Crowding is a safety incident: no penalty, no benchmark, no two-officer rule on arrival.
     await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
-    // SLAs (core/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
+    // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
     await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END`, []);
     for (const b of BENCHMARKS) {
       await q(
