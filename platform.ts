@@ -138,6 +138,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           limits,
           noise: { ...config.noise, smoothing: 5 },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: 60, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
+          crowding: config.crowding,
           speakers: config.speakers,
           maxBatch: 256,
           maxWaitMs: 5,

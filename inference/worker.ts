@@ -19,7 +19,7 @@ import type { InferenceRepository } from './repository.js';
 import type { Rollout } from './model-store.js';
 import { NoisePipeline, NOISE_MODEL } from './pipelines/noise.js';
 import { FishingPipeline, FISHING_MODEL, type FishingOptions } from './pipelines/fishing.js';
-import { CrowdingPipeline, CROWD_MODEL } from './pipelines/crowding.js';
+import { CrowdingPipeline, CROWD_MODEL, type CrowdingOptions } from './pipelines/crowding.js';
 import type { PipelineContext } from './pipelines/context.js';
 
 export { alertId } from './pipelines/context.js';
@@ -32,6 +32,7 @@ export interface WorkerOptions {
   limits: DecodeLimits;
   noise: Omit<DetectorConfig, 'musicOn' | 'musicOff'>;
   fishing: FishingOptions;
+  crowding: CrowdingOptions;
   speakers: SpeakerOptions;
   maxBatch: number;
   maxWaitMs: number;
@@ -124,7 +125,7 @@ export class InferenceWorker {
     };
     this.noise = new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx);
     this.fishing = new FishingPipeline(this.batchers.get(FISHING_MODEL) as Batcher, slotOf(FISHING_MODEL), this.opts.fishing, ctx);
-    this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx);
+    this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx, this.opts.crowding);
     client.on('message', (topic, payload) => {
       const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
       this.pending.add(p);

@@ -36,7 +36,13 @@ const START_HOURS: Record<CrowdKind | AgentCrowdKind, [number, number]> = {
   drizzle: [8, 12],
 };
 
-/** Runs one scenario and adds a sample every `stride` minutes (with a random phase). */
+/** Share of samples whose history is cut short, as in a zone's first minutes (a new counter, a restart). */
+export const FIRST_MINUTES_SHARE = 0.1;
+
+/**
+ * Runs one scenario and adds a sample every `stride` minutes (with a random phase); a share of them
+ * sees only the last 1–29 minutes, as a zone that has just started counting mid-day does.
+ */
 export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: number, startHour: number, minutes: number, stride: number): void {
   const counts: number[] = [];
   const truth: number[] = [];
@@ -45,8 +51,9 @@ export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: nu
     truth.push(counter.expectedCount);
   }
   for (let t = 4 + rng.int(0, stride - 1); t < minutes - HORIZON_MIN; t += stride) {
+    const history = rng.next() < FIRST_MINUTES_SHARE ? rng.int(1, CROWD_HISTORY_MIN - 1) : CROWD_HISTORY_MIN;
     const { out, offset } = rows.slot();
-    crowdFeatures(counts.slice(Math.max(0, t - CROWD_HISTORY_MIN + 1), t + 1), capacity, (startHour + (t + 1) / 60) % 24, out, offset);
+    crowdFeatures(counts.slice(Math.max(0, t - history + 1), t + 1), capacity, (startHour + (t + 1) / 60) % 24, out, offset);
     let future = 0;
     for (let k = t + 1; k <= t + HORIZON_MIN; k++) future = Math.max(future, truth[k] ?? 0);
     rows.label((truth[t] ?? 0) >= RISK_SHARE * capacity ? 1 : 0, future > capacity ? 1 : 0);
@@ -89,7 +96,7 @@ const common = { model: 'crowding', featureCount: CROWD_FEATURE_COUNT, labels: [
 
 export const crowdingModel: ModelSpec = {
   name: 'crowding',
-  version: '1.0.0',
+  version: '1.1.0',
   task:
     `crowding / drowning-risk early warning per zone from its people counts of the last ${CROWD_HISTORY_MIN} minutes, its capacity and the local hour; ` +
     `two independent sigmoids: risk_now = P(count >= ${RISK_SHARE * 100} % of capacity now), exceed_15m = P(count exceeds capacity within the next ${HORIZON_MIN} minutes), ` +
@@ -114,7 +121,7 @@ export const crowdingModel: ModelSpec = {
       description:
         `${TRAIN.scenarios} scenarios of simulator/crowds.ts CrowdSource (open-population occupancy: Poisson group arrivals following the scenario's attraction curve, ` +
         'geometric stays; counter with calibration error, occlusion undercount, noise and glitches), the four kinds in equal shares, capacity log-uniform 50-3000, ' +
-        `9-12 hours each, a sample every ${TRAIN.stride} minutes. Labels on the counter's noise-free reading.`,
+        `9-12 hours each, a sample every ${TRAIN.stride} minutes; ${FIRST_MINUTES_SHARE * 100} % of the samples see only the last 1-29 minutes, as a zone that has just started counting. Labels on the counter's noise-free reading.`,
       sources: SOURCES,
       params: TRAIN,
       build: (seed) => crowdScenarios(seed, TRAIN.scenarios, TRAIN.stride),
