@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
-import { rolloutTopic, type Rollout } from '../inference/model-store.js';
-import { RULES_CHANGED_TOPIC } from '../core/domain/zone-rules.js';
+import { topics } from '../contract/mqtt/topics.js';
+import type { Rollout, RulesChanged } from '../contract/mqtt/control.js';
 import type { ModelControl } from './routes/alerts.js';
 
 /**
@@ -11,19 +11,17 @@ import type { ModelControl } from './routes/alerts.js';
 export class MqttModelControl implements ModelControl {
   private client?: Promise<MqttClient>;
 
-  constructor(
-    private readonly conn: ServiceConnection,
-    readonly dirs: readonly string[],
-  ) {}
+  constructor(private readonly conn: ServiceConnection) {}
 
   async setRollout(name: string, rollout: Rollout): Promise<void> {
     this.client ??= connectService(this.conn, 'model-control');
-    await (await this.client).publishAsync(rolloutTopic(name), JSON.stringify(rollout), { qos: 1, retain: true });
+    await (await this.client).publishAsync(topics.rollout(name), JSON.stringify(rollout), { qos: 1, retain: true });
   }
 
   async rulesChanged(): Promise<void> {
     this.client ??= connectService(this.conn, 'model-control');
-    await (await this.client).publishAsync(RULES_CHANGED_TOPIC, '{}', { qos: 1 });
+    const message: RulesChanged = {};
+    await (await this.client).publishAsync(topics.rulesChanged, JSON.stringify(message), { qos: 1 });
   }
 
   async close(): Promise<void> {

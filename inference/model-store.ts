@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { ModelCard } from '../core/schemas/model-card.js';
+import { compareVersions } from '../core/versions.js';
+import { ModelCard } from '../contract/model-card.js';
 
 /**
  * Where models live: the committed defaults (`inference/models`) and field-trained ones dropped into
@@ -15,19 +16,7 @@ export interface StoredModel {
   card: ModelCard;
 }
 
-/** Orders versions like semver (1.10.0 after 1.9.0). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  const pb = b.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? 0;
-    const y = pb[i] ?? 0;
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    return String(x) < String(y) ? -1 : 1;
-  }
-  return 0;
-}
+export { compareVersions };
 
 async function cardsIn(dir: string, depth: number, found: StoredModel[]): Promise<void> {
   let entries;
@@ -65,9 +54,3 @@ export function newest(models: readonly StoredModel[], name: string): StoredMode
   return models.filter((m) => m.name === name).sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
-/** Retained control message on `v1/control/models/{name}`: which version alerts, which runs in shadow. */
-export interface Rollout {
-  active: string;
-  shadow: string | null;
-}
-export const rolloutTopic = (name: string) => `v1/control/models/${name}`;

@@ -3,20 +3,23 @@ import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
 import { decodeTelemetryMessage, type DecodeLimits } from '../core/telemetry-decode.js';
-import { alertTopic, type Alert } from '../core/schemas/alert.js';
-import { RULES_CHANGED_TOPIC, ZoneSchedule } from '../core/domain/zone-rules.js';
+import type { Alert } from '../contract/mqtt/alert.js';
+import { filters, parseTopic, topics } from '../contract/mqtt/topics.js';
+import { Rollout } from '../contract/mqtt/control.js';
+import { Value } from '@sinclair/typebox/value';
+import { ZoneSchedule } from '../core/domain/zone-rules.js';
 import type { DeviceContext } from '../core/repos/devices.js';
-import type { Reading } from '../core/schemas/telemetry.js';
+import type { Reading } from '../contract/mqtt/telemetry.js';
 import { LookupCache } from '../core/lookup-cache.js';
 import type { DetectorConfig } from './noise-detector.js';
 import { NOISE_WINDOW_FEATURE_COUNT } from './features/noise.js';
 import { FISHING_FEATURE_COUNT } from './features/fishing.js';
 import { CROWD_FEATURE_COUNT } from './features/crowding.js';
 import { ModelRegistry, type ModelSlot } from './model-registry.js';
+import { listModels } from './model-store.js';
 import { Batcher } from './batcher.js';
 import { SpeakerController, type SpeakerOptions } from './actuation.js';
 import type { InferenceRepository } from './repository.js';
-import type { Rollout } from './model-store.js';
 import { NoisePipeline, NOISE_MODEL } from './pipelines/noise.js';
 import { FishingPipeline, FISHING_MODEL, type FishingOptions } from './pipelines/fishing.js';
 import { CrowdingPipeline, CROWD_MODEL, type CrowdingOptions } from './pipelines/crowding.js';
@@ -24,9 +27,10 @@ import type { PipelineContext } from './pipelines/context.js';
 
 export { alertId } from './pipelines/context.js';
 
-const TELEMETRY = ['v1/devices/+/telemetry/noise', 'v1/devices/+/telemetry/tracks', 'v1/devices/+/telemetry/people'];
-const ACKS = 'v1/devices/+/commands/+/ack';
-const CONTROL = 'v1/control/models/+';
+const TELEMETRY = (['noise', 'tracks', 'people'] as const).map((s) => filters.telemetryOf(s));
+const ACKS = filters.commandAcks;
+const CONTROL = filters.rollouts;
+const RULES_CHANGED = filters.rulesChanged;
 
 export interface WorkerOptions {
   limits: DecodeLimits;
@@ -37,6 +41,8 @@ export interface WorkerOptions {
   maxBatch: number;
   maxWaitMs: number;
   modelDirs: readonly string[];
+  /** How often the model folders are scanned and their versions registered in the database. */
+  modelScanS: number;
   rulesRefreshS: number;
 }
 
@@ -69,6 +75,7 @@ export class InferenceWorker {
 
   private schedule: ZoneSchedule = ZoneSchedule.EMPTY;
   private rulesTimer?: NodeJS.Timeout;
+  private scanTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -106,6 +113,9 @@ export class InferenceWorker {
       await this.registry.load(name, width);
       this.batchers.set(name, new Batcher(this.registry, name, this.opts.maxBatch, this.opts.maxWaitMs));
     }
+    await this.registerModels();
+    this.scanTimer = setInterval(() => void this.registerModels(), this.opts.modelScanS * 1000);
+    this.scanTimer.unref();
     this.schedule = await this.devices.schedule();
     this.rulesTimer = setInterval(() => void this.reloadRules(), this.opts.rulesRefreshS * 1000);
     this.rulesTimer.unref();
@@ -131,15 +141,15 @@ export class InferenceWorker {
       this.pending.add(p);
       void p.finally(() => this.pending.delete(p));
     });
-    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED_TOPIC], { qos: 1 });
+    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED], { qos: 1 });
     this.log.info({ models: this.models() }, 'inference worker subscribed');
   }
 
   private async route(topic: string, payload: Buffer): Promise<void> {
-    const parts = topic.split('/');
-    if (topic === RULES_CHANGED_TOPIC) return this.reloadRules();
-    if (parts[1] === 'control') return this.rollout(parts[3] ?? '', payload);
-    if (parts[3] === 'commands') return this.speakers?.onAck(parts[2] ?? '', payload);
+    const t = parseTopic(topic);
+    if (t?.type === 'rulesChanged') return this.reloadRules();
+    if (t?.type === 'rollout') return this.rollout(t.modelName, payload);
+    if (t?.type === 'commandAck') return this.speakers?.onAck(t.deviceId, payload);
     // One reading or a batch; bad elements are dropped alone (ingest logs and counts them per device).
     const decoded = decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits);
     if (!decoded.ok) {
@@ -177,8 +187,8 @@ export class InferenceWorker {
 
   private async rollout(name: string, payload: Buffer): Promise<void> {
     try {
-      const r = JSON.parse(payload.toString('utf8')) as Rollout;
-      if (typeof r.active !== 'string' || (r.shadow !== null && typeof r.shadow !== 'string')) throw new Error('expected { active, shadow }');
+      const r: unknown = JSON.parse(payload.toString('utf8'));
+      if (!Value.Check(Rollout, r)) throw new Error('expected { active, shadow }');
       await this.registry.apply(name, r);
     } catch (err) {
       this.log.error({ err, model: name }, 'model rollout refused');
@@ -186,12 +196,21 @@ export class InferenceWorker {
   }
 
   private async emit(alert: Alert): Promise<void> {
-    await this.client?.publishAsync(alertTopic(alert.zoneId, alert.kind), JSON.stringify(alert), { qos: 1 });
+    await this.client?.publishAsync(topics.alert(alert.zoneId, alert.kind), JSON.stringify(alert), { qos: 1 });
     this.alerts.inc({ kind: alert.kind });
     this.log.info({ alert: alert.id, kind: alert.kind, zone: alert.zoneId, device: alert.deviceId }, alert.summary);
   }
 
   /** Stop taking readings, finish what is queued (its alerts still go out), then disconnect. */
+  /** Registers the model versions in the model folders, so the API can list them and roll them out. */
+  private async registerModels(): Promise<void> {
+    try {
+      await this.repo.registerModels(await listModels(this.opts.modelDirs));
+    } catch (err) {
+      this.log.warn({ err }, 'model versions could not be registered; retrying at the next scan');
+    }
+  }
+
   /** Reloads the zone rules; on failure the previous ones stay in force. */
   private async reloadRules(): Promise<void> {
     try {
@@ -204,7 +223,8 @@ export class InferenceWorker {
 
   async stop(): Promise<void> {
     clearInterval(this.rulesTimer);
-    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED_TOPIC]);
+    clearInterval(this.scanTimer);
+    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED]);
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
     await this.client?.endAsync();

@@ -120,7 +120,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     );
     // Crowding is a safety incident: no penalty, no benchmark, no two-officer rule on arrival.
     await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
-    // SLAs (core/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
+    // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
     await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END`, []);
     for (const b of BENCHMARKS) {
       await q(

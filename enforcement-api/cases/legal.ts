@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { reject, type Actor, type Rejection, type Transition } from '../../core/domain/case-lifecycle.js';
+import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
   DECISION_DEADLINE_DAYS,
   localDate,
@@ -10,12 +10,12 @@ import {
   type LegalFacts,
   type LegalSettings,
   type OfficerCertificate,
-} from '../../core/domain/legal-rules.js';
-import { sensorEvidenceProblems, type SensorRecord } from '../../core/domain/evidence.js';
+} from '../domain/legal-rules.js';
+import { sensorEvidenceProblems, type SensorRecord } from '../domain/evidence.js';
 
 /**
  * The I/O half of the legal rules: loads, inside the transition's transaction (only through its
- * client), the facts the pure guards of core/domain/legal-rules.ts need, and writes what the rules
+ * client), the facts the pure guards of enforcement-api/domain/legal-rules.ts need, and writes what the rules
  * record (officers on site, filing and deadline, review routing, consultations, late decisions).
  */
 

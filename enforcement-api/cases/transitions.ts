@@ -9,12 +9,13 @@ import {
   type LifecyclePolicy,
   type Rejection,
   type Transition,
-} from '../../core/domain/case-lifecycle.js';
-import { legalGuards, type LegalFacts, type LegalSettings } from '../../core/domain/legal-rules.js';
+} from '../domain/case-lifecycle.js';
+import { legalGuards, type LegalFacts, type LegalSettings } from '../domain/legal-rules.js';
 import { appendEvent, type CaseEvent } from './events.js';
 import { settleDeadlines } from './deadlines.js';
 import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, writeLegalRecords } from './legal.js';
 import { appendLiveEvent } from '../live.js';
+import type { Consultation, Proposal, Review } from '../../contract/http/cases.js';
 
 /** A transition that was written: the event appended and the states it moved between. */
 export interface AppliedTransition {
@@ -135,7 +136,7 @@ export async function applyTransition(
     const facts: CaseFacts | null = row ? { state: row.state as CaseState, teamId: row.teamId, inReview: row.inReview, reviewPostId: row.reviewPostId } : null;
     const now = new Date();
     let decision = decideTransition(facts, actor, request, policy);
-    // The legal rules (core/domain/legal-rules.ts) need facts that depend on the validated fields (the
+    // The legal rules (enforcement-api/domain/legal-rules.ts) need facts that depend on the validated fields (the
     // officers named, the party): load them, then decide again with their guards.
     let legal: LegalFacts | undefined;
     if (decision.ok) {
@@ -194,43 +195,6 @@ export async function applyTransition(
   } finally {
     client.release();
   }
-}
-
-export interface Proposal {
-  revision: number;
-  proposedBy: string;
-  proposedAt: string;
-  party: string;
-  facts: string;
-  legalBasis: string;
-  penalties: string[];
-  fineYuan: number | null;
-  hearingRequired: boolean;
-  tier: string | null;
-  partyKind: string | null;
-  partyId: string | null;
-  correction: string | null;
-  outsideBenchmark: boolean;
-  reviewLevel: string | null;
-  reviewReasons: string[];
-}
-
-export interface Review {
-  revision: number;
-  reviewer: string;
-  outcome: 'approved' | 'returned';
-  opinion: string | null;
-  at: string;
-}
-
-export interface Consultation {
-  revision: number;
-  requestedBy: string;
-  reviewer: string;
-  question: string;
-  requestedAt: string;
-  opinion: string | null;
-  answeredAt: string | null;
 }
 
 export interface LifecycleRecord {

@@ -1,41 +1,16 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { EVIDENCE_TYPES, isEvidenceType } from '../../core/domain/evidence.js';
+import { EvidenceBody, EvidenceDownload, EvidenceList, EvidenceParams, EvidenceUploadQuery, SensorEvidence, SensorReviewBody, SensorReviewParams, EvidenceFile } from '../../contract/http/evidence.js';
+import { BenchmarkList, BenchmarkQuery } from '../../contract/http/cases.js';
+import { UuidParams } from '../../contract/http/common.js';
+import { EVIDENCE_TYPES, isEvidenceType } from '../domain/evidence.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { EvidenceRepository } from '../cases/evidence.js';
-import { actorOf, Benchmark, scopeOf } from './cases.js';
+import { actorOf } from './cases.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-const EvidenceFile = Type.Object({
-  id: Type.String(),
-  sha256: Type.String({ description: 'SHA-256 of the bytes, hex' }),
-  contentType: Type.String(),
-  sizeBytes: Type.Integer(),
-  filename: Nullable(Type.String()),
-  description: Nullable(Type.String()),
-  uploadedBy: Type.String(),
-  uploadedAt: Type.String({ format: 'date-time' }),
-});
-
-const SensorEvidence = Type.Object({
-  alertId: Type.String(),
-  kind: Type.String(),
-  deviceId: Nullable(Type.String()),
-  measuredAt: Type.String({ format: 'date-time' }),
-  measuredOn: Type.String(),
-  calibrationValidUntil: Nullable(Type.String({ description: "the device's calibration validity when the record was made" })),
-  placementPublished: Nullable(Type.Boolean()),
-  reviews: Type.Array(Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) })),
-  valid: Type.Boolean({ description: 'calibrated at measurement time, placement published and reviewed by a person' }),
-  problems: Type.Array(Type.String()),
-});
-
-const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const Id = UuidParams;
 const Errors = { 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } as const;
 // No `type`: the body is a Buffer, which a JSON-schema string would refuse; OpenAPI shows the media types.
-const RAW = Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: { description: `the file itself (${t}), raw bytes` } }]));
 
 /** Evidence of a case: raw-body uploads with SHA-256, listing, download, and the review of sensor records. */
 const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: EvidenceRepository; maxBytes: number }> = async (app, { cases, evidence, maxBytes }) => {
@@ -62,11 +37,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
             'deleted; the same file again answers 200 with the stored item. Officers and team leads of the case’s team.',
           security: [{ bearer: [] }],
           params: Id,
-          querystring: Type.Object({
-            filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F/\\\\]+$' })),
-            description: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })),
-          }),
-          body: Type.Unsafe<Buffer>({ content: RAW }),
+          querystring: EvidenceUploadQuery,
+          body: EvidenceBody,
           response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 415: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
         },
       },
@@ -90,11 +62,11 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         summary: "A case's evidence: files with their SHA-256, and sensor records with whether each counts as evidence",
         security: [{ bearer: [] }],
         params: Id,
-        response: { 200: Type.Object({ files: Type.Array(EvidenceFile), sensorRecords: Type.Array(SensorEvidence) }), ...Errors },
+        response: { 200: EvidenceList, ...Errors },
       },
     },
     async (req) => {
-      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const row = await cases.get(req.params.id, req.user);
       if (!row) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
       return evidence.list(row.id);
     },
@@ -108,12 +80,12 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         tags: ['cases'],
         summary: 'Download an evidence file; its SHA-256 is in the X-Content-SHA256 and Digest headers',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }), evidenceId: Type.String({ format: 'uuid' }) }),
-        response: { 200: Type.Unsafe({ description: 'the file as uploaded', content: RAW }), ...Errors },
+        params: EvidenceParams,
+        response: { 200: EvidenceDownload, ...Errors },
       },
     },
     async (req, reply) => {
-      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const row = await cases.get(req.params.id, req.user);
       const file = row ? await evidence.content(row.id, req.params.evidenceId) : null;
       if (!file) throw new AppError(404, 'EVIDENCE_NOT_FOUND', `no evidence ${req.params.evidenceId} in case ${req.params.id}`);
       return reply
@@ -134,8 +106,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         tags: ['cases'],
         summary: 'Record that you reviewed a sensor record of the case (one of the conditions for it to count as evidence)',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }), alertId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }) }),
-        body: Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })) }, { additionalProperties: false }),
+        params: SensorReviewParams,
+        body: SensorReviewBody,
         response: { 200: SensorEvidence, 201: SensorEvidence, 400: { $ref: 'Error#' }, ...Errors },
       },
     },
@@ -155,8 +127,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         tags: ['cases'],
         summary: 'Discretion benchmarks: per matter and kind of party, the tiers, their fine ranges and the facts that select them',
         security: [{ bearer: [] }],
-        querystring: Type.Object({ matter: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
-        response: { 200: Type.Array(Benchmark), 401: { $ref: 'Error#' } },
+        querystring: BenchmarkQuery,
+        response: { 200: BenchmarkList, 401: { $ref: 'Error#' } },
       },
     },
     async (req) => cases.benchmarks(req.query.matter ?? null),

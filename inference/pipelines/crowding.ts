@@ -1,4 +1,4 @@
-import type { Alert } from '../../core/schemas/alert.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
 import { CROWD_HISTORY_MIN, crowdFeatures } from '../features/crowding.js';
@@ -40,7 +40,7 @@ interface Counter {
   newest: number;
 }
 
-interface Zone {
+interface ZoneWindow {
   timezone: string;
   device: DeviceContext;
   counters: Map<string, Counter>;
@@ -70,7 +70,7 @@ interface Zone {
  * across zones, and in any order within a zone whose counters stay within `counterWaitS` of each other.
  */
 export class CrowdingPipeline {
-  private readonly zones = new Map<string, Zone>();
+  private readonly zones = new Map<string, ZoneWindow>();
   /** Per-zone queue: a zone's minutes close one after another, never interleaved across awaits. */
   private readonly queues = new Map<string, Promise<void>>();
   /** Readings that came for a minute already closed. */
@@ -122,7 +122,7 @@ export class CrowdingPipeline {
   }
 
   /** Closes every minute of the zone that can be closed. */
-  private async advance(zone: Zone): Promise<void> {
+  private async advance(zone: ZoneWindow): Promise<void> {
     const wait = this.opts.counterWaitS * 1000;
     for (;;) {
       const end = zone.minute + MINUTE;
@@ -145,7 +145,7 @@ export class CrowdingPipeline {
   }
 
   /** Judges the minute ending at `end`; false when no counter of the zone was live in it. */
-  private async closeMinute(zone: Zone, end: Date): Promise<boolean> {
+  private async closeMinute(zone: ZoneWindow, end: Date): Promise<boolean> {
     const maxAge = this.opts.counterMaxAgeS * 1000;
     const reporting: string[] = [];
     const silent: string[] = [];

@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Calibration, ModelCard, SceneEvaluation } from '../../core/schemas/model-card.js';
+import type { Calibration, ModelCard, SceneEvaluation } from '../../contract/model-card.js';
 import { calibration } from './metrics.js';
 import { OnnxModel } from '../onnx-model.js';
 import { MODELS_DIR, loadOrBuild } from './dataset-io.js';

@@ -6,7 +6,7 @@
 import { createLogger } from '../../core/log.js';
 import { Metrics } from '../../core/metrics.js';
 import { ZoneSchedule } from '../../core/domain/zone-rules.js';
-import type { Alert } from '../../core/schemas/alert.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { FIELD_BEHAVIOURS, FISHING_BEHAVIOURS, fieldScene, type FieldBehaviour } from '../../simulator/field/tracks.js';
 import { FIELD_DAY_TYPES, fieldDay, type FieldDayType } from '../../simulator/field/crowds.js';

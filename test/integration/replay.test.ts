@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { Rng } from '../../core/rng.js';
+import { topics } from '../../contract/mqtt/topics.js';
 import { CrowdSource } from '../../simulator/crowds.js';
 import { localTime, trackRun, type TelemetryMessage } from '../../simulator/scenarios.js';
 import { batched, connectDevice, count, login, provision, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
@@ -66,7 +67,7 @@ function recording(): Recorded[] {
   const b = crowd('hot_sunday', 150, 5);
   const people = (role: Role, counts: number[], offsetS: number) =>
     fromRun(role, (id) => counts.map((c, i) => ({
-      topic: `v1/devices/${id}/telemetry/people`,
+      topic: topics.telemetry(id, 'people'),
       payload: JSON.stringify({ ts: new Date(localTime(TZ, 12, 0).getTime() + i * 60_000 + offsetS * 1000).toISOString(), seq: i + 1, count: c }),
     })));
   people('pc-a1', a.map((c) => Math.round(c * 0.6)), 0);

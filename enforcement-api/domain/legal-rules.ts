@@ -1,3 +1,4 @@
+import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
 
 /**
@@ -20,18 +21,8 @@ export { TIERS, PARTY_KINDS };
 export type Tier = (typeof TIERS)[number];
 export type PartyKind = (typeof PARTY_KINDS)[number];
 
-export interface BenchmarkTier {
-  matterCode: string;
-  partyKind: PartyKind;
-  tier: Tier;
-  /** 0 = a fine is not required in this tier. */
-  minFineYuan: number;
-  maxFineYuan: number;
-  measures: string[];
-  /** The facts that select this tier. */
-  facts: string;
-  legalBasis: string;
-}
+/** One tier of a discretion benchmark (contract/http/cases.ts `Benchmark`). */
+export type BenchmarkTier = Benchmark;
 
 export interface OfficerCertificate {
   userId: string;
@@ -111,14 +102,7 @@ export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, ma
   return { level: reasons.length > 0 ? 'major' : 'routine', reasons };
 }
 
-export interface DecisionDeadline {
-  filedAt: string;
-  dueAt: string;
-  /** Whole days left (negative once overdue). */
-  daysLeft: number;
-  warnings: { day: number; at: string; reached: boolean }[];
-  status: 'on_time' | 'warning' | 'overdue' | 'decided' | 'decided_late';
-}
+export type { DecisionDeadline };
 
 /** The decision deadline of a general-procedure case (stored at filing: 90 days) and its warnings, as of `now`. */
 export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDays: readonly number[], decided: { late: boolean } | null = null): DecisionDeadline {
