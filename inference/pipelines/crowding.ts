@@ -168,7 +168,8 @@ export class CrowdingPipeline {
     // The capacity in force this minute: the zone's rules (e.g. lower on holiday evenings), else its own.
     const { capacity, rule } = this.ctx.rules().capacity({ zoneId, timezone: zone.timezone, capacity: zone.device.capacity }, end);
     if (capacity === null) return true; // no capacity, no crowding rule
-    const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localClock(end, zone.timezone).hour));
+    const localHour = localClock(end, zone.timezone).hour;
+    const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localHour));
     const model = this.slot().active;
     const pExceed = scored.active[model.labelIndex('exceed_15m')] ?? 0;
     const riskNow = scored.active[model.labelIndex('risk_now')] ?? 0;
@@ -201,6 +202,8 @@ export class CrowdingPipeline {
         capacity,
         capacityRule: rule ?? null,
         countsPerMinute: zone.series.slice(),
+        // The model's input at the alert (with capacity and countsPerMinute), kept with the officers' verdict.
+        window: { localHour, capacity, countsPerMinute: zone.series.slice() },
         counters: { reporting, silent, maxAgeS: this.opts.counterMaxAgeS },
         coverage: round(coverage, 3),
         confidence: round(coverage * Math.max(riskNow >= riskOn ? riskNow : pExceed, 0), 3),

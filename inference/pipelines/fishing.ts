@@ -3,7 +3,7 @@ import type { Alert } from '../../contract/mqtt/alert.js';
 import type { AppliedRule } from '../../core/domain/zone-rules.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
-import { fishingFeatures, type TrackObservation } from '../features/fishing.js';
+import { FISHING_HISTORY, fishingFeatures, type TrackObservation } from '../features/fishing.js';
 import { EpisodeTracker } from '../episode.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
@@ -167,6 +167,11 @@ export class FishingPipeline {
         rodScoreMean: mean((o) => o.rodScore),
         speedMpsMean: mean((o) => o.speedMps),
         observations: h.length,
+        // The model's input at the alert, kept with the officers' verdict as a training example.
+        window: {
+          localHour: localClock(at, device.timezone).hour,
+          observations: h.slice(-FISHING_HISTORY).map((o) => [o.dwellS, o.waterlineM, o.rodScore, o.speedMps]),
+        },
         scores: scoresByLabel(card.labels, card.labels.map((l) => (l === 'fishing' ? pMean : 1 - pMean))),
         thresholds: card.thresholds,
         warnings: track.warnings,

@@ -78,6 +78,8 @@ describe('crowding pipeline on the readings’ own clock', () => {
     expect(q).toHaveLength(1);
     expect(q[0]?.evidence).toMatchObject({ count: 140, coverage: 0.5, counters: { reporting: ['pc-b'], silent: ['pc-a'] } });
     expect(q[0]?.summary).toContain('1 of 2 counters silent');
+    // The model's input is kept with the alert (for the officers' verdict to become a training example).
+    expect(q[0]?.evidence.window).toEqual({ localHour: 10, capacity: 150, countsPerMinute: [240, 240, 240, 240, 240, 140, 140, 140] });
   });
 
   it('waits for a zone’s first minutes before any alarm, whatever the model says', async () => {

@@ -1,6 +1,7 @@
 import { ZoneSchedule } from '../../core/domain/zone-rules.js';
 import { describe, expect, it } from 'vitest';
 import { FishingPipeline } from '../../inference/pipelines/fishing.js';
+import { FISHING_HISTORY, fishingFeatures } from '../../inference/features/fishing.js';
 import { SpeakerController } from '../../inference/actuation.js';
 import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
@@ -106,5 +107,22 @@ describe('fishing on each camera’s own clock', () => {
     const chunked = [...readings].sort((a, b) => chunk(a) - chunk(b) || a.device.id.localeCompare(b.device.id) || a.t - b.t);
     expect(await replay(byCamera)).toEqual(expected);
     expect(await replay(chunked)).toEqual(expected);
+  });
+});
+
+describe('the alert keeps the model’s input', () => {
+  it('carries the window the model scored, so a verdict on it is a training example', async () => {
+    const { pipeline, alerts } = setup(() => 0.95);
+    await feed(pipeline, { ...camera, hasSpeaker: false }, 3);
+    const window = alerts[0]?.evidence.window as { localHour: number; observations: number[][] };
+    expect(window.localHour).toBe(10);
+    // Confirmed at 120 s (minimum duration 120 s): the 13 observations 0, 10, … 120 s (at most FISHING_HISTORY).
+    expect(window.observations).toHaveLength(13);
+    expect(window.observations.length).toBeLessThanOrEqual(FISHING_HISTORY);
+    expect(window.observations[0]).toEqual([0, 0.8, 0.9, 0.05]);
+    expect(window.observations.at(-1)).toEqual([120, 0.8, 0.9, 0.05]);
+    // The same features as the pipeline computed from it.
+    const rebuilt = fishingFeatures(window.observations.map(([dwellS, waterlineM, rodScore, speedMps]) => ({ dwellS: dwellS!, waterlineM: waterlineM!, rodScore: rodScore!, speedMps: speedMps! })), window.localHour);
+    expect(rebuilt).toHaveLength(22);
   });
 });
