@@ -68,6 +68,7 @@ export class InferenceWorker {
   private crowding?: CrowdingPipeline;
   private speakers?: SpeakerController;
   private pending = new Set<Promise<void>>();
+  private arrivals: Promise<void> = Promise.resolve();
   private readonly processed;
   private readonly dropped;
   private readonly alerts;
@@ -158,7 +159,11 @@ export class InferenceWorker {
     }
     for (const e of decoded.rejected) this.dropped.inc({ reason: e.reason });
     if (decoded.readings.length === 0) return;
-    const device = await this.contexts.get(decoded.deviceId);
+    // Registry lookups resolve in arrival order across devices, so a device looked up for the first
+    // time does not let other devices' later readings overtake its own (a zone's counters stay in step).
+    const lookup = this.arrivals.then(() => this.contexts.get(decoded.deviceId));
+    this.arrivals = lookup.then(() => undefined, () => undefined);
+    const device = await lookup;
     if (!device) {
       this.dropped.inc({ reason: 'unknown_device' }, decoded.readings.length);
       return;
