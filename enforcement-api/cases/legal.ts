@@ -1,3 +1,4 @@
+import { latestProposal } from './transition-repository.js';
 import type pg from 'pg';
 import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
@@ -57,14 +58,6 @@ interface CaseLegalRow {
   postKind: 'street' | 'district' | null;
   postId: string | null;
   createdAt: Date;
-}
-
-async function latestProposal(client: pg.PoolClient, caseId: string) {
-  const r = await client.query<{ id: number; revision: number; reviewLevel: 'routine' | 'major' | null }>(
-    `SELECT id, revision, review_level AS "reviewLevel" FROM case_proposals WHERE case_id = $1 ORDER BY revision DESC LIMIT 1`,
-    [caseId],
-  );
-  return r.rows[0];
 }
 
 /** Loads what the legal guards need for this transition (and nothing more). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { importsOf, parse, sources, type Source } from '../support/source-scan.js';
+import ts from 'typescript';
+import { importsOf, line, parse, sources, visit, type Source } from '../support/source-scan.js';
 
 /**
  * The layout holds: no import circles, the contract depends on nothing, the core on the contract
@@ -29,6 +30,34 @@ function layerViolations(all: Source[]): string[] {
               : true; // the root, bench/
       if (!allowed) out.push(`${s.file} → ${target}`);
     }
+  }
+  return out;
+}
+
+/**
+ * SQL lives in repositories: the modules below (the database layer, and each service's repositories
+ * and query modules) are the only ones that run a statement. Workflows (transitions, intake,
+ * escalation, evidence, the live bus) call them, inside one transaction where they write.
+ */
+const REPOSITORIES = new Set([
+  'core/db/database.ts', 'core/db/embedded.ts', 'core/db/migrate.ts', 'core/db/scratch.ts', 'core/db/transaction.ts', 'demo/seed.ts',
+  'core/repos/devices.ts', 'core/repos/settings.ts', 'core/repos/zone-rules.ts',
+  'ingest/repository.ts', 'ingest/writers.ts', 'ingest/maintenance.ts',
+  'inference/repository.ts',
+  'enforcement-api/alerts.ts', 'enforcement-api/users.ts', 'enforcement-api/sessions.ts', 'enforcement-api/zones.ts', 'enforcement-api/models.ts',
+  'enforcement-api/readings.ts', 'enforcement-api/figures.ts', 'enforcement-api/live-repository.ts',
+  'enforcement-api/cases/repository.ts', 'enforcement-api/cases/transition-repository.ts', 'enforcement-api/cases/evidence.ts',
+  'enforcement-api/cases/events.ts', 'enforcement-api/cases/deadlines.ts', 'enforcement-api/cases/legal.ts',
+]);
+
+/** Statements run (`….query(…)` calls) outside the repositories. */
+function sqlOutsideRepositories(all: Source[]): string[] {
+  const out: string[] = [];
+  for (const s of all) {
+    if (REPOSITORIES.has(s.file)) continue;
+    visit(s.sf, (n) => {
+      if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.name.text === 'query') out.push(`${s.file}:${line(s, n)}`);
+    });
   }
   return out;
 }
@@ -80,6 +109,11 @@ describe('architecture', () => {
     expect(layerViolations(production)).toEqual([]);
   });
 
+  it('runs SQL only in repositories', () => {
+    const services = production.filter((s) => !s.file.startsWith('bench/') && s.file.includes('/'));
+    expect(sqlOutsideRepositories(services)).toEqual([]);
+  });
+
   it('the checks see what they look for', () => {
     const fake = [
       parse('enforcement-api/a.ts', "import { b } from './b.js';"),
@@ -90,5 +124,6 @@ describe('architecture', () => {
     ];
     expect(cycles(fake)).toEqual([['enforcement-api/a.ts', 'enforcement-api/b.ts']]);
     expect(layerViolations(fake)).toHaveLength(3);
+    expect(sqlOutsideRepositories([parse('enforcement-api/cases/transitions.ts', "await client.query('SELECT 1'); const q = req.query;")])).toHaveLength(1);
   });
 });
