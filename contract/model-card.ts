@@ -13,21 +13,6 @@ const Count = Type.Integer({ minimum: 0 });
 const ThresholdMetrics = Type.Intersect([ClassMetrics, Type.Object({ tp: Count, fp: Count, fn: Count })]);
 
 /**
- * How far a score can be read as a probability, on one labelled set: the reliability curve (windows
- * binned by predicted probability: mean predicted vs observed share of the label) and the
- * precision / recall trade-off of the threshold, so operators can choose a threshold knowingly.
- */
-export const Calibration = Type.Object({
-  label: Type.String(),
-  /** The metrics entry the curve was computed on, e.g. "realHeldOut". */
-  set: Type.String(),
-  brier: Type.Number({ minimum: 0 }),
-  reliability: Type.Array(Type.Object({ from: Type.Number(), to: Type.Number(), count: Count, meanPredicted: Type.Number(), observed: Type.Number() })),
-  thresholds: Type.Array(Type.Object({ threshold: Type.Number(), precision: Type.Number(), recall: Type.Number(), f1: Type.Number() })),
-});
-export type Calibration = Static<typeof Calibration>;
-
-/**
  * Figures of a model on one labelled set. Single-label (softmax) models carry `confusion`;
  * multi-label (independent sigmoid) models carry `confusionPerLabel` instead, and their `accuracy` is
  * the share of samples with every label right.
@@ -66,6 +51,8 @@ export const Calibration = Type.Object({
   samples: Type.Integer({ minimum: 1 }),
   /** Expected calibration error: sample-weighted mean |observed − predicted| over the bins. */
   ece: Type.Number({ minimum: 0, maximum: 1 }),
+  /** Mean squared error of the probability against the truth (where computed). */
+  brier: Type.Optional(Type.Number({ minimum: 0 })),
   reliability: Type.Array(Type.Object({
     from: Type.Number(),
     to: Type.Number(),

@@ -155,13 +155,15 @@ def field_report(spec, probs, y, tags, description):
         lo, hi = k / 10, (k + 1) / 10
         m = (p >= lo) & ((p < hi) if k < 9 else (p <= hi))
         if m.sum():
-            bins.append({"from": lo, "to": hi, "count": int(m.sum()), "meanPredicted": r4(p[m].mean()), "observed": r4(truth[m].mean())})
+            bins.append({"from": lo, "to": hi, "samples": int(m.sum()), "meanPredicted": r4(p[m].mean()), "observed": r4(truth[m].mean())})
     trade = []
     for t in [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]:
         c = positive_at(probs, y, index, t)
-        trade.append({"threshold": t, "precision": c["precision"], "recall": c["recall"], "f1": c["f1"]})
+        trade.append({"threshold": t, "precision": c["precision"], "recall": c["recall"], "f1": c["f1"], "flagged": r4((p >= t).mean())})
     brier = float(((p - truth) ** 2).mean())
-    calibration = {"label": label, "set": "realHeldOut", "brier": r4(brier), "reliability": bins, "thresholds": trade}
+    ece = sum(b["samples"] * abs(b["observed"] - b["meanPredicted"]) for b in bins) / len(p)
+    calibration = {"label": label, "set": "realHeldOut", "samples": int(len(p)), "ece": r4(ece), "brier": r4(brier),
+                   "reliability": bins, "thresholds": trade}
     return ev, calibration
 
 
@@ -305,7 +307,7 @@ def train(spec):
             print(f"    {period:<6} P {c['precision']:.4f}  R {c['recall']:.4f}  n {c['support']}  fp {c['fp']}")
         for source, c in rh["perSource"].items():
             print(f"    {source:<22} {c['label']:<13} windows {c['windows']:>4} files {c['files']:>3}  called {a['label']} {list(c.values())[3]:.3f}  accuracy {c['accuracy']:.3f}")
-        print("    reliability: " + " ".join(f"[{b['from']:.1f}: {b['meanPredicted']:.2f}->{b['observed']:.2f} n{b['count']}]" for b in cal["reliability"]))
+        print("    reliability: " + " ".join(f"[{b['from']:.1f}: {b['meanPredicted']:.2f}->{b['observed']:.2f} n{b['samples']}]" for b in cal["reliability"]))
     print(f"  wrote {onnx_path} (sha256 {sha256}) in {time.time() - started:.1f} s")
 
 
