@@ -27,6 +27,8 @@ import type { AlertRepository } from './alerts.js';
 import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
+import legalRoutes from './routes/legal.js';
+import type { LegalRepository } from './legal/repository.js';
 import type { FigureQueries } from './figures.js';
 
 export interface AppDeps {
@@ -44,6 +46,8 @@ export interface AppDeps {
   devices: DeviceRepository;
   cases: CaseRepository;
   evidence: EvidenceRepository;
+  /** The legal catalogue (admin API with history), parties, presence confirmations. */
+  legal: LegalRepository;
   /** EVIDENCE_MAX_BYTES */
   evidenceMaxBytes: number;
   readings: ReadingQueries;
@@ -90,6 +94,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
   await app.register(figureRoutes, { figures: deps.figures });
+  await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
 
   const page = await readFile(WEB_PAGE, 'utf8');
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));

@@ -81,6 +81,7 @@ export class ReadingQueries {
       case 'admin':
       case 'operator':
       case 'reviewer':
+      case 'agency_head':
         return true;
       case 'officer':
       case 'team_lead':

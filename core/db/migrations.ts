@@ -1,4 +1,5 @@
 import { NOISE_LIMITS } from '../domain/noise-limits.js';
+import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal-catalogue.js';
 
 /**
  * Versioned schema migrations. Each returns its statements; `timescale` says whether the extension is
@@ -334,6 +335,7 @@ export const MIGRATIONS: Migration[] = [
     name: 'one index per time-series table',
     up: ({ timescale }) => SERIES.flatMap((t) => singleSeriesIndex(t.name, timescale)),
   },
+  LEGAL_CATALOGUE_MIGRATION,
 ];
 
 /**

@@ -65,6 +65,9 @@ export const CASE_EVENTS = [
   'dismiss',
   'request_opinions',
   'give_opinion',
+  'classify',
+  'file',
+  'extend_deadline',
 ] as const;
 export type CaseEvent = (typeof CASE_EVENTS)[number];
 
@@ -81,17 +84,22 @@ const TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN, description });
 const Note = Type.Optional(Text(1000, 'free-text note for the case file'));
 const closed = { additionalProperties: false } as const;
-const UserId = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
+const Code = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
+const UserId = Code;
 const PartyId = Type.Optional(Type.String({
-  minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$',
-  description: 'identifier of the party (ID card or unified social credit code): finds earlier cases of the same matter',
+  minLength: 1, maxLength: 64, pattern: TEXT_PATTERN,
+  description: 'identifier of the party: resident identity number (GB 11643), passport number, or unified social credit code (GB 32100); normalised (upper case, no spaces) and checked; required for any penalty',
 }));
+const PartyIdType = Type.Optional(Type.Union(['resident_id', 'passport', 'uscc'].map((k) => Type.Literal(k)), {
+  description: 'what partyId is: default resident_id for an individual, uscc for a unit',
+}));
+const PartyKind = Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' }));
 const Correction = Type.Optional(Text(2000, 'how and when the party corrected the violation (first minor violation, no penalty)'));
 
 /** The fields each event carries besides `event` (no others are accepted). */
 export const EVENT_FIELDS = {
   dispatch: Type.Object({
-    teamId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'team that takes the case' }),
+    teamId: Code('team that takes the case'),
     note: Note,
   }, closed),
   accept: Type.Object({ note: Note }, closed),
@@ -107,7 +115,9 @@ export const EVENT_FIELDS = {
   resolve_on_site: Type.Object({
     outcome: Type.Union(RESOLUTIONS.map((r) => Type.Literal(r))),
     summary: Text(2000, 'what was found and done on site'),
+    partyKind: PartyKind,
     partyId: PartyId,
+    partyIdType: PartyIdType,
     correction: Correction,
   }, closed),
   propose_decision: Type.Object({
@@ -118,16 +128,17 @@ export const EVENT_FIELDS = {
     fineYuan: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'required with, and only with, a fine' })),
     hearingRequired: Type.Optional(Type.Boolean()),
     tier: Type.Union(TIERS.map((t) => Type.Literal(t)), { description: 'discretion benchmark tier the facts select' }),
-    partyKind: Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' })),
+    partyKind: PartyKind,
     partyId: PartyId,
+    partyIdType: PartyIdType,
     correction: Correction,
+    deviationReason: Type.Optional(Text(2000, 'why the fine leaves the discretion benchmark (inside the law): required then, and the district centre reviews it')),
   }, closed),
   submit_for_review: Type.Object({ note: Note }, closed),
   approve: Type.Object({ opinion: Type.Optional(Text(4000, 'reviewer opinion')) }, closed),
   return: Type.Object({ opinion: Text(4000, 'written opinion: why the proposal goes back and what to change') }, closed),
   decide: Type.Object({
     decisionNo: Text(64, 'number of the written decision'),
-    overdueReason: Type.Optional(Text(2000, 'why the decision comes after the 90-day deadline (e.g. extension approved by the head of the agency)')),
     note: Note,
   }, closed),
   close: Type.Object({ summary: Type.Optional(Text(2000, 'closing summary')) }, closed),
@@ -140,6 +151,15 @@ export const EVENT_FIELDS = {
     question: Text(2000, 'what the consultation (会商) is to answer'),
   }, closed),
   give_opinion: Type.Object({ opinion: Text(4000, 'the consulted reviewer\'s written opinion') }, closed),
+  classify: Type.Object({
+    matterCode: Code('the catalogue matter the case is about'),
+    note: Note,
+  }, closed),
+  file: Type.Object({ note: Note }, closed),
+  extend_deadline: Type.Object({
+    reason: Text(2000, 'why the case cannot be decided within the deadline (complex case, expert report, …)'),
+    newDueAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$', description: 'the new decision deadline (ISO-8601 with offset)' }),
+  }, closed),
 } as const satisfies Record<CaseEvent, TObject>;
 
 export type EventFields = { [E in CaseEvent]: Static<(typeof EVENT_FIELDS)[E]> };
@@ -154,6 +174,9 @@ export interface CaseFacts {
   inReview: boolean;
   /** The legal review post the case was last submitted to: only its reviewers see the case. */
   reviewPostId: string | null;
+  /** Whether the case has a matter (false: `classify` is offered) and is filed (false: `file` is offered). */
+  classified?: boolean;
+  filed?: boolean;
 }
 
 export interface Actor {
@@ -187,7 +210,8 @@ export interface LifecyclePolicy {
 
 export interface EventRule<E extends CaseEvent> {
   from: readonly CaseState[];
-  to: CaseState;
+  /** null: the case stays in its state (a step on record, not a move). */
+  to: CaseState | null;
   roles: readonly Role[];
   /** The `case_events.type` the transition is written as. */
   recordedAs: string;
@@ -226,6 +250,12 @@ export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
   // Consultation at the district centre: the case stays under review while opinions come in.
   request_opinions: { from: ['under_review'], to: 'under_review', roles: ['reviewer'], recordedAs: 'opinions_requested', guards: [] },
   give_opinion: { from: ['under_review'], to: 'under_review', roles: ['reviewer'], recordedAs: 'opinion_given', guards: [] },
+  // A case whose alert kind has no matter (complaint, intrusion, smoke) is classified before any
+  // enforcement step; filing (立案) starts the general procedure's 90-day clock; only the agency head
+  // extends it.
+  classify: { from: ['reported', 'dispatched', 'accepted', 'on_site'], to: null, roles: ['officer', 'team_lead', 'operator', 'admin'], recordedAs: 'classified', guards: [] },
+  file: { from: ['on_site'], to: null, roles: FIELD, recordedAs: 'filed', guards: [] },
+  extend_deadline: { from: ['on_site', 'decision_proposed', 'under_review', 'approved', 'returned'], to: null, roles: ['agency_head'], recordedAs: 'deadline_extended', guards: [] },
 };
 
 export const isCaseState = (s: string): s is CaseState => (CASE_STATES as readonly string[]).includes(s);
@@ -236,6 +266,7 @@ export function canSee(actor: Actor, c: Pick<CaseFacts, 'teamId' | 'inReview' | 
   switch (actor.role) {
     case 'admin':
     case 'operator':
+    case 'agency_head':
       return true;
     case 'officer':
     case 'team_lead':
@@ -303,11 +334,12 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
     const refused = guard({ case: c, actor, transition });
     if (refused) return refused;
   }
-  return { ok: true, transition, from: c.state, to: rule.to, recordedAs: rule.recordedAs };
+  return { ok: true, transition, from: c.state, to: rule.to ?? c.state, recordedAs: rule.recordedAs };
 }
 
 /** The events this person could fire on this case now (before field checks): the tablet's buttons. */
 export function availableEvents(c: CaseFacts, actor: Actor): CaseEvent[] {
   if (!canSee(actor, c)) return [];
-  return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state));
+  const offered = (e: CaseEvent) => (e !== 'classify' || c.classified === false) && (e !== 'file' || c.filed === false) && (e !== 'extend_deadline' || c.filed === true);
+  return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state) && offered(e));
 }

@@ -13,7 +13,7 @@ import {
 import { legalGuards, type LegalFacts, type LegalSettings } from '../../core/domain/legal-rules.js';
 import { appendEvent, type CaseEvent } from './events.js';
 import { settleDeadlines } from './deadlines.js';
-import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, writeLegalRecords } from './legal.js';
+import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, normalisedFields, writeLegalRecords } from './legal.js';
 import { appendLiveEvent } from '../live.js';
 
 /** A transition that was written: the event appended and the states it moved between. */
@@ -47,6 +47,9 @@ function caseColumns(t: Transition, actor: Actor, at: string): Record<string, un
     case 'return':
     case 'request_opinions':
     case 'give_opinion':
+    case 'classify':
+    case 'file':
+    case 'extend_deadline':
       return {};
     case 'decide':
       return { decision_no: t.fields.decisionNo, disposed_at: at };
@@ -75,11 +78,14 @@ async function writeRecords(client: pg.PoolClient, caseId: string, actor: Actor,
     const a = assessProposal(legal, t, settings);
     const r = await client.query<{ revision: number }>(
       `INSERT INTO case_proposals (case_id, revision, proposed_by, proposed_at, party, facts, legal_basis, penalties, fine_yuan, hearing_required,
-         tier, party_kind, party_id, correction, outside_benchmark, review_level, review_reasons)
-       SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM case_proposals WHERE case_id = $1
+         tier, party_kind, party_id, correction, outside_benchmark, review_level, review_reasons, party_id_type, deviation_reason,
+         bounds_effective_from, benchmark_effective_from)
+       SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
+       FROM case_proposals WHERE case_id = $1
        RETURNING revision`,
       [caseId, actor.id, at, f.party, f.facts, f.legalBasis, f.penalties, f.fineYuan ?? null, f.hearingRequired ?? false,
-        f.tier, f.partyKind ?? 'individual', f.partyId ?? null, f.correction ?? null, a.outsideBenchmark, a.routing.level, a.routing.reasons],
+        f.tier, f.partyKind ?? 'individual', f.partyId ?? null, f.correction ?? null, a.outsideBenchmark, a.routing.level, a.routing.reasons,
+        f.partyIdType ?? null, f.deviationReason ?? null, a.boundsEffectiveFrom, a.tier?.effectiveFrom ?? null],
     );
     return { revision: r.rows[0]!.revision };
   }
@@ -119,10 +125,11 @@ export async function applyTransition(
   pool: pg.Pool,
   caseId: string,
   actor: Actor,
-  request: { event: string; fields: unknown },
+  raw: { event: string; fields: unknown },
   policy: LifecyclePolicy = {},
   settings: LegalSettings = DEFAULT_LEGAL_SETTINGS,
 ): Promise<AppliedTransition | Rejection> {
+  const request = normalisedFields(raw);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -141,7 +148,7 @@ export async function applyTransition(
     if (decision.ok) {
       legal = await loadLegalFacts(client, caseId, actor, decision.transition, now, settings);
       const guards: Record<string, readonly unknown[]> = { ...policy.guards };
-      for (const [event, list] of Object.entries(legalGuards(legal))) guards[event] = [...(guards[event] ?? []), ...list];
+      for (const [event, list] of Object.entries(legalGuards(legal, settings))) guards[event] = [...(guards[event] ?? []), ...list];
       decision = decideTransition(facts, actor, request, { guards: guards as LifecyclePolicy['guards'] });
     }
     const at = now.toISOString();
@@ -159,7 +166,8 @@ export async function applyTransition(
       `UPDATE cases SET ${names.map((n, i) => `${n} = $${i + 2}`).join(', ')} WHERE id = $1`,
       [caseId, ...Object.values(columns)],
     );
-    await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays);
+    await recorded.after?.();
+    await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays, t.event === 'file');
     const event = await appendEvent(client, caseId, actor.id, decision.recordedAs, {
       from: decision.from,
       to: decision.to,
@@ -209,6 +217,10 @@ export interface Proposal {
   tier: string | null;
   partyKind: string | null;
   partyId: string | null;
+  partyIdType: string | null;
+  deviationReason: string | null;
+  boundsEffectiveFrom: string | null;
+  benchmarkEffectiveFrom: string | null;
   correction: string | null;
   outsideBenchmark: boolean;
   reviewLevel: string | null;
@@ -244,7 +256,8 @@ export async function lifecycleRecord(pool: pg.Pool, caseId: string): Promise<Li
     `SELECT revision, proposed_by AS "proposedBy", proposed_at AS "proposedAt", party, facts, legal_basis AS "legalBasis",
        penalties, fine_yuan AS "fineYuan", hearing_required AS "hearingRequired", tier, party_kind AS "partyKind",
        party_id AS "partyId", correction, outside_benchmark AS "outsideBenchmark", review_level AS "reviewLevel",
-       review_reasons AS "reviewReasons"
+       review_reasons AS "reviewReasons", party_id_type AS "partyIdType", deviation_reason AS "deviationReason",
+       to_char(bounds_effective_from, 'YYYY-MM-DD') AS "boundsEffectiveFrom", to_char(benchmark_effective_from, 'YYYY-MM-DD') AS "benchmarkEffectiveFrom"
      FROM case_proposals WHERE case_id = $1 ORDER BY revision`,
     [caseId],
   );

@@ -7,6 +7,7 @@ import type { CaseRepository, CaseRow, CaseScope } from '../cases/repository.js'
 import { CaseDeadline } from '../cases/deadlines.js';
 import type { LiveBus, LiveEvent } from '../live.js';
 import type { TokenClaims } from '../plugins/auth.js';
+import { CaseLegalView } from '../legal/case-view.js';
 
 export const Case = Type.Object({
   id: Type.String(),
@@ -49,6 +50,7 @@ export const Benchmark = Type.Object({
   measures: Type.Array(Type.String()),
   facts: Type.String({ description: 'the facts that select this tier' }),
   legalBasis: Type.String(),
+  effectiveFrom: Type.String({ description: 'first day of the benchmark version this tier belongs to' }),
 });
 
 const CaseDetail = Type.Intersect([
@@ -61,6 +63,9 @@ const CaseDetail = Type.Intersect([
       revision: Type.Integer(), proposedBy: Type.String(), proposedAt: Type.String({ format: 'date-time' }), party: Type.String(),
       facts: Type.String(), legalBasis: Type.String(), penalties: Type.Array(Type.String()), fineYuan: Nullable(Type.Integer()),
       hearingRequired: Type.Boolean(), tier: Nullable(Type.String()), partyKind: Nullable(Type.String()), partyId: Nullable(Type.String()),
+      partyIdType: Nullable(Type.String()), deviationReason: Nullable(Type.String({ description: 'why the fine leaves the benchmark (inside the law)' })),
+      boundsEffectiveFrom: Nullable(Type.String({ description: 'version of the statutory bounds the proposal was judged by' })),
+      benchmarkEffectiveFrom: Nullable(Type.String({ description: 'version of the benchmark the proposal was judged by' })),
       correction: Nullable(Type.String()), outsideBenchmark: Type.Boolean({ description: 'fine outside the range of the stated tier: flagged, reviewed by the district centre' }),
       reviewLevel: Nullable(Type.String()), reviewReasons: Type.Array(Type.String()),
     })),
@@ -68,7 +73,7 @@ const CaseDetail = Type.Intersect([
       revision: Type.Integer(), requestedBy: Type.String(), reviewer: Type.String(), question: Type.String(),
       requestedAt: Type.String({ format: 'date-time' }), opinion: Nullable(Type.String()), answeredAt: Nullable(Type.String({ format: 'date-time' })),
     }), { description: 'opinions asked by the district centre (会商)' }),
-    benchmark: Type.Array(Benchmark, { description: "the discretion benchmark of the case's matter" }),
+    benchmark: Type.Array(Benchmark, { description: "the discretion benchmark of the case's matter in force on the day of the act" }),
     decisionDeadline: Nullable(Type.Object({
       filedAt: Type.String({ format: 'date-time' }),
       dueAt: Type.String({ format: 'date-time' }),
@@ -82,6 +87,7 @@ const CaseDetail = Type.Intersect([
     deadlines: Type.Array(CaseDeadline, { description: 'SLA deadlines per stage (accept, on site, decision) and decision-deadline warnings' }),
     escalations: Type.Array(CaseDeadline, { description: 'the deadlines that were escalated to the team lead (missed) or pushed (warnings crossed)' }),
   }),
+  CaseLegalView,
 ]);
 
 /**
@@ -93,6 +99,7 @@ export function scopeOf(user: TokenClaims): CaseScope {
   switch (user.role) {
     case 'admin':
     case 'operator':
+    case 'agency_head':
       return { all: true };
     case 'officer':
     case 'team_lead':
@@ -118,7 +125,10 @@ function visible(scope: CaseScope, event: LiveEvent): boolean {
 
 function actionsFor(row: CaseRow, user: TokenClaims) {
   if (!isCaseState(row.state)) return [];
-  return availableEvents({ state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId }, actorOf(user));
+  return availableEvents({
+    state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId,
+    classified: row.matterCode !== null, filed: row.filedAt !== null,
+  }, actorOf(user));
 }
 
 const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }> = async (app, { cases, bus }) => {
@@ -165,11 +175,12 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
       const deadlines = await cases.deadlines(row.id);
       const onSiteOnly = row.resolution !== null || row.state === 'dismissed';
       const deadline = row.filedAt && row.decisionDueAt && !onSiteOnly
-        ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays, row.decidedLate === null ? null : { late: row.decidedLate })
+        ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays,
+          row.decidedLate === null ? null : { late: row.decidedLate }, cases.legal.timezone)
         : null;
       return {
         ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record,
-        benchmark: row.matterCode ? await cases.benchmarks(row.matterCode) : [],
+        ...(await cases.legalView(row.id, row.matterCode)),
         decisionDeadline: deadline,
         deadlines,
         escalations: deadlines.filter((d) => d.escalatedAt !== null),

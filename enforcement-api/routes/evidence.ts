@@ -5,6 +5,7 @@ import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { EvidenceRepository } from '../cases/evidence.js';
 import { actorOf, Benchmark, scopeOf } from './cases.js';
+import { EVIDENCE_KINDS, type EvidenceKind } from '../legal/evidence-files.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -17,6 +18,13 @@ const EvidenceFile = Type.Object({
   description: Nullable(Type.String()),
   uploadedBy: Type.String(),
   uploadedAt: Type.String({ format: 'date-time' }),
+  evidenceType: Nullable(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k)))),
+  capturedAt: Nullable(Type.String({ format: 'date-time' })),
+  captureLocation: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number() })),
+  collectors: Nullable(Type.Array(Type.String(), { description: 'the officers who collected it' })),
+  reviews: Type.Array(Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) })),
+  valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader' }),
+  problems: Type.Array(Type.String()),
 });
 
 const SensorEvidence = Type.Object({
@@ -65,6 +73,11 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
           querystring: Type.Object({
             filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F/\\\\]+$' })),
             description: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })),
+            type: Type.Optional(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k)), { description: 'what the item is; with capturedAt, lat, lon and collectors it can count as evidence' })),
+            capturedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it was captured' })),
+            lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'where it was captured' })),
+            lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+            collectors: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(,[A-Za-z0-9][A-Za-z0-9_.-]*){0,9}$', description: 'user ids of the collecting officers, comma-separated' })),
           }),
           body: Type.Unsafe<Buffer>({ content: RAW }),
           response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 415: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
@@ -73,7 +86,13 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
       async (req, reply) => {
         const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (!isEvidenceType(contentType) || !Buffer.isBuffer(req.body)) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `evidence must be one of ${EVIDENCE_TYPES.join(', ')}`);
-        const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: req.query.filename, description: req.query.description });
+        const q = req.query;
+        const given = [q.type, q.capturedAt, q.lat, q.lon, q.collectors].filter((v) => v !== undefined).length;
+        if (given > 0 && given < 5) throw new AppError(400, 'EVIDENCE_METADATA_INCOMPLETE', 'evidence metadata is type, capturedAt, lat, lon and collectors together');
+        const meta = given === 5
+          ? { evidenceType: q.type as EvidenceKind, capturedAt: q.capturedAt!, location: { lat: q.lat!, lon: q.lon! }, collectors: [...new Set(q.collectors!.split(','))] }
+          : undefined;
+        const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: q.filename, description: q.description, meta });
         if ('ok' in r) throw new AppError(r.status, r.code, r.message);
         req.log.info({ case: req.params.id, sha256: r.file.sha256, bytes: r.file.sizeBytes, user: req.user.sub }, 'evidence added');
         return reply.status(r.created ? 201 : 200).send(r.file);
@@ -107,14 +126,16 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
       schema: {
         tags: ['cases'],
         summary: 'Download an evidence file; its SHA-256 is in the X-Content-SHA256 and Digest headers',
+        description: 'Each download is on the case record (evidence_viewed, or evidence_exported with ?purpose=export): chain of custody.',
         security: [{ bearer: [] }],
         params: Type.Object({ id: Type.String({ format: 'uuid' }), evidenceId: Type.String({ format: 'uuid' }) }),
+        querystring: Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal('view'), Type.Literal('export')], { default: 'view' })) }),
         response: { 200: Type.Unsafe({ description: 'the file as uploaded', content: RAW }), ...Errors },
       },
     },
     async (req, reply) => {
       const row = await cases.get(req.params.id, scopeOf(req.user));
-      const file = row ? await evidence.content(row.id, req.params.evidenceId) : null;
+      const file = row ? await evidence.content(row.id, req.params.evidenceId, actorOf(req.user), req.query.purpose ?? 'view') : null;
       if (!file) throw new AppError(404, 'EVIDENCE_NOT_FOUND', `no evidence ${req.params.evidenceId} in case ${req.params.id}`);
       return reply
         .header('content-type', file.contentType)
@@ -123,6 +144,26 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         .header('content-disposition', `attachment; filename="${file.sha256}"`)
         .header('x-content-type-options', 'nosniff')
         .send(file.content);
+    },
+  );
+
+  app.post(
+    '/api/v1/cases/:id/evidence/:evidenceId/review',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: 'Record that you reviewed an uploaded file (a person other than the uploader): one of the conditions for it to count as evidence',
+        security: [{ bearer: [] }],
+        params: Type.Object({ id: Type.String({ format: 'uuid' }), evidenceId: Type.String({ format: 'uuid' }) }),
+        body: Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })) }, { additionalProperties: false }),
+        response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
+      },
+    },
+    async (req, reply) => {
+      const r = await evidence.reviewFile(req.params.id, req.params.evidenceId, actorOf(req.user), req.body.note);
+      if ('ok' in r) throw new AppError(r.status, r.code, r.message);
+      return reply.status(r.created ? 201 : 200).send(r.file);
     },
   );
 

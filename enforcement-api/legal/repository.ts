@@ -1,0 +1,41 @@
+import type pg from 'pg';
+import type { Actor } from '../../core/domain/case-lifecycle.js';
+import type { LegalSettings } from '../../core/domain/legal-rules.js';
+import { CatalogueAdmin } from './catalogue-admin.js';
+import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions, type VersionedTier } from './catalogue.js';
+import { partyById, partyHistory, type Party, type PartyCase } from './parties.js';
+import { confirmPresence, type Position, type PresenceOutcome } from './presence.js';
+import type { StatutoryBound } from './statutory-bounds.js';
+
+/** The legal catalogue, parties and presence confirmations behind one object the API takes. */
+export class LegalRepository {
+  readonly catalogue: CatalogueAdmin;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly settings: LegalSettings,
+  ) {
+    this.catalogue = new CatalogueAdmin(pool);
+  }
+
+  boundsInForce(matterCode: string | null, on: string): Promise<StatutoryBound[]> {
+    return boundsInForce(this.pool, matterCode, on);
+  }
+
+  benchmarkInForce(matterCode: string | null, on: string): Promise<VersionedTier[]> {
+    return benchmarkInForce(this.pool, matterCode, on);
+  }
+
+  async versions(matterCode: string): Promise<{ boundsVersions: StatutoryBound[]; benchmarkVersions: VersionedTier[] }> {
+    return { boundsVersions: await boundsVersions(this.pool, matterCode), benchmarkVersions: await benchmarkVersions(this.pool, matterCode) };
+  }
+
+  async party(id: string): Promise<{ party: Party; cases: PartyCase[] } | null> {
+    const party = await partyById(this.pool, id);
+    return party ? { party, cases: await partyHistory(this.pool, id) } : null;
+  }
+
+  confirmPresence(caseId: string, actor: Actor, at: Position): Promise<PresenceOutcome> {
+    return confirmPresence(this.pool, caseId, actor, at, this.settings);
+  }
+}
