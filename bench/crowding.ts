@@ -20,7 +20,7 @@ import { Rng } from '../core/rng.js';
 import { createLogger } from '../core/log.js';
 import { Metrics } from '../core/metrics.js';
 import { ZoneSchedule } from '../core/domain/zone-rules.js';
-import type { Alert } from '../core/schemas/alert.js';
+import type { Alert } from '../contract/mqtt/alert.js';
 import type { DeviceContext } from '../core/repos/devices.js';
 import { CROWD_KINDS, CrowdSource } from '../simulator/crowds.js';
 import { OnnxModel } from '../inference/onnx-model.js';

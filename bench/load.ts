@@ -20,7 +20,7 @@ import { messageFactory, payloadFactory, telemetryTopic, type BenchDevice } from
  *   sockets (bench/lib/raw-mqtt.ts) instead of mqtt.js, the frames encoded before the burst
  *   (bench:broker with BENCH_CLIENT=raw).
  */
-interface Device extends BenchDevice {
+interface LoadDevice extends BenchDevice {
   index: number;
   topic: string;
   client?: MqttClient;
@@ -40,12 +40,12 @@ interface RawDevice {
 /** QoS 0 frames per write in a raw burst (about 7 KiB). */
 const RAW_FRAMES_PER_WRITE = 20;
 
-let devices: Device[] = [];
+let devices: LoadDevice[] = [];
 /** Paced readings published and acknowledged by the broker, over all steps. */
 const totals = { sent: 0, acked: 0 };
 const payload = payloadFactory();
 
-function connectOne(url: string, d: Device): Promise<void> {
+function connectOne(url: string, d: LoadDevice): Promise<void> {
   return new Promise((resolve, reject) => {
     const client = mqtt.connect(url, {
       username: d.id,
@@ -68,7 +68,7 @@ function connectOne(url: string, d: Device): Promise<void> {
   });
 }
 
-async function publishSequence(d: Device, count: number, qos: 0 | 1): Promise<void> {
+async function publishSequence(d: LoadDevice, count: number, qos: 0 | 1): Promise<void> {
   const client = d.client;
   if (!client) throw new Error(`${d.id} is not connected`);
   for (let i = 0; i < count; i++) {
@@ -140,7 +140,7 @@ serve({
         const elapsed = Date.now() - started;
         const due = Math.floor((Math.min(elapsed, durationMs) * rate) / 1000);
         while (sent + skipped < due) {
-          const d = devices[next++ % devices.length] as Device;
+          const d = devices[next++ % devices.length] as LoadDevice;
           if (!d.client || d.inflight >= maxInflight) {
             skipped += batch;
             continue;

@@ -1,7 +1,8 @@
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
-import { STREAMS } from '../core/schemas/telemetry.js';
+import { isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
+import { SERVICE_USER } from '../contract/mqtt/accounts.js';
 
 /**
  * The broker's security policy, passed to Aedes as its authenticate / authorize hooks (DESIGN §3):
@@ -9,7 +10,7 @@ import { STREAMS } from '../core/schemas/telemetry.js';
  * subscribe only to its own commands; the `service` account (ingest, inference, enforcement) may do
  * anything except publish under `$SYS/`.
  */
-export const SERVICE_USER = 'service';
+export { SERVICE_USER };
 
 /**
  * Who a connection is, fixed at login. A device's principal carries its topic prefix, computed once,
@@ -25,19 +26,11 @@ export interface PolicyDeps {
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
-const COMMAND_ACK = /^commands\/[A-Za-z0-9_.-]{1,64}\/ack$/;
-/** What may follow `v1/devices/{id}/` in a device's own publish, besides `commands/{name}/ack`. */
-const PUBLISH_SUFFIXES = new Set<string>(['status', ...STREAMS.map((s) => `telemetry/${s}`)]);
 /** Verified topics remembered per connection: a device publishes to a handful, over and over. */
 const ALLOWED_CACHE = 32;
 
-const devicePrefix = (deviceId: string) => `v1/devices/${deviceId}/`;
-
-function mayPublishUnder(prefix: string, topic: string): boolean {
-  if (!topic.startsWith(prefix)) return false;
-  const suffix = topic.slice(prefix.length);
-  return PUBLISH_SUFFIXES.has(suffix) || COMMAND_ACK.test(suffix);
-}
+const devicePrefix = topics.devicePrefix;
+const mayPublishUnder = isDevicePublishTopic;
 
 /**
  * Topics a device may publish to: `v1/devices/{id}/status`, `.../telemetry/{stream}` and

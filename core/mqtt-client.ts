@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { StartupError } from './errors.js';
-import { SERVICE_USER } from '../broker/policy.js';
+import { SERVICE_USER } from '../contract/mqtt/accounts.js';
 
 export interface ServiceConnection {
   url: string;

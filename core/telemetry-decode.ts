@@ -1,5 +1,6 @@
 import { TypeCompiler } from '@sinclair/typebox/compiler';
-import { PAYLOAD_SCHEMAS, STREAMS, type Reading, type Stream } from './schemas/telemetry.js';
+import { PAYLOAD_SCHEMAS, STREAMS, type Reading, type Stream } from '../contract/mqtt/telemetry.js';
+import { parseTelemetryTopic } from '../contract/mqtt/topics.js';
 
 /**
  * Decodes telemetry messages (topic + raw payload). The payload is one reading (a JSON object) or a
@@ -47,17 +48,7 @@ export interface DecodeLimits {
 const CHECKERS = Object.fromEntries(STREAMS.map((s) => [s, TypeCompiler.Compile(PAYLOAD_SCHEMAS[s])])) as {
   [S in Stream]: ReturnType<typeof TypeCompiler.Compile<(typeof PAYLOAD_SCHEMAS)[S]>>;
 };
-const STREAM_SET = new Set<string>(STREAMS);
 
-/** `v1/devices/{deviceId}/telemetry/{stream}` → its parts, or null. */
-export function parseTelemetryTopic(topic: string): { deviceId: string; stream: Stream } | null {
-  const parts = topic.split('/');
-  if (parts.length !== 5 || parts[0] !== 'v1' || parts[1] !== 'devices' || parts[3] !== 'telemetry') return null;
-  const deviceId = parts[2] ?? '';
-  const stream = parts[4] ?? '';
-  if (!deviceId || !STREAM_SET.has(stream)) return null;
-  return { deviceId, stream: stream as Stream };
-}
 
 function parseTs(ts: string | number): Date | null {
   const d = typeof ts === 'number' ? new Date(ts) : /^\d{4}-\d{2}-\d{2}T/.test(ts) ? new Date(ts) : null;

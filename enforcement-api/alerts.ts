@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { TokenClaims } from './plugins/auth.js';
+import { alertCondition, type Viewer } from './domain/jurisdiction.js';
 
 /** Alerts as stored by the intake, with their case, verdict and the device commands they caused. */
 export interface AlertFilter {
@@ -20,22 +20,11 @@ const SELECT = `SELECT a.id, a.kind, a.zone_id AS "zoneId", a.device_id AS "devi
     FROM device_commands dc WHERE dc.alert_id = a.id), '[]'::json) AS commands
   FROM alerts a LEFT JOIN cases c ON c.incident_id = a.incident_id LEFT JOIN alert_verdicts v ON v.alert_id = a.id`;
 
-/** Team scope: officers and team leads see the alerts whose case is their team's. */
-function scopeClause(user: TokenClaims, params: unknown[]): string | null {
-  if (user.role === 'admin' || user.role === 'operator') return null;
-  // A reviewer sees the alerts of cases submitted to their review post, as they see the cases.
-  if (user.role === 'reviewer') {
-    params.push(user.reviewPostId ?? null);
-    return `c.review_submitted_at IS NOT NULL AND c.review_post_id = $${params.length}`;
-  }
-  params.push(user.teamId);
-  return `c.team_id = $${params.length}`;
-}
 
 export class AlertRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  async list(f: AlertFilter, user: TokenClaims): Promise<Record<string, unknown>[]> {
+  async list(f: AlertFilter, user: Viewer): Promise<Record<string, unknown>[]> {
     const params: unknown[] = [];
     const where: string[] = [];
     const add = (sql: string, v: unknown) => {
@@ -48,20 +37,18 @@ export class AlertRepository {
     if (f.from) add('a.detected_at >= ?', f.from);
     if (f.to) add('a.detected_at < ?', f.to);
     if (f.before) add('a.detected_at < ?', f.before);
-    const scope = scopeClause(user, params);
-    if (scope) where.push(scope);
+    where.push(alertCondition(user, params));
     params.push(f.limit);
     const r = await this.pool.query(
-      `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.detected_at DESC, a.id LIMIT $${params.length}`,
+      `${SELECT} WHERE ${where.join(' AND ')} ORDER BY a.detected_at DESC, a.id LIMIT $${params.length}`,
       params,
     );
     return r.rows;
   }
 
-  async get(id: string, user: TokenClaims): Promise<Record<string, unknown> | null> {
+  async get(id: string, user: Viewer): Promise<Record<string, unknown> | null> {
     const params: unknown[] = [id];
-    const scope = scopeClause(user, params);
-    const r = await this.pool.query(`${SELECT} WHERE a.id = $1 ${scope ? `AND ${scope}` : ''}`, params);
+    const r = await this.pool.query(`${SELECT} WHERE a.id = $1 AND ${alertCondition(user, params)}`, params);
     return r.rows[0] ?? null;
   }
 

@@ -1,5 +1,4 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
 
 /** An error a client can act on: HTTP status + stable machine-readable code. */
 export class AppError extends Error {
@@ -12,7 +11,7 @@ export class AppError extends Error {
   }
 }
 
-export const ErrorBody = Type.Object({ code: Type.String(), message: Type.String() }, { $id: 'Error' });
+export { ErrorBody } from '../contract/http/common.js';
 
 /** Fastify's own 4xx codes, as this API's stable ones. */
 const FRAMEWORK_CODES: Record<string, string> = {

@@ -1,26 +1,10 @@
 import type pg from 'pg';
 import type { Logger } from '../core/log.js';
 import { inTransaction } from '../core/db/transaction.js';
-import type { CaseRow } from './cases/repository.js';
 
-/** What the live stream pushes. `teamId` scopes delivery: null = fallback queue (admins, operators). */
-export type LiveEvent =
-  | { type: 'case.opened'; teamId: string | null; case: CaseRow }
-  | {
-      type: 'case.updated';
-      teamId: string | null;
-      caseId: string;
-      /** What happened: the case event type (e.g. `alert.attached`, `accepted`). */
-      reason: string;
-      /** The state after a lifecycle transition. */
-      state?: string;
-      /** The case is in the legal reviewers' queue (delivered to reviewers too). */
-      review?: boolean;
-      /** The legal review post the case is with (only its reviewers get it). */
-      reviewPostId?: string | null;
-      /** The team that had the case before a dispatch (delivered to it too: the case left its inbox). */
-      previousTeamId?: string | null;
-    };
+import type { LiveEvent } from '../contract/http/live.js';
+
+export type { LiveEvent };
 
 /** A live event as stored: `id` is its SSE event id, increasing, shared by every process on the database. */
 export interface StoredLiveEvent {

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
-import { rolloutTopic, type Rollout } from '../inference/model-store.js';
-import { RULES_CHANGED_TOPIC } from '../core/domain/zone-rules.js';
+import { topics } from '../contract/mqtt/topics.js';
+import type { Rollout, RulesChanged } from '../contract/mqtt/control.js';
 import type { ModelControl } from './routes/alerts.js';
 
 /**
@@ -18,12 +18,13 @@ export class MqttModelControl implements ModelControl {
 
   async setRollout(name: string, rollout: Rollout): Promise<void> {
     this.client ??= connectService(this.conn, 'model-control');
-    await (await this.client).publishAsync(rolloutTopic(name), JSON.stringify(rollout), { qos: 1, retain: true });
+    await (await this.client).publishAsync(topics.rollout(name), JSON.stringify(rollout), { qos: 1, retain: true });
   }
 
   async rulesChanged(): Promise<void> {
     this.client ??= connectService(this.conn, 'model-control');
-    await (await this.client).publishAsync(RULES_CHANGED_TOPIC, '{}', { qos: 1 });
+    const message: RulesChanged = {};
+    await (await this.client).publishAsync(topics.rulesChanged, JSON.stringify(message), { qos: 1 });
   }
 
   async close(): Promise<void> {

@@ -1,13 +1,14 @@
 import type pg from 'pg';
-import type { Stream } from '../core/schemas/telemetry.js';
-import type { TokenClaims } from './plugins/auth.js';
+import type { Stream } from '../contract/mqtt/telemetry.js';
+import { deviceCondition, type Viewer } from './domain/jurisdiction.js';
 
 /**
  * Reading queries for the clients and for evidence: raw rows or the aggregates (same names and
  * columns on TimescaleDB and plain PostgreSQL), ordered by time, cursor-paginated.
  */
-export const BUCKETS = ['raw', '1m', '1h', '5m'] as const;
-export type Bucket = (typeof BUCKETS)[number];
+import { BUCKETS, type Bucket } from '../contract/http/readings.js';
+
+export { BUCKETS, type Bucket };
 
 interface Source {
   table: string;
@@ -68,29 +69,14 @@ export class ReadingQueries {
    * Whether the caller may read a device: admins, operators and reviewers any; an officer or team lead
    * the devices in their street's zones (district teams: the whole district).
    */
-  async canRead(deviceId: string, user: TokenClaims): Promise<boolean> {
-    const r = await this.pool.query<{ streetId: string; teamStreet: string | null; teamKind: string | null }>(
-      `SELECT s.street_id AS "streetId", t.street_id AS "teamStreet", t.kind AS "teamKind"
-       FROM devices d JOIN zones z ON z.id = d.zone_id JOIN sites s ON s.id = z.site_id
-       LEFT JOIN teams t ON t.id = $2 WHERE d.id = $1`,
-      [deviceId, user.teamId],
+  async canRead(deviceId: string, user: Viewer): Promise<boolean> {
+    const params: unknown[] = [deviceId];
+    const r = await this.pool.query(
+      `SELECT 1 FROM devices d JOIN zones z ON z.id = d.zone_id JOIN sites s ON s.id = z.site_id
+       WHERE d.id = $1 AND ${deviceCondition(user, params, 's.street_id')}`,
+      params,
     );
-    const row = r.rows[0];
-    if (!row) return false;
-    switch (user.role) {
-      case 'admin':
-      case 'operator':
-      case 'reviewer':
-      case 'agency_head':
-        return true;
-      case 'officer':
-      case 'team_lead':
-        return row.teamKind === 'district' || (row.teamStreet !== null && row.teamStreet === row.streetId);
-      default: {
-        const never: never = user.role;
-        throw new Error(`unknown role ${String(never)}`);
-      }
-    }
+    return (r.rowCount ?? 0) > 0;
   }
 
   async page(deviceId: string, stream: Stream, bucket: Bucket, from: Date, to: Date, limit: number, cursor?: string): Promise<ReadingPage> {

@@ -1,18 +1,9 @@
 import type pg from 'pg';
 import { verifyPassword } from '../core/secrets.js';
-import type { Role } from '../core/domain/roles.js';
 
 export { ROLES, type Role } from '../core/domain/roles.js';
-
-export interface User {
-  id: string;
-  username: string;
-  role: Role;
-  teamId: string | null;
-  displayName: string;
-  /** A reviewer's legal review post (street post or district centre). */
-  reviewPostId: string | null;
-}
+import type { User } from '../contract/http/auth.js';
+export type { User };
 
 const USER_COLUMNS = `id, username, role, team_id AS "teamId", display_name AS "displayName", review_post_id AS "reviewPostId"`;
 

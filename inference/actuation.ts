@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { topics } from '../contract/mqtt/topics.js';
+import { CommandAck, SPEAKER_PLAY, type Clip, type SpeakerPlay } from '../contract/mqtt/commands.js';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { localClock } from '../core/domain/local-time.js';
@@ -10,8 +13,7 @@ import type { InferenceRepository } from './repository.js';
  * the readings' own clock, so replayed data behaves the same), acknowledgements from the device, and
  * the effect measured `effectWindowS` later (did the watched value fall?).
  */
-export const CLIPS = ['fishing-ban', 'anti-drowning', 'noise-reminder'] as const;
-export type Clip = (typeof CLIPS)[number];
+export { CLIPS, type Clip } from '../contract/mqtt/commands.js';
 
 export interface SpeakerOptions {
   cooldownS: number;
@@ -70,9 +72,9 @@ export class SpeakerController {
     if (last !== undefined && at.getTime() - last < this.opts.cooldownS * 1000) return refuse('cooldown');
     this.lastPlay.set(device.id, at.getTime());
     const commandId = randomUUID();
-    const payload = { commandId, clip, volume: this.opts.volume, stage, alertId };
-    await this.repo.commandSent({ id: commandId, deviceId: device.id, name: 'speaker.play', payload, alertId, stage, sentAt: at });
-    await this.publish(`v1/devices/${device.id}/commands/speaker.play`, JSON.stringify(payload));
+    const payload: SpeakerPlay = { commandId, clip, volume: this.opts.volume, stage, alertId };
+    await this.repo.commandSent({ id: commandId, deviceId: device.id, name: SPEAKER_PLAY, payload, alertId, stage, sentAt: at });
+    await this.publish(topics.command(device.id, SPEAKER_PLAY), JSON.stringify(payload));
     this.probes.push({ commandId, key: probe.key, metric: probe.metric, before: probe.value, due: at.getTime() + this.opts.effectWindowS * 1000 });
     this.sent.inc({ outcome: 'played' });
     this.log.info({ device: device.id, clip, stage, alert: alertId }, 'speaker.play sent');
@@ -88,9 +90,8 @@ export class SpeakerController {
       this.log.warn({ device: deviceId }, 'command ack is not JSON');
       return;
     }
-    const id = typeof body === 'object' && body !== null ? (body as { commandId?: unknown }).commandId : undefined;
-    if (typeof id !== 'string') return;
-    if (await this.repo.commandAcked(id, body)) this.acks.inc();
+    if (!Value.Check(CommandAck, body)) return;
+    if (await this.repo.commandAcked(body.commandId, body)) this.acks.inc();
   }
 
   /** Feeds the watched value; probes whose window has passed record their effect. */

@@ -1,6 +1,7 @@
 import type { Logger } from '../core/log.js';
 import { OnnxModel } from './onnx-model.js';
-import { listModels, newest, type Rollout } from './model-store.js';
+import { listModels, newest } from './model-store.js';
+import type { Rollout } from '../contract/mqtt/control.js';
 
 /**
  * The loaded versions of one model name: `active` raises alerts, `shadow` (optional) is scored on the

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { ModelCard } from '../core/schemas/model-card.js';
+import { ModelCard } from '../contract/model-card.js';
 
 /**
  * Where models live: the committed defaults (`inference/models`) and field-trained ones dropped into
@@ -65,9 +65,3 @@ export function newest(models: readonly StoredModel[], name: string): StoredMode
   return models.filter((m) => m.name === name).sort((a, b) => compareVersions(b.version, a.version))[0];
 }
 
-/** Retained control message on `v1/control/models/{name}`: which version alerts, which runs in shadow. */
-export interface Rollout {
-  active: string;
-  shadow: string | null;
-}
-export const rolloutTopic = (name: string) => `v1/control/models/${name}`;

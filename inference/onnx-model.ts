@@ -11,7 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Value } from '@sinclair/typebox/value';
-import { ModelCard } from '../core/schemas/model-card.js';
+import { ModelCard } from '../contract/model-card.js';
 
 /** Session options used by every model; exported so the benchmark measures the same session. */
 export const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Alert } from '../core/schemas/alert.js';
+import type { Alert } from '../contract/mqtt/alert.js';
 
 /** What the worker writes itself: device commands (ack, effect) and shadow-model results. */
 export class InferenceRepository {

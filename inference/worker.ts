@@ -3,10 +3,13 @@ import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
 import { decodeTelemetryMessage, type DecodeLimits } from '../core/telemetry-decode.js';
-import { alertTopic, type Alert } from '../core/schemas/alert.js';
-import { RULES_CHANGED_TOPIC, ZoneSchedule } from '../core/domain/zone-rules.js';
+import type { Alert } from '../contract/mqtt/alert.js';
+import { filters, parseTopic, topics } from '../contract/mqtt/topics.js';
+import { Rollout } from '../contract/mqtt/control.js';
+import { Value } from '@sinclair/typebox/value';
+import { ZoneSchedule } from '../core/domain/zone-rules.js';
 import type { DeviceContext } from '../core/repos/devices.js';
-import type { Reading } from '../core/schemas/telemetry.js';
+import type { Reading } from '../contract/mqtt/telemetry.js';
 import { LookupCache } from '../core/lookup-cache.js';
 import type { DetectorConfig } from './noise-detector.js';
 import { NOISE_WINDOW_FEATURE_COUNT } from './features/noise.js';
@@ -16,7 +19,6 @@ import { ModelRegistry, type ModelSlot } from './model-registry.js';
 import { Batcher } from './batcher.js';
 import { SpeakerController, type SpeakerOptions } from './actuation.js';
 import type { InferenceRepository } from './repository.js';
-import type { Rollout } from './model-store.js';
 import { NoisePipeline, NOISE_MODEL } from './pipelines/noise.js';
 import { FishingPipeline, FISHING_MODEL, type FishingOptions } from './pipelines/fishing.js';
 import { CrowdingPipeline, CROWD_MODEL } from './pipelines/crowding.js';
@@ -24,9 +26,10 @@ import type { PipelineContext } from './pipelines/context.js';
 
 export { alertId } from './pipelines/context.js';
 
-const TELEMETRY = ['v1/devices/+/telemetry/noise', 'v1/devices/+/telemetry/tracks', 'v1/devices/+/telemetry/people'];
-const ACKS = 'v1/devices/+/commands/+/ack';
-const CONTROL = 'v1/control/models/+';
+const TELEMETRY = (['noise', 'tracks', 'people'] as const).map((s) => filters.telemetryOf(s));
+const ACKS = filters.commandAcks;
+const CONTROL = filters.rollouts;
+const RULES_CHANGED = filters.rulesChanged;
 
 export interface WorkerOptions {
   limits: DecodeLimits;
@@ -130,15 +133,15 @@ export class InferenceWorker {
       this.pending.add(p);
       void p.finally(() => this.pending.delete(p));
     });
-    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED_TOPIC], { qos: 1 });
+    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED], { qos: 1 });
     this.log.info({ models: this.models() }, 'inference worker subscribed');
   }
 
   private async route(topic: string, payload: Buffer): Promise<void> {
-    const parts = topic.split('/');
-    if (topic === RULES_CHANGED_TOPIC) return this.reloadRules();
-    if (parts[1] === 'control') return this.rollout(parts[3] ?? '', payload);
-    if (parts[3] === 'commands') return this.speakers?.onAck(parts[2] ?? '', payload);
+    const t = parseTopic(topic);
+    if (t?.type === 'rulesChanged') return this.reloadRules();
+    if (t?.type === 'rollout') return this.rollout(t.modelName, payload);
+    if (t?.type === 'commandAck') return this.speakers?.onAck(t.deviceId, payload);
     // One reading or a batch; bad elements are dropped alone (ingest logs and counts them per device).
     const decoded = decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits);
     if (!decoded.ok) {
@@ -176,8 +179,8 @@ export class InferenceWorker {
 
   private async rollout(name: string, payload: Buffer): Promise<void> {
     try {
-      const r = JSON.parse(payload.toString('utf8')) as Rollout;
-      if (typeof r.active !== 'string' || (r.shadow !== null && typeof r.shadow !== 'string')) throw new Error('expected { active, shadow }');
+      const r: unknown = JSON.parse(payload.toString('utf8'));
+      if (!Value.Check(Rollout, r)) throw new Error('expected { active, shadow }');
       await this.registry.apply(name, r);
     } catch (err) {
       this.log.error({ err, model: name }, 'model rollout refused');
@@ -185,7 +188,7 @@ export class InferenceWorker {
   }
 
   private async emit(alert: Alert): Promise<void> {
-    await this.client?.publishAsync(alertTopic(alert.zoneId, alert.kind), JSON.stringify(alert), { qos: 1 });
+    await this.client?.publishAsync(topics.alert(alert.zoneId, alert.kind), JSON.stringify(alert), { qos: 1 });
     this.alerts.inc({ kind: alert.kind });
     this.log.info({ alert: alert.id, kind: alert.kind, zone: alert.zoneId, device: alert.deviceId }, alert.summary);
   }
@@ -203,7 +206,7 @@ export class InferenceWorker {
 
   async stop(): Promise<void> {
     clearInterval(this.rulesTimer);
-    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED_TOPIC]);
+    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED]);
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
     await this.client?.endAsync();

@@ -13,7 +13,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { openDatabase } from '../core/db/database.js';
 import { createLogger } from '../core/log.js';
 import { decodeTelemetry } from '../core/telemetry-decode.js';
-import type { Reading, Stream } from '../core/schemas/telemetry.js';
+import type { Reading, Stream } from '../contract/mqtt/telemetry.js';
 import { noiseRun } from '../simulator/scenarios.js';
 import { copyBinary } from './copy-binary.js';
 import { ReadingRepository } from './repository.js';

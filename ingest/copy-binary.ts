@@ -1,4 +1,4 @@
-import type { Reading, Stream } from '../core/schemas/telemetry.js';
+import type { Reading, Stream } from '../contract/mqtt/telemetry.js';
 import { TABLES, type Column } from './tables.js';
 
 /**

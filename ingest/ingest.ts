@@ -7,13 +7,15 @@ import { LookupCache } from '../core/lookup-cache.js';
 import { AckTracker, type Ack } from './acks.js';
 import { ACK_LATER, connectIngest, pubacks } from './connection.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
-import { parsePresence, presenceTopicDevice, type Presence } from './presence.js';
+import { parsePresence } from './presence.js';
+import { filters, presenceTopicDevice } from '../contract/mqtt/topics.js';
+import type { Presence } from '../contract/mqtt/presence.js';
 import type { ReadingRepository } from './repository.js';
 import { Spool, type SpoolLimits, type SpoolRecord } from './spool.js';
 import { BatchWriter, elementPayload, type Item, type WriterOptions } from './writer.js';
 
-export const TELEMETRY_FILTER = 'v1/devices/+/telemetry/+';
-export const PRESENCE_FILTER = 'v1/devices/+/status';
+export const TELEMETRY_FILTER = filters.telemetry;
+export const PRESENCE_FILTER = filters.presence;
 
 export interface IngestOptions extends WriterOptions {
   limits: DecodeLimits;

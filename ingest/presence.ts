@@ -1,16 +1,6 @@
-/**
- * Device presence (DESIGN §3 MQTT contract): `v1/devices/{deviceId}/status`, retained, payload
- * `online` from the device after it connects and `offline` as its last will (or on a clean exit).
- * An empty retained payload clears the topic and says nothing about the device.
- */
-export type Presence = 'online' | 'offline' | 'cleared';
+import type { Presence } from '../contract/mqtt/presence.js';
 
-/** `v1/devices/{deviceId}/status` → the device id, or null for any other topic. */
-export function presenceTopicDevice(topic: string): string | null {
-  const parts = topic.split('/');
-  if (parts.length !== 4 || parts[0] !== 'v1' || parts[1] !== 'devices' || parts[3] !== 'status' || !parts[2]) return null;
-  return parts[2];
-}
+/** Device presence (contract/mqtt/presence.ts): reads a status message's payload. */
 
 /** The state a status payload announces, or null when it is neither (a rejected message). */
 export function parsePresence(payload: Uint8Array): Presence | null {

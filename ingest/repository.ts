@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { Reading, Stream } from '../core/schemas/telemetry.js';
-import { STREAMS } from '../core/schemas/telemetry.js';
+import type { Reading, Stream } from '../contract/mqtt/telemetry.js';
+import { STREAMS } from '../contract/mqtt/telemetry.js';
 import { byStream } from './tables.js';
 import { copyWriter, unnestWriter, type StreamWriter, type WriteMethod } from './writers.js';
 

@@ -1,4 +1,4 @@
-import type { Reading, Stream } from '../core/schemas/telemetry.js';
+import type { Reading, Stream } from '../contract/mqtt/telemetry.js';
 
 /**
  * Where each stream's readings go: table, columns, their SQL types and how a reading fills them.

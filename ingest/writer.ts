@@ -1,5 +1,5 @@
 import type { Logger } from '../core/log.js';
-import type { Reading } from '../core/schemas/telemetry.js';
+import type { Reading } from '../contract/mqtt/telemetry.js';
 import type { Ack } from './acks.js';
 import type { IngestMetrics } from './metrics.js';
 import { isDataError, type DeadLetter, type PresenceChange, type ReadingRepository } from './repository.js';

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Reading, Stream } from '../core/schemas/telemetry.js';
-import { STREAMS } from '../core/schemas/telemetry.js';
+import type { Reading, Stream } from '../contract/mqtt/telemetry.js';
+import { STREAMS } from '../contract/mqtt/telemetry.js';
 import { TABLES, columnNames } from './tables.js';
 import { copyBinary } from './copy-binary.js';
 

@@ -25,7 +25,7 @@
  * visibility, identity switches) for cross-condition checks.
  */
 import type { Rng } from '../core/rng.js';
-import type { TrackObservation } from '../inference/features/fishing.js';
+import type { TrackObservation } from '../contract/mqtt/telemetry.js';
 
 export type { TrackObservation };
 

@@ -14,7 +14,7 @@ import { NOISE_CLASSES, type NoiseClass } from './spectra.js';
 import { FS, P0, addInto, addNote, addSine, aWeight, biquad, onePole, pink, rms, white } from './audio-dsp.js';
 import { construction, music, norm, other } from './audio-sources.js';
 import { METER_MARGIN, meter } from './sound-meter.js';
-import type { NoiseFrame } from '../inference/features/noise.js';
+import type { NoiseFrame } from '../contract/mqtt/telemetry.js';
 
 const dbAmp = (db: number): number => 10 ** (db / 20);
 

@@ -1,3 +1,5 @@
+import type { Stream } from '../contract/mqtt/telemetry.js';
+import { topics } from '../contract/mqtt/topics.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { DeviceRepository, DeviceRow } from '../core/repos/devices.js';
@@ -52,11 +54,11 @@ export class SimulatorService {
         clientId: `sim-${row.id}`,
         protocolVersion: 4,
         reconnectPeriod: 2000,
-        will: { topic: `v1/devices/${row.id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true },
+        will: { topic: topics.presence(row.id), payload: Buffer.from('offline'), qos: 1, retain: true },
       });
       client.on('error', (err) => this.log.warn({ device: row.id, err: err.message }, 'simulated device error'));
       client.on('connect', () => {
-        client.publish(`v1/devices/${row.id}/status`, 'online', { qos: 1, retain: true });
+        client.publish(topics.presence(row.id), 'online', { qos: 1, retain: true });
       });
       const ambientClass: NoiseClass = row.zoneId === 'z-riverbank' ? 'traffic' : 'background';
       this.fleet.push({
@@ -76,10 +78,10 @@ export class SimulatorService {
     this.log.info({ devices: this.fleet.length }, 'simulated fleet started');
   }
 
-  private publish(d: SimDevice, stream: string, fields: Record<string, unknown>): void {
+  private publish(d: SimDevice, stream: Stream, fields: Record<string, unknown>): void {
     if (!d.client.connected) return;
     const payload = JSON.stringify({ ts: new Date().toISOString(), seq: d.seq++, ...fields });
-    d.client.publish(`v1/devices/${d.row.id}/telemetry/${stream}`, payload, { qos: 1 });
+    d.client.publish(topics.telemetry(d.row.id, stream), payload, { qos: 1 });
   }
 
   private step(): void {
@@ -120,7 +122,7 @@ export class SimulatorService {
     // A clean disconnect does not fire the last will: say offline ourselves.
     await Promise.all(
       this.fleet.map(async (d) => {
-        if (d.client.connected) await d.client.publishAsync(`v1/devices/${d.row.id}/status`, 'offline', { qos: 1, retain: true }).catch(() => undefined);
+        if (d.client.connected) await d.client.publishAsync(topics.presence(d.row.id), 'offline', { qos: 1, retain: true }).catch(() => undefined);
         await d.client.endAsync();
       }),
     );

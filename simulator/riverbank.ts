@@ -9,7 +9,7 @@
  * measured positions), rod score — is derived from the scene, not drawn directly.
  */
 import type { Rng } from '../core/rng.js';
-import type { TrackObservation } from '../inference/features/fishing.js';
+import type { TrackObservation } from '../contract/mqtt/telemetry.js';
 
 type Role = 'angler' | 'stroller' | 'runner' | 'cyclist' | 'bench' | 'photographer' | 'family';
 const ROLES: readonly [Role, number][] = [['angler', 0.22], ['stroller', 0.3], ['runner', 0.1], ['cyclist', 0.05], ['bench', 0.15], ['photographer', 0.1], ['family', 0.08]];

@@ -1,5 +1,6 @@
+import { topics } from '../contract/mqtt/topics.js';
 import { Rng } from '../core/rng.js';
-import type { NoisePayload } from '../core/schemas/telemetry.js';
+import type { NoisePayload } from '../contract/mqtt/telemetry.js';
 import { NoiseSource, type NoiseClass } from './spectra.js';
 import { TrackSource, type TrackRole } from './anglers.js';
 import { CrowdSource, type CrowdKind } from './crowds.js';
@@ -30,7 +31,7 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 export function noiseRun(run: NoiseRun): TelemetryMessage[] {
   const rng = new Rng(run.seed);
   const source = new NoiseSource(run.source, rng);
-  const topic = `v1/devices/${run.deviceId}/telemetry/noise`;
+  const topic = topics.telemetry(run.deviceId, 'noise');
   const out: TelemetryMessage[] = [];
   for (let i = 0; i < run.seconds; i++) {
     const s = source.next(run.laeq + rng.normal(0, 0.7));
@@ -73,7 +74,7 @@ export interface TrackRun {
 /** One camera track's observations, as an edge camera publishes them. */
 export function trackRun(run: TrackRun): TelemetryMessage[] {
   const source = new TrackSource(run.role, new Rng(run.seed), { localHour: run.localHour ?? 12 });
-  const topic = `v1/devices/${run.deviceId}/telemetry/tracks`;
+  const topic = topics.telemetry(run.deviceId, 'tracks');
   const out: TelemetryMessage[] = [];
   for (let i = 0, t = 0; t < run.seconds; i++, t += run.stepS) {
     const o = source.next(run.stepS);
@@ -108,7 +109,7 @@ export interface CrowdRun {
 /** A people counter's count once a minute through a crowd scenario. */
 export function crowdRun(run: CrowdRun): TelemetryMessage[] {
   const source = new CrowdSource(run.kind, run.capacity, new Rng(run.seed), run.startLocalHour);
-  const topic = `v1/devices/${run.deviceId}/telemetry/people`;
+  const topic = topics.telemetry(run.deviceId, 'people');
   return Array.from({ length: run.minutes }, (_, i) => ({
     topic,
     payload: JSON.stringify({ ts: new Date(run.start.getTime() + i * 60_000).toISOString(), seq: run.seqStart + i, count: source.next() }),

@@ -11,7 +11,7 @@
  * Fast (τ = 125 ms) time weighting within the second.
  */
 import { EXACT_CENTRES_HZ, FS, P0, aWeight } from './audio-dsp.js';
-import type { NoiseFrame } from '../inference/features/noise.js';
+import type { NoiseFrame } from '../contract/mqtt/telemetry.js';
 
 const N = 65_536;
 /** Samples of context needed before the first and after the last analysed second. */

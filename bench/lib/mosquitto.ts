@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { BenchDevice } from './workload.js';
+import { topics } from '../../contract/mqtt/topics.js';
 
 /**
  * Mosquitto as the reference broker: its own instance (never the system service on 1883) with its own
@@ -55,7 +56,7 @@ export async function startMosquitto(devices: readonly BenchDevice[], servicePas
   const port = await freePort();
   await writeFile(passwd, [...devices.map((d) => `${d.id}:${d.secret}`), `service:${servicePassword}`].join('\n') + '\n', { mode: 0o600 });
   await run('mosquitto_passwd', ['-U', passwd]); // hashes every line in place
-  await writeFile(acl, ['user service', 'topic readwrite #', '', 'pattern readwrite v1/devices/%u/#', ''].join('\n'), { mode: 0o600 });
+  await writeFile(acl, ['user service', 'topic readwrite #', '', `pattern readwrite ${topics.devicePrefix('%u')}#`, ''].join('\n'), { mode: 0o600 });
   await writeFile(
     conf,
     [

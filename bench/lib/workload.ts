@@ -1,3 +1,4 @@
+import { filters, topics } from '../../contract/mqtt/topics.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import type { DeviceRepository } from '../../core/repos/devices.js';
 
@@ -15,8 +16,8 @@ export interface BenchDevice {
 export const BENCH_ZONE = 'z-park-square';
 export const benchDeviceId = (i: number) => `bench-${String(i).padStart(5, '0')}`;
 /** What ingest subscribes to (DESIGN MQTT contract v1). */
-export const TELEMETRY_FILTER = 'v1/devices/+/telemetry/+';
-export const telemetryTopic = (deviceId: string) => `v1/devices/${deviceId}/telemetry/noise`;
+export const TELEMETRY_FILTER = filters.telemetry;
+export const telemetryTopic = (deviceId: string) => topics.telemetry(deviceId, 'noise');
 
 /** Registers `n` devices through the registry (hashed secrets) and returns their one-time secrets. */
 export async function provisionDevices(devices: DeviceRepository, n: number): Promise<BenchDevice[]> {

@@ -1,6 +1,7 @@
-import { Type, type Static, type TObject } from '@sinclair/typebox';
+import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { Role } from './roles.js';
+import { maySeeCase } from '../../enforcement-api/domain/jurisdiction.js';
 
 /**
  * The case lifecycle of DESIGN §3 as one pure, exhaustive state machine:
@@ -35,136 +36,23 @@ import type { Role } from './roles.js';
  * take no field or review step.
  */
 
-export const CASE_STATES = [
-  'reported',
-  'dispatched',
-  'accepted',
-  'on_site',
-  'resolved_on_site',
-  'decision_proposed',
-  'under_review',
-  'approved',
-  'returned',
-  'decided',
-  'closed',
-  'dismissed',
-] as const;
-export type CaseState = (typeof CASE_STATES)[number];
+import {
+  CASE_EVENTS,
+  CASE_STATES,
+  EVENT_FIELDS,
+  PARTY_KINDS,
+  PENALTIES,
+  RESOLUTIONS,
+  TIERS,
+  type CaseEvent,
+  type CaseState,
+  type EventFields,
+  type Transition,
+  type TransitionOf,
+} from '../../contract/http/case-transitions.js';
 
-export const CASE_EVENTS = [
-  'dispatch',
-  'accept',
-  'arrive',
-  'resolve_on_site',
-  'propose_decision',
-  'submit_for_review',
-  'approve',
-  'return',
-  'decide',
-  'close',
-  'dismiss',
-  'request_opinions',
-  'give_opinion',
-  'classify',
-  'file',
-  'extend_deadline',
-] as const;
-export type CaseEvent = (typeof CASE_EVENTS)[number];
-
-/** How an on-site disposal ended. `corrected`: a first minor violation corrected in time, no penalty. */
-export const RESOLUTIONS = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
-/** Measures a proposed decision may carry; `no_penalty` (不予处罚) stands alone. */
-export const PENALTIES = ['no_penalty', 'warning', 'fine', 'confiscation', 'suspension', 'licence_revocation'] as const;
-/** Discretion benchmark tiers (core/domain/legal-rules.ts) and the kinds of party they distinguish. */
-export const TIERS = ['no_penalty', 'mitigated', 'normal', 'aggravated'] as const;
-export const PARTY_KINDS = ['individual', 'unit'] as const;
-
-// Non-blank text without control characters (tab, CR, LF allowed): what a person writes in a case file.
-const TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
-const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN, description });
-const Note = Type.Optional(Text(1000, 'free-text note for the case file'));
-const closed = { additionalProperties: false } as const;
-const Code = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
-const UserId = Code;
-const PartyId = Type.Optional(Type.String({
-  minLength: 1, maxLength: 64, pattern: TEXT_PATTERN,
-  description: 'identifier of the party: resident identity number (GB 11643), passport number, or unified social credit code (GB 32100); normalised (upper case, no spaces) and checked; required for any penalty',
-}));
-const PartyIdType = Type.Optional(Type.Union(['resident_id', 'passport', 'uscc'].map((k) => Type.Literal(k)), {
-  description: 'what partyId is: default resident_id for an individual, uscc for a unit',
-}));
-const PartyKind = Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' }));
-const Correction = Type.Optional(Text(2000, 'how and when the party corrected the violation (first minor violation, no penalty)'));
-
-/** The fields each event carries besides `event` (no others are accepted). */
-export const EVENT_FIELDS = {
-  dispatch: Type.Object({
-    teamId: Code('team that takes the case'),
-    note: Note,
-  }, closed),
-  accept: Type.Object({ note: Note }, closed),
-  arrive: Type.Object({
-    location: Type.Object({
-      lat: Type.Number({ minimum: -90, maximum: 90 }),
-      lon: Type.Number({ minimum: -180, maximum: 180 }),
-      accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
-    }, { ...closed, description: 'GPS position of the tablet on arrival' }),
-    secondOfficerId: Type.Optional(UserId('user id of the second certified officer on site (required for penalty matters)')),
-    note: Note,
-  }, closed),
-  resolve_on_site: Type.Object({
-    outcome: Type.Union(RESOLUTIONS.map((r) => Type.Literal(r))),
-    summary: Text(2000, 'what was found and done on site'),
-    partyKind: PartyKind,
-    partyId: PartyId,
-    partyIdType: PartyIdType,
-    correction: Correction,
-  }, closed),
-  propose_decision: Type.Object({
-    party: Text(200, 'the party (当事人): person or unit the decision is addressed to'),
-    facts: Text(4000, 'the facts found'),
-    legalBasis: Text(500, 'articles applied'),
-    penalties: Type.Array(Type.Union(PENALTIES.map((p) => Type.Literal(p))), { minItems: 1, maxItems: PENALTIES.length, uniqueItems: true }),
-    fineYuan: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'required with, and only with, a fine' })),
-    hearingRequired: Type.Optional(Type.Boolean()),
-    tier: Type.Union(TIERS.map((t) => Type.Literal(t)), { description: 'discretion benchmark tier the facts select' }),
-    partyKind: PartyKind,
-    partyId: PartyId,
-    partyIdType: PartyIdType,
-    correction: Correction,
-    deviationReason: Type.Optional(Text(2000, 'why the fine leaves the discretion benchmark (inside the law): required then, and the district centre reviews it')),
-  }, closed),
-  submit_for_review: Type.Object({ note: Note }, closed),
-  approve: Type.Object({ opinion: Type.Optional(Text(4000, 'reviewer opinion')) }, closed),
-  return: Type.Object({ opinion: Text(4000, 'written opinion: why the proposal goes back and what to change') }, closed),
-  decide: Type.Object({
-    decisionNo: Text(64, 'number of the written decision'),
-    note: Note,
-  }, closed),
-  close: Type.Object({ summary: Type.Optional(Text(2000, 'closing summary')) }, closed),
-  dismiss: Type.Object({
-    reason: Text(1000, 'why the case is dismissed, e.g. what was actually there on a false alarm'),
-    falseAlarm: Type.Optional(Type.Boolean({ description: 'the alert was wrong (a label for the next training)' })),
-  }, closed),
-  request_opinions: Type.Object({
-    reviewers: Type.Array(UserId('reviewer asked for an opinion'), { minItems: 1, maxItems: 10, uniqueItems: true }),
-    question: Text(2000, 'what the consultation (会商) is to answer'),
-  }, closed),
-  give_opinion: Type.Object({ opinion: Text(4000, 'the consulted reviewer\'s written opinion') }, closed),
-  classify: Type.Object({
-    matterCode: Code('the catalogue matter the case is about'),
-    note: Note,
-  }, closed),
-  file: Type.Object({ note: Note }, closed),
-  extend_deadline: Type.Object({
-    reason: Text(2000, 'why the case cannot be decided within the deadline (complex case, expert report, …)'),
-    newDueAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$', description: 'the new decision deadline (ISO-8601 with offset)' }),
-  }, closed),
-} as const satisfies Record<CaseEvent, TObject>;
-
-export type EventFields = { [E in CaseEvent]: Static<(typeof EVENT_FIELDS)[E]> };
-export type Transition = { [E in CaseEvent]: { event: E; fields: EventFields[E] } }[CaseEvent];
-export type TransitionOf<E extends CaseEvent> = Extract<Transition, { event: E }>;
+export { CASE_EVENTS, CASE_STATES, EVENT_FIELDS, PARTY_KINDS, PENALTIES, RESOLUTIONS, TIERS };
+export type { CaseEvent, CaseState, EventFields, Transition, TransitionOf };
 
 /** What the machine needs to know about a case. */
 export interface CaseFacts {
@@ -261,25 +149,6 @@ export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
 export const isCaseState = (s: string): s is CaseState => (CASE_STATES as readonly string[]).includes(s);
 export const isCaseEvent = (e: string): e is CaseEvent => (CASE_EVENTS as readonly string[]).includes(e);
 
-/** The jurisdiction rule: may this person see (and so act on) this case at all? */
-export function canSee(actor: Actor, c: Pick<CaseFacts, 'teamId' | 'inReview' | 'reviewPostId'>): boolean {
-  switch (actor.role) {
-    case 'admin':
-    case 'operator':
-    case 'agency_head':
-      return true;
-    case 'officer':
-    case 'team_lead':
-      return c.teamId !== null && c.teamId === actor.teamId;
-    case 'reviewer':
-      return c.inReview && c.reviewPostId !== null && c.reviewPostId === (actor.reviewPostId ?? null);
-    default: {
-      const never: never = actor.role;
-      throw new Error(`unknown role ${String(never)}`);
-    }
-  }
-}
-
 const CHECKS = Object.fromEntries(CASE_EVENTS.map((e) => [e, TypeCompiler.Compile(EVENT_FIELDS[e])])) as {
   [E in CaseEvent]: TypeCheck<(typeof EVENT_FIELDS)[E]>;
 };
@@ -322,7 +191,7 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
   const event = request.event;
   const rule: EventRule<CaseEvent> = LIFECYCLE[event] as EventRule<CaseEvent>;
   if (!rule.roles.includes(actor.role)) return reject(403, 'FORBIDDEN', `a ${actor.role} may not ${event} a case (${rule.roles.join(', ')} may)`);
-  if (!c || !canSee(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
+  if (!c || !maySeeCase(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
   if (!rule.from.includes(c.state)) {
     return reject(409, 'INVALID_TRANSITION', `cannot ${event} a case that is ${c.state} (only from ${rule.from.join(', ')})`);
   }
@@ -339,7 +208,7 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
 
 /** The events this person could fire on this case now (before field checks): the tablet's buttons. */
 export function availableEvents(c: CaseFacts, actor: Actor): CaseEvent[] {
-  if (!canSee(actor, c)) return [];
+  if (!maySeeCase(actor, c)) return [];
   const offered = (e: CaseEvent) => (e !== 'classify' || c.classified === false) && (e !== 'file' || c.filed === false) && (e !== 'extend_deadline' || c.filed === true);
   return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state) && offered(e));
 }

@@ -1,3 +1,5 @@
+import { BAND_CENTRES_HZ, BAND_COUNT } from '../../contract/mqtt/telemetry.js';
+
 /**
  * Decibel arithmetic. Levels are averaged and summed energetically, never arithmetically.
  */
@@ -18,12 +20,8 @@ export function energeticSum(levels: readonly number[]): number {
   return 10 * Math.log10(sum);
 }
 
-/** IEC 61260 nominal 1/3-octave centre frequencies, 20 Hz – 20 kHz (31 bands). */
-export const BAND_CENTRES_HZ: readonly number[] = [
-  20, 25, 31.5, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600,
-  2000, 2500, 3150, 4000, 5000, 6300, 8000, 10000, 12500, 16000, 20000,
-];
-export const BAND_COUNT = BAND_CENTRES_HZ.length;
+/** The band centres and count are the contract's (a noise reading's `bands`). */
+export { BAND_CENTRES_HZ, BAND_COUNT };
 
 /** A-weighting (IEC 61672-1) at frequency f in Hz, in dB. */
 export function aWeightingDb(f: number): number {

@@ -7,18 +7,9 @@
  * type says (a renamed executable is not a JPEG).
  */
 
-export interface SensorRecord {
-  alertId: string;
-  kind: string;
-  deviceId: string | null;
-  measuredAt: string;
-  /** Local calendar date of the measurement. */
-  measuredOn: string;
-  /** The device's calibration validity as it stood when the record was made. */
-  calibrationValidUntil: string | null;
-  placementPublished: boolean | null;
-  reviews: { reviewer: string; role: string; at: string; note: string | null }[];
-}
+import type { SensorRecord } from '../../contract/http/evidence.js';
+
+export type { SensorRecord };
 
 /** Why this record does not count as evidence; empty = it does. */
 export function sensorEvidenceProblems(r: SensorRecord): string[] {
@@ -31,9 +22,9 @@ export function sensorEvidenceProblems(r: SensorRecord): string[] {
   return problems;
 }
 
-/** The evidence file types accepted, by content type. */
-export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'text/csv', 'application/json', 'video/mp4', 'audio/mpeg', 'audio/wav'] as const;
-export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
+import { EVIDENCE_TYPES, type EvidenceType } from '../../contract/http/evidence.js';
+
+export { EVIDENCE_TYPES, type EvidenceType };
 export const isEvidenceType = (t: string): t is EvidenceType => (EVIDENCE_TYPES as readonly string[]).includes(t);
 
 const startsWith = (b: Uint8Array, magic: readonly number[]) => magic.every((m, i) => b[i] === m);

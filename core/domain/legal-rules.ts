@@ -1,3 +1,4 @@
+import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
 import { checkPartyId, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
@@ -28,20 +29,8 @@ export { TIERS, PARTY_KINDS };
 export type Tier = (typeof TIERS)[number];
 export type PartyKind = (typeof PARTY_KINDS)[number];
 
-export interface BenchmarkTier {
-  matterCode: string;
-  partyKind: PartyKind;
-  tier: Tier;
-  /** 0 = a fine is not required in this tier. */
-  minFineYuan: number;
-  maxFineYuan: number;
-  measures: string[];
-  /** First local date of the benchmark version this tier belongs to. */
-  effectiveFrom?: string;
-  /** The facts that select this tier. */
-  facts: string;
-  legalBasis: string;
-}
+/** One tier of a discretion benchmark (contract/http/cases.ts `Benchmark`). */
+export type BenchmarkTier = Benchmark;
 
 export interface OfficerCertificate {
   userId: string;
@@ -127,14 +116,7 @@ export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, ma
   return { level: reasons.length > 0 ? 'major' : 'routine', reasons };
 }
 
-export interface DecisionDeadline {
-  filedAt: string;
-  dueAt: string;
-  /** Whole days left (negative once overdue). */
-  daysLeft: number;
-  warnings: { day: number; at: string; reached: boolean }[];
-  status: 'on_time' | 'warning' | 'overdue' | 'decided' | 'decided_late';
-}
+export type { DecisionDeadline };
 
 /** Calendar days from `from`'s local date to `to`'s (how deadlines in days are counted: the start day not included). */
 export function calendarDaysBetween(from: Date, to: Date, timeZone: string): number {

@@ -4,8 +4,9 @@ import { localClock } from './local-time.js';
  * Environmental noise limits (GB 3096-2008 / GB 22337-2008), LAeq in dB(A).
  * Day is 06:00–22:00 and night 22:00–06:00 local time of the zone.
  */
-export const NOISE_ZONE_CLASSES = ['0', '1', '2', '3', '4a', '4b'] as const;
-export type NoiseZoneClass = (typeof NOISE_ZONE_CLASSES)[number];
+import { NOISE_ZONE_CLASSES, type NoiseZoneClass } from '../../contract/http/registry.js';
+
+export { NOISE_ZONE_CLASSES, type NoiseZoneClass };
 
 export const NOISE_LIMITS: Readonly<Record<NoiseZoneClass, { day: number; night: number }>> = {
   '0': { day: 50, night: 40 },

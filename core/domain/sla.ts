@@ -12,8 +12,9 @@ import type { CaseState } from './case-lifecycle.js';
  * past due (`missed`, escalated to the team lead once). A warning is `reached` when crossed (pushed once).
  */
 
-export const DEADLINE_STATUSES = ['open', 'met', 'missed', 'cancelled', 'reached'] as const;
-export type DeadlineStatus = (typeof DEADLINE_STATUSES)[number];
+import { DEADLINE_STATUSES, type DeadlineStatus } from '../../contract/http/cases.js';
+
+export { DEADLINE_STATUSES, type DeadlineStatus };
 
 /** `deadline`: missing it escalates; `warning`: crossing it is recorded and pushed (no one missed anything yet). */
 export type DeadlineKind = 'deadline' | 'warning';

@@ -18,36 +18,10 @@ import { NIGHT_LAMAX_MARGIN_DB, noiseLimitAt, periodAt, type NoiseLimit, type No
  * LAeq limit + 15 dB at night); `fishing` — whether fishing is banned; `crowding` — the capacity
  * alerts are measured against.
  */
-/** Published (not retained) when zone rules or holiday calendars change: inference reloads them. */
-export const RULES_CHANGED_TOPIC = 'v1/control/rules';
 
-export const RULE_KINDS = ['noise', 'fishing', 'crowding'] as const;
-export type RuleKind = (typeof RULE_KINDS)[number];
-export const DAY_TYPES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'] as const;
-export type DayType = (typeof DAY_TYPES)[number];
+import { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, type ZoneRule } from '../../contract/http/zone-rules.js';
 
-export interface RuleParams {
-  laeq?: number;
-  lamax?: number | null;
-  fishingBan?: boolean;
-  capacity?: number;
-}
-
-export interface ZoneRule {
-  id: string;
-  /** null: every zone. */
-  zoneId: string | null;
-  kind: RuleKind;
-  name: string;
-  /** Empty: every day. */
-  days: DayType[];
-  start: string;
-  end: string;
-  from: string | null;
-  until: string | null;
-  priority: number;
-  params: RuleParams;
-}
+export { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, type ZoneRule };
 
 /** The rule that set a value, as alerts cite it. */
 export interface AppliedRule {

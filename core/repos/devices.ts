@@ -1,41 +1,14 @@
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { hashDeviceSecret, newSecret, verifyDeviceSecret } from '../secrets.js';
-import type { NoiseZoneClass } from '../domain/noise-limits.js';
 
-/** What services need to know about a device: its registry placement and zone rules. */
-export interface DeviceContext {
-  id: string;
-  kind: string;
-  zoneId: string;
-  noiseClass: NoiseZoneClass;
-  timezone: string;
-  capacity: number | null;
-  fishingBan: boolean;
-  hasSpeaker: boolean;
-  calibrationValidUntil: string | null;
-  placementPublished: boolean;
-}
+import type { DeviceContext, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
 
-export interface DeviceRow extends DeviceContext {
-  placement: unknown;
-  calibrationCert: string | null;
-  simulated: boolean;
-  createdAt: string;
-  lastSeenAt: string | null;
-}
-
-export interface NewDevice {
-  id?: string;
-  zoneId: string;
-  kind: string;
-  hasSpeaker?: boolean;
-  placement?: unknown;
-  placementPublished?: boolean;
-  calibrationCert?: string | null;
-  calibrationValidUntil?: string | null;
-  simulated?: boolean;
-}
+export type { DeviceContext };
+/** A device as stored (contract/http/registry.ts). */
+export type DeviceRow = DeviceRecord;
+/** A registration: the API's body, or the demo seed's (simulated devices). */
+export type NewDevice = Omit<NewDeviceBody, 'kind'> & { kind: string; simulated?: boolean };
 
 const SELECT = `SELECT d.id, d.kind, d.zone_id AS "zoneId", z.noise_class AS "noiseClass", z.timezone,
   z.capacity, z.fishing_ban AS "fishingBan", d.has_speaker AS "hasSpeaker",

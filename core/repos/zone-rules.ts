@@ -2,10 +2,9 @@ import type pg from 'pg';
 import { inTransaction } from '../db/transaction.js';
 import { ZoneSchedule, type DayType, type RuleKind, type RuleParams, type ZoneRule } from '../domain/zone-rules.js';
 
-export interface Holiday {
-  date: string;
-  name: string;
-}
+import type { Holiday } from '../../contract/http/zone-rules.js';
+
+export type { Holiday };
 
 export type NewZoneRule = Omit<ZoneRule, 'id' | 'zoneId'> & { id?: string };
 

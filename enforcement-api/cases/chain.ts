@@ -21,30 +21,9 @@ export interface EventContent {
   data: unknown;
 }
 
-export interface ChainEvent extends Omit<EventContent, 'caseId'> {
-  prevHash: string | null;
-  hash: string;
-  hashVersion: number;
-}
+import type { ChainEvent, ChainHead, ChainProblem, ChainVerification, ProblemKind } from '../../contract/http/cases.js';
 
-export interface ChainHead {
-  seq: number;
-  hash: string | null;
-}
-
-export type ProblemKind = 'edited' | 'deleted' | 'reordered' | 'inserted' | 'broken_link';
-
-export interface ChainProblem {
-  seq: number;
-  kind: ProblemKind;
-  message: string;
-}
-
-export interface ChainVerification {
-  ok: boolean;
-  events: number;
-  problems: ChainProblem[];
-}
+export type { ChainEvent, ChainHead, ChainProblem, ChainVerification, ProblemKind };
 
 /** JSON with object keys sorted at every level; what jsonb gives back hashes the same. */
 export function canonicalJson(value: unknown): string {

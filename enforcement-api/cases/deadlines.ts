@@ -1,8 +1,6 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type pg from 'pg';
 import type { CaseState } from '../../core/domain/case-lifecycle.js';
 import {
-  DEADLINE_STATUSES,
   dueStatus,
   escalationEvent,
   filingDeadlines,
@@ -21,20 +19,10 @@ import { appendEvent, type CaseEvent } from './events.js';
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+import { CaseDeadline } from '../../contract/http/cases.js';
 
-/** One deadline of a case as the API shows it (the schema is the type). */
-export const CaseDeadline = Type.Object({
-  name: Type.String({ description: 'accept, on_site, decision, decision_warning_<day>' }),
-  kind: Type.Union([Type.Literal('deadline'), Type.Literal('warning')], { description: 'a missed deadline escalates to the team lead; a warning is pushed when crossed' }),
-  stage: Type.String({ description: 'the state that meets it' }),
-  dueAt: Type.String({ format: 'date-time' }),
-  status: Type.Union(DEADLINE_STATUSES.map((s) => Type.Literal(s))),
-  reachedAt: Nullable(Type.String({ format: 'date-time', description: 'when the stage was reached (met, or missed and reached late)' })),
-  escalatedAt: Nullable(Type.String({ format: 'date-time' })),
-  escalatedTo: Nullable(Type.Array(Type.String(), { description: "the team's leads notified (empty: no lead, the operations centre sees it)" })),
-});
-export type CaseDeadline = Static<typeof CaseDeadline>;
+export { CaseDeadline };
+
 
 async function insertDeadlines(client: pg.PoolClient, caseId: string, specs: readonly DeadlineSpec[]): Promise<void> {
   for (const d of specs) {

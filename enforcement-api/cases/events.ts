@@ -1,16 +1,11 @@
 import type pg from 'pg';
 import { eventHash, HASH_VERSION, verifyChain, type ChainEvent, type ChainHead, type ChainVerification } from './chain.js';
 
+import type { CaseAudit, CaseEventRecord } from '../../contract/http/cases.js';
+
 /** One case event as the API shows it. */
-export interface CaseEvent {
-  seq: number;
-  at: string;
-  actor: string;
-  type: string;
-  data: unknown;
-  prevHash: string | null;
-  hash: string;
-}
+export type CaseEvent = CaseEventRecord;
+export type { CaseAudit };
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
@@ -48,12 +43,6 @@ export async function chainOf(db: Queryable, caseId: string): Promise<ChainEvent
   return r.rows.map(({ caseId: _c, ...e }) => ({ ...e, at: sealedTime(e.at) }));
 }
 
-export interface CaseAudit {
-  caseId: string;
-  head: ChainHead;
-  events: ChainEvent[];
-  verification: ChainVerification;
-}
 
 /** A case's events with their hashes and the verdict on its chain; null when the case does not exist. */
 export async function auditCase(db: Queryable, caseId: string): Promise<CaseAudit | null> {

@@ -1,7 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { canSee, isCaseState, reject, type Actor, type CaseState, type Rejection } from '../../core/domain/case-lifecycle.js';
-import { contentProblem, sensorEvidenceProblems, type EvidenceType, type SensorRecord } from '../../core/domain/evidence.js';
+import { isCaseState, reject, type Actor, type CaseState, type Rejection } from '../../core/domain/case-lifecycle.js';
+import { contentProblem, sensorEvidenceProblems, type EvidenceType } from '../../core/domain/evidence.js';
+import { maySeeCase } from '../domain/jurisdiction.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from './events.js';
 import { sensorRecordsOf } from './legal.js';
@@ -27,28 +28,9 @@ export interface EvidenceMeta {
   collectors: string[];
 }
 
-export interface EvidenceFile {
-  id: string;
-  sha256: string;
-  contentType: string;
-  sizeBytes: number;
-  filename: string | null;
-  description: string | null;
-  uploadedBy: string;
-  uploadedAt: string;
-  evidenceType: EvidenceKind | null;
-  capturedAt: string | null;
-  captureLocation: { lat: number; lon: number } | null;
-  collectors: string[] | null;
-  reviews: { reviewer: string; role: string; at: string; note: string | null }[];
-  valid: boolean;
-  problems: string[];
-}
+import type { EvidenceFile, SensorEvidence } from '../../contract/http/evidence.js';
 
-export interface SensorEvidence extends SensorRecord {
-  valid: boolean;
-  problems: string[];
-}
+export type { EvidenceFile, SensorEvidence };
 
 const FILE_COLUMNS = `id, sha256, content_type AS "contentType", size_bytes AS "sizeBytes", filename, description,
   uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt", evidence_type AS "evidenceType", captured_at AS "capturedAt",
@@ -78,7 +60,7 @@ async function lockCase(client: pg.PoolClient, caseId: string, actor: Actor): Pr
     [caseId],
   );
   const c = r.rows[0];
-  if (!c || !isCaseState(c.state) || !canSee(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
+  if (!c || !isCaseState(c.state) || !maySeeCase(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
   return c;
 }
 

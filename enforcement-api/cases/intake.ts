@@ -1,13 +1,14 @@
+import { filters } from '../../contract/mqtt/topics.js';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '../../core/log.js';
 import type { Metrics } from '../../core/metrics.js';
 import { connectService, type ServiceConnection } from '../../core/mqtt-client.js';
-import { Alert } from '../../core/schemas/alert.js';
+import { Alert } from '../../contract/mqtt/alert.js';
 import type { LiveBus } from '../live.js';
 import type { CaseRepository } from './repository.js';
 
-export const ALERT_FILTER = 'v1/alerts/#';
+export const ALERT_FILTER = filters.alerts;
 const checkAlert = TypeCompiler.Compile(Alert);
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { Alert } from '../../core/schemas/alert.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
+import type { Case } from '../../contract/http/cases.js';
 import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
 import type { Actor, LifecyclePolicy, Rejection } from '../../core/domain/case-lifecycle.js';
 import type { LegalSettings } from '../../core/domain/legal-rules.js';
@@ -11,44 +12,13 @@ import { appendEvent, auditCase, type CaseAudit, type CaseEvent } from './events
 import { deadlinesOf, openReportDeadlines, type CaseDeadline } from './deadlines.js';
 import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
 import { appendLiveEvent } from '../live.js';
+import { caseCondition, type Viewer } from '../domain/jurisdiction.js';
 
 export type { CaseEvent } from './events.js';
 
-export interface CaseRow {
-  id: string;
-  number: number;
-  incidentId: string;
-  kind: string;
-  zoneId: string;
-  zoneName: string;
-  matterCode: string | null;
-  teamId: string | null;
-  state: string;
-  title: string;
-  slaDueAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-  alertCount: number;
-  assignedTo: string | null;
-  stateChangedAt: string | null;
-  reviewSubmittedAt: string | null;
-  dismissalReason: string | null;
-  /** Legal rules (core/domain/legal-rules.ts): officers on site, filing, review routing, party. */
-  onSiteOfficers: string[] | null;
-  filedAt: string | null;
-  decisionDueAt: string | null;
-  decidedLate: boolean | null;
-  reviewPostId: string | null;
-  reviewLevel: 'routine' | 'major' | null;
-  partyId: string | null;
-  resolution: { outcome: string; summary: string } | null;
-}
+/** A case as the API shows it (contract/http/cases.ts). */
+export type CaseRow = Case;
 
-/**
- * Who is asking: admins and operators see every case (and the fallback queue); officers and team leads
- * their team's; reviewers (`reviewQueue`) the cases submitted for legal review.
- */
-export type CaseScope = { all: true } | { all: false; teamId: string | null; reviewQueue?: boolean; reviewPostId?: string | null };
 
 export type TransitionOutcome = Rejection | (AppliedTransition & { case: CaseRow });
 
@@ -83,7 +53,7 @@ export class CaseRepository {
     const result = await this.intakeTx(alert, windowMin);
     if (result.outcome !== 'opened') return result;
     // Read back after the transaction's connection is released (the embedded pool has one).
-    const row = await this.get(result.caseId, { all: true });
+    const row = await this.byId(result.caseId);
     if (!row) throw new Error(`case ${result.caseId} vanished after commit`);
     return { outcome: 'opened', case: row, route: result.route };
   }
@@ -187,41 +157,31 @@ export class CaseRepository {
     return { ...route, matterCode: m?.code ?? null, slaMinutes: m?.slaMinutes ?? null };
   }
 
-  async list(scope: CaseScope, filter: { state?: string; limit: number; offset: number }): Promise<CaseRow[]> {
-    const where: string[] = [];
+  /** The cases the viewer may see (enforcement-api/domain/jurisdiction.ts), newest first. */
+  async list(viewer: Viewer, filter: { state?: string; limit: number; offset: number }): Promise<CaseRow[]> {
     const params: unknown[] = [];
-    if (!scope.all) {
-      const visible: string[] = [];
-      if (scope.teamId !== null) {
-        params.push(scope.teamId);
-        visible.push(`c.team_id = $${params.length}`);
-      }
-      if (scope.reviewQueue && scope.reviewPostId) {
-        params.push(scope.reviewPostId);
-        visible.push(`(c.review_submitted_at IS NOT NULL AND c.review_post_id = $${params.length})`);
-      }
-      if (visible.length === 0) return [];
-      where.push(`(${visible.join(' OR ')})`);
-    }
+    const where = [caseCondition(viewer, params)];
     if (filter.state) {
       params.push(filter.state);
       where.push(`c.state = $${params.length}`);
     }
     params.push(filter.limit, filter.offset);
-    const sql = `${CASE_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `${CASE_SELECT} WHERE ${where.join(' AND ')}
       ORDER BY c.created_at DESC, c.number DESC LIMIT $${params.length - 1} OFFSET $${params.length}`;
     return (await this.pool.query<CaseRow>(sql, params)).rows;
   }
 
-  /** A case if the scope may see it; another team's case is indistinguishable from a missing one. */
-  async get(id: string, scope: CaseScope): Promise<CaseRow | null> {
+  /** A case if the viewer may see it; another team's case is indistinguishable from a missing one. */
+  async get(id: string, viewer: Viewer): Promise<CaseRow | null> {
+    const params: unknown[] = [id];
+    const r = await this.pool.query<CaseRow>(`${CASE_SELECT} WHERE c.id = $1 AND ${caseCondition(viewer, params)}`, params);
+    return r.rows[0] ?? null;
+  }
+
+  /** A case whoever asks: for the system's own paths (intake, read-back after a transition). */
+  private async byId(id: string): Promise<CaseRow | null> {
     const r = await this.pool.query<CaseRow>(`${CASE_SELECT} WHERE c.id = $1`, [id]);
-    const row = r.rows[0];
-    if (!row) return null;
-    if (scope.all) return row;
-    const ownTeam = scope.teamId !== null && row.teamId === scope.teamId;
-    const inQueue = scope.reviewQueue === true && row.reviewSubmittedAt !== null && row.reviewPostId !== null && row.reviewPostId === scope.reviewPostId;
-    return ownTeam || inQueue ? row : null;
+    return r.rows[0] ?? null;
   }
 
   async events(caseId: string): Promise<CaseEvent[]> {
@@ -240,7 +200,7 @@ export class CaseRepository {
     const outcome = await applyTransition(this.pool, caseId, actor, request, policy, this.legal);
     if (!outcome.ok) return outcome;
     // Read back after the transaction's connection is released (the embedded pool has one).
-    const row = await this.get(caseId, { all: true });
+    const row = await this.byId(caseId);
     if (!row) throw new Error(`case ${caseId} vanished after commit`);
     return { ...outcome, case: row };
   }

@@ -15,6 +15,7 @@ import { appendEvent, type CaseEvent } from './events.js';
 import { settleDeadlines } from './deadlines.js';
 import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, normalisedFields, writeLegalRecords } from './legal.js';
 import { appendLiveEvent } from '../live.js';
+import type { Consultation, Proposal, Review } from '../../contract/http/cases.js';
 
 /** A transition that was written: the event appended and the states it moved between. */
 export interface AppliedTransition {
@@ -202,47 +203,6 @@ export async function applyTransition(
   } finally {
     client.release();
   }
-}
-
-export interface Proposal {
-  revision: number;
-  proposedBy: string;
-  proposedAt: string;
-  party: string;
-  facts: string;
-  legalBasis: string;
-  penalties: string[];
-  fineYuan: number | null;
-  hearingRequired: boolean;
-  tier: string | null;
-  partyKind: string | null;
-  partyId: string | null;
-  partyIdType: string | null;
-  deviationReason: string | null;
-  boundsEffectiveFrom: string | null;
-  benchmarkEffectiveFrom: string | null;
-  correction: string | null;
-  outsideBenchmark: boolean;
-  reviewLevel: string | null;
-  reviewReasons: string[];
-}
-
-export interface Review {
-  revision: number;
-  reviewer: string;
-  outcome: 'approved' | 'returned';
-  opinion: string | null;
-  at: string;
-}
-
-export interface Consultation {
-  revision: number;
-  requestedBy: string;
-  reviewer: string;
-  question: string;
-  requestedAt: string;
-  opinion: string | null;
-  answeredAt: string | null;
 }
 
 export interface LifecycleRecord {

@@ -1,6 +1,8 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type pg from 'pg';
-import { reject, PARTY_KINDS, PENALTIES, TIERS, type Rejection } from '../../core/domain/case-lifecycle.js';
+import type {
+  BenchmarkBody, BoundsBody, CatalogueChange, CertificateBody, Matter, MatterBody, ReviewersBody, ReviewPostBody,
+} from '../../contract/http/legal.js';
+import { reject, type Rejection } from '../../core/domain/case-lifecycle.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { benchmarkInForce, boundsInForce } from './catalogue.js';
 import { tierProblems, type StatutoryBound } from './statutory-bounds.js';
@@ -13,91 +15,6 @@ import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
  * Statutory bounds and benchmarks are versions by effective date (a case is judged by the version in
  * force on the day of the act); the other entities change from the day of the change.
  */
-
-const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
-const Day = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' });
-const Words = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$' });
-const Yuan = Type.Integer({ minimum: 0, maximum: 100_000_000 });
-const Measure = Type.Union(PENALTIES.filter((p) => p !== 'no_penalty').map((p) => Type.Literal(p)));
-const Reason = Type.Optional(Words(2000));
-
-export const MatterBody = Type.Object({
-  name: Words(200),
-  alertKind: Type.Union([Type.Null(), Type.String({ pattern: '^[a-z_]{1,32}$' })], { description: 'the alert kind that raises it; null: cases are classified into it' }),
-  legalBasis: Words(500),
-  handlingLevel: Type.Union([Type.Literal('street'), Type.Literal('district')]),
-  department: Words(200),
-  domain: Code,
-  slaMinutes: Type.Integer({ minimum: 1, maximum: 100_000 }),
-  acceptSlaMinutes: Type.Integer({ minimum: 1, maximum: 100_000 }),
-  penalty: Type.Boolean({ description: 'false: a safety incident, no penalty can be proposed' }),
-  reason: Reason,
-}, { additionalProperties: false });
-
-export const Matter = Type.Object({
-  code: Type.String(), name: Type.String(), alertKind: Type.Union([Type.String(), Type.Null()]), legalBasis: Type.String(),
-  handlingLevel: Type.String(), department: Type.String(), domain: Type.String(), slaMinutes: Type.Integer(), acceptSlaMinutes: Type.Integer(), penalty: Type.Boolean(),
-});
-export type Matter = Static<typeof Matter>;
-
-export const BoundsBody = Type.Object({
-  effectiveFrom: Day,
-  reason: Reason,
-  bounds: Type.Array(Type.Object({
-    partyKind: Type.Union(PARTY_KINDS.map((k) => Type.Literal(k))),
-    fineRequired: Type.Boolean({ description: 'the law imposes a fine with every penalty (并处)' }),
-    minFineYuan: Yuan,
-    maxFineYuan: Yuan,
-    mandatoryMeasures: Type.Array(Measure, { uniqueItems: true }),
-    legalBasis: Words(500),
-  }, { additionalProperties: false }), { minItems: 1, maxItems: 2 }),
-}, { additionalProperties: false });
-
-export const BenchmarkBody = Type.Object({
-  effectiveFrom: Day,
-  reason: Reason,
-  tiers: Type.Array(Type.Object({
-    partyKind: Type.Union(PARTY_KINDS.map((k) => Type.Literal(k))),
-    tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
-    minFineYuan: Yuan,
-    maxFineYuan: Yuan,
-    measures: Type.Array(Measure, { uniqueItems: true }),
-    facts: Words(2000),
-    legalBasis: Words(500),
-  }, { additionalProperties: false }), { minItems: 1, maxItems: 8 }),
-}, { additionalProperties: false });
-
-export const CertificateBody = Type.Object({
-  certificateNo: Words(64),
-  validUntil: Day,
-  domains: Type.Array(Code, { minItems: 1, maxItems: 20, uniqueItems: true }),
-  reason: Reason,
-}, { additionalProperties: false });
-
-export const ReviewPostBody = Type.Object({
-  name: Words(200),
-  kind: Type.Union([Type.Literal('street'), Type.Literal('district')]),
-  streetId: Type.Union([Type.Null(), Code]),
-  reason: Reason,
-}, { additionalProperties: false });
-
-export const ReviewersBody = Type.Object({
-  reviewers: Type.Array(Code, { maxItems: 50, uniqueItems: true, description: 'user ids (role reviewer) who sit at the post; others leave it' }),
-  reason: Reason,
-}, { additionalProperties: false });
-
-export const CatalogueChange = Type.Object({
-  id: Type.Integer(),
-  entity: Type.String(),
-  key: Type.String(),
-  effectiveFrom: Type.String(),
-  before: Type.Unknown(),
-  after: Type.Unknown(),
-  reason: Type.Union([Type.String(), Type.Null()]),
-  changedBy: Type.String(),
-  changedAt: Type.String({ format: 'date-time' }),
-});
-export type CatalogueChange = Static<typeof CatalogueChange>;
 
 type Change = { ok: true; change: CatalogueChange };
 
@@ -126,7 +43,7 @@ export class CatalogueAdmin {
     return (await this.pool.query<Matter>(`SELECT ${MATTER_COLUMNS} FROM matters WHERE code = $1`, [code])).rows[0] ?? null;
   }
 
-  async putMatter(code: string, body: Static<typeof MatterBody>, by: string): Promise<Change | Rejection> {
+  async putMatter(code: string, body: MatterBody, by: string): Promise<Change | Rejection> {
     return inTransaction(this.pool, async (client) => {
       const before = (await client.query(`SELECT ${MATTER_COLUMNS} FROM matters WHERE code = $1 FOR UPDATE`, [code])).rows[0] ?? null;
       if (body.alertKind !== null) {
@@ -147,7 +64,7 @@ export class CatalogueAdmin {
   }
 
   /** A version of the law's bounds from `effectiveFrom`; the benchmark then in force must lie inside it. */
-  async putBounds(code: string, body: Static<typeof BoundsBody>, by: string): Promise<Change | Rejection> {
+  async putBounds(code: string, body: BoundsBody, by: string): Promise<Change | Rejection> {
     const wrong = body.bounds.find((b) => b.maxFineYuan < b.minFineYuan);
     if (wrong) return reject(400, 'VALIDATION', `bounds: ${wrong.partyKind}: maxFineYuan is below minFineYuan`);
     return inTransaction(this.pool, async (client) => {
@@ -174,7 +91,7 @@ export class CatalogueAdmin {
   }
 
   /** A version of the benchmark from `effectiveFrom` (the tiers given, per kind of party), inside the law then in force. */
-  async putBenchmark(code: string, body: Static<typeof BenchmarkBody>, by: string): Promise<Change | Rejection> {
+  async putBenchmark(code: string, body: BenchmarkBody, by: string): Promise<Change | Rejection> {
     return inTransaction(this.pool, async (client) => {
       if ((await client.query('SELECT 1 FROM matters WHERE code = $1 FOR UPDATE', [code])).rowCount === 0) return reject(404, 'MATTER_NOT_FOUND', `no matter ${code}`);
       const tiers: BenchmarkTier[] = body.tiers.map((t) => ({ matterCode: code, effectiveFrom: body.effectiveFrom, ...t }));
@@ -200,7 +117,7 @@ export class CatalogueAdmin {
     });
   }
 
-  async putCertificate(userId: string, body: Static<typeof CertificateBody>, by: string): Promise<Change | Rejection> {
+  async putCertificate(userId: string, body: CertificateBody, by: string): Promise<Change | Rejection> {
     return inTransaction(this.pool, async (client) => {
       const user = (await client.query<{ role: string; teamId: string | null; name: string }>(
         'SELECT role, team_id AS "teamId", display_name AS name FROM users WHERE id = $1', [userId],
@@ -223,7 +140,7 @@ export class CatalogueAdmin {
     });
   }
 
-  async putReviewPost(id: string, body: Static<typeof ReviewPostBody>, by: string): Promise<Change | Rejection> {
+  async putReviewPost(id: string, body: ReviewPostBody, by: string): Promise<Change | Rejection> {
     if ((body.kind === 'street') !== (body.streetId !== null)) return reject(400, 'VALIDATION', 'a street post names its street (streetId); the district centre names none');
     return inTransaction(this.pool, async (client) => {
       if (body.streetId !== null && (await client.query('SELECT 1 FROM streets WHERE id = $1', [body.streetId])).rowCount === 0) {
@@ -239,7 +156,7 @@ export class CatalogueAdmin {
     });
   }
 
-  async putReviewers(postId: string, body: Static<typeof ReviewersBody>, by: string): Promise<Change | Rejection> {
+  async putReviewers(postId: string, body: ReviewersBody, by: string): Promise<Change | Rejection> {
     return inTransaction(this.pool, async (client) => {
       if ((await client.query('SELECT 1 FROM review_posts WHERE id = $1 FOR UPDATE', [postId])).rowCount === 0) return reject(404, 'REVIEW_POST_NOT_FOUND', `no review post ${postId}`);
       const users = await client.query<{ id: string; role: string }>('SELECT id, role FROM users WHERE id = ANY($1)', [body.reviewers]);

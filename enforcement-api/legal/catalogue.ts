@@ -10,8 +10,6 @@ import type { StatutoryBound } from './statutory-bounds.js';
  */
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
-/** A tier as stored: with the first day of its benchmark version. */
-export type VersionedTier = BenchmarkTier & { effectiveFrom: string };
 
 const BENCHMARK_COLUMNS = `b.matter_code AS "matterCode", b.party_kind AS "partyKind", b.tier, b.min_fine_yuan AS "minFineYuan",
   b.max_fine_yuan AS "maxFineYuan", b.measures, b.facts, b.legal_basis AS "legalBasis", to_char(b.effective_from, 'YYYY-MM-DD') AS "effectiveFrom"`;
@@ -23,8 +21,8 @@ const BOUND_COLUMNS = `b.matter_code AS "matterCode", b.party_kind AS "partyKind
 const TIER_ORDER = `array_position(ARRAY['no_penalty', 'mitigated', 'normal', 'aggravated'], b.tier)`;
 
 /** The benchmark tiers in force on `onDate` (YYYY-MM-DD) for one matter, or every matter when null. */
-export async function benchmarkInForce(db: Queryable, matterCode: string | null, onDate: string): Promise<VersionedTier[]> {
-  const r = await db.query<VersionedTier>(
+export async function benchmarkInForce(db: Queryable, matterCode: string | null, onDate: string): Promise<BenchmarkTier[]> {
+  const r = await db.query<BenchmarkTier>(
     `SELECT ${BENCHMARK_COLUMNS} FROM discretion_benchmarks b
      WHERE ($1::text IS NULL OR b.matter_code = $1) AND b.effective_from = (SELECT max(x.effective_from) FROM discretion_benchmarks x
        WHERE x.matter_code = b.matter_code AND x.party_kind = b.party_kind AND x.effective_from <= $2::date)
@@ -35,8 +33,8 @@ export async function benchmarkInForce(db: Queryable, matterCode: string | null,
 }
 
 /** Every version of a matter's benchmark, oldest first. */
-export async function benchmarkVersions(db: Queryable, matterCode: string): Promise<VersionedTier[]> {
-  const r = await db.query<VersionedTier>(
+export async function benchmarkVersions(db: Queryable, matterCode: string): Promise<BenchmarkTier[]> {
+  const r = await db.query<BenchmarkTier>(
     `SELECT ${BENCHMARK_COLUMNS} FROM discretion_benchmarks b WHERE b.matter_code = $1 ORDER BY b.effective_from, b.party_kind, ${TIER_ORDER}`,
     [matterCode],
   );

@@ -7,8 +7,9 @@ import type pg from 'pg';
  * the uploader. Pure checks here; the repository (enforcement-api/cases/evidence.ts) stores them.
  */
 
-export const EVIDENCE_KINDS = ['photo', 'video', 'audio', 'document', 'measurement'] as const;
-export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+import { EVIDENCE_KINDS, type EvidenceKind } from '../../contract/http/evidence.js';
+
+export { EVIDENCE_KINDS, type EvidenceKind };
 
 /** The content types each kind of evidence may have. */
 export const CONTENT_TYPES_OF: Record<EvidenceKind, readonly string[]> = {

@@ -1,6 +1,5 @@
-import { Type, type Static } from '@sinclair/typebox';
 import type pg from 'pg';
-import { PARTY_ID_TYPES } from './party-ids.js';
+import type { Party, PartyCase } from '../../contract/http/legal.js';
 
 /**
  * Parties (当事人) as an entity: one row per normalised identifier, written when a case names the
@@ -9,30 +8,6 @@ import { PARTY_ID_TYPES } from './party-ids.js';
  */
 
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-export const Party = Type.Object({
-  id: Type.String({ description: 'normalised identifier' }),
-  idType: Type.Union(PARTY_ID_TYPES.map((t) => Type.Literal(t))),
-  kind: Type.Union([Type.Literal('individual'), Type.Literal('unit')]),
-  name: Nullable(Type.String()),
-  firstSeenAt: Type.String({ format: 'date-time' }),
-  lastSeenAt: Type.String({ format: 'date-time' }),
-});
-export type Party = Static<typeof Party>;
-
-export const PartyCase = Type.Object({
-  caseId: Type.String(),
-  number: Type.Integer(),
-  matterCode: Nullable(Type.String()),
-  state: Type.String(),
-  actAt: Type.String({ format: 'date-time', description: 'the first alert of the case (when the act occurred)' }),
-  outcome: Nullable(Type.String({ description: 'corrected / warning_issued / … on site, or the decided penalties' })),
-  fineYuan: Nullable(Type.Integer()),
-  decisionNo: Nullable(Type.String()),
-});
-export type PartyCase = Static<typeof PartyCase>;
 
 /** Records (or refreshes) the party a transition names; fields carry the normalised id and its type. */
 export async function recordParty(

@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { canSee, reject, type Actor, type Rejection } from '../../core/domain/case-lifecycle.js';
+import type { Position } from '../../contract/http/legal.js';
+import { reject, type Actor, type Rejection } from '../../core/domain/case-lifecycle.js';
+import { maySeeCase } from '../domain/jurisdiction.js';
 import type { LegalSettings } from '../../core/domain/legal-rules.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from '../cases/events.js';
@@ -11,12 +13,6 @@ import { appendLiveEvent } from '../live.js';
  * PRESENCE_CONFIRM_MIN of the arrival and within PRESENCE_MAX_DISTANCE_M of it. Until then the case
  * does not count as handled by two officers (SECOND_OFFICER_UNCONFIRMED in legal-rules.ts).
  */
-
-export interface Position {
-  lat: number;
-  lon: number;
-  accuracyM?: number;
-}
 
 /** Great-circle distance in metres (haversine, mean Earth radius). */
 export function distanceM(a: Position, b: Position): number {
@@ -38,6 +34,7 @@ interface PresenceRow {
   confirmedAt: Date | null;
 }
 
+export type { Position };
 export type PresenceOutcome = Rejection | { ok: true; created: boolean; confirmedAt: string; distanceM: number | null };
 
 /** The second officer's confirmation, in one transaction with its case event and live event. */
@@ -53,7 +50,7 @@ export async function confirmPresence(pool: pg.Pool, caseId: string, actor: Acto
     )).rows[0];
     const named = c?.onSiteOfficers?.[1] === actor.id;
     // The named officer may be of another team: being named is their access to this one step.
-    if (!c || (!named && !canSee(actor, c))) return reject(404, 'CASE_NOT_FOUND', 'no such case');
+    if (!c || (!named && !maySeeCase(actor, c))) return reject(404, 'CASE_NOT_FOUND', 'no such case');
     if (!named) return reject(422, 'NOT_SECOND_OFFICER', `only the second officer named on arrival (${c.onSiteOfficers?.[1] ?? 'none'}) confirms presence`);
     if (c.state !== 'on_site') return reject(409, 'INVALID_TRANSITION', `presence is confirmed while the case is on_site, not ${c.state}`);
     const distance = c.arrivalLocation ? distanceM(c.arrivalLocation, at) : null;

@@ -2,8 +2,10 @@ import type pg from 'pg';
 import type { Actor } from '../../core/domain/case-lifecycle.js';
 import type { LegalSettings } from '../../core/domain/legal-rules.js';
 import { CatalogueAdmin } from './catalogue-admin.js';
-import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions, type VersionedTier } from './catalogue.js';
-import { partyById, partyHistory, type Party, type PartyCase } from './parties.js';
+import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions } from './catalogue.js';
+import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
+import type { Party, PartyCase } from '../../contract/http/legal.js';
+import { partyById, partyHistory } from './parties.js';
 import { confirmPresence, type Position, type PresenceOutcome } from './presence.js';
 import type { StatutoryBound } from './statutory-bounds.js';
 
@@ -22,11 +24,11 @@ export class LegalRepository {
     return boundsInForce(this.pool, matterCode, on);
   }
 
-  benchmarkInForce(matterCode: string | null, on: string): Promise<VersionedTier[]> {
+  benchmarkInForce(matterCode: string | null, on: string): Promise<BenchmarkTier[]> {
     return benchmarkInForce(this.pool, matterCode, on);
   }
 
-  async versions(matterCode: string): Promise<{ boundsVersions: StatutoryBound[]; benchmarkVersions: VersionedTier[] }> {
+  async versions(matterCode: string): Promise<{ boundsVersions: StatutoryBound[]; benchmarkVersions: BenchmarkTier[] }> {
     return { boundsVersions: await boundsVersions(this.pool, matterCode), benchmarkVersions: await benchmarkVersions(this.pool, matterCode) };
   }
 

@@ -1,3 +1,4 @@
+import type { StatutoryBound } from '../../contract/http/cases.js';
 import { reject, type Rejection } from '../../core/domain/case-lifecycle.js';
 import type { BenchmarkTier, PartyKind, ProposedMeasures } from '../../core/domain/legal-rules.js';
 
@@ -7,22 +8,12 @@ import type { BenchmarkTier, PartyKind, ProposedMeasures } from '../../core/doma
  * tiers must lie inside them. The benchmark only narrows the law; a fine outside the benchmark but
  * inside the law needs a written reason and the district centre's review.
  *
- * Pure data + functions; the catalogue (enforcement-api/legal/catalogue.ts) stores them with history.
+ * Pure data + functions; the catalogue (enforcement-api/legal/catalogue.ts) stores them with history,
+ * each version in force from its `effectiveFrom` (a case is judged by the version in force when the
+ * act occurred); `fineRequired` marks a fine the law imposes with every penalty (并处罚款).
  */
 
-export interface StatutoryBound {
-  matterCode: string;
-  partyKind: PartyKind;
-  /** First local date on which this version is the law (a case is judged by the version in force when the act occurred). */
-  effectiveFrom: string;
-  /** A fine is imposed whenever the matter is punished (并处罚款), not at discretion (可以处罚款). */
-  fineRequired: boolean;
-  minFineYuan: number;
-  maxFineYuan: number;
-  /** Measures every penalty of this matter must include, e.g. confiscation (没收). */
-  mandatoryMeasures: string[];
-  legalBasis: string;
-}
+export type { StatutoryBound };
 
 const fmt = (n: number) => `¥${n.toLocaleString('en-US')}`;
 

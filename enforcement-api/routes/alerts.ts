@@ -1,26 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { AppError } from '../errors.js';
-import { ALERT_KINDS } from '../../core/schemas/alert.js';
+import { AlertList, AlertQuery, AlertRecord as Alert, ModelParams, ModelVersionList, RolloutBody, RolloutResult, VerdictBody } from '../../contract/http/alerts.js';
+import { IdParams } from '../../contract/http/common.js';
+import type { Rollout } from '../../contract/mqtt/control.js';
 import type { AlertRepository } from '../alerts.js';
-import { compareVersions, listModels, type Rollout } from '../../inference/model-store.js';
+import { compareVersions, listModels } from '../../inference/model-store.js';
 
-const Alert = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  zoneId: Type.String(),
-  deviceId: Type.Union([Type.String(), Type.Null()]),
-  startedAt: Type.String({ format: 'date-time' }),
-  detectedAt: Type.String({ format: 'date-time' }),
-  modelVersion: Type.Union([Type.String(), Type.Null()]),
-  summary: Type.Union([Type.String(), Type.Null()]),
-  evidence: Type.Unknown(),
-  incidentId: Type.Union([Type.String(), Type.Null()]),
-  caseId: Type.Union([Type.String(), Type.Null()]),
-  verdict: Type.Union([Type.String(), Type.Null()]),
-  verdictReason: Type.Union([Type.String(), Type.Null()]),
-  commands: Type.Array(Type.Unknown()),
-});
 
 export interface ModelControl {
   dirs: readonly string[];
@@ -38,16 +23,8 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
         summary: 'Alerts, newest first, with their evidence, case, verdict and device commands',
         description: 'Page with `before` = the last `detectedAt` seen.',
         security: [{ bearer: [] }],
-        querystring: Type.Object({
-          kind: Type.Optional(Type.Union(ALERT_KINDS.map((k) => Type.Literal(k)))),
-          zoneId: Type.Optional(Type.String({ maxLength: 64 })),
-          deviceId: Type.Optional(Type.String({ maxLength: 64 })),
-          from: Type.Optional(Type.String({ format: 'date-time' })),
-          to: Type.Optional(Type.String({ format: 'date-time' })),
-          before: Type.Optional(Type.String({ format: 'date-time' })),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-        }),
-        response: { 200: Type.Array(Alert), 401: { $ref: 'Error#' } },
+        querystring: AlertQuery,
+        response: { 200: AlertList, 401: { $ref: 'Error#' } },
       },
     },
     async (req) => {
@@ -60,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
     '/api/v1/alerts/:id',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['alerts'], security: [{ bearer: [] }], params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Alert, 401: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } },
+      schema: { tags: ['alerts'], security: [{ bearer: [] }], params: IdParams, response: { 200: Alert, 401: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } },
     },
     async (req) => {
       const a = await alerts.get(req.params.id, req.user);
@@ -77,8 +54,8 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
         tags: ['alerts'],
         summary: 'Confirm an alert or mark it a false alarm (with a reason): the labels of the next training',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        body: Type.Object({ verdict: Type.Union([Type.Literal('confirmed'), Type.Literal('false_alarm')]), reason: Type.Optional(Type.String({ minLength: 3, maxLength: 1000 })) }),
+        params: IdParams,
+        body: VerdictBody,
         response: { 200: Alert, 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
       },
     },
@@ -99,12 +76,7 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
         summary: 'Model versions on disk with their cards and the officers’ precision per version',
         security: [{ bearer: [] }],
         response: {
-          200: Type.Array(Type.Object({
-            name: Type.String(),
-            version: Type.String(),
-            card: Type.Unknown(),
-            verdicts: Type.Object({ confirmed: Type.Integer(), falseAlarms: Type.Integer(), precision: Type.Union([Type.Number(), Type.Null()]) }),
-          })),
+          200: ModelVersionList,
           401: { $ref: 'Error#' },
         },
       },
@@ -129,9 +101,9 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
         tags: ['models'],
         summary: 'Hot-swap the alerting version of a model and choose a version to run in shadow (scored, recorded, never alerting)',
         security: [{ bearer: [] }],
-        params: Type.Object({ name: Type.String({ maxLength: 64 }) }),
-        body: Type.Object({ active: Type.String({ maxLength: 32 }), shadow: Type.Union([Type.Null(), Type.String({ maxLength: 32 })], { default: null }) }),
-        response: { 200: Type.Object({ name: Type.String(), active: Type.String(), shadow: Type.Union([Type.String(), Type.Null()]) }), 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+        params: ModelParams,
+        body: RolloutBody,
+        response: { 200: RolloutResult, 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
       },
     },
     async (req) => {

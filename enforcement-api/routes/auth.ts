@@ -1,27 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { LoginBody, Me, NoContent, RefreshBody, Tokens } from '../../contract/http/auth.js';
 import { AppError } from '../errors.js';
-import { ROLES, type User, type UserRepository } from '../users.js';
+import type { User, UserRepository } from '../users.js';
 import type { SessionRepository } from '../sessions.js';
 
-const UserBody = Type.Object({
-  id: Type.String(),
-  username: Type.String(),
-  role: Type.Union(ROLES.map((r) => Type.Literal(r))),
-  teamId: Type.Union([Type.String(), Type.Null()]),
-  displayName: Type.String(),
-  reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),
-});
-
-const Tokens = Type.Object({
-  accessToken: Type.String(),
-  tokenType: Type.Literal('Bearer'),
-  expiresIn: Type.Integer({ description: 'seconds the access token is valid' }),
-  refreshToken: Type.String({ description: 'single use: POST it to /api/v1/auth/refresh for new tokens' }),
-  refreshExpiresIn: Type.Integer({ description: 'seconds the refresh token is valid' }),
-  user: UserBody,
-});
-const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
 /**
  * Login, refresh and logout. Access tokens are short-lived JWTs; the refresh token is opaque, single
@@ -44,7 +26,7 @@ const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: Sessi
       schema: {
         tags: ['auth'],
         summary: 'Log in with username and password; returns an access token and a refresh token',
-        body: Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) }),
+        body: LoginBody,
         response: { 200: Tokens, 401: { $ref: 'Error#' } },
       },
     },
@@ -84,7 +66,7 @@ const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: Sessi
   app.post(
     '/api/v1/auth/logout',
     {
-      schema: { tags: ['auth'], summary: 'Revokes the refresh token and its session', body: RefreshBody, response: { 204: Type.Null(), 400: { $ref: 'Error#' } } },
+      schema: { tags: ['auth'], summary: 'Revokes the refresh token and its session', body: RefreshBody, response: { 204: NoContent, 400: { $ref: 'Error#' } } },
     },
     async (req, reply) => {
       await sessions.revoke(req.body.refreshToken);
@@ -99,7 +81,7 @@ const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: Sessi
       schema: {
         tags: ['auth'],
         security: [{ bearer: [] }],
-        response: { 200: Type.Object({ id: Type.String(), username: Type.String(), role: Type.String(), teamId: Type.Union([Type.String(), Type.Null()]) }), 401: { $ref: 'Error#' } },
+        response: { 200: Me, 401: { $ref: 'Error#' } },
       },
     },
     async (req) => ({ id: req.user.sub, username: req.user.username, role: req.user.role, teamId: req.user.teamId }),

@@ -1,52 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
-import { CASE_EVENTS, CASE_STATES, EVENT_FIELDS, LIFECYCLE } from '../../core/domain/case-lifecycle.js';
+import { Audit, TransitionResult, transitionBody } from '../../contract/http/cases.js';
+import { UuidParams } from '../../contract/http/common.js';
+import { LIFECYCLE } from '../../core/domain/case-lifecycle.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { LiveBus } from '../live.js';
-import { actorOf, Case, Event, scopeOf } from './cases.js';
+import { actorOf } from './cases.js';
 
 // One branch per event, tagged by `event`: validation checks the branch the tag names (ajv
 // `discriminator`), and OpenAPI shows every event with its own fields.
-const TransitionBody = Type.Unsafe<{ event: string; [field: string]: unknown }>({
-  type: 'object',
-  required: ['event'],
-  discriminator: { propertyName: 'event' },
-  oneOf: CASE_EVENTS.map((e) =>
-    Type.Object({ event: Type.Literal(e), ...EVENT_FIELDS[e].properties }, {
-      additionalProperties: false,
-      title: e,
-      description: `${LIFECYCLE[e].from.join(' | ')} → ${LIFECYCLE[e].to}; roles: ${LIFECYCLE[e].roles.join(', ')}`,
-    })),
-});
-
-const State = Type.Union(CASE_STATES.map((s) => Type.Literal(s)));
-
-const ChainEvent = Type.Object({
-  seq: Type.Integer(),
-  at: Type.String({ description: 'ISO-8601 UTC as stored (microseconds only if edited below the millisecond)' }),
-  actor: Type.String(),
-  type: Type.String(),
-  data: Type.Unknown(),
-  prevHash: Type.Union([Type.String(), Type.Null()]),
-  hash: Type.String(),
-  hashVersion: Type.Integer(),
-});
-
-const Audit = Type.Object({
-  caseId: Type.String(),
-  head: Type.Object({ seq: Type.Integer(), hash: Type.Union([Type.String(), Type.Null()]) }, { description: 'last event as recorded on the case row' }),
-  events: Type.Array(ChainEvent),
-  verification: Type.Object({
-    ok: Type.Boolean(),
-    events: Type.Integer(),
-    problems: Type.Array(Type.Object({
-      seq: Type.Integer(),
-      kind: Type.Union(['edited', 'deleted', 'reordered', 'inserted', 'broken_link'].map((k) => Type.Literal(k))),
-      message: Type.String(),
-    })),
-  }),
-});
+const TransitionBody = transitionBody((e) => `${LIFECYCLE[e].from.join(' | ')} → ${LIFECYCLE[e].to}; roles: ${LIFECYCLE[e].roles.join(', ')}`);
 
 const Errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 422: { $ref: 'Error#' } } as const;
 
@@ -64,9 +27,9 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
           'fields (400 VALIDATION). The state change and its case event are written in one transaction; of ' +
           'two concurrent transitions on one case exactly one wins. The change is pushed on /api/v1/stream.',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: UuidParams,
         body: TransitionBody,
-        response: { 200: Type.Object({ from: State, to: State, case: Case, event: Event }), ...Errors },
+        response: { 200: TransitionResult, ...Errors },
       },
     },
     async (req) => {
@@ -91,12 +54,12 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
         summary: "A case's hash-chained events and whether the chain is intact",
         description: 'Every event with the hash of its predecessor and its own; `verification` recomputes the chain and reports edited, deleted, reordered or inserted events.',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        params: UuidParams,
         response: { 200: Audit, 401: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
       },
     },
     async (req) => {
-      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const row = await cases.get(req.params.id, req.user);
       const audit = row ? await cases.audit(row.id) : null;
       if (!audit) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
       return audit;

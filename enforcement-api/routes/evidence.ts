@@ -1,49 +1,18 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import {
+  EvidenceBody, EvidenceDownload, EvidenceDownloadQuery, EvidenceFile, EvidenceList, EvidenceParams, EvidenceUploadQuery, SensorEvidence, SensorReviewBody, SensorReviewParams,
+} from '../../contract/http/evidence.js';
+import { BenchmarkList, BenchmarkQuery } from '../../contract/http/cases.js';
+import { UuidParams } from '../../contract/http/common.js';
 import { EVIDENCE_TYPES, isEvidenceType } from '../../core/domain/evidence.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { EvidenceRepository } from '../cases/evidence.js';
-import { actorOf, Benchmark, scopeOf } from './cases.js';
-import { EVIDENCE_KINDS, type EvidenceKind } from '../legal/evidence-files.js';
+import { actorOf } from './cases.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-
-const EvidenceFile = Type.Object({
-  id: Type.String(),
-  sha256: Type.String({ description: 'SHA-256 of the bytes, hex' }),
-  contentType: Type.String(),
-  sizeBytes: Type.Integer(),
-  filename: Nullable(Type.String()),
-  description: Nullable(Type.String()),
-  uploadedBy: Type.String(),
-  uploadedAt: Type.String({ format: 'date-time' }),
-  evidenceType: Nullable(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k)))),
-  capturedAt: Nullable(Type.String({ format: 'date-time' })),
-  captureLocation: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number() })),
-  collectors: Nullable(Type.Array(Type.String(), { description: 'the officers who collected it' })),
-  reviews: Type.Array(Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) })),
-  valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader' }),
-  problems: Type.Array(Type.String()),
-});
-
-const SensorEvidence = Type.Object({
-  alertId: Type.String(),
-  kind: Type.String(),
-  deviceId: Nullable(Type.String()),
-  measuredAt: Type.String({ format: 'date-time' }),
-  measuredOn: Type.String(),
-  calibrationValidUntil: Nullable(Type.String({ description: "the device's calibration validity when the record was made" })),
-  placementPublished: Nullable(Type.Boolean()),
-  reviews: Type.Array(Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) })),
-  valid: Type.Boolean({ description: 'calibrated at measurement time, placement published and reviewed by a person' }),
-  problems: Type.Array(Type.String()),
-});
-
-const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const Id = UuidParams;
 const Errors = { 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } } as const;
 // No `type`: the body is a Buffer, which a JSON-schema string would refuse; OpenAPI shows the media types.
-const RAW = Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: { description: `the file itself (${t}), raw bytes` } }]));
 
 /** Evidence of a case: raw-body uploads with SHA-256, listing, download, and the review of sensor records. */
 const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: EvidenceRepository; maxBytes: number }> = async (app, { cases, evidence, maxBytes }) => {
@@ -70,16 +39,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
             'deleted; the same file again answers 200 with the stored item. Officers and team leads of the case’s team.',
           security: [{ bearer: [] }],
           params: Id,
-          querystring: Type.Object({
-            filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F/\\\\]+$' })),
-            description: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })),
-            type: Type.Optional(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k)), { description: 'what the item is; with capturedAt, lat, lon and collectors it can count as evidence' })),
-            capturedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it was captured' })),
-            lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'where it was captured' })),
-            lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
-            collectors: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(,[A-Za-z0-9][A-Za-z0-9_.-]*){0,9}$', description: 'user ids of the collecting officers, comma-separated' })),
-          }),
-          body: Type.Unsafe<Buffer>({ content: RAW }),
+          querystring: EvidenceUploadQuery,
+          body: EvidenceBody,
           response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 409: { $ref: 'Error#' }, 413: { $ref: 'Error#' }, 415: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
         },
       },
@@ -90,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         const given = [q.type, q.capturedAt, q.lat, q.lon, q.collectors].filter((v) => v !== undefined).length;
         if (given > 0 && given < 5) throw new AppError(400, 'EVIDENCE_METADATA_INCOMPLETE', 'evidence metadata is type, capturedAt, lat, lon and collectors together');
         const meta = given === 5
-          ? { evidenceType: q.type as EvidenceKind, capturedAt: q.capturedAt!, location: { lat: q.lat!, lon: q.lon! }, collectors: [...new Set(q.collectors!.split(','))] }
+          ? { evidenceType: q.type!, capturedAt: q.capturedAt!, location: { lat: q.lat!, lon: q.lon! }, collectors: [...new Set(q.collectors!.split(','))] }
           : undefined;
         const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: q.filename, description: q.description, meta });
         if ('ok' in r) throw new AppError(r.status, r.code, r.message);
@@ -109,11 +70,11 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         summary: "A case's evidence: files with their SHA-256, and sensor records with whether each counts as evidence",
         security: [{ bearer: [] }],
         params: Id,
-        response: { 200: Type.Object({ files: Type.Array(EvidenceFile), sensorRecords: Type.Array(SensorEvidence) }), ...Errors },
+        response: { 200: EvidenceList, ...Errors },
       },
     },
     async (req) => {
-      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const row = await cases.get(req.params.id, req.user);
       if (!row) throw new AppError(404, 'CASE_NOT_FOUND', `no case ${req.params.id}`);
       return evidence.list(row.id);
     },
@@ -128,13 +89,13 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         summary: 'Download an evidence file; its SHA-256 is in the X-Content-SHA256 and Digest headers',
         description: 'Each download is on the case record (evidence_viewed, or evidence_exported with ?purpose=export): chain of custody.',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }), evidenceId: Type.String({ format: 'uuid' }) }),
-        querystring: Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal('view'), Type.Literal('export')], { default: 'view' })) }),
-        response: { 200: Type.Unsafe({ description: 'the file as uploaded', content: RAW }), ...Errors },
+        params: EvidenceParams,
+        querystring: EvidenceDownloadQuery,
+        response: { 200: EvidenceDownload, ...Errors },
       },
     },
     async (req, reply) => {
-      const row = await cases.get(req.params.id, scopeOf(req.user));
+      const row = await cases.get(req.params.id, req.user);
       const file = row ? await evidence.content(row.id, req.params.evidenceId, actorOf(req.user), req.query.purpose ?? 'view') : null;
       if (!file) throw new AppError(404, 'EVIDENCE_NOT_FOUND', `no evidence ${req.params.evidenceId} in case ${req.params.id}`);
       return reply
@@ -155,8 +116,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         tags: ['cases'],
         summary: 'Record that you reviewed an uploaded file (a person other than the uploader): one of the conditions for it to count as evidence',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }), evidenceId: Type.String({ format: 'uuid' }) }),
-        body: Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })) }, { additionalProperties: false }),
+        params: EvidenceParams,
+        body: SensorReviewBody,
         response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
       },
     },
@@ -175,8 +136,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         tags: ['cases'],
         summary: 'Record that you reviewed a sensor record of the case (one of the conditions for it to count as evidence)',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ format: 'uuid' }), alertId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:-]+$' }) }),
-        body: Type.Object({ note: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })) }, { additionalProperties: false }),
+        params: SensorReviewParams,
+        body: SensorReviewBody,
         response: { 200: SensorEvidence, 201: SensorEvidence, 400: { $ref: 'Error#' }, ...Errors },
       },
     },
@@ -196,8 +157,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         tags: ['cases'],
         summary: 'Discretion benchmarks: per matter and kind of party, the tiers, their fine ranges and the facts that select them',
         security: [{ bearer: [] }],
-        querystring: Type.Object({ matter: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
-        response: { 200: Type.Array(Benchmark), 401: { $ref: 'Error#' } },
+        querystring: BenchmarkQuery,
+        response: { 200: BenchmarkList, 401: { $ref: 'Error#' } },
       },
     },
     async (req) => cases.benchmarks(req.query.matter ?? null),

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Liveness, Readiness as ReadinessBody } from '../../contract/http/health.js';
 import type { Metrics } from '../../core/metrics.js';
 
 export type Readiness = () => Promise<Record<string, boolean>>;
@@ -7,7 +7,7 @@ export type Readiness = () => Promise<Record<string, boolean>>;
 const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics }> = async (app, { readiness, metrics }) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } } },
+    { schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Liveness } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -18,8 +18,8 @@ const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics
         tags: ['ops'],
         summary: 'Readiness: broker, database and models',
         response: {
-          200: Type.Object({ ready: Type.Boolean(), checks: Type.Record(Type.String(), Type.Boolean()) }),
-          503: Type.Object({ ready: Type.Boolean(), checks: Type.Record(Type.String(), Type.Boolean()) }),
+          200: ReadinessBody,
+          503: ReadinessBody,
         },
       },
     },

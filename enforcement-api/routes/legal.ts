@@ -1,25 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { UuidParams } from '../../contract/http/common.js';
+import {
+  BenchmarkBody, BoundsBody, CatalogueChange, CatalogueChangeList, CatalogueChangeQuery, CertificateBody, MatterBody, MatterCodeParams, MatterDetail, MatterList,
+  OnQuery, PartyHistory, PartyParams, PostParams, PresenceBody, PresenceConfirmed, ReviewersBody, ReviewPostBody, UserIdParams,
+  type CatalogueChange as Change, type Matter,
+} from '../../contract/http/legal.js';
+import type { Rejection } from '../../core/domain/case-lifecycle.js';
 import { AppError } from '../errors.js';
 import type { LiveBus } from '../live.js';
 import { actorOf } from './cases.js';
-import { Benchmark } from './cases.js';
 import { normalisePartyId } from '../legal/party-ids.js';
-import { Party, PartyCase } from '../legal/parties.js';
-import { StatutoryBoundSchema } from '../legal/case-view.js';
 import type { LegalRepository } from '../legal/repository.js';
-import {
-  BenchmarkBody,
-  BoundsBody,
-  CatalogueChange,
-  CertificateBody,
-  Matter,
-  MatterBody,
-  type CatalogueChange as Change,
-  ReviewersBody,
-  ReviewPostBody,
-} from '../legal/catalogue-admin.js';
-import type { Rejection } from '../../core/domain/case-lifecycle.js';
 
 /**
  * The legal catalogue's API (matters, statutory bounds, benchmarks, certificates, review posts; reads
@@ -27,14 +18,7 @@ import type { Rejection } from '../../core/domain/case-lifecycle.js';
  * and the second officer's presence confirmation.
  */
 
-const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
-const Day = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD (default today)' });
 const E = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#' }]));
-const MatterInForce = Type.Intersect([Matter, Type.Object({
-  on: Type.String({ description: 'the date the bounds and benchmark below are in force on' }),
-  statutoryBounds: Type.Array(StatutoryBoundSchema),
-  benchmark: Type.Array(Benchmark),
-})]);
 
 const today = () => new Date().toISOString().slice(0, 10);
 const done = (r: { ok: true; change: Change } | Rejection): Change => {
@@ -55,8 +39,8 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     preHandler: app.authenticate,
     schema: {
       tags: ['catalogue'], summary: 'Matters with their statutory bounds and discretion benchmark in force on a date', security: [{ bearer: [] }],
-      querystring: Type.Object({ on: Type.Optional(Day) }),
-      response: { 200: Type.Array(MatterInForce), ...E(401) },
+      querystring: OnQuery,
+      response: { 200: MatterList, ...E(401) },
     },
   }, async (req) => {
     const on = req.query.on ?? today();
@@ -67,11 +51,8 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     preHandler: app.authenticate,
     schema: {
       tags: ['catalogue'], summary: 'One matter: bounds and benchmark in force on a date, and every version of both', security: [{ bearer: [] }],
-      params: Type.Object({ code: Code }), querystring: Type.Object({ on: Type.Optional(Day) }),
-      response: {
-        200: Type.Intersect([MatterInForce, Type.Object({ boundsVersions: Type.Array(StatutoryBoundSchema), benchmarkVersions: Type.Array(Benchmark) })]),
-        ...E(401, 404),
-      },
+      params: MatterCodeParams, querystring: OnQuery,
+      response: { 200: MatterDetail, ...E(401, 404) },
     },
   }, async (req) => {
     const m = await admin.matter(req.params.code);
@@ -84,7 +65,7 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
 
   app.put('/api/v1/catalogue/matters/:code', {
     ...write,
-    schema: { tags: ['catalogue'], summary: 'Create or change a matter (admin; recorded)', security: [{ bearer: [] }], params: Type.Object({ code: Code }), body: MatterBody, response: writeResponse },
+    schema: { tags: ['catalogue'], summary: 'Create or change a matter (admin; recorded)', security: [{ bearer: [] }], params: MatterCodeParams, body: MatterBody, response: writeResponse },
   }, async (req) => done(await admin.putMatter(req.params.code, req.body, req.user.sub)));
 
   app.put('/api/v1/catalogue/matters/:code/bounds', {
@@ -92,7 +73,7 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     schema: {
       tags: ['catalogue'], summary: "A version of the law's penalties for the matter, per kind of party, from a date (admin; recorded)",
       description: 'Refused (BENCHMARK_OUTSIDE_BOUNDS) when the benchmark in force from that date would no longer lie inside the law.',
-      security: [{ bearer: [] }], params: Type.Object({ code: Code }), body: BoundsBody, response: writeResponse,
+      security: [{ bearer: [] }], params: MatterCodeParams, body: BoundsBody, response: writeResponse,
     },
   }, async (req) => done(await admin.putBounds(req.params.code, req.body, req.user.sub)));
 
@@ -101,25 +82,25 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     schema: {
       tags: ['catalogue'], summary: 'A version of the discretion benchmark from a date (admin; recorded)',
       description: 'Every tier must lie inside the statutory bounds in force from that date (TIER_OUTSIDE_BOUNDS); the no-penalty tier carries no fine.',
-      security: [{ bearer: [] }], params: Type.Object({ code: Code }), body: BenchmarkBody, response: writeResponse,
+      security: [{ bearer: [] }], params: MatterCodeParams, body: BenchmarkBody, response: writeResponse,
     },
   }, async (req) => done(await admin.putBenchmark(req.params.code, req.body, req.user.sub)));
 
   app.put('/api/v1/catalogue/officers/:userId/certificate', {
     ...write,
-    schema: { tags: ['catalogue'], summary: "An officer's enforcement certificate (admin; recorded)", security: [{ bearer: [] }], params: Type.Object({ userId: Code }), body: CertificateBody, response: writeResponse },
+    schema: { tags: ['catalogue'], summary: "An officer's enforcement certificate (admin; recorded)", security: [{ bearer: [] }], params: UserIdParams, body: CertificateBody, response: writeResponse },
   }, async (req) => done(await admin.putCertificate(req.params.userId, req.body, req.user.sub)));
 
   app.put('/api/v1/catalogue/review-posts/:id', {
     ...write,
-    schema: { tags: ['catalogue'], summary: 'Create or change a legal review post (admin; recorded)', security: [{ bearer: [] }], params: Type.Object({ id: Code }), body: ReviewPostBody, response: writeResponse },
+    schema: { tags: ['catalogue'], summary: 'Create or change a legal review post (admin; recorded)', security: [{ bearer: [] }], params: PostParams, body: ReviewPostBody, response: writeResponse },
   }, async (req) => done(await admin.putReviewPost(req.params.id, req.body, req.user.sub)));
 
   app.put('/api/v1/catalogue/review-posts/:id/reviewers', {
     ...write,
     schema: {
       tags: ['catalogue'], summary: 'The reviewers who sit at a review post (admin; recorded; applies at their next token renewal)',
-      security: [{ bearer: [] }], params: Type.Object({ id: Code }), body: ReviewersBody, response: writeResponse,
+      security: [{ bearer: [] }], params: PostParams, body: ReviewersBody, response: writeResponse,
     },
   }, async (req) => done(await admin.putReviewers(req.params.id, req.body, req.user.sub)));
 
@@ -127,12 +108,8 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     preHandler: app.requireRole('admin', 'operator', 'reviewer', 'agency_head'),
     schema: {
       tags: ['catalogue'], summary: 'The change log of the catalogue, newest first', security: [{ bearer: [] }],
-      querystring: Type.Object({
-        entity: Type.Optional(Type.Union(['matter', 'statutory_bounds', 'discretion_benchmark', 'officer_certificate', 'review_post', 'review_post_reviewers'].map((e) => Type.Literal(e)))),
-        key: Type.Optional(Code),
-        limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
-      }),
-      response: { 200: Type.Array(CatalogueChange), ...E(401, 403) },
+      querystring: CatalogueChangeQuery,
+      response: { 200: CatalogueChangeList, ...E(401, 403) },
     },
   }, async (req) => admin.changes(req.query));
 
@@ -141,8 +118,8 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     schema: {
       tags: ['parties'], summary: 'A party by identifier (any spelling: normalised) and its cases across every team',
       security: [{ bearer: [] }],
-      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
-      response: { 200: Type.Object({ party: Party, cases: Type.Array(PartyCase) }), ...E(401, 403, 404) },
+      params: PartyParams,
+      response: { 200: PartyHistory, ...E(401, 403, 404) },
     },
   }, async (req) => {
     const id = normalisePartyId(req.params.id);
@@ -158,15 +135,11 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
       summary: 'The second officer named on arrival confirms presence from their own session, with position',
       description: 'Within PRESENCE_CONFIRM_MIN of the arrival and PRESENCE_MAX_DISTANCE_M of its position; until then the case does not count as two officers on site.',
       security: [{ bearer: [] }],
-      params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
-      body: Type.Object({
-        location: Type.Object({
-          lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }), accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
-        }, { additionalProperties: false }),
-      }, { additionalProperties: false }),
+      params: UuidParams,
+      body: PresenceBody,
       response: {
-        200: Type.Object({ confirmedAt: Type.String({ format: 'date-time' }), distanceM: Type.Union([Type.Number(), Type.Null()]) }),
-        201: Type.Object({ confirmedAt: Type.String({ format: 'date-time' }), distanceM: Type.Union([Type.Number(), Type.Null()]) }),
+        200: PresenceConfirmed,
+        201: PresenceConfirmed,
         ...E(400, 401, 403, 404, 409, 422),
       },
     },

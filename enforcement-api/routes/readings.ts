@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { AppError } from '../errors.js';
-import { STREAMS } from '../../core/schemas/telemetry.js';
-import { BadCursorError, BUCKETS, bucketsOf, type ReadingQueries } from '../readings.js';
+import { ReadingsPage, ReadingsQuery, TimeRangeQuery, ZoneNoiseHourly } from '../../contract/http/readings.js';
+import { IdParams } from '../../contract/http/common.js';
+import { BadCursorError, bucketsOf, type ReadingQueries } from '../readings.js';
 
 const HOUR = 3600_000;
 
@@ -24,25 +24,10 @@ const routes: FastifyPluginAsyncTypebox<{ readings: ReadingQueries }> = async (a
         summary: 'A device’s readings: raw, or per-minute / per-hour (noise) and per-5-minute (people) aggregates',
         description: 'Ordered by time; pass `nextCursor` back as `cursor` for the next page. Default range: the last hour.',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        querystring: Type.Object({
-          stream: Type.Union(STREAMS.map((s) => Type.Literal(s))),
-          bucket: Type.Union(BUCKETS.map((b) => Type.Literal(b)), { default: 'raw' }),
-          from: Type.Optional(Type.String({ format: 'date-time' })),
-          to: Type.Optional(Type.String({ format: 'date-time' })),
-          limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
-          cursor: Type.Optional(Type.String({ maxLength: 200 })),
-        }),
+        params: IdParams,
+        querystring: ReadingsQuery,
         response: {
-          200: Type.Object({
-            deviceId: Type.String(),
-            stream: Type.String(),
-            bucket: Type.String(),
-            from: Type.String({ format: 'date-time' }),
-            to: Type.String({ format: 'date-time' }),
-            rows: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-            nextCursor: Type.Union([Type.String(), Type.Null()]),
-          }),
+          200: ReadingsPage,
           400: { $ref: 'Error#' },
           401: { $ref: 'Error#' },
           404: { $ref: 'Error#' },
@@ -74,19 +59,10 @@ const routes: FastifyPluginAsyncTypebox<{ readings: ReadingQueries }> = async (a
         tags: ['readings'],
         summary: 'Hourly energetic LAeq of a zone with the day/night period and limit of its local time',
         security: [{ bearer: [] }],
-        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-        querystring: Type.Object({ from: Type.Optional(Type.String({ format: 'date-time' })), to: Type.Optional(Type.String({ format: 'date-time' })) }),
+        params: IdParams,
+        querystring: TimeRangeQuery,
         response: {
-          200: Type.Array(Type.Object({
-            ts: Type.String({ format: 'date-time' }),
-            period: Type.String(),
-            laeq: Type.Number(),
-            lamax: Type.Number(),
-            samples: Type.Integer(),
-            devices: Type.Integer(),
-            limit: Type.Number(),
-            exceeded: Type.Boolean(),
-          })),
+          200: ZoneNoiseHourly,
           400: { $ref: 'Error#' },
           401: { $ref: 'Error#' },
         },

@@ -1,48 +1,10 @@
+import { topics } from '../../contract/mqtt/topics.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { DeviceCreated, DeviceList, NewDevice, ZoneList } from '../../contract/http/registry.js';
+export { DEVICE_KINDS } from '../../contract/http/registry.js';
 import { AppError } from '../errors.js';
 import type { DeviceRepository } from '../../core/repos/devices.js';
 import type { ZoneRepository } from '../../core/repos/zones.js';
-
-const Zone = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  siteId: Type.String(),
-  siteName: Type.String(),
-  siteKind: Type.String(),
-  streetId: Type.String(),
-  streetName: Type.String(),
-  noiseClass: Type.String(),
-  timezone: Type.String(),
-  capacity: Type.Union([Type.Integer(), Type.Null()]),
-  fishingBan: Type.Boolean(),
-  geometry: Type.Unknown({ description: 'GeoJSON polygon' }),
-});
-
-const Device = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  zoneId: Type.String(),
-  hasSpeaker: Type.Boolean(),
-  placement: Type.Unknown(),
-  placementPublished: Type.Boolean(),
-  calibrationCert: Type.Union([Type.String(), Type.Null()]),
-  calibrationValidUntil: Type.Union([Type.String(), Type.Null()]),
-  simulated: Type.Boolean(),
-});
-
-export const DEVICE_KINDS = ['sound_level_meter', 'people_counter', 'camera', 'smoke_detector'] as const;
-
-const NewDevice = Type.Object({
-  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'also the MQTT username' })),
-  zoneId: Type.String({ minLength: 1 }),
-  kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
-  hasSpeaker: Type.Optional(Type.Boolean()),
-  placement: Type.Optional(Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), description: Type.Optional(Type.String({ maxLength: 200 })) })),
-  placementPublished: Type.Optional(Type.Boolean()),
-  calibrationCert: Type.Optional(Type.String({ maxLength: 100 })),
-  calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-});
 
 const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: DeviceRepository; mqttPort: () => number }> = async (
   app,
@@ -52,7 +14,7 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
     '/api/v1/zones',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['registry'], security: [{ bearer: [] }], response: { 200: Type.Array(Zone), 401: { $ref: 'Error#' } } },
+      schema: { tags: ['registry'], security: [{ bearer: [] }], response: { 200: ZoneList, 401: { $ref: 'Error#' } } },
     },
     async () => zones.list(),
   );
@@ -61,7 +23,7 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
     '/api/v1/devices',
     {
       preHandler: app.requireRole('admin', 'operator'),
-      schema: { tags: ['registry'], security: [{ bearer: [] }], response: { 200: Type.Array(Device), 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } } },
+      schema: { tags: ['registry'], security: [{ bearer: [] }], response: { 200: DeviceList, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } } },
     },
     async () => devices.list(),
   );
@@ -76,11 +38,7 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
         security: [{ bearer: [] }],
         body: NewDevice,
         response: {
-          201: Type.Object({
-            device: Device,
-            secret: Type.String(),
-            mqtt: Type.Object({ port: Type.Integer(), username: Type.String(), password: Type.String(), publishPrefix: Type.String(), commandsFilter: Type.String() }),
-          }),
+          201: DeviceCreated,
           400: { $ref: 'Error#' },
           401: { $ref: 'Error#' },
           403: { $ref: 'Error#' },
@@ -106,8 +64,8 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
           port: mqttPort(),
           username: device.id,
           password: secret,
-          publishPrefix: `v1/devices/${device.id}/`,
-          commandsFilter: `v1/devices/${device.id}/commands/#`,
+          publishPrefix: topics.devicePrefix(device.id),
+          commandsFilter: topics.deviceCommands(device.id),
         },
       });
     },

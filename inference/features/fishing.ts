@@ -11,12 +11,9 @@
  * They use fractions and robust statistics so they do not depend on how often the camera reports.
  */
 
-export interface TrackObservation {
-  dwellS: number;
-  waterlineM: number;
-  rodScore: number;
-  speedMps: number;
-}
+import type { TrackObservation } from '../../contract/mqtt/telemetry.js';
+
+export type { TrackObservation };
 
 /** The newest observations used; the worker need not keep more per track. */
 export const FISHING_HISTORY = 30;

@@ -16,14 +16,11 @@
  *   crest LAFmax − LAeq within each second (beats, impacts).
  */
 import { A_WEIGHTING_DB, BAND_COUNT } from '../../core/domain/decibel.js';
+import type { NoiseFrame } from '../../contract/mqtt/telemetry.js';
 
 export const NOISE_WINDOW = 10;
 
-export interface NoiseFrame {
-  bands: readonly number[];
-  laeq: number;
-  lamax: number;
-}
+export type { NoiseFrame };
 
 const B = BAND_COUNT;
 const SCALARS = 22;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../../core/log.js';
-import type { Alert } from '../../core/schemas/alert.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import type { SpeakerController } from '../actuation.js';
 import type { ZoneSchedule } from '../../core/domain/zone-rules.js';

@@ -1,4 +1,4 @@
-import type { Alert } from '../../core/schemas/alert.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
 import { CROWD_HISTORY_MIN, crowdFeatures } from '../features/crowding.js';
@@ -10,7 +10,7 @@ import { alertId, scoresByLabel, type PipelineContext } from './context.js';
 export const CROWD_MODEL = 'crowding';
 const MINUTE = 60_000;
 
-interface Zone {
+interface ZoneWindow {
   timezone: string;
   /** Latest count of each counter in the zone (they cover separate fields of view, so they add up). */
   latest: Map<string, number>;
@@ -28,7 +28,7 @@ interface Zone {
  * episode, before the crowd peaks, with the zone's loudspeakers playing the anti-drowning clip.
  */
 export class CrowdingPipeline {
-  private readonly zones = new Map<string, Zone>();
+  private readonly zones = new Map<string, ZoneWindow>();
   /** Per-zone queue: a zone's minutes close one after another, never interleaved across awaits. */
   private readonly queues = new Map<string, Promise<void>>();
 
@@ -70,7 +70,7 @@ export class CrowdingPipeline {
     zone.latest.set(device.id, count);
   }
 
-  private async closeMinute(zone: Zone, end: Date): Promise<void> {
+  private async closeMinute(zone: ZoneWindow, end: Date): Promise<void> {
     if (zone.latest.size === 0) return;
     const total = [...zone.latest.values()].reduce((a, b) => a + b, 0);
     zone.series.push(total);

@@ -1,5 +1,5 @@
-import type { TracksPayload } from '../../core/schemas/telemetry.js';
-import type { Alert } from '../../core/schemas/alert.js';
+import type { TracksPayload } from '../../contract/mqtt/telemetry.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { AppliedRule } from '../../core/domain/zone-rules.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';

@@ -1,5 +1,5 @@
-import type { NoisePayload } from '../../core/schemas/telemetry.js';
-import type { Alert } from '../../core/schemas/alert.js';
+import type { NoisePayload } from '../../contract/mqtt/telemetry.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { NoiseEpisodeDetector, type DetectorConfig, type NoiseEpisode } from '../noise-detector.js';
 import { NOISE_WINDOW, noiseWindowFeatures, type NoiseFrame } from '../features/noise.js';

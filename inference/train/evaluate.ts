@@ -7,7 +7,7 @@
  * prints precision / recall / F1 per class and checks that the card's figures are reproduced.
  */
 import { OnnxModel } from '../onnx-model.js';
-import type { Evaluation } from '../../core/schemas/model-card.js';
+import type { Evaluation } from '../../contract/model-card.js';
 import { MODELS_DIR, loadOrBuild, type DataSet, type DataSetSpec } from './dataset-io.js';
 import { multiLabel, singleLabel } from './metrics.js';
 import type { ModelSpec } from './model-spec.js';

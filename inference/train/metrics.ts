@@ -3,7 +3,7 @@
  * same definitions as train.py, so `npm run models:evaluate` can check a card's figures through
  * onnxruntime): single-label models are judged by argmax, multi-label ones per label at `threshold`.
  */
-import type { Evaluation } from '../../core/schemas/model-card.js';
+import type { Evaluation } from '../../contract/model-card.js';
 
 const r4 = (v: number): number => Math.round(v * 10_000) / 10_000;
 

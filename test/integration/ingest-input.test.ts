@@ -1,7 +1,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SERVICE_USER } from '../../broker/policy.js';
-import type { Reading } from '../../core/schemas/telemetry.js';
+import type { Reading } from '../../contract/mqtt/telemetry.js';
 import { MAX_BATCH_PAYLOAD_BYTES, MAX_BATCH_READINGS, MAX_PAYLOAD_BYTES } from '../../core/telemetry-decode.js';
 import { ReadingRepository } from '../../ingest/repository.js';
 import type { WriteMethod } from '../../ingest/writers.js';

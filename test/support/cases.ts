@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AlertKind } from '../../core/schemas/alert.js';
+import type { AlertKind } from '../../contract/mqtt/alert.js';
 import { api, type TestPlatform } from './platform.js';
 
 let opened = 0;

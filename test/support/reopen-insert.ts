@@ -9,7 +9,7 @@ import { seedDemo } from '../../core/db/seed.js';
 import { ReadingRepository } from '../../ingest/repository.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { decodeTelemetry } from '../../core/telemetry-decode.js';
-import type { Reading } from '../../core/schemas/telemetry.js';
+import type { Reading } from '../../contract/mqtt/telemetry.js';
 
 const [dataDir, seqArg] = process.argv.slice(2);
 const seqStart = Number(seqArg);

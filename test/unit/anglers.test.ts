@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { Rng } from '../../core/rng.js';
-import { TracksPayload } from '../../core/schemas/telemetry.js';
+import { TracksPayload } from '../../contract/mqtt/telemetry.js';
 import { TRACK_ROLES, TrackSource, type TrackObservation, type TrackRole } from '../../simulator/anglers.js';
 import { RiverbankScene } from '../../simulator/riverbank.js';
 

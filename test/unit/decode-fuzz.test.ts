@@ -10,7 +10,7 @@ import {
   type Decoded,
   type DecodedMessage,
 } from '../../core/telemetry-decode.js';
-import { PAYLOAD_SCHEMAS, STREAMS, type Stream } from '../../core/schemas/telemetry.js';
+import { PAYLOAD_SCHEMAS, STREAMS, type Stream } from '../../contract/mqtt/telemetry.js';
 
 /**
  * Property-based fuzzing of the telemetry decoder, the first thing every byte from a device meets:

@@ -6,7 +6,7 @@ import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
 import type { InferenceRepository } from '../../inference/repository.js';
 import type { PipelineContext } from '../../inference/pipelines/context.js';
-import type { Alert } from '../../core/schemas/alert.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { Metrics } from '../../core/metrics.js';
 import { createLogger } from '../../core/log.js';

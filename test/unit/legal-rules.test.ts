@@ -20,7 +20,7 @@ const noiseLaw: StatutoryBound = {
 };
 
 const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validUntil: '2026-12-31', domains: ['ecology'], ...over });
-const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', ...over });
+const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over });
 const facts = (over: Partial<LegalFacts> = {}): LegalFacts => ({
   today: '2026-03-01',
   now: new Date('2026-03-01T12:00:00Z'),

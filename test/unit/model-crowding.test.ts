@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { readFile } from 'node:fs/promises';
 import { Rng } from '../../core/rng.js';
-import { ModelCard } from '../../core/schemas/model-card.js';
+import { ModelCard } from '../../contract/model-card.js';
 import { CrowdSource, type CrowdKind } from '../../simulator/crowds.js';
 import { CROWD_FEATURE_COUNT, crowdFeatures } from '../../inference/features/crowding.js';
 import { OnnxModel } from '../../inference/onnx-model.js';

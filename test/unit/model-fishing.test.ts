@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { readFile } from 'node:fs/promises';
 import { Rng } from '../../core/rng.js';
-import { ModelCard } from '../../core/schemas/model-card.js';
+import { ModelCard } from '../../contract/model-card.js';
 import { TrackSource, type TrackObservation, type TrackRole } from '../../simulator/anglers.js';
 import { FISHING_FEATURE_COUNT, fishingFeatures } from '../../inference/features/fishing.js';
 import { OnnxModel } from '../../inference/onnx-model.js';

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { readFile } from 'node:fs/promises';
 import { Rng } from '../../core/rng.js';
-import { ModelCard } from '../../core/schemas/model-card.js';
+import { ModelCard } from '../../contract/model-card.js';
 import { NOISE_CLASSES, NoiseSource } from '../../simulator/spectra.js';
 import { NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures, type NoiseFrame } from '../../inference/features/noise.js';
 import { OnnxModel } from '../../inference/onnx-model.js';

@@ -45,7 +45,7 @@ describe('statutory bounds per matter and kind of party (seeded catalogue)', () 
 
 describe('benchmark tiers lie inside the law', () => {
   const t = (over: Partial<BenchmarkTier>): BenchmarkTier => ({
-    matterCode: 'NOISE-AMPLIFIED', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: ['warning', 'fine'], facts: '', legalBasis: '', ...over,
+    matterCode: 'NOISE-AMPLIFIED', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: ['warning', 'fine'], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over,
   });
   const noise = bounds.filter((b) => b.matterCode === 'NOISE-AMPLIFIED');
   const fishing = bounds.filter((b) => b.matterCode === 'FISHING-BAN');

@@ -1,10 +1,16 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BAND_COUNT } from '../domain/decibel.js';
 
 /**
  * MQTT contract v1 telemetry payloads (DESIGN §3). Every payload has `ts` (ISO-8601 or epoch ms, device
  * clock) and `seq` (monotonic per device). Location, zone and site come from the registry, never from here.
  */
+/** IEC 61260 nominal 1/3-octave centre frequencies of a noise reading's `bands`, 20 Hz – 20 kHz (31 bands). */
+export const BAND_CENTRES_HZ: readonly number[] = [
+  20, 25, 31.5, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630, 800, 1000, 1250, 1600,
+  2000, 2500, 3150, 4000, 5000, 6300, 8000, 10000, 12500, 16000, 20000,
+];
+export const BAND_COUNT = BAND_CENTRES_HZ.length;
+
 export const STREAMS = ['noise', 'people', 'tracks', 'smoke', 'status'] as const;
 export type Stream = (typeof STREAMS)[number];
 
@@ -23,6 +29,9 @@ export const NoisePayload = Type.Object({
 });
 export type NoisePayload = Static<typeof NoisePayload>;
 
+/** The part of a noise reading the noise model reads (the simulator's sound meter produces it). */
+export type NoiseFrame = Pick<NoisePayload, 'bands' | 'laeq' | 'lamax'>;
+
 export const PeoplePayload = Type.Object({ ...Header, count: Type.Integer({ minimum: 0, maximum: 100_000 }) });
 export type PeoplePayload = Static<typeof PeoplePayload>;
 
@@ -36,6 +45,9 @@ export const TracksPayload = Type.Object({
   snapshot: Type.Optional(Type.String({ maxLength: 512 })),
 });
 export type TracksPayload = Static<typeof TracksPayload>;
+
+/** The part of a track reading the fishing model reads (the simulator's cameras produce it). */
+export type TrackObservation = Pick<TracksPayload, 'dwellS' | 'waterlineM' | 'rodScore' | 'speedMps'>;
 
 export const SmokePayload = Type.Object({
   ...Header,

@@ -17,5 +17,3 @@ export const Alert = Type.Object({
   evidence: Type.Record(Type.String(), Type.Unknown()),
 });
 export type Alert = Static<typeof Alert>;
-
-export const alertTopic = (zoneId: string, kind: AlertKind): string => `v1/alerts/${zoneId}/${kind}`;

@@ -1,0 +1,31 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** The people of DESIGN §2, as roles a token carries. */
+/** `agency_head`: the head of the bureau (行政机关负责人), who alone extends a decision deadline. */
+export const ROLES = ['officer', 'team_lead', 'operator', 'reviewer', 'admin', 'agency_head'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const User = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+  teamId: Type.Union([Type.String(), Type.Null()]),
+  displayName: Type.String(),
+  reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),
+});
+export type User = Static<typeof User>;
+
+export const Tokens = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'seconds the access token is valid' }),
+  refreshToken: Type.String({ description: 'single use: POST it to /api/v1/auth/refresh for new tokens' }),
+  refreshExpiresIn: Type.Integer({ description: 'seconds the refresh token is valid' }),
+  user: User,
+});
+export type Tokens = Static<typeof Tokens>;
+
+export const LoginBody = Type.Object({ username: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) });
+export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export const NoContent = Type.Null();
+export const Me = Type.Object({ id: Type.String(), username: Type.String(), role: Type.String(), teamId: Type.Union([Type.String(), Type.Null()]) });

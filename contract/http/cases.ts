@@ -1,0 +1,224 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from './common.js';
+import { CASE_EVENTS, CASE_STATES, EVENT_FIELDS, PARTY_KINDS, TIERS, type CaseEvent } from './case-transitions.js';
+
+/** Cases as the API and the live stream show them. */
+
+export const DEADLINE_STATUSES = ['open', 'met', 'missed', 'cancelled', 'reached'] as const;
+export type DeadlineStatus = (typeof DEADLINE_STATUSES)[number];
+
+/** One deadline of a case as the API shows it (the schema is the type). */
+export const CaseDeadline = Type.Object({
+  name: Type.String({ description: 'accept, on_site, decision, decision_warning_<day>' }),
+  kind: Type.Union([Type.Literal('deadline'), Type.Literal('warning')], { description: 'a missed deadline escalates to the team lead; a warning is pushed when crossed' }),
+  stage: Type.String({ description: 'the state that meets it' }),
+  dueAt: Type.String({ format: 'date-time' }),
+  status: Type.Union(DEADLINE_STATUSES.map((s) => Type.Literal(s))),
+  reachedAt: Nullable(Type.String({ format: 'date-time', description: 'when the stage was reached (met, or missed and reached late)' })),
+  escalatedAt: Nullable(Type.String({ format: 'date-time' })),
+  escalatedTo: Nullable(Type.Array(Type.String(), { description: "the team's leads notified (empty: no lead, the operations centre sees it)" })),
+});
+export type CaseDeadline = Static<typeof CaseDeadline>;
+
+/** A decision proposal revision (POST …/transitions `propose_decision`), with its review routing. */
+export const Proposal = Type.Object({
+  revision: Type.Integer(), proposedBy: Type.String(), proposedAt: Type.String({ format: 'date-time' }), party: Type.String(),
+  facts: Type.String(), legalBasis: Type.String(), penalties: Type.Array(Type.String()), fineYuan: Nullable(Type.Integer()),
+  hearingRequired: Type.Boolean(), tier: Nullable(Type.String()), partyKind: Nullable(Type.String()), partyId: Nullable(Type.String()),
+  partyIdType: Nullable(Type.String()), deviationReason: Nullable(Type.String({ description: 'why the fine leaves the benchmark (inside the law)' })),
+  boundsEffectiveFrom: Nullable(Type.String({ description: 'version of the statutory bounds the proposal was judged by' })),
+  benchmarkEffectiveFrom: Nullable(Type.String({ description: 'version of the benchmark the proposal was judged by' })),
+  correction: Nullable(Type.String()), outsideBenchmark: Type.Boolean({ description: 'fine outside the range of the stated tier: flagged, reviewed by the district centre' }),
+  reviewLevel: Nullable(Type.String()), reviewReasons: Type.Array(Type.String()),
+});
+export type Proposal = Static<typeof Proposal>;
+
+export const Review = Type.Object({
+  revision: Type.Integer(), reviewer: Type.String(), outcome: Type.Union([Type.Literal('approved'), Type.Literal('returned')]), opinion: Nullable(Type.String()), at: Type.String({ format: 'date-time' }),
+});
+export type Review = Static<typeof Review>;
+
+export const Consultation = Type.Object({
+  revision: Type.Integer(), requestedBy: Type.String(), reviewer: Type.String(), question: Type.String(),
+  requestedAt: Type.String({ format: 'date-time' }), opinion: Nullable(Type.String()), answeredAt: Nullable(Type.String({ format: 'date-time' })),
+});
+export type Consultation = Static<typeof Consultation>;
+
+export const DecisionDeadline = Type.Object({
+  filedAt: Type.String({ format: 'date-time' }),
+  dueAt: Type.String({ format: 'date-time' }),
+  daysLeft: Type.Integer({ description: 'whole days left (negative once overdue)' }),
+  warnings: Type.Array(Type.Object({ day: Type.Integer(), at: Type.String({ format: 'date-time' }), reached: Type.Boolean() })),
+  status: Type.Union((['on_time', 'warning', 'overdue', 'decided', 'decided_late'] as const).map((s) => Type.Literal(s))),
+}, { description: 'general procedure: the 90-day decision deadline from filing and its warnings (null when the case was disposed of on site or dismissed)' });
+export type DecisionDeadline = Static<typeof DecisionDeadline>;
+
+export const ChainHead = Type.Object({ seq: Type.Integer(), hash: Type.Union([Type.String(), Type.Null()]) });
+export type ChainHead = Static<typeof ChainHead>;
+
+export const PROBLEM_KINDS = ['edited', 'deleted', 'reordered', 'inserted', 'broken_link'] as const;
+export const ChainProblem = Type.Object({
+  seq: Type.Integer(),
+  kind: Type.Union(PROBLEM_KINDS.map((k) => Type.Literal(k))),
+  message: Type.String(),
+});
+export type ChainProblem = Static<typeof ChainProblem>;
+export type ProblemKind = ChainProblem['kind'];
+
+export const ChainVerification = Type.Object({ ok: Type.Boolean(), events: Type.Integer(), problems: Type.Array(ChainProblem) });
+export type ChainVerification = Static<typeof ChainVerification>;
+
+export const ChainEvent = Type.Object({
+  seq: Type.Integer(),
+  at: Type.String({ description: 'ISO-8601 UTC as stored (microseconds only if edited below the millisecond)' }),
+  actor: Type.String(),
+  type: Type.String(),
+  data: Type.Unknown(),
+  prevHash: Type.Union([Type.String(), Type.Null()]),
+  hash: Type.String(),
+  hashVersion: Type.Integer(),
+});
+
+export const Audit = Type.Object({
+  caseId: Type.String(),
+  head: Type.Object({ seq: ChainHead.properties.seq, hash: ChainHead.properties.hash }, { description: 'last event as recorded on the case row' }),
+  events: Type.Array(ChainEvent),
+  verification: ChainVerification,
+});
+
+export type ChainEvent = Static<typeof ChainEvent>;
+export type CaseAudit = Static<typeof Audit>;
+
+export const Case = Type.Object({
+  id: Type.String(),
+  number: Type.Integer(),
+  incidentId: Type.String(),
+  kind: Type.String(),
+  zoneId: Type.String(),
+  zoneName: Type.String(),
+  matterCode: Type.Union([Type.String(), Type.Null()]),
+  teamId: Type.Union([Type.String(), Type.Null()]),
+  state: Type.String(),
+  title: Type.String(),
+  slaDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  alertCount: Type.Integer(),
+  assignedTo: Type.Union([Type.String(), Type.Null()], { description: 'user who accepted the case' }),
+  stateChangedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  reviewSubmittedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'last submission for legal review' }),
+  dismissalReason: Type.Union([Type.String(), Type.Null()]),
+  onSiteOfficers: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'the two certified officers recorded on arrival' }),
+  filedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'filing (立案): when the team accepted the case' }),
+  decisionDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'general procedure: decision due 90 days after filing' }),
+  decidedLate: Type.Union([Type.Boolean(), Type.Null()], { description: 'decided after the 90-day deadline (null: not decided)' }),
+  reviewPostId: Type.Union([Type.String(), Type.Null()], { description: 'legal review post the case was last submitted to' }),
+  reviewLevel: Type.Union([Type.Literal('routine'), Type.Literal('major'), Type.Null()]),
+  partyId: Type.Union([Type.String(), Type.Null()]),
+  resolution: Type.Union([Type.Object({ outcome: Type.String(), summary: Type.String() }), Type.Null()]),
+});
+
+export const Event = Type.Object({ seq: Type.Integer(), at: Type.String({ format: 'date-time' }), actor: Type.String(), type: Type.String(), data: Type.Unknown(), hash: Type.String() });
+
+export const Benchmark = Type.Object({
+  matterCode: Type.String(),
+  partyKind: Type.Union(PARTY_KINDS.map((k) => Type.Literal(k))),
+  tier: Type.Union(TIERS.map((t) => Type.Literal(t))),
+  minFineYuan: Type.Integer(),
+  maxFineYuan: Type.Integer(),
+  measures: Type.Array(Type.String()),
+  facts: Type.String({ description: 'the facts that select this tier' }),
+  legalBasis: Type.String(),
+  effectiveFrom: Type.String({ description: 'first day of the benchmark version this tier belongs to (YYYY-MM-DD)' }),
+});
+
+/** The law's penalties for a matter and kind of party (法定处罚幅度), one version from its effective date. */
+export const StatutoryBound = Type.Object({
+  matterCode: Type.String(),
+  partyKind: Type.Union(PARTY_KINDS.map((k) => Type.Literal(k))),
+  effectiveFrom: Type.String({ description: 'first day of this version (YYYY-MM-DD)' }),
+  fineRequired: Type.Boolean({ description: 'a fine goes with every penalty (并处), not at discretion' }),
+  minFineYuan: Type.Integer(),
+  maxFineYuan: Type.Integer(),
+  mandatoryMeasures: Type.Array(Type.String(), { description: 'measures every penalty must include, e.g. confiscation' }),
+  legalBasis: Type.String(),
+});
+export type StatutoryBound = Static<typeof StatutoryBound>;
+
+export const Extension = Type.Object({
+  approvedBy: Type.String(),
+  reason: Type.String(),
+  previousDueAt: Type.String({ format: 'date-time' }),
+  newDueAt: Type.String({ format: 'date-time' }),
+  at: Type.String({ format: 'date-time' }),
+});
+export type Extension = Static<typeof Extension>;
+
+/** What the case detail shows of the legal catalogue (as in force on the day of the act) and the steps it records. */
+export const CaseLegalView = Type.Object({
+  actDate: Nullable(Type.String({ description: 'local date of the act (first alert): the catalogue in force that day judges the case' })),
+  statutoryBounds: Type.Array(StatutoryBound, { description: "the law's penalties for the matter per kind of party, in force on the act date" }),
+  benchmark: Type.Array(Benchmark, { description: "the discretion benchmark of the case's matter in force on the act date" }),
+  extensions: Type.Array(Extension, { description: 'decision-deadline extensions approved by the agency head' }),
+  presence: Nullable(Type.Object({
+    secondOfficer: Type.String(),
+    confirmedAt: Nullable(Type.String({ format: 'date-time' })),
+    location: Nullable(Type.Unknown()),
+  }, { description: 'the second officer named on arrival and their own confirmation' })),
+});
+export type CaseLegalView = Static<typeof CaseLegalView>;
+
+export const CaseDetail = Type.Intersect([
+  Case,
+  Type.Object({
+    alerts: Type.Array(Type.Unknown()),
+    events: Type.Array(Event),
+    actions: Type.Array(Type.Union(CASE_EVENTS.map((e) => Type.Literal(e))), { description: 'events the caller may fire now (POST …/transitions)' }),
+    proposals: Type.Array(Proposal),
+    consultations: Type.Array(Consultation, { description: 'opinions asked by the district centre (会商)' }),
+    decisionDeadline: Nullable(DecisionDeadline),
+    reviews: Type.Array(Review),
+    deadlines: Type.Array(CaseDeadline, { description: 'SLA deadlines per stage (accept, on site, decision) and decision-deadline warnings' }),
+    escalations: Type.Array(CaseDeadline, { description: 'the deadlines that were escalated to the team lead (missed) or pushed (warnings crossed)' }),
+  }),
+  CaseLegalView,
+]);
+
+export type Case = Static<typeof Case>;
+export type Benchmark = Static<typeof Benchmark>;
+/** A case event with its link to the previous one (the API's `Event` shows it without `prevHash`). */
+export const CaseEventRecord = Type.Composite([Event, Type.Object({ prevHash: Nullable(Type.String()) })]);
+export type CaseEventRecord = Static<typeof CaseEventRecord>;
+
+export const CaseList = Type.Array(Case);
+export const CaseListQuery = Type.Object({
+  state: Type.Optional(Type.String({ maxLength: 32 })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+export const BenchmarkList = Type.Array(Benchmark);
+export const BenchmarkQuery = Type.Object({ matter: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) });
+
+export const StreamHeaders = Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$' })) });
+export const StreamQuery = Type.Object({
+  access_token: Type.Optional(Type.String()),
+  lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]{0,15}$', description: 'resume after this event id' })),
+});
+
+/** POST …/transitions: `event` plus that event's fields, one branch per event (`describe` documents each). */
+export function transitionBody(describe: (event: CaseEvent) => string) {
+  return Type.Unsafe<{ event: string; [field: string]: unknown }>({
+    type: 'object',
+    required: ['event'],
+    discriminator: { propertyName: 'event' },
+    oneOf: CASE_EVENTS.map((e) =>
+      Type.Object({ event: Type.Literal(e), ...EVENT_FIELDS[e].properties }, {
+        additionalProperties: false,
+        title: e,
+        description: describe(e),
+      })),
+  });
+}
+
+export const CaseState = Type.Union(CASE_STATES.map((s) => Type.Literal(s)));
+export const TransitionResult = Type.Object({ from: CaseState, to: CaseState, case: Case, event: Event });

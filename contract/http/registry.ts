@@ -1,0 +1,83 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from './common.js';
+
+/** Noise zone classes of GB 3096-2008 (a zone's `noiseClass`). */
+export const NOISE_ZONE_CLASSES = ['0', '1', '2', '3', '4a', '4b'] as const;
+export type NoiseZoneClass = (typeof NOISE_ZONE_CLASSES)[number];
+
+export const DEVICE_KINDS = ['sound_level_meter', 'people_counter', 'camera', 'smoke_detector'] as const;
+
+export const Zone = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  siteId: Type.String(),
+  siteName: Type.String(),
+  siteKind: Type.String(),
+  streetId: Type.String(),
+  streetName: Type.String(),
+  noiseClass: Type.String(),
+  timezone: Type.String(),
+  capacity: Type.Union([Type.Integer(), Type.Null()]),
+  fishingBan: Type.Boolean(),
+  geometry: Type.Unknown({ description: 'GeoJSON polygon' }),
+});
+export type Zone = Static<typeof Zone>;
+
+/** A device as the registry shows it. */
+export const Device = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  zoneId: Type.String(),
+  hasSpeaker: Type.Boolean(),
+  placement: Type.Unknown(),
+  placementPublished: Type.Boolean(),
+  calibrationCert: Type.Union([Type.String(), Type.Null()]),
+  calibrationValidUntil: Type.Union([Type.String(), Type.Null()]),
+  simulated: Type.Boolean(),
+});
+export type Device = Static<typeof Device>;
+
+/** What services need to know about a device: its registry placement and its zone's rules. */
+export const DeviceContext = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  zoneId: Type.String(),
+  noiseClass: Type.Union(NOISE_ZONE_CLASSES.map((c) => Type.Literal(c))),
+  timezone: Type.String(),
+  capacity: Nullable(Type.Integer()),
+  fishingBan: Type.Boolean(),
+  hasSpeaker: Type.Boolean(),
+  calibrationValidUntil: Nullable(Type.String()),
+  placementPublished: Type.Boolean(),
+});
+export type DeviceContext = Static<typeof DeviceContext>;
+
+/** A device as stored: the registry's view, its zone's context and its timestamps. */
+export const DeviceRecord = Type.Composite([
+  DeviceContext,
+  Device,
+  Type.Object({ createdAt: Type.String(), lastSeenAt: Nullable(Type.String()) }),
+]);
+export type DeviceRecord = Static<typeof DeviceRecord>;
+
+export const NewDevice = Type.Object({
+  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'also the MQTT username' })),
+  zoneId: Type.String({ minLength: 1 }),
+  kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
+  hasSpeaker: Type.Optional(Type.Boolean()),
+  placement: Type.Optional(Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), description: Type.Optional(Type.String({ maxLength: 200 })) })),
+  placementPublished: Type.Optional(Type.Boolean()),
+  calibrationCert: Type.Optional(Type.String({ maxLength: 100 })),
+  calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+});
+export type NewDevice = Static<typeof NewDevice>;
+
+export const DeviceCreated = Type.Object({
+  device: Device,
+  secret: Type.String(),
+  mqtt: Type.Object({ port: Type.Integer(), username: Type.String(), password: Type.String(), publishPrefix: Type.String(), commandsFilter: Type.String() }),
+});
+export type DeviceCreated = Static<typeof DeviceCreated>;
+
+export const ZoneList = Type.Array(Zone);
+export const DeviceList = Type.Array(Device);
