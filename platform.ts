@@ -1,3 +1,4 @@
+import { MIGRATIONS } from './migrations.js';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,9 +7,9 @@ import type { Logger } from './core/log.js';
 import { Metrics } from './core/metrics.js';
 import { openDatabase, type Database } from './core/db/database.js';
 import { seedDemo } from './core/db/seed.js';
-import { MaintenanceService } from './core/db/maintenance.js';
+import { MaintenanceService } from './ingest/maintenance.js';
 import { DeviceRepository } from './core/repos/devices.js';
-import { ZoneRepository } from './core/repos/zones.js';
+import { ZoneRepository } from './enforcement-api/zones.js';
 import { ZoneRuleRepository } from './core/repos/zone-rules.js';
 import { settingOrCreate } from './core/repos/settings.js';
 import { newSecret } from './core/secrets.js';
@@ -30,6 +31,7 @@ import { ReadingQueries } from './enforcement-api/readings.js';
 import { AlertRepository } from './enforcement-api/alerts.js';
 import { FigureQueries } from './enforcement-api/figures.js';
 import { MqttModelControl } from './enforcement-api/model-control.js';
+import { ModelRepository } from './enforcement-api/models.js';
 import { SimulatorService } from './simulator/fleet.js';
 
 /**
@@ -86,7 +88,7 @@ export interface PlatformOptions {
 
 export async function startPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Promise<Platform> {
   const metrics = new Metrics(true);
-  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }));
+  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }), MIGRATIONS);
   const started: Service[] = [];
   try {
     const password = await demoPassword(config);
@@ -137,12 +139,13 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const inference = has('inference')
       ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), {
           limits,
-          noise: { ...config.noise, smoothing: 5 },
-          fishing: { minDurationS: config.fishing.minDurationS, gapS: 60, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
+          noise: { ...config.noise, smoothing: config.inference.noiseSmoothing },
+          fishing: { minDurationS: config.fishing.minDurationS, gapS: config.fishing.gapS, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
           speakers: config.speakers,
-          maxBatch: 256,
-          maxWaitMs: 5,
+          maxBatch: config.inference.maxBatch,
+          maxWaitMs: config.inference.maxWaitMs,
           modelDirs: modelDirs(config),
+          modelScanS: config.inference.modelScanS,
           rulesRefreshS: config.rulesRefreshS,
         }, log.child({ svc: 'inference' }), metrics)
       : undefined;
@@ -152,7 +155,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const escalation = has('enforcement')
       ? new EscalationService(db.pool, bus, log.child({ svc: 'escalation' }), metrics, { intervalS: config.sla.escalationIntervalS, clock: options.clock })
       : undefined;
-    const modelControl = new MqttModelControl(conn, modelDirs(config));
+    const modelControl = new MqttModelControl(conn);
     const api = has('api')
       ? new ApiService(config.http, {
           log: log.child({ svc: 'api' }),
@@ -172,7 +175,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           readings: new ReadingQueries(db.pool),
           alerts: new AlertRepository(db.pool),
           figures: new FigureQueries(db.pool, config.figures.baselineMinutes),
-          models: modelControl,
+          models: new ModelRepository(db.pool),
+          modelControl,
           bus,
           mqttPort: () => broker?.port ?? config.mqtt.port,
           readiness: async () => ({

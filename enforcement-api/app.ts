@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { DeviceRepository } from '../core/repos/devices.js';
-import type { ZoneRepository } from '../core/repos/zones.js';
+import type { ZoneRepository } from './zones.js';
 import type { ZoneRuleRepository } from '../core/repos/zone-rules.js';
 import type { CaseRepository } from './cases/repository.js';
 import type { LiveBus } from './live.js';
@@ -24,6 +24,7 @@ import type { EvidenceRepository } from './cases/evidence.js';
 import readingRoutes from './routes/readings.js';
 import alertRoutes, { type ModelControl } from './routes/alerts.js';
 import type { AlertRepository } from './alerts.js';
+import type { ModelRepository } from './models.js';
 import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
@@ -54,7 +55,10 @@ export interface AppDeps {
   alerts: AlertRepository;
   /** GET /api/v1/figures */
   figures: FigureQueries;
-  models: ModelControl;
+  /** Registered model versions (GET /api/v1/models). */
+  models: ModelRepository;
+  /** Model rollouts to inference. */
+  modelControl: ModelControl;
   bus: LiveBus;
   readiness: Readiness;
   /** The MQTT port devices should use (known once the broker listens). */
@@ -92,7 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, maxBytes: deps.evidenceMaxBytes });
   await app.register(readingRoutes, { readings: deps.readings });
-  await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models });
+  await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models, control: deps.modelControl });
   await app.register(figureRoutes, { figures: deps.figures });
   await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
 

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type pg from 'pg';
-import { CASE_STATES } from '../core/domain/case-lifecycle.js';
+import { CASE_STATES } from './domain/case-lifecycle.js';
 
 /**
  * The bureau's figures (DESIGN §3 Enforcement): discovery-to-disposal time, on-time closure rate,

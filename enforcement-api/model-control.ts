@@ -11,10 +11,7 @@ import type { ModelControl } from './routes/alerts.js';
 export class MqttModelControl implements ModelControl {
   private client?: Promise<MqttClient>;
 
-  constructor(
-    private readonly conn: ServiceConnection,
-    readonly dirs: readonly string[],
-  ) {}
+  constructor(private readonly conn: ServiceConnection) {}
 
   async setRollout(name: string, rollout: Rollout): Promise<void> {
     this.client ??= connectService(this.conn, 'model-control');

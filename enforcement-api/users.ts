@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { verifyPassword } from '../core/secrets.js';
 
-export { ROLES, type Role } from '../core/domain/roles.js';
+export { ROLES, type Role } from '../contract/http/auth.js';
 import type { User } from '../contract/http/auth.js';
 export type { User };
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { Alert } from '../contract/mqtt/alert.js';
 
-/** What the worker writes itself: device commands (ack, effect) and shadow-model results. */
+/** What the worker writes itself: device commands (ack, effect), shadow-model results and the model versions it has. */
 export class InferenceRepository {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -20,6 +20,17 @@ export class InferenceRepository {
 
   async commandEffect(id: string, effect: unknown): Promise<void> {
     await this.pool.query(`UPDATE device_commands SET effect = $2 WHERE id = $1`, [id, JSON.stringify(effect)]);
+  }
+
+  /** Registers model versions found on disk (a version's card is replaced when it changed). */
+  async registerModels(models: readonly { name: string; version: string; card: unknown }[]): Promise<void> {
+    for (const m of models) {
+      await this.pool.query(
+        `INSERT INTO model_versions (name, version, card) VALUES ($1, $2, $3)
+         ON CONFLICT (name, version) DO UPDATE SET card = EXCLUDED.card WHERE model_versions.card IS DISTINCT FROM EXCLUDED.card`,
+        [m.name, m.version, JSON.stringify(m.card)],
+      );
+    }
   }
 
   async shadowAlert(a: Alert): Promise<void> {

@@ -16,6 +16,7 @@ import { NOISE_WINDOW_FEATURE_COUNT } from './features/noise.js';
 import { FISHING_FEATURE_COUNT } from './features/fishing.js';
 import { CROWD_FEATURE_COUNT } from './features/crowding.js';
 import { ModelRegistry, type ModelSlot } from './model-registry.js';
+import { listModels } from './model-store.js';
 import { Batcher } from './batcher.js';
 import { SpeakerController, type SpeakerOptions } from './actuation.js';
 import type { InferenceRepository } from './repository.js';
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   maxBatch: number;
   maxWaitMs: number;
   modelDirs: readonly string[];
+  /** How often the model folders are scanned and their versions registered in the database. */
+  modelScanS: number;
   rulesRefreshS: number;
 }
 
@@ -71,6 +74,7 @@ export class InferenceWorker {
 
   private schedule: ZoneSchedule = ZoneSchedule.EMPTY;
   private rulesTimer?: NodeJS.Timeout;
+  private scanTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -108,6 +112,9 @@ export class InferenceWorker {
       await this.registry.load(name, width);
       this.batchers.set(name, new Batcher(this.registry, name, this.opts.maxBatch, this.opts.maxWaitMs));
     }
+    await this.registerModels();
+    this.scanTimer = setInterval(() => void this.registerModels(), this.opts.modelScanS * 1000);
+    this.scanTimer.unref();
     this.schedule = await this.devices.schedule();
     this.rulesTimer = setInterval(() => void this.reloadRules(), this.opts.rulesRefreshS * 1000);
     this.rulesTimer.unref();
@@ -194,6 +201,15 @@ export class InferenceWorker {
   }
 
   /** Stop taking readings, finish what is queued (its alerts still go out), then disconnect. */
+  /** Registers the model versions in the model folders, so the API can list them and roll them out. */
+  private async registerModels(): Promise<void> {
+    try {
+      await this.repo.registerModels(await listModels(this.opts.modelDirs));
+    } catch (err) {
+      this.log.warn({ err }, 'model versions could not be registered; retrying at the next scan');
+    }
+  }
+
   /** Reloads the zone rules; on failure the previous ones stay in force. */
   private async reloadRules(): Promise<void> {
     try {
@@ -206,6 +222,7 @@ export class InferenceWorker {
 
   async stop(): Promise<void> {
     clearInterval(this.rulesTimer);
+    clearInterval(this.scanTimer);
     if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED]);
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);

@@ -1,7 +1,7 @@
 import mqtt, { type DoneCallback, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import { firstConnect, type ServiceConnection } from '../core/mqtt-client.js';
-import { SERVICE_USER } from '../broker/policy.js';
+import { SERVICE_USER } from '../contract/mqtt/accounts.js';
 
 /**
  * Ingest's MQTT session: a stable client id with `clean: false`, so the broker keeps the subscription

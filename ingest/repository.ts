@@ -9,7 +9,7 @@ import { copyWriter, unnestWriter, type StreamWriter, type WriteMethod } from '.
  * and presence), dead letters and their trimming.
  *
  * Write method per engine. On a PostgreSQL server `copy` (writers.ts), measured with
- * `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx ingest/bench-writers.ts`
+ * `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/writers.ts`
  * (200k readings from 100 devices, batches of 2,000, one transaction each with the last_seen_at
  * update, median of 5; local PostgreSQL 15.20, no TimescaleDB, 2 cores shared with other work):
  *

@@ -41,6 +41,9 @@ export const ModelVersion = Type.Object({
   verdicts: Type.Object({ confirmed: Type.Integer(), falseAlarms: Type.Integer(), precision: Type.Union([Type.Number(), Type.Null()]) }),
 });
 export const ModelVersionList = Type.Array(ModelVersion);
+/** A model version as inference registered it (without the officers' figures). */
+export const RegisteredModel = Type.Omit(ModelVersion, ['verdicts']);
+export type RegisteredModel = Static<typeof RegisteredModel>;
 
 export const ModelParams = Type.Object({ name: Type.String({ maxLength: 64 }) });
 export const RolloutBody = Type.Object({ active: Type.String({ maxLength: 32 }), shadow: Type.Union([Type.Null(), Type.String({ maxLength: 32 })], { default: null }) });

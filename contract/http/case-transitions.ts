@@ -45,7 +45,7 @@ export type CaseEvent = (typeof CASE_EVENTS)[number];
 export const RESOLUTIONS = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
 /** Measures a proposed decision may carry; `no_penalty` (不予处罚) stands alone. */
 export const PENALTIES = ['no_penalty', 'warning', 'fine', 'confiscation', 'suspension', 'licence_revocation'] as const;
-/** Discretion benchmark tiers (core/domain/legal-rules.ts) and the kinds of party they distinguish. */
+/** Discretion benchmark tiers (enforcement-api/domain/legal-rules.ts) and the kinds of party they distinguish. */
 export const TIERS = ['no_penalty', 'mitigated', 'normal', 'aggravated'] as const;
 export const PARTY_KINDS = ['individual', 'unit'] as const;
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import { StartupError } from '../errors.js';
 import { startEmbedded, type EmbeddedEngine } from './embedded.js';
-import { migrate } from './migrate.js';
+import { migrate, type Migration } from './migrate.js';
 
 // int8 (counts, bigserial) as JS numbers: our counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -32,7 +32,7 @@ function describe(url: string): string {
 }
 
 /** Opens the configured database (server or embedded), runs the migrations and reports the engine. */
-export async function openDatabase(opts: DatabaseOptions, log: Logger): Promise<Database> {
+export async function openDatabase(opts: DatabaseOptions, log: Logger, migrations: readonly Migration[]): Promise<Database> {
   let embedded: EmbeddedEngine | undefined;
   let pool: pg.Pool;
   if (opts.url) {
@@ -51,7 +51,7 @@ export async function openDatabase(opts: DatabaseOptions, log: Logger): Promise<
     const where = opts.url ? describe(opts.url) : 'the embedded engine';
     throw new StartupError(`Cannot reach the database at ${where} (${(err as Error).message}): check DATABASE_URL`);
   }
-  const timescale = await migrate(pool, log);
+  const timescale = await migrate(pool, log, migrations);
   log.info({ engine: opts.url ? 'server' : 'embedded', timescale }, 'database migrated');
   return {
     pool,

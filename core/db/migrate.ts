@@ -1,6 +1,17 @@
 import type pg from 'pg';
 import type { Logger } from '../log.js';
-import { MIGRATIONS } from './migrations.js';
+
+/**
+ * A versioned schema migration. Each returns its statements; `timescale` says whether the extension is
+ * installed (hypertables) or not (native range partitioning with a default partition). Never edit an
+ * applied migration: add the next one. Each service owns its own (e.g. ingest/migrations.ts); the root
+ * (migrations.ts) hands all of them here, and they run in version order.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  up(ctx: { timescale: boolean }): string[];
+}
 
 const LOCK_KEY = 7_320_114; // advisory lock: one migrator at a time across processes
 
@@ -13,7 +24,10 @@ async function timescaleAvailable(client: pg.PoolClient): Promise<boolean> {
  * Applies pending migrations in version order, each in its own transaction, and returns whether the
  * timescaledb extension is in use. The choice is made once, by the first migration, and stays.
  */
-export async function migrate(pool: pg.Pool, log: Logger): Promise<boolean> {
+export async function migrate(pool: pg.Pool, log: Logger, migrations: readonly Migration[]): Promise<boolean> {
+  const ordered = [...migrations].sort((a, b) => a.version - b.version);
+  const twice = ordered.find((m, i) => i > 0 && ordered[i - 1]!.version === m.version);
+  if (twice) throw new Error(`two migrations claim version ${twice.version}`);
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
@@ -29,7 +43,7 @@ export async function migrate(pool: pg.Pool, log: Logger): Promise<boolean> {
     }
     const ext = await client.query(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`);
     const timescale = (ext.rows[0]?.n ?? 0) > 0;
-    for (const m of MIGRATIONS) {
+    for (const m of ordered) {
       if (applied.has(m.version)) continue;
       await client.query('BEGIN');
       try {

@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../migrations.js';
 import { ConfigError, loadConfig } from '../../core/config.js';
 import { openDatabase } from '../../core/db/database.js';
 import { StartupError } from '../../core/errors.js';
@@ -22,7 +23,7 @@ export function formatReport(report: AuditReport): string[] {
 async function main(): Promise<number> {
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn').child({ svc: 'audit' });
-  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log);
+  const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log, MIGRATIONS);
   try {
     const report = await verifyAllCases(db.pool);
     process.stdout.write(`${formatReport(report).join('\n')}\n`);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CaseState } from '../../core/domain/case-lifecycle.js';
+import type { CaseState } from '../domain/case-lifecycle.js';
 import {
   dueStatus,
   escalationEvent,
@@ -8,11 +8,11 @@ import {
   settlementOf,
   type DeadlineSpec,
   type MatterSla,
-} from '../../core/domain/sla.js';
+} from '../domain/sla.js';
 import { appendEvent, type CaseEvent } from './events.js';
 
 /**
- * The I/O half of the SLAs (core/domain/sla.ts): deadlines written on the case inside the intake's
+ * The I/O half of the SLAs (enforcement-api/domain/sla.ts): deadlines written on the case inside the intake's
  * and the transition's transactions (only through their client), and the escalation of a missed one
  * with its case event in one transaction.
  */

@@ -15,7 +15,7 @@ export interface EscalationOptions {
 }
 
 /**
- * Finds SLA deadlines that passed while still open (core/domain/sla.ts) and escalates each exactly
+ * Finds SLA deadlines that passed while still open (enforcement-api/domain/sla.ts) and escalates each exactly
  * once: the deadline is marked and its `sla.escalated` (or, for a decision-deadline warning,
  * `sla.warning`) case event appended in one transaction, then the team — its lead — is told on the live
  * stream. Runs at start (so a deadline missed while the process was down escalates then) and every

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { isCaseState, reject, type Actor, type CaseState, type Rejection } from '../../core/domain/case-lifecycle.js';
-import { contentProblem, sensorEvidenceProblems, type EvidenceType } from '../../core/domain/evidence.js';
+import { isCaseState, reject, type Actor, type CaseState, type Rejection } from '../domain/case-lifecycle.js';
+import { contentProblem, sensorEvidenceProblems, type EvidenceType } from '../domain/evidence.js';
 import { maySeeCase } from '../domain/jurisdiction.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from './events.js';

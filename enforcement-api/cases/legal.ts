@@ -1,5 +1,6 @@
+import { latestProposal } from './transition-repository.js';
 import type pg from 'pg';
-import { reject, type Actor, type Rejection, type Transition } from '../../core/domain/case-lifecycle.js';
+import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
   DECISION_DEADLINE_DAYS,
   localDate,
@@ -10,17 +11,16 @@ import {
   type LegalFacts,
   type LegalSettings,
   type OfficerCertificate,
-} from '../../core/domain/legal-rules.js';
-import { sensorEvidenceProblems, type SensorRecord } from '../../core/domain/evidence.js';
+} from '../domain/legal-rules.js';
+import { sensorEvidenceProblems, type SensorRecord } from '../domain/evidence.js';
 import { actDateOf, benchmarkInForce, boundsInForce } from '../legal/catalogue.js';
 import { checkPartyId, type PartyIdType } from '../legal/party-ids.js';
-import { validFileCount } from '../legal/evidence-files.js';
 import { recordParty } from '../legal/parties.js';
 import { openReportDeadlines } from './deadlines.js';
 
 /**
  * The I/O half of the legal rules: loads, inside the transition's transaction (only through its
- * client), the facts the pure guards of core/domain/legal-rules.ts need, and writes what the rules
+ * client), the facts the pure guards of enforcement-api/domain/legal-rules.ts need, and writes what the rules
  * record (officers on site, filing and deadline, review routing, consultations, late decisions).
  */
 
@@ -48,6 +48,17 @@ export async function sensorRecordsOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient
   return r.rows;
 }
 
+/** Uploaded files of the case that count as evidence. */
+export async function validFileCount(client: Pick<pg.Pool, 'query'> | pg.PoolClient, caseId: string): Promise<number> {
+  const r = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
+       AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
+       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
+    [caseId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 interface CaseLegalRow {
   matterCode: string | null;
   domain: string | null;
@@ -59,14 +70,6 @@ interface CaseLegalRow {
   createdAt: Date;
   filedAt: Date | null;
   presenceConfirmedAt: Date | null;
-}
-
-async function latestProposal(client: pg.PoolClient, caseId: string) {
-  const r = await client.query<{ id: number; revision: number; reviewLevel: 'routine' | 'major' | null }>(
-    `SELECT id, revision, review_level AS "reviewLevel" FROM case_proposals WHERE case_id = $1 ORDER BY revision DESC LIMIT 1`,
-    [caseId],
-  );
-  return r.rows[0];
 }
 
 /** Loads what the legal guards need for this transition (and nothing more). */

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { Case } from '../../contract/http/cases.js';
-import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
-import type { Actor, LifecyclePolicy, Rejection } from '../../core/domain/case-lifecycle.js';
-import type { LegalSettings } from '../../core/domain/legal-rules.js';
-import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
+import { routeCase, type RoutableTeam } from '../domain/routing.js';
+import type { Actor, LifecyclePolicy, Rejection } from '../domain/case-lifecycle.js';
+import type { LegalSettings } from '../domain/legal-rules.js';
+import type { BenchmarkTier } from '../domain/legal-rules.js';
 import { benchmarksOf, DEFAULT_LEGAL_SETTINGS } from './legal.js';
 import { caseLegalView } from '../legal/case-view.js';
 import { appendEvent, auditCase, type CaseAudit, type CaseEvent } from './events.js';
@@ -220,7 +220,7 @@ export class CaseRepository {
     return caseLegalView(this.pool, caseId, matterCode, this.legal.timezone);
   }
 
-  /** The case's SLA deadlines (core/domain/sla.ts) with their status and escalation. */
+  /** The case's SLA deadlines (enforcement-api/domain/sla.ts) with their status and escalation. */
   async deadlines(caseId: string): Promise<CaseDeadline[]> {
     return deadlinesOf(this.pool, caseId);
   }

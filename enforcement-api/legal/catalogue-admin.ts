@@ -2,11 +2,11 @@ import type pg from 'pg';
 import type {
   BenchmarkBody, BoundsBody, CatalogueChange, CertificateBody, Matter, MatterBody, ReviewersBody, ReviewPostBody,
 } from '../../contract/http/legal.js';
-import { reject, type Rejection } from '../../core/domain/case-lifecycle.js';
+import { reject, type Rejection } from '../domain/case-lifecycle.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { benchmarkInForce, boundsInForce } from './catalogue.js';
 import { tierProblems, type StatutoryBound } from './statutory-bounds.js';
-import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
+import type { BenchmarkTier } from '../domain/legal-rules.js';
 
 /**
  * The administrators' side of the legal catalogue: matters, statutory bounds, discretion benchmarks,

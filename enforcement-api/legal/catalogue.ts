@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
+import type { BenchmarkTier } from '../domain/legal-rules.js';
 import type { StatutoryBound } from './statutory-bounds.js';
 
 /**

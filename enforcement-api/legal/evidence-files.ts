@@ -1,4 +1,3 @@
-import type pg from 'pg';
 
 /**
  * What makes an uploaded file evidence (DESIGN §3 Enforcement): its type (photo, video, audio,
@@ -37,15 +36,4 @@ export function fileEvidenceProblems(f: FileEvidenceFacts): string[] {
   if (f.collectors === null || f.collectors.length === 0) problems.push('no collecting officers');
   if (f.reviews.length === 0) problems.push('not yet reviewed by a person other than the uploader');
   return problems;
-}
-
-/** Uploaded files of the case that count as evidence. */
-export async function validFileCount(client: Pick<pg.Pool, 'query'> | pg.PoolClient, caseId: string): Promise<number> {
-  const r = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
-       AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
-       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
-    [caseId],
-  );
-  return r.rows[0]?.n ?? 0;
 }

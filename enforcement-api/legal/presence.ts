@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Position } from '../../contract/http/legal.js';
-import { reject, type Actor, type Rejection } from '../../core/domain/case-lifecycle.js';
+import { reject, type Actor, type Rejection } from '../domain/case-lifecycle.js';
 import { maySeeCase } from '../domain/jurisdiction.js';
-import type { LegalSettings } from '../../core/domain/legal-rules.js';
+import type { LegalSettings } from '../domain/legal-rules.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from '../cases/events.js';
 import { appendLiveEvent } from '../live.js';

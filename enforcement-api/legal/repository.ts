@@ -1,9 +1,9 @@
 import type pg from 'pg';
-import type { Actor } from '../../core/domain/case-lifecycle.js';
-import type { LegalSettings } from '../../core/domain/legal-rules.js';
+import type { Actor } from '../domain/case-lifecycle.js';
+import type { LegalSettings } from '../domain/legal-rules.js';
 import { CatalogueAdmin } from './catalogue-admin.js';
 import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions } from './catalogue.js';
-import type { BenchmarkTier } from '../../core/domain/legal-rules.js';
+import type { BenchmarkTier } from '../domain/legal-rules.js';
 import type { Party, PartyCase } from '../../contract/http/legal.js';
 import { partyById, partyHistory } from './parties.js';
 import { confirmPresence, type Position, type PresenceOutcome } from './presence.js';

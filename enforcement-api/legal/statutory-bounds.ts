@@ -1,6 +1,12 @@
-import type { StatutoryBound } from '../../contract/http/cases.js';
-import { reject, type Rejection } from '../../core/domain/case-lifecycle.js';
-import type { BenchmarkTier, PartyKind, ProposedMeasures } from '../../core/domain/legal-rules.js';
+import type { Benchmark as BenchmarkTier, StatutoryBound } from '../../contract/http/cases.js';
+import { reject, type Rejection } from '../domain/case-lifecycle.js';
+
+type PartyKind = StatutoryBound['partyKind'];
+/** The measures of a proposal the law's bounds speak about. */
+interface ProposedMeasures {
+  penalties: readonly string[];
+  fineYuan?: number;
+}
 
 /**
  * Statutory bounds (法定处罚幅度): what the law itself allows a matter's penalty to be, per kind of

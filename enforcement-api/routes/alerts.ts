@@ -4,16 +4,15 @@ import { AlertList, AlertQuery, AlertRecord as Alert, ModelParams, ModelVersionL
 import { IdParams } from '../../contract/http/common.js';
 import type { Rollout } from '../../contract/mqtt/control.js';
 import type { AlertRepository } from '../alerts.js';
-import { compareVersions, listModels } from '../../inference/model-store.js';
+import type { ModelRepository } from '../models.js';
 
 
 export interface ModelControl {
-  dirs: readonly string[];
   /** Publishes the retained rollout for a model name (the inference workers follow it). */
   setRollout(name: string, rollout: Rollout): Promise<void>;
 }
 
-const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: ModelControl }> = async (app, { alerts, models }) => {
+const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: ModelRepository; control: ModelControl }> = async (app, { alerts, models, control }) => {
   app.get(
     '/api/v1/alerts',
     {
@@ -73,7 +72,7 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
       preHandler: app.authenticate,
       schema: {
         tags: ['models'],
-        summary: 'Model versions on disk with their cards and the officers’ precision per version',
+        summary: 'Registered model versions with their cards and the officers’ precision per version',
         security: [{ bearer: [] }],
         response: {
           200: ModelVersionList,
@@ -83,8 +82,7 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
     },
     async () => {
       const verdicts = await alerts.verdictsByModel();
-      return (await listModels(models.dirs))
-        .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version))
+      return (await models.list())
         .map((m) => {
           const v = verdicts.get(`${m.name}@${m.version}`) ?? { confirmed: 0, falseAlarms: 0 };
           const n = v.confirmed + v.falseAlarms;
@@ -107,11 +105,11 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
       },
     },
     async (req) => {
-      const versions = (await listModels(models.dirs)).filter((m) => m.name === req.params.name).map((m) => m.version);
+      const versions = await models.versions(req.params.name);
       for (const v of [req.body.active, req.body.shadow]) {
         if (v !== null && !versions.includes(v)) throw new AppError(400, 'MODEL_VERSION_NOT_FOUND', `no ${req.params.name}@${v} (have ${versions.join(', ') || 'none'})`);
       }
-      await models.setRollout(req.params.name, { active: req.body.active, shadow: req.body.shadow });
+      await control.setRollout(req.params.name, { active: req.body.active, shadow: req.body.shadow });
       return { name: req.params.name, active: req.body.active, shadow: req.body.shadow };
     },
   );

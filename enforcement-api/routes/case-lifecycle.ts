@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Audit, TransitionResult, transitionBody } from '../../contract/http/cases.js';
 import { UuidParams } from '../../contract/http/common.js';
-import { LIFECYCLE } from '../../core/domain/case-lifecycle.js';
+import { LIFECYCLE } from '../domain/case-lifecycle.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { LiveBus } from '../live.js';

@@ -4,7 +4,7 @@ import {
 } from '../../contract/http/evidence.js';
 import { BenchmarkList, BenchmarkQuery } from '../../contract/http/cases.js';
 import { UuidParams } from '../../contract/http/common.js';
-import { EVIDENCE_TYPES, isEvidenceType } from '../../core/domain/evidence.js';
+import { EVIDENCE_TYPES, isEvidenceType } from '../domain/evidence.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { EvidenceRepository } from '../cases/evidence.js';

@@ -5,7 +5,7 @@ import {
   OnQuery, PartyHistory, PartyParams, PostParams, PresenceBody, PresenceConfirmed, ReviewersBody, ReviewPostBody, UserIdParams,
   type CatalogueChange as Change, type Matter,
 } from '../../contract/http/legal.js';
-import type { Rejection } from '../../core/domain/case-lifecycle.js';
+import type { Rejection } from '../domain/case-lifecycle.js';
 import { AppError } from '../errors.js';
 import type { LiveBus } from '../live.js';
 import { actorOf } from './cases.js';

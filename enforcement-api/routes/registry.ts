@@ -4,7 +4,7 @@ import { DeviceCreated, DeviceList, NewDevice, ZoneList } from '../../contract/h
 export { DEVICE_KINDS } from '../../contract/http/registry.js';
 import { AppError } from '../errors.js';
 import type { DeviceRepository } from '../../core/repos/devices.js';
-import type { ZoneRepository } from '../../core/repos/zones.js';
+import type { ZoneRepository } from '../zones.js';
 
 const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: DeviceRepository; mqttPort: () => number }> = async (
   app,

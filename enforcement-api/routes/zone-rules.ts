@@ -3,7 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { CalendarParams, HolidayList, HolidaysBody, NewRule, RuleList, Rules, ZoneParams } from '../../contract/http/zone-rules.js';
 import { AppError } from '../errors.js';
 import { ruleProblem } from '../../core/domain/zone-rules.js';
-import type { ZoneRepository } from '../../core/repos/zones.js';
+import type { ZoneRepository } from '../zones.js';
 import type { NewZoneRule, ZoneRuleRepository } from '../../core/repos/zone-rules.js';
 
 const errors = { 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } };

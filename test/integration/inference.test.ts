@@ -17,7 +17,7 @@ let admin: string;
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  t = await startTestPlatform({ SPEAKER_COOLDOWN_S: '120', SPEAKER_EFFECT_WINDOW_S: '120' });
+  t = await startTestPlatform({ SPEAKER_COOLDOWN_S: '120', SPEAKER_EFFECT_WINDOW_S: '120', MODEL_SCAN_S: '1' });
   admin = await login(t, 'admin');
 });
 afterAll(async () => {
@@ -125,6 +125,8 @@ describe('model rollout', () => {
     await mkdir(dir, { recursive: true });
     await cp(path.join(MODELS_DIR, card.file), path.join(dir, card.file));
     await writeFile(path.join(dir, 'noise-window.card.json'), JSON.stringify({ ...card, version: '2.0.1-field' }));
+    // Inference registers the versions it finds; the API rolls out registered versions only.
+    await waitFor(async () => (await api<{ version: string }[]>(t, admin, 'GET', '/api/v1/models')).body.some((m) => m.version === '2.0.1-field') || undefined, 'the new version to be registered');
     const r = await api(t, admin, 'PUT', '/api/v1/models/noise-window/rollout', { active: card.version, shadow: '2.0.1-field' });
     expect(r.status).toBe(200);
     await waitFor(() => t.platform.inference!.models()['noise-window']?.shadow === '2.0.1-field' || undefined, 'the shadow version to load');

@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../../migrations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -53,7 +54,7 @@ let client: pg.PoolClient;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rp-jurisdiction-'));
   scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_jur') : undefined;
-  db = await openDatabase({ url: scratch?.url, dataDir: dir }, createLogger('silent'));
+  db = await openDatabase({ url: scratch?.url, dataDir: dir }, createLogger('silent'), MIGRATIONS);
   client = await db.pool.connect();
   // Session-local tables with the real tables' names and columns (no constraints): they come first on
   // the search path, so the production conditions run unchanged against rows the test chooses.

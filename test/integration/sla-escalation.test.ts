@@ -10,7 +10,7 @@ import { confirmPresence, openCase, openStream } from '../support/cases.js';
 import { api, login, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 
 /**
- * SLA deadlines (core/domain/sla.ts) escalate to the team lead when missed, exactly once, also across
+ * SLA deadlines (enforcement-api/domain/sla.ts) escalate to the team lead when missed, exactly once, also across
  * restarts of the platform on the same database — measured against a clock the test moves.
  */
 

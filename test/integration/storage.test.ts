@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RAW_TABLES } from '../../core/db/maintenance.js';
+import { RAW_TABLES } from '../../ingest/maintenance.js';
 import { count, startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 /** Compression and retention act on old data, with TimescaleDB policies or with partitions. */

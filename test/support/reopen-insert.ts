@@ -4,6 +4,7 @@
  * landed. Run: node --import tsx test/support/reopen-insert.ts <dataDir> <seqStart>
  */
 import { openDatabase } from '../../core/db/database.js';
+import { MIGRATIONS } from '../../migrations.js';
 import { createLogger } from '../../core/log.js';
 import { seedDemo } from '../../core/db/seed.js';
 import { ReadingRepository } from '../../ingest/repository.js';
@@ -13,7 +14,7 @@ import type { Reading } from '../../contract/mqtt/telemetry.js';
 
 const [dataDir, seqArg] = process.argv.slice(2);
 const seqStart = Number(seqArg);
-const db = await openDatabase({ dataDir: dataDir ?? '' }, createLogger('silent'));
+const db = await openDatabase({ dataDir: dataDir ?? '' }, createLogger('silent'), MIGRATIONS);
 await seedDemo(db.pool, 'reopen-test-pw', 'Asia/Shanghai');
 const readings = noiseRun({ deviceId: 'slm-park-1', start: new Date(Date.now() - 3_600_000 + seqStart * 1000), seconds: 10, source: 'background', laeq: 45, seed: seqStart, seqStart })
   .map((m) => decodeTelemetry(m.topic, Buffer.from(m.payload), new Date(), { maxClockSkewS: 300, maxAgeH: 24 }))

@@ -11,8 +11,8 @@ import {
   type CaseFacts,
   type CaseState,
   type Guard,
-} from '../../core/domain/case-lifecycle.js';
-import { ROLES, type Role } from '../../core/domain/roles.js';
+} from '../../enforcement-api/domain/case-lifecycle.js';
+import { ROLES, type Role } from '../../contract/http/auth.js';
 
 // The specification, written out independently of the module's table (DESIGN §3, issue 5).
 const EXPECTED: Record<CaseState, Partial<Record<CaseEvent, CaseState>>> = {

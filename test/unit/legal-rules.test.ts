@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decideTransition, type Actor, type CaseFacts } from '../../core/domain/case-lifecycle.js';
-import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../core/domain/evidence.js';
+import { decideTransition, type Actor, type CaseFacts } from '../../enforcement-api/domain/case-lifecycle.js';
+import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../enforcement-api/domain/evidence.js';
 import {
   certificateProblem,
   checkOfficerPair,
@@ -12,7 +12,7 @@ import {
   type BenchmarkTier,
   type LegalFacts,
   type OfficerCertificate,
-} from '../../core/domain/legal-rules.js';
+} from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 
 const noiseLaw: StatutoryBound = {

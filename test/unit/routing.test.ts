@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeCase, type RoutableTeam } from '../../core/domain/routing.js';
+import { routeCase, type RoutableTeam } from '../../enforcement-api/domain/routing.js';
 
 const teams: RoutableTeam[] = [
   { id: 't-east', kind: 'street', streetId: 's-east', domains: ['ecology', 'emergency'] },

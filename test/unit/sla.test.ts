@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CASE_STATES } from '../../core/domain/case-lifecycle.js';
-import { dueStatus, escalationEvent, filingDeadlines, metStatus, reportDeadlines, settlementOf } from '../../core/domain/sla.js';
+import { CASE_STATES } from '../../enforcement-api/domain/case-lifecycle.js';
+import { dueStatus, escalationEvent, filingDeadlines, metStatus, reportDeadlines, settlementOf } from '../../enforcement-api/domain/sla.js';
 
 const T0 = new Date('2026-05-01T12:00:00.000Z');
 const min = (n: number) => new Date(T0.getTime() + n * 60_000);
 const day = (n: number) => new Date(T0.getTime() + n * 86_400_000);
 
-describe('SLA deadlines (core/domain/sla.ts)', () => {
+describe('SLA deadlines (enforcement-api/domain/sla.ts)', () => {
   it('gives a reported case its accept and on-site deadlines from the matter, none without a matter', () => {
     expect(reportDeadlines(T0, { acceptSlaMinutes: 3, slaMinutes: 10 })).toEqual([
       { name: 'accept', kind: 'deadline', stage: 'accepted', dueAt: min(3) },

@@ -1,6 +1,7 @@
-import { inTransaction } from './transaction.js';
-import type { Logger } from '../log.js';
-import type { Database } from './database.js';
+import { TABLES } from './tables.js';
+import { inTransaction } from '../core/db/transaction.js';
+import type { Logger } from '../core/log.js';
+import type { Database } from '../core/db/database.js';
 
 /**
  * Keeps the time-series store in shape on both engines:
@@ -17,7 +18,7 @@ export interface MaintenanceOptions {
   intervalS: number;
 }
 
-export const RAW_TABLES = ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status'] as const;
+export const RAW_TABLES: readonly string[] = Object.values(TABLES).map((t) => t.table);
 const AGGREGATES = ['noise_1m', 'noise_1h', 'people_5m'] as const;
 /** How far back each periodic pass re-aggregates (late data older than this needs an explicit refresh). */
 const REFRESH_WINDOW_MS = 3 * 3600_000;

@@ -1,7 +1,7 @@
 import type { TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { Role } from './roles.js';
-import { maySeeCase } from '../../enforcement-api/domain/jurisdiction.js';
+import type { Role } from '../../contract/http/auth.js';
+import { maySeeCase } from './jurisdiction.js';
 
 /**
  * The case lifecycle of DESIGN §3 as one pure, exhaustive state machine:
@@ -18,7 +18,7 @@ import { maySeeCase } from '../../enforcement-api/domain/jurisdiction.js';
  * Every decision goes through legal review: routine ones at the street's post, major ones at the
  * district centre, which may first ask several of its reviewers for opinions (`request_opinions`,
  * `give_opinion`; the case stays under review). The legal rules (two certified officers on site,
- * evidence, benchmarks, routing, deadlines) are guards in core/domain/legal-rules.ts.
+ * evidence, benchmarks, routing, deadlines) are guards in enforcement-api/domain/legal-rules.ts.
  *
  * For each event the table says from which states it may fire, which roles may fire it, the fields it
  * needs (one TypeBox schema: runtime validation, type and OpenAPI) and its guards. A transition is

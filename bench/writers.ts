@@ -4,10 +4,11 @@
  * devices' last_seen_at update) by `unnest` and by `copy`, plus a raw binary COPY straight into the
  * table (no duplicate handling) as the ceiling. Runs alternate; medians are printed.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx ingest/bench-writers.ts [readings] [batch]
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/writers.ts [readings] [batch]
  *
  * It works in a scratch database it creates and drops.
  */
+import { MIGRATIONS } from '../migrations.js';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { openDatabase } from '../core/db/database.js';
@@ -15,9 +16,9 @@ import { createLogger } from '../core/log.js';
 import { decodeTelemetry } from '../core/telemetry-decode.js';
 import type { Reading, Stream } from '../contract/mqtt/telemetry.js';
 import { noiseRun } from '../simulator/scenarios.js';
-import { copyBinary } from './copy-binary.js';
-import { ReadingRepository } from './repository.js';
-import { columnNames, TABLES } from './tables.js';
+import { copyBinary } from '../ingest/copy-binary.js';
+import { ReadingRepository } from '../ingest/repository.js';
+import { columnNames, TABLES } from '../ingest/tables.js';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('set DATABASE_URL to a PostgreSQL server');
@@ -32,7 +33,7 @@ await admin.connect();
 await admin.query(`CREATE DATABASE ${scratch}`);
 const u = new URL(url);
 u.pathname = `/${scratch}`;
-const db = await openDatabase({ url: u.toString(), dataDir: '/tmp' }, createLogger('silent'));
+const db = await openDatabase({ url: u.toString(), dataDir: '/tmp' }, createLogger('silent'), MIGRATIONS);
 
 function makeReadings(stream: Stream): Reading[] {
   const now = new Date();

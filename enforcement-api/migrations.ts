@@ -1,63 +1,14 @@
-import { NOISE_LIMITS } from '../domain/noise-limits.js';
-import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal-catalogue.js';
+import type { Migration } from '../core/db/migrate.js';
+import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
 
 /**
- * Versioned schema migrations. Each returns its statements; `timescale` says whether the extension is
- * installed (hypertables) or not (native range partitioning with a default partition). Never edit an
- * applied migration: add the next one.
+ * The enforcement service's migrations: the registry (districts, streets, teams, people, sites,
+ * zones, devices) and everything of alerts, incidents and cases. Migrations 1 and 5 predate the
+ * split by service and also create a few tables other services write (devices, device commands,
+ * shadow alerts); an applied migration is never edited, so they stay whole here. The root
+ * (migrations.ts) runs every service's migrations in version order.
  */
-export interface Migration {
-  version: number;
-  name: string;
-  up(ctx: { timescale: boolean }): string[];
-}
-
-interface SeriesTable {
-  name: string;
-  columns: string;
-  chunk: string;
-}
-
-/** Time-series tables: (device_id, seq, ts) is unique so a re-delivered reading is stored once. */
-const SERIES: SeriesTable[] = [
-  {
-    name: 'noise_readings',
-    chunk: '1 day',
-    columns: `laeq real NOT NULL, lamax real NOT NULL, interval_s real NOT NULL, bands real[] NOT NULL`,
-  },
-  { name: 'people_counts', chunk: '7 days', columns: `count integer NOT NULL` },
-  {
-    name: 'track_observations',
-    chunk: '7 days',
-    columns: `track_id text NOT NULL, dwell_s real NOT NULL, waterline_m real NOT NULL, rod_score real NOT NULL,
-      speed_mps real NOT NULL, snapshot text`,
-  },
-  { name: 'smoke_readings', chunk: '7 days', columns: `obscuration real NOT NULL, temperature_c real NOT NULL` },
-  {
-    name: 'device_status',
-    chunk: '7 days',
-    columns: `battery real, signal real, firmware text, calibration_due date`,
-  },
-];
-
-function seriesTable(t: SeriesTable, timescale: boolean): string[] {
-  const body = `(ts timestamptz NOT NULL, device_id text NOT NULL, seq bigint NOT NULL, ${t.columns},
-    received_at timestamptz NOT NULL DEFAULT now(), UNIQUE (device_id, seq, ts))`;
-  if (timescale) {
-    return [
-      `CREATE TABLE ${t.name} ${body}`,
-      `SELECT create_hypertable('${t.name}', by_range('ts', INTERVAL '${t.chunk}'))`,
-      `CREATE INDEX ${t.name}_device_ts ON ${t.name} (device_id, ts DESC)`,
-    ];
-  }
-  return [
-    `CREATE TABLE ${t.name} ${body} PARTITION BY RANGE (ts)`,
-    `CREATE TABLE ${t.name}_default PARTITION OF ${t.name} DEFAULT`,
-    `CREATE INDEX ${t.name}_device_ts ON ${t.name} (device_id, ts DESC)`,
-  ];
-}
-
-export const MIGRATIONS: Migration[] = [
+export const ENFORCEMENT_MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'registry, people, cases',
@@ -105,34 +56,6 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   {
-    version: 2,
-    name: 'time-series tables',
-    up: ({ timescale }) => SERIES.flatMap((t) => seriesTable(t, timescale)),
-  },
-  {
-    version: 3,
-    name: 'dead letters and device presence',
-    up: () => [
-      // Rejected telemetry kept raw for inspection; ingest keeps it bounded.
-      `CREATE TABLE dead_letters (id bigserial PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now(),
-        device_id text, topic text NOT NULL, reason text NOT NULL, detail text, payload bytea NOT NULL)`,
-      `CREATE INDEX dead_letters_received ON dead_letters (received_at)`,
-      `ALTER TABLE devices ADD COLUMN online boolean NOT NULL DEFAULT false`,
-      `ALTER TABLE devices ADD COLUMN presence_changed_at timestamptz`,
-    ],
-  },
-  {
-    version: 4,
-    name: 'aggregates',
-    up: ({ timescale }) => [
-      // The legal limits as data, from the same table the inference rules use.
-      `CREATE TABLE noise_limits (noise_class text PRIMARY KEY, day real NOT NULL, night real NOT NULL)`,
-      `INSERT INTO noise_limits VALUES ${Object.entries(NOISE_LIMITS).map(([c, l]) => `('${c}', ${l.day}, ${l.night})`).join(', ')}`,
-      ...(timescale ? TIMESCALE_AGGREGATES : NATIVE_AGGREGATES),
-      ...AGGREGATE_VIEWS,
-    ],
-  },
-  {
     version: 5,
     name: 'verdicts, commands, shadow results',
     up: () => [
@@ -157,7 +80,7 @@ export const MIGRATIONS: Migration[] = [
     version: 6,
     name: 'case lifecycle and sealed audit chain',
     up: () => [
-      // What the lifecycle (core/domain/case-lifecycle.ts) records on the case: who took it, when each
+      // What the lifecycle (enforcement-api/domain/case-lifecycle.ts) records on the case: who took it, when each
       // stage was reached, what was found, and the head of its event chain.
       `ALTER TABLE cases ADD COLUMN assigned_to text REFERENCES users, ADD COLUMN state_changed_at timestamptz,
         ADD COLUMN dispatched_at timestamptz, ADD COLUMN accepted_at timestamptz, ADD COLUMN arrived_at timestamptz,
@@ -228,7 +151,7 @@ export const MIGRATIONS: Migration[] = [
         street_id text REFERENCES streets, CHECK ((kind = 'street') = (street_id IS NOT NULL)))`,
       `ALTER TABLE users ADD COLUMN review_post_id text REFERENCES review_posts`,
       // Discretion benchmarks (裁量基准): per matter and kind of party, the fine range of each tier and
-      // the facts that select it (core/domain/legal-rules.ts).
+      // the facts that select it (enforcement-api/domain/legal-rules.ts).
       `CREATE TABLE discretion_benchmarks (matter_code text NOT NULL REFERENCES matters, party_kind text NOT NULL
         CHECK (party_kind IN ('individual', 'unit')), tier text NOT NULL CHECK (tier IN ('no_penalty', 'mitigated', 'normal', 'aggravated')),
         min_fine_yuan integer NOT NULL CHECK (min_fine_yuan >= 0), max_fine_yuan integer NOT NULL, measures text[] NOT NULL,
@@ -289,7 +212,7 @@ export const MIGRATIONS: Migration[] = [
     version: 10,
     name: 'SLA deadlines per stage and their escalation',
     up: () => [
-      // Service levels as data (core/domain/sla.ts): a team accepts within accept_sla_minutes of the
+      // Service levels as data (enforcement-api/domain/sla.ts): a team accepts within accept_sla_minutes of the
       // report; officers are on site within sla_minutes (drowning/crowding 10, fishing 30, noise 60).
       `ALTER TABLE matters ADD COLUMN accept_sla_minutes integer NOT NULL DEFAULT 5 CHECK (accept_sla_minutes > 0)`,
       `UPDATE matters SET accept_sla_minutes = CASE alert_kind WHEN 'crowding' THEN 3 WHEN 'fishing' THEN 10 WHEN 'noise' THEN 15 ELSE 5 END`,
@@ -330,38 +253,8 @@ export const MIGRATIONS: Migration[] = [
       `INSERT INTO live_events_horizon (pruned_through) VALUES (0)`,
     ],
   },
-  {
-    version: 12,
-    name: 'one index per time-series table',
-    up: ({ timescale }) => SERIES.flatMap((t) => singleSeriesIndex(t.name, timescale)),
-  },
   LEGAL_CATALOGUE_MIGRATION,
 ];
-
-/**
- * Each time-series table had two B-trees: the unique key (device_id, seq, ts) for duplicates and
- * (device_id, ts DESC) for "latest per device" and "device over time". One unique index on
- * (device_id, ts, seq) serves all three — ON CONFLICT (device_id, seq, ts) infers it, as it matches
- * any unique index on those columns — and a row written maintains one index instead of two (a bulk
- * insert of noise rows into the partitioned table took 1.0 s instead of 1.7–2.0 s per 300,000).
- * A TimescaleDB that refuses the new index on a hypertable (compressed chunks, on some versions)
- * keeps the old pair, which the same statements use.
- */
-function singleSeriesIndex(table: string, timescale: boolean): string[] {
-  const swap = [
-    `CREATE UNIQUE INDEX ${table}_device_ts_seq ON ${table} (device_id, ts, seq)`,
-    `ALTER TABLE ${table} DROP CONSTRAINT ${table}_device_id_seq_ts_key`,
-    `DROP INDEX ${table}_device_ts`,
-  ];
-  if (!timescale) return swap;
-  return [
-    `DO $$ BEGIN
-      ${swap.map((s) => `EXECUTE '${s}';`).join('\n      ')}
-    EXCEPTION WHEN OTHERS THEN
-      RAISE WARNING '${table}: kept its two indexes (%)', SQLERRM;
-    END $$`,
-  ];
-}
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */
 const HOLIDAYS_CN_2026: [string, string, string][] = [
@@ -379,61 +272,3 @@ function datesBetween(from: string, to: string): string[] {
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
   return out;
 }
-
-/**
- * Aggregates, identical in name and columns on both engines: `noise_1m` / `noise_1h` per device
- * (energy sum so they roll up energetically, LAeq = 10·log10(energy_sum / samples), max LAmax, samples)
- * and `people_5m` per device. TimescaleDB keeps them as continuous aggregates; plain PostgreSQL as
- * tables refreshed by the maintenance service (core/db/maintenance.ts) with the same bucketing.
- */
-const TIMESCALE_AGGREGATES = [
-  `CREATE MATERIALIZED VIEW noise_1m WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
-    SELECT time_bucket(INTERVAL '1 minute', ts) AS bucket, device_id,
-      sum(power(10::float8, laeq / 10.0)) AS energy_sum, count(*)::int AS samples, max(lamax) AS lamax,
-      10 * log(sum(power(10::float8, laeq / 10.0)) / count(*)) AS laeq
-    FROM noise_readings GROUP BY 1, 2 WITH NO DATA`,
-  `CREATE MATERIALIZED VIEW noise_1h WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
-    SELECT time_bucket(INTERVAL '1 hour', bucket) AS bucket, device_id,
-      sum(energy_sum) AS energy_sum, sum(samples)::int AS samples, max(lamax) AS lamax,
-      10 * log(sum(energy_sum) / sum(samples)) AS laeq
-    FROM noise_1m GROUP BY 1, 2 WITH NO DATA`,
-  `CREATE MATERIALIZED VIEW people_5m WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
-    SELECT time_bucket(INTERVAL '5 minutes', ts) AS bucket, device_id,
-      max(count) AS max_count, avg(count)::float8 AS mean_count, count(*)::int AS samples
-    FROM people_counts GROUP BY 1, 2 WITH NO DATA`,
-];
-
-const NATIVE_AGGREGATES = [
-  `CREATE TABLE noise_1m (bucket timestamptz NOT NULL, device_id text NOT NULL, energy_sum float8 NOT NULL,
-    samples integer NOT NULL, lamax real NOT NULL, laeq float8 NOT NULL, PRIMARY KEY (device_id, bucket))`,
-  `CREATE TABLE noise_1h (bucket timestamptz NOT NULL, device_id text NOT NULL, energy_sum float8 NOT NULL,
-    samples integer NOT NULL, lamax real NOT NULL, laeq float8 NOT NULL, PRIMARY KEY (device_id, bucket))`,
-  `CREATE TABLE people_5m (bucket timestamptz NOT NULL, device_id text NOT NULL, max_count integer NOT NULL,
-    mean_count float8 NOT NULL, samples integer NOT NULL, PRIMARY KEY (device_id, bucket))`,
-  `CREATE INDEX noise_1m_bucket ON noise_1m (bucket)`,
-  `CREATE INDEX noise_1h_bucket ON noise_1h (bucket)`,
-  `CREATE INDEX people_5m_bucket ON people_5m (bucket)`,
-];
-
-/** Zone-level views over the per-device aggregates: the same SQL on both engines. */
-const AGGREGATE_VIEWS = [
-  // Hourly noise per zone with the day/night period of the zone's local time and its limit, so Ld / Ln
-  // exceedance is read directly. Hours are UTC buckets: exact for zones with whole-hour offsets.
-  `CREATE VIEW noise_zone_hourly AS
-    SELECT h.bucket, d.zone_id, z.timezone,
-      CASE WHEN extract(hour FROM h.bucket AT TIME ZONE z.timezone) >= 22
-             OR extract(hour FROM h.bucket AT TIME ZONE z.timezone) < 6 THEN 'night' ELSE 'day' END AS period,
-      10 * log(sum(h.energy_sum) / sum(h.samples)) AS laeq, max(h.lamax) AS lamax, sum(h.samples)::int AS samples,
-      count(DISTINCT h.device_id)::int AS devices,
-      CASE WHEN extract(hour FROM h.bucket AT TIME ZONE z.timezone) >= 22
-             OR extract(hour FROM h.bucket AT TIME ZONE z.timezone) < 6 THEN l.night ELSE l.day END AS limit_laeq
-    FROM noise_1h h JOIN devices d ON d.id = h.device_id JOIN zones z ON z.id = d.zone_id
-      JOIN noise_limits l ON l.noise_class = z.noise_class
-    GROUP BY h.bucket, d.zone_id, z.timezone, l.day, l.night`,
-  // People per zone per 5 minutes: counters cover separate fields of view, so they add up.
-  `CREATE VIEW people_zone_5m AS
-    SELECT p.bucket, d.zone_id, sum(p.max_count)::int AS max_count, sum(p.mean_count) AS mean_count,
-      z.capacity
-    FROM people_5m p JOIN devices d ON d.id = p.device_id JOIN zones z ON z.id = d.zone_id
-    GROUP BY p.bucket, d.zone_id, z.capacity`,
-];
