@@ -149,4 +149,17 @@ export const PresenceBody = Type.Object({
   }, { additionalProperties: false, description: "the second officer's own position" }),
 }, { additionalProperties: false });
 export type Position = Static<typeof PresenceBody>['location'];
+/** A case whose arriving officer named the caller as the second officer, awaiting their confirmation. */
+export const PresenceRequest = Type.Object({
+  caseId: Type.String(),
+  number: Type.Integer(),
+  title: Type.String(),
+  zoneName: Type.String(),
+  firstOfficer: Type.String(),
+  arrivedAt: Type.String({ format: 'date-time' }),
+  arrivalLocation: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number() })),
+  confirmBy: Type.String({ format: 'date-time', description: 'arrival + PRESENCE_CONFIRM_MIN' }),
+});
+export type PresenceRequest = Static<typeof PresenceRequest>;
+export const PresenceRequestList = Type.Array(PresenceRequest);
 export const PresenceConfirmed = Type.Object({ confirmedAt: Type.String({ format: 'date-time' }), distanceM: Nullable(Type.Number({ description: 'metres from the arrival position' })) });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Position } from '../../contract/http/legal.js';
+import type { Position, PresenceRequest } from '../../contract/http/legal.js';
 import { reject, type Actor, type Rejection } from '../domain/case-lifecycle.js';
 import { maySeeCase } from '../domain/jurisdiction.js';
 import type { LegalSettings } from '../domain/legal-rules.js';
@@ -68,4 +68,21 @@ export async function confirmPresence(pool: pg.Pool, caseId: string, actor: Acto
     await appendLiveEvent(client, { type: 'case.updated', teamId: c.teamId, caseId, reason: 'presence_confirmed', state: c.state, review: c.inReview, reviewPostId: c.reviewPostId });
     return { ok: true, created: true, confirmedAt: when, distanceM: distance };
   });
+}
+
+/**
+ * The cases awaiting this officer's confirmation (named on arrival, still in time): how an officer of
+ * another team, who cannot list the case, finds it.
+ */
+export async function presenceRequests(db: Pick<pg.Pool, 'query'>, officerId: string, settings: LegalSettings, now = new Date()): Promise<PresenceRequest[]> {
+  const r = await db.query<PresenceRequest>(
+    `SELECT c.id AS "caseId", c.number::int AS number, c.title, z.name AS "zoneName", c.on_site_officers[1] AS "firstOfficer",
+       c.arrived_at AS "arrivedAt", c.arrival_location AS "arrivalLocation", c.arrived_at + make_interval(mins => $2) AS "confirmBy"
+     FROM cases c JOIN zones z ON z.id = c.zone_id
+     WHERE c.state = 'on_site' AND c.on_site_officers[2] = $1 AND c.presence_confirmed_at IS NULL
+       AND c.arrived_at + make_interval(mins => $2) >= $3
+     ORDER BY c.arrived_at`,
+    [officerId, settings.presenceConfirmMinutes, now.toISOString()],
+  );
+  return r.rows.map((x) => ({ ...x, arrivalLocation: x.arrivalLocation ? { lat: x.arrivalLocation.lat, lon: x.arrivalLocation.lon } : null }));
 }

@@ -6,7 +6,8 @@ import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions } fr
 import type { BenchmarkTier } from '../domain/legal-rules.js';
 import type { Party, PartyCase } from '../../contract/http/legal.js';
 import { partyById, partyHistory } from './parties.js';
-import { confirmPresence, type Position, type PresenceOutcome } from './presence.js';
+import { confirmPresence, presenceRequests, type Position, type PresenceOutcome } from './presence.js';
+import type { PresenceRequest } from '../../contract/http/legal.js';
 import type { StatutoryBound } from './statutory-bounds.js';
 
 /** The legal catalogue, parties and presence confirmations behind one object the API takes. */
@@ -35,6 +36,10 @@ export class LegalRepository {
   async party(id: string): Promise<{ party: Party; cases: PartyCase[] } | null> {
     const party = await partyById(this.pool, id);
     return party ? { party, cases: await partyHistory(this.pool, id) } : null;
+  }
+
+  presenceRequests(officerId: string): Promise<PresenceRequest[]> {
+    return presenceRequests(this.pool, officerId, this.settings);
   }
 
   confirmPresence(caseId: string, actor: Actor, at: Position): Promise<PresenceOutcome> {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { UuidParams } from '../../contract/http/common.js';
 import {
   BenchmarkBody, BoundsBody, CatalogueChange, CatalogueChangeList, CatalogueChangeQuery, CertificateBody, MatterBody, MatterCodeParams, MatterDetail, MatterList,
-  OnQuery, PartyHistory, PartyParams, PostParams, PresenceBody, PresenceConfirmed, ReviewersBody, ReviewPostBody, UserIdParams,
+  OnQuery, PartyHistory, PartyParams, PostParams, PresenceBody, PresenceConfirmed, PresenceRequestList, ReviewersBody, ReviewPostBody, UserIdParams,
   type CatalogueChange as Change, type Matter,
 } from '../../contract/http/legal.js';
 import type { Rejection } from '../domain/case-lifecycle.js';
@@ -127,6 +127,16 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
     if (!found) throw new AppError(404, 'PARTY_NOT_FOUND', `no party ${id}`);
     return found;
   });
+
+  app.get('/api/v1/presence-requests', {
+    preHandler: app.requireRole('officer', 'team_lead'),
+    schema: {
+      tags: ['cases'],
+      summary: 'Cases whose arriving officer named you as the second officer, awaiting your confirmation (also of another team)',
+      security: [{ bearer: [] }],
+      response: { 200: PresenceRequestList, ...E(401, 403) },
+    },
+  }, async (req) => legal.presenceRequests(req.user.sub));
 
   app.post('/api/v1/cases/:id/presence', {
     preHandler: app.authenticate,

@@ -127,6 +127,7 @@ PUT   /api/v1/catalogue/review-posts/:id                 rp-authz               
 PUT   /api/v1/catalogue/review-posts/:id/reviewers       rp-centre                              401  ok    403 403    403   403   403  403    403    403    403
 GET   /api/v1/catalogue/changes                          -                                      401  ok    ok  ok     ok    ok    403  403    403    403    ok
 GET   /api/v1/parties/:id                                320102198805050013                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/presence-requests                          -                                      401  403   403 403    403   403   ok   ok     ok     ok     403
 POST  /api/v1/cases/:id/presence                         E:arrived                              401  403   403 403    403   403   422  ok     404    404    403
 POST  /api/v1/cases/:id/presence                         R:arrived                              401  403   403 403    403   403   404  404    422    404    403
 POST  /api/v1/cases/:id/evidence/:evidenceId/review      E:arrived                              401  403   403 404    404   404   422  ok     404    404    403
@@ -490,6 +491,7 @@ const SPECS: Record<string, RouteSpec> = {
     prepare: () => sharedFixture('E:decision_proposed'),
     call: get((c) => `/api/v1/parties/${c.target}`),
   },
+  'GET /api/v1/presence-requests': { call: get('/api/v1/presence-requests') },
   'POST /api/v1/cases/:id/presence': {
     fixtureKey: caseTarget,
     freshWhenAllowed: true,

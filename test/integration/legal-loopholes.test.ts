@@ -188,6 +188,10 @@ describe('two officers, both present', () => {
     await ok('east.li', id, { event: 'accept' });
     // The second officer may be of another team.
     await ok('east.li', id, arrive('u-river-zhao'));
+    // They cannot list the East Lake case, but they find the request.
+    const requests = () => api<{ caseId: string; firstOfficer: string }[]>(t, as('river.zhao'), 'GET', '/api/v1/presence-requests');
+    expect((await requests()).body.filter((r) => r.caseId === id)).toEqual([expect.objectContaining({ caseId: id, firstOfficer: 'u-east-li' })]);
+    expect((await api(t, as('river.zhao'), 'GET', `/api/v1/cases/${id}`)).status).toBe(404);
     expect((await fire('east.li', id, { event: 'file' })).body).toMatchObject({ code: 'SECOND_OFFICER_UNCONFIRMED' });
     expect((await fire('east.li', id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'w', partyId: PARTY_ID })).body).toMatchObject({ code: 'SECOND_OFFICER_UNCONFIRMED' });
     // Not the first officer for them, nor anyone else.
@@ -198,6 +202,7 @@ describe('two officers, both present', () => {
     const confirmed = await confirmPresence(t, as('river.zhao'), id, { lat: 32.0406, lon: 118.7806 });
     expect(confirmed).toMatchObject({ status: 201, body: { distanceM: expect.any(Number) } });
     expect((await confirmPresence(t, as('river.zhao'), id)).status).toBe(200);
+    expect((await requests()).body.filter((r) => r.caseId === id)).toEqual([]);
     const events = (await detail(id)).events as { type: string; actor: string }[];
     expect(events.filter((e) => e.type === 'presence_confirmed').map((e) => e.actor)).toEqual(['u-river-zhao']);
     await ok('east.li', id, { event: 'file' });
