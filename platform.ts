@@ -1,12 +1,12 @@
 import { MIGRATIONS } from './migrations.js';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './core/config.js';
 import type { Logger } from './core/log.js';
 import { Metrics } from './core/metrics.js';
 import { openDatabase, type Database } from './core/db/database.js';
-import { seedDemo } from './core/db/seed.js';
+import { prepareDemo, simulatedFleet, type DemoLogin } from './demo/demo.js';
+import type pg from 'pg';
 import { MaintenanceService } from './ingest/maintenance.js';
 import { DeviceRepository } from './core/repos/devices.js';
 import { ZoneRepository } from './enforcement-api/zones.js';
@@ -31,6 +31,7 @@ import { ReadingQueries } from './enforcement-api/readings.js';
 import { AlertRepository } from './enforcement-api/alerts.js';
 import { FigureQueries } from './enforcement-api/figures.js';
 import { MqttModelControl } from './enforcement-api/model-control.js';
+import { watchFallbackQueue } from './enforcement-api/fallback-queue.js';
 import { ModelRepository } from './enforcement-api/models.js';
 import { SimulatorService } from './simulator/fleet.js';
 
@@ -67,23 +68,16 @@ export interface Platform {
   live: LiveBus;
   /** Where services and devices reach the broker. */
   mqttUrl: string;
-  adminPassword: { value: string; source: 'ADMIN_PASSWORD' | 'generated' | 'file' | 'unknown' };
+  /** The demo users' password, to print (demo/demo.ts). */
+  adminPassword: DemoLogin;
   stop(): Promise<void>;
-}
-
-async function demoPassword(config: Config): Promise<Platform['adminPassword'] & { file: string }> {
-  const file = path.join(config.database.dataDir, 'admin-password');
-  if (config.adminPassword) return { value: config.adminPassword, source: 'ADMIN_PASSWORD', file };
-  try {
-    return { value: (await readFile(file, 'utf8')).trim(), source: 'file', file };
-  } catch {
-    return { value: newSecret().slice(0, 16), source: 'generated', file };
-  }
 }
 
 export interface PlatformOptions {
   /** The clock SLA deadlines are measured against (tests move it); default the system clock. */
   clock?: () => Date;
+  /** The pool ingest writes through (tests wrap the database's to inject faults); default the database's. */
+  ingestPool?: (pool: pg.Pool) => pg.Pool;
 }
 
 export async function startPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Promise<Platform> {
@@ -91,28 +85,13 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }), MIGRATIONS);
   const started: Service[] = [];
   try {
-    const password = await demoPassword(config);
-    const seeded = await seedDemo(db.pool, password.value, config.timezone);
-    if (seeded && password.source !== 'ADMIN_PASSWORD') {
-      await mkdir(config.database.dataDir, { recursive: true });
-      await writeFile(password.file, `${password.value}\n`, { mode: 0o600 });
-    }
-    const adminPassword: Platform['adminPassword'] = seeded || password.source !== 'generated'
-      ? { value: password.value, source: password.source }
-      : { value: '', source: 'unknown' };
+    const adminPassword = await prepareDemo(db.pool, config);
     const jwtSecret = config.jwtSecret ?? (await settingOrCreate(db.pool, 'jwt_secret', newSecret));
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
-    // The alarm on the fallback queue, wherever /metrics is served: open cases no team could take.
-    metrics.gauge('enforcement_fallback_queue_cases', 'open cases no team could take, waiting in the fallback queue for an operator', [], async function () {
-      try {
-        this.set(await cases.fallbackCount());
-      } catch {
-        // The database is unavailable: /metrics still answers, with the last value.
-      }
-    });
+    watchFallbackQueue(metrics, cases);
     const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
@@ -134,7 +113,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const conn = { url: mqttUrl, password: servicePassword };
 
     const ingest = has('ingest')
-      ? new IngestService(conn, new ReadingRepository(db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
+      ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
       : undefined;
     const inference = has('inference')
       ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), {
@@ -187,7 +166,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           }),
         }, log.child({ svc: 'api' }))
       : undefined;
-    const simulator = has('simulator') ? new SimulatorService(mqttUrl, devices, log.child({ svc: 'simulator' })) : undefined;
+    const simulator = has('simulator') ? new SimulatorService(mqttUrl, () => simulatedFleet(devices), log.child({ svc: 'simulator' })) : undefined;
 
     // The live stream's table (pruned here) outlives the services that write and read it.
     if (intake || api) {

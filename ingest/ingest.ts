@@ -219,18 +219,4 @@ export class IngestService {
     await this.spool?.close();
     this.log.info({ spooled: this.spool?.depth ?? 0, unacked: this.acks.inflight }, 'ingest stopped');
   }
-
-  /**
-   * Fault-injection seam for tests: dies like a killed process — the connection drops, everything in
-   * memory is lost, nothing is flushed or acknowledged.
-   */
-  async kill(): Promise<void> {
-    if (this.state !== 'running') return;
-    this.state = 'stopped';
-    this.writer?.abandon();
-    this.acks.clear();
-    this.acks.wake();
-    await this.client?.endAsync(true);
-    await this.spool?.close();
-  }
 }

@@ -42,19 +42,12 @@ export interface DeadLetter {
   payload: Buffer;
 }
 
-/** Fault injection for tests: `fail` = the database is down, `hang` = it stops answering. */
-export type Fault = 'fail' | 'hang';
-
-export class DatabaseUnavailable extends Error {}
-
 // PostgreSQL text cannot hold NUL; everything else a JS string holds is encodable.
 const pgText = (s: string, max: number) => s.replaceAll('\u0000', '').slice(0, max);
 
 export class ReadingRepository {
   readonly method: WriteMethod;
   private readonly writer: StreamWriter;
-  private fault?: { mode: Fault; cleared: Promise<void>; clear(): void };
-  private held = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -66,37 +59,11 @@ export class ReadingRepository {
     this.writer = method === 'copy' ? copyWriter : unnestWriter;
   }
 
-  /** Makes every following write fail or hang until called again with null. Tests only. */
-  injectFault(mode: Fault | null): void {
-    this.fault?.clear();
-    this.fault = undefined;
-    if (!mode) return;
-    let clear = () => {};
-    const cleared = new Promise<void>((resolve) => (clear = resolve));
-    this.fault = { mode, cleared, clear };
-  }
-
-  /** Calls held by a `hang` fault right now. Tests only. */
-  get hanging(): number {
-    return this.held;
-  }
-
-  private async checkFault(): Promise<void> {
-    const f = this.fault;
-    if (f?.mode === 'fail') throw new DatabaseUnavailable('injected fault: database unavailable');
-    if (f?.mode === 'hang') {
-      this.held++;
-      await f.cleared;
-      this.held--;
-    }
-  }
-
   /**
    * Writes one batch in one transaction; returns the new rows per stream (duplicates are skipped).
    * Throws on any failure, leaving nothing written.
    */
   async write(batch: WriteBatch): Promise<Map<Stream, number>> {
-    await this.checkFault();
     const client = await this.pool.connect();
     let broken: Error | boolean = false;
     // A connection that dies between two statements reports it as an event: the next query then fails.
@@ -162,7 +129,6 @@ export class ReadingRepository {
 
   async insertDeadLetters(rows: readonly DeadLetter[], maxPayload: number): Promise<void> {
     if (rows.length === 0) return;
-    await this.checkFault();
     await this.pool.query({
       name: 'ingest-dead-letters',
       text: `INSERT INTO dead_letters (device_id, topic, reason, detail, payload)
@@ -179,7 +145,6 @@ export class ReadingRepository {
 
   /** Keeps the newest `keep` dead letters; returns how many were deleted. */
   async trimDeadLetters(keep: number): Promise<number> {
-    await this.checkFault();
     const r = await this.pool.query({
       name: 'ingest-dead-letters-trim',
       text: `DELETE FROM dead_letters WHERE id <= (SELECT id FROM dead_letters ORDER BY id DESC OFFSET $1 LIMIT 1)`,

@@ -2,7 +2,7 @@ import type { Stream } from '../contract/mqtt/telemetry.js';
 import { topics } from '../contract/mqtt/topics.js';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
-import type { DeviceRepository, DeviceRow } from '../core/repos/devices.js';
+import type { DeviceRow } from '../core/repos/devices.js';
 import { Rng } from '../core/rng.js';
 import { NoiseSource, type NoiseClass } from './spectra.js';
 import { TrackSource, type TrackRole } from './anglers.js';
@@ -10,8 +10,9 @@ import { CrowdSource } from './crowds.js';
 import { localClock } from '../core/domain/local-time.js';
 
 /**
- * The simulated sensor fleet of `npm start`: every device flagged `simulated` in the registry gets a
- * fresh secret, connects as itself (same ACL as a real device) and publishes real-time telemetry.
+ * The simulated sensor fleet of `npm start`: every device it is given (with the credentials the
+ * registry issued for it) connects as itself (same ACL as a real device) and publishes real-time
+ * telemetry.
  * The park's first sound level meter plays a square-dance evening: amplified music from the start for
  * five minutes, then ten quiet minutes, repeating — so the whole loop shows within about a minute.
  * The riverbank camera sees walkers, joggers, sitters and now and then an angler (every track from the
@@ -19,6 +20,12 @@ import { localClock } from '../core/domain/local-time.js';
  */
 const MUSIC_ON_S = 300;
 const CYCLE_S = 900;
+
+/** A simulated device and its secret (issued by the registry: demo/demo.ts). */
+export interface SimulatedDevice {
+  device: DeviceRow;
+  secret: string;
+}
 
 interface SimDevice {
   row: DeviceRow;
@@ -40,14 +47,12 @@ export class SimulatorService {
 
   constructor(
     private readonly mqttUrl: string,
-    private readonly devices: DeviceRepository,
+    private readonly fleetToRun: () => Promise<SimulatedDevice[]>,
     private readonly log: Logger,
   ) {}
 
   async start(): Promise<void> {
-    for (const row of await this.devices.listSimulated()) {
-      const secret = await this.devices.rotateSecret(row.id);
-      if (!secret) continue;
+    for (const { device: row, secret } of await this.fleetToRun()) {
       const client = mqtt.connect(this.mqttUrl, {
         username: row.id,
         password: secret,

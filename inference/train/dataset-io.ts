@@ -14,7 +14,8 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATA_DIR = join(ROOT, 'inference', 'train', '.data');
 export const MODELS_DIR = join(ROOT, 'inference', 'models');
 
-export type Split = 'train' | 'heldOut' | 'validation';
+/** `check`: a fresh-seed set a test scores the committed model on (kept in `.data` like the others, never trained on). */
+export type Split = 'train' | 'heldOut' | 'validation' | 'check';
 
 export interface DataSet {
   features: Float32Array;

@@ -102,7 +102,7 @@ export function spectraWindows(seed: number, streamsPerClass: number, stride: nu
 const FEATURES = ['inference/features/noise.ts', 'core/domain/decibel.ts', 'core/rng.ts', 'inference/train/dataset-io.ts'];
 const SPECTRA = ['simulator/spectra.ts', 'simulator/spectra-blocks.ts', 'simulator/spectra-sources.ts', 'simulator/spectra-impulsive.ts', 'inference/train/recipes-noise.ts', ...FEATURES];
 const EXTERNAL = ['inference/train/external-windows.ts', 'inference/train/audio-windows.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', ...FEATURES];
-const AUDIO = ['simulator/audio.ts', 'simulator/audio-sources.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', 'inference/train/audio-windows.ts', ...FEATURES];
+export const AUDIO = ['simulator/audio.ts', 'simulator/audio-sources.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', 'inference/train/audio-windows.ts', ...FEATURES];
 const TRAIN = { seed: 20240612, streams: 500, stride: 4, audioPerClass: 300 };
 const HELD_OUT = { seed: 90210418, streams: 150, stride: 8, audioPerClass: 60 };
 /**

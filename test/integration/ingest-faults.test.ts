@@ -10,6 +10,7 @@ import { Metrics } from '../../core/metrics.js';
 import { INGEST_DEFAULTS } from '../../ingest/ingest.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { faultyPool, type FaultyPool } from '../support/faults.js';
 
 /**
  * Faults around ingest in the middle of a stream of QoS 1 telemetry from several real device clients.
@@ -26,6 +27,8 @@ import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '.
  */
 const SERVICE_PASSWORD = 'ingest-faults-test-password';
 let t: TestPlatform;
+/** The pool ingest writes through: the test makes the database fail or hang there. */
+let database: FaultyPool;
 let port: number;
 let restarted: BrokerService | undefined;
 const devices: { id: string; client: MqttClient }[] = [];
@@ -58,12 +61,14 @@ async function connectDevice(reconnectPeriod: number): Promise<{ id: string; cli
 
 beforeAll(async () => {
   port = await freePort(); // the broker restart must come back on the same port
-  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_PORT: String(port), MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD });
+  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_PORT: String(port), MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD }, {
+    ingestPool: (pool) => (database = faultyPool(pool)).pool,
+  });
   for (let i = 0; i < 5; i++) devices.push(await connectDevice(200));
 });
 
 afterAll(async () => {
-  t?.platform.ingest?.repo.injectFault(null);
+  database?.set(null);
   await Promise.all(clients.map((c) => c.endAsync(true)));
   await t?.stop();
   await restarted?.stop();
@@ -97,7 +102,6 @@ async function terminateBackends(): Promise<number> {
 describe('database outage mid-stream', () => {
   it('spools while the database is down, replays in order when it returns, and loses or duplicates nothing', async () => {
     const ingest = t.platform.ingest!;
-    const repo = ingest.repo;
     // Readings per device before, during and just after the outage; the outage's readings must be more
     // than one replay transaction takes, so that C arrives while some are still spooled.
     const [A, B, C] = [100, Math.ceil(INGEST_DEFAULTS.batchSize / devices.length) + 100, 100];
@@ -109,7 +113,7 @@ describe('database outage mid-stream', () => {
 
     // B: the database fails mid-stream (on a server, its connections are cut too): spooled.
     await terminateBackends();
-    repo.injectFault('fail');
+    database.set('fail');
     await Promise.all([a, publish(B, A + 1)]);
     await waitFor(async () => (await metric('ingest_spool_depth')) >= devices.length * B || undefined, 'the outage’s readings spooled');
     await terminateBackends();
@@ -117,12 +121,12 @@ describe('database outage mid-stream', () => {
     expect(await stored()).toBeLessThan(devices.length * (A + B));
 
     // The database answers again but slowly: the first replay batch is under way when C arrives …
-    repo.injectFault('hang');
-    await waitFor(() => repo.hanging > 0 || undefined, 'a replay attempt');
+    database.set('hang');
+    await waitFor(() => database.hanging > 0 || undefined, 'a replay attempt');
     const c = publish(C, A + B + 1);
     await waitFor(() => ingest.inFlight >= devices.length * C || undefined, 'the next readings received');
     // … and must queue behind what is still spooled (B is larger than one replay batch).
-    repo.injectFault(null);
+    database.set(null);
     await c;
     await waitFor(async () => (await stored()) === total || undefined, `all ${total} readings committed`);
     await waitFor(async () => (await metric('ingest_spool_depth')) === 0 || undefined, 'the spool drained');
@@ -146,7 +150,6 @@ describe('database outage mid-stream', () => {
 
 describe('database outage with batched telemetry', () => {
   it('spools each batch message once, replays its readings once, and counts its bad elements once', async () => {
-    const repo = t.platform.ingest!.repo;
     const fleet = [await connectDevice(200), await connectDevice(200), await connectDevice(200)];
     const fleetIds = fleet.map((d) => d.id);
     const [BATCHES, SIZE, BAD] = [10, 50, 7]; // per device; element BAD of every batch breaks the schema
@@ -154,7 +157,7 @@ describe('database outage with batched telemetry', () => {
     const rows = () => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = ANY($1)', [fleetIds]);
     const [spooled0, replayed0] = [await metric('ingest_spooled_total'), await metric('ingest_replayed_total')];
 
-    repo.injectFault('fail');
+    database.set('fail');
     const start = new Date(Date.now() - 20 * 60_000);
     await Promise.all(
       fleet.map(({ id, client }, i) => {
@@ -172,7 +175,7 @@ describe('database outage with batched telemetry', () => {
     expect(await metric('ingest_spool_depth')).toBe(fleet.length * BATCHES); // one record per message
     expect(await rows()).toBe(0);
 
-    repo.injectFault(null);
+    database.set(null);
     await waitFor(async () => (await rows()) === good || undefined, `all ${good} good readings committed`);
     await waitFor(async () => (await metric('ingest_spool_depth')) === 0 || undefined, 'the spool drained');
     expect(await count(t, 'SELECT DISTINCT device_id, seq FROM noise_readings WHERE device_id = ANY($1)', [fleetIds])).toBe(good);

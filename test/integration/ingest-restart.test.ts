@@ -7,6 +7,7 @@ import { IngestService, INGEST_DEFAULTS, type IngestOptions } from '../../ingest
 import { ReadingRepository } from '../../ingest/repository.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { faultyPool, tcpProxy, type FaultyPool, type Proxy } from '../support/faults.js';
 
 /**
  * Ingest goes away in the middle of a stream — stopped, killed with readings unacknowledged in
@@ -17,7 +18,10 @@ import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '.
  */
 const SERVICE_PASSWORD = 'ingest-restart-test-password';
 let t: TestPlatform;
-const started: IngestService[] = [];
+/** Each instance with the pool it writes through (the test makes the database fail or hang there). */
+const started: { ingest: IngestService; database: FaultyPool }[] = [];
+/** Instances that died (their connection cut); their database calls hang until the end. */
+const dead: { ingest: IngestService; database: FaultyPool; proxy: Proxy }[] = [];
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
@@ -25,28 +29,46 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const s of started) {
-    s.repo.injectFault(null);
-    await s.stop();
+  for (const s of [...started, ...dead]) {
+    s.database.set(null);
+    await s.ingest.stop();
   }
+  for (const d of dead) await d.proxy.close().catch(() => undefined);
   await Promise.all(clients.map((c) => c.endAsync(true)));
   await t?.stop();
 });
 
-/** A new ingest instance on the platform's broker, database and spool directory (same client id). */
-async function startIngest(over: Partial<IngestOptions> = {}): Promise<IngestService> {
+/**
+ * A new ingest instance on the platform's broker, database and spool directory (same client id). With
+ * `killable`, it reaches the broker through a proxy that `kill` cuts.
+ */
+async function startIngest(over: Partial<IngestOptions> = {}, killable?: Proxy): Promise<IngestService> {
   const { config, db, devices, metrics } = t.platform;
+  const database = faultyPool(db.pool);
   const ingest = new IngestService(
-    { url: t.mqttUrl, password: SERVICE_PASSWORD },
-    new ReadingRepository(db.pool, db.engine),
+    { url: killable?.url ?? t.mqttUrl, password: SERVICE_PASSWORD },
+    new ReadingRepository(database.pool, db.engine),
     devices,
     { ...INGEST_DEFAULTS, limits: config.readings, spoolDir: path.join(config.database.dataDir, 'spool'), ...over },
     createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     metrics,
   );
-  started.push(ingest);
+  started.push({ ingest, database });
   await ingest.start();
   return ingest;
+}
+
+const databaseOf = (ingest: IngestService) => started.find((s) => s.ingest === ingest)!.database;
+
+/**
+ * The instance dies like a killed process: its connection to the broker drops at once and never comes
+ * back, so nothing it holds in memory is flushed or acknowledged (its database calls hang for good).
+ */
+async function kill(ingest: IngestService, proxy: Proxy): Promise<void> {
+  const i = started.findIndex((s) => s.ingest === ingest);
+  const [gone] = started.splice(i, 1);
+  dead.push({ ...gone!, proxy });
+  await proxy.cut();
 }
 
 interface Fleet {
@@ -107,7 +129,7 @@ async function peakInFlight(ingest: IngestService, limit: number): Promise<numbe
 }
 
 const spoolFiles = async () => (await readdir(path.join(t.platform.config.database.dataDir, 'spool'))).filter((f) => f.endsWith('.jsonl'));
-const current = () => started.at(-1) ?? t.platform.ingest!;
+const current = () => started.at(-1)?.ingest ?? t.platform.ingest!;
 
 describe('ingest restart mid-stream', () => {
   it('stopped and started again with the same client id: the broker kept the session, nothing is lost', async () => {
@@ -130,18 +152,18 @@ describe('ingest restart mid-stream', () => {
     ['batches of 40 readings', 400, 40],
   ])('holds acknowledgements while the database hangs (bounded memory), and a crash loses nothing: %s', async (_, maxInFlight, size) => {
     await current().stop();
-    const ingest = await startIngest({ maxInFlight });
+    const proxy = await tcpProxy(new URL(t.mqttUrl).port === '' ? 1883 : Number(new URL(t.mqttUrl).port));
+    const ingest = await startIngest({ maxInFlight }, proxy);
     const f = await fleet(3);
     const total = 3 * 600;
-    ingest.repo.injectFault('hang');
+    databaseOf(ingest).set('hang');
     const published = size === 1 ? f.publish(600) : f.publishBatches(600, size);
     expect(await peakInFlight(ingest, maxInFlight)).toBe(maxInFlight);
     expect(await f.stored()).toBe(0);
 
     // Nothing was committed or acknowledged: the broker must re-deliver all of it. The dead instance's
     // database calls stay hung for good, as a killed process's would never complete.
-    await ingest.kill();
-    started.splice(started.indexOf(ingest), 1);
+    await kill(ingest, proxy);
     await startIngest();
     await published;
     await waitFor(async () => (await f.stored()) === total || undefined, `all ${total} readings after the crash`);
@@ -153,7 +175,7 @@ describe('ingest restart mid-stream', () => {
     const ingest = await startIngest();
     const f = await fleet(3);
     const total = 3 * 400;
-    ingest.repo.injectFault('fail');
+    databaseOf(ingest).set('fail');
     await f.publish(400);
     // At least this fleet's readings (a message the previous instance left unacknowledged may join them).
     await waitFor(async () => (await t.platform.metrics.value('ingest_spool_depth')) >= total || undefined, 'every reading spooled');
@@ -175,7 +197,7 @@ describe('ingest restart mid-stream', () => {
     const good = 3 * (N - N / SIZE);
     const metric = (name: string, labels?: Record<string, string>) => t.platform.metrics.value(name, labels);
     const [spooled0, replayed0] = [await metric('ingest_spooled_total'), await metric('ingest_replayed_total')];
-    ingest.repo.injectFault('fail');
+    databaseOf(ingest).set('fail');
     // The first reading of every batch is stamped an hour ahead: rejected on its own.
     await f.publishBatches(N, SIZE, (e, i) => (i === 0 ? { ...e, ts: new Date(Date.now() + 3_600_000).toISOString() } : e));
     await waitFor(async () => (await metric('ingest_spooled_total')) - spooled0 >= good || undefined, 'every good reading spooled');

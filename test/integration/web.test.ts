@@ -10,6 +10,12 @@ import { jpeg, openCase } from '../support/cases.js';
 /** The officer's web client in a real browser: log in, watch the inbox, a case arrives live. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasBrowser = existsSync(CHROMIUM);
+/**
+ * How long a page may take to show what the test waits for: the wait ends as soon as it shows, and
+ * on a busy machine a round trip through the API and the page's rendering can take seconds (vitest's
+ * own default for expect.poll is one second).
+ */
+const SHOWN = { timeout: 30_000, interval: 50 };
 
 let t: TestPlatform;
 let browser: Browser;
@@ -36,7 +42,7 @@ describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
     await page.fill('#username', 'east.li');
     await page.fill('#password', 'wrong');
     await page.click('button[type=submit]');
-    await expect.poll(() => page.textContent('#login-error')).toContain('wrong username or password');
+    await expect.poll(() => page.textContent('#login-error'), SHOWN).toContain('wrong username or password');
 
     await page.fill('#password', TEST_PASSWORD);
     await page.click('button[type=submit]');
@@ -70,11 +76,11 @@ describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
     expect(await page.textContent('#who')).toContain('Wang');
     const refresh = await page.evaluate<string | null>("sessionStorage.getItem('refresh')");
     await page.click('#logout');
-    await expect.poll(() => page.isVisible('#login')).toBe(true);
+    await expect.poll(() => page.isVisible('#login'), SHOWN).toBe(true);
     // Logging out revoked the session on the server too (checked without spending the token).
     const hash = createHash('sha256').update(refresh ?? '').digest('hex');
     const revoked = () => t.platform.db.pool.query<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = $1', [hash]);
-    await expect.poll(async () => (await revoked()).rows[0]?.revoked).toBe(true);
+    await expect.poll(async () => (await revoked()).rows[0]?.revoked, SHOWN).toBe(true);
     await page.close();
   });
 
@@ -90,23 +96,23 @@ describe.skipIf(!hasBrowser)('web client (Chromium)', () => {
     await page.waitForSelector('#detail:not([hidden]) form[data-event="accept"]');
     expect(await page.textContent('#d-state')).toBe('dispatched');
     await page.click('form[data-event="accept"] button');
-    await expect.poll(() => page.textContent('#d-state')).toBe('accepted');
+    await expect.poll(() => page.textContent('#d-state'), SHOWN).toBe('accepted');
     // A photo from the tablet becomes evidence, stored with its SHA-256.
     const photo = jpeg('scene');
     await page.setInputFiles('#d-file', { name: 'scene.jpg', mimeType: 'image/jpeg', buffer: photo });
     await page.click('#d-upload button');
-    await expect.poll(() => page.textContent('#d-evidence')).toContain('scene.jpg');
+    await expect.poll(() => page.textContent('#d-evidence'), SHOWN).toContain('scene.jpg');
     const stored = await t.platform.db.pool.query<{ sha256: string }>('SELECT sha256 FROM case_evidence WHERE case_id = $1', [caseId]);
     expect(stored.rows.map((r) => r.sha256)).toEqual([createHash('sha256').update(photo).digest('hex')]);
     // Dismissing needs a reason: a blank one is refused by the server, and the page says why.
     await page.fill('form[data-event="dismiss"] textarea[name="reason"]', '   ');
     await page.click('form[data-event="dismiss"] button');
-    await expect.poll(() => page.textContent('#d-error')).toMatch(/reason/);
+    await expect.poll(() => page.textContent('#d-error'), SHOWN).toMatch(/reason/);
     expect(await page.textContent('#d-state')).toBe('accepted');
     await page.fill('form[data-event="dismiss"] textarea[name="reason"]', 'Nobody there: a car radio passing by');
     await page.check('form[data-event="dismiss"] input[name="falseAlarm"]');
     await page.click('form[data-event="dismiss"] button');
-    await expect.poll(() => page.textContent('#d-state')).toBe('dismissed');
+    await expect.poll(() => page.textContent('#d-state'), SHOWN).toBe('dismissed');
     expect(await page.textContent('#d-events')).toMatch(/accepted[\s\S]*dismissed/);
     expect(await page.textContent('#d-actions')).toContain('Nothing for you to do');
     const row = await t.platform.db.pool.query<{ state: string; reason: string }>('SELECT state, dismissal_reason AS reason FROM cases WHERE id = $1', [caseId]);

@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
 import { scratchDatabase } from '../../core/db/scratch.js';
-import { startPlatform, type Platform } from '../../platform.js';
+import { startPlatform, type Platform, type PlatformOptions } from '../../platform.js';
 
 export const TEST_PASSWORD = 'test-password-123';
 
@@ -21,7 +21,7 @@ export interface TestPlatform {
 }
 
 
-export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function startTestPlatform(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-test-'));
   const server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test') : undefined;
   const config = loadConfig({
@@ -36,7 +36,7 @@ export async function startTestPlatform(env: Record<string, string> = {}): Promi
     ...(server ? { DATABASE_URL: server.url } : {}),
     ...env,
   });
-  const platform = await startPlatform(config, createLogger(config.logLevel));
+  const platform = await startPlatform(config, createLogger(config.logLevel), options);
   return {
     platform,
     http: `http://127.0.0.1:${platform.api?.port ?? 0}`,

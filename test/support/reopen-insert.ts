@@ -6,7 +6,7 @@
 import { openDatabase } from '../../core/db/database.js';
 import { MIGRATIONS } from '../../migrations.js';
 import { createLogger } from '../../core/log.js';
-import { seedDemo } from '../../core/db/seed.js';
+import { seedDemo } from '../../demo/seed.js';
 import { ReadingRepository } from '../../ingest/repository.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { decodeTelemetry } from '../../core/telemetry-decode.js';

@@ -40,7 +40,7 @@ function layerViolations(all: Source[]): string[] {
  * escalation, evidence, the live bus) call them, inside one transaction where they write.
  */
 const REPOSITORIES = new Set([
-  'core/db/database.ts', 'core/db/embedded.ts', 'core/db/migrate.ts', 'core/db/scratch.ts', 'core/db/transaction.ts', 'core/db/seed.ts',
+  'core/db/database.ts', 'core/db/embedded.ts', 'core/db/migrate.ts', 'core/db/scratch.ts', 'core/db/transaction.ts', 'demo/seed.ts',
   'core/repos/devices.ts', 'core/repos/settings.ts', 'core/repos/zone-rules.ts',
   'ingest/repository.ts', 'ingest/writers.ts', 'ingest/maintenance.ts',
   'inference/repository.ts',

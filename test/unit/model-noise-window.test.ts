@@ -6,14 +6,32 @@ import { ModelCard } from '../../contract/model-card.js';
 import { NOISE_CLASSES, NoiseSource } from '../../simulator/spectra.js';
 import { NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures, type NoiseFrame } from '../../inference/features/noise.js';
 import { OnnxModel } from '../../inference/onnx-model.js';
-import { spectraWindows } from '../../inference/train/recipes-noise.js';
+import { AUDIO, spectraWindows } from '../../inference/train/recipes-noise.js';
 import { audioWindows } from '../../inference/train/audio-windows.js';
-import type { DataSet } from '../../inference/train/dataset-io.js';
+import { loadOrBuild, type DataSet, type DataSetSpec } from '../../inference/train/dataset-io.js';
 import { MODELS, f1, loadTampered, scoreSet, shuffled } from './model-helpers.js';
 
 const F = NOISE_WINDOW_FEATURE_COUNT;
 const K = NOISE_CLASSES.length;
 const SEED = 5150; // neither a training (20240612) nor a held-out (90210418) seed
+
+/**
+ * 10 new 10-second scenes per class synthesised as audio and metered through the FFT filter bank: the
+ * slowest fixture of the suite (about a second per scene on a busy machine). Built once in the hook
+ * (which has the longer budget) and kept in inference/train/.data until the audio chain changes.
+ */
+const AUDIO_CHECK: DataSetSpec = {
+  model: 'noise-window',
+  split: 'check',
+  seed: SEED + 2,
+  featureCount: F,
+  labels: NOISE_CLASSES,
+  multiLabel: false,
+  description: 'fresh simulator/audio.ts scenes, 10 per class, scored by test/unit/model-noise-window.test.ts',
+  sources: AUDIO,
+  params: { perClass: 10 },
+  build: (seed) => audioWindows(seed, 10),
+};
 
 function argmax(p: Float32Array, row: number): number {
   let best = 0;
@@ -26,8 +44,10 @@ describe('noise-window model', () => {
   let set: DataSet;
   let predicted: number[];
   let truth: number[];
+  let audio: DataSet;
 
   beforeAll(async () => {
+    audio = loadOrBuild(AUDIO_CHECK);
     model = await OnnxModel.load(MODELS, 'noise-window', F);
     set = spectraWindows(SEED, 12, 8); // fresh streams, ~50 windows per class, same recipe as held-out
     const probs = await scoreSet(model, set);
@@ -60,7 +80,6 @@ describe('noise-window model', () => {
   });
 
   it('finds music in spectra metered from synthesised audio, fresh scenes (precision and recall ≥ 0.8)', async () => {
-    const audio = audioWindows(SEED + 2, 10); // 10 new 10-second scenes per class through the FFT filter bank
     const probs = await scoreSet(model, audio);
     const music = model.labelIndex('music');
     const truthA = Array.from(audio.labels, (l) => l === music);

@@ -1,6 +1,6 @@
-import { inTransaction } from './transaction.js';
+import { inTransaction } from '../core/db/transaction.js';
 import type pg from 'pg';
-import { hashDeviceSecret, hashPassword, newSecret } from '../secrets.js';
+import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
 
 /**
  * Demo data for a newcomer (DESIGN §1): one district, two streets with their integrated teams and
