@@ -1,6 +1,7 @@
 import { inTransaction } from '../core/db/transaction.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
+import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
 
 /**
  * Demo data for a newcomer (DESIGN §1): one district, two streets with their integrated teams and
@@ -26,18 +27,6 @@ export const DEMO_USERS = [
   { id: 'u-fish-sun', username: 'fish.sun', role: 'officer', teamId: 't-fisheries', name: 'Sun Hao' },
 ] as const;
 
-
-/**
- * The statutory bounds of the seeded matters, per kind of party: [matter, kind, fine required, min ¥, max ¥, mandatory measures, basis].
- * Noise art. 82: refusal to correct → warning (给予警告), individuals may be fined ¥200–1,000, units ¥2,000–20,000.
- * Yangtze art. 86: confiscation of catch, gains and gear, and (并处) a fine of ¥10,000–50,000, ¥50,000–500,000 when serious.
- */
-export const SEEDED_BOUNDS: [string, 'individual' | 'unit', boolean, number, number, string[], string][] = [
-  ['NOISE-AMPLIFIED', 'individual', false, 200, 1000, ['warning'], 'Noise Pollution Prevention and Control Law art. 82'],
-  ['NOISE-AMPLIFIED', 'unit', false, 2000, 20000, ['warning'], 'Noise Pollution Prevention and Control Law art. 82'],
-  ['FISHING-BAN', 'individual', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
-  ['FISHING-BAN', 'unit', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
-];
 
 /**
  * Discretion benchmarks of the seeded matters: [matter, party kind, tier, min ¥, max ¥, measures, facts, legal basis].

@@ -1,5 +1,16 @@
 import type { Migration } from '../core/db/migrate.js';
-import { SEEDED_BOUNDS } from '../core/db/seed.js';
+
+/**
+ * The statutory bounds of the seeded matters, per kind of party: [matter, kind, fine required, min ¥, max ¥, mandatory measures, basis].
+ * Noise art. 82: refusal to correct → warning (给予警告), individuals may be fined ¥200–1,000, units ¥2,000–20,000.
+ * Yangtze art. 86: confiscation of catch, gains and gear, and (并处) a fine of ¥10,000–50,000, ¥50,000–500,000 when serious.
+ */
+export const SEEDED_BOUNDS: [string, 'individual' | 'unit', boolean, number, number, string[], string][] = [
+  ['NOISE-AMPLIFIED', 'individual', false, 200, 1000, ['warning'], 'Noise Pollution Prevention and Control Law art. 82'],
+  ['NOISE-AMPLIFIED', 'unit', false, 2000, 20000, ['warning'], 'Noise Pollution Prevention and Control Law art. 82'],
+  ['FISHING-BAN', 'individual', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
+  ['FISHING-BAN', 'unit', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
+];
 
 const appendOnly = (t: string) => [
   `CREATE TRIGGER ${t}_no_change BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION legal_record_append_only()`,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkTier } from '../../enforcement-api/domain/legal-rules.js';
 import { statutoryProblem, tierProblems, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
-import { SEEDED_BOUNDS } from '../../core/db/seed.js';
+import { SEEDED_BOUNDS } from '../../enforcement-api/migrations-legal.js';
 
 const bounds: StatutoryBound[] = SEEDED_BOUNDS.map(([matterCode, partyKind, fineRequired, minFineYuan, maxFineYuan, mandatoryMeasures, legalBasis]) => ({
   matterCode, partyKind, effectiveFrom: '2000-01-01', fineRequired, minFineYuan, maxFineYuan, mandatoryMeasures, legalBasis,
