@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MODELS_DIR } from '../../inference/train/dataset-io.js';
+import { InferenceRepository } from '../../inference/repository.js';
+import { listModels } from '../../inference/model-store.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../support/cases.js';
 
@@ -568,6 +570,8 @@ function appRoutes(): Set<string> {
 
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
+  // The API alone: the committed model versions as an inference process elsewhere registers them.
+  await new InferenceRepository(t.platform.db.pool).registerModels(await listModels([MODELS_DIR]));
   for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun', 'centre.qian', 'east.wang', 'river.chen']) tokens.set(user, await login(t, user));
 });
 afterAll(async () => {
