@@ -23,7 +23,7 @@ const appendOnly = (t: string) => [
  * and its review.
  */
 export const LEGAL_CATALOGUE_MIGRATION: Migration = {
-  version: 14,
+  version: 15,
   name: 'statutory bounds, catalogue history, parties, filing and extensions, presence, evidence metadata',
   up: () => [
     // The head of the agency (行政机关负责人) approves extensions of the decision deadline.

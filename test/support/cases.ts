@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
-import { api, type TestPlatform } from './platform.js';
+import { api, login, type TestPlatform } from './platform.js';
 
 let opened = 0;
 
@@ -174,4 +174,27 @@ export async function readyToPropose(t: TestPlatform, as: (user: string) => stri
   const photo = await check('evidence', uploadEvidence(t, as(officer), caseId), [200, 201]);
   const evidenceId = (photo.body as { id: string }).id;
   await check('review', api(t, as(second), 'POST', `/api/v1/cases/${caseId}/evidence/${evidenceId}/review`, { note: 'shows the loudspeaker' }), [200, 201]);
+}
+
+/** A transition taken by a user; fails the test unless it succeeds. */
+export type Step = (user: string, caseId: string, body: Record<string, unknown>) => Promise<void>;
+
+/**
+ * Takes an East Lake noise case from dispatch to a decided fine: accepted and reached by two officers
+ * (east.lead confirms from their own session), filed, a reviewed photo as evidence, a fine proposed in
+ * `tier` for the party PARTY_ID, approved by the street's review post, decided.
+ */
+export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken: string, caseId: string, fine: { tier: string; fineYuan: number; decisionNo: string }): Promise<void> {
+  await step('east.li', caseId, { event: 'accept' });
+  await step('east.li', caseId, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+  const second = await login(t, 'east.lead');
+  const tokens: Record<string, string> = { 'east.li': officerToken, 'east.lead': second };
+  await readyToPropose(t, (user) => tokens[user]!, caseId);
+  await step('east.li', caseId, {
+    event: 'propose_decision', party: 'Zhang San', partyId: PARTY_ID, facts: 'refused to turn the loudspeaker down', legalBasis: 'Noise Law art. 82',
+    penalties: ['warning', 'fine'], fineYuan: fine.fineYuan, tier: fine.tier,
+  });
+  await step('east.li', caseId, { event: 'submit_for_review' });
+  await step('east.review', caseId, { event: 'approve' });
+  await step('east.li', caseId, { event: 'decide', decisionNo: fine.decisionNo });
 }

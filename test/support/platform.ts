@@ -49,8 +49,12 @@ export async function startTestPlatform(env: Record<string, string> = {}, option
   };
 }
 
-/** Polls until `check` returns a value that is not undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `check` returns a value that is not undefined/false, or fails after `timeoutMs`. The
+ * wait ends as soon as the condition holds; the limit only catches a condition that never comes, and
+ * is wide because five test runs sharing two cores make a replay of thousands of readings take minutes.
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
