@@ -103,7 +103,7 @@ export async function provision(t: TestPlatform, adminToken: string, zoneId: str
 
 /** A real MQTT 3.1.1 device client; resolves once connected, rejects with the broker's refusal. */
 export async function connectDevice(t: TestPlatform, username: string, password: string): Promise<MqttClient> {
-  const client = mqtt.connect(t.mqttUrl, { username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+  const client = mqtt.connect(t.mqttUrl, { username, password, clientId: username, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', (err) => {
