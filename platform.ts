@@ -32,6 +32,8 @@ import { UserRepository } from './enforcement-api/users.js';
 import { ReadingQueries } from './enforcement-api/readings.js';
 import { AlertRepository } from './enforcement-api/alerts.js';
 import { FigureQueries } from './enforcement-api/figures.js';
+import { IdempotencyRepository } from './enforcement-api/idempotency.js';
+import { DirectoryQueries } from './enforcement-api/directory.js';
 import { MqttModelControl } from './enforcement-api/model-control.js';
 import { watchFallbackQueue } from './enforcement-api/fallback-queue.js';
 import { ModelRepository } from './enforcement-api/models.js';
@@ -183,6 +185,9 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           modelControl,
           bus,
           mqttPort: () => broker?.port ?? config.mqtt.port,
+          idempotency: new IdempotencyRepository(db.pool),
+          directory: new DirectoryQueries(db.pool),
+          grafanaUrl: config.http.grafanaUrl,
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),

@@ -45,6 +45,13 @@ import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../suppor
 const MATRIX = `
 route target                                                                                    anon admin ops review e.rev r.rev e.li e.lead r.zhao fish head
 GET   /                                                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /*                                                 sw.js                                  ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/client-config                              -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/team/members                               -                                      401  403   403 403    403   403   ok   ok     ok     ok   403
+GET   /api/v1/review-post/members                        -                                      401  403   403 ok     ok    ok    403  403    403    403   403
+GET   /api/v1/parties/:partyId/cases                     ID-AUTHZ-1                             401  ok    403 ok     ok    ok    ok   ok     ok     ok   403
+GET   /api/v1/ops/overview                               -                                      401  ok    ok  403    403   403   403  403    403    403   403
+PATCH /api/v1/devices/:id                                slm-river-1                            401  ok    ok  403    403   403   403  403    403    403   403
 GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 GET   /readyz                                            -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 GET   /metrics                                           -                                      401  ok    ok  403    403   403   403  403    403    403   403
@@ -368,6 +375,16 @@ async function listCheck(byIdRoute: string, idOf: (fx: Fixture) => string, c: Ce
 
 const SPECS: Record<string, RouteSpec> = {
   'GET /': { call: get('/') },
+  'GET /*': { call: get((c) => `/${c.target}`) },
+  'GET /api/v1/client-config': { call: get('/api/v1/client-config') },
+  'GET /api/v1/team/members': { call: get('/api/v1/team/members') },
+  'GET /api/v1/review-post/members': { call: get('/api/v1/review-post/members') },
+  'GET /api/v1/parties/:partyId/cases': { call: get((c) => `/api/v1/parties/${c.target}/cases`) },
+  'GET /api/v1/ops/overview': { call: get('/api/v1/ops/overview') },
+  'PATCH /api/v1/devices/:id': {
+    call: (c) => http('PATCH', `/api/v1/devices/${c.target}`, c.token, { calibrationCert: `AUTHZ-${c.n}` }),
+    written: (c) => sqlText('SELECT id FROM devices WHERE id = $1 AND calibration_cert = $2', [c.target, `AUTHZ-${c.n}`]),
+  },
   'GET /healthz': { call: get('/healthz') },
   'GET /readyz': { call: get('/readyz') },
   'GET /metrics': { call: get('/metrics') },
