@@ -10,6 +10,23 @@ const ClassMetrics = Type.Object({
 
 const Count = Type.Integer({ minimum: 0 });
 
+const ThresholdMetrics = Type.Intersect([ClassMetrics, Type.Object({ tp: Count, fp: Count, fn: Count })]);
+
+/**
+ * How far a score can be read as a probability, on one labelled set: the reliability curve (windows
+ * binned by predicted probability: mean predicted vs observed share of the label) and the
+ * precision / recall trade-off of the threshold, so operators can choose a threshold knowingly.
+ */
+export const Calibration = Type.Object({
+  label: Type.String(),
+  /** The metrics entry the curve was computed on, e.g. "realHeldOut". */
+  set: Type.String(),
+  brier: Type.Number({ minimum: 0 }),
+  reliability: Type.Array(Type.Object({ from: Type.Number(), to: Type.Number(), count: Count, meanPredicted: Type.Number(), observed: Type.Number() })),
+  thresholds: Type.Array(Type.Object({ threshold: Type.Number(), precision: Type.Number(), recall: Type.Number(), f1: Type.Number() })),
+});
+export type Calibration = Static<typeof Calibration>;
+
 /**
  * Figures of a model on one labelled set. Single-label (softmax) models carry `confusion`;
  * multi-label (independent sigmoid) models carry `confusionPerLabel` instead, and their `accuracy` is
@@ -26,6 +43,14 @@ export const Evaluation = Type.Object({
   confusionPerLabel: Type.Optional(Type.Record(Type.String(), Type.Tuple([Type.Tuple([Count, Count]), Type.Tuple([Count, Count])]))),
   /** Decision rule the figures were computed with, e.g. "argmax" or "p(fishing) >= 0.5". */
   decision: Type.Optional(Type.String()),
+  /** The enforced class decided at its `.on` threshold (with the counts behind the figures). */
+  atThreshold: Type.Optional(Type.Intersect([Type.Object({ label: Type.String(), threshold: Type.Number() }), ThresholdMetrics])),
+  /** The enforced class at its threshold by period of the day (levels relative to the day or night limit). */
+  byPeriod: Type.Optional(Type.Record(Type.String(), ThresholdMetrics)),
+  /** Per source of real recordings: its true label, windows, files, share called the enforced class, accuracy. */
+  perSource: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])))),
+  /** Where the data came from: packages with version and licence. */
+  packages: Type.Optional(Type.Array(Type.Object({ name: Type.String(), licence: Type.String(), version: Type.Union([Type.String(), Type.Null()]) }))),
 });
 export type Evaluation = Static<typeof Evaluation>;
 
@@ -69,6 +94,9 @@ export const ModelCard = Type.Object({
     heldOut: Evaluation,
     /** Data made a different way than the training data (cross-generator check). */
     validation: Type.Optional(Evaluation),
+    /** Real recordings held out whole from training (per source, by day and night). */
+    realHeldOut: Type.Optional(Evaluation),
+    calibration: Type.Optional(Calibration),
   }),
 });
 export type ModelCard = Static<typeof ModelCard>;

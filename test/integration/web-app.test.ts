@@ -331,7 +331,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const manifest = await (await fetch(`${t.http}/manifest.webmanifest`)).json() as { lang: string; display: string; icons: unknown[] };
     expect(manifest).toMatchObject({ lang: 'zh-CN', display: 'standalone' });
     // Installed and in control of the page (clients.claim), with the shell cached.
-    await page.waitForFunction('navigator.serviceWorker.controller !== null', null, { timeout: 30_000 });
+    // Polled with evaluate: the page's policy forbids the string evaluation waitForFunction would use.
+    await waitFor(() => page.evaluate(() => (globalThis as unknown as { navigator: { serviceWorker: { controller: unknown } } }).navigator.serviceWorker.controller !== null), 'the service worker controlling the page', 30_000);
     await c.setOffline(true);
     await page.reload({ waitUntil: 'domcontentloaded', timeout: 30_000 });
     await page.locator('#login').waitFor();
