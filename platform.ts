@@ -144,6 +144,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           limits,
           noise: { ...config.noise, smoothing: config.inference.noiseSmoothing },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: config.fishing.gapS, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
+          crowding: config.crowding,
           speakers: config.speakers,
           maxBatch: config.inference.maxBatch,
           maxWaitMs: config.inference.maxWaitMs,

@@ -54,6 +54,55 @@ export const Evaluation = Type.Object({
 });
 export type Evaluation = Static<typeof Evaluation>;
 
+/**
+ * How far a score can be taken at its word, per label on one labelled set: the reliability curve
+ * (samples binned by predicted probability: their mean prediction against the share that was truly
+ * positive) and the precision / recall each decision threshold would give, so a zone's operators can
+ * choose a threshold knowingly.
+ */
+export const Calibration = Type.Object({
+  label: Type.String(),
+  set: Type.String({ description: 'which labelled set (e.g. heldOut)' }),
+  samples: Type.Integer({ minimum: 1 }),
+  /** Expected calibration error: sample-weighted mean |observed − predicted| over the bins. */
+  ece: Type.Number({ minimum: 0, maximum: 1 }),
+  reliability: Type.Array(Type.Object({
+    from: Type.Number(),
+    to: Type.Number(),
+    samples: Count,
+    meanPredicted: Type.Number(),
+    observed: Type.Number(),
+  })),
+  thresholds: Type.Array(Type.Object({
+    threshold: Type.Number(),
+    precision: Type.Number(),
+    recall: Type.Number(),
+    f1: Type.Number(),
+    /** Share of all samples flagged at this threshold. */
+    flagged: Type.Number(),
+  })),
+});
+export type Calibration = Static<typeof Calibration>;
+
+/**
+ * Figures of the whole detector (features, model, decision rules, per-device time) on scenes made by
+ * a generator that shares no code with the training one, replayed as devices would send them.
+ */
+export const SceneEvaluation = Type.Object({
+  description: Type.String(),
+  generator: Type.String({ description: 'source files of the independent generator' }),
+  seeds: Type.String({ description: 'the evaluation seeds, and which (other) seeds any tuning looked at' }),
+  command: Type.String(),
+  /** The headline figures (e.g. precision, recall, f1; warnedInTime, leadMedianMin, falseAlarmRate). */
+  figures: Type.Record(Type.String(), Type.Number()),
+  /** Per behaviour or day type: cases and how many raised an alert. */
+  breakdown: Type.Record(Type.String(), Type.Object({ cases: Count, alerted: Count, positive: Type.Boolean() })),
+  /** The same figures at other decision thresholds of the detector's main score. */
+  thresholds: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Number()))),
+  targets: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+export type SceneEvaluation = Static<typeof SceneEvaluation>;
+
 /** The model card that travels with every ONNX file (`<name>.card.json`). */
 export const ModelCard = Type.Object({
   name: Type.String({ minLength: 1 }),
@@ -98,5 +147,9 @@ export const ModelCard = Type.Object({
     realHeldOut: Type.Optional(Evaluation),
     calibration: Type.Optional(Calibration),
   }),
+  /** Reliability curves and threshold trade-offs of the enforced labels. */
+  calibration: Type.Optional(Type.Array(Calibration)),
+  /** The detector on independently generated scenes. */
+  scenes: Type.Optional(SceneEvaluation),
 });
 export type ModelCard = Static<typeof ModelCard>;

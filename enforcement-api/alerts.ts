@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { alertCondition, type Viewer } from './domain/jurisdiction.js';
+import type { ShadowComparison } from '../contract/http/alerts.js';
 
 /** Alerts as stored by the intake, with their case, verdict and the device commands they caused. */
 export interface AlertFilter {
@@ -70,5 +71,56 @@ export class AlertRepository {
        FROM alert_verdicts WHERE model_version IS NOT NULL GROUP BY 1`,
     );
     return new Map(r.rows.map((x) => [x.model, { confirmed: x.confirmed, falseAlarms: x.falseAlarms }]));
+  }
+
+  /** Each shadow version of a model against the active alerts of the time it ran (see ShadowComparison). */
+  async shadowComparison(model: string): Promise<ShadowComparison[]> {
+    const r = await this.pool.query<{ shadow_version: string; active_versions: string[] | null; from: Date; to: Date; shadow_alerts: number; active_alerts: number; both: number;
+      matched_active: number; a_confirmed: number; a_false: number; s_confirmed: number; s_false: number }>(
+      `WITH s AS (
+         SELECT id, kind, coalesce(device_id, zone_id) AS subject, started_at, detected_at, model_version FROM shadow_alerts WHERE split_part(model_version, '@', 1) = $1),
+       periods AS (
+         SELECT model_version, min(started_at) - interval '5 minutes' AS t0, max(detected_at) + interval '5 minutes' AS t1 FROM s GROUP BY 1),
+       a AS (
+         SELECT p.model_version AS shadow_version, x.id, x.kind, coalesce(x.device_id, x.zone_id) AS subject, x.started_at, x.model_version, v.verdict
+         FROM periods p JOIN alerts x ON split_part(x.model_version, '@', 1) = $1 AND x.started_at BETWEEN p.t0 AND p.t1
+         LEFT JOIN alert_verdicts v ON v.alert_id = x.id),
+       pairs AS (
+         SELECT s.id AS shadow_id, s.model_version AS shadow_version, a.id AS active_id, a.verdict
+         FROM s JOIN a ON a.shadow_version = s.model_version AND a.kind = s.kind AND a.subject = s.subject
+           AND abs(extract(epoch FROM a.started_at - s.started_at)) <= 300)
+       SELECT p.model_version AS shadow_version, p.t0 + interval '5 minutes' AS "from", p.t1 - interval '5 minutes' AS "to",
+         (SELECT array_agg(DISTINCT a.model_version) FROM a WHERE a.shadow_version = p.model_version) AS active_versions,
+         (SELECT count(*)::int FROM s WHERE s.model_version = p.model_version) AS shadow_alerts,
+         (SELECT count(*)::int FROM a WHERE a.shadow_version = p.model_version) AS active_alerts,
+         (SELECT count(DISTINCT shadow_id)::int FROM pairs WHERE pairs.shadow_version = p.model_version) AS both,
+         (SELECT count(DISTINCT active_id)::int FROM pairs WHERE pairs.shadow_version = p.model_version) AS matched_active,
+         (SELECT count(*)::int FROM a WHERE a.shadow_version = p.model_version AND a.verdict = 'confirmed') AS a_confirmed,
+         (SELECT count(*)::int FROM a WHERE a.shadow_version = p.model_version AND a.verdict = 'false_alarm') AS a_false,
+         (SELECT count(DISTINCT shadow_id)::int FROM pairs WHERE pairs.shadow_version = p.model_version AND verdict = 'confirmed') AS s_confirmed,
+         (SELECT count(DISTINCT shadow_id)::int FROM pairs WHERE pairs.shadow_version = p.model_version AND verdict = 'false_alarm') AS s_false
+       FROM periods p ORDER BY 1`,
+      [model],
+    );
+    return r.rows.map((x) => {
+      const onlyShadow = x.shadow_alerts - x.both;
+      const onlyActive = x.active_alerts - x.matched_active;
+      const union = x.both + onlyShadow + onlyActive;
+      const ratio = (a: number, b: number) => (a + b > 0 ? a / (a + b) : null);
+      return {
+        shadowVersion: x.shadow_version.slice(model.length + 1),
+        activeVersions: (x.active_versions ?? []).map((v) => v.slice(model.length + 1)).sort(),
+        from: x.from.toISOString(),
+        to: x.to.toISOString(),
+        shadowAlerts: x.shadow_alerts,
+        activeAlerts: x.active_alerts,
+        both: x.both,
+        onlyShadow,
+        onlyActive,
+        agreement: union > 0 ? x.both / union : 1,
+        active: { confirmed: x.a_confirmed, falseAlarms: x.a_false, precision: ratio(x.a_confirmed, x.a_false) },
+        shadow: { confirmed: x.s_confirmed, falseAlarms: x.s_false, unverified: x.shadow_alerts - x.s_confirmed - x.s_false, precision: ratio(x.s_confirmed, x.s_false) },
+      };
+    });
   }
 }

@@ -24,6 +24,9 @@ export interface SpeakerOptions {
   effectWindowS: number;
 }
 
+/** Recent plays remembered per device for the cooldown. */
+const PLAYS_KEPT = 32;
+
 export type PlayResult = { played: true; commandId: string } | { played: false; reason: 'no_speaker' | 'quiet_hours' | 'cooldown' };
 
 interface Probe {
@@ -35,7 +38,8 @@ interface Probe {
 }
 
 export class SpeakerController {
-  private readonly lastPlay = new Map<string, number>();
+  /** Times of each device's recent plays (device clock). */
+  private readonly lastPlay = new Map<string, number[]>();
   private probes: Probe[] = [];
   private readonly sent;
   private readonly acks;
@@ -70,9 +74,13 @@ export class SpeakerController {
     };
     if (!device.hasSpeaker) return refuse('no_speaker');
     if (this.quiet(device, at)) return refuse('quiet_hours');
-    const last = this.lastPlay.get(device.id);
-    if (last !== undefined && at.getTime() - last < this.opts.cooldownS * 1000) return refuse('cooldown');
-    this.lastPlay.set(device.id, at.getTime());
+    // Cooldown on either side of a play: pipelines on other devices' clocks (a zone's counters, a
+    // replay) may ask for a clip earlier than one already played, which must not block it for good.
+    const played = this.lastPlay.get(device.id) ?? [];
+    if (played.some((p) => Math.abs(at.getTime() - p) < this.opts.cooldownS * 1000)) return refuse('cooldown');
+    played.push(at.getTime());
+    if (played.length > PLAYS_KEPT) played.shift();
+    this.lastPlay.set(device.id, played);
     const commandId = randomUUID();
     const payload: SpeakerPlay = { commandId, clip, volume: this.opts.volume, stage, alertId };
     await this.repo.commandSent({ id: commandId, deviceId: device.id, name: SPEAKER_PLAY, payload, alertId, stage, sentAt: at });

@@ -22,7 +22,7 @@ import { SpeakerController, type SpeakerOptions } from './actuation.js';
 import type { InferenceRepository } from './repository.js';
 import { NoisePipeline, NOISE_MODEL } from './pipelines/noise.js';
 import { FishingPipeline, FISHING_MODEL, type FishingOptions } from './pipelines/fishing.js';
-import { CrowdingPipeline, CROWD_MODEL } from './pipelines/crowding.js';
+import { CrowdingPipeline, CROWD_MODEL, type CrowdingOptions } from './pipelines/crowding.js';
 import type { PipelineContext } from './pipelines/context.js';
 
 export { alertId } from './pipelines/context.js';
@@ -36,6 +36,7 @@ export interface WorkerOptions {
   limits: DecodeLimits;
   noise: Omit<DetectorConfig, 'musicOn' | 'musicOff'>;
   fishing: FishingOptions;
+  crowding: CrowdingOptions;
   speakers: SpeakerOptions;
   maxBatch: number;
   maxWaitMs: number;
@@ -67,6 +68,7 @@ export class InferenceWorker {
   private crowding?: CrowdingPipeline;
   private speakers?: SpeakerController;
   private pending = new Set<Promise<void>>();
+  private arrivals: Promise<void> = Promise.resolve();
   private readonly processed;
   private readonly dropped;
   private readonly alerts;
@@ -134,7 +136,7 @@ export class InferenceWorker {
     };
     this.noise = new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx);
     this.fishing = new FishingPipeline(this.batchers.get(FISHING_MODEL) as Batcher, slotOf(FISHING_MODEL), this.opts.fishing, ctx);
-    this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx);
+    this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx, this.opts.crowding);
     client.on('message', (topic, payload) => {
       const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
       this.pending.add(p);
@@ -157,7 +159,11 @@ export class InferenceWorker {
     }
     for (const e of decoded.rejected) this.dropped.inc({ reason: e.reason });
     if (decoded.readings.length === 0) return;
-    const device = await this.contexts.get(decoded.deviceId);
+    // Registry lookups resolve in arrival order across devices, so a device looked up for the first
+    // time does not let other devices' later readings overtake its own (a zone's counters stay in step).
+    const lookup = this.arrivals.then(() => this.contexts.get(decoded.deviceId));
+    this.arrivals = lookup.then(() => undefined, () => undefined);
+    const device = await lookup;
     if (!device) {
       this.dropped.inc({ reason: 'unknown_device' }, decoded.readings.length);
       return;

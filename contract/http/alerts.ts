@@ -46,5 +46,29 @@ export const RegisteredModel = Type.Omit(ModelVersion, ['verdicts']);
 export type RegisteredModel = Static<typeof RegisteredModel>;
 
 export const ModelParams = Type.Object({ name: Type.String({ maxLength: 64 }) });
+
+/**
+ * A shadow version against the active one over the time it ran: what each raised, what both raised
+ * (same kind and device — or zone — starting within 5 minutes of each other), and the officers'
+ * precision of each where verdicts tell (a shadow alert is judged by the verdict on the active alert
+ * it matches; one raised only by the shadow has no verdict).
+ */
+export const ShadowComparison = Type.Object({
+  shadowVersion: Type.String(),
+  activeVersions: Type.Array(Type.String()),
+  from: Type.String({ format: 'date-time' }),
+  to: Type.String({ format: 'date-time' }),
+  shadowAlerts: Type.Integer(),
+  activeAlerts: Type.Integer(),
+  both: Type.Integer(),
+  onlyShadow: Type.Integer(),
+  onlyActive: Type.Integer(),
+  /** both / (both + onlyShadow + onlyActive). */
+  agreement: Type.Number(),
+  active: Type.Object({ confirmed: Type.Integer(), falseAlarms: Type.Integer(), precision: Type.Union([Type.Number(), Type.Null()]) }),
+  shadow: Type.Object({ confirmed: Type.Integer(), falseAlarms: Type.Integer(), unverified: Type.Integer(), precision: Type.Union([Type.Number(), Type.Null()]) }),
+});
+export type ShadowComparison = Static<typeof ShadowComparison>;
+export const ShadowComparisonList = Type.Array(ShadowComparison);
 export const RolloutBody = Type.Object({ active: Type.String({ maxLength: 32 }), shadow: Type.Union([Type.Null(), Type.String({ maxLength: 32 })], { default: null }) });
 export const RolloutResult = Type.Object({ name: Type.String(), active: Type.String(), shadow: Type.Union([Type.String(), Type.Null()]) });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AppError } from '../errors.js';
-import { AlertList, AlertQuery, AlertRecord as Alert, ModelParams, ModelVersionList, RolloutBody, RolloutResult, VerdictBody } from '../../contract/http/alerts.js';
+import { AlertList, AlertQuery, AlertRecord as Alert, ModelParams, ModelVersionList, RolloutBody, RolloutResult, ShadowComparisonList, VerdictBody } from '../../contract/http/alerts.js';
 import { IdParams } from '../../contract/http/common.js';
 import type { Rollout } from '../../contract/mqtt/control.js';
 import type { AlertRepository } from '../alerts.js';
@@ -89,6 +89,21 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
           return { name: m.name, version: m.version, card: m.card, verdicts: { ...v, precision: n ? v.confirmed / n : null } };
         });
     },
+  );
+
+  app.get(
+    '/api/v1/models/:name/shadow',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['models'],
+        summary: 'Each shadow version against the active one over the time it ran: agreement, and the officers’ precision of each',
+        security: [{ bearer: [] }],
+        params: ModelParams,
+        response: { 200: ShadowComparisonList, 401: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => alerts.shadowComparison(req.params.name),
   );
 
   app.put(

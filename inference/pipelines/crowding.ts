@@ -5,37 +5,82 @@ import { CROWD_HISTORY_MIN, crowdFeatures } from '../features/crowding.js';
 import { EpisodeTracker } from '../episode.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
-import { alertId, scoresByLabel, type PipelineContext } from './context.js';
+import { alertId, round, scoresByLabel, type PipelineContext } from './context.js';
 
 export const CROWD_MODEL = 'crowding';
 const MINUTE = 60_000;
+/** A counter silent this long (zone time) is no longer one of the zone's counters at all. */
+const COUNTER_FORGET_MS = 24 * 3600_000;
+
+export interface CrowdingOptions {
+  /** A counter whose newest count is older than this (at the minute's end) drops out of the zone's total. */
+  counterMaxAgeS: number;
+  /**
+   * How far the zone's newest reading may run ahead of a counter before a minute closes without
+   * waiting for that counter (it is then judged by its last count, which ages out after counterMaxAgeS).
+   */
+  counterWaitS: number;
+  /** Minutes of a zone's own history needed before any crowding alarm (a first minute has no trend). */
+  minHistoryMin: number;
+}
+
+export const CROWDING_DEFAULTS: CrowdingOptions = { counterMaxAgeS: 300, counterWaitS: 150, minHistoryMin: 5 };
+
+interface Count {
+  t: number;
+  count: number;
+}
+
+interface Counter {
+  /** Readings not yet taken into a closed minute, oldest first. */
+  pending: Count[];
+  /** The newest count taken into a closed minute. */
+  last: Count | null;
+  /** Newest timestamp seen from this counter. */
+  newest: number;
+}
 
 interface ZoneWindow {
   timezone: string;
-  /** Latest count of each counter in the zone (they cover separate fields of view, so they add up). */
-  latest: Map<string, number>;
+  device: DeviceContext;
+  counters: Map<string, Counter>;
+  /** Start of the next minute to close. */
   minute: number;
-  /** Zone totals per finished minute, oldest first. */
+  /** Newest timestamp seen from any counter of the zone, and the first one ever. */
+  newest: number;
+  first: number;
+  /** Zone totals per closed minute with live counters, oldest first (reset when none report). */
   series: number[];
   episode: EpisodeTracker;
   alerted: boolean;
-  device: DeviceContext;
 }
 
 /**
- * Crowding: people counts of a zone's counters, resampled to one total per minute on the readings'
- * clock → the crowding model (risk now, P(count exceeds capacity within 15 minutes)) → one alert per
- * episode, before the crowd peaks, with the zone's loudspeakers playing the anti-drowning clip.
+ * Crowding: people counts of a zone's counters → one total per minute on the readings' own clock →
+ * the crowding model (risk now, P(count exceeds capacity within 15 minutes)) → one alert per episode,
+ * before the crowd peaks, with the zone's loudspeakers playing the anti-drowning clip.
+ *
+ * A minute closes once every counter of the zone has reported past its end, or once the zone's
+ * newest reading is more than `counterWaitS` ahead of a counter that has not (so a dead counter
+ * delays the zone by at most that much); a new zone's first minute waits `counterWaitS` for counters
+ * it has not heard from yet. The total is the sum of each counter's newest count at the
+ * minute's end, leaving out counters whose newest count is older than `counterMaxAgeS`; the share of
+ * counters reporting is the minute's coverage, shown in the alert. Readings for a minute already
+ * closed are counted as late and ignored. So the same readings give the same alerts in any order
+ * across zones, and in any order within a zone whose counters stay within `counterWaitS` of each other.
  */
 export class CrowdingPipeline {
   private readonly zones = new Map<string, ZoneWindow>();
   /** Per-zone queue: a zone's minutes close one after another, never interleaved across awaits. */
   private readonly queues = new Map<string, Promise<void>>();
+  /** Readings that came for a minute already closed. */
+  late = 0;
 
   constructor(
     private readonly batcher: Scorer,
     private readonly slot: () => ModelSlot,
     private readonly ctx: PipelineContext,
+    private readonly opts: CrowdingOptions = CROWDING_DEFAULTS,
   ) {}
 
   onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
@@ -45,76 +90,129 @@ export class CrowdingPipeline {
   }
 
   private async count(device: DeviceContext, ts: Date, count: number): Promise<void> {
-    const minute = Math.floor(ts.getTime() / MINUTE) * MINUTE;
+    const t = ts.getTime();
     let zone = this.zones.get(device.zoneId);
     if (!zone) {
       const th = this.slot().active.card.thresholds;
       zone = {
         timezone: device.timezone,
-        latest: new Map(),
-        minute,
+        device,
+        counters: new Map(),
+        minute: Math.floor(t / MINUTE) * MINUTE,
+        newest: t,
+        first: t,
         series: [],
         episode: new EpisodeTracker({ on: th['exceed_15m.on'] ?? 0.7, off: th['exceed_15m.off'] ?? 0.4, minDurationS: 0, gapS: 300 }),
         alerted: false,
-        device,
       };
       this.zones.set(device.zoneId, zone);
     }
-    if (minute < zone.minute) return; // a late count for a minute already closed
-    // Close every minute before this one, carrying the counts forward over gaps.
-    while (zone.minute < minute) {
-      await this.closeMinute(zone, new Date(zone.minute + MINUTE));
-      zone.minute += MINUTE;
-      if (minute - zone.minute > CROWD_HISTORY_MIN * MINUTE) zone.minute = minute - CROWD_HISTORY_MIN * MINUTE; // long silence
+    if (t < zone.minute) {
+      this.late++;
+      return;
     }
-    zone.latest.set(device.id, count);
+    let counter = zone.counters.get(device.id);
+    if (!counter) zone.counters.set(device.id, (counter = { pending: [], last: null, newest: t }));
+    counter.pending.push({ t, count });
+    if (t < counter.newest) counter.pending.sort((a, b) => a.t - b.t);
+    counter.newest = Math.max(counter.newest, t);
+    zone.newest = Math.max(zone.newest, t);
+    zone.device = device; // the freshest registry view of the zone (capacity, timezone)
+    await this.advance(zone);
   }
 
-  private async closeMinute(zone: ZoneWindow, end: Date): Promise<void> {
-    if (zone.latest.size === 0) return;
-    const total = [...zone.latest.values()].reduce((a, b) => a + b, 0);
+  /** Closes every minute of the zone that can be closed. */
+  private async advance(zone: ZoneWindow): Promise<void> {
+    const wait = this.opts.counterWaitS * 1000;
+    for (;;) {
+      const end = zone.minute + MINUTE;
+      if (zone.newest < end) return;
+      // A new zone's counters all get `counterWaitS` to show up before its first minute closes.
+      if (zone.newest - zone.first <= wait) return;
+      for (const c of zone.counters.values()) if (c.newest < end && zone.newest - c.newest <= wait) return; // wait for it
+      for (const c of zone.counters.values()) {
+        while (c.pending.length > 0 && (c.pending[0] as Count).t < end) c.last = c.pending.shift() as Count;
+      }
+      const live = await this.closeMinute(zone, new Date(end));
+      zone.minute = end;
+      if (!live) {
+        // Nobody reported for the whole age limit: skip straight to the next minute with a reading.
+        const next = Math.min(...[...zone.counters.values()].map((c) => c.pending[0]?.t ?? Infinity));
+        if (Number.isFinite(next)) zone.minute = Math.max(end, Math.floor(next / MINUTE) * MINUTE);
+      }
+      for (const [id, c] of zone.counters) if (c.pending.length === 0 && zone.minute - c.newest > COUNTER_FORGET_MS) zone.counters.delete(id);
+    }
+  }
+
+  /** Judges the minute ending at `end`; false when no counter of the zone was live in it. */
+  private async closeMinute(zone: ZoneWindow, end: Date): Promise<boolean> {
+    const maxAge = this.opts.counterMaxAgeS * 1000;
+    const reporting: string[] = [];
+    const silent: string[] = [];
+    let total = 0;
+    for (const [id, c] of zone.counters) {
+      if (c.last && end.getTime() - c.last.t <= maxAge) {
+        reporting.push(id);
+        total += c.last.count;
+      } else silent.push(id);
+    }
+    if (reporting.length === 0) {
+      zone.series = []; // a zone without live counters has no history to build on
+      return false;
+    }
     zone.series.push(total);
     if (zone.series.length > CROWD_HISTORY_MIN) zone.series.shift();
-    await this.ctx.speakers.observe(`zone|${zone.device.zoneId}`, end, total);
+    const zoneId = zone.device.zoneId;
+    await this.ctx.speakers.observe(`zone|${zoneId}`, end, total);
+    if (zone.series.length < this.opts.minHistoryMin) return true; // no trend yet: no "now" alarm either
     // The capacity in force this minute: the zone's rules (e.g. lower on holiday evenings), else its own.
-    const { capacity, rule } = this.ctx.rules().capacity({ zoneId: zone.device.zoneId, timezone: zone.timezone, capacity: zone.device.capacity }, end);
-    if (capacity === null) return; // no capacity, no crowding rule
-    const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localClock(end, zone.timezone).hour));
+    const { capacity, rule } = this.ctx.rules().capacity({ zoneId, timezone: zone.timezone, capacity: zone.device.capacity }, end);
+    if (capacity === null) return true; // no capacity, no crowding rule
+    const localHour = localClock(end, zone.timezone).hour;
+    const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localHour));
     const model = this.slot().active;
     const pExceed = scored.active[model.labelIndex('exceed_15m')] ?? 0;
     const riskNow = scored.active[model.labelIndex('risk_now')] ?? 0;
     const riskOn = model.card.thresholds['risk_now.on'] ?? 0.8;
     const event = zone.episode.observe(end, riskNow >= riskOn ? 1 : pExceed);
     if (event === 'ended') zone.alerted = false;
-    if (!zone.episode.isConfirmed || zone.alerted) return;
+    if (!zone.episode.isConfirmed || zone.alerted) return true;
     zone.alerted = true;
     const started = zone.episode.startedAt as Date;
-    const id = alertId(zone.device.zoneId, 'crowding', started);
+    const id = alertId(zoneId, 'crowding', started);
     const warned: string[] = [];
-    for (const speaker of await this.ctx.speakersInZone(zone.device.zoneId)) {
-      const r = await this.ctx.speakers.play(speaker, 'anti-drowning', 'warning', id, end, { key: `zone|${zone.device.zoneId}`, metric: 'people', value: total });
+    for (const speaker of await this.ctx.speakersInZone(zoneId)) {
+      const r = await this.ctx.speakers.play(speaker, 'anti-drowning', 'warning', id, end, { key: `zone|${zoneId}`, metric: 'people', value: total });
       if (r.played) warned.push(speaker.id);
     }
+    const coverage = reporting.length / (reporting.length + silent.length);
+    const gap = silent.length > 0 ? ` (${silent.length} of ${reporting.length + silent.length} counters silent: the count is a lower bound)` : '';
     const alert: Alert = {
       id,
       kind: 'crowding',
-      zoneId: zone.device.zoneId,
+      zoneId,
       startedAt: started.toISOString(),
       detectedAt: end.toISOString(),
       modelVersion: scored.activeVersion,
-      summary: riskNow >= riskOn
+      summary: (riskNow >= riskOn
         ? `Dangerous crowding now: ${total} people for a capacity of ${capacity}`
-        : `Crowd expected to exceed capacity (${capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`,
+        : `Crowd expected to exceed capacity (${capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`) + gap,
       evidence: {
         count: total,
         capacity,
         capacityRule: rule ?? null,
         countsPerMinute: zone.series.slice(),
+        // The model's input at the alert (with capacity and countsPerMinute), kept with the officers' verdict.
+        window: { localHour, capacity, countsPerMinute: zone.series.slice() },
+        counters: { reporting, silent, maxAgeS: this.opts.counterMaxAgeS },
+        coverage: round(coverage, 3),
+        confidence: round(coverage * Math.max(riskNow >= riskOn ? riskNow : pExceed, 0), 3),
         scores: scoresByLabel(model.card.labels, scored.active),
         thresholds: model.card.thresholds,
         speakers: warned,
       },
     };
     await this.ctx.emit(alert);
+    return true;
   }
 }

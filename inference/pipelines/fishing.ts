@@ -3,7 +3,7 @@ import type { Alert } from '../../contract/mqtt/alert.js';
 import type { AppliedRule } from '../../core/domain/zone-rules.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
-import { fishingFeatures, type TrackObservation } from '../features/fishing.js';
+import { FISHING_HISTORY, fishingFeatures, type TrackObservation } from '../features/fishing.js';
 import { EpisodeTracker } from '../episode.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
@@ -11,7 +11,10 @@ import { alertId, round, scoresByLabel, type PipelineContext } from './context.j
 
 export const FISHING_MODEL = 'fishing';
 const HISTORY = 60;
-const FORGET_MS = 10 * 60_000;
+/** A track a camera has not reported for this long (on that camera's own clock) is forgotten. */
+export const TRACK_FORGET_MS = 10 * 60_000;
+/** A track id whose dwell falls by more than this, and below half, is a reused id: a new person, a new track. */
+const DWELL_RESET_S = 30;
 
 export interface FishingOptions {
   minDurationS: number;
@@ -23,6 +26,7 @@ export interface FishingOptions {
 }
 
 interface Track {
+  dwellS: number;
   history: TrackObservation[];
   lastSeen: number;
   episode: EpisodeTracker;
@@ -39,8 +43,18 @@ interface Track {
  * an episode per track (hysteresis, minimum duration) → the escalation ladder: a loudspeaker warning,
  * a repeat, then the alert that opens the case. Without a usable speaker the alert goes at once.
  */
+/** One camera's tracks and the newest time on its own clock. */
+interface Camera {
+  newest: number;
+  tracks: Map<string, Track>;
+}
+
 export class FishingPipeline {
-  private readonly tracks = new Map<string, Track>();
+  /**
+   * Per camera: every forgetting decision is taken on that camera's own timestamps, so how cameras'
+   * readings interleave (live, replayed, back-filled) never changes another camera's alerts.
+   */
+  private readonly cameras = new Map<string, Camera>();
   /** Per-device queue: the ladder's state changes across awaits, so a device's tracks go one at a time. */
   private readonly queues = new Map<string, Promise<void>>();
   dropped = 0;
@@ -66,11 +80,23 @@ export class FishingPipeline {
     }
     const key = `${device.id}|${p.id}`;
     const t = ts.getTime();
-    this.forget(t);
-    let track = this.tracks.get(key);
+    let camera = this.cameras.get(device.id);
+    if (!camera) this.cameras.set(device.id, (camera = { newest: t, tracks: new Map() }));
+    if (t > camera.newest) {
+      camera.newest = t;
+      for (const [k, tr] of camera.tracks) if (t - tr.lastSeen > TRACK_FORGET_MS) camera.tracks.delete(k);
+    }
+    let track = camera.tracks.get(p.id);
+    if (track && t <= track.lastSeen) {
+      this.dropped++;
+      return; // a repeated or late observation of this track
+    }
+    // A reused track id (the camera restarted its counter, or a new person got an old id) starts afresh.
+    if (track && ((p.dwellS + DWELL_RESET_S < track.dwellS && p.dwellS < track.dwellS / 2) || t - track.lastSeen > TRACK_FORGET_MS)) track = undefined;
     if (!track) {
       const th = this.slot().active.card.thresholds;
       track = {
+        dwellS: p.dwellS,
         history: [],
         lastSeen: t,
         episode: new EpisodeTracker({ on: th['fishing.on'] ?? 0.7, off: th['fishing.off'] ?? 0.4, minDurationS: this.opts.minDurationS, gapS: this.opts.gapS }),
@@ -80,9 +106,10 @@ export class FishingPipeline {
         pSum: 0,
         n: 0,
       };
-      this.tracks.set(key, track);
+      camera.tracks.set(p.id, track);
     }
     track.lastSeen = t;
+    track.dwellS = p.dwellS;
     if (p.snapshot) track.snapshot = p.snapshot;
     track.history.push({ dwellS: p.dwellS, waterlineM: p.waterlineM, rodScore: p.rodScore, speedMps: p.speedMps });
     if (track.history.length > HISTORY) track.history.shift();
@@ -118,10 +145,6 @@ export class FishingPipeline {
     await this.ctx.emit(this.alert(device, p.id, track, id, started, ts, scored.activeVersion, ban.rule ?? null));
   }
 
-  private forget(now: number): void {
-    for (const [k, tr] of this.tracks) if (now - tr.lastSeen > FORGET_MS) this.tracks.delete(k);
-  }
-
   private alert(device: DeviceContext, trackId: string, track: Track, id: string, started: Date, at: Date, version: string, banRule: AppliedRule | null): Alert {
     const card = this.slot().active.card;
     const h = track.history;
@@ -144,6 +167,11 @@ export class FishingPipeline {
         rodScoreMean: mean((o) => o.rodScore),
         speedMpsMean: mean((o) => o.speedMps),
         observations: h.length,
+        // The model's input at the alert, kept with the officers' verdict as a training example.
+        window: {
+          localHour: localClock(at, device.timezone).hour,
+          observations: h.slice(-FISHING_HISTORY).map((o) => [o.dwellS, o.waterlineM, o.rodScore, o.speedMps]),
+        },
         scores: scoresByLabel(card.labels, card.labels.map((l) => (l === 'fishing' ? pMean : 1 - pMean))),
         thresholds: card.thresholds,
         warnings: track.warnings,

@@ -3,7 +3,7 @@
  * same definitions as train.py, so `npm run models:evaluate` can check a card's figures through
  * onnxruntime): single-label models are judged by argmax, multi-label ones per label at `threshold`.
  */
-import type { Evaluation } from '../../contract/model-card.js';
+import type { Calibration, Evaluation } from '../../contract/model-card.js';
 
 const r4 = (v: number): number => Math.round(v * 10_000) / 10_000;
 
@@ -64,3 +64,42 @@ export function multiLabel(labels: readonly string[], probs: Float32Array, truth
   });
   return { description, samples: n, accuracy: r4(allRight / n), perClass, confusionPerLabel, decision: `p(label) >= ${threshold} per label` };
 }
+
+const r3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Reliability curve and threshold trade-off of one label from probabilities and 0/1 truth. */
+export function calibration(label: string, set: string, p: ArrayLike<number>, truth: ArrayLike<number>, bins = 10): Calibration {
+  const n = p.length;
+  const reliability: Calibration['reliability'] = [];
+  let ece = 0;
+  for (let b = 0; b < bins; b++) {
+    const [from, to] = [b / bins, (b + 1) / bins];
+    let [k, sp, st] = [0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const x = p[i] as number;
+      if (x >= from && (x < to || (b === bins - 1 && x <= 1))) {
+        k++;
+        sp += x;
+        st += truth[i] as number;
+      }
+    }
+    if (k === 0) continue;
+    reliability.push({ from, to, samples: k, meanPredicted: r3(sp / k), observed: r3(st / k) });
+    ece += (k / n) * Math.abs(st / k - sp / k);
+  }
+  const thresholds = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].map((threshold) => {
+    let [tp, fp, fn] = [0, 0, 0];
+    for (let i = 0; i < n; i++) {
+      const yes = (p[i] as number) >= threshold;
+      const t = (truth[i] as number) >= 0.5;
+      if (yes && t) tp++;
+      else if (yes) fp++;
+      else if (t) fn++;
+    }
+    const precision = tp + fp ? tp / (tp + fp) : 0;
+    const recall = tp + fn ? tp / (tp + fn) : 0;
+    return { threshold, precision: r3(precision), recall: r3(recall), f1: r3(precision + recall ? (2 * precision * recall) / (precision + recall) : 0), flagged: r3((tp + fp) / n) };
+  });
+  return { label, set, samples: n, ece: r3(ece), reliability, thresholds };
+}
+

@@ -139,6 +139,13 @@ describe('model rollout', () => {
     await waitFor(async () => (await count(t, 'SELECT 1 FROM alerts WHERE device_id = $1', [d.id])) === 1 || undefined, 'the active alert');
     const shadow = await t.platform.db.pool.query('SELECT model_version FROM shadow_alerts WHERE device_id = $1', [d.id]);
     expect(shadow.rows[0].model_version).toBe('noise-window@2.0.1-field');
+    // The officer confirms the active alert; the API compares the shadow with the active version.
+    const active = await t.platform.db.pool.query<{ id: string }>('SELECT id FROM alerts WHERE device_id = $1', [d.id]);
+    expect((await api(t, admin, 'POST', `/api/v1/alerts/${active.rows[0]!.id}/verdict`, { verdict: 'confirmed' })).status).toBe(200);
+    const cmp = await api<{ shadowVersion: string; activeVersions: string[]; both: number; onlyShadow: number; agreement: number; shadow: { confirmed: number; precision: number | null }; active: { precision: number | null } }[]>(t, admin, 'GET', '/api/v1/models/noise-window/shadow');
+    expect(cmp.status).toBe(200);
+    expect(cmp.body).toHaveLength(1);
+    expect(cmp.body[0]).toMatchObject({ shadowVersion: '2.0.1-field', activeVersions: [card.version], both: 1, onlyShadow: 0, agreement: 1, shadow: { confirmed: 1, precision: 1 }, active: { precision: 1 } });
 
     await api(t, admin, 'PUT', '/api/v1/models/noise-window/rollout', { active: '2.0.1-field', shadow: null });
     await waitFor(() => t.platform.inference!.models()['noise-window']?.active === '2.0.1-field' || undefined, 'the hot swap');

@@ -1,6 +1,7 @@
 import { ZoneSchedule } from '../../core/domain/zone-rules.js';
 import { describe, expect, it } from 'vitest';
 import { FishingPipeline } from '../../inference/pipelines/fishing.js';
+import { FISHING_HISTORY, fishingFeatures } from '../../inference/features/fishing.js';
 import { SpeakerController } from '../../inference/actuation.js';
 import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
@@ -69,5 +70,59 @@ describe('fishing escalation ladder', () => {
     await feed(walker.pipeline, camera, 20);
     expect(walker.alerts).toHaveLength(0);
     expect(walker.commands).toHaveLength(0);
+  });
+});
+
+describe('fishing on each camera’s own clock', () => {
+  /** P(fishing) grows with the track's history (feature x19 = observations used / 30): a forgotten track starts over. */
+  const historyScorer: Scorer = {
+    score: async (f) => {
+      const p = (f[19] as number) >= 0.5 ? 0.95 : 0.1;
+      return { active: Float32Array.from([1 - p, p]), activeVersion: 'fishing@1.0.0', shadow: null, shadowVersion: null };
+    },
+  };
+  const cams = ['cam-a', 'cam-b', 'cam-c'].map((id) => ({ ...camera, id, hasSpeaker: false }));
+  // cam-a and cam-b from 10:00, cam-c from 10:25; one observation every 10 s for 40 minutes.
+  const readings = cams.flatMap((device, k) =>
+    Array.from({ length: 240 }, (_, i) => ({ device, t: start + (k === 2 ? 25 * 60_000 : 0) + i * 10_000 + k * 1000, i })),
+  );
+
+  async function replay(order: typeof readings): Promise<string[]> {
+    const alerts: Alert[] = [];
+    const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+    const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
+    const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
+    const pipeline = new FishingPipeline(historyScorer, () => slot, { minDurationS: 120, gapS: 60, warningsBeforeAlert: 0, warningIntervalS: 300 }, ctx);
+    for (const r of order) await pipeline.onTrack(r.device, new Date(r.t), { ts: r.t, seq: r.i, ...obs, id: 'trk-1', dwellS: r.i * 10 });
+    return alerts.map((a) => `${a.deviceId} ${a.id} ${a.startedAt} ${a.detectedAt}`).sort();
+  }
+
+  it('gives the same alerts whatever the order the cameras’ readings arrive in', async () => {
+    const byTime = [...readings].sort((a, b) => a.t - b.t);
+    const expected = await replay(byTime);
+    expect(expected).toHaveLength(3);
+    // The cameras one after another, latest-starting first; and 20-minute chunks of each camera in turn.
+    const byCamera = [...readings].sort((a, b) => b.device.id.localeCompare(a.device.id) || a.t - b.t);
+    const chunk = (r: (typeof readings)[number]) => Math.floor(r.i / 120);
+    const chunked = [...readings].sort((a, b) => chunk(a) - chunk(b) || a.device.id.localeCompare(b.device.id) || a.t - b.t);
+    expect(await replay(byCamera)).toEqual(expected);
+    expect(await replay(chunked)).toEqual(expected);
+  });
+});
+
+describe('the alert keeps the model’s input', () => {
+  it('carries the window the model scored, so a verdict on it is a training example', async () => {
+    const { pipeline, alerts } = setup(() => 0.95);
+    await feed(pipeline, { ...camera, hasSpeaker: false }, 3);
+    const window = alerts[0]?.evidence.window as { localHour: number; observations: number[][] };
+    expect(window.localHour).toBe(10);
+    // Confirmed at 120 s (minimum duration 120 s): the 13 observations 0, 10, … 120 s (at most FISHING_HISTORY).
+    expect(window.observations).toHaveLength(13);
+    expect(window.observations.length).toBeLessThanOrEqual(FISHING_HISTORY);
+    expect(window.observations[0]).toEqual([0, 0.8, 0.9, 0.05]);
+    expect(window.observations.at(-1)).toEqual([120, 0.8, 0.9, 0.05]);
+    // The same features as the pipeline computed from it.
+    const rebuilt = fishingFeatures(window.observations.map(([dwellS, waterlineM, rodScore, speedMps]) => ({ dwellS: dwellS!, waterlineM: waterlineM!, rodScore: rodScore!, speedMps: speedMps! })), window.localHour);
+    expect(rebuilt).toHaveLength(22);
   });
 });

@@ -1,0 +1,189 @@
+/**
+ * The fishing and crowding detectors on independently generated scenes (simulator/field/), replayed
+ * through the real pipelines (FishingPipeline, CrowdingPipeline: features, model, thresholds,
+ * episodes, per-device time) exactly as the worker runs them, with a given ONNX model.
+ */
+import { createLogger } from '../../core/log.js';
+import { Metrics } from '../../core/metrics.js';
+import { ZoneSchedule } from '../../core/domain/zone-rules.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
+import type { DeviceContext } from '../../core/repos/devices.js';
+import { FIELD_BEHAVIOURS, FISHING_BEHAVIOURS, fieldScene, type FieldBehaviour } from '../../simulator/field/tracks.js';
+import { FIELD_DAY_TYPES, fieldDay, type FieldDayType } from '../../simulator/field/crowds.js';
+import { SpeakerController } from '../actuation.js';
+import type { Scorer } from '../batcher.js';
+import type { ModelSlot } from '../model-registry.js';
+import type { OnnxModel } from '../onnx-model.js';
+import type { InferenceRepository } from '../repository.js';
+import type { PipelineContext } from '../pipelines/context.js';
+import { FishingPipeline } from '../pipelines/fishing.js';
+import { CROWDING_DEFAULTS, CrowdingPipeline } from '../pipelines/crowding.js';
+
+const quiet = createLogger('silent');
+
+/** The fishing episode rules the worker runs with by default. */
+export const FISHING_RULES = { minDurationS: 180, gapS: 60 };
+
+function context(alerts: Alert[]): PipelineContext {
+  const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, quiet, new Metrics());
+  return { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: quiet };
+}
+
+/** Rows from every concurrent caller are scored together, one session run per turn. */
+function batchingScorer(model: OnnxModel, width: number): Scorer {
+  let queue: { f: Float32Array; resolve: (p: Float32Array) => void }[] = [];
+  const k = model.card.labels.length;
+  const version = `${model.card.name}@${model.card.version}`;
+  const flush = async () => {
+    const rows = queue;
+    queue = [];
+    const data = new Float32Array(rows.length * width);
+    rows.forEach((r, i) => data.set(r.f, i * width));
+    const out = await model.run(data, rows.length);
+    rows.forEach((r, i) => r.resolve(out.slice(i * k, (i + 1) * k)));
+  };
+  return {
+    score: (f) =>
+      new Promise((resolve) => {
+        if (queue.length === 0) setImmediate(() => void flush());
+        queue.push({ f: Float32Array.from(f), resolve: (p) => resolve({ active: p, activeVersion: version, shadow: null, shadowVersion: null }) });
+      }),
+  };
+}
+
+/** A slot whose card carries `thresholds` (the pipelines read only the card and label positions). */
+function slotWith(model: OnnxModel, thresholds: Record<string, number>): ModelSlot {
+  const card = { ...model.card, thresholds: { ...model.card.thresholds, ...thresholds } };
+  const active = { card, labelIndex: (l: string) => model.labelIndex(l) } as unknown as OnnxModel;
+  return { name: model.card.name, featureCount: 0, active, shadow: null };
+}
+
+const device = (id: string, zoneId: string, capacity: number | null): DeviceContext => ({
+  id, kind: capacity === null ? 'camera' : 'people_counter', zoneId, noiseClass: '2', timezone: 'Asia/Shanghai', capacity,
+  fishingBan: true, hasSpeaker: false, calibrationValidUntil: null, placementPublished: true,
+});
+
+/** Scene day: 2026-07-05 00:00 in Shanghai. */
+const DAY0 = Date.UTC(2026, 6, 4, 16, 0);
+
+export interface FishingSceneResult {
+  scenes: number;
+  tracks: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  breakdown: Record<FieldBehaviour, { cases: number; alerted: number; positive: boolean }>;
+}
+
+const prf = (tp: number, fp: number, fn: number) => {
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  return { precision, recall, f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0 };
+};
+
+/**
+ * Each scene is one camera in a fishing-ban zone (no loudspeaker, so a confirmed episode is an alert);
+ * a track counts as alerted when the pipeline raised an alert for it. Ambiguous fragments are left out.
+ */
+export async function fishingOnScenes(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}, rules: { minDurationS: number; gapS: number } = FISHING_RULES): Promise<FishingSceneResult> {
+  const scorer = batchingScorer(model, width);
+  const slot = slotWith(model, thresholds);
+  const breakdown = Object.fromEntries(FIELD_BEHAVIOURS.map((b) => [b, { cases: 0, alerted: 0, positive: FISHING_BEHAVIOURS.includes(b) }])) as FishingSceneResult['breakdown'];
+  let [tp, fp, fn, tracks] = [0, 0, 0, 0];
+  await Promise.all(seeds.map(async (seed, k) => {
+    const scene = fieldScene(seed);
+    const alerts: Alert[] = [];
+    const pipeline = new FishingPipeline(scorer, () => slot, { ...rules, warningsBeforeAlert: 0, warningIntervalS: 300 }, context(alerts));
+    const cam = device(`cam-${k}`, `z-${k}`, null);
+    const t0 = DAY0 + scene.startLocalHour * 3600_000;
+    const obs = scene.tracks.flatMap((tr) => tr.observations.map((o) => ({ id: tr.id, ...o }))).sort((a, b) => a.t - b.t);
+    let seq = 0;
+    for (const o of obs) await pipeline.onTrack(cam, new Date(t0 + o.t * 1000), { ts: t0 + o.t * 1000, seq: seq++, id: o.id, ...o.obs });
+    const alerted = new Set(alerts.map((a) => (a.evidence as { trackId: string }).trackId));
+    for (const tr of scene.tracks) {
+      if (tr.ambiguous) continue;
+      tracks++;
+      const hit = alerted.has(tr.id);
+      const row = breakdown[tr.behaviour];
+      row.cases++;
+      if (hit) row.alerted++;
+      if (tr.fishing && hit) tp++;
+      else if (hit) fp++;
+      else if (tr.fishing) fn++;
+    }
+  }));
+  return { scenes: seeds.length, tracks, tp, fp, fn, ...prf(tp, fp, fn), breakdown };
+}
+
+export interface CrowdingDayResult {
+  days: number;
+  exceeding: number;
+  warnedInTime: number;
+  late: number;
+  missed: number;
+  leadMedianMin: number;
+  leadP10Min: number;
+  under: number;
+  underAlerted: number;
+  nearMiss: number;
+  nearMissAlerted: number;
+  breakdown: Record<FieldDayType, { cases: number; alerted: number; positive: boolean }>;
+  /** Per day: its type, first minute over capacity (-1: none), peak share and first alert's minute (-1: none). */
+  perDay: { seed: number; type: FieldDayType; firstOver: number; peakShare: number; firstAlert: number }[];
+}
+
+const quantile = (xs: number[], q: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
+};
+
+/**
+ * Each day is one zone with its counters, 08:00–22:00 local time, replayed reading by reading through
+ * the crowding pipeline (default counter age and wait). A day that exceeds capacity is warned in time
+ * when its first alert came before the first minute over capacity; a day that stays under must raise none.
+ */
+export async function crowdingOnDays(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}): Promise<CrowdingDayResult> {
+  const scorer = batchingScorer(model, width);
+  const slot = slotWith(model, thresholds);
+  const breakdown = Object.fromEntries(FIELD_DAY_TYPES.map((d) => [d, { cases: 0, alerted: 0, positive: d === 'over' || d === 'surge_over' }])) as CrowdingDayResult['breakdown'];
+  const leads: number[] = [];
+  const perDay: CrowdingDayResult['perDay'] = [];
+  let [exceeding, late, missed, under, underAlerted, nearMiss, nearMissAlerted] = [0, 0, 0, 0, 0, 0, 0];
+  await Promise.all(seeds.map(async (seed, k) => {
+    const day = fieldDay(seed, FIELD_DAY_TYPES[k % FIELD_DAY_TYPES.length] as FieldDayType);
+    const alerts: Alert[] = [];
+    const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS);
+    const t0 = DAY0 + day.startLocalHour * 3600_000;
+    const counters = Array.from({ length: day.counters }, (_, c) => device(`pc-${k}-${c}`, `z-${k}`, day.capacity));
+    for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
+    const first = alerts[0] ? (new Date(alerts[0].detectedAt).getTime() - t0) / 60_000 : -1;
+    const row = breakdown[day.type];
+    row.cases++;
+    if (first >= 0) row.alerted++;
+    perDay.push({ seed, type: day.type, firstOver: day.firstOver, peakShare: Math.round(day.peakShare * 1000) / 1000, firstAlert: first });
+    if (day.firstOver >= 0) {
+      exceeding++;
+      // The minute over capacity begins at firstOver; an alert at or before its start is in time.
+      if (first < 0) missed++;
+      else if (first <= day.firstOver) leads.push(day.firstOver - first);
+      else late++;
+    } else {
+      under++;
+      if (first >= 0) underAlerted++;
+      if (day.peakShare >= 0.85) {
+        nearMiss++;
+        if (first >= 0) nearMissAlerted++;
+      }
+    }
+  }));
+  return {
+    days: seeds.length, exceeding, warnedInTime: leads.length, late, missed,
+    leadMedianMin: quantile(leads, 0.5), leadP10Min: quantile(leads, 0.1),
+    under, underAlerted, nearMiss, nearMissAlerted, breakdown, perDay,
+  };
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { ZoneSchedule } from '../../core/domain/zone-rules.js';
+import { CrowdingPipeline, CROWDING_DEFAULTS } from '../../inference/pipelines/crowding.js';
+import { SpeakerController } from '../../inference/actuation.js';
+import { CROWD_HISTORY_MIN } from '../../inference/features/crowding.js';
+import { OnnxModel } from '../../inference/onnx-model.js';
+import type { Scorer } from '../../inference/batcher.js';
+import type { ModelSlot } from '../../inference/model-registry.js';
+import type { InferenceRepository } from '../../inference/repository.js';
+import type { PipelineContext } from '../../inference/pipelines/context.js';
+import type { Alert } from '../../contract/mqtt/alert.js';
+import type { DeviceContext } from '../../core/repos/devices.js';
+import { Metrics } from '../../core/metrics.js';
+import { createLogger } from '../../core/log.js';
+import { MODELS } from './model-helpers.js';
+
+/**
+ * The crowding pipeline's own clock: zone totals per minute from each counter's newest count on the
+ * readings' timestamps, silent counters dropping out after PEOPLE_COUNTER_MAX_AGE_S, and no alarm
+ * before a zone has a few minutes of history.
+ */
+const MIN = 60_000;
+const t0 = Date.UTC(2026, 6, 5, 2, 0); // 10:00 in Shanghai
+const counter = (id: string, zoneId = 'z-river', capacity = 150): DeviceContext => ({
+  id, kind: 'people_counter', zoneId, noiseClass: '2', timezone: 'Asia/Shanghai', capacity,
+  fishingBan: false, hasSpeaker: false, calibrationValidUntil: null, placementPublished: true,
+});
+const labels = ['risk_now', 'exceed_15m'];
+const cardSlot = { active: { card: { name: 'crowding', version: '1.0.0', labels, thresholds: { 'exceed_15m.on': 0.7, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 } }, labelIndex: (l: string) => labels.indexOf(l) } } as unknown as ModelSlot;
+
+function context(alerts: Alert[]): PipelineContext {
+  const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
+  return { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
+}
+
+/** A scorer that records the zone totals it was shown (c_k × capacity) and answers `risk`. */
+function recording(capacity: number, risk: () => number) {
+  const totals: number[][] = [];
+  const scorer: Scorer = {
+    score: async (f) => {
+      totals.push(Array.from(f.subarray(0, CROWD_HISTORY_MIN), (c) => Math.round(c * capacity)));
+      return { active: Float32Array.from([risk(), 0]), activeVersion: 'crowding@1.0.0', shadow: null, shadowVersion: null };
+    },
+  };
+  return { scorer, totals };
+}
+
+describe('crowding pipeline on the readings’ own clock', () => {
+  it('drops a counter silent longer than the age limit out of the zone total, and says so', async () => {
+    const alerts: Alert[] = [];
+    const { scorer, totals } = recording(150, () => 0);
+    const p = new CrowdingPipeline(scorer, () => cardSlot, context(alerts));
+    // Counter a reports 100 once and falls silent; counter b reports 60 every minute, two days on.
+    await p.onCount(counter('pc-a'), new Date(t0), 100);
+    for (let m = 0; m <= 2 * 24 * 60; m += 1) await p.onCount(counter('pc-b'), new Date(t0 + m * MIN + 10_000), 60);
+    const last = totals.at(-1) as number[];
+    expect(last.at(-1)).toBe(60); // not "160 people"
+    // While a's count was young it counted (its age limit is PEOPLE_COUNTER_MAX_AGE_S, 300 s by default).
+    expect(totals[0]?.at(-1)).toBe(160);
+    // Minutes ending 1…5 min after a's count include it; scoring starts at the 5th minute of history.
+    const newest = totals.map((s) => s.at(-1));
+    expect(newest.indexOf(60)).toBe(CROWDING_DEFAULTS.counterMaxAgeS / 60 - CROWDING_DEFAULTS.minHistoryMin + 1);
+  });
+
+  it('shows a silent counter in the alert as reduced coverage', async () => {
+    const alerts: Alert[] = [];
+    const { scorer } = recording(150, () => 1);
+    const p = new CrowdingPipeline(scorer, () => cardSlot, context(alerts), { ...CROWDING_DEFAULTS, minHistoryMin: 1 });
+    await p.onCount(counter('pc-a'), new Date(t0), 100);
+    for (let m = 0; m <= 20; m++) await p.onCount(counter('pc-b'), new Date(t0 + m * MIN), 140);
+    expect(alerts).toHaveLength(1);
+    // The first alert came while a still counted; a fresh zone with a silent counter reports coverage 1/2.
+    const q: Alert[] = [];
+    const p2 = new CrowdingPipeline(recording(150, () => 1).scorer, () => cardSlot, context(q), { ...CROWDING_DEFAULTS, minHistoryMin: 8 });
+    await p2.onCount(counter('pc-a'), new Date(t0), 100);
+    for (let m = 0; m <= 20; m++) await p2.onCount(counter('pc-b'), new Date(t0 + m * MIN), 140);
+    expect(q).toHaveLength(1);
+    expect(q[0]?.evidence).toMatchObject({ count: 140, coverage: 0.5, counters: { reporting: ['pc-b'], silent: ['pc-a'] } });
+    expect(q[0]?.summary).toContain('1 of 2 counters silent');
+    // The model's input is kept with the alert (for the officers' verdict to become a training example).
+    expect(q[0]?.evidence.window).toEqual({ localHour: 10, capacity: 150, countsPerMinute: [240, 240, 240, 240, 240, 140, 140, 140] });
+  });
+
+  it('waits for a zone’s first minutes before any alarm, whatever the model says', async () => {
+    const alerts: Alert[] = [];
+    const p = new CrowdingPipeline(recording(150, () => 1).scorer, () => cardSlot, context(alerts));
+    for (let m = 0; m <= 10; m++) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN), 100);
+    expect(alerts).toHaveLength(1);
+    // Minute k closes on the reading of minute k + 1: the alarm comes with the 5th minute of history.
+    expect(new Date(alerts[0]!.detectedAt).getTime()).toBe(t0 + CROWDING_DEFAULTS.minHistoryMin * MIN);
+  });
+
+  it('raises nothing for a zone that opens at 67 % of capacity and stays there (real model)', async () => {
+    const model = await OnnxModel.load(MODELS, 'crowding', 43);
+    try {
+      const slot: ModelSlot = { name: 'crowding', featureCount: 43, active: model, shadow: null };
+      const scorer: Scorer = { score: async (f) => ({ active: await model.run(f, 1), activeVersion: 'crowding', shadow: null, shadowVersion: null }) };
+      const alerts: Alert[] = [];
+      const p = new CrowdingPipeline(scorer, () => slot, context(alerts));
+      for (let m = 0; m <= 90; m++) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN), 100 + (m % 3) - 1);
+      expect(alerts).toEqual([]);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('gives the same totals whatever the order of zones, and of a zone’s counters within the wait', async () => {
+    const readings = (seedShift: number) =>
+      ['pc-a', 'pc-b', 'pc-c'].flatMap((id, k) =>
+        Array.from({ length: 120 }, (_, m) => ({ device: counter(id, k === 2 ? 'z-other' : 'z-river'), t: t0 + m * MIN + k * 17_000, count: 20 + ((m * (k + 3) + seedShift) % 40) })),
+      );
+    const run = async (order: ReturnType<typeof readings>) => {
+      const { scorer, totals } = recording(150, () => 0);
+      const p = new CrowdingPipeline(scorer, () => cardSlot, context([]));
+      for (const r of order) await p.onCount(r.device, new Date(r.t), r.count);
+      return { totals, late: p.late };
+    };
+    const all = readings(0);
+    const byTime = [...all].sort((a, b) => a.t - b.t);
+    // Zone after zone (z-other first), each zone's counters in time order.
+    const byZone = [...byTime.filter((r) => r.device.zoneId === 'z-other'), ...byTime.filter((r) => r.device.zoneId === 'z-river')];
+    // Counter b always two minutes behind counter a (within PEOPLE_COUNTER_WAIT_S).
+    const lagged = [...all].sort((a, b) => (a.t + (a.device.id === 'pc-b' ? -120_000 : 0)) - (b.t + (b.device.id === 'pc-b' ? -120_000 : 0)));
+    const expected = await run(byTime);
+    expect(expected.late).toBe(0);
+    expect(expected.totals.length).toBeGreaterThan(200);
+    for (const order of [byZone, lagged]) {
+      const got = await run(order);
+      expect(got.late).toBe(0);
+      // Scored rows interleave differently across zones; per zone (capacity 150 both) they must match as a multiset in order per zone.
+      expect([...got.totals].sort()).toEqual([...expected.totals].sort());
+    }
+  });
+});
