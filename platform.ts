@@ -24,6 +24,7 @@ import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { EscalationService } from './enforcement-api/cases/escalation.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
+import { LegalRepository } from './enforcement-api/legal/repository.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { SessionRepository } from './enforcement-api/sessions.js';
@@ -176,10 +177,11 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           devices,
           cases,
           evidence: new EvidenceRepository(db.pool, config.timezone),
+          legal: new LegalRepository(db.pool, cases.legal),
           evidenceMaxBytes: config.legal.evidenceMaxBytes,
           readings: new ReadingQueries(db.pool),
           alerts: new AlertRepository(db.pool),
-          figures: new FigureQueries(db.pool),
+          figures: new FigureQueries(db.pool, config.figures.baselineMinutes),
           models: new ModelRepository(db.pool),
           modelControl,
           bus,

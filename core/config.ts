@@ -81,6 +81,10 @@ export const VARIABLES = {
   ingestSpoolMaxRecords: { env: 'INGEST_SPOOL_MAX_RECORDS', schema: Type.Integer({ minimum: 1 }), default: '2000000', help: 'messages the spool may hold (a batch message is one)' },
   majorFineYuan: { env: 'MAJOR_FINE_YUAN', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'a proposed fine at or above this (yuan) is a major decision, reviewed by the district legal review centre' },
   decisionWarningDays: { env: 'DECISION_WARNING_DAYS', schema: Type.String({ pattern: '^([1-8]?[0-9])(,[1-8]?[0-9])*$' }), default: '60,80', help: 'days after filing at which a general-procedure case warns of its 90-day decision deadline (comma list)' },
+  majorReviewOpinions: { env: 'MAJOR_REVIEW_OPINIONS', schema: Type.Integer({ minimum: 0, maximum: 10 }), default: '2', help: 'opinions of the legal review centre\'s reviewers (会商) a major decision needs before it is approved' },
+  presenceConfirmMin: { env: 'PRESENCE_CONFIRM_MIN', schema: Type.Integer({ minimum: 1, maximum: 1440 }), default: '30', help: 'minutes after arrival within which the second officer confirms presence from their own session' },
+  presenceMaxDistanceM: { env: 'PRESENCE_MAX_DISTANCE_M', schema: Type.Integer({ minimum: 1, maximum: 100000 }), default: '300', help: 'how far (metres) the second officer\'s confirmed position may be from the arrival position' },
+  disposalBaselineMin: { env: 'DISPOSAL_BASELINE_MIN', schema: Type.String({ pattern: '^([a-z_]+=[0-9]+(\\.[0-9]+)?)?(,[a-z_]+=[0-9]+(\\.[0-9]+)?)*$' }), default: 'noise=120,fishing=90,crowding=30,complaint=240', help: 'discovery-to-disposal median before the platform, minutes per kind (kind=minutes, comma list): the figures show it beside the measured median and the −40 % target' },
   evidenceMaxBytes: { env: 'EVIDENCE_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 104857600 }), default: '10485760', help: 'largest evidence file accepted (bytes)' },
   escalationIntervalS: { env: 'ESCALATION_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often the enforcement service looks for missed SLA deadlines and crossed decision-deadline warnings (also once at start)' },
   maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
@@ -120,7 +124,11 @@ const ConfigSchema = Type.Object({
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
   storage: Type.Object({ compressAfterDays: Type.Integer(), rawRetentionDays: Type.Integer(), aggregateRetentionDays: Type.Integer(), intervalS: Seconds }),
-  legal: Type.Object({ majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer() }),
+  legal: Type.Object({
+    majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer(),
+    majorReviewOpinions: Type.Integer(), presenceConfirmMinutes: Type.Integer(), presenceMaxDistanceM: Type.Integer(),
+  }),
+  figures: Type.Object({ baselineMinutes: Type.Record(Type.String(), Type.Number()) }),
   sla: Type.Object({ escalationIntervalS: Seconds }),
   live: Type.Object({ retentionH: Type.Number(), pollMs: Type.Integer() }),
 });
@@ -211,6 +219,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       majorFineYuan: get('majorFineYuan'),
       decisionWarningDays: get<string>('decisionWarningDays').split(',').map(Number),
       evidenceMaxBytes: get('evidenceMaxBytes'),
+      majorReviewOpinions: get('majorReviewOpinions'),
+      presenceConfirmMinutes: get('presenceConfirmMin'),
+      presenceMaxDistanceM: get('presenceMaxDistanceM'),
+    },
+    figures: {
+      baselineMinutes: Object.fromEntries(get<string>('disposalBaselineMin').split(',').filter((x) => x !== '').map((kv) => {
+        const [kind, minutes] = kv.split('=');
+        return [kind!, Number(minutes)];
+      })),
     },
     sla: { escalationIntervalS: get('escalationIntervalS') },
     live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },

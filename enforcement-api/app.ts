@@ -28,6 +28,8 @@ import type { ModelRepository } from './models.js';
 import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
+import legalRoutes from './routes/legal.js';
+import type { LegalRepository } from './legal/repository.js';
 import type { FigureQueries } from './figures.js';
 import directoryRoutes from './routes/directory.js';
 import type { DirectoryQueries } from './directory.js';
@@ -56,6 +58,8 @@ export interface AppDeps {
   devices: DeviceRepository;
   cases: CaseRepository;
   evidence: EvidenceRepository;
+  /** The legal catalogue (admin API with history), parties, presence confirmations. */
+  legal: LegalRepository;
   /** EVIDENCE_MAX_BYTES */
   evidenceMaxBytes: number;
   readings: ReadingQueries;
@@ -129,6 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models, control: deps.modelControl });
   await app.register(figureRoutes, { figures: deps.figures });
+  await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
   await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
   await serveWebApp(app, deps.webDist);
 

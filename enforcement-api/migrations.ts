@@ -1,4 +1,5 @@
 import type { Migration } from '../core/db/migrate.js';
+import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
 
 /**
  * The enforcement service's migrations: the registry (districts, streets, teams, people, sites,
@@ -252,6 +253,7 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
       `INSERT INTO live_events_horizon (pruned_through) VALUES (0)`,
     ],
   },
+  LEGAL_CATALOGUE_MIGRATION,
   {
     version: 16,
     name: 'idempotency keys: a retried state-changing request returns its first result',

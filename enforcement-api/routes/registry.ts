@@ -44,11 +44,17 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
           401: { $ref: 'Error#' },
           403: { $ref: 'Error#' },
           409: { $ref: 'Error#' },
+          422: { $ref: 'Error#' },
         },
       },
     },
     async (req, reply) => {
       if (!(await zones.exists(req.body.zoneId))) throw new AppError(400, 'ZONE_NOT_FOUND', `no zone ${req.body.zoneId}`);
+      // A meter whose calibration has already expired would only produce records that are no evidence.
+      const today = new Date().toISOString().slice(0, 10);
+      if (req.body.calibrationValidUntil !== undefined && req.body.calibrationValidUntil < today) {
+        throw new AppError(422, 'CALIBRATION_EXPIRED', `the calibration expired on ${req.body.calibrationValidUntil}: recalibrate the device before registering it`);
+      }
       if (req.body.id && (await devices.get(req.body.id))) throw new AppError(409, 'DEVICE_EXISTS', `device ${req.body.id} already exists`);
       // Field by field: `simulated` (and anything else the registry keeps) is never the caller's to set.
       const { id, zoneId, kind, hasSpeaker, placement, placementPublished, calibrationCert, calibrationValidUntil } = req.body;
