@@ -26,7 +26,7 @@
  * when the person fishes (rod, net or dip net) for at least 5 minutes within it; a fragment with less
  * fishing than that is ambiguous.
  */
-import type { TrackObservation } from '../../inference/features/fishing.js';
+import type { TrackObservation } from '../../contract/mqtt/telemetry.js';
 import { FieldRandom } from './prng.js';
 
 export const FIELD_BEHAVIOURS = [

@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { jpeg, openCase, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, openCase, uploadEvidence } from '../support/cases.js';
 import { DESKTOP, hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 
 /**
@@ -88,6 +88,18 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(arrived[0]?.data.location).toMatchObject({ lat: 32.0408, lon: 118.781 });
     expect(arrived[0]?.data.onSiteOfficers).toEqual(['u-east-li', 'u-east-wang']);
 
+    // The second officer confirms on their own tablet, with its position: until then the case does not
+    // count as two officers on site, and the disposal would be refused.
+    const second = await signIn(await context(), t, 'east.wang');
+    await second.goto(`${t.http}/#/case/${caseId}`);
+    const presence = second.locator('form[data-event="presence"]');
+    await presence.locator('#f-presence-location', { hasText: '32.04080' }).waitFor();
+    await presence.locator('button[type=submit]').click();
+    await second.locator('#d-events', { hasText: '第二名执法人员确认到场' }).waitFor();
+    expect(await second.locator('form[data-event="presence"]').count()).toBe(0);
+    const confirmed = await sql<{ actor: string }>(`SELECT actor FROM case_events WHERE case_id = $1 AND type = 'presence_confirmed'`, [caseId]);
+    expect(confirmed.map((r) => r.actor)).toEqual(['u-east-wang']);
+
     // The connection drops: a photo and the on-site disposal wait on the tablet.
     await officer.setOffline(true);
     await page.locator('#live.offline').waitFor();
@@ -99,6 +111,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const resolve = page.locator('form[data-event="resolve_on_site"]');
     await resolve.locator('input[value="warning_issued"]').check();
     await resolve.locator('textarea[name="summary"]').fill('Music stopped after the order to correct; warning issued to the organiser');
+    // A warning is a penalty: the party is identified (resident identity number, its check digit valid).
+    await resolve.locator('input[name="partyId"]').fill('320102198805050013');
     await resolve.locator('button[type=submit]').click();
     await page.locator('#pending', { hasText: '2' }).waitFor();
     await page.locator('#d-pending li.pending').nth(1).waitFor();
@@ -127,6 +141,10 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'resolved_on_site'`, [caseId])).toBe(1);
     const stored = await sql<{ sha256: string }>('SELECT sha256 FROM case_evidence WHERE case_id = $1', [caseId]);
     expect(stored.map((r) => r.sha256)).toEqual([createHash('sha256').update(photo).digest('hex')]);
+    // Taken on site by both officers: its type, capture time and place and collectors travel with it.
+    const files = (await api<{ files: { evidenceType: string; capturedAt: string | null; captureLocation: unknown; collectors: string[] }[] }>(t, await login(t, 'east.li'), 'GET', `/api/v1/cases/${caseId}/evidence`)).body.files;
+    expect(files[0]).toMatchObject({ evidenceType: 'photo', captureLocation: { lat: 32.0408, lon: 118.781 }, collectors: ['u-east-li', 'u-east-wang'] });
+    expect(files[0]?.capturedAt).not.toBeNull();
     // In order: the photo went before the disposal, as taken.
     const order = await sql<{ type: string }>(`SELECT type FROM case_events WHERE case_id = $1 AND type IN ('evidence_added', 'resolved_on_site') ORDER BY seq`, [caseId]);
     expect(order.map((r) => r.type)).toEqual(['evidence_added', 'resolved_on_site']);
@@ -139,9 +157,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await page.locator('#no-actions, form[data-event="close"]').count()).toBeGreaterThan(0);
   });
 
-  it('shows the second officer the case live on their own tablet', async () => {
-    // Today the first officer names the second one on arrival; a confirmation step of the second
-    // officer's own (issue 13) has no endpoint yet, so their tablet shows the case and its record.
+  it('shows the second officer the case on their own tablet, where they review the photo their colleague took', async () => {
     const page = await signIn(await context(), t, 'east.wang');
     await page.check('#show-closed');
     const card = page.locator(`#cases li[data-id="${caseId}"]`);
@@ -150,6 +166,10 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await card.locator('a').click();
     await page.locator('#d-events', { hasText: '到场' }).waitFor();
     expect(await page.textContent('#d-facts')).toContain('u-east-wang');
+    // A person other than the uploader reviews the photo; then it counts as evidence.
+    await page.locator('#d-files button[data-review]').click();
+    await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [caseId])) === 1, 'the photo reviewed');
+    await page.locator('#d-files button[data-review]').waitFor({ state: 'detached' });
   });
 
   it('keeps the officer signed in past an expired access token, and signs out for good', async () => {
@@ -193,8 +213,6 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(row).toEqual({ state: 'dismissed', reason: 'Nobody there: a car radio passing by' });
   });
 
-  it.skip('lets the second officer confirm the arrival on their own tablet — needs the second officer confirmation endpoint (issue 13)', () => {});
-
   it('keeps the case from another team’s officer, in the inbox and by its address', async () => {
     const page = await signIn(await context(), t, 'river.zhao');
     await page.check('#show-closed');
@@ -208,15 +226,21 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const liu = await login(t, 'fish.liu');
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'accept' })).status).toBe(200);
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'arrive', location: { lat: 32.062, lon: 118.752 }, secondOfficerId: 'u-fish-sun' })).status).toBe(200);
-    expect((await uploadEvidence(t, liu, fishing)).status).toBe(201);
+    const sun = await login(t, 'fish.sun');
+    expect((await confirmPresence(t, sun, fishing, { lat: 32.062, lon: 118.752 })).status).toBe(201);
+    const photo = await uploadEvidence(t, liu, fishing);
+    expect(photo.status).toBe(201);
+    expect([200, 201]).toContain((await api(t, sun, 'POST', `/api/v1/cases/${fishing}/evidence/${String(photo.body.id)}/review`, { note: 'rod and catch visible' })).status);
 
-    // The officer proposes on the tablet: the benchmark beside the form, penalties from the tier.
+    // The officer files the case (立案) and proposes on the tablet: the benchmark beside the form, penalties from the tier.
     const tablet = await signIn(await context(), t, 'fish.liu');
     await tablet.goto(`${t.http}/#/case/${fishing}`);
+    await tablet.click('form[data-event="file"] button[type=submit]');
+    await tablet.locator('#d-events', { hasText: '立案' }).waitFor();
     const form = tablet.locator('form[data-event="propose_decision"]');
     await form.waitFor();
     await form.locator('#f-party').fill('Wang Wu');
-    await form.locator('#f-party-id').fill('ID-320102198805050011');
+    await form.locator('#f-party-id').fill('320102199001011232');
     await form.locator('#f-lookup').click();
     await tablet.locator('#f-history', { hasText: '无既往案件' }).waitFor();
     await tablet.locator('#f-benchmark tr[data-tier="normal"]').click();

@@ -10,8 +10,19 @@ import { ApiError, call, currentUser, OfflineError, type Body, type Res } from '
 export type TransitionBody = Body<'POST /api/v1/cases/{id}/transitions'>;
 export type Op =
   | { kind: 'transition'; body: TransitionBody }
-  | { kind: 'evidence'; blob: Blob; filename: string; description?: string }
-  | { kind: 'sensor-review'; alertId: string };
+  | { kind: 'evidence'; blob: Blob; filename: string; description?: string; meta?: EvidenceMeta }
+  | { kind: 'sensor-review'; alertId: string }
+  | { kind: 'file-review'; evidenceId: string; note?: string }
+  | { kind: 'presence'; location: { lat: number; lon: number; accuracyM?: number } };
+
+/** What makes an upload count as evidence: its type, capture time and place, the collecting officers. */
+export interface EvidenceMeta {
+  type: 'photo' | 'video' | 'audio' | 'document' | 'measurement';
+  capturedAt: string;
+  lat?: number;
+  lon?: number;
+  collectors: string;
+}
 
 export interface OutboxItem {
   id?: number;
@@ -70,8 +81,12 @@ async function send(item: OutboxItem): Promise<unknown> {
       return call('POST /api/v1/cases/{id}/transitions', { params: { id: item.caseId }, body: item.op.body, idempotencyKey });
     case 'evidence':
       return call('POST /api/v1/cases/{id}/evidence', {
-        params: { id: item.caseId }, query: { filename: item.op.filename, description: item.op.description }, body: item.op.blob, idempotencyKey,
+        params: { id: item.caseId }, query: { filename: item.op.filename, description: item.op.description, ...item.op.meta }, body: item.op.blob, idempotencyKey,
       });
+    case 'file-review':
+      return call('POST /api/v1/cases/{id}/evidence/{evidenceId}/review', { params: { id: item.caseId, evidenceId: item.op.evidenceId }, body: item.op.note ? { note: item.op.note } : {}, idempotencyKey });
+    case 'presence':
+      return call('POST /api/v1/cases/{id}/presence', { params: { id: item.caseId }, body: { location: item.op.location }, idempotencyKey });
     case 'sensor-review':
       return call('POST /api/v1/cases/{id}/evidence/sensor/{alertId}/review', { params: { id: item.caseId, alertId: item.op.alertId }, body: {}, idempotencyKey });
     default: {

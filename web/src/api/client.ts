@@ -138,7 +138,23 @@ export async function call<K extends Key>(key: K, ...[opts]: Opts<K> extends { p
 }
 
 /** An authorised download (evidence photos) as an object URL. */
-export async function blobUrl(url: string): Promise<string> {
+const blobs = new Map<string, Promise<string>>();
+
+/**
+ * A file behind the API as an object URL, fetched once per page: every download of evidence is a
+ * viewing on the case record, so a re-render must not fetch it again.
+ */
+export function blobUrl(url: string): Promise<string> {
+  let p = blobs.get(url);
+  if (!p) {
+    p = fetchBlobUrl(url);
+    blobs.set(url, p);
+    p.catch(() => blobs.delete(url));
+  }
+  return p;
+}
+
+async function fetchBlobUrl(url: string): Promise<string> {
   let res = await raw('GET', url, { token: session?.token });
   if (res.status === 401 && session) {
     await renew();

@@ -7,14 +7,59 @@ import type { CaseContext } from './case';
 import { proposeForm } from './propose';
 
 type Event = TransitionBody['event'];
-const ORDER: Event[] = ['dispatch', 'accept', 'arrive', 'resolve_on_site', 'propose_decision', 'submit_for_review', 'request_opinions', 'give_opinion', 'approve', 'return', 'decide', 'close', 'dismiss'];
+const ORDER: Event[] = ['dispatch', 'accept', 'classify', 'arrive', 'resolve_on_site', 'file', 'propose_decision', 'submit_for_review', 'request_opinions', 'give_opinion', 'approve', 'return', 'extend_deadline', 'decide', 'close', 'dismiss'];
 const OUTCOMES = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
 
 /** The steps the server says this user may take now, in lifecycle order, each as a form. */
 export function actionForms(ctx: CaseContext): HTMLElement {
   const actions = [...ctx.detail.actions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
-  if (!actions.length) return h('p', { class: 'muted', id: 'no-actions' }, t('nothingToDo'));
-  return h('div', { class: 'forms' }, actions.map((e) => formFor(e, ctx)));
+  const presence = ctx.detail.presence;
+  const confirm = presence && presence.secondOfficer === state.user?.id && !presence.confirmedAt ? presenceForm(ctx) : null;
+  if (!actions.length && !confirm) return h('p', { class: 'muted', id: 'no-actions' }, t('nothingToDo'));
+  return h('div', { class: 'forms' }, confirm, actions.map((e) => formFor(e, ctx)));
+}
+
+/** The tablet's position now, or null without a fix. */
+export function locate(): Promise<{ lat: number; lon: number; accuracyM: number } | null> {
+  return new Promise((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracyM: Math.min(p.coords.accuracy, 100_000) }),
+      () => resolve(null), { timeout: 10_000, enableHighAccuracy: true, maximumAge: 30_000 });
+  });
+}
+
+/**
+ * The second officer named on arrival confirms, on their own tablet and with its position, that they
+ * are on site: until then the case does not count as two officers present.
+ */
+function presenceForm(ctx: CaseContext): HTMLElement {
+  const where = h('p', { class: 'muted', id: 'f-presence-location' }, t('locating'));
+  let position: { lat: number; lon: number; accuracyM: number } | null = null;
+  void locate().then((p) => {
+    position = p;
+    mount(where, p ? t('locatedAt', { lat: p.lat.toFixed(5), lon: p.lon.toFixed(5), m: Math.round(p.accuracyM) }) : t('noLocation'));
+  });
+  const button = h('button', { type: 'submit', class: ['primary', 'big'] }, t('confirmPresence'));
+  const form = h('form', { class: ['action', 'action-presence'], 'data-event': 'presence', 'aria-label': t('confirmPresence') },
+    h('p', null, t('presenceAsked')), where, button);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    void (async () => {
+      try {
+        const location = position ?? (await locate());
+        if (!location) {
+          mount(where, h('span', { class: 'error' }, t('presenceNeedsLocation')));
+          return;
+        }
+        await ctx.act({ kind: 'presence', location });
+      } finally {
+        button.disabled = false;
+      }
+    })();
+  });
+  return form;
 }
 
 function textArea(name: string, label: string, required: boolean, value = ''): HTMLElement[] {
@@ -59,7 +104,10 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
     case 'resolve_on_site': {
       const outcome = h('fieldset', { class: 'choices' }, h('legend', null, t('outcome'), ' *'),
         OUTCOMES.map((o, i) => h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'outcome', value: o, required: true, checked: i === 1 }), t(`outcome_${o}`))));
-      return actionForm('resolve_on_site', ctx, [outcome, ...textArea('summary', t('summary'), true), ...input('partyId', t('partyIdFirst'), false, { pattern: '[A-Za-z0-9][A-Za-z0-9_.:-]*' }), ...textArea('correction', t('correction'), false)],
+      const idType = h('select', { name: 'partyIdType', id: 'f-party-id-type' }, ['resident_id', 'passport', 'uscc'].map((k) => h('option', { value: k }, t(`idType_${k}`))));
+      return actionForm('resolve_on_site', ctx, [outcome, ...textArea('summary', t('summary'), true),
+        h('label', { for: 'f-party-id-type' }, t('partyIdType')), idType,
+        ...input('partyId', t('partyIdFirst'), false, { pattern: '[A-Za-z0-9 ]+', autocapitalize: 'characters' }), ...textArea('correction', t('correction'), false)],
         (v) => ({ event: 'resolve_on_site', ...v } as TransitionBody));
     }
     case 'propose_decision':
@@ -82,6 +130,19 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
       return actionForm('dismiss', ctx, [...textArea('reason', t('dismissReason'), true),
         h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'falseAlarm', checked: true }), t('falseAlarm'))],
         (v) => ({ event: 'dismiss', reason: String(v.reason ?? ''), ...(v.falseAlarm ? { falseAlarm: true } : {}) }), 'danger');
+    case 'classify': {
+      const select = h('select', { name: 'matterCode', id: 'f-matter', required: true }, h('option', { value: '' }, t('chooseMatter')));
+      void call('GET /api/v1/catalogue/matters', {}).then((ms) => {
+        for (const m of ms) select.append(h('option', { value: m.code }, `${m.name} (${m.code})`));
+      }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
+      return actionForm('classify', ctx, [h('label', { for: 'f-matter' }, t('matter'), ' *'), select, ...input('note', t('note'), false)],
+        (v) => ({ event: 'classify', ...v } as TransitionBody));
+    }
+    case 'file':
+      return actionForm('file', ctx, [h('p', { class: 'muted' }, t('fileHint')), ...input('note', t('note'), false)], (v) => ({ event: 'file', ...v } as TransitionBody));
+    case 'extend_deadline':
+      return actionForm('extend_deadline', ctx, [...textArea('reason', t('extensionReason'), true), ...input('newDueAt', t('newDueDate'), true, { type: 'date' })],
+        (v) => ({ event: 'extend_deadline', reason: String(v.reason ?? ''), newDueAt: new Date(`${String(v.newDueAt)}T23:59:59`).toISOString() }), 'secondary');
     case 'dispatch':
       return actionForm('dispatch', ctx, [...input('teamId', t('teamId'), true, { list: 'team-ids' }),
         h('datalist', { id: 'team-ids' }, ['t-east', 't-river', 't-fisheries', 't-emergency'].map((x) => h('option', { value: x })))],
@@ -107,12 +168,6 @@ function arriveForm(ctx: CaseContext): HTMLElement {
     }
   }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
   let position: { lat: number; lon: number; accuracyM: number } | null = null;
-  const locate = () => new Promise<{ lat: number; lon: number; accuracyM: number } | null>((resolve) => {
-    if (!navigator.geolocation) return resolve(null);
-    navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracyM: Math.min(p.coords.accuracy, 100_000) }),
-      () => resolve(null), { timeout: 10_000, enableHighAccuracy: true, maximumAge: 30_000 });
-  });
   void locate().then((p) => {
     position = p;
     mount(where, p ? t('locatedAt', { lat: p.lat.toFixed(5), lon: p.lon.toFixed(5), m: Math.round(p.accuracyM) }) : t('noLocation'));

@@ -62,7 +62,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const { detail, evidence } = c;
     const ctx: CaseContext = { detail, evidence, layout, act };
     const pending = state.outbox.filter((i) => i.caseId === id);
-    const key = `${detail.state}|${detail.actions.join()}|${pending.length}`;
+    const key = `${detail.state}|${detail.actions.join()}|${pending.length}|${detail.presence?.confirmedAt ?? ''}`;
     // The forms are rebuilt only when what may be done changed, so a live refresh never wipes what is being typed.
     if (key !== actionsKey || !actionsEl) {
       actionsKey = key;
@@ -148,6 +148,8 @@ export function opLabel(op: Op): string {
     case 'transition': return t(`act_${op.body.event}`);
     case 'evidence': return `${t('photo')} ${op.filename}`;
     case 'sensor-review': return t('reviewRecord');
+    case 'file-review': return t('reviewFile');
+    case 'presence': return t('confirmPresence');
     default: return '';
   }
 }

@@ -3,6 +3,7 @@ import { gauge, lineChart, scoreBars } from '../charts';
 import { h, mount, s } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
+import { locate } from './actions';
 import { state } from '../state';
 import type { CaseContext } from './case';
 
@@ -97,6 +98,11 @@ function files(ctx: CaseContext): HTMLElement | null {
   return h('div', { class: 'photos', id: 'd-files' }, list.map((f) => {
     const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
       h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${f.uploadedBy}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
+    const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
+    if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problems.join('; ')));
+    if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problems.some((p) => /review/.test(p))) {
+      fig.append(h('button', { type: 'button', class: 'secondary', 'data-review': f.id, onclick: () => void ctx.act({ kind: 'file-review', evidenceId: f.id }) }, t('reviewFile')));
+    }
     if (f.contentType.startsWith('image/')) {
       void blobUrl(`/api/v1/cases/${ctx.detail.id}/evidence/${f.id}`).then((url) => fig.prepend(h('img', { src: url, alt: f.description ?? f.filename ?? t('photo'), loading: 'lazy' }))).catch(() => undefined);
     }
@@ -136,7 +142,14 @@ export function photoForm(ctx: CaseContext): HTMLElement {
     if (!f) return;
     const desc = description.value.trim();
     const blob = f.slice(0, f.size, f.type || 'image/jpeg');
-    void ctx.act({ kind: 'evidence', blob, filename: safeName(f.name), description: desc || undefined }).then((o) => {
+    // What makes the photo count as evidence: type, capture time and place, the officers who collected it.
+    const capturedAt = new Date(Math.min(f.lastModified || Date.now(), Date.now())).toISOString();
+    const second = ctx.detail.presence?.secondOfficer;
+    const collectors = [state.user!.id, ...(second && second !== state.user!.id ? [second] : [])].join(',');
+    void locate().then((where) => ctx.act({
+      kind: 'evidence', blob, filename: safeName(f.name), description: desc || undefined,
+      meta: { type: 'photo', capturedAt, collectors, ...(where ? { lat: where.lat, lon: where.lon } : {}) },
+    })).then((o) => {
       if (o.status !== 'refused') {
         form.reset();
         mount(preview);
