@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './core/config.js';
 import { StartupError } from './core/errors.js';
 import { createLogger } from './core/log.js';
+import path from 'node:path';
 import { startPlatform, type Platform } from './platform.js';
 
 /** `npm start`: every configured service in one process, on embedded defaults. */
@@ -31,21 +32,38 @@ async function main(): Promise<void> {
   running.platform = platform;
   if (running.signalled) return void stopAndExit(platform);
 
-  const http = platform.api ? `http://localhost:${platform.api.port}` : undefined;
+  const http = platform.api ? `${config.tls ? 'https' : 'http'}://localhost:${platform.api.port}` : undefined;
   const lines = [
     '',
     'Riverside & Park Enforcement Platform is running',
     `  database   ${platform.db.engine}${platform.db.timescale ? ' + TimescaleDB' : ' (native partitioning)'}${platform.db.engine === 'embedded' ? ` in ${config.database.dataDir}` : ''}`,
     ...(platform.broker ? [`  mqtt       mqtt://localhost:${platform.broker.port}  (devices: username = device id, password = its secret)`] : []),
+    ...(platform.broker?.tlsPort ? [`  mqtts      mqtts://localhost:${platform.broker.tlsPort}${config.tls?.mqttCaFile ? '  (client certificate named after the device required)' : ''}`] : []),
     ...(http ? [`  web        ${http}/`, `  api docs   ${http}/docs`] : []),
     `  services   ${config.services.join(', ')}`,
-    platform.adminPassword.source === 'unknown'
-      ? '  log in     admin / (the password printed at first start; set ADMIN_PASSWORD on a fresh DATA_DIR to choose it)'
-      : `  log in     admin / ${platform.adminPassword.value}   (also officers east.li, river.zhao, fish.liu, ops, review — same password)`,
+    loginLine(platform.adminPassword.source, platform.adminPassword.value, config.database.dataDir),
     '  stop       Ctrl-C',
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+}
+
+/**
+ * The demo login: the password itself only when it was just generated (the one time it is needed), or
+ * when the operator chose it; otherwise where it is kept, so logs and screens do not repeat it.
+ */
+function loginLine(source: Platform['adminPassword']['source'], value: string, dataDir: string): string {
+  const others = '(also officers east.li, river.zhao, fish.liu, ops, review — each their own hash, same password)';
+  switch (source) {
+    case 'generated':
+      return `  log in     admin / ${value}   ${others}; kept in ${path.join(dataDir, 'admin-password')} (mode 0600)`;
+    case 'ADMIN_PASSWORD':
+      return `  log in     admin / the password set in ADMIN_PASSWORD   ${others}`;
+    case 'file':
+      return `  log in     admin / the password in ${path.join(dataDir, 'admin-password')}`;
+    case 'unknown':
+      return '  log in     admin / (the password printed at first start; set ADMIN_PASSWORD on a fresh DATA_DIR to choose it)';
+  }
 }
 
 main().catch((err: unknown) => {

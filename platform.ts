@@ -1,5 +1,6 @@
 import { MIGRATIONS } from './migrations.js';
 import path from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Config } from './core/config.js';
 import type { Logger } from './core/log.js';
@@ -11,8 +12,9 @@ import { MaintenanceService } from './ingest/maintenance.js';
 import { DeviceRepository } from './core/repos/devices.js';
 import { ZoneRepository } from './enforcement-api/zones.js';
 import { ZoneRuleRepository } from './core/repos/zone-rules.js';
-import { settingOrCreate } from './core/repos/settings.js';
-import { newSecret } from './core/secrets.js';
+import { sealedSettingOrCreate } from './core/repos/settings.js';
+import { newSecret, secretsKey } from './core/secrets.js';
+import { randomBytes } from 'node:crypto';
 import { BrokerService } from './broker/broker.js';
 import { IngestService, INGEST_DEFAULTS } from './ingest/ingest.js';
 import { ReadingRepository } from './ingest/repository.js';
@@ -72,6 +74,23 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/** The key sealing secrets kept in the database: SECRETS_KEY, or its file (generated once, 0600). */
+async function sealingKey(config: Config): Promise<Buffer> {
+  if (config.secrets.key) return secretsKey(config.secrets.key);
+  try {
+    return secretsKey(await readFile(config.secrets.keyFile, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await mkdir(path.dirname(config.secrets.keyFile), { recursive: true });
+  const material = randomBytes(32).toString('hex');
+  // 'wx': two processes starting at once do not overwrite each other's key; the loser reads the winner's.
+  await writeFile(config.secrets.keyFile, `${material}\n`, { mode: 0o600, flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+  return secretsKey(await readFile(config.secrets.keyFile, 'utf8'));
+}
+
 export interface PlatformOptions {
   /** The clock SLA deadlines are measured against (tests move it); default the system clock. */
   clock?: () => Date;
@@ -80,12 +99,15 @@ export interface PlatformOptions {
 }
 
 export async function startPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Promise<Platform> {
+  // Everything this process creates — database files, journal, spool, generated secrets — is its
+  // user's alone: files 0600, directories 0700.
+  process.umask(0o077);
   const metrics = new Metrics(true);
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log.child({ svc: 'db' }), MIGRATIONS);
   const started: Service[] = [];
   try {
     const adminPassword = await prepareDemo(db.pool, config);
-    const jwtSecret = config.jwtSecret ?? (await settingOrCreate(db.pool, 'jwt_secret', newSecret));
+    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', await sealingKey(config), newSecret));
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
@@ -102,7 +124,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     }
 
     const broker = has('broker')
-      ? new BrokerService({ ...config.mqtt, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      ? new BrokerService({ ...config.mqtt, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
     if (broker) {
       await broker.start();
@@ -142,6 +164,9 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           jwtSecret,
           accessTtlS: config.auth.accessTtlS,
           sessions: new SessionRepository(db.pool, config.auth.refreshTtlS),
+          metricsToken: config.metricsToken,
+          https: config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
+          loginThrottle: { freeAttempts: config.auth.loginFreeAttempts, addressFactor: 4, maxBackoffS: config.auth.loginMaxBackoffS },
           users: new UserRepository(db.pool),
           zones: new ZoneRepository(db.pool),
           zoneRules,

@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Limits that catch a hang, not budgets: every test waits for conditions, and on a machine whose two
+    // cores are shared with other work a test that takes 20 s alone can take several times that.
+    testTimeout: 180_000,
+    hookTimeout: 240_000,
     // Integration files each start their own broker and database; two cores run two at a time.
     fileParallelism: true,
     maxWorkers: 2,

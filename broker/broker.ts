@@ -1,4 +1,6 @@
 import net from 'node:net';
+import tls from 'node:tls';
+import { readFile } from 'node:fs/promises';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
@@ -10,6 +12,7 @@ import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
+import { DEFAULT_LIMITS, limitPacketSize, type BrokerLimits } from './limits.js';
 
 export interface BrokerOptions {
   port: number;
@@ -18,12 +21,29 @@ export interface BrokerOptions {
   journalDir?: string;
   /** How long stop() waits for service subscribers to take what is queued for them. */
   drainMs?: number;
+  /** Packet size, connection and publish-rate limits; DEFAULT_LIMITS where unset. */
+  limits?: Partial<BrokerLimits>;
+  /** A second listener for MQTT over TLS (MQTT_TLS_PORT with TLS_CERT_FILE / TLS_KEY_FILE). */
+  tls?: BrokerTls;
+}
+
+export interface BrokerTls {
+  port: number;
+  certFile: string;
+  keyFile: string;
+  /**
+   * MQTT_TLS_CA_FILE: when set, devices on the TLS listener must present a client certificate issued
+   * by this CA whose common name is their device id (mutual TLS); the secret is still checked.
+   */
+  caFile?: string;
 }
 
 /** The embedded MQTT broker (Aedes, MQTT 3.1.1) with the device policy plugged into its hooks. */
 export class BrokerService {
   private aedes?: Aedes;
   private server?: net.Server;
+  private tlsServer?: tls.Server;
+  private boundTlsPort = 0;
   private boundPort = 0;
   private persistence?: BrokerPersistence;
   private isService: (client: Client) => boolean = () => false;
@@ -39,12 +59,19 @@ export class BrokerService {
     return this.boundPort;
   }
 
+  get tlsPort(): number {
+    return this.boundTlsPort;
+  }
+
   get listening(): boolean {
     return this.server?.listening === true;
   }
 
   async start(): Promise<void> {
-    const policy = createPolicy({ ...this.deps, log: this.log, metrics: this.metrics });
+    const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...this.opts.limits };
+    const policy = createPolicy({ ...this.deps, limits, log: this.log, metrics: this.metrics });
+    const tooLarge = this.metrics.counter('mqtt_packets_too_large_total', 'connections closed because a packet exceeded MQTT_MAX_PACKET_BYTES');
+    const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept because MQTT_MAX_CONNECTIONS were open');
     const { persistence, restored } = await BrokerPersistence.open(this.opts.journalDir, this.log);
     this.persistence = persistence;
     if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
@@ -73,22 +100,42 @@ export class BrokerService {
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
     const gate = new ReadGate(emitter, MAX_IN_FLIGHT);
-    const server = net.createServer(SERVER_TUNING, (socket) => {
+    const onConnection = (socket: net.Socket) => {
       coalesceWrites(socket);
       const client = aedes.handle(socket);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
       parsePublishesInPlace(client);
       acknowledgeWhenStored(client);
+      limitPacketSize(client, limits.maxPacketBytes, () => {
+        tooLarge.inc();
+        const p = policy.principalOf(client);
+        this.log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, max: limits.maxPacketBytes }, 'packet too large: connection closed');
+      });
       gate.attach(socket, () => policy.principalOf(client)?.type === 'device');
-    });
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(listenError(err, 'MQTT_PORT', this.opts.port)));
-      server.listen(this.opts.port, this.opts.host, () => resolve());
-    });
-    this.boundPort = (server.address() as net.AddressInfo).port;
-    this.log.info({ port: this.boundPort }, 'mqtt broker listening');
+    };
+    const listen = async (server: net.Server, port: number, variable: string): Promise<number> => {
+      server.maxConnections = limits.maxConnections;
+      server.on('drop', () => {
+        overLimit.inc();
+        this.log.warn({ max: limits.maxConnections }, 'connection refused: too many connections');
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err) => reject(listenError(err, variable, port)));
+        server.listen(port, this.opts.host, () => resolve());
+      });
+      return (server.address() as net.AddressInfo).port;
+    };
+    this.server = net.createServer(SERVER_TUNING, onConnection);
+    this.boundPort = await listen(this.server, this.opts.port, 'MQTT_PORT');
+    if (this.opts.tls) {
+      const t = this.opts.tls;
+      const [cert, key, ca] = await Promise.all([readFile(t.certFile), readFile(t.keyFile), t.caFile ? readFile(t.caFile) : undefined]);
+      this.tlsServer = tls.createServer({ ...SERVER_TUNING, cert, key, ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}) }, onConnection);
+      this.tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'tls handshake failed'));
+      this.boundTlsPort = await listen(this.tlsServer, t.port, 'MQTT_TLS_PORT');
+    }
+    this.log.info({ port: this.boundPort, tlsPort: this.boundTlsPort || undefined, mutualTls: !!this.opts.tls?.caFile }, 'mqtt broker listening');
   }
 
   /**
@@ -98,8 +145,8 @@ export class BrokerService {
    * queued is in the journal and is delivered after the restart.
    */
   async stop(): Promise<void> {
-    const server = this.server;
-    const closed = server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const close = (server?: net.Server) => (server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve());
+    const closed = Promise.all([close(this.server), close(this.tlsServer)]);
     const aedes = this.aedes;
     if (aedes && !aedes.closed) {
       // Aedes keeps its connected clients by id; its typings do not declare the map.

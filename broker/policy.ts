@@ -1,8 +1,10 @@
+import { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
-import { SERVICE_USER } from '../contract/mqtt/accounts.js';
+import { SERVICE_CLIENT_PREFIX, SERVICE_USER } from '../contract/mqtt/accounts.js';
+import { TokenBucket, type BrokerLimits } from './limits.js';
 
 /**
  * The broker's security policy, passed to Aedes as its authenticate / authorize hooks (DESIGN §3):
@@ -16,16 +18,34 @@ export { SERVICE_USER };
  * Who a connection is, fixed at login. A device's principal carries its topic prefix, computed once,
  * so the per-publish check is a prefix comparison and a set lookup with no splitting or allocation.
  */
-export type Principal = { type: 'service' } | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string> };
+export type Principal = { type: 'service' } | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string>; bucket?: TokenBucket };
 
 export interface PolicyDeps {
   verifyDevice(deviceId: string, secret: string): Promise<boolean>;
   servicePassword: string;
+  /** Per-device publish rate; unset or a zero rate = no limit. */
+  limits?: Pick<BrokerLimits, 'devicePublishRate' | 'devicePublishBurst'>;
   log: Logger;
   metrics: Metrics;
 }
 
 const DEVICE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/**
+ * The client ids a device may connect with: its own id, or its id followed by `:` and a suffix (a
+ * gateway's second link). `:` cannot occur in a device id, so no device's id is another's prefix.
+ * Anything else would let it take over another session (Aedes drops the older connection with the
+ * same client id, and a persistent session's queue goes to whoever holds the id).
+ */
+export function deviceMayUseClientId(deviceId: string, clientId: string): boolean {
+  if (clientId.startsWith(SERVICE_CLIENT_PREFIX)) return false;
+  return clientId === deviceId || (clientId.startsWith(`${deviceId}:`) && clientId.length > deviceId.length + 1);
+}
+
+/** A device id the registry may hand out: the MQTT username rule, and not a reserved service id. */
+export function isDeviceId(id: string): boolean {
+  return DEVICE_ID.test(id) && !id.startsWith(SERVICE_CLIENT_PREFIX);
+}
 /** Verified topics remembered per connection: a device publishes to a handful, over and over. */
 const ALLOWED_CACHE = 32;
 
@@ -46,6 +66,17 @@ export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
   return filter.startsWith(prefix) && filter.length > prefix.length;
 }
 
+/**
+ * The common name of the client certificate a connection presented (mutual TLS), or undefined on a
+ * plain connection or one without a certificate. Aedes keeps the socket as `client.conn`.
+ */
+function certificateName(client: Client): string | undefined {
+  const conn = (client as unknown as { conn?: unknown }).conn;
+  if (!(conn instanceof TLSSocket)) return undefined;
+  const cn = conn.getPeerCertificate()?.subject?.CN;
+  return typeof cn === 'string' ? cn : Array.isArray(cn) ? String(cn[0]) : undefined;
+}
+
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 }
@@ -54,12 +85,16 @@ export function createPolicy(deps: PolicyDeps) {
   const principals = new WeakMap<Client, Principal>();
   const authFailures = deps.metrics.counter('mqtt_auth_failures_total', 'MQTT connections refused at login', ['reason']);
   const refused = deps.metrics.counter('mqtt_refused_total', 'MQTT publishes/subscribes refused by the ACL', ['action']);
+  const rateLimited = deps.metrics.counter('mqtt_rate_limited_total', 'device publishes held back because the device exceeded its publish rate');
+  const rate = deps.limits?.devicePublishRate ?? 0;
+  const burst = Math.max(1, deps.limits?.devicePublishBurst ?? 1);
+  const takeovers = deps.metrics.counter('mqtt_client_id_refused_total', 'MQTT logins refused because the client id is not the device\'s own (takeover attempts)', ['reason']);
   const log = deps.log;
 
-  function fail(client: Client, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void) {
+  function fail(client: Client, reason: string, done: (e: AuthenticateError | null, ok: boolean | null) => void, returnCode = 4 /* bad username or password */) {
     authFailures.inc({ reason });
     log.warn({ clientId: client.id, reason }, 'mqtt login refused');
-    done(authError(`login refused: ${reason}`, 4 /* bad username or password */), false);
+    done(authError(`login refused: ${reason}`, returnCode), false);
   }
 
   return {
@@ -75,11 +110,21 @@ export function createPolicy(deps: PolicyDeps) {
         principals.set(client, { type: 'service' });
         return done(null, true);
       }
-      if (!DEVICE_ID.test(username)) return fail(client, 'bad_device_id', done);
+      if (!isDeviceId(username)) return fail(client, 'bad_device_id', done);
+      // Mutual TLS: a device certificate speaks for one device only.
+      const cn = certificateName(client);
+      if (cn !== undefined && cn !== username) return fail(client, 'certificate_not_this_device', done);
       deps.verifyDevice(username, secret).then(
         (ok) => {
           if (!ok) return fail(client, 'unknown_device_or_secret', done);
-          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set() });
+          if (!deviceMayUseClientId(username, client.id)) {
+            const reason = client.id.startsWith(SERVICE_CLIENT_PREFIX) ? 'service_client_id' : 'foreign_client_id';
+            takeovers.inc({ reason });
+            log.warn({ clientId: client.id, device: username, reason }, 'device refused: client id is not its own');
+            return fail(client, reason, done, 2 /* identifier rejected */);
+          }
+          const bucket = rate > 0 ? new TokenBucket(rate, burst) : undefined;
+          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket });
           done(null, true);
         },
         (err: unknown) => {
@@ -96,16 +141,23 @@ export function createPolicy(deps: PolicyDeps) {
       if (!client) return done(null); // broker-internal publish
       const p = principals.get(client);
       if (p?.type === 'service') return done(null);
+      let action = 'publish';
       if (p?.type === 'device') {
+        // Retained messages only where the contract has them: the device's presence topic.
+        if (packet.retain && topic !== topics.presence(p.deviceId)) action = 'retain';
         // The hot path: a device's telemetry topic, verified once per connection.
-        if (p.allowed.has(topic)) return done(null);
-        if (mayPublishUnder(p.prefix, topic)) {
-          if (p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);
-          return done(null);
+        else if (p.allowed.has(topic) || mayPublishUnder(p.prefix, topic)) {
+          if (!p.allowed.has(topic) && p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);
+          const wait = p.bucket?.take() ?? 0;
+          if (wait === 0) return done(null);
+          // Over its rate: this publish (and the connection's next read) waits for its turn.
+          rateLimited.inc();
+          setTimeout(() => done(null), wait);
+          return;
         }
       }
-      refused.inc({ action: 'publish' });
-      log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, 'publish outside the device topics refused');
+      refused.inc({ action });
+      log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, action === 'retain' ? 'retained publish outside the presence topic refused' : 'publish outside the device topics refused');
       done(new Error('publish not authorised'));
     },
 

@@ -25,6 +25,14 @@ export const VARIABLES = {
   mqttHost: { env: 'MQTT_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the broker listens on' },
   mqttUrl: { env: 'MQTT_URL', schema: Type.String({ pattern: '^mqtts?://' }), default: undefined, help: 'broker the services connect to (default: the embedded broker)' },
   servicePassword: { env: 'MQTT_SERVICE_PASSWORD', schema: Type.String({ minLength: 16 }), default: undefined, help: 'password of the `service` MQTT account used by ingest, inference and enforcement (default: random per process, fine when all run in one process)' },
+  mqttMaxPacketBytes: { env: 'MQTT_MAX_PACKET_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 268435455 }), default: '263168', help: 'largest MQTT packet a client may send (bytes; default a full telemetry batch, 256 KiB, plus 1 KiB); a larger one closes the connection' },
+  mqttMaxConnections: { env: 'MQTT_MAX_CONNECTIONS', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'MQTT connections the broker holds at once; more are closed at accept' },
+  mqttDeviceRate: { env: 'MQTT_DEVICE_RATE', schema: Type.Number({ minimum: 0 }), default: '50', help: 'publishes per second a device may sustain; faster ones wait their turn (0 = no limit)' },
+  mqttDeviceBurst: { env: 'MQTT_DEVICE_BURST', schema: Type.Integer({ minimum: 1 }), default: '500', help: 'publishes a device may send at once above MQTT_DEVICE_RATE' },
+  tlsCertFile: { env: 'TLS_CERT_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'PEM certificate (chain) for HTTPS on HTTP_PORT and MQTT over TLS on MQTT_TLS_PORT; with TLS_KEY_FILE' },
+  tlsKeyFile: { env: 'TLS_KEY_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'PEM private key of TLS_CERT_FILE' },
+  mqttTlsPort: { env: 'MQTT_TLS_PORT', schema: Port, default: '8883', help: 'MQTT over TLS listener, opened when TLS_CERT_FILE is set (0 = any free port)' },
+  mqttTlsCaFile: { env: 'MQTT_TLS_CA_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'PEM CA of device client certificates: when set, devices on MQTT_TLS_PORT need a certificate from it whose common name is their device id (mutual TLS)' },
   httpPort: { env: 'HTTP_PORT', schema: Port, default: '8080', help: 'HTTP port of the enforcement API and web client (0 = any free port)' },
   httpHost: { env: 'HTTP_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the API listens on' },
   databaseUrl: { env: 'DATABASE_URL', schema: Type.String({ pattern: '^postgres(ql)?://' }), default: undefined, help: 'PostgreSQL/TimescaleDB server; unset = embedded PGlite + TimescaleDB in DATA_DIR' },
@@ -35,6 +43,11 @@ export const VARIABLES = {
   jwtSecret: { env: 'JWT_SECRET', schema: Type.String({ minLength: 32 }), default: undefined, help: 'signing key of access tokens (default: generated once and kept in the database)' },
   accessTokenTtlS: { env: 'ACCESS_TOKEN_TTL_S', schema: Type.Integer({ minimum: 30, maximum: 86400 }), default: '900', help: 'lifetime of access tokens; clients renew them with their refresh token' },
   refreshTokenTtlS: { env: 'REFRESH_TOKEN_TTL_S', schema: Type.Integer({ minimum: 60 }), default: '43200', help: 'lifetime of a refresh token (single use, rotated on every refresh): how long a session lasts without activity' },
+  loginFreeAttempts: { env: 'LOGIN_FREE_ATTEMPTS', schema: Type.Integer({ minimum: 1, maximum: 100 }), default: '5', help: 'failed logins an account may have before each further failure locks it for twice as long as the last (1 s, 2 s, 4 s …); an address gets four times as many' },
+  loginMaxBackoffS: { env: 'LOGIN_MAX_BACKOFF_S', schema: Type.Integer({ minimum: 1 }), default: '900', help: 'longest lock after failed logins (seconds)' },
+  secretsKey: { env: 'SECRETS_KEY', schema: Type.String({ minLength: 32 }), default: undefined, help: 'key sealing the secrets kept in the database (the token signing key): 64 hex digits or base64 of 32 bytes (default: SECRETS_KEY_FILE)' },
+  secretsKeyFile: { env: 'SECRETS_KEY_FILE', schema: Type.String({ minLength: 1 }), default: undefined, help: 'file holding that key (default DATA_DIR/secrets.key, generated once, mode 0600)' },
+  metricsToken: { env: 'METRICS_TOKEN', schema: Type.String({ minLength: 16 }), default: undefined, help: 'bearer token a Prometheus scraper presents at /metrics (unset: only admins and operators, with their access tokens)' },
   logLevel: { env: 'LOG_LEVEL', schema: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))), default: 'info', help: 'pino log level' },
   timezone: { env: 'DEFAULT_TIMEZONE', schema: Type.String({ minLength: 1 }), default: 'Asia/Shanghai', help: 'timezone of zones created without one' },
   noiseMinDurationS: { env: 'NOISE_MIN_DURATION_S', schema: Seconds, default: '60', help: 'how long amplified music must exceed the limit before an alert' },
@@ -77,15 +90,24 @@ export const VARIABLES = {
 type Key = keyof typeof VARIABLES;
 
 const ConfigSchema = Type.Object({
-  mqtt: Type.Object({ port: Port, host: Type.String(), url: Type.Optional(Type.String()), servicePassword: Type.Optional(Type.String()) }),
+  mqtt: Type.Object({
+    port: Port,
+    host: Type.String(),
+    url: Type.Optional(Type.String()),
+    servicePassword: Type.Optional(Type.String()),
+    limits: Type.Object({ maxPacketBytes: Type.Integer(), maxConnections: Type.Integer(), devicePublishRate: Type.Number(), devicePublishBurst: Type.Integer() }),
+  }),
   http: Type.Object({ port: Port, host: Type.String() }),
+  tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String(), mqttPort: Port, mqttCaFile: Type.Optional(Type.String()) })),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
   broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
   ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
   services: Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s)))),
   adminPassword: Type.Optional(Type.String()),
   jwtSecret: Type.Optional(Type.String()),
-  auth: Type.Object({ accessTtlS: Type.Integer(), refreshTtlS: Type.Integer() }),
+  metricsToken: Type.Optional(Type.String()),
+  secrets: Type.Object({ key: Type.Optional(Type.String()), keyFile: Type.String() }),
+  auth: Type.Object({ accessTtlS: Type.Integer(), refreshTtlS: Type.Integer(), loginFreeAttempts: Type.Integer(), loginMaxBackoffS: Type.Integer() }),
   logLevel: Type.String(),
   timezone: Type.String(),
   noise: Type.Object({ minDurationS: Seconds, leqWindowS: Seconds, gapS: Seconds }),
@@ -125,6 +147,16 @@ function checkTimezone(tz: string): void {
   }
 }
 
+/** TLS needs both the certificate and its key; a CA for client certificates needs TLS. */
+function tlsConfig(certFile: string | undefined, keyFile: string | undefined, mqttPort: number, mqttCaFile: string | undefined): Config['tls'] {
+  if (!certFile !== !keyFile) throw new ConfigError(`Invalid ${certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE'}: TLS_CERT_FILE and TLS_KEY_FILE are set together`);
+  if (!certFile || !keyFile) {
+    if (mqttCaFile) throw new ConfigError('Invalid MQTT_TLS_CA_FILE: mutual TLS needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  return { certFile, keyFile, mqttPort, ...(mqttCaFile ? { mqttCaFile } : {}) };
+}
+
 /** Reads and validates the configuration; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = <T>(key: Key) => read(env, key) as T;
@@ -134,15 +166,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .filter((s): s is ServiceName => (SERVICE_NAMES as readonly string[]).includes(s))
     .filter((s) => s !== 'simulator' || simulatorOn);
   const config: Config = {
-    mqtt: { port: get('mqttPort'), host: get('mqttHost'), url: get('mqttUrl'), servicePassword: get('servicePassword') },
+    mqtt: {
+      port: get('mqttPort'),
+      host: get('mqttHost'),
+      url: get('mqttUrl'),
+      servicePassword: get('servicePassword'),
+      limits: { maxPacketBytes: get('mqttMaxPacketBytes'), maxConnections: get('mqttMaxConnections'), devicePublishRate: get('mqttDeviceRate'), devicePublishBurst: get('mqttDeviceBurst') },
+    },
     http: { port: get('httpPort'), host: get('httpHost') },
+    tls: tlsConfig(get('tlsCertFile'), get('tlsKeyFile'), get('mqttTlsPort'), get('mqttTlsCaFile')),
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
     broker: { persistence: get('brokerPersistence') },
     ingest: { clientId: get('ingestClientId'), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
     services: [...new Set(services)],
     adminPassword: get('adminPassword'),
     jwtSecret: get('jwtSecret'),
-    auth: { accessTtlS: get('accessTokenTtlS'), refreshTtlS: get('refreshTokenTtlS') },
+    metricsToken: get('metricsToken'),
+    secrets: { key: get('secretsKey'), keyFile: path.resolve(get<string | undefined>('secretsKeyFile') ?? path.join(get<string>('dataDir'), 'secrets.key')) },
+    auth: { accessTtlS: get('accessTokenTtlS'), refreshTtlS: get('refreshTokenTtlS'), loginFreeAttempts: get('loginFreeAttempts'), loginMaxBackoffS: get('loginMaxBackoffS') },
     logLevel: get('logLevel'),
     timezone: get('timezone'),
     noise: { minDurationS: get('noiseMinDurationS'), leqWindowS: get('noiseLeqWindowS'), gapS: get('noiseGapS') },

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const scryptAsync = promisify(scrypt) as (pw: string, salt: Buffer, len: number, opts: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -36,4 +36,36 @@ export function verifyDeviceSecret(secret: string, stored: string): boolean {
   const expected = Buffer.from(stored);
   const actual = Buffer.from(hashDeviceSecret(secret));
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Secrets kept in the database (the token signing key; webhook keys when they come) are sealed with
+ * AES-256-GCM under a key that is not in the database: SECRETS_KEY, or the file SECRETS_KEY_FILE
+ * (default DATA_DIR/secrets.key, created 0600). A copy of the database alone reveals nothing usable.
+ */
+const SEALED = 'sealed:v1:';
+
+/** 32 bytes from a key given as 64 hex digits or base64 of 32 bytes; anything else is hashed to 32 bytes. */
+export function secretsKey(material: string): Buffer {
+  const text = material.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  const b = Buffer.from(text, 'base64');
+  return b.length === 32 ? b : createHash('sha256').update(text).digest();
+}
+
+export function seal(plain: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+  return `${SEALED}${Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64')}`;
+}
+
+export const isSealed = (stored: string) => stored.startsWith(SEALED);
+
+/** The plain secret; throws when the key is not the one it was sealed with. */
+export function unseal(stored: string, key: Buffer): string {
+  const raw = Buffer.from(stored.slice(SEALED.length), 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
 }

@@ -49,7 +49,7 @@ export async function prepareDemo(pool: pg.Pool, config: Config): Promise<DemoLo
 export async function simulatedFleet(devices: DeviceRepository): Promise<SimulatedDevice[]> {
   const fleet: SimulatedDevice[] = [];
   for (const device of await devices.listSimulated()) {
-    const secret = await devices.rotateSecret(device.id);
+    const secret = (await devices.rotateSecret(device.id))?.secret;
     if (secret) fleet.push({ device, secret });
   }
   return fleet;

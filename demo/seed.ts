@@ -81,10 +81,11 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
        ('rp-river', 'Riverbank Street legal review post', 'street', 's-river'), ('rp-centre', 'District legal review centre', 'district', NULL)`,
       [],
     );
-    const hash = await hashPassword(password);
+    // One hash (and salt) per user: equal hashes would tell anyone reading the table who shares a password.
+    const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(password)));
     let cert = 1;
-    for (const u of DEMO_USERS) {
-      await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name, review_post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [u.id, u.username, hash, u.role, u.teamId, u.name, 'post' in u ? u.post : null]);
+    for (const [i, u] of DEMO_USERS.entries()) {
+      await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name, review_post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [u.id, u.username, hashes[i], u.role, u.teamId, u.name, 'post' in u ? u.post : null]);
       if (u.teamId) {
         const domains = u.teamId === 't-fisheries' ? ['fisheries'] : street;
         await q(

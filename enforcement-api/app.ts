@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,7 +13,8 @@ import type { CaseRepository } from './cases/repository.js';
 import type { LiveBus } from './live.js';
 import type { UserRepository } from './users.js';
 import type { SessionRepository } from './sessions.js';
-import { ErrorBody, errorHandler } from './errors.js';
+import { LoginThrottle, type ThrottleOptions } from './login-throttle.js';
+import { ErrorBody, errorHandler, refuseUnstorableText } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
 import registryRoutes from './routes/registry.js';
@@ -37,6 +39,12 @@ export interface AppDeps {
   /** Lifetime of access tokens; refresh tokens (sessions) last longer and rotate. */
   accessTtlS: number;
   sessions: SessionRepository;
+  /** Certificate and key (PEM) when the API serves HTTPS. */
+  https?: { cert: Buffer; key: Buffer };
+  /** METRICS_TOKEN: the bearer token a Prometheus scraper presents at /metrics (unset: people only). */
+  metricsToken?: string;
+  /** LOGIN_FREE_ATTEMPTS, LOGIN_MAX_BACKOFF_S */
+  loginThrottle: ThrottleOptions;
   users: UserRepository;
   zones: ZoneRepository;
   zoneRules: ZoneRuleRepository;
@@ -63,9 +71,41 @@ export interface AppDeps {
 
 const WEB_PAGE = new URL('./web/index.html', import.meta.url);
 
+/**
+ * Headers on every answer: no sniffing content types, no framing (clickjacking), no referrer leaving
+ * with tokens in URLs (the live stream's `?access_token=`).
+ */
+async function secureHeaders(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  void reply.header('x-content-type-options', 'nosniff');
+  void reply.header('x-frame-options', 'DENY');
+  void reply.header('referrer-policy', 'no-referrer');
+  if (!reply.hasHeader('content-security-policy')) void reply.header('content-security-policy', "frame-ancestors 'none'");
+}
+
+/**
+ * The web client's policy: its own origin only, its one inline script allowed by hash (so an injected
+ * script is not), no plugins, no framing, forms and base URL pinned.
+ */
+export function contentSecurityPolicy(html: string): string {
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
+  return [
+    "default-src 'self'",
+    `script-src ${hashes.join(' ') || "'none'"}`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 /** Builds the enforcement API (tests use it through `inject`; server.ts only listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
+    // TLS_CERT_FILE / TLS_KEY_FILE: the same app over HTTPS (Fastify's own https option).
+    ...(deps.https ? { https: deps.https } : {}),
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // discriminator: a oneOf tagged by a property (the transition body's `event`) is checked against
@@ -74,6 +114,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setErrorHandler(errorHandler);
   app.addSchema(ErrorBody);
+  app.addHook('preValidation', refuseUnstorableText);
+  app.addHook('onSend', secureHeaders);
 
   await app.register(swagger, {
     openapi: {
@@ -82,13 +124,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS });
+  await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS, sessionActive: (sid) => deps.sessions.isActive(sid) });
 
-  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics });
-  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS });
+  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics, metricsToken: deps.metricsToken });
+  const throttle = new LoginThrottle(deps.loginThrottle, deps.metrics.counter('auth_login_throttled_total', 'logins refused unchecked while an account or address is backing off', ['scope']));
+  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS, throttle, metrics: deps.metrics });
   await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
   await app.register(zoneRuleRoutes, { zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged });
-  await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus });
+  await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus, sessions: deps.sessions });
   await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
   await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, maxBytes: deps.evidenceMaxBytes });
   await app.register(readingRoutes, { readings: deps.readings });
@@ -96,7 +139,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(figureRoutes, { figures: deps.figures });
 
   const page = await readFile(WEB_PAGE, 'utf8');
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').send(page));
+  const pagePolicy = contentSecurityPolicy(page);
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', pagePolicy).send(page));
 
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });

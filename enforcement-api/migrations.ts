@@ -252,6 +252,12 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
       `INSERT INTO live_events_horizon (pruned_through) VALUES (0)`,
     ],
   },
+  {
+    // A number well clear of the others' sequence (versions only order migrations; gaps are fine).
+    version: 190,
+    name: 'device secret rotation with a grace period',
+    up: () => [`ALTER TABLE devices ADD COLUMN previous_secret_hash text, ADD COLUMN previous_secret_until timestamptz`],
+  },
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

@@ -66,14 +66,25 @@ export class ReadingQueries {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
-   * Whether the caller may read a device: admins, operators and reviewers any; an officer or team lead
-   * the devices in their street's zones (district teams: the whole district).
+   * Whether the caller may read a device's readings or a zone's aggregates: admins, operators and
+   * reviewers any; an officer or team lead those of their street's zones (district teams: the whole
+   * district). One rule for devices and zones; the device's zone decides.
    */
   async canRead(deviceId: string, user: Viewer): Promise<boolean> {
     const params: unknown[] = [deviceId];
     const r = await this.pool.query(
       `SELECT 1 FROM devices d JOIN zones z ON z.id = d.zone_id JOIN sites s ON s.id = z.site_id
        WHERE d.id = $1 AND ${deviceCondition(user, params, 's.street_id')}`,
+      params,
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** A zone's aggregates: the same rule, by the zone's street. */
+  async canReadZone(zoneId: string, user: Viewer): Promise<boolean> {
+    const params: unknown[] = [zoneId];
+    const r = await this.pool.query(
+      `SELECT 1 FROM zones z JOIN sites s ON s.id = z.site_id WHERE z.id = $1 AND ${deviceCondition(user, params, 's.street_id')}`,
       params,
     );
     return (r.rowCount ?? 0) > 0;

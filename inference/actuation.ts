@@ -43,6 +43,7 @@ export class SpeakerController {
   private probes: Probe[] = [];
   private readonly sent;
   private readonly acks;
+  private readonly foreignAcks;
 
   constructor(
     private readonly publish: (topic: string, payload: string) => Promise<void>,
@@ -53,6 +54,7 @@ export class SpeakerController {
   ) {
     this.sent = metrics.counter('speaker_commands_total', 'speaker.play commands, played or not', ['outcome']);
     this.acks = metrics.counter('speaker_acks_total', 'speaker.play acknowledgements from devices', []);
+    this.foreignAcks = metrics.counter('speaker_acks_refused_total', 'acknowledgements of a command sent to another device (or unknown), ignored');
   }
 
   quiet(device: DeviceContext, at: Date): boolean {
@@ -99,7 +101,13 @@ export class SpeakerController {
       return;
     }
     if (!Value.Check(CommandAck, body)) return;
-    if (await this.repo.commandAcked(body.commandId, body)) this.acks.inc();
+    // Only the device the command went to can acknowledge it: another device knowing (or guessing)
+    // the command id must not mark someone else's warning as played.
+    if (await this.repo.commandAcked(body.commandId, deviceId, body)) this.acks.inc();
+    else {
+      this.foreignAcks.inc();
+      this.log.warn({ device: deviceId, commandId: body.commandId }, 'ack of a command not sent to this device (or already acknowledged) ignored');
+    }
   }
 
   /** Feeds the watched value; probes whose window has passed record their effect. */

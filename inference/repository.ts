@@ -13,8 +13,9 @@ export class InferenceRepository {
     );
   }
 
-  async commandAcked(id: string, ack: unknown): Promise<boolean> {
-    const r = await this.pool.query(`UPDATE device_commands SET acked_at = now(), ack = $2 WHERE id = $1 AND acked_at IS NULL`, [id, JSON.stringify(ack)]);
+  /** Records a command's acknowledgement, only from the device it was sent to; false when nothing matched. */
+  async commandAcked(id: string, deviceId: string, ack: unknown): Promise<boolean> {
+    const r = await this.pool.query(`UPDATE device_commands SET acked_at = now(), ack = $2 WHERE id = $1 AND device_id = $3 AND acked_at IS NULL`, [id, JSON.stringify(ack), deviceId]);
     return (r.rowCount ?? 0) > 0;
   }
 

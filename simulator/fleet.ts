@@ -56,7 +56,7 @@ export class SimulatorService {
       const client = mqtt.connect(this.mqttUrl, {
         username: row.id,
         password: secret,
-        clientId: `sim-${row.id}`,
+        clientId: row.id,
         protocolVersion: 4,
         reconnectPeriod: 2000,
         will: { topic: topics.presence(row.id), payload: Buffer.from('offline'), qos: 1, retain: true },

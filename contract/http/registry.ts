@@ -61,7 +61,7 @@ export const DeviceRecord = Type.Composite([
 export type DeviceRecord = Static<typeof DeviceRecord>;
 
 export const NewDevice = Type.Object({
-  id: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'also the MQTT username' })),
+  id: Type.Optional(Type.String({ pattern: '^(?!svc-)[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$', description: 'also the MQTT username and client id (`svc-` ids are reserved for services)' })),
   zoneId: Type.String({ minLength: 1 }),
   kind: Type.Union(DEVICE_KINDS.map((k) => Type.Literal(k))),
   hasSpeaker: Type.Optional(Type.Boolean()),
@@ -69,7 +69,7 @@ export const NewDevice = Type.Object({
   placementPublished: Type.Optional(Type.Boolean()),
   calibrationCert: Type.Optional(Type.String({ maxLength: 100 })),
   calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-});
+}, { additionalProperties: false, description: 'only these fields: `simulated` and the rest of the registry are the server’s' });
 export type NewDevice = Static<typeof NewDevice>;
 
 export const DeviceCreated = Type.Object({
@@ -78,6 +78,18 @@ export const DeviceCreated = Type.Object({
   mqtt: Type.Object({ port: Type.Integer(), username: Type.String(), password: Type.String(), publishPrefix: Type.String(), commandsFilter: Type.String() }),
 });
 export type DeviceCreated = Static<typeof DeviceCreated>;
+
+export const SecretRotation = Type.Object({
+  graceS: Type.Integer({ minimum: 0, maximum: 604_800, default: 86_400, description: 'seconds the old secret keeps working (0: it stops at once)' }),
+}, { additionalProperties: false });
+export type SecretRotation = Static<typeof SecretRotation>;
+
+export const RotatedSecret = Type.Object({
+  deviceId: Type.String(),
+  secret: Type.String({ description: 'shown once; only its hash is stored' }),
+  previousSecretValidUntil: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+export type RotatedSecret = Static<typeof RotatedSecret>;
 
 export const ZoneList = Type.Array(Zone);
 export const DeviceList = Type.Array(Device);

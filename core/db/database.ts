@@ -17,6 +17,22 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** How long a readiness probe waits for the database before it reports it unavailable. */
+const PING_TIMEOUT_MS = 2000;
+
+/**
+ * PGlite serves every connection from one backend, so a statement prepared under a name by one pool
+ * connection still exists when the pool opens the next one, and preparing it again fails (`prepared
+ * statement "…" already exists`) for every write from then on. On the embedded engine queries go
+ * unnamed (parsed per execution; the engine is in-process, so the saving was small anyway).
+ */
+function unnamedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const unnamed = (config: unknown, ...rest: unknown[]) =>
+    query(typeof config === 'object' && config !== null && Object.getPrototypeOf(config) === Object.prototype && 'name' in config ? { ...config, name: undefined } : config, ...rest);
+  Object.assign(client, { query: unnamed });
+}
+
 export interface DatabaseOptions {
   url?: string;
   dataDir: string;
@@ -40,7 +56,8 @@ export async function openDatabase(opts: DatabaseOptions, log: Logger, migration
   } else {
     embedded = await startEmbedded(path.join(opts.dataDir, 'pg'), log);
     // PGlite is a single backend: one connection keeps every statement and transaction in order.
-    pool = new pg.Pool({ host: '127.0.0.1', port: embedded.port, user: 'postgres', database: 'postgres', max: 1 });
+    pool = new pg.Pool({ host: embedded.socketDir, port: embedded.port, user: 'postgres', database: 'postgres', max: 1 });
+    pool.on('connect', unnamedStatements);
   }
   pool.on('error', (err) => log.error({ err }, 'idle database connection failed'));
   try {
@@ -57,12 +74,15 @@ export async function openDatabase(opts: DatabaseOptions, log: Logger, migration
     pool,
     engine: opts.url ? 'server' : 'embedded',
     timescale,
+    /** False when the database errs or does not answer within PING_TIMEOUT_MS (a wedged engine). */
     async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS)));
+      const query = pool.query('SELECT 1').then(() => true, () => false);
       try {
-        await pool.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
+        return await Promise.race([query, timeout]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     async close() {

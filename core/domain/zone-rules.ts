@@ -1,3 +1,4 @@
+import { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, type ZoneRule } from '../../contract/http/zone-rules.js';
 import { localClock, type LocalClock } from './local-time.js';
 import { NIGHT_LAMAX_MARGIN_DB, noiseLimitAt, periodAt, type NoiseLimit, type NoiseZoneClass } from './noise-limits.js';
 
@@ -18,8 +19,6 @@ import { NIGHT_LAMAX_MARGIN_DB, noiseLimitAt, periodAt, type NoiseLimit, type No
  * LAeq limit + 15 dB at night); `fishing` — whether fishing is banned; `crowding` — the capacity
  * alerts are measured against.
  */
-
-import { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, type ZoneRule } from '../../contract/http/zone-rules.js';
 
 export { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, type ZoneRule };
 

@@ -37,17 +37,33 @@ export class DeviceRepository {
     return { device, secret };
   }
 
-  /** Replaces a device's secret; the old one stops working at the next connect. */
-  async rotateSecret(id: string): Promise<string | null> {
+  /**
+   * Replaces a device's secret. For `graceS` seconds the old secret still logs in too (the device is
+   * updated in the field meanwhile); with 0 it stops working at the next connect.
+   */
+  async rotateSecret(id: string, graceS = 0): Promise<{ secret: string; previousValidUntil: Date | null } | null> {
     const secret = newSecret();
-    const r = await this.pool.query('UPDATE devices SET secret_hash = $2 WHERE id = $1', [id, hashDeviceSecret(secret)]);
-    return r.rowCount ? secret : null;
+    const r = await this.pool.query<{ until: Date | null }>(
+      `UPDATE devices SET
+         previous_secret_hash = CASE WHEN $3::int > 0 THEN secret_hash END,
+         previous_secret_until = CASE WHEN $3::int > 0 THEN now() + make_interval(secs => $3::int) END,
+         secret_hash = $2
+       WHERE id = $1 RETURNING previous_secret_until AS until`,
+      [id, hashDeviceSecret(secret), graceS],
+    );
+    const row = r.rows[0];
+    return row ? { secret, previousValidUntil: row.until } : null;
   }
 
+  /** The current secret, or the previous one within its grace period. */
   async verify(id: string, secret: string): Promise<boolean> {
-    const r = await this.pool.query<{ h: string }>('SELECT secret_hash AS h FROM devices WHERE id = $1', [id]);
+    const r = await this.pool.query<{ h: string; previous: string | null }>(
+      `SELECT secret_hash AS h, CASE WHEN previous_secret_until > now() THEN previous_secret_hash END AS previous FROM devices WHERE id = $1`,
+      [id],
+    );
     const row = r.rows[0];
-    return row !== undefined && verifyDeviceSecret(secret, row.h);
+    if (!row) return false;
+    return verifyDeviceSecret(secret, row.h) || (row.previous !== null && verifyDeviceSecret(secret, row.previous));
   }
 
   async get(id: string): Promise<DeviceRow | null> {

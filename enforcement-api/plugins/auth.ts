@@ -11,6 +11,10 @@ export interface TokenClaims {
   teamId: string | null;
   /** A reviewer's legal review post: they see the cases submitted to it. */
   reviewPostId?: string | null;
+  /** The session (refresh-token family) the token was issued in: revoking it refuses the token at once. */
+  sid: string;
+  /** Expiry (seconds since the epoch), set when signed and required when verified. */
+  exp?: number;
 }
 
 declare module '@fastify/jwt' {
@@ -26,17 +30,19 @@ declare module 'fastify' {
     authenticate: preHandlerAsyncHookHandler;
     /** preHandler: authenticated and holding one of the roles. */
     requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
-    issueToken(user: User): string;
+    issueToken(user: User, sessionId: string): string;
   }
 }
 
 export default fp(
-  async (app, opts: { secret: string; accessTtlS: number }) => {
+  async (app, opts: { secret: string; accessTtlS: number; sessionActive: (sessionId: string) => Promise<boolean> }) => {
     await app.register(jwt, {
       secret: opts.secret,
       // Short-lived: a stolen or outdated token (role or team changed) expires soon; clients refresh.
       sign: { expiresIn: opts.accessTtlS },
       verify: {
+        // A token without an expiry would never die, one without a session could not be revoked.
+        requiredClaims: ['exp', 'sid'],
         extractToken: (req: FastifyRequest) => {
           const header = req.headers.authorization;
           if (header?.startsWith('Bearer ')) return header.slice(7);
@@ -52,14 +58,17 @@ export default fp(
       } catch {
         throw new AppError(401, 'UNAUTHORIZED', 'a valid bearer token is required');
       }
+      if (typeof req.user.sid !== 'string' || !(await opts.sessionActive(req.user.sid))) {
+        throw new AppError(401, 'SESSION_REVOKED', 'the session was logged out or revoked: log in again');
+      }
     };
     app.decorate('authenticate', authenticate);
     app.decorate('requireRole', (...roles: Role[]) => async (req: FastifyRequest, reply: FastifyReply) => {
       await authenticate(req, reply);
       if (!roles.includes(req.user.role)) throw new AppError(403, 'FORBIDDEN', `requires role ${roles.join(' or ')}`);
     });
-    app.decorate('issueToken', (user: User) =>
-      app.jwt.sign({ sub: user.id, username: user.username, role: user.role, teamId: user.teamId, reviewPostId: user.reviewPostId }),
+    app.decorate('issueToken', (user: User, sessionId: string) =>
+      app.jwt.sign({ sub: user.id, username: user.username, role: user.role, teamId: user.teamId, reviewPostId: user.reviewPostId, sid: sessionId }),
     );
   },
   { name: 'auth' },

@@ -3,6 +3,8 @@ import { LoginBody, Me, NoContent, RefreshBody, Tokens } from '../../contract/ht
 import { AppError } from '../errors.js';
 import type { User, UserRepository } from '../users.js';
 import type { SessionRepository } from '../sessions.js';
+import type { LoginThrottle } from '../login-throttle.js';
+import type { Metrics } from '../../core/metrics.js';
 
 
 /**
@@ -10,9 +12,13 @@ import type { SessionRepository } from '../sessions.js';
  * use and rotated on every refresh (sessions.ts), and a refresh re-reads the user, so a changed role or
  * team, or a deleted account, takes effect within one access-token lifetime.
  */
-const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: SessionRepository; accessTtlS: number }> = async (app, { users, sessions, accessTtlS }) => {
-  const tokens = (user: User, refresh: { token: string; expiresAt: Date }) => ({
-    accessToken: app.issueToken(user),
+const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: SessionRepository; accessTtlS: number; throttle: LoginThrottle; metrics: Metrics }> = async (
+  app,
+  { users, sessions, accessTtlS, throttle, metrics },
+) => {
+  const failures = metrics.counter('auth_login_failures_total', 'logins refused for a wrong username or password');
+  const tokens = (user: User, refresh: { token: string; expiresAt: Date; sessionId: string }) => ({
+    accessToken: app.issueToken(user, refresh.sessionId),
     tokenType: 'Bearer' as const,
     expiresIn: accessTtlS,
     refreshToken: refresh.token,
@@ -27,12 +33,23 @@ const routes: FastifyPluginAsyncTypebox<{ users: UserRepository; sessions: Sessi
         tags: ['auth'],
         summary: 'Log in with username and password; returns an access token and a refresh token',
         body: LoginBody,
-        response: { 200: Tokens, 401: { $ref: 'Error#' } },
+        response: { 200: Tokens, 401: { $ref: 'Error#' }, 429: { $ref: 'Error#' } },
       },
     },
-    async (req) => {
-      const user = await users.authenticate(req.body.username, req.body.password);
-      if (!user) throw new AppError(401, 'BAD_CREDENTIALS', 'wrong username or password');
+    async (req, reply) => {
+      const { username, password } = req.body;
+      const wait = throttle.retryAfterS(username, req.ip);
+      if (wait > 0) {
+        void reply.header('retry-after', String(wait));
+        throw new AppError(429, 'TOO_MANY_ATTEMPTS', `too many failed logins: try again in ${wait} s`);
+      }
+      const user = await users.authenticate(username, password);
+      if (!user) {
+        throttle.failed(username, req.ip);
+        failures.inc();
+        throw new AppError(401, 'BAD_CREDENTIALS', 'wrong username or password');
+      }
+      throttle.succeeded(username, req.ip);
       return tokens(user, await sessions.issue(user.id));
     },
   );

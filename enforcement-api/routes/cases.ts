@@ -7,6 +7,7 @@ import { decisionDeadline } from '../domain/legal-rules.js';
 import type { CaseRepository, CaseRow } from '../cases/repository.js';
 import { mayReceive } from '../domain/jurisdiction.js';
 import type { LiveBus } from '../live.js';
+import type { SessionRepository } from '../sessions.js';
 export { Benchmark, Case, Event };
 import type { TokenClaims } from '../plugins/auth.js';
 
@@ -17,7 +18,10 @@ function actionsFor(row: CaseRow, user: TokenClaims) {
   return availableEvents({ state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId }, actorOf(user));
 }
 
-const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }> = async (app, { cases, bus }) => {
+/** How often an open live stream checks that its session was not revoked by another process. */
+const SESSION_CHECK_MS = 5000;
+
+const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; sessions: SessionRepository }> = async (app, { cases, bus, sessions }) => {
   // Open streams end before the server closes, or they would hold the shutdown open.
   const streams = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -82,7 +86,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
           '(EventSource does so by itself) or `?lastEventId=` (the header wins) to get, in order and once, the ' +
           'events missed in between. A fresh stream starts with `ready` (its id: the position to resume from); a ' +
           'resumed one with `ready` without id; when the events after the given id are no longer kept ' +
-          '(LIVE_EVENTS_RETENTION_H) or the id is unknown, with `reset` instead: reload your lists.',
+          '(LIVE_EVENTS_RETENTION_H) or the id is unknown, with `reset` instead: reload your lists. The stream ends ' +
+          'with `expired` when its access token expires or its session is revoked: renew the token and reconnect.',
         security: [{ bearer: [] }],
         headers: StreamHeaders,
         querystring: StreamQuery,
@@ -116,8 +121,26 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus }>
         if (mayReceive(viewer, event)) send(id, event.type, event);
       });
       const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+      // The stream lives no longer than its token and its session: `expired` tells the client to renew
+      // its token and open the stream again (resuming from its last id).
+      const sid = req.user.sid;
+      const expire = (reason: 'token_expired' | 'session_revoked') => {
+        if (res.writableEnded) return;
+        send(null, 'expired', { reason });
+        end();
+      };
+      const expiry = setTimeout(() => expire('token_expired'), Math.max(0, (req.user.exp ?? 0) * 1000 - Date.now()));
+      const stopListening = sessions.onRevoked((revoked) => {
+        if (revoked === sid) expire('session_revoked');
+      });
+      const check = setInterval(() => {
+        sessions.isActive(sid).then((live) => live || expire('session_revoked'), () => undefined);
+      }, SESSION_CHECK_MS);
       const end = () => {
         clearInterval(ping);
+        clearInterval(check);
+        clearTimeout(expiry);
+        stopListening();
         subscription.close();
         streams.delete(end);
         res.end();

@@ -1,10 +1,25 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Liveness, Readiness as ReadinessBody } from '../../contract/http/health.js';
 import type { Metrics } from '../../core/metrics.js';
 
 export type Readiness = () => Promise<Record<string, boolean>>;
 
-const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics }> = async (app, { readiness, metrics }) => {
+const sameSecret = (a: string, b: string) => {
+  const x = createHash('sha256').update(a).digest();
+  const y = createHash('sha256').update(b).digest();
+  return timingSafeEqual(x, y);
+};
+
+const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics; metricsToken?: string }> = async (app, { readiness, metrics, metricsToken }) => {
+  // Metrics name devices, queues and failures: a scraper presents METRICS_TOKEN, people an admin's or
+  // an operator's access token; nobody else reads them.
+  const mayReadMetrics = async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers.authorization;
+    if (metricsToken && header?.startsWith('Bearer ') && sameSecret(header.slice(7), metricsToken)) return;
+    await app.requireRole('admin', 'operator').call(app, req, reply);
+  };
   app.get(
     '/healthz',
     { schema: { tags: ['ops'], summary: 'Liveness: the process answers', response: { 200: Liveness } } },
@@ -30,7 +45,7 @@ const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics
     },
   );
 
-  app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: false } }, async (_req, reply) => {
+  app.get('/metrics', { preHandler: mayReadMetrics, schema: { tags: ['ops'], summary: 'Prometheus metrics: `Bearer METRICS_TOKEN`, or an admin’s or operator’s access token', security: [{ bearer: [] }], hide: false } }, async (_req, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

@@ -65,10 +65,13 @@ const routes: FastifyPluginAsyncTypebox<{ readings: ReadingQueries }> = async (a
           200: ZoneNoiseHourly,
           400: { $ref: 'Error#' },
           401: { $ref: 'Error#' },
+          404: { $ref: 'Error#' },
         },
       },
     },
     async (req) => {
+      // Another team's zone is answered as unknown, as another team's device or case is.
+      if (!(await readings.canReadZone(req.params.id, req.user))) throw new AppError(404, 'ZONE_NOT_FOUND', `no zone ${req.params.id}`);
       const { from, to } = range(req.query, 24 * HOUR);
       return readings.zoneNoiseHourly(req.params.id, from, to);
     },

@@ -1,6 +1,7 @@
 import { topics } from '../../contract/mqtt/topics.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DeviceCreated, DeviceList, NewDevice, ZoneList } from '../../contract/http/registry.js';
+import { DeviceCreated, DeviceList, NewDevice, RotatedSecret, SecretRotation, ZoneList } from '../../contract/http/registry.js';
+import { IdParams } from '../../contract/http/common.js';
 export { DEVICE_KINDS } from '../../contract/http/registry.js';
 import { AppError } from '../errors.js';
 import type { DeviceRepository } from '../../core/repos/devices.js';
@@ -49,7 +50,9 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
     async (req, reply) => {
       if (!(await zones.exists(req.body.zoneId))) throw new AppError(400, 'ZONE_NOT_FOUND', `no zone ${req.body.zoneId}`);
       if (req.body.id && (await devices.get(req.body.id))) throw new AppError(409, 'DEVICE_EXISTS', `device ${req.body.id} already exists`);
-      const { device, secret } = await devices.create(req.body);
+      // Field by field: `simulated` (and anything else the registry keeps) is never the caller's to set.
+      const { id, zoneId, kind, hasSpeaker, placement, placementPublished, calibrationCert, calibrationValidUntil } = req.body;
+      const { device, secret } = await devices.create({ id, zoneId, kind, hasSpeaker, placement, placementPublished, calibrationCert, calibrationValidUntil, simulated: false });
       req.log.info({ device: device.id, zone: device.zoneId, by: req.user.username }, 'device registered');
       return reply.status(201).send({
         device,
@@ -62,6 +65,27 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
           commandsFilter: topics.deviceCommands(device.id),
         },
       });
+    },
+  );
+
+  app.post(
+    '/api/v1/devices/:id/secret',
+    {
+      preHandler: app.requireRole('admin', 'operator'),
+      schema: {
+        tags: ['registry'],
+        summary: 'Rotates a device’s secret: the new one is returned once; the old one keeps working for `graceS` seconds',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: SecretRotation,
+        response: { 200: RotatedSecret, 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => {
+      const rotated = await devices.rotateSecret(req.params.id, req.body.graceS);
+      if (!rotated) throw new AppError(404, 'DEVICE_NOT_FOUND', `no device ${req.params.id}`);
+      req.log.info({ device: req.params.id, graceS: req.body.graceS, by: req.user.username }, 'device secret rotated');
+      return { deviceId: req.params.id, secret: rotated.secret, previousSecretValidUntil: rotated.previousValidUntil?.toISOString() ?? null };
     },
   );
 };

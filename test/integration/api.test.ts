@@ -67,7 +67,7 @@ describe('enforcement API', () => {
     }
     const page = await fetch(`${t.http}/`);
     expect(await page.text()).toContain('Riverside &amp; Park Enforcement');
-    const metrics = await fetch(`${t.http}/metrics`);
+    const metrics = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${await login(t, 'ops')}` } });
     expect(await metrics.text()).toContain('ingest_readings_received_total');
   });
 });

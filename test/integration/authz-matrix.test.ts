@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MODELS_DIR } from '../../inference/train/dataset-io.js';
+import { InferenceRepository } from '../../inference/repository.js';
+import { listModels } from '../../inference/model-store.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 import { jpeg, noiseProposal, openCase } from '../support/cases.js';
 
@@ -38,7 +40,7 @@ route target                                                                    
 GET   /                                                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 GET   /readyz                                            -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /metrics                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /metrics                                           -                                      401  ok    ok  403    403   403   403  403    403    403
 POST  /api/v1/auth/login                                 -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 POST  /api/v1/auth/refresh                               -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
 POST  /api/v1/auth/logout                                -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
@@ -46,13 +48,15 @@ GET   /api/v1/me                                         -                      
 GET   /api/v1/zones                                      -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 GET   /api/v1/zones/:id/rules                            z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 PUT   /api/v1/zones/:id/rules                            z-riverbank                            401  ok    ok  403    403   403   403  403    403    403
-GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
+GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     404    ok
+GET   /api/v1/zones/:id/noise/hourly                     z-riverbank                            401  ok    ok  ok     ok    ok    404  404    ok     ok
 GET   /api/v1/district/rules                             -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 PUT   /api/v1/district/rules                             -                                      401  ok    ok  403    403   403   403  403    403    403
 GET   /api/v1/holidays/:calendar                         CN                                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok
 PUT   /api/v1/holidays/:calendar                         AUTHZ                                  401  ok    403 403    403   403   403  403    403    403
 GET   /api/v1/devices                                    -                                      401  ok    ok  403    403   403   403  403    403    403
 POST  /api/v1/devices                                    -                                      401  ok    403 403    403   403   403  403    403    403
+POST  /api/v1/devices/:id/secret                         slm-park-1                             401  ok    ok  403    403   403   403  403    403    403
 GET   /api/v1/devices/:id/readings                       slm-park-1                             401  ok    ok  ok     ok    ok    ok   ok     404    ok
 GET   /api/v1/devices/:id/readings                       slm-river-1                            401  ok    ok  ok     ok    ok    404  404    ok     ok
 GET   /api/v1/models                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
@@ -347,6 +351,10 @@ const SPECS: Record<string, RouteSpec> = {
     written: (c) => sqlText('SELECT name FROM holidays WHERE calendar = $1 AND day = $2::date', [c.target, holiday(c.n)]),
   },
   'GET /api/v1/devices': { call: get('/api/v1/devices') },
+  'POST /api/v1/devices/:id/secret': {
+    call: (c) => http('POST', `/api/v1/devices/${c.target}/secret`, c.token, { graceS: 0 }),
+    written: (c) => sqlText('SELECT secret_hash FROM devices WHERE id = $1', [c.target]),
+  },
   'POST /api/v1/devices': {
     call: (c) => http('POST', '/api/v1/devices', c.token, { id: `authz-dev-${c.n}`, zoneId: 'z-park-square', kind: 'sound_level_meter' }),
     written: (c) => sqlText('SELECT id FROM devices WHERE id = $1', [`authz-dev-${c.n}`]),
@@ -471,6 +479,8 @@ function appRoutes(): Set<string> {
 
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
+  // The API alone: the committed model versions as an inference process elsewhere registers them.
+  await new InferenceRepository(t.platform.db.pool).registerModels(await listModels([MODELS_DIR]));
   for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun']) tokens.set(user, await login(t, user));
 });
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { openCase, uploadEvidence } from '../support/cases.js';
+import { decideNoiseCase, openCase } from '../support/cases.js';
 
 /**
  * GET /api/v1/figures over cases taken through the real intake and transitions. The only thing set
@@ -39,16 +39,7 @@ async function noiseResolved(minutes: number): Promise<string> {
 let decisions = 0;
 async function noiseDecided(minutes: number, tier: string, fineYuan: number): Promise<string> {
   const id = await openCase(t, 'noise');
-  await ok('east.li', id, { event: 'accept' });
-  await ok('east.li', id, { ...ARRIVE, secondOfficerId: 'u-east-lead' });
-  expect((await uploadEvidence(t, as('east.li'), id)).status).toBe(201);
-  await ok('east.li', id, {
-    event: 'propose_decision', party: 'Zhang San', facts: 'refused to turn the loudspeaker down', legalBasis: 'Noise Law art. 82',
-    penalties: ['warning', 'fine'], fineYuan, tier,
-  });
-  await ok('east.li', id, { event: 'submit_for_review' });
-  await ok('east.review', id, { event: 'approve' });
-  await ok('east.li', id, { event: 'decide', decisionNo: `东执罚决字〔2026〕第${++decisions}号` });
+  await decideNoiseCase(t, ok, as('east.li'), id, { tier, fineYuan, decisionNo: `东执罚决字〔2026〕第${++decisions}号` });
   await discoveredBefore(id, minutes);
   return id;
 }

@@ -53,7 +53,7 @@ async function freePort(): Promise<number> {
 
 async function connectDevice(reconnectPeriod: number): Promise<{ id: string; client: MqttClient }> {
   const { device, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind: 'sound_level_meter' });
-  const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, protocolVersion: 4, reconnectPeriod });
+  const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, clientId: device.id, protocolVersion: 4, reconnectPeriod });
   clients.push(client);
   await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
   return { id: device.id, client };

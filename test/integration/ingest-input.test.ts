@@ -19,7 +19,7 @@ let t: TestPlatform;
 const clients: MqttClient[] = [];
 
 async function connect(username: string, password: string, extra: mqtt.IClientOptions = {}): Promise<MqttClient> {
-  const client = mqtt.connect(t.mqttUrl, { username, password, protocolVersion: 4, reconnectPeriod: 0, ...extra });
+  const client = mqtt.connect(t.mqttUrl, { username, password, clientId: username, protocolVersion: 4, reconnectPeriod: 0, ...extra });
   clients.push(client);
   await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
   return client;

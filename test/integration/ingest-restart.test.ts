@@ -84,7 +84,7 @@ async function fleet(size: number): Promise<Fleet> {
   const devs: { id: string; client: MqttClient }[] = [];
   for (let i = 0; i < size; i++) {
     const { device, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind: 'sound_level_meter' });
-    const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, protocolVersion: 4, reconnectPeriod: 200 });
+    const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, clientId: device.id, protocolVersion: 4, reconnectPeriod: 200 });
     clients.push(client);
     await new Promise<void>((resolve, reject) => client.once('connect', () => resolve()).once('error', reject));
     devs.push({ id: device.id, client });

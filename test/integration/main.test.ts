@@ -42,7 +42,8 @@ describe('the platform process', () => {
     });
     expect(run.stdout).toMatch(/web +http:\/\/localhost:\d+\//);
     expect(run.stdout).toMatch(/mqtt +mqtt:\/\/localhost:\d+/);
-    expect(run.stdout).toContain('admin / main-test-pw');
+    expect(run.stdout).toContain('admin / the password set in ADMIN_PASSWORD');
+    expect(run.stdout).not.toContain('main-test-pw');
     expect(run.stdout).toContain('embedded + TimescaleDB');
     expect(run.code, run.stderr).toBe(0);
   });

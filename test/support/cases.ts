@@ -132,3 +132,24 @@ export const noiseProposal = (over: Record<string, unknown> = {}) => ({
   tier: 'normal',
   ...over,
 });
+
+/** A transition taken by a user; fails the test unless it succeeds. */
+export type Step = (user: string, caseId: string, body: Record<string, unknown>) => Promise<void>;
+
+/**
+ * Takes an East Lake noise case from dispatch to a decided fine: accepted and reached by two officers,
+ * a photo as evidence, a fine proposed in `tier`, approved by the street's review post, decided.
+ */
+export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken: string, caseId: string, fine: { tier: string; fineYuan: number; decisionNo: string }): Promise<void> {
+  await step('east.li', caseId, { event: 'accept' });
+  await step('east.li', caseId, { event: 'arrive', location: { lat: 32.0405, lon: 118.7805 }, secondOfficerId: 'u-east-lead' });
+  const upload = await uploadEvidence(t, officerToken, caseId);
+  if (upload.status !== 201) throw new Error(`evidence upload: ${upload.status} ${JSON.stringify(upload.body)}`);
+  await step('east.li', caseId, {
+    event: 'propose_decision', party: 'Zhang San', facts: 'refused to turn the loudspeaker down', legalBasis: 'Noise Law art. 82',
+    penalties: ['warning', 'fine'], fineYuan: fine.fineYuan, tier: fine.tier,
+  });
+  await step('east.li', caseId, { event: 'submit_for_review' });
+  await step('east.review', caseId, { event: 'approve' });
+  await step('east.li', caseId, { event: 'decide', decisionNo: fine.decisionNo });
+}

@@ -49,8 +49,12 @@ export async function startTestPlatform(env: Record<string, string> = {}, option
   };
 }
 
-/** Polls until `check` returns a value that is not undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `check` returns a value that is not undefined/false, or fails after `timeoutMs`. The
+ * wait ends as soon as the condition holds; the limit only catches a condition that never comes, and
+ * is wide because five test runs sharing two cores make a replay of thousands of readings take minutes.
+ */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -99,7 +103,7 @@ export async function provision(t: TestPlatform, adminToken: string, zoneId: str
 
 /** A real MQTT 3.1.1 device client; resolves once connected, rejects with the broker's refusal. */
 export async function connectDevice(t: TestPlatform, username: string, password: string): Promise<MqttClient> {
-  const client = mqtt.connect(t.mqttUrl, { username, password, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
+  const client = mqtt.connect(t.mqttUrl, { username, password, clientId: username, protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000 });
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => resolve());
     client.once('error', (err) => {

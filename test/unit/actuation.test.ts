@@ -16,7 +16,7 @@ function controller() {
   const rows = { sent: [] as string[], acked: [] as string[], effects: [] as unknown[] };
   const repo = {
     commandSent: async (c: { id: string }) => void rows.sent.push(c.id),
-    commandAcked: async (id: string) => (rows.sent.includes(id) ? (rows.acked.push(id), true) : false),
+    commandAcked: async (id: string, _deviceId: string) => (rows.sent.includes(id) ? (rows.acked.push(id), true) : false),
     commandEffect: async (_id: string, e: unknown) => void rows.effects.push(e),
     shadowAlert: async () => undefined,
   } as unknown as InferenceRepository;

@@ -22,6 +22,10 @@ describe('configuration', () => {
     expect(() => loadConfig({ DEFAULT_TIMEZONE: 'Mars/Olympus' })).toThrow(/DEFAULT_TIMEZONE/);
     expect(() => loadConfig({ SERVICES: 'broker,toaster' })).toThrow(/SERVICES/);
     expect(() => loadConfig({ MQTT_PORT: 'abc' })).toThrow(ConfigError);
+    expect(() => loadConfig({ TLS_CERT_FILE: '/x.crt' })).toThrow(/TLS_KEY_FILE/);
+    expect(() => loadConfig({ MQTT_TLS_CA_FILE: '/ca.crt' })).toThrow(/MQTT_TLS_CA_FILE/);
+    expect(() => loadConfig({ MQTT_DEVICE_RATE: '-1' })).toThrow(/MQTT_DEVICE_RATE/);
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
   });
 
   it('turns the simulator off and selects services', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceMayPublish, deviceMaySubscribe } from '../../broker/policy.js';
+import { deviceMayPublish, deviceMaySubscribe, deviceMayUseClientId, isDeviceId } from '../../broker/policy.js';
 
 describe('device topic ACL', () => {
   it.each([
@@ -29,5 +29,26 @@ describe('device topic ACL', () => {
     ['v1/alerts/#', false],
   ])('subscribe %s → %s', (filter, allowed) => {
     expect(deviceMaySubscribe('slm-1', filter)).toBe(allowed);
+  });
+});
+
+describe('client ids bound to the device', () => {
+  it.each([
+    ['slm-1', true],
+    ['slm-1:gw2', true],
+    ['slm-1:', false],
+    ['slm-12', false],
+    ['slm-2', false],
+    ['svc-ingest', false],
+    ['mqttjs_1234', false],
+    ['', false],
+  ])('slm-1 connecting as %s → %s', (clientId, allowed) => {
+    expect(deviceMayUseClientId('slm-1', clientId)).toBe(allowed);
+  });
+
+  it('keeps svc- ids for services', () => {
+    expect(isDeviceId('svc-ingest')).toBe(false);
+    expect(deviceMayUseClientId('svc-x', 'svc-x')).toBe(false);
+    expect(isDeviceId('slm-1')).toBe(true);
   });
 });

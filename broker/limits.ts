@@ -1,0 +1,121 @@
+import type { Client } from 'aedes';
+import { MAX_BATCH_PAYLOAD_BYTES } from '../core/telemetry-decode.js';
+
+/**
+ * What one connection may send the broker. A device's largest legitimate packet is a telemetry batch
+ * (MAX_BATCH_PAYLOAD_BYTES) plus its topic and header; anything larger is refused before it is read
+ * into memory, let alone journalled. Publishes beyond a device's rate wait for their turn (the broker
+ * reads that connection no faster), so a flooding device slows itself down without losing anything
+ * it was acknowledged for.
+ */
+export interface BrokerLimits {
+  /** Largest MQTT packet (fixed header included) a client may send; larger ones close the connection. */
+  maxPacketBytes: number;
+  /** Connections held at once; more are closed at accept. */
+  maxConnections: number;
+  /** Publishes per second a device may sustain (0 = no limit) … */
+  devicePublishRate: number;
+  /** … and how many it may send at once above that rate. */
+  devicePublishBurst: number;
+}
+
+/** Room for a full telemetry batch with its topic, packet id and header. */
+export const DEFAULT_MAX_PACKET_BYTES = MAX_BATCH_PAYLOAD_BYTES + 1024;
+
+export const DEFAULT_LIMITS: BrokerLimits = {
+  maxPacketBytes: DEFAULT_MAX_PACKET_BYTES,
+  maxConnections: 10_000,
+  devicePublishRate: 50,
+  devicePublishBurst: 500,
+};
+
+/**
+ * Follows the frames of one connection's byte stream, header by header, and says whether any declares
+ * a size above the limit. Only the fixed headers are read (at most five bytes per frame), so a frame's
+ * size is known from its first bytes, before its body arrives.
+ */
+export class FrameSizeGuard {
+  /** Body bytes of the current frame still to skip. */
+  private skip = 0;
+  /** Bytes of the next fixed header read so far (type byte and up to four length bytes). */
+  private header: number[] = [];
+
+  constructor(private readonly maxPacketBytes: number) {}
+
+  /** False as soon as a frame declares more than the limit, or a malformed remaining length. */
+  feed(chunk: Buffer): boolean {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - at);
+        this.skip -= n;
+        at += n;
+        continue;
+      }
+      this.header.push(chunk[at++] as number);
+      if (this.header.length < 2) continue;
+      const last = this.header[this.header.length - 1] as number;
+      if ((last & 0x80) !== 0) {
+        if (this.header.length === 5) return false; // a fifth length byte: not MQTT
+        continue;
+      }
+      let length = 0;
+      for (let i = this.header.length - 1; i >= 1; i--) length = length * 0x80 + ((this.header[i] as number) & 0x7f);
+      if (length + this.header.length > this.maxPacketBytes) return false;
+      this.skip = length;
+      this.header = [];
+    }
+    return true;
+  }
+}
+
+interface ParserHolder {
+  _parser: { parse(buf: Buffer): number };
+}
+
+/**
+ * Refuses packets above `maxPacketBytes` on one connection: the guard sees every chunk before the
+ * parser does, and the connection is closed before an oversized frame is buffered. Install it after
+ * every other wrapper of the client's parser (it must run first).
+ */
+export function limitPacketSize(aedesClient: Client, maxPacketBytes: number, refused: () => void): void {
+  const parser = (aedesClient as unknown as ParserHolder)._parser;
+  const parse = parser.parse.bind(parser);
+  const guard = new FrameSizeGuard(maxPacketBytes);
+  let closed = false;
+  parser.parse = (chunk: Buffer): number => {
+    if (closed) return 0;
+    if (!guard.feed(chunk)) {
+      closed = true;
+      refused();
+      aedesClient.close();
+      return 0;
+    }
+    return parse(chunk);
+  };
+}
+
+/**
+ * A token bucket: `take()` answers how many milliseconds the caller should wait before going on.
+ * Waits add up (tokens go negative), so a client sending faster than `rate` is held to `rate`.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private last: number;
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
+    this.tokens = burst;
+    this.last = now;
+  }
+
+  take(now = Date.now()): number {
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) * this.rate) / 1000);
+    this.last = now;
+    this.tokens -= 1;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.rate);
+  }
+}

@@ -1,0 +1,102 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
+import { waitFor } from '../support/platform.js';
+
+/**
+ * What one connection may do to the broker: packets larger than a telemetry batch, retained messages
+ * outside the presence topic, publishing faster than its rate, and more connections than the limit.
+ */
+const PASSWORD = 'limits-service-password';
+let b: TestBroker;
+let sub: MqttClient;
+const received: { topic: string; payload: string; retain: boolean }[] = [];
+
+const metric = (name: string, labels: Record<string, string> = {}) => b.metrics.value(name, labels);
+const device = (id: string) => b.connect({ username: id, password: DEVICE_SECRET, clientId: id });
+const closed = (c: MqttClient) => new Promise<void>((resolve) => c.once('close', () => resolve()));
+
+beforeAll(async () => {
+  b = await startTestBroker('limits', PASSWORD, { limits: { devicePublishRate: 20, devicePublishBurst: 5 } });
+  sub = await b.connect({ username: 'service', password: PASSWORD, clientId: 'svc-limits' });
+  sub.on('message', (topic, payload, packet) => received.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  await sub.subscribeAsync('v1/devices/+/telemetry/#', { qos: 1 });
+});
+
+afterAll(async () => {
+  await b?.stop();
+});
+
+describe('broker limits', () => {
+  it('closes a connection sending a packet larger than a telemetry batch, before storing or delivering it', async () => {
+    const big = await device('big-1');
+    const gone = closed(big);
+    big.publish('v1/devices/big-1/telemetry/noise', Buffer.alloc(4 * 1024 * 1024, 0x20), { qos: 1 });
+    await gone;
+    expect(await metric('mqtt_packets_too_large_total')).toBe(1);
+    // A full-size batch still passes.
+    const ok = await device('big-2');
+    await ok.publishAsync('v1/devices/big-2/telemetry/noise', Buffer.alloc(250 * 1024, 0x20), { qos: 1 });
+    await waitFor(() => received.some((m) => m.topic === 'v1/devices/big-2/telemetry/noise'), 'the batch-sized publish');
+    expect(received.some((m) => m.topic === 'v1/devices/big-1/telemetry/noise')).toBe(false);
+  });
+
+  it('closes a connection whose first packet declares a huge size (before CONNECT)', async () => {
+    const socket = net.connect(b.broker.port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const end = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.write(Buffer.from([0x10, 0xff, 0xff, 0xff, 0x7f])); // CONNECT of 256 MB
+    await end;
+    expect(await metric('mqtt_packets_too_large_total')).toBe(2);
+  });
+
+  it('refuses retained publishes outside the device’s presence topic', async () => {
+    const d = await device('ret-1');
+    await d.publishAsync('v1/devices/ret-1/status', 'online', { qos: 1, retain: true });
+    const gone = closed(d);
+    d.publish('v1/devices/ret-1/commands/speaker.play/ack', Buffer.alloc(100 * 1024, 0x41), { qos: 1, retain: true });
+    await gone;
+    expect(await metric('mqtt_refused_total', { action: 'retain' })).toBe(1);
+    // A late subscriber gets the presence message, and no retained ack.
+    const late = await b.connect({ username: 'service', password: PASSWORD, clientId: 'svc-late' });
+    const got: { topic: string; retain: boolean }[] = [];
+    late.on('message', (topic, _p, packet) => got.push({ topic, retain: packet.retain }));
+    await late.subscribeAsync(['v1/devices/+/status', 'v1/devices/+/commands/#'], { qos: 1 });
+    await waitFor(() => got.some((m) => m.topic === 'v1/devices/ret-1/status'), 'the retained presence');
+    const marker = await device('ret-2');
+    await marker.publishAsync('v1/devices/ret-2/commands/speaker.play/ack', 'marker', { qos: 1 });
+    await waitFor(() => got.some((m) => m.topic === 'v1/devices/ret-2/commands/speaker.play/ack'), 'the marker');
+    expect(got.filter((m) => m.topic.startsWith('v1/devices/ret-1/commands/'))).toEqual([]);
+  });
+
+  it('holds a device to its publish rate without losing what it sent', async () => {
+    const d = await device('rate-1');
+    const before = await metric('mqtt_rate_limited_total');
+    const sent = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    await Promise.all(sent.map((p) => d.publishAsync('v1/devices/rate-1/telemetry/people', p, { qos: 1 })));
+    await waitFor(() => received.filter((m) => m.topic === 'v1/devices/rate-1/telemetry/people').length === 30 || undefined, 'all 30 publishes');
+    expect(received.filter((m) => m.topic === 'v1/devices/rate-1/telemetry/people').map((m) => m.payload)).toEqual(sent);
+    expect((await metric('mqtt_rate_limited_total')) - before).toBeGreaterThanOrEqual(20);
+  });
+});
+
+describe('connection limit', () => {
+  let small: TestBroker;
+  afterAll(async () => small?.stop());
+
+  it('closes connections beyond MQTT_MAX_CONNECTIONS at accept, and counts them', async () => {
+    small = await startTestBroker('conn-limit', PASSWORD, { limits: { maxConnections: 2 } });
+    await small.connect({ username: 'c-1', password: DEVICE_SECRET, clientId: 'c-1' });
+    await small.connect({ username: 'c-2', password: DEVICE_SECRET, clientId: 'c-2' });
+    const third = mqtt.connect(`mqtt://127.0.0.1:${small.broker.port}`, { username: 'c-3', password: DEVICE_SECRET, clientId: 'c-3', protocolVersion: 4, reconnectPeriod: 0 });
+    const outcome = await new Promise<string>((resolve) => {
+      third.once('connect', () => resolve('connected'));
+      third.once('close', () => resolve('closed'));
+    });
+    third.end(true);
+    expect(outcome).toBe('closed');
+    expect(await small.metrics.value('mqtt_connections_refused_total')).toBe(1);
+  });
+});

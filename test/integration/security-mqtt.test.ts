@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { noiseRun } from '../../simulator/scenarios.js';
+import { api, connectDevice, count, login, provision, startTestPlatform, waitFor, type Provisioned, type TestPlatform } from '../support/platform.js';
+
+/**
+ * Attacks on the broker by devices holding valid credentials: taking over another client's id (a
+ * device's or a service's session), and the limits on what one connection may send.
+ */
+let t: TestPlatform;
+let admin: string;
+let victim: Provisioned;
+let attacker: Provisioned;
+const clients: MqttClient[] = [];
+
+const metric = (name: string, labels: Record<string, string> = {}) => t.platform.metrics.value(name, labels);
+const stored = (id: string) => count(t, 'SELECT 1 FROM noise_readings WHERE device_id = $1', [id]);
+
+/** Connects with explicit options; resolves with the client or rejects with the broker's refusal. */
+async function attempt(opts: mqtt.IClientOptions): Promise<MqttClient> {
+  const client = mqtt.connect(t.mqttUrl, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  clients.push(client);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => resolve());
+    client.once('error', (err) => reject(err));
+  });
+  return client;
+}
+
+beforeAll(async () => {
+  t = await startTestPlatform();
+  admin = await login(t, 'admin');
+  victim = await provision(t, admin, 'z-park-square');
+  attacker = await provision(t, admin, 'z-park-square');
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await t?.stop();
+});
+
+describe('client ids are bound to the device', () => {
+  it('refuses a device connecting with another device’s client id; the victim stays connected', async () => {
+    const v = await connectDevice(t, victim.id, victim.secret);
+    clients.push(v);
+    await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: victim.id })).rejects.toThrow(/Identifier rejected/i);
+    expect(v.connected).toBe(true);
+    expect(await metric('mqtt_client_id_refused_total', { reason: 'foreign_client_id' })).toBe(1);
+  });
+
+  it('refuses a device taking ingest’s client id (persistent or clean); nothing the victim sends is lost', async () => {
+    const v = await connectDevice(t, victim.id, victim.secret);
+    clients.push(v);
+    await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: 'svc-ingest', clean: false })).rejects.toThrow(/Identifier rejected/i);
+    await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: 'svc-ingest', clean: true })).rejects.toThrow(/Identifier rejected/i);
+    expect(await metric('mqtt_client_id_refused_total', { reason: 'service_client_id' })).toBe(2);
+    const readings = noiseRun({ deviceId: victim.id, start: new Date(Date.now() - 120_000), seconds: 50, source: 'background', laeq: 45, seed: 7, seqStart: 1 });
+    for (const m of readings) await v.publishAsync(m.topic, m.payload, { qos: 1 });
+    await waitFor(async () => (await stored(victim.id)) === readings.length || undefined, 'every acknowledged reading stored');
+  });
+
+  it('accepts the device’s own id and its own id with a `:` suffix', async () => {
+    await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: attacker.id })).resolves.toBeDefined();
+    await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: `${attacker.id}:gw2` })).resolves.toBeDefined();
+  });
+
+  it('does not register a device under a reserved service id', async () => {
+    const r = await api(t, admin, 'POST', '/api/v1/devices', { id: 'svc-ingest', zoneId: 'z-park-square', kind: 'sound_level_meter' });
+    expect(r.status).toBe(400);
+  });
+});
+
+describe('command acknowledgements', () => {
+  it('counts an ack only from the device the command went to', async () => {
+    const id = `cmd-${Date.now()}`;
+    await t.platform.db.pool.query(
+      `INSERT INTO device_commands (id, device_id, name, payload, stage, sent_at) VALUES ($1, $2, 'speaker.play', '{}', 'warning', now())`,
+      [id, victim.id],
+    );
+    const acked = async () => (await t.platform.db.pool.query<{ at: Date | null }>('SELECT acked_at AS at FROM device_commands WHERE id = $1', [id])).rows[0]?.at ?? null;
+    const a = await connectDevice(t, attacker.id, attacker.secret);
+    clients.push(a);
+    await a.publishAsync(`v1/devices/${attacker.id}/commands/speaker.play/ack`, JSON.stringify({ commandId: id, ok: true }), { qos: 1 });
+    await waitFor(async () => (await metric('speaker_acks_refused_total')) === 1 || undefined, 'the foreign ack refused');
+    expect(await acked()).toBeNull();
+    const v = await connectDevice(t, victim.id, victim.secret);
+    clients.push(v);
+    await v.publishAsync(`v1/devices/${victim.id}/commands/speaker.play/ack`, JSON.stringify({ commandId: id, ok: true }), { qos: 1 });
+    await waitFor(async () => (await acked()) !== null || undefined, 'the device’s own ack recorded');
+  });
+});
+
+describe('device secret rotation', () => {
+  it('returns a new secret once, keeps the old one for the grace period, and drops it with none', async () => {
+    const d = await provision(t, admin, 'z-park-square');
+    const logsIn = async (secret: string) => {
+      try {
+        await (await connectDevice(t, d.id, secret)).endAsync(true);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const officer = await login(t, 'east.li');
+    expect((await api(t, officer, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 60 })).status).toBe(403);
+    const r1 = await api<{ secret: string; previousSecretValidUntil: string | null }>(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 3600 });
+    expect(r1.status).toBe(200);
+    expect(r1.body.secret).not.toBe(d.secret);
+    expect(Date.parse(r1.body.previousSecretValidUntil!)).toBeGreaterThan(Date.now() + 3_000_000);
+    expect(await logsIn(r1.body.secret)).toBe(true);
+    expect(await logsIn(d.secret)).toBe(true);
+    const r2 = await api<{ secret: string; previousSecretValidUntil: string | null }>(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 0 });
+    expect(r2.body.previousSecretValidUntil).toBeNull();
+    expect(await logsIn(r2.body.secret)).toBe(true);
+    expect(await logsIn(r1.body.secret)).toBe(false);
+    expect(await logsIn(d.secret)).toBe(false);
+    expect((await api(t, admin, 'POST', '/api/v1/devices/no-such-device/secret', { graceS: 0 })).status).toBe(404);
+  });
+});
