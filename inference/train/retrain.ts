@@ -49,7 +49,7 @@ export interface RetrainOptions {
   log: (msg: string) => void;
 }
 
-export const RETRAIN_DEFAULTS = { epochs: 8, generatorSamples: 20_000, officerWeight: 5, hidden: 24, seed: 20_261_202 };
+export const RETRAIN_DEFAULTS = { epochs: 40, generatorSamples: 50_000, officerWeight: 5, hidden: 24, seed: 20_261_202 };
 
 interface Example {
   alertId: string;
