@@ -24,6 +24,7 @@ import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { EscalationService } from './enforcement-api/cases/escalation.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
+import { LegalRepository } from './enforcement-api/legal/repository.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { SessionRepository } from './enforcement-api/sessions.js';
@@ -31,6 +32,8 @@ import { UserRepository } from './enforcement-api/users.js';
 import { ReadingQueries } from './enforcement-api/readings.js';
 import { AlertRepository } from './enforcement-api/alerts.js';
 import { FigureQueries } from './enforcement-api/figures.js';
+import { IdempotencyRepository } from './enforcement-api/idempotency.js';
+import { DirectoryQueries } from './enforcement-api/directory.js';
 import { MqttModelControl } from './enforcement-api/model-control.js';
 import { watchFallbackQueue } from './enforcement-api/fallback-queue.js';
 import { ModelRepository } from './enforcement-api/models.js';
@@ -174,14 +177,18 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           devices,
           cases,
           evidence: new EvidenceRepository(db.pool, config.timezone),
+          legal: new LegalRepository(db.pool, cases.legal),
           evidenceMaxBytes: config.legal.evidenceMaxBytes,
           readings: new ReadingQueries(db.pool),
           alerts: new AlertRepository(db.pool),
-          figures: new FigureQueries(db.pool),
+          figures: new FigureQueries(db.pool, config.figures.baselineMinutes),
           models: new ModelRepository(db.pool),
           modelControl,
           bus,
           mqttPort: () => broker?.port ?? config.mqtt.port,
+          idempotency: new IdempotencyRepository(db.pool),
+          directory: new DirectoryQueries(db.pool),
+          grafanaUrl: config.http.grafanaUrl,
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),

@@ -10,6 +10,8 @@ const ClassMetrics = Type.Object({
 
 const Count = Type.Integer({ minimum: 0 });
 
+const ThresholdMetrics = Type.Intersect([ClassMetrics, Type.Object({ tp: Count, fp: Count, fn: Count })]);
+
 /**
  * Figures of a model on one labelled set. Single-label (softmax) models carry `confusion`;
  * multi-label (independent sigmoid) models carry `confusionPerLabel` instead, and their `accuracy` is
@@ -26,6 +28,14 @@ export const Evaluation = Type.Object({
   confusionPerLabel: Type.Optional(Type.Record(Type.String(), Type.Tuple([Type.Tuple([Count, Count]), Type.Tuple([Count, Count])]))),
   /** Decision rule the figures were computed with, e.g. "argmax" or "p(fishing) >= 0.5". */
   decision: Type.Optional(Type.String()),
+  /** The enforced class decided at its `.on` threshold (with the counts behind the figures). */
+  atThreshold: Type.Optional(Type.Intersect([Type.Object({ label: Type.String(), threshold: Type.Number() }), ThresholdMetrics])),
+  /** The enforced class at its threshold by period of the day (levels relative to the day or night limit). */
+  byPeriod: Type.Optional(Type.Record(Type.String(), ThresholdMetrics)),
+  /** Per source of real recordings: its true label, windows, files, share called the enforced class, accuracy. */
+  perSource: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])))),
+  /** Where the data came from: packages with version and licence. */
+  packages: Type.Optional(Type.Array(Type.Object({ name: Type.String(), licence: Type.String(), version: Type.Union([Type.String(), Type.Null()]) }))),
 });
 export type Evaluation = Static<typeof Evaluation>;
 
@@ -41,6 +51,8 @@ export const Calibration = Type.Object({
   samples: Type.Integer({ minimum: 1 }),
   /** Expected calibration error: sample-weighted mean |observed − predicted| over the bins. */
   ece: Type.Number({ minimum: 0, maximum: 1 }),
+  /** Mean squared error of the probability against the truth (where computed). */
+  brier: Type.Optional(Type.Number({ minimum: 0 })),
   reliability: Type.Array(Type.Object({
     from: Type.Number(),
     to: Type.Number(),
@@ -118,6 +130,9 @@ export const ModelCard = Type.Object({
     heldOut: Evaluation,
     /** Data made a different way than the training data (cross-generator check). */
     validation: Type.Optional(Evaluation),
+    /** Real recordings held out whole from training (per source, by day and night). */
+    realHeldOut: Type.Optional(Evaluation),
+    calibration: Type.Optional(Calibration),
   }),
   /** Reliability curves and threshold trade-offs of the enforced labels. */
   calibration: Type.Optional(Type.Array(Calibration)),

@@ -1,6 +1,7 @@
 import { inTransaction } from '../core/db/transaction.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
+import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
 
 /**
  * Demo data for a newcomer (DESIGN §1): one district, two streets with their integrated teams and
@@ -11,6 +12,7 @@ import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
 export const DEMO_USERS = [
   { id: 'u-admin', username: 'admin', role: 'admin', teamId: null, name: 'District administrator' },
   { id: 'u-ops', username: 'ops', role: 'operator', teamId: null, name: 'Operations centre' },
+  { id: 'u-head', username: 'head', role: 'agency_head', teamId: null, name: 'Bureau head (approves deadline extensions)' },
   { id: 'u-review', username: 'review', role: 'reviewer', teamId: null, name: 'Legal review centre (head)', post: 'rp-centre' },
   { id: 'u-centre-sun', username: 'centre.sun', role: 'reviewer', teamId: null, name: 'Sun Li (legal review centre)', post: 'rp-centre' },
   { id: 'u-centre-qian', username: 'centre.qian', role: 'reviewer', teamId: null, name: 'Qian Hui (legal review centre)', post: 'rp-centre' },
@@ -24,6 +26,7 @@ export const DEMO_USERS = [
   { id: 'u-fish-liu', username: 'fish.liu', role: 'officer', teamId: 't-fisheries', name: 'Liu Yang' },
   { id: 'u-fish-sun', username: 'fish.sun', role: 'officer', teamId: 't-fisheries', name: 'Sun Hao' },
 ] as const;
+
 
 /**
  * Discretion benchmarks of the seeded matters: [matter, party kind, tier, min ¥, max ¥, measures, facts, legal basis].
@@ -39,11 +42,11 @@ const NOISE_LAW = 'Noise Pollution Prevention and Control Law art. 82; Administr
 const FISHING_LAW = 'Yangtze River Protection Law art. 86; Fisheries Law art. 38; Administrative Penalty Law art. 32/33';
 const BENCHMARKS: [string, 'individual' | 'unit', string, number, number, string[], string, string][] = [
   ['NOISE-AMPLIFIED', 'individual', 'no_penalty', 0, 0, [], 'first violation, stopped or turned down when ordered to correct, no complaints from residents', NOISE_LAW],
-  ['NOISE-AMPLIFIED', 'individual', 'mitigated', 0, 400, ['warning', 'fine'], 'refused to correct at first, corrected before the decision; daytime; exceedance under 5 dB(A)', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'individual', 'mitigated', 200, 400, ['warning', 'fine'], 'refused to correct at first, corrected before the decision; daytime; exceedance under 5 dB(A)', NOISE_LAW],
   ['NOISE-AMPLIFIED', 'individual', 'normal', 400, 700, ['warning', 'fine'], 'refused to correct; exceedance 5–10 dB(A) or residents complained', NOISE_LAW],
   ['NOISE-AMPLIFIED', 'individual', 'aggravated', 700, 1000, ['warning', 'fine'], 'refused to correct at night or repeatedly, exceedance over 10 dB(A), or obstructed the officers', NOISE_LAW],
   ['NOISE-AMPLIFIED', 'unit', 'no_penalty', 0, 0, [], 'first violation, corrected when ordered', NOISE_LAW],
-  ['NOISE-AMPLIFIED', 'unit', 'mitigated', 0, 8000, ['warning', 'fine'], 'refused at first, corrected before the decision; exceedance under 5 dB(A)', NOISE_LAW],
+  ['NOISE-AMPLIFIED', 'unit', 'mitigated', 2000, 8000, ['warning', 'fine'], 'refused at first, corrected before the decision; exceedance under 5 dB(A)', NOISE_LAW],
   ['NOISE-AMPLIFIED', 'unit', 'normal', 8000, 14000, ['warning', 'fine'], 'refused to correct; exceedance 5–10 dB(A) or residents complained', NOISE_LAW],
   ['NOISE-AMPLIFIED', 'unit', 'aggravated', 14000, 20000, ['warning', 'fine'], 'refused at night or repeatedly, exceedance over 10 dB(A), or obstructed the officers', NOISE_LAW],
   ...(['individual', 'unit'] as const).flatMap((kind): [string, 'individual' | 'unit', string, number, number, string[], string, string][] => [
@@ -123,6 +126,14 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
     // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
     await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END`, []);
+    // The law's own limits (enforcement-api/legal/statutory-bounds.ts); the tiers above lie inside them.
+    for (const [code, kind, required, min, max, measures, basis] of SEEDED_BOUNDS) {
+      await q(
+        `INSERT INTO statutory_bounds (matter_code, party_kind, effective_from, fine_required, min_fine_yuan, max_fine_yuan, mandatory_measures, legal_basis)
+         VALUES ($1, $2, '2000-01-01', $3, $4, $5, $6, $7)`,
+        [code, kind, required, min, max, measures, basis],
+      );
+    }
     for (const b of BENCHMARKS) {
       await q(
         `INSERT INTO discretion_benchmarks (matter_code, party_kind, tier, min_fine_yuan, max_fine_yuan, measures, facts, legal_basis)

@@ -1,9 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { readFile } from 'node:fs/promises';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { DeviceRepository } from '../core/repos/devices.js';
@@ -30,7 +28,14 @@ import type { ModelRepository } from './models.js';
 import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
+import legalRoutes from './routes/legal.js';
+import type { LegalRepository } from './legal/repository.js';
 import type { FigureQueries } from './figures.js';
+import directoryRoutes from './routes/directory.js';
+import type { DirectoryQueries } from './directory.js';
+import idempotencyPlugin from './plugins/idempotency.js';
+import type { IdempotencyRepository } from './idempotency.js';
+import { serveWebApp } from './web.js';
 
 export interface AppDeps {
   log: Logger;
@@ -53,6 +58,8 @@ export interface AppDeps {
   devices: DeviceRepository;
   cases: CaseRepository;
   evidence: EvidenceRepository;
+  /** The legal catalogue (admin API with history), parties, presence confirmations. */
+  legal: LegalRepository;
   /** EVIDENCE_MAX_BYTES */
   evidenceMaxBytes: number;
   readings: ReadingQueries;
@@ -67,38 +74,26 @@ export interface AppDeps {
   readiness: Readiness;
   /** The MQTT port devices should use (known once the broker listens). */
   mqttPort: () => number;
+  /** Idempotency-Key of state-changing requests. */
+  idempotency: IdempotencyRepository;
+  /** Colleagues, reviewers, party history, operations overview. */
+  directory: DirectoryQueries;
+  /** GRAFANA_URL, linked from the operations console. */
+  grafanaUrl: string;
+  /** Folder of the built web app (default web/dist). */
+  webDist?: string;
 }
-
-const WEB_PAGE = new URL('./web/index.html', import.meta.url);
 
 /**
  * Headers on every answer: no sniffing content types, no framing (clickjacking), no referrer leaving
- * with tokens in URLs (the live stream's `?access_token=`).
+ * with tokens in URLs (the live stream's `?access_token=`). The web app's files carry their own, fuller
+ * policy (web.ts).
  */
 async function secureHeaders(_req: FastifyRequest, reply: FastifyReply): Promise<void> {
   void reply.header('x-content-type-options', 'nosniff');
   void reply.header('x-frame-options', 'DENY');
   void reply.header('referrer-policy', 'no-referrer');
   if (!reply.hasHeader('content-security-policy')) void reply.header('content-security-policy', "frame-ancestors 'none'");
-}
-
-/**
- * The web client's policy: its own origin only, its one inline script allowed by hash (so an injected
- * script is not), no plugins, no framing, forms and base URL pinned.
- */
-export function contentSecurityPolicy(html: string): string {
-  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1] ?? '').digest('base64')}'`);
-  return [
-    "default-src 'self'",
-    `script-src ${hashes.join(' ') || "'none'"}`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; ');
 }
 
 /** Builds the enforcement API (tests use it through `inject`; server.ts only listens). */
@@ -125,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS, sessionActive: (sid) => deps.sessions.isActive(sid) });
+  await app.register(idempotencyPlugin, { repo: deps.idempotency, metrics: deps.metrics });
 
   await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics, metricsToken: deps.metricsToken });
   const throttle = new LoginThrottle(deps.loginThrottle, deps.metrics.counter('auth_login_throttled_total', 'logins refused unchecked while an account or address is backing off', ['scope']));
@@ -137,10 +133,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(readingRoutes, { readings: deps.readings });
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models, control: deps.modelControl });
   await app.register(figureRoutes, { figures: deps.figures });
-
-  const page = await readFile(WEB_PAGE, 'utf8');
-  const pagePolicy = contentSecurityPolicy(page);
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.type('text/html; charset=utf-8').header('content-security-policy', pagePolicy).send(page));
+  await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
+  await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
+  await serveWebApp(app, deps.webDist);
 
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });

@@ -8,13 +8,16 @@ import { CASE_STATES } from './domain/case-lifecycle.js';
  * embedded engine and on a PostgreSQL server.
  *
  * - discovery: the earliest `detected_at` of the alerts of the case's incident;
- * - disposal: `disposed_at` (resolved on site, or decided), or `closed_at` of a dismissed case;
+ * - disposal: `disposed_at` (resolved on site, or decided). A dismissed case (false alarm) is no
+ *   disposal: it is counted apart (`falseAlarms`), never in the discovery-to-disposal time;
+ * - baseline: the median before the platform (DISPOSAL_BASELINE_MIN, per kind) beside the measured
+ *   median of every team, with the reduction and whether it reaches the −40 % target;
  * - on time: disposed by its deadline — the decision deadline (`decision_due_at`) for a decided case,
  *   otherwise the matter's SLA from the report (`sla_due_at`); cases without one are not counted;
  * - discretion: the fines of decided cases (their final proposal) per matter × party kind × tier.
  */
 
-import { FigureFilter, Figures, type Disposal, type Discretion } from '../contract/http/figures.js';
+import { FigureFilter, Figures, TARGET_REDUCTION_PCT, type Disposal, type Discretion } from '../contract/http/figures.js';
 
 export { FigureFilter, Figures };
 
@@ -22,22 +25,27 @@ type DisposalRow = Static<typeof Disposal>;
 type DiscretionRow = Static<typeof Discretion>;
 
 export class FigureQueries {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    /** DISPOSAL_BASELINE_MIN: minutes per kind. */
+    private readonly baselineMinutes: Readonly<Record<string, number>> = {},
+  ) {}
 
   async figures(f: FigureFilter): Promise<Figures> {
     const params = [f.from ?? null, f.to ?? null, f.kind ?? null, f.teamId ?? null];
     const scoped = `SELECT c.*, (SELECT min(a.detected_at) FROM alerts a WHERE a.incident_id = c.incident_id) AS discovered_at,
-        coalesce(c.disposed_at, CASE WHEN c.state = 'dismissed' THEN c.closed_at END) AS disposal_at
+        CASE WHEN c.state <> 'dismissed' THEN c.disposed_at END AS disposal_at
       FROM cases c WHERE ($1::timestamptz IS NULL OR c.created_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR c.created_at < $2::timestamptz)
         AND ($3::text IS NULL OR c.kind = $3) AND ($4::text IS NULL OR c.team_id = $4)`;
     const disposal = await this.pool.query<DisposalRow>(
-      `SELECT kind, team_id AS "teamId", count(*)::int AS disposed,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) AS "medianS",
-         percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) AS "p90S",
-         count(due)::int AS "withDeadline", count(*) FILTER (WHERE disposal_at <= due)::int AS "onTime"
+      `SELECT kind, team_id AS "teamId", count(*) FILTER (WHERE disposal_at IS NOT NULL)::int AS disposed,
+         count(*) FILTER (WHERE state = 'dismissed')::int AS "falseAlarms",
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) FILTER (WHERE disposal_at IS NOT NULL) AS "medianS",
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) FILTER (WHERE disposal_at IS NOT NULL) AS "p90S",
+         count(due) FILTER (WHERE disposal_at IS NOT NULL)::int AS "withDeadline", count(*) FILTER (WHERE disposal_at <= due)::int AS "onTime"
        FROM (SELECT s.*, CASE WHEN s.decision_no IS NOT NULL THEN s.decision_due_at ELSE s.sla_due_at END AS due
-             FROM (${scoped}) s WHERE s.disposal_at IS NOT NULL AND s.discovered_at IS NOT NULL) d
-       GROUP BY kind, team_id ORDER BY kind, team_id NULLS FIRST`,
+             FROM (${scoped}) s WHERE (s.disposal_at IS NOT NULL OR s.state = 'dismissed') AND s.discovered_at IS NOT NULL) d
+       GROUP BY kind, team_id HAVING count(*) FILTER (WHERE disposal_at IS NOT NULL) > 0 ORDER BY kind, team_id NULLS FIRST`,
       params,
     );
     const discretion = await this.pool.query<DiscretionRow>(
@@ -53,6 +61,25 @@ export class FigureQueries {
          array_position(ARRAY['no_penalty', 'mitigated', 'normal', 'aggravated'], p.tier)`,
       params,
     );
+    const perKind = await this.pool.query<{ kind: string; disposed: number; medianS: number | null; falseAlarms: number }>(
+      `SELECT kind, count(disposal_at)::int AS disposed, count(*) FILTER (WHERE state = 'dismissed')::int AS "falseAlarms",
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM disposal_at - discovered_at)::float8) FILTER (WHERE disposal_at IS NOT NULL) AS "medianS"
+       FROM (${scoped}) s WHERE s.discovered_at IS NOT NULL GROUP BY kind`,
+      params,
+    );
+    const baseline = Object.entries(this.baselineMinutes)
+      .filter(([kind]) => f.kind === undefined || f.kind === kind)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, minutes]) => {
+        const row = perKind.rows.find((r) => r.kind === kind);
+        const baselineMedianS = minutes * 60;
+        const measured = row?.medianS ?? null;
+        const reductionPct = measured === null ? null : 100 * (1 - measured / baselineMedianS);
+        return {
+          kind, baselineMedianS, targetMedianS: baselineMedianS * (1 - TARGET_REDUCTION_PCT / 100), measuredMedianS: measured,
+          disposed: row?.disposed ?? 0, reductionPct, meetsTarget: reductionPct === null ? null : reductionPct >= TARGET_REDUCTION_PCT,
+        };
+      });
     const open = await this.pool.query<{ state: string; count: number }>(
       `SELECT state, count(*)::int AS count FROM cases c WHERE state NOT IN ('closed', 'dismissed')
          AND ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.team_id = $2) GROUP BY state`,
@@ -65,6 +92,8 @@ export class FigureQueries {
     return {
       filter: { from: f.from ?? null, to: f.to ?? null, kind: f.kind ?? null, teamId: f.teamId ?? null },
       disposal: rows,
+      baseline,
+      falseAlarms: perKind.rows.reduce((n, r) => n + r.falseAlarms, 0),
       onTime: { withDeadline, onTime, rate: withDeadline > 0 ? onTime / withDeadline : null },
       discretion: discretion.rows,
       openByState: open.rows.sort((a, b) => order(a.state) - order(b.state)),

@@ -1,4 +1,5 @@
 import type { Migration } from '../core/db/migrate.js';
+import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
 
 /**
  * The enforcement service's migrations: the registry (districts, streets, teams, people, sites,
@@ -252,9 +253,21 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
       `INSERT INTO live_events_horizon (pruned_through) VALUES (0)`,
     ],
   },
+  LEGAL_CATALOGUE_MIGRATION,
   {
-    // A number well clear of the others' sequence (versions only order migrations; gaps are fine).
-    version: 190,
+    version: 16,
+    name: 'idempotency keys: a retried state-changing request returns its first result',
+    up: () => [
+      // enforcement-api/idempotency.ts: one row per user and key. `status_code` is null while the first
+      // request is being handled; then it holds the answer (status, type, body) that every replay returns.
+      `CREATE TABLE idempotency_keys (user_id text NOT NULL, key text NOT NULL, method text NOT NULL, path text NOT NULL,
+        request_hash text NOT NULL, status_code integer, content_type text, body bytea,
+        created_at timestamptz NOT NULL DEFAULT now(), completed_at timestamptz, PRIMARY KEY (user_id, key))`,
+      `CREATE INDEX idempotency_keys_created ON idempotency_keys (created_at)`,
+    ],
+  },
+  {
+    version: 17,
     name: 'device secret rotation with a grace period',
     up: () => [`ALTER TABLE devices ADD COLUMN previous_secret_hash text, ADD COLUMN previous_secret_until timestamptz`],
   },

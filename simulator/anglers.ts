@@ -14,8 +14,15 @@
  * - jogger / cyclist: 2.2–4 / 3–7 m/s, seconds in view, rare false positives.
  * - sitter: walks to a bench or the steps (0.5–15 m from the water) and stays 5–90 min without a rod;
  *   a parasol, folded tripod or stick beside some of them keeps the rod detector at 0.25–0.6.
- * - photographer: stands at the water's edge with a tripod or monopod (rod-like, 0.3–0.7) for 1–10
+ * - photographer: stands at the water's edge with a tripod or monopod (rod-like, 0.3–0.7) for 1–15
  *   min, then moves on to the next spot: the hardest negative.
+ * - net_fisher (fishing, no rod): a cast-net thrower (a throw every 1–4 min: 5–15 s of arm and body
+ *   movement, the detector near zero) or a dip-net worker (the long handle half rod-like, shuffling a
+ *   few metres along the edge every few minutes), 0.2–1.5 m from the water for 15–90 min.
+ * - pole_holder: someone at the edge with an umbrella, a camera tripod or a selfie stick held still
+ *   for 2–20 min: the detector scores the object 0.5–0.95, steadily, with no casting peaks.
+ * - boat_crew: people working along a moored boat at the waterline for 5–45 min, moving about the
+ *   deck in short bursts, a boathook or pole in view now and then.
  *
  * Observations carry the camera's measurement errors, growing with the person's distance from the
  * camera: speed from tracked positions (jitter up to ~0.3 m/s when still, ±10 % when moving),
@@ -29,8 +36,8 @@ import type { TrackObservation } from '../contract/mqtt/telemetry.js';
 
 export type { TrackObservation };
 
-export type TrackRole = 'angler' | 'walker' | 'sitter' | 'jogger' | 'cyclist' | 'photographer';
-export const TRACK_ROLES: readonly TrackRole[] = ['angler', 'walker', 'sitter', 'jogger', 'cyclist', 'photographer'];
+export type TrackRole = 'angler' | 'walker' | 'sitter' | 'jogger' | 'cyclist' | 'photographer' | 'net_fisher' | 'pole_holder' | 'boat_crew';
+export const TRACK_ROLES: readonly TrackRole[] = ['angler', 'walker', 'sitter', 'jogger', 'cyclist', 'photographer', 'net_fisher', 'pole_holder', 'boat_crew'];
 
 export interface CameraProfile {
   /** Multiplies true-rod detector scores (a weaker detector or a farther camera < 1). */
@@ -86,6 +93,10 @@ export class TrackSource {
   private propped = false;
   private spotsLeft: number;
   private gone = false;
+  /** A net fisher working a dip net (else a cast net). */
+  private readonly dipNet: boolean;
+  /** Seconds left of a boat crew member's current move about the deck. */
+  private moving = 0;
 
   constructor(
     readonly role: TrackRole,
@@ -99,16 +110,17 @@ export class TrackSource {
     this.range = rng.uniform(0.5, 2.5);
     const handLine = role === 'angler' && rng.next() < 0.06;
     this.visibility = role === 'angler' ? (handLine ? rng.uniform(0.1, 0.35) : rng.uniform(0.45, 0.9)) : 0;
-    const objectShare = { angler: 0, walker: 0.12, sitter: 0.15, jogger: 0.01, cyclist: 0.02, photographer: 0.85 }[role];
+    const objectShare = { angler: 0, walker: 0.12, sitter: 0.15, jogger: 0.01, cyclist: 0.02, photographer: 0.85, net_fisher: 0, pole_holder: 1, boat_crew: 0.3 }[role];
     this.persistentObject = rng.next() < objectShare * Math.min(1, this.cam.falsePositiveRate);
-    this.objectScore = role === 'photographer' ? rng.uniform(0.3, 0.7) : rng.uniform(0.25, 0.6);
+    this.objectScore = role === 'photographer' ? rng.uniform(0.3, 0.7) : role === 'pole_holder' ? rng.uniform(0.5, 0.95) : rng.uniform(0.25, 0.6);
+    this.dipNet = role === 'net_fisher' && rng.next() < 0.5;
     this.spotsLeft = role === 'photographer' ? rng.int(1, 4) : 1;
     this.waterline = rng.uniform(2, 15);
     this.homeWaterline = this.waterline;
     this.phase = this.initialPhase();
   }
 
-  /** True while an angler is set up and fishing (the label of the fishing model). */
+  /** True while an angler or a net fisher is set up and fishing (the label of the fishing model). */
   get fishing(): boolean {
     return this.phase.kind === 'fish';
   }
@@ -146,7 +158,18 @@ export class TrackSource {
         return { kind: 'walk', speed: r.uniform(0.6, 1.3), left: r.uniform(5, 30), then: { kind: 'still', left: r.uniform(300, 5400) } };
       case 'photographer':
         this.homeWaterline = r.uniform(0.3, 3);
-        return { kind: 'walk', speed: r.uniform(0.7, 1.3), left: r.uniform(5, 30), then: { kind: 'still', left: r.uniform(60, 600) } };
+        return { kind: 'walk', speed: r.uniform(0.7, 1.3), left: r.uniform(5, 30), then: { kind: 'still', left: r.uniform(60, 900) } };
+      case 'net_fisher': {
+        this.homeWaterline = r.uniform(0.2, 1.5);
+        const fish: Phase = { kind: 'fish', left: r.uniform(900, 5400), nextCast: r.uniform(0, 120), nextMove: r.uniform(120, 600) };
+        return { kind: 'walk', speed: r.uniform(0.7, 1.3), left: r.uniform(5, 40), then: fish };
+      }
+      case 'pole_holder':
+        this.homeWaterline = r.uniform(0.3, 3);
+        return { kind: 'walk', speed: r.uniform(0.7, 1.3), left: r.uniform(5, 30), then: { kind: 'still', left: r.uniform(120, 1200) } };
+      case 'boat_crew':
+        this.homeWaterline = r.uniform(0, 1);
+        return { kind: 'walk', speed: r.uniform(0.6, 1.2), left: r.uniform(5, 20), then: { kind: 'still', left: r.uniform(300, 2700) } };
     }
   }
 
@@ -171,15 +194,26 @@ export class TrackSource {
       } else if (p.kind === 'fish') {
         p.nextCast -= step;
         p.nextMove -= step;
+        const net = this.role === 'net_fisher';
         if (p.nextCast <= 0) {
-          this.casting = r.uniform(5, 20);
+          this.casting = r.uniform(5, net ? 15 : 20);
           this.propped = r.next() < 0.35;
-          p.nextCast = r.uniform(60, 480);
+          p.nextCast = net ? (this.dipNet ? r.uniform(20, 90) : r.uniform(60, 240)) : r.uniform(60, 480);
         }
+        // A cast-net throw is arm and body movement the tracker sees as speed.
+        if (net && !this.dipNet && this.casting > 0) trueSpeed = Math.max(trueSpeed, r.uniform(0.4, 1.4));
         if (p.nextMove <= 0) {
           trueSpeed = r.uniform(0.4, 1);
           this.waterline = clamp(this.homeWaterline + r.normal(0, 0.5), 0.2, 4);
-          p.nextMove = r.uniform(600, 2400);
+          p.nextMove = net ? r.uniform(120, 600) : r.uniform(600, 2400);
+        }
+      } else if (p.kind === 'still' && this.role === 'boat_crew') {
+        // Working on deck: short moves now and then, along the waterline.
+        if (this.moving <= 0 && r.next() < step / 90) this.moving = r.uniform(3, 30);
+        if (this.moving > 0) {
+          trueSpeed = r.uniform(0.3, 1.2);
+          this.moving -= step;
+          this.waterline = clamp(this.homeWaterline + r.normal(0, 0.4), 0, 3);
         }
       }
       if (p.left <= 0) this.advancePhase();
@@ -224,6 +258,11 @@ export class TrackSource {
     const r = this.rng;
     const noise = 0.12 + this.cam.rodNoise;
     const night = isNight(this.hour) ? this.cam.nightVisibility : 1;
+    if (this.fishing && this.role === 'net_fisher') {
+      // No rod: a cast net is hardly seen; a dip net's handle is half rod-like.
+      if (this.dipNet) return clamp(night * r.uniform(0.15, 0.55) * this.cam.rodGain + r.normal(0, noise), 0, 1);
+      return clamp(Math.abs(r.normal(0, 0.06 + this.cam.rodNoise / 2)) + (this.casting > 0 && r.next() < 0.2 ? r.uniform(0.1, 0.35) : 0), 0, 1);
+    }
     if (this.fishing) {
       if (this.casting > 0) return clamp(this.cam.rodGain * night * (this.visibility + 0.15) + r.normal(0, noise), 0, 1);
       if (r.next() < 0.15) return clamp(r.uniform(0, 0.3) * this.cam.rodGain, 0, 1); // occluded, glare
@@ -234,6 +273,8 @@ export class TrackSource {
       // Carrying a packed rod: a short, often unseen object.
       return clamp(r.next() < 0.3 ? r.uniform(0.2, 0.6) * this.cam.rodGain : r.uniform(0, 0.15), 0, 1);
     }
+    if (this.role === 'pole_holder' && this.phase.kind === 'still' && r.next() < 0.95) return clamp(this.objectScore * night + r.normal(0, noise / 2), 0, 1);
+    if (this.role === 'boat_crew' && this.persistentObject && r.next() < 0.4) return clamp(this.objectScore + r.normal(0, noise), 0, 1);
     if (this.persistentObject && r.next() < 0.8) return clamp(this.objectScore * night + r.normal(0, noise), 0, 1);
     // Transient false positives: a passer-by's umbrella, a branch, a fishing-rod-like railing.
     if (this.fpLeft > 0) {

@@ -35,6 +35,9 @@ export const CASE_EVENTS = [
   'dismiss',
   'request_opinions',
   'give_opinion',
+  'classify',
+  'file',
+  'extend_deadline',
 ] as const;
 export type CaseEvent = (typeof CASE_EVENTS)[number];
 
@@ -51,17 +54,24 @@ const TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\
 const Text = (maxLength: number, description: string) => Type.String({ minLength: 1, maxLength, pattern: TEXT_PATTERN, description });
 const Note = Type.Optional(Text(1000, 'free-text note for the case file'));
 const closed = { additionalProperties: false } as const;
-const UserId = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
+const Code = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
+const UserId = Code;
+/** How a party is identified (enforcement-api/legal/party-ids.ts). */
+export const PARTY_ID_TYPES = ['resident_id', 'passport', 'uscc'] as const;
 const PartyId = Type.Optional(Type.String({
-  minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$',
-  description: 'identifier of the party (ID card or unified social credit code): finds earlier cases of the same matter',
+  minLength: 1, maxLength: 64, pattern: TEXT_PATTERN,
+  description: 'identifier of the party: resident identity number (GB 11643), passport number, or unified social credit code (GB 32100); normalised (upper case, no spaces) and checked; required for any penalty',
 }));
+const PartyIdType = Type.Optional(Type.Union(PARTY_ID_TYPES.map((k) => Type.Literal(k)), {
+  description: 'what partyId is: default resident_id for an individual, uscc for a unit',
+}));
+const PartyKind = Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' }));
 const Correction = Type.Optional(Text(2000, 'how and when the party corrected the violation (first minor violation, no penalty)'));
 
 /** The fields each event carries besides `event` (no others are accepted). */
 export const EVENT_FIELDS = {
   dispatch: Type.Object({
-    teamId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description: 'team that takes the case' }),
+    teamId: Code('team that takes the case'),
     note: Note,
   }, closed),
   accept: Type.Object({ note: Note }, closed),
@@ -77,7 +87,9 @@ export const EVENT_FIELDS = {
   resolve_on_site: Type.Object({
     outcome: Type.Union(RESOLUTIONS.map((r) => Type.Literal(r))),
     summary: Text(2000, 'what was found and done on site'),
+    partyKind: PartyKind,
     partyId: PartyId,
+    partyIdType: PartyIdType,
     correction: Correction,
   }, closed),
   propose_decision: Type.Object({
@@ -88,16 +100,17 @@ export const EVENT_FIELDS = {
     fineYuan: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'required with, and only with, a fine' })),
     hearingRequired: Type.Optional(Type.Boolean()),
     tier: Type.Union(TIERS.map((t) => Type.Literal(t)), { description: 'discretion benchmark tier the facts select' }),
-    partyKind: Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' })),
+    partyKind: PartyKind,
     partyId: PartyId,
+    partyIdType: PartyIdType,
     correction: Correction,
+    deviationReason: Type.Optional(Text(2000, 'why the fine leaves the discretion benchmark (inside the law): required then, and the district centre reviews it')),
   }, closed),
   submit_for_review: Type.Object({ note: Note }, closed),
   approve: Type.Object({ opinion: Type.Optional(Text(4000, 'reviewer opinion')) }, closed),
   return: Type.Object({ opinion: Text(4000, 'written opinion: why the proposal goes back and what to change') }, closed),
   decide: Type.Object({
     decisionNo: Text(64, 'number of the written decision'),
-    overdueReason: Type.Optional(Text(2000, 'why the decision comes after the 90-day deadline (e.g. extension approved by the head of the agency)')),
     note: Note,
   }, closed),
   close: Type.Object({ summary: Type.Optional(Text(2000, 'closing summary')) }, closed),
@@ -110,6 +123,15 @@ export const EVENT_FIELDS = {
     question: Text(2000, 'what the consultation (会商) is to answer'),
   }, closed),
   give_opinion: Type.Object({ opinion: Text(4000, 'the consulted reviewer\'s written opinion') }, closed),
+  classify: Type.Object({
+    matterCode: Code('the catalogue matter the case is about'),
+    note: Note,
+  }, closed),
+  file: Type.Object({ note: Note }, closed),
+  extend_deadline: Type.Object({
+    reason: Text(2000, 'why the case cannot be decided within the deadline (complex case, expert report, …)'),
+    newDueAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$', description: 'the new decision deadline (ISO-8601 with offset)' }),
+  }, closed),
 } as const satisfies Record<CaseEvent, TObject>;
 
 export type EventFields = { [E in CaseEvent]: Static<(typeof EVENT_FIELDS)[E]> };

@@ -25,6 +25,9 @@ export const Proposal = Type.Object({
   revision: Type.Integer(), proposedBy: Type.String(), proposedAt: Type.String({ format: 'date-time' }), party: Type.String(),
   facts: Type.String(), legalBasis: Type.String(), penalties: Type.Array(Type.String()), fineYuan: Nullable(Type.Integer()),
   hearingRequired: Type.Boolean(), tier: Nullable(Type.String()), partyKind: Nullable(Type.String()), partyId: Nullable(Type.String()),
+  partyIdType: Nullable(Type.String()), deviationReason: Nullable(Type.String({ description: 'why the fine leaves the benchmark (inside the law)' })),
+  boundsEffectiveFrom: Nullable(Type.String({ description: 'version of the statutory bounds the proposal was judged by' })),
+  benchmarkEffectiveFrom: Nullable(Type.String({ description: 'version of the benchmark the proposal was judged by' })),
   correction: Nullable(Type.String()), outsideBenchmark: Type.Boolean({ description: 'fine outside the range of the stated tier: flagged, reviewed by the district centre' }),
   reviewLevel: Nullable(Type.String()), reviewReasons: Type.Array(Type.String()),
 });
@@ -126,7 +129,44 @@ export const Benchmark = Type.Object({
   measures: Type.Array(Type.String()),
   facts: Type.String({ description: 'the facts that select this tier' }),
   legalBasis: Type.String(),
+  effectiveFrom: Type.String({ description: 'first day of the benchmark version this tier belongs to (YYYY-MM-DD)' }),
 });
+
+/** The law's penalties for a matter and kind of party (法定处罚幅度), one version from its effective date. */
+export const StatutoryBound = Type.Object({
+  matterCode: Type.String(),
+  partyKind: Type.Union(PARTY_KINDS.map((k) => Type.Literal(k))),
+  effectiveFrom: Type.String({ description: 'first day of this version (YYYY-MM-DD)' }),
+  fineRequired: Type.Boolean({ description: 'a fine goes with every penalty (并处), not at discretion' }),
+  minFineYuan: Type.Integer(),
+  maxFineYuan: Type.Integer(),
+  mandatoryMeasures: Type.Array(Type.String(), { description: 'measures every penalty must include, e.g. confiscation' }),
+  legalBasis: Type.String(),
+});
+export type StatutoryBound = Static<typeof StatutoryBound>;
+
+export const Extension = Type.Object({
+  approvedBy: Type.String(),
+  reason: Type.String(),
+  previousDueAt: Type.String({ format: 'date-time' }),
+  newDueAt: Type.String({ format: 'date-time' }),
+  at: Type.String({ format: 'date-time' }),
+});
+export type Extension = Static<typeof Extension>;
+
+/** What the case detail shows of the legal catalogue (as in force on the day of the act) and the steps it records. */
+export const CaseLegalView = Type.Object({
+  actDate: Nullable(Type.String({ description: 'local date of the act (first alert): the catalogue in force that day judges the case' })),
+  statutoryBounds: Type.Array(StatutoryBound, { description: "the law's penalties for the matter per kind of party, in force on the act date" }),
+  benchmark: Type.Array(Benchmark, { description: "the discretion benchmark of the case's matter in force on the act date" }),
+  extensions: Type.Array(Extension, { description: 'decision-deadline extensions approved by the agency head' }),
+  presence: Nullable(Type.Object({
+    secondOfficer: Type.String(),
+    confirmedAt: Nullable(Type.String({ format: 'date-time' })),
+    location: Nullable(Type.Unknown()),
+  }, { description: 'the second officer named on arrival and their own confirmation' })),
+});
+export type CaseLegalView = Static<typeof CaseLegalView>;
 
 export const CaseDetail = Type.Intersect([
   Case,
@@ -136,12 +176,12 @@ export const CaseDetail = Type.Intersect([
     actions: Type.Array(Type.Union(CASE_EVENTS.map((e) => Type.Literal(e))), { description: 'events the caller may fire now (POST …/transitions)' }),
     proposals: Type.Array(Proposal),
     consultations: Type.Array(Consultation, { description: 'opinions asked by the district centre (会商)' }),
-    benchmark: Type.Array(Benchmark, { description: "the discretion benchmark of the case's matter" }),
     decisionDeadline: Nullable(DecisionDeadline),
     reviews: Type.Array(Review),
     deadlines: Type.Array(CaseDeadline, { description: 'SLA deadlines per stage (accept, on site, decision) and decision-deadline warnings' }),
     escalations: Type.Array(CaseDeadline, { description: 'the deadlines that were escalated to the team lead (missed) or pushed (warnings crossed)' }),
   }),
+  CaseLegalView,
 ]);
 
 export type Case = Static<typeof Case>;

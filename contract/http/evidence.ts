@@ -4,8 +4,12 @@ import { Nullable } from './common.js';
 /** Evidence of a case: uploaded files and the sensor records of its alerts. */
 
 /** The evidence file types accepted, by content type. */
-export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'text/csv', 'application/json'] as const;
+export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'text/csv', 'application/json', 'video/mp4', 'audio/mpeg', 'audio/wav'] as const;
 export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
+/** What an uploaded item is (enforcement-api/legal/evidence-files.ts says which content types each may have). */
+export const EVIDENCE_KINDS = ['photo', 'video', 'audio', 'document', 'measurement'] as const;
+export type EvidenceKind = (typeof EVIDENCE_KINDS)[number];
+const Review = Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) });
 
 export const EvidenceFile = Type.Object({
   id: Type.String(),
@@ -16,6 +20,13 @@ export const EvidenceFile = Type.Object({
   description: Nullable(Type.String()),
   uploadedBy: Type.String(),
   uploadedAt: Type.String({ format: 'date-time' }),
+  evidenceType: Nullable(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k)))),
+  capturedAt: Nullable(Type.String({ format: 'date-time' })),
+  captureLocation: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number() })),
+  collectors: Nullable(Type.Array(Type.String(), { description: 'the officers who collected it' })),
+  reviews: Type.Array(Review),
+  valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader' }),
+  problems: Type.Array(Type.String()),
 });
 
 export const SensorRecord = Type.Object({
@@ -26,7 +37,7 @@ export const SensorRecord = Type.Object({
   measuredOn: Type.String(),
   calibrationValidUntil: Nullable(Type.String({ description: "the device's calibration validity when the record was made" })),
   placementPublished: Nullable(Type.Boolean()),
-  reviews: Type.Array(Type.Object({ reviewer: Type.String(), role: Type.String(), at: Type.String(), note: Nullable(Type.String()) })),
+  reviews: Type.Array(Review),
 });
 export type SensorRecord = Static<typeof SensorRecord>;
 
@@ -42,7 +53,14 @@ export const EvidenceList = Type.Object({ files: Type.Array(EvidenceFile), senso
 export const EvidenceUploadQuery = Type.Object({
   filename: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001F/\\\\]+$' })),
   description: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$' })),
+  type: Type.Optional(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k)), { description: 'what the item is; with capturedAt, lat, lon and collectors it can count as evidence' })),
+  capturedAt: Type.Optional(Type.String({ format: 'date-time', description: 'when it was captured' })),
+  lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'where it was captured' })),
+  lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
+  collectors: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(,[A-Za-z0-9][A-Za-z0-9_.-]*){0,9}$', description: 'user ids of the collecting officers, comma-separated' })),
 });
+/** Downloading is viewing, or exporting out of the platform: each is on the case record (chain of custody). */
+export const EvidenceDownloadQuery = Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal('view'), Type.Literal('export')], { default: 'view' })) });
 /** The raw upload body and download: the file itself, one of EVIDENCE_TYPES. */
 const RAW = Object.fromEntries(EVIDENCE_TYPES.map((t) => [t, { schema: { description: `the file itself (${t}), raw bytes` } }]));
 export const EvidenceBody = Type.Unsafe<Buffer>({ content: RAW });

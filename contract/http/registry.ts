@@ -34,6 +34,8 @@ export const Device = Type.Object({
   calibrationCert: Type.Union([Type.String(), Type.Null()]),
   calibrationValidUntil: Type.Union([Type.String(), Type.Null()]),
   simulated: Type.Boolean(),
+  lastSeenAt: Nullable(Type.String({ description: 'last reading received' })),
+  online: Type.Boolean({ description: 'connected now (presence: retained status, last will offline)' }),
 });
 export type Device = Static<typeof Device>;
 
@@ -56,7 +58,7 @@ export type DeviceContext = Static<typeof DeviceContext>;
 export const DeviceRecord = Type.Composite([
   DeviceContext,
   Device,
-  Type.Object({ createdAt: Type.String(), lastSeenAt: Nullable(Type.String()) }),
+  Type.Object({ createdAt: Type.String() }),
 ]);
 export type DeviceRecord = Static<typeof DeviceRecord>;
 
@@ -71,6 +73,15 @@ export const NewDevice = Type.Object({
   calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
 }, { additionalProperties: false, description: 'only these fields: `simulated` and the rest of the registry are the server’s' });
 export type NewDevice = Static<typeof NewDevice>;
+
+/** Calibration and placement of a registered device (admins and operators); omitted fields stay. */
+export const DevicePatch = Type.Object({
+  placement: Type.Optional(Type.Object({ lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }), description: Type.Optional(Type.String({ maxLength: 200 })) })),
+  placementPublished: Type.Optional(Type.Boolean()),
+  calibrationCert: Type.Optional(Type.String({ maxLength: 100 })),
+  calibrationValidUntil: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+}, { additionalProperties: false, minProperties: 1 });
+export type DevicePatch = Static<typeof DevicePatch>;
 
 export const DeviceCreated = Type.Object({
   device: Device,

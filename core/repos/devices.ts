@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { hashDeviceSecret, newSecret, verifyDeviceSecret } from '../secrets.js';
 
-import type { DeviceContext, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
+import type { DeviceContext, DevicePatch, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
 
 export type { DeviceContext };
 /** A device as stored (contract/http/registry.ts). */
@@ -14,7 +14,7 @@ const SELECT = `SELECT d.id, d.kind, d.zone_id AS "zoneId", z.noise_class AS "no
   z.capacity, z.fishing_ban AS "fishingBan", d.has_speaker AS "hasSpeaker",
   to_char(d.calibration_valid_until, 'YYYY-MM-DD') AS "calibrationValidUntil",
   d.placement_published AS "placementPublished", d.placement, d.calibration_cert AS "calibrationCert",
-  d.simulated, d.created_at AS "createdAt", d.last_seen_at AS "lastSeenAt"
+  d.simulated, d.created_at AS "createdAt", d.last_seen_at AS "lastSeenAt", d.online
   FROM devices d JOIN zones z ON z.id = d.zone_id`;
 
 /** The device registry: provisioning, credentials and placement. */
@@ -64,6 +64,17 @@ export class DeviceRepository {
     const row = r.rows[0];
     if (!row) return false;
     return verifyDeviceSecret(secret, row.h) || (row.previous !== null && verifyDeviceSecret(secret, row.previous));
+  }
+
+  /** Calibration and placement; fields left out stay as they are. Null when there is no such device. */
+  async update(id: string, p: DevicePatch): Promise<DeviceRow | null> {
+    const r = await this.pool.query(
+      `UPDATE devices SET placement = coalesce($2::jsonb, placement), placement_published = coalesce($3, placement_published),
+         calibration_cert = coalesce($4, calibration_cert), calibration_valid_until = coalesce($5::date, calibration_valid_until)
+       WHERE id = $1`,
+      [id, p.placement === undefined ? null : JSON.stringify(p.placement), p.placementPublished ?? null, p.calibrationCert ?? null, p.calibrationValidUntil ?? null],
+    );
+    return r.rowCount ? this.get(id) : null;
   }
 
   async get(id: string): Promise<DeviceRow | null> {

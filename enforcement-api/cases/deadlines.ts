@@ -48,9 +48,9 @@ export async function openReportDeadlines(client: pg.PoolClient, caseId: string)
 
 /**
  * In a transition's transaction, after the case row is updated: meets, misses (reached late) or
- * cancels the deadlines the new state settles, and at filing adds the decision deadline and its warnings.
+ * cancels the deadlines the new state settles, and at filing (`filed`) adds the decision deadline and its warnings.
  */
-export async function settleDeadlines(client: pg.PoolClient, caseId: string, to: CaseState, at: string, warningDays: readonly number[]): Promise<void> {
+export async function settleDeadlines(client: pg.PoolClient, caseId: string, to: CaseState, at: string, warningDays: readonly number[], filed = false): Promise<void> {
   const s = settlementOf(to);
   if (s.meets.length > 0) {
     await client.query(
@@ -65,7 +65,7 @@ export async function settleDeadlines(client: pg.PoolClient, caseId: string, to:
       [caseId, s.cancelRest],
     );
   }
-  if (to === 'accepted') {
+  if (filed) {
     const r = await client.query<{ filedAt: Date | null; decisionDueAt: Date | null }>(
       'SELECT filed_at AS "filedAt", decision_due_at AS "decisionDueAt" FROM cases WHERE id = $1',
       [caseId],

@@ -6,6 +6,7 @@ import { maySeeCase } from '../domain/jurisdiction.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from './events.js';
 import { sensorRecordsOf } from './legal.js';
+import { CONTENT_TYPES_OF, fileEvidenceProblems, type EvidenceKind } from '../legal/evidence-files.js';
 
 /**
  * Evidence of a case: uploaded files (photos, exports) and the sensor records of its alerts.
@@ -15,14 +16,33 @@ import { sensorRecordsOf } from './legal.js';
  * reads the same store, and a trigger refuses UPDATE, DELETE and TRUNCATE. The size limit
  * (EVIDENCE_MAX_BYTES) keeps rows reasonable; bulky media would move to object storage keyed by the
  * same hash. The same file uploaded twice to one case is stored once (idempotent retries).
+ *
+ * A file counts as evidence only with its metadata (enforcement-api/legal/evidence-files.ts) and a
+ * person's review; every view and export of a file is a case event (chain of custody).
  */
+
+export interface EvidenceMeta {
+  evidenceType: EvidenceKind;
+  capturedAt: string;
+  location: { lat: number; lon: number };
+  collectors: string[];
+}
 
 import type { EvidenceFile, SensorEvidence } from '../../contract/http/evidence.js';
 
 export type { EvidenceFile, SensorEvidence };
 
 const FILE_COLUMNS = `id, sha256, content_type AS "contentType", size_bytes AS "sizeBytes", filename, description,
-  uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt"`;
+  uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt", evidence_type AS "evidenceType", captured_at AS "capturedAt",
+  capture_location AS "captureLocation", collectors,
+  coalesce((SELECT json_agg(json_build_object('reviewer', r.reviewer, 'role', r.role, 'at', r.at, 'note', r.note) ORDER BY r.id)
+    FROM evidence_file_reviews r WHERE r.evidence_id = case_evidence.id), '[]'::json) AS reviews`;
+
+type FileRow = Omit<EvidenceFile, 'valid' | 'problems'>;
+const judged = (f: FileRow): EvidenceFile => {
+  const problems = fileEvidenceProblems(f);
+  return { ...f, valid: problems.length === 0, problems };
+};
 
 /** States in which a case file still takes evidence. */
 const OPEN_FOR_EVIDENCE: readonly CaseState[] = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'];
@@ -51,36 +71,72 @@ export class EvidenceRepository {
   ) {}
 
   /** Stores a file as evidence of a case (officers and team leads of its team, while the file is open). */
-  async add(caseId: string, actor: Actor, file: { contentType: EvidenceType; bytes: Buffer; filename?: string; description?: string }): Promise<Rejection | { created: boolean; file: EvidenceFile }> {
+  async add(caseId: string, actor: Actor, file: { contentType: EvidenceType; bytes: Buffer; filename?: string; description?: string; meta?: EvidenceMeta }): Promise<Rejection | { created: boolean; file: EvidenceFile }> {
     if (actor.role !== 'officer' && actor.role !== 'team_lead') return reject(403, 'FORBIDDEN', `a ${actor.role} may not add evidence (officers and team leads may)`);
     const problem = contentProblem(file.contentType, file.bytes);
     if (problem) return reject(422, 'CONTENT_MISMATCH', `${file.contentType}: ${problem}`);
+    const meta = file.meta;
+    if (meta && !CONTENT_TYPES_OF[meta.evidenceType].includes(file.contentType)) {
+      return reject(422, 'TYPE_MISMATCH', `a ${meta.evidenceType} is ${CONTENT_TYPES_OF[meta.evidenceType].join(' or ')}, not ${file.contentType}`);
+    }
+    const now = new Date();
+    if (meta && Date.parse(meta.capturedAt) > now.getTime() + 5 * 60_000) return reject(422, 'CAPTURE_TIME_INVALID', `capturedAt ${meta.capturedAt} lies in the future`);
     const sha256 = createHash('sha256').update(file.bytes).digest('hex');
     return inTransaction(this.pool, async (client) => {
       const c = await lockCase(client, caseId, actor);
       if ('ok' in c) return c;
       if (!OPEN_FOR_EVIDENCE.includes(c.state as CaseState)) return reject(409, 'CASE_FILE_CLOSED', `a case that is ${c.state} takes no more evidence`);
-      const existing = await client.query<EvidenceFile>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 AND sha256 = $2`, [caseId, sha256]);
-      if (existing.rows[0]) return { created: false, file: existing.rows[0] };
-      const at = new Date().toISOString();
-      const inserted = await client.query<EvidenceFile>(
-        `INSERT INTO case_evidence (id, case_id, sha256, content_type, size_bytes, filename, description, uploaded_by, uploaded_at, content)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${FILE_COLUMNS}`,
-        [randomUUID(), caseId, sha256, file.contentType, file.bytes.length, file.filename ?? null, file.description ?? null, actor.id, at, file.bytes],
+      const existing = await client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 AND sha256 = $2`, [caseId, sha256]);
+      if (existing.rows[0]) return { created: false, file: judged(existing.rows[0]) };
+      if (meta) {
+        const known = await client.query<{ userId: string }>('SELECT user_id AS "userId" FROM officers WHERE user_id = ANY($1)', [meta.collectors]);
+        const unknown = meta.collectors.filter((u) => !known.rows.some((k) => k.userId === u));
+        if (unknown.length > 0) return reject(422, 'UNKNOWN_COLLECTOR', `collectors must be enforcement officers: ${unknown.join(', ')} is not`);
+      }
+      const at = now.toISOString();
+      const inserted = await client.query<FileRow>(
+        `INSERT INTO case_evidence (id, case_id, sha256, content_type, size_bytes, filename, description, uploaded_by, uploaded_at, content,
+           evidence_type, captured_at, capture_location, collectors)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${FILE_COLUMNS}`,
+        [randomUUID(), caseId, sha256, file.contentType, file.bytes.length, file.filename ?? null, file.description ?? null, actor.id, at, file.bytes,
+          meta?.evidenceType ?? null, meta?.capturedAt ?? null, meta ? JSON.stringify(meta.location) : null, meta?.collectors ?? null],
       );
       const row = inserted.rows[0]!;
       await appendEvent(client, caseId, actor.id, 'evidence_added', {
         evidenceId: row.id, sha256, contentType: file.contentType, sizeBytes: file.bytes.length, filename: file.filename ?? null,
+        evidenceType: meta?.evidenceType ?? null, capturedAt: meta?.capturedAt ?? null, location: meta?.location ?? null, collectors: meta?.collectors ?? null,
       }, at);
-      return { created: true, file: row };
+      return { created: true, file: judged(row) };
+    });
+  }
+
+  /** A person's review of an uploaded file: someone of the team or the review post, not its uploader. */
+  async reviewFile(caseId: string, evidenceId: string, actor: Actor, note: string | undefined): Promise<Rejection | { created: boolean; file: EvidenceFile }> {
+    if (actor.role !== 'officer' && actor.role !== 'team_lead' && actor.role !== 'reviewer') {
+      return reject(403, 'FORBIDDEN', `a ${actor.role} may not review evidence (officers, team leads and reviewers may)`);
+    }
+    return inTransaction(this.pool, async (client) => {
+      const c = await lockCase(client, caseId, actor);
+      if ('ok' in c) return c;
+      const file = (await client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 AND id = $2`, [caseId, evidenceId])).rows[0];
+      if (!file) return reject(404, 'EVIDENCE_NOT_FOUND', `no evidence ${evidenceId} in this case`);
+      if (file.uploadedBy === actor.id) return reject(422, 'SELF_REVIEW', 'the uploader cannot review their own evidence: another person reviews it');
+      const at = new Date().toISOString();
+      const r = await client.query(
+        `INSERT INTO evidence_file_reviews (case_id, evidence_id, reviewer, role, note, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (evidence_id, reviewer) DO NOTHING`,
+        [caseId, evidenceId, actor.id, actor.role, note ?? null, at],
+      );
+      if ((r.rowCount ?? 0) > 0) await appendEvent(client, caseId, actor.id, 'evidence_file_reviewed', { evidenceId, sha256: file.sha256, role: actor.role, note: note ?? null }, at);
+      const after = (await client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE id = $1`, [evidenceId])).rows[0]!;
+      return { created: (r.rowCount ?? 0) > 0, file: judged(after) };
     });
   }
 
   async list(caseId: string): Promise<{ files: EvidenceFile[]; sensorRecords: SensorEvidence[] }> {
-    const files = await this.pool.query<EvidenceFile>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 ORDER BY uploaded_at, id`, [caseId]);
+    const files = await this.pool.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 ORDER BY uploaded_at, id`, [caseId]);
     const sensors = await sensorRecordsOf(this.pool, caseId, this.timezone);
     return {
-      files: files.rows,
+      files: files.rows.map(judged),
       sensorRecords: sensors.map((s) => {
         const problems = sensorEvidenceProblems(s);
         return { ...s, valid: problems.length === 0, problems };
@@ -88,12 +144,18 @@ export class EvidenceRepository {
     };
   }
 
-  async content(caseId: string, evidenceId: string): Promise<(EvidenceFile & { content: Buffer }) | null> {
-    const r = await this.pool.query<EvidenceFile & { content: Buffer }>(
-      `SELECT ${FILE_COLUMNS}, content FROM case_evidence WHERE case_id = $1 AND id = $2`,
-      [caseId, evidenceId],
-    );
-    return r.rows[0] ?? null;
+  /** The file's bytes; the access (a view, or an export out of the platform) is a case event: chain of custody. */
+  async content(caseId: string, evidenceId: string, actor: Actor, purpose: 'view' | 'export'): Promise<(EvidenceFile & { content: Buffer }) | null> {
+    return inTransaction(this.pool, async (client) => {
+      const r = await client.query<FileRow & { content: Buffer }>(
+        `SELECT ${FILE_COLUMNS}, content FROM case_evidence WHERE case_id = $1 AND id = $2`,
+        [caseId, evidenceId],
+      );
+      const row = r.rows[0];
+      if (!row) return null;
+      await appendEvent(client, caseId, actor.id, purpose === 'export' ? 'evidence_exported' : 'evidence_viewed', { evidenceId, sha256: row.sha256, role: actor.role });
+      return { ...judged(row), content: row.content };
+    });
   }
 
   /**

@@ -13,6 +13,10 @@ import {
   type OfficerCertificate,
 } from '../domain/legal-rules.js';
 import { sensorEvidenceProblems, type SensorRecord } from '../domain/evidence.js';
+import { actDateOf, benchmarkInForce, boundsInForce } from '../legal/catalogue.js';
+import { checkPartyId, type PartyIdType } from '../legal/party-ids.js';
+import { recordParty } from '../legal/parties.js';
+import { openReportDeadlines } from './deadlines.js';
 
 /**
  * The I/O half of the legal rules: loads, inside the transition's transaction (only through its
@@ -20,18 +24,13 @@ import { sensorEvidenceProblems, type SensorRecord } from '../domain/evidence.js
  * record (officers on site, filing and deadline, review routing, consultations, late decisions).
  */
 
-export const DEFAULT_LEGAL_SETTINGS: LegalSettings = { majorFineYuan: 10_000, timezone: 'Asia/Shanghai', decisionWarningDays: [60, 80] };
+export const DEFAULT_LEGAL_SETTINGS: LegalSettings = {
+  majorFineYuan: 10_000, timezone: 'Asia/Shanghai', decisionWarningDays: [60, 80], majorReviewOpinions: 2, presenceConfirmMinutes: 30, presenceMaxDistanceM: 300,
+};
 
-const BENCHMARK_COLUMNS = `matter_code AS "matterCode", party_kind AS "partyKind", tier, min_fine_yuan AS "minFineYuan",
-  max_fine_yuan AS "maxFineYuan", measures, facts, legal_basis AS "legalBasis"`;
-
-export async function benchmarksOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient, matterCode: string | null): Promise<BenchmarkTier[]> {
-  const r = await db.query<BenchmarkTier>(
-    `SELECT ${BENCHMARK_COLUMNS} FROM discretion_benchmarks WHERE ($1::text IS NULL OR matter_code = $1)
-     ORDER BY matter_code, party_kind, array_position(ARRAY['no_penalty', 'mitigated', 'normal', 'aggravated'], tier)`,
-    [matterCode],
-  );
-  return r.rows;
+/** The benchmark tiers in force on `onDate` (today when omitted) of one matter, or of every matter. */
+export async function benchmarksOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient, matterCode: string | null, onDate = new Date().toISOString().slice(0, 10)): Promise<BenchmarkTier[]> {
+  return benchmarkInForce(db, matterCode, onDate);
 }
 
 /** The case's sensor records (alerts from devices) with the conditions that make them evidence. */
@@ -49,6 +48,17 @@ export async function sensorRecordsOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient
   return r.rows;
 }
 
+/** Uploaded files of the case that count as evidence. */
+export async function validFileCount(client: Pick<pg.Pool, 'query'> | pg.PoolClient, caseId: string): Promise<number> {
+  const r = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
+       AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
+       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
+    [caseId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
 interface CaseLegalRow {
   matterCode: string | null;
   domain: string | null;
@@ -58,13 +68,16 @@ interface CaseLegalRow {
   postKind: 'street' | 'district' | null;
   postId: string | null;
   createdAt: Date;
+  filedAt: Date | null;
+  presenceConfirmedAt: Date | null;
 }
 
 /** Loads what the legal guards need for this transition (and nothing more). */
 export async function loadLegalFacts(client: pg.PoolClient, caseId: string, actor: Actor, t: Transition, now: Date, settings: LegalSettings): Promise<LegalFacts> {
   const c = (await client.query<CaseLegalRow>(
     `SELECT c.matter_code AS "matterCode", m.domain, m.penalty, c.on_site_officers AS "onSiteOfficers",
-       c.decision_due_at AS "decisionDueAt", p.kind AS "postKind", p.id AS "postId", c.created_at AS "createdAt"
+       c.decision_due_at AS "decisionDueAt", p.kind AS "postKind", p.id AS "postId", c.created_at AS "createdAt",
+       c.filed_at AS "filedAt", c.presence_confirmed_at AS "presenceConfirmedAt"
      FROM cases c LEFT JOIN matters m ON m.code = c.matter_code LEFT JOIN review_posts p ON p.id = c.review_post_id WHERE c.id = $1`,
     [caseId],
   )).rows[0];
@@ -73,21 +86,29 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     today: localDate(now, settings.timezone),
     now,
     matter: c.matterCode && c.domain !== null ? { code: c.matterCode, domain: c.domain, penalty: c.penalty ?? true } : null,
+    classifyTarget: null,
     certificates: {},
     onSiteOfficers: c.onSiteOfficers,
     benchmarks: [],
+    bounds: [],
+    presenceConfirmed: c.presenceConfirmedAt !== null,
+    filedAt: c.filedAt,
     priorCasesOfParty: 0,
     evidence: { files: 0, validSensorRecords: 0 },
-    review: { postKind: c.postKind, level: null, pendingOpinions: [], reviewersAtPost: [] },
+    review: { postKind: c.postKind, level: null, pendingOpinions: [], reviewersAtPost: [], opinionsGiven: 0 },
     decisionDueAt: c.decisionDueAt,
   };
+  if (t.event === 'classify') {
+    const m = await client.query<{ code: string }>('SELECT code FROM matters WHERE code = $1', [t.fields.matterCode]);
+    facts.classifyTarget = m.rows[0] ?? null;
+  }
 
   const officers = new Set<string>();
   if (t.event === 'arrive') {
     officers.add(actor.id);
     if (t.fields.secondOfficerId !== undefined) officers.add(t.fields.secondOfficerId);
   }
-  if (t.event === 'resolve_on_site' || t.event === 'propose_decision') for (const o of c.onSiteOfficers ?? []) officers.add(o);
+  if (t.event === 'resolve_on_site' || t.event === 'propose_decision' || t.event === 'file') for (const o of c.onSiteOfficers ?? []) officers.add(o);
   if (officers.size > 0) {
     const certs = await client.query<OfficerCertificate>(
       `SELECT o.user_id AS "userId", o.certificate_no AS "certificateNo", to_char(o.certificate_valid_until, 'YYYY-MM-DD') AS "validUntil", o.domains
@@ -97,6 +118,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     facts.certificates = Object.fromEntries(certs.rows.map((o) => [o.userId, o]));
   }
 
+  // Earlier cases of the party, by the normalised identifier (fields arrive normalised: transitions.ts).
   const partyId = t.event === 'propose_decision' || t.event === 'resolve_on_site' ? t.fields.partyId : undefined;
   if (partyId !== undefined && c.matterCode) {
     const prior = await client.query<{ n: number }>(
@@ -107,10 +129,12 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   }
 
   if (t.event === 'propose_decision') {
-    facts.benchmarks = c.matterCode ? await benchmarksOf(client, c.matterCode) : [];
-    const files = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM case_evidence WHERE case_id = $1', [caseId]);
+    // The catalogue in force when the act occurred, not today's.
+    const actOn = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
+    facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
+    facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
     const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
-    facts.evidence = { files: files.rows[0]?.n ?? 0, validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
+    facts.evidence = { files: await validFileCount(client, caseId), validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
   }
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') {
@@ -121,6 +145,8 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
       [proposal?.id ?? -1],
     );
     facts.review.pendingOpinions = pending.rows.map((r) => r.reviewer);
+    const given = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM case_consultations WHERE proposal_id = $1 AND opinion IS NOT NULL', [proposal?.id ?? -1]);
+    facts.review.opinionsGiven = given.rows[0]?.n ?? 0;
     const reviewers = await client.query<{ id: string }>(`SELECT id FROM users WHERE role = 'reviewer' AND review_post_id = $1`, [c.postId]);
     facts.review.reviewersAtPost = reviewers.rows.map((r) => r.id);
   }
@@ -131,7 +157,12 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
 export function assessProposal(facts: LegalFacts, t: Extract<Transition, { event: 'propose_decision' }>, settings: LegalSettings) {
   const tier = selectTier(facts, t.fields);
   const outsideBenchmark = tier ? !withinTier(tier, t.fields) : true;
-  return { tier, outsideBenchmark, routing: reviewRouting(t.fields, outsideBenchmark, settings.majorFineYuan) };
+  return {
+    tier,
+    outsideBenchmark,
+    boundsEffectiveFrom: facts.bounds.find((b) => b.partyKind === (t.fields.partyKind ?? 'individual'))?.effectiveFrom ?? null,
+    routing: reviewRouting(t.fields, outsideBenchmark, settings.majorFineYuan),
+  };
 }
 
 export interface LegalRecord {
@@ -140,27 +171,62 @@ export interface LegalRecord {
   columns: Record<string, unknown>;
   /** Added to the case event's data. */
   data: Record<string, unknown>;
+  /** Runs after the case row is updated, in the same transaction. */
+  after?: () => Promise<void>;
+}
+
+/** The party identifier as stored: normalised (party-ids.ts), so the same party is found again. */
+export function normalisedFields(request: { event: string; fields: unknown }): { event: string; fields: unknown } {
+  const f = request.fields;
+  if (f === null || typeof f !== 'object' || typeof (f as { partyId?: unknown }).partyId !== 'string') return request;
+  const fields = f as { partyId: string; partyKind?: 'individual' | 'unit'; partyIdType?: PartyIdType };
+  const c = checkPartyId(fields.partyId, fields.partyKind === 'unit' ? 'unit' : 'individual', fields.partyIdType);
+  // An invalid id stays as typed: the guard refuses it with the checker's message.
+  return c.ok ? { ...request, fields: { ...fields, partyId: c.id, partyIdType: c.idType } } : request;
 }
 
 /** Writes what the legal rules record for a transition the guards allowed; a refusal rolls back. */
 export async function writeLegalRecords(client: pg.PoolClient, caseId: string, actor: Actor, t: Transition, at: string, facts: LegalFacts, settings: LegalSettings): Promise<LegalRecord | Rejection> {
   switch (t.event) {
-    case 'accept': {
+    case 'file': {
       // Filing (立案): the general-procedure decision deadline runs from here (APL art. 60).
       const due = new Date(Date.parse(at) + DECISION_DEADLINE_DAYS * 86_400_000).toISOString();
-      return { ok: true, columns: { filed_at: at, decision_due_at: due }, data: { decisionDueAt: due } };
+      return { ok: true, columns: { filed_at: at, decision_due_at: due }, data: { filedAt: at, decisionDueAt: due } };
+    }
+    case 'classify': {
+      const m = (await client.query<{ slaMinutes: number }>('SELECT sla_minutes AS "slaMinutes" FROM matters WHERE code = $1', [t.fields.matterCode])).rows[0]!;
+      const c = (await client.query<{ createdAt: Date }>('SELECT created_at AS "createdAt" FROM cases WHERE id = $1', [caseId])).rows[0]!;
+      // The matter's SLA applies from the report, as if the case had arrived classified.
+      const slaDue = new Date(c.createdAt.getTime() + m.slaMinutes * 60_000).toISOString();
+      return { ok: true, columns: { matter_code: t.fields.matterCode, sla_due_at: slaDue }, data: { matterCode: t.fields.matterCode }, after: () => openReportDeadlines(client, caseId) };
+    }
+    case 'extend_deadline': {
+      const previous = facts.decisionDueAt!.toISOString();
+      await client.query(
+        `INSERT INTO case_extensions (case_id, approved_by, reason, previous_due_at, new_due_at, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [caseId, actor.id, t.fields.reason, previous, t.fields.newDueAt, at],
+      );
+      // The decision deadline moves; one escalated as missed opens again until the new date.
+      await client.query(
+        `UPDATE case_deadlines SET due_at = $2, status = CASE WHEN status = 'missed' AND reached_at IS NULL THEN 'open' ELSE status END
+         WHERE case_id = $1 AND name = 'decision'`,
+        [caseId, t.fields.newDueAt],
+      );
+      return { ok: true, columns: { decision_due_at: t.fields.newDueAt }, data: { previousDueAt: previous } };
     }
     case 'arrive': {
       if (t.fields.secondOfficerId === undefined) return { ok: true, columns: {}, data: {} };
       const pair = [actor.id, t.fields.secondOfficerId];
       return {
         ok: true,
-        columns: { on_site_officers: pair },
-        data: { onSiteOfficers: pair, certificates: pair.map((id) => facts.certificates[id]?.certificateNo ?? null) },
+        // Not yet two officers: the second confirms from their own session (enforcement-api/legal/presence.ts).
+        columns: { on_site_officers: pair, presence_confirmed_at: null, presence_location: null },
+        data: { onSiteOfficers: pair, certificates: pair.map((id) => facts.certificates[id]?.certificateNo ?? null), awaitingConfirmationFrom: t.fields.secondOfficerId },
       };
     }
     case 'resolve_on_site': {
       const noPenalty = t.fields.outcome === 'corrected' && facts.matter?.penalty === true;
+      if (t.fields.partyId !== undefined) await recordParty(client, t.fields, null, at);
       return {
         ok: true,
         columns: t.fields.partyId !== undefined ? { party_id: t.fields.partyId } : {},
@@ -169,6 +235,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     }
     case 'propose_decision': {
       const a = assessProposal(facts, t, settings);
+      if (t.fields.partyId !== undefined) await recordParty(client, t.fields, t.fields.party, at);
       return {
         ok: true,
         columns: t.fields.partyId !== undefined ? { party_id: t.fields.partyId } : {},
@@ -216,9 +283,12 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
       return { ok: true, columns: {}, data: { revision: proposal?.revision ?? null } };
     }
     case 'decide': {
-      const late = facts.decisionDueAt !== null && facts.now > facts.decisionDueAt;
-      return { ok: true, columns: { decided_late: late }, data: late ? { late: true, decisionDueAt: facts.decisionDueAt!.toISOString() } : {} };
+      // Late: after the statutory 90 days from filing, which only an approved extension allows.
+      const statutory = facts.filedAt === null ? null : new Date(facts.filedAt.getTime() + DECISION_DEADLINE_DAYS * 86_400_000);
+      const late = statutory !== null && facts.now > statutory;
+      return { ok: true, columns: { decided_late: late }, data: late ? { late: true, extendedTo: facts.decisionDueAt?.toISOString() ?? null } : {} };
     }
+    case 'accept':
     case 'dispatch':
     case 'approve':
     case 'return':

@@ -7,6 +7,7 @@ import type { Actor, LifecyclePolicy, Rejection } from '../domain/case-lifecycle
 import type { LegalSettings } from '../domain/legal-rules.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
 import { benchmarksOf, DEFAULT_LEGAL_SETTINGS } from './legal.js';
+import { caseLegalView } from '../legal/case-view.js';
 import { appendEvent, auditCase, type CaseAudit, type CaseEvent } from './events.js';
 import { deadlinesOf, openReportDeadlines, type CaseDeadline } from './deadlines.js';
 import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
@@ -212,6 +213,11 @@ export class CaseRepository {
   /** The discretion benchmark of one matter (every matter's when null). */
   async benchmarks(matterCode: string | null): Promise<BenchmarkTier[]> {
     return benchmarksOf(this.pool, matterCode);
+  }
+
+  /** The statutory bounds and benchmark in force on the day of the act, extensions, the second officer's confirmation. */
+  async legalView(caseId: string, matterCode: string | null): Promise<Awaited<ReturnType<typeof caseLegalView>>> {
+    return caseLegalView(this.pool, caseId, matterCode, this.legal.timezone);
   }
 
   /** The case's SLA deadlines (enforcement-api/domain/sla.ts) with their status and escalation. */

@@ -36,17 +36,25 @@ export interface ProposalRow {
   outsideBenchmark: boolean;
   reviewLevel: string;
   reviewReasons: readonly string[];
+  partyIdType: string | null;
+  deviationReason: string | null;
+  /** The catalogue versions the proposal was judged by. */
+  boundsEffectiveFrom: string | null;
+  benchmarkEffectiveFrom: string | null;
 }
 
 /** Adds the next revision of the case's decision proposal; returns its revision number. */
 export async function insertProposal(client: pg.PoolClient, p: ProposalRow): Promise<number> {
   const r = await client.query<{ revision: number }>(
     `INSERT INTO case_proposals (case_id, revision, proposed_by, proposed_at, party, facts, legal_basis, penalties, fine_yuan, hearing_required,
-       tier, party_kind, party_id, correction, outside_benchmark, review_level, review_reasons)
-     SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16 FROM case_proposals WHERE case_id = $1
+       tier, party_kind, party_id, correction, outside_benchmark, review_level, review_reasons, party_id_type, deviation_reason,
+       bounds_effective_from, benchmark_effective_from)
+     SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
+     FROM case_proposals WHERE case_id = $1
      RETURNING revision`,
     [p.caseId, p.proposedBy, p.proposedAt, p.party, p.facts, p.legalBasis, p.penalties, p.fineYuan, p.hearingRequired,
-      p.tier, p.partyKind, p.partyId, p.correction, p.outsideBenchmark, p.reviewLevel, p.reviewReasons],
+      p.tier, p.partyKind, p.partyId, p.correction, p.outsideBenchmark, p.reviewLevel, p.reviewReasons,
+      p.partyIdType, p.deviationReason, p.boundsEffectiveFrom, p.benchmarkEffectiveFrom],
   );
   return r.rows[0]!.revision;
 }
@@ -109,7 +117,8 @@ export async function lifecycleRecord(pool: pg.Pool, caseId: string): Promise<Li
     `SELECT revision, proposed_by AS "proposedBy", proposed_at AS "proposedAt", party, facts, legal_basis AS "legalBasis",
        penalties, fine_yuan AS "fineYuan", hearing_required AS "hearingRequired", tier, party_kind AS "partyKind",
        party_id AS "partyId", correction, outside_benchmark AS "outsideBenchmark", review_level AS "reviewLevel",
-       review_reasons AS "reviewReasons"
+       review_reasons AS "reviewReasons", party_id_type AS "partyIdType", deviation_reason AS "deviationReason",
+       to_char(bounds_effective_from, 'YYYY-MM-DD') AS "boundsEffectiveFrom", to_char(benchmark_effective_from, 'YYYY-MM-DD') AS "benchmarkEffectiveFrom"
      FROM case_proposals WHERE case_id = $1 ORDER BY revision`,
     [caseId],
   );

@@ -14,7 +14,7 @@ import {
 import { legalGuards, type LegalFacts, type LegalSettings } from '../domain/legal-rules.js';
 import { appendEvent, type CaseEvent } from './events.js';
 import { settleDeadlines } from './deadlines.js';
-import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, writeLegalRecords } from './legal.js';
+import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, normalisedFields, writeLegalRecords } from './legal.js';
 import { appendLiveEvent } from '../live.js';
 import { caseReach, insertProposal, insertReview, labelFalseAlarms, latestProposal, lockCaseFacts, teamExists, updateCase } from './transition-repository.js';
 
@@ -51,6 +51,9 @@ function caseColumns(t: Transition, actor: Actor, at: string): Record<string, un
     case 'return':
     case 'request_opinions':
     case 'give_opinion':
+    case 'classify':
+    case 'file':
+    case 'extend_deadline':
       return {};
     case 'decide':
       return { decision_no: t.fields.decisionNo, disposed_at: at };
@@ -80,6 +83,7 @@ async function writeRecords(client: pg.PoolClient, caseId: string, actor: Actor,
       caseId, proposedBy: actor.id, proposedAt: at, party: f.party, facts: f.facts, legalBasis: f.legalBasis, penalties: f.penalties,
       fineYuan: f.fineYuan ?? null, hearingRequired: f.hearingRequired ?? false, tier: f.tier, partyKind: f.partyKind ?? 'individual',
       partyId: f.partyId ?? null, correction: f.correction ?? null, outsideBenchmark: a.outsideBenchmark, reviewLevel: a.routing.level, reviewReasons: a.routing.reasons,
+      partyIdType: f.partyIdType ?? null, deviationReason: f.deviationReason ?? null, boundsEffectiveFrom: a.boundsEffectiveFrom, benchmarkEffectiveFrom: a.tier?.effectiveFrom ?? null,
     });
     return { revision };
   }
@@ -111,7 +115,8 @@ export async function applyTransition(
   settings: LegalSettings = DEFAULT_LEGAL_SETTINGS,
 ): Promise<AppliedTransition | Rejection> {
   try {
-    return await inTransaction(pool, (client) => transition(client, caseId, actor, request, policy, settings));
+    // The party identifier is normalised before it is checked or stored (enforcement-api/legal/party-ids.ts).
+    return await inTransaction(pool, (client) => transition(client, caseId, actor, normalisedFields(request), policy, settings));
   } catch (err) {
     if (err instanceof Refused) return err.rejection;
     throw err;
@@ -144,7 +149,7 @@ async function transition(
   if (decision.ok) {
     legal = await loadLegalFacts(client, caseId, actor, decision.transition, now, settings);
     const guards: Record<string, readonly unknown[]> = { ...policy.guards };
-    for (const [event, list] of Object.entries(legalGuards(legal))) guards[event] = [...(guards[event] ?? []), ...list];
+    for (const [event, list] of Object.entries(legalGuards(legal, settings))) guards[event] = [...(guards[event] ?? []), ...list];
     decision = decideTransition(facts, actor, request, { guards: guards as LifecyclePolicy['guards'] });
   }
   const at = now.toISOString();
@@ -157,7 +162,8 @@ async function transition(
   const extra = await writeRecords(client, caseId, actor, t, at, legal, settings);
   const columns = { ...caseColumns(t, actor, at), ...recorded.columns, state: decision.to, state_changed_at: at, updated_at: at };
   await updateCase(client, caseId, columns);
-  await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays);
+  await recorded.after?.();
+  await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays, t.event === 'file');
   const event = await appendEvent(client, caseId, actor.id, decision.recordedAs, {
     from: decision.from,
     to: decision.to,

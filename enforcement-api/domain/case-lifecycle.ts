@@ -62,6 +62,9 @@ export interface CaseFacts {
   inReview: boolean;
   /** The legal review post the case was last submitted to: only its reviewers see the case. */
   reviewPostId: string | null;
+  /** Whether the case has a matter (false: `classify` is offered) and is filed (false: `file` is offered). */
+  classified?: boolean;
+  filed?: boolean;
 }
 
 export interface Actor {
@@ -95,7 +98,8 @@ export interface LifecyclePolicy {
 
 export interface EventRule<E extends CaseEvent> {
   from: readonly CaseState[];
-  to: CaseState;
+  /** null: the case stays in its state (a step on record, not a move). */
+  to: CaseState | null;
   roles: readonly Role[];
   /** The `case_events.type` the transition is written as. */
   recordedAs: string;
@@ -134,6 +138,12 @@ export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
   // Consultation at the district centre: the case stays under review while opinions come in.
   request_opinions: { from: ['under_review'], to: 'under_review', roles: ['reviewer'], recordedAs: 'opinions_requested', guards: [] },
   give_opinion: { from: ['under_review'], to: 'under_review', roles: ['reviewer'], recordedAs: 'opinion_given', guards: [] },
+  // A case whose alert kind has no matter (complaint, intrusion, smoke) is classified before any
+  // enforcement step; filing (立案) starts the general procedure's 90-day clock; only the agency head
+  // extends it.
+  classify: { from: ['reported', 'dispatched', 'accepted', 'on_site'], to: null, roles: ['officer', 'team_lead', 'operator', 'admin'], recordedAs: 'classified', guards: [] },
+  file: { from: ['on_site'], to: null, roles: FIELD, recordedAs: 'filed', guards: [] },
+  extend_deadline: { from: ['on_site', 'decision_proposed', 'under_review', 'approved', 'returned'], to: null, roles: ['agency_head'], recordedAs: 'deadline_extended', guards: [] },
 };
 
 export const isCaseState = (s: string): s is CaseState => (CASE_STATES as readonly string[]).includes(s);
@@ -193,11 +203,12 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
     const refused = guard({ case: c, actor, transition });
     if (refused) return refused;
   }
-  return { ok: true, transition, from: c.state, to: rule.to, recordedAs: rule.recordedAs };
+  return { ok: true, transition, from: c.state, to: rule.to ?? c.state, recordedAs: rule.recordedAs };
 }
 
 /** The events this person could fire on this case now (before field checks): the tablet's buttons. */
 export function availableEvents(c: CaseFacts, actor: Actor): CaseEvent[] {
   if (!maySeeCase(actor, c)) return [];
-  return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state));
+  const offered = (e: CaseEvent) => (e !== 'classify' || c.classified === false) && (e !== 'file' || c.filed === false) && (e !== 'extend_deadline' || c.filed === true);
+  return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state) && offered(e));
 }

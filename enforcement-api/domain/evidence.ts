@@ -48,6 +48,13 @@ export function contentProblem(type: EvidenceType, b: Uint8Array): string | unde
       return startsWith(b, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) ? undefined : 'not a PNG image (no PNG signature)';
     case 'application/pdf':
       return startsWith(b, [0x25, 0x50, 0x44, 0x46, 0x2d]) ? undefined : 'not a PDF document (no %PDF- header)';
+    case 'video/mp4':
+      // ISO base media file: a box size, then the `ftyp` box type.
+      return b.length >= 8 && startsWith(b.subarray(4), [0x66, 0x74, 0x79, 0x70]) ? undefined : 'not an MP4 video (no ftyp box)';
+    case 'audio/mpeg':
+      return startsWith(b, [0x49, 0x44, 0x33]) || (b.length >= 2 && b[0] === 0xff && (b[1]! & 0xe0) === 0xe0) ? undefined : 'not an MP3 audio file (no ID3 tag or frame sync)';
+    case 'audio/wav':
+      return startsWith(b, [0x52, 0x49, 0x46, 0x46]) && b.length >= 12 && startsWith(b.subarray(8), [0x57, 0x41, 0x56, 0x45]) ? undefined : 'not a WAV audio file (no RIFF/WAVE header)';
     case 'text/csv':
       return utf8Text(b) === undefined ? 'not CSV text (must be UTF-8 without NUL bytes)' : undefined;
     case 'application/json': {

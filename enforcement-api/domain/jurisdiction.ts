@@ -12,6 +12,7 @@ import type { LiveEvent } from '../../contract/http/live.js';
  *   queue (no team) and alerts that opened none;
  * - officers and team leads their own team's cases;
  * - reviewers the cases submitted for legal review to their own post;
+ * - the agency head (who approves deadline extensions) everything the operations centre sees;
  * - nobody else anything; another team's case looks exactly like a missing one.
  */
 
@@ -37,6 +38,7 @@ export function maySeeCase(v: Viewer, c: CaseReach): boolean {
   switch (v.role) {
     case 'admin':
     case 'operator':
+    case 'agency_head':
       return true;
     case 'officer':
     case 'team_lead':
@@ -58,6 +60,7 @@ export function caseCondition(v: Viewer, params: unknown[], alias = 'c'): string
   switch (v.role) {
     case 'admin':
     case 'operator':
+    case 'agency_head':
       return 'TRUE';
     case 'officer':
     case 'team_lead':
@@ -75,9 +78,9 @@ export function caseCondition(v: Viewer, params: unknown[], alias = 'c'): string
   }
 }
 
-/** An alert is seen with its case; one that opened no case only by admins and operators. */
+/** An alert is seen with its case; one that opened no case only by admins, operators and the agency head. */
 export function maySeeAlert(v: Viewer, caseOfAlert: CaseReach | null): boolean {
-  return caseOfAlert === null ? v.role === 'admin' || v.role === 'operator' : maySeeCase(v, caseOfAlert);
+  return caseOfAlert === null ? v.role === 'admin' || v.role === 'operator' || v.role === 'agency_head' : maySeeCase(v, caseOfAlert);
 }
 /** The alert rule as SQL, over alerts LEFT JOIN cases `alias`: the case condition covers both. */
 export const alertCondition = caseCondition;
@@ -109,6 +112,7 @@ export function mayReadDevice(v: Viewer, team: TeamReach | null, deviceStreetId:
     case 'admin':
     case 'operator':
     case 'reviewer':
+    case 'agency_head':
       return true;
     case 'officer':
     case 'team_lead':
@@ -126,6 +130,7 @@ export function deviceCondition(v: Viewer, params: unknown[], deviceStreet: stri
     case 'admin':
     case 'operator':
     case 'reviewer':
+    case 'agency_head':
       return 'TRUE';
     case 'officer':
     case 'team_lead':

@@ -1,5 +1,7 @@
 import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
+import { checkPartyId, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
+import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement as data + pure functions, plugged into the lifecycle
@@ -14,7 +16,13 @@ import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Reje
  *    with consultation (会商) there before one final approval;
  *  - first minor violation corrected in time → no penalty (APL art. 33), only for a party with no
  *    earlier case of the same matter, with the correction on record;
- *  - general procedure: decision within 90 days of filing (APL art. 60), warnings before it.
+ *  - general procedure: decision within 90 days of filing (APL art. 60), warnings before it, later
+ *    only within an extension the agency head approved;
+ *  - statutory bounds (enforcement-api/legal/statutory-bounds.ts): nothing outside the law, a fine
+ *    outside the benchmark only with a written reason;
+ *  - parties identified (enforcement-api/legal/party-ids.ts) for any penalty;
+ *  - a matter before any enforcement step; the second officer's own confirmation of presence;
+ *    consultation of several reviewers before a major decision is approved.
  */
 
 export { TIERS, PARTY_KINDS };
@@ -38,6 +46,12 @@ export interface LegalSettings {
   timezone: string;
   /** Days after filing at which the case detail warns of the 90-day deadline. */
   decisionWarningDays: readonly number[];
+  /** Opinions of the centre's reviewers (会商) a major decision needs before it is approved. */
+  majorReviewOpinions: number;
+  /** How long after arrival the second officer may confirm presence. */
+  presenceConfirmMinutes: number;
+  /** How far from the arrival position the second officer's confirmation may be. */
+  presenceMaxDistanceM: number;
 }
 
 export const DECISION_DEADLINE_DAYS = 90;
@@ -104,8 +118,13 @@ export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, ma
 
 export type { DecisionDeadline };
 
+/** Calendar days from `from`'s local date to `to`'s (how deadlines in days are counted: the start day not included). */
+export function calendarDaysBetween(from: Date, to: Date, timeZone: string): number {
+  return Math.round((Date.parse(localDate(to, timeZone)) - Date.parse(localDate(from, timeZone))) / DAY_MS);
+}
+
 /** The decision deadline of a general-procedure case (stored at filing: 90 days) and its warnings, as of `now`. */
-export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDays: readonly number[], decided: { late: boolean } | null = null): DecisionDeadline {
+export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDays: readonly number[], decided: { late: boolean } | null = null, timeZone = 'UTC'): DecisionDeadline {
   const warnings = [...warningDays].sort((a, b) => a - b).map((day) => {
     const at = new Date(filedAt.getTime() + day * DAY_MS);
     return { day, at: at.toISOString(), reached: now >= at };
@@ -113,7 +132,7 @@ export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDay
   const status = decided
     ? decided.late ? 'decided_late' : 'decided'
     : now > due ? 'overdue' : warnings.some((w) => w.reached) ? 'warning' : 'on_time';
-  return { filedAt: filedAt.toISOString(), dueAt: due.toISOString(), daysLeft: Math.floor((due.getTime() - now.getTime()) / DAY_MS), warnings, status };
+  return { filedAt: filedAt.toISOString(), dueAt: due.toISOString(), daysLeft: calendarDaysBetween(now, due, timeZone), warnings, status };
 }
 
 /** What the rules need to know about the case and the people named in one transition. */
@@ -122,11 +141,18 @@ export interface LegalFacts {
   today: string;
   now: Date;
   matter: { code: string; domain: string; penalty: boolean } | null;
+  /** `classify`: the matter named, if the catalogue has it. */
+  classifyTarget: { code: string } | null;
   /** Certificates of the actor and every officer the transition names or the case records on site. */
   certificates: Readonly<Record<string, OfficerCertificate | undefined>>;
   /** The two officers recorded on arrival. */
   onSiteOfficers: readonly string[] | null;
+  /** The benchmark and the statutory bounds in force on the day of the act (the case's first alert). */
   benchmarks: readonly BenchmarkTier[];
+  bounds: readonly StatutoryBound[];
+  /** The second officer confirmed presence from their own session. */
+  presenceConfirmed: boolean;
+  filedAt: Date | null;
   /** Other, earlier cases of the same matter with the party the transition names. */
   priorCasesOfParty: number;
   evidence: { files: number; validSensorRecords: number };
@@ -138,11 +164,26 @@ export interface LegalFacts {
     pendingOpinions: readonly string[];
     /** Reviewers at the case's current post. */
     reviewersAtPost: readonly string[];
+    /** Opinions given on the proposal under review. */
+    opinionsGiven: number;
   };
   decisionDueAt: Date | null;
 }
 
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
+
+/** Every enforcement step needs the case's matter: a case from a kind without one is classified first. */
+const matterRequired = (f: LegalFacts): Rejection | undefined =>
+  f.matter === null ? reject(422, 'MATTER_REQUIRED', 'the case has no matter yet: classify it (event classify, matterCode) before any enforcement step') : undefined;
+
+/** Normalises and checks the party's identifier; `required` for any penalty. */
+function partyIdentity(fields: { partyId?: string; partyKind?: PartyKind; partyIdType?: string }, required: boolean): Rejection | undefined {
+  if (fields.partyId === undefined) {
+    return required ? reject(422, 'PARTY_ID_REQUIRED', 'a penalty needs the party identified (partyId: resident identity number, passport or unified social credit code)') : undefined;
+  }
+  const c = checkPartyId(fields.partyId, fields.partyKind ?? 'individual', fields.partyIdType as PartyIdType | undefined);
+  return c.ok ? undefined : reject(422, 'INVALID_PARTY_ID', c.message);
+}
 
 /** On-site actions after arrival: the actor is one of the two officers on record, both still certified. */
 function onSitePair(f: LegalFacts, actorId: string): Rejection | undefined {
@@ -150,6 +191,9 @@ function onSitePair(f: LegalFacts, actorId: string): Rejection | undefined {
   const pair = f.onSiteOfficers ?? [];
   if (!pair.includes(actorId)) {
     return reject(422, 'NOT_ON_SITE_OFFICER', `only the officers on site (${pair.join(', ') || 'none recorded'}) may record the on-site findings`);
+  }
+  if (!f.presenceConfirmed) {
+    return reject(422, 'SECOND_OFFICER_UNCONFIRMED', `${pair[1] ?? 'the second officer'} has not confirmed presence from their own session (POST /api/v1/cases/{id}/presence): not yet two officers`);
   }
   return checkOfficerPair(pair, f.certificates, f.matter!.domain, f.today);
 }
@@ -169,32 +213,67 @@ export function selectTier(f: LegalFacts, t: TransitionOf<'propose_decision'>['f
   return f.benchmarks.find((b) => b.tier === t.tier && b.partyKind === (t.partyKind ?? 'individual'));
 }
 
+export function selectBound(f: LegalFacts, t: TransitionOf<'propose_decision'>['fields']): StatutoryBound | undefined {
+  return f.bounds.find((b) => b.partyKind === (t.partyKind ?? 'individual'));
+}
+
 /** The guards of the legal rules over facts loaded for one transition. */
-export function legalGuards(f: LegalFacts): NonNullable<LifecyclePolicy['guards']> {
+export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorReviewOpinions'>): NonNullable<LifecyclePolicy['guards']> {
   const arrive: Guard<'arrive'> = ({ actor, transition: { fields } }) => {
+    const unclassified = matterRequired(f);
+    if (unclassified) return unclassified;
     if (!isPenaltyMatter(f)) return undefined;
     if (fields.secondOfficerId === undefined) {
       return reject(422, 'SECOND_OFFICER_REQUIRED', 'on-site enforcement needs two certified officers: name the second one (secondOfficerId)');
     }
     return checkOfficerPair([actor.id, fields.secondOfficerId], f.certificates, f.matter!.domain, f.today);
   };
-  const resolveOnSite: Guard<'resolve_on_site'> = ({ actor, transition: { fields } }) =>
-    onSitePair(f, actor.id) ?? (fields.outcome === 'corrected' && isPenaltyMatter(f) ? firstViolation(f, fields) : undefined);
+  const resolveOnSite: Guard<'resolve_on_site'> = ({ actor, transition: { fields } }) => {
+    const refused = matterRequired(f) ?? onSitePair(f, actor.id);
+    if (refused) return refused;
+    if (!isPenaltyMatter(f)) return undefined;
+    // A warning given on site is a penalty; no penalty for a first violation needs the party too.
+    const identity = partyIdentity(fields, fields.outcome === 'corrected' || fields.outcome === 'warning_issued');
+    if (identity && !(fields.outcome === 'corrected' && fields.partyId === undefined)) return identity;
+    return fields.outcome === 'corrected' ? firstViolation(f, fields) : undefined;
+  };
+  const file: Guard<'file'> = ({ actor }) => {
+    const unclassified = matterRequired(f);
+    if (unclassified) return unclassified;
+    if (!isPenaltyMatter(f)) return reject(422, 'NO_PENALTY_MATTER', `${f.matter!.code} is not a penalty matter: nothing to file, dispose of it on site`);
+    if (f.filedAt !== null) return reject(409, 'ALREADY_FILED', `the case was filed on ${f.filedAt.toISOString()}`);
+    return onSitePair(f, actor.id);
+  };
+  const classify: Guard<'classify'> = ({ transition: { fields } }) => {
+    if (f.matter !== null) return reject(409, 'ALREADY_CLASSIFIED', `the case is already classified as ${f.matter.code}`);
+    return f.classifyTarget === null ? reject(422, 'UNKNOWN_MATTER', `no matter ${fields.matterCode} in the catalogue`) : undefined;
+  };
   const propose: Guard<'propose_decision'> = ({ actor, transition: { fields } }) => {
+    const unclassified = matterRequired(f);
+    if (unclassified) return unclassified;
     if (!isPenaltyMatter(f) || f.benchmarks.length === 0) {
       return reject(422, 'NO_PENALTY_MATTER', `${f.matter?.code ?? 'this case'} is not a penalty matter: dispose of it on site`);
     }
     const pair = onSitePair(f, actor.id);
     if (pair) return pair;
+    if (f.filedAt === null) return reject(422, 'NOT_FILED', 'a decision is proposed in a filed case: file it first (event file, 立案)');
+    const identity = partyIdentity(fields, true);
+    if (identity) return identity;
+    const noPenalty = fields.penalties.length === 1 && fields.penalties[0] === 'no_penalty';
+    const unlawful = statutoryProblem(selectBound(f, fields), fields, f.matter!.code, fields.partyKind ?? 'individual');
+    if (unlawful) return unlawful;
     const tier = selectTier(f, fields);
     if (!tier) return reject(422, 'UNKNOWN_TIER', `no ${fields.tier} tier for a ${fields.partyKind ?? 'individual'} in the benchmark of ${f.matter!.code}`);
-    const noPenalty = fields.penalties.length === 1 && fields.penalties[0] === 'no_penalty';
     if (noPenalty !== (fields.tier === 'no_penalty')) {
       return reject(422, 'TIER_MISMATCH', 'the no_penalty tier goes with penalties ["no_penalty"] and only with it');
     }
     if (noPenalty) {
       const first = firstViolation(f, fields);
       if (first) return first;
+    }
+    if (!withinTier(tier, fields) && fields.deviationReason === undefined) {
+      return reject(422, 'BENCHMARK_DEVIATION_UNREASONED',
+        `the fine is outside the ${tier.tier} tier (¥${tier.minFineYuan}–${tier.maxFineYuan}) though inside the law: state why (deviationReason); the district centre reviews it`);
     }
     if (f.evidence.files + f.evidence.validSensorRecords === 0) {
       return reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published');
@@ -208,6 +287,10 @@ export function legalGuards(f: LegalFacts): NonNullable<LifecyclePolicy['guards'
     if (f.review.level === 'major' && f.review.postKind !== 'district') {
       return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', 'a major decision is approved only by the district legal review centre');
     }
+    if (f.review.level === 'major' && f.review.opinionsGiven < settings.majorReviewOpinions) {
+      return reject(409, 'CONSULTATION_REQUIRED',
+        `a major decision needs the opinions of at least ${settings.majorReviewOpinions} reviewers of the centre (会商) before approval; ${f.review.opinionsGiven} given: request_opinions first`);
+    }
     return undefined;
   };
   const requestOpinions: Guard<'request_opinions'> = ({ actor, transition: { fields } }) => {
@@ -217,10 +300,16 @@ export function legalGuards(f: LegalFacts): NonNullable<LifecyclePolicy['guards'
   };
   const giveOpinion: Guard<'give_opinion'> = ({ actor }) =>
     f.review.pendingOpinions.includes(actor.id) ? undefined : reject(409, 'NO_OPINION_REQUESTED', 'no opinion of yours is awaited on this proposal');
-  const decide: Guard<'decide'> = ({ transition: { fields } }) =>
-    f.decisionDueAt !== null && f.now > f.decisionDueAt && fields.overdueReason === undefined
-      ? reject(422, 'DECISION_OVERDUE', `the ${DECISION_DEADLINE_DAYS}-day decision deadline passed on ${f.decisionDueAt.toISOString()}: a late decision must state why (overdueReason, e.g. the extension approved)`)
+  const decide: Guard<'decide'> = () =>
+    f.decisionDueAt !== null && f.now > f.decisionDueAt
+      ? reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`)
       : undefined;
+  const extend: Guard<'extend_deadline'> = ({ transition: { fields } }) => {
+    if (f.filedAt === null || f.decisionDueAt === null) return reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend');
+    const next = new Date(fields.newDueAt);
+    if (!(next > f.decisionDueAt)) return reject(422, 'EXTENSION_NOT_LATER', `the new deadline must be after the current one, ${f.decisionDueAt.toISOString()}`);
+    return next <= f.now ? reject(422, 'EXTENSION_NOT_LATER', 'the new deadline must lie in the future') : undefined;
+  };
   return {
     arrive: [arrive],
     resolve_on_site: [resolveOnSite],
@@ -229,5 +318,8 @@ export function legalGuards(f: LegalFacts): NonNullable<LifecyclePolicy['guards'
     request_opinions: [requestOpinions],
     give_opinion: [giveOpinion],
     decide: [decide],
+    classify: [classify],
+    file: [file],
+    extend_deadline: [extend],
   };
 }

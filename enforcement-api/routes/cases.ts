@@ -15,7 +15,10 @@ export const actorOf = (user: TokenClaims): Actor => ({ id: user.sub, role: user
 
 function actionsFor(row: CaseRow, user: TokenClaims) {
   if (!isCaseState(row.state)) return [];
-  return availableEvents({ state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId }, actorOf(user));
+  return availableEvents({
+    state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId,
+    classified: row.matterCode !== null, filed: row.filedAt !== null,
+  }, actorOf(user));
 }
 
 /** How often an open live stream checks that its session was not revoked by another process. */
@@ -61,11 +64,12 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
       const deadlines = await cases.deadlines(row.id);
       const onSiteOnly = row.resolution !== null || row.state === 'dismissed';
       const deadline = row.filedAt && row.decisionDueAt && !onSiteOnly
-        ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays, row.decidedLate === null ? null : { late: row.decidedLate })
+        ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays,
+          row.decidedLate === null ? null : { late: row.decidedLate }, cases.legal.timezone)
         : null;
       return {
         ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record,
-        benchmark: row.matterCode ? await cases.benchmarks(row.matterCode) : [],
+        ...(await cases.legalView(row.id, row.matterCode)),
         decisionDeadline: deadline,
         deadlines,
         escalations: deadlines.filter((d) => d.escalatedAt !== null),

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { EvidenceBody, EvidenceDownload, EvidenceList, EvidenceParams, EvidenceUploadQuery, SensorEvidence, SensorReviewBody, SensorReviewParams, EvidenceFile } from '../../contract/http/evidence.js';
+import {
+  EvidenceBody, EvidenceDownload, EvidenceDownloadQuery, EvidenceFile, EvidenceList, EvidenceParams, EvidenceUploadQuery, SensorEvidence, SensorReviewBody, SensorReviewParams,
+} from '../../contract/http/evidence.js';
 import { BenchmarkList, BenchmarkQuery } from '../../contract/http/cases.js';
 import { UuidParams } from '../../contract/http/common.js';
 import { EVIDENCE_TYPES, isEvidenceType } from '../domain/evidence.js';
@@ -45,7 +47,13 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
       async (req, reply) => {
         const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         if (!isEvidenceType(contentType) || !Buffer.isBuffer(req.body)) throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', `evidence must be one of ${EVIDENCE_TYPES.join(', ')}`);
-        const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: req.query.filename, description: req.query.description });
+        const q = req.query;
+        const given = [q.type, q.capturedAt, q.lat, q.lon, q.collectors].filter((v) => v !== undefined).length;
+        if (given > 0 && given < 5) throw new AppError(400, 'EVIDENCE_METADATA_INCOMPLETE', 'evidence metadata is type, capturedAt, lat, lon and collectors together');
+        const meta = given === 5
+          ? { evidenceType: q.type!, capturedAt: q.capturedAt!, location: { lat: q.lat!, lon: q.lon! }, collectors: [...new Set(q.collectors!.split(','))] }
+          : undefined;
+        const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: q.filename, description: q.description, meta });
         if ('ok' in r) throw new AppError(r.status, r.code, r.message);
         req.log.info({ case: req.params.id, sha256: r.file.sha256, bytes: r.file.sizeBytes, user: req.user.sub }, 'evidence added');
         return reply.status(r.created ? 201 : 200).send(r.file);
@@ -79,14 +87,16 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
       schema: {
         tags: ['cases'],
         summary: 'Download an evidence file; its SHA-256 is in the X-Content-SHA256 and Digest headers',
+        description: 'Each download is on the case record (evidence_viewed, or evidence_exported with ?purpose=export): chain of custody.',
         security: [{ bearer: [] }],
         params: EvidenceParams,
+        querystring: EvidenceDownloadQuery,
         response: { 200: EvidenceDownload, ...Errors },
       },
     },
     async (req, reply) => {
       const row = await cases.get(req.params.id, req.user);
-      const file = row ? await evidence.content(row.id, req.params.evidenceId) : null;
+      const file = row ? await evidence.content(row.id, req.params.evidenceId, actorOf(req.user), req.query.purpose ?? 'view') : null;
       if (!file) throw new AppError(404, 'EVIDENCE_NOT_FOUND', `no evidence ${req.params.evidenceId} in case ${req.params.id}`);
       return reply
         .header('content-type', file.contentType)
@@ -95,6 +105,26 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         .header('content-disposition', `attachment; filename="${file.sha256}"`)
         .header('x-content-type-options', 'nosniff')
         .send(file.content);
+    },
+  );
+
+  app.post(
+    '/api/v1/cases/:id/evidence/:evidenceId/review',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: 'Record that you reviewed an uploaded file (a person other than the uploader): one of the conditions for it to count as evidence',
+        security: [{ bearer: [] }],
+        params: EvidenceParams,
+        body: SensorReviewBody,
+        response: { 200: EvidenceFile, 201: EvidenceFile, 400: { $ref: 'Error#' }, 422: { $ref: 'Error#' }, ...Errors },
+      },
+    },
+    async (req, reply) => {
+      const r = await evidence.reviewFile(req.params.id, req.params.evidenceId, actorOf(req.user), req.body.note);
+      if ('ok' in r) throw new AppError(r.status, r.code, r.message);
+      return reply.status(r.created ? 201 : 200).send(r.file);
     },
   );
 

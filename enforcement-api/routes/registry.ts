@@ -1,6 +1,6 @@
 import { topics } from '../../contract/mqtt/topics.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DeviceCreated, DeviceList, NewDevice, RotatedSecret, SecretRotation, ZoneList } from '../../contract/http/registry.js';
+import { Device, DeviceCreated, DeviceList, DevicePatch, NewDevice, RotatedSecret, SecretRotation, ZoneList } from '../../contract/http/registry.js';
 import { IdParams } from '../../contract/http/common.js';
 export { DEVICE_KINDS } from '../../contract/http/registry.js';
 import { AppError } from '../errors.js';
@@ -44,11 +44,17 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
           401: { $ref: 'Error#' },
           403: { $ref: 'Error#' },
           409: { $ref: 'Error#' },
+          422: { $ref: 'Error#' },
         },
       },
     },
     async (req, reply) => {
       if (!(await zones.exists(req.body.zoneId))) throw new AppError(400, 'ZONE_NOT_FOUND', `no zone ${req.body.zoneId}`);
+      // A meter whose calibration has already expired would only produce records that are no evidence.
+      const today = new Date().toISOString().slice(0, 10);
+      if (req.body.calibrationValidUntil !== undefined && req.body.calibrationValidUntil < today) {
+        throw new AppError(422, 'CALIBRATION_EXPIRED', `the calibration expired on ${req.body.calibrationValidUntil}: recalibrate the device before registering it`);
+      }
       if (req.body.id && (await devices.get(req.body.id))) throw new AppError(409, 'DEVICE_EXISTS', `device ${req.body.id} already exists`);
       // Field by field: `simulated` (and anything else the registry keeps) is never the caller's to set.
       const { id, zoneId, kind, hasSpeaker, placement, placementPublished, calibrationCert, calibrationValidUntil } = req.body;
@@ -86,6 +92,28 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
       if (!rotated) throw new AppError(404, 'DEVICE_NOT_FOUND', `no device ${req.params.id}`);
       req.log.info({ device: req.params.id, graceS: req.body.graceS, by: req.user.username }, 'device secret rotated');
       return { deviceId: req.params.id, secret: rotated.secret, previousSecretValidUntil: rotated.previousValidUntil?.toISOString() ?? null };
+    },
+  );
+
+  app.patch(
+    '/api/v1/devices/:id',
+    {
+      preHandler: app.requireRole('admin', 'operator'),
+      schema: {
+        tags: ['registry'],
+        summary: "Update a device's calibration (certificate, validity) and placement (position, published)",
+        description: 'Sensor records count as evidence only with a valid calibration and a published placement as they stood when the record was made: a change applies to later records.',
+        security: [{ bearer: [] }],
+        params: IdParams,
+        body: DevicePatch,
+        response: { 200: Device, 400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
+      },
+    },
+    async (req) => {
+      const device = await devices.update(req.params.id, req.body);
+      if (!device) throw new AppError(404, 'DEVICE_NOT_FOUND', `no device ${req.params.id}`);
+      req.log.info({ device: device.id, change: req.body, by: req.user.username }, 'device updated');
+      return device;
     },
   );
 };

@@ -14,14 +14,19 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATA_DIR = join(ROOT, 'inference', 'train', '.data');
 export const MODELS_DIR = join(ROOT, 'inference', 'models');
 
-/** `check`: a fresh-seed set a test scores the committed model on (kept in `.data` like the others, never trained on). */
-export type Split = 'train' | 'heldOut' | 'validation' | 'check';
+/**
+ * `check`: a fresh-seed set a test scores the committed model on (kept in `.data` like the others, never trained on).
+ * `realTrain` / `realHeldOut`: real recordings, each in one of the two (the noise model's field data).
+ */
+export type Split = 'train' | 'heldOut' | 'validation' | 'check' | 'realTrain' | 'realHeldOut';
 
 export interface DataSet {
   features: Float32Array;
   /** Class index per sample (single-label) or 0/1 per sample × label (multi-label). */
   labels: Uint8Array;
   samples: number;
+  /** Optional per-sample tag (e.g. `<source>|<day|night>|<file>`), for per-source figures. */
+  tags?: string[];
 }
 
 export interface DataSetSpec {
@@ -52,7 +57,7 @@ export interface DataSetHeader {
   multiLabel: boolean;
   description: string;
   recipeHash: string;
-  files: { features: string; labels: string };
+  files: { features: string; labels: string; tags?: string };
 }
 
 function recipeHash(spec: DataSetSpec): string {
@@ -75,7 +80,9 @@ function read(spec: DataSetSpec, hash: string): DataSet | null {
     const features = new Float32Array(f.buffer.slice(f.byteOffset, f.byteOffset + f.byteLength));
     const width = spec.multiLabel ? spec.labels.length : 1;
     if (features.length !== header.samples * spec.featureCount || labels.length !== header.samples * width) return null;
-    return { features, labels, samples: header.samples };
+    const tags = header.files.tags ? (JSON.parse(readFileSync(join(DATA_DIR, header.files.tags), 'utf8')) as string[]) : undefined;
+    if (tags && tags.length !== header.samples) return null;
+    return { features, labels, samples: header.samples, ...(tags ? { tags } : {}) };
   } catch {
     return null;
   }
@@ -83,9 +90,10 @@ function read(spec: DataSetSpec, hash: string): DataSet | null {
 
 function write(spec: DataSetSpec, set: DataSet, hash: string): void {
   mkdirSync(DATA_DIR, { recursive: true });
-  const files = { features: `${base(spec)}.f32`, labels: `${base(spec)}.labels.u8` };
+  const files = { features: `${base(spec)}.f32`, labels: `${base(spec)}.labels.u8`, ...(set.tags ? { tags: `${base(spec)}.tags.json` } : {}) };
   writeFileSync(join(DATA_DIR, files.features), new Uint8Array(set.features.buffer, set.features.byteOffset, set.features.byteLength));
   writeFileSync(join(DATA_DIR, files.labels), set.labels);
+  if (set.tags && files.tags) writeFileSync(join(DATA_DIR, files.tags), JSON.stringify(set.tags) + '\n');
   const header: DataSetHeader = {
     format: 'dataset/v2',
     model: spec.model,

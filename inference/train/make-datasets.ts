@@ -14,12 +14,12 @@ function main(): void {
   const started = Date.now();
   const models = selected(process.argv.slice(2));
   if (process.argv.includes('--rebuild')) {
-    for (const m of models) for (const split of ['train', 'heldOut', 'validation']) rmSync(join(DATA_DIR, `${m.name}-${split}.json`), { force: true });
+    for (const m of models) for (const split of ['train', 'heldOut', 'validation', 'realTrain', 'realHeldOut']) rmSync(join(DATA_DIR, `${m.name}-${split}.json`), { force: true });
   }
   mkdirSync(DATA_DIR, { recursive: true });
   for (const m of models) {
     writeFileSync(join(DATA_DIR, `${m.name}.model.json`), JSON.stringify(modelJson(m), null, 2) + '\n');
-    for (const spec of Object.values(m.data)) loadOrBuild(spec, { log: (msg) => console.log(msg) });
+    for (const spec of Object.values(m.data)) if (spec) loadOrBuild(spec, { log: (msg) => console.log(msg) });
   }
   console.log(`data sets ready in ${DATA_DIR} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 }

@@ -25,7 +25,16 @@ export interface ModelSpec {
   /** The positive classes the acceptance targets are about. */
   positive: readonly string[];
   seed: number;
-  data: { train: DataSetSpec; heldOut: DataSetSpec; validation: DataSetSpec };
+  /**
+   * `realTrain` (optional): real recordings added to `train` (rows repeated `realWeight` times);
+   * `realHeldOut` (optional): other real recordings, held out whole, tagged per sample for per-source figures.
+   */
+  data: { train: DataSetSpec; heldOut: DataSetSpec; validation: DataSetSpec; realTrain?: DataSetSpec; realHeldOut?: DataSetSpec };
+  realWeight?: number;
+  /** Share of the generated `train` rows kept when real rows are added (1 when absent). */
+  generatedShare?: number;
+  /** Why the generated rows are weighed as they are (goes into the card). */
+  generatedNote?: string;
 }
 
 /** The JSON given to train.py (data specs reduced to their descriptions). */
@@ -33,6 +42,6 @@ export function modelJson(m: ModelSpec): Record<string, unknown> {
   const { data, ...rest } = m;
   return {
     ...rest,
-    data: Object.fromEntries(Object.entries(data).map(([split, d]) => [split, { file: `${m.name}-${split}.json`, seed: d.seed, description: d.description }])),
+    data: Object.fromEntries(Object.entries(data).flatMap(([split, d]) => (d ? [[split, { file: `${m.name}-${split}.json`, seed: d.seed, description: d.description }]] : []))),
   };
 }

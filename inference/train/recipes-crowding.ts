@@ -17,7 +17,8 @@ import { CROWD_FEATURE_COUNT, CROWD_HISTORY_MIN, CROWD_NORMALISATION, crowdFeatu
 import { Rows, type DataSet } from './dataset-io.js';
 import type { ModelSpec } from './model-spec.js';
 
-export const RISK_SHARE = 0.9;
+/** risk_now: the crowd is at or over capacity now (at 90 % it fired on days that peaked just under). */
+export const RISK_SHARE = 1;
 export const HORIZON_MIN = 15;
 
 interface Counter {
@@ -62,7 +63,7 @@ export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: nu
 
 const logUniform = (rng: Rng, lo: number, hi: number): number => Math.round(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))));
 
-export function crowdScenarios(seed: number, scenarios: number, stride: number): DataSet {
+export function crowdScenarios(seed: number, scenarios: number, stride: number, edgeDays = 0): DataSet {
   const rng = new Rng(seed);
   const rows = new Rows(CROWD_FEATURE_COUNT);
   for (let s = 0; s < scenarios; s++) {
@@ -72,7 +73,63 @@ export function crowdScenarios(seed: number, scenarios: number, stride: number):
     const start = rng.uniform(lo, hi);
     addScenario(rows, rng, new CrowdSource(kind, capacity, rng, start), capacity, start, rng.int(540, 720), stride);
   }
+  addEdgeDays(rows, rng, edgeDays, stride);
   return rows.finish();
+}
+
+/** A counter replaying a prepared series: readings and their noise-free values, minute by minute. */
+class Replay implements Counter {
+  private i = -1;
+  constructor(
+    private readonly counts: readonly number[],
+    private readonly truth: readonly number[],
+  ) {}
+  next(): number {
+    this.i++;
+    return this.counts[this.i] ?? 0;
+  }
+  get expectedCount(): number {
+    return this.truth[this.i] ?? 0;
+  }
+}
+
+/**
+ * Days at the edge of capacity, made from CrowdSource days: the day's noise-free peak scaled to
+ * 80–120 % of capacity (plateaus just under it as well as just over), and on half of them 1–3 sudden
+ * surges on top — a ferry, a tour group, an event letting out: 10–40 % of capacity arriving within
+ * 1–6 minutes and leaving over the next 20–90 — so the model learns how close is too close and how
+ * fast a steep rise near capacity crosses it.
+ */
+function addEdgeDays(rows: Rows, rng: Rng, scenarios: number, stride: number): void {
+  for (let s = 0; s < scenarios; s++) {
+    const kind = CROWD_KINDS[s % CROWD_KINDS.length] as CrowdKind;
+    const capacity = logUniform(rng, 50, 3000);
+    const [lo, hi] = START_HOURS[kind];
+    const start = rng.uniform(lo, hi);
+    const minutes = rng.int(540, 720);
+    const source = new CrowdSource(kind, capacity, rng, start);
+    const counts: number[] = [];
+    const truth: number[] = [];
+    for (let m = 0; m < minutes; m++) {
+      counts.push(source.next());
+      truth.push(source.expectedCount);
+    }
+    const surges = rng.next() < 0.5 ? rng.int(1, 3) : 0;
+    const extra = new Float64Array(minutes);
+    for (let k = 0; k < surges; k++) {
+      const at = rng.int(40, minutes - 30);
+      const [size, over, stay] = [rng.uniform(0.1, 0.4) * capacity, rng.int(1, 6), rng.uniform(20, 90)];
+      let n = 0;
+      for (let m = at; m < minutes; m++) {
+        n = m < at + over ? n + size / over : n * (1 - 1 / stay);
+        extra[m] = (extra[m] as number) + n;
+      }
+    }
+    const base = truth.map((x, m) => x + (extra[m] as number));
+    const scale = (rng.uniform(0.8, 1.2) * capacity) / Math.max(1, ...base);
+    const noisy = counts.map((x, m) => Math.max(0, Math.round((x + (extra[m] as number) * (1 + rng.normal(0, 0.03))) * scale)));
+    addScenario(rows, rng, new Replay(noisy, base.map((x) => x * scale)), capacity, start, minutes, stride);
+  }
 }
 
 export function agentScenarios(seed: number, scenarios: number, stride: number): DataSet {
@@ -89,21 +146,21 @@ export function agentScenarios(seed: number, scenarios: number, stride: number):
 }
 
 const SOURCES = ['simulator/crowds.ts', 'inference/features/crowding.ts', 'core/rng.ts', 'inference/train/recipes-crowding.ts', 'inference/train/dataset-io.ts'];
-const TRAIN = { seed: 20240614, scenarios: 800, stride: 4 };
-const HELD_OUT = { seed: 90210420, scenarios: 300, stride: 5 };
+const TRAIN = { seed: 20240614, scenarios: 800, edgeDays: 400, stride: 4 };
+const HELD_OUT = { seed: 90210420, scenarios: 300, edgeDays: 150, stride: 5 };
 const VALIDATION = { seed: 16180339, scenarios: 300, stride: 5 };
 const common = { model: 'crowding', featureCount: CROWD_FEATURE_COUNT, labels: ['risk_now', 'exceed_15m'], multiLabel: true } as const;
 
 export const crowdingModel: ModelSpec = {
   name: 'crowding',
-  version: '1.1.0',
+  version: '1.2.0',
   task:
     `crowding / drowning-risk early warning per zone from its people counts of the last ${CROWD_HISTORY_MIN} minutes, its capacity and the local hour; ` +
     `two independent sigmoids: risk_now = P(count >= ${RISK_SHARE * 100} % of capacity now), exceed_15m = P(count exceeds capacity within the next ${HORIZON_MIN} minutes), ` +
     'the count being the zone counter\'s reading without its noise and glitches',
   labels: ['risk_now', 'exceed_15m'],
   activation: 'sigmoid',
-  thresholds: { 'exceed_15m.on': 0.7, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 },
+  thresholds: { 'exceed_15m.on': 0.5, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 },
   featureCount: CROWD_FEATURE_COUNT,
   normalisation: CROWD_NORMALISATION,
   featureFunction: 'inference/features/crowding.ts crowdFeatures',
@@ -121,19 +178,20 @@ export const crowdingModel: ModelSpec = {
       description:
         `${TRAIN.scenarios} scenarios of simulator/crowds.ts CrowdSource (open-population occupancy: Poisson group arrivals following the scenario's attraction curve, ` +
         'geometric stays; counter with calibration error, occlusion undercount, noise and glitches), the four kinds in equal shares, capacity log-uniform 50-3000, ' +
-        `9-12 hours each, a sample every ${TRAIN.stride} minutes; ${FIRST_MINUTES_SHARE * 100} % of the samples see only the last 1-29 minutes, as a zone that has just started counting. Labels on the counter's noise-free reading.`,
+        `9-12 hours each, plus ${TRAIN.edgeDays} edge days (CrowdSource days scaled to peak at 80-120 % of capacity, half of them with 1-3 surges of 10-40 % of capacity within 1-6 minutes), ` +
+        `a sample every ${TRAIN.stride} minutes; ${FIRST_MINUTES_SHARE * 100} % of the samples see only the last 1-29 minutes, as a zone that has just started counting. Labels on the counter's noise-free reading.`,
       sources: SOURCES,
       params: TRAIN,
-      build: (seed) => crowdScenarios(seed, TRAIN.scenarios, TRAIN.stride),
+      build: (seed) => crowdScenarios(seed, TRAIN.scenarios, TRAIN.stride, TRAIN.edgeDays),
     },
     heldOut: {
       ...common,
       split: 'heldOut',
       seed: HELD_OUT.seed,
-      description: `Held-out scenarios from the training generator with a fresh seed: ${HELD_OUT.scenarios} new days (hot Sunday build-ups among them), a sample every ${HELD_OUT.stride} minutes.`,
+      description: `Held-out scenarios from the training generator with a fresh seed: ${HELD_OUT.scenarios} new days (hot Sunday build-ups among them) and ${HELD_OUT.edgeDays} edge days, a sample every ${HELD_OUT.stride} minutes.`,
       sources: SOURCES,
       params: HELD_OUT,
-      build: (seed) => crowdScenarios(seed, HELD_OUT.scenarios, HELD_OUT.stride),
+      build: (seed) => crowdScenarios(seed, HELD_OUT.scenarios, HELD_OUT.stride, HELD_OUT.edgeDays),
     },
     validation: {
       ...common,

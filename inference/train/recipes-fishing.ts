@@ -15,7 +15,10 @@ import { FISHING_FEATURE_COUNT, FISHING_HISTORY, FISHING_NORMALISATION, fishingF
 import { Rows, type DataSet } from './dataset-io.js';
 import type { ModelSpec } from './model-spec.js';
 
-const ROLE_MIX: readonly [TrackRole, number][] = [['angler', 0.35], ['walker', 0.2], ['sitter', 0.15], ['jogger', 0.07], ['cyclist', 0.05], ['photographer', 0.18]];
+const ROLE_MIX: readonly [TrackRole, number][] = [
+  ['angler', 0.3], ['walker', 0.16], ['sitter', 0.13], ['jogger', 0.06], ['cyclist', 0.04], ['photographer', 0.14],
+  ['net_fisher', 0.07], ['pole_holder', 0.06], ['boat_crew', 0.04],
+];
 const DT_CHOICES = [2, 5, 10, 15, 20, 30];
 const MAX_TRACK_S = 4 * 3600;
 
@@ -30,6 +33,7 @@ export function hourFor(role: TrackRole, rng: Rng): number {
   const u = rng.next();
   switch (role) {
     case 'angler':
+    case 'net_fisher':
       return u < 0.35 ? rng.uniform(4.5, 8) : u < 0.7 ? rng.uniform(16.5, 21) : u < 0.85 ? (rng.uniform(21, 28.5) % 24) : rng.uniform(8, 16.5);
     case 'jogger':
       return u < 0.5 ? rng.uniform(5.5, 8.5) : rng.uniform(17, 21.5);
@@ -63,7 +67,7 @@ export function anglerTracks(seed: number, tracks: number): DataSet {
     let fishing: boolean[] = [];
     let id = 0;
     let started = hour;
-    const moments = role === 'angler' || role === 'sitter' ? 4 : 2;
+    const moments = role === 'angler' || role === 'net_fisher' || role === 'sitter' || role === 'pole_holder' ? 4 : 2;
     for (let t = 0; t < MAX_TRACK_S && !source.ended; t += dt) {
       const o = source.next(dt);
       if (source.trackId !== id) {
@@ -98,7 +102,7 @@ const mixText = ROLE_MIX.map(([r, p]) => `${r} ${Math.round(p * 100)} %`).join('
 
 export const fishingModel: ModelSpec = {
   name: 'fishing',
-  version: '1.0.0',
+  version: '1.1.0',
   task: 'illegal-fishing recognition per riverside camera track (DESIGN §3 tracks payload: dwell, distance to the waterline, rod score, speed) and local hour; softmax over [other, fishing], P(fishing) is the second column',
   labels: ['other', 'fishing'],
   activation: 'softmax',
@@ -120,7 +124,8 @@ export const fishingModel: ModelSpec = {
       description:
         `${TRAIN.tracks} tracks of simulator/anglers.ts TrackSource (default camera): ${mixText}; role-typical local hours; reports every 2-30 s; ` +
         '2-4 random moments per track (1 per fragment left by a tracker identity switch), features from the newest 30 observations up to the moment, label = fishing at that moment (anglers set up with a rod; ' +
-        'walking in or leaving is other). Anglers with weakly visible rods or hand lines, walkers with umbrellas and sticks, sitters with parasols and photographers with tripods are included.',
+        'walking in or leaving is other). Anglers with weakly visible rods or hand lines, cast-net and dip-net fishers (fishing without a rod), walkers with umbrellas and sticks, sitters with parasols, ' +
+        'photographers with tripods, people holding umbrellas, tripods or selfie sticks still at the edge for 2-20 min and boat crews working at the waterline are included.',
       sources: SOURCES,
       params: { ...TRAIN, ROLE_MIX, DT_CHOICES },
       build: (seed) => anglerTracks(seed, TRAIN.tracks),

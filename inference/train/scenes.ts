@@ -132,6 +132,8 @@ export interface CrowdingDayResult {
   nearMiss: number;
   nearMissAlerted: number;
   breakdown: Record<FieldDayType, { cases: number; alerted: number; positive: boolean }>;
+  /** Per day: its type, first minute over capacity (-1: none), peak share and first alert's minute (-1: none). */
+  perDay: { seed: number; type: FieldDayType; firstOver: number; peakShare: number; firstAlert: number }[];
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -150,6 +152,7 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
   const slot = slotWith(model, thresholds);
   const breakdown = Object.fromEntries(FIELD_DAY_TYPES.map((d) => [d, { cases: 0, alerted: 0, positive: d === 'over' || d === 'surge_over' }])) as CrowdingDayResult['breakdown'];
   const leads: number[] = [];
+  const perDay: CrowdingDayResult['perDay'] = [];
   let [exceeding, late, missed, under, underAlerted, nearMiss, nearMissAlerted] = [0, 0, 0, 0, 0, 0, 0];
   await Promise.all(seeds.map(async (seed, k) => {
     const day = fieldDay(seed, FIELD_DAY_TYPES[k % FIELD_DAY_TYPES.length] as FieldDayType);
@@ -162,6 +165,7 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
     const row = breakdown[day.type];
     row.cases++;
     if (first >= 0) row.alerted++;
+    perDay.push({ seed, type: day.type, firstOver: day.firstOver, peakShare: Math.round(day.peakShare * 1000) / 1000, firstAlert: first });
     if (day.firstOver >= 0) {
       exceeding++;
       // The minute over capacity begins at firstOver; an alert at or before its start is in time.
@@ -180,6 +184,6 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
   return {
     days: seeds.length, exceeding, warnedInTime: leads.length, late, missed,
     leadMedianMin: quantile(leads, 0.5), leadP10Min: quantile(leads, 0.1),
-    under, underAlerted, nearMiss, nearMissAlerted, breakdown,
+    under, underAlerted, nearMiss, nearMissAlerted, breakdown, perDay,
   };
 }

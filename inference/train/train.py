@@ -117,12 +117,81 @@ def evaluation(spec, probs, y, description):
             "confusionPerLabel": per_label, "decision": "p(label) >= 0.5 per label"}
 
 
+def positive_at(probs, y, index, threshold):
+    """precision / recall / F1 of class `index` decided by p >= threshold (single-label truth)."""
+    pred = probs[:, index] >= threshold
+    truth = y == index
+    tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
+    p, r, f = binary(tp, fp, fn)
+    return {"precision": r4(p), "recall": r4(r), "f1": r4(f), "support": int(truth.sum()), "tp": tp, "fp": fp, "fn": fn}
+
+
+def field_report(spec, probs, y, tags, description):
+    """Figures on real recordings: overall, for the enforced class at its `.on` threshold, by day and
+    night, per source, and the calibration of its score (reliability curve, threshold trade-off)."""
+    labels = spec["labels"]
+    ev = evaluation(spec, probs, y, description)
+    label = spec["positive"][0]
+    index = labels.index(label)
+    threshold = spec["thresholds"].get(label + ".on", 0.5)
+    ev["decision"] = f"argmax; {label} figures below also at p({label}) >= {threshold}"
+    ev["atThreshold"] = {"label": label, "threshold": threshold, **positive_at(probs, y, index, threshold)}
+    periods = np.array([t.split("|")[1] for t in tags])
+    ev["byPeriod"] = {period: positive_at(probs[periods == period], y[periods == period], index, threshold) for period in ("day", "night")}
+    sources = np.array([t.split("|")[0] for t in tags])
+    per_source = {}
+    for source in sorted(set(sources)):
+        m = sources == source
+        truth = labels[int(y[m][0])]
+        called = probs[m][:, index] >= threshold
+        per_source[source] = {"label": truth, "windows": int(m.sum()), "files": len({t.split("|")[2] for t in np.array(tags)[m]}),
+                              f"called{label.capitalize()}": r4(called.mean()),
+                              "accuracy": r4((probs[m].argmax(axis=1) == y[m]).mean())}
+    ev["perSource"] = per_source
+    p = probs[:, index]
+    truth = y == index
+    bins = []
+    for k in range(10):
+        lo, hi = k / 10, (k + 1) / 10
+        m = (p >= lo) & ((p < hi) if k < 9 else (p <= hi))
+        if m.sum():
+            bins.append({"from": lo, "to": hi, "samples": int(m.sum()), "meanPredicted": r4(p[m].mean()), "observed": r4(truth[m].mean())})
+    trade = []
+    for t in [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]:
+        c = positive_at(probs, y, index, t)
+        trade.append({"threshold": t, "precision": c["precision"], "recall": c["recall"], "f1": c["f1"], "flagged": r4((p >= t).mean())})
+    brier = float(((p - truth) ** 2).mean())
+    ece = sum(b["samples"] * abs(b["observed"] - b["meanPredicted"]) for b in bins) / len(p)
+    calibration = {"label": label, "set": "realHeldOut", "samples": int(len(p)), "ece": r4(ece), "brier": r4(brier),
+                   "reliability": bins, "thresholds": trade}
+    return ev, calibration
+
+
+def training_data(spec, data):
+    """What the network was trained on, for the card."""
+    if "realTrain" not in data:
+        return data["train"]["description"] + " Synthetic data only: field recordings and officers' verdicts should be added for a field-trained version."
+    share = float(spec.get("generatedShare", 1.0))
+    real = f"Real recordings (rows x{int(spec.get('realWeight', 1))}): {data['realTrain']['description']}"
+    if share <= 0:
+        return real + f" The generated windows (held-out figures below: {data['train']['description']}) are not trained on. " + spec.get("generatedNote", "")
+    return f"{data['train']['description']} ({share:.0%} of its windows kept). {real}"
+
+
 def train(spec):
     started = time.time()
     name, labels, activation = spec["name"], spec["labels"], spec["activation"]
     header, x_all, y_all = load(f"{name}-train", labels)
     _, x_held, y_held = load(f"{name}-heldOut", labels)
     _, x_val, y_val = load(f"{name}-validation", labels)
+    data = spec["data"]
+    if "realTrain" in data:
+        _, x_real, y_real = load(f"{name}-realTrain", labels)
+        weight = int(spec.get("realWeight", 1))
+        keep = np.random.RandomState(int(spec["seed"]) % 2**32).rand(len(y_all)) < float(spec.get("generatedShare", 1.0))
+        x_all = np.concatenate([x_all[keep]] + [x_real] * weight)
+        y_all = np.concatenate([y_all[keep]] + [y_real] * weight)
+        print(f"{name}: {len(y_real)} real training windows (x{weight}) added to {len(y_all) - weight * len(y_real)} generated ones")
     seed = int(spec["seed"])
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
@@ -182,9 +251,20 @@ def train(spec):
     with torch.no_grad():
         p_held = exported(torch.from_numpy(x_held)).numpy()
         p_val = exported(torch.from_numpy(x_val)).numpy()
-    data = spec["data"]
     held = evaluation(spec, p_held, y_held, data["heldOut"]["description"])
     val = evaluation(spec, p_val, y_val, data["validation"]["description"])
+    metrics = {"heldOut": held, "validation": val}
+    if "realHeldOut" in data:
+        header_real, x_rh, y_rh = load(f"{name}-realHeldOut", labels)
+        with open(os.path.join(DATA, header_real["files"]["tags"]), encoding="utf-8") as f:
+            tags = json.load(f)
+        with torch.no_grad():
+            p_rh = exported(torch.from_numpy(x_rh)).numpy()
+        metrics["realHeldOut"], metrics["calibration"] = field_report(spec, p_rh, y_rh, tags, data["realHeldOut"]["description"])
+        sources_file = os.path.join(DATA, f"{name}-real-sources.json")
+        if os.path.exists(sources_file):
+            with open(sources_file, encoding="utf-8") as f:
+                metrics["realHeldOut"]["packages"] = json.load(f)
     hidden = "-".join(str(h) for h in spec["hidden"])
     card = {
         "name": name,
@@ -201,15 +281,16 @@ def train(spec):
             "seed": seed,
             "samples": int(len(y_all)),
             "description": (
-                f"{data['train']['description']} Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
+                training_data(spec, data)
+                + f" Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
                 f"Adam lr {lr} (x0.3 every {max(1, max_epochs // 3)} epochs), batch {batch_size}, weight decay {wd}, "
                 f"{'cross-entropy' if activation == 'softmax' else 'binary cross-entropy per label'}, early stopping on a "
                 f"{int(VALIDATION_SHARE * 100)}% split of the training data (best epoch {best[1]}); torch seed = data seed, single thread, "
-                "deterministic algorithms. Synthetic data only: field recordings and officers' verdicts should be added for a field-trained version."
+                "deterministic algorithms."
             ),
             "command": "npm run models:train",
         },
-        "metrics": {"heldOut": held, "validation": val},
+        "metrics": metrics,
     }
     with open(os.path.join(MODELS, name + ".card.json"), "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
@@ -218,6 +299,15 @@ def train(spec):
         print(f"  {title} ({ev['samples']} samples): accuracy {ev['accuracy']:.4f}")
         for label, c in ev["perClass"].items():
             print(f"    {label:<14} P {c['precision']:.4f}  R {c['recall']:.4f}  F1 {c['f1']:.4f}  n {c['support']}")
+    if "realHeldOut" in metrics:
+        rh, cal = metrics["realHeldOut"], metrics["calibration"]
+        a = rh["atThreshold"]
+        print(f"  real held-out ({rh['samples']} windows): accuracy {rh['accuracy']:.4f}; {a['label']} at {a['threshold']}: P {a['precision']:.4f} R {a['recall']:.4f} F1 {a['f1']:.4f}")
+        for period, c in rh["byPeriod"].items():
+            print(f"    {period:<6} P {c['precision']:.4f}  R {c['recall']:.4f}  n {c['support']}  fp {c['fp']}")
+        for source, c in rh["perSource"].items():
+            print(f"    {source:<22} {c['label']:<13} windows {c['windows']:>4} files {c['files']:>3}  called {a['label']} {list(c.values())[3]:.3f}  accuracy {c['accuracy']:.3f}")
+        print("    reliability: " + " ".join(f"[{b['from']:.1f}: {b['meanPredicted']:.2f}->{b['observed']:.2f} n{b['samples']}]" for b in cal["reliability"]))
     print(f"  wrote {onnx_path} (sha256 {sha256}) in {time.time() - started:.1f} s")
 
 

@@ -5,7 +5,7 @@ import { MODELS_DIR } from '../../inference/train/dataset-io.js';
 import { InferenceRepository } from '../../inference/repository.js';
 import { listModels } from '../../inference/model-store.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
-import { jpeg, noiseProposal, openCase } from '../support/cases.js';
+import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../support/cases.js';
 
 /**
  * The authorization matrix (issue 5): every route of the running app × every kind of caller, through
@@ -20,113 +20,146 @@ import { jpeg, noiseProposal, openCase } from '../support/cases.js';
  *   e.rev  east.review  reviewer, East Lake Street post (rp-east)
  *   r.rev  river.review reviewer, Riverbank Street post (rp-river)
  *   fish   fish.liu     officer, t-fisheries (a district team)
+ *   head   head         agency head (approves deadline extensions; sees what the operations centre sees)
  *
  * Cells: ok = 2xx (really allowed: a mutating call must have written), 401 = UNAUTHORIZED, 403 =
  * FORBIDDEN (the role may never do this), 404 = *_NOT_FOUND (exists, but not visible to the caller:
- * another team's case, a case not at the reviewer's post — indistinguishable from a missing one).
+ * another team's case, a case not at the reviewer's post — indistinguishable from a missing one),
+ * 422 = visible, but this person may not take this step (NOT_SECOND_OFFICER: only the officer named on
+ * arrival confirms presence; SELF_REVIEW: the uploader does not review their own evidence).
  * A refused call must leave what it would have written unchanged (case state, event count, rows).
  *
  * Targets (second column) name the thing the call is aimed at:
- *   E:<state>  a noise case of t-east (East Lake Park) in that state; on site with east.li + east.lead,
- *              a photo as evidence; `under_review` = a routine proposal at the East Lake post rp-east
+ *   E:<state>  a noise case of t-east (East Lake Park) in that state; `arrived` = east.li arrived naming
+ *              east.lead, who has not confirmed, and uploaded a photo nobody reviewed; `confirmed` = east.lead
+ *              confirmed; `on_site` = also filed, the photo reviewed by east.wang; `under_review` = a
+ *              routine proposal at the East Lake post rp-east
  *   R:<state>  the same for t-river (Riverbank), on site with river.zhao + river.chen, review at rp-river
- *   C:<state>  a t-east case with a major proposal (hearing required) at the district centre rp-centre;
- *              `consulting` = the centre (centre.sun) awaits an opinion from `review`
+ *   C:<state>  a t-east case with a major proposal (hearing required) at the district centre rp-centre,
+ *              with the opinions of centre.sun and centre.qian; `consulting` = the centre (centre.sun)
+ *              awaits an opinion from `review`
+ *   Q:<state>  a complaint of East Lake Park (no matter yet: classified by a transition)
  * For transitions the target is `event@case`. Refusals use one shared case per target (checked
  * unchanged); every allowed transition cell gets a case of its own, built through the API.
  */
 const MATRIX = `
-route target                                                                                    anon admin ops review e.rev r.rev e.li e.lead r.zhao fish
-GET   /                                                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /readyz                                            -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /metrics                                           -                                      401  ok    ok  403    403   403   403  403    403    403
-POST  /api/v1/auth/login                                 -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-POST  /api/v1/auth/refresh                               -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-POST  /api/v1/auth/logout                                -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/me                                         -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/zones                                      -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/zones/:id/rules                            z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-PUT   /api/v1/zones/:id/rules                            z-riverbank                            401  ok    ok  403    403   403   403  403    403    403
-GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     404    ok
-GET   /api/v1/zones/:id/noise/hourly                     z-riverbank                            401  ok    ok  ok     ok    ok    404  404    ok     ok
-GET   /api/v1/district/rules                             -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-PUT   /api/v1/district/rules                             -                                      401  ok    ok  403    403   403   403  403    403    403
-GET   /api/v1/holidays/:calendar                         CN                                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-PUT   /api/v1/holidays/:calendar                         AUTHZ                                  401  ok    403 403    403   403   403  403    403    403
-GET   /api/v1/devices                                    -                                      401  ok    ok  403    403   403   403  403    403    403
-POST  /api/v1/devices                                    -                                      401  ok    403 403    403   403   403  403    403    403
-POST  /api/v1/devices/:id/secret                         slm-park-1                             401  ok    ok  403    403   403   403  403    403    403
-GET   /api/v1/devices/:id/readings                       slm-park-1                             401  ok    ok  ok     ok    ok    ok   ok     404    ok
-GET   /api/v1/devices/:id/readings                       slm-river-1                            401  ok    ok  ok     ok    ok    404  404    ok     ok
-GET   /api/v1/models                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-PUT   /api/v1/models/:name/rollout                       noise-window                           401  ok    403 403    403   403   403  403    403    403
-GET   /api/v1/benchmarks                                 -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/figures                                    -                                      401  ok    ok  403    403   403   403  ok     403    403
-GET   /api/v1/figures                                    teamId=t-river                         401  ok    ok  403    403   403   403  403    403    403
-GET   /api/v1/stream                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/cases                                      (lists what GET …/:id shows)           401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/cases/:id                                  E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404
-GET   /api/v1/cases/:id                                  E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
-GET   /api/v1/cases/:id                                  R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
-GET   /api/v1/cases/:id                                  C:under_review                         401  ok    ok  ok     404   404   ok   ok     404    404
-GET   /api/v1/cases/:id/audit                            E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404
-GET   /api/v1/cases/:id/audit                            E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
-GET   /api/v1/cases/:id/audit                            R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
-GET   /api/v1/cases/:id/evidence                         E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
-GET   /api/v1/cases/:id/evidence                         R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
-GET   /api/v1/cases/:id/evidence/:evidenceId             E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
-GET   /api/v1/cases/:id/evidence/:evidenceId             R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
-POST  /api/v1/cases/:id/evidence                         E:dispatched                           401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/evidence                         R:dispatched                           401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  E:dispatched                           401  403   403 404    404   404   ok   ok     404    404
-POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  E:under_review                         401  403   403 404    ok    404   ok   ok     404    404
-POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  R:under_review                         401  403   403 404    404   ok    404  404    ok     404
-GET   /api/v1/alerts                                     (lists what GET …/:id shows)           401  ok    ok  ok     ok    ok    ok   ok     ok     ok
-GET   /api/v1/alerts/:id                                 E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404
-GET   /api/v1/alerts/:id                                 E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404
-GET   /api/v1/alerts/:id                                 R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404
-POST  /api/v1/alerts/:id/verdict                         E:under_review                         401  ok    403 404    ok    404   ok   ok     404    404
-POST  /api/v1/alerts/:id/verdict                         R:under_review                         401  ok    403 404    404   ok    404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      dispatch@E:dispatched                  401  ok    ok  403    403   403   403  ok     403    403
-POST  /api/v1/cases/:id/transitions                      dispatch@R:dispatched                  401  ok    ok  403    403   403   403  404    403    403
-POST  /api/v1/cases/:id/transitions                      accept@E:dispatched                    401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      accept@R:dispatched                    401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      arrive@E:accepted                      401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      arrive@R:accepted                      401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      resolve_on_site@E:on_site              401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      resolve_on_site@R:on_site              401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      propose_decision@E:on_site             401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      propose_decision@R:on_site             401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      submit_for_review@E:decision_proposed  401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      submit_for_review@R:decision_proposed  401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      approve@E:under_review                 401  403   403 404    ok    404   403  403    403    403
-POST  /api/v1/cases/:id/transitions                      approve@R:under_review                 401  403   403 404    404   ok    403  403    403    403
-POST  /api/v1/cases/:id/transitions                      approve@C:under_review                 401  403   403 ok     404   404   403  403    403    403
-POST  /api/v1/cases/:id/transitions                      return@E:under_review                  401  403   403 404    ok    404   403  403    403    403
-POST  /api/v1/cases/:id/transitions                      return@R:under_review                  401  403   403 404    404   ok    403  403    403    403
-POST  /api/v1/cases/:id/transitions                      return@C:under_review                  401  403   403 ok     404   404   403  403    403    403
-POST  /api/v1/cases/:id/transitions                      request_opinions@C:under_review        401  403   403 ok     404   404   403  403    403    403
-POST  /api/v1/cases/:id/transitions                      give_opinion@C:consulting              401  403   403 ok     404   404   403  403    403    403
-POST  /api/v1/cases/:id/transitions                      decide@E:approved                      401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      decide@R:approved                      401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      close@E:resolved_on_site               401  403   403 403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      close@R:resolved_on_site               401  403   403 403    403   403   404  404    ok     404
-POST  /api/v1/cases/:id/transitions                      dismiss@E:dispatched                   401  ok    ok  403    403   403   ok   ok     404    404
-POST  /api/v1/cases/:id/transitions                      dismiss@R:dispatched                   401  ok    ok  403    403   403   404  404    ok     404
+route target                                                                                    anon admin ops review e.rev r.rev e.li e.lead r.zhao fish head
+GET   /                                                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /*                                                 sw.js                                  ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/client-config                              -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/team/members                               -                                      401  403   403 403    403   403   ok   ok     ok     ok   403
+GET   /api/v1/review-post/members                        -                                      401  403   403 ok     ok    ok    403  403    403    403   403
+GET   /api/v1/parties/:partyId/cases                     ID-AUTHZ-1                             401  ok    403 ok     ok    ok    ok   ok     ok     ok   403
+GET   /api/v1/ops/overview                               -                                      401  ok    ok  403    403   403   403  403    403    403   403
+PATCH /api/v1/devices/:id                                slm-river-1                            401  ok    ok  403    403   403   403  403    403    403   403
+GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /readyz                                            -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /metrics                                           -                                      401  ok    ok  403    403   403   403  403    403    403   403
+POST  /api/v1/auth/login                                 -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+POST  /api/v1/auth/refresh                               -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+POST  /api/v1/auth/logout                                -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/me                                         -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/zones                                      -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/zones/:id/rules                            z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+PUT   /api/v1/zones/:id/rules                            z-riverbank                            401  ok    ok  403    403   403   403  403    403    403   403
+GET   /api/v1/zones/:id/noise/hourly                     z-park-square                          401  ok    ok  ok     ok    ok    ok   ok     404    ok   ok
+GET   /api/v1/zones/:id/noise/hourly                     z-riverbank                            401  ok    ok  ok     ok    ok    404  404    ok     ok   ok
+GET   /api/v1/district/rules                             -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+PUT   /api/v1/district/rules                             -                                      401  ok    ok  403    403   403   403  403    403    403   403
+GET   /api/v1/holidays/:calendar                         CN                                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+PUT   /api/v1/holidays/:calendar                         AUTHZ                                  401  ok    403 403    403   403   403  403    403    403   403
+GET   /api/v1/devices                                    -                                      401  ok    ok  403    403   403   403  403    403    403   403
+POST  /api/v1/devices                                    -                                      401  ok    403 403    403   403   403  403    403    403   403
+POST  /api/v1/devices/:id/secret                         slm-park-1                             401  ok    ok  403    403   403   403  403    403    403   403
+GET   /api/v1/devices/:id/readings                       slm-park-1                             401  ok    ok  ok     ok    ok    ok   ok     404    ok   ok
+GET   /api/v1/devices/:id/readings                       slm-river-1                            401  ok    ok  ok     ok    ok    404  404    ok     ok   ok
+GET   /api/v1/models                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+PUT   /api/v1/models/:name/rollout                       noise-window                           401  ok    403 403    403   403   403  403    403    403   403
+GET   /api/v1/benchmarks                                 -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/figures                                    -                                      401  ok    ok  403    403   403   403  ok     403    403   403
+GET   /api/v1/figures                                    teamId=t-river                         401  ok    ok  403    403   403   403  403    403    403   403
+GET   /api/v1/stream                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/cases                                      (lists what GET …/:id shows)           401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/cases/:id                                  E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id                                  E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id                                  R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404   ok
+GET   /api/v1/cases/:id                                  C:under_review                         401  ok    ok  ok     404   404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id/audit                            E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id/audit                            E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id/audit                            R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404   ok
+GET   /api/v1/cases/:id/evidence                         E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id/evidence                         R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404   ok
+GET   /api/v1/cases/:id/evidence/:evidenceId             E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404   ok
+GET   /api/v1/cases/:id/evidence/:evidenceId             R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404   ok
+POST  /api/v1/cases/:id/evidence                         E:dispatched                           401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/evidence                         R:dispatched                           401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  E:dispatched                           401  403   403 404    404   404   ok   ok     404    404   403
+POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  E:under_review                         401  403   403 404    ok    404   ok   ok     404    404   403
+POST  /api/v1/cases/:id/evidence/sensor/:alertId/review  R:under_review                         401  403   403 404    404   ok    404  404    ok     404   403
+GET   /api/v1/alerts                                     (lists what GET …/:id shows)           401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
+GET   /api/v1/alerts/:id                                 E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404   ok
+GET   /api/v1/alerts/:id                                 E:under_review                         401  ok    ok  404    ok    404   ok   ok     404    404   ok
+GET   /api/v1/alerts/:id                                 R:under_review                         401  ok    ok  404    404   ok    404  404    ok     404   ok
+POST  /api/v1/alerts/:id/verdict                         E:under_review                         401  ok    403 404    ok    404   ok   ok     404    404   403
+POST  /api/v1/alerts/:id/verdict                         R:under_review                         401  ok    403 404    404   ok    404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      dispatch@E:dispatched                  401  ok    ok  403    403   403   403  ok     403    403   403
+POST  /api/v1/cases/:id/transitions                      dispatch@R:dispatched                  401  ok    ok  403    403   403   403  404    403    403   403
+POST  /api/v1/cases/:id/transitions                      accept@E:dispatched                    401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      accept@R:dispatched                    401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      arrive@E:accepted                      401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      arrive@R:accepted                      401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      resolve_on_site@E:on_site              401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      resolve_on_site@R:on_site              401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      propose_decision@E:on_site             401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      propose_decision@R:on_site             401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      submit_for_review@E:decision_proposed  401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      submit_for_review@R:decision_proposed  401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      approve@E:under_review                 401  403   403 404    ok    404   403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      approve@R:under_review                 401  403   403 404    404   ok    403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      approve@C:under_review                 401  403   403 ok     404   404   403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      return@E:under_review                  401  403   403 404    ok    404   403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      return@R:under_review                  401  403   403 404    404   ok    403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      return@C:under_review                  401  403   403 ok     404   404   403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      request_opinions@C:under_review        401  403   403 ok     404   404   403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      give_opinion@C:consulting              401  403   403 ok     404   404   403  403    403    403   403
+POST  /api/v1/cases/:id/transitions                      decide@E:approved                      401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      decide@R:approved                      401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      close@E:resolved_on_site               401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      close@R:resolved_on_site               401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      dismiss@E:dispatched                   401  ok    ok  403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      dismiss@R:dispatched                   401  ok    ok  403    403   403   404  404    ok     404   403
+GET   /api/v1/catalogue/matters                          -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/catalogue/matters/:code                    NOISE-AMPLIFIED                        401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+PUT   /api/v1/catalogue/matters/:code                    AUTHZ                                  401  ok    403 403    403   403   403  403    403    403    403
+PUT   /api/v1/catalogue/matters/:code/bounds             NOISE-AMPLIFIED                        401  ok    403 403    403   403   403  403    403    403    403
+PUT   /api/v1/catalogue/matters/:code/benchmark          NOISE-AMPLIFIED                        401  ok    403 403    403   403   403  403    403    403    403
+PUT   /api/v1/catalogue/officers/:userId/certificate     u-east-wang                            401  ok    403 403    403   403   403  403    403    403    403
+PUT   /api/v1/catalogue/review-posts/:id                 rp-authz                               401  ok    403 403    403   403   403  403    403    403    403
+PUT   /api/v1/catalogue/review-posts/:id/reviewers       rp-centre                              401  ok    403 403    403   403   403  403    403    403    403
+GET   /api/v1/catalogue/changes                          -                                      401  ok    ok  ok     ok    ok    403  403    403    403    ok
+GET   /api/v1/parties/:id                                320102198805050013                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/presence-requests                          -                                      401  403   403 403    403   403   ok   ok     ok     ok     403
+POST  /api/v1/cases/:id/presence                         E:arrived                              401  403   403 403    403   403   422  ok     404    404    403
+POST  /api/v1/cases/:id/presence                         R:arrived                              401  403   403 403    403   403   404  404    422    404    403
+POST  /api/v1/cases/:id/evidence/:evidenceId/review      E:arrived                              401  403   403 404    404   404   422  ok     404    404    403
+POST  /api/v1/cases/:id/evidence/:evidenceId/review      E:under_review                         401  403   403 404    ok    404   422  ok     404    404    403
+POST  /api/v1/cases/:id/transitions                      classify@Q:dispatched                  401  ok    ok  403    403   403   ok   ok     404    404    403
+POST  /api/v1/cases/:id/transitions                      file@E:confirmed                       401  403   403 403    403   403   ok   ok     404    404    403
+POST  /api/v1/cases/:id/transitions                      file@R:confirmed                       401  403   403 403    403   403   404  404    ok     404    403
+POST  /api/v1/cases/:id/transitions                      extend_deadline@E:on_site              401  403   403 403    403   403   403  403    403    403    ok
 `;
 
 /** The committed version of a model (its card), which an admin may always roll out. */
 const committedVersion = (model: string): string =>
   (JSON.parse(readFileSync(path.join(MODELS_DIR, `${model}.card.json`), 'utf8')) as { version: string }).version;
 
-const CALLERS = ['anon', 'admin', 'ops', 'review', 'e.rev', 'r.rev', 'e.li', 'e.lead', 'r.zhao', 'fish'] as const;
+const CALLERS = ['anon', 'admin', 'ops', 'review', 'e.rev', 'r.rev', 'e.li', 'e.lead', 'r.zhao', 'fish', 'head'] as const;
 type Caller = (typeof CALLERS)[number];
 const USERNAME: Record<Caller, string | null> = {
   anon: null, admin: 'admin', ops: 'ops', review: 'review', 'e.rev': 'east.review', 'r.rev': 'river.review',
-  'e.li': 'east.li', 'e.lead': 'east.lead', 'r.zhao': 'river.zhao', fish: 'fish.liu',
+  'e.li': 'east.li', 'e.lead': 'east.lead', 'r.zhao': 'river.zhao', fish: 'fish.liu', head: 'head',
 };
-type Outcome = 'ok' | '401' | '403' | '404';
+type Outcome = 'ok' | '401' | '403' | '404' | '422';
 
 interface Row {
   route: string;
@@ -142,7 +175,7 @@ function parseMatrix(text: string): Row[] {
     const cells = line.trim().split(/\s+/);
     const outcomes = cells.slice(-CALLERS.length);
     const target = cells.slice(2, -CALLERS.length).join(' ');
-    for (const o of outcomes) if (!['ok', '401', '403', '404'].includes(o)) throw new Error(`bad cell ${o} in: ${line}`);
+    for (const o of outcomes) if (!['ok', '401', '403', '404', '422'].includes(o)) throw new Error(`bad cell ${o} in: ${line}`);
     if (cells.length < 3 + CALLERS.length) throw new Error(`short row: ${line}`);
     return { route: `${cells[0]} ${cells[1]}`, target, expect: Object.fromEntries(CALLERS.map((c, i) => [c, outcomes[i] as Outcome])) as Record<Caller, Outcome> };
   });
@@ -178,7 +211,7 @@ async function step(user: string, caseId: string, body: Record<string, unknown>)
 
 async function upload(user: string, caseId: string): Promise<{ status: number; body: { id?: string; code?: string } }> {
   const token = tokens.get(user);
-  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence`, {
+  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence?${evidenceMeta('image/jpeg', user === 'east.li' ? 'u-east-li' : 'u-river-zhao')}`, {
     method: 'POST',
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'image/jpeg' },
     body: jpeg(),
@@ -187,14 +220,14 @@ async function upload(user: string, caseId: string): Promise<{ status: number; b
   return { status: res.status, body: text ? (JSON.parse(text) as { id?: string; code?: string }) : {} };
 }
 
-const STATES = ['dispatched', 'accepted', 'on_site', 'resolved_on_site', 'decision_proposed', 'under_review', 'consulting', 'approved'] as const;
+const STATES = ['dispatched', 'accepted', 'arrived', 'confirmed', 'on_site', 'resolved_on_site', 'decision_proposed', 'under_review', 'consulting', 'approved'] as const;
 
 /** A case of the kind `E:<state>`, `R:<state>` or `C:<state>` (see the top comment). */
 async function build(key: string): Promise<Fixture> {
-  const [kind, state] = key.split(':') as ['E' | 'R' | 'C', (typeof STATES)[number]];
-  if (!STATES.includes(state) || !['E', 'R', 'C'].includes(kind)) throw new Error(`unknown fixture ${key}`);
+  const [kind, state] = key.split(':') as ['E' | 'R' | 'C' | 'Q', (typeof STATES)[number]];
+  if (!STATES.includes(state) || !['E', 'R', 'C', 'Q'].includes(kind)) throw new Error(`unknown fixture ${key}`);
   const east = kind !== 'R';
-  const id = await openCase(t, 'noise', east ? 'z-park-square' : 'z-riverbank');
+  const id = await openCase(t, kind === 'Q' ? 'complaint' : 'noise', east ? 'z-park-square' : 'z-riverbank');
   const detail = await api<{ alerts: { id: string }[] }>(t, tokens.get('admin')!, 'GET', `/api/v1/cases/${id}`);
   const fx: Fixture = { key, id, team: east ? 't-east' : 't-river', alertId: detail.body.alerts[0]!.id, evidenceId: null };
   const officer = east ? 'east.li' : 'river.zhao';
@@ -206,14 +239,28 @@ async function build(key: string): Promise<Fixture> {
   const photo = await upload(officer, id);
   if (photo.status !== 201) throw new Error(`fixture upload: ${photo.status} ${JSON.stringify(photo.body)}`);
   fx.evidenceId = photo.body.id!;
+  if (reached('arrived')) return fx;
+  const second = east ? 'east.lead' : 'river.chen';
+  const confirmed = await api(t, tokens.get(second)!, 'POST', `/api/v1/cases/${id}/presence`, { location: LOCATION[east ? 'E' : 'R'] });
+  if (confirmed.status !== 201) throw new Error(`fixture presence: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  if (reached('confirmed')) return fx;
+  await step(officer, id, { event: 'file' });
+  const reviewed = await api(t, tokens.get(east ? 'east.wang' : 'river.chen')!, 'POST', `/api/v1/cases/${id}/evidence/${fx.evidenceId}/review`, {});
+  if (reviewed.status !== 201) throw new Error(`fixture review: ${reviewed.status} ${JSON.stringify(reviewed.body)}`);
   if (reached('on_site')) return fx;
   if (reached('resolved_on_site')) {
-    await step(officer, id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music turned down after a warning' });
+    await step(officer, id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music turned down after a warning', partyId: PARTY_ID });
     return fx;
   }
   await step(officer, id, kind === 'C' ? { ...routineProposal, hearingRequired: true } : routineProposal);
   if (reached('decision_proposed')) return fx;
   await step(officer, id, { event: 'submit_for_review' });
+  if (kind === 'C') {
+    // A major decision: the centre's consultation of two reviewers (MAJOR_REVIEW_OPINIONS) before approval.
+    await step('review', id, { event: 'request_opinions', reviewers: ['u-centre-sun', 'u-centre-qian'], question: 'is a hearing needed here?' });
+    await step('centre.sun', id, { event: 'give_opinion', opinion: 'yes' });
+    await step('centre.qian', id, { event: 'give_opinion', opinion: 'yes' });
+  }
   if (reached('under_review')) return fx;
   if (reached('consulting')) {
     await step('centre.sun', id, { event: 'request_opinions', reviewers: ['u-review'], question: 'is a hearing needed here?' });
@@ -299,7 +346,9 @@ function transitionBody(c: Cell): Record<string, unknown> {
       const second = east ? (c.caller === 'e.li' ? 'u-east-lead' : 'u-east-li') : 'u-river-chen';
       return { event, location: LOCATION[east ? 'E' : 'R'], secondOfficerId: second };
     }
-    case 'resolve_on_site': return { event, outcome: 'warning_issued', summary: 'music turned down after a warning' };
+    case 'resolve_on_site': return { event, outcome: 'warning_issued', summary: 'music turned down after a warning', partyId: PARTY_ID };
+    case 'classify': return { event, matterCode: 'NOISE-AMPLIFIED' };
+    case 'extend_deadline': return { event, reason: 'expert noise report pending', newDueAt: new Date(Date.now() + 120 * 86_400_000).toISOString() };
     case 'propose_decision': return routineProposal;
     case 'return': return { event, opinion: 'the facts do not show the refusal to correct' };
     case 'decide': return { event, decisionNo: `AUTHZ-${c.n}` };
@@ -326,6 +375,16 @@ async function listCheck(byIdRoute: string, idOf: (fx: Fixture) => string, c: Ce
 
 const SPECS: Record<string, RouteSpec> = {
   'GET /': { call: get('/') },
+  'GET /*': { call: get((c) => `/${c.target}`) },
+  'GET /api/v1/client-config': { call: get('/api/v1/client-config') },
+  'GET /api/v1/team/members': { call: get('/api/v1/team/members') },
+  'GET /api/v1/review-post/members': { call: get('/api/v1/review-post/members') },
+  'GET /api/v1/parties/:partyId/cases': { call: get((c) => `/api/v1/parties/${c.target}/cases`) },
+  'GET /api/v1/ops/overview': { call: get('/api/v1/ops/overview') },
+  'PATCH /api/v1/devices/:id': {
+    call: (c) => http('PATCH', `/api/v1/devices/${c.target}`, c.token, { calibrationCert: `AUTHZ-${c.n}` }),
+    written: (c) => sqlText('SELECT id FROM devices WHERE id = $1 AND calibration_cert = $2', [c.target, `AUTHZ-${c.n}`]),
+  },
   'GET /healthz': { call: get('/healthz') },
   'GET /readyz': { call: get('/readyz') },
   'GET /metrics': { call: get('/metrics') },
@@ -417,6 +476,59 @@ const SPECS: Record<string, RouteSpec> = {
     call: (c) => http('POST', `/api/v1/alerts/${c.fx!.alertId}/verdict`, c.token, { verdict: 'confirmed' }),
     written: (c) => sqlText('SELECT verdict, by_user, at FROM alert_verdicts WHERE alert_id = $1', [c.fx!.alertId]),
   },
+  'GET /api/v1/catalogue/matters': { call: get('/api/v1/catalogue/matters') },
+  'GET /api/v1/catalogue/matters/:code': { call: get((c) => `/api/v1/catalogue/matters/${c.target}`) },
+  'PUT /api/v1/catalogue/matters/:code': {
+    call: (c) => http('PUT', `/api/v1/catalogue/matters/${c.target}-${c.n}`, c.token, {
+      name: 'authz matter', alertKind: null, legalBasis: 'art. 1', handlingLevel: 'street', department: 'street team', domain: 'city_management', slaMinutes: 60, acceptSlaMinutes: 15, penalty: false,
+    }),
+    written: (c) => sqlText('SELECT code FROM matters WHERE code = $1', [`${c.target}-${c.n}`]),
+  },
+  'PUT /api/v1/catalogue/matters/:code/bounds': {
+    call: (c) => http('PUT', `/api/v1/catalogue/matters/${c.target}/bounds`, c.token, {
+      effectiveFrom: '2099-01-01', reason: `authz ${c.n}`,
+      bounds: [{ partyKind: 'individual', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82' }],
+    }),
+    written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
+  },
+  'PUT /api/v1/catalogue/matters/:code/benchmark': {
+    call: (c) => http('PUT', `/api/v1/catalogue/matters/${c.target}/benchmark`, c.token, {
+      effectiveFrom: '2099-01-01', reason: `authz ${c.n}`,
+      tiers: [{ partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: ['warning', 'fine'], facts: 'refused', legalBasis: 'art. 82' }],
+    }),
+    written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
+  },
+  'PUT /api/v1/catalogue/officers/:userId/certificate': {
+    call: (c) => http('PUT', `/api/v1/catalogue/officers/${c.target}/certificate`, c.token, { certificateNo: `ZF-AUTHZ-${c.n}`, validUntil: '2028-12-31', domains: ['city_management', 'ecology', 'culture_market', 'emergency'], reason: `authz ${c.n}` }),
+    written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
+  },
+  'PUT /api/v1/catalogue/review-posts/:id': {
+    call: (c) => http('PUT', `/api/v1/catalogue/review-posts/${c.target}`, c.token, { name: 'authz post', kind: 'district', streetId: null, reason: `authz ${c.n}` }),
+    written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
+  },
+  'PUT /api/v1/catalogue/review-posts/:id/reviewers': {
+    call: (c) => http('PUT', `/api/v1/catalogue/review-posts/${c.target}/reviewers`, c.token, { reviewers: ['u-review', 'u-centre-sun', 'u-centre-qian'], reason: `authz ${c.n}` }),
+    written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
+  },
+  'GET /api/v1/catalogue/changes': { call: get('/api/v1/catalogue/changes') },
+  'GET /api/v1/parties/:id': {
+    // The party is named by the proposals of the fixtures.
+    prepare: () => sharedFixture('E:decision_proposed'),
+    call: get((c) => `/api/v1/parties/${c.target}`),
+  },
+  'GET /api/v1/presence-requests': { call: get('/api/v1/presence-requests') },
+  'POST /api/v1/cases/:id/presence': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/cases/${c.fx!.id}/presence`, c.token, { location: LOCATION[c.fx!.team === 't-east' ? 'E' : 'R'] }),
+    written: (c) => sqlText('SELECT presence_confirmed_at FROM cases WHERE id = $1', [c.fx!.id]),
+  },
+  'POST /api/v1/cases/:id/evidence/:evidenceId/review': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/cases/${c.fx!.id}/evidence/${c.fx!.evidenceId}/review`, c.token, { note: 'checked the photo' }),
+    written: (c) => sqlText('SELECT reviewer FROM evidence_file_reviews WHERE evidence_id = $1 ORDER BY reviewer', [c.fx!.evidenceId]),
+  },
   'POST /api/v1/cases/:id/transitions': {
     fixtureKey: caseTarget,
     freshWhenAllowed: true,
@@ -425,7 +537,9 @@ const SPECS: Record<string, RouteSpec> = {
   },
 };
 
-const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = { '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/ };
+const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = {
+  '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW)$/,
+};
 
 /** Runs one cell; returns what went wrong (nothing when the outcome is the expected one). */
 async function runCell(row: Row, caller: Caller): Promise<string | undefined> {
@@ -481,7 +595,7 @@ beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
   // The API alone: the committed model versions as an inference process elsewhere registers them.
   await new InferenceRepository(t.platform.db.pool).registerModels(await listModels([MODELS_DIR]));
-  for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun']) tokens.set(user, await login(t, user));
+  for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun', 'centre.qian', 'east.wang', 'river.chen']) tokens.set(user, await login(t, user));
 });
 afterAll(async () => {
   await t?.stop();

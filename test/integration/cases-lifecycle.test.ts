@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, count, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { openCase, openStream, uploadEvidence } from '../support/cases.js';
+import { openCase, openStream, PARTY_ID, readyToPropose } from '../support/cases.js';
 
 let t: TestPlatform;
 const tokens: Record<string, string> = {};
@@ -42,6 +42,7 @@ const PROPOSAL = {
   penalties: ['warning', 'fine'],
   fineYuan: 500,
   tier: 'normal',
+  partyId: PARTY_ID,
 };
 
 /** Fires a sequence of (user, body) steps, each of which must succeed. */
@@ -83,7 +84,8 @@ describe('case lifecycle over HTTP', () => {
       expect(live).toMatchObject({ event: 'case.updated', data: { state: 'accepted', teamId: 't-east' } });
 
       await walk(caseId, [['east.wang', { ...ARRIVE, secondOfficerId: 'u-east-li' }]]);
-      expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+      // The second officer confirms from their own tablet; the case is filed; a photo is reviewed.
+      await readyToPropose(t, as, caseId, 'east.wang', 'east.li');
       await walk(caseId, [['east.li', PROPOSAL], ['east.li', { event: 'submit_for_review' }]]);
       await reviewerStream.next((m) => m.data.caseId === caseId && m.data.reason === 'submitted_for_review');
       const queue = await api<CaseBody[]>(t, as('east.review'), 'GET', '/api/v1/cases?state=under_review');
@@ -107,8 +109,8 @@ describe('case lifecycle over HTTP', () => {
       expect(c.state).toBe('closed');
       expect(c.actions).toEqual([]);
       expect(c.events.map((e) => e.type)).toEqual([
-        'reported', 'dispatched', 'accepted', 'arrived', 'evidence_added', 'decision_proposed', 'submitted_for_review', 'returned',
-        'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
+        'reported', 'dispatched', 'accepted', 'arrived', 'presence_confirmed', 'filed', 'evidence_added', 'evidence_file_reviewed',
+        'decision_proposed', 'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
       ]);
       expect(c.events.find((e) => e.type === 'arrived')).toMatchObject({ actor: 'u-east-wang', data: { from: 'accepted', to: 'on_site', location: { lat: 32.0405 } } });
       expect(c.events.find((e) => e.type === 'returned')).toMatchObject({ actor: 'u-east-review', data: { opinion, revision: 1 } });
@@ -116,7 +118,7 @@ describe('case lifecycle over HTTP', () => {
       expect(c.reviews.map((r) => [r.revision, r.outcome, r.opinion])).toEqual([[1, 'returned', opinion], [2, 'approved', null]]);
 
       const audit = await api<{ verification: { ok: boolean; events: number }; events: { hashVersion: number }[] }>(t, as('east.li'), 'GET', `/api/v1/cases/${caseId}/audit`);
-      expect(audit.body.verification).toEqual({ ok: true, events: 13, problems: [] });
+      expect(audit.body.verification).toEqual({ ok: true, events: 16, problems: [] });
       expect(audit.body.events.every((e) => e.hashVersion === 2)).toBe(true);
 
       // Another team heard nothing of it: the first thing its stream carries is its own case.
@@ -279,22 +281,23 @@ describe('case lifecycle over HTTP', () => {
 
     // Different events racing from one state, each closing the others' way: one winner, chain intact.
     await walk(caseId, [['east.li', ARRIVE]]);
-    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+    await readyToPropose(t, as, caseId);
     const racing = await Promise.all([
-      fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music stopped' }),
+      fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music stopped', partyId: PARTY_ID }),
       fire('east.lead', caseId, PROPOSAL),
       fire('ops', caseId, { event: 'dismiss', reason: 'duplicate of a hotline report' }),
     ]);
     expect(racing.filter((r) => r.status === 200)).toHaveLength(1);
     expect(racing.filter((r) => r.status === 409)).toHaveLength(2);
     const audit = await api<{ verification: { ok: boolean; events: number } }>(t, as('admin'), 'GET', `/api/v1/cases/${caseId}/audit`);
-    expect(audit.body.verification).toMatchObject({ ok: true, events: 6 });
+    // reported, dispatched, accepted, arrived, presence_confirmed, filed, evidence_added, evidence_file_reviewed, the winner.
+    expect(audit.body.verification).toMatchObject({ ok: true, events: 9 });
   });
 
   it('writes nothing when the transaction fails half-way', async () => {
     const caseId = await openCase(t);
     await walk(caseId, [['east.li', { event: 'accept' }], ['east.li', ARRIVE]]);
-    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+    await readyToPropose(t, as, caseId);
     const pool = t.platform.db.pool;
     // Make the event insert fail after the proposal row and the case update were written.
     await pool.query(`CREATE FUNCTION test_fail_event() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -309,9 +312,9 @@ describe('case lifecycle over HTTP', () => {
     }
     expect((await detail(caseId)).state).toBe('on_site');
     expect(await count(t, 'SELECT 1 FROM case_proposals WHERE case_id = $1', [caseId])).toBe(0);
-    expect(await count(t, 'SELECT 1 FROM case_events WHERE case_id = $1', [caseId])).toBe(5);
+    expect(await count(t, 'SELECT 1 FROM case_events WHERE case_id = $1', [caseId])).toBe(8);
     // And the same transition then goes through, continuing the chain.
-    expect((await fire('east.li', caseId, PROPOSAL)).body).toMatchObject({ to: 'decision_proposed', event: { seq: 6 } });
+    expect((await fire('east.li', caseId, PROPOSAL)).body).toMatchObject({ to: 'decision_proposed', event: { seq: 9 } });
   });
 
   it('documents the transition and audit routes in OpenAPI, one body per event', async () => {
@@ -319,7 +322,7 @@ describe('case lifecycle over HTTP', () => {
     const post = doc.body.paths['/api/v1/cases/{id}/transitions']?.post;
     expect(post?.requestBody?.content['application/json']?.schema.oneOf.map((b) => b.title)).toEqual([
       'dispatch', 'accept', 'arrive', 'resolve_on_site', 'propose_decision', 'submit_for_review', 'approve', 'return', 'decide', 'close', 'dismiss',
-      'request_opinions', 'give_opinion',
+      'request_opinions', 'give_opinion', 'classify', 'file', 'extend_deadline',
     ]);
     expect(Object.keys(post?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
     expect(doc.body.paths).toHaveProperty(['/api/v1/cases/{id}/audit']);

@@ -14,7 +14,7 @@ import { Rng } from '../../core/rng.js';
 import type { NoiseZoneClass } from '../../core/domain/noise-limits.js';
 import type { DayType } from '../../core/domain/zone-rules.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { decideNoiseCase, openCase } from '../support/cases.js';
+import { confirmPresence, decideNoiseCase, openCase, PARTY_ID } from '../support/cases.js';
 import { expand, type GrafanaRequest, type GrafanaVariable } from '../support/grafana.js';
 
 /**
@@ -75,7 +75,7 @@ async function noiseDecided(minutes: number, tier: string, fineYuan: number) {
 beforeAll(async () => {
   t = await startTestPlatform({ SPEAKER_COOLDOWN_S: '120', SPEAKER_EFFECT_WINDOW_S: '120', MODEL_SCAN_S: '1' });
   admin = await login(t, 'admin');
-  for (const u of ['east.li', 'east.review', 'fish.liu']) tokens[u] = await login(t, u);
+  for (const u of ['east.li', 'east.lead', 'east.review', 'fish.liu']) tokens[u] = await login(t, u);
 
   // A field-trained copy of the noise model runs in shadow beside the active one.
   const card = JSON.parse(await readFile(path.join(MODELS_DIR, 'noise-window.card.json'), 'utf8')) as { version: string; file: string };
@@ -135,7 +135,8 @@ beforeAll(async () => {
   const resolved = await openCase(t, 'noise');
   await ok('east.li', resolved, { event: 'accept' });
   await ok('east.li', resolved, { ...ARRIVE, secondOfficerId: 'u-east-lead' });
-  await ok('east.li', resolved, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'speaker turned down after a warning' });
+  expect((await confirmPresence(t, tokens['east.lead']!, resolved)).status).toBe(201);
+  await ok('east.li', resolved, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'speaker turned down after a warning', partyId: PARTY_ID });
   await discoveredBefore(resolved, 20);
   // A test cannot wait an hour for an SLA to pass: one open case's arrival deadline is moved into the past.
   const overdue = await openCase(t, 'noise');

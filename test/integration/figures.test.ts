@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { decideNoiseCase, openCase } from '../support/cases.js';
+import { confirmPresence, decideNoiseCase, openCase, PARTY_ID } from '../support/cases.js';
 
 /**
  * GET /api/v1/figures over cases taken through the real intake and transitions. The only thing set
@@ -31,7 +31,8 @@ async function noiseResolved(minutes: number): Promise<string> {
   const id = await openCase(t, 'noise');
   await ok('east.li', id, { event: 'accept' });
   await ok('east.li', id, { ...ARRIVE, secondOfficerId: 'u-east-lead' });
-  await ok('east.li', id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'speaker turned down after a warning' });
+  expect((await confirmPresence(t, as('east.lead'), id)).status).toBe(201);
+  await ok('east.li', id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'speaker turned down after a warning', partyId: PARTY_ID });
   await discoveredBefore(id, minutes);
   return id;
 }
@@ -45,8 +46,9 @@ async function noiseDecided(minutes: number, tier: string, fineYuan: number): Pr
 }
 
 beforeAll(async () => {
-  t = await startTestPlatform({ SERVICES: 'api' });
-  for (const u of ['admin', 'ops', 'east.lead', 'east.li', 'east.review', 'fish.liu', 'review']) tokens[u] = await login(t, u);
+  // Before the platform: noise disposed of in a median 50 minutes, fishing in 30 (the −40 % target: 30 and 18).
+  t = await startTestPlatform({ SERVICES: 'api', DISPOSAL_BASELINE_MIN: 'noise=50,fishing=30' });
+  for (const u of ['admin', 'ops', 'east.lead', 'east.li', 'east.review', 'fish.liu', 'fish.sun', 'review']) tokens[u] = await login(t, u);
 
   // East Lake team, noise: two resolved on site, four decided (three in the normal tier, one mitigated).
   const n1 = await noiseResolved(10);
@@ -66,7 +68,8 @@ beforeAll(async () => {
   const f1 = await openCase(t, 'fishing', 'z-riverbank');
   await ok('fish.liu', f1, { event: 'accept' });
   await ok('fish.liu', f1, { ...ARRIVE, secondOfficerId: 'u-fish-sun' });
-  await ok('fish.liu', f1, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'angler left after the warning' });
+  expect((await confirmPresence(t, as('fish.sun'), f1)).status).toBe(201);
+  await ok('fish.liu', f1, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'angler left after the warning', partyId: PARTY_ID });
   await discoveredBefore(f1, 15);
   await ok('fish.liu', await openCase(t, 'fishing', 'z-riverbank'), { event: 'accept' });
   // East Lake, noise: one still waiting to be accepted.
@@ -78,7 +81,9 @@ afterAll(async () => {
 
 interface Figures {
   filter: Record<string, string | null>;
-  disposal: { kind: string; teamId: string | null; disposed: number; medianS: number; p90S: number; withDeadline: number; onTime: number; onTimeRate: number | null }[];
+  disposal: { kind: string; teamId: string | null; disposed: number; falseAlarms: number; medianS: number; p90S: number; withDeadline: number; onTime: number; onTimeRate: number | null }[];
+  baseline: { kind: string; baselineMedianS: number; targetMedianS: number; measuredMedianS: number | null; disposed: number; reductionPct: number | null; meetsTarget: boolean | null }[];
+  falseAlarms: number;
   onTime: { withDeadline: number; onTime: number; rate: number | null };
   discretion: { matterCode: string; partyKind: string; tier: string; count: number; minFineYuan: number; maxFineYuan: number; medianFineYuan: number; meanFineYuan: number; cv: number; outsideBenchmark: number }[];
   openByState: { state: string; count: number }[];
@@ -91,17 +96,23 @@ describe('GET /api/v1/figures', () => {
     expect(r.status).toBe(200);
     const f = r.body;
     // Noise at East Lake: 10, 20, 30, 40, 50, 100 minutes → median 35 min, p90 50 + 0.5·50 = 75 min.
-    expect(f.disposal).toHaveLength(3);
-    expect(f.disposal[0]).toEqual({ kind: 'crowding', teamId: 't-east', disposed: 1, medianS: 300, p90S: 300, withDeadline: 1, onTime: 1, onTimeRate: 1 });
-    expect(f.disposal[1]).toEqual({ kind: 'fishing', teamId: 't-fisheries', disposed: 1, medianS: 900, p90S: 900, withDeadline: 1, onTime: 1, onTimeRate: 1 });
-    const noise = f.disposal[2]!;
-    expect(noise).toMatchObject({ kind: 'noise', teamId: 't-east', disposed: 6, withDeadline: 6, onTime: 5 });
+    // The crowding false alarm, dismissed 5 minutes after discovery, is no disposal: it would pull the median down.
+    expect(f.disposal).toHaveLength(2);
+    expect(f.disposal[0]).toEqual({ kind: 'fishing', teamId: 't-fisheries', disposed: 1, falseAlarms: 0, medianS: 900, p90S: 900, withDeadline: 1, onTime: 1, onTimeRate: 1 });
+    const noise = f.disposal[1]!;
+    expect(noise).toMatchObject({ kind: 'noise', teamId: 't-east', disposed: 6, falseAlarms: 0, withDeadline: 6, onTime: 5 });
     expect(noise.medianS).toBeCloseTo(2100, 6);
     expect(noise.p90S).toBeCloseTo(4500, 6);
     expect(noise.onTimeRate).toBeCloseTo(5 / 6, 12);
-    expect(f.onTime.withDeadline).toBe(8);
-    expect(f.onTime.onTime).toBe(7);
-    expect(f.onTime.rate).toBeCloseTo(7 / 8, 12);
+    expect(f.falseAlarms).toBe(1);
+    expect(f.onTime.withDeadline).toBe(7);
+    expect(f.onTime.onTime).toBe(6);
+    expect(f.onTime.rate).toBeCloseTo(6 / 7, 12);
+    // The baseline beside the measured median: fishing 15 min against 30 (−50 %, target met), noise 35 against 50 (−30 %, not yet).
+    expect(f.baseline).toEqual([
+      { kind: 'fishing', baselineMedianS: 1800, targetMedianS: 1080, measuredMedianS: 900, disposed: 1, reductionPct: 50, meetsTarget: true },
+      { kind: 'noise', baselineMedianS: 3000, targetMedianS: 1800, measuredMedianS: expect.closeTo(2100, 6), disposed: 6, reductionPct: expect.closeTo(30, 6), meetsTarget: false },
+    ]);
 
     // Fines within matter × party kind × tier: 500, 600, 700 → CV = sqrt(20000/3) / 600.
     expect(f.discretion).toHaveLength(2);
@@ -128,13 +139,14 @@ describe('GET /api/v1/figures', () => {
     expect(future.disposal).toEqual([]);
     expect(future.onTime).toEqual({ withDeadline: 0, onTime: 0, rate: null });
     const past = (await figures('admin', `?from=2000-01-01T00:00:00Z&to=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body;
-    expect(past.disposal).toHaveLength(3);
+    expect(past.disposal).toHaveLength(2);
 
     const lead = await figures('east.lead');
     expect(lead.status).toBe(200);
     expect(lead.body.filter.teamId).toBe('t-east');
-    expect(lead.body.disposal.map((d) => [d.kind, d.teamId])).toEqual([['crowding', 't-east'], ['noise', 't-east']]);
-    expect(lead.body.onTime).toEqual({ withDeadline: 7, onTime: 6, rate: 6 / 7 });
+    expect(lead.body.disposal.map((d) => [d.kind, d.teamId])).toEqual([['noise', 't-east']]);
+    expect(lead.body.falseAlarms).toBe(1);
+    expect(lead.body.onTime).toEqual({ withDeadline: 6, onTime: 5, rate: 5 / 6 });
     expect(lead.body.openByState).toEqual([{ state: 'dispatched', count: 1 }, { state: 'resolved_on_site', count: 1 }, { state: 'decided', count: 4 }]);
     expect((await figures('east.lead', '?teamId=t-east')).status).toBe(200);
     expect(await figures('east.lead', '?teamId=t-fisheries')).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { jpeg, noiseProposal, openCase, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
+import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement (issue 5), each through the real API and database: two
@@ -31,6 +32,8 @@ interface CaseDetail {
   consultations: { reviewer: string; opinion: string | null }[];
   benchmark: { tier: string; partyKind: string; minFineYuan: number; maxFineYuan: number }[];
   decisionDeadline: { dueAt: string; daysLeft: number; status: string; warnings: { day: number; reached: boolean }[] } | null;
+  deadlines: { name: string; status: string; dueAt: string }[];
+  extensions: { approvedBy: string; reason: string; newDueAt: string }[];
   actions: string[];
 }
 
@@ -48,21 +51,39 @@ async function ok(user: string, caseId: string, body: Record<string, unknown>) {
 const LOCATION = { lat: 32.0405, lon: 118.7805 };
 const arrive = (second?: string) => ({ event: 'arrive', location: LOCATION, ...(second ? { secondOfficerId: second } : {}) });
 
-/** A noise case of the East Lake team, accepted and on site with east.li and east.lead. */
+/** A noise case of the East Lake team, accepted and on site with east.li and east.lead (who confirmed). */
 async function noiseOnSite(): Promise<string> {
   const caseId = await openCase(t);
   await ok('east.li', caseId, { event: 'accept' });
   await ok('east.li', caseId, arrive('u-east-lead'));
+  expect((await confirmPresence(t, as('east.lead'), caseId)).status).toBe(201);
   return caseId;
 }
 
-/** On site, with a photo, a proposal and submitted for review. */
+/** On site, filed, with a reviewed photo, a proposal, and submitted for review. */
 async function submitted(proposal: Record<string, unknown>, caseId?: string): Promise<string> {
   const id = caseId ?? (await noiseOnSite());
-  expect((await uploadEvidence(t, as('east.li'), id)).status).toBe(201);
+  await readyToPropose(t, as, id);
   await ok('east.li', id, proposal);
   await ok('east.li', id, { event: 'submit_for_review' });
   return id;
+}
+
+/** A fresh, valid resident identity number (GB 11643), ending in X when asked. */
+function residentId(endsInX = false): string {
+  for (;;) {
+    const born = new Date(Date.UTC(1960, 0, 1) + (randomBytes(4).readUInt32BE() % 14_600) * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    const body = `320102${born}${String(randomBytes(2).readUInt16BE() % 1000).padStart(3, '0')}`;
+    const id = body + residentIdCheck(body);
+    if (!endsInX || id.endsWith('X')) return id;
+  }
+}
+
+/** The centre's consultation: two reviewers give their opinions (MAJOR_REVIEW_OPINIONS = 2). */
+async function consult(caseId: string) {
+  await ok('review', caseId, { event: 'request_opinions', reviewers: ['u-centre-sun', 'u-centre-qian'], question: 'proportionate?' });
+  await ok('centre.sun', caseId, { event: 'give_opinion', opinion: 'yes' });
+  await ok('centre.qian', caseId, { event: 'give_opinion', opinion: 'yes' });
 }
 
 let sensorCases = 0;
@@ -82,7 +103,7 @@ beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api', EVIDENCE_MAX_BYTES: '4096', MAJOR_FINE_YUAN: '10000' });
   // A zone of its own (East Lake Park, so the East Lake team) for the sensor-record cases.
   await sql(`INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone) VALUES ('z-park-lawn', 'site-park', 'East Lake Park lawn', '{}', '1', 'Asia/Shanghai')`);
-  for (const u of ['admin', 'review', 'centre.sun', 'centre.qian', 'east.review', 'river.review', 'east.li', 'east.wang', 'east.lead', 'river.zhao', 'fish.liu', 'fish.sun']) {
+  for (const u of ['admin', 'head', 'review', 'centre.sun', 'centre.qian', 'east.review', 'river.review', 'east.li', 'east.wang', 'east.lead', 'river.zhao', 'fish.liu', 'fish.sun']) {
     tokens[u] = await login(t, u);
   }
 });
@@ -121,7 +142,7 @@ describe('on-site enforcement: two officers with valid certificates for the matt
 
   it('lets only the officers on site record findings, while both certificates are still valid', async () => {
     const caseId = await noiseOnSite();
-    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+    await readyToPropose(t, as, caseId);
     expect((await fire('east.wang', caseId, noiseProposal())).body).toMatchObject({ code: 'NOT_ON_SITE_OFFICER' });
     expect((await fire('east.wang', caseId, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'x' })).body).toMatchObject({ code: 'NOT_ON_SITE_OFFICER' });
     await sql(`UPDATE officers SET certificate_valid_until = current_date - 1 WHERE user_id = 'u-east-lead'`);
@@ -180,10 +201,26 @@ describe('evidence', () => {
     expect(events.map((e) => e.data.sha256)).toEqual([sha, csv.body.sha256]);
   });
 
-  it('needs at least one valid evidence item before a decision is proposed', async () => {
+  it('needs at least one valid evidence item before a decision is proposed: typed, dated, placed, collected and reviewed', async () => {
     const caseId = await noiseOnSite();
+    await ok('east.li', caseId, { event: 'file' });
     expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
-    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+    // A file without its metadata is stored, but is no evidence, reviewed or not.
+    const bare = await uploadEvidence(t, as('east.li'), caseId, jpeg('bare'), 'image/jpeg', '');
+    expect(bare).toMatchObject({ status: 201, body: { valid: false, problems: expect.arrayContaining(['no evidence type (photo, video, audio, document, measurement)']) } });
+    expect((await api(t, as('east.lead'), 'POST', `/api/v1/cases/${caseId}/evidence/${String(bare.body.id)}/review`, {})).body).toMatchObject({ valid: false });
+    expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    // Metadata that does not fit the file, or half of it, is refused.
+    expect((await uploadEvidence(t, as('east.li'), caseId, jpeg('v'), 'image/jpeg', '?type=video&capturedAt=2025-01-01T00:00:00Z&lat=32&lon=118&collectors=u-east-li')).body).toMatchObject({ code: 'TYPE_MISMATCH' });
+    expect((await uploadEvidence(t, as('east.li'), caseId, jpeg('h'), 'image/jpeg', '?type=photo')).body).toMatchObject({ code: 'EVIDENCE_METADATA_INCOMPLETE' });
+    expect((await uploadEvidence(t, as('east.li'), caseId, jpeg('c'), 'image/jpeg', '?type=photo&capturedAt=2025-01-01T00:00:00Z&lat=32&lon=118&collectors=u-admin')).body).toMatchObject({ code: 'UNKNOWN_COLLECTOR' });
+    // Complete metadata, but only a person other than the uploader makes it count.
+    const photo = await uploadEvidence(t, as('east.li'), caseId);
+    expect(photo).toMatchObject({ status: 201, body: { evidenceType: 'photo', collectors: ['u-east-li'], valid: false, problems: [expect.stringContaining('reviewed')] } });
+    const review = (user: string) => api<{ valid: boolean; code?: string }>(t, as(user), 'POST', `/api/v1/cases/${caseId}/evidence/${String(photo.body.id)}/review`, { note: 'shows the speaker' });
+    expect((await review('east.li')).body).toMatchObject({ code: 'SELF_REVIEW' });
+    expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect(await review('east.lead')).toMatchObject({ status: 201, body: { valid: true } });
     await ok('east.li', caseId, noiseProposal());
   });
 
@@ -197,6 +234,8 @@ describe('evidence', () => {
     const good = await sensorCase('slm-park-1');
     await ok('east.li', good.caseId, { event: 'accept' });
     await ok('east.li', good.caseId, arrive('u-east-lead'));
+    expect((await confirmPresence(t, as('east.lead'), good.caseId)).status).toBe(201);
+    await ok('east.li', good.caseId, { event: 'file' });
     expect(await record(good.caseId)).toMatchObject({ valid: false, problems: ['not yet reviewed by an officer or reviewer'] });
     expect((await fire('east.li', good.caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
     expect((await review('river.zhao', good.caseId, good.alertId)).status).toBe(404);
@@ -213,6 +252,8 @@ describe('evidence', () => {
     await sql(`UPDATE devices SET calibration_valid_until = '2027-06-30' WHERE id = 'slm-park-2'`);
     await ok('east.li', stale.caseId, { event: 'accept' });
     await ok('east.li', stale.caseId, arrive('u-east-lead'));
+    expect((await confirmPresence(t, as('east.lead'), stale.caseId)).status).toBe(201);
+    await ok('east.li', stale.caseId, { event: 'file' });
     expect((await review('east.li', stale.caseId, stale.alertId)).body).toMatchObject({ valid: false, problems: [expect.stringContaining('calibration expired on 2024-05-31')] });
     expect((await fire('east.li', stale.caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
 
@@ -251,7 +292,7 @@ describe('discretion benchmarks and legal review routing', () => {
     await ok('east.review', routine, { event: 'approve' });
 
     // ¥1,000 is within the law (¥200–1,000) but outside the normal tier (¥400–700).
-    const outside = await submitted(noiseProposal({ fineYuan: 1000 }));
+    const outside = await submitted(noiseProposal({ fineYuan: 1000, deviationReason: 'third refusal this month, at night' }));
     const c = await detail(outside, 'review');
     expect(c).toMatchObject({ reviewPostId: 'rp-centre', reviewLevel: 'major' });
     expect(c.proposals.at(-1)).toMatchObject({ tier: 'normal', outsideBenchmark: true, reviewLevel: 'major', reviewReasons: ['outside the discretion benchmark'] });
@@ -262,19 +303,20 @@ describe('discretion benchmarks and legal review routing', () => {
     await sql(`UPDATE cases SET review_post_id = 'rp-east' WHERE id = $1`, [outside]);
     expect((await fire('east.review', outside, { event: 'approve' })).body).toMatchObject({ code: 'MAJOR_DECISION_NEEDS_CENTRE' });
     await sql(`UPDATE cases SET review_post_id = 'rp-centre' WHERE id = $1`, [outside]);
+    await consult(outside);
     await ok('review', outside, { event: 'approve' });
   });
 
   it('treats a fine at or above MAJOR_FINE_YUAN, confiscation or a hearing as major', async () => {
     // A unit: ¥12,000 is inside its normal tier (¥8,000–14,000) but at or above the ¥10,000 threshold.
-    const big = await submitted(noiseProposal({ partyKind: 'unit', party: 'Lakeside Tea House Ltd', fineYuan: 12000 }));
+    const big = await submitted(noiseProposal({ partyKind: 'unit', party: 'Lakeside Tea House Ltd', partyId: '91320102MA1NXQ8K29', fineYuan: 12000 }));
     expect((await detail(big)).proposals.at(-1)).toMatchObject({ outsideBenchmark: false, reviewLevel: 'major', reviewReasons: ['fine of ¥12000 at or above ¥10000'] });
     expect((await detail(big)).reviewPostId).toBe('rp-centre');
     const hearing = await submitted(noiseProposal({ hearingRequired: true }));
     expect((await detail(hearing)).reviewPostId).toBe('rp-centre');
     // No such tier for the matter → refused, nothing written.
     const caseId = await noiseOnSite();
-    expect((await uploadEvidence(t, as('east.li'), caseId)).status).toBe(201);
+    await readyToPropose(t, as, caseId);
     expect((await fire('east.li', caseId, noiseProposal({ tier: 'no_penalty' }))).body).toMatchObject({ code: 'TIER_MISMATCH' });
   });
 
@@ -284,9 +326,9 @@ describe('discretion benchmarks and legal review routing', () => {
     expect(await detail(caseId)).toMatchObject({ state: 'dispatched', teamId: 't-fisheries' });
     await ok('fish.liu', caseId, { event: 'accept' });
     await ok('fish.liu', caseId, arrive('u-fish-sun'));
-    expect((await uploadEvidence(t, as('fish.sun'), caseId)).status).toBe(201);
+    await readyToPropose(t, as, caseId, 'fish.liu', 'fish.sun');
     await ok('fish.sun', caseId, {
-      event: 'propose_decision', party: 'Wang Wu', partyId: 'ID-320102198805050011', facts: 'rod fishing in the ban zone, 3 kg catch, continued after two loudspeaker warnings',
+      event: 'propose_decision', party: 'Wang Wu', partyId: residentId(), facts: 'rod fishing in the ban zone, 3 kg catch, continued after two loudspeaker warnings',
       legalBasis: 'Yangtze River Protection Law art. 86', penalties: ['confiscation', 'fine'], fineYuan: 20000, tier: 'normal',
     });
     await ok('fish.liu', caseId, { event: 'submit_for_review' });
@@ -312,7 +354,7 @@ describe('discretion benchmarks and legal review routing', () => {
 
 describe('first minor violation corrected in time', () => {
   it('closes with no penalty, recorded as such, only for a party without an earlier case of the matter', async () => {
-    const party = `ID-${randomBytes(6).toString('hex')}`;
+    const party = residentId();
     const first = await noiseOnSite();
     const corrected = { event: 'resolve_on_site', outcome: 'corrected', summary: 'first time; turned the speaker off when ordered' };
     expect((await fire('east.li', first, corrected)).body).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
@@ -322,34 +364,56 @@ describe('first minor violation corrected in time', () => {
 
     const second = await noiseOnSite();
     expect((await fire('east.li', second, { ...corrected, partyId: party, correction: 'switched off again' })).body).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
-    expect((await uploadEvidence(t, as('east.li'), second)).status).toBe(201);
+    await readyToPropose(t, as, second);
     const noPenalty = noiseProposal({ penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: party, correction: 'switched off again' });
     expect((await fire('east.li', second, noPenalty)).body).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
     // A fine for the repeat; the no-penalty proposal works for a new party.
     const third = await noiseOnSite();
-    expect((await uploadEvidence(t, as('east.li'), third)).status).toBe(201);
-    const proposed = await ok('east.li', third, { ...noPenalty, partyId: `ID-${randomBytes(6).toString('hex')}` });
+    await readyToPropose(t, as, third);
+    const proposed = await ok('east.li', third, { ...noPenalty, partyId: residentId() });
     expect(proposed.event.data).toMatchObject({ tier: 'no_penalty', reviewLevel: 'routine', noPenalty: expect.stringContaining('art. 33') });
   });
 });
 
 describe('90-day decision deadline of general-procedure cases', () => {
-  it('is stored at filing, warns before it, and refuses a late decision without a stated reason (then flags it)', async () => {
-    const caseId = await submitted(noiseProposal());
+  it('runs from filing, warns before it, and refuses a late decision without the agency head\'s extension', async () => {
+    const caseId = await noiseOnSite();
+    // Accepting is not filing: no clock yet.
+    expect(await detail(caseId)).toMatchObject({ filedAt: null, decisionDueAt: null, decisionDeadline: null });
+    expect((await detail(caseId, 'east.li')).actions).toContain('file');
+    expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'NOT_FILED' });
+    await submitted(noiseProposal(), caseId);
     let c = await detail(caseId);
+    expect(c.events.find((e) => e.type === 'filed')).toMatchObject({ actor: 'u-east-li' });
     expect(Date.parse(c.decisionDueAt!) - Date.parse(c.filedAt!)).toBe(90 * 86_400_000);
-    expect(c.decisionDeadline).toMatchObject({ status: 'on_time', daysLeft: 89, warnings: [{ day: 60, reached: false }, { day: 80, reached: false }] });
+    expect(c.decisionDeadline).toMatchObject({ status: 'on_time', daysLeft: 90, warnings: [{ day: 60, reached: false }, { day: 80, reached: false }] });
+    expect((await fire('east.li', caseId, { event: 'file' })).status).toBe(409);
 
-    await sql(`UPDATE cases SET filed_at = now() - interval '61 days', decision_due_at = now() + interval '29 days 1 hour' WHERE id = $1`, [caseId]);
+    await sql(`UPDATE cases SET filed_at = now() - interval '61 days', decision_due_at = now() + interval '29 days' WHERE id = $1`, [caseId]);
     c = await detail(caseId);
     expect(c.decisionDeadline).toMatchObject({ status: 'warning', daysLeft: 29, warnings: [{ day: 60, reached: true }, { day: 80, reached: false }] });
 
     await ok('east.review', caseId, { event: 'approve' });
     await sql(`UPDATE cases SET filed_at = now() - interval '91 days', decision_due_at = now() - interval '1 day' WHERE id = $1`, [caseId]);
-    expect((await detail(caseId)).decisionDeadline).toMatchObject({ status: 'overdue' });
-    expect((await fire('east.li', caseId, { event: 'decide', decisionNo: '东执罚决字〔2026〕第7号' })).body).toMatchObject({ code: 'DECISION_OVERDUE' });
-    const late = await ok('east.li', caseId, { event: 'decide', decisionNo: '东执罚决字〔2026〕第7号', overdueReason: 'extended 30 days by the bureau head on 2026-03-01 (expert noise report)' });
-    expect(late.event.data).toMatchObject({ late: true, overdueReason: expect.stringContaining('extended') });
+    await sql(`UPDATE case_deadlines SET due_at = now() - interval '1 day' WHERE case_id = $1 AND name = 'decision'`, [caseId]);
+    expect((await detail(caseId)).decisionDeadline).toMatchObject({ status: 'overdue', daysLeft: -1 });
+    const decide = { event: 'decide', decisionNo: '东执罚决字〔2026〕第7号' };
+    expect((await fire('east.li', caseId, decide)).body).toMatchObject({ code: 'DECISION_OVERDUE' });
+    // Any text no longer does it ("x" passed before).
+    expect((await fire('east.li', caseId, { ...decide, overdueReason: 'x' })).status).toBe(400);
+    // Only the agency head extends, to a later date, with a reason.
+    const newDueAt = new Date(Date.now() + 20 * 86_400_000).toISOString();
+    const extension = { event: 'extend_deadline', reason: 'expert noise report from the environmental monitoring station', newDueAt };
+    expect((await fire('east.lead', caseId, extension)).status).toBe(403);
+    expect((await fire('admin', caseId, extension)).status).toBe(403);
+    expect((await fire('head', caseId, { ...extension, newDueAt: new Date(Date.now() - 2 * 86_400_000).toISOString() })).body).toMatchObject({ code: 'EXTENSION_NOT_LATER' });
+    const extended = await ok('head', caseId, extension);
+    expect(extended.event.data).toMatchObject({ reason: expect.stringContaining('expert'), newDueAt });
+    c = await detail(caseId);
+    expect(c).toMatchObject({ decisionDueAt: newDueAt, extensions: [{ approvedBy: 'u-head', reason: expect.stringContaining('expert') }] });
+    expect(c.deadlines.find((d) => d.name === 'decision')).toMatchObject({ status: 'open', dueAt: newDueAt });
+    const late = await ok('east.li', caseId, decide);
+    expect(late.event.data).toMatchObject({ late: true, extendedTo: newDueAt });
     c = await detail(caseId);
     expect(c).toMatchObject({ state: 'decided', decidedLate: true, decisionDeadline: { status: 'decided_late' } });
   });

@@ -34,7 +34,7 @@ describe('hygiene', () => {
   it('sends a content security policy, no framing, no sniffing and no referrer', async () => {
     const page = await fetch(`${t.http}/`);
     const csp = page.headers.get('content-security-policy') ?? '';
-    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     expect(page.headers.get('x-frame-options')).toBe('DENY');

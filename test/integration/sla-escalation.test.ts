@@ -6,7 +6,7 @@ import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
 import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { startPlatform } from '../../platform.js';
-import { openCase, openStream } from '../support/cases.js';
+import { confirmPresence, openCase, openStream } from '../support/cases.js';
 import { api, login, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 
 /**
@@ -148,6 +148,10 @@ describe('SLA deadlines and escalation', () => {
     const caseId = await openCase(t, 'noise');
     await fire('east.li', caseId, { event: 'accept' });
     await fire('east.li', caseId, { ...ARRIVE, secondOfficerId: 'u-east-lead' });
+    // The 90-day clock starts at filing (立案), not at acceptance.
+    expect(statuses(await detail(caseId))).toEqual({ accept: 'met', on_site: 'met' });
+    expect((await confirmPresence(t, as('east.lead'), caseId)).status).toBe(201);
+    await fire('east.li', caseId, { event: 'file' });
     expect(statuses(await detail(caseId))).toEqual({ accept: 'met', on_site: 'met', decision_warning_60: 'open', decision_warning_80: 'open', decision: 'open' });
     const stream = await openStream(t, as('east.lead'));
     const warningsBefore = await t.platform.metrics.value('enforcement_sla_escalations_total', { type: 'warning', kind: 'noise' });
@@ -168,13 +172,13 @@ describe('SLA deadlines and escalation', () => {
     } finally {
       stream.close();
     }
-    // A case disposed of on site needs no decision: its decision deadline and warnings are cancelled.
+    // A safety incident is never filed: no decision deadline.
     offsetMs = 0;
     const crowd = await openCase(t, 'crowding');
     await fire('east.li', crowd, { event: 'accept' });
     await fire('east.li', crowd, ARRIVE);
     await fire('east.li', crowd, { event: 'resolve_on_site', outcome: 'hazard_cleared', summary: 'crowd moved back from the water' });
-    expect(statuses(await detail(crowd))).toEqual({ accept: 'met', on_site: 'met', decision_warning_60: 'cancelled', decision_warning_80: 'cancelled', decision: 'cancelled' });
+    expect(statuses(await detail(crowd))).toEqual({ accept: 'met', on_site: 'met' });
   });
 
   it('survives restarts: no duplicate, and a deadline missed while down escalates once at start', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
-import type { TestPlatform } from './platform.js';
+import { api, login, type TestPlatform } from './platform.js';
 
 let opened = 0;
 
@@ -103,16 +103,31 @@ export function jpeg(label = randomBytes(8).toString('hex')): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`photo ${label}`), Buffer.from([0xff, 0xd9])]);
 }
 
-/** Uploads a file as evidence of a case (raw body); returns status and body. */
+/** The kind of evidence a content type is by default (photo, measurement, document). */
+const KIND_OF: Record<string, string> = { 'image/jpeg': 'photo', 'image/png': 'photo', 'text/csv': 'measurement', 'application/json': 'measurement', 'application/pdf': 'document' };
+
+/** Evidence metadata as query parameters: type, capture time and place, collectors (`collectors` = user ids). */
+export function evidenceMeta(contentType: string, collectors = 'u-east-li'): string {
+  const kind = KIND_OF[contentType.split(';')[0]!.trim()] ?? 'document';
+  const capturedAt = new Date(Date.now() - 60_000).toISOString();
+  return `type=${kind}&capturedAt=${encodeURIComponent(capturedAt)}&lat=32.0405&lon=118.7805&collectors=${collectors}`;
+}
+
+/**
+ * Uploads a file as evidence of a case (raw body); returns status and body. With `query` undefined the
+ * upload carries complete metadata (so it can count once reviewed); `''` sends none; any other query is
+ * sent as given.
+ */
 export async function uploadEvidence(
   t: TestPlatform,
   token: string,
   caseId: string,
   bytes: Buffer = jpeg(),
   contentType = 'image/jpeg',
-  query = '',
+  query?: string,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence${query}`, {
+  const q = query ?? `?${evidenceMeta(contentType)}`;
+  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence${q}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
     body: bytes,
@@ -121,10 +136,14 @@ export async function uploadEvidence(
   return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
 }
 
+/** A valid resident identity number (GB 11643 check digit). */
+export const PARTY_ID = '320102198805050013';
+
 /** A routine noise decision proposal (fine within the normal tier of art. 82); `over` replaces fields. */
 export const noiseProposal = (over: Record<string, unknown> = {}) => ({
   event: 'propose_decision',
   party: 'Zhang San',
+  partyId: PARTY_ID,
   facts: 'loudspeaker at 68 dB(A) LAeq after an order to correct, refused',
   legalBasis: 'Noise Pollution Prevention and Control Law art. 82',
   penalties: ['warning', 'fine'],
@@ -133,20 +152,46 @@ export const noiseProposal = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
+export const SITE = { lat: 32.0405, lon: 118.7805 };
+
+/** The second officer named on arrival confirms presence from their own session. */
+export async function confirmPresence(t: TestPlatform, token: string, caseId: string, location = SITE): Promise<{ status: number; body: Record<string, unknown> }> {
+  return api<Record<string, unknown>>(t, token, 'POST', `/api/v1/cases/${caseId}/presence`, { location });
+}
+
+/**
+ * What a case on site needs before a decision is proposed: the second officer's confirmation, filing
+ * (立案), and one photo with its metadata, reviewed by the second officer. `as` maps usernames to tokens.
+ */
+export async function readyToPropose(t: TestPlatform, as: (user: string) => string, caseId: string, officer = 'east.li', second = 'east.lead'): Promise<void> {
+  const check = async (what: string, p: Promise<{ status: number; body: unknown }>, ok: number[]) => {
+    const r = await p;
+    if (!ok.includes(r.status)) throw new Error(`${what}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  };
+  await check('presence', confirmPresence(t, as(second), caseId), [200, 201]);
+  await check('file', api(t, as(officer), 'POST', `/api/v1/cases/${caseId}/transitions`, { event: 'file' }), [200]);
+  const photo = await check('evidence', uploadEvidence(t, as(officer), caseId), [200, 201]);
+  const evidenceId = (photo.body as { id: string }).id;
+  await check('review', api(t, as(second), 'POST', `/api/v1/cases/${caseId}/evidence/${evidenceId}/review`, { note: 'shows the loudspeaker' }), [200, 201]);
+}
+
 /** A transition taken by a user; fails the test unless it succeeds. */
 export type Step = (user: string, caseId: string, body: Record<string, unknown>) => Promise<void>;
 
 /**
- * Takes an East Lake noise case from dispatch to a decided fine: accepted and reached by two officers,
- * a photo as evidence, a fine proposed in `tier`, approved by the street's review post, decided.
+ * Takes an East Lake noise case from dispatch to a decided fine: accepted and reached by two officers
+ * (east.lead confirms from their own session), filed, a reviewed photo as evidence, a fine proposed in
+ * `tier` for the party PARTY_ID, approved by the street's review post, decided.
  */
 export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken: string, caseId: string, fine: { tier: string; fineYuan: number; decisionNo: string }): Promise<void> {
   await step('east.li', caseId, { event: 'accept' });
-  await step('east.li', caseId, { event: 'arrive', location: { lat: 32.0405, lon: 118.7805 }, secondOfficerId: 'u-east-lead' });
-  const upload = await uploadEvidence(t, officerToken, caseId);
-  if (upload.status !== 201) throw new Error(`evidence upload: ${upload.status} ${JSON.stringify(upload.body)}`);
+  await step('east.li', caseId, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+  const second = await login(t, 'east.lead');
+  const tokens: Record<string, string> = { 'east.li': officerToken, 'east.lead': second };
+  await readyToPropose(t, (user) => tokens[user]!, caseId);
   await step('east.li', caseId, {
-    event: 'propose_decision', party: 'Zhang San', facts: 'refused to turn the loudspeaker down', legalBasis: 'Noise Law art. 82',
+    event: 'propose_decision', party: 'Zhang San', partyId: PARTY_ID, facts: 'refused to turn the loudspeaker down', legalBasis: 'Noise Law art. 82',
     penalties: ['warning', 'fine'], fineYuan: fine.fineYuan, tier: fine.tier,
   });
   await step('east.li', caseId, { event: 'submit_for_review' });

@@ -16,15 +16,15 @@ import { ROLES, type Role } from '../../contract/http/auth.js';
 
 // The specification, written out independently of the module's table (DESIGN §3, issue 5).
 const EXPECTED: Record<CaseState, Partial<Record<CaseEvent, CaseState>>> = {
-  reported: { dispatch: 'dispatched', dismiss: 'dismissed' },
-  dispatched: { dispatch: 'dispatched', accept: 'accepted', dismiss: 'dismissed' },
-  accepted: { arrive: 'on_site', dismiss: 'dismissed' },
-  on_site: { resolve_on_site: 'resolved_on_site', propose_decision: 'decision_proposed', dismiss: 'dismissed' },
+  reported: { dispatch: 'dispatched', dismiss: 'dismissed', classify: 'reported' },
+  dispatched: { dispatch: 'dispatched', accept: 'accepted', dismiss: 'dismissed', classify: 'dispatched' },
+  accepted: { arrive: 'on_site', dismiss: 'dismissed', classify: 'accepted' },
+  on_site: { resolve_on_site: 'resolved_on_site', propose_decision: 'decision_proposed', dismiss: 'dismissed', classify: 'on_site', file: 'on_site', extend_deadline: 'on_site' },
   resolved_on_site: { close: 'closed' },
-  decision_proposed: { propose_decision: 'decision_proposed', submit_for_review: 'under_review' },
-  under_review: { approve: 'approved', return: 'returned', request_opinions: 'under_review', give_opinion: 'under_review' },
-  approved: { decide: 'decided' },
-  returned: { propose_decision: 'decision_proposed' },
+  decision_proposed: { propose_decision: 'decision_proposed', submit_for_review: 'under_review', extend_deadline: 'decision_proposed' },
+  under_review: { approve: 'approved', return: 'returned', request_opinions: 'under_review', give_opinion: 'under_review', extend_deadline: 'under_review' },
+  approved: { decide: 'decided', extend_deadline: 'approved' },
+  returned: { propose_decision: 'decision_proposed', extend_deadline: 'returned' },
   decided: { close: 'closed' },
   closed: {},
   dismissed: {},
@@ -44,6 +44,9 @@ const ALLOWED_ROLES: Record<CaseEvent, Role[]> = {
   dismiss: ['officer', 'team_lead', 'operator', 'admin'],
   request_opinions: ['reviewer'],
   give_opinion: ['reviewer'],
+  classify: ['officer', 'team_lead', 'operator', 'admin'],
+  file: ['officer', 'team_lead'],
+  extend_deadline: ['agency_head'],
 };
 
 const VALID: Record<CaseEvent, Record<string, unknown>> = {
@@ -60,6 +63,9 @@ const VALID: Record<CaseEvent, Record<string, unknown>> = {
   dismiss: { reason: 'false alarm: a wedding with a permit' },
   request_opinions: { reviewers: ['u-centre-sun', 'u-centre-qian'], question: 'is confiscation of the boat proportionate?' },
   give_opinion: { opinion: 'proportionate: electric fishing, second offence' },
+  classify: { matterCode: 'NOISE-AMPLIFIED', note: 'the complaint is about a loudspeaker' },
+  file: { note: 'general procedure' },
+  extend_deadline: { reason: 'expert noise report pending', newDueAt: '2026-06-30T16:00:00.000Z' },
 };
 
 const REQUIRED: Record<CaseEvent, string[]> = {
@@ -76,6 +82,9 @@ const REQUIRED: Record<CaseEvent, string[]> = {
   dismiss: ['reason'],
   request_opinions: ['reviewers', 'question'],
   give_opinion: ['opinion'],
+  classify: ['matterCode'],
+  file: [],
+  extend_deadline: ['reason', 'newDueAt'],
 };
 
 const actor = (role: Role, teamId: string | null = 't-east'): Actor => ({
@@ -253,7 +262,7 @@ describe('case lifecycle: guards and shape', () => {
   });
 
   it('reaches every state from reported, and a terminal state from every state', () => {
-    const next = (s: CaseState) => CASE_EVENTS.filter((e) => LIFECYCLE[e].from.includes(s)).map((e) => LIFECYCLE[e].to);
+    const next = (s: CaseState) => CASE_EVENTS.filter((e) => LIFECYCLE[e].from.includes(s)).map((e) => LIFECYCLE[e].to ?? s);
     const reach = (start: CaseState) => {
       const seen = new Set<CaseState>([start]);
       for (const queue = [start]; queue.length; ) {

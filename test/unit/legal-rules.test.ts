@@ -13,19 +13,28 @@ import {
   type LegalFacts,
   type OfficerCertificate,
 } from '../../enforcement-api/domain/legal-rules.js';
+import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
+
+const noiseLaw: StatutoryBound = {
+  matterCode: 'NOISE', partyKind: 'individual', effectiveFrom: '2000-01-01', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82',
+};
 
 const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validUntil: '2026-12-31', domains: ['ecology'], ...over });
-const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', ...over });
+const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over });
 const facts = (over: Partial<LegalFacts> = {}): LegalFacts => ({
   today: '2026-03-01',
   now: new Date('2026-03-01T12:00:00Z'),
   matter: { code: 'NOISE', domain: 'ecology', penalty: true },
+  classifyTarget: null,
   certificates: { a: cert('a'), b: cert('b') },
   onSiteOfficers: ['a', 'b'],
   benchmarks: [tier({ tier: 'no_penalty', minFineYuan: 0, maxFineYuan: 0 }), tier({})],
+  bounds: [noiseLaw],
+  presenceConfirmed: true,
+  filedAt: new Date('2026-01-31T00:00:00Z'),
   priorCasesOfParty: 0,
   evidence: { files: 1, validSensorRecords: 0 },
-  review: { postKind: 'street', level: 'routine', pendingOpinions: [], reviewersAtPost: ['r1', 'r2'] },
+  review: { postKind: 'street', level: 'routine', pendingOpinions: [], reviewersAtPost: ['r1', 'r2'], opinionsGiven: 0 },
   decisionDueAt: new Date('2026-05-01T00:00:00Z'),
   ...over,
 });
@@ -33,8 +42,9 @@ const officer: Actor = { id: 'a', role: 'officer', teamId: 't' };
 const reviewer: Actor = { id: 'r1', role: 'reviewer', teamId: null, reviewPostId: 'p' };
 const at = (state: CaseFacts['state']): CaseFacts => ({ state, teamId: 't', inReview: true, reviewPostId: 'p' });
 const decide = (f: LegalFacts, state: CaseFacts['state'], who: Actor, event: string, fields: Record<string, unknown>) =>
-  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f) });
-const proposal = { party: 'P', facts: 'f', legalBasis: 'art. 82', penalties: ['warning', 'fine'], fineYuan: 500, tier: 'normal' };
+  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f, { majorReviewOpinions: 2 }) });
+const PARTY = '320102198805050013';
+const proposal = { party: 'P', facts: 'f', legalBasis: 'art. 82', penalties: ['warning', 'fine'], fineYuan: 500, tier: 'normal', partyId: PARTY };
 
 describe('certificates', () => {
   it('needs a certificate valid that day that covers the domain', () => {
@@ -64,6 +74,48 @@ describe('certificates', () => {
     expect(decide(facts({ matter: { code: 'C', domain: 'emergency', penalty: false } }), 'accepted', officer, 'arrive', { location: { lat: 1, lon: 1 } })).toMatchObject({ ok: true });
     expect(decide(facts({ onSiteOfficers: ['b', 'c'] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NOT_ON_SITE_OFFICER' });
   });
+
+  it('counts the pair only once the second officer confirmed presence', () => {
+    const unconfirmed = facts({ presenceConfirmed: false });
+    expect(decide(unconfirmed, 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'SECOND_OFFICER_UNCONFIRMED' });
+    expect(decide(unconfirmed, 'on_site', officer, 'resolve_on_site', { outcome: 'warning_issued', summary: 's', partyId: PARTY })).toMatchObject({ code: 'SECOND_OFFICER_UNCONFIRMED' });
+    expect(decide(facts({ presenceConfirmed: false, filedAt: null }), 'on_site', officer, 'file', {})).toMatchObject({ code: 'SECOND_OFFICER_UNCONFIRMED' });
+  });
+});
+
+describe('matter before enforcement, filing, parties, the bounds of the law', () => {
+  const unclassified = facts({ matter: null });
+  it('refuses every enforcement step of a case without a matter, until it is classified', () => {
+    expect(decide(unclassified, 'accepted', officer, 'arrive', { location: { lat: 1, lon: 1 } })).toMatchObject({ code: 'MATTER_REQUIRED' });
+    expect(decide(unclassified, 'on_site', officer, 'resolve_on_site', { outcome: 'warning_issued', summary: 's' })).toMatchObject({ code: 'MATTER_REQUIRED' });
+    expect(decide(unclassified, 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'MATTER_REQUIRED' });
+    expect(decide(unclassified, 'on_site', officer, 'file', {})).toMatchObject({ code: 'MATTER_REQUIRED' });
+    expect(decide(unclassified, 'dispatched', officer, 'classify', { matterCode: 'X' })).toMatchObject({ code: 'UNKNOWN_MATTER' });
+    expect(decide(facts({ matter: null, classifyTarget: { code: 'NOISE' } }), 'dispatched', officer, 'classify', { matterCode: 'NOISE' })).toMatchObject({ ok: true, to: 'dispatched' });
+    expect(decide(facts({ classifyTarget: { code: 'NOISE' } }), 'dispatched', officer, 'classify', { matterCode: 'NOISE' })).toMatchObject({ code: 'ALREADY_CLASSIFIED' });
+  });
+
+  it('files once, and proposes only in a filed case', () => {
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'file', {})).toMatchObject({ ok: true, to: 'on_site' });
+    expect(decide(facts(), 'on_site', officer, 'file', {})).toMatchObject({ code: 'ALREADY_FILED' });
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NOT_FILED' });
+    expect(decide(facts({ matter: { code: 'C', domain: 'emergency', penalty: false } }), 'on_site', officer, 'file', {})).toMatchObject({ code: 'NO_PENALTY_MATTER' });
+  });
+
+  it('needs an identified party for any penalty', () => {
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, partyId: undefined })).toMatchObject({ code: 'PARTY_ID_REQUIRED' });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, partyId: '320102198805050012' })).toMatchObject({ code: 'INVALID_PARTY_ID' });
+    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { outcome: 'warning_issued', summary: 's' })).toMatchObject({ code: 'PARTY_ID_REQUIRED' });
+    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { outcome: 'no_violation_found', summary: 's' })).toMatchObject({ ok: true });
+  });
+
+  it('refuses a proposal outside the law, and one outside the benchmark without a written reason', () => {
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, fineYuan: 5000 })).toMatchObject({ code: 'OUTSIDE_STATUTORY_BOUNDS' });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, penalties: ['fine'] })).toMatchObject({ code: 'MANDATORY_MEASURE_MISSING' });
+    expect(decide(facts({ bounds: [] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_STATUTORY_BOUNDS' });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, fineYuan: 900 })).toMatchObject({ code: 'BENCHMARK_DEVIATION_UNREASONED' });
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, fineYuan: 900, deviationReason: 'third refusal this month' })).toMatchObject({ ok: true });
+  });
 });
 
 describe('benchmarks and review routing', () => {
@@ -90,7 +142,8 @@ describe('benchmarks and review routing', () => {
   it('refuses a proposal without a tier of the benchmark, a mismatched no_penalty tier, or any valid evidence', () => {
     expect(decide(facts(), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'aggravated' })).toMatchObject({ code: 'UNKNOWN_TIER' });
-    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, partyKind: 'unit' })).toMatchObject({ code: 'UNKNOWN_TIER' });
+    const withUnits = facts({ bounds: [noiseLaw, { ...noiseLaw, partyKind: 'unit', minFineYuan: 2000, maxFineYuan: 20000 }] });
+    expect(decide(withUnits, 'on_site', officer, 'propose_decision', { ...proposal, partyKind: 'unit', partyId: '91350100M000100Y43', fineYuan: 5000 })).toMatchObject({ code: 'UNKNOWN_TIER' });
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'no_penalty' })).toMatchObject({ code: 'TIER_MISMATCH' });
     expect(decide(facts({ benchmarks: [] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_PENALTY_MATTER' });
     expect(decide(facts({ evidence: { files: 0, validSensorRecords: 0 } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
@@ -98,10 +151,12 @@ describe('benchmarks and review routing', () => {
   });
 
   it('keeps approval of a major decision at the centre, after every opinion asked for', () => {
-    expect(decide(facts({ review: { postKind: 'street', level: 'major', pendingOpinions: [], reviewersAtPost: [] } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'MAJOR_DECISION_NEEDS_CENTRE' });
-    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: [], reviewersAtPost: [] } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ ok: true });
-    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: ['r2'], reviewersAtPost: [] } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'CONSULTATION_PENDING' });
-    const centre = facts({ review: { postKind: 'district', level: 'major', pendingOpinions: ['r2'], reviewersAtPost: ['r1', 'r2', 'r3'] } });
+    expect(decide(facts({ review: { postKind: 'street', level: 'major', pendingOpinions: [], reviewersAtPost: [], opinionsGiven: 2 } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'MAJOR_DECISION_NEEDS_CENTRE' });
+    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: [], reviewersAtPost: [], opinionsGiven: 2 } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ ok: true });
+    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: [], reviewersAtPost: [], opinionsGiven: 1 } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'CONSULTATION_REQUIRED' });
+    expect(decide(facts({ review: { postKind: 'district', level: 'routine', pendingOpinions: [], reviewersAtPost: [], opinionsGiven: 0 } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ ok: true });
+    expect(decide(facts({ review: { postKind: 'district', level: 'major', pendingOpinions: ['r2'], reviewersAtPost: [], opinionsGiven: 2 } }), 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'CONSULTATION_PENDING' });
+    const centre = facts({ review: { postKind: 'district', level: 'major', pendingOpinions: ['r2'], reviewersAtPost: ['r1', 'r2', 'r3'], opinionsGiven: 0 } });
     expect(decide(centre, 'under_review', reviewer, 'request_opinions', { reviewers: ['r2', 'r3'], question: 'q' })).toMatchObject({ ok: true });
     expect(decide(centre, 'under_review', reviewer, 'request_opinions', { reviewers: ['r1'], question: 'q' })).toMatchObject({ code: 'UNKNOWN_REVIEWER' });
     expect(decide(centre, 'under_review', reviewer, 'request_opinions', { reviewers: ['r9'], question: 'q' })).toMatchObject({ code: 'UNKNOWN_REVIEWER' });
@@ -112,13 +167,13 @@ describe('benchmarks and review routing', () => {
 });
 
 describe('first minor violation', () => {
-  const corrected = { outcome: 'corrected', summary: 's', partyId: 'ID-1', correction: 'switched off' };
+  const corrected = { outcome: 'corrected', summary: 's', partyId: PARTY, correction: 'switched off' };
   it('needs the party and the correction, and no earlier case of the matter', () => {
     expect(decide(facts(), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ ok: true });
     expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { ...corrected, correction: undefined })).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
     expect(decide(facts({ priorCasesOfParty: 1 }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
     expect(decide(facts({ priorCasesOfParty: 1 }), 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ ok: true });
-    const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: 'ID-1', correction: 'c' };
+    const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: PARTY, correction: 'c' };
     expect(decide(facts(), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
     expect(decide(facts({ priorCasesOfParty: 2 }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
   });
@@ -138,15 +193,31 @@ describe('90-day decision deadline', () => {
     expect(d.status).toBe(status);
     expect(d.warnings.map((w) => [w.day, w.reached])).toEqual([[60, reached[0]], [80, reached[1]]]);
   });
+  it('counts the days left on the calendar: 90 at filing, 0 on the due day', () => {
+    const filedAt = new Date('2026-01-01T02:00:00Z'); // 10:00 in Shanghai
+    const dueAt = new Date(filedAt.getTime() + 90 * 86_400_000);
+    expect(decisionDeadline(filedAt, dueAt, filedAt, [60], null, 'Asia/Shanghai').daysLeft).toBe(90);
+    expect(decisionDeadline(filedAt, dueAt, new Date(filedAt.getTime() + 60_000), [60], null, 'Asia/Shanghai').daysLeft).toBe(90);
+    expect(decisionDeadline(filedAt, dueAt, new Date(dueAt.getTime() - 3_600_000), [60], null, 'Asia/Shanghai').daysLeft).toBe(0);
+    expect(decisionDeadline(filedAt, dueAt, new Date(dueAt.getTime() + 86_400_000), [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: -1, status: 'overdue' });
+  });
   it('reports a decision, on time or late', () => {
     expect(decisionDeadline(filed, due, day(95), [60], { late: true }).status).toBe('decided_late');
     expect(decisionDeadline(filed, due, day(95), [60], { late: false }).status).toBe('decided');
   });
-  it('refuses a decision after the deadline unless the reason is stated', () => {
+  it('refuses a decision after the deadline, whatever reason is typed: only an extension moves it', () => {
     const late = facts({ now: new Date('2026-05-02T00:00:00Z') });
     expect(decide(late, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'DECISION_OVERDUE' });
-    expect(decide(late, 'approved', officer, 'decide', { decisionNo: 'N1', overdueReason: 'extension approved' })).toMatchObject({ ok: true });
+    expect(decide(late, 'approved', officer, 'decide', { decisionNo: 'N1', overdueReason: 'x' })).toMatchObject({ status: 400, code: 'VALIDATION' });
     expect(decide(facts(), 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+    expect(decide(facts({ now: new Date('2026-05-02T00:00:00Z'), decisionDueAt: new Date('2026-05-31T00:00:00Z') }), 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+  });
+  it('extends only to a later date, by the agency head', () => {
+    const head: Actor = { id: 'h', role: 'agency_head', teamId: null };
+    expect(decide(facts(), 'approved', head, 'extend_deadline', { reason: 'expert report', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ ok: true, to: 'approved' });
+    expect(decide(facts(), 'approved', head, 'extend_deadline', { reason: 'expert report', newDueAt: '2026-04-30T00:00:00Z' })).toMatchObject({ code: 'EXTENSION_NOT_LATER' });
+    expect(decide(facts({ filedAt: null, decisionDueAt: null }), 'approved', head, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'NOT_FILED' });
+    expect(decide(facts(), 'approved', officer, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'FORBIDDEN' });
   });
 });
 

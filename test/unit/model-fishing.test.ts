@@ -43,7 +43,7 @@ describe('fishing model', () => {
   it('carries a schema-valid card with the agreed labels and thresholds', async () => {
     const raw: unknown = JSON.parse(await readFile(`${MODELS}/fishing.card.json`, 'utf8'));
     expect(Value.Check(ModelCard, raw)).toBe(true);
-    expect(model.card.version).toBe('1.0.0');
+    expect(model.card.version).toBe('1.1.0');
     expect(model.card.labels).toEqual(['other', 'fishing']);
     expect(model.card.thresholds).toEqual({ 'fishing.on': 0.7, 'fishing.off': 0.4 });
     expect(model.card.outputs[0]?.shape).toEqual(['N', 2]);

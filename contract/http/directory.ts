@@ -1,0 +1,44 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Nullable } from './common.js';
+
+/** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
+export const Colleague = Type.Object({
+  userId: Type.String(),
+  name: Type.String(),
+  role: Type.String(),
+  certificateNo: Nullable(Type.String()),
+  certificateValidUntil: Nullable(Type.String()),
+  domains: Type.Array(Type.String()),
+});
+export type Colleague = Static<typeof Colleague>;
+
+export const PartyCase = Type.Object({
+  caseId: Type.String(),
+  number: Type.Integer(),
+  matterCode: Nullable(Type.String()),
+  state: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  teamId: Nullable(Type.String()),
+  party: Nullable(Type.String()),
+  fineYuan: Nullable(Type.Integer()),
+  penalties: Type.Array(Type.String()),
+});
+export type PartyCase = Static<typeof PartyCase>;
+
+export const Overview = Type.Object({
+  devices: Type.Object({ online: Type.Integer(), offline: Type.Integer(), total: Type.Integer() }),
+  readingsPerHour: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), readings: Type.Integer() })),
+  alertsPerHour: Type.Array(Type.Object({ hour: Type.String({ format: 'date-time' }), alerts: Type.Integer() })),
+  openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
+  slaBreaches: Type.Array(Type.Object({
+    caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }), teamId: Nullable(Type.String()), title: Type.String(),
+  })),
+  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), zoneName: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
+});
+export type Overview = Static<typeof Overview>;
+
+
+export const ClientConfig = Type.Object({ grafanaUrl: Type.String({ description: 'GRAFANA_URL' }) });
+export const PartyParams = Type.Object({ partyId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) });
+export const ColleagueList = Type.Array(Colleague);
+export const PartyCaseList = Type.Array(PartyCase);

@@ -1,0 +1,48 @@
+import type pg from 'pg';
+import type { Actor } from '../domain/case-lifecycle.js';
+import type { LegalSettings } from '../domain/legal-rules.js';
+import { CatalogueAdmin } from './catalogue-admin.js';
+import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions } from './catalogue.js';
+import type { BenchmarkTier } from '../domain/legal-rules.js';
+import type { Party, PartyCase } from '../../contract/http/legal.js';
+import { partyById, partyHistory } from './parties.js';
+import { confirmPresence, presenceRequests, type Position, type PresenceOutcome } from './presence.js';
+import type { PresenceRequest } from '../../contract/http/legal.js';
+import type { StatutoryBound } from './statutory-bounds.js';
+
+/** The legal catalogue, parties and presence confirmations behind one object the API takes. */
+export class LegalRepository {
+  readonly catalogue: CatalogueAdmin;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly settings: LegalSettings,
+  ) {
+    this.catalogue = new CatalogueAdmin(pool);
+  }
+
+  boundsInForce(matterCode: string | null, on: string): Promise<StatutoryBound[]> {
+    return boundsInForce(this.pool, matterCode, on);
+  }
+
+  benchmarkInForce(matterCode: string | null, on: string): Promise<BenchmarkTier[]> {
+    return benchmarkInForce(this.pool, matterCode, on);
+  }
+
+  async versions(matterCode: string): Promise<{ boundsVersions: StatutoryBound[]; benchmarkVersions: BenchmarkTier[] }> {
+    return { boundsVersions: await boundsVersions(this.pool, matterCode), benchmarkVersions: await benchmarkVersions(this.pool, matterCode) };
+  }
+
+  async party(id: string): Promise<{ party: Party; cases: PartyCase[] } | null> {
+    const party = await partyById(this.pool, id);
+    return party ? { party, cases: await partyHistory(this.pool, id) } : null;
+  }
+
+  presenceRequests(officerId: string): Promise<PresenceRequest[]> {
+    return presenceRequests(this.pool, officerId, this.settings);
+  }
+
+  confirmPresence(caseId: string, actor: Actor, at: Position): Promise<PresenceOutcome> {
+    return confirmPresence(this.pool, caseId, actor, at, this.settings);
+  }
+}

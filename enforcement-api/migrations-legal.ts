@@ -1,0 +1,78 @@
+import type { Migration } from '../core/db/migrate.js';
+
+/**
+ * The statutory bounds of the seeded matters, per kind of party: [matter, kind, fine required, min ¥, max ¥, mandatory measures, basis].
+ * Noise art. 82: refusal to correct → warning (给予警告), individuals may be fined ¥200–1,000, units ¥2,000–20,000.
+ * Yangtze art. 86: confiscation of catch, gains and gear, and (并处) a fine of ¥10,000–50,000, ¥50,000–500,000 when serious.
+ */
+export const SEEDED_BOUNDS: [string, 'individual' | 'unit', boolean, number, number, string[], string][] = [
+  ['NOISE-AMPLIFIED', 'individual', false, 200, 1000, ['warning'], 'Noise Pollution Prevention and Control Law art. 82'],
+  ['NOISE-AMPLIFIED', 'unit', false, 2000, 20000, ['warning'], 'Noise Pollution Prevention and Control Law art. 82'],
+  ['FISHING-BAN', 'individual', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
+  ['FISHING-BAN', 'unit', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
+];
+
+const appendOnly = (t: string) => [
+  `CREATE TRIGGER ${t}_no_change BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION legal_record_append_only()`,
+  `CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION legal_record_append_only()`,
+];
+
+/**
+ * Legal rules without loopholes: statutory bounds and benchmarks as versioned catalogue data with a
+ * change log, identified parties, filing and extensions, presence confirmations, evidence metadata
+ * and its review.
+ */
+export const LEGAL_CATALOGUE_MIGRATION: Migration = {
+  version: 15,
+  name: 'statutory bounds, catalogue history, parties, filing and extensions, presence, evidence metadata',
+  up: () => [
+    // The head of the agency (行政机关负责人) approves extensions of the decision deadline.
+    `ALTER TABLE users DROP CONSTRAINT users_role_check`,
+    `ALTER TABLE users ADD CONSTRAINT users_role_check CHECK (role IN ('officer', 'team_lead', 'operator', 'reviewer', 'admin', 'agency_head'))`,
+    // A matter no alert kind raises (a case is classified into it).
+    `ALTER TABLE matters ALTER COLUMN alert_kind DROP NOT NULL`,
+    // Statutory bounds per matter and kind of party, each version from its effective date.
+    `CREATE TABLE statutory_bounds (matter_code text NOT NULL REFERENCES matters, party_kind text NOT NULL
+      CHECK (party_kind IN ('individual', 'unit')), effective_from date NOT NULL, fine_required boolean NOT NULL,
+      min_fine_yuan integer NOT NULL CHECK (min_fine_yuan >= 0), max_fine_yuan integer NOT NULL,
+      mandatory_measures text[] NOT NULL DEFAULT '{}', legal_basis text NOT NULL, CHECK (max_fine_yuan >= min_fine_yuan),
+      PRIMARY KEY (matter_code, party_kind, effective_from))`,
+    `INSERT INTO statutory_bounds (matter_code, party_kind, effective_from, fine_required, min_fine_yuan, max_fine_yuan, mandatory_measures, legal_basis)
+      SELECT m.code, b.kind, DATE '2000-01-01', b.req, b.lo, b.hi, b.measures, b.basis FROM (VALUES
+      ${SEEDED_BOUNDS.map(([c, k, r, lo, hi, ms, basis]) => `('${c}', '${k}', ${r}, ${lo}, ${hi}, ARRAY[${ms.map((x) => `'${x}'`).join(', ')}]::text[], '${basis}')`).join(',\n      ')}
+      ) AS b(code, kind, req, lo, hi, measures, basis) JOIN matters m ON m.code = b.code`,
+    // Benchmarks get versions too: a version is every tier of one matter and kind from one date.
+    `ALTER TABLE discretion_benchmarks ADD COLUMN effective_from date NOT NULL DEFAULT DATE '2000-01-01'`,
+    `ALTER TABLE discretion_benchmarks DROP CONSTRAINT discretion_benchmarks_pkey`,
+    `ALTER TABLE discretion_benchmarks ADD PRIMARY KEY (matter_code, party_kind, effective_from, tier)`,
+    // The seeded mitigated noise tiers began at ¥0, below the law's minimum fine.
+    `UPDATE discretion_benchmarks SET min_fine_yuan = CASE party_kind WHEN 'individual' THEN 200 ELSE 2000 END
+      WHERE matter_code = 'NOISE-AMPLIFIED' AND tier = 'mitigated' AND min_fine_yuan = 0`,
+    // Every change to the catalogue: who, when, what it was and became, from when it applies.
+    `CREATE TABLE catalogue_changes (id bigserial PRIMARY KEY, entity text NOT NULL, key text NOT NULL,
+      effective_from date NOT NULL, before jsonb, after jsonb, reason text, changed_by text NOT NULL REFERENCES users,
+      changed_at timestamptz NOT NULL DEFAULT now())`,
+    `CREATE INDEX catalogue_changes_entity ON catalogue_changes (entity, key, id)`,
+    ...appendOnly('catalogue_changes'),
+    // Parties (当事人), by normalised identifier: the history across cases, and the later credit work.
+    `CREATE TABLE parties (id text PRIMARY KEY, id_type text NOT NULL CHECK (id_type IN ('resident_id', 'passport', 'uscc')),
+      kind text NOT NULL CHECK (kind IN ('individual', 'unit')), name text, first_seen_at timestamptz NOT NULL,
+      last_seen_at timestamptz NOT NULL)`,
+    `ALTER TABLE case_proposals ADD COLUMN party_id_type text, ADD COLUMN deviation_reason text,
+      ADD COLUMN bounds_effective_from date, ADD COLUMN benchmark_effective_from date`,
+    // Extensions of the decision deadline, approved by the agency head.
+    `CREATE TABLE case_extensions (id bigserial PRIMARY KEY, case_id text NOT NULL REFERENCES cases,
+      approved_by text NOT NULL REFERENCES users, reason text NOT NULL, previous_due_at timestamptz NOT NULL,
+      new_due_at timestamptz NOT NULL, at timestamptz NOT NULL, CHECK (new_due_at > previous_due_at))`,
+    ...appendOnly('case_extensions'),
+    // The second officer confirms presence from their own session.
+    `ALTER TABLE cases ADD COLUMN presence_confirmed_at timestamptz, ADD COLUMN presence_location jsonb`,
+    // What makes an uploaded item evidence: its type, capture time and place, collectors, a person's review.
+    `ALTER TABLE case_evidence ADD COLUMN evidence_type text CHECK (evidence_type IN ('photo', 'video', 'audio', 'document', 'measurement')),
+      ADD COLUMN captured_at timestamptz, ADD COLUMN capture_location jsonb, ADD COLUMN collectors text[]`,
+    `CREATE TABLE evidence_file_reviews (id bigserial PRIMARY KEY, case_id text NOT NULL REFERENCES cases,
+      evidence_id text NOT NULL REFERENCES case_evidence, reviewer text NOT NULL REFERENCES users, role text NOT NULL,
+      note text, at timestamptz NOT NULL, UNIQUE (evidence_id, reviewer))`,
+    ...appendOnly('evidence_file_reviews'),
+  ],
+};

@@ -1,0 +1,64 @@
+/** The few rendering helpers the screens need: elements from attributes and children, SVG alike. */
+export type Child = Node | string | number | null | undefined | false | Child[];
+type Attrs = Record<string, unknown>;
+
+function apply(el: Element, attrs: Attrs | null | undefined): void {
+  if (!attrs) return;
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
+    else if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : String(v));
+    else if (k === 'style' && typeof v === 'object') Object.assign((el as HTMLElement).style, v);
+    else if (k in el && !k.includes('-') && !(el instanceof SVGElement)) (el as unknown as Record<string, unknown>)[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+
+function append(el: Element, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    if (Array.isArray(c)) append(el, c);
+    else el.append(c instanceof Node ? c : String(c));
+  }
+}
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  apply(el, attrs);
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+export function s<K extends keyof SVGElementTagNameMap>(tag: K, attrs?: Attrs | null, ...children: Child[]): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  apply(el, attrs);
+  append(el, children);
+  return el;
+}
+
+export const $ = <T extends Element = HTMLElement>(sel: string, root: ParentNode = document): T | null => root.querySelector<T>(sel);
+
+/** Replaces a container's content. */
+export function mount(el: Element, ...children: Child[]): void {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** Form values by name: text trimmed, checkboxes as booleans, multi-checkboxes of one name as arrays. */
+export function formValues(form: HTMLFormElement): Record<string, string | boolean | string[]> {
+  const out: Record<string, string | boolean | string[]> = {};
+  for (const el of Array.from(form.elements) as (HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement)[]) {
+    if (!el.name) continue;
+    if (el instanceof HTMLInputElement && el.type === 'checkbox') {
+      if (el.dataset.multi) {
+        const list = (out[el.name] as string[] | undefined) ?? [];
+        if (el.checked) list.push(el.value);
+        out[el.name] = list;
+      } else out[el.name] = el.checked;
+    } else if (el instanceof HTMLInputElement && el.type === 'radio') {
+      if (el.checked) out[el.name] = el.value;
+    } else if (!(el instanceof HTMLInputElement && el.type === 'file')) out[el.name] = el.value.trim();
+  }
+  return out;
+}

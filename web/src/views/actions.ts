@@ -1,0 +1,147 @@
+import { call } from '../api/client';
+import { formValues, h, mount } from '../dom';
+import { t } from '../i18n';
+import type { TransitionBody } from '../offline';
+import { state, zones } from '../state';
+import type { CaseContext } from './case';
+import { proposeForm } from './propose';
+
+type Event = TransitionBody['event'];
+const ORDER: Event[] = ['dispatch', 'accept', 'arrive', 'resolve_on_site', 'propose_decision', 'submit_for_review', 'request_opinions', 'give_opinion', 'approve', 'return', 'decide', 'close', 'dismiss'];
+const OUTCOMES = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
+
+/** The steps the server says this user may take now, in lifecycle order, each as a form. */
+export function actionForms(ctx: CaseContext): HTMLElement {
+  const actions = [...ctx.detail.actions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  if (!actions.length) return h('p', { class: 'muted', id: 'no-actions' }, t('nothingToDo'));
+  return h('div', { class: 'forms' }, actions.map((e) => formFor(e, ctx)));
+}
+
+function textArea(name: string, label: string, required: boolean, value = ''): HTMLElement[] {
+  const id = `f-${name}-${Math.random().toString(36).slice(2, 7)}`;
+  return [h('label', { for: id }, label, required ? ' *' : ''), h('textarea', { id, name, required, rows: 3, maxLength: 4000 }, value)];
+}
+
+function input(name: string, label: string, required: boolean, attrs: Record<string, unknown> = {}): HTMLElement[] {
+  const id = `f-${name}-${Math.random().toString(36).slice(2, 7)}`;
+  return [h('label', { for: id }, label, required ? ' *' : ''), h('input', { id, name, required, ...attrs })];
+}
+
+/** Blank optional fields are left out; the server rejects empty strings. */
+function clean(values: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== '' && v !== false && !(Array.isArray(v) && v.length === 0)));
+}
+
+export function actionForm(event: Event, ctx: CaseContext, fields: (HTMLElement | HTMLElement[] | null)[], toBody: (v: Record<string, unknown>) => Promise<TransitionBody> | TransitionBody, tone: 'primary' | 'danger' | 'secondary' = 'primary'): HTMLFormElement {
+  const button = h('button', { type: 'submit', class: [tone, 'big'] }, t(`act_${event}`));
+  const form = h('form', { class: ['action', `action-${event}`], 'data-event': event, 'aria-label': t(`act_${event}`) }, fields, button);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    button.disabled = true;
+    void (async () => {
+      try {
+        const body = await toBody(clean(formValues(form)));
+        await ctx.act({ kind: 'transition', body });
+      } finally {
+        button.disabled = false;
+      }
+    })();
+  });
+  return form;
+}
+
+function formFor(event: Event, ctx: CaseContext): HTMLElement {
+  switch (event) {
+    case 'accept':
+      return actionForm('accept', ctx, [], () => ({ event: 'accept' }));
+    case 'arrive':
+      return arriveForm(ctx);
+    case 'resolve_on_site': {
+      const outcome = h('fieldset', { class: 'choices' }, h('legend', null, t('outcome'), ' *'),
+        OUTCOMES.map((o, i) => h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'outcome', value: o, required: true, checked: i === 1 }), t(`outcome_${o}`))));
+      return actionForm('resolve_on_site', ctx, [outcome, ...textArea('summary', t('summary'), true), ...input('partyId', t('partyIdFirst'), false, { pattern: '[A-Za-z0-9][A-Za-z0-9_.:-]*' }), ...textArea('correction', t('correction'), false)],
+        (v) => ({ event: 'resolve_on_site', ...v } as TransitionBody));
+    }
+    case 'propose_decision':
+      return proposeForm(ctx);
+    case 'submit_for_review':
+      return actionForm('submit_for_review', ctx, [...input('note', t('note'), false)], (v) => ({ event: 'submit_for_review', ...v } as TransitionBody));
+    case 'approve':
+      return actionForm('approve', ctx, [...textArea('opinion', t('opinionOptional'), false)], (v) => ({ event: 'approve', ...v } as TransitionBody));
+    case 'return':
+      return actionForm('return', ctx, [...textArea('opinion', t('opinionWritten'), true)], (v) => ({ event: 'return', ...v } as TransitionBody), 'danger');
+    case 'give_opinion':
+      return actionForm('give_opinion', ctx, [...textArea('opinion', t('yourOpinion'), true)], (v) => ({ event: 'give_opinion', ...v } as TransitionBody));
+    case 'request_opinions':
+      return consultForm(ctx);
+    case 'decide':
+      return actionForm('decide', ctx, [...input('decisionNo', t('decisionNo'), true), ...textArea('overdueReason', t('overdueReason'), false)], (v) => ({ event: 'decide', ...v } as TransitionBody));
+    case 'close':
+      return actionForm('close', ctx, [...textArea('summary', t('closingSummary'), false)], (v) => ({ event: 'close', ...v } as TransitionBody), 'secondary');
+    case 'dismiss':
+      return actionForm('dismiss', ctx, [...textArea('reason', t('dismissReason'), true),
+        h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'falseAlarm', checked: true }), t('falseAlarm'))],
+        (v) => ({ event: 'dismiss', reason: String(v.reason ?? ''), ...(v.falseAlarm ? { falseAlarm: true } : {}) }), 'danger');
+    case 'dispatch':
+      return actionForm('dispatch', ctx, [...input('teamId', t('teamId'), true, { list: 'team-ids' }),
+        h('datalist', { id: 'team-ids' }, ['t-east', 't-river', 't-fisheries', 't-emergency'].map((x) => h('option', { value: x })))],
+        (v) => ({ event: 'dispatch', ...v } as TransitionBody));
+    default: {
+      const never: never = event;
+      return h('p', null, String(never));
+    }
+  }
+}
+
+/** Arrival: the tablet's position and the second certified officer of the team. */
+function arriveForm(ctx: CaseContext): HTMLElement {
+  const penalty = ctx.detail.benchmark.length > 0;
+  const select = h('select', { name: 'secondOfficerId', id: 'f-second', required: penalty }, h('option', { value: '' }, t('chooseOfficer')));
+  const where = h('p', { class: 'muted', id: 'f-location' }, t('locating'));
+  const today = new Date().toISOString().slice(0, 10);
+  void call('GET /api/v1/team/members').then((members) => {
+    for (const m of members) {
+      if (m.userId === state.user?.id || !m.certificateNo) continue;
+      const valid = (m.certificateValidUntil ?? '') >= today;
+      select.append(h('option', { value: m.userId, disabled: !valid }, `${m.name} · ${m.certificateNo}${valid ? '' : ` (${t('certExpired')})`}`));
+    }
+  }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
+  let position: { lat: number; lon: number; accuracyM: number } | null = null;
+  const locate = () => new Promise<{ lat: number; lon: number; accuracyM: number } | null>((resolve) => {
+    if (!navigator.geolocation) return resolve(null);
+    navigator.geolocation.getCurrentPosition(
+      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude, accuracyM: Math.min(p.coords.accuracy, 100_000) }),
+      () => resolve(null), { timeout: 10_000, enableHighAccuracy: true, maximumAge: 30_000 });
+  });
+  void locate().then((p) => {
+    position = p;
+    mount(where, p ? t('locatedAt', { lat: p.lat.toFixed(5), lon: p.lon.toFixed(5), m: Math.round(p.accuracyM) }) : t('noLocation'));
+  });
+  return actionForm('arrive', ctx, [
+    h('label', { for: 'f-second' }, t('secondOfficer'), penalty ? ' *' : ''), select, where,
+    ...input('note', t('note'), false)], async (v) => {
+    const location = position ?? (await locate()) ?? (await zoneCentre(ctx.detail.zoneId));
+    return { event: 'arrive', location, ...v } as TransitionBody;
+  });
+}
+
+/** Without a fix: the zone's centre, with an accuracy that says it is not a measurement. */
+async function zoneCentre(zoneId: string): Promise<{ lat: number; lon: number; accuracyM: number }> {
+  const zone = (await zones().catch(() => [])).find((z) => z.id === zoneId);
+  const ring = ((zone?.geometry as { coordinates?: number[][][] } | undefined)?.coordinates?.[0] ?? []) as number[][];
+  if (!ring.length) return { lat: 0, lon: 0, accuracyM: 100_000 };
+  return { lon: ring.reduce((a, p) => a + p[0]!, 0) / ring.length, lat: ring.reduce((a, p) => a + p[1]!, 0) / ring.length, accuracyM: 100_000 };
+}
+
+/** The centre asks colleagues for their opinions (会商). */
+function consultForm(ctx: CaseContext): HTMLElement {
+  const box = h('fieldset', { class: 'choices', id: 'f-reviewers' }, h('legend', null, t('askColleagues'), ' *'));
+  void call('GET /api/v1/review-post/members').then((list) => {
+    for (const r of list) {
+      if (r.userId === state.user?.id) continue;
+      box.append(h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'reviewers', value: r.userId, 'data-multi': '1' }), r.name));
+    }
+  }).catch(() => undefined);
+  return actionForm('request_opinions', ctx, [box, ...textArea('question', t('consultQuestion'), true)],
+    (v) => ({ event: 'request_opinions', reviewers: (v.reviewers as string[] | undefined) ?? [], question: String(v.question ?? '') }), 'secondary');
+}

@@ -1,0 +1,211 @@
+import { call, ApiError, type Res } from '../api/client';
+import { h, mount } from '../dom';
+import { countdown, when } from '../format';
+import { t } from '../i18n';
+import { perform, type Op, type Outcome } from '../offline';
+import { state } from '../state';
+import { actionForms } from './actions';
+import { evidencePanel, photoForm } from './evidence';
+import { benchmarkTable } from './propose';
+import type { View } from './view';
+
+export type Detail = Res<'GET /api/v1/cases/{id}'>;
+export type EvidenceList = Res<'GET /api/v1/cases/{id}/evidence'>;
+
+/** Last case details seen: what an officer who lost the connection still has in front of them. */
+const cache = new Map<string, { detail: Detail; evidence: EvidenceList | null }>();
+
+export interface CaseContext {
+  detail: Detail;
+  evidence: EvidenceList | null;
+  layout: 'tablet' | 'desk';
+  /** Sends (or queues) an action on this case and re-reads it; resolves with what happened. */
+  act(op: Op): Promise<Outcome>;
+}
+
+/** A case: what, where, when; the evidence as pictures; the legal frame; the steps the server allows now; the record. */
+export function caseView(id: string, layout: 'tablet' | 'desk'): View {
+  const error = h('p', { id: 'd-error', class: 'error', role: 'alert' });
+  const notice = h('p', { id: 'd-notice', class: 'notice', role: 'status' });
+  const body = h('div', { class: 'case-body' }, h('p', { class: 'muted' }, t('loading')));
+  const el = h('section', { id: 'detail', class: ['detail', layout] },
+    h('a', { href: layout === 'desk' ? '#/review' : '#/inbox', class: 'back' }, `← ${t(layout === 'desk' ? 'tabReview' : 'tabInbox')}`),
+    error, notice, body);
+  let actionsKey = '';
+  let actionsEl: HTMLElement | null = null;
+  let disposed = false;
+
+  const act = async (op: Op): Promise<Outcome> => {
+    error.textContent = '';
+    notice.textContent = '';
+    const current = cache.get(id);
+    const outcome = await perform(state.user!.id, id, op, current?.detail.number);
+    if (outcome.status === 'refused') error.textContent = outcome.error;
+    else if (outcome.status === 'queued') notice.textContent = t('queuedNotice');
+    if (outcome.status === 'done') await load().catch(() => undefined);
+    else render();
+    return outcome;
+  };
+
+  const load = async () => {
+    const detail = await call('GET /api/v1/cases/{id}', { params: { id } });
+    const evidence = await call('GET /api/v1/cases/{id}/evidence', { params: { id } }).catch(() => null);
+    cache.set(id, { detail, evidence });
+    state.fresh.delete(id);
+    render();
+  };
+
+  const render = () => {
+    if (disposed) return;
+    const c = cache.get(id);
+    if (!c) return;
+    const { detail, evidence } = c;
+    const ctx: CaseContext = { detail, evidence, layout, act };
+    const pending = state.outbox.filter((i) => i.caseId === id);
+    const key = `${detail.state}|${detail.actions.join()}|${pending.length}`;
+    // The forms are rebuilt only when what may be done changed, so a live refresh never wipes what is being typed.
+    if (key !== actionsKey || !actionsEl) {
+      actionsKey = key;
+      actionsEl = h('section', { id: 'd-actions', class: 'panel actions', 'aria-labelledby': 'h-actions' },
+        h('h2', { id: 'h-actions' }, t('actionsTitle')),
+        pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
+          h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
+        actionForms(ctx));
+    }
+    const head = h('header', { class: 'case-head' },
+      h('div', null,
+        h('h1', null, `#${detail.number} ${t(`kind_${detail.kind}`)} · ${detail.zoneName}`),
+        h('p', { class: 'case-title' }, detail.title)),
+      h('span', { id: 'd-state', class: ['state', 'big', `st-${detail.state}`], 'data-state': detail.state }, t(`state_${detail.state}`)));
+    const facts = h('dl', { class: 'facts', id: 'd-facts' },
+      fact(t('reported'), when(detail.createdAt)),
+      fact(t('team'), detail.teamId ?? t('fallbackQueue')),
+      fact(t('alertsLabel'), String(detail.alertCount)),
+      fact(t('onSiteDue'), detail.slaDueAt ? `${when(detail.slaDueAt)} ${countdown(['reported', 'dispatched', 'accepted'].includes(detail.state) ? detail.slaDueAt : null).text}` : '—'),
+      detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.join(', ')) : null,
+      detail.decisionDeadline ? fact(t('decisionDue'), `${when(detail.decisionDeadline.dueAt)} (${t('daysLeft', { n: detail.decisionDeadline.daysLeft })})`) : null,
+      detail.resolution ? fact(t('resolution'), `${t(`outcome_${detail.resolution.outcome}`)}: ${detail.resolution.summary}`) : null,
+      detail.dismissalReason ? fact(t('dismissalReason'), detail.dismissalReason) : null);
+    const legal = detail.benchmark.length
+      ? h('section', { class: 'panel legal', 'aria-labelledby': 'h-legal' },
+        h('h2', { id: 'h-legal' }, t('legalTitle')),
+        h('p', null, h('strong', null, t('matter')), ' ', detail.matterCode ?? '—'),
+        h('p', null, h('strong', null, t('legalBasis')), ' ', detail.benchmark[0]!.legalBasis),
+        h('p', null, h('strong', null, t('suggestedTier')), ' ', h('span', { class: 'tier-tag', id: 'd-suggested' }, t(`tier_${suggestTier(detail)}`)), ' ', h('span', { class: 'muted' }, t('suggestedWhy'))),
+        benchmarkTable(detail.benchmark, 'individual', suggestTier(detail)))
+      : h('section', { class: 'panel legal' }, h('h2', null, t('legalTitle')), h('p', { class: 'muted' }, t('noPenaltyMatter')));
+    const record = h('section', { class: 'panel record', 'aria-labelledby': 'h-record' },
+      h('h2', { id: 'h-record' }, t('recordTitle')),
+      h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
+        h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
+      reviewRecord(detail));
+    const evidenceEl = evidencePanel(ctx);
+    const photo = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'].includes(detail.state) && ['officer', 'team_lead'].includes(state.user!.role)
+      ? photoForm(ctx) : null;
+    if (layout === 'desk') {
+      mount(body, head, facts, h('div', { class: 'desk-grid' },
+        h('div', { class: 'col' }, evidenceEl, record),
+        h('div', { class: 'col' }, proposalPanel(detail), actionsEl, legal)));
+    } else if (detail.actions.includes('propose_decision')) {
+      // A proposal needs the room: its form beside the benchmark, across the screen.
+      mount(body, head, facts, actionsEl, h('div', { class: 'tablet-grid' },
+        h('div', { class: 'col' }, photo, record),
+        h('div', { class: 'col' }, evidenceEl, legal)));
+    } else {
+      mount(body, head, facts, h('div', { class: 'tablet-grid' },
+        h('div', { class: 'col' }, actionsEl, photo),
+        h('div', { class: 'col' }, evidenceEl, legal, record)));
+    }
+  };
+
+  void load().catch((err: unknown) => {
+    if (cache.has(id)) {
+      render();
+      notice.textContent = t('offlineCopy');
+    } else mount(body, h('p', { class: 'error' }, err instanceof ApiError && err.status === 404 ? t('caseNotFound') : t('offlineNoCopy')));
+  });
+
+  return {
+    el,
+    update(c) {
+      if (c.type === 'case.updated' && c.caseId === id) void load().catch(() => undefined);
+      else if (c.type === 'outbox') {
+        // A queued step was sent (or refused): re-read the case when online.
+        if (navigator.onLine) void load().catch(() => render());
+        else render();
+      }
+    },
+    dispose() {
+      disposed = true;
+    },
+  };
+}
+
+const fact = (k: string, v: string) => [h('dt', null, k), h('dd', null, v)];
+
+export function opLabel(op: Op): string {
+  switch (op.kind) {
+    case 'transition': return t(`act_${op.body.event}`);
+    case 'evidence': return `${t('photo')} ${op.filename}`;
+    case 'sensor-review': return t('reviewRecord');
+    default: return '';
+  }
+}
+
+/** The tier the facts on file point to: a party with earlier cases of the matter is not treated as a first offender. */
+export function suggestTier(detail: Detail, earlier = 0): string {
+  const last = detail.proposals.at(-1);
+  if (last?.tier) return last.tier;
+  if (earlier >= 2) return 'aggravated';
+  if (earlier === 1) return 'normal';
+  const laeq = detail.alerts.map((a) => (a as { evidence?: { laeq?: number; limit?: { laeq?: number } } }).evidence).find((e) => e?.laeq && e.limit?.laeq);
+  if (laeq && laeq.laeq! - laeq.limit!.laeq! > 10) return 'aggravated';
+  return detail.benchmark.some((b) => b.tier === 'mitigated') ? 'mitigated' : 'normal';
+}
+
+function proposalPanel(detail: Detail): HTMLElement | null {
+  const p = detail.proposals.at(-1);
+  if (!p) return null;
+  const tier = detail.benchmark.find((b) => b.tier === p.tier && b.partyKind === (p.partyKind ?? 'individual'));
+  const kind = detail.benchmark.filter((b) => b.partyKind === (p.partyKind ?? 'individual') && b.maxFineYuan > 0);
+  const statutory = kind.length ? [Math.min(...kind.map((b) => b.minFineYuan)), Math.max(...kind.map((b) => b.maxFineYuan))] : null;
+  return h('section', { class: 'panel proposal', id: 'd-proposal', 'aria-labelledby': 'h-proposal' },
+    h('h2', { id: 'h-proposal' }, t('proposalTitle', { n: p.revision })),
+    h('div', { class: 'side-by-side' },
+      h('dl', { class: 'facts' },
+        fact(t('party'), `${p.party}${p.partyId ? ` (${p.partyId})` : ''}`),
+        fact(t('facts'), p.facts),
+        fact(t('legalBasis'), p.legalBasis),
+        fact(t('penalties'), p.penalties.map((x) => t(`pen_${x}`)).join('、')),
+        fact(t('fine'), p.fineYuan === null ? '—' : `¥${p.fineYuan}`),
+        fact(t('tier'), p.tier ? t(`tier_${p.tier}`) : '—'),
+        fact(t('reviewLevel'), `${p.reviewLevel ? t(`level_${p.reviewLevel}`) : '—'} ${p.reviewReasons.join('; ')}`)),
+      h('div', { class: 'bounds' },
+        h('h3', null, t('benchmarkVsProposal')),
+        tier ? h('p', null, `${t('tierRange')}: ¥${tier.minFineYuan}–${tier.maxFineYuan}`) : null,
+        statutory ? h('p', null, `${t('statutoryBounds')}: ¥${statutory[0]}–${statutory[1]}`) : null,
+        p.outsideBenchmark ? h('p', { class: 'warn' }, t('outsideBenchmark')) : h('p', { class: 'ok' }, t('insideBenchmark')),
+        p.partyId ? partyHistory(p.partyId, detail.id) : null)));
+}
+
+/** The party's other cases (the reviewer's view of repeat violations). */
+export function partyHistory(partyId: string, exclude?: string): HTMLElement {
+  const box = h('div', { class: 'party-history', id: 'party-history' }, h('p', { class: 'muted' }, t('loading')));
+  void call('GET /api/v1/parties/{partyId}/cases', { params: { partyId } }).then((list) => {
+    const others = list.filter((c) => c.caseId !== exclude);
+    mount(box, h('h3', null, t('partyHistory')),
+      others.length
+        ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} · ${t(`state_${c.state}`)} · ${when(c.createdAt)}${c.fineYuan ? ` · ¥${c.fineYuan}` : ''}`)))
+        : h('p', { class: 'muted' }, t('noEarlierCases')));
+  }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));
+  return box;
+}
+
+function reviewRecord(detail: Detail): HTMLElement | null {
+  if (!detail.reviews.length && !detail.consultations.length) return null;
+  return h('div', { class: 'reviews', id: 'd-reviews' },
+    h('h3', null, t('reviewsTitle')),
+    h('ul', null,
+      detail.consultations.map((c) => h('li', null, `${t('consulted')} ${c.reviewer}: ${c.opinion ?? t('awaitingOpinion')}`)),
+      detail.reviews.map((r) => h('li', null, `${when(r.at)} ${r.reviewer} ${t(`review_${r.outcome}`)}${r.opinion ? `: ${r.opinion}` : ''}`))));
+}

@@ -1,0 +1,140 @@
+import { ApiError, call, type Res } from '../api/client';
+import { formValues, h, mount } from '../dom';
+import { date, when } from '../format';
+import { t } from '../i18n';
+import { state, zones } from '../state';
+import type { View } from './view';
+
+type Device = Res<'GET /api/v1/devices'>[number];
+const KINDS = ['sound_level_meter', 'people_counter', 'camera', 'smoke_detector'] as const;
+
+/** The device registry: presence, last reading, calibration and placement; provisioning and secret rotation. */
+export function devicesView(): View {
+  const body = h('tbody', { id: 'device-rows' });
+  const secretBox = h('div', { id: 'secret-box', role: 'alert' });
+  const error = h('p', { class: 'error', role: 'alert', id: 'dev-error' });
+  const admin = state.user?.role === 'admin';
+  const el = h('section', { class: 'devices' },
+    h('h1', null, t('devicesTitle')), error, secretBox,
+    admin ? provisionForm() : null,
+    h('table', { class: 'table' },
+      h('thead', null, h('tr', null, [t('device'), t('kind'), t('zone'), t('presence'), t('lastSeen'), t('calibration'), t('placement'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      body));
+
+  /** The secret is shown once, with the MQTT settings, until dismissed. */
+  const showSecret = (id: string, secret: string) => mount(secretBox, h('div', { class: 'panel secret' },
+    h('h2', null, t('secretOnce', { id })),
+    h('p', null, t('secretHint')),
+    h('code', { id: 'new-secret', class: 'secret-value' }, secret),
+    h('div', { class: 'inline' },
+      h('button', { type: 'button', class: 'secondary', onclick: () => void navigator.clipboard?.writeText(secret).catch(() => undefined) }, t('copy')),
+      h('button', { type: 'button', class: 'primary', id: 'secret-done', onclick: () => mount(secretBox) }, t('secretStored')))));
+
+  /**
+   * A new secret for a device, in a row under the device's: the old one keeps working for the grace
+   * period chosen (time to put the new one into the device), or stops at once when it may have leaked.
+   */
+  const rotate = (d: Device, row: HTMLElement) => {
+    error.textContent = '';
+    if (row.nextElementSibling?.classList.contains('edit-row')) row.nextElementSibling.remove();
+    const form = h('form', { class: 'form-grid rotate-secret', 'data-device': d.id },
+      h('label', { for: `r-grace-${d.id}` }, t('rotateGrace')),
+      h('select', { id: `r-grace-${d.id}`, name: 'graceS' },
+        h('option', { value: '0' }, t('graceNow')),
+        h('option', { value: '3600' }, t('graceHour')),
+        h('option', { value: '86400', selected: true }, t('graceDay'))),
+      h('button', { type: 'submit', class: 'danger' }, t('rotateSecret')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const graceS = Number(formValues(form).graceS);
+      void call('POST /api/v1/devices/{id}/secret', { params: { id: d.id }, body: { graceS }, idempotencyKey: crypto.randomUUID() })
+        .then((r) => { form.closest('tr')?.remove(); showSecret(d.id, r.secret); })
+        .catch((err: unknown) => { error.textContent = err instanceof ApiError && err.status === 404 ? t('rotateUnavailable') : err instanceof Error ? err.message : String(err); });
+    });
+    row.after(h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form)));
+  };
+
+  const render = (list: Device[]) => mount(body, list.map((d) => {
+    const p = d.placement as { lon?: number; lat?: number; description?: string } | null;
+    const calOk = d.calibrationValidUntil !== null && d.calibrationValidUntil >= new Date().toISOString().slice(0, 10);
+    return h('tr', { 'data-id': d.id },
+      h('th', { scope: 'row' }, d.id, d.simulated ? h('span', { class: 'muted' }, ` (${t('simulated')})`) : null),
+      h('td', null, t(`dev_${d.kind}`)),
+      h('td', null, d.zoneId),
+      h('td', null, h('span', { class: ['dot', d.online ? 'on' : 'off'] }), d.online ? t('online') : t('offline')),
+      h('td', null, when(d.lastSeenAt)),
+      h('td', { class: calOk ? '' : 'warn' }, d.calibrationValidUntil ? date(d.calibrationValidUntil) : '—', d.calibrationCert ? h('br') : null, d.calibrationCert ?? ''),
+      h('td', null, p?.lon ? `${p.lat?.toFixed(4)}, ${p.lon.toFixed(4)}` : '—', ' ', d.placementPublished ? t('published') : h('span', { class: 'warn' }, t('notPublished'))),
+      h('td', { class: 'row-actions' },
+        h('button', { type: 'button', class: 'secondary', 'data-edit': d.id, onclick: (e: Event) => edit(d, (e.currentTarget as HTMLElement).closest('tr')!) }, t('editDevice')),
+        !d.simulated ? h('button', { type: 'button', class: 'secondary', 'data-rotate': d.id, onclick: (e: Event) => rotate(d, (e.currentTarget as HTMLElement).closest('tr')!) }, t('rotateSecret')) : null));
+  }));
+
+  /** Calibration and placement, edited in a row under the device's. */
+  const edit = (d: Device, row: HTMLElement) => {
+    if (row.nextElementSibling?.classList.contains('edit-row')) row.nextElementSibling.remove();
+    const p = d.placement as { lon?: number; lat?: number } | null;
+    const form = h('form', { class: 'form-grid edit-device', 'data-device': d.id },
+      h('label', { for: `e-cal-${d.id}` }, t('calibrationUntil')), h('input', { id: `e-cal-${d.id}`, name: 'calibrationValidUntil', type: 'date', value: d.calibrationValidUntil ?? '' }),
+      h('label', { for: `e-cert-${d.id}` }, t('calibrationCert')), h('input', { id: `e-cert-${d.id}`, name: 'calibrationCert', maxLength: 100, value: d.calibrationCert ?? '' }),
+      h('label', { for: `e-lat-${d.id}` }, t('latitude')), h('input', { id: `e-lat-${d.id}`, name: 'lat', type: 'number', step: 'any', value: p?.lat ?? '' }),
+      h('label', { for: `e-lon-${d.id}` }, t('longitude')), h('input', { id: `e-lon-${d.id}`, name: 'lon', type: 'number', step: 'any', value: p?.lon ?? '' }),
+      h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'placementPublished', checked: d.placementPublished }), t('placementPublished')),
+      h('button', { type: 'submit', class: 'primary' }, t('save')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const v = formValues(form);
+      const body = {
+        placementPublished: Boolean(v.placementPublished),
+        ...(v.calibrationValidUntil ? { calibrationValidUntil: String(v.calibrationValidUntil) } : {}),
+        ...(v.calibrationCert ? { calibrationCert: String(v.calibrationCert) } : {}),
+        ...(v.lat && v.lon ? { placement: { lat: Number(v.lat), lon: Number(v.lon) } } : {}),
+      };
+      void call('PATCH /api/v1/devices/{id}', { params: { id: d.id }, body, idempotencyKey: crypto.randomUUID() })
+        .then(() => load()).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+    });
+    row.after(h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form)));
+  };
+
+  function provisionForm(): HTMLElement {
+    const zoneSelect = h('select', { name: 'zoneId', id: 'p-zone', required: true });
+    void zones().then((zs) => mount(zoneSelect, zs.map((z) => h('option', { value: z.id }, z.name)))).catch(() => undefined);
+    const form = h('form', { class: 'panel provision', id: 'provision' },
+      h('h2', null, t('provisionTitle')),
+      h('div', { class: 'form-grid' },
+        h('label', { for: 'p-id' }, t('deviceId')), h('input', { id: 'p-id', name: 'id', pattern: '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}', placeholder: 'slm-park-9' }),
+        h('label', { for: 'p-kind' }, t('kind')), h('select', { id: 'p-kind', name: 'kind' }, KINDS.map((k) => h('option', { value: k }, t(`dev_${k}`)))),
+        h('label', { for: 'p-zone' }, t('zone')), zoneSelect,
+        h('label', { for: 'p-lat' }, t('latitude')), h('input', { id: 'p-lat', name: 'lat', type: 'number', step: 'any', min: -90, max: 90 }),
+        h('label', { for: 'p-lon' }, t('longitude')), h('input', { id: 'p-lon', name: 'lon', type: 'number', step: 'any', min: -180, max: 180 }),
+        h('label', { for: 'p-cal' }, t('calibrationUntil')), h('input', { id: 'p-cal', name: 'calibrationValidUntil', type: 'date' }),
+        h('label', { for: 'p-cert' }, t('calibrationCert')), h('input', { id: 'p-cert', name: 'calibrationCert', maxLength: 100 }),
+        h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'placementPublished', checked: true }), t('placementPublished')),
+        h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'hasSpeaker' }), t('hasSpeaker'))),
+      h('button', { type: 'submit', class: 'primary big' }, t('provision')));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      error.textContent = '';
+      const v = formValues(form);
+      const bodyOf = {
+        ...(v.id ? { id: String(v.id) } : {}),
+        zoneId: String(v.zoneId), kind: v.kind as (typeof KINDS)[number],
+        placementPublished: Boolean(v.placementPublished), hasSpeaker: Boolean(v.hasSpeaker),
+        ...(v.lat && v.lon ? { placement: { lat: Number(v.lat), lon: Number(v.lon) } } : {}),
+        ...(v.calibrationValidUntil ? { calibrationValidUntil: String(v.calibrationValidUntil) } : {}),
+        ...(v.calibrationCert ? { calibrationCert: String(v.calibrationCert) } : {}),
+      };
+      void call('POST /api/v1/devices', { body: bodyOf, idempotencyKey: crypto.randomUUID() }).then((r) => {
+        showSecret(r.device.id, r.secret);
+        form.reset();
+        return load();
+      }).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+    });
+    return form;
+  }
+
+  const load = () => call('GET /api/v1/devices').then(render).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+  void load();
+  const timer = setInterval(() => void load(), 30_000);
+  return { el, dispose: () => clearInterval(timer) };
+}

@@ -1,0 +1,27 @@
+import { h, mount } from '../dom';
+import { when } from '../format';
+import { t } from '../i18n';
+import { discard, flush } from '../offline';
+import { state } from '../state';
+import { opLabel } from './case';
+import type { View } from './view';
+
+/** What this tablet still has to send, and what the server refused when it was sent. */
+export function outboxView(): View {
+  const list = h('ul', { id: 'outbox', class: 'outbox-list' });
+  const el = h('section', { class: 'outbox' },
+    h('div', { class: 'section-head' }, h('h1', null, t('outboxTitle')),
+      h('button', { type: 'button', class: 'secondary', id: 'sync-now', onclick: () => void flush().catch(() => undefined) }, t('syncNow'))),
+    h('p', { class: 'muted' }, navigator.onLine ? t('outboxOnline') : t('outboxOffline')), list);
+  const render = () => {
+    mount(list, state.outbox.length
+      ? state.outbox.map((i) => h('li', { class: ['outbox-item', i.status], 'data-status': i.status },
+        h('span', { class: 'ob-status' }, i.status === 'pending' ? t('pending') : t('refused')),
+        h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}` }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
+        i.error ? h('span', { class: 'ob-error' }, `${i.error} (${i.code})`) : null,
+        i.status === 'refused' ? h('button', { type: 'button', class: 'ghost', onclick: () => void discard(i.id!) }, t('clear')) : null))
+      : [h('li', { class: 'muted' }, t('outboxEmpty'))]);
+  };
+  render();
+  return { el, update: (c) => { if (c.type === 'outbox') render(); } };
+}
