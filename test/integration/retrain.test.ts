@@ -74,10 +74,10 @@ describe('learning from the officers', () => {
       model: 'fishing',
       modelDirs: dirs,
       outDir: dirs[1] as string,
-      epochs: 3,
-      generatorSamples: 4000,
+      epochs: 10,
+      generatorSamples: 10_000,
       officerWeight: 5,
-      hidden: 16,
+      hidden: 24,
       seed: 1,
       rollout: async (name, rollout) => {
         const res = await api(t, admin, 'PUT', `/api/v1/models/${name}/rollout`, rollout);
