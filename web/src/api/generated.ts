@@ -84,7 +84,7 @@ export interface Endpoints {
       user: {
         id: string;
         username: string;
-        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin";
+        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head";
         teamId: string | null;
         displayName: string;
         reviewPostId: string | null;
@@ -114,7 +114,7 @@ export interface Endpoints {
       user: {
         id: string;
         username: string;
-        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin";
+        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head";
         teamId: string | null;
         displayName: string;
         reviewPostId: string | null;
@@ -134,6 +134,7 @@ export interface Endpoints {
       measures: string[];
       facts: string;
       legalBasis: string;
+      effectiveFrom: string;
     }[];
   };
   "GET /api/v1/cases": {
@@ -216,7 +217,7 @@ export interface Endpoints {
         data: unknown;
         hash: string;
       }[];
-      actions: ("dispatch" | "accept" | "arrive" | "resolve_on_site" | "propose_decision" | "submit_for_review" | "approve" | "return" | "decide" | "close" | "dismiss" | "request_opinions" | "give_opinion")[];
+      actions: ("dispatch" | "accept" | "arrive" | "resolve_on_site" | "propose_decision" | "submit_for_review" | "approve" | "return" | "decide" | "close" | "dismiss" | "request_opinions" | "give_opinion" | "classify" | "file" | "extend_deadline")[];
       proposals: {
         revision: number;
         proposedBy: string;
@@ -230,6 +231,10 @@ export interface Endpoints {
         tier: string | null;
         partyKind: string | null;
         partyId: string | null;
+        partyIdType: string | null;
+        deviationReason: string | null;
+        boundsEffectiveFrom: string | null;
+        benchmarkEffectiveFrom: string | null;
         correction: string | null;
         outsideBenchmark: boolean;
         reviewLevel: string | null;
@@ -243,16 +248,6 @@ export interface Endpoints {
         requestedAt: string;
         opinion: string | null;
         answeredAt: string | null;
-      }[];
-      benchmark: {
-        matterCode: string;
-        partyKind: "individual" | "unit";
-        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
-        minFineYuan: number;
-        maxFineYuan: number;
-        measures: string[];
-        facts: string;
-        legalBasis: string;
       }[];
       decisionDeadline: {
         filedAt: string;
@@ -292,6 +287,41 @@ export interface Endpoints {
         escalatedAt: string | null;
         escalatedTo: string[] | null;
       }[];
+    } & {
+      actDate: string | null;
+      statutoryBounds: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        effectiveFrom: string;
+        fineRequired: boolean;
+        minFineYuan: number;
+        maxFineYuan: number;
+        mandatoryMeasures: string[];
+        legalBasis: string;
+      }[];
+      benchmark: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
+        minFineYuan: number;
+        maxFineYuan: number;
+        measures: string[];
+        facts: string;
+        legalBasis: string;
+        effectiveFrom: string;
+      }[];
+      extensions: {
+        approvedBy: string;
+        reason: string;
+        previousDueAt: string;
+        newDueAt: string;
+        at: string;
+      }[];
+      presence: {
+        secondOfficer: string;
+        confirmedAt: string | null;
+        location: unknown | (null | null);
+      } | null;
     };
   };
   "GET /api/v1/cases/{id}/audit": {
@@ -339,6 +369,21 @@ export interface Endpoints {
         description: string | null;
         uploadedBy: string;
         uploadedAt: string;
+        evidenceType: ("photo" | "video" | "audio" | "document" | "measurement") | (null | null);
+        capturedAt: string | null;
+        captureLocation: {
+          lat: number;
+          lon: number;
+        } | null;
+        collectors: string[] | null;
+        reviews: {
+          reviewer: string;
+          role: string;
+          at: string;
+          note: string | null;
+        }[];
+        valid: boolean;
+        problems: string[];
       }[];
       sensorRecords: {
         alertId: string;
@@ -361,7 +406,7 @@ export interface Endpoints {
   };
   "POST /api/v1/cases/{id}/evidence": {
     params: { id: string };
-    query: { filename?: string; description?: string };
+    query: { filename?: string; description?: string; type?: "photo" | "video" | "audio" | "document" | "measurement"; capturedAt?: string; lat?: number; lon?: number; collectors?: string };
     body: unknown;
     response: {
       id: string;
@@ -372,6 +417,21 @@ export interface Endpoints {
       description: string | null;
       uploadedBy: string;
       uploadedAt: string;
+      evidenceType: ("photo" | "video" | "audio" | "document" | "measurement") | (null | null);
+      capturedAt: string | null;
+      captureLocation: {
+        lat: number;
+        lon: number;
+      } | null;
+      collectors: string[] | null;
+      reviews: {
+        reviewer: string;
+        role: string;
+        at: string;
+        note: string | null;
+      }[];
+      valid: boolean;
+      problems: string[];
     };
   };
   "POST /api/v1/cases/{id}/evidence/sensor/{alertId}/review": {
@@ -400,9 +460,56 @@ export interface Endpoints {
   };
   "GET /api/v1/cases/{id}/evidence/{evidenceId}": {
     params: { id: string; evidenceId: string };
-    query: never;
+    query: { purpose?: "view" | "export" };
     body: never;
     response: unknown;
+  };
+  "POST /api/v1/cases/{id}/evidence/{evidenceId}/review": {
+    params: { id: string; evidenceId: string };
+    query: never;
+    body: {
+      note?: string;
+    };
+    response: {
+      id: string;
+      sha256: string;
+      contentType: string;
+      sizeBytes: number;
+      filename: string | null;
+      description: string | null;
+      uploadedBy: string;
+      uploadedAt: string;
+      evidenceType: ("photo" | "video" | "audio" | "document" | "measurement") | (null | null);
+      capturedAt: string | null;
+      captureLocation: {
+        lat: number;
+        lon: number;
+      } | null;
+      collectors: string[] | null;
+      reviews: {
+        reviewer: string;
+        role: string;
+        at: string;
+        note: string | null;
+      }[];
+      valid: boolean;
+      problems: string[];
+    };
+  };
+  "POST /api/v1/cases/{id}/presence": {
+    params: { id: string };
+    query: never;
+    body: {
+      location: {
+        lat: number;
+        lon: number;
+        accuracyM?: number;
+      };
+    };
+    response: {
+      confirmedAt: string;
+      distanceM: number | null;
+    };
   };
   "POST /api/v1/cases/{id}/transitions": {
     params: { id: string };
@@ -427,7 +534,9 @@ export interface Endpoints {
       event: "resolve_on_site";
       outcome: "corrected" | "warning_issued" | "no_violation_found" | "hazard_cleared";
       summary: string;
+      partyKind?: "individual" | "unit";
       partyId?: string;
+      partyIdType?: "resident_id" | "passport" | "uscc";
       correction?: string;
     } | {
       event: "propose_decision";
@@ -440,7 +549,9 @@ export interface Endpoints {
       tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
       partyKind?: "individual" | "unit";
       partyId?: string;
+      partyIdType?: "resident_id" | "passport" | "uscc";
       correction?: string;
+      deviationReason?: string;
     } | {
       event: "submit_for_review";
       note?: string;
@@ -453,7 +564,6 @@ export interface Endpoints {
     } | {
       event: "decide";
       decisionNo: string;
-      overdueReason?: string;
       note?: string;
     } | {
       event: "close";
@@ -469,6 +579,17 @@ export interface Endpoints {
     } | {
       event: "give_opinion";
       opinion: string;
+    } | {
+      event: "classify";
+      matterCode: string;
+      note?: string;
+    } | {
+      event: "file";
+      note?: string;
+    } | {
+      event: "extend_deadline";
+      reason: string;
+      newDueAt: string;
     };
     response: {
       from: "reported" | "dispatched" | "accepted" | "on_site" | "resolved_on_site" | "decision_proposed" | "under_review" | "approved" | "returned" | "decided" | "closed" | "dismissed";
@@ -512,6 +633,264 @@ export interface Endpoints {
         data: unknown;
         hash: string;
       };
+    };
+  };
+  "GET /api/v1/catalogue/changes": {
+    params: never;
+    query: { entity?: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers"; key?: string; limit?: number };
+    body: never;
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    }[];
+  };
+  "GET /api/v1/catalogue/matters": {
+    params: never;
+    query: { on?: string };
+    body: never;
+    response: {
+      code: string;
+      name: string;
+      alertKind: string | null;
+      legalBasis: string;
+      handlingLevel: string;
+      department: string;
+      domain: string;
+      slaMinutes: number;
+      acceptSlaMinutes: number;
+      penalty: boolean;
+      on: string;
+      statutoryBounds: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        effectiveFrom: string;
+        fineRequired: boolean;
+        minFineYuan: number;
+        maxFineYuan: number;
+        mandatoryMeasures: string[];
+        legalBasis: string;
+      }[];
+      benchmark: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
+        minFineYuan: number;
+        maxFineYuan: number;
+        measures: string[];
+        facts: string;
+        legalBasis: string;
+        effectiveFrom: string;
+      }[];
+    }[];
+  };
+  "GET /api/v1/catalogue/matters/{code}": {
+    params: { code: string };
+    query: { on?: string };
+    body: never;
+    response: {
+      code: string;
+      name: string;
+      alertKind: string | null;
+      legalBasis: string;
+      handlingLevel: string;
+      department: string;
+      domain: string;
+      slaMinutes: number;
+      acceptSlaMinutes: number;
+      penalty: boolean;
+      on: string;
+      statutoryBounds: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        effectiveFrom: string;
+        fineRequired: boolean;
+        minFineYuan: number;
+        maxFineYuan: number;
+        mandatoryMeasures: string[];
+        legalBasis: string;
+      }[];
+      benchmark: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
+        minFineYuan: number;
+        maxFineYuan: number;
+        measures: string[];
+        facts: string;
+        legalBasis: string;
+        effectiveFrom: string;
+      }[];
+      boundsVersions: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        effectiveFrom: string;
+        fineRequired: boolean;
+        minFineYuan: number;
+        maxFineYuan: number;
+        mandatoryMeasures: string[];
+        legalBasis: string;
+      }[];
+      benchmarkVersions: {
+        matterCode: string;
+        partyKind: "individual" | "unit";
+        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
+        minFineYuan: number;
+        maxFineYuan: number;
+        measures: string[];
+        facts: string;
+        legalBasis: string;
+        effectiveFrom: string;
+      }[];
+    };
+  };
+  "PUT /api/v1/catalogue/matters/{code}": {
+    params: { code: string };
+    query: never;
+    body: {
+      name: string;
+      alertKind: string | null;
+      legalBasis: string;
+      handlingLevel: "street" | "district";
+      department: string;
+      domain: string;
+      slaMinutes: number;
+      acceptSlaMinutes: number;
+      penalty: boolean;
+      reason?: string;
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "PUT /api/v1/catalogue/matters/{code}/benchmark": {
+    params: { code: string };
+    query: never;
+    body: {
+      effectiveFrom: string;
+      reason?: string;
+      tiers: {
+        partyKind: "individual" | "unit";
+        tier: "no_penalty" | "mitigated" | "normal" | "aggravated";
+        minFineYuan: number;
+        maxFineYuan: number;
+        measures: ("warning" | "fine" | "confiscation" | "suspension" | "licence_revocation")[];
+        facts: string;
+        legalBasis: string;
+      }[];
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "PUT /api/v1/catalogue/matters/{code}/bounds": {
+    params: { code: string };
+    query: never;
+    body: {
+      effectiveFrom: string;
+      reason?: string;
+      bounds: {
+        partyKind: "individual" | "unit";
+        fineRequired: boolean;
+        minFineYuan: number;
+        maxFineYuan: number;
+        mandatoryMeasures: ("warning" | "fine" | "confiscation" | "suspension" | "licence_revocation")[];
+        legalBasis: string;
+      }[];
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "PUT /api/v1/catalogue/officers/{userId}/certificate": {
+    params: { userId: string };
+    query: never;
+    body: {
+      certificateNo: string;
+      validUntil: string;
+      domains: string[];
+      reason?: string;
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "PUT /api/v1/catalogue/review-posts/{id}": {
+    params: { id: string };
+    query: never;
+    body: {
+      name: string;
+      kind: "street" | "district";
+      streetId: string | null;
+      reason?: string;
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "PUT /api/v1/catalogue/review-posts/{id}/reviewers": {
+    params: { id: string };
+    query: never;
+    body: {
+      reviewers: string[];
+      reason?: string;
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
     };
   };
   "GET /api/v1/client-config": {
@@ -717,12 +1096,23 @@ export interface Endpoints {
         kind: string;
         teamId: string | null;
         disposed: number;
+        falseAlarms: number;
         medianS: number;
         p90S: number;
         withDeadline: number;
         onTime: number;
         onTimeRate: number | null;
       }[];
+      baseline: {
+        kind: string;
+        baselineMedianS: number;
+        targetMedianS: number;
+        measuredMedianS: number | null;
+        disposed: number;
+        reductionPct: number | null;
+        meetsTarget: boolean | null;
+      }[];
+      falseAlarms: number;
       onTime: {
         withDeadline: number;
         onTime: number;
@@ -812,6 +1202,34 @@ export interface Endpoints {
       shadow: string | null;
     };
   };
+  "GET /api/v1/models/{name}/shadow": {
+    params: { name: string };
+    query: never;
+    body: never;
+    response: {
+      shadowVersion: string;
+      activeVersions: string[];
+      from: string;
+      to: string;
+      shadowAlerts: number;
+      activeAlerts: number;
+      both: number;
+      onlyShadow: number;
+      onlyActive: number;
+      agreement: number;
+      active: {
+        confirmed: number;
+        falseAlarms: number;
+        precision: number | null;
+      };
+      shadow: {
+        confirmed: number;
+        falseAlarms: number;
+        unverified: number;
+        precision: number | null;
+      };
+    }[];
+  };
   "GET /api/v1/ops/overview": {
     params: never;
     query: never;
@@ -851,6 +1269,31 @@ export interface Endpoints {
       }[];
     };
   };
+  "GET /api/v1/parties/{id}": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      party: {
+        id: string;
+        idType: "resident_id" | "passport" | "uscc";
+        kind: "individual" | "unit";
+        name: string | null;
+        firstSeenAt: string;
+        lastSeenAt: string;
+      };
+      cases: {
+        caseId: string;
+        number: number;
+        matterCode: string | null;
+        state: string;
+        actAt: string;
+        outcome: string | null;
+        fineYuan: number | null;
+        decisionNo: string | null;
+      }[];
+    };
+  };
   "GET /api/v1/parties/{partyId}/cases": {
     params: { partyId: string };
     query: never;
@@ -865,6 +1308,24 @@ export interface Endpoints {
       party: string | null;
       fineYuan: number | null;
       penalties: string[];
+    }[];
+  };
+  "GET /api/v1/presence-requests": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      caseId: string;
+      number: number;
+      title: string;
+      zoneName: string;
+      firstOfficer: string;
+      arrivedAt: string;
+      arrivalLocation: {
+        lat: number;
+        lon: number;
+      } | null;
+      confirmBy: string;
     }[];
   };
   "GET /api/v1/review-post/members": {
