@@ -138,5 +138,18 @@ export const ModelCard = Type.Object({
   calibration: Type.Optional(Type.Array(Calibration)),
   /** The detector on independently generated scenes. */
   scenes: Type.Optional(SceneEvaluation),
+  /** A version retrained from officers' verdicts (`npm run models:retrain`): the previous and this version on the same held-out data. */
+  retraining: Type.Optional(
+    Type.Object({
+      previousVersion: Type.String(),
+      officers: Type.Object({ train: Count, heldOut: Count, confirmed: Count, falseAlarms: Count }),
+      comparison: Type.Object({
+        previous: Evaluation,
+        next: Evaluation,
+        previousOnOfficers: Type.Optional(Evaluation),
+        nextOnOfficers: Type.Optional(Evaluation),
+      }),
+    }),
+  ),
 });
 export type ModelCard = Static<typeof ModelCard>;

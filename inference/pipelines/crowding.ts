@@ -5,6 +5,7 @@ import { CROWD_HISTORY_MIN, crowdFeatures } from '../features/crowding.js';
 import { EpisodeTracker } from '../episode.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
+import type { AppliedRule } from '../../core/domain/zone-rules.js';
 import { alertId, round, scoresByLabel, type PipelineContext } from './context.js';
 
 export const CROWD_MODEL = 'crowding';
@@ -40,6 +41,17 @@ interface Counter {
   newest: number;
 }
 
+/** A closed minute's facts, as the alert reports them. */
+interface Minute {
+  end: Date;
+  total: number;
+  capacity: number;
+  rule: AppliedRule | null;
+  localHour: number;
+  reporting: string[];
+  silent: string[];
+}
+
 interface ZoneWindow {
   timezone: string;
   device: DeviceContext;
@@ -53,6 +65,8 @@ interface ZoneWindow {
   series: number[];
   episode: EpisodeTracker;
   alerted: boolean;
+  /** The shadow version's own episode on the same minutes (recorded, never alerting). */
+  shadow?: { episode: EpisodeTracker; alerted: boolean };
 }
 
 /**
@@ -93,7 +107,6 @@ export class CrowdingPipeline {
     const t = ts.getTime();
     let zone = this.zones.get(device.zoneId);
     if (!zone) {
-      const th = this.slot().active.card.thresholds;
       zone = {
         timezone: device.timezone,
         device,
@@ -102,7 +115,7 @@ export class CrowdingPipeline {
         newest: t,
         first: t,
         series: [],
-        episode: new EpisodeTracker({ on: th['exceed_15m.on'] ?? 0.7, off: th['exceed_15m.off'] ?? 0.4, minDurationS: 0, gapS: 300 }),
+        episode: this.episodeTracker(),
         alerted: false,
       };
       this.zones.set(device.zoneId, zone);
@@ -170,11 +183,19 @@ export class CrowdingPipeline {
     if (capacity === null) return true; // no capacity, no crowding rule
     const localHour = localClock(end, zone.timezone).hour;
     const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localHour));
-    const model = this.slot().active;
-    const pExceed = scored.active[model.labelIndex('exceed_15m')] ?? 0;
-    const riskNow = scored.active[model.labelIndex('risk_now')] ?? 0;
-    const riskOn = model.card.thresholds['risk_now.on'] ?? 0.8;
-    const event = zone.episode.observe(end, riskNow >= riskOn ? 1 : pExceed);
+    const minute: Minute = { end, total, capacity, rule: rule ?? null, localHour, reporting, silent };
+    if (scored.shadow && scored.shadowVersion) {
+      zone.shadow ??= { episode: this.episodeTracker(), alerted: false };
+      const sh = zone.shadow;
+      const { event, riskNow, pExceed } = this.observe(sh.episode, scored.shadow, end);
+      if (event === 'ended') sh.alerted = false;
+      if (sh.episode.isConfirmed && !sh.alerted) {
+        sh.alerted = true;
+        const started = sh.episode.startedAt as Date;
+        await this.ctx.recordShadow(this.alert(zone, minute, alertId(zoneId, `crowding|${scored.shadowVersion}`, started), started, scored.shadow, scored.shadowVersion, riskNow, pExceed, []));
+      }
+    }
+    const { event, riskNow, pExceed } = this.observe(zone.episode, scored.active, end);
     if (event === 'ended') zone.alerted = false;
     if (!zone.episode.isConfirmed || zone.alerted) return true;
     zone.alerted = true;
@@ -185,34 +206,53 @@ export class CrowdingPipeline {
       const r = await this.ctx.speakers.play(speaker, 'anti-drowning', 'warning', id, end, { key: `zone|${zoneId}`, metric: 'people', value: total });
       if (r.played) warned.push(speaker.id);
     }
+    await this.ctx.emit(this.alert(zone, minute, id, started, scored.active, scored.activeVersion, riskNow, pExceed, warned));
+    return true;
+  }
+
+  private episodeTracker(): EpisodeTracker {
+    const th = this.slot().active.card.thresholds;
+    return new EpisodeTracker({ on: th['exceed_15m.on'] ?? 0.7, off: th['exceed_15m.off'] ?? 0.4, minDurationS: 0, gapS: 300 });
+  }
+
+  /** One minute's scores into an episode: "risk now" above its threshold counts as certain. */
+  private observe(episode: EpisodeTracker, scores: Float32Array, end: Date) {
+    const model = this.slot().active;
+    const pExceed = scores[model.labelIndex('exceed_15m')] ?? 0;
+    const riskNow = scores[model.labelIndex('risk_now')] ?? 0;
+    const riskOn = model.card.thresholds['risk_now.on'] ?? 0.8;
+    return { event: episode.observe(end, riskNow >= riskOn ? 1 : pExceed), riskNow: riskNow >= riskOn ? riskNow : null, pExceed };
+  }
+
+  private alert(zone: ZoneWindow, m: Minute, id: string, started: Date, scores: Float32Array, version: string, riskNow: number | null, pExceed: number, warned: string[]): Alert {
+    const model = this.slot().active;
+    const { total, capacity, reporting, silent, localHour } = m;
     const coverage = reporting.length / (reporting.length + silent.length);
     const gap = silent.length > 0 ? ` (${silent.length} of ${reporting.length + silent.length} counters silent: the count is a lower bound)` : '';
-    const alert: Alert = {
+    return {
       id,
       kind: 'crowding',
-      zoneId,
+      zoneId: zone.device.zoneId,
       startedAt: started.toISOString(),
-      detectedAt: end.toISOString(),
-      modelVersion: scored.activeVersion,
-      summary: (riskNow >= riskOn
+      detectedAt: m.end.toISOString(),
+      modelVersion: version,
+      summary: (riskNow !== null
         ? `Dangerous crowding now: ${total} people for a capacity of ${capacity}`
         : `Crowd expected to exceed capacity (${capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`) + gap,
       evidence: {
         count: total,
         capacity,
-        capacityRule: rule ?? null,
+        capacityRule: m.rule,
         countsPerMinute: zone.series.slice(),
         // The model's input at the alert (with capacity and countsPerMinute), kept with the officers' verdict.
         window: { localHour, capacity, countsPerMinute: zone.series.slice() },
         counters: { reporting, silent, maxAgeS: this.opts.counterMaxAgeS },
         coverage: round(coverage, 3),
-        confidence: round(coverage * Math.max(riskNow >= riskOn ? riskNow : pExceed, 0), 3),
-        scores: scoresByLabel(model.card.labels, scored.active),
+        confidence: round(coverage * Math.max(riskNow ?? pExceed, 0), 3),
+        scores: scoresByLabel(model.card.labels, scores),
         thresholds: model.card.thresholds,
         speakers: warned,
       },
     };
-    await this.ctx.emit(alert);
-    return true;
   }
 }

@@ -36,6 +36,8 @@ interface Track {
   pSum: number;
   n: number;
   snapshot?: string;
+  /** The shadow version's own episode on the same observations (recorded, never alerting). */
+  shadow?: { episode: EpisodeTracker; alerted: boolean; pSum: number; n: number };
 }
 
 /**
@@ -116,6 +118,7 @@ export class FishingPipeline {
     const scored = await this.batcher.score(fishingFeatures(track.history, localClock(ts, device.timezone).hour));
     const model = this.slot().active;
     const pFishing = scored.active[model.labelIndex('fishing')] ?? 0;
+    if (scored.shadow && scored.shadowVersion) await this.shadow(device, p.id, track, scored.shadow, scored.shadowVersion, ts, ban.rule ?? null);
     const event = track.episode.observe(ts, pFishing);
     await this.ctx.speakers.observe(key, ts, pFishing);
     if (event === 'ended' || event === null) {
@@ -145,12 +148,35 @@ export class FishingPipeline {
     await this.ctx.emit(this.alert(device, p.id, track, id, started, ts, scored.activeVersion, ban.rule ?? null));
   }
 
-  private alert(device: DeviceContext, trackId: string, track: Track, id: string, started: Date, at: Date, version: string, banRule: AppliedRule | null): Alert {
+  /**
+   * The shadow version judges the same track on its own scores: an episode with the same thresholds
+   * and minimum duration, recorded when confirmed (no loudspeaker ladder: a shadow never acts).
+   */
+  private async shadow(device: DeviceContext, trackId: string, track: Track, probs: Float32Array, version: string, ts: Date, banRule: AppliedRule | null): Promise<void> {
+    const p = probs[this.slot().active.labelIndex('fishing')] ?? 0;
+    if (!track.shadow) {
+      const th = this.slot().active.card.thresholds;
+      const episode = new EpisodeTracker({ on: th['fishing.on'] ?? 0.7, off: th['fishing.off'] ?? 0.4, minDurationS: this.opts.minDurationS, gapS: this.opts.gapS });
+      track.shadow = { episode, alerted: false, pSum: 0, n: 0 };
+    }
+    const sh = track.shadow;
+    const event = sh.episode.observe(ts, p);
+    if (event === 'ended') Object.assign(sh, { alerted: false, pSum: 0, n: 0 });
+    if (event === 'ended' || event === null) return;
+    sh.pSum += p;
+    sh.n++;
+    if (!sh.episode.isConfirmed || sh.alerted) return;
+    sh.alerted = true;
+    const started = sh.episode.startedAt as Date;
+    const id = alertId(`${device.id}|${trackId}`, `fishing|${version}`, started);
+    await this.ctx.recordShadow(this.alert(device, trackId, track, id, started, ts, version, banRule, sh.pSum / sh.n));
+  }
+
+  private alert(device: DeviceContext, trackId: string, track: Track, id: string, started: Date, at: Date, version: string, banRule: AppliedRule | null, pMean = track.n ? track.pSum / track.n : 0): Alert {
     const card = this.slot().active.card;
     const h = track.history;
     const mean = (f: (o: TrackObservation) => number) => round(h.reduce((s, o) => s + f(o), 0) / h.length, 2);
     const last = h[h.length - 1] as TrackObservation;
-    const pMean = track.n ? track.pSum / track.n : 0;
     return {
       id,
       kind: 'fishing',

@@ -30,13 +30,14 @@ export class NoisePipeline {
     if (!window) this.frames.set(device.id, (window = []));
     window.push({ bands: p.bands, laeq: p.laeq, lamax: p.lamax });
     if (window.length > NOISE_WINDOW) window.shift();
-    const scored = await this.batcher.score(noiseWindowFeatures(window));
+    const input = window.slice(); // the frames scored (readings arriving during the await move the window on)
+    const scored = await this.batcher.score(noiseWindowFeatures(input));
     const observation = { ts, laeq: p.laeq, lamax: p.lamax };
     const episode = this.detector(device, 'active').observe({ ...observation, probabilities: scored.active });
-    if (episode) await this.ctx.emit(this.alert(device, episode, scored, 'active'));
+    if (episode) await this.ctx.emit(this.alert(device, episode, scored, 'active', input));
     if (scored.shadow) {
       const shadow = this.detector(device, 'shadow').observe({ ...observation, probabilities: scored.shadow });
-      if (shadow) await this.ctx.recordShadow(this.alert(device, shadow, scored, 'shadow'));
+      if (shadow) await this.ctx.recordShadow(this.alert(device, shadow, scored, 'shadow', input));
     }
   }
 
@@ -56,7 +57,7 @@ export class NoisePipeline {
     return d;
   }
 
-  private alert(device: DeviceContext, ep: NoiseEpisode, scored: Scored, role: 'active' | 'shadow'): Alert {
+  private alert(device: DeviceContext, ep: NoiseEpisode, scored: Scored, role: 'active' | 'shadow', window: readonly NoiseFrame[]): Alert {
     const version = role === 'active' ? scored.activeVersion : (scored.shadowVersion ?? 'unknown');
     const card = this.slot().active.card;
     return {
@@ -81,6 +82,8 @@ export class NoisePipeline {
         levels: ep.levels,
         calibration: calibration(device, ep.startedAt),
         placementPublished: device.placementPublished,
+        // The model's input at detection (the last NOISE_WINDOW one-second spectra), kept with the officers' verdict.
+        window: { frames: window.map((f) => ({ bands: [...f.bands], laeq: f.laeq, lamax: f.lamax })) },
       },
     };
   }

@@ -133,3 +133,25 @@ describe('crowding pipeline on the readings’ own clock', () => {
     }
   });
 });
+
+describe('crowding pipeline with a shadow version', () => {
+  it('records what the shadow version would raise on the same minutes, without alerting', async () => {
+    const alerts: Alert[] = [];
+    const shadows: Alert[] = [];
+    const ctx = { ...context(alerts), recordShadow: async (a: Alert) => void shadows.push(a) };
+    // The active version never forecasts a crowd; the shadow version does from the 8th scored minute on.
+    let n = 0;
+    const scorer: Scorer = {
+      score: async () => {
+        n++;
+        return { active: Float32Array.from([0, 0.1]), activeVersion: 'crowding@1.0.0', shadow: Float32Array.from([0, n >= 8 ? 0.9 : 0.1]), shadowVersion: 'crowding@1.1.0' };
+      },
+    };
+    const p = new CrowdingPipeline(scorer, () => cardSlot, ctx);
+    for (let m = 0; m <= 30; m++) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN), 100 + m);
+    expect(alerts).toHaveLength(0);
+    expect(shadows).toHaveLength(1); // one per episode, not one per minute
+    expect(shadows[0]).toMatchObject({ kind: 'crowding', zoneId: 'z-river', modelVersion: 'crowding@1.1.0', evidence: { scores: { exceed_15m: 0.9 }, window: { capacity: 150 } } });
+    expect(shadows[0]?.summary).toContain('within 15 minutes');
+  });
+});
