@@ -2,7 +2,7 @@ import { MIGRATIONS } from './migrations.js';
 import path from 'node:path';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { Config } from './core/config.js';
+import { transportWarnings, type Config } from './core/config.js';
 import type { Logger } from './core/log.js';
 import { Metrics } from './core/metrics.js';
 import { openDatabase, type Database } from './core/db/database.js';
@@ -125,6 +125,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       await maintenance.start();
       started.push({ name: 'maintenance', start: () => maintenance.start(), stop: () => maintenance.stop() });
     }
+
+    for (const warning of transportWarnings(config)) log.warn(warning);
 
     const broker = has('broker')
       ? new BrokerService({ ...config.mqtt, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)

@@ -238,3 +238,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   return config;
 }
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|::1)$/;
+
+/**
+ * What a start should warn about in how it is reachable: a listener on a non-loopback interface
+ * without TLS carries device secrets and officers' tokens in clear (fine behind a TLS proxy or on a
+ * closed network, which the operator then knows they rely on).
+ */
+export function transportWarnings(config: Config): string[] {
+  if (config.tls) return [];
+  const out: string[] = [];
+  const serves = (s: Config['services'][number]) => config.services.includes(s);
+  if (serves('broker') && !LOOPBACK.test(config.mqtt.host)) {
+    out.push(`MQTT listens on ${config.mqtt.host} without TLS: set TLS_CERT_FILE and TLS_KEY_FILE (devices then use MQTT_TLS_PORT), or MQTT_HOST=127.0.0.1 behind a TLS proxy`);
+  }
+  if (serves('api') && !LOOPBACK.test(config.http.host)) {
+    out.push(`HTTP listens on ${config.http.host} without TLS: set TLS_CERT_FILE and TLS_KEY_FILE, or HTTP_HOST=127.0.0.1 behind a TLS proxy`);
+  }
+  return out;
+}

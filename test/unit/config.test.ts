@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ConfigError, VARIABLES, loadConfig } from '../../core/config.js';
+import { ConfigError, VARIABLES, loadConfig, transportWarnings } from '../../core/config.js';
 
 describe('configuration', () => {
   it('works with no variables at all (npm start defaults)', () => {
@@ -52,5 +52,13 @@ describe('configuration', () => {
       expect(row, v.env).toBeDefined();
       if (v.default !== undefined) expect(row, v.env).toContain(`\`${v.default}\``);
     }
+  });
+
+  it('warns when a listener faces the network without TLS, and not on loopback or with TLS', () => {
+    const open = transportWarnings(loadConfig({}));
+    expect(open).toHaveLength(2);
+    expect(open[0]).toMatch(/MQTT listens on 0\.0\.0\.0 without TLS/);
+    expect(transportWarnings(loadConfig({ MQTT_HOST: '127.0.0.1', HTTP_HOST: 'localhost' }))).toEqual([]);
+    expect(transportWarnings(loadConfig({ SERVICES: 'ingest', MQTT_HOST: '0.0.0.0' }))).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ import { ensureWebBuilt } from './ensure-built.js';
 import { api, connectDevice, login, provision, publishAll, startTestPlatform, type TestPlatform } from '../../test/support/platform.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { topics } from '../../contract/mqtt/topics.js';
-import { uploadEvidence } from '../../test/support/cases.js';
+import { confirmPresence, evidenceMeta, uploadEvidence } from '../../test/support/cases.js';
 import { DESKTOP, launch, signIn, TABLET } from '../../test/support/browser.js';
 import { PNG } from './png.js';
 
@@ -121,12 +121,17 @@ async function main(): Promise<void> {
     const liu = await login(t, 'fish.liu');
     await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'accept' });
     await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'arrive', location: { lat: 32.062, lon: 118.752 }, secondOfficerId: 'u-fish-sun' });
-    await uploadEvidence(t, liu, ids.fishing, PNG.photo(), 'image/png', '?filename=rod-and-catch.png');
+    // The second officer confirms on their own tablet; the photo, with its metadata, is reviewed by them; the case is filed.
+    const sun = await login(t, 'fish.sun');
+    await confirmPresence(t, sun, ids.fishing, { lat: 32.062, lon: 118.752 });
+    const photo = await uploadEvidence(t, liu, ids.fishing, PNG.photo(), 'image/png', `?filename=rod-and-catch.png&${evidenceMeta('image/png', 'u-fish-liu,u-fish-sun')}`);
+    await api(t, sun, 'POST', `/api/v1/cases/${ids.fishing}/evidence/${String(photo.body.id)}/review`, { note: 'rod and catch visible' });
+    await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'file' });
     const fish = await signIn(await ctx(), t, 'fish.liu');
     await fish.goto(`${t.http}/#/case/${ids.fishing}`);
     await fish.locator('form[data-event="propose_decision"]').waitFor();
     await fish.fill('#f-party', 'Wang Wu');
-    await fish.fill('#f-party-id', 'ID-320102198805050011');
+    await fish.fill('#f-party-id', '320102199001011232');
     await fish.click('#f-lookup');
     await fish.click('#f-benchmark tr[data-tier="normal"]');
     await fish.fill('#f-fine', '20000');
