@@ -42,3 +42,23 @@ export class InferenceRepository {
     );
   }
 }
+
+/** An alert with its stored input window, its officers' verdict and its case's state (for retraining). */
+export interface JudgedAlertRow {
+  id: string;
+  window: Record<string, unknown>;
+  evidence: Record<string, unknown>;
+  verdict: 'confirmed' | 'false_alarm' | null;
+  state: string | null;
+}
+
+/** Alerts of one kind that kept their input window, with the verdict and the case state, oldest first. */
+export async function alertsWithWindows(pool: pg.Pool, kind: string): Promise<JudgedAlertRow[]> {
+  const r = await pool.query<JudgedAlertRow>(
+    `SELECT a.id, a.evidence->'window' AS window, a.evidence, v.verdict, c.state
+     FROM alerts a LEFT JOIN alert_verdicts v ON v.alert_id = a.id LEFT JOIN cases c ON c.incident_id = a.incident_id
+     WHERE a.kind = $1 AND a.evidence ? 'window' ORDER BY a.id`,
+    [kind],
+  );
+  return r.rows;
+}

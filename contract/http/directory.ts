@@ -39,6 +39,6 @@ export type Overview = Static<typeof Overview>;
 
 
 export const ClientConfig = Type.Object({ grafanaUrl: Type.String({ description: 'GRAFANA_URL' }) });
-export const PartyParams = Type.Object({ partyId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) });
+export const PartyCasesParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) });
 export const ColleagueList = Type.Array(Colleague);
 export const PartyCaseList = Type.Array(PartyCase);

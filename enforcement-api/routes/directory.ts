@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ClientConfig, ColleagueList, Overview, PartyCaseList, PartyParams } from '../../contract/http/directory.js';
+import { normalisePartyId } from '../legal/party-ids.js';
+import { ClientConfig, ColleagueList, Overview, PartyCaseList, PartyCasesParams } from '../../contract/http/directory.js';
 import type { DirectoryQueries } from '../directory.js';
 
 /** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
@@ -45,21 +46,22 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
   );
 
   app.get(
-    '/api/v1/parties/:partyId/cases',
+    '/api/v1/parties/:id/cases',
     {
       preHandler: app.requireRole('officer', 'team_lead', 'reviewer', 'admin'),
       schema: {
         tags: ['cases'],
         summary: 'Earlier cases of a party (by its ID card number or unified social credit code), across teams: first-violation checks and the party history of a case file',
         security: [{ bearer: [] }],
-        params: PartyParams,
+        params: PartyCasesParams,
         response: {
           200: PartyCaseList,
           400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' },
         },
       },
     },
-    async (req) => directory.partyCases(req.params.partyId),
+    // The same normalised form the legal rules store (upper case, no spaces), whatever was typed.
+    async (req) => directory.partyCases(normalisePartyId(req.params.id)),
   );
 
   app.get(

@@ -11,7 +11,9 @@ import { ConfigError, loadConfig } from '../../core/config.js';
 import { openDatabase } from '../../core/db/database.js';
 import { StartupError } from '../../core/errors.js';
 import { createLogger } from '../../core/log.js';
-import { MqttModelControl } from '../../enforcement-api/model-control.js';
+import { connectService } from '../../core/mqtt-client.js';
+import { topics } from '../../contract/mqtt/topics.js';
+import type { Rollout } from '../../contract/mqtt/control.js';
 import { modelDirs } from '../../platform.js';
 import { retrain, RETRAIN_DEFAULTS } from './retrain.js';
 
@@ -34,7 +36,13 @@ async function main(argv: readonly string[]): Promise<void> {
   const config = loadConfig();
   const log = createLogger(process.env.LOG_LEVEL ? config.logLevel : 'warn').child({ svc: 'retrain' });
   const db = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }, log, MIGRATIONS);
-  const control = config.mqtt.url && config.mqtt.servicePassword ? new MqttModelControl({ url: config.mqtt.url, password: config.mqtt.servicePassword }) : undefined;
+  // The rollout is a retained control message to every inference worker (as the API's rollout route sends it).
+  const conn = config.mqtt.url && config.mqtt.servicePassword ? { url: config.mqtt.url, password: config.mqtt.servicePassword } : undefined;
+  const client = conn ? connectService(conn, 'model-retrain') : undefined;
+  const control = client && {
+    setRollout: async (name: string, rollout: Rollout) => void (await (await client).publishAsync(topics.rollout(name), JSON.stringify(rollout), { qos: 1, retain: true })),
+    close: async () => (await client).endAsync(),
+  };
   try {
     const dirs = modelDirs(config);
     const r = await retrain({

@@ -9,6 +9,7 @@
  * card as a new version under `DATA_DIR/models/<name>-<version>/`, registers it in `model_versions`,
  * and rolls it out in shadow (scored and recorded, never alerting) beside the active version.
  */
+import { alertsWithWindows, type JudgedAlertRow } from '../repository.js';
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -59,13 +60,7 @@ interface Example {
   verdict: 'confirmed' | 'false_alarm';
 }
 
-interface Row {
-  id: string;
-  window: Record<string, unknown>;
-  evidence: Record<string, unknown>;
-  verdict: 'confirmed' | 'false_alarm' | null;
-  state: string | null;
-}
+type Row = JudgedAlertRow;
 
 /** The model's input and label for one judged alert, or null when its window is unusable. */
 function example(model: string, labels: readonly string[], r: Row, verdict: 'confirmed' | 'false_alarm'): Example | null {
@@ -96,14 +91,8 @@ function example(model: string, labels: readonly string[], r: Row, verdict: 'con
 
 /** Alerts of the model's kind with a stored window and the officers' verdict. */
 export async function officerExamples(pool: pg.Pool, model: string, labels: readonly string[]): Promise<Example[]> {
-  const r = await pool.query<Row>(
-    `SELECT a.id, a.evidence->'window' AS window, a.evidence, v.verdict, c.state
-     FROM alerts a LEFT JOIN alert_verdicts v ON v.alert_id = a.id LEFT JOIN cases c ON c.incident_id = a.incident_id
-     WHERE a.kind = $1 AND a.evidence ? 'window' ORDER BY a.id`,
-    [KIND[model]],
-  );
   const out: Example[] = [];
-  for (const row of r.rows) {
+  for (const row of await alertsWithWindows(pool, KIND[model]!)) {
     const verdict = row.verdict ?? (row.state !== null && CONFIRMING_STATES.includes(row.state) ? 'confirmed' : null);
     if (!verdict) continue; // not judged (yet)
     const e = example(model, labels, row, verdict);

@@ -66,7 +66,10 @@ describe('enforcement API', () => {
       expect(doc.body.paths).toHaveProperty([p]);
     }
     const page = await fetch(`${t.http}/`);
-    expect(await page.text()).toContain('Riverside &amp; Park Enforcement');
+    // The built web app: its shell, with the manifest that makes it installable.
+    const html = await page.text();
+    expect(html).toContain('<title>滨河公园综合执法</title>');
+    expect(html).toContain('rel="manifest"');
     const metrics = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${await login(t, 'ops')}` } });
     expect(await metrics.text()).toContain('ingest_readings_received_total');
   });

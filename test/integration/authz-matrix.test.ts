@@ -49,7 +49,7 @@ GET   /*                                                 sw.js                  
 GET   /api/v1/client-config                              -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 GET   /api/v1/team/members                               -                                      401  403   403 403    403   403   ok   ok     ok     ok   403
 GET   /api/v1/review-post/members                        -                                      401  403   403 ok     ok    ok    403  403    403    403   403
-GET   /api/v1/parties/:partyId/cases                     ID-AUTHZ-1                             401  ok    403 ok     ok    ok    ok   ok     ok     ok   403
+GET   /api/v1/parties/:id/cases                          ID-AUTHZ-1                             401  ok    403 ok     ok    ok    ok   ok     ok     ok   403
 GET   /api/v1/ops/overview                               -                                      401  ok    ok  403    403   403   403  403    403    403   403
 PATCH /api/v1/devices/:id                                slm-river-1                            401  ok    ok  403    403   403   403  403    403    403   403
 GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
@@ -75,6 +75,7 @@ GET   /api/v1/devices/:id/readings                       slm-park-1             
 GET   /api/v1/devices/:id/readings                       slm-river-1                            401  ok    ok  ok     ok    ok    404  404    ok     ok   ok
 GET   /api/v1/models                                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 PUT   /api/v1/models/:name/rollout                       noise-window                           401  ok    403 403    403   403   403  403    403    403   403
+GET   /api/v1/models/:name/shadow                        fishing                                401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 GET   /api/v1/benchmarks                                 -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 GET   /api/v1/figures                                    -                                      401  ok    ok  403    403   403   403  ok     403    403   403
 GET   /api/v1/figures                                    teamId=t-river                         401  ok    ok  403    403   403   403  403    403    403   403
@@ -379,7 +380,7 @@ const SPECS: Record<string, RouteSpec> = {
   'GET /api/v1/client-config': { call: get('/api/v1/client-config') },
   'GET /api/v1/team/members': { call: get('/api/v1/team/members') },
   'GET /api/v1/review-post/members': { call: get('/api/v1/review-post/members') },
-  'GET /api/v1/parties/:partyId/cases': { call: get((c) => `/api/v1/parties/${c.target}/cases`) },
+  'GET /api/v1/parties/:id/cases': { call: get((c) => `/api/v1/parties/${c.target}/cases`) },
   'GET /api/v1/ops/overview': { call: get('/api/v1/ops/overview') },
   'PATCH /api/v1/devices/:id': {
     call: (c) => http('PATCH', `/api/v1/devices/${c.target}`, c.token, { calibrationCert: `AUTHZ-${c.n}` }),
@@ -420,6 +421,7 @@ const SPECS: Record<string, RouteSpec> = {
   },
   'GET /api/v1/devices/:id/readings': { call: get((c) => `/api/v1/devices/${c.target}/readings?stream=noise`) },
   'GET /api/v1/models': { call: get('/api/v1/models') },
+  'GET /api/v1/models/:name/shadow': { call: get((c) => `/api/v1/models/${c.target}/shadow`) },
   'PUT /api/v1/models/:name/rollout': {
     // Publishes a retained MQTT message (no database row): the refusal happens before the handler.
     call: (c) => http('PUT', `/api/v1/models/${c.target}/rollout`, c.token, { active: committedVersion(c.target), shadow: null }),

@@ -1294,8 +1294,8 @@ export interface Endpoints {
       }[];
     };
   };
-  "GET /api/v1/parties/{partyId}/cases": {
-    params: { partyId: string };
+  "GET /api/v1/parties/{id}/cases": {
+    params: { id: string };
     query: never;
     body: never;
     response: {

@@ -193,7 +193,7 @@ function proposalPanel(detail: Detail): HTMLElement | null {
 /** The party's other cases (the reviewer's view of repeat violations). */
 export function partyHistory(partyId: string, exclude?: string): HTMLElement {
   const box = h('div', { class: 'party-history', id: 'party-history' }, h('p', { class: 'muted' }, t('loading')));
-  void call('GET /api/v1/parties/{partyId}/cases', { params: { partyId } }).then((list) => {
+  void call('GET /api/v1/parties/{id}/cases', { params: { id: partyId } }).then((list) => {
     const others = list.filter((c) => c.caseId !== exclude);
     mount(box, h('h3', null, t('partyHistory')),
       others.length
