@@ -150,7 +150,9 @@ describe('live stream: other processes', () => {
   it.skipIf(!SERVER)('delivers within a second a transition made through a second API process on the same server database', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'rp-live-b-'));
     const url = t.platform.config.database.url!;
-    const b = await startPlatform(loadConfig({ HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_PORT: '0', SIMULATOR: 'off', SERVICES: 'api', DATA_DIR: dir, DATABASE_URL: url, ADMIN_PASSWORD: TEST_PASSWORD, LOG_LEVEL: 'silent' }), log);
+    const b = await startPlatform(loadConfig({ HTTP_PORT: '0', HTTP_HOST: '127.0.0.1', MQTT_PORT: '0', SIMULATOR: 'off', SERVICES: 'api', DATA_DIR: dir, DATABASE_URL: url, ADMIN_PASSWORD: TEST_PASSWORD, LOG_LEVEL: 'silent',
+      // API replicas share the key that seals the token signing key, as a deployment gives them one.
+      SECRETS_KEY_FILE: t.platform.config.secrets.keyFile }), log);
     const s = await openStream(t, as('east.li'));
     try {
       const a = await openCase(t);
