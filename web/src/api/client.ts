@@ -164,16 +164,3 @@ async function fetchBlobUrl(url: string): Promise<string> {
   return URL.createObjectURL(await res.blob());
 }
 
-/**
- * A call to an endpoint this build's contract does not have yet (e.g. a secret rotation served by a
- * newer API): same session and errors as `call`, untyped answer.
- */
-export async function request(method: string, url: string, body?: unknown): Promise<unknown> {
-  const send = () => raw(method, url, { body: body === undefined ? undefined : JSON.stringify(body), contentType: body === undefined ? undefined : 'application/json', token: session?.token });
-  let res = await send();
-  if (res.status === 401 && session) {
-    await renew();
-    res = await send();
-  }
-  return answer(res);
-}
