@@ -261,6 +261,8 @@ async function main(): Promise<void> {
           MQTT_URL: `mqtt://127.0.0.1:${ready.mqttPort}`,
           MQTT_SERVICE_PASSWORD: servicePassword,
           BENCH_DEVICES: '0',
+          // Processes sharing a database share the key sealing its secrets.
+          SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
           DATABASE_URL: scratch!.url,
         })]
       : [];
