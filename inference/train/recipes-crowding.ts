@@ -153,7 +153,7 @@ const common = { model: 'crowding', featureCount: CROWD_FEATURE_COUNT, labels: [
 
 export const crowdingModel: ModelSpec = {
   name: 'crowding',
-  version: '1.2.0',
+  version: '1.3.0',
   task:
     `crowding / drowning-risk early warning per zone from its people counts of the last ${CROWD_HISTORY_MIN} minutes, its capacity and the local hour; ` +
     `two independent sigmoids: risk_now = P(count >= ${RISK_SHARE * 100} % of capacity now), exceed_15m = P(count exceeds capacity within the next ${HORIZON_MIN} minutes), ` +
