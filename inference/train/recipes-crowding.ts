@@ -160,7 +160,7 @@ export const crowdingModel: ModelSpec = {
     'the count being the zone counter\'s reading without its noise and glitches',
   labels: ['risk_now', 'exceed_15m'],
   activation: 'sigmoid',
-  thresholds: { 'exceed_15m.on': 0.5, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 },
+  thresholds: { 'exceed_15m.on': 0.3, 'exceed_15m.off': 0.2, 'risk_now.on': 0.8 },
   featureCount: CROWD_FEATURE_COUNT,
   normalisation: CROWD_NORMALISATION,
   featureFunction: 'inference/features/crowding.ts crowdFeatures',
