@@ -89,7 +89,7 @@ async function crowdingScenes(model: OnnxModel): Promise<SceneEvaluation> {
     description:
       `${at.days} zone days 08:00-22:00 from the independent generator (ordinary days, days peaking at 87-93 % of capacity, days over capacity, days pushed over by surges; ` +
       '1-3 counters per zone reporting every 30 or 60 s with drop-outs of 3-25 min, double counting x1.4-1.9 and zero glitches), capacity 80-2,500, replayed reading by reading through ' +
-      'CrowdingPipeline with the default PEOPLE_COUNTER_MAX_AGE_S / _WAIT_S / CROWDING_MIN_HISTORY_MIN. Truth is the occupancy, not a counter.',
+      'CrowdingPipeline with the default PEOPLE_COUNTER_MAX_AGE_S / _WAIT_S / _IMPUTE_S / CROWDING_MIN_HISTORY_MIN. Truth is the occupancy, not a counter.',
     generator: 'simulator/field/crowds.ts, simulator/field/prng.ts',
     seeds: `${FIELD_EVAL_CROWDING.from}-${FIELD_EVAL_CROWDING.from + FIELD_EVAL_CROWDING.count - 1}; ${FIELD_TUNING}`,
     command: 'npm run models:report crowding',
