@@ -18,6 +18,7 @@ import { OnnxModel } from '../onnx-model.js';
 import { listModels, newest } from '../model-store.js';
 import { InferenceRepository } from '../repository.js';
 import { fishingFeatures, FISHING_FEATURE_COUNT } from '../features/fishing.js';
+import { isTrackSummary } from '../features/track-summary.js';
 import { crowdFeatures, CROWD_FEATURE_COUNT } from '../features/crowding.js';
 import { noiseWindowFeatures, NOISE_WINDOW_FEATURE_COUNT, type NoiseFrame } from '../features/noise.js';
 import type { ModelCard, Evaluation } from '../../contract/model-card.js';
@@ -71,7 +72,9 @@ function example(model: string, labels: readonly string[], r: Row, verdict: 'con
     const obs = w.observations;
     if (!Array.isArray(obs) || obs.length === 0 || typeof w.localHour !== 'number') return null;
     const history = (obs as number[][]).map(([dwellS = 0, waterlineM = 0, rodScore = 0, speedMps = 0]) => ({ dwellS, waterlineM, rodScore, speedMps }));
-    return { alertId: r.id, features: fishingFeatures(history, w.localHour), labels: [idx(yes ? 'fishing' : 'other')], verdict };
+    // The whole-track summary stored with the alert (older alerts have none: the window's own stands in).
+    const whole = isTrackSummary(w.track) ? w.track : undefined;
+    return { alertId: r.id, features: fishingFeatures(history, w.localHour, undefined, 0, whole), labels: [idx(yes ? 'fishing' : 'other')], verdict };
   }
   if (model === 'crowding') {
     const counts = w.countsPerMinute;
