@@ -26,6 +26,7 @@ export function distanceM(a: Position, b: Position): number {
 interface PresenceRow {
   state: string;
   teamId: string | null;
+  supportTeamId: string | null;
   inReview: boolean;
   reviewPostId: string | null;
   onSiteOfficers: string[] | null;
@@ -42,7 +43,7 @@ export async function confirmPresence(pool: pg.Pool, caseId: string, actor: Acto
   if (actor.role !== 'officer' && actor.role !== 'team_lead') return reject(403, 'FORBIDDEN', `a ${actor.role} is not an enforcement officer`);
   return inTransaction(pool, async (client) => {
     const c = (await client.query<PresenceRow>(
-      `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId",
+      `SELECT state, team_id AS "teamId", support_team_id AS "supportTeamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId",
          on_site_officers AS "onSiteOfficers", arrived_at AS "arrivedAt", arrival_location AS "arrivalLocation",
          presence_confirmed_at AS "confirmedAt"
        FROM cases WHERE id = $1 FOR UPDATE`,
