@@ -50,7 +50,7 @@ export class IntrusionPipeline {
     }
     if (step.action === 'warn') {
       const id = alertId(key, 'intrusion', new Date(step.startedAt));
-      const played = await this.ctx.speakers.play(device, 'anti-drowning', 'warning', id, ts, { key, metric: 'waterline_m', value: p.waterlineM }, { safety: true });
+      const played = await this.ctx.speakers.play(device, 'anti-drowning', 'warning', id, ts, { key, metric: 'at_edge', value: 1 }, { safety: true });
       if (played.played || played.reason === 'cooldown') {
         // A clip the speaker played within its cooldown was heard as well: the grace counts from now.
         watch.warned(p.id, t);
@@ -59,7 +59,8 @@ export class IntrusionPipeline {
       }
       step = watch.unwarnable(p.id, t);
     }
-    await this.ctx.speakers.observe(key, ts, p.waterlineM);
+    // The warning worked when the person is no longer at the edge once its effect window has passed.
+    await this.ctx.speakers.observe(key, ts, p.waterlineM <= this.opts.edgeM ? 1 : 0);
     if (step.action !== 'alert') return;
     const warning = this.warnings.get(key) ?? 'no_speaker';
     this.warnings.delete(key);
