@@ -188,8 +188,11 @@ export class InferenceWorker {
         await this.noise?.onReading(device, r.ts, r.payload);
         break;
       case 'tracks':
-        // Each camera observation is judged for fishing (ban zones) and for intrusion (closed zones).
-        await Promise.all([this.fishing?.onTrack(device, r.ts, r.payload), this.intrusion?.onTrack(device, r.ts, r.payload)]);
+        // Each camera observation is judged for fishing (ban zones), then for intrusion (closed zones):
+        // both may ask the camera's loudspeaker for a clip, and the order of their asks decides which
+        // one the cooldown refuses, so it is the same order whatever the interleaving of devices.
+        await this.fishing?.onTrack(device, r.ts, r.payload);
+        await this.intrusion?.onTrack(device, r.ts, r.payload);
         break;
       case 'smoke':
         await this.smoke?.onReading(device, r.ts, r.payload);

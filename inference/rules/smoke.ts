@@ -132,6 +132,7 @@ export class SmokeDetector {
     this.calm = 0;
     if (history) {
       this.temps = [];
+      this.recent.length = 0;
       this.alarmStart = null;
     }
   }

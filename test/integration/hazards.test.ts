@@ -5,6 +5,7 @@ import { localTime, type TelemetryMessage } from '../../simulator/scenarios.js';
 import { edgeVisit, smokeRun, type SmokeScene } from '../../simulator/hazards.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 import { openStream, type LiveStream } from '../support/cases.js';
+import { DESKTOP, hasBrowser, launch, signIn } from '../support/browser.js';
 
 /**
  * Intrusion and smoke end to end through real parts: devices publish over MQTT (real mqtt.js clients
@@ -222,5 +223,30 @@ describe('smoke and fire', () => {
     const after = await alertsOf(detector.id, 'smoke');
     expect(after.length - before).toBe(2);
     expect(after.at(-1)!.evidence).toMatchObject({ basis: 'persistent_smoke' });
+  });
+});
+
+describe.skipIf(!hasBrowser)('the web app shows both kinds', () => {
+  it('lists the smoke and intrusion cases in the emergency officer\'s inbox with their labels, and their evidence in the case view', async () => {
+    const browser = await launch();
+    try {
+      const page = await signIn(await browser.newContext(DESKTOP), t, 'emerg.ma');
+      const smokeCard = page.locator('#cases li.kind-smoke', { hasText: 'with the temperature rising' }).first();
+      await smokeCard.waitFor({ timeout: 30_000 });
+      expect(await smokeCard.locator('.card-title').innerText()).toContain('烟火');
+      expect(await page.locator('#cases li.kind-intrusion .card-title').first().innerText()).toContain('区域入侵');
+      await smokeCard.locator('a').click();
+      // The smoke alert's evidence: obscuration and temperature charts, and why it alarmed.
+      await page.locator('.alert-evidence', { hasText: '烟雾且温度快速上升' }).waitFor({ timeout: 30_000 });
+      expect(await page.locator('.alert-evidence figure').count()).toBeGreaterThanOrEqual(2);
+      await page.goto(`${t.http}/#/inbox`);
+      await page.locator('#cases li.kind-intrusion a').first().click();
+      const evidence = page.locator('.alert-evidence .intrusion');
+      await evidence.waitFor({ timeout: 30_000 });
+      expect(await evidence.innerText()).toMatch(/防溺水广播后仍停留 \d+ 秒/);
+      expect(await page.locator('#d-facts').innerText()).toContain('t-emergency'); // working with the street team
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -83,6 +83,7 @@ describe('smoke rule', () => {
     // Three more smoky readings, but after a 3-minute gap: the persistence count starts again.
     const steps = run(d, series([[12, 24], [12, 24], [12, 24]], 180));
     expect(alarms(steps)).toHaveLength(0);
+    expect(d.recent.map((r) => r.t), 'the evidence starts after the gap').toEqual([180, 185, 190].map((x) => T0 + x * 1000));
   });
 
   it('gives the same verdicts whatever other detectors do (state is per instance, time is the readings\')', () => {
