@@ -147,6 +147,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           noise: { ...config.noise, smoothing: config.inference.noiseSmoothing },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: config.fishing.gapS, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
           crowding: config.crowding,
+          intrusion: config.intrusion,
+          smoke: config.smoke,
           speakers: config.speakers,
           maxBatch: config.inference.maxBatch,
           maxWaitMs: config.inference.maxWaitMs,

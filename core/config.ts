@@ -67,6 +67,18 @@ export const VARIABLES = {
   speakerEffectWindowS: { env: 'SPEAKER_EFFECT_WINDOW_S', schema: Seconds, default: '300', help: 'how long after a clip its effect is measured' },
   noiseSmoothing: { env: 'NOISE_SMOOTHING', schema: Type.Integer({ minimum: 1, maximum: 60 }), default: '5', help: 'noise model scores averaged over this many consecutive windows before the music thresholds apply' },
   fishingGapS: { env: 'FISHING_GAP_S', schema: Seconds, default: '60', help: 'a track unseen (or not fishing-like) for less than this does not end a fishing episode' },
+  intrusionEdgeM: { env: 'INTRUSION_EDGE_M', schema: Type.Number({ exclusiveMinimum: 0, maximum: 50 }), default: '2', help: 'a person this close to the water\'s edge (metres, the camera\'s waterlineM) in a closed zone is an intrusion' },
+  intrusionConfirmS: { env: 'INTRUSION_CONFIRM_S', schema: Seconds, default: '10', help: 'how long a person stays at the edge of a closed zone before the loudspeaker warns (a passer-by is not warned)' },
+  intrusionGraceS: { env: 'INTRUSION_GRACE_S', schema: Seconds, default: '60', help: 'how long after the anti-drowning warning a person may still be at the edge before the intrusion alert' },
+  intrusionGapS: { env: 'INTRUSION_GAP_S', schema: Seconds, default: '20', help: 'a person away from the edge (or unseen) for longer than this has left: the intrusion episode ends' },
+  smokeAlarmObscuration: { env: 'SMOKE_ALARM_OBSCURATION', schema: Type.Number({ exclusiveMinimum: 0, maximum: 100 }), default: '10', help: 'smoke obscuration (%/m) at which a reading counts as smoke (UL 268 detectors alarm at 0.7–13 %/m)' },
+  smokeClearObscuration: { env: 'SMOKE_CLEAR_OBSCURATION', schema: Type.Number({ minimum: 0, maximum: 100 }), default: '3', help: 'a smoke alarm clears only once obscuration stays below this (%/m, below SMOKE_ALARM_OBSCURATION)' },
+  smokeFixedTempC: { env: 'SMOKE_FIXED_TEMP_C', schema: Type.Number({ minimum: 30, maximum: 200 }), default: '57', help: 'fixed-temperature heat threshold (°C; UL 521 ordinary rating 57 °C / 135 °F)' },
+  smokeRateOfRise: { env: 'SMOKE_RATE_OF_RISE', schema: Type.Number({ exclusiveMinimum: 0, maximum: 100 }), default: '8.3', help: 'rate-of-rise heat threshold (°C/min; UL 521: 8.3 °C / 15 °F per minute)' },
+  smokeConfirmReadings: { env: 'SMOKE_CONFIRM_READINGS', schema: Type.Integer({ minimum: 1, maximum: 20 }), default: '2', help: 'consecutive readings of smoke corroborated by heat (or of heat at the fixed temperature) that raise a smoke alert' },
+  smokePersistReadings: { env: 'SMOKE_PERSIST_READINGS', schema: Type.Integer({ minimum: 1, maximum: 100 }), default: '4', help: 'consecutive readings of smoke without heat that raise a smoke alert, when they also span SMOKE_PERSIST_S (dust and steam pass sooner)' },
+  smokePersistS: { env: 'SMOKE_PERSIST_S', schema: Seconds, default: '20', help: 'how long smoke without heat must persist (device clock) before an alert' },
+  smokeClearReadings: { env: 'SMOKE_CLEAR_READINGS', schema: Type.Integer({ minimum: 1, maximum: 100 }), default: '3', help: 'consecutive readings below SMOKE_CLEAR_OBSCURATION, the fixed temperature and the rate of rise that end a smoke episode (a later rise is a new alert)' },
   inferenceMaxBatch: { env: 'INFERENCE_MAX_BATCH', schema: Type.Integer({ minimum: 1, maximum: 65536 }), default: '256', help: 'most feature windows scored in one onnxruntime call' },
   inferenceMaxWaitMs: { env: 'INFERENCE_MAX_WAIT_MS', schema: Type.Number({ minimum: 0, maximum: 1000 }), default: '5', help: 'how long a window waits for others to fill its batch' },
   modelScanS: { env: 'MODEL_SCAN_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often inference looks for model versions in its folders and registers them in the database (the API lists and rolls out registered versions)' },
@@ -124,6 +136,11 @@ const ConfigSchema = Type.Object({
   rulesRefreshS: Seconds,
   fishing: Type.Object({ minDurationS: Seconds, warnings: Type.Integer(), gapS: Seconds }),
   crowding: Type.Object({ counterMaxAgeS: Seconds, counterWaitS: Seconds, minHistoryMin: Type.Integer(), counterImputeS: Seconds }),
+  intrusion: Type.Object({ edgeM: Type.Number(), confirmS: Seconds, graceS: Seconds, gapS: Seconds }),
+  smoke: Type.Object({
+    alarmObscuration: Type.Number(), clearObscuration: Type.Number(), fixedTempC: Type.Number(), rateOfRiseCPerMin: Type.Number(),
+    confirmReadings: Type.Integer(), persistReadings: Type.Integer(), persistS: Seconds, clearReadings: Type.Integer(),
+  }),
   inference: Type.Object({ noiseSmoothing: Type.Integer(), maxBatch: Type.Integer(), maxWaitMs: Type.Number(), modelScanS: Seconds }),
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
@@ -214,6 +231,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rulesRefreshS: get('rulesRefreshS'),
     fishing: { minDurationS: get('fishingMinDurationS'), warnings: get('fishingWarnings'), gapS: get('fishingGapS') },
     crowding: { counterMaxAgeS: get('counterMaxAgeS'), counterWaitS: get('counterWaitS'), minHistoryMin: get('crowdingMinHistoryMin'), counterImputeS: get('counterImputeS') },
+    intrusion: { edgeM: get('intrusionEdgeM'), confirmS: get('intrusionConfirmS'), graceS: get('intrusionGraceS'), gapS: get('intrusionGapS') },
+    smoke: {
+      alarmObscuration: get('smokeAlarmObscuration'),
+      clearObscuration: get('smokeClearObscuration'),
+      fixedTempC: get('smokeFixedTempC'),
+      rateOfRiseCPerMin: get('smokeRateOfRise'),
+      confirmReadings: get('smokeConfirmReadings'),
+      persistReadings: get('smokePersistReadings'),
+      persistS: get('smokePersistS'),
+      clearReadings: get('smokeClearReadings'),
+    },
     inference: { noiseSmoothing: get('noiseSmoothing'), maxBatch: get('inferenceMaxBatch'), maxWaitMs: get('inferenceMaxWaitMs'), modelScanS: get('modelScanS') },
     speakers: {
       cooldownS: get('speakerCooldownS'),
@@ -247,6 +275,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },
   };
   checkTimezone(config.timezone);
+  if (config.smoke.clearObscuration >= config.smoke.alarmObscuration) {
+    throw new ConfigError(`Invalid SMOKE_CLEAR_OBSCURATION=${config.smoke.clearObscuration}: must be below SMOKE_ALARM_OBSCURATION (${config.smoke.alarmObscuration}), or an alarm could never clear with hysteresis`);
+  }
   if (!Value.Check(ConfigSchema, config)) {
     throw new ConfigError(`configuration incomplete: ${[...Value.Errors(ConfigSchema, config)][0]?.path ?? '?'}`);
   }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Zone rules and holiday calendars (core/domain/zone-rules.ts applies them). */
-export const RULE_KINDS = ['noise', 'fishing', 'crowding'] as const;
+export const RULE_KINDS = ['noise', 'fishing', 'crowding', 'closure'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 export const DAY_TYPES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'] as const;
 export type DayType = (typeof DAY_TYPES)[number];
@@ -16,6 +16,7 @@ export const RuleParams = Type.Object(
     lamax: Type.Optional(Type.Union([Type.Null(), Type.Number({ minimum: 20, maximum: 140, description: 'noise: LAmax limit, dB(A); null = none; default none by day, LAeq + 15 at night' })])),
     fishingBan: Type.Optional(Type.Boolean({ description: 'fishing: banned or allowed' })),
     capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'crowding: people' })),
+    closed: Type.Optional(Type.Boolean({ description: 'closure: the zone is closed to the public (a person at the water\'s edge is an intrusion) or open' })),
   },
   { additionalProperties: false },
 );

@@ -10,7 +10,8 @@ import type { LiveEvent } from '../../contract/http/live.js';
  *
  * - admins and operators (the district operations centre) see every case, including the fallback
  *   queue (no team) and alerts that opened none;
- * - officers and team leads their own team's cases;
+ * - officers and team leads their own team's cases, and the cases their team supports (a safety
+ *   incident handled by the street team with the district's emergency management team beside it);
  * - reviewers the cases submitted for legal review to their own post;
  * - the agency head (who approves deadline extensions) everything the operations centre sees;
  * - nobody else anything; another team's case looks exactly like a missing one.
@@ -27,6 +28,8 @@ export interface Viewer {
 /** What jurisdiction needs to know of a case. */
 export interface CaseReach {
   teamId: string | null;
+  /** The team that works the case beside the one holding it (e.g. emergency management on an intrusion). */
+  supportTeamId?: string | null;
   /** Submitted for legal review at least once. */
   inReview: boolean;
   /** The review post it was last submitted to. */
@@ -42,7 +45,7 @@ export function maySeeCase(v: Viewer, c: CaseReach): boolean {
       return true;
     case 'officer':
     case 'team_lead':
-      return c.teamId !== null && c.teamId === v.teamId;
+      return v.teamId !== null && (c.teamId === v.teamId || (c.supportTeamId ?? null) === v.teamId);
     case 'reviewer':
       return c.inReview && c.reviewPostId !== null && c.reviewPostId === (v.reviewPostId ?? null);
     default: {
@@ -66,7 +69,7 @@ export function caseCondition(v: Viewer, params: unknown[], alias = 'c'): string
     case 'team_lead':
       if (v.teamId === null) return 'FALSE';
       params.push(v.teamId);
-      return `${alias}.team_id = $${params.length}`;
+      return `(${alias}.team_id = $${params.length} OR ${alias}.support_team_id = $${params.length})`;
     case 'reviewer':
       if (!v.reviewPostId) return 'FALSE';
       params.push(v.reviewPostId);
@@ -91,8 +94,8 @@ export const alertCondition = caseCondition;
  */
 export function mayReceive(v: Viewer, e: LiveEvent): boolean {
   const after: CaseReach = e.type === 'case.updated'
-    ? { teamId: e.teamId, inReview: e.review === true, reviewPostId: e.reviewPostId ?? null }
-    : { teamId: e.teamId, inReview: false, reviewPostId: null };
+    ? { teamId: e.teamId, supportTeamId: e.supportTeamId ?? null, inReview: e.review === true, reviewPostId: e.reviewPostId ?? null }
+    : { teamId: e.teamId, supportTeamId: e.case.supportTeamId, inReview: false, reviewPostId: null };
   if (maySeeCase(v, after)) return true;
   return e.type === 'case.updated' && e.previousTeamId !== undefined && maySeeCase(v, { teamId: e.previousTeamId, inReview: false, reviewPostId: null });
 }

@@ -150,6 +150,7 @@ export interface Endpoints {
       zoneName: string;
       matterCode: string | null;
       teamId: string | null;
+      supportTeamId: string | null;
       state: string;
       title: string;
       slaDueAt: string | null;
@@ -186,6 +187,7 @@ export interface Endpoints {
       zoneName: string;
       matterCode: string | null;
       teamId: string | null;
+      supportTeamId: string | null;
       state: string;
       title: string;
       slaDueAt: string | null;
@@ -603,6 +605,7 @@ export interface Endpoints {
         zoneName: string;
         matterCode: string | null;
         teamId: string | null;
+        supportTeamId: string | null;
         state: string;
         title: string;
         slaDueAt: string | null;
@@ -1021,7 +1024,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -1034,6 +1037,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -1044,7 +1048,7 @@ export interface Endpoints {
     body: {
       rules: {
         id?: string;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start?: string;
@@ -1057,6 +1061,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -1064,7 +1069,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -1077,6 +1082,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -1409,7 +1415,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -1422,6 +1428,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -1432,7 +1439,7 @@ export interface Endpoints {
     body: {
       rules: {
         id?: string;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start?: string;
@@ -1445,6 +1452,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -1452,7 +1460,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -1465,6 +1473,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
