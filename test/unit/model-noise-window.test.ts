@@ -16,9 +16,9 @@ const K = NOISE_CLASSES.length;
 const SEED = 5150; // neither a training (20240612) nor a held-out (90210418) seed
 
 /**
- * 10 new 10-second scenes per class synthesised as audio and metered through the FFT filter bank: the
- * slowest fixture of the suite (about a second per scene on a busy machine). Built once in the hook
- * (which has the longer budget) and kept in inference/train/.data until the audio chain changes.
+ * 6 new 10-second scenes per class synthesised as audio and metered through the FFT filter bank: the
+ * slowest fixture of the suite (one to several seconds per scene on a busy machine). Built once in the
+ * hook (which has the longer budget) and kept in inference/train/.data until the audio chain changes.
  */
 const AUDIO_CHECK: DataSetSpec = {
   model: 'noise-window',
@@ -27,10 +27,10 @@ const AUDIO_CHECK: DataSetSpec = {
   featureCount: F,
   labels: NOISE_CLASSES,
   multiLabel: false,
-  description: 'fresh simulator/audio.ts scenes, 10 per class, scored by test/unit/model-noise-window.test.ts',
+  description: 'fresh simulator/audio.ts scenes, 6 per class, scored by test/unit/model-noise-window.test.ts',
   sources: AUDIO,
-  params: { perClass: 10 },
-  build: (seed) => audioWindows(seed, 10),
+  params: { perClass: 6 },
+  build: (seed) => audioWindows(seed, 6),
 };
 
 function argmax(p: Float32Array, row: number): number {
