@@ -147,7 +147,11 @@ export interface RealOptions {
   /** Music: stretches per recording; other sources: scenes per source. */
   musicSegments: number;
   scenesPerSource: number;
+  /** At most this many recordings of each music source (evenly spread over its files); all when absent. */
+  maxTracks?: number;
   stride: number;
+  /** [k, n]: only every n-th source from the k-th (several processes fill the scene cache side by side). */
+  shard?: [number, number];
   log?: (msg: string) => void;
 }
 
@@ -165,12 +169,16 @@ export function realScenes(seed: number, opts: RealOptions & { sources: readonly
   const out: MeteredScene[] = [];
   const ids = [...new Set(files.map((f) => f.group.id))];
   for (const id of ids) {
-    const pool = files.filter((f) => f.group.id === id && f.split === opts.split);
-    if (pool.length === 0) continue;
-    const group = (pool[0] as SourceFile).group;
+    const all = files.filter((f) => f.group.id === id && f.split === opts.split);
+    if (all.length === 0) continue;
+    const group = (all[0] as SourceFile).group;
+    // At most `maxTracks` recordings of a music source, spread over its (sorted) files.
+    const cap = group.kind === 'track' && opts.maxTracks !== undefined ? opts.maxTracks : all.length;
+    const pool = all.length <= cap ? all : Array.from({ length: cap }, (_, i) => all[Math.floor((i * all.length) / cap)] as SourceFile);
     const groupSeed = seed + (createHash('sha256').update(id).digest().readUInt32LE(0) % 1_000_000_007);
+    if (opts.shard && ids.indexOf(id) % opts.shard[1] !== opts.shard[0]) continue;
     const params = {
-      split: opts.split, musicSegments: opts.musicSegments, scenesPerSource: opts.scenesPerSource, stride: opts.stride,
+      split: opts.split, stride: opts.stride, ...(group.kind === 'track' ? { musicSegments: opts.musicSegments } : { scenesPerSource: opts.scenesPerSource }),
       group: { ...group, match: String(group.match) }, files: pool.map((f) => f.path),
       versions: Object.fromEntries([group.package].map((n) => [n, versions[n] ?? null])),
     };

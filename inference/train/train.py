@@ -78,9 +78,14 @@ def previous_model(spec):
     if not ref:
         return None
     import subprocess
+    blob = subprocess.run(["git", "-C", ROOT, "show", f"{ref['commit']}:inference/models/{spec['name']}.onnx"], check=True, capture_output=True).stdout
+    return ref, onnx_runner(blob)
+
+
+def onnx_runner(blob):
+    """features -> probabilities of one of our ONNX graphs, in numpy."""
     import onnx
     from onnx import numpy_helper
-    blob = subprocess.run(["git", "-C", ROOT, "show", f"{ref['commit']}:inference/models/{spec['name']}.onnx"], check=True, capture_output=True).stdout
     graph = onnx.load_model_from_string(blob).graph
     weights = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in graph.initializer}
 
@@ -111,7 +116,7 @@ def previous_model(spec):
             env[node.output[0]] = out.astype(np.float32)
         return env[graph.output[0].name]
 
-    return ref, run
+    return run
 
 
 def loss_fn(activation):
@@ -278,12 +283,54 @@ def fit(spec, x_gen, y_gen, extra):
     return net, best, epoch, len(y_es)
 
 
-def train(spec, out):
+def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
+    """`--evaluate`: the figures of the ONNX already in `out` recomputed into its card (no training),
+    e.g. once a data set that was missing when it was trained has been built."""
+    name, data = spec["name"], spec["data"]
+    path = os.path.join(out, name + ".card.json")
+    with open(path, encoding="utf-8") as f:
+        card = json.load(f)
+    with open(os.path.join(out, name + ".onnx"), "rb") as f:
+        blob = f.read()
+    if hashlib.sha256(blob).hexdigest() != card["sha256"]:
+        sys.exit(f"{name}: the ONNX in {out} does not match its card")
+    run = onnx_runner(blob)
+    metrics = card["metrics"]
+    metrics["heldOut"] = evaluation(spec, run(x_held), y_held, data["heldOut"]["description"])
+    if has_val:
+        metrics["validation"] = evaluation(spec, run(x_val), y_val, data["validation"]["description"])
+    previous = previous_model(spec)
+    if previous and has_val:
+        metrics["previous"]["validation"] = evaluation(spec, previous[1](x_val), y_val, data["validation"]["description"])
+    # The texts of the recipe as it is now (the network part of the training text is the trained one's).
+    old = card["training"]["description"]
+    cut = old.find(" Hard examples:") if " Hard examples:" in old else old.find(" Network: MLP")
+    card["training"]["description"] = training_data(spec, data) + old[cut:]
+    for m in (metrics, metrics.get("previous", {})):
+        if "realHeldOut" in m:
+            m["realHeldOut"]["description"] = data["realHeldOut"]["description"]
+    card["metrics"] = {k: metrics[k] for k in ("heldOut", "validation", "realHeldOut", "calibration", "previous") if k in metrics}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    for title, ev in (("held-out", metrics["heldOut"]), ("cross-generator", metrics.get("validation")), ("previous, cross-generator", metrics.get("previous", {}).get("validation"))):
+        if ev is None:
+            continue
+        print(f"  {title} ({ev['samples']} samples): accuracy {ev['accuracy']:.4f}")
+        for label, c in ev["perClass"].items():
+            print(f"    {label:<14} P {c['precision']:.4f}  R {c['recall']:.4f}  F1 {c['f1']:.4f}  n {c['support']}")
+
+
+def train(spec, out, evaluate_only=False):
     started = time.time()
     name, labels, activation = spec["name"], spec["labels"], spec["activation"]
     header, x_all, y_all = load(f"{name}-train", labels)
     _, x_held, y_held = load(f"{name}-heldOut", labels)
-    _, x_val, y_val = load(f"{name}-validation", labels)
+    has_val = os.path.exists(os.path.join(DATA, f"{name}-validation.json"))
+    if has_val:
+        _, x_val, y_val = load(f"{name}-validation", labels)
+    else:
+        print(f"{name}: no cross-generator validation set in .data (the card will have no validation figures)")
     data = spec["data"]
     extra = None
     if "realTrain" in data:
@@ -296,6 +343,8 @@ def train(spec, out):
     seed = int(spec["seed"])
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
+    if evaluate_only:
+        return rescore(spec, out, x_held, y_held, has_val, x_val if has_val else None, y_val if has_val else None)
     net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
     hard = spec.get("hardNegatives")
     hard_note = ""
@@ -338,10 +387,12 @@ def train(spec, out):
 
     with torch.no_grad():
         p_held = exported(torch.from_numpy(x_held)).numpy()
-        p_val = exported(torch.from_numpy(x_val)).numpy()
     held = evaluation(spec, p_held, y_held, data["heldOut"]["description"])
-    val = evaluation(spec, p_val, y_val, data["validation"]["description"])
-    metrics = {"heldOut": held, "validation": val}
+    metrics = {"heldOut": held}
+    if has_val:
+        with torch.no_grad():
+            p_val = exported(torch.from_numpy(x_val)).numpy()
+        metrics["validation"] = evaluation(spec, p_val, y_val, data["validation"]["description"])
     if "realHeldOut" in data:
         header_real, x_rh, y_rh = load(f"{name}-realHeldOut", labels)
         with open(os.path.join(DATA, header_real["files"]["tags"]), encoding="utf-8") as f:
@@ -358,8 +409,9 @@ def train(spec, out):
         # The version this one replaces, scored on exactly the same data.
         ref, run = previous
         metrics["previous"] = {"version": ref["version"], "commit": ref["commit"],
-                               "heldOut": evaluation(spec, run(x_held), y_held, data["heldOut"]["description"]),
-                               "validation": evaluation(spec, run(x_val), y_val, data["validation"]["description"])}
+                               "heldOut": evaluation(spec, run(x_held), y_held, data["heldOut"]["description"])}
+        if has_val:
+            metrics["previous"]["validation"] = evaluation(spec, run(x_val), y_val, data["validation"]["description"])
         if "realHeldOut" in data:
             metrics["previous"]["realHeldOut"], metrics["previous"]["calibration"] = field_report(spec, run(x_rh), y_rh, tags, data["realHeldOut"]["description"])
     hidden = "-".join(str(h) for h in spec["hidden"])
@@ -392,7 +444,9 @@ def train(spec, out):
     with open(os.path.join(out, name + ".card.json"), "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
-    for title, ev in (("held-out", held), ("cross-generator", val)):
+    for title, ev in (("held-out", held), ("cross-generator", metrics.get("validation"))):
+        if ev is None:
+            continue
         print(f"  {title} ({ev['samples']} samples): accuracy {ev['accuracy']:.4f}")
         for label, c in ev["perClass"].items():
             print(f"    {label:<14} P {c['precision']:.4f}  R {c['recall']:.4f}  F1 {c['f1']:.4f}  n {c['support']}")
@@ -418,12 +472,13 @@ def main():
         at = args.index("--out")
         out = os.path.abspath(args[at + 1])
         del args[at:at + 2]
-    names = args
+    evaluate_only = "--evaluate" in args
+    names = [a for a in args if a != "--evaluate"]
     specs = sorted(f[: -len(".model.json")] for f in os.listdir(DATA) if f.endswith(".model.json")) if not names else names
     order = {"noise-window": 0, "fishing": 1, "crowding": 2}
     for name in sorted(specs, key=lambda n: order.get(n, 99)):
         with open(os.path.join(DATA, name + ".model.json"), encoding="utf-8") as f:
-            train(json.load(f), out)
+            train(json.load(f), out, evaluate_only)
 
 
 if __name__ == "__main__":
