@@ -1287,8 +1287,12 @@ export interface Endpoints {
         number: number;
         matterCode: string | null;
         state: string;
+        teamId: string | null;
+        createdAt: string;
         actAt: string;
+        party: string | null;
         outcome: string | null;
+        penalties: string[];
         fineYuan: number | null;
         decisionNo: string | null;
       }[];
@@ -1303,11 +1307,14 @@ export interface Endpoints {
       number: number;
       matterCode: string | null;
       state: string;
-      createdAt: string;
       teamId: string | null;
+      createdAt: string;
+      actAt: string;
       party: string | null;
-      fineYuan: number | null;
+      outcome: string | null;
       penalties: string[];
+      fineYuan: number | null;
+      decisionNo: string | null;
     }[];
   };
   "GET /api/v1/presence-requests": {
