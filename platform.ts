@@ -22,6 +22,8 @@ import { InferenceWorker } from './inference/worker.js';
 import { InferenceRepository } from './inference/repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { EscalationService } from './enforcement-api/cases/escalation.js';
+import { ComplaintRepository } from './enforcement-api/complaints/repository.js';
+import { CoordinationEscalation } from './enforcement-api/complaints/coordination.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
 import { LegalRepository } from './enforcement-api/legal/repository.js';
@@ -64,6 +66,9 @@ export interface Platform {
   intake?: AlertIntakeService;
   /** Escalation of missed SLA deadlines: part of the `enforcement` service. */
   escalation?: EscalationService;
+  /** Escalation of the complaints' coordination queue: part of the `enforcement` service. */
+  coordination?: CoordinationEscalation;
+  complaints: ComplaintRepository;
   api?: ApiService;
   simulator?: SimulatorService;
   devices: DeviceRepository;
@@ -116,6 +121,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
     watchFallbackQueue(metrics, cases);
+    const complaints = new ComplaintRepository(db.pool, cases, { replyDueH: config.complaints.replyDueH, coordinationMin: config.complaints.coordinationMin, windowMin: config.incidentWindowMin }, () => zoneRules.schedule());
     const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
@@ -163,6 +169,9 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const escalation = has('enforcement')
       ? new EscalationService(db.pool, bus, log.child({ svc: 'escalation' }), metrics, { intervalS: config.sla.escalationIntervalS, clock: options.clock })
       : undefined;
+    const coordination = has('enforcement')
+      ? new CoordinationEscalation(complaints, log.child({ svc: 'coordination' }), metrics, config.sla.escalationIntervalS, options.clock)
+      : undefined;
     const modelControl = new MqttModelControl(conn);
     const api = has('api')
       ? new ApiService(config.http, {
@@ -193,6 +202,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           idempotency: new IdempotencyRepository(db.pool),
           directory: new DirectoryQueries(db.pool),
           grafanaUrl: config.http.grafanaUrl,
+          complaints,
+          complaintLimits: { publicPerHour: config.complaints.publicPerHour, lookupPerHour: config.complaints.lookupPerHour, photoMaxBytes: config.complaints.photoMaxBytes, open311ApiKeys: config.complaints.open311ApiKeys },
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),
@@ -208,7 +219,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       await bus.start();
       started.push({ name: 'live', start: () => bus.start(), stop: () => bus.stop() });
     }
-    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['api', api], ['simulator', simulator]] as const) {
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['coordination', coordination], ['api', api], ['simulator', simulator]] as const) {
       if (!svc) continue;
       await svc.start();
       started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
@@ -216,7 +227,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, api, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, coordination, complaints, api, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

@@ -102,6 +102,12 @@ export const VARIABLES = {
   evidenceMaxBytes: { env: 'EVIDENCE_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 104857600 }), default: '10485760', help: 'largest evidence file accepted (bytes)' },
   escalationIntervalS: { env: 'ESCALATION_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often the enforcement service looks for missed SLA deadlines and crossed decision-deadline warnings (also once at start)' },
   maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
+  complaintReplyDueH: { env: 'COMPLAINT_REPLY_DUE_H', schema: Type.Number({ minimum: 0.1 }), default: '72', help: 'hours a team has to reply to a complaint (handled, in stages or not handled): the on-time closure rate counts replies by then' },
+  complaintCoordinationMin: { env: 'COMPLAINT_COORDINATION_MIN', schema: Type.Number({ minimum: 1 }), default: '120', help: 'minutes a complaint waits in the coordination queue before it escalates to the next level (operations centre lead, then the agency head)' },
+  complaintPublicPerHour: { env: 'COMPLAINT_PUBLIC_PER_HOUR', schema: Type.Integer({ minimum: 0 }), default: '5', help: 'complaints one client address may file per hour through the public form and Open311 (0 = the public form is closed)' },
+  complaintLookupPerHour: { env: 'COMPLAINT_LOOKUP_PER_HOUR', schema: Type.Integer({ minimum: 1 }), default: '30', help: 'status lookups (tracking number + check code, Open311 status) one client address may make per hour' },
+  complaintPhotoMaxBytes: { env: 'COMPLAINT_PHOTO_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 10485760 }), default: '2097152', help: 'largest photo a complaint may carry (bytes, decoded); at most 5 photos' },
+  open311ApiKeys: { env: 'OPEN311_API_KEYS', schema: Type.String({ pattern: '^[A-Za-z0-9_-]{16,}(,[A-Za-z0-9_-]{16,})*$' }), default: undefined, help: 'comma list of Open311 api_key values (16+ characters each); when set, POST requests.json needs one of them; unset, 311 clients file like the public form' },
   liveRetentionH: { env: 'LIVE_EVENTS_RETENTION_H', schema: Type.Number({ minimum: 1 }), default: '72', help: 'how long live-stream events are kept for clients resuming with Last-Event-ID (hours); older ones are pruned and such a client gets a `reset` event' },
   livePollMs: { env: 'LIVE_POLL_MS', schema: Type.Integer({ minimum: 20, maximum: 900 }), default: '250', help: 'how often the API looks for live events written by other processes (ms); events from this process are pushed at once' },
 } as const satisfies Record<string, Variable>;
@@ -151,6 +157,10 @@ const ConfigSchema = Type.Object({
   }),
   figures: Type.Object({ baselineMinutes: Type.Record(Type.String(), Type.Number()) }),
   sla: Type.Object({ escalationIntervalS: Seconds }),
+  complaints: Type.Object({
+    replyDueH: Type.Number(), coordinationMin: Type.Number(), publicPerHour: Type.Integer(), lookupPerHour: Type.Integer(),
+    photoMaxBytes: Type.Integer(), open311ApiKeys: Type.Array(Type.String()),
+  }),
   live: Type.Object({ retentionH: Type.Number(), pollMs: Type.Integer() }),
 });
 export type Config = Static<typeof ConfigSchema>;
@@ -272,6 +282,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       })),
     },
     sla: { escalationIntervalS: get('escalationIntervalS') },
+    complaints: {
+      replyDueH: get('complaintReplyDueH'), coordinationMin: get('complaintCoordinationMin'), publicPerHour: get('complaintPublicPerHour'),
+      lookupPerHour: get('complaintLookupPerHour'), photoMaxBytes: get('complaintPhotoMaxBytes'),
+      open311ApiKeys: (get<string | undefined>('open311ApiKeys') ?? '').split(',').filter((k) => k.length > 0),
+    },
     live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },
   };
   checkTimezone(config.timezone);

@@ -12,6 +12,7 @@ import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
 export const DEMO_USERS = [
   { id: 'u-admin', username: 'admin', role: 'admin', teamId: null, name: 'District administrator' },
   { id: 'u-ops', username: 'ops', role: 'operator', teamId: null, name: 'Operations centre' },
+  { id: 'u-hotline', username: 'hotline', role: 'hotline', teamId: null, name: 'Citizen hotline 12345 (operator)' },
   { id: 'u-head', username: 'head', role: 'agency_head', teamId: null, name: 'Bureau head (approves deadline extensions)' },
   { id: 'u-review', username: 'review', role: 'reviewer', teamId: null, name: 'Legal review centre (head)', post: 'rp-centre' },
   { id: 'u-centre-sun', username: 'centre.sun', role: 'reviewer', teamId: null, name: 'Sun Li (legal review centre)', post: 'rp-centre' },

@@ -36,6 +36,9 @@ import type { DirectoryQueries } from './directory.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import type { IdempotencyRepository } from './idempotency.js';
 import { serveWebApp } from './web.js';
+import complaintRoutes, { publicLimits } from './routes/complaints.js';
+import open311Routes from './routes/open311.js';
+import type { ComplaintRepository } from './complaints/repository.js';
 
 export interface AppDeps {
   log: Logger;
@@ -80,6 +83,10 @@ export interface AppDeps {
   directory: DirectoryQueries;
   /** GRAFANA_URL, linked from the operations console. */
   grafanaUrl: string;
+  /** Citizen complaints (hotline, public form, Open311). */
+  complaints: ComplaintRepository;
+  /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES, OPEN311_API_KEYS */
+  complaintLimits: { publicPerHour: number; lookupPerHour: number; photoMaxBytes: number; open311ApiKeys: readonly string[] };
   /** Folder of the built web app (default web/dist). */
   webDist?: string;
 }
@@ -135,6 +142,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(figureRoutes, { figures: deps.figures });
   await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
   await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
+  // One budget per client address for the public form and Open311 alike.
+  const limits = publicLimits(deps.metrics, deps.complaintLimits.publicPerHour, deps.complaintLimits.lookupPerHour);
+  await app.register(complaintRoutes, { complaints: deps.complaints, cases: deps.cases, metrics: deps.metrics, limits, ...deps.complaintLimits });
+  await app.register(open311Routes, { complaints: deps.complaints, limits, photoMaxBytes: deps.complaintLimits.photoMaxBytes, apiKeys: deps.complaintLimits.open311ApiKeys });
   await serveWebApp(app, deps.webDist);
 
   app.setNotFoundHandler((req, reply) => {

@@ -1,6 +1,7 @@
 import type { Migration } from '../core/db/migrate.js';
 import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
 import { HAZARDS_MIGRATION } from './migrations-hazards.js';
+import { COMPLAINTS_MIGRATION } from './complaints/migrations.js';
 
 /**
  * The enforcement service's migrations: the registry (districts, streets, teams, people, sites,
@@ -273,6 +274,7 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
     up: () => [`ALTER TABLE devices ADD COLUMN previous_secret_hash text, ADD COLUMN previous_secret_until timestamptz`],
   },
   HAZARDS_MIGRATION,
+  COMPLAINTS_MIGRATION,
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

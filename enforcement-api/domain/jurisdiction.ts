@@ -14,6 +14,7 @@ import type { LiveEvent } from '../../contract/http/live.js';
  *   incident handled by the street team with the district's emergency management team beside it);
  * - reviewers the cases submitted for legal review to their own post;
  * - the agency head (who approves deadline extensions) everything the operations centre sees;
+ * - hotline operators no case and no reading: they follow complaints (enforcement-api/complaints/);
  * - nobody else anything; another team's case looks exactly like a missing one.
  */
 
@@ -48,6 +49,8 @@ export function maySeeCase(v: Viewer, c: CaseReach): boolean {
       return v.teamId !== null && (c.teamId === v.teamId || (c.supportTeamId ?? null) === v.teamId);
     case 'reviewer':
       return c.inReview && c.reviewPostId !== null && c.reviewPostId === (v.reviewPostId ?? null);
+    case 'hotline':
+      return false;
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -74,6 +77,8 @@ export function caseCondition(v: Viewer, params: unknown[], alias = 'c'): string
       if (!v.reviewPostId) return 'FALSE';
       params.push(v.reviewPostId);
       return `(${alias}.review_submitted_at IS NOT NULL AND ${alias}.review_post_id = $${params.length})`;
+    case 'hotline':
+      return 'FALSE';
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -120,6 +125,8 @@ export function mayReadDevice(v: Viewer, team: TeamReach | null, deviceStreetId:
     case 'officer':
     case 'team_lead':
       return team !== null && (team.kind === 'district' || (team.streetId !== null && team.streetId === deviceStreetId));
+    case 'hotline':
+      return false;
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -140,6 +147,8 @@ export function deviceCondition(v: Viewer, params: unknown[], deviceStreet: stri
       if (v.teamId === null) return 'FALSE';
       params.push(v.teamId);
       return `EXISTS (SELECT 1 FROM teams jt WHERE jt.id = $${params.length} AND (jt.kind = 'district' OR jt.street_id = ${deviceStreet}))`;
+    case 'hotline':
+      return 'FALSE';
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);

@@ -51,6 +51,7 @@ const REPOSITORIES = new Set([
   // The legal catalogue (versions in force, admin writes with the change log), parties, the case's legal view, presence.
   'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin-repository.ts', 'enforcement-api/legal/parties.ts',
   'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence-repository.ts',
+  'enforcement-api/complaints/repository.ts',
 ]);
 
 /** Statements run (`….query(…)` calls) outside the repositories. */

@@ -12,6 +12,7 @@ import { outboxView } from './views/outbox';
 import { reviewView } from './views/review';
 import { opsView } from './views/ops';
 import { devicesView } from './views/devices';
+import { hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
 
 const root = $('#app')!;
@@ -44,6 +45,8 @@ function tabsFor(role: string): [string, string][] {
       return [['#/inbox', 'tabInbox'], ['#/map', 'tabMap'], ['#/outbox', 'tabOutbox']];
     case 'reviewer':
       return [['#/review', 'tabReview']];
+    case 'hotline':
+      return [['#/hotline', 'tabHotline']];
     default:
       return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap']];
   }
@@ -84,7 +87,8 @@ function route(): View {
     case 'review': return reviewView();
     case 'ops': return opsView();
     case 'devices': return devicesView();
-    default: return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
+    case 'hotline': return hotlineView();
+    default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }
 
@@ -95,7 +99,8 @@ function render(): void {
   unsubscribe?.();
   if (!state.user) {
     view = null;
-    mount(root, loginView());
+    // The citizens' page needs no login.
+    mount(root, location.hash.startsWith('#/complaint') ? publicComplaintView() : loginView());
     return;
   }
   view = route();
@@ -122,7 +127,8 @@ function loginView(): HTMLElement {
     h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
     h('button', { type: 'submit', class: 'primary big' }, t('login')),
     error,
-    h('button', { type: 'button', class: 'ghost', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); } }, lang() === 'zh' ? 'English' : '中文'));
+    h('button', { type: 'button', class: 'ghost', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); } }, lang() === 'zh' ? 'English' : '中文'),
+    h('p', null, h('a', { href: '#/complaint', id: 'to-complaint' }, t('cPublicLink'))));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     error.textContent = '';
