@@ -38,6 +38,8 @@ import { MqttModelControl } from './enforcement-api/model-control.js';
 import { watchFallbackQueue } from './enforcement-api/fallback-queue.js';
 import { ModelRepository } from './enforcement-api/models.js';
 import { SimulatorService } from './simulator/fleet.js';
+import { WebhookRepository } from './enforcement-api/webhooks/repository.js';
+import { WebhookDeliveryWorker } from './enforcement-api/webhooks/worker.js';
 
 /**
  * The composition root: builds every service from the configuration, starts them in dependency order
@@ -65,6 +67,8 @@ export interface Platform {
   /** Escalation of missed SLA deadlines: part of the `enforcement` service. */
   escalation?: EscalationService;
   api?: ApiService;
+  /** Outbound webhook delivery: part of the `enforcement` service. */
+  webhooks?: WebhookDeliveryWorker;
   simulator?: SimulatorService;
   devices: DeviceRepository;
   cases: CaseRepository;
@@ -110,7 +114,10 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
   const started: Service[] = [];
   try {
     const adminPassword = await prepareDemo(db.pool, config);
-    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', await sealingKey(config), newSecret));
+    const sealKey = await sealingKey(config);
+    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', sealKey, newSecret));
+    const webhookRepo = new WebhookRepository(db.pool, sealKey);
+    const urlPolicy = { allowedHosts: config.webhooks.allowedHosts, allowPrivate: config.webhooks.allowPrivate };
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
@@ -161,6 +168,9 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const escalation = has('enforcement')
       ? new EscalationService(db.pool, bus, log.child({ svc: 'escalation' }), metrics, { intervalS: config.sla.escalationIntervalS, clock: options.clock })
       : undefined;
+    const webhooks = has('enforcement')
+      ? new WebhookDeliveryWorker(webhookRepo, { ...config.webhooks, url: urlPolicy }, log.child({ svc: 'webhooks' }), metrics)
+      : undefined;
     const modelControl = new MqttModelControl(conn);
     const api = has('api')
       ? new ApiService(config.http, {
@@ -191,6 +201,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           idempotency: new IdempotencyRepository(db.pool),
           directory: new DirectoryQueries(db.pool),
           grafanaUrl: config.http.grafanaUrl,
+          webhooks: webhookRepo,
+          webhookSettings: { urlPolicy, rotationGraceS: config.webhooks.rotationGraceS, toleranceS: config.webhooks.toleranceS, fishingBanSecrets: config.webhooks.fishingBanSecrets },
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),
@@ -206,7 +218,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       await bus.start();
       started.push({ name: 'live', start: () => bus.start(), stop: () => bus.stop() });
     }
-    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['api', api], ['simulator', simulator]] as const) {
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['webhooks', webhooks], ['api', api], ['simulator', simulator]] as const) {
       if (!svc) continue;
       await svc.start();
       started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
@@ -214,7 +226,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, api, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, api, webhooks, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

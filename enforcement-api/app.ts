@@ -36,6 +36,10 @@ import type { DirectoryQueries } from './directory.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import type { IdempotencyRepository } from './idempotency.js';
 import { serveWebApp } from './web.js';
+import webhookRoutes from './routes/webhooks.js';
+import exchangeRoutes from './routes/exchange.js';
+import type { WebhookRepository } from './webhooks/repository.js';
+import type { UrlPolicy } from './webhooks/policy.js';
 
 export interface AppDeps {
   log: Logger;
@@ -80,6 +84,17 @@ export interface AppDeps {
   directory: DirectoryQueries;
   /** GRAFANA_URL, linked from the operations console. */
   grafanaUrl: string;
+  /** Outbound webhooks (subscribers, deliveries) and the inbound exchange. */
+  webhooks: WebhookRepository;
+  webhookSettings: {
+    urlPolicy: UrlPolicy;
+    /** WEBHOOK_ROTATION_GRACE_S */
+    rotationGraceS: number;
+    /** WEBHOOK_TOLERANCE_S */
+    toleranceS: number;
+    /** FISHING_BAN_INBOUND_SECRETS */
+    fishingBanSecrets: readonly string[];
+  };
   /** Folder of the built web app (default web/dist). */
   webDist?: string;
 }
@@ -135,6 +150,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(figureRoutes, { figures: deps.figures });
   await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
   await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
+  await app.register(webhookRoutes, { repo: deps.webhooks, urlPolicy: deps.webhookSettings.urlPolicy, rotationGraceS: deps.webhookSettings.rotationGraceS });
+  await app.register(exchangeRoutes, {
+    secrets: deps.webhookSettings.fishingBanSecrets, toleranceS: deps.webhookSettings.toleranceS, repo: deps.webhooks,
+    zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged, metrics: deps.metrics,
+  });
   await serveWebApp(app, deps.webDist);
 
   app.setNotFoundHandler((req, reply) => {

@@ -51,6 +51,8 @@ const REPOSITORIES = new Set([
   // The legal catalogue (versions in force, admin writes with the change log), parties, the case's legal view, presence.
   'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin.ts', 'enforcement-api/legal/parties.ts',
   'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence.ts',
+  // Webhook subscribers, their sealed keys, the outbox queue, inbound ids and ban notices.
+  'enforcement-api/webhooks/repository.ts',
 ]);
 
 /** Statements run (`….query(…)` calls) outside the repositories. */
