@@ -8,6 +8,8 @@ import { WebhookDeliveryWorker } from '../../enforcement-api/webhooks/worker.js'
 import { api, count, login, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 import { openCase } from '../support/cases.js';
 import { Receiver } from '../support/receiver.js';
+import { DESKTOP, hasBrowser, launch, signIn } from '../support/browser.js';
+import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 
 /**
  * Outbound webhooks to a real local HTTP receiver: the subscriber API, signatures a Standard Webhooks
@@ -22,6 +24,7 @@ let ops: string;
 const receivers: Receiver[] = [];
 
 beforeAll(async () => {
+  if (hasBrowser) await ensureWebBuilt(); // the app serves web/dist as it was when it started
   t = await startTestPlatform({
     SECRETS_KEY,
     WEBHOOK_POLL_MS: '50',
@@ -229,6 +232,38 @@ describe('outbound webhooks', () => {
     expect(ids).toHaveLength(12);
     expect(new Set(ids).size).toBe(12);
     expect(new Set(r.bodies().map((b) => b.data.case.id))).toEqual(new Set(cases));
+    await pause(sub.subscriber.id);
+  });
+
+  it.skipIf(!hasBrowser)('show operations the dead letters on the exchange screen, with a retry that delivers', async () => {
+    const r = await receiver();
+    r.status = 503;
+    const sub = await subscribe(r);
+    const caseId = await openCase(t, 'fishing', 'z-riverbank');
+    const dead = await waitFor(async () => {
+      const d = await deliveryFor(sub.subscriber.id, caseId);
+      return d?.state === 'dead' ? d : undefined;
+    }, 'the dead letter');
+    r.status = 200;
+    const browser = await launch();
+    try {
+      const context = await browser.newContext(DESKTOP);
+      context.setDefaultTimeout(90_000);
+      const page = await signIn(context, t, 'ops');
+      await page.click('a[href="#/webhooks"]');
+      const row = page.locator(`#dead-letters tr[data-delivery="${dead.id}"]`);
+      await row.waitFor();
+      expect(await row.textContent()).toContain(dead.messageId);
+      expect(await row.textContent()).toContain('HTTP 503');
+      expect(await page.locator(`#webhook-subscribers tr[data-subscriber="${sub.subscriber.id}"]`).textContent()).toContain(r.url);
+      await row.locator('button.retry').click();
+      await page.locator('#webhook-note', { hasText: dead.messageId }).waitFor();
+      await waitFor(async () => (await deliveryFor(sub.subscriber.id, caseId))?.state === 'delivered' || undefined, 'delivery after the retry from the screen');
+      await row.waitFor({ state: 'detached' });
+    } finally {
+      await browser.close();
+    }
+    expect(r.withId(dead.messageId).length).toBe(9);
     await pause(sub.subscriber.id);
   });
 });

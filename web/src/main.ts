@@ -11,6 +11,7 @@ import { mapView } from './views/map';
 import { outboxView } from './views/outbox';
 import { reviewView } from './views/review';
 import { opsView } from './views/ops';
+import { webhooksView } from './views/webhooks';
 import { devicesView } from './views/devices';
 import type { View } from './views/view';
 
@@ -45,7 +46,7 @@ function tabsFor(role: string): [string, string][] {
     case 'reviewer':
       return [['#/review', 'tabReview']];
     default:
-      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap']];
+      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
 }
 
@@ -84,6 +85,7 @@ function route(): View {
     case 'review': return reviewView();
     case 'ops': return opsView();
     case 'devices': return devicesView();
+    case 'webhooks': return webhooksView();
     default: return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }
