@@ -77,6 +77,19 @@ async function deliveryFor(subscriberId: string, caseId: string): Promise<Delive
   return (await deliveriesOf(subscriberId)).find((d) => d.caseId === caseId);
 }
 
+/** A fishing case whose webhook is dead-lettered by a receiver answering `status` to every attempt. */
+async function deadLetter(status: number) {
+  const r = await receiver();
+  r.status = status;
+  const sub = await subscribe(r);
+  const caseId = await openCase(t, 'fishing', 'z-riverbank');
+  const dead = await waitFor(async () => {
+    const d = await deliveryFor(sub.subscriber.id, caseId);
+    return d?.state === 'dead' ? d : undefined;
+  }, 'the dead letter');
+  return { r, sub, caseId, dead };
+}
+
 describe('webhook subscribers', () => {
   it('are configured by admins only, to allowed URLs, with the secret shown once and sealed at rest', async () => {
     const r = await receiver();
@@ -156,14 +169,7 @@ describe('outbound webhooks', () => {
   });
 
   it('dead-letter a message after the attempt cap, and deliver it with the same id on a manual retry', async () => {
-    const r = await receiver();
-    r.status = 500;
-    const sub = await subscribe(r);
-    const caseId = await openCase(t, 'fishing', 'z-riverbank');
-    const dead = await waitFor(async () => {
-      const d = await deliveryFor(sub.subscriber.id, caseId);
-      return d?.state === 'dead' ? d : undefined;
-    }, 'the dead letter');
+    const { r, sub, caseId, dead } = await deadLetter(500);
     expect(dead).toMatchObject({ attempts: 8, lastError: 'HTTP 500' });
     expect(r.withId(dead.messageId)).toHaveLength(8);
     const view = await api<DeliveryRow[]>(t, ops, 'GET', '/api/v1/webhooks/deliveries?state=dead');
@@ -236,14 +242,7 @@ describe('outbound webhooks', () => {
   });
 
   it.skipIf(!hasBrowser)('show operations the dead letters on the exchange screen, with a retry that delivers', async () => {
-    const r = await receiver();
-    r.status = 503;
-    const sub = await subscribe(r);
-    const caseId = await openCase(t, 'fishing', 'z-riverbank');
-    const dead = await waitFor(async () => {
-      const d = await deliveryFor(sub.subscriber.id, caseId);
-      return d?.state === 'dead' ? d : undefined;
-    }, 'the dead letter');
+    const { r, sub, caseId, dead } = await deadLetter(503);
     r.status = 200;
     const browser = await launch();
     try {
