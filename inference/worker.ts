@@ -92,7 +92,7 @@ export class InferenceWorker {
     this.processed = metrics.counter('inference_readings_total', 'readings scored', ['stream']);
     this.dropped = metrics.counter('inference_dropped_total', 'readings not scored', ['reason']);
     this.alerts = metrics.counter('inference_alerts_total', 'alerts emitted', ['kind']);
-    this.rulesReloaded = metrics.counter('inference_rules_reloaded_total', 'zone rule reloads (timer or v1/control/rules)');
+    this.rulesReloaded = metrics.counter('inference_rules_reloaded_total', 'zone rule reloads (timer or the rules-changed announcement)');
     this.shadowAlerts = metrics.counter('inference_shadow_alerts_total', 'alerts a shadow model would have raised', ['kind']);
   }
 

@@ -89,7 +89,7 @@ export type WebhookEvidence = Static<typeof WebhookEvidence>;
 
 // ---- admin API: subscribers ----
 
-export const Subscriber = Type.Object({
+export const WebhookSubscriber = Type.Object({
   id: Type.String(),
   name: Type.String(),
   url: Type.String(),
@@ -101,8 +101,8 @@ export const Subscriber = Type.Object({
   pending: Type.Integer(),
   dead: Type.Integer(),
 });
-export type Subscriber = Static<typeof Subscriber>;
-export const SubscriberList = Type.Array(Subscriber);
+export type WebhookSubscriber = Static<typeof WebhookSubscriber>;
+export const WebhookSubscriberList = Type.Array(WebhookSubscriber);
 export const NewSubscriber = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -122,7 +122,7 @@ export const SubscriberPatch = Type.Object(
   },
   { additionalProperties: false },
 );
-export const SubscriberCreated = Type.Object({ subscriber: Subscriber, secret: Type.String({ description: 'whsec_…: shown once' }) });
+export const SubscriberCreated = Type.Object({ subscriber: WebhookSubscriber, secret: Type.String({ description: 'whsec_…: shown once' }) });
 export const RotateBody = Type.Object(
   { graceS: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86400, description: 'how long the old key stays valid (default WEBHOOK_ROTATION_GRACE_S)' })) },
   { additionalProperties: false },

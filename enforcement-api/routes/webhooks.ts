@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  DeliveryList, DeliveryParams, DeliveryQuery, Delivery, NewSubscriber, RotateBody, Rotated, Subscriber, SubscriberCreated,
-  SubscriberList, SubscriberParams, SubscriberPatch,
+  DeliveryList, DeliveryParams, DeliveryQuery, Delivery, NewSubscriber, RotateBody, Rotated, WebhookSubscriber, SubscriberCreated,
+  WebhookSubscriberList, SubscriberParams, SubscriberPatch,
 } from '../../contract/http/webhooks.js';
 import { AppError } from '../errors.js';
 import { urlProblem, type UrlPolicy } from '../webhooks/policy.js';
@@ -38,12 +38,12 @@ const routes: FastifyPluginAsyncTypebox<WebhookRouteOptions> = async (app, { rep
 
   app.get('/api/v1/webhooks/subscribers', {
     preHandler: app.requireRole('admin', 'operator'),
-    schema: { tags: ['webhooks'], summary: 'Subscribers with their keys in force and queue sizes (never their secrets)', security: [{ bearer: [] }], response: { 200: SubscriberList, ...errors } },
+    schema: { tags: ['webhooks'], summary: 'Subscribers with their keys in force and queue sizes (never their secrets)', security: [{ bearer: [] }], response: { 200: WebhookSubscriberList, ...errors } },
   }, async () => repo.list());
 
   app.patch('/api/v1/webhooks/subscribers/:id', {
     preHandler: app.requireRole('admin'),
-    schema: { tags: ['webhooks'], summary: 'Changes a subscriber (URL, event types, kinds) or pauses it (active: false keeps its queue)', security: [{ bearer: [] }], params: SubscriberParams, body: SubscriberPatch, response: { 200: Subscriber, ...errors } },
+    schema: { tags: ['webhooks'], summary: 'Changes a subscriber (URL, event types, kinds) or pauses it (active: false keeps its queue)', security: [{ bearer: [] }], params: SubscriberParams, body: SubscriberPatch, response: { 200: WebhookSubscriber, ...errors } },
   }, async (req) => {
     if (req.body.url !== undefined) checkUrl(req.body.url);
     const s = await repo.update(req.params.id, req.body);

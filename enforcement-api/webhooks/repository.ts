@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { inTransaction } from '../../core/db/transaction.js';
 import { seal, unseal } from '../../core/secrets.js';
-import type { Delivery, Subscriber, WebhookCase, WebhookEvidence, WebhookPayload } from '../../contract/http/webhooks.js';
+import type { Delivery, WebhookSubscriber, WebhookCase, WebhookEvidence, WebhookPayload } from '../../contract/http/webhooks.js';
 import { messageIdOf, redact, webhookEventType } from './policy.js';
 import { newWebhookSecret } from './signature.js';
 
@@ -94,7 +94,7 @@ export class WebhookRepository {
   ) {}
 
   /** A new subscriber and its first key; the secret is returned here only. */
-  async create(s: { name: string; url: string; eventTypes: string[]; caseKinds: string[] }, by: string): Promise<{ subscriber: Subscriber; secret: string }> {
+  async create(s: { name: string; url: string; eventTypes: string[]; caseKinds: string[] }, by: string): Promise<{ subscriber: WebhookSubscriber; secret: string }> {
     const id = randomUUID();
     const secret = newWebhookSecret();
     await inTransaction(this.pool, async (client) => {
@@ -107,15 +107,15 @@ export class WebhookRepository {
     return { subscriber: (await this.get(id))!, secret };
   }
 
-  async list(): Promise<Subscriber[]> {
-    return (await this.pool.query<Subscriber>(`${SUBSCRIBER_SELECT} ORDER BY s.created_at, s.id`)).rows;
+  async list(): Promise<WebhookSubscriber[]> {
+    return (await this.pool.query<WebhookSubscriber>(`${SUBSCRIBER_SELECT} ORDER BY s.created_at, s.id`)).rows;
   }
 
-  async get(id: string): Promise<Subscriber | null> {
-    return (await this.pool.query<Subscriber>(`${SUBSCRIBER_SELECT} WHERE s.id = $1`, [id])).rows[0] ?? null;
+  async get(id: string): Promise<WebhookSubscriber | null> {
+    return (await this.pool.query<WebhookSubscriber>(`${SUBSCRIBER_SELECT} WHERE s.id = $1`, [id])).rows[0] ?? null;
   }
 
-  async update(id: string, patch: Partial<{ name: string; url: string; eventTypes: string[]; caseKinds: string[]; active: boolean }>): Promise<Subscriber | null> {
+  async update(id: string, patch: Partial<{ name: string; url: string; eventTypes: string[]; caseKinds: string[]; active: boolean }>): Promise<WebhookSubscriber | null> {
     const r = await this.pool.query(
       `UPDATE webhook_subscribers SET name = coalesce($2, name), url = coalesce($3, url), event_types = coalesce($4, event_types),
          case_kinds = coalesce($5, case_kinds), active = coalesce($6, active) WHERE id = $1`,
