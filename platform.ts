@@ -40,6 +40,8 @@ import { MqttModelControl } from './enforcement-api/model-control.js';
 import { watchFallbackQueue } from './enforcement-api/fallback-queue.js';
 import { ModelRepository } from './enforcement-api/models.js';
 import { SimulatorService } from './simulator/fleet.js';
+import { WebhookRepository } from './enforcement-api/webhooks/repository.js';
+import { WebhookDeliveryWorker } from './enforcement-api/webhooks/worker.js';
 
 /**
  * The composition root: builds every service from the configuration, starts them in dependency order
@@ -70,6 +72,8 @@ export interface Platform {
   coordination?: CoordinationEscalation;
   complaints: ComplaintRepository;
   api?: ApiService;
+  /** Outbound webhook delivery: part of the `enforcement` service. */
+  webhooks?: WebhookDeliveryWorker;
   simulator?: SimulatorService;
   devices: DeviceRepository;
   cases: CaseRepository;
@@ -115,7 +119,10 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
   const started: Service[] = [];
   try {
     const adminPassword = await prepareDemo(db.pool, config);
-    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', await sealingKey(config), newSecret));
+    const sealKey = await sealingKey(config);
+    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', sealKey, newSecret));
+    const webhookRepo = new WebhookRepository(db.pool, sealKey);
+    const urlPolicy = { allowedHosts: config.webhooks.allowedHosts, allowPrivate: config.webhooks.allowPrivate };
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
@@ -172,6 +179,9 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const coordination = has('enforcement')
       ? new CoordinationEscalation(complaints, log.child({ svc: 'coordination' }), metrics, config.sla.escalationIntervalS, options.clock)
       : undefined;
+    const webhooks = has('enforcement')
+      ? new WebhookDeliveryWorker(webhookRepo, { ...config.webhooks, url: urlPolicy }, log.child({ svc: 'webhooks' }), metrics)
+      : undefined;
     const modelControl = new MqttModelControl(conn);
     const api = has('api')
       ? new ApiService(config.http, {
@@ -204,6 +214,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           grafanaUrl: config.http.grafanaUrl,
           complaints,
           complaintLimits: { publicPerHour: config.complaints.publicPerHour, lookupPerHour: config.complaints.lookupPerHour, photoMaxBytes: config.complaints.photoMaxBytes, open311ApiKeys: config.complaints.open311ApiKeys },
+          webhooks: webhookRepo,
+          webhookSettings: { urlPolicy, rotationGraceS: config.webhooks.rotationGraceS, toleranceS: config.webhooks.toleranceS, fishingBanSecrets: config.webhooks.fishingBanSecrets },
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),
@@ -219,7 +231,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       await bus.start();
       started.push({ name: 'live', start: () => bus.start(), stop: () => bus.stop() });
     }
-    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['coordination', coordination], ['api', api], ['simulator', simulator]] as const) {
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['coordination', coordination], ['webhooks', webhooks], ['api', api], ['simulator', simulator]] as const) {
       if (!svc) continue;
       await svc.start();
       started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
@@ -227,7 +239,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, coordination, complaints, api, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, coordination, complaints, api, webhooks, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

@@ -110,6 +110,17 @@ export const VARIABLES = {
   open311ApiKeys: { env: 'OPEN311_API_KEYS', schema: Type.String({ pattern: '^[A-Za-z0-9_-]{16,}(,[A-Za-z0-9_-]{16,})*$' }), default: undefined, help: 'comma list of Open311 api_key values (16+ characters each); when set, POST requests.json needs one of them; unset, 311 clients file like the public form' },
   liveRetentionH: { env: 'LIVE_EVENTS_RETENTION_H', schema: Type.Number({ minimum: 1 }), default: '72', help: 'how long live-stream events are kept for clients resuming with Last-Event-ID (hours); older ones are pruned and such a client gets a `reset` event' },
   livePollMs: { env: 'LIVE_POLL_MS', schema: Type.Integer({ minimum: 20, maximum: 900 }), default: '250', help: 'how often the API looks for live events written by other processes (ms); events from this process are pushed at once' },
+  webhookPollMs: { env: 'WEBHOOK_POLL_MS', schema: Type.Integer({ minimum: 20, maximum: 60000 }), default: '1000', help: 'how often the enforcement service looks for webhook messages due (ms)' },
+  webhookBatch: { env: 'WEBHOOK_BATCH', schema: Type.Integer({ minimum: 1, maximum: 500 }), default: '20', help: 'webhook messages sent concurrently per poll' },
+  webhookMaxAttempts: { env: 'WEBHOOK_MAX_ATTEMPTS', schema: Type.Integer({ minimum: 1, maximum: 1000 }), default: '20', help: 'attempts before a webhook message goes to the dead letters (with the defaults: about 6 hours of retries on average)' },
+  webhookBackoffBaseMs: { env: 'WEBHOOK_BACKOFF_BASE_MS', schema: Type.Integer({ minimum: 1 }), default: '5000', help: 'ceiling of the first retry delay; it doubles per attempt (full jitter: the delay is random below the ceiling)' },
+  webhookBackoffMaxS: { env: 'WEBHOOK_BACKOFF_MAX_S', schema: Type.Number({ minimum: 0.01 }), default: '3600', help: 'largest retry delay ceiling (seconds)' },
+  webhookTimeoutMs: { env: 'WEBHOOK_TIMEOUT_MS', schema: Type.Integer({ minimum: 100, maximum: 120000 }), default: '10000', help: 'time a subscriber has to answer one webhook attempt' },
+  webhookAllowedHosts: { env: 'WEBHOOK_ALLOWED_HOSTS', schema: Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]_-]*(,[A-Za-z0-9.:\\[\\]_-]+)*$' }), default: undefined, help: 'hosts (or host:port) subscribers may use even though they are internal addresses or plain http (comma list); others must be public https' },
+  webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', schema: Type.Boolean(), default: 'false', help: '`true` lets subscriber URLs reach private, loopback and link-local addresses and plain http (closed networks, tests)' },
+  webhookRotationGraceS: { env: 'WEBHOOK_ROTATION_GRACE_S', schema: Type.Integer({ minimum: 0, maximum: 2592000 }), default: '86400', help: 'how long a rotated-out webhook secret keeps signing beside the new one' },
+  webhookToleranceS: { env: 'WEBHOOK_TOLERANCE_S', schema: Type.Integer({ minimum: 1, maximum: 86400 }), default: '300', help: 'inbound webhooks: how far webhook-timestamp may be from our clock (the replay window)' },
+  fishingBanInboundSecrets: { env: 'FISHING_BAN_INBOUND_SECRETS', schema: Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]{24,}(,whsec_[A-Za-z0-9+/=]{24,})?$' }), default: undefined, help: 'secret(s) the fishing-ban system signs its posts to /api/v1/exchange/fishing-ban with (whsec_…; two, comma-separated, while it rotates); unset = that endpoint answers 503' },
 } as const satisfies Record<string, Variable>;
 
 type Key = keyof typeof VARIABLES;
@@ -162,6 +173,11 @@ const ConfigSchema = Type.Object({
     photoMaxBytes: Type.Integer(), open311ApiKeys: Type.Array(Type.String()),
   }),
   live: Type.Object({ retentionH: Type.Number(), pollMs: Type.Integer() }),
+  webhooks: Type.Object({
+    pollMs: Type.Integer(), batch: Type.Integer(), maxAttempts: Type.Integer(), baseMs: Type.Number(), maxMs: Type.Number(), timeoutMs: Type.Integer(),
+    allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean(), rotationGraceS: Type.Integer(), toleranceS: Type.Integer(),
+    fishingBanSecrets: Type.Array(Type.String()),
+  }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -288,6 +304,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       open311ApiKeys: (get<string | undefined>('open311ApiKeys') ?? '').split(',').filter((k) => k.length > 0),
     },
     live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },
+    webhooks: {
+      pollMs: get('webhookPollMs'),
+      batch: get('webhookBatch'),
+      maxAttempts: get('webhookMaxAttempts'),
+      baseMs: get('webhookBackoffBaseMs'),
+      maxMs: get<number>('webhookBackoffMaxS') * 1000,
+      timeoutMs: get('webhookTimeoutMs'),
+      allowedHosts: (get<string | undefined>('webhookAllowedHosts') ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
+      allowPrivate: get('webhookAllowPrivate'),
+      rotationGraceS: get('webhookRotationGraceS'),
+      toleranceS: get('webhookToleranceS'),
+      fishingBanSecrets: (get<string | undefined>('fishingBanInboundSecrets') ?? '').split(',').filter((s) => s !== ''),
+    },
   };
   checkTimezone(config.timezone);
   if (config.smoke.clearObscuration >= config.smoke.alarmObscuration) {

@@ -39,6 +39,10 @@ import { serveWebApp } from './web.js';
 import complaintRoutes, { publicLimits } from './routes/complaints.js';
 import open311Routes from './routes/open311.js';
 import type { ComplaintRepository } from './complaints/repository.js';
+import webhookRoutes from './routes/webhooks.js';
+import exchangeRoutes from './routes/exchange.js';
+import type { WebhookRepository } from './webhooks/repository.js';
+import type { UrlPolicy } from './webhooks/policy.js';
 
 export interface AppDeps {
   log: Logger;
@@ -87,6 +91,17 @@ export interface AppDeps {
   complaints: ComplaintRepository;
   /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES, OPEN311_API_KEYS */
   complaintLimits: { publicPerHour: number; lookupPerHour: number; photoMaxBytes: number; open311ApiKeys: readonly string[] };
+  /** Outbound webhooks (subscribers, deliveries) and the inbound exchange. */
+  webhooks: WebhookRepository;
+  webhookSettings: {
+    urlPolicy: UrlPolicy;
+    /** WEBHOOK_ROTATION_GRACE_S */
+    rotationGraceS: number;
+    /** WEBHOOK_TOLERANCE_S */
+    toleranceS: number;
+    /** FISHING_BAN_INBOUND_SECRETS */
+    fishingBanSecrets: readonly string[];
+  };
   /** Folder of the built web app (default web/dist). */
   webDist?: string;
 }
@@ -146,6 +161,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = publicLimits(deps.metrics, deps.complaintLimits.publicPerHour, deps.complaintLimits.lookupPerHour);
   await app.register(complaintRoutes, { complaints: deps.complaints, cases: deps.cases, metrics: deps.metrics, limits, ...deps.complaintLimits });
   await app.register(open311Routes, { complaints: deps.complaints, limits, photoMaxBytes: deps.complaintLimits.photoMaxBytes, apiKeys: deps.complaintLimits.open311ApiKeys });
+  await app.register(webhookRoutes, { repo: deps.webhooks, urlPolicy: deps.webhookSettings.urlPolicy, rotationGraceS: deps.webhookSettings.rotationGraceS });
+  await app.register(exchangeRoutes, {
+    secrets: deps.webhookSettings.fishingBanSecrets, toleranceS: deps.webhookSettings.toleranceS, repo: deps.webhooks,
+    zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged, metrics: deps.metrics,
+  });
   await serveWebApp(app, deps.webDist);
 
   app.setNotFoundHandler((req, reply) => {

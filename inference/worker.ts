@@ -79,6 +79,7 @@ export class InferenceWorker {
   private readonly processed;
   private readonly dropped;
   private readonly alerts;
+  private readonly rulesReloaded;
   private readonly shadowAlerts;
 
   private schedule: ZoneSchedule = ZoneSchedule.EMPTY;
@@ -98,6 +99,7 @@ export class InferenceWorker {
     this.processed = metrics.counter('inference_readings_total', 'readings scored', ['stream']);
     this.dropped = metrics.counter('inference_dropped_total', 'readings not scored', ['reason']);
     this.alerts = metrics.counter('inference_alerts_total', 'alerts emitted', ['kind']);
+    this.rulesReloaded = metrics.counter('inference_rules_reloaded_total', 'zone rule reloads (timer or the rules-changed announcement)');
     this.shadowAlerts = metrics.counter('inference_shadow_alerts_total', 'alerts a shadow model would have raised', ['kind']);
   }
 
@@ -236,6 +238,7 @@ export class InferenceWorker {
   private async reloadRules(): Promise<void> {
     try {
       this.schedule = await this.devices.schedule();
+      this.rulesReloaded.inc();
       this.log.debug({ rules: this.schedule.size }, 'zone rules reloaded');
     } catch (err) {
       this.log.warn({ err }, 'zone rules could not be reloaded; the previous ones stay in force');

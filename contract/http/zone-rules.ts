@@ -33,7 +33,12 @@ const RuleFields = {
   params: RuleParams,
 };
 
-export const Rule = Type.Object({ id: Type.String(), zoneId: Type.Union([Type.Null(), Type.String()]), ...RuleFields });
+export const Rule = Type.Object({
+  id: Type.String(),
+  zoneId: Type.Union([Type.Null(), Type.String()]),
+  ...RuleFields,
+  source: Type.Optional(Type.String({ description: '`admin`, or the external system that set the rule (e.g. `fishing-ban`); a zone\'s PUT replaces only admin rules' })),
+});
 export const NewRule = Type.Object(
   {
     id: Type.Optional(Id),
@@ -59,3 +64,17 @@ export const ZoneParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 export const CalendarParams = Type.Object({ calendar: Id });
 export const HolidaysBody = Type.Object({ days: Type.Array(Holiday, { maxItems: 2000 }) }, { additionalProperties: false });
 export const HolidayList = Type.Object({ days: Type.Array(Holiday) });
+
+/** One change in the rule history: who or what set or removed which rule, when. */
+export const RuleChange = Type.Object({
+  seq: Type.Integer(),
+  ruleId: Type.String(),
+  zoneId: Type.Union([Type.Null(), Type.String()]),
+  action: Type.Union([Type.Literal('set'), Type.Literal('removed')]),
+  source: Type.String({ description: 'admin, or the external system that set it (fishing-ban)' }),
+  actor: Type.String(),
+  at: Type.String(),
+  rule: Type.Unknown(),
+});
+export const RuleHistory = Type.Object({ changes: Type.Array(RuleChange) });
+export type RuleChange = Static<typeof RuleChange>;

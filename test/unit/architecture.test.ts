@@ -52,6 +52,8 @@ const REPOSITORIES = new Set([
   'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin-repository.ts', 'enforcement-api/legal/parties.ts',
   'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence-repository.ts',
   'enforcement-api/complaints/repository.ts',
+  // Webhook subscribers, their sealed keys, the outbox queue, inbound ids and ban notices.
+  'enforcement-api/webhooks/repository.ts',
 ]);
 
 /** Statements run (`….query(…)` calls) outside the repositories. */

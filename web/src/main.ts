@@ -11,6 +11,7 @@ import { mapView } from './views/map';
 import { outboxView } from './views/outbox';
 import { reviewView } from './views/review';
 import { opsView } from './views/ops';
+import { webhooksView } from './views/webhooks';
 import { devicesView } from './views/devices';
 import { hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
@@ -48,7 +49,7 @@ function tabsFor(role: string): [string, string][] {
     case 'hotline':
       return [['#/hotline', 'tabHotline']];
     default:
-      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap']];
+      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
 }
 
@@ -88,6 +89,7 @@ function route(): View {
     case 'ops': return opsView();
     case 'devices': return devicesView();
     case 'hotline': return hotlineView();
+    case 'webhooks': return webhooksView();
     default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }

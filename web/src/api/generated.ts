@@ -1328,6 +1328,7 @@ export interface Endpoints {
           capacity?: number;
           closed?: boolean;
         };
+        source?: string;
       }[];
     };
   };
@@ -1373,7 +1374,60 @@ export interface Endpoints {
           capacity?: number;
           closed?: boolean;
         };
+        source?: string;
       }[];
+    };
+  };
+  "GET /api/v1/district/rules/history": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      changes: {
+        seq: number;
+        ruleId: string;
+        zoneId: string | null;
+        action: "set" | "removed";
+        source: string;
+        actor: string;
+        at: string;
+        rule: unknown;
+      }[];
+    };
+  };
+  "POST /api/v1/exchange/fishing-ban": {
+    params: never;
+    query: never;
+    body: {
+      type: "ban.upserted";
+      timestamp: string;
+      data: {
+        id: string;
+        kind: "ban_season" | "closed_stretch" | "open_stretch";
+        name: string;
+        zoneIds?: string[];
+        geometry?: {
+          type: "Polygon";
+          coordinates: number[][][];
+        } | {
+          type: "MultiPolygon";
+          coordinates: number[][][][];
+        };
+        from: string | null;
+        until: string | null;
+      };
+    } | {
+      type: "ban.withdrawn";
+      timestamp: string;
+      data: {
+        id: string;
+      };
+    };
+    response: {
+      id: string;
+      action: "upserted" | "withdrawn";
+      zoneIds: string[];
+      rules: string[];
     };
   };
   "GET /api/v1/figures": {
@@ -1719,6 +1773,133 @@ export interface Endpoints {
       domains: string[];
     }[];
   };
+  "GET /api/v1/webhooks/deliveries": {
+    params: never;
+    query: { state?: "pending" | "delivered" | "dead"; subscriberId?: string; limit?: number };
+    body: never;
+    response: {
+      id: number;
+      subscriberId: string;
+      subscriberName: string;
+      messageId: string;
+      eventType: string;
+      caseId: string | null;
+      state: "pending" | "delivered" | "dead";
+      attempts: number;
+      nextAttemptAt: string | null;
+      lastStatus: number | null;
+      lastError: string | null;
+      createdAt: string;
+      deliveredAt: string | null;
+      deadAt: string | null;
+    }[];
+  };
+  "POST /api/v1/webhooks/deliveries/{id}/retry": {
+    params: { id: number };
+    query: never;
+    body: never;
+    response: {
+      id: number;
+      subscriberId: string;
+      subscriberName: string;
+      messageId: string;
+      eventType: string;
+      caseId: string | null;
+      state: "pending" | "delivered" | "dead";
+      attempts: number;
+      nextAttemptAt: string | null;
+      lastStatus: number | null;
+      lastError: string | null;
+      createdAt: string;
+      deliveredAt: string | null;
+      deadAt: string | null;
+    };
+  };
+  "GET /api/v1/webhooks/subscribers": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      url: string;
+      eventTypes: string[];
+      caseKinds: string[];
+      active: boolean;
+      createdAt: string;
+      keys: {
+        createdAt: string;
+        expiresAt: string | null;
+      }[];
+      pending: number;
+      dead: number;
+    }[];
+  };
+  "POST /api/v1/webhooks/subscribers": {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      url: string;
+      eventTypes: string[];
+      caseKinds?: string[];
+    };
+    response: {
+      subscriber: {
+        id: string;
+        name: string;
+        url: string;
+        eventTypes: string[];
+        caseKinds: string[];
+        active: boolean;
+        createdAt: string;
+        keys: {
+          createdAt: string;
+          expiresAt: string | null;
+        }[];
+        pending: number;
+        dead: number;
+      };
+      secret: string;
+    };
+  };
+  "PATCH /api/v1/webhooks/subscribers/{id}": {
+    params: { id: string };
+    query: never;
+    body: {
+      name?: string;
+      url?: string;
+      eventTypes?: string[];
+      caseKinds?: string[];
+      active?: boolean;
+    };
+    response: {
+      id: string;
+      name: string;
+      url: string;
+      eventTypes: string[];
+      caseKinds: string[];
+      active: boolean;
+      createdAt: string;
+      keys: {
+        createdAt: string;
+        expiresAt: string | null;
+      }[];
+      pending: number;
+      dead: number;
+    };
+  };
+  "POST /api/v1/webhooks/subscribers/{id}/rotate": {
+    params: { id: string };
+    query: never;
+    body: {
+      graceS?: number;
+    };
+    response: {
+      secret: string;
+      previousValidUntil: string;
+    };
+  };
   "GET /api/v1/zones": {
     params: never;
     query: never;
@@ -1776,6 +1957,7 @@ export interface Endpoints {
           capacity?: number;
           closed?: boolean;
         };
+        source?: string;
       }[];
     };
   };
@@ -1821,6 +2003,24 @@ export interface Endpoints {
           capacity?: number;
           closed?: boolean;
         };
+        source?: string;
+      }[];
+    };
+  };
+  "GET /api/v1/zones/{id}/rules/history": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      changes: {
+        seq: number;
+        ruleId: string;
+        zoneId: string | null;
+        action: "set" | "removed";
+        source: string;
+        actor: string;
+        at: string;
+        rule: unknown;
       }[];
     };
   };
