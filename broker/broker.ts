@@ -104,13 +104,13 @@ export class BrokerService {
         this.set(persistence.journalCompactions);
       });
     }
-    if (cluster) aedes.on('client', (client) => deliverOnlyOwnNode(client));
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
     const gate = new ReadGate(cluster?.bus ?? (emitter as TopicEmitter), MAX_IN_FLIGHT);
     const onConnection = (socket: net.Socket) => {
       coalesceWrites(socket);
       const client = aedes.handle(socket);
+      if (cluster) deliverOnlyOwnNode(client);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
       parsePublishesInPlace(client);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
 import type { Client } from 'aedes';
 import type { AedesPacket } from 'aedes-packet';
 import type { InFlight } from './tuning.js';
@@ -76,13 +77,18 @@ export function clusterParts(redisUrl: string, nodeId: string, onError: (err: Er
   const MQEmitterRedis = require('mqemitter-redis') as (opts: Record<string, unknown>) => MQEmitterLike;
   const RedisPersistence = require('aedes-persistence-redis/asyncPersistence.js') as new (opts: Record<string, unknown>) => PersistenceLike;
   const Redis = require('ioredis') as new (url: string, opts?: Record<string, unknown>) => unknown;
-  const mq = MQEmitterRedis({ connectionString: redisUrl });
+  // Own connections: a subscriber connection cannot answer ioredis' ready check once it subscribed.
+  const mq = MQEmitterRedis({ subConn: new Redis(redisUrl, { enableReadyCheck: false }), pubConn: new Redis(redisUrl) });
   mq.state.on('error', onError);
   const persistence = new RedisPersistence({ conn: new Redis(redisUrl, { maxRetriesPerRequest: null }) });
   // Queued for persistent sessions at the node the message was published on (this node): not for
   // another node's ingest session.
   const byTopic = persistence.subscriptionsByTopic.bind(persistence);
   persistence.subscriptionsByTopic = async (topic: string) => (await byTopic(topic)).filter((s) => takes(s.clientId, nodeId));
+  // Aedes 1.2 pipes retained messages (`.pipe`), this store yields them from an async generator.
+  const retained = (persistence.createRetainedStreamCombi as (patterns: string[]) => AsyncIterable<unknown>).bind(persistence);
+  persistence.createRetainedStreamCombi = (patterns: string[]) => Readable.from(retained(patterns));
+  persistence.createRetainedStream = (pattern: string) => Readable.from(retained([pattern]));
   return { bus: new ClusterBus(mq), persistence };
 }
 
@@ -90,10 +96,10 @@ type Deliver = (packet: AedesPacket, cb: () => void) => void;
 
 /**
  * Live delivery from the bus: a node-bound ingest session gets only what devices published on its
- * node. Call when the client is connected (Aedes' 'client' event), before it subscribes.
+ * node. Call right after `aedes.handle(socket)`: the client's id is known only at CONNECT, and a
+ * resumed session's subscriptions are restored before Aedes announces the client.
  */
 export function deliverOnlyOwnNode(aedesClient: Client): void {
-  if (ingestSessionNode(aedesClient.id) === undefined) return;
   const client = aedesClient as unknown as { id: string; deliverQoS: Deliver; deliver0: Deliver };
   for (const key of ['deliverQoS', 'deliver0'] as const) {
     const deliver = client[key];
