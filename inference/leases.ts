@@ -63,7 +63,9 @@ export class ZoneLeases {
     return true;
   }
 
-  private take(zones: string[]): void {
+  private take(taken: string[]): void {
+    // A zone claimed on demand while a tick acquired it too is taken once.
+    const zones = taken.filter((z) => !this.owned.has(z));
     for (const z of zones) this.owned.add(z);
     if (zones.length > 0) {
       this.log.info({ worker: this.worker, zones }, 'zones taken');

@@ -29,6 +29,9 @@ import type { LeaseRepository } from './lease-repository.js';
 
 export { alertId } from './pipelines/context.js';
 
+/** How long a zone taken over waits (its live readings held) before reading what was stored. */
+const REBUILD_SETTLE_MS = 1000;
+
 const TELEMETRY = (['noise', 'tracks', 'people'] as const).map((s) => filters.telemetryOf(s));
 const ACKS = filters.commandAcks;
 const CONTROL = filters.rollouts;
@@ -154,6 +157,11 @@ export class InferenceWorker {
     this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.waiting !== undefined;
     this.leases = new ZoneLeases(this.leaseRepo, this.opts.leaseS, { acquired: (z) => this.acquired(z), lost: (z) => this.lost(z) }, this.log);
     await this.leases.start();
+    // Back from a lost connection (its broker node died): what was published meanwhile never reached
+    // this worker's session, so its zones are rebuilt from the stored readings, as on a take-over.
+    client.on('connect', () => {
+      if (this.leases && this.leases.zones.length > 0) this.acquired(this.leases.zones);
+    });
     client.on('message', (topic, payload) => {
       const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
       this.pending.add(p);
@@ -196,6 +204,8 @@ export class InferenceWorker {
 
   private async rebuild(zoneId: string, state: ZoneState): Promise<void> {
     try {
+      // Readings published just before the take-over are still on their way into the database.
+      await new Promise((r) => setTimeout(r, REBUILD_SETTLE_MS));
       const stored = this.opts.rebuildS > 0 ? await this.leaseRepo.storedReadings(zoneId, this.opts.rebuildS) : [];
       const replayed = state.replayed as Map<string, number>;
       // Fed as a batch message's readings are: each enters its pipeline in order before the first await.
