@@ -61,7 +61,7 @@ interface ZoneState {
   crowding: CrowdingPipeline;
   /** While the zone's stored readings are replayed: live readings wait here. */
   waiting?: { device: DeviceContext; readings: Reading[] }[];
-  /** Newest reading time replayed per device and stream: live readings up to it were replayed already. */
+  /** Newest reading time replayed per device and stream (live readings up to it were replayed already); set while the stored readings are replayed. */
   replayed?: Map<string, number>;
 }
 
@@ -154,7 +154,7 @@ export class InferenceWorker {
       log: this.log,
     };
     this.ctx = ctx;
-    this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.waiting !== undefined;
+    this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.replayed !== undefined;
     this.leases = new ZoneLeases(this.leaseRepo, this.opts.leaseS, { acquired: (z) => this.acquired(z), lost: (z) => this.lost(z) }, this.log);
     await this.leases.start();
     // Back from a lost connection (its broker node died): what was published meanwhile never reached
@@ -223,14 +223,16 @@ export class InferenceWorker {
       }
       if (stored.length > 0) this.log.info({ zone: zoneId, readings: stored.length }, 'zone state rebuilt from stored readings');
     } finally {
+      // Live readings keep queueing behind the waiting ones until none is left, so they keep their order.
       const waiting = state.waiting ?? [];
       const replayed = state.replayed as Map<string, number>;
-      state.waiting = undefined;
       state.replayed = undefined;
-      for (const w of waiting) {
-        const fresh = w.readings.filter((r) => r.ts.getTime() > (replayed.get(`${w.device.id}|${r.stream}`) ?? 0));
-        await Promise.all(fresh.map((r) => this.feedZone(state, w.device, r)));
+      for (let w = waiting.shift(); w; w = waiting.shift()) {
+        const device = w.device;
+        const fresh = w.readings.filter((r) => r.ts.getTime() > (replayed.get(`${device.id}|${r.stream}`) ?? 0));
+        await Promise.all(fresh.map((r) => this.feedZone(state, device, r)));
       }
+      state.waiting = undefined;
     }
   }
 
