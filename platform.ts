@@ -20,6 +20,7 @@ import { IngestService, INGEST_DEFAULTS } from './ingest/ingest.js';
 import { ReadingRepository } from './ingest/repository.js';
 import { InferenceWorker } from './inference/worker.js';
 import { InferenceRepository } from './inference/repository.js';
+import { LeaseRepository } from './inference/lease-repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { EscalationService } from './enforcement-api/cases/escalation.js';
 import { ComplaintRepository } from './enforcement-api/complaints/repository.js';
@@ -142,7 +143,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     for (const warning of transportWarnings(config)) log.warn(warning);
 
     const broker = has('broker')
-      ? new BrokerService({ ...config.mqtt, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      ? new BrokerService({ ...config.mqtt, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined, cluster: config.broker.cluster }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
     if (broker) {
       await broker.start();
@@ -155,7 +156,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
       : undefined;
     const inference = has('inference')
-      ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), {
+      ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), new LeaseRepository(db.pool), {
           limits,
           noise: { ...config.noise, smoothing: config.inference.noiseSmoothing },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: config.fishing.gapS, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
@@ -168,6 +169,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           modelDirs: modelDirs(config),
           modelScanS: config.inference.modelScanS,
           rulesRefreshS: config.rulesRefreshS,
+          leaseS: config.inference.leaseS,
+          rebuildS: config.inference.rebuildS,
         }, log.child({ svc: 'inference' }), metrics)
       : undefined;
     const intake = has('enforcement')

@@ -27,7 +27,7 @@ import { OnnxModel } from '../inference/onnx-model.js';
 import { SpeakerController } from '../inference/actuation.js';
 import { CrowdingPipeline, CROWD_MODEL } from '../inference/pipelines/crowding.js';
 import type { PipelineContext } from '../inference/pipelines/context.js';
-import type { InferenceRepository } from '../inference/repository.js';
+import { MemoryCommandRecord } from '../inference/command-memory.js';
 import type { ModelSlot } from '../inference/model-registry.js';
 import { CROWD_FEATURE_COUNT } from '../inference/features/crowding.js';
 import { MODELS_DIR } from '../inference/train/dataset-io.js';
@@ -71,7 +71,7 @@ async function firstAlert(model: OnnxModel, threshold: number, day: Day): Promis
   const slot: ModelSlot = { name: CROWD_MODEL, featureCount: CROWD_FEATURE_COUNT, active, shadow: null };
   const scorer = { score: async (f: Float32Array) => ({ active: await model.run(f, 1), activeVersion: `${card.name}@${card.version}`, shadow: null, shadowVersion: null }) };
   const alerts: Alert[] = [];
-  const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const repo = new MemoryCommandRecord();
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
   const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
   const pipeline = new CrowdingPipeline(scorer, () => slot, ctx);

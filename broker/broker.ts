@@ -13,6 +13,7 @@ import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
 import { DEFAULT_LIMITS, limitPacketSize, type BrokerLimits } from './limits.js';
+import { clusterParts, deliverOnlyOwnNode } from './cluster.js';
 
 export interface BrokerOptions {
   port: number;
@@ -25,6 +26,8 @@ export interface BrokerOptions {
   limits?: Partial<BrokerLimits>;
   /** A second listener for MQTT over TLS (MQTT_TLS_PORT with TLS_CERT_FILE / TLS_KEY_FILE). */
   tls?: BrokerTls;
+  /** Clustered through Redis (REDIS_URL): this node's id (BROKER_NODE_ID) and the Redis server. */
+  cluster?: { redisUrl: string; nodeId: string };
 }
 
 export interface BrokerTls {
@@ -47,6 +50,7 @@ export class BrokerService {
   private boundPort = 0;
   private persistence?: BrokerPersistence;
   private isService: (client: Client) => boolean = () => false;
+  private clusterStore?: { destroy(): Promise<void> };
 
   constructor(
     private readonly opts: BrokerOptions,
@@ -72,14 +76,15 @@ export class BrokerService {
     const policy = createPolicy({ ...this.deps, limits, log: this.log, metrics: this.metrics });
     const tooLarge = this.metrics.counter('mqtt_packets_too_large_total', 'connections closed because a packet exceeded MQTT_MAX_PACKET_BYTES');
     const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept because MQTT_MAX_CONNECTIONS were open');
-    const { persistence, restored } = await BrokerPersistence.open(this.opts.journalDir, this.log);
-    this.persistence = persistence;
-    if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
     this.isService = (client) => policy.principalOf(client)?.type === 'service';
-    const emitter = new TopicEmitter();
+    const cluster = this.opts.cluster ? clusterParts(this.opts.cluster.redisUrl, this.opts.cluster.nodeId, (err) => this.log.error({ err }, 'redis error')) : undefined;
+    this.clusterStore = cluster?.persistence as unknown as { destroy(): Promise<void> } | undefined;
+    const emitter = cluster ? undefined : new TopicEmitter();
+    const persistence = cluster ? undefined : await this.openJournal();
     const aedes = await Aedes.createBroker({
-      mq: emitter,
-      persistence,
+      ...(cluster ? { id: this.opts.cluster?.nodeId } : {}),
+      mq: (cluster?.bus.mq ?? emitter) as never,
+      persistence: (cluster?.persistence ?? persistence) as never,
       authenticate: policy.authenticate,
       authorizePublish: policy.authorizePublish,
       authorizeSubscribe: policy.authorizeSubscribe,
@@ -88,21 +93,24 @@ export class BrokerService {
     this.metrics.gauge('mqtt_connected_clients', 'clients connected to the broker', [], function () {
       this.set(aedes.connectedClients);
     });
-    this.metrics.gauge('mqtt_queued_messages', 'QoS 1 messages queued for persistent sessions and not yet acknowledged', [], function () {
-      this.set(persistence.queued);
-    });
-    this.metrics.gauge('mqtt_journal_bytes', 'size of the broker session journal', [], function () {
-      this.set(persistence.journalBytes);
-    });
-    this.metrics.gauge('mqtt_journal_compactions', 'broker session journal rewrites from the live state since start', [], function () {
-      this.set(persistence.journalCompactions);
-    });
+    if (persistence) {
+      this.metrics.gauge('mqtt_queued_messages', 'QoS 1 messages queued for persistent sessions and not yet acknowledged', [], function () {
+        this.set(persistence.queued);
+      });
+      this.metrics.gauge('mqtt_journal_bytes', 'size of the broker session journal', [], function () {
+        this.set(persistence.journalBytes);
+      });
+      this.metrics.gauge('mqtt_journal_compactions', 'broker session journal rewrites from the live state since start', [], function () {
+        this.set(persistence.journalCompactions);
+      });
+    }
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
-    const gate = new ReadGate(emitter, MAX_IN_FLIGHT);
+    const gate = new ReadGate(cluster?.bus ?? (emitter as TopicEmitter), MAX_IN_FLIGHT);
     const onConnection = (socket: net.Socket) => {
       coalesceWrites(socket);
       const client = aedes.handle(socket);
+      if (cluster) deliverOnlyOwnNode(client);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
       parsePublishesInPlace(client);
@@ -135,7 +143,15 @@ export class BrokerService {
       this.tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'tls handshake failed'));
       this.boundTlsPort = await listen(this.tlsServer, t.port, 'MQTT_TLS_PORT');
     }
-    this.log.info({ port: this.boundPort, tlsPort: this.boundTlsPort || undefined, mutualTls: !!this.opts.tls?.caFile }, 'mqtt broker listening');
+    this.log.info({ port: this.boundPort, tlsPort: this.boundTlsPort || undefined, mutualTls: !!this.opts.tls?.caFile, node: this.opts.cluster?.nodeId }, 'mqtt broker listening');
+  }
+
+  /** The single-node session store: the journal in `journalDir`, or memory only. */
+  private async openJournal(): Promise<BrokerPersistence> {
+    const { persistence, restored } = await BrokerPersistence.open(this.opts.journalDir, this.log);
+    this.persistence = persistence;
+    if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
+    return persistence;
   }
 
   /**
@@ -159,5 +175,6 @@ export class BrokerService {
     }
     await closed;
     await this.persistence?.close();
+    await this.clusterStore?.destroy().catch((err: unknown) => this.log.warn({ err }, 'redis session store did not close cleanly'));
   }
 }

@@ -1,6 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import path from 'node:path';
+import os from 'node:os';
+import { INGEST_SESSION, ingestSessionOfNode } from '../contract/mqtt/accounts.js';
 
 /**
  * Configuration: every setting comes from one environment variable, is validated once at start and
@@ -24,7 +26,7 @@ interface Variable {
 export const VARIABLES = {
   mqttPort: { env: 'MQTT_PORT', schema: Port, default: '1883', help: 'MQTT listener of the embedded broker (0 = any free port)' },
   mqttHost: { env: 'MQTT_HOST', schema: Type.String({ minLength: 1 }), default: '0.0.0.0', help: 'interface the broker listens on' },
-  mqttUrl: { env: 'MQTT_URL', schema: Type.String({ pattern: '^mqtts?://' }), default: undefined, help: 'broker the services connect to (default: the embedded broker)' },
+  mqttUrl: { env: 'MQTT_URL', schema: Type.String({ pattern: '^mqtts?://[^,\\s]+(,mqtts?://[^,\\s]+)*$' }), default: undefined, help: 'broker the services connect to (default: the embedded broker); a comma list of a cluster\'s nodes: services connect to the first and move to the next when it is lost' },
   servicePassword: { env: 'MQTT_SERVICE_PASSWORD', schema: Type.String({ minLength: 16 }), default: undefined, help: 'password of the `service` MQTT account used by ingest, inference and enforcement (default: random per process, fine when all run in one process)' },
   mqttMaxPacketBytes: { env: 'MQTT_MAX_PACKET_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 268435455 }), default: '263168', help: 'largest MQTT packet a client may send (bytes; default a full telemetry batch, 256 KiB, plus 1 KiB); a larger one closes the connection' },
   mqttMaxConnections: { env: 'MQTT_MAX_CONNECTIONS', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'MQTT connections the broker holds at once; more are closed at accept' },
@@ -90,7 +92,11 @@ export const VARIABLES = {
   rawRetentionD: { env: 'RAW_RETENTION_D', schema: Type.Integer({ minimum: 1 }), default: '90', help: 'raw readings are kept this many days' },
   aggRetentionD: { env: 'AGG_RETENTION_D', schema: Type.Integer({ minimum: 1 }), default: '730', help: 'per-minute / per-hour / per-5-minute aggregates are kept this many days' },
   brokerPersistence: { env: 'BROKER_PERSISTENCE', schema: Type.Union([Type.Literal('journal'), Type.Literal('memory')]), default: 'journal', help: '`journal`: persistent sessions, their queued QoS 1 messages and retained messages survive a broker restart (DATA_DIR/broker); `memory`: they do not' },
-  ingestClientId: { env: 'INGEST_CLIENT_ID', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), default: 'svc-ingest', help: 'MQTT client id of ingest\'s persistent session; each ingest process (and its DATA_DIR/spool) needs its own' },
+  ingestClientId: { env: 'INGEST_CLIENT_ID', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), default: undefined, help: 'MQTT client id of ingest\'s persistent session; each ingest process (and its DATA_DIR/spool) needs its own (default `svc-ingest`; with REDIS_URL `svc-ingest-<BROKER_NODE_ID>`: the node\'s own devices only)' },
+  redisUrl: { env: 'REDIS_URL', schema: Type.String({ pattern: '^rediss?://' }), default: undefined, help: 'Redis server clustering this broker node with the others (shared message bus and session store); unset = a single broker' },
+  brokerNodeId: { env: 'BROKER_NODE_ID', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,48}$' }), default: undefined, help: 'this broker node\'s id in the cluster, stable across restarts (default: the host name)' },
+  inferenceLeaseS: { env: 'INFERENCE_LEASE_S', schema: Type.Number({ minimum: 1, maximum: 3600 }), default: '10', help: 'how long an inference worker\'s lease on a zone lasts without renewal (renewed every third of it); a dead worker\'s zones are taken over within two leases' },
+  inferenceRebuildS: { env: 'INFERENCE_REBUILD_S', schema: Type.Number({ minimum: 0, maximum: 604800 }), default: '1800', help: 'how far back a worker taking over a zone replays its stored readings to rebuild windows, episodes and ladders' },
   ingestSpoolMaxMb: { env: 'INGEST_SPOOL_MAX_MB', schema: Type.Integer({ minimum: 1 }), default: '1024', help: 'disk the database-outage spool may use; past 80% full `ingest_spool_alarm` is 1; when full, ingest stops acknowledging' },
   ingestSpoolMaxRecords: { env: 'INGEST_SPOOL_MAX_RECORDS', schema: Type.Integer({ minimum: 1 }), default: '2000000', help: 'messages the spool may hold (a batch message is one)' },
   majorFineYuan: { env: 'MAJOR_FINE_YUAN', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'a proposed fine at or above this (yuan) is a major decision, reviewed by the district legal review centre' },
@@ -136,7 +142,7 @@ const ConfigSchema = Type.Object({
   http: Type.Object({ port: Port, host: Type.String(), grafanaUrl: Type.String() }),
   tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String(), mqttPort: Port, mqttCaFile: Type.Optional(Type.String()) })),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
-  broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
+  broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]), cluster: Type.Optional(Type.Object({ redisUrl: Type.String(), nodeId: Type.String() })) }),
   ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
   services: Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s)))),
   /** SERVICES split at `|`: one entry = this process runs them all; more = a supervisor of one child per group. */
@@ -158,7 +164,7 @@ const ConfigSchema = Type.Object({
     alarmObscuration: Type.Number(), clearObscuration: Type.Number(), fixedTempC: Type.Number(), rateOfRiseCPerMin: Type.Number(),
     confirmReadings: Type.Integer(), persistReadings: Type.Integer(), persistS: Seconds, clearReadings: Type.Integer(),
   }),
-  inference: Type.Object({ noiseSmoothing: Type.Integer(), maxBatch: Type.Integer(), maxWaitMs: Type.Number(), modelScanS: Seconds }),
+  inference: Type.Object({ noiseSmoothing: Type.Integer(), maxBatch: Type.Integer(), maxWaitMs: Type.Number(), modelScanS: Seconds, leaseS: Type.Number(), rebuildS: Seconds }),
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
   storage: Type.Object({ compressAfterDays: Type.Integer(), rawRetentionDays: Type.Integer(), aggregateRetentionDays: Type.Integer(), intervalS: Seconds }),
@@ -213,6 +219,9 @@ function tlsConfig(certFile: string | undefined, keyFile: string | undefined, mq
   return { certFile, keyFile, mqttPort, ...(mqttCaFile ? { mqttCaFile } : {}) };
 }
 
+/** A host name as a node id (client-id characters only). */
+const nodeIdOf = (host: string) => host.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 48) || 'node';
+
 /** Reads and validates the configuration; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = <T>(key: Key) => read(env, key) as T;
@@ -230,6 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (processGroups.length > 1 && !get('databaseUrl')) {
     throw new ConfigError('Invalid SERVICES: process groups (`|`) need DATABASE_URL: the embedded database serves one process');
   }
+  const redisUrl = get<string | undefined>('redisUrl');
+  const cluster = redisUrl ? { redisUrl, nodeId: get<string | undefined>('brokerNodeId') ?? nodeIdOf(os.hostname()) } : undefined;
   const config: Config = {
     mqtt: {
       port: get('mqttPort'),
@@ -241,8 +252,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     http: { port: get('httpPort'), host: get('httpHost'), grafanaUrl: get('grafanaUrl') },
     tls: tlsConfig(get('tlsCertFile'), get('tlsKeyFile'), get('mqttTlsPort'), get('mqttTlsCaFile')),
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
-    broker: { persistence: get('brokerPersistence') },
-    ingest: { clientId: get('ingestClientId'), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
+    broker: { persistence: get('brokerPersistence'), ...(cluster ? { cluster } : {}) },
+    ingest: { clientId: get<string | undefined>('ingestClientId') ?? (cluster ? ingestSessionOfNode(cluster.nodeId) : INGEST_SESSION), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
     services,
     processGroups,
     adminPassword: get('adminPassword'),
@@ -268,7 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       persistS: get('smokePersistS'),
       clearReadings: get('smokeClearReadings'),
     },
-    inference: { noiseSmoothing: get('noiseSmoothing'), maxBatch: get('inferenceMaxBatch'), maxWaitMs: get('inferenceMaxWaitMs'), modelScanS: get('modelScanS') },
+    inference: { noiseSmoothing: get('noiseSmoothing'), maxBatch: get('inferenceMaxBatch'), maxWaitMs: get('inferenceMaxWaitMs'), modelScanS: get('modelScanS'), leaseS: get('inferenceLeaseS'), rebuildS: get('inferenceRebuildS') },
     speakers: {
       cooldownS: get('speakerCooldownS'),
       quietStartHour: Number(get<string>('speakerQuietHours').split('-')[0]),

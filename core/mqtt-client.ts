@@ -7,9 +7,26 @@ export interface ServiceConnection {
   password: string;
 }
 
+/**
+ * Where a service connects: MQTT_URL is one broker, or a comma list of a cluster's nodes — the client
+ * connects to the first and, when the connection is lost, reconnects to the next in turn.
+ */
+export function brokerTargets(url: string): { url: string; servers?: { host: string; port: number; protocol: 'mqtt' | 'mqtts' }[] } {
+  const urls = url.split(',');
+  if (urls.length === 1) return { url };
+  const servers = urls.map((u) => {
+    const p = new URL(u);
+    const protocol = p.protocol === 'mqtts:' ? ('mqtts' as const) : ('mqtt' as const);
+    return { host: p.hostname, port: Number(p.port || (protocol === 'mqtts' ? 8883 : 1883)), protocol };
+  });
+  return { url: urls[0] as string, servers };
+}
+
 /** Connects a service (ingest, inference, enforcement) to the broker with the service account. */
 export async function connectService(conn: ServiceConnection, name: string, timeoutMs = 10_000): Promise<MqttClient> {
-  const client = mqtt.connect(conn.url, {
+  const target = brokerTargets(conn.url);
+  const client = mqtt.connect(target.url, {
+    ...(target.servers ? { servers: target.servers } : {}),
     username: SERVICE_USER,
     password: conn.password,
     clientId: `svc-${name}-${Math.random().toString(16).slice(2, 10)}`,

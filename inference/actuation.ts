@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import { topics } from '../contract/mqtt/topics.js';
 import { CommandAck, SPEAKER_PLAY, type Clip, type SpeakerPlay } from '../contract/mqtt/commands.js';
@@ -7,6 +7,9 @@ import type { Metrics } from '../core/metrics.js';
 import { localClock } from '../core/domain/local-time.js';
 import type { DeviceContext } from '../core/repos/devices.js';
 import type { InferenceRepository } from './repository.js';
+
+/** What the controller keeps on record about commands (the database's `device_commands`). */
+export type CommandRecord = Pick<InferenceRepository, 'commandSent' | 'commandSentAt' | 'playedNear' | 'commandAcked' | 'commandEffect'>;
 
 /**
  * Riverside loudspeakers: `speaker.play` commands with a per-device cooldown and quiet hours (both on
@@ -27,7 +30,16 @@ export interface SpeakerOptions {
 /** Recent plays remembered per device for the cooldown. */
 const PLAYS_KEPT = 32;
 
-export type PlayResult = { played: true; commandId: string } | { played: false; reason: 'no_speaker' | 'quiet_hours' | 'cooldown' };
+export type PlayResult = { played: true; commandId: string } | { played: false; reason: 'no_speaker' | 'quiet_hours' | 'cooldown' | 'replay' };
+
+/**
+ * A command's id derives from its alert, its stage and its device: whichever worker sends it, and
+ * however often, it is the same command (stored once; a device acting on an id it already acted on
+ * ignores it).
+ */
+export function commandIdOf(alertId: string, stage: string, deviceId: string): string {
+  return createHash('sha256').update(`${alertId}|${stage}|${deviceId}`).digest('hex').slice(0, 32);
+}
 
 interface Probe {
   commandId: string;
@@ -44,10 +56,15 @@ export class SpeakerController {
   private readonly sent;
   private readonly acks;
   private readonly foreignAcks;
+  /**
+   * Zones whose state is being rebuilt from stored readings (a worker taking them over): commands
+   * already sent count as played, no new one is sent for the past.
+   */
+  replaying: (zoneId: string) => boolean = () => false;
 
   constructor(
     private readonly publish: (topic: string, payload: string) => Promise<void>,
-    private readonly repo: InferenceRepository,
+    private readonly repo: CommandRecord,
     private readonly opts: SpeakerOptions,
     private readonly log: Logger,
     metrics: Metrics,
@@ -70,22 +87,36 @@ export class SpeakerController {
    * depend on it, and closed hours are mostly night hours.
    */
   async play(device: DeviceContext, clip: Clip, stage: 'warning' | 'repeat', alertId: string, at: Date, probe: { key: string; metric: string; value: number }, opts: { safety?: boolean } = {}): Promise<PlayResult> {
-    const refuse = (reason: 'no_speaker' | 'quiet_hours' | 'cooldown'): PlayResult => {
+    const refuse = (reason: 'no_speaker' | 'quiet_hours' | 'cooldown' | 'replay'): PlayResult => {
       this.sent.inc({ outcome: reason });
       return { played: false, reason };
     };
     if (!device.hasSpeaker) return refuse('no_speaker');
     if (!opts.safety && this.quiet(device, at)) return refuse('quiet_hours');
+    const commandId = commandIdOf(alertId, stage, device.id);
+    const played = this.lastPlay.get(device.id) ?? [];
+    const remember = (t: number) => {
+      played.push(t);
+      if (played.length > PLAYS_KEPT) played.shift();
+      this.lastPlay.set(device.id, played);
+    };
+    // Sent before (by this worker, or by the worker that judged the zone before): the same command.
+    const sent = await this.repo.commandSentAt(commandId);
+    if (sent) {
+      remember(sent.getTime());
+      return { played: true, commandId };
+    }
+    if (this.replaying(device.zoneId)) return refuse('replay');
     // Cooldown on either side of a play: pipelines on other devices' clocks (a zone's counters, a
     // replay) may ask for a clip earlier than one already played, which must not block it for good.
-    const played = this.lastPlay.get(device.id) ?? [];
+    // Plays are on record, so a cooldown outlives the worker that started it.
     if (played.some((p) => Math.abs(at.getTime() - p) < this.opts.cooldownS * 1000)) return refuse('cooldown');
-    played.push(at.getTime());
-    if (played.length > PLAYS_KEPT) played.shift();
-    this.lastPlay.set(device.id, played);
-    const commandId = randomUUID();
+    if (await this.repo.playedNear(device.id, SPEAKER_PLAY, at, this.opts.cooldownS)) return refuse('cooldown');
+    remember(at.getTime());
     const payload: SpeakerPlay = { commandId, clip, volume: this.opts.volume, stage, alertId };
-    await this.repo.commandSent({ id: commandId, deviceId: device.id, name: SPEAKER_PLAY, payload, alertId, stage, sentAt: at });
+    // Two workers racing for one zone (a lease just changing hands) store it once; only the one
+    // that stored it sends it.
+    if (!(await this.repo.commandSent({ id: commandId, deviceId: device.id, name: SPEAKER_PLAY, payload, alertId, stage, sentAt: at }))) return { played: true, commandId };
     await this.publish(topics.command(device.id, SPEAKER_PLAY), JSON.stringify(payload));
     this.probes.push({ commandId, key: probe.key, metric: probe.metric, before: probe.value, due: at.getTime() + this.opts.effectWindowS * 1000 });
     this.sent.inc({ outcome: 'played' });

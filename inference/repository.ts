@@ -5,12 +5,30 @@ import type { Alert } from '../contract/mqtt/alert.js';
 export class InferenceRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  async commandSent(c: { id: string; deviceId: string; name: string; payload: unknown; alertId: string | null; stage: string; sentAt: Date }): Promise<void> {
-    await this.pool.query(
+  /** Records a command; false when a command with this id is on record already (nothing written). */
+  async commandSent(c: { id: string; deviceId: string; name: string; payload: unknown; alertId: string | null; stage: string; sentAt: Date }): Promise<boolean> {
+    const r = await this.pool.query(
       `INSERT INTO device_commands (id, device_id, name, payload, alert_id, stage, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (id) DO NOTHING`,
       [c.id, c.deviceId, c.name, JSON.stringify(c.payload), c.alertId, c.stage, c.sentAt],
     );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** When a command was sent (its device-clock time), or null when it is not on record. */
+  async commandSentAt(id: string): Promise<Date | null> {
+    const r = await this.pool.query<{ sent_at: Date }>(`SELECT sent_at FROM device_commands WHERE id = $1`, [id]);
+    return r.rows[0]?.sent_at ?? null;
+  }
+
+  /** Whether the device was sent this command within `windowS` on either side of `at` (cooldowns). */
+  async playedNear(deviceId: string, name: string, at: Date, windowS: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `SELECT 1 FROM device_commands WHERE device_id = $1 AND name = $2
+         AND sent_at > $3::timestamptz - make_interval(secs => $4) AND sent_at < $3::timestamptz + make_interval(secs => $4) LIMIT 1`,
+      [deviceId, name, at, windowS],
+    );
+    return (r.rowCount ?? 0) > 0;
   }
 
   /** Records a command's acknowledgement, only from the device it was sent to; false when nothing matched. */

@@ -26,8 +26,13 @@ import { CrowdingPipeline, CROWD_MODEL, type CrowdingOptions } from './pipelines
 import type { PipelineContext } from './pipelines/context.js';
 import { IntrusionPipeline, type IntrusionOptions } from './pipelines/intrusion.js';
 import { SmokePipeline, type SmokeOptions } from './pipelines/smoke.js';
+import { ZoneLeases } from './leases.js';
+import type { LeaseRepository } from './lease-repository.js';
 
 export { alertId } from './pipelines/context.js';
+
+/** How long a zone taken over waits (its live readings held) before reading what was stored. */
+const REBUILD_SETTLE_MS = 1000;
 
 const TELEMETRY = (['noise', 'tracks', 'people', 'smoke'] as const).map((s) => filters.telemetryOf(s));
 const ACKS = filters.commandAcks;
@@ -48,6 +53,22 @@ export interface WorkerOptions {
   /** How often the model folders are scanned and their versions registered in the database. */
   modelScanS: number;
   rulesRefreshS: number;
+  /** Zone leases: how long one lasts unrenewed, and how far back a taken-over zone's readings are replayed. */
+  leaseS: number;
+  rebuildS: number;
+}
+
+/** One zone's pipelines: its devices' windows, episodes and ladders, on the worker holding its lease. */
+interface ZoneState {
+  noise: NoisePipeline;
+  fishing: FishingPipeline;
+  crowding: CrowdingPipeline;
+  intrusion: IntrusionPipeline;
+  smoke: SmokePipeline;
+  /** While the zone's stored readings are replayed: live readings wait here. */
+  waiting?: { device: DeviceContext; readings: Reading[] }[];
+  /** Newest reading time replayed per device and stream (live readings up to it were replayed already); set while the stored readings are replayed. */
+  replayed?: Map<string, number>;
 }
 
 export interface WorkerDevices {
@@ -68,11 +89,9 @@ export class InferenceWorker {
   private readonly registry: ModelRegistry;
   private readonly batchers = new Map<string, Batcher>();
   private readonly contexts: LookupCache<DeviceContext>;
-  private noise?: NoisePipeline;
-  private fishing?: FishingPipeline;
-  private crowding?: CrowdingPipeline;
-  private intrusion?: IntrusionPipeline;
-  private smoke?: SmokePipeline;
+  private readonly zones = new Map<string, ZoneState>();
+  private ctx?: PipelineContext;
+  private leases?: ZoneLeases;
   private speakers?: SpeakerController;
   private pending = new Set<Promise<void>>();
   private arrivals: Promise<void> = Promise.resolve();
@@ -90,6 +109,7 @@ export class InferenceWorker {
     private readonly conn: ServiceConnection,
     private readonly devices: WorkerDevices,
     private readonly repo: InferenceRepository,
+    private readonly leaseRepo: LeaseRepository,
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
     private readonly metrics: Metrics,
@@ -104,7 +124,7 @@ export class InferenceWorker {
   }
 
   get ready(): boolean {
-    return this.client?.connected === true && this.noise !== undefined;
+    return this.client?.connected === true && this.ctx !== undefined;
   }
 
   /** Loaded versions, for /readyz and tests. */
@@ -118,7 +138,6 @@ export class InferenceWorker {
   }
 
   async start(): Promise<void> {
-    const slotOf = (name: string) => () => this.registry.slot(name) as ModelSlot;
     for (const [name, width] of [[NOISE_MODEL, NOISE_WINDOW_FEATURE_COUNT], [FISHING_MODEL, FISHING_FEATURE_COUNT], [CROWD_MODEL, CROWD_FEATURE_COUNT]] as const) {
       await this.registry.load(name, width);
       this.batchers.set(name, new Batcher(this.registry, name, this.opts.maxBatch, this.opts.maxWaitMs));
@@ -143,25 +162,101 @@ export class InferenceWorker {
       rules: () => this.schedule,
       log: this.log,
     };
-    this.noise = new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx);
-    this.fishing = new FishingPipeline(this.batchers.get(FISHING_MODEL) as Batcher, slotOf(FISHING_MODEL), this.opts.fishing, ctx);
-    this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx, this.opts.crowding);
-    this.intrusion = new IntrusionPipeline(this.opts.intrusion, ctx);
-    this.smoke = new SmokePipeline(this.opts.smoke, ctx);
+    this.ctx = ctx;
+    this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.replayed !== undefined;
+    this.leases = new ZoneLeases(this.leaseRepo, this.opts.leaseS, { acquired: (z) => this.acquired(z), lost: (z) => this.lost(z) }, this.log);
+    await this.leases.start();
+    // Back from a lost connection (its broker node died): what was published meanwhile never reached
+    // this worker's session, so its zones are rebuilt from the stored readings, as on a take-over.
+    client.on('connect', () => {
+      if (this.leases && this.leases.zones.length > 0) this.acquired(this.leases.zones);
+    });
     client.on('message', (topic, payload) => {
       const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
       this.pending.add(p);
       void p.finally(() => this.pending.delete(p));
     });
     await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED], { qos: 1 });
-    this.log.info({ models: this.models() }, 'inference worker subscribed');
+    this.log.info({ models: this.models(), worker: this.leases.worker, zones: this.leases.zones.length }, 'inference worker subscribed');
+  }
+
+  /** Fresh pipelines for one zone. */
+  private pipelines(): ZoneState {
+    const ctx = this.ctx as PipelineContext;
+    const slotOf = (name: string) => () => this.registry.slot(name) as ModelSlot;
+    return {
+      noise: new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx),
+      fishing: new FishingPipeline(this.batchers.get(FISHING_MODEL) as Batcher, slotOf(FISHING_MODEL), this.opts.fishing, ctx),
+      crowding: new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx, this.opts.crowding),
+      intrusion: new IntrusionPipeline(this.opts.intrusion, ctx),
+      smoke: new SmokePipeline(this.opts.smoke, ctx),
+    };
+  }
+
+  /**
+   * Zones taken (at start, from a dead or leaving worker, or new): fresh pipelines, rebuilt from the
+   * zone's stored readings of the last `rebuildS` seconds while its live readings wait. Alerts the
+   * replay raises again carry the same ids (the intake keeps one); commands already sent count as
+   * played and none is sent for the past, so a ladder continues where the previous worker left it.
+   */
+  private acquired(zones: readonly string[]): void {
+    for (const zoneId of zones) {
+      const state: ZoneState = { ...this.pipelines(), waiting: [], replayed: new Map() };
+      this.zones.set(zoneId, state);
+      const p = this.rebuild(zoneId, state).catch((err: unknown) => this.log.error({ err, zone: zoneId }, 'zone state could not be rebuilt; judging live readings only'));
+      this.pending.add(p);
+      void p.finally(() => this.pending.delete(p));
+    }
+  }
+
+  private lost(zones: readonly string[]): void {
+    for (const z of zones) this.zones.delete(z);
+  }
+
+  private async rebuild(zoneId: string, state: ZoneState): Promise<void> {
+    try {
+      // Readings published just before the take-over are still on their way into the database.
+      await new Promise((r) => setTimeout(r, REBUILD_SETTLE_MS));
+      const stored = this.opts.rebuildS > 0 ? await this.leaseRepo.storedReadings(zoneId, this.opts.rebuildS) : [];
+      const replayed = state.replayed as Map<string, number>;
+      // Fed as a batch message's readings are: each enters its pipeline in order before the first await.
+      for (let i = 0; i < stored.length; i += 2000) {
+        const chunk = stored.slice(i, i + 2000);
+        const fed: Promise<void>[] = [];
+        for (const r of chunk) {
+          const device = await this.contexts.get(r.deviceId);
+          if (!device || device.zoneId !== zoneId) continue;
+          const key = `${r.deviceId}|${r.stream}`;
+          replayed.set(key, Math.max(replayed.get(key) ?? 0, r.ts.getTime()));
+          fed.push(this.feedZone(state, device, r));
+        }
+        await Promise.all(fed);
+      }
+      if (stored.length > 0) this.log.info({ zone: zoneId, readings: stored.length }, 'zone state rebuilt from stored readings');
+    } finally {
+      // Live readings keep queueing behind the waiting ones until none is left, so they keep their order.
+      const waiting = state.waiting ?? [];
+      const replayed = state.replayed as Map<string, number>;
+      state.replayed = undefined;
+      for (let w = waiting.shift(); w; w = waiting.shift()) {
+        const device = w.device;
+        const fresh = w.readings.filter((r) => r.ts.getTime() > (replayed.get(`${device.id}|${r.stream}`) ?? 0));
+        await Promise.all(fresh.map((r) => this.feedZone(state, device, r)));
+      }
+      state.waiting = undefined;
+    }
   }
 
   private async route(topic: string, payload: Buffer): Promise<void> {
     const t = parseTopic(topic);
     if (t?.type === 'rulesChanged') return this.reloadRules();
     if (t?.type === 'rollout') return this.rollout(t.modelName, payload);
-    if (t?.type === 'commandAck') return this.speakers?.onAck(t.deviceId, payload);
+    if (t?.type === 'commandAck') {
+      // The worker holding the device's zone records the acknowledgement.
+      const device = await this.contexts.get(t.deviceId);
+      if (device && this.leases?.owns(device.zoneId)) await this.speakers?.onAck(t.deviceId, payload);
+      return;
+    }
     // One reading or a batch; bad elements are dropped alone (ingest logs and counts them per device).
     const decoded = decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits);
     if (!decoded.ok) {
@@ -172,35 +267,45 @@ export class InferenceWorker {
     if (decoded.readings.length === 0) return;
     // Registry lookups resolve in arrival order across devices, so a device looked up for the first
     // time does not let other devices' later readings overtake its own (a zone's counters stay in step).
-    const lookup = this.arrivals.then(() => this.contexts.get(decoded.deviceId));
+    // The zone's lease is checked in the same order (a new zone is claimed on its first reading).
+    const lookup = this.arrivals.then(async () => {
+      const device = await this.contexts.get(decoded.deviceId);
+      return { device, mine: device ? await this.leases?.claim(device.zoneId) : false };
+    });
     this.arrivals = lookup.then(() => undefined, () => undefined);
-    const device = await lookup;
+    const { device, mine } = await lookup;
     if (!device) {
       this.dropped.inc({ reason: 'unknown_device' }, decoded.readings.length);
       return;
     }
+    const state = this.zones.get(device.zoneId);
+    if (!mine || !state) {
+      this.dropped.inc({ reason: 'other_worker' }, decoded.readings.length);
+      return;
+    }
+    if (state.waiting) return void state.waiting.push({ device, readings: decoded.readings });
     // Each reading enters its pipeline in order, all before the first await, exactly as the same
     // readings sent one by one would (the pipelines keep per-device order from there).
-    await Promise.all(decoded.readings.map((r) => this.feed(device, r)));
+    await Promise.all(decoded.readings.map((r) => this.feedZone(state, device, r)));
   }
 
-  private async feed(device: DeviceContext, r: Reading): Promise<void> {
+  private async feedZone(zone: ZoneState, device: DeviceContext, r: Reading): Promise<void> {
     switch (r.stream) {
       case 'noise':
-        await this.noise?.onReading(device, r.ts, r.payload);
+        await zone.noise.onReading(device, r.ts, r.payload);
         break;
       case 'tracks':
         // Each camera observation is judged for fishing (ban zones), then for intrusion (closed zones):
         // both may ask the camera's loudspeaker for a clip, and the order of their asks decides which
         // one the cooldown refuses, so it is the same order whatever the interleaving of devices.
-        await this.fishing?.onTrack(device, r.ts, r.payload);
-        await this.intrusion?.onTrack(device, r.ts, r.payload);
+        await zone.fishing.onTrack(device, r.ts, r.payload);
+        await zone.intrusion.onTrack(device, r.ts, r.payload);
         break;
       case 'smoke':
-        await this.smoke?.onReading(device, r.ts, r.payload);
+        await zone.smoke.onReading(device, r.ts, r.payload);
         break;
       case 'people':
-        await this.crowding?.onCount(device, r.ts, r.payload.count);
+        await zone.crowding.onCount(device, r.ts, r.payload.count);
         break;
       default:
         return;
@@ -251,6 +356,7 @@ export class InferenceWorker {
     if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED]);
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
+    await this.leases?.stop();
     await this.client?.endAsync();
     await this.registry.close();
   }

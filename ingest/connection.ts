@@ -1,6 +1,6 @@
 import mqtt, { type DoneCallback, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
-import { firstConnect, type ServiceConnection } from '../core/mqtt-client.js';
+import { brokerTargets, firstConnect, type ServiceConnection } from '../core/mqtt-client.js';
 import { SERVICE_USER } from '../contract/mqtt/accounts.js';
 
 /**
@@ -36,7 +36,9 @@ export function pubacks(ids: readonly number[]): Buffer {
  * and resolves `connected` after the first CONNACK, or rejects with a one-line StartupError.
  */
 export function connectIngest(conn: ServiceConnection, clientId: string, onPublish: PublishHandler, log: Logger, timeoutMs = 10_000): { client: MqttClient; connected: Promise<void> } {
-  const client = mqtt.connect(conn.url, {
+  const target = brokerTargets(conn.url);
+  const client = mqtt.connect(target.url, {
+    ...(target.servers ? { servers: target.servers } : {}),
     username: SERVICE_USER,
     password: conn.password,
     clientId,

@@ -99,7 +99,10 @@ export class IngestService {
     this.client = client;
     try {
       await connected;
-      await client.subscribeAsync({ [TELEMETRY_FILTER]: { qos: 1 }, [PRESENCE_FILTER]: { qos: 1 } });
+      // One filter per SUBSCRIBE: a persistent session's multi-filter SUBSCRIBE never completes on
+      // broker nodes clustered through Redis (aedes-persistence-redis 11 waits for its broadcast of
+      // the subscription, which does not come back when another pattern was subscribed before).
+      for (const filter of [TELEMETRY_FILTER, PRESENCE_FILTER]) await client.subscribeAsync(filter, { qos: 1 });
     } catch (err) {
       this.state = 'stopped';
       this.writer.abandon();

@@ -145,7 +145,7 @@ export class FishingPipeline {
         track.lastWarning = t;
         return;
       }
-      if (played.reason === 'cooldown') return; // the speaker is busy: the ladder waits
+      if (played.reason === 'cooldown' || played.reason === 'replay') return; // the speaker is busy (or the past is replayed): the ladder waits
       // no speaker or quiet hours: nothing to warn with, go straight to the case
     } else if (t - track.lastWarning < this.opts.warningIntervalS * 1000) {
       return; // the last warning still has its chance

@@ -14,7 +14,7 @@ import { SpeakerController } from '../actuation.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
 import type { OnnxModel } from '../onnx-model.js';
-import type { InferenceRepository } from '../repository.js';
+import { MemoryCommandRecord } from '../command-memory.js';
 import type { PipelineContext } from '../pipelines/context.js';
 import { FishingPipeline } from '../pipelines/fishing.js';
 import { CROWDING_DEFAULTS, CrowdingPipeline } from '../pipelines/crowding.js';
@@ -28,7 +28,7 @@ export const FIELD_TUNING_FISHING = { from: 6_100_000, count: 60 };
 export const FISHING_RULES = { minDurationS: 300, gapS: 60 };
 
 function context(alerts: Alert[]): PipelineContext {
-  const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const repo = new MemoryCommandRecord();
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, quiet, new Metrics());
   return { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: quiet };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SpeakerController } from '../../inference/actuation.js';
-import type { InferenceRepository } from '../../inference/repository.js';
+import { SpeakerController, commandIdOf } from '../../inference/actuation.js';
+import { MemoryCommandRecord } from '../../inference/command-memory.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { Metrics } from '../../core/metrics.js';
 import { createLogger } from '../../core/log.js';
@@ -14,12 +14,20 @@ const sh = (hh: number, mm = 0) => new Date(Date.UTC(2026, 6, 1, hh - 8, mm)); /
 function controller() {
   const sent: { topic: string; payload: Record<string, unknown> }[] = [];
   const rows = { sent: [] as string[], acked: [] as string[], effects: [] as unknown[] };
-  const repo = {
-    commandSent: async (c: { id: string }) => void rows.sent.push(c.id),
-    commandAcked: async (id: string, _deviceId: string) => (rows.sent.includes(id) ? (rows.acked.push(id), true) : false),
-    commandEffect: async (_id: string, e: unknown) => void rows.effects.push(e),
-    shadowAlert: async () => undefined,
-  } as unknown as InferenceRepository;
+  const repo = new (class extends MemoryCommandRecord {
+    override async commandSent(c: { id: string; deviceId: string; name: string; stage: string; sentAt: Date }) {
+      rows.sent.push(c.id);
+      return super.commandSent(c);
+    }
+    override async commandAcked(id: string, deviceId: string) {
+      const ok = await super.commandAcked(id, deviceId);
+      if (ok) rows.acked.push(id);
+      return ok;
+    }
+    override async commandEffect(_id?: string, e?: unknown) {
+      rows.effects.push(e);
+    }
+  })();
   const c = new SpeakerController(async (topic, payload) => void sent.push({ topic, payload: JSON.parse(payload) as Record<string, unknown> }), repo,
     { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
   return { c, sent, rows };
@@ -54,5 +62,40 @@ describe('speaker controller', () => {
     expect(rows.effects).toHaveLength(0);
     await c.observe('zone', sh(15, 5), 120);
     expect(rows.effects).toEqual([expect.objectContaining({ metric: 'people', before: 180, after: 120, fell: true })]);
+  });
+
+  it('derives the command id from alert, stage and device: a repeated command is stored and sent once', async () => {
+    const { c, sent, rows } = controller();
+    const probe = { key: 'k', metric: 'p', value: 0.9 };
+    const first = await c.play(device, 'fishing-ban', 'warning', 'a1', sh(15), probe);
+    expect(first).toEqual({ played: true, commandId: commandIdOf('a1', 'warning', 'cam-1') });
+    // The same alert and stage again (a replay, a second worker): the same command, not sent twice.
+    expect(await c.play(device, 'fishing-ban', 'warning', 'a1', sh(15, 1), probe)).toEqual(first);
+    expect(sent).toHaveLength(1);
+    expect(rows.sent).toEqual([commandIdOf('a1', 'warning', 'cam-1')]);
+    expect(commandIdOf('a1', 'repeat', 'cam-1')).not.toBe(commandIdOf('a1', 'warning', 'cam-1'));
+    expect(commandIdOf('a1', 'warning', 'cam-2')).not.toBe(commandIdOf('a1', 'warning', 'cam-1'));
+  });
+
+  it('keeps cooldowns and sent commands on record, so a second controller (another worker) honours them', async () => {
+    const record = new MemoryCommandRecord();
+    const opts = { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 };
+    const sentA: string[] = [];
+    const sentB: string[] = [];
+    const a = new SpeakerController(async (_t, p) => void sentA.push(p), record, opts, createLogger('silent'), new Metrics());
+    const b = new SpeakerController(async (_t, p) => void sentB.push(p), record, opts, createLogger('silent'), new Metrics());
+    const probe = { key: 'k', metric: 'p', value: 0.9 };
+    expect(await a.play(device, 'fishing-ban', 'warning', 'a1', sh(15), probe)).toMatchObject({ played: true });
+    // Worker B takes the zone over: another alert's clip within the cooldown waits …
+    expect(await b.play(device, 'anti-drowning', 'warning', 'a2', sh(15, 2), probe)).toEqual({ played: false, reason: 'cooldown' });
+    // … the ladder's step A already took counts as played, and is not sent again …
+    expect(await b.play(device, 'fishing-ban', 'warning', 'a1', sh(15, 3), probe)).toMatchObject({ played: true });
+    // … and while B replays stored readings, nothing new is sent for the past.
+    b.replaying = () => true;
+    expect(await b.play(device, 'fishing-ban', 'repeat', 'a1', sh(15, 6), probe)).toEqual({ played: false, reason: 'replay' });
+    b.replaying = () => false;
+    expect(await b.play(device, 'fishing-ban', 'repeat', 'a1', sh(15, 6), probe)).toMatchObject({ played: true });
+    expect(sentA).toHaveLength(1);
+    expect(sentB).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import { CROWD_FEATURE_COUNT, CROWD_HISTORY_MIN } from '../../inference/features
 import { OnnxModel } from '../../inference/onnx-model.js';
 import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
-import type { InferenceRepository } from '../../inference/repository.js';
+import { MemoryCommandRecord } from '../../inference/command-memory.js';
 import type { PipelineContext } from '../../inference/pipelines/context.js';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
@@ -29,7 +29,7 @@ const labels = ['risk_now', 'exceed_15m'];
 const cardSlot = { active: { card: { name: 'crowding', version: '1.0.0', labels, thresholds: { 'exceed_15m.on': 0.7, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 } }, labelIndex: (l: string) => labels.indexOf(l) } } as unknown as ModelSlot;
 
 function context(alerts: Alert[]): PipelineContext {
-  const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const repo = new MemoryCommandRecord();
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
   return { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
 }

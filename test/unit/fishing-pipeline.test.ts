@@ -6,7 +6,7 @@ import { isTrackSummary, type TrackSummary } from '../../inference/features/trac
 import { SpeakerController } from '../../inference/actuation.js';
 import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
-import type { InferenceRepository } from '../../inference/repository.js';
+import { MemoryCommandRecord } from '../../inference/command-memory.js';
 import type { PipelineContext } from '../../inference/pipelines/context.js';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
@@ -27,7 +27,12 @@ const scripted = (p: () => number): Scorer => ({
 function setup(pFishing: () => number) {
   const alerts: Alert[] = [];
   const commands: string[] = [];
-  const repo = { commandSent: async (c: { stage: string }) => void commands.push(c.stage), commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+  const repo = new (class extends MemoryCommandRecord {
+    override async commandSent(c: { id: string; deviceId: string; name: string; stage: string; sentAt: Date }) {
+      commands.push(c.stage);
+      return super.commandSent(c);
+    }
+  })();
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
   const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
   const pipeline = new FishingPipeline(scripted(pFishing), () => slot, { minDurationS: 120, gapS: 60, warningsBeforeAlert: 2, warningIntervalS: 300 }, ctx);
@@ -90,7 +95,7 @@ describe('fishing on each camera’s own clock', () => {
 
   async function replay(order: typeof readings): Promise<string[]> {
     const alerts: Alert[] = [];
-    const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
+    const repo = new MemoryCommandRecord();
     const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
     const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
     const pipeline = new FishingPipeline(historyScorer, () => slot, { minDurationS: 120, gapS: 60, warningsBeforeAlert: 0, warningIntervalS: 300 }, ctx);

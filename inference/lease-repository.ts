@@ -1,0 +1,111 @@
+import type pg from 'pg';
+import type { Reading } from '../contract/mqtt/telemetry.js';
+
+/**
+ * Zone leases of inference workers (migration 22) and what a worker reads when it takes a zone over:
+ * the zone's stored readings. Every time is the database's, so workers' clocks do not matter.
+ */
+export class LeaseRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Announces the worker for `leaseS`; returns how many workers are alive (itself included). */
+  async heartbeat(worker: string, leaseS: number): Promise<number> {
+    await this.pool.query(
+      `INSERT INTO inference_workers (id, expires_at) VALUES ($1, now() + make_interval(secs => $2))
+       ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+      [worker, leaseS],
+    );
+    await this.pool.query(`DELETE FROM inference_workers WHERE expires_at < now() - interval '1 day'`);
+    const r = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM inference_workers WHERE expires_at > now()`);
+    return r.rows[0]?.n ?? 1;
+  }
+
+  async leave(worker: string): Promise<void> {
+    await this.pool.query(`DELETE FROM inference_leases WHERE owner = $1`, [worker]);
+    await this.pool.query(`DELETE FROM inference_workers WHERE id = $1`, [worker]);
+  }
+
+  async zones(): Promise<string[]> {
+    return (await this.pool.query<{ id: string }>(`SELECT id FROM zones ORDER BY id`)).rows.map((r) => r.id);
+  }
+
+  /** Zones whose lease is held (unexpired) by a worker. */
+  async held(): Promise<Map<string, string>> {
+    const r = await this.pool.query<{ zone_id: string; owner: string }>(`SELECT zone_id, owner FROM inference_leases WHERE expires_at > now()`);
+    return new Map(r.rows.map((x) => [x.zone_id, x.owner]));
+  }
+
+  /** Extends the worker's leases; returns the zones still its own (a lease taken over is lost). */
+  async renew(worker: string, zones: readonly string[], leaseS: number): Promise<string[]> {
+    if (zones.length === 0) return [];
+    const r = await this.pool.query<{ zone_id: string }>(
+      `UPDATE inference_leases SET expires_at = now() + make_interval(secs => $3) WHERE owner = $1 AND zone_id = ANY($2::text[]) RETURNING zone_id`,
+      [worker, zones, leaseS],
+    );
+    return r.rows.map((x) => x.zone_id);
+  }
+
+  /** Takes a zone that has no lease or whose lease expired; true when the worker now holds it. */
+  async acquire(worker: string, zone: string, leaseS: number): Promise<boolean> {
+    const r = await this.pool.query(
+      `INSERT INTO inference_leases (zone_id, owner, expires_at) VALUES ($2, $1, now() + make_interval(secs => $3))
+       ON CONFLICT (zone_id) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at, taken_at = now(),
+         takeovers = inference_leases.takeovers + (inference_leases.owner <> EXCLUDED.owner)::int
+       WHERE inference_leases.expires_at < now() OR inference_leases.owner = EXCLUDED.owner
+       RETURNING zone_id`,
+      [worker, zone, leaseS],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async release(worker: string, zones: readonly string[]): Promise<void> {
+    if (zones.length === 0) return;
+    await this.pool.query(`DELETE FROM inference_leases WHERE owner = $1 AND zone_id = ANY($2::text[])`, [worker, zones]);
+  }
+
+  /**
+   * The zone's noise, people, track and smoke readings stored since `sinceS` seconds ago (by the readings'
+   * own time), in time order: what a worker taking the zone over replays.
+   */
+  async storedReadings(zone: string, sinceS: number): Promise<Reading[]> {
+    const since = `now() - make_interval(secs => $2)`;
+    const devices = `(SELECT id FROM devices WHERE zone_id = $1)`;
+    const [noise, people, tracks, smoke] = await Promise.all([
+      this.pool.query<{ device_id: string; ts: Date; seq: string; laeq: number; lamax: number; interval_s: number; bands: number[] }>(
+        `SELECT device_id, ts, seq, laeq, lamax, interval_s, bands FROM noise_readings WHERE device_id IN ${devices} AND ts >= ${since}`,
+        [zone, sinceS],
+      ),
+      this.pool.query<{ device_id: string; ts: Date; seq: string; count: number }>(
+        `SELECT device_id, ts, seq, count FROM people_counts WHERE device_id IN ${devices} AND ts >= ${since}`,
+        [zone, sinceS],
+      ),
+      this.pool.query<{ device_id: string; ts: Date; seq: string; track_id: string; dwell_s: number; waterline_m: number; rod_score: number; speed_mps: number; snapshot: string | null }>(
+        `SELECT device_id, ts, seq, track_id, dwell_s, waterline_m, rod_score, speed_mps, snapshot FROM track_observations WHERE device_id IN ${devices} AND ts >= ${since}`,
+        [zone, sinceS],
+      ),
+      this.pool.query<{ device_id: string; ts: Date; seq: string; obscuration: number; temperature_c: number; rate_of_rise: number | null }>(
+        `SELECT device_id, ts, seq, obscuration, temperature_c, rate_of_rise FROM smoke_readings WHERE device_id IN ${devices} AND ts >= ${since}`,
+        [zone, sinceS],
+      ),
+    ]);
+    const out: Reading[] = [
+      ...noise.rows.map((r) => ({ stream: 'noise' as const, deviceId: r.device_id, ts: r.ts, seq: Number(r.seq), payload: { ts: r.ts.toISOString(), seq: Number(r.seq), laeq: r.laeq, lamax: r.lamax, intervalS: r.interval_s, bands: r.bands } })),
+      ...people.rows.map((r) => ({ stream: 'people' as const, deviceId: r.device_id, ts: r.ts, seq: Number(r.seq), payload: { ts: r.ts.toISOString(), seq: Number(r.seq), count: r.count } })),
+      ...tracks.rows.map((r) => ({
+        stream: 'tracks' as const,
+        deviceId: r.device_id,
+        ts: r.ts,
+        seq: Number(r.seq),
+        payload: { ts: r.ts.toISOString(), seq: Number(r.seq), id: r.track_id, dwellS: r.dwell_s, waterlineM: r.waterline_m, rodScore: r.rod_score, speedMps: r.speed_mps, ...(r.snapshot ? { snapshot: r.snapshot } : {}) },
+      })),
+      ...smoke.rows.map((r) => ({
+        stream: 'smoke' as const,
+        deviceId: r.device_id,
+        ts: r.ts,
+        seq: Number(r.seq),
+        payload: { ts: r.ts.toISOString(), seq: Number(r.seq), obscuration: r.obscuration, temperatureC: r.temperature_c, ...(r.rate_of_rise === null ? {} : { rateOfRiseCPerMin: r.rate_of_rise }) },
+      })),
+    ];
+    return out.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.seq - b.seq);
+  }
+}
