@@ -18,7 +18,7 @@ const LAYOUTS: { name: string; env: Record<string, string> }[] = [
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Figures {
+interface IngestSummary {
   /** Rows committed over the whole run, from the first step's start to the end of the drain. */
   overall: string;
   sustained: string;
@@ -28,7 +28,7 @@ interface Figures {
 }
 
 /** Runs bench:ingest with `env`, echoing its output, and picks its summary lines. */
-function run(env: Record<string, string>): Promise<Figures> {
+function run(env: Record<string, string>): Promise<IngestSummary> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./ingest.ts', import.meta.url))], {
       env: { ...process.env, BENCH_RATES: process.env.BENCH_RATES ?? '3000,6000,9000,12000', ...env },

@@ -84,7 +84,7 @@ describe('deploy/compose.yaml', () => {
       // Where a service points at another container, that container exists.
       const db = new URL(env.DATABASE_URL!);
       expect(services, `${name}: DATABASE_URL host`).toHaveProperty(db.hostname);
-      if (env.MQTT_URL) expect(services[new URL(env.MQTT_URL).hostname]?.env_file, `${name}: MQTT_URL host is a broker node`).toContain('env/broker.env');
+      for (const node of (env.MQTT_URL ?? '').split(',').filter(Boolean)) expect(services[new URL(node).hostname]?.env_file, `${name}: MQTT_URL host is a broker node`).toContain('env/broker.env');
       expect(config.processGroups, name).toHaveLength(1);
     }
     // Every service runs somewhere; the simulator nowhere; ingest on each broker node with its own session.
