@@ -1,5 +1,6 @@
 import type { Migration } from '../core/db/migrate.js';
 import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
+import { INSPECTIONS_MIGRATION } from './migrations-inspections.js';
 
 /**
  * The enforcement service's migrations: the registry (districts, streets, teams, people, sites,
@@ -271,6 +272,7 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
     name: 'device secret rotation with a grace period',
     up: () => [`ALTER TABLE devices ADD COLUMN previous_secret_hash text, ADD COLUMN previous_secret_until timestamptz`],
   },
+  INSPECTIONS_MIGRATION,
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

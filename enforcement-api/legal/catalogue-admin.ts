@@ -18,7 +18,8 @@ import type { BenchmarkTier } from '../domain/legal-rules.js';
 
 type Change = { ok: true; change: CatalogueChange };
 
-async function record(client: pg.PoolClient, entity: string, key: string, effectiveFrom: string, before: unknown, after: unknown, reason: string | undefined, by: string): Promise<CatalogueChange> {
+/** Writes one change to the change log (who, when, before, after, from when). */
+export async function record(client: pg.PoolClient, entity: string, key: string, effectiveFrom: string, before: unknown, after: unknown, reason: string | undefined, by: string): Promise<CatalogueChange> {
   const r = await client.query<CatalogueChange>(
     `INSERT INTO catalogue_changes (entity, key, effective_from, before, after, reason, changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
      RETURNING id::int, entity, key, to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", before, after, reason, changed_by AS "changedBy", changed_at AS "changedAt"`,
