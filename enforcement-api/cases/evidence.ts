@@ -5,7 +5,7 @@ import { contentProblem, sensorEvidenceProblems, type EvidenceType } from '../do
 import { maySeeCase } from '../domain/jurisdiction.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from './events.js';
-import { sensorRecordsOf } from './legal.js';
+import { sensorRecordsOf } from './legal-repository.js';
 import { CONTENT_TYPES_OF, fileEvidenceProblems, type EvidenceKind } from '../legal/evidence-files.js';
 
 /**

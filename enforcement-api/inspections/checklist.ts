@@ -4,7 +4,7 @@ import type { ChecklistItem, ChecklistItemBody, Inspector, InspectorBody } from 
 import { reject, type Rejection } from '../domain/case-lifecycle.js';
 import type { InspectorRegistration } from '../domain/inspection-rules.js';
 import { inTransaction } from '../../core/db/transaction.js';
-import { record as recordChange } from '../legal/catalogue-admin.js';
+import { recordChange } from '../legal/catalogue-admin-repository.js';
 
 /**
  * The published inspection checklist (versions by effective date) and the registered inspectors.
@@ -59,7 +59,7 @@ export async function putItem(pool: pg.Pool, code: string, body: ChecklistItemBo
       [code, body.effectiveFrom, body.matterCode, body.title, body.checks, body.legalBasis, body.inspectorDomain, body.entityKinds, body.withdrawn ?? false],
     );
     const after = body.withdrawn ? { code, withdrawn: true } : (await checklistOn(client, body.effectiveFrom, code))[0] ?? null;
-    return { ok: true, change: await recordChange(client, 'inspection_item', code, body.effectiveFrom, before, after, body.reason, by) };
+    return { ok: true, change: await recordChange(client, { entity: 'inspection_item', key: code, effectiveFrom: body.effectiveFrom, before, after, reason: body.reason, by }) };
   });
 }
 
@@ -104,6 +104,6 @@ export async function putInspector(pool: pg.Pool, userId: string, body: Inspecto
       [userId, body.certificateNo, body.validFrom, body.validUntil, body.items],
     );
     const after = await registration(client, userId);
-    return { ok: true, change: await recordChange(client, 'inspector', userId, day, before, after, body.reason, by) };
+    return { ok: true, change: await recordChange(client, { entity: 'inspector', key: userId, effectiveFrom: day, before, after, reason: body.reason, by }) };
   });
 }

@@ -5,7 +5,7 @@ import type { CreditComputation, MarketEntity, MarketEntityBody } from '../../co
 import { reject, type Rejection } from '../domain/case-lifecycle.js';
 import { creditColour, type CreditPolicy, type CreditRecord } from '../domain/credit.js';
 import { inTransaction } from '../../core/db/transaction.js';
-import { record as recordChange } from '../legal/catalogue-admin.js';
+import { recordChange } from '../legal/catalogue-admin-repository.js';
 
 /**
  * Market entities (vendors, restaurants, construction sites, boat operators) linked to the parties of
@@ -55,7 +55,7 @@ export async function putEntity(pool: pg.Pool, id: string | null, body: MarketEn
     );
     const after = await entity(client, key);
     const strip = (e: MarketEntity | null) => e && { ...e, credit: undefined };
-    return { ok: true, id: key, change: await recordChange(client, 'market_entity', key, day, strip(before), strip(after), body.reason, by) };
+    return { ok: true, id: key, change: await recordChange(client, { entity: 'market_entity', key, effectiveFrom: day, before: strip(before), after: strip(after), reason: body.reason, by }) };
   });
 }
 type Change = { ok: true; change: CatalogueChange };

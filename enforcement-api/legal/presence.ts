@@ -1,11 +1,14 @@
 import type pg from 'pg';
-import type { Position, PresenceRequest } from '../../contract/http/legal.js';
+import type { Position } from '../../contract/http/legal.js';
 import { reject, type Actor, type Rejection } from '../domain/case-lifecycle.js';
 import { maySeeCase } from '../domain/jurisdiction.js';
 import type { LegalSettings } from '../domain/legal-rules.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from '../cases/events.js';
 import { appendLiveEvent } from '../live.js';
+import { lockPresence, markPresenceConfirmed } from './presence-repository.js';
+
+export { presenceRequests } from './presence-repository.js';
 
 /**
  * Two officers, both present (Administrative Penalty Law art. 42): the officer who arrives names the
@@ -23,17 +26,6 @@ export function distanceM(a: Position, b: Position): number {
   return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
 }
 
-interface PresenceRow {
-  state: string;
-  teamId: string | null;
-  inReview: boolean;
-  reviewPostId: string | null;
-  onSiteOfficers: string[] | null;
-  arrivedAt: Date | null;
-  arrivalLocation: Position | null;
-  confirmedAt: Date | null;
-}
-
 export type { Position };
 export type PresenceOutcome = Rejection | { ok: true; created: boolean; confirmedAt: string; distanceM: number | null };
 
@@ -41,13 +33,7 @@ export type PresenceOutcome = Rejection | { ok: true; created: boolean; confirme
 export async function confirmPresence(pool: pg.Pool, caseId: string, actor: Actor, at: Position, settings: LegalSettings, now = new Date()): Promise<PresenceOutcome> {
   if (actor.role !== 'officer' && actor.role !== 'team_lead') return reject(403, 'FORBIDDEN', `a ${actor.role} is not an enforcement officer`);
   return inTransaction(pool, async (client) => {
-    const c = (await client.query<PresenceRow>(
-      `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId",
-         on_site_officers AS "onSiteOfficers", arrived_at AS "arrivedAt", arrival_location AS "arrivalLocation",
-         presence_confirmed_at AS "confirmedAt"
-       FROM cases WHERE id = $1 FOR UPDATE`,
-      [caseId],
-    )).rows[0];
+    const c = await lockPresence(client, caseId);
     const named = c?.onSiteOfficers?.[1] === actor.id;
     // The named officer may be of another team: being named is their access to this one step.
     if (!c || (!named && !maySeeCase(actor, c))) return reject(404, 'CASE_NOT_FOUND', 'no such case');
@@ -63,26 +49,9 @@ export async function confirmPresence(pool: pg.Pool, caseId: string, actor: Acto
       return reject(422, 'TOO_FAR_FROM_ARRIVAL', `your position is ${Math.round(distance)} m from the arrival position (at most ${settings.presenceMaxDistanceM} m)`);
     }
     const when = now.toISOString();
-    await client.query('UPDATE cases SET presence_confirmed_at = $2, presence_location = $3, updated_at = $2 WHERE id = $1', [caseId, when, JSON.stringify(at)]);
+    await markPresenceConfirmed(client, caseId, when, at);
     await appendEvent(client, caseId, actor.id, 'presence_confirmed', { location: at, distanceM: distance === null ? null : Math.round(distance), onSiteOfficers: c.onSiteOfficers }, when);
     await appendLiveEvent(client, { type: 'case.updated', teamId: c.teamId, caseId, reason: 'presence_confirmed', state: c.state, review: c.inReview, reviewPostId: c.reviewPostId });
     return { ok: true, created: true, confirmedAt: when, distanceM: distance };
   });
-}
-
-/**
- * The cases awaiting this officer's confirmation (named on arrival, still in time): how an officer of
- * another team, who cannot list the case, finds it.
- */
-export async function presenceRequests(db: Pick<pg.Pool, 'query'>, officerId: string, settings: LegalSettings, now = new Date()): Promise<PresenceRequest[]> {
-  const r = await db.query<PresenceRequest>(
-    `SELECT c.id AS "caseId", c.number::int AS number, c.title, z.name AS "zoneName", c.on_site_officers[1] AS "firstOfficer",
-       c.arrived_at AS "arrivedAt", c.arrival_location AS "arrivalLocation", c.arrived_at + make_interval(mins => $2) AS "confirmBy"
-     FROM cases c JOIN zones z ON z.id = c.zone_id
-     WHERE c.state = 'on_site' AND c.on_site_officers[2] = $1 AND c.presence_confirmed_at IS NULL
-       AND c.arrived_at + make_interval(mins => $2) >= $3
-     ORDER BY c.arrived_at`,
-    [officerId, settings.presenceConfirmMinutes, now.toISOString()],
-  );
-  return r.rows.map((x) => ({ ...x, arrivalLocation: x.arrivalLocation ? { lat: x.arrivalLocation.lat, lon: x.arrivalLocation.lon } : null }));
 }

@@ -47,10 +47,10 @@ const REPOSITORIES = new Set([
   'enforcement-api/alerts.ts', 'enforcement-api/users.ts', 'enforcement-api/sessions.ts', 'enforcement-api/zones.ts', 'enforcement-api/models.ts',
   'enforcement-api/readings.ts', 'enforcement-api/figures.ts', 'enforcement-api/live-repository.ts', 'enforcement-api/directory.ts', 'enforcement-api/idempotency.ts',
   'enforcement-api/cases/repository.ts', 'enforcement-api/cases/transition-repository.ts', 'enforcement-api/cases/evidence.ts',
-  'enforcement-api/cases/events.ts', 'enforcement-api/cases/deadlines.ts', 'enforcement-api/cases/legal.ts',
+  'enforcement-api/cases/events.ts', 'enforcement-api/cases/deadline-repository.ts', 'enforcement-api/cases/legal-repository.ts',
   // The legal catalogue (versions in force, admin writes with the change log), parties, the case's legal view, presence.
-  'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin.ts', 'enforcement-api/legal/parties.ts',
-  'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence.ts',
+  'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin-repository.ts', 'enforcement-api/legal/parties.ts',
+  'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence-repository.ts',
   // Inspections: checklist and inspectors, market entities and credit, plans, inspections.
   'enforcement-api/inspections/checklist.ts', 'enforcement-api/inspections/entities.ts', 'enforcement-api/inspections/plans.ts',
   'enforcement-api/inspections/inspections.ts',

@@ -52,13 +52,20 @@ function drop(): void {
   for (const fn of listeners) fn();
 }
 
+const REQUEST_TIMEOUT_MS = 30_000;
+const UPLOAD_TIMEOUT_MS = 180_000;
+
 async function raw(method: string, url: string, init: { body?: BodyInit; contentType?: string; token?: string | null; idempotencyKey?: string }): Promise<Response> {
   const headers: Record<string, string> = {};
   if (init.token) headers.authorization = `Bearer ${init.token}`;
   if (init.contentType) headers['content-type'] = init.contentType;
   if (init.idempotencyKey) headers['idempotency-key'] = init.idempotencyKey;
   try {
-    return await fetch(url, { method, headers, body: init.body });
+    // A request with no answer in time is treated like no connection: a half-open socket on a moving
+    // tablet would otherwise hold the outbox forever. The outbox retries with the same Idempotency-Key,
+    // so a request that did reach the server is answered from its first result, not run twice.
+    const limit = init.body instanceof Blob ? UPLOAD_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
+    return await fetch(url, { method, headers, body: init.body, signal: AbortSignal.timeout(limit) });
   } catch (err) {
     throw new OfflineError(err instanceof Error ? err.message : 'network error');
   }

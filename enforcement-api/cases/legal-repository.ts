@@ -1,0 +1,140 @@
+import type pg from 'pg';
+import type { OfficerCertificate } from '../domain/legal-rules.js';
+import type { SensorRecord } from '../domain/evidence.js';
+
+/**
+ * The SQL of the legal rules (legal.ts): what the guards read about a case, its officers, its party,
+ * its evidence and its review, and what a transition the guards allowed writes — each statement on
+ * the caller's client, so it runs inside the transition's transaction.
+ */
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+export interface CaseLegalRow {
+  matterCode: string | null;
+  domain: string | null;
+  penalty: boolean | null;
+  onSiteOfficers: string[] | null;
+  decisionDueAt: Date | null;
+  postKind: 'street' | 'district' | null;
+  postId: string | null;
+  createdAt: Date;
+  filedAt: Date | null;
+  presenceConfirmedAt: Date | null;
+}
+
+export async function caseLegalRow(client: Queryable, caseId: string): Promise<CaseLegalRow | undefined> {
+  const r = await client.query<CaseLegalRow>(
+    `SELECT c.matter_code AS "matterCode", m.domain, m.penalty, c.on_site_officers AS "onSiteOfficers",
+       c.decision_due_at AS "decisionDueAt", p.kind AS "postKind", p.id AS "postId", c.created_at AS "createdAt",
+       c.filed_at AS "filedAt", c.presence_confirmed_at AS "presenceConfirmedAt"
+     FROM cases c LEFT JOIN matters m ON m.code = c.matter_code LEFT JOIN review_posts p ON p.id = c.review_post_id WHERE c.id = $1`,
+    [caseId],
+  );
+  return r.rows[0];
+}
+
+export async function matterByCode(client: Queryable, code: string): Promise<{ code: string; slaMinutes: number } | null> {
+  const r = await client.query<{ code: string; slaMinutes: number }>('SELECT code, sla_minutes AS "slaMinutes" FROM matters WHERE code = $1', [code]);
+  return r.rows[0] ?? null;
+}
+
+export async function certificatesOf(client: Queryable, userIds: readonly string[]): Promise<OfficerCertificate[]> {
+  const r = await client.query<OfficerCertificate>(
+    `SELECT o.user_id AS "userId", o.certificate_no AS "certificateNo", to_char(o.certificate_valid_until, 'YYYY-MM-DD') AS "validUntil", o.domains
+     FROM officers o WHERE o.user_id = ANY($1)`,
+    [[...userIds]],
+  );
+  return r.rows;
+}
+
+/** The party's cases of the same matter reported before this one (dismissed ones do not count). */
+export async function priorCasesOfParty(client: Queryable, partyId: string, matterCode: string, caseId: string, before: Date): Promise<number> {
+  const r = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM cases WHERE party_id = $1 AND matter_code = $2 AND id <> $3 AND created_at < $4 AND state <> 'dismissed'`,
+    [partyId, matterCode, caseId, before],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** The case's sensor records (alerts from devices) with the conditions that make them evidence. */
+export async function sensorRecordsOf(db: Queryable, caseId: string, timezone: string): Promise<SensorRecord[]> {
+  const r = await db.query<SensorRecord>(
+    `SELECT a.id AS "alertId", a.kind, a.device_id AS "deviceId", a.detected_at AS "measuredAt",
+       to_char((a.detected_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS "measuredOn",
+       to_char(a.device_calibration_valid_until, 'YYYY-MM-DD') AS "calibrationValidUntil",
+       a.device_placement_published AS "placementPublished",
+       coalesce((SELECT json_agg(json_build_object('reviewer', er.reviewer, 'role', er.role, 'at', er.at, 'note', er.note) ORDER BY er.id)
+         FROM evidence_reviews er WHERE er.case_id = c.id AND er.alert_id = a.id), '[]'::json) AS reviews
+     FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE c.id = $1 ORDER BY a.detected_at, a.id`,
+    [caseId, timezone],
+  );
+  return r.rows;
+}
+
+/** Uploaded files of the case that count as evidence. */
+export async function validFileCount(client: Queryable, caseId: string): Promise<number> {
+  const r = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
+       AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
+       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
+    [caseId],
+  );
+  return r.rows[0]?.n ?? 0;
+}
+
+/** Where a proposal's consultation stands: who has still to answer, how many have, who sits at the post. */
+export async function consultationState(client: Queryable, proposalId: number | null, postId: string | null): Promise<{ pending: string[]; given: number; reviewersAtPost: string[] }> {
+  const pending = await client.query<{ reviewer: string }>(
+    'SELECT reviewer FROM case_consultations WHERE proposal_id = $1 AND opinion IS NULL ORDER BY reviewer',
+    [proposalId ?? -1],
+  );
+  const given = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM case_consultations WHERE proposal_id = $1 AND opinion IS NOT NULL', [proposalId ?? -1]);
+  const reviewers = await client.query<{ id: string }>(`SELECT id FROM users WHERE role = 'reviewer' AND review_post_id = $1`, [postId]);
+  return { pending: pending.rows.map((r) => r.reviewer), given: given.rows[0]?.n ?? 0, reviewersAtPost: reviewers.rows.map((r) => r.id) };
+}
+
+export async function caseCreatedAt(client: Queryable, caseId: string): Promise<Date | undefined> {
+  return (await client.query<{ createdAt: Date }>('SELECT created_at AS "createdAt" FROM cases WHERE id = $1', [caseId])).rows[0]?.createdAt;
+}
+
+/** An approved extension on the record, and the decision deadline moved (one escalated as missed opens again). */
+export async function recordExtension(client: pg.PoolClient, e: { caseId: string; approvedBy: string; reason: string; previousDueAt: string; newDueAt: string; at: string }): Promise<void> {
+  await client.query(
+    `INSERT INTO case_extensions (case_id, approved_by, reason, previous_due_at, new_due_at, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [e.caseId, e.approvedBy, e.reason, e.previousDueAt, e.newDueAt, e.at],
+  );
+  await client.query(
+    `UPDATE case_deadlines SET due_at = $2, status = CASE WHEN status = 'missed' AND reached_at IS NULL THEN 'open' ELSE status END
+     WHERE case_id = $1 AND name = 'decision'`,
+    [e.caseId, e.newDueAt],
+  );
+}
+
+/** The review posts that may take the case: its street's post and the district centre, street first. */
+export async function reviewPostsFor(client: Queryable, caseId: string): Promise<{ id: string; kind: 'street' | 'district' }[]> {
+  const r = await client.query<{ id: string; kind: 'street' | 'district' }>(
+    `SELECT p.id, p.kind FROM review_posts p WHERE p.kind = 'district'
+       OR p.street_id = (SELECT s.street_id FROM cases c JOIN zones z ON z.id = c.zone_id JOIN sites s ON s.id = z.site_id WHERE c.id = $1)
+     ORDER BY p.kind DESC, p.id`,
+    [caseId],
+  );
+  return r.rows;
+}
+
+export async function requestOpinions(client: pg.PoolClient, c: { caseId: string; proposalId: number; requestedBy: string; reviewers: readonly string[]; question: string; at: string }): Promise<void> {
+  for (const reviewer of c.reviewers) {
+    await client.query(
+      `INSERT INTO case_consultations (case_id, proposal_id, requested_by, reviewer, question, requested_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (proposal_id, reviewer) DO NOTHING`,
+      [c.caseId, c.proposalId, c.requestedBy, reviewer, c.question, c.at],
+    );
+  }
+}
+
+export async function answerConsultation(client: pg.PoolClient, proposalId: number | null, reviewer: string, opinion: string, at: string): Promise<void> {
+  await client.query(
+    'UPDATE case_consultations SET opinion = $3, answered_at = $4 WHERE proposal_id = $1 AND reviewer = $2 AND opinion IS NULL',
+    [proposalId ?? -1, reviewer, opinion, at],
+  );
+}

@@ -1,0 +1,138 @@
+import type pg from 'pg';
+import type { CatalogueChange, Matter, MatterBody, ReviewPostBody, CertificateBody } from '../../contract/http/legal.js';
+import type { StatutoryBound } from './statutory-bounds.js';
+import type { BenchmarkTier } from '../domain/legal-rules.js';
+
+/**
+ * The SQL of the catalogue's administration (catalogue-admin.ts): each statement on the caller's
+ * client, so a change and its record in `catalogue_changes` commit together.
+ */
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+const CHANGE_COLUMNS = `id::int, entity, key, to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", before, after, reason, changed_by AS "changedBy", changed_at AS "changedAt"`;
+
+export async function recordChange(client: pg.PoolClient, c: { entity: string; key: string; effectiveFrom: string; before: unknown; after: unknown; reason: string | undefined; by: string }): Promise<CatalogueChange> {
+  const r = await client.query<CatalogueChange>(
+    `INSERT INTO catalogue_changes (entity, key, effective_from, before, after, reason, changed_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     RETURNING ${CHANGE_COLUMNS}`,
+    [c.entity, c.key, c.effectiveFrom, JSON.stringify(c.before ?? null), JSON.stringify(c.after ?? null), c.reason ?? null, c.by],
+  );
+  return r.rows[0]!;
+}
+
+export async function changes(db: Queryable, filter: { entity?: string; key?: string; limit: number }): Promise<CatalogueChange[]> {
+  const r = await db.query<CatalogueChange>(
+    `SELECT ${CHANGE_COLUMNS} FROM catalogue_changes WHERE ($1::text IS NULL OR entity = $1) AND ($2::text IS NULL OR key = $2) ORDER BY id DESC LIMIT $3`,
+    [filter.entity ?? null, filter.key ?? null, filter.limit],
+  );
+  return r.rows;
+}
+
+const MATTER_COLUMNS = `code, name, alert_kind AS "alertKind", legal_basis AS "legalBasis", handling_level AS "handlingLevel", department, domain,
+  sla_minutes AS "slaMinutes", accept_sla_minutes AS "acceptSlaMinutes", penalty`;
+
+export async function matters(db: Queryable): Promise<Matter[]> {
+  return (await db.query<Matter>(`SELECT ${MATTER_COLUMNS} FROM matters ORDER BY code`)).rows;
+}
+
+/** The matter; with `lock`, row-locked until the transaction ends. */
+export async function matter(db: Queryable, code: string, lock = false): Promise<Matter | null> {
+  return (await db.query<Matter>(`SELECT ${MATTER_COLUMNS} FROM matters WHERE code = $1${lock ? ' FOR UPDATE' : ''}`, [code])).rows[0] ?? null;
+}
+
+/** The matter another code already raises for this alert kind, if any. */
+export async function matterOfAlertKind(db: Queryable, alertKind: string, otherThan: string): Promise<string | null> {
+  return (await db.query<{ code: string }>('SELECT code FROM matters WHERE alert_kind = $1 AND code <> $2', [alertKind, otherThan])).rows[0]?.code ?? null;
+}
+
+export async function upsertMatter(client: pg.PoolClient, code: string, b: MatterBody): Promise<Matter> {
+  return (await client.query<Matter>(
+    `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes, accept_sla_minutes, penalty)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (code) DO UPDATE SET name = $2, alert_kind = $3, legal_basis = $4, handling_level = $5, department = $6, domain = $7,
+       sla_minutes = $8, accept_sla_minutes = $9, penalty = $10
+     RETURNING ${MATTER_COLUMNS}`,
+    [code, b.name, b.alertKind, b.legalBasis, b.handlingLevel, b.department, b.domain, b.slaMinutes, b.acceptSlaMinutes, b.penalty],
+  )).rows[0]!;
+}
+
+export async function upsertBounds(client: pg.PoolClient, bounds: readonly StatutoryBound[]): Promise<void> {
+  for (const b of bounds) {
+    await client.query(
+      `INSERT INTO statutory_bounds (matter_code, party_kind, effective_from, fine_required, min_fine_yuan, max_fine_yuan, mandatory_measures, legal_basis)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (matter_code, party_kind, effective_from) DO UPDATE SET fine_required = $4, min_fine_yuan = $5, max_fine_yuan = $6,
+         mandatory_measures = $7, legal_basis = $8`,
+      [b.matterCode, b.partyKind, b.effectiveFrom, b.fineRequired, b.minFineYuan, b.maxFineYuan, b.mandatoryMeasures, b.legalBasis],
+    );
+  }
+}
+
+/** Replaces the benchmark version of `effectiveFrom` for the kinds of party the tiers cover. */
+export async function replaceBenchmark(client: pg.PoolClient, code: string, effectiveFrom: string, tiers: readonly BenchmarkTier[]): Promise<void> {
+  const kinds = [...new Set(tiers.map((t) => t.partyKind))];
+  await client.query('DELETE FROM discretion_benchmarks WHERE matter_code = $1 AND effective_from = $2 AND party_kind = ANY($3)', [code, effectiveFrom, kinds]);
+  for (const t of tiers) {
+    await client.query(
+      `INSERT INTO discretion_benchmarks (matter_code, party_kind, tier, min_fine_yuan, max_fine_yuan, measures, facts, legal_basis, effective_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [code, t.partyKind, t.tier, t.minFineYuan, t.maxFineYuan, t.measures, t.facts, t.legalBasis, effectiveFrom],
+    );
+  }
+}
+
+export async function userForCertificate(db: Queryable, userId: string) {
+  return (await db.query<{ role: string; teamId: string | null; name: string }>('SELECT role, team_id AS "teamId", display_name AS name FROM users WHERE id = $1', [userId])).rows[0];
+}
+
+export async function certificateHolder(db: Queryable, certificateNo: string): Promise<string | null> {
+  return (await db.query<{ userId: string }>('SELECT user_id AS "userId" FROM officers WHERE certificate_no = $1', [certificateNo])).rows[0]?.userId ?? null;
+}
+
+const CERT_COLUMNS = `user_id AS "userId", certificate_no AS "certificateNo", to_char(certificate_valid_until, 'YYYY-MM-DD') AS "validUntil", domains`;
+
+export async function lockCertificate(client: pg.PoolClient, userId: string): Promise<unknown> {
+  return (await client.query(`SELECT ${CERT_COLUMNS} FROM officers WHERE user_id = $1 FOR UPDATE`, [userId])).rows[0] ?? null;
+}
+
+export async function upsertCertificate(client: pg.PoolClient, user: { id: string; teamId: string; name: string }, b: CertificateBody): Promise<unknown> {
+  return (await client.query(
+    `INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains) VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (user_id) DO UPDATE SET certificate_no = $5, certificate_valid_until = $6, domains = $7, team_id = $3
+     RETURNING ${CERT_COLUMNS}`,
+    [`o-${user.id}`, user.id, user.teamId, user.name, b.certificateNo, b.validUntil, b.domains],
+  )).rows[0];
+}
+
+export async function streetExists(db: Queryable, streetId: string): Promise<boolean> {
+  return ((await db.query('SELECT 1 FROM streets WHERE id = $1', [streetId])).rowCount ?? 0) > 0;
+}
+
+const POST_COLUMNS = `id, name, kind, street_id AS "streetId"`;
+
+/** The review post, row-locked until the transaction ends; null when there is none. */
+export async function lockReviewPost(client: pg.PoolClient, id: string): Promise<unknown> {
+  return (await client.query(`SELECT ${POST_COLUMNS} FROM review_posts WHERE id = $1 FOR UPDATE`, [id])).rows[0] ?? null;
+}
+
+export async function upsertReviewPost(client: pg.PoolClient, id: string, b: ReviewPostBody): Promise<unknown> {
+  return (await client.query(
+    `INSERT INTO review_posts (id, name, kind, street_id) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET name = $2, kind = $3, street_id = $4 RETURNING ${POST_COLUMNS}`,
+    [id, b.name, b.kind, b.streetId],
+  )).rows[0];
+}
+
+export async function rolesOf(db: Queryable, userIds: readonly string[]): Promise<{ id: string; role: string }[]> {
+  return (await db.query<{ id: string; role: string }>('SELECT id, role FROM users WHERE id = ANY($1)', [[...userIds]])).rows;
+}
+
+export async function reviewersAt(db: Queryable, postId: string): Promise<string[]> {
+  return (await db.query<{ id: string }>('SELECT id FROM users WHERE review_post_id = $1 ORDER BY id', [postId])).rows.map((r) => r.id);
+}
+
+/** The post's reviewers become exactly `reviewers`. */
+export async function setReviewers(client: pg.PoolClient, postId: string, reviewers: readonly string[]): Promise<void> {
+  await client.query('UPDATE users SET review_post_id = NULL WHERE review_post_id = $1 AND NOT (id = ANY($2))', [postId, [...reviewers]]);
+  await client.query('UPDATE users SET review_post_id = $1 WHERE id = ANY($2)', [postId, [...reviewers]]);
+}
