@@ -12,6 +12,7 @@ import { outboxView } from './views/outbox';
 import { reviewView } from './views/review';
 import { opsView } from './views/ops';
 import { devicesView } from './views/devices';
+import { inspectionsView, inspectionView } from './views/inspections';
 import type { View } from './views/view';
 
 const root = $('#app')!;
@@ -41,11 +42,11 @@ function tabsFor(role: string): [string, string][] {
   switch (role) {
     case 'officer':
     case 'team_lead':
-      return [['#/inbox', 'tabInbox'], ['#/map', 'tabMap'], ['#/outbox', 'tabOutbox']];
+      return [['#/inbox', 'tabInbox'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/outbox', 'tabOutbox']];
     case 'reviewer':
       return [['#/review', 'tabReview']];
     default:
-      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap']];
+      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap']];
   }
 }
 
@@ -84,6 +85,8 @@ function route(): View {
     case 'review': return reviewView();
     case 'ops': return opsView();
     case 'devices': return devicesView();
+    case 'inspections': return inspectionsView();
+    case 'inspection': return inspectionView(arg ?? '');
     default: return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }
