@@ -1,6 +1,8 @@
 import type pg from 'pg';
 
-import type { Colleague, Overview, PartyCase } from '../contract/http/directory.js';
+import type { Colleague, Overview } from '../contract/http/directory.js';
+import type { PartyCase } from '../contract/http/legal.js';
+import { partyHistory } from './legal/parties.js';
 
 /** Look-ups the screens need around a case: colleagues, reviewers, a party's earlier cases, the ops overview. */
 const SERIES = ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status'];
@@ -29,17 +31,9 @@ export class DirectoryQueries {
     return r.rows;
   }
 
-  /** Cases naming a party (by its identifier), newest first, with the last proposal's penalties. */
-  async partyCases(partyId: string): Promise<PartyCase[]> {
-    const r = await this.pool.query<PartyCase>(
-      `SELECT c.id AS "caseId", c.number::int AS number, c.matter_code AS "matterCode", c.state, c.created_at AS "createdAt",
-              c.team_id AS "teamId", p.party, p.fine_yuan AS "fineYuan", coalesce(p.penalties, '{}') AS penalties
-       FROM cases c
-       LEFT JOIN LATERAL (SELECT party, fine_yuan, penalties FROM case_proposals WHERE case_id = c.id ORDER BY revision DESC LIMIT 1) p ON true
-       WHERE c.party_id = $1 ORDER BY c.created_at DESC LIMIT 50`,
-      [partyId],
-    );
-    return r.rows;
+  /** The party's latest 50 cases (by its identifier), oldest act first: one query with the legal catalogue's party history. */
+  partyCases(partyId: string): Promise<PartyCase[]> {
+    return partyHistory(this.pool, partyId, 50);
   }
 
   async overview(now = new Date()): Promise<Overview> {

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from './common.js';
+import { PartyCase } from './legal.js';
 
 /** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
 export const Colleague = Type.Object({
@@ -12,18 +13,6 @@ export const Colleague = Type.Object({
 });
 export type Colleague = Static<typeof Colleague>;
 
-export const PartyCase = Type.Object({
-  caseId: Type.String(),
-  number: Type.Integer(),
-  matterCode: Nullable(Type.String()),
-  state: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  teamId: Nullable(Type.String()),
-  party: Nullable(Type.String()),
-  fineYuan: Nullable(Type.Integer()),
-  penalties: Type.Array(Type.String()),
-});
-export type PartyCase = Static<typeof PartyCase>;
 
 export const Overview = Type.Object({
   devices: Type.Object({ online: Type.Integer(), offline: Type.Integer(), total: Type.Integer() }),
@@ -41,4 +30,5 @@ export type Overview = Static<typeof Overview>;
 export const ClientConfig = Type.Object({ grafanaUrl: Type.String({ description: 'GRAFANA_URL' }) });
 export const PartyCasesParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$' }) });
 export const ColleagueList = Type.Array(Colleague);
+/** One shape for a party's cases, whichever path lists them (legal.ts). */
 export const PartyCaseList = Type.Array(PartyCase);

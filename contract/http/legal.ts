@@ -135,8 +135,12 @@ export const PartyCase = Type.Object({
   number: Type.Integer(),
   matterCode: Nullable(Type.String()),
   state: Type.String(),
+  teamId: Nullable(Type.String()),
+  createdAt: Type.String({ format: 'date-time', description: 'when the case was opened' }),
   actAt: Type.String({ format: 'date-time', description: 'the first alert of the case (when the act occurred)' }),
+  party: Nullable(Type.String({ description: 'the party as named in the last proposal' })),
   outcome: Nullable(Type.String({ description: 'corrected / warning_issued / … on site, or the proposed penalties' })),
+  penalties: Type.Array(Type.String(), { description: 'the last proposal\'s penalties' }),
   fineYuan: Nullable(Type.Integer()),
   decisionNo: Nullable(Type.String()),
 });

@@ -32,15 +32,19 @@ export async function partyById(db: Queryable, id: string): Promise<Party | null
   return r.rows[0] ?? null;
 }
 
-/** Every case naming the party, oldest act first, with how it ended. */
-export async function partyHistory(db: Queryable, id: string): Promise<PartyCase[]> {
+/** Every case naming the party (the newest `limit` when given), oldest act first, with how it ended. */
+export async function partyHistory(db: Queryable, id: string, limit: number | null = null): Promise<PartyCase[]> {
   const r = await db.query<PartyCase>(
-    `SELECT c.id AS "caseId", c.number::int AS number, c.matter_code AS "matterCode", c.state, i.first_alert_at AS "actAt",
-       coalesce(c.resolution->>'outcome', array_to_string(p.penalties, ',')) AS outcome, p.fine_yuan AS "fineYuan", c.decision_no AS "decisionNo"
-     FROM cases c JOIN incidents i ON i.id = c.incident_id
-     LEFT JOIN LATERAL (SELECT penalties, fine_yuan FROM case_proposals cp WHERE cp.case_id = c.id ORDER BY cp.revision DESC LIMIT 1) p ON true
-     WHERE c.party_id = $1 ORDER BY i.first_alert_at, c.number`,
-    [id],
+    `SELECT * FROM (
+       SELECT c.id AS "caseId", c.number::int AS number, c.matter_code AS "matterCode", c.state, c.team_id AS "teamId",
+         c.created_at AS "createdAt", i.first_alert_at AS "actAt", p.party,
+         coalesce(c.resolution->>'outcome', array_to_string(p.penalties, ',')) AS outcome, coalesce(p.penalties, '{}') AS penalties,
+         p.fine_yuan AS "fineYuan", c.decision_no AS "decisionNo"
+       FROM cases c JOIN incidents i ON i.id = c.incident_id
+       LEFT JOIN LATERAL (SELECT party, penalties, fine_yuan FROM case_proposals cp WHERE cp.case_id = c.id ORDER BY cp.revision DESC LIMIT 1) p ON true
+       WHERE c.party_id = $1 ORDER BY i.first_alert_at DESC, c.number DESC LIMIT $2) h
+     ORDER BY "actAt", number`,
+    [id, limit],
   );
   return r.rows;
 }

@@ -1959,8 +1959,12 @@ export interface Endpoints {
         number: number;
         matterCode: string | null;
         state: string;
+        teamId: string | null;
+        createdAt: string;
         actAt: string;
+        party: string | null;
         outcome: string | null;
+        penalties: string[];
         fineYuan: number | null;
         decisionNo: string | null;
       }[];
@@ -1975,11 +1979,14 @@ export interface Endpoints {
       number: number;
       matterCode: string | null;
       state: string;
-      createdAt: string;
       teamId: string | null;
+      createdAt: string;
+      actAt: string;
       party: string | null;
-      fineYuan: number | null;
+      outcome: string | null;
       penalties: string[];
+      fineYuan: number | null;
+      decisionNo: string | null;
     }[];
   };
   "GET /api/v1/presence-requests": {
