@@ -248,7 +248,9 @@ describe('random inspection plans', () => {
       const [first, second] = s.assigned.map((a) => a.userId);
       const outsider = ['u-east-li', 'u-east-wang', 'u-east-lead'].find((u) => u !== first && u !== second)!;
       const byUser: Record<string, string> = { 'u-east-li': 'east.li', 'u-east-wang': 'east.wang', 'u-east-lead': 'east.lead', 'u-river-zhao': 'river.zhao' };
-      if (byUser[outsider]) expect((await call(byUser[outsider]!, 'POST', `/api/v1/inspections/${s.id}/open`, { secondInspectorId: first, location: SITE })).status).toBe(404);
+      // An officer not drawn does not see it (404); a team lead sees it but may not open it (NOT_ASSIGNED).
+      const tried = await call(byUser[outsider]!, 'POST', `/api/v1/inspections/${s.id}/open`, { secondInspectorId: first, location: SITE });
+      expect(tried.body.code).toBe(outsider === 'u-east-lead' ? 'NOT_ASSIGNED' : 'INSPECTION_NOT_FOUND');
     }
   });
 
