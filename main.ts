@@ -3,11 +3,23 @@ import { StartupError } from './core/errors.js';
 import { createLogger } from './core/log.js';
 import path from 'node:path';
 import { startPlatform, type Platform } from './platform.js';
+import { Supervisor, type ReadyMessage } from './supervisor.js';
 
 /** `npm start`: every configured service in one process, on embedded defaults. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
+  if (config.processGroups.length > 1) {
+    // SERVICES with `|`: this process only supervises one child per group (supervisor.ts).
+    const supervisor = new Supervisor(config, process.env, log.child({ svc: 'supervisor' }));
+    const stop = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      void supervisor.stop();
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.exit(await supervisor.run());
+  }
 
   // Signals first: a Ctrl-C during start-up waits for the start, then drains like any other.
   const running: { platform?: Platform; signalled: boolean } = { signalled: false };
@@ -27,6 +39,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // A child of the supervisor drains and exits when the supervisor is gone (even killed with -9).
+  if (process.send) process.on('disconnect', () => shutdown('supervisor gone'));
 
   const platform = await startPlatform(config, log);
   running.platform = platform;
@@ -46,6 +60,8 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n') + '\n');
+  const ready: ReadyMessage = { type: 'ready', mqttPort: platform.broker?.port, httpPort: platform.api?.port };
+  process.send?.(ready);
 }
 
 /**

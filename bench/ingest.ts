@@ -44,6 +44,9 @@ const BATCH = Number(process.env.BENCH_BATCH ?? 1);
 if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > MAX_BATCH_READINGS) throw new Error(`BENCH_BATCH must be an integer from 1 to ${MAX_BATCH_READINGS}`);
 /** Where CPU profiles of the platform process during each step go (BENCH_PROFILE=dir); unset = none. */
 const PROFILE_DIR = process.env.BENCH_PROFILE;
+/** Services of the platform process (BENCH_SERVICES), and of a second process beside it (BENCH_SECOND_SERVICES, bench:scale). */
+const SERVICES = process.env.BENCH_SERVICES ?? 'broker,ingest';
+const SECOND_SERVICES = process.env.BENCH_SECOND_SERVICES;
 const MAX_INFLIGHT = 50;
 const PROBES = 8;
 const POLL_MS = 25;
@@ -161,18 +164,19 @@ function rates(): number[] {
   return out;
 }
 
-async function runSteps(db: Sql, platform: Child, loaders: Child[]): Promise<Step[]> {
+async function runSteps(db: Sql, platform: Child, others: Child[], loaders: Child[]): Promise<Step[]> {
+  const platformCpu = () => [platform, ...others].reduce((n, c) => n + cpuSeconds(c.pid), 0);
   const steps: Step[] = [];
   const loadCpu = () => loaders.reduce((n, l) => n + cpuSeconds(l.pid), 0);
   for (const target of rates()) {
     const c0 = await count(db);
     const from = Date.now();
-    const cpu0 = [cpuSeconds(platform.pid), loadCpu()];
+    const cpu0 = [platformCpu(), loadCpu()];
     if (PROFILE_DIR) await platform.request({ type: 'profile-start' }, 'profiling');
     const done = await Promise.all(
       loaders.map((l) => l.request<{ type: string; sent: number; skipped: number }>({ type: 'paced', rate: target / loaders.length, durationMs: STEP_S * 1000, maxInflight: MAX_INFLIGHT, batch: BATCH }, 'paced-done', STEP_S * 1000 + 60_000)),
     );
-    const cpu1 = [cpuSeconds(platform.pid), loadCpu()];
+    const cpu1 = [platformCpu(), loadCpu()];
     if (PROFILE_DIR) log(`  profile: ${(await platform.request<{ type: string; file: string }>({ type: 'profile-stop', file: path.resolve(PROFILE_DIR, `ingest-${target}.cpuprofile`) }, 'profiled')).file}`);
     const c1 = await count(db);
     const to = Date.now();
@@ -236,8 +240,9 @@ async function main(): Promise<void> {
     if (serverUrl) scratch = await scratchDatabase(serverUrl, 'bench_ingest');
     const devicesFile = path.join(tmp, 'devices.json');
     const servicePassword = newSecret();
+    if (SECOND_SERVICES && !serverUrl) throw new Error('BENCH_SECOND_SERVICES needs DATABASE_URL: the embedded database serves one process');
     const platform = startChild('platform', 'target.ts', {
-      SERVICES: 'broker,ingest',
+      SERVICES,
       DATA_DIR: path.join(tmp, 'data'),
       MQTT_SERVICE_PASSWORD: servicePassword,
       BENCH_DEVICES: String(N_DEVICES),
@@ -247,7 +252,25 @@ async function main(): Promise<void> {
     children.push(platform);
     const ready = await platform.next<Ready>('ready');
     const devices = JSON.parse(await readFile(devicesFile, 'utf8')) as BenchDevice[];
-    log(`platform (broker + ingest): pid ${platform.pid}, mqtt port ${ready.mqttPort}, ${ready.engine} database${ready.timescale ? ' with TimescaleDB' : ' (native partitioning)'}`);
+    log(`platform (${SERVICES}): pid ${platform.pid}, mqtt port ${ready.mqttPort}, ${ready.engine} database${ready.timescale ? ' with TimescaleDB' : ' (native partitioning)'}`);
+    // bench:scale: the other services in a process of their own, connected to the first one's broker.
+    const others = SECOND_SERVICES
+      ? [startChild('platform-2', 'target.ts', {
+          SERVICES: SECOND_SERVICES,
+          DATA_DIR: path.join(tmp, 'data-2'),
+          MQTT_URL: `mqtt://127.0.0.1:${ready.mqttPort}`,
+          MQTT_SERVICE_PASSWORD: servicePassword,
+          BENCH_DEVICES: '0',
+          // Processes sharing a database share the key sealing its secrets.
+          SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
+          DATABASE_URL: scratch!.url,
+        })]
+      : [];
+    children.push(...others);
+    for (const o of others) {
+      await o.next<Ready>('ready');
+      log(`second process (${SECOND_SERVICES}): pid ${o.pid}`);
+    }
     db = scratch ? await directSql(scratch.url) : platformSql(platform);
 
     const loaders = Array.from({ length: LOADERS }, (_, i) => startChild(`loader-${i}`, 'load.ts', {}));
@@ -260,7 +283,7 @@ async function main(): Promise<void> {
 
     const prober = new Prober(db, devices.slice(0, PROBES).map((d) => d.id));
     prober.start();
-    const steps = await runSteps(db, platform, loaders);
+    const steps = await runSteps(db, platform, others, loaders);
     const drained = await drain(db, loaders);
     await prober.stop();
     for (const s of prober.samples) steps.find((st) => s.publishedAt >= st.from && s.publishedAt < st.to)?.latencies.push(s.latency);

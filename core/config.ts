@@ -11,6 +11,7 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 const Seconds = Type.Number({ minimum: 0 });
 export const SERVICE_NAMES = ['maintenance', 'broker', 'ingest', 'inference', 'enforcement', 'api', 'simulator'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
+const SERVICE_LIST = `(${SERVICE_NAMES.join('|')})(,(${SERVICE_NAMES.join('|')}))*`;
 
 interface Variable {
   env: string;
@@ -38,7 +39,7 @@ export const VARIABLES = {
   grafanaUrl: { env: 'GRAFANA_URL', schema: Type.String({ pattern: '^https?://' }), default: 'http://localhost:3000', help: 'base URL of the Grafana server the operations console links to' },
   databaseUrl: { env: 'DATABASE_URL', schema: Type.String({ pattern: '^postgres(ql)?://' }), default: undefined, help: 'PostgreSQL/TimescaleDB server; unset = embedded PGlite + TimescaleDB in DATA_DIR' },
   dataDir: { env: 'DATA_DIR', schema: Type.String({ minLength: 1 }), default: './data', help: 'where the embedded database and generated secrets live' },
-  services: { env: 'SERVICES', schema: Type.String({ pattern: `^(${SERVICE_NAMES.join('|')})(,(${SERVICE_NAMES.join('|')}))*$` }), default: SERVICE_NAMES.join(','), help: 'services this process runs (comma list) — run them in separate processes to scale out' },
+  services: { env: 'SERVICES', schema: Type.String({ pattern: `^${SERVICE_LIST}([|]${SERVICE_LIST})*$` }), default: SERVICE_NAMES.join(','), help: 'services this process runs (comma list) — run them in separate processes to scale out; groups separated by `|` (e.g. `broker,ingest|inference,enforcement,api`) run as supervised child processes of this one' },
   simulator: { env: 'SIMULATOR', schema: Type.Union([Type.Literal('on'), Type.Literal('off')]), default: 'on', help: '`off` disables the simulated sensor fleet' },
   adminPassword: { env: 'ADMIN_PASSWORD', schema: Type.String({ minLength: 8 }), default: undefined, help: 'password of the demo users on first start (default: generated, printed and kept in DATA_DIR/admin-password)' },
   jwtSecret: { env: 'JWT_SECRET', schema: Type.String({ minLength: 32 }), default: undefined, help: 'signing key of access tokens (default: generated once and kept in the database)' },
@@ -115,6 +116,8 @@ const ConfigSchema = Type.Object({
   broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]) }),
   ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
   services: Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s)))),
+  /** SERVICES split at `|`: one entry = this process runs them all; more = a supervisor of one child per group. */
+  processGroups: Type.Array(Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s))))),
   adminPassword: Type.Optional(Type.String()),
   jwtSecret: Type.Optional(Type.String()),
   metricsToken: Type.Optional(Type.String()),
@@ -193,10 +196,19 @@ function rateOf(v: string): { rate: number; period: 'quarter' | 'month' } {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const get = <T>(key: Key) => read(env, key) as T;
   const simulatorOn = get<string>('simulator') === 'on';
-  const services = get<string>('services')
-    .split(',')
-    .filter((s): s is ServiceName => (SERVICE_NAMES as readonly string[]).includes(s))
-    .filter((s) => s !== 'simulator' || simulatorOn);
+  const processGroups = get<string>('services')
+    .split('|')
+    .map((group) => [...new Set(group
+      .split(',')
+      .filter((s): s is ServiceName => (SERVICE_NAMES as readonly string[]).includes(s))
+      .filter((s) => s !== 'simulator' || simulatorOn))])
+    .filter((group) => group.length > 0);
+  const services = processGroups.flat();
+  const twice = services.find((s, i) => services.indexOf(s) !== i);
+  if (twice) throw new ConfigError(`Invalid SERVICES: ${twice} is in two process groups (each service runs in one)`);
+  if (processGroups.length > 1 && !get('databaseUrl')) {
+    throw new ConfigError('Invalid SERVICES: process groups (`|`) need DATABASE_URL: the embedded database serves one process');
+  }
   const config: Config = {
     mqtt: {
       port: get('mqttPort'),
@@ -210,7 +222,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
     broker: { persistence: get('brokerPersistence') },
     ingest: { clientId: get('ingestClientId'), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
-    services: [...new Set(services)],
+    services,
+    processGroups,
     adminPassword: get('adminPassword'),
     jwtSecret: get('jwtSecret'),
     metricsToken: get('metricsToken'),

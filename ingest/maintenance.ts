@@ -1,12 +1,13 @@
 import { TABLES } from './tables.js';
 import { inTransaction } from '../core/db/transaction.js';
+import { ensureStoragePolicies } from './policies.js';
 import type { Logger } from '../core/log.js';
 import type { Database } from '../core/db/database.js';
 
 /**
  * Keeps the time-series store in shape on both engines:
  * - TimescaleDB: continuous-aggregate refresh, compression and retention as TimescaleDB policies,
- *   brought in line with the configuration at every start. The embedded engine has no background
+ *   brought in line with the configuration at every start (ingest/policies.ts: only what differs changes). The embedded engine has no background
  *   scheduler, so this service runs the due jobs itself (`CALL run_job`).
  * - plain PostgreSQL: the same aggregates as tables refreshed here with the same bucketing, daily
  *   partitions created ahead, retention by dropping partitions (and trimming the default partition).
@@ -104,35 +105,11 @@ export class MaintenanceService {
   }
 
   private async ensurePolicies(): Promise<void> {
-    const q = (sql: string, params: unknown[] = []) => this.db.pool.query(sql, params);
-    const days = (n: number) => `${n} days`;
-    for (const [view, start, end, every] of [
-      ['noise_1m', '3 hours', '1 minute', '1 minute'],
-      ['noise_1h', '3 days', '1 hour', '30 minutes'],
-      ['people_5m', '3 hours', '5 minutes', '5 minutes'],
-    ] as const) {
-      await q(
-        `SELECT add_continuous_aggregate_policy($1, start_offset => $2::interval, end_offset => $3::interval,
-           schedule_interval => $4::interval, if_not_exists => true)`,
-        [view, start, end, every],
-      );
-    }
-    const compressed = await q(`SELECT hypertable_name AS name FROM timescaledb_information.hypertables WHERE compression_enabled`);
-    const enabled = new Set(compressed.rows.map((r: { name: string }) => r.name));
-    for (const table of RAW_TABLES) {
-      if (!enabled.has(table)) {
-        await q(`ALTER TABLE ${table} SET (timescaledb.compress, timescaledb.compress_segmentby = 'device_id', timescaledb.compress_orderby = 'ts DESC')`);
-      }
-      await q(`SELECT remove_compression_policy($1, if_exists => true)`, [table]);
-      await q(`SELECT add_compression_policy($1, $2::interval)`, [table, days(this.opts.compressAfterDays)]);
-      await q(`SELECT remove_retention_policy($1, if_exists => true)`, [table]);
-      await q(`SELECT add_retention_policy($1, $2::interval)`, [table, days(this.opts.rawRetentionDays)]);
-    }
-    for (const view of AGGREGATES) {
-      await q(`SELECT remove_retention_policy($1, if_exists => true)`, [view]);
-      await q(`SELECT add_retention_policy($1, $2::interval)`, [view, days(this.opts.aggregateRetentionDays)]);
-    }
-    this.log.info({ compressAfterDays: this.opts.compressAfterDays, rawRetentionDays: this.opts.rawRetentionDays, aggregateRetentionDays: this.opts.aggregateRetentionDays }, 'timescaledb policies in place');
+    const changed = await ensureStoragePolicies(this.db.pool, RAW_TABLES, AGGREGATES, this.opts, this.log);
+    this.log.info(
+      { compressAfterDays: this.opts.compressAfterDays, rawRetentionDays: this.opts.rawRetentionDays, aggregateRetentionDays: this.opts.aggregateRetentionDays, compressionSettingsChanged: changed.compression, added: changed.policies.added, altered: changed.policies.altered, unchanged: changed.policies.kept.length },
+      'timescaledb policies in place',
+    );
   }
 
   /** Embedded TimescaleDB has no scheduler: run each policy job whose interval has passed. */

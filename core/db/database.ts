@@ -68,7 +68,7 @@ export async function openDatabase(opts: DatabaseOptions, log: Logger, migration
     const where = opts.url ? describe(opts.url) : 'the embedded engine';
     throw new StartupError(`Cannot reach the database at ${where} (${(err as Error).message}): check DATABASE_URL`);
   }
-  const timescale = await migrate(pool, log, migrations);
+  const timescale = await migrate(pool, log, migrations, { preloadRequired: opts.url !== undefined });
   log.info({ engine: opts.url ? 'server' : 'embedded', timescale }, 'database migrated');
   return {
     pool,

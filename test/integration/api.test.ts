@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connectDevice, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
+import { preloadsTimescale } from '../../core/db/migrate.js';
 
 let t: TestPlatform;
 
@@ -79,7 +80,9 @@ describe('storage', () => {
   it('keeps readings in TimescaleDB hypertables, or native partitions where the extension is missing', async () => {
     const pool = t.platform.db.pool;
     const available = (await pool.query(`SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'`)).rowCount === 1;
-    expect(t.platform.db.timescale).toBe(available);
+    // A server loads it only when preloaded; installed but not preloaded means native partitions.
+    const preloaded = t.platform.db.engine === 'embedded' || preloadsTimescale((await pool.query<{ s: string }>('SELECT current_setting($1) AS s', ['shared_preload_libraries'])).rows[0]?.s ?? '');
+    expect(t.platform.db.timescale).toBe(available && preloaded);
     if (t.platform.db.engine === 'embedded') expect(t.platform.db.timescale).toBe(true);
     for (const table of ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status']) {
       if (t.platform.db.timescale) {

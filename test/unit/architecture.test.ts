@@ -42,7 +42,7 @@ function layerViolations(all: Source[]): string[] {
 const REPOSITORIES = new Set([
   'core/db/database.ts', 'core/db/embedded.ts', 'core/db/migrate.ts', 'core/db/scratch.ts', 'core/db/transaction.ts', 'demo/seed.ts',
   'core/repos/devices.ts', 'core/repos/settings.ts', 'core/repos/zone-rules.ts',
-  'ingest/repository.ts', 'ingest/writers.ts', 'ingest/maintenance.ts',
+  'ingest/repository.ts', 'ingest/writers.ts', 'ingest/maintenance.ts', 'ingest/policies.ts',
   'inference/repository.ts',
   'enforcement-api/alerts.ts', 'enforcement-api/users.ts', 'enforcement-api/sessions.ts', 'enforcement-api/zones.ts', 'enforcement-api/models.ts',
   'enforcement-api/readings.ts', 'enforcement-api/figures.ts', 'enforcement-api/live-repository.ts', 'enforcement-api/directory.ts', 'enforcement-api/idempotency.ts',
