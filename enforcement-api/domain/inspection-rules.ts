@@ -50,7 +50,7 @@ export function openingRefusal(f: OpeningFacts): Rejection | undefined {
     return reject(422, 'SECOND_INSPECTOR_NOT_CERTIFIED', `${f.second.userId} is not a registered inspector with a valid certificate covering ${f.itemCode}`);
   }
   if (f.assigned.length > 0 && !(f.assigned.includes(f.lead.userId) && f.assigned.includes(f.second.userId))) {
-    return reject(403, 'NOT_ASSIGNED', 'this inspection was assigned to other inspectors');
+    return reject(422, 'NOT_ASSIGNED', 'this inspection was assigned to other inspectors');
   }
   const repeatUntil = f.lastOpenedAt ? f.lastOpenedAt.getTime() + f.repeatDays * 86_400_000 : 0;
   if (f.lastOpenedAt && f.now.getTime() < repeatUntil) {

@@ -45,25 +45,38 @@ async function withItems(db: Queryable, rows: Row[], day: string): Promise<Inspe
   return rows.map((r) => ({ ...r, item: items.get(r.itemCode) ?? null }));
 }
 
-/** Inspections one may see: officers those they are assigned to or inspect; leads, operators and admins all. */
+/**
+ * Who sees an inspection: an officer those they are assigned to or inspect; a team lead those of their
+ * team (an assigned or inspecting officer of it); operators and admins all. `me` the parameter holding
+ * the viewer's id when only their own, `team` the one holding the team when only the team's.
+ */
+const visible = (me: string, team: string) => `(${me}::text IS NULL OR ${me} = ANY(s.assigned) OR s.lead_inspector = ${me} OR s.second_inspector = ${me})
+  AND (${team}::text IS NULL OR EXISTS (SELECT 1 FROM users tu WHERE tu.team_id = ${team}
+    AND (tu.id = ANY(s.assigned) OR tu.id = s.lead_inspector OR tu.id = s.second_inspector)))`;
+const visibility = (viewer: Actor, mine = false): [string | null, string | null] => [
+  mine || viewer.role === 'officer' ? viewer.id : null,
+  viewer.role === 'team_lead' ? viewer.teamId ?? '' : null,
+];
+
 export async function listInspections(db: Queryable, viewer: Actor, q: { state?: string; mine?: boolean }, s: InspectionSettings, day: string): Promise<Inspection[]> {
-  const mine = q.mine === true || viewer.role === 'officer';
   const r = await db.query<Row>(
-    `${SELECT} WHERE ($2::text IS NULL OR s.state = $2)
-       AND (NOT $3 OR $4 = ANY(s.assigned) OR s.lead_inspector = $4 OR s.second_inspector = $4)
+    `${SELECT} WHERE ($2::text IS NULL OR s.state = $2) AND ${visible('$3', '$4')}
      ORDER BY CASE s.state WHEN 'opened' THEN 0 WHEN 'in_progress' THEN 1 WHEN 'planned' THEN 2 ELSE 3 END, s.number DESC LIMIT 500`,
-    [s.confirmMinutes, q.state ?? null, mine, viewer.id],
+    [s.confirmMinutes, q.state ?? null, ...visibility(viewer, q.mine === true)],
   );
   return withItems(db, r.rows, day);
 }
 
 export async function getInspection(db: Queryable, id: string, viewer: Actor, s: InspectionSettings, day: string): Promise<Inspection | null> {
-  const r = await db.query<Row>(`${SELECT} WHERE s.id = $2`, [s.confirmMinutes, id]);
+  const r = await db.query<Row>(`${SELECT} WHERE s.id = $2 AND ${visible('$3', '$4')}`, [s.confirmMinutes, id, ...visibility(viewer)]);
   const row = r.rows[0];
-  if (!row) return null;
-  const involved = [...row.assigned.map((a) => a.userId), row.leadInspector, row.secondInspector].includes(viewer.id);
-  if (viewer.role === 'officer' && !involved) return null;
-  return (await withItems(db, [row], day))[0]!;
+  return row ? (await withItems(db, [row], day))[0]! : null;
+}
+
+/** Whether the viewer sees the inspection (the rule of `visible`). */
+async function sees(db: Queryable, id: string, viewer: Actor): Promise<boolean> {
+  const r = await db.query(`SELECT 1 FROM inspections s WHERE s.id = $1 AND ${visible('$2', '$3')}`, [id, ...visibility(viewer)]);
+  return (r.rowCount ?? 0) > 0;
 }
 
 export async function recordRefusal(db: Queryable, userId: string, r: Rejection, what: { inspectionId?: string | null; entityId?: string | null; itemCode?: string | null }): Promise<void> {
@@ -96,7 +109,7 @@ export async function openInspection(pool: pg.Pool, actor: Actor, target: { id: 
       planned = (await client.query<{ id: string; entityId: string; itemCode: string; state: string; assigned: string[]; reason: string }>(
         `SELECT id, entity_id AS "entityId", item_code AS "itemCode", state, assigned, reason FROM inspections WHERE id = $1 FOR UPDATE`, [target.id],
       )).rows[0];
-      if (!planned || (actor.role === 'officer' && !planned.assigned.includes(actor.id))) return reject(404, 'INSPECTION_NOT_FOUND', 'no such inspection');
+      if (!planned || !(await sees(client, planned.id, actor))) return reject(404, 'INSPECTION_NOT_FOUND', 'no such inspection');
       if (planned.state !== 'planned') return reject(409, 'INSPECTION_NOT_PLANNED', `the inspection is ${planned.state}`);
     }
     const entityId = planned?.entityId ?? ('adHoc' in target ? target.adHoc.entityId : '');

@@ -27,6 +27,8 @@ const ok = <T extends { ok: true }>(r: T | Rejection): T => {
 };
 const bearer = [{ bearer: [] }];
 const STAFF = ['officer', 'team_lead', 'operator', 'admin', 'reviewer', 'agency_head'] as const;
+/** Market entities name their parties (an individual's identity number): those who inspect, register or oversee them. */
+const ENTITY_READERS = ['officer', 'team_lead', 'operator', 'admin', 'agency_head'] as const;
 
 const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus: LiveBus }> = async (app, { inspections: repo, bus }) => {
   // ── public ──────────────────────────────────────────────────────────────
@@ -82,9 +84,9 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
 
   // ── market entities and credit ──────────────────────────────────────────
   app.get('/api/v1/market-entities', {
-    preHandler: app.requireRole(...STAFF),
+    preHandler: app.requireRole(...ENTITY_READERS),
     schema: {
-      tags: ['inspections'], summary: 'Market entities with their current credit colour and its reasons', security: bearer,
+      tags: ['inspections'], summary: 'Market entities with their party, current credit colour and its reasons (officers, team leads, operators, admins, agency head)', security: bearer,
       querystring: Type.Object({ colour: Type.Optional(Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')])) }),
       response: { 200: MarketEntityList, ...E(401, 403) },
     },
@@ -114,7 +116,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
     return (await repo.entity(req.params.id))!;
   });
   app.get('/api/v1/market-entities/:id/credit', {
-    preHandler: app.requireRole(...STAFF),
+    preHandler: app.requireRole(...ENTITY_READERS),
     schema: { tags: ['inspections'], summary: "Every computation of the entity's colour, newest first", security: bearer, params: EntityIdParams, response: { 200: CreditHistory, ...E(401, 403, 404) } },
   }, async (req) => {
     if (!(await repo.entity(req.params.id))) throw new AppError(404, 'ENTITY_NOT_FOUND', `no market entity ${req.params.id}`);
@@ -156,7 +158,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
   // ── inspections on the tablets ──────────────────────────────────────────
   app.get('/api/v1/inspections', {
     preHandler: app.requireRole('officer', 'team_lead', 'operator', 'admin'),
-    schema: { tags: ['inspections'], summary: 'Inspections: an officer sees those assigned to them or that they inspect', security: bearer, querystring: InspectionListQuery, response: { 200: InspectionList, ...E(401, 403) } },
+    schema: { tags: ['inspections'], summary: 'Inspections: an officer sees those assigned to them or that they inspect, a team lead those of the team', security: bearer, querystring: InspectionListQuery, response: { 200: InspectionList, ...E(401, 403) } },
   }, async (req) => repo.list(actorOf(req.user), req.query));
 
   const one = async (id: string, user: Parameters<typeof actorOf>[0]) => {
