@@ -22,6 +22,8 @@ import { InferenceWorker } from './inference/worker.js';
 import { InferenceRepository } from './inference/repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { EscalationService } from './enforcement-api/cases/escalation.js';
+import { ComplaintRepository } from './enforcement-api/complaints/repository.js';
+import { CoordinationEscalation } from './enforcement-api/complaints/coordination.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
 import { LegalRepository } from './enforcement-api/legal/repository.js';
@@ -40,6 +42,8 @@ import { MqttModelControl } from './enforcement-api/model-control.js';
 import { watchFallbackQueue } from './enforcement-api/fallback-queue.js';
 import { ModelRepository } from './enforcement-api/models.js';
 import { SimulatorService } from './simulator/fleet.js';
+import { WebhookRepository } from './enforcement-api/webhooks/repository.js';
+import { WebhookDeliveryWorker } from './enforcement-api/webhooks/worker.js';
 
 /**
  * The composition root: builds every service from the configuration, starts them in dependency order
@@ -66,9 +70,14 @@ export interface Platform {
   intake?: AlertIntakeService;
   /** Escalation of missed SLA deadlines: part of the `enforcement` service. */
   escalation?: EscalationService;
+  /** Escalation of the complaints' coordination queue: part of the `enforcement` service. */
+  coordination?: CoordinationEscalation;
+  complaints: ComplaintRepository;
   api?: ApiService;
   /** Inspection checklist, inspectors, market entities and credit, random plans, inspections. */
   inspections: InspectionRepository;
+  /** Outbound webhook delivery: part of the `enforcement` service. */
+  webhooks?: WebhookDeliveryWorker;
   simulator?: SimulatorService;
   devices: DeviceRepository;
   cases: CaseRepository;
@@ -114,12 +123,16 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
   const started: Service[] = [];
   try {
     const adminPassword = await prepareDemo(db.pool, config);
-    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', await sealingKey(config), newSecret));
+    const sealKey = await sealingKey(config);
+    const jwtSecret = config.jwtSecret ?? (await sealedSettingOrCreate(db.pool, 'jwt_secret', sealKey, newSecret));
+    const webhookRepo = new WebhookRepository(db.pool, sealKey);
+    const urlPolicy = { allowedHosts: config.webhooks.allowedHosts, allowPrivate: config.webhooks.allowPrivate };
     const servicePassword = config.mqtt.servicePassword ?? newSecret();
     const devices = new DeviceRepository(db.pool);
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
     watchFallbackQueue(metrics, cases);
+    const complaints = new ComplaintRepository(db.pool, cases, { replyDueH: config.complaints.replyDueH, coordinationMin: config.complaints.coordinationMin, windowMin: config.incidentWindowMin }, () => zoneRules.schedule());
     const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
@@ -151,6 +164,8 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           noise: { ...config.noise, smoothing: config.inference.noiseSmoothing },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: config.fishing.gapS, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
           crowding: config.crowding,
+          intrusion: config.intrusion,
+          smoke: config.smoke,
           speakers: config.speakers,
           maxBatch: config.inference.maxBatch,
           maxWaitMs: config.inference.maxWaitMs,
@@ -179,6 +194,12 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       },
     }, metrics);
     const credit = has('enforcement') ? new CreditSchedule(inspections, log.child({ svc: 'credit' }), options.clock) : undefined;
+    const coordination = has('enforcement')
+      ? new CoordinationEscalation(complaints, log.child({ svc: 'coordination' }), metrics, config.sla.escalationIntervalS, options.clock)
+      : undefined;
+    const webhooks = has('enforcement')
+      ? new WebhookDeliveryWorker(webhookRepo, { ...config.webhooks, url: urlPolicy }, log.child({ svc: 'webhooks' }), metrics)
+      : undefined;
     const modelControl = new MqttModelControl(conn);
     const api = has('api')
       ? new ApiService(config.http, {
@@ -210,6 +231,10 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           idempotency: new IdempotencyRepository(db.pool),
           directory: new DirectoryQueries(db.pool),
           grafanaUrl: config.http.grafanaUrl,
+          complaints,
+          complaintLimits: { publicPerHour: config.complaints.publicPerHour, lookupPerHour: config.complaints.lookupPerHour, photoMaxBytes: config.complaints.photoMaxBytes, open311ApiKeys: config.complaints.open311ApiKeys },
+          webhooks: webhookRepo,
+          webhookSettings: { urlPolicy, rotationGraceS: config.webhooks.rotationGraceS, toleranceS: config.webhooks.toleranceS, fishingBanSecrets: config.webhooks.fishingBanSecrets },
           readiness: async () => ({
             database: await db.ping(),
             ...(broker ? { broker: broker.listening } : {}),
@@ -225,7 +250,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       await bus.start();
       started.push({ name: 'live', start: () => bus.start(), stop: () => bus.stop() });
     }
-    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['credit', credit], ['api', api], ['simulator', simulator]] as const) {
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['credit', credit], ['coordination', coordination], ['webhooks', webhooks], ['api', api], ['simulator', simulator]] as const) {
       if (!svc) continue;
       await svc.start();
       started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
@@ -233,7 +258,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, api, inspections, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, coordination, complaints, api, inspections, webhooks, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

@@ -35,7 +35,7 @@ import { quantile, table } from './lib/report.js';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 40);
 const CAPACITIES = [150, 600, 2000];
-const THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9];
+const THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 const SEED0 = 7_000_000; // far from the training (and held-out) seeds
 const MINUTE = 60_000;
 const START_HOUR = 8;

@@ -133,6 +133,18 @@ export const ModelCard = Type.Object({
     /** Real recordings held out whole from training (per source, by day and night). */
     realHeldOut: Type.Optional(Evaluation),
     calibration: Type.Optional(Calibration),
+    /** The version this one replaced, scored by the training command on exactly the same data. */
+    previous: Type.Optional(
+      Type.Object({
+        version: Type.String(),
+        /** Git commit holding that version's ONNX file. */
+        commit: Type.String(),
+        heldOut: Evaluation,
+        validation: Type.Optional(Evaluation),
+        realHeldOut: Type.Optional(Evaluation),
+        calibration: Type.Optional(Calibration),
+      }),
+    ),
   }),
   /** Reliability curves and threshold trade-offs of the enforced labels. */
   calibration: Type.Optional(Type.Array(Calibration)),

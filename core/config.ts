@@ -55,10 +55,11 @@ export const VARIABLES = {
   noiseMinDurationS: { env: 'NOISE_MIN_DURATION_S', schema: Seconds, default: '60', help: 'how long amplified music must exceed the limit before an alert' },
   noiseLeqWindowS: { env: 'NOISE_LEQ_WINDOW_S', schema: Type.Number({ minimum: 1 }), default: '10', help: 'window of the running energetic LAeq compared with the limit' },
   noiseGapS: { env: 'NOISE_GAP_S', schema: Seconds, default: '30', help: 'a quiet spell shorter than this does not end a noise episode' },
-  fishingMinDurationS: { env: 'FISHING_MIN_DURATION_S', schema: Seconds, default: '180', help: 'how long a track must look like fishing (in a ban zone) before the warning ladder starts' },
+  fishingMinDurationS: { env: 'FISHING_MIN_DURATION_S', schema: Seconds, default: '300', help: 'how long a track must look like fishing (in a ban zone) before the warning ladder starts' },
   fishingWarnings: { env: 'FISHING_WARNINGS', schema: Type.Integer({ minimum: 0, maximum: 5 }), default: '2', help: 'loudspeaker warnings (warning, repeat, …) before a fishing alert opens a case; 0 = alert at once' },
   counterMaxAgeS: { env: 'PEOPLE_COUNTER_MAX_AGE_S', schema: Type.Number({ minimum: 60 }), default: '300', help: 'a people counter whose newest count is older than this (on its own clock) drops out of its zone\'s total; alerts then show the reduced coverage' },
   counterWaitS: { env: 'PEOPLE_COUNTER_WAIT_S', schema: Type.Number({ minimum: 0 }), default: '150', help: 'how far a zone\'s newest count may run ahead of a lagging counter before its minute closes without it' },
+  counterImputeS: { env: 'PEOPLE_COUNTER_IMPUTE_S', schema: Type.Number({ minimum: 0 }), default: '1800', help: 'for the crowding forecast only: a counter silent for less than this is stood in for by its usual share of the zone (a drop-out is not read as the crowd leaving); 0 turns it off' },
   crowdingMinHistoryMin: { env: 'CROWDING_MIN_HISTORY_MIN', schema: Type.Integer({ minimum: 1, maximum: 30 }), default: '5', help: 'minutes of a zone\'s own counts needed before any crowding alarm' },
   speakerCooldownS: { env: 'SPEAKER_COOLDOWN_S', schema: Seconds, default: '300', help: 'minimum time between two clips on one loudspeaker (also the time a warning is given to work)' },
   speakerQuietHours: { env: 'SPEAKER_QUIET_HOURS', schema: Type.String({ pattern: '^([01]?\\d|2[0-3])-([01]?\\d|2[0-3])$' }), default: '22-7', help: 'local hours start-end in which loudspeakers stay silent' },
@@ -66,6 +67,18 @@ export const VARIABLES = {
   speakerEffectWindowS: { env: 'SPEAKER_EFFECT_WINDOW_S', schema: Seconds, default: '300', help: 'how long after a clip its effect is measured' },
   noiseSmoothing: { env: 'NOISE_SMOOTHING', schema: Type.Integer({ minimum: 1, maximum: 60 }), default: '5', help: 'noise model scores averaged over this many consecutive windows before the music thresholds apply' },
   fishingGapS: { env: 'FISHING_GAP_S', schema: Seconds, default: '60', help: 'a track unseen (or not fishing-like) for less than this does not end a fishing episode' },
+  intrusionEdgeM: { env: 'INTRUSION_EDGE_M', schema: Type.Number({ exclusiveMinimum: 0, maximum: 50 }), default: '2', help: 'a person this close to the water\'s edge (metres, the camera\'s waterlineM) in a closed zone is an intrusion' },
+  intrusionConfirmS: { env: 'INTRUSION_CONFIRM_S', schema: Seconds, default: '10', help: 'how long a person stays at the edge of a closed zone before the loudspeaker warns (a passer-by is not warned)' },
+  intrusionGraceS: { env: 'INTRUSION_GRACE_S', schema: Seconds, default: '60', help: 'how long after the anti-drowning warning a person may still be at the edge before the intrusion alert' },
+  intrusionGapS: { env: 'INTRUSION_GAP_S', schema: Seconds, default: '20', help: 'a person away from the edge (or unseen) for longer than this has left: the intrusion episode ends' },
+  smokeAlarmObscuration: { env: 'SMOKE_ALARM_OBSCURATION', schema: Type.Number({ exclusiveMinimum: 0, maximum: 100 }), default: '10', help: 'smoke obscuration (%/m) at which a reading counts as smoke (UL 268 detectors alarm at 0.7–13 %/m)' },
+  smokeClearObscuration: { env: 'SMOKE_CLEAR_OBSCURATION', schema: Type.Number({ minimum: 0, maximum: 100 }), default: '3', help: 'a smoke alarm clears only once obscuration stays below this (%/m, below SMOKE_ALARM_OBSCURATION)' },
+  smokeFixedTempC: { env: 'SMOKE_FIXED_TEMP_C', schema: Type.Number({ minimum: 30, maximum: 200 }), default: '57', help: 'fixed-temperature heat threshold (°C; UL 521 ordinary rating 57 °C / 135 °F)' },
+  smokeRateOfRise: { env: 'SMOKE_RATE_OF_RISE', schema: Type.Number({ exclusiveMinimum: 0, maximum: 100 }), default: '8.3', help: 'rate-of-rise heat threshold (°C/min; UL 521: 8.3 °C / 15 °F per minute)' },
+  smokeConfirmReadings: { env: 'SMOKE_CONFIRM_READINGS', schema: Type.Integer({ minimum: 1, maximum: 20 }), default: '2', help: 'consecutive readings of smoke corroborated by heat (or of heat at the fixed temperature) that raise a smoke alert' },
+  smokePersistReadings: { env: 'SMOKE_PERSIST_READINGS', schema: Type.Integer({ minimum: 1, maximum: 100 }), default: '4', help: 'consecutive readings of smoke without heat that raise a smoke alert, when they also span SMOKE_PERSIST_S (dust and steam pass sooner)' },
+  smokePersistS: { env: 'SMOKE_PERSIST_S', schema: Seconds, default: '20', help: 'how long smoke without heat must persist (device clock) before an alert' },
+  smokeClearReadings: { env: 'SMOKE_CLEAR_READINGS', schema: Type.Integer({ minimum: 1, maximum: 100 }), default: '3', help: 'consecutive readings below SMOKE_CLEAR_OBSCURATION, the fixed temperature and the rate of rise that end a smoke episode (a later rise is a new alert)' },
   inferenceMaxBatch: { env: 'INFERENCE_MAX_BATCH', schema: Type.Integer({ minimum: 1, maximum: 65536 }), default: '256', help: 'most feature windows scored in one onnxruntime call' },
   inferenceMaxWaitMs: { env: 'INFERENCE_MAX_WAIT_MS', schema: Type.Number({ minimum: 0, maximum: 1000 }), default: '5', help: 'how long a window waits for others to fill its batch' },
   modelScanS: { env: 'MODEL_SCAN_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often inference looks for model versions in its folders and registers them in the database (the API lists and rolls out registered versions)' },
@@ -96,8 +109,25 @@ export const VARIABLES = {
   evidenceMaxBytes: { env: 'EVIDENCE_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 104857600 }), default: '10485760', help: 'largest evidence file accepted (bytes)' },
   escalationIntervalS: { env: 'ESCALATION_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often the enforcement service looks for missed SLA deadlines and crossed decision-deadline warnings (also once at start)' },
   maintenanceIntervalS: { env: 'MAINTENANCE_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '60', help: 'how often aggregates are refreshed and due jobs run where no scheduler does it' },
+  complaintReplyDueH: { env: 'COMPLAINT_REPLY_DUE_H', schema: Type.Number({ minimum: 0.1 }), default: '72', help: 'hours a team has to reply to a complaint (handled, in stages or not handled): the on-time closure rate counts replies by then' },
+  complaintCoordinationMin: { env: 'COMPLAINT_COORDINATION_MIN', schema: Type.Number({ minimum: 1 }), default: '120', help: 'minutes a complaint waits in the coordination queue before it escalates to the next level (operations centre lead, then the agency head)' },
+  complaintPublicPerHour: { env: 'COMPLAINT_PUBLIC_PER_HOUR', schema: Type.Integer({ minimum: 0 }), default: '5', help: 'complaints one client address may file per hour through the public form and Open311 (0 = the public form is closed)' },
+  complaintLookupPerHour: { env: 'COMPLAINT_LOOKUP_PER_HOUR', schema: Type.Integer({ minimum: 1 }), default: '30', help: 'status lookups (tracking number + check code, Open311 status) one client address may make per hour' },
+  complaintPhotoMaxBytes: { env: 'COMPLAINT_PHOTO_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 10485760 }), default: '2097152', help: 'largest photo a complaint may carry (bytes, decoded); at most 5 photos' },
+  open311ApiKeys: { env: 'OPEN311_API_KEYS', schema: Type.String({ pattern: '^[A-Za-z0-9_-]{16,}(,[A-Za-z0-9_-]{16,})*$' }), default: undefined, help: 'comma list of Open311 api_key values (16+ characters each); when set, POST requests.json needs one of them; unset, 311 clients file like the public form' },
   liveRetentionH: { env: 'LIVE_EVENTS_RETENTION_H', schema: Type.Number({ minimum: 1 }), default: '72', help: 'how long live-stream events are kept for clients resuming with Last-Event-ID (hours); older ones are pruned and such a client gets a `reset` event' },
   livePollMs: { env: 'LIVE_POLL_MS', schema: Type.Integer({ minimum: 20, maximum: 900 }), default: '250', help: 'how often the API looks for live events written by other processes (ms); events from this process are pushed at once' },
+  webhookPollMs: { env: 'WEBHOOK_POLL_MS', schema: Type.Integer({ minimum: 20, maximum: 60000 }), default: '1000', help: 'how often the enforcement service looks for webhook messages due (ms)' },
+  webhookBatch: { env: 'WEBHOOK_BATCH', schema: Type.Integer({ minimum: 1, maximum: 500 }), default: '20', help: 'webhook messages sent concurrently per poll' },
+  webhookMaxAttempts: { env: 'WEBHOOK_MAX_ATTEMPTS', schema: Type.Integer({ minimum: 1, maximum: 1000 }), default: '20', help: 'attempts before a webhook message goes to the dead letters (with the defaults: about 6 hours of retries on average)' },
+  webhookBackoffBaseMs: { env: 'WEBHOOK_BACKOFF_BASE_MS', schema: Type.Integer({ minimum: 1 }), default: '5000', help: 'ceiling of the first retry delay; it doubles per attempt (full jitter: the delay is random below the ceiling)' },
+  webhookBackoffMaxS: { env: 'WEBHOOK_BACKOFF_MAX_S', schema: Type.Number({ minimum: 0.01 }), default: '3600', help: 'largest retry delay ceiling (seconds)' },
+  webhookTimeoutMs: { env: 'WEBHOOK_TIMEOUT_MS', schema: Type.Integer({ minimum: 100, maximum: 120000 }), default: '10000', help: 'time a subscriber has to answer one webhook attempt' },
+  webhookAllowedHosts: { env: 'WEBHOOK_ALLOWED_HOSTS', schema: Type.String({ pattern: '^[A-Za-z0-9.:\\[\\]_-]*(,[A-Za-z0-9.:\\[\\]_-]+)*$' }), default: undefined, help: 'hosts (or host:port) subscribers may use even though they are internal addresses or plain http (comma list); others must be public https' },
+  webhookAllowPrivate: { env: 'WEBHOOK_ALLOW_PRIVATE', schema: Type.Boolean(), default: 'false', help: '`true` lets subscriber URLs reach private, loopback and link-local addresses and plain http (closed networks, tests)' },
+  webhookRotationGraceS: { env: 'WEBHOOK_ROTATION_GRACE_S', schema: Type.Integer({ minimum: 0, maximum: 2592000 }), default: '86400', help: 'how long a rotated-out webhook secret keeps signing beside the new one' },
+  webhookToleranceS: { env: 'WEBHOOK_TOLERANCE_S', schema: Type.Integer({ minimum: 1, maximum: 86400 }), default: '300', help: 'inbound webhooks: how far webhook-timestamp may be from our clock (the replay window)' },
+  fishingBanInboundSecrets: { env: 'FISHING_BAN_INBOUND_SECRETS', schema: Type.String({ pattern: '^whsec_[A-Za-z0-9+/=]{24,}(,whsec_[A-Za-z0-9+/=]{24,})?$' }), default: undefined, help: 'secret(s) the fishing-ban system signs its posts to /api/v1/exchange/fishing-ban with (whsec_…; two, comma-separated, while it rotates); unset = that endpoint answers 503' },
 } as const satisfies Record<string, Variable>;
 
 type Key = keyof typeof VARIABLES;
@@ -129,7 +159,12 @@ const ConfigSchema = Type.Object({
   incidentWindowMin: Type.Number(),
   rulesRefreshS: Seconds,
   fishing: Type.Object({ minDurationS: Seconds, warnings: Type.Integer(), gapS: Seconds }),
-  crowding: Type.Object({ counterMaxAgeS: Seconds, counterWaitS: Seconds, minHistoryMin: Type.Integer() }),
+  crowding: Type.Object({ counterMaxAgeS: Seconds, counterWaitS: Seconds, minHistoryMin: Type.Integer(), counterImputeS: Seconds }),
+  intrusion: Type.Object({ edgeM: Type.Number(), confirmS: Seconds, graceS: Seconds, gapS: Seconds }),
+  smoke: Type.Object({
+    alarmObscuration: Type.Number(), clearObscuration: Type.Number(), fixedTempC: Type.Number(), rateOfRiseCPerMin: Type.Number(),
+    confirmReadings: Type.Integer(), persistReadings: Type.Integer(), persistS: Seconds, clearReadings: Type.Integer(),
+  }),
   inference: Type.Object({ noiseSmoothing: Type.Integer(), maxBatch: Type.Integer(), maxWaitMs: Type.Number(), modelScanS: Seconds }),
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
@@ -140,6 +175,10 @@ const ConfigSchema = Type.Object({
   }),
   figures: Type.Object({ baselineMinutes: Type.Record(Type.String(), Type.Number()) }),
   sla: Type.Object({ escalationIntervalS: Seconds }),
+  complaints: Type.Object({
+    replyDueH: Type.Number(), coordinationMin: Type.Number(), publicPerHour: Type.Integer(), lookupPerHour: Type.Integer(),
+    photoMaxBytes: Type.Integer(), open311ApiKeys: Type.Array(Type.String()),
+  }),
   live: Type.Object({ retentionH: Type.Number(), pollMs: Type.Integer() }),
   inspections: Type.Object({
     repeatDays: Type.Integer(),
@@ -150,6 +189,11 @@ const ConfigSchema = Type.Object({
     creditLookbackDays: Type.Integer(),
     yellowAt: Type.Integer(),
     redAt: Type.Integer(),
+  }),
+  webhooks: Type.Object({
+    pollMs: Type.Integer(), batch: Type.Integer(), maxAttempts: Type.Integer(), baseMs: Type.Number(), maxMs: Type.Number(), timeoutMs: Type.Integer(),
+    allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean(), rotationGraceS: Type.Integer(), toleranceS: Type.Integer(),
+    fishingBanSecrets: Type.Array(Type.String()),
   }),
 });
 export type Config = Static<typeof ConfigSchema>;
@@ -235,7 +279,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     incidentWindowMin: get('incidentWindowMin'),
     rulesRefreshS: get('rulesRefreshS'),
     fishing: { minDurationS: get('fishingMinDurationS'), warnings: get('fishingWarnings'), gapS: get('fishingGapS') },
-    crowding: { counterMaxAgeS: get('counterMaxAgeS'), counterWaitS: get('counterWaitS'), minHistoryMin: get('crowdingMinHistoryMin') },
+    crowding: { counterMaxAgeS: get('counterMaxAgeS'), counterWaitS: get('counterWaitS'), minHistoryMin: get('crowdingMinHistoryMin'), counterImputeS: get('counterImputeS') },
+    intrusion: { edgeM: get('intrusionEdgeM'), confirmS: get('intrusionConfirmS'), graceS: get('intrusionGraceS'), gapS: get('intrusionGapS') },
+    smoke: {
+      alarmObscuration: get('smokeAlarmObscuration'),
+      clearObscuration: get('smokeClearObscuration'),
+      fixedTempC: get('smokeFixedTempC'),
+      rateOfRiseCPerMin: get('smokeRateOfRise'),
+      confirmReadings: get('smokeConfirmReadings'),
+      persistReadings: get('smokePersistReadings'),
+      persistS: get('smokePersistS'),
+      clearReadings: get('smokeClearReadings'),
+    },
     inference: { noiseSmoothing: get('noiseSmoothing'), maxBatch: get('inferenceMaxBatch'), maxWaitMs: get('inferenceMaxWaitMs'), modelScanS: get('modelScanS') },
     speakers: {
       cooldownS: get('speakerCooldownS'),
@@ -266,6 +321,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       })),
     },
     sla: { escalationIntervalS: get('escalationIntervalS') },
+    complaints: {
+      replyDueH: get('complaintReplyDueH'), coordinationMin: get('complaintCoordinationMin'), publicPerHour: get('complaintPublicPerHour'),
+      lookupPerHour: get('complaintLookupPerHour'), photoMaxBytes: get('complaintPhotoMaxBytes'),
+      open311ApiKeys: (get<string | undefined>('open311ApiKeys') ?? '').split(',').filter((k) => k.length > 0),
+    },
     live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },
     inspections: {
       repeatDays: get('inspectionRepeatDays'),
@@ -277,11 +337,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       yellowAt: Number(get<string>('creditPoints').split(',')[0]),
       redAt: Number(get<string>('creditPoints').split(',')[1]),
     },
+    webhooks: {
+      pollMs: get('webhookPollMs'),
+      batch: get('webhookBatch'),
+      maxAttempts: get('webhookMaxAttempts'),
+      baseMs: get('webhookBackoffBaseMs'),
+      maxMs: get<number>('webhookBackoffMaxS') * 1000,
+      timeoutMs: get('webhookTimeoutMs'),
+      allowedHosts: (get<string | undefined>('webhookAllowedHosts') ?? '').split(',').map((h) => h.trim()).filter((h) => h !== ''),
+      allowPrivate: get('webhookAllowPrivate'),
+      rotationGraceS: get('webhookRotationGraceS'),
+      toleranceS: get('webhookToleranceS'),
+      fishingBanSecrets: (get<string | undefined>('fishingBanInboundSecrets') ?? '').split(',').filter((s) => s !== ''),
+    },
   };
   if (config.inspections.redAt <= config.inspections.yellowAt || config.inspections.yellowAt < 1) {
     throw new ConfigError(`Invalid CREDIT_POINTS=${JSON.stringify(get('creditPoints'))}: yellow at 1 or more, red above yellow`);
   }
   checkTimezone(config.timezone);
+  if (config.smoke.clearObscuration >= config.smoke.alarmObscuration) {
+    throw new ConfigError(`Invalid SMOKE_CLEAR_OBSCURATION=${config.smoke.clearObscuration}: must be below SMOKE_ALARM_OBSCURATION (${config.smoke.alarmObscuration}), or an alarm could never clear with hysteresis`);
+  }
   if (!Value.Check(ConfigSchema, config)) {
     throw new ConfigError(`configuration incomplete: ${[...Value.Errors(ConfigSchema, config)][0]?.path ?? '?'}`);
   }

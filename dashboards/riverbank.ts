@@ -28,11 +28,11 @@ const fishingMap = () =>
   });
 
 export const riverbank = () =>
-  board('riverside-riverbank', 'Riverbank', 'People against capacity, crowding risk, fishing alerts on the map and loudspeaker warnings with their effect.', { from: 'now-24h', to: 'now' })
+  board('riverside-riverbank', 'Riverbank', 'People against capacity, crowding risk, fishing alerts on the map, intrusions at the water\'s edge in closed hours and loudspeaker warnings with their effect.', { from: 'now-24h', to: 'now' })
     .variables(placeVariables())
     .annotation(alertAnnotations('Alerts', 'red', `
       SELECT detected_at AS time, kind || ' alert in ' || zone_id || coalesce(' (' || device_id || ')', '') AS text, kind AS tags
-      FROM dashboards.alerts WHERE kind IN ('fishing', 'crowding') AND $__timeFilter(detected_at) AND zone_id IN ($zone) ORDER BY 1`))
+      FROM dashboards.alerts WHERE kind IN ('fishing', 'crowding', 'intrusion') AND $__timeFilter(detected_at) AND zone_id IN ($zone) ORDER BY 1`))
     .withRow(row('Crowding'))
     .withPanel(series('People per zone against capacity', 'People counted per zone (5-minute peak, summed over counters) and the zone\'s capacity (dashed).', [`
       SELECT $__timeGroupAlias(bucket, $__interval), zone_id AS metric, max(people) AS people
@@ -45,11 +45,11 @@ export const riverbank = () =>
       { unit: 'percentunit', min: 0, lines: [[null, 'green'], [0.8, 'orange'], [1, 'red']] }))
     .withRow(row('Fishing and loudspeakers'))
     .withPanel(fishingMap())
-    .withPanel(series('Fishing and crowding alerts', 'Alerts per hour on the riverbank by kind.', [`
+    .withPanel(series('Fishing, crowding and intrusion alerts', 'Alerts per hour on the riverbank by kind (intrusion: a person stayed at the water\'s edge of a closed zone after the anti-drowning warning).', [`
       SELECT $__timeGroupAlias(detected_at, '1h'), kind AS metric, count(*) AS alerts
-      FROM dashboards.alerts WHERE kind IN ('fishing', 'crowding') AND $__timeFilter(detected_at) AND zone_id IN ($zone)
+      FROM dashboards.alerts WHERE kind IN ('fishing', 'crowding', 'intrusion') AND $__timeFilter(detected_at) AND zone_id IN ($zone)
       GROUP BY 1, 2 ORDER BY 1`], { bars: true, stacked: true, h: 10 }))
-    .withPanel(grid('Loudspeaker warnings and their measured effect', 'Per clip and zone: warnings sent, acknowledged by the device, effect measured after the window, and how often the watched value (fishing score, people count) fell.', `
+    .withPanel(grid('Loudspeaker warnings and their measured effect', 'Per clip and zone: warnings sent, acknowledged by the device, effect measured after the window, and how often the watched value (fishing score, people count, at the water\'s edge of a closed zone: 1, gone: 0) fell.', `
       SELECT clip, zone_id AS zone, stage, count(*) AS sent, count(acked_at) AS acknowledged, count(effect_fell) AS measured,
         count(*) FILTER (WHERE effect_fell) AS "value fell",
         round((count(*) FILTER (WHERE effect_fell))::numeric / nullif(count(effect_fell), 0), 2) AS "share that worked",

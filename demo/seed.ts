@@ -13,6 +13,7 @@ import { seedInspectionDemo } from './inspections-seed.js';
 export const DEMO_USERS = [
   { id: 'u-admin', username: 'admin', role: 'admin', teamId: null, name: 'District administrator' },
   { id: 'u-ops', username: 'ops', role: 'operator', teamId: null, name: 'Operations centre' },
+  { id: 'u-hotline', username: 'hotline', role: 'hotline', teamId: null, name: 'Citizen hotline 12345 (operator)' },
   { id: 'u-head', username: 'head', role: 'agency_head', teamId: null, name: 'Bureau head (approves deadline extensions)' },
   { id: 'u-review', username: 'review', role: 'reviewer', teamId: null, name: 'Legal review centre (head)', post: 'rp-centre' },
   { id: 'u-centre-sun', username: 'centre.sun', role: 'reviewer', teamId: null, name: 'Sun Li (legal review centre)', post: 'rp-centre' },
@@ -26,6 +27,9 @@ export const DEMO_USERS = [
   { id: 'u-river-chen', username: 'river.chen', role: 'officer', teamId: 't-river', name: 'Chen Jing' },
   { id: 'u-fish-liu', username: 'fish.liu', role: 'officer', teamId: 't-fisheries', name: 'Liu Yang' },
   { id: 'u-fish-sun', username: 'fish.sun', role: 'officer', teamId: 't-fisheries', name: 'Sun Hao' },
+  { id: 'u-emerg-ma', username: 'emerg.ma', role: 'officer', teamId: 't-emergency', name: 'Ma Jun' },
+  { id: 'u-emerg-guo', username: 'emerg.guo', role: 'officer', teamId: 't-emergency', name: 'Guo Rui' },
+  { id: 'u-emerg-lead', username: 'emerg.lead', role: 'team_lead', teamId: 't-emergency', name: 'Tang Yu' },
 ] as const;
 
 
@@ -91,7 +95,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     for (const [i, u] of DEMO_USERS.entries()) {
       await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name, review_post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [u.id, u.username, hashes[i], u.role, u.teamId, u.name, 'post' in u ? u.post : null]);
       if (u.teamId) {
-        const domains = u.teamId === 't-fisheries' ? ['fisheries'] : street;
+        const domains = u.teamId === 't-fisheries' ? ['fisheries'] : u.teamId === 't-emergency' ? ['emergency'] : street;
         await q(
           `INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -103,8 +107,9 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     await q(
       `INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone, capacity, fishing_ban) VALUES
        ('z-park-square', 'site-park', 'East Lake Park central square', $1, '1', $3, 400, false),
-       ('z-riverbank', 'site-river', 'North Riverbank promenade (fishing-ban zone)', $2, '2', $3, 150, true)`,
-      [JSON.stringify(square(118.78, 32.04, 0.002)), JSON.stringify(square(118.75, 32.06, 0.004)), timezone],
+       ('z-riverbank', 'site-river', 'North Riverbank promenade (fishing-ban zone)', $2, '2', $3, 150, true),
+       ('z-river-steps', 'site-river', 'Old ferry steps (closed to the public)', $4, '2', $3, NULL, true)`,
+      [JSON.stringify(square(118.78, 32.04, 0.002)), JSON.stringify(square(118.75, 32.06, 0.004)), timezone, JSON.stringify(square(118.755, 32.064, 0.001))],
     );
     // Both zones follow the national holiday calendar; the square keeps a quieter midday rest period
     // (a zone rule: core/domain/zone-rules.ts, editable at PUT /api/v1/zones/z-park-square/rules).
@@ -112,6 +117,14 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     await q(
       `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, params)
        VALUES ('park-midday-rest', 'z-park-square', 'noise', 'Midday rest period', '{}', '12:00', '14:00', '{"laeq": 50}')`,
+      [],
+    );
+    // Riverside closures (closure rules): the promenade's water edge is closed at night, the old ferry
+    // steps all day (slippery, no railing). A person at the edge there is warned, then an intrusion alert.
+    await q(
+      `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, params, position) VALUES
+       ('riverbank-night-closure', 'z-riverbank', 'closure', 'Water edge closed at night', '{}', '22:00', '06:00', '{"closed": true}', 0),
+       ('ferry-steps-closed', 'z-river-steps', 'closure', 'Old ferry steps closed', '{}', '00:00', '00:00', '{"closed": true}', 0)`,
       [],
     );
     await q(
@@ -126,7 +139,8 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     // Crowding is a safety incident: no penalty, no benchmark, no two-officer rule on arrival.
     await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
     // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
-    await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END`, []);
+    await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END WHERE code IN ('NOISE-AMPLIFIED', 'FISHING-BAN', 'CROWDING')`, []);
+    // Intrusion at the water's edge and smoke/fire come with migration 19 (enforcement-api/migrations-hazards.ts).
     // The law's own limits (enforcement-api/legal/statutory-bounds.ts); the tiers above lie inside them.
     for (const [code, kind, required, min, max, measures, basis] of SEEDED_BOUNDS) {
       await q(
@@ -150,6 +164,8 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
       ['pc-park-1', 'z-park-square', 'people_counter', false, 118.781, 32.041],
       ['cam-river-1', 'z-riverbank', 'camera', true, 118.752, 32.062],
       ['slm-river-1', 'z-riverbank', 'sound_level_meter', false, 118.753, 32.061],
+      ['cam-steps-1', 'z-river-steps', 'camera', true, 118.7555, 32.0645],
+      ['smk-park-1', 'z-park-square', 'smoke_detector', false, 118.7812, 32.0408],
     ] as const) {
       await q(
         `INSERT INTO devices (id, zone_id, kind, secret_hash, has_speaker, placement, placement_published,

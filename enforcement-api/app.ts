@@ -38,6 +38,13 @@ import type { DirectoryQueries } from './directory.js';
 import idempotencyPlugin from './plugins/idempotency.js';
 import type { IdempotencyRepository } from './idempotency.js';
 import { serveWebApp } from './web.js';
+import complaintRoutes, { publicLimits } from './routes/complaints.js';
+import open311Routes from './routes/open311.js';
+import type { ComplaintRepository } from './complaints/repository.js';
+import webhookRoutes from './routes/webhooks.js';
+import exchangeRoutes from './routes/exchange.js';
+import type { WebhookRepository } from './webhooks/repository.js';
+import type { UrlPolicy } from './webhooks/policy.js';
 
 export interface AppDeps {
   log: Logger;
@@ -84,6 +91,21 @@ export interface AppDeps {
   directory: DirectoryQueries;
   /** GRAFANA_URL, linked from the operations console. */
   grafanaUrl: string;
+  /** Citizen complaints (hotline, public form, Open311). */
+  complaints: ComplaintRepository;
+  /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES, OPEN311_API_KEYS */
+  complaintLimits: { publicPerHour: number; lookupPerHour: number; photoMaxBytes: number; open311ApiKeys: readonly string[] };
+  /** Outbound webhooks (subscribers, deliveries) and the inbound exchange. */
+  webhooks: WebhookRepository;
+  webhookSettings: {
+    urlPolicy: UrlPolicy;
+    /** WEBHOOK_ROTATION_GRACE_S */
+    rotationGraceS: number;
+    /** WEBHOOK_TOLERANCE_S */
+    toleranceS: number;
+    /** FISHING_BAN_INBOUND_SECRETS */
+    fishingBanSecrets: readonly string[];
+  };
   /** Folder of the built web app (default web/dist). */
   webDist?: string;
 }
@@ -140,6 +162,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
   await app.register(inspectionRoutes, { inspections: deps.inspections, bus: deps.bus });
   await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
+  // One budget per client address for the public form and Open311 alike.
+  const limits = publicLimits(deps.metrics, deps.complaintLimits.publicPerHour, deps.complaintLimits.lookupPerHour);
+  await app.register(complaintRoutes, { complaints: deps.complaints, cases: deps.cases, metrics: deps.metrics, limits, ...deps.complaintLimits });
+  await app.register(open311Routes, { complaints: deps.complaints, limits, photoMaxBytes: deps.complaintLimits.photoMaxBytes, apiKeys: deps.complaintLimits.open311ApiKeys });
+  await app.register(webhookRoutes, { repo: deps.webhooks, urlPolicy: deps.webhookSettings.urlPolicy, rotationGraceS: deps.webhookSettings.rotationGraceS });
+  await app.register(exchangeRoutes, {
+    secrets: deps.webhookSettings.fishingBanSecrets, toleranceS: deps.webhookSettings.toleranceS, repo: deps.webhooks,
+    zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged, metrics: deps.metrics,
+  });
   await serveWebApp(app, deps.webDist);
 
   app.setNotFoundHandler((req, reply) => {

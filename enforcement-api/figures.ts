@@ -85,6 +85,18 @@ export class FigureQueries {
          AND ($1::text IS NULL OR c.kind = $1) AND ($2::text IS NULL OR c.team_id = $2) GROUP BY state`,
       [f.kind ?? null, f.teamId ?? null],
     );
+    // Complaints: the team filter is the team holding the complaint now; kind filters by the category's kind.
+    const complaints = await this.pool.query<Figures['complaints'][number]>(
+      `SELECT c.team_id AS "teamId", c.matter_code AS "matterCode", count(*)::int AS received,
+         count(*) FILTER (WHERE c.first_replied_at IS NOT NULL OR c.reply_due_at < now())::int AS due,
+         count(*) FILTER (WHERE c.first_replied_at <= c.reply_due_at)::int AS "closedOnTime",
+         count(*) FILTER (WHERE c.status = 'coordination')::int AS "inCoordination"
+       FROM complaints c WHERE ($1::timestamptz IS NULL OR c.received_at >= $1::timestamptz) AND ($2::timestamptz IS NULL OR c.received_at < $2::timestamptz)
+         AND ($3::text IS NULL OR (CASE c.category WHEN 'other' THEN 'complaint' ELSE c.category END) = $3 OR $3 = 'complaint')
+         AND ($4::text IS NULL OR c.team_id = $4)
+       GROUP BY c.team_id, c.matter_code ORDER BY c.team_id NULLS FIRST, c.matter_code NULLS FIRST`,
+      params,
+    );
     const rows = disposal.rows.map((r) => ({ ...r, onTimeRate: r.withDeadline > 0 ? r.onTime / r.withDeadline : null }));
     const withDeadline = rows.reduce((n, r) => n + r.withDeadline, 0);
     const onTime = rows.reduce((n, r) => n + r.onTime, 0);
@@ -96,6 +108,7 @@ export class FigureQueries {
       falseAlarms: perKind.rows.reduce((n, r) => n + r.falseAlarms, 0),
       onTime: { withDeadline, onTime, rate: withDeadline > 0 ? onTime / withDeadline : null },
       discretion: discretion.rows,
+      complaints: complaints.rows.map((r) => ({ ...r, onTimeRate: r.due > 0 ? r.closedOnTime / r.due : null })),
       openByState: open.rows.sort((a, b) => order(a.state) - order(b.state)),
     };
   }

@@ -29,7 +29,10 @@ const LIVE_LOCK = 7_320_115;
  * "deliver everything above my cursor" never skips. The lock is held only from this insert to the
  * commit (hence: call it last). Rolled-back ids leave harmless gaps.
  */
-export async function appendLiveEvent(client: pg.PoolClient, event: LiveEvent): Promise<number> {
+export async function appendLiveEvent(client: pg.PoolClient, given: LiveEvent): Promise<number> {
+  // The team supporting the case (jurisdiction.ts) gets its events too: read in the same transaction,
+  // so whoever writes an event need not know about it.
+  const event = given.type === 'case.updated' && given.supportTeamId === undefined ? { ...given, supportTeamId: await supportTeamOf(client, given.caseId) } : given;
   await client.query('SELECT pg_advisory_xact_lock($1)', [LIVE_LOCK]);
   const updated = event.type === 'case.updated' ? event : undefined;
   const r = await client.query<{ id: number }>(
@@ -37,6 +40,11 @@ export async function appendLiveEvent(client: pg.PoolClient, event: LiveEvent): 
     [event.type, event.teamId, updated?.review ? (updated.reviewPostId ?? null) : null, updated?.previousTeamId ?? null, JSON.stringify(event)],
   );
   return r.rows[0]!.id;
+}
+
+async function supportTeamOf(client: pg.PoolClient, caseId: string): Promise<string | null> {
+  const r = await client.query<{ id: string | null }>('SELECT support_team_id AS id FROM cases WHERE id = $1', [caseId]);
+  return r.rows[0]?.id ?? null;
 }
 
 /** The live stream's table (`live_events`): what LiveBus reads, tails and prunes. */

@@ -31,7 +31,7 @@ const SOURCES: Partial<Record<Stream, Partial<Record<Bucket, Source>>>> = {
   tracks: {
     raw: { table: 'track_observations', ts: 'ts', seq: true, columns: `seq, track_id AS "trackId", dwell_s AS "dwellS", waterline_m AS "waterlineM", rod_score AS "rodScore", speed_mps AS "speedMps", snapshot` },
   },
-  smoke: { raw: { table: 'smoke_readings', ts: 'ts', seq: true, columns: `seq, obscuration, temperature_c AS "temperatureC"` } },
+  smoke: { raw: { table: 'smoke_readings', ts: 'ts', seq: true, columns: `seq, obscuration, temperature_c AS "temperatureC", rate_of_rise AS "rateOfRiseCPerMin"` } },
   status: { raw: { table: 'device_status', ts: 'ts', seq: true, columns: `seq, battery, signal, firmware, to_char(calibration_due, 'YYYY-MM-DD') AS "calibrationDue"` } },
 };
 

@@ -65,15 +65,17 @@ export class SpeakerController {
 
   /**
    * Plays a clip unless the device has no speaker, it is quiet hours, or the device played within the
-   * cooldown. `probe` names the value to watch for the effect (e.g. the zone's people count).
+   * cooldown. `probe` names the value to watch for the effect (e.g. the zone's people count). A `safety`
+   * warning (someone at the water's edge of a closed zone) is played in quiet hours too: a life may
+   * depend on it, and closed hours are mostly night hours.
    */
-  async play(device: DeviceContext, clip: Clip, stage: 'warning' | 'repeat', alertId: string, at: Date, probe: { key: string; metric: string; value: number }): Promise<PlayResult> {
+  async play(device: DeviceContext, clip: Clip, stage: 'warning' | 'repeat', alertId: string, at: Date, probe: { key: string; metric: string; value: number }, opts: { safety?: boolean } = {}): Promise<PlayResult> {
     const refuse = (reason: 'no_speaker' | 'quiet_hours' | 'cooldown'): PlayResult => {
       this.sent.inc({ outcome: reason });
       return { played: false, reason };
     };
     if (!device.hasSpeaker) return refuse('no_speaker');
-    if (this.quiet(device, at)) return refuse('quiet_hours');
+    if (!opts.safety && this.quiet(device, at)) return refuse('quiet_hours');
     // Cooldown on either side of a play: pipelines on other devices' clocks (a zone's counters, a
     // replay) may ask for a clip earlier than one already played, which must not block it for good.
     const played = this.lastPlay.get(device.id) ?? [];

@@ -24,10 +24,12 @@ import { NoisePipeline, NOISE_MODEL } from './pipelines/noise.js';
 import { FishingPipeline, FISHING_MODEL, type FishingOptions } from './pipelines/fishing.js';
 import { CrowdingPipeline, CROWD_MODEL, type CrowdingOptions } from './pipelines/crowding.js';
 import type { PipelineContext } from './pipelines/context.js';
+import { IntrusionPipeline, type IntrusionOptions } from './pipelines/intrusion.js';
+import { SmokePipeline, type SmokeOptions } from './pipelines/smoke.js';
 
 export { alertId } from './pipelines/context.js';
 
-const TELEMETRY = (['noise', 'tracks', 'people'] as const).map((s) => filters.telemetryOf(s));
+const TELEMETRY = (['noise', 'tracks', 'people', 'smoke'] as const).map((s) => filters.telemetryOf(s));
 const ACKS = filters.commandAcks;
 const CONTROL = filters.rollouts;
 const RULES_CHANGED = filters.rulesChanged;
@@ -37,6 +39,8 @@ export interface WorkerOptions {
   noise: Omit<DetectorConfig, 'musicOn' | 'musicOff'>;
   fishing: FishingOptions;
   crowding: CrowdingOptions;
+  intrusion: IntrusionOptions;
+  smoke: SmokeOptions;
   speakers: SpeakerOptions;
   maxBatch: number;
   maxWaitMs: number;
@@ -55,7 +59,8 @@ export interface WorkerDevices {
 
 /**
  * The inference worker: noise, track and people telemetry → per-device / per-track / per-zone feature
- * windows → one batched onnxruntime session per model → decision rules → alerts on `v1/alerts/…`,
+ * windows → one batched onnxruntime session per model → decision rules → alerts on `v1/alerts/…`;
+ * tracks also go to the intrusion watch (closed zones) and smoke readings to the smoke rules (no model),
  * loudspeaker commands, and shadow results. Models hot-swap on the retained `v1/control/models/{name}`.
  */
 export class InferenceWorker {
@@ -66,12 +71,15 @@ export class InferenceWorker {
   private noise?: NoisePipeline;
   private fishing?: FishingPipeline;
   private crowding?: CrowdingPipeline;
+  private intrusion?: IntrusionPipeline;
+  private smoke?: SmokePipeline;
   private speakers?: SpeakerController;
   private pending = new Set<Promise<void>>();
   private arrivals: Promise<void> = Promise.resolve();
   private readonly processed;
   private readonly dropped;
   private readonly alerts;
+  private readonly rulesReloaded;
   private readonly shadowAlerts;
 
   private schedule: ZoneSchedule = ZoneSchedule.EMPTY;
@@ -91,6 +99,7 @@ export class InferenceWorker {
     this.processed = metrics.counter('inference_readings_total', 'readings scored', ['stream']);
     this.dropped = metrics.counter('inference_dropped_total', 'readings not scored', ['reason']);
     this.alerts = metrics.counter('inference_alerts_total', 'alerts emitted', ['kind']);
+    this.rulesReloaded = metrics.counter('inference_rules_reloaded_total', 'zone rule reloads (timer or the rules-changed announcement)');
     this.shadowAlerts = metrics.counter('inference_shadow_alerts_total', 'alerts a shadow model would have raised', ['kind']);
   }
 
@@ -137,6 +146,8 @@ export class InferenceWorker {
     this.noise = new NoisePipeline(this.batchers.get(NOISE_MODEL) as Batcher, slotOf(NOISE_MODEL), this.opts.noise, ctx);
     this.fishing = new FishingPipeline(this.batchers.get(FISHING_MODEL) as Batcher, slotOf(FISHING_MODEL), this.opts.fishing, ctx);
     this.crowding = new CrowdingPipeline(this.batchers.get(CROWD_MODEL) as Batcher, slotOf(CROWD_MODEL), ctx, this.opts.crowding);
+    this.intrusion = new IntrusionPipeline(this.opts.intrusion, ctx);
+    this.smoke = new SmokePipeline(this.opts.smoke, ctx);
     client.on('message', (topic, payload) => {
       const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
       this.pending.add(p);
@@ -179,7 +190,14 @@ export class InferenceWorker {
         await this.noise?.onReading(device, r.ts, r.payload);
         break;
       case 'tracks':
+        // Each camera observation is judged for fishing (ban zones), then for intrusion (closed zones):
+        // both may ask the camera's loudspeaker for a clip, and the order of their asks decides which
+        // one the cooldown refuses, so it is the same order whatever the interleaving of devices.
         await this.fishing?.onTrack(device, r.ts, r.payload);
+        await this.intrusion?.onTrack(device, r.ts, r.payload);
+        break;
+      case 'smoke':
+        await this.smoke?.onReading(device, r.ts, r.payload);
         break;
       case 'people':
         await this.crowding?.onCount(device, r.ts, r.payload.count);
@@ -220,6 +238,7 @@ export class InferenceWorker {
   private async reloadRules(): Promise<void> {
     try {
       this.schedule = await this.devices.schedule();
+      this.rulesReloaded.inc();
       this.log.debug({ rules: this.schedule.size }, 'zone rules reloaded');
     } catch (err) {
       this.log.warn({ err }, 'zone rules could not be reloaded; the previous ones stay in force');

@@ -65,6 +65,11 @@ export const INGEST_MIGRATIONS: Migration[] = [
     name: 'one index per time-series table',
     up: ({ timescale }) => SERIES.flatMap((t) => singleSeriesIndex(t.table, timescale)),
   },
+  {
+    version: 27,
+    name: 'columns added to the time-series tables: the smoke detector\'s own rate of rise',
+    up: () => SERIES.flatMap((t) => t.columns.filter((c) => c.addedIn === 27).map((c) => `ALTER TABLE ${t.table} ADD COLUMN ${c.name} ${c.type}${c.nullable ? '' : ' NOT NULL'}`)),
+  },
 ];
 
 /**

@@ -64,6 +64,7 @@ export const TABLES: { readonly [S in Stream]: SeriesTable } = {
     columns: [
       col<'smoke'>('obscuration', 'real', (r) => r.payload.obscuration),
       col<'smoke'>('temperature_c', 'real', (r) => r.payload.temperatureC),
+      { ...col<'smoke'>('rate_of_rise', 'real', (r) => r.payload.rateOfRiseCPerMin ?? null, true), addedIn: 27 },
     ],
   },
   status: {

@@ -7,7 +7,9 @@
  *   motionless (tracker jitter only), re-casting every 1–8 min and moving a few metres now and then.
  *   The rod detector sees a thin, low-contrast object: a per-angler visibility 0.45–0.9 (less at
  *   night), noisy frame to frame, high while casting, lower while the rod is propped on a rest, low when
- *   occluded. A few use hand lines or short rods the detector hardly sees.
+ *   occluded. A few use hand lines or short rods the detector hardly sees. At night some wear a head
+ *   torch: its glare washes the rod out (20–90 % of its visibility) and makes the score and the
+ *   distance estimate jump from frame to frame.
  * - walker: 0.9–1.6 m/s along the promenade 2–15 m from the water; a third stop at the railing to look
  *   at the river for 10 s–3 min. Umbrellas, walking sticks, selfie sticks give rod false positives —
  *   for some walkers persistently.
@@ -97,6 +99,8 @@ export class TrackSource {
   private readonly dipNet: boolean;
   /** Seconds left of a boat crew member's current move about the deck. */
   private moving = 0;
+  /** A night angler's head torch: its glare washes out the rod and makes the score flicker. */
+  private readonly torch: boolean;
 
   constructor(
     readonly role: TrackRole,
@@ -118,6 +122,7 @@ export class TrackSource {
     this.waterline = rng.uniform(2, 15);
     this.homeWaterline = this.waterline;
     this.phase = this.initialPhase();
+    this.torch = role === 'angler' && rng.next() < 0.4;
   }
 
   /** True while an angler or a net fisher is set up and fishing (the label of the fishing model). */
@@ -225,7 +230,7 @@ export class TrackSource {
     }
     return {
       dwellS: Math.round((this.t - this.trackStart) * 10) / 10,
-      waterlineM: Math.round(clamp(this.waterline * this.bias + r.normal(0, 0.2 * this.range), 0, 10_000) * 100) / 100,
+      waterlineM: Math.round(clamp(this.waterline * this.bias + r.normal(0, 0.2 * this.range + (this.torch && isNight(this.hour) ? 0.3 : 0)), 0, 10_000) * 100) / 100,
       rodScore: Math.round(this.rod() * 1000) / 1000,
       speedMps: Math.round(this.speed(trueSpeed) * 100) / 100,
     };
@@ -262,6 +267,10 @@ export class TrackSource {
       // No rod: a cast net is hardly seen; a dip net's handle is half rod-like.
       if (this.dipNet) return clamp(night * r.uniform(0.15, 0.55) * this.cam.rodGain + r.normal(0, noise), 0, 1);
       return clamp(Math.abs(r.normal(0, 0.06 + this.cam.rodNoise / 2)) + (this.casting > 0 && r.next() < 0.2 ? r.uniform(0.1, 0.35) : 0), 0, 1);
+    }
+    if (this.fishing && this.torch && isNight(this.hour)) {
+      // Head-torch glare: the rod is seen at a fraction of its visibility, the score jumps frame to frame.
+      return clamp(this.cam.rodGain * night * this.visibility * r.uniform(0.2, 0.9) + (this.casting > 0 ? 0.2 : 0) + r.normal(0, noise + 0.2), 0, 1);
     }
     if (this.fishing) {
       if (this.casting > 0) return clamp(this.cam.rodGain * night * (this.visibility + 0.15) + r.normal(0, noise), 0, 1);

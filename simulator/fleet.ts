@@ -8,6 +8,8 @@ import { NoiseSource, type NoiseClass } from './spectra.js';
 import { TrackSource, type TrackRole } from './anglers.js';
 import { CrowdSource } from './crowds.js';
 import { localClock } from '../core/domain/local-time.js';
+import { edgeVisit, smokeRun, type SmokeScene } from './hazards.js';
+import type { TelemetryMessage } from './scenarios.js';
 
 /**
  * The simulated sensor fleet of `npm start`: every device it is given (with the credentials the
@@ -17,7 +19,15 @@ import { localClock } from '../core/domain/local-time.js';
  * five minutes, then ten quiet minutes, repeating — so the whole loop shows within about a minute.
  * The riverbank camera sees walkers, joggers, sitters and now and then an angler (every track from the
  * same generators the fishing model was trained on); people counters follow a crowd scenario.
+ * A camera at a closed riverside zone (closure rule, e.g. the old ferry steps) sees someone walk to
+ * the water's edge every ten minutes: the first stays after the anti-drowning warning (an intrusion
+ * case), the next leaves in time. A smoke detector reports clean air every 5 s, with a fire soon after
+ * the start of every 15 minutes (a smoke case for emergency management), then a puff of dust and a
+ * cloud of steam that raise nothing.
  */
+const EDGE_CYCLE_S = 600;
+const SMOKE_CYCLE_S = 900;
+const SMOKE_STEP_S = 5;
 const MUSIC_ON_S = 300;
 const CYCLE_S = 900;
 
@@ -35,6 +45,16 @@ interface SimDevice {
   count: number;
   crowd?: CrowdSource;
   track?: { id: string; source: TrackSource };
+  /** Scripted readings (intrusion visits, smoke scenes), due at a wall-clock time. */
+  script?: { due: number; stream: Stream; fields: Record<string, unknown> }[];
+}
+
+/** A scene's messages as scripted readings: each due at its own timestamp, `ts` and `seq` stamped when sent. */
+function scripted(messages: TelemetryMessage[], stream: Stream): { due: number; stream: Stream; fields: Record<string, unknown> }[] {
+  return messages.map((m) => {
+    const { ts, seq: _seq, ...fields } = JSON.parse(m.payload) as { ts: string; seq: number } & Record<string, unknown>;
+    return { due: Date.parse(ts), stream, fields };
+  });
 }
 
 const TRACK_CYCLE: TrackRole[] = ['walker', 'angler', 'jogger', 'sitter', 'walker', 'photographer'];
@@ -89,9 +109,37 @@ export class SimulatorService {
     d.client.publish(topics.telemetry(d.row.id, stream), payload, { qos: 1 });
   }
 
+  /** The readings of the next cycle for a camera at a closed zone or a smoke detector. */
+  private nextScript(d: SimDevice, t: number): void {
+    const now = Date.now();
+    const seed = this.rng.int(1, 1_000_000);
+    if (d.row.kind === 'smoke_detector') {
+      // [scene, start in the cycle (s), length (s), its event after (s)]: a fire at 60 s, dust at 360 s, steam at 540 s.
+      const scenes: [SmokeScene, number, number, number][] = [['fire', 0, 300, 60], ['dust', 300, 240, 60], ['steam', 540, SMOKE_CYCLE_S - 540, 0]];
+      const messages = scenes.flatMap(([scene, from, seconds, eventAtS], i) =>
+        smokeRun({ deviceId: d.row.id, start: new Date(now + from * 1000), scene, seconds, stepS: SMOKE_STEP_S, eventAtS, ambientC: 24, seed: seed + i, seqStart: 0 }));
+      d.script = scripted(messages, 'smoke');
+      return;
+    }
+    const stays = edgeVisit({ deviceId: d.row.id, trackId: `edge-${t}-a`, start: new Date(now + 20_000), approachS: 20, stayS: 150, leaveS: 20, stepS: 5, seed, seqStart: 0 });
+    const leaves = edgeVisit({ deviceId: d.row.id, trackId: `edge-${t}-b`, start: new Date(now + 330_000), approachS: 20, stayS: 30, leaveS: 30, stepS: 5, seed: seed + 1, seqStart: 0 });
+    d.script = scripted([...stays, ...leaves], 'tracks');
+  }
+
+  /** Sends the scripted readings that are due. */
+  private playScript(d: SimDevice, t: number, cycleS: number): void {
+    if (t % cycleS === 0) this.nextScript(d, t);
+    const now = Date.now();
+    while (d.script?.length && (d.script[0] as { due: number }).due <= now) {
+      const r = d.script.shift() as { stream: Stream; fields: Record<string, unknown> };
+      this.publish(d, r.stream, r.fields);
+    }
+  }
+
   private step(): void {
     const t = this.tick++;
     for (const d of this.fleet) {
+      if (d.row.kind === 'smoke_detector') this.playScript(d, t, SMOKE_CYCLE_S);
       if (d.noise) {
         const dancing = d.row.id === 'slm-park-1' && t % CYCLE_S < MUSIC_ON_S;
         const s = dancing ? d.noise.music.next(63 + this.rng.normal(0, 1)) : d.noise.ambient.next((d.noise.ambientClass === 'traffic' ? 52 : 42) + this.rng.normal(0, 1.5));
@@ -101,7 +149,8 @@ export class SimulatorService {
         d.count = d.crowd.next();
         this.publish(d, 'people', { count: d.count });
       }
-      if (d.row.kind === 'camera' && t % 10 === 0) this.stepTrack(d, t);
+      if (d.row.kind === 'camera' && d.row.zoneId === 'z-river-steps') this.playScript(d, t, EDGE_CYCLE_S);
+      else if (d.row.kind === 'camera' && t % 10 === 0) this.stepTrack(d, t);
       if (t % 60 === 0) {
         this.publish(d, 'status', { battery: 80 + this.rng.int(0, 20), signal: -60 - this.rng.int(0, 30), firmware: 'sim-1.0', ...(d.row.calibrationValidUntil ? { calibrationDue: d.row.calibrationValidUntil } : {}) });
       }

@@ -2,7 +2,8 @@ import { Type, type Static } from '@sinclair/typebox';
 
 /** The people of DESIGN §2, as roles a token carries. */
 /** `agency_head`: the head of the bureau (行政机关负责人), who alone extends a decision deadline. */
-export const ROLES = ['officer', 'team_lead', 'operator', 'reviewer', 'admin', 'agency_head'] as const;
+/** `hotline`: a citizen-hotline (12345) operator, who files complaints and follows them, and sees no case file. */
+export const ROLES = ['officer', 'team_lead', 'operator', 'reviewer', 'admin', 'agency_head', 'hotline'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const User = Type.Object({

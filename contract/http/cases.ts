@@ -98,6 +98,7 @@ export const Case = Type.Object({
   zoneName: Type.String(),
   matterCode: Type.Union([Type.String(), Type.Null()]),
   teamId: Type.Union([Type.String(), Type.Null()]),
+  supportTeamId: Type.Union([Type.String(), Type.Null()], { description: 'the team working the case beside the one holding it (emergency management on an intrusion): it sees and acts on the case too' }),
   state: Type.String(),
   title: Type.String(),
   slaDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),

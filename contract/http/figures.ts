@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from './common.js';
+import { ComplaintFigure } from './complaints.js';
 
 /** GET /api/v1/figures: the bureau's figures (enforcement-api/figures.ts says how each is computed). */
 
@@ -56,6 +57,7 @@ export const Figures = Type.Object({
   falseAlarms: Type.Integer({ description: 'cases dismissed as false alarms in the period (not disposals)' }),
   onTime: Type.Object({ withDeadline: Type.Integer(), onTime: Type.Integer(), rate: Nullable(Type.Number()) }, { description: 'on-time closure over every kind and team' }),
   discretion: Type.Array(Discretion, { description: 'spread of the fines decided within one matter, party kind and tier' }),
+  complaints: Type.Array(ComplaintFigure, { description: 'citizen complaints received in the period, per team and matter: on-time closure (a reply — handled, handled in stages or not handled — by COMPLAINT_REPLY_DUE_H); team null = the coordination queue' }),
   openByState: Type.Array(Type.Object({ state: Type.String(), count: Type.Integer() }), { description: 'cases not closed or dismissed now (kind and team filters apply, the period does not)' }),
 });
 export type Figures = Static<typeof Figures>;

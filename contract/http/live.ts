@@ -16,6 +16,7 @@ export const CaseUpdated = Type.Object({
   state: Type.Optional(Type.String({ description: 'the state after a lifecycle transition' })),
   review: Type.Optional(Type.Boolean({ description: "the case is in the legal reviewers' queue (delivered to reviewers too)" })),
   reviewPostId: Type.Optional(Nullable(Type.String({ description: 'the legal review post the case is with (only its reviewers get it)' }))),
+  supportTeamId: Type.Optional(Nullable(Type.String({ description: 'the team working the case beside the one holding it (delivered to it too)' }))),
   previousTeamId: Type.Optional(Nullable(Type.String({ description: 'the team that had the case before a dispatch (delivered to it too: the case left its inbox)' }))),
 });
 

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** Zone rules and holiday calendars (core/domain/zone-rules.ts applies them). */
-export const RULE_KINDS = ['noise', 'fishing', 'crowding'] as const;
+export const RULE_KINDS = ['noise', 'fishing', 'crowding', 'closure'] as const;
 export type RuleKind = (typeof RULE_KINDS)[number];
 export const DAY_TYPES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun', 'holiday'] as const;
 export type DayType = (typeof DAY_TYPES)[number];
@@ -16,6 +16,7 @@ export const RuleParams = Type.Object(
     lamax: Type.Optional(Type.Union([Type.Null(), Type.Number({ minimum: 20, maximum: 140, description: 'noise: LAmax limit, dB(A); null = none; default none by day, LAeq + 15 at night' })])),
     fishingBan: Type.Optional(Type.Boolean({ description: 'fishing: banned or allowed' })),
     capacity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'crowding: people' })),
+    closed: Type.Optional(Type.Boolean({ description: 'closure: the zone is closed to the public (a person at the water\'s edge is an intrusion) or open' })),
   },
   { additionalProperties: false },
 );
@@ -32,7 +33,12 @@ const RuleFields = {
   params: RuleParams,
 };
 
-export const Rule = Type.Object({ id: Type.String(), zoneId: Type.Union([Type.Null(), Type.String()]), ...RuleFields });
+export const Rule = Type.Object({
+  id: Type.String(),
+  zoneId: Type.Union([Type.Null(), Type.String()]),
+  ...RuleFields,
+  source: Type.Optional(Type.String({ description: '`admin`, or the external system that set the rule (e.g. `fishing-ban`); a zone\'s PUT replaces only admin rules' })),
+});
 export const NewRule = Type.Object(
   {
     id: Type.Optional(Id),
@@ -58,3 +64,17 @@ export const ZoneParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 export const CalendarParams = Type.Object({ calendar: Id });
 export const HolidaysBody = Type.Object({ days: Type.Array(Holiday, { maxItems: 2000 }) }, { additionalProperties: false });
 export const HolidayList = Type.Object({ days: Type.Array(Holiday) });
+
+/** One change in the rule history: who or what set or removed which rule, when. */
+export const RuleChange = Type.Object({
+  seq: Type.Integer(),
+  ruleId: Type.String(),
+  zoneId: Type.Union([Type.Null(), Type.String()]),
+  action: Type.Union([Type.Literal('set'), Type.Literal('removed')]),
+  source: Type.String({ description: 'admin, or the external system that set it (fishing-ban)' }),
+  actor: Type.String(),
+  at: Type.String(),
+  rule: Type.Unknown(),
+});
+export const RuleHistory = Type.Object({ changes: Type.Array(RuleChange) });
+export type RuleChange = Static<typeof RuleChange>;

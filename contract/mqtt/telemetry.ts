@@ -49,10 +49,16 @@ export type TracksPayload = Static<typeof TracksPayload>;
 /** The part of a track reading the fishing model reads (the simulator's cameras produce it). */
 export type TrackObservation = Pick<TracksPayload, 'dwellS' | 'waterlineM' | 'rodScore' | 'speedMps'>;
 
+/**
+ * A smoke (and heat) detector's reading: optical obscuration in %/m (UL 268 / EN 54-7 detectors alarm
+ * between about 0.7 and 13 %/m), the sensing chamber's temperature, and optionally the rate of rise the
+ * device measured itself (°C/min; without it the platform derives it from the device's own readings).
+ */
 export const SmokePayload = Type.Object({
   ...Header,
-  obscuration: Type.Number({ minimum: 0, maximum: 100 }),
+  obscuration: Type.Number({ minimum: 0, maximum: 100, description: '%/m' }),
   temperatureC: Type.Number({ minimum: -60, maximum: 200 }),
+  rateOfRiseCPerMin: Type.Optional(Type.Number({ minimum: -100, maximum: 200, description: 'temperature rate of rise measured by the device, °C/min' })),
 });
 export type SmokePayload = Static<typeof SmokePayload>;
 

@@ -17,7 +17,9 @@ import { NIGHT_LAMAX_MARGIN_DB, noiseLimitAt, periodAt, type NoiseLimit, type No
  *
  * What a rule sets: `noise` — the LAeq limit and optionally the LAmax limit (default: none by day, the
  * LAeq limit + 15 dB at night); `fishing` — whether fishing is banned; `crowding` — the capacity
- * alerts are measured against.
+ * alerts are measured against; `closure` — whether the zone is closed to the public (a riverside zone's
+ * closed hours, a flooded stretch): a person at the water's edge there then is an intrusion. Without a
+ * matching closure rule a zone is open.
  */
 
 export { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, type ZoneRule };
@@ -74,6 +76,7 @@ export function ruleProblem(r: Pick<ZoneRule, 'kind' | 'start' | 'end' | 'from' 
   }
   if (r.kind === 'fishing' && typeof p.fishingBan !== 'boolean') return 'a fishing rule needs params.fishingBan (true or false)';
   if (r.kind === 'crowding' && (typeof p.capacity !== 'number' || p.capacity < 1)) return 'a crowding rule needs params.capacity (people, at least 1)';
+  if (r.kind === 'closure' && typeof p.closed !== 'boolean') return 'a closure rule needs params.closed (true or false)';
   return null;
 }
 
@@ -163,6 +166,13 @@ export class ZoneSchedule {
     const rule = this.match('crowding', zone.zoneId, at, zone.timezone);
     if (!rule || rule.params.capacity === undefined) return { capacity: zone.capacity };
     return { capacity: rule.params.capacity, rule: { id: rule.id, name: rule.name } };
+  }
+
+  /** Whether the zone is closed to the public now: a matching closure rule's answer, else open. */
+  closed(zone: RuleZone, at: Date): { closed: boolean; rule?: AppliedRule } {
+    const rule = this.match('closure', zone.zoneId, at, zone.timezone);
+    if (!rule || rule.params.closed === undefined) return { closed: false };
+    return { closed: rule.params.closed, rule: { id: rule.id, name: rule.name } };
   }
 }
 

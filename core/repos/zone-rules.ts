@@ -2,14 +2,31 @@ import type pg from 'pg';
 import { inTransaction } from '../db/transaction.js';
 import { ZoneSchedule, type DayType, type RuleKind, type RuleParams, type ZoneRule } from '../domain/zone-rules.js';
 
-import type { Holiday } from '../../contract/http/zone-rules.js';
+import type { Holiday, RuleChange } from '../../contract/http/zone-rules.js';
 
-export type { Holiday };
+export type { Holiday, RuleChange };
 
 export type NewZoneRule = Omit<ZoneRule, 'id' | 'zoneId'> & { id?: string };
 
 const RULE_SELECT = `SELECT id, zone_id AS "zoneId", kind, name, days, start_time AS start, end_time AS "end",
-  season_from AS "from", season_until AS "until", priority, params FROM zone_rules`;
+  season_from AS "from", season_until AS "until", priority, params, source FROM zone_rules`;
+
+type Client = pg.PoolClient;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Appends the changes from `before` to `after` (rules by id) to the rule history. */
+async function recordChanges(client: Client, before: readonly ZoneRule[], after: readonly ZoneRule[], source: string, actor: string): Promise<void> {
+  const next = new Map(after.map((r) => [r.id, r]));
+  const prev = new Map(before.map((r) => [r.id, r]));
+  const log = async (rule: ZoneRule, action: 'set' | 'removed') =>
+    client.query(`INSERT INTO zone_rule_history (rule_id, zone_id, action, source, actor, rule) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      rule.id, rule.zoneId, action, source, actor, action === 'set' ? JSON.stringify(rule) : null,
+    ]);
+  for (const r of before) if (!next.has(r.id)) await log(r, 'removed');
+  for (const r of after) if (!same(prev.get(r.id), r)) await log(r, 'set');
+}
+
+const rowToRule = (row: ZoneRule): ZoneRule => ({ ...row, days: row.days as DayType[], kind: row.kind as RuleKind, params: row.params as RuleParams });
 
 /** Zone rules and holiday calendars (core/domain/zone-rules.ts): stored, listed, replaced. */
 export class ZoneRuleRepository {
@@ -37,13 +54,17 @@ export class ZoneRuleRepository {
       zoneId === undefined
         ? await this.pool.query<ZoneRule>(`${RULE_SELECT} ORDER BY zone_id NULLS FIRST, position`)
         : await this.pool.query<ZoneRule>(`${RULE_SELECT} WHERE zone_id IS NOT DISTINCT FROM $1 ORDER BY position`, [zoneId]);
-    return r.rows.map((row) => ({ ...row, days: row.days as DayType[], kind: row.kind as RuleKind, params: row.params as RuleParams }));
+    return r.rows.map(rowToRule);
   }
 
-  /** Replaces a zone's rules (null: the district-wide ones) in one transaction; ids are kept or made. */
-  async replace(zoneId: string | null, rules: readonly NewZoneRule[]): Promise<ZoneRule[]> {
+  /**
+   * Replaces a zone's own rules (null: the district-wide ones) in one transaction; ids are kept or made.
+   * Rules an external system set (source other than admin) stay. Every change goes to the history.
+   */
+  async replace(zoneId: string | null, rules: readonly NewZoneRule[], actor = 'admin'): Promise<ZoneRule[]> {
     await inTransaction(this.pool, async (client) => {
-      await client.query('DELETE FROM zone_rules WHERE zone_id IS NOT DISTINCT FROM $1', [zoneId]);
+      const before = (await client.query<ZoneRule>(`${RULE_SELECT} WHERE zone_id IS NOT DISTINCT FROM $1 AND source = 'admin'`, [zoneId])).rows.map(rowToRule);
+      await client.query(`DELETE FROM zone_rules WHERE zone_id IS NOT DISTINCT FROM $1 AND source = 'admin'`, [zoneId]);
       for (const [position, r] of rules.entries()) {
         const id = r.id ?? `${zoneId ?? 'district'}-${r.kind}-${position + 1}`;
         await client.query(
@@ -52,8 +73,44 @@ export class ZoneRuleRepository {
           [id, zoneId, r.kind, r.name, r.days, r.start, r.end, r.from, r.until, r.priority, JSON.stringify(r.params), position],
         );
       }
+      const after = (await client.query<ZoneRule>(`${RULE_SELECT} WHERE zone_id IS NOT DISTINCT FROM $1 AND source = 'admin'`, [zoneId])).rows.map(rowToRule);
+      await recordChanges(client, before, after, 'admin', actor);
     });
     return this.list(zoneId);
+  }
+
+  /**
+   * Replaces the rules an external system keeps under one id prefix (e.g. one ban notice's rules in
+   * every zone it covers), in one transaction with `alongside` (the caller's record of the message).
+   */
+  async replaceExternal(source: string, prefix: string, rules: readonly (NewZoneRule & { id: string; zoneId: string })[], actor: string, alongside?: (client: Client) => Promise<void>): Promise<ZoneRule[]> {
+    return inTransaction(this.pool, async (client) => {
+      const mine = `${RULE_SELECT} WHERE source = $1 AND starts_with(id, $2) ORDER BY id`;
+      const before = (await client.query<ZoneRule>(mine, [source, prefix])).rows.map(rowToRule);
+      await client.query('DELETE FROM zone_rules WHERE source = $1 AND starts_with(id, $2)', [source, prefix]);
+      for (const r of rules) {
+        if (!r.id.startsWith(prefix)) throw new RangeError(`rule ${r.id} is not under ${prefix}`);
+        await client.query(
+          `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, season_from, season_until, priority, params, position, source)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12)`,
+          [r.id, r.zoneId, r.kind, r.name, r.days, r.start, r.end, r.from, r.until, r.priority, JSON.stringify(r.params), source],
+        );
+      }
+      const after = (await client.query<ZoneRule>(mine, [source, prefix])).rows.map(rowToRule);
+      await recordChanges(client, before, after, source, actor);
+      await alongside?.(client);
+      return after;
+    });
+  }
+
+  /** A zone's rule changes (null: the district-wide rules'), oldest first. */
+  async history(zoneId: string | null, limit = 500): Promise<RuleChange[]> {
+    const r = await this.pool.query<RuleChange>(
+      `SELECT seq::int AS seq, rule_id AS "ruleId", zone_id AS "zoneId", action, source, actor, to_json(at) #>> '{}' AS at, rule
+       FROM zone_rule_history WHERE zone_id IS NOT DISTINCT FROM $1 ORDER BY seq DESC LIMIT $2`,
+      [zoneId, limit],
+    );
+    return r.rows.reverse();
   }
 
   async holidays(calendar: string): Promise<Holiday[]> {

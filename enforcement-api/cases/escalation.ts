@@ -4,6 +4,7 @@ import type { Metrics } from '../../core/metrics.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendLiveEvent, type LiveBus } from '../live.js';
 import { dueDeadlines, escalateDeadline, type Escalation } from './deadlines.js';
+import { PeriodicSweep } from '../periodic.js';
 
 export interface EscalationOptions {
   /** ESCALATION_INTERVAL_S: how often due deadlines are looked for. */
@@ -22,9 +23,7 @@ export interface EscalationOptions {
  * `intervalS`. Deadlines live in the database: a restart, or a second process, never escalates twice.
  */
 export class EscalationService {
-  private timer?: NodeJS.Timeout;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = true;
+  private readonly periodic: PeriodicSweep<Escalation[]>;
   private readonly clock: () => Date;
   private readonly escalations;
 
@@ -37,29 +36,16 @@ export class EscalationService {
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.escalations = metrics.counter('enforcement_sla_escalations_total', 'SLA deadlines missed and escalated to the team lead (type=escalated), decision-deadline warnings crossed (type=warning)', ['type', 'deadline', 'kind']);
+    this.periodic = new PeriodicSweep(() => this.escalateDue(), options.intervalS, log, 'deadline sweep');
   }
 
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.sweep();
-    this.schedule();
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.sweep()
-        .catch((err: unknown) => this.log.error({ err }, 'deadline sweep failed'))
-        .finally(() => this.schedule());
-    }, this.options.intervalS * 1000);
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.periodic.start();
   }
 
   /** Escalates every deadline due now; sweeps never overlap. Returns what it escalated. */
   sweep(): Promise<Escalation[]> {
-    const next = this.running.catch(() => undefined).then(() => this.escalateDue());
-    this.running = next;
-    return next;
+    return this.periodic.sweep();
   }
 
   private async escalateDue(): Promise<Escalation[]> {
@@ -88,9 +74,7 @@ export class EscalationService {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 }

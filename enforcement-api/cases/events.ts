@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { eventHash, HASH_VERSION, verifyChain, type ChainEvent, type ChainHead, type ChainVerification } from './chain.js';
+import { enqueueCaseEvent } from '../webhooks/repository.js';
 
 import type { CaseAudit, CaseEventRecord } from '../../contract/http/cases.js';
 
@@ -12,7 +13,8 @@ type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 /**
  * Appends an event to a case's chain inside the caller's transaction. The case row is locked first and
  * carries the chain head, so concurrent writers (alert intake, transitions) queue behind each other and
- * an event removed from the end cannot be papered over by the next one.
+ * an event removed from the end cannot be papered over by the next one. Subscribers' webhooks for the
+ * event are queued in the same transaction.
  */
 export async function appendEvent(client: pg.PoolClient, caseId: string, actor: string, type: string, data: unknown, at = new Date().toISOString()): Promise<CaseEvent> {
   const head = await client.query<ChainHead>(
@@ -29,6 +31,8 @@ export async function appendEvent(client: pg.PoolClient, caseId: string, actor: 
     [caseId, seq, at, actor, type, JSON.stringify(stored), h.hash, hash, HASH_VERSION],
   );
   await client.query('UPDATE cases SET events_head_seq = $2, events_head_hash = $3 WHERE id = $1', [caseId, seq, hash]);
+  // The webhook outbox (enforcement-api/webhooks): written with the event, or not at all.
+  await enqueueCaseEvent(client, caseId, { seq, at, type, data: stored });
   return { seq, at, actor, type, data: stored, prevHash: h.hash, hash };
 }
 

@@ -50,13 +50,14 @@ const OPEN_FOR_EVIDENCE: readonly CaseState[] = ['dispatched', 'accepted', 'on_s
 interface LockedCase {
   state: string;
   teamId: string | null;
+  supportTeamId: string | null;
   inReview: boolean;
   reviewPostId: string | null;
 }
 
 async function lockCase(client: pg.PoolClient, caseId: string, actor: Actor): Promise<LockedCase | Rejection> {
   const r = await client.query<LockedCase>(
-    `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId" FROM cases WHERE id = $1 FOR UPDATE`,
+    `SELECT state, team_id AS "teamId", support_team_id AS "supportTeamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId" FROM cases WHERE id = $1 FOR UPDATE`,
     [caseId],
   );
   const c = r.rows[0];

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { Case } from '../../contract/http/cases.js';
-import { routeCase, type RoutableTeam } from '../domain/routing.js';
+import { routeWithSupport, type RoutableTeam } from '../domain/routing.js';
 import type { Actor, LifecyclePolicy, Rejection } from '../domain/case-lifecycle.js';
 import type { LegalSettings } from '../domain/legal-rules.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
@@ -28,7 +28,7 @@ export type IntakeResult =
   | { outcome: 'opened'; case: CaseRow; route: string };
 
 const CASE_SELECT = `SELECT c.id, c.number, c.incident_id AS "incidentId", c.kind, c.zone_id AS "zoneId", z.name AS "zoneName",
-  c.matter_code AS "matterCode", c.team_id AS "teamId", c.state, c.title, c.sla_due_at AS "slaDueAt",
+  c.matter_code AS "matterCode", c.team_id AS "teamId", c.support_team_id AS "supportTeamId", c.state, c.title, c.sla_due_at AS "slaDueAt",
   c.created_at AS "createdAt", c.updated_at AS "updatedAt", i.alert_count AS "alertCount",
   c.assigned_to AS "assignedTo", c.state_changed_at AS "stateChangedAt", c.review_submitted_at AS "reviewSubmittedAt",
   c.dismissal_reason AS "dismissalReason", c.on_site_officers AS "onSiteOfficers", c.filed_at AS "filedAt",
@@ -117,14 +117,14 @@ export class CaseRepository {
       await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, incidentId]);
       const state = route.teamId ? 'dispatched' : 'reported';
       await client.query(
-        `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at)
+        `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at, support_team_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END,
-           now(), CASE WHEN $7 = 'dispatched' THEN now() END)`,
-        [caseId, incidentId, alert.kind, alert.zoneId, route.matterCode, route.teamId, state, alert.summary, route.slaMinutes],
+           now(), CASE WHEN $7 = 'dispatched' THEN now() END, $10)`,
+        [caseId, incidentId, alert.kind, alert.zoneId, route.matterCode, route.teamId, state, alert.summary, route.slaMinutes, route.supportTeamId],
       );
       await openReportDeadlines(client, caseId);
       await appendEvent(client, caseId, 'system', 'reported', { alertId: alert.id, kind: alert.kind, zoneId: alert.zoneId });
-      if (route.teamId) await appendEvent(client, caseId, 'system', 'dispatched', { teamId: route.teamId, reason: route.reason });
+      if (route.teamId) await appendEvent(client, caseId, 'system', 'dispatched', { teamId: route.teamId, reason: route.reason, ...(route.supportTeamId ? { supportTeamId: route.supportTeamId } : {}) });
       else await appendEvent(client, caseId, 'system', 'unroutable', { reason: route.reason });
       // The live stream's event in this transaction (outbox): it exists iff the case does.
       const opened = await client.query<CaseRow>(`${CASE_SELECT} WHERE c.id = $1`, [caseId]);
@@ -144,16 +144,16 @@ export class CaseRepository {
       'SELECT s.street_id AS "streetId" FROM zones z JOIN sites s ON s.id = z.site_id WHERE z.id = $1',
       [alert.zoneId],
     );
-    const matter = await client.query<{ code: string; handlingLevel: 'street' | 'district'; domain: string; slaMinutes: number }>(
-      `SELECT code, handling_level AS "handlingLevel", domain, sla_minutes AS "slaMinutes" FROM matters WHERE alert_kind = $1`,
+    const matter = await client.query<{ code: string; handlingLevel: 'street' | 'district'; domain: string; supportDomain: string | null; slaMinutes: number }>(
+      `SELECT code, handling_level AS "handlingLevel", domain, support_domain AS "supportDomain", sla_minutes AS "slaMinutes" FROM matters WHERE alert_kind = $1`,
       [alert.kind],
     );
     const teams = await client.query<RoutableTeam>('SELECT id, kind, street_id AS "streetId", domains FROM teams');
     const m = matter.rows[0] ?? null;
     const streetId = zone.rows[0]?.streetId;
     const route = streetId
-      ? routeCase(streetId, m, teams.rows)
-      : { teamId: null, reason: `zone ${alert.zoneId} has no street` };
+      ? routeWithSupport(streetId, m, teams.rows)
+      : { teamId: null, supportTeamId: null, reason: `zone ${alert.zoneId} has no street` };
     return { ...route, matterCode: m?.code ?? null, slaMinutes: m?.slaMinutes ?? null };
   }
 

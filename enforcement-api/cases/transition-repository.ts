@@ -8,8 +8,8 @@ import type { Consultation, Proposal, Review } from '../../contract/http/cases.j
 
 /** The case's facts for the state machine, row-locked until the transaction ends (concurrent transitions queue). */
 export async function lockCaseFacts(client: pg.PoolClient, caseId: string) {
-  const r = await client.query<{ state: string; teamId: string | null; inReview: boolean; reviewPostId: string | null }>(
-    `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId" FROM cases WHERE id = $1 FOR UPDATE`,
+  const r = await client.query<{ state: string; teamId: string | null; supportTeamId: string | null; inReview: boolean; reviewPostId: string | null }>(
+    `SELECT state, team_id AS "teamId", support_team_id AS "supportTeamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId" FROM cases WHERE id = $1 FOR UPDATE`,
     [caseId],
   );
   return r.rows[0];

@@ -140,7 +140,7 @@ async function transition(
 ): Promise<AppliedTransition> {
   const row = await lockCaseFacts(client, caseId);
   if (row && !isCaseState(row.state)) throw new Error(`case ${caseId} is in unknown state ${row.state}`);
-  const facts: CaseFacts | null = row ? { state: row.state as CaseState, teamId: row.teamId, inReview: row.inReview, reviewPostId: row.reviewPostId } : null;
+  const facts: CaseFacts | null = row ? { state: row.state as CaseState, teamId: row.teamId, supportTeamId: row.supportTeamId, inReview: row.inReview, reviewPostId: row.reviewPostId } : null;
   const now = new Date();
   let decision = decideTransition(facts, actor, request, policy);
   // The legal rules (enforcement-api/domain/legal-rules.ts) need facts that depend on the validated fields (the

@@ -58,6 +58,8 @@ export type { CaseEvent, CaseState, EventFields, Transition, TransitionOf };
 export interface CaseFacts {
   state: CaseState;
   teamId: string | null;
+  /** The team working the case beside the one holding it (jurisdiction.ts). */
+  supportTeamId?: string | null;
   /** Submitted for review at least once: the review queue (reviewers' jurisdiction). */
   inReview: boolean;
   /** The legal review post the case was last submitted to: only its reviewers see the case. */

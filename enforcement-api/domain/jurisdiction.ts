@@ -10,9 +10,11 @@ import type { LiveEvent } from '../../contract/http/live.js';
  *
  * - admins and operators (the district operations centre) see every case, including the fallback
  *   queue (no team) and alerts that opened none;
- * - officers and team leads their own team's cases;
+ * - officers and team leads their own team's cases, and the cases their team supports (a safety
+ *   incident handled by the street team with the district's emergency management team beside it);
  * - reviewers the cases submitted for legal review to their own post;
  * - the agency head (who approves deadline extensions) everything the operations centre sees;
+ * - hotline operators no case and no reading: they follow complaints (enforcement-api/complaints/);
  * - nobody else anything; another team's case looks exactly like a missing one.
  */
 
@@ -27,6 +29,8 @@ export interface Viewer {
 /** What jurisdiction needs to know of a case. */
 export interface CaseReach {
   teamId: string | null;
+  /** The team that works the case beside the one holding it (e.g. emergency management on an intrusion). */
+  supportTeamId?: string | null;
   /** Submitted for legal review at least once. */
   inReview: boolean;
   /** The review post it was last submitted to. */
@@ -42,9 +46,11 @@ export function maySeeCase(v: Viewer, c: CaseReach): boolean {
       return true;
     case 'officer':
     case 'team_lead':
-      return c.teamId !== null && c.teamId === v.teamId;
+      return v.teamId !== null && (c.teamId === v.teamId || (c.supportTeamId ?? null) === v.teamId);
     case 'reviewer':
       return c.inReview && c.reviewPostId !== null && c.reviewPostId === (v.reviewPostId ?? null);
+    case 'hotline':
+      return false;
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -66,11 +72,13 @@ export function caseCondition(v: Viewer, params: unknown[], alias = 'c'): string
     case 'team_lead':
       if (v.teamId === null) return 'FALSE';
       params.push(v.teamId);
-      return `${alias}.team_id = $${params.length}`;
+      return `(${alias}.team_id = $${params.length} OR ${alias}.support_team_id = $${params.length})`;
     case 'reviewer':
       if (!v.reviewPostId) return 'FALSE';
       params.push(v.reviewPostId);
       return `(${alias}.review_submitted_at IS NOT NULL AND ${alias}.review_post_id = $${params.length})`;
+    case 'hotline':
+      return 'FALSE';
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -91,8 +99,8 @@ export const alertCondition = caseCondition;
  */
 export function mayReceive(v: Viewer, e: LiveEvent): boolean {
   const after: CaseReach = e.type === 'case.updated'
-    ? { teamId: e.teamId, inReview: e.review === true, reviewPostId: e.reviewPostId ?? null }
-    : { teamId: e.teamId, inReview: false, reviewPostId: null };
+    ? { teamId: e.teamId, supportTeamId: e.supportTeamId ?? null, inReview: e.review === true, reviewPostId: e.reviewPostId ?? null }
+    : { teamId: e.teamId, supportTeamId: e.case.supportTeamId, inReview: false, reviewPostId: null };
   if (maySeeCase(v, after)) return true;
   return e.type === 'case.updated' && e.previousTeamId !== undefined && maySeeCase(v, { teamId: e.previousTeamId, inReview: false, reviewPostId: null });
 }
@@ -117,6 +125,8 @@ export function mayReadDevice(v: Viewer, team: TeamReach | null, deviceStreetId:
     case 'officer':
     case 'team_lead':
       return team !== null && (team.kind === 'district' || (team.streetId !== null && team.streetId === deviceStreetId));
+    case 'hotline':
+      return false;
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);
@@ -137,6 +147,8 @@ export function deviceCondition(v: Viewer, params: unknown[], deviceStreet: stri
       if (v.teamId === null) return 'FALSE';
       params.push(v.teamId);
       return `EXISTS (SELECT 1 FROM teams jt WHERE jt.id = $${params.length} AND (jt.kind = 'district' OR jt.street_id = ${deviceStreet}))`;
+    case 'hotline':
+      return 'FALSE';
     default: {
       const never: never = v.role;
       throw new Error(`unknown role ${String(never)}`);

@@ -7,6 +7,7 @@ import type { LegalSettings } from '../domain/legal-rules.js';
 export interface PresenceRow {
   state: string;
   teamId: string | null;
+  supportTeamId: string | null;
   inReview: boolean;
   reviewPostId: string | null;
   onSiteOfficers: string[] | null;
@@ -18,7 +19,7 @@ export interface PresenceRow {
 /** The case's arrival and presence, row-locked until the transaction ends. */
 export async function lockPresence(client: pg.PoolClient, caseId: string): Promise<PresenceRow | undefined> {
   return (await client.query<PresenceRow>(
-    `SELECT state, team_id AS "teamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId",
+    `SELECT state, team_id AS "teamId", support_team_id AS "supportTeamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId",
        on_site_officers AS "onSiteOfficers", arrived_at AS "arrivedAt", arrival_location AS "arrivalLocation",
        presence_confirmed_at AS "confirmedAt"
      FROM cases WHERE id = $1 FOR UPDATE`,

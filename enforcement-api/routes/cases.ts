@@ -16,7 +16,7 @@ export const actorOf = (user: TokenClaims): Actor => ({ id: user.sub, role: user
 function actionsFor(row: CaseRow, user: TokenClaims) {
   if (!isCaseState(row.state)) return [];
   return availableEvents({
-    state: row.state, teamId: row.teamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId,
+    state: row.state, teamId: row.teamId, supportTeamId: row.supportTeamId, inReview: row.reviewSubmittedAt !== null, reviewPostId: row.reviewPostId,
     classified: row.matterCode !== null, filed: row.filedAt !== null,
   }, actorOf(user));
 }

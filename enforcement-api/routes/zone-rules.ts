@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Static } from '@sinclair/typebox';
-import { CalendarParams, HolidayList, HolidaysBody, NewRule, RuleList, Rules, ZoneParams } from '../../contract/http/zone-rules.js';
+import { CalendarParams, HolidayList, HolidaysBody, NewRule, RuleHistory, RuleList, Rules, ZoneParams } from '../../contract/http/zone-rules.js';
 import { AppError } from '../errors.js';
 import { ruleProblem } from '../../core/domain/zone-rules.js';
 import type { ZoneRepository } from '../zones.js';
@@ -33,10 +33,10 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; rules: ZoneRule
   const mustExist = async (id: string) => {
     if (!(await zones.exists(id))) throw new AppError(404, 'ZONE_NOT_FOUND', `no zone ${id}`);
   };
-  const replace = async (zoneId: string | null, body: Static<typeof RuleList>) => {
+  const replace = async (zoneId: string | null, body: Static<typeof RuleList>, actor: string) => {
     const list = normalise(body.rules);
     try {
-      const stored = await rules.replace(zoneId, list);
+      const stored = await rules.replace(zoneId, list, actor);
       await rulesChanged();
       return { rules: stored };
     } catch (err) {
@@ -58,10 +58,23 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; rules: ZoneRule
     schema: { tags: ['registry'], summary: "Replaces a zone's rules", security: [{ bearer: [] }], params: zoneParams, body: RuleList, response: { 200: Rules, ...errors } },
   }, async (req) => {
     await mustExist(req.params.id);
-    const out = await replace(req.params.id, req.body);
+    const out = await replace(req.params.id, req.body, req.user.username);
     req.log.info({ zone: req.params.id, rules: out.rules.length, by: req.user.username }, 'zone rules replaced');
     return out;
   });
+
+  app.get('/api/v1/zones/:id/rules/history', {
+    preHandler: app.authenticate,
+    schema: { tags: ['registry'], summary: "Every change of a zone's rules: by an admin, or by an external system such as the fishing-ban platform", security: [{ bearer: [] }], params: zoneParams, response: { 200: RuleHistory, ...errors } },
+  }, async (req) => {
+    await mustExist(req.params.id);
+    return { changes: await rules.history(req.params.id) };
+  });
+
+  app.get('/api/v1/district/rules/history', {
+    preHandler: app.authenticate,
+    schema: { tags: ['registry'], summary: 'Every change of the district-wide rules', security: [{ bearer: [] }], response: { 200: RuleHistory, ...errors } },
+  }, async () => ({ changes: await rules.history(null) }));
 
   app.get('/api/v1/district/rules', {
     preHandler: app.authenticate,
@@ -72,7 +85,7 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; rules: ZoneRule
     preHandler: app.requireRole('admin', 'operator'),
     schema: { tags: ['registry'], summary: 'Replaces the district-wide rules', security: [{ bearer: [] }], body: RuleList, response: { 200: Rules, ...errors } },
   }, async (req) => {
-    const out = await replace(null, req.body);
+    const out = await replace(null, req.body, req.user.username);
     req.log.info({ rules: out.rules.length, by: req.user.username }, 'district rules replaced');
     return out;
   });

@@ -12,7 +12,7 @@
 
 export const CROWD_HISTORY_MIN = 30;
 const SERIES = CROWD_HISTORY_MIN;
-export const CROWD_FEATURE_COUNT: number = SERIES + 13;
+export const CROWD_FEATURE_COUNT: number = SERIES + 17;
 
 export const CROWD_NORMALISATION =
   `Counts of the last ${CROWD_HISTORY_MIN} minutes, oldest first (fewer: padded by repeating the oldest; more: the newest ${CROWD_HISTORY_MIN}), ` +
@@ -20,7 +20,10 @@ export const CROWD_NORMALISATION =
   'x31, x32, x33 = least-squares slope of c over the newest 5, 15, 30 minutes times 15 (projected 15-minute change), clamped -2..2; ' +
   'x34 = x31 - x32 (acceleration); x35 = clamp(x30 + x32, 0, 4) (15-minute linear projection); x36 = max c; x37 = min c; ' +
   'x38 = rms residual of c about the 15-minute line * 10; x39, x40 = sin, cos(2 pi localHour / 24); x41 = log10(capacity) / 4; ' +
-  `x42 = real minutes / ${CROWD_HISTORY_MIN}.`;
+  `x42 = real minutes / ${CROWD_HISTORY_MIN}; ` +
+  'x43 = clamp(quadratic least-squares fit of c over the 30 minutes extrapolated 15 minutes ahead, 0, 4); x44 = clamp(its curvature term over 15 minutes (q * 225), -2, 2); ' +
+  'x45 = clamp(mean of the positive minute-to-minute rises of c over the newest 10 minutes * 15, 0, 2) (arrivals); ' +
+  'x46 = clamp(largest rise of c over 3 minutes within the newest 10, -1, 2) (a surge).';
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 const c = new Float64Array(SERIES);
@@ -42,6 +45,30 @@ function fit(m: number): { slope: number; rms: number } {
   let r2 = 0;
   for (let k = 0; k < m; k++) r2 += ((c[start + k] as number) - (yMean + slope * (k - tMean))) ** 2;
   return { slope, rms: Math.sqrt(r2 / m) };
+}
+
+/** Least-squares c ≈ a + b t + q t² over the whole series (t in minutes, 0 = now): its value 15 minutes ahead and q's share of it. */
+function quadratic(): { at15: number; curve15: number } {
+  // Normal equations M [a b q]' = v on t = -(SERIES-1)..0, solved by Cramer's rule.
+  const m = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  const v = [0, 0, 0];
+  for (let k = 0; k < SERIES; k++) {
+    const t = k - (SERIES - 1);
+    const p = [1, t, t * t];
+    for (let i = 0; i < 3; i++) {
+      v[i] = (v[i] as number) + (p[i] as number) * (c[k] as number);
+      for (let j = 0; j < 3; j++) (m[i] as number[])[j] = ((m[i] as number[])[j] as number) + (p[i] as number) * (p[j] as number);
+    }
+  }
+  const det3 = (x: number[][]) => {
+    const [r0, r1, r2] = x as [number[], number[], number[]];
+    const g = (r: number[], i: number) => r[i] as number;
+    return g(r0, 0) * (g(r1, 1) * g(r2, 2) - g(r1, 2) * g(r2, 1)) - g(r0, 1) * (g(r1, 0) * g(r2, 2) - g(r1, 2) * g(r2, 0)) + g(r0, 2) * (g(r1, 0) * g(r2, 1) - g(r1, 1) * g(r2, 0));
+  };
+  const det = det3(m);
+  const solve = (col: number) => det3(m.map((row, i) => row.map((x, j) => (j === col ? (v[i] as number) : x)))) / det;
+  const [a, b, q] = [solve(0), solve(1), solve(2)];
+  return { at15: a + 15 * b + 225 * q, curve15: 225 * q };
 }
 
 /**
@@ -97,5 +124,14 @@ export function crowdFeatures(countsPerMinute: readonly number[], capacity: numb
   target[o++] = Math.cos(angle);
   target[o++] = Math.log10(capacity) / 4;
   target[o++] = real / SERIES;
+  const q = quadratic();
+  target[o++] = clamp(q.at15, 0, 4);
+  target[o++] = clamp(q.curve15, -2, 2);
+  let rises = 0;
+  let surge = -Infinity;
+  for (let k = SERIES - 10; k < SERIES; k++) rises += Math.max(0, (c[k] as number) - (c[k - 1] as number));
+  for (let k = SERIES - 10; k + 3 < SERIES; k++) surge = Math.max(surge, (c[k + 3] as number) - (c[k] as number));
+  target[o++] = clamp((rises / 10) * 15, 0, 2);
+  target[o++] = clamp(surge, -1, 2);
   return target;
 }

@@ -12,12 +12,14 @@
  */
 
 import type { TrackObservation } from '../../contract/mqtt/telemetry.js';
+import { summariseTrack, trackSummaryFeatures, TRACK_SUMMARY_FEATURES, TRACK_SUMMARY_NORMALISATION, type TrackSummary } from './track-summary.js';
 
 export type { TrackObservation };
 
 /** The newest observations used; the worker need not keep more per track. */
 export const FISHING_HISTORY = 30;
-export const FISHING_FEATURE_COUNT = 22;
+const WINDOW_FEATURES = 22;
+export const FISHING_FEATURE_COUNT = WINDOW_FEATURES + TRACK_SUMMARY_FEATURES;
 
 export const FISHING_NORMALISATION =
   `History of one track, oldest first, the newest ${FISHING_HISTORY} observations used (at least 1). ` +
@@ -26,7 +28,8 @@ export const FISHING_NORMALISATION =
   'x8 = share of observations with speed < 0.3 m/s; x9 = mean rod; x10 = std rod; x11 = max rod; x12 = share rod > 0.5; ' +
   'x13 = share rod > 0.3; x14 = mean rod of the newest 5; x15 = median rod; x16 = mean rod while still (speed < 0.3; 0 if never); ' +
   'x17, x18 = sin, cos(2 pi localHour / 24); x19 = observations used / 30; x20 = ln(1 + dwellS_last * share still) / 8; ' +
-  'x21 = share of observations within 3 m of the water. rodScore clamped to 0..1, distances and speeds to >= 0.';
+  'x21 = share of observations within 3 m of the water. rodScore clamped to 0..1, distances and speeds to >= 0. ' +
+  `x22..x34 = y0..y12 of the track's whole history. ${TRACK_SUMMARY_NORMALISATION}`;
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 const rods = new Float64Array(FISHING_HISTORY);
@@ -40,8 +43,10 @@ function check(o: TrackObservation): void {
 /**
  * Computes the FISHING_FEATURE_COUNT features of a track at its newest observation. When `out` is
  * given the features are written at `offset` into it (for batching many tracks into one tensor).
+ * `whole` is the summary of the track's whole history up to and including that observation
+ * (track-summary.ts); without it the summary of `history` alone stands in.
  */
-export function fishingFeatures(history: readonly TrackObservation[], localHour: number, out?: Float32Array, offset = 0): Float32Array {
+export function fishingFeatures(history: readonly TrackObservation[], localHour: number, out?: Float32Array, offset = 0, whole?: TrackSummary): Float32Array {
   if (history.length === 0) throw new RangeError('a track needs at least one observation');
   if (!Number.isFinite(localHour)) throw new RangeError('localHour must be finite');
   const target = out ?? new Float32Array(FISHING_FEATURE_COUNT);
@@ -120,5 +125,6 @@ export function fishingFeatures(history: readonly TrackObservation[], localHour:
   target[o++] = n / FISHING_HISTORY;
   target[o++] = Math.log1p(dwell * stillShare) / 8;
   target[o++] = near / n;
+  trackSummaryFeatures(whole ?? summariseTrack(history.slice(first)), target, o);
   return target;
 }

@@ -23,9 +23,20 @@ export interface CrowdingOptions {
   counterWaitS: number;
   /** Minutes of a zone's own history needed before any crowding alarm (a first minute has no trend). */
   minHistoryMin: number;
+  /**
+   * For the forecast only: a counter silent for less than this is stood in for by its usual share of
+   * the zone (learnt while every counter reported), so a drop-out is not read as the crowd leaving and
+   * its return as a surge. Beyond it the counter is simply out (0: never stood in for).
+   */
+  counterImputeS: number;
 }
 
-export const CROWDING_DEFAULTS: CrowdingOptions = { counterMaxAgeS: 300, counterWaitS: 150, minHistoryMin: 5 };
+export const CROWDING_DEFAULTS: CrowdingOptions = { counterMaxAgeS: 300, counterWaitS: 150, minHistoryMin: 5, counterImputeS: 1800 };
+
+/** A counter reading this many times what the zone's other counters imply (and 3 more) is double counting. */
+const DOUBLE_COUNT_RATIO = 1.3;
+/** How fast a counter's usual share of the zone forgets old minutes (per minute when every counter reports). */
+const SHARE_FADE = 0.02;
 
 interface Count {
   t: number;
@@ -39,6 +50,13 @@ interface Counter {
   last: Count | null;
   /** Newest timestamp seen from this counter. */
   newest: number;
+  /**
+   * Its usual share of the zone's count: its counts over the zone's totals in minutes when every counter
+   * reported plausibly, both sums fading by SHARE_FADE a minute (unknown until they add up to 20 people).
+   */
+  shareOf: number;
+  shareIn: number;
+  share: number | null;
 }
 
 /** A closed minute's facts, as the alert reports them. */
@@ -50,6 +68,10 @@ interface Minute {
   localHour: number;
   reporting: string[];
   silent: string[];
+  /** The zone's estimate the forecast saw (silent counters stood in for, double counting discounted). */
+  estimate: number;
+  /** Counters whose count was replaced by what the others imply (double counting). */
+  doubtful: string[];
 }
 
 interface ZoneWindow {
@@ -61,7 +83,7 @@ interface ZoneWindow {
   /** Newest timestamp seen from any counter of the zone, and the first one ever. */
   newest: number;
   first: number;
-  /** Zone totals per closed minute with live counters, oldest first (reset when none report). */
+  /** The zone's estimate per closed minute, oldest first (reset when no counter reports or can be stood in for). */
   series: number[];
   episode: EpisodeTracker;
   alerted: boolean;
@@ -125,7 +147,7 @@ export class CrowdingPipeline {
       return;
     }
     let counter = zone.counters.get(device.id);
-    if (!counter) zone.counters.set(device.id, (counter = { pending: [], last: null, newest: t }));
+    if (!counter) zone.counters.set(device.id, (counter = { pending: [], last: null, newest: t, shareOf: 0, shareIn: 0, share: null }));
     counter.pending.push({ t, count });
     if (t < counter.newest) counter.pending.sort((a, b) => a.t - b.t);
     counter.newest = Math.max(counter.newest, t);
@@ -157,23 +179,79 @@ export class CrowdingPipeline {
     }
   }
 
-  /** Judges the minute ending at `end`; false when no counter of the zone was live in it. */
-  private async closeMinute(zone: ZoneWindow, end: Date): Promise<boolean> {
+  /**
+   * The zone's count at the minute's end: `total`, the sum of the live counters' newest counts (what
+   * the alert reports), and `estimate`, what the forecast sees: a live counter reading far more than
+   * its usual share of what the others count is double counting and is replaced by that share; a
+   * counter silent for less than counterImputeS is stood in for by its usual share. With no live
+   * counter, the previous estimate is held for up to counterImputeS (a single counter's drop-out).
+   */
+  private zoneCount(zone: ZoneWindow, end: number) {
     const maxAge = this.opts.counterMaxAgeS * 1000;
+    const impute = this.opts.counterImputeS * 1000;
     const reporting: string[] = [];
     const silent: string[] = [];
+    const live: [string, Counter, number][] = [];
     let total = 0;
     for (const [id, c] of zone.counters) {
-      if (c.last && end.getTime() - c.last.t <= maxAge) {
+      if (c.last && end - c.last.t <= maxAge) {
         reporting.push(id);
+        live.push([id, c, c.last.count]);
         total += c.last.count;
       } else silent.push(id);
     }
-    if (reporting.length === 0) {
-      zone.series = []; // a zone without live counters has no history to build on
-      return false;
+    // Double counting: one counter far above what the others imply from the usual shares.
+    const doubtful: string[] = [];
+    const counted = new Map(live.map(([id, , n]) => [id, n]));
+    if (live.length >= 2 && live.every(([, c]) => c.share !== null)) {
+      let worst: { id: string; expected: number; ratio: number } | null = null;
+      for (const [id, c, n] of live) {
+        const others = live.filter(([o]) => o !== id);
+        const otherCount = others.reduce((a, [, , m]) => a + m, 0);
+        const otherShare = others.reduce((a, [, o]) => a + (o.share as number), 0);
+        if (otherShare <= 0.05 || otherCount < 10) continue;
+        const expected = (otherCount * (c.share as number)) / otherShare;
+        const ratio = n / (expected + 3);
+        if (ratio > DOUBLE_COUNT_RATIO && (!worst || ratio > worst.ratio)) worst = { id, expected, ratio };
+      }
+      if (worst) {
+        doubtful.push(worst.id);
+        counted.set(worst.id, Math.round(worst.expected));
+      }
     }
-    zone.series.push(total);
+    let estimate = [...counted.values()].reduce((a, b) => a + b, 0);
+    const liveShare = live.reduce((a, [, c]) => a + (c.share ?? 0), 0);
+    let stoodIn = 0;
+    for (const id of silent) {
+      const c = zone.counters.get(id) as Counter;
+      if (c.share === null || !c.last || end - c.last.t > impute || liveShare < 0.1) continue;
+      stoodIn += c.share;
+    }
+    if (stoodIn > 0) estimate = Math.round(estimate * (1 + stoodIn / liveShare));
+    if (live.length > 0 && silent.length === 0 && doubtful.length === 0) {
+      for (const [, c, n] of live) {
+        c.shareOf = c.shareOf * (1 - SHARE_FADE) + n;
+        c.shareIn = c.shareIn * (1 - SHARE_FADE) + total;
+        c.share = c.shareIn >= 20 ? c.shareOf / c.shareIn : null;
+      }
+    }
+    return { total, estimate, reporting, silent, doubtful, live: live.length };
+  }
+
+  /** Judges the minute ending at `end`; false when no counter of the zone was live in it (nor stood in for). */
+  private async closeMinute(zone: ZoneWindow, end: Date): Promise<boolean> {
+    const { total, estimate: counted, reporting, silent, doubtful, live } = this.zoneCount(zone, end.getTime());
+    let estimate = counted;
+    if (live === 0) {
+      // No counter reports: hold the last estimate while the newest count is young enough to stand in for.
+      const newest = Math.max(...[...zone.counters.values()].map((c) => c.last?.t ?? -Infinity));
+      if (zone.series.length === 0 || end.getTime() - newest > this.opts.counterImputeS * 1000) {
+        zone.series = []; // a zone without live counters has no history to build on
+        return false;
+      }
+      estimate = zone.series[zone.series.length - 1] as number;
+    }
+    zone.series.push(estimate);
     if (zone.series.length > CROWD_HISTORY_MIN) zone.series.shift();
     const zoneId = zone.device.zoneId;
     await this.ctx.speakers.observe(`zone|${zoneId}`, end, total);
@@ -183,7 +261,7 @@ export class CrowdingPipeline {
     if (capacity === null) return true; // no capacity, no crowding rule
     const localHour = localClock(end, zone.timezone).hour;
     const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localHour));
-    const minute: Minute = { end, total, capacity, rule: rule ?? null, localHour, reporting, silent };
+    const minute: Minute = { end, total, capacity, rule: rule ?? null, localHour, reporting, silent, estimate, doubtful };
     if (scored.shadow && scored.shadowVersion) {
       zone.shadow ??= { episode: this.episodeTracker(), alerted: false };
       const sh = zone.shadow;
@@ -246,7 +324,9 @@ export class CrowdingPipeline {
         countsPerMinute: zone.series.slice(),
         // The model's input at the alert (with capacity and countsPerMinute), kept with the officers' verdict.
         window: { localHour, capacity, countsPerMinute: zone.series.slice() },
-        counters: { reporting, silent, maxAgeS: this.opts.counterMaxAgeS },
+        counters: { reporting, silent, maxAgeS: this.opts.counterMaxAgeS, doubleCounting: m.doubtful },
+        // What the forecast saw: silent counters stood in for by their usual share, double counting discounted.
+        estimate: m.estimate,
         coverage: round(coverage, 3),
         confidence: round(coverage * Math.max(riskNow ?? pExceed, 0), 3),
         scores: scoresByLabel(model.card.labels, scores),

@@ -4,6 +4,7 @@ import type { AppliedRule } from '../../core/domain/zone-rules.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
 import { FISHING_HISTORY, fishingFeatures, type TrackObservation } from '../features/fishing.js';
+import { newTrackSummary, observeTrack, type TrackSummary } from '../features/track-summary.js';
 import { EpisodeTracker } from '../episode.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
@@ -28,6 +29,8 @@ export interface FishingOptions {
 interface Track {
   dwellS: number;
   history: TrackObservation[];
+  /** The whole track so far (the history keeps only the newest observations). */
+  summary: TrackSummary;
   lastSeen: number;
   episode: EpisodeTracker;
   warnings: number;
@@ -100,6 +103,7 @@ export class FishingPipeline {
       track = {
         dwellS: p.dwellS,
         history: [],
+        summary: newTrackSummary(),
         lastSeen: t,
         episode: new EpisodeTracker({ on: th['fishing.on'] ?? 0.7, off: th['fishing.off'] ?? 0.4, minDurationS: this.opts.minDurationS, gapS: this.opts.gapS }),
         warnings: 0,
@@ -113,9 +117,11 @@ export class FishingPipeline {
     track.lastSeen = t;
     track.dwellS = p.dwellS;
     if (p.snapshot) track.snapshot = p.snapshot;
-    track.history.push({ dwellS: p.dwellS, waterlineM: p.waterlineM, rodScore: p.rodScore, speedMps: p.speedMps });
+    const o = { dwellS: p.dwellS, waterlineM: p.waterlineM, rodScore: p.rodScore, speedMps: p.speedMps };
+    track.history.push(o);
     if (track.history.length > HISTORY) track.history.shift();
-    const scored = await this.batcher.score(fishingFeatures(track.history, localClock(ts, device.timezone).hour));
+    observeTrack(track.summary, o);
+    const scored = await this.batcher.score(fishingFeatures(track.history, localClock(ts, device.timezone).hour, undefined, 0, track.summary));
     const model = this.slot().active;
     const pFishing = scored.active[model.labelIndex('fishing')] ?? 0;
     if (scored.shadow && scored.shadowVersion) await this.shadow(device, p.id, track, scored.shadow, scored.shadowVersion, ts, ban.rule ?? null);
@@ -197,6 +203,7 @@ export class FishingPipeline {
         window: {
           localHour: localClock(at, device.timezone).hour,
           observations: h.slice(-FISHING_HISTORY).map((o) => [o.dwellS, o.waterlineM, o.rodScore, o.speedMps]),
+          track: { ...track.summary },
         },
         scores: scoresByLabel(card.labels, card.labels.map((l) => (l === 'fishing' ? pMean : 1 - pMean))),
         thresholds: card.thresholds,

@@ -15,8 +15,8 @@ import type { NoiseClass } from '../../simulator/spectra.js';
 import { FS, P0, aWeight } from '../../simulator/audio-dsp.js';
 import { METER_MARGIN, meter } from '../../simulator/sound-meter.js';
 import { NOISE_WINDOW } from '../features/noise.js';
-import type { DataSet } from './dataset-io.js';
-import { sceneWindows } from './audio-windows.js';
+import { scenes } from './audio-windows.js';
+import type { MeteredScene } from './metered-scenes.js';
 
 const SECONDS = NOISE_WINDOW;
 const LENGTH = SECONDS * FS + 2 * METER_MARGIN;
@@ -274,6 +274,6 @@ export function externalWindow(cls: NoiseClass, laeq: number, rng: Rng) {
   return meter(x, SECONDS);
 }
 
-export function externalWindows(seed: number, perClass: number): DataSet {
-  return sceneWindows(seed, perClass, externalWindow);
+export function externalScenes(seed: number, perClass: number): MeteredScene[] {
+  return scenes(seed, perClass, externalWindow);
 }

@@ -35,6 +35,14 @@ export interface ModelSpec {
   generatedShare?: number;
   /** Why the generated rows are weighed as they are (goes into the card). */
   generatedNote?: string;
+  /**
+   * Hard examples (real rows only): a first network is trained, the real training windows it gets wrong
+   * by a margin (p(positive) >= threshold on another class, < 1 - threshold on the positive class) are
+   * repeated `weight` more times, and the network is trained again with the same recipe.
+   */
+  hardNegatives?: { threshold: number; weight: number };
+  /** The committed version this one replaces (git commit holding its ONNX): train.py scores both on the same data. */
+  compareWith?: { version: string; commit: string };
 }
 
 /** The JSON given to train.py (data specs reduced to their descriptions). */

@@ -45,6 +45,12 @@ export const PACKAGES: readonly SourcePackage[] = [
   { name: 'gl-117-data', licence: 'GPL-2+' },
   { name: 'crrcsim-data', licence: 'GPL-2+' },
   { name: 'opencity-data', licence: 'GPL-2+' },
+  { name: 'asterisk-core-sounds-it-wav', licence: 'CC-BY-SA-3.0' },
+  { name: 'asterisk-moh-opsound-wav', licence: 'CC-BY-SA-3.0' },
+  { name: 'openclonk-data', licence: 'CC-BY-3.0 / CC0 (game content), ISC (engine)' },
+  { name: 'colobot-common-sounds', licence: 'GPL-3+' },
+  { name: 'simutrans-pak64', licence: 'Artistic-1.0' },
+  { name: 'freeciv-data', licence: 'GPL-2+' },
 ];
 
 /**
@@ -82,11 +88,15 @@ export const GROUPS: readonly SourceGroup[] = [
   { id: 'xmoto-music', package: 'xmoto-data', match: /\/Musics\/.*\.ogg$/, cls: 'music', kind: 'track', what: 'rock, funk and electronic' },
   { id: 'widelands-music', package: 'widelands-data', match: /\/music\/.*\.ogg$/, cls: 'music', kind: 'track', what: 'orchestral, medieval, world and acoustic guitar' },
   { id: 'supertux-music', package: 'supertux-data', match: /\/music\/.*\.ogg$/, cls: 'music', kind: 'track', what: 'chiptune, pop, orchestral and ambient' },
+  { id: 'moh-music', package: 'asterisk-moh-opsound-wav', match: /\/moh\/.*\.wav$/, cls: 'music', kind: 'track', what: 'lounge, acoustic guitar and jazz (music on hold)' },
+  { id: 'openclonk-music', package: 'openclonk-data', match: /Music\.ocg\/.*\.ogg$/, cls: 'music', kind: 'track', what: 'orchestral, celtic, ambient and acoustic' },
+  { id: 'colobot-music', package: 'colobot-common-sounds', match: /\/music\/.*\.ogg$/, cls: 'music', kind: 'track', what: 'orchestral, ambient, piano and electronic' },
   { id: 'tuxtype-music', package: 'tuxtype-data', match: /\/(amidst_the_raindrops|chiptune2|tuxi)\.ogg$/, cls: 'music', kind: 'track', what: 'piano and chiptune' },
 
   { id: 'speech-en', package: 'asterisk-core-sounds-en-wav', match: /\.wav$/, cls: 'voices', kind: 'talk', what: 'recorded English speech (one to six talkers at once)' },
   { id: 'speech-fr', package: 'asterisk-core-sounds-fr-wav', match: /\.wav$/, cls: 'voices', kind: 'talk', what: 'recorded French speech (one to six talkers at once)' },
   { id: 'speech-es', package: 'asterisk-core-sounds-es-wav', match: /\.wav$/, cls: 'voices', kind: 'talk', what: 'recorded Spanish speech (one to six talkers at once)' },
+  { id: 'speech-it', package: 'asterisk-core-sounds-it-wav', match: /\.wav$/, cls: 'voices', kind: 'talk', what: 'recorded Italian speech (one to six talkers at once)' },
   { id: 'children-es', package: 'asterisk-core-sounds-es-wav', match: /\/digits\/.*\.wav$/, cls: 'voices', kind: 'talk', effects: ['pitch', '600', 'tempo', '1.1'], what: "children's voices approximated by recorded Spanish speech raised 6 semitones" },
   { id: 'game-voices', package: 'freedroidrpg-data', match: /tux_ingame_comments\/.*\.ogg$/, cls: 'voices', kind: 'clips', what: 'a voice actor speaking short lines' },
   { id: 'laughter', package: 'btanks-data', match: /laugh0[12]\.ogg$/, cls: 'voices', kind: 'clips', what: 'laughter', split: 'test' },
@@ -98,6 +108,10 @@ export const GROUPS: readonly SourceGroup[] = [
   { id: 'building', package: 'freecol', match: /sound\/event\/building\.ogg$/, cls: 'construction', kind: 'clips', what: 'building work', split: 'train' },
   { id: 'power-saw', package: 'supertux-data', match: /sounds\/saw\.wav$/, cls: 'construction', kind: 'loop', what: 'power saw', split: 'test' },
   { id: 'earthworks', package: 'opencity-data', match: /sound\/(terrain|destroy)\.wav$/, cls: 'construction', kind: 'clips', what: 'earthworks and demolition', split: 'train' },
+  { id: 'site-tools', package: 'simutrans-pak64', match: /sound\/(jackhammer|tree-cutting)\.wav$/, cls: 'construction', kind: 'clips', what: 'a jackhammer and a chainsaw felling trees', split: 'train' },
+  { id: 'buzzsaw', package: 'simutrans-pak64', match: /sound\/buzzsaw\.wav$/, cls: 'construction', kind: 'loop', what: 'a circular saw', split: 'test' },
+  { id: 'tracked-machine', package: 'freeciv-data', match: /stdsounds\/Tread\.ogg$/, cls: 'construction', kind: 'loop', what: 'a tracked machine (tank treads and engine)', split: 'train' },
+  { id: 'machinery', package: 'widelands-data', match: /sound\/mill\/.*\.ogg$/, cls: 'construction', kind: 'loop', what: 'turning mill machinery and a loom' },
 
   { id: 'road-vehicles', package: 'btanks-data', match: /sounds\/engine-(car|vehicle|start)\.ogg$/, cls: 'traffic', kind: 'passby', what: 'car and heavy vehicle engines passing', split: 'train' },
   { id: 'city-road', package: 'opencity-data', match: /sound\/(road|wroum)\.wav$/, cls: 'traffic', kind: 'passby', what: 'road traffic', split: 'test' },
@@ -105,6 +119,11 @@ export const GROUPS: readonly SourceGroup[] = [
   { id: 'helicopter', package: 'btanks-data', match: /sounds\/helicopter\.ogg$/, cls: 'traffic', kind: 'passby', what: 'a helicopter flying over', split: 'test' },
   { id: 'aircraft', package: 'gl-117-data', match: /sounds\/plane1\.wav$/, cls: 'traffic', kind: 'passby', what: 'a jet aircraft flying over', split: 'train' },
   { id: 'model-aircraft', package: 'crrcsim-data', match: /sounds\/(electric|fan|glider)\.wav$/, cls: 'traffic', kind: 'passby', what: 'propeller and ducted-fan aircraft engines' },
+  { id: 'rail', package: 'simutrans-pak64', match: /sound\/(diesel|steam|crossing)\.wav$/, cls: 'traffic', kind: 'passby', what: 'diesel and steam trains, a level crossing', split: 'train' },
+  { id: 'road-trucks', package: 'simutrans-pak64', match: /sound\/(bus|truck)\.wav$/, cls: 'traffic', kind: 'passby', what: 'a bus and a lorry passing' },
+  { id: 'aircraft-prop', package: 'simutrans-pak64', match: /sound\/planelow\.wav$/, cls: 'traffic', kind: 'passby', what: 'a propeller aircraft flying low', split: 'train' },
+  { id: 'aircraft-jet', package: 'simutrans-pak64', match: /sound\/comet-jet\.wav$/, cls: 'traffic', kind: 'passby', what: 'a jet airliner flying over', split: 'test' },
+  { id: 'helicopter-hover', package: 'freeciv-data', match: /stdsounds\/THover\.ogg$/, cls: 'traffic', kind: 'passby', what: 'a helicopter hovering and flying over', split: 'train' },
 
   { id: 'thunder-rain', package: 'supertux-data', match: /sounds\/(thunder|rain)\.wav$/, cls: 'other', kind: 'clips', what: 'thunder and rain', split: 'test' },
   { id: 'thunder', package: 'gl-117-data', match: /sounds\/thunder1\.wav$/, cls: 'other', kind: 'clips', what: 'thunder', split: 'train' },
@@ -113,6 +132,16 @@ export const GROUPS: readonly SourceGroup[] = [
   { id: 'animals', package: 'widelands-data', match: /sound\/farm\/sheep.*\.ogg$/, cls: 'other', kind: 'clips', what: 'sheep', split: 'train' },
   { id: 'fire', package: 'wesnoth-1.16-data', match: /ambient\/campfire\.ogg$/, cls: 'other', kind: 'loop', what: 'a crackling fire', split: 'train' },
   { id: 'bells-horns', package: 'wesnoth-1.16-data', match: /(horn-signals\/horn-\d|sounds\/bell)\.(ogg|wav)$/, cls: 'other', kind: 'clips', what: 'horn signals and a bell' },
+  { id: 'crickets', package: 'widelands-data', match: /sound\/animals\/crickets.*\.ogg$/, cls: 'other', kind: 'loop', what: 'crickets' },
+  { id: 'seagulls', package: 'simutrans-pak64', match: /sound\/seagulls\.wav$/, cls: 'other', kind: 'loop', what: 'seagulls', split: 'train' },
+  { id: 'horses', package: 'wesnoth-1.16-data', match: /sounds\/horse-(elf-)?canter\.wav$/, cls: 'other', kind: 'clips', what: 'horses cantering' },
+  { id: 'blasts', package: 'btanks-data', match: /sounds\/building-explosion\d\.ogg$/, cls: 'other', kind: 'clips', what: 'blasts and rumbles (thunder-like)' },
+  { id: 'fireworks', package: 'supertux-data', match: /sounds\/fireworks\.wav$/, cls: 'other', kind: 'clips', what: 'fireworks', split: 'train' },
+  { id: 'boat-horn', package: 'simutrans-pak64', match: /sound\/boat-horn\.wav$/, cls: 'other', kind: 'clips', what: 'a ship horn', split: 'test' },
+  { id: 'water', package: 'simutrans-pak64', match: /sound\/Water\.wav$/, cls: 'background', kind: 'loop', what: 'lapping water', split: 'train' },
+  { id: 'fountain', package: 'freecol', match: /sound\/event\/fountain\.ogg$/, cls: 'background', kind: 'loop', what: 'a fountain', split: 'test' },
+  { id: 'harbour', package: 'wesnoth-1.16-data', match: /ambient\/ship\.ogg$/, cls: 'background', kind: 'loop', what: 'water against a moored boat', split: 'train' },
+  { id: 'nature-ambient', package: 'simutrans-pak64', match: /sound\/(forest|tropic|arctic|desert)\.wav$/, cls: 'background', kind: 'loop', what: 'wind and nature ambiences' },
   { id: 'waterfall', package: 'supertux-data', match: /sounds\/waterfall\.wav$/, cls: 'background', kind: 'loop', what: 'flowing water', split: 'test' },
 ];
 

@@ -9,6 +9,7 @@
  * Needs `sox` and the packages of `real-sources.ts` to build; the model and the platform never do.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../../core/rng.js';
@@ -16,9 +17,10 @@ import { NOISE_CLASSES } from '../../simulator/spectra.js';
 import { FS, P0, addInto, aWeight, biquad, onePole, white } from '../../simulator/audio-dsp.js';
 import { ambience } from '../../simulator/audio.js';
 import { METER_MARGIN, meter } from '../../simulator/sound-meter.js';
-import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures } from '../features/noise.js';
-import { DATA_DIR, Rows, type DataSet } from './dataset-io.js';
-import { PACKAGES, locateSources, type SourceFile } from './real-sources.js';
+import { NOISE_WINDOW } from '../features/noise.js';
+import { DATA_DIR } from './dataset-io.js';
+import { cachedScenes, type MeteredScene } from './metered-scenes.js';
+import { PACKAGES, locateSources, type SourceFile, type SourceGroup } from './real-sources.js';
 
 /** Seconds metered per scene; windows end every `stride` seconds from the 10th. */
 export const SCENE_S = 14;
@@ -140,31 +142,57 @@ export function soundPath(x: Float64Array, rng: Rng, speaker: boolean): Float64A
   return biquad(x, 'peak', rng.uniform(3000, 10000), 1, rng.uniform(-3, 3));
 }
 
-export interface RealWindows extends DataSet {
-  /** Per sample: `<source id>|<day|night>|<file>`. */
-  tags: string[];
-}
-
 export interface RealOptions {
   split: 'train' | 'test';
   /** Music: stretches per recording; other sources: scenes per source. */
   musicSegments: number;
   scenesPerSource: number;
+  /** At most this many recordings of each music source (evenly spread over its files); all when absent. */
+  maxTracks?: number;
   stride: number;
+  /** [k, n]: only every n-th source from the k-th (several processes fill the scene cache side by side). */
+  shard?: [number, number];
   log?: (msg: string) => void;
 }
 
-/** Scenes of every source of `split`, metered and cut into windows. */
-export function realWindows(seed: number, opts: RealOptions): RealWindows {
-  const rng = new Rng(seed);
+/**
+ * Scenes of every source of `split`, metered, with the readings their windows end at (tag per scene:
+ * `<source>|<day|night>|<file>`). Each source draws from its own random stream (the seed and its id)
+ * and its scenes are cached on their own (`metered-scenes.ts`, keyed by the source's definition and
+ * files), so adding or changing one source leaves the others' scenes as they were.
+ */
+export function realScenes(seed: number, opts: RealOptions & { sources: readonly string[] }): MeteredScene[] {
   const { files, versions } = locateSources(opts.log);
   // The packages, versions and licences the data came from (train.py copies them into the card).
   mkdirSync(DATA_DIR, { recursive: true });
   writeFileSync(join(DATA_DIR, 'noise-window-real-sources.json'), JSON.stringify(PACKAGES.map((p) => ({ ...p, version: versions[p.name] ?? null })), null, 2) + '\n');
-  const rows = new Rows(NOISE_WINDOW_FEATURE_COUNT);
-  const tags: string[] = [];
+  const out: MeteredScene[] = [];
   const ids = [...new Set(files.map((f) => f.group.id))];
-  let scenes = 0;
+  for (const id of ids) {
+    const all = files.filter((f) => f.group.id === id && f.split === opts.split);
+    if (all.length === 0) continue;
+    const group = (all[0] as SourceFile).group;
+    // At most `maxTracks` recordings of a music source, spread over its (sorted) files.
+    const cap = group.kind === 'track' && opts.maxTracks !== undefined ? opts.maxTracks : all.length;
+    const pool = all.length <= cap ? all : Array.from({ length: cap }, (_, i) => all[Math.floor((i * all.length) / cap)] as SourceFile);
+    const groupSeed = seed + (createHash('sha256').update(id).digest().readUInt32LE(0) % 1_000_000_007);
+    if (opts.shard && ids.indexOf(id) % opts.shard[1] !== opts.shard[0]) continue;
+    const params = {
+      split: opts.split, stride: opts.stride, ...(group.kind === 'track' ? { musicSegments: opts.musicSegments } : { scenesPerSource: opts.scenesPerSource }),
+      group: { ...group, match: String(group.match) }, files: pool.map((f) => f.path),
+      versions: Object.fromEntries([group.package].map((n) => [n, versions[n] ?? null])),
+    };
+    const scenes = cachedScenes({ name: `noise-real-${opts.split}-${seed}-${id}`, seed: groupSeed, sources: opts.sources, params }, () => groupScenes(groupSeed, group, pool, opts));
+    out.push(...scenes);
+    opts.log?.(`  real audio ${opts.split}: ${id} done (${scenes.length} scenes, ${out.length} in all)`);
+  }
+  return out;
+}
+
+/** The scenes of one source. */
+function groupScenes(seed: number, group: SourceGroup, pool: SourceFile[], opts: RealOptions): MeteredScene[] {
+  const rng = new Rng(seed);
+  const out: MeteredScene[] = [];
   const scene = (src: Float64Array, file: SourceFile): void => {
     if (meanSquare(src) < 1e-12) return; // silence: not a scene
     const period: Period = rng.next() < 0.5 ? 'day' : 'night';
@@ -180,43 +208,32 @@ export function realWindows(seed: number, opts: RealOptions): RealWindows {
     addInto(x, path, Math.sqrt(p2(srcLevel) / Math.max(1e-30, meanSquare(aWeight(path)))));
     addInto(x, white(rng, LENGTH), P0 * dbAmp(10));
     const frames = meter(x, SCENE_S);
-    const label = NOISE_CLASSES.indexOf(file.group.cls);
-    for (let end = NOISE_WINDOW - 1 + rng.int(0, opts.stride - 1); end < SCENE_S; end += opts.stride) {
-      const { out, offset } = rows.slot();
-      noiseWindowFeatures(frames.slice(end - NOISE_WINDOW + 1, end + 1), out, offset);
-      rows.label(label);
-      tags.push(`${file.group.id}|${period}|${file.path.split('/').pop() ?? ''}`);
-    }
-    scenes++;
+    const ends: number[] = [];
+    for (let end = NOISE_WINDOW - 1 + rng.int(0, opts.stride - 1); end < SCENE_S; end += opts.stride) ends.push(end);
+    out.push({ frames, label: NOISE_CLASSES.indexOf(file.group.cls), ends, tag: `${file.group.id}|${period}|${file.path.split('/').pop() ?? ''}` });
   };
-  for (const id of ids) {
-    const pool = files.filter((f) => f.group.id === id && f.split === opts.split);
-    if (pool.length === 0) continue;
-    const group = (pool[0] as SourceFile).group;
-    if (group.kind === 'track') {
-      for (const file of pool) {
-        const total = duration(file.path);
-        for (let s = 0; s < opts.musicSegments; s++) {
-          const span = LENGTH / FS + 0.1;
-          if (total < span + 1) continue;
-          const start = (total - span) * (0.15 + (0.7 * (s + rng.next())) / opts.musicSegments);
-          const x = decode(file.path, group.effects, start, span);
-          if (x.length < LENGTH) continue;
-          scene(x.subarray(0, LENGTH).slice(), file);
-        }
-      }
-    } else {
-      for (let s = 0; s < opts.scenesPerSource; s++) {
-        const file = rng.pick(pool);
-        const x =
-          group.kind === 'talk' ? talk(pool, rng)
-          : group.kind === 'clips' ? sequence(pool, rng, group.cls === 'construction' ? [0.05, 1.5] : [0.3, 4])
-          : group.kind === 'loop' ? loop(clip(file), rng)
-          : passBy(clip(file), rng, /aircraft|helicopter/.test(group.id));
-        scene(x, file);
+  if (group.kind === 'track') {
+    for (const file of pool) {
+      const total = duration(file.path);
+      for (let s = 0; s < opts.musicSegments; s++) {
+        const span = LENGTH / FS + 0.1;
+        if (total < span + 1) continue;
+        const start = (total - span) * (0.15 + (0.7 * (s + rng.next())) / opts.musicSegments);
+        const x = decode(file.path, group.effects, start, span);
+        if (x.length < LENGTH) continue;
+        scene(x.subarray(0, LENGTH).slice(), file);
       }
     }
-    opts.log?.(`  real audio ${opts.split}: ${id} done (${scenes} scenes, ${rows.count} windows so far)`);
+  } else {
+    for (let s = 0; s < opts.scenesPerSource; s++) {
+      const file = rng.pick(pool);
+      const x =
+        group.kind === 'talk' ? talk(pool, rng)
+        : group.kind === 'clips' ? sequence(pool, rng, group.cls === 'construction' ? [0.05, 1.5] : [0.3, 4])
+        : group.kind === 'loop' ? loop(clip(file), rng)
+        : passBy(clip(file), rng, /aircraft|helicopter/.test(group.id));
+      scene(x, file);
+    }
   }
-  return { ...rows.finish(), tags };
+  return out;
 }

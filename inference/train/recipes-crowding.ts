@@ -153,14 +153,14 @@ const common = { model: 'crowding', featureCount: CROWD_FEATURE_COUNT, labels: [
 
 export const crowdingModel: ModelSpec = {
   name: 'crowding',
-  version: '1.2.0',
+  version: '1.3.0',
   task:
     `crowding / drowning-risk early warning per zone from its people counts of the last ${CROWD_HISTORY_MIN} minutes, its capacity and the local hour; ` +
     `two independent sigmoids: risk_now = P(count >= ${RISK_SHARE * 100} % of capacity now), exceed_15m = P(count exceeds capacity within the next ${HORIZON_MIN} minutes), ` +
     'the count being the zone counter\'s reading without its noise and glitches',
   labels: ['risk_now', 'exceed_15m'],
   activation: 'sigmoid',
-  thresholds: { 'exceed_15m.on': 0.5, 'exceed_15m.off': 0.4, 'risk_now.on': 0.8 },
+  thresholds: { 'exceed_15m.on': 0.3, 'exceed_15m.off': 0.2, 'risk_now.on': 0.8 },
   featureCount: CROWD_FEATURE_COUNT,
   normalisation: CROWD_NORMALISATION,
   featureFunction: 'inference/features/crowding.ts crowdFeatures',

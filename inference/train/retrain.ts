@@ -18,6 +18,7 @@ import { OnnxModel } from '../onnx-model.js';
 import { listModels, newest } from '../model-store.js';
 import { InferenceRepository } from '../repository.js';
 import { fishingFeatures, FISHING_FEATURE_COUNT } from '../features/fishing.js';
+import { isTrackSummary } from '../features/track-summary.js';
 import { crowdFeatures, CROWD_FEATURE_COUNT } from '../features/crowding.js';
 import { noiseWindowFeatures, NOISE_WINDOW_FEATURE_COUNT, type NoiseFrame } from '../features/noise.js';
 import type { ModelCard, Evaluation } from '../../contract/model-card.js';
@@ -45,6 +46,11 @@ export interface RetrainOptions {
   officerWeight: number;
   hidden: number;
   seed: number;
+  /**
+   * The generators' data to train on and to compare on (default: the model's recipe, `spec.data.train`
+   * and `spec.data.heldOut`, built or read from `.data`); a test passes small fresh sets instead.
+   */
+  generators?: { train: DataSet; heldOut: DataSet; description: string };
   /** Publishes the rollout (active unchanged, the new version in shadow); absent = only registered. */
   rollout?: (name: string, rollout: Rollout) => Promise<void>;
   log: (msg: string) => void;
@@ -71,7 +77,9 @@ function example(model: string, labels: readonly string[], r: Row, verdict: 'con
     const obs = w.observations;
     if (!Array.isArray(obs) || obs.length === 0 || typeof w.localHour !== 'number') return null;
     const history = (obs as number[][]).map(([dwellS = 0, waterlineM = 0, rodScore = 0, speedMps = 0]) => ({ dwellS, waterlineM, rodScore, speedMps }));
-    return { alertId: r.id, features: fishingFeatures(history, w.localHour), labels: [idx(yes ? 'fishing' : 'other')], verdict };
+    // The whole-track summary stored with the alert (older alerts have none: the window's own stands in).
+    const whole = isTrackSummary(w.track) ? w.track : undefined;
+    return { alertId: r.id, features: fishingFeatures(history, w.localHour, undefined, 0, whole), labels: [idx(yes ? 'fishing' : 'other')], verdict };
   }
   if (model === 'crowding') {
     const counts = w.countsPerMinute;
@@ -171,8 +179,10 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   const officersTrain = officers.filter((e) => !heldOutExample(e.alertId));
   o.log(`${spec.name}: ${officers.length} officers' examples (${officers.filter((e) => e.verdict === 'confirmed').length} confirmed, ${officers.filter((e) => e.verdict === 'false_alarm').length} false alarms): ${officersTrain.length} to train, ${officersHeld.length} held out`);
 
-  const generated = subsample(loadOrBuild(spec.data.train, { log: o.log }), width, labelWidth, o.generatorSamples);
-  const generatedHeld = subsample(loadOrBuild(spec.data.heldOut, { log: o.log }), width, labelWidth, o.generatorSamples);
+  const generated = subsample(o.generators?.train ?? loadOrBuild(spec.data.train, { log: o.log }), width, labelWidth, o.generatorSamples);
+  const generatedHeld = subsample(o.generators?.heldOut ?? loadOrBuild(spec.data.heldOut, { log: o.log }), width, labelWidth, o.generatorSamples);
+  const trainDescription = o.generators?.description ?? spec.data.train.description;
+  const heldOutDescription = o.generators?.description ?? spec.data.heldOut.description;
   const training = join([{ set: generated, weight: 1 }, { set: asSet(officersTrain, width), weight: o.officerWeight }], width);
   const started = Date.now();
   const net = trainMlp(training, width, spec.labels.length, { hidden: o.hidden, activation: spec.activation, epochs: o.epochs, learningRate: 3e-3, batch: 256, seed: o.seed });
@@ -186,7 +196,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
 
   // Both versions scored through onnxruntime on the same held-out data.
   const held = join([{ set: generatedHeld, weight: 1 }, { set: asSet(officersHeld, width), weight: 1 }], width);
-  const heldDescription = `${generatedHeld.samples} samples of the generators' held-out set (${spec.data.heldOut.description}) and ${officersHeld.length} officers' examples held out by alert id (never trained on)`;
+  const heldDescription = `${generatedHeld.samples} samples of the generators' held-out set (${heldOutDescription}) and ${officersHeld.length} officers' examples held out by alert id (never trained on)`;
   const evaluate = async (dirOf: string, set: DataSet, description: string): Promise<Evaluation | null> => {
     if (set.samples === 0) return null;
     const m = await OnnxModel.load(dirOf, spec.name, width);
@@ -212,7 +222,7 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
       seed: o.seed,
       samples: training.samples,
       description:
-        `Retrained from ${spec.name}@${base.version}'s data: ${generated.samples} generator samples (${spec.data.train.description}) and ` +
+        `Retrained from ${spec.name}@${base.version}'s data: ${generated.samples} generator samples (${trainDescription}) and ` +
         `${officersTrain.length} officers' verdicts on alerts (input windows stored with the alerts; confirmed = verdict or a case accepted/resolved/decided, ` +
         `false alarm = dismissed), each weighing ${o.officerWeight}. Network: MLP ${width}-${o.hidden}-${spec.labels.length} (ReLU, ${spec.activation} output in the graph), ` +
         `Adam lr 0.003, batch 256, ${o.epochs} epochs, trained in TypeScript (inference/train/mlp.ts), seed ${o.seed}.`,

@@ -21,8 +21,11 @@ import { CROWDING_DEFAULTS, CrowdingPipeline } from '../pipelines/crowding.js';
 
 const quiet = createLogger('silent');
 
+/** Tuning seeds of the independent camera scenes (the cards report on others: report.ts FIELD_EVAL_FISHING). */
+export const FIELD_TUNING_FISHING = { from: 6_100_000, count: 60 };
+
 /** The fishing episode rules the worker runs with by default. */
-export const FISHING_RULES = { minDurationS: 180, gapS: 60 };
+export const FISHING_RULES = { minDurationS: 300, gapS: 60 };
 
 function context(alerts: Alert[]): PipelineContext {
   const repo = { commandSent: async () => undefined, commandAcked: async () => true, commandEffect: async () => undefined, shadowAlert: async () => undefined } as unknown as InferenceRepository;
@@ -160,7 +163,10 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
     const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS);
     const t0 = DAY0 + day.startLocalHour * 3600_000;
     const counters = Array.from({ length: day.counters }, (_, c) => device(`pc-${k}-${c}`, `z-${k}`, day.capacity));
-    for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
+    for (const r of day.readings) {
+      await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
+      if (alerts.length > 0) break; // only the day's first alert is judged
+    }
     const first = alerts[0] ? (new Date(alerts[0].detectedAt).getTime() - t0) / 60_000 : -1;
     const row = breakdown[day.type];
     row.cases++;

@@ -70,6 +70,55 @@ class Exported(nn.Module):
         return torch.softmax(logits, dim=1) if self.activation == "softmax" else torch.sigmoid(logits)
 
 
+def previous_model(spec):
+    """The version this one is compared with, from git history (`compareWith`: version and commit), as a
+    function features -> probabilities. The graph is one of ours (Gemm/MatMul/Add/Relu/Softmax/Sigmoid),
+    run here in numpy so the comparison needs nothing but the committed ONNX bytes."""
+    ref = spec.get("compareWith")
+    if not ref:
+        return None
+    import subprocess
+    blob = subprocess.run(["git", "-C", ROOT, "show", f"{ref['commit']}:inference/models/{spec['name']}.onnx"], check=True, capture_output=True).stdout
+    return ref, onnx_runner(blob)
+
+
+def onnx_runner(blob):
+    """features -> probabilities of one of our ONNX graphs, in numpy."""
+    import onnx
+    from onnx import numpy_helper
+    graph = onnx.load_model_from_string(blob).graph
+    weights = {i.name: numpy_helper.to_array(i).astype(np.float32) for i in graph.initializer}
+
+    def run(x):
+        env = dict(weights)
+        env[graph.input[0].name] = x.astype(np.float32)
+        for node in graph.node:
+            a = {at.name: onnx.helper.get_attribute_value(at) for at in node.attribute}
+            i = [env[n] for n in node.input]
+            if node.op_type == "Gemm":
+                left = i[0].T if a.get("transA", 0) else i[0]
+                right = i[1].T if a.get("transB", 0) else i[1]
+                out = a.get("alpha", 1.0) * (left @ right) + (a.get("beta", 1.0) * i[2] if len(i) > 2 else 0)
+            elif node.op_type == "MatMul":
+                out = i[0] @ i[1]
+            elif node.op_type == "Add":
+                out = i[0] + i[1]
+            elif node.op_type == "Relu":
+                out = np.maximum(i[0], 0)
+            elif node.op_type == "Sigmoid":
+                out = 1 / (1 + np.exp(-i[0]))
+            elif node.op_type == "Softmax":
+                z = i[0] - i[0].max(axis=a.get("axis", -1), keepdims=True)
+                e = np.exp(z)
+                out = e / e.sum(axis=a.get("axis", -1), keepdims=True)
+            else:
+                sys.exit(f"previous model: unsupported ONNX op {node.op_type}")
+            env[node.output[0]] = out.astype(np.float32)
+        return env[graph.output[0].name]
+
+    return run
+
+
 def loss_fn(activation):
     if activation == "softmax":
         return nn.functional.cross_entropy
@@ -178,41 +227,40 @@ def training_data(spec, data):
     return f"{data['train']['description']} ({share:.0%} of its windows kept). {real}"
 
 
-def train(spec):
-    started = time.time()
-    name, labels, activation = spec["name"], spec["labels"], spec["activation"]
-    header, x_all, y_all = load(f"{name}-train", labels)
-    _, x_held, y_held = load(f"{name}-heldOut", labels)
-    _, x_val, y_val = load(f"{name}-validation", labels)
-    data = spec["data"]
-    if "realTrain" in data:
-        _, x_real, y_real = load(f"{name}-realTrain", labels)
-        weight = int(spec.get("realWeight", 1))
-        keep = np.random.RandomState(int(spec["seed"]) % 2**32).rand(len(y_all)) < float(spec.get("generatedShare", 1.0))
-        x_all = np.concatenate([x_all[keep]] + [x_real] * weight)
-        y_all = np.concatenate([y_all[keep]] + [y_real] * weight)
-        print(f"{name}: {len(y_real)} real training windows (x{weight}) added to {len(y_all) - weight * len(y_real)} generated ones")
+def fit(spec, x_gen, y_gen, extra):
+    """Trains one network: `extra` (real rows) joins the generated rows, `realWeight` times; the
+    early-stopping split is drawn before any row is repeated, so no copy of a row is on both sides."""
     seed = int(spec["seed"])
     torch.manual_seed(seed)
     np.random.seed(seed % 2**32)
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True)
-
-    order = np.random.RandomState(seed % 2**32).permutation(len(y_all))
-    n_val = int(len(order) * VALIDATION_SHARE)
-    val_idx, train_idx = order[:n_val], order[n_val:]
-    x_train, y_train = torch.from_numpy(x_all[train_idx]), torch.from_numpy(y_all[train_idx])
-    x_es, y_es = torch.from_numpy(x_all[val_idx]), torch.from_numpy(y_all[val_idx])
-    features = x_all.shape[1]
+    if extra is None:
+        x_all, y_all = x_gen, y_gen
+        order = np.random.RandomState(seed % 2**32).permutation(len(y_all))
+        n_val = int(len(order) * VALIDATION_SHARE)
+        val_idx, train_idx = order[:n_val], order[n_val:]
+        x_tr, y_tr = x_all[train_idx], y_all[train_idx]
+        x_es, y_es = x_all[val_idx], y_all[val_idx]
+    else:
+        x_real, y_real = extra
+        weight = int(spec.get("realWeight", 1))
+        rs = np.random.RandomState(seed % 2**32)
+        es_gen = rs.rand(len(y_gen)) < VALIDATION_SHARE
+        es_real = rs.rand(len(y_real)) < VALIDATION_SHARE
+        x_tr = np.concatenate([x_gen[~es_gen]] + [x_real[~es_real]] * weight)
+        y_tr = np.concatenate([y_gen[~es_gen]] + [y_real[~es_real]] * weight)
+        x_es = np.concatenate([x_gen[es_gen], x_real[es_real]])
+        y_es = np.concatenate([y_gen[es_gen], y_real[es_real]])
+    x_train, y_train = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
+    x_es, y_es = torch.from_numpy(x_es), torch.from_numpy(y_es)
+    features = x_tr.shape[1]
     lr = spec.get("learningRate", LEARNING_RATE)
     wd = spec.get("weightDecay", WEIGHT_DECAY)
     batch_size = spec.get("batch", BATCH)
     max_epochs = spec.get("epochs", 60)
-
-    net = Net(features, spec["hidden"], len(labels))
+    net = Net(features, spec["hidden"], len(spec["labels"]))
     optimiser = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=wd)
     scheduler = torch.optim.lr_scheduler.StepLR(optimiser, step_size=max(1, max_epochs // 3), gamma=0.3)
-    criterion = loss_fn(activation)
+    criterion = loss_fn(spec["activation"])
     shuffler = torch.Generator().manual_seed(seed)
     best = (float("inf"), 0, copy.deepcopy(net.state_dict()))
     epoch = 0
@@ -232,10 +280,99 @@ def train(spec):
         elif epoch - best[1] >= PATIENCE:
             break
     net.load_state_dict(best[2])
+    return net, best, epoch, len(y_es)
+
+
+def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
+    """`--evaluate`: the figures of the ONNX already in `out` recomputed into its card (no training),
+    e.g. once a data set that was missing when it was trained has been built."""
+    name, data = spec["name"], spec["data"]
+    path = os.path.join(out, name + ".card.json")
+    with open(path, encoding="utf-8") as f:
+        card = json.load(f)
+    with open(os.path.join(out, name + ".onnx"), "rb") as f:
+        blob = f.read()
+    if hashlib.sha256(blob).hexdigest() != card["sha256"]:
+        sys.exit(f"{name}: the ONNX in {out} does not match its card")
+    run = onnx_runner(blob)
+    metrics = card["metrics"]
+    metrics["heldOut"] = evaluation(spec, run(x_held), y_held, data["heldOut"]["description"])
+    if has_val:
+        metrics["validation"] = evaluation(spec, run(x_val), y_val, data["validation"]["description"])
+    previous = previous_model(spec)
+    if previous and has_val:
+        metrics["previous"]["validation"] = evaluation(spec, previous[1](x_val), y_val, data["validation"]["description"])
+    # The texts of the recipe as it is now (the network part of the training text is the trained one's).
+    old = card["training"]["description"]
+    cut = old.find(" Hard examples:") if " Hard examples:" in old else old.find(" Network: MLP")
+    card["training"]["description"] = training_data(spec, data) + old[cut:]
+    for m in (metrics, metrics.get("previous", {})):
+        if "realHeldOut" in m:
+            m["realHeldOut"]["description"] = data["realHeldOut"]["description"]
+    card["metrics"] = {k: metrics[k] for k in ("heldOut", "validation", "realHeldOut", "calibration", "previous") if k in metrics}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    for title, ev in (("held-out", metrics["heldOut"]), ("cross-generator", metrics.get("validation")), ("previous, cross-generator", metrics.get("previous", {}).get("validation"))):
+        if ev is None:
+            continue
+        print(f"  {title} ({ev['samples']} samples): accuracy {ev['accuracy']:.4f}")
+        for label, c in ev["perClass"].items():
+            print(f"    {label:<14} P {c['precision']:.4f}  R {c['recall']:.4f}  F1 {c['f1']:.4f}  n {c['support']}")
+
+
+def train(spec, out, evaluate_only=False):
+    started = time.time()
+    name, labels, activation = spec["name"], spec["labels"], spec["activation"]
+    header, x_all, y_all = load(f"{name}-train", labels)
+    _, x_held, y_held = load(f"{name}-heldOut", labels)
+    has_val = os.path.exists(os.path.join(DATA, f"{name}-validation.json"))
+    if has_val:
+        _, x_val, y_val = load(f"{name}-validation", labels)
+    else:
+        print(f"{name}: no cross-generator validation set in .data (the card will have no validation figures)")
+    data = spec["data"]
+    extra = None
+    if "realTrain" in data:
+        _, x_real, y_real = load(f"{name}-realTrain", labels)
+        weight = int(spec.get("realWeight", 1))
+        keep = np.random.RandomState(int(spec["seed"]) % 2**32).rand(len(y_all)) < float(spec.get("generatedShare", 1.0))
+        x_all, y_all = x_all[keep], y_all[keep]
+        extra = (x_real, y_real)
+        print(f"{name}: {len(y_real)} real training windows (x{weight}) added to {len(y_all)} generated ones")
+    seed = int(spec["seed"])
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    if evaluate_only:
+        return rescore(spec, out, x_held, y_held, has_val, x_val if has_val else None, y_val if has_val else None)
+    net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    hard = spec.get("hardNegatives")
+    hard_note = ""
+    if hard and extra is not None:
+        # Hard examples of the real training recordings: non-music windows the first network scores as
+        # music, music windows it misses; repeated `weight` more times, and the network trained again.
+        x_real, y_real = extra
+        index = labels.index(spec["positive"][0])
+        with torch.no_grad():
+            p = torch.softmax(net(torch.from_numpy(x_real)), dim=1).numpy()[:, index]
+        t = float(hard["threshold"])
+        pick = ((y_real != index) & (p >= t)) | ((y_real == index) & (p < 1 - t))
+        reps = int(hard["weight"])
+        hard_note = (f" Hard examples: a first network (same recipe) was trained, then the real training windows it got wrong by a margin "
+                     f"(non-music with p(music) >= {t}, music with p(music) < {1 - t}: {int(pick.sum())} of {len(y_real)}) were repeated {reps} more times and the network trained again.")
+        print(f"{name}: {int(((y_real != index) & (p >= t)).sum())} hard non-music and {int(((y_real == index) & (p < 1 - t)).sum())} hard music windows, x{reps} more")
+        extra = (np.concatenate([x_real] + [x_real[pick]] * reps), np.concatenate([y_real] + [y_real[pick]] * reps))
+        net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    features = x_all.shape[1]
+    lr = spec.get("learningRate", LEARNING_RATE)
+    wd = spec.get("weightDecay", WEIGHT_DECAY)
+    batch_size = spec.get("batch", BATCH)
+    max_epochs = spec.get("epochs", 60)
+    rows = int(len(y_all) + (0 if extra is None else len(extra[1]) * int(spec.get("realWeight", 1))))
     print(f"{name}: best early-stopping loss {best[0]:.4f} at epoch {best[1]} (stopped after {epoch})")
 
-    os.makedirs(MODELS, exist_ok=True)
-    onnx_path = os.path.join(MODELS, name + ".onnx")
+    os.makedirs(out, exist_ok=True)
+    onnx_path = os.path.join(out, name + ".onnx")
     exported = Exported(net, activation).eval()
     torch.onnx.export(
         exported, torch.zeros(1, features), onnx_path,
@@ -250,10 +387,12 @@ def train(spec):
 
     with torch.no_grad():
         p_held = exported(torch.from_numpy(x_held)).numpy()
-        p_val = exported(torch.from_numpy(x_val)).numpy()
     held = evaluation(spec, p_held, y_held, data["heldOut"]["description"])
-    val = evaluation(spec, p_val, y_val, data["validation"]["description"])
-    metrics = {"heldOut": held, "validation": val}
+    metrics = {"heldOut": held}
+    if has_val:
+        with torch.no_grad():
+            p_val = exported(torch.from_numpy(x_val)).numpy()
+        metrics["validation"] = evaluation(spec, p_val, y_val, data["validation"]["description"])
     if "realHeldOut" in data:
         header_real, x_rh, y_rh = load(f"{name}-realHeldOut", labels)
         with open(os.path.join(DATA, header_real["files"]["tags"]), encoding="utf-8") as f:
@@ -265,6 +404,16 @@ def train(spec):
         if os.path.exists(sources_file):
             with open(sources_file, encoding="utf-8") as f:
                 metrics["realHeldOut"]["packages"] = json.load(f)
+    previous = previous_model(spec)
+    if previous:
+        # The version this one replaces, scored on exactly the same data.
+        ref, run = previous
+        metrics["previous"] = {"version": ref["version"], "commit": ref["commit"],
+                               "heldOut": evaluation(spec, run(x_held), y_held, data["heldOut"]["description"])}
+        if has_val:
+            metrics["previous"]["validation"] = evaluation(spec, run(x_val), y_val, data["validation"]["description"])
+        if "realHeldOut" in data:
+            metrics["previous"]["realHeldOut"], metrics["previous"]["calibration"] = field_report(spec, run(x_rh), y_rh, tags, data["realHeldOut"]["description"])
     hidden = "-".join(str(h) for h in spec["hidden"])
     card = {
         "name": name,
@@ -279,9 +428,9 @@ def train(spec):
         "thresholds": spec["thresholds"],
         "training": {
             "seed": seed,
-            "samples": int(len(y_all)),
+            "samples": rows,
             "description": (
-                training_data(spec, data)
+                training_data(spec, data) + hard_note
                 + f" Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
                 f"Adam lr {lr} (x0.3 every {max(1, max_epochs // 3)} epochs), batch {batch_size}, weight decay {wd}, "
                 f"{'cross-entropy' if activation == 'softmax' else 'binary cross-entropy per label'}, early stopping on a "
@@ -292,15 +441,20 @@ def train(spec):
         },
         "metrics": metrics,
     }
-    with open(os.path.join(MODELS, name + ".card.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(out, name + ".card.json"), "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
-    for title, ev in (("held-out", held), ("cross-generator", val)):
+    for title, ev in (("held-out", held), ("cross-generator", metrics.get("validation"))):
+        if ev is None:
+            continue
         print(f"  {title} ({ev['samples']} samples): accuracy {ev['accuracy']:.4f}")
         for label, c in ev["perClass"].items():
             print(f"    {label:<14} P {c['precision']:.4f}  R {c['recall']:.4f}  F1 {c['f1']:.4f}  n {c['support']}")
-    if "realHeldOut" in metrics:
-        rh, cal = metrics["realHeldOut"], metrics["calibration"]
+    for title, m in ((spec["version"], metrics), (metrics.get("previous", {}).get("version"), metrics.get("previous", {}))):
+        if "realHeldOut" not in m:
+            continue
+        print(f"  {name}@{title}")
+        rh, cal = m["realHeldOut"], m["calibration"]
         a = rh["atThreshold"]
         print(f"  real held-out ({rh['samples']} windows): accuracy {rh['accuracy']:.4f}; {a['label']} at {a['threshold']}: P {a['precision']:.4f} R {a['recall']:.4f} F1 {a['f1']:.4f}")
         for period, c in rh["byPeriod"].items():
@@ -312,12 +466,19 @@ def train(spec):
 
 
 def main():
-    names = sys.argv[1:]
+    args = sys.argv[1:]
+    out = MODELS
+    if "--out" in args:  # e.g. to try a recipe without replacing the committed model
+        at = args.index("--out")
+        out = os.path.abspath(args[at + 1])
+        del args[at:at + 2]
+    evaluate_only = "--evaluate" in args
+    names = [a for a in args if a != "--evaluate"]
     specs = sorted(f[: -len(".model.json")] for f in os.listdir(DATA) if f.endswith(".model.json")) if not names else names
     order = {"noise-window": 0, "fishing": 1, "crowding": 2}
     for name in sorted(specs, key=lambda n: order.get(n, 99)):
         with open(os.path.join(DATA, name + ".model.json"), encoding="utf-8") as f:
-            train(json.load(f))
+            train(json.load(f), out, evaluate_only)
 
 
 if __name__ == "__main__":

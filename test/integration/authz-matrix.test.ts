@@ -186,6 +186,22 @@ POST  /api/v1/inspections/:id/result                   S:R:in_progress          
 POST  /api/v1/inspections/:id/case                     S:E:closed                             401  403   403 403    403   403   ok   404    404    404    403
 POST  /api/v1/inspections/:id/case                     S:R:closed                             401  403   403 403    403   403   404  404    ok     404    403
 GET   /api/v1/inspection-refusals                      -                                      401  ok    ok  403    403   403   403  403    403    403    403
+GET   /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   ok   ok     ok     ok     403
+POST  /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   403  403    403    403    403
+GET   /api/v1/complaints/:id                             K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
+GET   /api/v1/complaints/:id/contact                     K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
+GET   /api/v1/complaints/:id/photos/:n                   K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
+POST  /api/v1/complaints/:id/reply                       K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
+POST  /api/v1/complaints/:id/decline                     K:east                                 401  403   403 403    403   403   ok   ok     404    404    403
+POST  /api/v1/complaints/:id/assign                      K:queue                                401  ok    ok  403    403   403   403  403    403    403    403
+GET   /api/v1/cases/:id/complaints                       E:dispatched                           401  ok    ok  404    404   404   ok   ok     404    404    ok
+POST  /api/v1/public/complaints                          -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+POST  /api/v1/public/complaints/status                   K:east                                 ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /open311/v2/services.json                          -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /open311/v2/services/:code                         noise.json                             ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+POST  /open311/v2/requests.json                          -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /open311/v2/requests/:id                           K:east                                 ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /open311/v2/requests.json                          K:east                                 ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 `;
 
 /** The committed version of a model (its card), which an admin may always roll out. */
@@ -739,13 +755,91 @@ const SPECS: Record<string, RouteSpec> = {
   'GET /api/v1/inspection-refusals': { call: get('/api/v1/inspection-refusals') },
 };
 
+
+// Complaints: each cell gets a complaint of its own (K:east: a noise complaint of East Lake Park with a
+// contact and a photo, held by t-east; K:queue: one in the coordination queue), made before the call.
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(16)]);
+const complaints = new Map<number, Promise<{ id: string; trackingNumber: string; checkCode: string }>>();
+const complaintOf = (c: Cell) => {
+  let k = complaints.get(c.n);
+  if (!k) {
+    const queue = c.target === 'K:queue';
+    k = t.platform.complaints.create({
+      channel: 'hotline', category: queue ? 'other' : 'noise', description: `authz complaint ${c.n}`, zoneId: 'z-park-square',
+      occurredAt: new Date(), photos: [{ contentType: 'image/png', bytes: PNG }], contact: { phone: '138 0000 0000' }, filedBy: null,
+    }).then((r) => ({ id: r.complaint.id, trackingNumber: r.complaint.trackingNumber, checkCode: r.checkCode }));
+    complaints.set(c.n, k);
+  }
+  return k;
+};
+const complaintWrites = async (c: Cell) => {
+  const k = await complaintOf(c);
+  return sqlText(`SELECT status, team_id, (SELECT count(*) FROM complaint_events e WHERE e.complaint_id = c.id) AS events,
+    (SELECT count(*) FROM complaint_contact_views v WHERE v.complaint_id = c.id) AS views FROM complaints c WHERE id = $1`, [k.id]);
+};
+const complaintBody = (n: number) => ({ category: 'noise', description: `authz complaint ${n}`, zoneId: 'z-park-square' });
+const COMPLAINT_SPECS: Record<string, RouteSpec> = {
+  'GET /api/v1/complaints': { call: get('/api/v1/complaints') },
+  'POST /api/v1/complaints': {
+    call: (c) => http('POST', '/api/v1/complaints', c.token, complaintBody(c.n)),
+    written: (c) => sqlText('SELECT id FROM complaints WHERE description = $1', [`authz complaint ${c.n}`]),
+  },
+  'GET /api/v1/complaints/:id': { call: async (c) => http('GET', `/api/v1/complaints/${(await complaintOf(c)).id}`, c.token) },
+  'GET /api/v1/complaints/:id/contact': { call: async (c) => http('GET', `/api/v1/complaints/${(await complaintOf(c)).id}/contact`, c.token), written: complaintWrites },
+  'GET /api/v1/complaints/:id/photos/:n': {
+    async call(c) {
+      const res = await fetch(`${t.http}/api/v1/complaints/${(await complaintOf(c)).id}/photos/1`, { headers: c.token ? { authorization: `Bearer ${c.token}` } : {} });
+      if (res.ok) return { status: res.status };
+      const body = (await res.json()) as { code?: string; message?: string };
+      return { status: res.status, code: body.code, message: body.message };
+    },
+  },
+  'POST /api/v1/complaints/:id/reply': {
+    call: async (c) => http('POST', `/api/v1/complaints/${(await complaintOf(c)).id}/reply`, c.token, { status: 'handled', reply: 'music turned down' }),
+    written: complaintWrites,
+  },
+  'POST /api/v1/complaints/:id/decline': {
+    call: async (c) => http('POST', `/api/v1/complaints/${(await complaintOf(c)).id}/decline`, c.token, { reason: 'not ours' }),
+    written: complaintWrites,
+  },
+  'POST /api/v1/complaints/:id/assign': {
+    call: async (c) => http('POST', `/api/v1/complaints/${(await complaintOf(c)).id}/assign`, c.token, { teamId: 't-east' }),
+    written: complaintWrites,
+  },
+  'GET /api/v1/cases/:id/complaints': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}/complaints`) },
+  'POST /api/v1/public/complaints': {
+    call: (c) => http('POST', '/api/v1/public/complaints', c.token, complaintBody(c.n)),
+    written: (c) => sqlText('SELECT id FROM complaints WHERE description = $1', [`authz complaint ${c.n}`]),
+  },
+  'POST /api/v1/public/complaints/status': {
+    call: async (c) => {
+      const k = await complaintOf(c);
+      return http('POST', '/api/v1/public/complaints/status', c.token, { trackingNumber: k.trackingNumber, checkCode: k.checkCode });
+    },
+  },
+  'GET /open311/v2/services.json': { call: get('/open311/v2/services.json') },
+  'GET /open311/v2/services/:code': { call: get((c) => `/open311/v2/services/${c.target}`) },
+  'POST /open311/v2/requests.json': {
+    async call(c) {
+      const res = await fetch(`${t.http}/open311/v2/requests.json`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) },
+        body: new URLSearchParams({ service_code: 'noise', address_id: 'z-park-square', description: `authz complaint ${c.n}` }).toString(),
+      });
+      return { status: res.status };
+    },
+    written: (c) => sqlText('SELECT id FROM complaints WHERE description = $1', [`authz complaint ${c.n}`]),
+  },
+  'GET /open311/v2/requests/:id': { call: async (c) => http('GET', `/open311/v2/requests/${(await complaintOf(c)).trackingNumber}.json`, c.token) },
+  'GET /open311/v2/requests.json': { call: async (c) => http('GET', `/open311/v2/requests.json?service_request_id=${(await complaintOf(c)).trackingNumber}`, c.token) },
+};
+
 const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = {
   '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW|NOT_ASSIGNED)$/,
 };
 
 /** Runs one cell; returns what went wrong (nothing when the outcome is the expected one). */
 async function runCell(row: Row, caller: Caller): Promise<string | undefined> {
-  const spec = SPECS[row.route]!;
+  const spec = (SPECS[row.route] ?? COMPLAINT_SPECS[row.route])!;
   const expected = row.expect[caller];
   const cell: Cell = { caller, token: tokenOf(caller), target: row.target, n: ++cellNo };
   const key = spec.fixtureKey?.(row.target);
@@ -794,7 +888,7 @@ function appRoutes(): Set<string> {
 }
 
 beforeAll(async () => {
-  t = await startTestPlatform({ SERVICES: 'api' });
+  t = await startTestPlatform({ SERVICES: 'api', COMPLAINT_PUBLIC_PER_HOUR: '1000', COMPLAINT_LOOKUP_PER_HOUR: '1000' });
   // The API alone: the committed model versions as an inference process elsewhere registers them.
   await new InferenceRepository(t.platform.db.pool).registerModels(await listModels([MODELS_DIR]));
   for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun', 'centre.qian', 'east.wang', 'river.chen']) tokens.set(user, await login(t, user));
@@ -809,7 +903,7 @@ describe('authorization matrix: every route × every role', () => {
     const inMatrix = new Set(ROWS.map((r) => r.route));
     expect([...served].filter((r) => !inMatrix.has(r)).sort(), 'routes without a row in the matrix').toEqual([]);
     expect([...inMatrix].filter((r) => !served.has(r)).sort(), 'rows for routes the app does not serve').toEqual([]);
-    expect([...inMatrix].filter((r) => !SPECS[r]).sort(), 'rows without a way to call them').toEqual([]);
+    expect([...inMatrix].filter((r) => !SPECS[r] && !COMPLAINT_SPECS[r]).sort(), 'rows without a way to call them').toEqual([]);
     // The OpenAPI document names no route the table misses (it hides only the web page).
     const doc = await api<{ paths: Record<string, Record<string, unknown>> }>(t, null, 'GET', '/docs/json');
     const documented = Object.entries(doc.body.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));

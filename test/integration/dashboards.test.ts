@@ -106,7 +106,7 @@ beforeAll(async () => {
   ];
   // …and the meter still reporting now, for the live levels.
   const live = noiseRun({ deviceId: slm.id, start: new Date(Date.now() - 90_000), seconds: 60, source: 'background', laeq: 47, seed: 6, seqStart: 5000 });
-  const tracks = trackRun({ deviceId: cam.id, trackId: 'trk-angler', role: 'angler', start: localTime(TZ, 10, 0), seconds: 1500, stepS: 10, seed: 7, seqStart: 1 });
+  const tracks = trackRun({ deviceId: cam.id, trackId: 'trk-angler', role: 'angler', start: localTime(TZ, 10, 0), seconds: 1500, stepS: 10, seed: 3, seqStart: 1 }); // one continuous track
   const crowd = crowdRun({ deviceId: counter.id, kind: 'hot_sunday', capacity: 150, start: localTime(TZ, 12, 0), startLocalHour: 12, minutes: 300, seed: 3, seqStart: 1 });
   await publishAll(slm.client, [...noise, ...live]);
   await publishAll(cam.client, tracks);

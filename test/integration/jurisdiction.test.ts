@@ -40,6 +40,7 @@ const viewer = fc.record({
 
 const reach = fc.record({
   teamId: fc.option(fc.constantFrom(...TEAMS), { nil: null }),
+  supportTeamId: fc.option(fc.constantFrom(...TEAMS), { nil: null }),
   inReview: fc.boolean(),
   reviewPostId: fc.option(fc.constantFrom(...POSTS), { nil: null }),
 }) satisfies fc.Arbitrary<CaseReach>;
@@ -74,8 +75,8 @@ async function fillCases(cases: CaseReach[]): Promise<void> {
   await client.query('TRUNCATE cases, alerts');
   for (const [i, c] of cases.entries()) {
     await client.query(
-      `INSERT INTO cases (id, incident_id, team_id, review_submitted_at, review_post_id) VALUES ($1, $2, $3, $4, $5)`,
-      [`c${i}`, `i${i}`, c.teamId, c.inReview ? new Date() : null, c.reviewPostId],
+      `INSERT INTO cases (id, incident_id, team_id, review_submitted_at, review_post_id, support_team_id) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [`c${i}`, `i${i}`, c.teamId, c.inReview ? new Date() : null, c.reviewPostId, c.supportTeamId ?? null],
     );
   }
 }
@@ -148,7 +149,7 @@ describe('jurisdiction: the predicate and the SQL agree', () => {
   it('the live stream reaches whoever may see the case after the change, and a team it was dispatched away from', () => {
     fc.assert(
       fc.property(viewer, reach, fc.option(fc.constantFrom(...TEAMS), { nil: undefined }), (v, after, previousTeamId) => {
-        const e: LiveEvent = { type: 'case.updated', teamId: after.teamId, caseId: 'c', reason: 'x', review: after.inReview, reviewPostId: after.reviewPostId, ...(previousTeamId ? { previousTeamId } : {}) };
+        const e: LiveEvent = { type: 'case.updated', teamId: after.teamId, supportTeamId: after.supportTeamId, caseId: 'c', reason: 'x', review: after.inReview, reviewPostId: after.reviewPostId, ...(previousTeamId ? { previousTeamId } : {}) };
         const hadIt = previousTeamId !== undefined && maySeeCase(v, { teamId: previousTeamId, inReview: false, reviewPostId: null });
         expect(mayReceive(v, e)).toBe(maySeeCase(v, after) || hadIt);
       }),
@@ -166,5 +167,10 @@ describe('jurisdiction: the predicate and the SQL agree', () => {
     expect(await ids({ role: 'reviewer', teamId: null, reviewPostId: 'rp-east' })).toEqual(['c0']);
     expect(await ids({ role: 'reviewer', teamId: null, reviewPostId: 'rp-river' })).toEqual([]);
     expect(await ids({ role: 'operator', teamId: null })).toEqual(['c0', 'c1']);
+    // A safety incident worked by the street team with emergency management: both see it, no one else.
+    await fillCases([{ teamId: 't-river', supportTeamId: 't-district', inReview: false, reviewPostId: null }]);
+    expect(await ids({ role: 'officer', teamId: 't-district' })).toEqual(['c0']);
+    expect(await ids({ role: 'team_lead', teamId: 't-river' })).toEqual(['c0']);
+    expect(await ids({ role: 'officer', teamId: 't-east' })).toEqual([]);
   });
 });

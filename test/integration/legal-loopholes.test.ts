@@ -41,7 +41,7 @@ async function noiseReady(): Promise<string> {
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
   await sql(`INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone) VALUES ('z-park-lawn', 'site-park', 'East Lake Park lawn', '{}', '1', 'Asia/Shanghai')`);
-  for (const u of ['admin', 'ops', 'head', 'review', 'centre.sun', 'centre.qian', 'east.review', 'east.li', 'east.wang', 'east.lead', 'river.zhao', 'fish.liu', 'fish.sun']) {
+  for (const u of ['admin', 'ops', 'head', 'review', 'centre.sun', 'centre.qian', 'east.review', 'east.li', 'east.wang', 'east.lead', 'river.zhao', 'fish.liu', 'fish.sun', 'emerg.ma']) {
     tokens[u] = await login(t, u);
   }
 });
@@ -160,7 +160,7 @@ describe('parties are identified', () => {
 });
 
 describe('every case has a matter before enforcement', () => {
-  it.each(['complaint', 'intrusion', 'smoke'] as const)('makes a %s case be classified before any enforcement step, then applies every rule', async (kind) => {
+  it.each(['complaint'] as const)('makes a %s case be classified before any enforcement step, then applies every rule', async (kind) => {
     const id = await openCase(t, kind);
     expect(await detail(id)).toMatchObject({ matterCode: null, state: 'dispatched', teamId: 't-east', deadlines: [] });
     await ok('east.li', id, { event: 'accept' });
@@ -179,6 +179,26 @@ describe('every case has a matter before enforcement', () => {
     // Now the two-officer rule applies.
     expect((await fire('east.li', id, arrive())).body).toMatchObject({ code: 'SECOND_OFFICER_REQUIRED' });
     await ok('east.li', id, arrive('u-east-wang'));
+  });
+});
+
+describe('intrusion and smoke have their safety matters', () => {
+  it('routes them with their SLAs; no second officer on arrival and no penalty', async () => {
+    const intrusion = await openCase(t, 'intrusion', 'z-riverbank');
+    const c = await detail(intrusion);
+    expect(c).toMatchObject({ matterCode: 'INTRUSION-WATER-EDGE', state: 'dispatched', teamId: 't-river', supportTeamId: 't-emergency' });
+    expect(c.deadlines.map((d) => d.name)).toEqual(expect.arrayContaining(['accept', 'on_site']));
+    // Emergency management works it beside the street team; East Lake does not see it.
+    expect((await api(t, as('east.li'), 'GET', `/api/v1/cases/${intrusion}`)).status).toBe(404);
+    await ok('emerg.ma', intrusion, { event: 'accept' });
+    await ok('river.zhao', intrusion, arrive());
+    expect((await fire('river.zhao', intrusion, { event: 'file' })).body).toMatchObject({ code: 'NO_PENALTY_MATTER' });
+
+    const smoke = await openCase(t, 'smoke');
+    expect(await detail(smoke)).toMatchObject({ matterCode: 'SMOKE-FIRE', teamId: 't-emergency', supportTeamId: null });
+    expect((await api(t, as('east.li'), 'GET', `/api/v1/cases/${smoke}`)).status).toBe(404);
+    await ok('emerg.ma', smoke, { event: 'accept' });
+    await ok('emerg.ma', smoke, arrive());
   });
 });
 

@@ -3,6 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { Rng } from '../../core/rng.js';
 import { topics } from '../../contract/mqtt/topics.js';
 import { CrowdSource } from '../../simulator/crowds.js';
+import { smokeRun } from '../../simulator/hazards.js';
 import { localTime, trackRun, type TelemetryMessage } from '../../simulator/scenarios.js';
 import { batched, connectDevice, count, login, provision, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 /** Device roles of the recording; each replay provisions its own devices (and zones) for them. */
-const ROLES = ['cam-1', 'cam-2', 'cam-3', 'pc-a1', 'pc-a2', 'pc-b'] as const;
+const ROLES = ['cam-1', 'cam-2', 'cam-3', 'pc-a1', 'pc-a2', 'pc-b', 'smk-b'] as const;
 type Role = (typeof ROLES)[number];
 interface Recorded {
   role: Role;
@@ -73,6 +74,11 @@ function recording(): Recorded[] {
   people('pc-a1', a.map((c) => Math.round(c * 0.6)), 0);
   people('pc-a2', a.map((c) => c - Math.round(c * 0.6)), 20);
   people('pc-b', b, 40);
+  // Zone b's smoke detector: a puff of dust, then a fire, every 5 s on its own clock.
+  fromRun('smk-b', (id) => [
+    ...smokeRun({ deviceId: id, start: localTime(TZ, 10, 0), scene: 'dust', seconds: 300, stepS: 5, eventAtS: 60, ambientC: 20, seed: 21, seqStart: 1 }),
+    ...smokeRun({ deviceId: id, start: localTime(TZ, 10, 5), scene: 'fire', seconds: 300, stepS: 5, eventAtS: 120, ambientC: 20, seed: 22, seqStart: 1 }),
+  ]);
   return out;
 }
 const tsOf = (m: TelemetryMessage) => new Date((JSON.parse(m.payload) as { ts: string }).ts).getTime();
@@ -127,10 +133,17 @@ async function replay(interleave: Interleaving): Promise<string[]> {
       `INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone, capacity, fishing_ban)
        SELECT $1, site_id, $1, geometry, noise_class, timezone, capacity, fishing_ban FROM zones WHERE id = 'z-riverbank'`, [z]);
   }
+  // Zone a's water edge is closed from 10:20 to 10:35 (a closure rule): people at the edge then are
+  // intrusions (cam-1 warns with its loudspeaker, the others alert at once).
+  const ops = await login(t, 'ops');
+  const put = await fetch(`${t.http}/api/v1/zones/${zones.a}/rules`, { method: 'PUT', headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ rules: [{ kind: 'closure', name: 'Closed for the replay', start: '10:20', end: '10:35', params: { closed: true } }] }) });
+  if (put.status !== 200) throw new Error(`closure rule: ${put.status}`);
+  await waitFor(async () => (await t.platform.db.pool.query('SELECT 1 FROM zone_rules WHERE zone_id = $1', [zones.a])).rowCount === 1 || undefined, 'the closure rule stored');
   const ids = new Map<Role, string>();
   const byId = new Map<string, MqttClient>();
   for (const role of ROLES) {
-    const kind = role.startsWith('pc') ? 'people_counter' : 'camera';
+    const kind = role.startsWith('pc') ? 'people_counter' : role.startsWith('smk') ? 'smoke_detector' : 'camera';
     const d = await provision(t, admin, role === 'pc-b' ? zones.b : zones.a, { kind, hasSpeaker: role === 'cam-1' });
     const c = await connectDevice(t, d.id, d.secret);
     ids.set(role, d.id);
@@ -142,7 +155,8 @@ async function replay(interleave: Interleaving): Promise<string[]> {
     const ms = group.map((r) => r.message(id));
     return { id, message: ms.length === 1 ? (ms[0] as TelemetryMessage) : (batched(ms, ms.length)[0] as TelemetryMessage) };
   });
-  const scored = async () => (await t.platform.metrics.value('inference_readings_total', { stream: 'tracks' })) + (await t.platform.metrics.value('inference_readings_total', { stream: 'people' }));
+  const scored = async () => (await t.platform.metrics.value('inference_readings_total', { stream: 'tracks' })) + (await t.platform.metrics.value('inference_readings_total', { stream: 'people' }))
+    + (await t.platform.metrics.value('inference_readings_total', { stream: 'smoke' }));
   const emitted = () => t.platform.metrics.value('inference_alerts_total', {});
   const [before, alertsBefore] = [await scored(), await emitted()];
   for (const m of messages) await (byId.get(m.id) as MqttClient).publishAsync(m.message.topic, m.message.payload, { qos: 1 });
@@ -163,11 +177,13 @@ async function replay(interleave: Interleaving): Promise<string[]> {
 }
 
 describe('replays in any interleaving give the same alerts', () => {
-  it('raises the same fishing and crowding alerts for every interleaving and batching of the same recordings', async () => {
+  it('raises the same fishing, crowding, intrusion and smoke alerts for every interleaving and batching of the same recordings', async () => {
     const [first, ...others] = Object.entries(INTERLEAVINGS);
     const expected = await replay((first as [string, Interleaving])[1]);
     expect(expected.filter((a) => a.includes('"fishing"')).length, 'anglers at the cameras').toBeGreaterThanOrEqual(2);
     expect(expected.filter((a) => a.includes('"crowding"')).length, 'the crowds passing capacity').toBeGreaterThanOrEqual(1);
+    expect(expected.filter((a) => a.includes('"intrusion"')).length, 'people at the edge in the closed window').toBeGreaterThanOrEqual(1);
+    expect(expected.filter((a) => a.includes('"smoke"')).length, 'the fire, not the dust').toBe(1);
     for (const [name, interleave] of others) expect(await replay(interleave), name).toEqual(expected);
   }, 600_000);
 });

@@ -54,6 +54,9 @@ const REPOSITORIES = new Set([
   // Inspections: checklist and inspectors, market entities and credit, plans, inspections.
   'enforcement-api/inspections/checklist.ts', 'enforcement-api/inspections/entities.ts', 'enforcement-api/inspections/plans.ts',
   'enforcement-api/inspections/inspections.ts',
+  'enforcement-api/complaints/repository.ts',
+  // Webhook subscribers, their sealed keys, the outbox queue, inbound ids and ban notices.
+  'enforcement-api/webhooks/repository.ts',
 ]);
 
 /** Statements run (`….query(…)` calls) outside the repositories. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ZoneSchedule } from '../../core/domain/zone-rules.js';
 import { CrowdingPipeline, CROWDING_DEFAULTS } from '../../inference/pipelines/crowding.js';
 import { SpeakerController } from '../../inference/actuation.js';
-import { CROWD_HISTORY_MIN } from '../../inference/features/crowding.js';
+import { CROWD_FEATURE_COUNT, CROWD_HISTORY_MIN } from '../../inference/features/crowding.js';
 import { OnnxModel } from '../../inference/onnx-model.js';
 import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
@@ -58,9 +58,57 @@ describe('crowding pipeline on the readings’ own clock', () => {
     expect(last.at(-1)).toBe(60); // not "160 people"
     // While a's count was young it counted (its age limit is PEOPLE_COUNTER_MAX_AGE_S, 300 s by default).
     expect(totals[0]?.at(-1)).toBe(160);
-    // Minutes ending 1…5 min after a's count include it; scoring starts at the 5th minute of history.
+    // Past its age limit a is out of the count, but the forecast stands in for it by its usual share
+    // (100 of 160) until PEOPLE_COUNTER_IMPUTE_S; then it is out of the forecast too. Scoring starts at the 5th minute.
     const newest = totals.map((s) => s.at(-1));
-    expect(newest.indexOf(60)).toBe(CROWDING_DEFAULTS.counterMaxAgeS / 60 - CROWDING_DEFAULTS.minHistoryMin + 1);
+    expect(newest.indexOf(60)).toBe(CROWDING_DEFAULTS.counterImputeS / 60 - CROWDING_DEFAULTS.minHistoryMin + 1);
+    expect(new Set(newest.slice(0, newest.indexOf(60)))).toEqual(new Set([160]));
+    // Without standing in, the age limit alone decides.
+    const bare = recording(150, () => 0);
+    const p2 = new CrowdingPipeline(bare.scorer, () => cardSlot, context([]), { ...CROWDING_DEFAULTS, counterImputeS: 0 });
+    await p2.onCount(counter('pc-a'), new Date(t0), 100);
+    for (let m = 0; m <= 60; m += 1) await p2.onCount(counter('pc-b'), new Date(t0 + m * MIN + 10_000), 60);
+    expect(bare.totals.map((s) => s.at(-1)).indexOf(60)).toBe(CROWDING_DEFAULTS.counterMaxAgeS / 60 - CROWDING_DEFAULTS.minHistoryMin + 1);
+  });
+
+  it('holds a lone counter’s count through a short drop-out instead of starting the zone afresh', async () => {
+    const { scorer, totals } = recording(150, () => 0);
+    const p = new CrowdingPipeline(scorer, () => cardSlot, context([]));
+    // 20 minutes at 80, silent 10 minutes, back at 90.
+    for (let m = 0; m < 40; m++) if (m < 20 || m >= 30) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN + 5_000), m < 20 ? 80 : 90);
+    // One series across the gap (minutes 9…38): 80, held through the silence, then 90; every minute scored from the 5th.
+    expect(totals.at(-1)).toEqual([...Array(21).fill(80), ...Array(9).fill(90)]);
+    expect(totals).toHaveLength(39 - CROWDING_DEFAULTS.minHistoryMin + 1);
+    // Past PEOPLE_COUNTER_IMPUTE_S the zone starts afresh and waits for its history again.
+    const q = recording(150, () => 0);
+    const p2 = new CrowdingPipeline(q.scorer, () => cardSlot, context([]), { ...CROWDING_DEFAULTS, counterImputeS: 0 });
+    for (let m = 0; m < 40; m++) if (m < 20 || m >= 30) await p2.onCount(counter('pc-a'), new Date(t0 + m * MIN + 5_000), m < 20 ? 80 : 90);
+    expect(q.totals.at(-1)).toEqual(Array(CROWD_HISTORY_MIN).fill(90)); // 9 minutes of its own, padded
+    // Scored: minutes 0…23 (the last count lives 300 s more) from the 5th, then minutes 30…38 from the 5th again.
+    expect(q.totals).toHaveLength(24 + 9 - 2 * (CROWDING_DEFAULTS.minHistoryMin - 1));
+  });
+
+  it('reads a counter that suddenly counts far more than its usual share as double counting', async () => {
+    const alerts: Alert[] = [];
+    const { scorer, totals } = recording(300, () => 0);
+    const p = new CrowdingPipeline(scorer, () => cardSlot, context(alerts));
+    // Two counters share the crowd 60:40 for 20 minutes; then b counts everyone twice for 10 minutes.
+    for (let m = 0; m < 40; m++) {
+      const b = m >= 20 && m < 30 ? 80 : 40;
+      await p.onCount(counter('pc-a', 'z-river', 300), new Date(t0 + m * MIN + 5_000), 60);
+      await p.onCount(counter('pc-b', 'z-river', 300), new Date(t0 + m * MIN + 6_000), b);
+    }
+    const newest = totals.map((s) => s.at(-1) as number);
+    expect(Math.max(...newest)).toBe(100); // never 140
+    // A real rise shows on both counters and is believed.
+    const q = recording(300, () => 0);
+    const p2 = new CrowdingPipeline(q.scorer, () => cardSlot, context([]));
+    for (let m = 0; m < 40; m++) {
+      const k = m >= 20 ? 2 : 1;
+      await p2.onCount(counter('pc-a', 'z-river', 300), new Date(t0 + m * MIN + 5_000), 60 * k);
+      await p2.onCount(counter('pc-b', 'z-river', 300), new Date(t0 + m * MIN + 6_000), 40 * k);
+    }
+    expect(Math.max(...q.totals.map((s) => s.at(-1) as number))).toBe(200);
   });
 
   it('shows a silent counter in the alert as reduced coverage', async () => {
@@ -76,10 +124,11 @@ describe('crowding pipeline on the readings’ own clock', () => {
     await p2.onCount(counter('pc-a'), new Date(t0), 100);
     for (let m = 0; m <= 20; m++) await p2.onCount(counter('pc-b'), new Date(t0 + m * MIN), 140);
     expect(q).toHaveLength(1);
-    expect(q[0]?.evidence).toMatchObject({ count: 140, coverage: 0.5, counters: { reporting: ['pc-b'], silent: ['pc-a'] } });
+    expect(q[0]?.evidence).toMatchObject({ count: 140, coverage: 0.5, counters: { reporting: ['pc-b'], silent: ['pc-a'] }, estimate: 240 });
     expect(q[0]?.summary).toContain('1 of 2 counters silent');
-    // The model's input is kept with the alert (for the officers' verdict to become a training example).
-    expect(q[0]?.evidence.window).toEqual({ localHour: 10, capacity: 150, countsPerMinute: [240, 240, 240, 240, 240, 140, 140, 140] });
+    // The model's input is kept with the alert (for the officers' verdict to become a training example):
+    // the forecast stood in for the silent counter by its usual share (100 of 240).
+    expect(q[0]?.evidence.window).toEqual({ localHour: 10, capacity: 150, countsPerMinute: [240, 240, 240, 240, 240, 240, 240, 240] });
   });
 
   it('waits for a zone’s first minutes before any alarm, whatever the model says', async () => {
@@ -92,9 +141,9 @@ describe('crowding pipeline on the readings’ own clock', () => {
   });
 
   it('raises nothing for a zone that opens at 67 % of capacity and stays there (real model)', async () => {
-    const model = await OnnxModel.load(MODELS, 'crowding', 43);
+    const model = await OnnxModel.load(MODELS, 'crowding', CROWD_FEATURE_COUNT);
     try {
-      const slot: ModelSlot = { name: 'crowding', featureCount: 43, active: model, shadow: null };
+      const slot: ModelSlot = { name: 'crowding', featureCount: CROWD_FEATURE_COUNT, active: model, shadow: null };
       const scorer: Scorer = { score: async (f) => ({ active: await model.run(f, 1), activeVersion: 'crowding', shadow: null, shadowVersion: null }) };
       const alerts: Alert[] = [];
       const p = new CrowdingPipeline(scorer, () => slot, context(alerts));

@@ -3,6 +3,7 @@ import { Rng } from '../../core/rng.js';
 import { NoiseSource } from '../../simulator/spectra.js';
 import { NOISE_WINDOW, NOISE_WINDOW_FEATURE_COUNT, noiseWindowFeatures, type NoiseFrame } from '../../inference/features/noise.js';
 import { FISHING_FEATURE_COUNT, FISHING_HISTORY, fishingFeatures, type TrackObservation } from '../../inference/features/fishing.js';
+import { isTrackSummary, newTrackSummary, observeTrack, summariseTrack, trackSummaryFeatures } from '../../inference/features/track-summary.js';
 import { CROWD_FEATURE_COUNT, CROWD_HISTORY_MIN, crowdFeatures } from '../../inference/features/crowding.js';
 
 const stream = (cls: 'music' | 'traffic', seed: number, n = 12): NoiseFrame[] => {
@@ -89,6 +90,53 @@ describe('fishing features', () => {
   });
 });
 
+describe('whole-track summary', () => {
+  /** A person's observations every `dt` s: `plan` is [seconds, speed, rod] segments. */
+  const track = (dt: number, plan: [number, number, number][]) => {
+    const out: TrackObservation[] = [];
+    let t = 0;
+    for (const [s, speedMps, rodScore] of plan) for (let k = 0; k * dt < s; k++, t += dt) out.push(obs({ dwellS: t, speedMps, rodScore }));
+    return out;
+  };
+
+  it('knows how long a person has stayed at the current spot, whatever the report interval', () => {
+    // Still 5 min with a tripod, walks 40 s to another spot, still 4 min there.
+    const plan: [number, number, number][] = [[300, 0.05, 0.6], [40, 1.2, 0.6], [240, 0.05, 0.6]];
+    for (const dt of [3, 15]) {
+      const s = summariseTrack(track(dt, plan));
+      expect(s.relocations).toBe(1);
+      expect(s.spotS).toBeGreaterThan(200);
+      expect(s.spotS).toBeLessThan(260);
+    }
+    const f3 = fishingFeatures(track(3, plan).slice(-30), 12, undefined, 0, summariseTrack(track(3, plan)));
+    const f15 = fishingFeatures(track(15, plan).slice(-30), 12, undefined, 0, summariseTrack(track(15, plan)));
+    for (const i of [22, 23, 24, 25, 31, 32, 33]) expect(f3[i]).toBeCloseTo(f15[i] as number, 1);
+  });
+
+  it('tells a rod that flickers and peaks from an object seen steadily', () => {
+    const angler = summariseTrack(track(5, Array.from({ length: 60 }, (_, k): [number, number, number] => (k % 6 === 0 ? [10, 0.4, 0.95] : [50, 0.05, 0.3 + 0.3 * (k % 2)]))));
+    const tripod = summariseTrack(track(5, [[3000, 0.05, 0.7]]));
+    const a = new Float32Array(13);
+    const b = new Float32Array(13);
+    trackSummaryFeatures(angler, a, 0);
+    trackSummaryFeatures(tripod, b, 0);
+    expect(a[4]).toBeGreaterThan(b[4] as number); // rod score spread at the spot
+    expect(a[6]).toBeGreaterThan(b[6] as number); // rod peaks per 10 min
+    expect(a[5]).toBeGreaterThan(b[5] as number); // bursts of movement (casts)
+    expect(angler.relocations).toBe(0);
+  });
+
+  it('is what the pipeline keeps: observing one by one equals summarising at once, and stored copies validate', () => {
+    const history = track(8, [[120, 1.1, 0], [600, 0.05, 0.7]]);
+    const s = newTrackSummary();
+    for (const o of history) observeTrack(s, o);
+    expect(s).toEqual(summariseTrack(history));
+    expect(isTrackSummary(JSON.parse(JSON.stringify(s)))).toBe(true);
+    expect(isTrackSummary({ ...s, spotS: 'x' })).toBe(false);
+    expect(isTrackSummary(null)).toBe(false);
+  });
+});
+
 describe('crowd features', () => {
   it('has the advertised width and depends on counts relative to capacity', () => {
     const counts = Array.from({ length: CROWD_HISTORY_MIN }, (_, m) => 100 + 3 * m);
@@ -99,10 +147,24 @@ describe('crowd features', () => {
     expect(a[32]).toBeGreaterThan(0.2); // rising: +45 people in 15 min ≈ +0.22 capacity
   });
 
+  it('extrapolates a bending trend and sees a surge', () => {
+    // Rising and bending over: c = 0.8 - 0.0003 (t - 10)^2 (t = 0 now), peaking 10 minutes ahead.
+    const bend = Array.from({ length: 30 }, (_, k) => 100 * (0.8 - 0.0003 * (k - 29 - 10) ** 2));
+    const f = crowdFeatures(bend, 100, 12);
+    expect(f[43]).toBeCloseTo(0.8 - 0.0003 * 25, 2); // where the quadratic puts it 15 minutes ahead
+    expect(f[44]).toBeCloseTo(-0.0003 * 225, 2);
+    expect(f[35]).toBeGreaterThan(f[43] as number); // the straight line overshoots the peak
+    const surge = crowdFeatures([...Array(26).fill(40), 55, 70, 72, 72], 100, 12);
+    expect(surge[46]).toBeCloseTo(0.32, 5); // 40 → 72 within 3 minutes
+  });
+
   it('pads short histories with the oldest count, uses the newest 30 minutes, and rejects bad input', () => {
     const short = crowdFeatures([50, 60], 100, 12);
     expect(Array.from(short.subarray(0, 30))).toEqual([...Array(29).fill(0.5), 0.6].map((v) => Math.fround(v)));
-    expect(short[CROWD_FEATURE_COUNT - 1]).toBeCloseTo(2 / 30, 6);
+    expect(short[42]).toBeCloseTo(2 / 30, 6);
+    // Arrivals and surge over the newest 10 minutes: one rise of 0.1.
+    expect(short[45]).toBeCloseTo((0.1 / 10) * 15, 6);
+    expect(short[46]).toBeCloseTo(0.1, 6);
     const long = Array.from({ length: 45 }, (_, m) => m);
     expect(Array.from(crowdFeatures(long, 100, 12))).toEqual(Array.from(crowdFeatures(long.slice(-30), 100, 12)));
     expect(() => crowdFeatures([], 100, 12)).toThrow(RangeError);

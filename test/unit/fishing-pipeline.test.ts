@@ -1,7 +1,8 @@
 import { ZoneSchedule } from '../../core/domain/zone-rules.js';
 import { describe, expect, it } from 'vitest';
 import { FishingPipeline } from '../../inference/pipelines/fishing.js';
-import { FISHING_HISTORY, fishingFeatures } from '../../inference/features/fishing.js';
+import { FISHING_FEATURE_COUNT, FISHING_HISTORY, fishingFeatures } from '../../inference/features/fishing.js';
+import { isTrackSummary, type TrackSummary } from '../../inference/features/track-summary.js';
 import { SpeakerController } from '../../inference/actuation.js';
 import type { Scorer } from '../../inference/batcher.js';
 import type { ModelSlot } from '../../inference/model-registry.js';
@@ -114,7 +115,7 @@ describe('the alert keeps the model’s input', () => {
   it('carries the window the model scored, so a verdict on it is a training example', async () => {
     const { pipeline, alerts } = setup(() => 0.95);
     await feed(pipeline, { ...camera, hasSpeaker: false }, 3);
-    const window = alerts[0]?.evidence.window as { localHour: number; observations: number[][] };
+    const window = alerts[0]?.evidence.window as { localHour: number; observations: number[][]; track: unknown };
     expect(window.localHour).toBe(10);
     // Confirmed at 120 s (minimum duration 120 s): the 13 observations 0, 10, … 120 s (at most FISHING_HISTORY).
     expect(window.observations).toHaveLength(13);
@@ -122,7 +123,12 @@ describe('the alert keeps the model’s input', () => {
     expect(window.observations[0]).toEqual([0, 0.8, 0.9, 0.05]);
     expect(window.observations.at(-1)).toEqual([120, 0.8, 0.9, 0.05]);
     // The same features as the pipeline computed from it.
-    const rebuilt = fishingFeatures(window.observations.map(([dwellS, waterlineM, rodScore, speedMps]) => ({ dwellS: dwellS!, waterlineM: waterlineM!, rodScore: rodScore!, speedMps: speedMps! })), window.localHour);
-    expect(rebuilt).toHaveLength(22);
+    // The same features as the pipeline computed from it (the whole-track summary is kept beside the window).
+    expect(isTrackSummary(window.track)).toBe(true);
+    const history = window.observations.map(([dwellS, waterlineM, rodScore, speedMps]) => ({ dwellS: dwellS!, waterlineM: waterlineM!, rodScore: rodScore!, speedMps: speedMps! }));
+    const rebuilt = fishingFeatures(history, window.localHour, undefined, 0, window.track as TrackSummary);
+    expect(rebuilt).toHaveLength(FISHING_FEATURE_COUNT);
+    // Here the track is no longer than the window: its summary is the window's own.
+    expect(Array.from(rebuilt)).toEqual(Array.from(fishingFeatures(history, window.localHour)));
   });
 });

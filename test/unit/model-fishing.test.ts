@@ -5,6 +5,7 @@ import { Rng } from '../../core/rng.js';
 import { ModelCard } from '../../contract/model-card.js';
 import { TrackSource, type TrackObservation, type TrackRole } from '../../simulator/anglers.js';
 import { FISHING_FEATURE_COUNT, fishingFeatures } from '../../inference/features/fishing.js';
+import { newTrackSummary, observeTrack } from '../../inference/features/track-summary.js';
 import { OnnxModel } from '../../inference/onnx-model.js';
 import { anglerTracks } from '../../inference/train/recipes-fishing.js';
 import { MODELS, f1, loadTampered, scoreSet, shuffled } from './model-helpers.js';
@@ -12,13 +13,17 @@ import { MODELS, f1, loadTampered, scoreSet, shuffled } from './model-helpers.js
 const F = FISHING_FEATURE_COUNT;
 const SEED = 6161; // neither the training (20240613) nor the held-out (90210419) seed
 
-/** P(fishing) after each report of one person's track (history of the newest observations). */
+/** P(fishing) after each report of one person's track (the newest observations and the whole track, as the pipeline keeps them). */
 async function trace(model: OnnxModel, role: TrackRole, rng: Rng, hour: number, minutes: number, dt: number): Promise<number[]> {
   const src = new TrackSource(role, rng, { localHour: hour, camera: { rodGain: 1, rodNoise: 0, falsePositiveRate: 1, speedJitter: 0.08, waterlineBias: 0.15, restartsPerHour: 0, nightVisibility: 0.7 } });
   const obs: TrackObservation[] = [];
   for (let t = 0; t < minutes * 60 && !src.ended; t += dt) obs.push(src.next(dt));
   const features = new Float32Array(obs.length * F);
-  obs.forEach((_, k) => fishingFeatures(obs.slice(Math.max(0, k - 29), k + 1), hour, features, k * F));
+  const whole = newTrackSummary();
+  obs.forEach((o, k) => {
+    observeTrack(whole, o);
+    fishingFeatures(obs.slice(Math.max(0, k - 29), k + 1), hour, features, k * F, whole);
+  });
   const p = await model.run(features, obs.length);
   return obs.map((_, k) => p[2 * k + 1] as number);
 }
@@ -43,9 +48,9 @@ describe('fishing model', () => {
   it('carries a schema-valid card with the agreed labels and thresholds', async () => {
     const raw: unknown = JSON.parse(await readFile(`${MODELS}/fishing.card.json`, 'utf8'));
     expect(Value.Check(ModelCard, raw)).toBe(true);
-    expect(model.card.version).toBe('1.1.0');
+    expect(model.card.version).toBe('1.2.0');
     expect(model.card.labels).toEqual(['other', 'fishing']);
-    expect(model.card.thresholds).toEqual({ 'fishing.on': 0.7, 'fishing.off': 0.4 });
+    expect(model.card.thresholds).toEqual({ 'fishing.on': 0.8, 'fishing.off': 0.4 });
     expect(model.card.outputs[0]?.shape).toEqual(['N', 2]);
     expect(model.labelIndex('fishing')).toBe(1);
   });

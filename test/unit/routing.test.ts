@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { routeCase, type RoutableTeam } from '../../enforcement-api/domain/routing.js';
+import { routeCase, routeWithSupport, type RoutableTeam } from '../../enforcement-api/domain/routing.js';
 
 const teams: RoutableTeam[] = [
   { id: 't-east', kind: 'street', streetId: 's-east', domains: ['ecology', 'emergency'] },
   { id: 't-river', kind: 'street', streetId: 's-river', domains: ['ecology', 'emergency'] },
   { id: 't-fish', kind: 'district', streetId: null, domains: ['fisheries'] },
+  { id: 't-emergency', kind: 'district', streetId: null, domains: ['emergency'] },
 ];
 
 describe('case routing', () => {
@@ -28,5 +29,14 @@ describe('case routing', () => {
     expect(routeCase('s-unknown', { handlingLevel: 'district', domain: 'mining' }, teams).teamId).toBeNull();
     expect(routeCase('s-unknown', null, teams).teamId).toBeNull();
     expect(routeCase('s-east', null, teams).teamId).toBe('t-east');
+  });
+
+  it('brings in the district team of a matter\'s support domain beside the team holding the case', () => {
+    const intrusion = { handlingLevel: 'street' as const, domain: 'emergency', supportDomain: 'emergency' };
+    expect(routeWithSupport('s-river', intrusion, teams)).toMatchObject({ teamId: 't-river', supportTeamId: 't-emergency' });
+    // Smoke: handled by emergency management itself, so no second team.
+    expect(routeWithSupport('s-east', { handlingLevel: 'district', domain: 'emergency', supportDomain: 'emergency' }, teams)).toMatchObject({ teamId: 't-emergency', supportTeamId: null });
+    expect(routeWithSupport('s-east', { handlingLevel: 'street', domain: 'ecology' }, teams).supportTeamId).toBeNull();
+    expect(routeWithSupport('s-east', intrusion, teams.filter((t) => t.id !== 't-emergency')).supportTeamId).toBeNull();
   });
 });

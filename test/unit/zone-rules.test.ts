@@ -88,4 +88,22 @@ describe('zone rules', () => {
     expect(ruleProblem({ ...ok, kind: 'fishing', params: {} })).toMatch(/fishingBan/);
     expect(ruleProblem({ ...ok, kind: 'crowding', params: { capacity: 0 } })).toMatch(/capacity/);
   });
+
+  it('closes a zone in its closed hours (past midnight too), opens it otherwise, and a rule can open a closed stretch', () => {
+    const night = rule({ id: 'night-closure', kind: 'closure', start: '22:00', end: '06:00', params: { closed: true } });
+    const festival = rule({ id: 'lantern-night', kind: 'closure', days: ['holiday'], start: '22:00', end: '23:30', priority: 10, params: { closed: false } });
+    const s = new ZoneSchedule([night, festival], calendars, zoneCalendars);
+    expect(s.closed(park, at('2026-05-11T15:00:00'))).toEqual({ closed: false });
+    expect(s.closed(park, at('2026-05-11T23:00:00'))).toEqual({ closed: true, rule: { id: 'night-closure', name: 'night-closure' } });
+    expect(s.closed(park, at('2026-05-12T05:59:00')).closed).toBe(true);
+    expect(s.closed(park, at('2026-05-12T06:00:00')).closed).toBe(false);
+    // On a holiday evening the higher-priority rule keeps the bank open until 23:30.
+    expect(s.closed(park, at('2026-05-04T22:30:00'))).toEqual({ closed: false, rule: { id: 'lantern-night', name: 'lantern-night' } });
+    expect(s.closed(park, at('2026-05-04T23:45:00')).closed).toBe(true);
+    // Another zone's closure does not close this one.
+    expect(new ZoneSchedule([{ ...night, zoneId: 'z-other' }]).closed(park, at('2026-05-11T23:00:00')).closed).toBe(false);
+    const ok = { kind: 'closure' as const, start: '22:00', end: '06:00', from: null, until: null };
+    expect(ruleProblem({ ...ok, params: {} })).toMatch(/closed/);
+    expect(ruleProblem({ ...ok, params: { closed: true } })).toBeNull();
+  });
 });

@@ -34,7 +34,9 @@ export async function openApiDocument(): Promise<Document> {
     sessions: stub, users: stub, zones: stub, zoneRules: stub, rulesChanged: async () => {}, devices: stub, cases: stub,
     evidence: stub, legal: stub, inspections: stub, evidenceMaxBytes: 1, readings: stub, alerts: stub, figures: stub, models: stub, modelControl: stub,
     bus: stub, readiness: async () => ({}), mqttPort: () => 1883, idempotency: { prune: async () => 0 } as never, directory: stub,
-    grafanaUrl: 'http://localhost:3000', webDist: '/nonexistent',
+    grafanaUrl: 'http://localhost:3000', webDist: '/nonexistent', complaints: stub, webhooks: stub,
+    complaintLimits: { publicPerHour: 5, lookupPerHour: 30, photoMaxBytes: 2 ** 21, open311ApiKeys: [] },
+    webhookSettings: { urlPolicy: { allowedHosts: [], allowPrivate: false }, rotationGraceS: 0, toleranceS: 300, fishingBanSecrets: [] },
   };
   const app = await buildApp(deps);
   await app.ready();

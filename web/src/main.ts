@@ -11,8 +11,10 @@ import { mapView } from './views/map';
 import { outboxView } from './views/outbox';
 import { reviewView } from './views/review';
 import { opsView } from './views/ops';
+import { webhooksView } from './views/webhooks';
 import { devicesView } from './views/devices';
 import { inspectionsView, inspectionView } from './views/inspections';
+import { hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
 
 const root = $('#app')!;
@@ -45,8 +47,10 @@ function tabsFor(role: string): [string, string][] {
       return [['#/inbox', 'tabInbox'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/outbox', 'tabOutbox']];
     case 'reviewer':
       return [['#/review', 'tabReview']];
+    case 'hotline':
+      return [['#/hotline', 'tabHotline']];
     default:
-      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap']];
+      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
 }
 
@@ -87,7 +91,9 @@ function route(): View {
     case 'devices': return devicesView();
     case 'inspections': return inspectionsView();
     case 'inspection': return inspectionView(arg ?? '');
-    default: return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
+    case 'hotline': return hotlineView();
+    case 'webhooks': return webhooksView();
+    default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }
 
@@ -98,7 +104,8 @@ function render(): void {
   unsubscribe?.();
   if (!state.user) {
     view = null;
-    mount(root, loginView());
+    // The citizens' page needs no login.
+    mount(root, location.hash.startsWith('#/complaint') ? publicComplaintView() : loginView());
     return;
   }
   view = route();
@@ -125,7 +132,8 @@ function loginView(): HTMLElement {
     h('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true }),
     h('button', { type: 'submit', class: 'primary big' }, t('login')),
     error,
-    h('button', { type: 'button', class: 'ghost', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); } }, lang() === 'zh' ? 'English' : '中文'));
+    h('button', { type: 'button', class: 'ghost', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); } }, lang() === 'zh' ? 'English' : '中文'),
+    h('p', null, h('a', { href: '#/complaint', id: 'to-complaint' }, t('cPublicLink'))));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     error.textContent = '';

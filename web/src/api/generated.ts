@@ -84,7 +84,7 @@ export interface Endpoints {
       user: {
         id: string;
         username: string;
-        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head";
+        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head" | "hotline";
         teamId: string | null;
         displayName: string;
         reviewPostId: string | null;
@@ -114,7 +114,7 @@ export interface Endpoints {
       user: {
         id: string;
         username: string;
-        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head";
+        role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head" | "hotline";
         teamId: string | null;
         displayName: string;
         reviewPostId: string | null;
@@ -150,6 +150,7 @@ export interface Endpoints {
       zoneName: string;
       matterCode: string | null;
       teamId: string | null;
+      supportTeamId: string | null;
       state: string;
       title: string;
       slaDueAt: string | null;
@@ -186,6 +187,7 @@ export interface Endpoints {
       zoneName: string;
       matterCode: string | null;
       teamId: string | null;
+      supportTeamId: string | null;
       state: string;
       title: string;
       slaDueAt: string | null;
@@ -354,6 +356,52 @@ export interface Endpoints {
         }[];
       };
     };
+  };
+  "GET /api/v1/cases/{id}/complaints": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      trackingNumber: string;
+      channel: "hotline" | "web" | "open311";
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      zoneId: string | null;
+      zoneName: string | null;
+      location: {
+        lon: number;
+        lat: number;
+      } | null;
+      address: string | null;
+      occurredAt: string;
+      receivedAt: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      teamId: string | null;
+      matterCode: string | null;
+      caseId: string | null;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+      coordinationReason: string | null;
+      coordinationSince: string | null;
+      escalationLevel: number;
+      escalationDueAt: string | null;
+      photos: number;
+      hasContact: boolean;
+      sensorRecord: {
+        verdict: "confirms" | "questions" | "no_data";
+        text: string;
+        from: string;
+        to: string;
+      } | null;
+      events: {
+        at: string;
+        actor: string;
+        type: string;
+        data: Record<string, unknown>;
+      }[];
+    }[];
   };
   "GET /api/v1/cases/{id}/evidence": {
     params: { id: string };
@@ -603,6 +651,7 @@ export interface Endpoints {
         zoneName: string;
         matterCode: string | null;
         teamId: string | null;
+        supportTeamId: string | null;
         state: string;
         title: string;
         slaDueAt: string | null;
@@ -901,6 +950,249 @@ export interface Endpoints {
       grafanaUrl: string;
     };
   };
+  "GET /api/v1/complaints": {
+    params: never;
+    query: { status?: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled"; caseId?: string; limit?: number };
+    body: never;
+    response: {
+      id: string;
+      trackingNumber: string;
+      channel: "hotline" | "web" | "open311";
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      zoneId: string | null;
+      zoneName: string | null;
+      location: {
+        lon: number;
+        lat: number;
+      } | null;
+      address: string | null;
+      occurredAt: string;
+      receivedAt: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      teamId: string | null;
+      matterCode: string | null;
+      caseId: string | null;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+      coordinationReason: string | null;
+      coordinationSince: string | null;
+      escalationLevel: number;
+      escalationDueAt: string | null;
+      photos: number;
+      hasContact: boolean;
+    }[];
+  };
+  "POST /api/v1/complaints": {
+    params: never;
+    query: never;
+    body: {
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      location?: {
+        lon: number;
+        lat: number;
+      };
+      zoneId?: string;
+      address?: string;
+      occurredAt?: string;
+      photos?: {
+        contentType: "image/jpeg" | "image/png" | "image/webp";
+        dataBase64: string;
+      }[];
+      contact?: {
+        name?: string;
+        phone?: string;
+        email?: string;
+      };
+    };
+    response: {
+      complaintId?: string;
+      trackingNumber: string;
+      checkCode: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      replyDueAt: string;
+    };
+  };
+  "GET /api/v1/complaints/{id}": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      trackingNumber: string;
+      channel: "hotline" | "web" | "open311";
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      zoneId: string | null;
+      zoneName: string | null;
+      location: {
+        lon: number;
+        lat: number;
+      } | null;
+      address: string | null;
+      occurredAt: string;
+      receivedAt: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      teamId: string | null;
+      matterCode: string | null;
+      caseId: string | null;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+      coordinationReason: string | null;
+      coordinationSince: string | null;
+      escalationLevel: number;
+      escalationDueAt: string | null;
+      photos: number;
+      hasContact: boolean;
+      sensorRecord: {
+        verdict: "confirms" | "questions" | "no_data";
+        text: string;
+        from: string;
+        to: string;
+      } | null;
+      events: {
+        at: string;
+        actor: string;
+        type: string;
+        data: Record<string, unknown>;
+      }[];
+    };
+  };
+  "POST /api/v1/complaints/{id}/assign": {
+    params: { id: string };
+    query: never;
+    body: {
+      teamId: string;
+      note?: string;
+    };
+    response: {
+      id: string;
+      trackingNumber: string;
+      channel: "hotline" | "web" | "open311";
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      zoneId: string | null;
+      zoneName: string | null;
+      location: {
+        lon: number;
+        lat: number;
+      } | null;
+      address: string | null;
+      occurredAt: string;
+      receivedAt: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      teamId: string | null;
+      matterCode: string | null;
+      caseId: string | null;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+      coordinationReason: string | null;
+      coordinationSince: string | null;
+      escalationLevel: number;
+      escalationDueAt: string | null;
+      photos: number;
+      hasContact: boolean;
+    };
+  };
+  "GET /api/v1/complaints/{id}/contact": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      contact: {
+        name?: string;
+        phone?: string;
+        email?: string;
+      };
+      viewRecorded: {
+        by: string;
+        at: string;
+      };
+    };
+  };
+  "POST /api/v1/complaints/{id}/decline": {
+    params: { id: string };
+    query: never;
+    body: {
+      reason: string;
+    };
+    response: {
+      id: string;
+      trackingNumber: string;
+      channel: "hotline" | "web" | "open311";
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      zoneId: string | null;
+      zoneName: string | null;
+      location: {
+        lon: number;
+        lat: number;
+      } | null;
+      address: string | null;
+      occurredAt: string;
+      receivedAt: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      teamId: string | null;
+      matterCode: string | null;
+      caseId: string | null;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+      coordinationReason: string | null;
+      coordinationSince: string | null;
+      escalationLevel: number;
+      escalationDueAt: string | null;
+      photos: number;
+      hasContact: boolean;
+    };
+  };
+  "GET /api/v1/complaints/{id}/photos/{n}": {
+    params: { id: string; n: number };
+    query: never;
+    body: never;
+    response: unknown;
+  };
+  "POST /api/v1/complaints/{id}/reply": {
+    params: { id: string };
+    query: never;
+    body: {
+      status: "handled" | "handled_in_stages" | "not_handled";
+      reply: string;
+    };
+    response: {
+      id: string;
+      trackingNumber: string;
+      channel: "hotline" | "web" | "open311";
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      zoneId: string | null;
+      zoneName: string | null;
+      location: {
+        lon: number;
+        lat: number;
+      } | null;
+      address: string | null;
+      occurredAt: string;
+      receivedAt: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      teamId: string | null;
+      matterCode: string | null;
+      caseId: string | null;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+      coordinationReason: string | null;
+      coordinationSince: string | null;
+      escalationLevel: number;
+      escalationDueAt: string | null;
+      photos: number;
+      hasContact: boolean;
+    };
+  };
   "GET /api/v1/devices": {
     params: never;
     query: never;
@@ -1021,7 +1313,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -1034,7 +1326,9 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
+        source?: string;
       }[];
     };
   };
@@ -1044,7 +1338,7 @@ export interface Endpoints {
     body: {
       rules: {
         id?: string;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start?: string;
@@ -1057,6 +1351,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -1064,7 +1359,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -1077,8 +1372,62 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
+        source?: string;
       }[];
+    };
+  };
+  "GET /api/v1/district/rules/history": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      changes: {
+        seq: number;
+        ruleId: string;
+        zoneId: string | null;
+        action: "set" | "removed";
+        source: string;
+        actor: string;
+        at: string;
+        rule: unknown;
+      }[];
+    };
+  };
+  "POST /api/v1/exchange/fishing-ban": {
+    params: never;
+    query: never;
+    body: {
+      type: "ban.upserted";
+      timestamp: string;
+      data: {
+        id: string;
+        kind: "ban_season" | "closed_stretch" | "open_stretch";
+        name: string;
+        zoneIds?: string[];
+        geometry?: {
+          type: "Polygon";
+          coordinates: number[][][];
+        } | {
+          type: "MultiPolygon";
+          coordinates: number[][][][];
+        };
+        from: string | null;
+        until: string | null;
+      };
+    } | {
+      type: "ban.withdrawn";
+      timestamp: string;
+      data: {
+        id: string;
+      };
+    };
+    response: {
+      id: string;
+      action: "upserted" | "withdrawn";
+      zoneIds: string[];
+      rules: string[];
     };
   };
   "GET /api/v1/figures": {
@@ -1129,6 +1478,15 @@ export interface Endpoints {
         meanFineYuan: number;
         cv: number;
         outsideBenchmark: number;
+      }[];
+      complaints: {
+        teamId: string | null;
+        matterCode: string | null;
+        received: number;
+        due: number;
+        closedOnTime: number;
+        onTimeRate: number | null;
+        inCoordination: number;
       }[];
       openByState: {
         state: string;
@@ -2007,6 +2365,54 @@ export interface Endpoints {
       confirmBy: string;
     }[];
   };
+  "POST /api/v1/public/complaints": {
+    params: never;
+    query: never;
+    body: {
+      category: "noise" | "fishing" | "crowding" | "other";
+      description: string;
+      location?: {
+        lon: number;
+        lat: number;
+      };
+      zoneId?: string;
+      address?: string;
+      occurredAt?: string;
+      photos?: {
+        contentType: "image/jpeg" | "image/png" | "image/webp";
+        dataBase64: string;
+      }[];
+      contact?: {
+        name?: string;
+        phone?: string;
+        email?: string;
+      };
+    };
+    response: {
+      complaintId?: string;
+      trackingNumber: string;
+      checkCode: string;
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      replyDueAt: string;
+    };
+  };
+  "POST /api/v1/public/complaints/status": {
+    params: never;
+    query: never;
+    body: {
+      trackingNumber: string;
+      checkCode: string;
+    };
+    response: {
+      trackingNumber: string;
+      category: "noise" | "fishing" | "crowding" | "other";
+      status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
+      receivedAt: string;
+      replyDueAt: string;
+      reply: string | null;
+      repliedAt: string | null;
+    };
+  };
   "GET /api/v1/public/inspection-items": {
     params: never;
     query: { on?: string };
@@ -2188,6 +2594,133 @@ export interface Endpoints {
       domains: string[];
     }[];
   };
+  "GET /api/v1/webhooks/deliveries": {
+    params: never;
+    query: { state?: "pending" | "delivered" | "dead"; subscriberId?: string; limit?: number };
+    body: never;
+    response: {
+      id: number;
+      subscriberId: string;
+      subscriberName: string;
+      messageId: string;
+      eventType: string;
+      caseId: string | null;
+      state: "pending" | "delivered" | "dead";
+      attempts: number;
+      nextAttemptAt: string | null;
+      lastStatus: number | null;
+      lastError: string | null;
+      createdAt: string;
+      deliveredAt: string | null;
+      deadAt: string | null;
+    }[];
+  };
+  "POST /api/v1/webhooks/deliveries/{id}/retry": {
+    params: { id: number };
+    query: never;
+    body: never;
+    response: {
+      id: number;
+      subscriberId: string;
+      subscriberName: string;
+      messageId: string;
+      eventType: string;
+      caseId: string | null;
+      state: "pending" | "delivered" | "dead";
+      attempts: number;
+      nextAttemptAt: string | null;
+      lastStatus: number | null;
+      lastError: string | null;
+      createdAt: string;
+      deliveredAt: string | null;
+      deadAt: string | null;
+    };
+  };
+  "GET /api/v1/webhooks/subscribers": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      url: string;
+      eventTypes: string[];
+      caseKinds: string[];
+      active: boolean;
+      createdAt: string;
+      keys: {
+        createdAt: string;
+        expiresAt: string | null;
+      }[];
+      pending: number;
+      dead: number;
+    }[];
+  };
+  "POST /api/v1/webhooks/subscribers": {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      url: string;
+      eventTypes: string[];
+      caseKinds?: string[];
+    };
+    response: {
+      subscriber: {
+        id: string;
+        name: string;
+        url: string;
+        eventTypes: string[];
+        caseKinds: string[];
+        active: boolean;
+        createdAt: string;
+        keys: {
+          createdAt: string;
+          expiresAt: string | null;
+        }[];
+        pending: number;
+        dead: number;
+      };
+      secret: string;
+    };
+  };
+  "PATCH /api/v1/webhooks/subscribers/{id}": {
+    params: { id: string };
+    query: never;
+    body: {
+      name?: string;
+      url?: string;
+      eventTypes?: string[];
+      caseKinds?: string[];
+      active?: boolean;
+    };
+    response: {
+      id: string;
+      name: string;
+      url: string;
+      eventTypes: string[];
+      caseKinds: string[];
+      active: boolean;
+      createdAt: string;
+      keys: {
+        createdAt: string;
+        expiresAt: string | null;
+      }[];
+      pending: number;
+      dead: number;
+    };
+  };
+  "POST /api/v1/webhooks/subscribers/{id}/rotate": {
+    params: { id: string };
+    query: never;
+    body: {
+      graceS?: number;
+    };
+    response: {
+      secret: string;
+      previousValidUntil: string;
+    };
+  };
   "GET /api/v1/zones": {
     params: never;
     query: never;
@@ -2230,7 +2763,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -2243,7 +2776,9 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
+        source?: string;
       }[];
     };
   };
@@ -2253,7 +2788,7 @@ export interface Endpoints {
     body: {
       rules: {
         id?: string;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start?: string;
@@ -2266,6 +2801,7 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
       }[];
     };
@@ -2273,7 +2809,7 @@ export interface Endpoints {
       rules: {
         id: string;
         zoneId: string | null;
-        kind: "noise" | "fishing" | "crowding";
+        kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
@@ -2286,7 +2822,26 @@ export interface Endpoints {
           lamax?: number | null;
           fishingBan?: boolean;
           capacity?: number;
+          closed?: boolean;
         };
+        source?: string;
+      }[];
+    };
+  };
+  "GET /api/v1/zones/{id}/rules/history": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      changes: {
+        seq: number;
+        ruleId: string;
+        zoneId: string | null;
+        action: "set" | "removed";
+        source: string;
+        actor: string;
+        at: string;
+        rule: unknown;
       }[];
     };
   };
@@ -2303,6 +2858,96 @@ export interface Endpoints {
     query: never;
     body: never;
     response: unknown;
+  };
+  "GET /open311/v2/requests.json": {
+    params: never;
+    query: { service_request_id?: string; jurisdiction_id?: string };
+    body: never;
+    response: {
+      service_request_id: string;
+      status: "open" | "closed";
+      status_notes: string | null;
+      service_name: string;
+      service_code: string;
+      description: string | null;
+      agency_responsible: string | null;
+      service_notice: string | null;
+      requested_datetime: string;
+      updated_datetime: string;
+      expected_datetime: string | null;
+      address: string | null;
+      address_id: string | null;
+      zipcode: string | null;
+      lat: number | null;
+      long: number | null;
+      media_url: string | null;
+    }[];
+  };
+  "POST /open311/v2/requests.json": {
+    params: never;
+    query: never;
+    body: Blob;
+    response: {
+      service_request_id: string;
+      token?: string;
+      service_notice: string;
+      account_id: string | null;
+    }[];
+  };
+  "GET /open311/v2/requests/{id}": {
+    params: { id: string };
+    query: { jurisdiction_id?: string };
+    body: never;
+    response: {
+      service_request_id: string;
+      status: "open" | "closed";
+      status_notes: string | null;
+      service_name: string;
+      service_code: string;
+      description: string | null;
+      agency_responsible: string | null;
+      service_notice: string | null;
+      requested_datetime: string;
+      updated_datetime: string;
+      expected_datetime: string | null;
+      address: string | null;
+      address_id: string | null;
+      zipcode: string | null;
+      lat: number | null;
+      long: number | null;
+      media_url: string | null;
+    }[];
+  };
+  "GET /open311/v2/services.json": {
+    params: never;
+    query: { jurisdiction_id?: string };
+    body: never;
+    response: {
+      service_code: string;
+      service_name: string;
+      description: string;
+      metadata: boolean;
+      type: "realtime" | "batch" | "blackbox";
+      keywords: string;
+      group: string;
+    }[];
+  };
+  "GET /open311/v2/services/{code}": {
+    params: { code: string };
+    query: { jurisdiction_id?: string };
+    body: never;
+    response: {
+      service_code: string;
+      attributes: {
+        variable: boolean;
+        code: string;
+        datatype: string;
+        required: boolean;
+        datatype_description: string;
+        order: number;
+        description: string;
+      }[];
+    };
   };
   "GET /readyz": {
     params: never;

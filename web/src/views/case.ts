@@ -8,12 +8,15 @@ import { actionForms } from './actions';
 import { evidencePanel, photoForm } from './evidence';
 import { benchmarkTable } from './propose';
 import type { View } from './view';
+import { caseComplaintsPanel } from './complaints';
 
 export type Detail = Res<'GET /api/v1/cases/{id}'>;
 export type EvidenceList = Res<'GET /api/v1/cases/{id}/evidence'>;
 
 /** Last case details seen: what an officer who lost the connection still has in front of them. */
 const cache = new Map<string, { detail: Detail; evidence: EvidenceList | null }>();
+/** The citizen complaints fused into each case (kept like the case, for a reopened view offline). */
+const complaintsOf = new Map<string, Res<'GET /api/v1/cases/{id}/complaints'>>();
 
 export interface CaseContext {
   detail: Detail;
@@ -50,6 +53,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
   const load = async () => {
     const detail = await call('GET /api/v1/cases/{id}', { params: { id } });
     const evidence = await call('GET /api/v1/cases/{id}/evidence', { params: { id } }).catch(() => null);
+    complaintsOf.set(id, await call('GET /api/v1/cases/{id}/complaints', { params: { id } }).catch(() => complaintsOf.get(id) ?? []));
     cache.set(id, { detail, evidence });
     state.fresh.delete(id);
     render();
@@ -80,6 +84,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const facts = h('dl', { class: 'facts', id: 'd-facts' },
       fact(t('reported'), when(detail.createdAt)),
       fact(t('team'), detail.teamId ?? t('fallbackQueue')),
+      detail.supportTeamId ? fact(t('supportTeam'), detail.supportTeamId) : null,
       fact(t('alertsLabel'), String(detail.alertCount)),
       fact(t('onSiteDue'), detail.slaDueAt ? `${when(detail.slaDueAt)} ${countdown(['reported', 'dispatched', 'accepted'].includes(detail.state) ? detail.slaDueAt : null).text}` : '—'),
       detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.join(', ')) : null,
@@ -100,21 +105,22 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
         h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
       reviewRecord(detail));
     const evidenceEl = evidencePanel(ctx);
+    const complaintsEl = caseComplaintsPanel(complaintsOf.get(id) ?? [], ['officer', 'team_lead'].includes(state.user!.role), () => void load().catch(() => undefined));
     const photo = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'].includes(detail.state) && ['officer', 'team_lead'].includes(state.user!.role)
       ? photoForm(ctx) : null;
     if (layout === 'desk') {
       mount(body, head, facts, h('div', { class: 'desk-grid' },
-        h('div', { class: 'col' }, evidenceEl, record),
+        h('div', { class: 'col' }, complaintsEl, evidenceEl, record),
         h('div', { class: 'col' }, proposalPanel(detail), actionsEl, legal)));
     } else if (detail.actions.includes('propose_decision')) {
       // A proposal needs the room: its form beside the benchmark, across the screen.
       mount(body, head, facts, actionsEl, h('div', { class: 'tablet-grid' },
         h('div', { class: 'col' }, photo, record),
-        h('div', { class: 'col' }, evidenceEl, legal)));
+        h('div', { class: 'col' }, complaintsEl, evidenceEl, legal)));
     } else {
       mount(body, head, facts, h('div', { class: 'tablet-grid' },
         h('div', { class: 'col' }, actionsEl, photo),
-        h('div', { class: 'col' }, evidenceEl, legal, record)));
+        h('div', { class: 'col' }, complaintsEl, evidenceEl, legal, record)));
     }
   };
 

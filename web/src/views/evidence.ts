@@ -22,6 +22,9 @@ interface AlertEvidence {
     count?: number; capacity?: number; countsPerMinute?: number[];
     dwellS?: number; waterlineM?: number; rodScoreMean?: number; warnings?: number; snapshot?: string | null;
     inspectionNumber?: number; findings?: { check: string; compliant: boolean; note?: string }[]; note?: string | null;
+    nearestM?: number; atEdgeS?: number; warnedAt?: string | null; warning?: string; closureRule?: { name: string } | null;
+    basis?: string; readings?: [string, number, number, number | null][];
+    thresholds?: { alarmObscuration?: number; clearObscuration?: number; fixedTempC?: number; rateOfRiseCPerMin?: number };
   };
 }
 
@@ -64,7 +67,41 @@ function pictures(a: AlertEvidence): HTMLElement | null {
       h('ol', null, e.findings.map((f) => h('li', { class: f.compliant ? 'ok' : 'bad' }, `${f.compliant ? '✓' : '✗'} ${f.check}${f.note ? ` — ${f.note}` : ''}`))),
       e.note ? h('p', null, `${t('note')}: ${e.note}`) : null);
   }
+  if (a.kind === 'smoke' && e.readings?.length) return smokeCharts(a);
+  if (a.kind === 'intrusion') return intrusionFacts(a);
   return null;
+}
+
+/** The detector's readings before the alarm: obscuration against the alarm and clear levels, temperature against the heat thresholds. */
+function smokeCharts(a: AlertEvidence): HTMLElement {
+  const e = a.evidence;
+  const th = e.thresholds ?? {};
+  const pts = (i: 1 | 2) => e.readings!.map((r) => [new Date(r[0]).getTime(), r[i]] as [number, number]);
+  return h('div', null,
+    lineChart({
+      title: t('smokeObscuration', { on: th.alarmObscuration ?? '', off: th.clearObscuration ?? '' }),
+      yUnit: '%/m', yMin: 0,
+      series: [{ label: t('kind_smoke'), color: '#6b6b6b', points: pts(1) }],
+      refs: th.alarmObscuration !== undefined ? [{ y: th.alarmObscuration, label: t('alarmLine', { v: th.alarmObscuration }), color: '#c00000' }] : [],
+    }),
+    lineChart({
+      title: t('smokeTemperature', { fixed: th.fixedTempC ?? '', ror: th.rateOfRiseCPerMin ?? '' }),
+      yUnit: '°C',
+      series: [{ label: '°C', color: '#d97706', points: pts(2) }],
+      refs: [],
+    }),
+    e.basis ? h('p', null, h('strong', null, t(`smokeBasis_${e.basis}`))) : null);
+}
+
+/** Where the person was, how long, and what the loudspeaker did. */
+function intrusionFacts(a: AlertEvidence): HTMLElement {
+  const e = a.evidence;
+  const since = e.warnedAt ? Math.round((new Date(a.detectedAt).getTime() - new Date(e.warnedAt).getTime()) / 1000) : null;
+  const warning = e.warning === 'no_speaker' ? t('intrusionNoSpeaker') : since !== null ? t('intrusionWarned', { s: since }) : '';
+  return h('figure', { class: 'chart-box intrusion' },
+    h('p', null, h('strong', null, t('intrusionTitle', { s: e.atEdgeS ?? '?', m: e.nearestM ?? e.waterlineM ?? '?' }))),
+    h('p', null, warning, e.warning === 'speaker_busy' ? ` (${t('intrusionBusy')})` : ''),
+    h('figcaption', null, e.closureRule ? `${t('closureRule')}: ${e.closureRule.name}` : '', e.snapshot ? ` · ${t('snapshot')} ${e.snapshot}` : ''));
 }
 
 /** The track as a picture: distance to the water, how long the person stayed, when the loudspeaker warned and whether it worked. */
