@@ -28,6 +28,8 @@ import { CoordinationEscalation } from './enforcement-api/complaints/coordinatio
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
 import { LegalRepository } from './enforcement-api/legal/repository.js';
+import { DEFAULT_CREDIT_POLICY } from './enforcement-api/domain/credit.js';
+import { CreditSchedule, InspectionRepository } from './enforcement-api/inspections/repository.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { SessionRepository } from './enforcement-api/sessions.js';
@@ -73,6 +75,8 @@ export interface Platform {
   coordination?: CoordinationEscalation;
   complaints: ComplaintRepository;
   api?: ApiService;
+  /** Inspection checklist, inspectors, market entities and credit, random plans, inspections. */
+  inspections: InspectionRepository;
   /** Outbound webhook delivery: part of the `enforcement` service. */
   webhooks?: WebhookDeliveryWorker;
   simulator?: SimulatorService;
@@ -179,6 +183,20 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const escalation = has('enforcement')
       ? new EscalationService(db.pool, bus, log.child({ svc: 'escalation' }), metrics, { intervalS: config.sla.escalationIntervalS, clock: options.clock })
       : undefined;
+    const inspections = new InspectionRepository(db.pool, {
+      timezone: config.timezone,
+      repeatDays: config.inspections.repeatDays,
+      confirmMinutes: config.legal.presenceConfirmMinutes,
+      maxDistanceM: config.legal.presenceMaxDistanceM,
+      rates: { yellow: config.inspections.yellow, red: config.inspections.red },
+      credit: {
+        policy: { ...DEFAULT_CREDIT_POLICY, yellowAt: config.inspections.yellowAt, redAt: config.inspections.redAt },
+        lookbackDays: config.inspections.creditLookbackDays,
+        recompute: config.inspections.creditRecompute,
+        checkIntervalS: config.inspections.creditCheckIntervalS,
+      },
+    }, metrics);
+    const credit = has('enforcement') ? new CreditSchedule(inspections, log.child({ svc: 'credit' }), options.clock) : undefined;
     const coordination = has('enforcement')
       ? new CoordinationEscalation(complaints, log.child({ svc: 'coordination' }), metrics, config.sla.escalationIntervalS, options.clock)
       : undefined;
@@ -204,6 +222,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           cases,
           evidence: new EvidenceRepository(db.pool, config.timezone),
           legal: new LegalRepository(db.pool, cases.legal),
+          inspections,
           evidenceMaxBytes: config.legal.evidenceMaxBytes,
           readings: new ReadingQueries(db.pool),
           alerts: new AlertRepository(db.pool),
@@ -234,7 +253,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       await bus.start();
       started.push({ name: 'live', start: () => bus.start(), stop: () => bus.stop() });
     }
-    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['coordination', coordination], ['webhooks', webhooks], ['api', api], ['simulator', simulator]] as const) {
+    for (const [name, svc] of [['ingest', ingest], ['inference', inference], ['enforcement', intake], ['escalation', escalation], ['credit', credit], ['coordination', coordination], ['webhooks', webhooks], ['api', api], ['simulator', simulator]] as const) {
       if (!svc) continue;
       await svc.start();
       started.push({ name, start: () => svc.start(), stop: () => svc.stop() });
@@ -242,7 +261,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     let stopping: Promise<void> | undefined;
     return {
-      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, coordination, complaints, api, webhooks, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
+      config, db, metrics, maintenance, broker, ingest, inference, intake, escalation, coordination, complaints, api, inspections, webhooks, simulator, devices, cases, live: bus, mqttUrl, adminPassword,
       stop() {
         stopping ??= (async () => {
           for (const svc of started.reverse()) {

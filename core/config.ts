@@ -104,6 +104,13 @@ export const VARIABLES = {
   majorReviewOpinions: { env: 'MAJOR_REVIEW_OPINIONS', schema: Type.Integer({ minimum: 0, maximum: 10 }), default: '2', help: 'opinions of the legal review centre\'s reviewers (会商) a major decision needs before it is approved' },
   presenceConfirmMin: { env: 'PRESENCE_CONFIRM_MIN', schema: Type.Integer({ minimum: 1, maximum: 1440 }), default: '30', help: 'minutes after arrival within which the second officer confirms presence from their own session' },
   presenceMaxDistanceM: { env: 'PRESENCE_MAX_DISTANCE_M', schema: Type.Integer({ minimum: 1, maximum: 100000 }), default: '300', help: 'how far (metres) the second officer\'s confirmed position may be from the arrival position' },
+  inspectionRepeatDays: { env: 'INSPECTION_REPEAT_DAYS', schema: Type.Integer({ minimum: 0, maximum: 3650 }), default: '90', help: 'an entity is not inspected again for the same checklist item within this many days unless a case about its party justifies it' },
+  inspectionYellow: { env: 'INSPECTION_YELLOW', schema: Type.String({ pattern: '^(0(\\.\\d+)?|1(\\.0+)?)/(quarter|month)$' }), default: '0.02/quarter', help: 'random inspections of yellow entities: probability per entity / plan period (quarter or month)' },
+  inspectionRed: { env: 'INSPECTION_RED', schema: Type.String({ pattern: '^(0(\\.\\d+)?|1(\\.0+)?)/(quarter|month)$' }), default: '0.05/month', help: 'random inspections of red entities: probability per entity / plan period (quarter or month)' },
+  creditRecompute: { env: 'CREDIT_RECOMPUTE', schema: Type.Union(['quarter', 'month', 'week', 'day'].map((p) => Type.Literal(p))), default: 'quarter', help: 'how often every market entity\'s credit colour is recomputed on schedule (admins and operators can also recompute on demand)' },
+  creditCheckIntervalS: { env: 'CREDIT_CHECK_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '3600', help: 'how often the enforcement service checks whether the period\'s scheduled credit computation is due (also once at start)' },
+  creditLookbackDays: { env: 'CREDIT_LOOKBACK_DAYS', schema: Type.Integer({ minimum: 1, maximum: 3650 }), default: '365', help: 'cases whose act lies within this many days count in an entity\'s credit record' },
+  creditPoints: { env: 'CREDIT_POINTS', schema: Type.String({ pattern: '^\\d+,\\d+$' }), default: '1,6', help: 'credit points at which an entity turns yellow, and red (decided case with a penalty 3, sensor-recorded violation 1, complaint upheld 2, correction −1)' },
   disposalBaselineMin: { env: 'DISPOSAL_BASELINE_MIN', schema: Type.String({ pattern: '^([a-z_]+=[0-9]+(\\.[0-9]+)?)?(,[a-z_]+=[0-9]+(\\.[0-9]+)?)*$' }), default: 'noise=120,fishing=90,crowding=30,complaint=240', help: 'discovery-to-disposal median before the platform, minutes per kind (kind=minutes, comma list): the figures show it beside the measured median and the −40 % target' },
   evidenceMaxBytes: { env: 'EVIDENCE_MAX_BYTES', schema: Type.Integer({ minimum: 1024, maximum: 104857600 }), default: '10485760', help: 'largest evidence file accepted (bytes)' },
   escalationIntervalS: { env: 'ESCALATION_INTERVAL_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often the enforcement service looks for missed SLA deadlines and crossed decision-deadline warnings (also once at start)' },
@@ -179,6 +186,16 @@ const ConfigSchema = Type.Object({
     photoMaxBytes: Type.Integer(), open311ApiKeys: Type.Array(Type.String()),
   }),
   live: Type.Object({ retentionH: Type.Number(), pollMs: Type.Integer() }),
+  inspections: Type.Object({
+    repeatDays: Type.Integer(),
+    yellow: Type.Object({ rate: Type.Number(), period: Type.Union([Type.Literal('quarter'), Type.Literal('month')]) }),
+    red: Type.Object({ rate: Type.Number(), period: Type.Union([Type.Literal('quarter'), Type.Literal('month')]) }),
+    creditRecompute: Type.Union([Type.Literal('quarter'), Type.Literal('month'), Type.Literal('week'), Type.Literal('day')]),
+    creditCheckIntervalS: Seconds,
+    creditLookbackDays: Type.Integer(),
+    yellowAt: Type.Integer(),
+    redAt: Type.Integer(),
+  }),
   webhooks: Type.Object({
     pollMs: Type.Integer(), batch: Type.Integer(), maxAttempts: Type.Integer(), baseMs: Type.Number(), maxMs: Type.Number(), timeoutMs: Type.Integer(),
     allowedHosts: Type.Array(Type.String()), allowPrivate: Type.Boolean(), rotationGraceS: Type.Integer(), toleranceS: Type.Integer(),
@@ -221,6 +238,12 @@ function tlsConfig(certFile: string | undefined, keyFile: string | undefined, mq
 
 /** A host name as a node id (client-id characters only). */
 const nodeIdOf = (host: string) => host.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 48) || 'node';
+
+/** `0.02/quarter` → rate and plan period. */
+function rateOf(v: string): { rate: number; period: 'quarter' | 'month' } {
+  const [rate, period] = v.split('/');
+  return { rate: Number(rate), period: period === 'month' ? 'month' : 'quarter' };
+}
 
 /** Reads and validates the configuration; throws ConfigError naming the bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -315,6 +338,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       open311ApiKeys: (get<string | undefined>('open311ApiKeys') ?? '').split(',').filter((k) => k.length > 0),
     },
     live: { retentionH: get('liveRetentionH'), pollMs: get('livePollMs') },
+    inspections: {
+      repeatDays: get('inspectionRepeatDays'),
+      yellow: rateOf(get('inspectionYellow')),
+      red: rateOf(get('inspectionRed')),
+      creditRecompute: get('creditRecompute'),
+      creditCheckIntervalS: get('creditCheckIntervalS'),
+      creditLookbackDays: get('creditLookbackDays'),
+      yellowAt: Number(get<string>('creditPoints').split(',')[0]),
+      redAt: Number(get<string>('creditPoints').split(',')[1]),
+    },
     webhooks: {
       pollMs: get('webhookPollMs'),
       batch: get('webhookBatch'),
@@ -329,6 +362,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fishingBanSecrets: (get<string | undefined>('fishingBanInboundSecrets') ?? '').split(',').filter((s) => s !== ''),
     },
   };
+  if (config.inspections.redAt <= config.inspections.yellowAt || config.inspections.yellowAt < 1) {
+    throw new ConfigError(`Invalid CREDIT_POINTS=${JSON.stringify(get('creditPoints'))}: yellow at 1 or more, red above yellow`);
+  }
   checkTimezone(config.timezone);
   if (config.smoke.clearObscuration >= config.smoke.alarmObscuration) {
     throw new ConfigError(`Invalid SMOKE_CLEAR_OBSCURATION=${config.smoke.clearObscuration}: must be below SMOKE_ALARM_OBSCURATION (${config.smoke.alarmObscuration}), or an alarm could never clear with hysteresis`);

@@ -2,6 +2,7 @@ import { inTransaction } from '../core/db/transaction.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
 import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
+import { seedInspectionDemo } from './inspections-seed.js';
 
 /**
  * Demo data for a newcomer (DESIGN §1): one district, two streets with their integrated teams and
@@ -174,6 +175,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
         [id, zone, kind, unusable, speaker, JSON.stringify({ lon, lat }), `JL-${id}`, '2027-06-30'],
       );
     }
+    await seedInspectionDemo(q);
     return true;
   });
 }

@@ -29,6 +29,8 @@ import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
 import legalRoutes from './routes/legal.js';
+import inspectionRoutes from './routes/inspections.js';
+import type { InspectionRepository } from './inspections/repository.js';
 import type { LegalRepository } from './legal/repository.js';
 import type { FigureQueries } from './figures.js';
 import directoryRoutes from './routes/directory.js';
@@ -67,6 +69,8 @@ export interface AppDeps {
   evidence: EvidenceRepository;
   /** The legal catalogue (admin API with history), parties, presence confirmations. */
   legal: LegalRepository;
+  /** The inspection checklist, inspectors, market entities and credit, random plans, inspections. */
+  inspections: InspectionRepository;
   /** EVIDENCE_MAX_BYTES */
   evidenceMaxBytes: number;
   readings: ReadingQueries;
@@ -156,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models, control: deps.modelControl });
   await app.register(figureRoutes, { figures: deps.figures });
   await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
+  await app.register(inspectionRoutes, { inspections: deps.inspections, bus: deps.bus });
   await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
   // One budget per client address for the public form and Open311 alike.
   const limits = publicLimits(deps.metrics, deps.complaintLimits.publicPerHour, deps.complaintLimits.lookupPerHour);

@@ -12,7 +12,8 @@ export const SEEDED_BOUNDS: [string, 'individual' | 'unit', boolean, number, num
   ['FISHING-BAN', 'unit', true, 10000, 500000, ['confiscation'], 'Yangtze River Protection Law art. 86'],
 ];
 
-const appendOnly = (t: string) => [
+/** Triggers refusing UPDATE, DELETE and TRUNCATE on a record table. */
+export const appendOnly = (t: string) => [
   `CREATE TRIGGER ${t}_no_change BEFORE UPDATE OR DELETE ON ${t} FOR EACH ROW EXECUTE FUNCTION legal_record_append_only()`,
   `CREATE TRIGGER ${t}_no_truncate BEFORE TRUNCATE ON ${t} FOR EACH STATEMENT EXECUTE FUNCTION legal_record_append_only()`,
 ];

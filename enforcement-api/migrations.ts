@@ -1,5 +1,6 @@
 import type { Migration } from '../core/db/migrate.js';
 import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
+import { INSPECTIONS_MIGRATION } from './migrations-inspections.js';
 import { HAZARDS_MIGRATION } from './migrations-hazards.js';
 import { COMPLAINTS_MIGRATION } from './complaints/migrations.js';
 import { WEBHOOK_MIGRATION } from './webhooks/migrations.js';
@@ -274,6 +275,7 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
     name: 'device secret rotation with a grace period',
     up: () => [`ALTER TABLE devices ADD COLUMN previous_secret_hash text, ADD COLUMN previous_secret_until timestamptz`],
   },
+  INSPECTIONS_MIGRATION,
   HAZARDS_MIGRATION,
   COMPLAINTS_MIGRATION,
   WEBHOOK_MIGRATION,

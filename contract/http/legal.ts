@@ -8,9 +8,9 @@ import { Benchmark, StatutoryBound } from './cases.js';
  * posts, the change log), parties and their history, and the second officer's presence confirmation.
  */
 
-const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
-const Day = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' });
-const Words = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$' });
+export const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
+export const Day = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' });
+export const Words = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$' });
 const Yuan = Type.Integer({ minimum: 0, maximum: 100_000_000 });
 const Measure = Type.Union(PENALTIES.filter((p) => p !== 'no_penalty').map((p) => Type.Literal(p)));
 const Reason = Type.Optional(Words(2000));
@@ -99,7 +99,8 @@ export const ReviewersBody = Type.Object({
 }, { additionalProperties: false });
 export type ReviewersBody = Static<typeof ReviewersBody>;
 
-export const CATALOGUE_ENTITIES = ['matter', 'statutory_bounds', 'discretion_benchmark', 'officer_certificate', 'review_post', 'review_post_reviewers'] as const;
+export const CATALOGUE_ENTITIES = ['matter', 'statutory_bounds', 'discretion_benchmark', 'officer_certificate', 'review_post', 'review_post_reviewers',
+  'inspection_item', 'inspector', 'market_entity'] as const;
 export const CatalogueChange = Type.Object({
   id: Type.Integer(),
   entity: Type.Union(CATALOGUE_ENTITIES.map((e) => Type.Literal(e))),

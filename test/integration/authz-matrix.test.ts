@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MODELS_DIR } from '../../inference/train/dataset-io.js';
@@ -26,7 +27,8 @@ import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../suppor
  * FORBIDDEN (the role may never do this), 404 = *_NOT_FOUND (exists, but not visible to the caller:
  * another team's case, a case not at the reviewer's post — indistinguishable from a missing one),
  * 422 = visible, but this person may not take this step (NOT_SECOND_OFFICER: only the officer named on
- * arrival confirms presence; SELF_REVIEW: the uploader does not review their own evidence).
+ * arrival confirms presence; SELF_REVIEW: the uploader does not review their own evidence; NOT_ASSIGNED:
+ * a team lead sees the team's drawn inspections but only the drawn inspectors open them).
  * A refused call must leave what it would have written unchanged (case state, event count, rows).
  *
  * Targets (second column) name the thing the call is aimed at:
@@ -39,6 +41,11 @@ import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../suppor
  *              with the opinions of centre.sun and centre.qian; `consulting` = the centre (centre.sun)
  *              awaits an opinion from `review`
  *   Q:<state>  a complaint of East Lake Park (no matter yet: classified by a transition)
+ *   S:E:<state> an inspection (issue 17) of a vendor at East Lake Park, item INS-NOISE-BIZ: `planned` = drawn
+ *              for east.wang and east.li; from `opened` on east.wang leads it, naming east.li as the second
+ *              inspector; `in_progress` = east.li confirmed presence; `closed` = a result with violations
+ *   S:R:<state> the same for a boat operator on the riverbank (INS-FISH-BOAT), river.chen leading, river.zhao
+ *              second. Each inspection has a market entity of its own (no repeat-inspection refusal).
  * For transitions the target is `event@case`. Refusals use one shared case per target (checked
  * unchanged); every allowed transition cell gets a case of its own, built through the API.
  */
@@ -148,6 +155,37 @@ POST  /api/v1/cases/:id/transitions                      classify@Q:dispatched  
 POST  /api/v1/cases/:id/transitions                      file@E:confirmed                       401  403   403 403    403   403   ok   ok     404    404    403
 POST  /api/v1/cases/:id/transitions                      file@R:confirmed                       401  403   403 403    403   403   404  404    ok     404    403
 POST  /api/v1/cases/:id/transitions                      extend_deadline@E:on_site              401  403   403 403    403   403   403  403    403    403    ok
+GET   /api/v1/public/inspection-items                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/public/inspection-items/:code/history    INS-NOISE-BIZ                          ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/public/inspection-plans                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/public/inspection-plans/:id              plan                                   ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/public/inspection-results                -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+PUT   /api/v1/inspection-items/:code                   INS-AUTHZ                              401  ok    403 403    403   403   403  403    403    403    403
+GET   /api/v1/inspectors                               -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+PUT   /api/v1/inspectors/:userId                       u-east-wang                            401  ok    403 403    403   403   403  403    403    403    403
+GET   /api/v1/market-entities                          -                                      401  ok    ok  403    403   403   ok   ok     ok     ok     ok
+POST  /api/v1/market-entities                          -                                      401  ok    ok  403    403   403   403  403    403    403    403
+PUT   /api/v1/market-entities/:id                      me-river-kiosk                         401  ok    ok  403    403   403   403  403    403    403    403
+GET   /api/v1/market-entities/:id/credit               me-park-tea                            401  ok    ok  403    403   403   ok   ok     ok     ok     ok
+POST  /api/v1/market-entities/:id/credit               me-park-tea                            401  ok    ok  403    403   403   403  403    403    403    403
+POST  /api/v1/market-entities/credit                   -                                      401  ok    ok  403    403   403   403  403    403    403    403
+POST  /api/v1/inspection-plans                         red                                    401  ok    ok  403    403   403   403  403    403    403    403
+POST  /api/v1/inspection-plans/:id/draw                red                                    401  ok    ok  403    403   403   403  403    403    403    403
+GET   /api/v1/inspections                              (lists what GET …/:id shows)           401  ok    ok  403    403   403   ok   ok     ok     ok     403
+GET   /api/v1/inspections/:id                          S:E:planned                            401  ok    ok  403    403   403   ok   ok     404    404    403
+GET   /api/v1/inspections/:id                          S:R:planned                            401  ok    ok  403    403   403   404  404    ok     404    403
+GET   /api/v1/inspections/:id                          S:E:opened                             401  ok    ok  403    403   403   ok   ok     404    404    403
+GET   /api/v1/inspections/:id                          S:R:opened                             401  ok    ok  403    403   403   404  404    ok     404    403
+POST  /api/v1/inspections                              -                                      401  403   403 403    403   403   ok   ok     ok     ok     403
+POST  /api/v1/inspections/:id/open                     S:E:planned                            401  403   403 403    403   403   ok   422    404    404    403
+POST  /api/v1/inspections/:id/open                     S:R:planned                            401  403   403 403    403   403   404  404    ok     404    403
+POST  /api/v1/inspections/:id/presence                 S:E:opened                             401  403   403 403    403   403   ok   404    404    404    403
+POST  /api/v1/inspections/:id/presence                 S:R:opened                             401  403   403 403    403   403   404  404    ok     404    403
+POST  /api/v1/inspections/:id/result                   S:E:in_progress                        401  403   403 403    403   403   ok   404    404    404    403
+POST  /api/v1/inspections/:id/result                   S:R:in_progress                        401  403   403 403    403   403   404  404    ok     404    403
+POST  /api/v1/inspections/:id/case                     S:E:closed                             401  403   403 403    403   403   ok   404    404    404    403
+POST  /api/v1/inspections/:id/case                     S:R:closed                             401  403   403 403    403   403   404  404    ok     404    403
+GET   /api/v1/inspection-refusals                      -                                      401  ok    ok  403    403   403   403  403    403    403    403
 GET   /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   ok   ok     ok     ok     403
 POST  /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   403  403    403    403    403
 GET   /api/v1/complaints/:id                             K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
@@ -239,8 +277,58 @@ async function upload(user: string, caseId: string): Promise<{ status: number; b
 
 const STATES = ['dispatched', 'accepted', 'arrived', 'confirmed', 'on_site', 'resolved_on_site', 'decision_proposed', 'under_review', 'consulting', 'approved'] as const;
 
-/** A case of the kind `E:<state>`, `R:<state>` or `C:<state>` (see the top comment). */
+/** A market entity of its own (registered by the admin), so that no inspection repeats another's. */
+async function newEntity(kind: 'vendor' | 'boat_operator', zoneId: string): Promise<string> {
+  const r = await api<{ id: string }>(t, tokens.get('admin')!, 'POST', '/api/v1/market-entities', { name: `authz entity ${++cellNo}`, kind, zoneId });
+  if (r.status !== 201) throw new Error(`fixture entity: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.id;
+}
+const INSPECTION_STATES = ['planned', 'opened', 'in_progress', 'closed'] as const;
+
+/** An inspection `S:E:<state>` or `S:R:<state>` (see the top comment); its id in `id`. */
+async function buildInspection(key: string): Promise<Fixture> {
+  const [, side, state] = key.split(':') as [string, 'E' | 'R', (typeof INSPECTION_STATES)[number]];
+  if (!INSPECTION_STATES.includes(state) || !['E', 'R'].includes(side)) throw new Error(`unknown fixture ${key}`);
+  const east = side === 'E';
+  const entityId = await newEntity(east ? 'vendor' : 'boat_operator', east ? 'z-park-square' : 'z-riverbank');
+  const itemCode = east ? 'INS-NOISE-BIZ' : 'INS-FISH-BOAT';
+  const [lead, second] = east ? ['east.wang', 'east.li'] : ['river.chen', 'river.zhao'];
+  const [leadId, secondId] = east ? ['u-east-wang', 'u-east-li'] : ['u-river-chen', 'u-river-zhao'];
+  const fx: Fixture = { key, id: '', team: east ? 't-east' : 't-river', alertId: '', evidenceId: null };
+  const location = LOCATION[side];
+  const expect2xx = (what: string, r: { status: number; body: unknown }) => {
+    if (r.status < 200 || r.status > 299) throw new Error(`fixture ${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  if (state === 'planned') {
+    // As a draw leaves it (which entities a draw selects is up to its seed): planned for two inspectors.
+    fx.id = randomUUID();
+    await t.platform.db.pool.query(
+      `INSERT INTO inspections (id, entity_id, item_code, reason, assigned, state, created_by, created_at) VALUES ($1, $2, $3, 'random', $4, 'planned', 'u-admin', now())`,
+      [fx.id, entityId, itemCode, [leadId, secondId]],
+    );
+    return fx;
+  }
+  const opened = await api<{ id: string }>(t, tokens.get(lead)!, 'POST', '/api/v1/inspections', {
+    entityId, itemCode, reason: 'complaint', complaintRef: `AUTHZ-${cellNo}`, secondInspectorId: secondId, location,
+  });
+  expect2xx('open', opened);
+  fx.id = opened.body.id;
+  if (state === 'opened') return fx;
+  expect2xx('presence', await api(t, tokens.get(second)!, 'POST', `/api/v1/inspections/${fx.id}/presence`, { location }));
+  if (state === 'in_progress') return fx;
+  expect2xx('result', await api(t, tokens.get(lead)!, 'POST', `/api/v1/inspections/${fx.id}/result`, inspectionResult(itemCode)));
+  return fx;
+}
+
+/** A result with one violation found, for the item's first check. */
+const inspectionResult = (itemCode: string) => ({
+  outcome: 'violations',
+  findings: [{ check: itemCode === 'INS-FISH-BOAT' ? 'No fishing gear on board or offered for hire' : 'No loudspeaker or amplifier used to attract customers', compliant: false, note: 'found at the visit' }],
+});
+
+/** A case of the kind `E:<state>`, `R:<state>` or `C:<state>` (see the top comment), or an inspection `S:…`. */
 async function build(key: string): Promise<Fixture> {
+  if (key.startsWith('S:')) return buildInspection(key);
   const [kind, state] = key.split(':') as ['E' | 'R' | 'C' | 'Q', (typeof STATES)[number]];
   if (!STATES.includes(state) || !['E', 'R', 'C', 'Q'].includes(kind)) throw new Error(`unknown fixture ${key}`);
   const east = kind !== 'R';
@@ -376,6 +464,28 @@ function transitionBody(c: Cell): Record<string, unknown> {
   }
 }
 
+/** A red plan per month, from 2040 on: `n` months later for cell n. */
+const planDay = (n: number) => new Date(Date.UTC(2040, n, 15)).toISOString().slice(0, 10);
+const createPlan = async (n: number) => {
+  const r = await api<{ id: string }>(t, tokens.get('admin')!, 'POST', '/api/v1/inspection-plans', { colour: 'red', on: planDay(n) });
+  if (r.status !== 201) throw new Error(`fixture plan: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.id;
+};
+/** One plan for the reads (created before the cells that number plans from 1); one undrawn plan per drawing cell. */
+let publicPlan: Promise<string> | undefined;
+const sharedPlan = () => (publicPlan ??= createPlan(0));
+const perCell = <T>(make: (c: Cell) => Promise<T>) => {
+  const made = new Map<number, Promise<T>>();
+  return (c: Cell) => {
+    if (!made.has(c.n)) made.set(c.n, make(c));
+    return made.get(c.n)!;
+  };
+};
+const cellPlan = perCell((c) => createPlan(c.n));
+const cellEntity = perCell((c) => newEntity(c.caller === 'fish' ? 'boat_operator' : 'vendor', c.caller === 'e.li' || c.caller === 'e.lead' ? 'z-park-square' : 'z-riverbank'));
+const inspectionWrites = (fx: Fixture) =>
+  sqlText('SELECT state, lead_inspector, second_confirmed_at, outcome, follow_up_case_id FROM inspections WHERE id = $1', [fx.id]);
+
 const fixturesOf = (byIdRoute: string) => () => Promise.all(ROWS.filter((r) => r.route === byIdRoute).map((r) => sharedFixture(r.target)));
 
 /** The ids of the fixtures a list must show: exactly those whose GET-by-id row says ok for the caller. */
@@ -389,6 +499,13 @@ async function listCheck(byIdRoute: string, idOf: (fx: Fixture) => string, c: Ce
   }
   return wrong.length ? wrong.join(', ') : undefined;
 }
+
+/** A list: exactly the fixtures of the GET-by-id rows the caller sees there. */
+const listOf = (byIdRoute: string, url: string, idOf: (fx: Fixture) => string): RouteSpec => ({
+  prepare: fixturesOf(byIdRoute),
+  call: get(url),
+  check: (c, a) => listCheck(byIdRoute, idOf, c, a),
+});
 
 const SPECS: Record<string, RouteSpec> = {
   'GET /': { call: get('/') },
@@ -456,11 +573,7 @@ const SPECS: Record<string, RouteSpec> = {
       return { status: res.status, code: body.code, message: body.message };
     },
   },
-  'GET /api/v1/cases': {
-    prepare: fixturesOf('GET /api/v1/cases/:id'),
-    call: get('/api/v1/cases?limit=500'),
-    check: (c, a) => listCheck('GET /api/v1/cases/:id', (fx) => fx.id, c, a),
-  },
+  'GET /api/v1/cases': listOf('GET /api/v1/cases/:id', '/api/v1/cases?limit=500', (fx) => fx.id),
   'GET /api/v1/cases/:id': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}`) },
   'GET /api/v1/cases/:id/audit': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}/audit`) },
   'GET /api/v1/cases/:id/evidence': { fixtureKey: caseTarget, call: get((c) => `/api/v1/cases/${c.fx!.id}/evidence`) },
@@ -483,11 +596,7 @@ const SPECS: Record<string, RouteSpec> = {
     call: (c) => http('POST', `/api/v1/cases/${c.fx!.id}/evidence/sensor/${c.fx!.alertId}/review`, c.token, { note: 'checked the record' }),
     written: (c) => caseWrites(c.fx!),
   },
-  'GET /api/v1/alerts': {
-    prepare: fixturesOf('GET /api/v1/alerts/:id'),
-    call: get('/api/v1/alerts?limit=500'),
-    check: (c, a) => listCheck('GET /api/v1/alerts/:id', (fx) => fx.alertId, c, a),
-  },
+  'GET /api/v1/alerts': listOf('GET /api/v1/alerts/:id', '/api/v1/alerts?limit=500', (fx) => fx.alertId),
   'GET /api/v1/alerts/:id': { fixtureKey: caseTarget, call: get((c) => `/api/v1/alerts/${c.fx!.alertId}`) },
   'POST /api/v1/alerts/:id/verdict': {
     fixtureKey: caseTarget,
@@ -553,6 +662,97 @@ const SPECS: Record<string, RouteSpec> = {
     call: (c) => http('POST', `/api/v1/cases/${c.fx!.id}/transitions`, c.token, transitionBody(c)),
     written: (c) => caseWrites(c.fx!),
   },
+  'GET /api/v1/public/inspection-items': { call: get('/api/v1/public/inspection-items') },
+  'GET /api/v1/public/inspection-items/:code/history': { call: get((c) => `/api/v1/public/inspection-items/${c.target}/history`) },
+  'GET /api/v1/public/inspection-plans': { prepare: sharedPlan, call: get('/api/v1/public/inspection-plans') },
+  'GET /api/v1/public/inspection-plans/:id': { call: async (c) => http('GET', `/api/v1/public/inspection-plans/${await sharedPlan()}`, c.token) },
+  'GET /api/v1/public/inspection-results': { prepare: () => sharedFixture('S:E:closed'), call: get('/api/v1/public/inspection-results') },
+  'PUT /api/v1/inspection-items/:code': {
+    call: (c) => http('PUT', `/api/v1/inspection-items/${c.target}-${c.n}`, c.token, {
+      effectiveFrom: '2099-01-01', matterCode: 'NOISE-AMPLIFIED', title: 'authz item', checks: ['No loudspeaker'], legalBasis: 'art. 82', inspectorDomain: 'ecology', entityKinds: ['vendor'], reason: `authz ${c.n}`,
+    }),
+    written: (c) => sqlText('SELECT code FROM inspection_item_versions WHERE code = $1', [`${c.target}-${c.n}`]),
+  },
+  'GET /api/v1/inspectors': { call: get('/api/v1/inspectors') },
+  'PUT /api/v1/inspectors/:userId': {
+    // The registration of the seed (JC-3201-0002, both noise items), recorded again.
+    call: (c) => http('PUT', `/api/v1/inspectors/${c.target}`, c.token, {
+      certificateNo: 'JC-3201-0002', validFrom: '2026-01-01', validUntil: '2028-12-31', items: ['INS-NOISE-BIZ', 'INS-NOISE-SITE'], reason: `authz ${c.n}`,
+    }),
+    written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
+  },
+  'GET /api/v1/market-entities': { call: get('/api/v1/market-entities') },
+  'POST /api/v1/market-entities': {
+    call: (c) => http('POST', '/api/v1/market-entities', c.token, { name: `authz entity ${c.n}`, kind: 'vendor', zoneId: 'z-park-square' }),
+    written: (c) => sqlText('SELECT id FROM market_entities WHERE name = $1', [`authz entity ${c.n}`]),
+  },
+  'PUT /api/v1/market-entities/:id': {
+    async call(c) {
+      const all = await api<{ id: string; name: string; kind: string; zoneId: string; partyId: string | null }[]>(t, tokens.get('admin')!, 'GET', '/api/v1/market-entities');
+      const e = all.body.find((x) => x.id === c.target)!;
+      return http('PUT', `/api/v1/market-entities/${c.target}`, c.token, { name: e.name, kind: e.kind, zoneId: e.zoneId, address: `authz ${c.n}`, ...(e.partyId ? { partyId: e.partyId } : {}) });
+    },
+    written: (c) => sqlText('SELECT address, party_id FROM market_entities WHERE id = $1', [c.target]),
+  },
+  'GET /api/v1/market-entities/:id/credit': { call: get((c) => `/api/v1/market-entities/${c.target}/credit`) },
+  'POST /api/v1/market-entities/:id/credit': {
+    call: (c) => http('POST', `/api/v1/market-entities/${c.target}/credit`, c.token),
+    written: (c) => sqlText('SELECT count(*)::int AS n FROM entity_credit WHERE entity_id = $1', [c.target]),
+  },
+  'POST /api/v1/market-entities/credit': {
+    call: (c) => http('POST', '/api/v1/market-entities/credit', c.token),
+    written: () => sqlText('SELECT count(*)::int AS n FROM entity_credit', []),
+  },
+  'POST /api/v1/inspection-plans': {
+    // Each cell plans another month, so that no plan exists already.
+    call: (c) => http('POST', '/api/v1/inspection-plans', c.token, { colour: c.target, on: planDay(c.n) }),
+    written: (c) => sqlText('SELECT id FROM inspection_plans WHERE colour = $1 AND period_from <= $2::date AND period_to >= $2::date', [c.target, planDay(c.n)]),
+  },
+  'POST /api/v1/inspection-plans/:id/draw': {
+    call: async (c) => http('POST', `/api/v1/inspection-plans/${await cellPlan(c)}/draw`, c.token),
+    written: async (c) => sqlText('SELECT seed, drawn_at FROM inspection_plans WHERE id = $1', [await cellPlan(c)]),
+  },
+  'GET /api/v1/inspections': listOf('GET /api/v1/inspections/:id', '/api/v1/inspections', (fx) => fx.id),
+  'GET /api/v1/inspections/:id': { fixtureKey: caseTarget, call: get((c) => `/api/v1/inspections/${c.fx!.id}`) },
+  'POST /api/v1/inspections': {
+    // On the spot for a complaint, at an entity of the cell's own, within what the caller may inspect.
+    async call(c) {
+      const fish = c.caller === 'fish';
+      const second = fish ? 'u-fish-sun' : c.caller === 'r.zhao' ? 'u-river-chen' : c.caller === 'e.li' ? 'u-east-wang' : 'u-east-li';
+      return http('POST', '/api/v1/inspections', c.token, {
+        entityId: await cellEntity(c), itemCode: fish ? 'INS-FISH-BOAT' : 'INS-NOISE-BIZ', reason: 'complaint', complaintRef: `AUTHZ-${c.n}`,
+        secondInspectorId: second, location: LOCATION[c.caller === 'e.li' || c.caller === 'e.lead' ? 'E' : 'R'],
+      });
+    },
+    written: async (c) => sqlText('SELECT id, state FROM inspections WHERE entity_id = $1', [await cellEntity(c)]),
+  },
+  'POST /api/v1/inspections/:id/open': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/inspections/${c.fx!.id}/open`, c.token, {
+      secondInspectorId: c.fx!.team === 't-east' ? (c.caller === 'e.li' ? 'u-east-wang' : 'u-east-li') : 'u-river-chen', location: LOCATION[c.fx!.team === 't-east' ? 'E' : 'R'],
+    }),
+    written: (c) => inspectionWrites(c.fx!),
+  },
+  'POST /api/v1/inspections/:id/presence': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/inspections/${c.fx!.id}/presence`, c.token, { location: LOCATION[c.fx!.team === 't-east' ? 'E' : 'R'] }),
+    written: (c) => inspectionWrites(c.fx!),
+  },
+  'POST /api/v1/inspections/:id/result': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/inspections/${c.fx!.id}/result`, c.token, inspectionResult(c.fx!.team === 't-east' ? 'INS-NOISE-BIZ' : 'INS-FISH-BOAT')),
+    written: (c) => inspectionWrites(c.fx!),
+  },
+  'POST /api/v1/inspections/:id/case': {
+    fixtureKey: caseTarget,
+    freshWhenAllowed: true,
+    call: (c) => http('POST', `/api/v1/inspections/${c.fx!.id}/case`, c.token, { note: `authz ${c.n}` }),
+    written: (c) => inspectionWrites(c.fx!),
+  },
+  'GET /api/v1/inspection-refusals': { call: get('/api/v1/inspection-refusals') },
 };
 
 
@@ -634,7 +834,7 @@ const COMPLAINT_SPECS: Record<string, RouteSpec> = {
 };
 
 const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = {
-  '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW)$/,
+  '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW|NOT_ASSIGNED)$/,
 };
 
 /** Runs one cell; returns what went wrong (nothing when the outcome is the expected one). */

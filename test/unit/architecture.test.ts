@@ -51,6 +51,9 @@ const REPOSITORIES = new Set([
   // The legal catalogue (versions in force, admin writes with the change log), parties, the case's legal view, presence.
   'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin-repository.ts', 'enforcement-api/legal/parties.ts',
   'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence-repository.ts',
+  // Inspections: checklist and inspectors, market entities and credit, plans, inspections.
+  'enforcement-api/inspections/checklist.ts', 'enforcement-api/inspections/entities.ts', 'enforcement-api/inspections/plans.ts',
+  'enforcement-api/inspections/inspections.ts',
   'enforcement-api/complaints/repository.ts',
   // Webhook subscribers, their sealed keys, the outbox queue, inbound ids and ban notices.
   'enforcement-api/webhooks/repository.ts',

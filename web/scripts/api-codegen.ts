@@ -32,7 +32,7 @@ export async function openApiDocument(): Promise<Document> {
     log: createLogger('silent'), metrics: new Metrics(), jwtSecret: 'x'.repeat(32), accessTtlS: 900,
     loginThrottle: { freeAttempts: 5, addressFactor: 4, maxBackoffS: 300 },
     sessions: stub, users: stub, zones: stub, zoneRules: stub, rulesChanged: async () => {}, devices: stub, cases: stub,
-    evidence: stub, legal: stub, evidenceMaxBytes: 1, readings: stub, alerts: stub, figures: stub, models: stub, modelControl: stub,
+    evidence: stub, legal: stub, inspections: stub, evidenceMaxBytes: 1, readings: stub, alerts: stub, figures: stub, models: stub, modelControl: stub,
     bus: stub, readiness: async () => ({}), mqttPort: () => 1883, idempotency: { prune: async () => 0 } as never, directory: stub,
     grafanaUrl: 'http://localhost:3000', webDist: '/nonexistent', complaints: stub, webhooks: stub,
     complaintLimits: { publicPerHour: 5, lookupPerHour: 30, photoMaxBytes: 2 ** 21, open311ApiKeys: [] },

@@ -13,6 +13,7 @@ import { reviewView } from './views/review';
 import { opsView } from './views/ops';
 import { webhooksView } from './views/webhooks';
 import { devicesView } from './views/devices';
+import { inspectionsView, inspectionView } from './views/inspections';
 import { hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
 
@@ -43,13 +44,13 @@ function tabsFor(role: string): [string, string][] {
   switch (role) {
     case 'officer':
     case 'team_lead':
-      return [['#/inbox', 'tabInbox'], ['#/map', 'tabMap'], ['#/outbox', 'tabOutbox']];
+      return [['#/inbox', 'tabInbox'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/outbox', 'tabOutbox']];
     case 'reviewer':
       return [['#/review', 'tabReview']];
     case 'hotline':
       return [['#/hotline', 'tabHotline']];
     default:
-      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
+      return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
 }
 
@@ -88,6 +89,8 @@ function route(): View {
     case 'review': return reviewView();
     case 'ops': return opsView();
     case 'devices': return devicesView();
+    case 'inspections': return inspectionsView();
+    case 'inspection': return inspectionView(arg ?? '');
     case 'hotline': return hotlineView();
     case 'webhooks': return webhooksView();
     default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();

@@ -686,11 +686,11 @@ export interface Endpoints {
   };
   "GET /api/v1/catalogue/changes": {
     params: never;
-    query: { entity?: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers"; key?: string; limit?: number };
+    query: { entity?: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity"; key?: string; limit?: number };
     body: never;
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -816,7 +816,7 @@ export interface Endpoints {
     };
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -844,7 +844,7 @@ export interface Endpoints {
     };
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -871,7 +871,7 @@ export interface Endpoints {
     };
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -892,7 +892,7 @@ export interface Endpoints {
     };
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -913,7 +913,7 @@ export interface Endpoints {
     };
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -932,7 +932,7 @@ export interface Endpoints {
     };
     response: {
       id: number;
-      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers";
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
       key: string;
       effectiveFrom: string;
       before: unknown;
@@ -1521,6 +1521,678 @@ export interface Endpoints {
       }[];
     };
   };
+  "PUT /api/v1/inspection-items/{code}": {
+    params: { code: string };
+    query: never;
+    body: {
+      effectiveFrom: string;
+      matterCode: string;
+      title: string;
+      checks: string[];
+      legalBasis: string;
+      inspectorDomain: string;
+      entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      withdrawn?: boolean;
+      reason?: string;
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "POST /api/v1/inspection-plans": {
+    params: never;
+    query: never;
+    body: {
+      colour: "yellow" | "red";
+      on?: string;
+    };
+    response: {
+      id: string;
+      number: number;
+      colour: "yellow" | "red";
+      period: string;
+      periodFrom: string;
+      periodTo: string;
+      rate: number;
+      algorithm: "hmac-sha256-bernoulli-fisher-yates-v1";
+      createdAt: string;
+      commitment: string;
+      inputs: {
+        population: {
+          id: string;
+          kind: string;
+        }[];
+        items: {
+          code: string;
+          entityKinds: string[];
+        }[];
+        inspectors: {
+          certificateNo: string;
+          items: string[];
+        }[];
+      };
+      entityNames: Record<string, unknown>;
+      seed: string | null;
+      drawnAt: string | null;
+      selected: {
+        entityId: string;
+        itemCode: string | null;
+        inspectors: string[];
+        unstaffed: boolean;
+      }[] | null;
+    };
+  };
+  "POST /api/v1/inspection-plans/{id}/draw": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      number: number;
+      colour: "yellow" | "red";
+      period: string;
+      periodFrom: string;
+      periodTo: string;
+      rate: number;
+      algorithm: "hmac-sha256-bernoulli-fisher-yates-v1";
+      createdAt: string;
+      commitment: string;
+      inputs: {
+        population: {
+          id: string;
+          kind: string;
+        }[];
+        items: {
+          code: string;
+          entityKinds: string[];
+        }[];
+        inspectors: {
+          certificateNo: string;
+          items: string[];
+        }[];
+      };
+      entityNames: Record<string, unknown>;
+      seed: string | null;
+      drawnAt: string | null;
+      selected: {
+        entityId: string;
+        itemCode: string | null;
+        inspectors: string[];
+        unstaffed: boolean;
+      }[] | null;
+    };
+  };
+  "GET /api/v1/inspection-refusals": {
+    params: never;
+    query: { limit?: number };
+    body: never;
+    response: {
+      id: number;
+      at: string;
+      userId: string;
+      inspectionId: string | null;
+      entityId: string | null;
+      itemCode: string | null;
+      code: string;
+      message: string;
+    }[];
+  };
+  "GET /api/v1/inspections": {
+    params: never;
+    query: { state?: "planned" | "opened" | "in_progress" | "closed"; mine?: boolean };
+    body: never;
+    response: {
+      id: string;
+      number: number;
+      planId: string | null;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      zoneName: string;
+      address: string | null;
+      itemCode: string;
+      item: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      } | null;
+      reason: "random" | "complaint" | "case";
+      complaintRef: string | null;
+      justifyingCaseId: string | null;
+      state: "planned" | "opened" | "in_progress" | "closed";
+      assigned: {
+        userId: string;
+        name: string;
+        certificateNo: string | null;
+      }[];
+      leadInspector: string | null;
+      secondInspector: string | null;
+      openedAt: string | null;
+      confirmBy: string | null;
+      secondConfirmedAt: string | null;
+      outcome: ("compliant" | "violations" | "corrected_on_site" | "not_inspected") | (null | null);
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[] | null;
+      summary: string | null;
+      followUpCaseId: string | null;
+      closedAt: string | null;
+      createdAt: string;
+    }[];
+  };
+  "POST /api/v1/inspections": {
+    params: never;
+    query: never;
+    body: {
+      secondInspectorId: string;
+      location: {
+        lat: number;
+        lon: number;
+        accuracyM?: number;
+      };
+      justifyingCaseId?: string;
+      entityId: string;
+      itemCode: string;
+      reason: "complaint" | "case";
+      complaintRef?: string;
+    };
+    response: {
+      id: string;
+      number: number;
+      planId: string | null;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      zoneName: string;
+      address: string | null;
+      itemCode: string;
+      item: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      } | null;
+      reason: "random" | "complaint" | "case";
+      complaintRef: string | null;
+      justifyingCaseId: string | null;
+      state: "planned" | "opened" | "in_progress" | "closed";
+      assigned: {
+        userId: string;
+        name: string;
+        certificateNo: string | null;
+      }[];
+      leadInspector: string | null;
+      secondInspector: string | null;
+      openedAt: string | null;
+      confirmBy: string | null;
+      secondConfirmedAt: string | null;
+      outcome: ("compliant" | "violations" | "corrected_on_site" | "not_inspected") | (null | null);
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[] | null;
+      summary: string | null;
+      followUpCaseId: string | null;
+      closedAt: string | null;
+      createdAt: string;
+    };
+  };
+  "GET /api/v1/inspections/{id}": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      number: number;
+      planId: string | null;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      zoneName: string;
+      address: string | null;
+      itemCode: string;
+      item: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      } | null;
+      reason: "random" | "complaint" | "case";
+      complaintRef: string | null;
+      justifyingCaseId: string | null;
+      state: "planned" | "opened" | "in_progress" | "closed";
+      assigned: {
+        userId: string;
+        name: string;
+        certificateNo: string | null;
+      }[];
+      leadInspector: string | null;
+      secondInspector: string | null;
+      openedAt: string | null;
+      confirmBy: string | null;
+      secondConfirmedAt: string | null;
+      outcome: ("compliant" | "violations" | "corrected_on_site" | "not_inspected") | (null | null);
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[] | null;
+      summary: string | null;
+      followUpCaseId: string | null;
+      closedAt: string | null;
+      createdAt: string;
+    };
+  };
+  "POST /api/v1/inspections/{id}/case": {
+    params: { id: string };
+    query: never;
+    body: {
+      note?: string;
+    };
+    response: {
+      caseId: string;
+      number: number;
+      teamId: string | null;
+    };
+  };
+  "POST /api/v1/inspections/{id}/open": {
+    params: { id: string };
+    query: never;
+    body: {
+      secondInspectorId: string;
+      location: {
+        lat: number;
+        lon: number;
+        accuracyM?: number;
+      };
+      justifyingCaseId?: string;
+    };
+    response: {
+      id: string;
+      number: number;
+      planId: string | null;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      zoneName: string;
+      address: string | null;
+      itemCode: string;
+      item: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      } | null;
+      reason: "random" | "complaint" | "case";
+      complaintRef: string | null;
+      justifyingCaseId: string | null;
+      state: "planned" | "opened" | "in_progress" | "closed";
+      assigned: {
+        userId: string;
+        name: string;
+        certificateNo: string | null;
+      }[];
+      leadInspector: string | null;
+      secondInspector: string | null;
+      openedAt: string | null;
+      confirmBy: string | null;
+      secondConfirmedAt: string | null;
+      outcome: ("compliant" | "violations" | "corrected_on_site" | "not_inspected") | (null | null);
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[] | null;
+      summary: string | null;
+      followUpCaseId: string | null;
+      closedAt: string | null;
+      createdAt: string;
+    };
+  };
+  "POST /api/v1/inspections/{id}/presence": {
+    params: { id: string };
+    query: never;
+    body: {
+      location: {
+        lat: number;
+        lon: number;
+        accuracyM?: number;
+      };
+    };
+    response: {
+      id: string;
+      number: number;
+      planId: string | null;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      zoneName: string;
+      address: string | null;
+      itemCode: string;
+      item: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      } | null;
+      reason: "random" | "complaint" | "case";
+      complaintRef: string | null;
+      justifyingCaseId: string | null;
+      state: "planned" | "opened" | "in_progress" | "closed";
+      assigned: {
+        userId: string;
+        name: string;
+        certificateNo: string | null;
+      }[];
+      leadInspector: string | null;
+      secondInspector: string | null;
+      openedAt: string | null;
+      confirmBy: string | null;
+      secondConfirmedAt: string | null;
+      outcome: ("compliant" | "violations" | "corrected_on_site" | "not_inspected") | (null | null);
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[] | null;
+      summary: string | null;
+      followUpCaseId: string | null;
+      closedAt: string | null;
+      createdAt: string;
+    };
+  };
+  "POST /api/v1/inspections/{id}/result": {
+    params: { id: string };
+    query: never;
+    body: {
+      outcome: "compliant" | "violations" | "corrected_on_site" | "not_inspected";
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[];
+      summary?: string;
+    };
+    response: {
+      id: string;
+      number: number;
+      planId: string | null;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      zoneName: string;
+      address: string | null;
+      itemCode: string;
+      item: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      } | null;
+      reason: "random" | "complaint" | "case";
+      complaintRef: string | null;
+      justifyingCaseId: string | null;
+      state: "planned" | "opened" | "in_progress" | "closed";
+      assigned: {
+        userId: string;
+        name: string;
+        certificateNo: string | null;
+      }[];
+      leadInspector: string | null;
+      secondInspector: string | null;
+      openedAt: string | null;
+      confirmBy: string | null;
+      secondConfirmedAt: string | null;
+      outcome: ("compliant" | "violations" | "corrected_on_site" | "not_inspected") | (null | null);
+      findings: {
+        check: string;
+        compliant: boolean;
+        note?: string;
+      }[] | null;
+      summary: string | null;
+      followUpCaseId: string | null;
+      closedAt: string | null;
+      createdAt: string;
+    };
+  };
+  "GET /api/v1/inspectors": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      userId: string;
+      name: string;
+      teamId: string | null;
+      certificateNo: string;
+      validFrom: string;
+      validUntil: string;
+      items: string[];
+      validToday: boolean;
+    }[];
+  };
+  "PUT /api/v1/inspectors/{userId}": {
+    params: { userId: string };
+    query: never;
+    body: {
+      certificateNo: string;
+      validFrom: string;
+      validUntil: string;
+      items: string[];
+      reason?: string;
+    };
+    response: {
+      id: number;
+      entity: "matter" | "statutory_bounds" | "discretion_benchmark" | "officer_certificate" | "review_post" | "review_post_reviewers" | "inspection_item" | "inspector" | "market_entity";
+      key: string;
+      effectiveFrom: string;
+      before: unknown;
+      after: unknown;
+      reason: string | null;
+      changedBy: string;
+      changedAt: string;
+    };
+  };
+  "GET /api/v1/market-entities": {
+    params: never;
+    query: { colour?: "green" | "yellow" | "red" };
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
+      zoneId: string;
+      zoneName: string;
+      address: string | null;
+      partyId: string | null;
+      credit: {
+        colour: "green" | "yellow" | "red";
+        points: number;
+        record: {
+          decidedCases: number;
+          sensorViolations: number;
+          corrections: number;
+          complaintsUpheld: number;
+        };
+        reasons: {
+          code: "DECIDED_CASES" | "SENSOR_VIOLATIONS" | "CORRECTIONS" | "COMPLAINTS_UPHELD" | "CLEAN_RECORD";
+          count: number;
+          points: number;
+          text: string;
+        }[];
+        trigger: "schedule" | "demand";
+        period: string;
+        computedAt: string;
+      } | null;
+    }[];
+  };
+  "POST /api/v1/market-entities": {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
+      zoneId: string;
+      address?: string;
+      partyId?: string;
+      partyKind?: "individual" | "unit";
+      reason?: string;
+    };
+    response: {
+      id: string;
+      name: string;
+      kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
+      zoneId: string;
+      zoneName: string;
+      address: string | null;
+      partyId: string | null;
+      credit: {
+        colour: "green" | "yellow" | "red";
+        points: number;
+        record: {
+          decidedCases: number;
+          sensorViolations: number;
+          corrections: number;
+          complaintsUpheld: number;
+        };
+        reasons: {
+          code: "DECIDED_CASES" | "SENSOR_VIOLATIONS" | "CORRECTIONS" | "COMPLAINTS_UPHELD" | "CLEAN_RECORD";
+          count: number;
+          points: number;
+          text: string;
+        }[];
+        trigger: "schedule" | "demand";
+        period: string;
+        computedAt: string;
+      } | null;
+    };
+  };
+  "POST /api/v1/market-entities/credit": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      computed: number;
+      changed: number;
+      period: string;
+    };
+  };
+  "PUT /api/v1/market-entities/{id}": {
+    params: { id: string };
+    query: never;
+    body: {
+      name: string;
+      kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
+      zoneId: string;
+      address?: string;
+      partyId?: string;
+      partyKind?: "individual" | "unit";
+      reason?: string;
+    };
+    response: {
+      id: string;
+      name: string;
+      kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
+      zoneId: string;
+      zoneName: string;
+      address: string | null;
+      partyId: string | null;
+      credit: {
+        colour: "green" | "yellow" | "red";
+        points: number;
+        record: {
+          decidedCases: number;
+          sensorViolations: number;
+          corrections: number;
+          complaintsUpheld: number;
+        };
+        reasons: {
+          code: "DECIDED_CASES" | "SENSOR_VIOLATIONS" | "CORRECTIONS" | "COMPLAINTS_UPHELD" | "CLEAN_RECORD";
+          count: number;
+          points: number;
+          text: string;
+        }[];
+        trigger: "schedule" | "demand";
+        period: string;
+        computedAt: string;
+      } | null;
+    };
+  };
+  "GET /api/v1/market-entities/{id}/credit": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      colour: "green" | "yellow" | "red";
+      points: number;
+      record: {
+        decidedCases: number;
+        sensorViolations: number;
+        corrections: number;
+        complaintsUpheld: number;
+      };
+      reasons: {
+        code: "DECIDED_CASES" | "SENSOR_VIOLATIONS" | "CORRECTIONS" | "COMPLAINTS_UPHELD" | "CLEAN_RECORD";
+        count: number;
+        points: number;
+        text: string;
+      }[];
+      trigger: "schedule" | "demand";
+      period: string;
+      computedAt: string;
+    }[];
+  };
+  "POST /api/v1/market-entities/{id}/credit": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      computed: number;
+      changed: number;
+      period: string;
+    };
+  };
   "GET /api/v1/me": {
     params: never;
     query: never;
@@ -1740,6 +2412,155 @@ export interface Endpoints {
       reply: string | null;
       repliedAt: string | null;
     };
+  };
+  "GET /api/v1/public/inspection-items": {
+    params: never;
+    query: { on?: string };
+    body: never;
+    response: {
+      on: string;
+      items: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+      }[];
+    };
+  };
+  "GET /api/v1/public/inspection-items/{code}/history": {
+    params: { code: string };
+    query: never;
+    body: never;
+    response: {
+      code: string;
+      versions: {
+        code: string;
+        effectiveFrom: string;
+        matterCode: string;
+        title: string;
+        checks: string[];
+        legalBasis: string;
+        inspectorDomain: string;
+        entityKinds: ("vendor" | "restaurant" | "construction_site" | "boat_operator")[];
+        withdrawn: boolean;
+      }[];
+      changes: {
+        effectiveFrom: string;
+        changedAt: string;
+        before: unknown;
+        after: unknown;
+        reason: string | null;
+      }[];
+    };
+  };
+  "GET /api/v1/public/inspection-plans": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      number: number;
+      colour: "yellow" | "red";
+      period: string;
+      periodFrom: string;
+      periodTo: string;
+      rate: number;
+      algorithm: "hmac-sha256-bernoulli-fisher-yates-v1";
+      createdAt: string;
+      commitment: string;
+      inputs: {
+        population: {
+          id: string;
+          kind: string;
+        }[];
+        items: {
+          code: string;
+          entityKinds: string[];
+        }[];
+        inspectors: {
+          certificateNo: string;
+          items: string[];
+        }[];
+      };
+      entityNames: Record<string, unknown>;
+      seed: string | null;
+      drawnAt: string | null;
+      selected: {
+        entityId: string;
+        itemCode: string | null;
+        inspectors: string[];
+        unstaffed: boolean;
+      }[] | null;
+    }[];
+  };
+  "GET /api/v1/public/inspection-plans/{id}": {
+    params: { id: string };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      number: number;
+      colour: "yellow" | "red";
+      period: string;
+      periodFrom: string;
+      periodTo: string;
+      rate: number;
+      algorithm: "hmac-sha256-bernoulli-fisher-yates-v1";
+      createdAt: string;
+      commitment: string;
+      inputs: {
+        population: {
+          id: string;
+          kind: string;
+        }[];
+        items: {
+          code: string;
+          entityKinds: string[];
+        }[];
+        inspectors: {
+          certificateNo: string;
+          items: string[];
+        }[];
+      };
+      entityNames: Record<string, unknown>;
+      seed: string | null;
+      drawnAt: string | null;
+      selected: {
+        entityId: string;
+        itemCode: string | null;
+        inspectors: string[];
+        unstaffed: boolean;
+      }[] | null;
+    };
+  };
+  "GET /api/v1/public/inspection-results": {
+    params: never;
+    query: { limit?: number };
+    body: never;
+    response: {
+      number: number;
+      planNumber: number | null;
+      entityId: string;
+      entityName: string;
+      entityKind: string;
+      itemCode: string;
+      itemTitle: string | null;
+      reason: string;
+      openedAt: string | null;
+      closedAt: string;
+      outcome: "compliant" | "violations" | "corrected_on_site" | "not_inspected";
+      findings: {
+        check: string;
+        compliant: boolean;
+        note: string | null;
+      }[];
+      summary: string | null;
+      followUpCaseNumber: number | null;
+    }[];
   };
   "GET /api/v1/review-post/members": {
     params: never;

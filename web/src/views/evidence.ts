@@ -21,6 +21,7 @@ interface AlertEvidence {
     scores?: Record<string, number>;
     count?: number; capacity?: number; countsPerMinute?: number[];
     dwellS?: number; waterlineM?: number; rodScoreMean?: number; warnings?: number; snapshot?: string | null;
+    inspectionNumber?: number; findings?: { check: string; compliant: boolean; note?: string }[]; note?: string | null;
     nearestM?: number; atEdgeS?: number; warnedAt?: string | null; warning?: string; closureRule?: { name: string } | null;
     basis?: string; readings?: [string, number, number, number | null][];
     thresholds?: { alarmObscuration?: number; clearObscuration?: number; fixedTempC?: number; rateOfRiseCPerMin?: number };
@@ -60,6 +61,12 @@ function pictures(a: AlertEvidence): HTMLElement | null {
       series.length ? lineChart({ title: t('peopleOverTime'), yUnit: t('people'), yMin: 0, series: [{ label: t('people'), color: '#0050b3', points: series }], refs: [{ y: e.capacity, label: `${t('capacity')} ${e.capacity}`, color: '#c00000' }] }) : null);
   }
   if (a.kind === 'fishing') return fishingTrack(a);
+  if (a.kind === 'inspection' && e.findings) {
+    return h('div', { class: 'inspection-findings' },
+      h('p', null, `${t('findings')} · #${e.inspectionNumber ?? ''}`),
+      h('ol', null, e.findings.map((f) => h('li', { class: f.compliant ? 'ok' : 'bad' }, `${f.compliant ? '✓' : '✗'} ${f.check}${f.note ? ` — ${f.note}` : ''}`))),
+      e.note ? h('p', null, `${t('note')}: ${e.note}`) : null);
+  }
   if (a.kind === 'smoke' && e.readings?.length) return smokeCharts(a);
   if (a.kind === 'intrusion') return intrusionFacts(a);
   return null;

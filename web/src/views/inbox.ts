@@ -54,4 +54,4 @@ export function inboxView(): View {
 }
 
 /** One character per kind, readable in any CJK font (no emoji font on rugged tablets). */
-export const ICON: Record<string, string> = { noise: '噪', fishing: '钓', crowding: '聚', smoke: '烟', intrusion: '入', complaint: '诉' };
+export const ICON: Record<string, string> = { noise: '噪', fishing: '钓', crowding: '聚', smoke: '烟', intrusion: '入', complaint: '诉', inspection: '检' };

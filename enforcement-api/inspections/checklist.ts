@@ -1,0 +1,109 @@
+import type pg from 'pg';
+import type { CatalogueChange } from '../../contract/http/legal.js';
+import type { ChecklistItem, ChecklistItemBody, Inspector, InspectorBody } from '../../contract/http/inspections.js';
+import { reject, type Rejection } from '../domain/case-lifecycle.js';
+import type { InspectorRegistration } from '../domain/inspection-rules.js';
+import { inTransaction } from '../../core/db/transaction.js';
+import { recordChange } from '../legal/catalogue-admin-repository.js';
+
+/**
+ * The published inspection checklist (versions by effective date) and the registered inspectors.
+ * Every write goes on the catalogue's change log (`catalogue_changes`, append-only) in the same
+ * transaction, as the legal catalogue's do.
+ */
+
+type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+type Change = { ok: true; change: CatalogueChange };
+
+const ITEM_COLUMNS = `v.code, to_char(v.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", v.matter_code AS "matterCode", v.title, v.checks,
+  v.legal_basis AS "legalBasis", v.inspector_domain AS "inspectorDomain", v.entity_kinds AS "entityKinds"`;
+
+/** The items in force on a day (the latest version from on or before it, unless it withdraws the item). */
+export async function checklistOn(db: Queryable, day: string, code?: string): Promise<ChecklistItem[]> {
+  const r = await db.query<ChecklistItem>(
+    `SELECT ${ITEM_COLUMNS} FROM inspection_item_versions v
+     WHERE v.effective_from = (SELECT max(x.effective_from) FROM inspection_item_versions x WHERE x.code = v.code AND x.effective_from <= $1::date)
+       AND NOT v.withdrawn AND ($2::text IS NULL OR v.code = $2) ORDER BY v.code`,
+    [day, code ?? null],
+  );
+  return r.rows;
+}
+
+export async function itemVersions(db: Queryable, code: string): Promise<(ChecklistItem & { withdrawn: boolean })[]> {
+  const r = await db.query<ChecklistItem & { withdrawn: boolean }>(`SELECT ${ITEM_COLUMNS}, v.withdrawn FROM inspection_item_versions v WHERE v.code = $1 ORDER BY v.effective_from`, [code]);
+  return r.rows;
+}
+
+/** The change log of one item, without who made the changes (what the public sees). */
+export async function itemChanges(db: Queryable, code: string): Promise<{ effectiveFrom: string; changedAt: string; before: unknown; after: unknown; reason: string | null }[]> {
+  const r = await db.query<{ effectiveFrom: string; changedAt: string; before: unknown; after: unknown; reason: string | null }>(
+    `SELECT to_char(effective_from, 'YYYY-MM-DD') AS "effectiveFrom", changed_at AS "changedAt", before, after, reason
+     FROM catalogue_changes WHERE entity = 'inspection_item' AND key = $1 ORDER BY id`,
+    [code],
+  );
+  return r.rows;
+}
+
+/** A version of an item from its effective date (replacing a version of the same date). */
+export async function putItem(pool: pg.Pool, code: string, body: ChecklistItemBody, by: string): Promise<Change | Rejection> {
+  return inTransaction(pool, async (client) => {
+    const matter = await client.query('SELECT 1 FROM matters WHERE code = $1', [body.matterCode]);
+    if ((matter.rowCount ?? 0) === 0) return reject(422, 'MATTER_NOT_FOUND', `no matter ${body.matterCode} in the catalogue`);
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inspection_item|${code}`]);
+    const before = (await checklistOn(client, body.effectiveFrom, code))[0] ?? null;
+    await client.query(
+      `INSERT INTO inspection_item_versions (code, effective_from, matter_code, title, checks, legal_basis, inspector_domain, entity_kinds, withdrawn)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (code, effective_from) DO UPDATE SET matter_code = $3, title = $4, checks = $5, legal_basis = $6, inspector_domain = $7,
+         entity_kinds = $8, withdrawn = $9`,
+      [code, body.effectiveFrom, body.matterCode, body.title, body.checks, body.legalBasis, body.inspectorDomain, body.entityKinds, body.withdrawn ?? false],
+    );
+    const after = body.withdrawn ? { code, withdrawn: true } : (await checklistOn(client, body.effectiveFrom, code))[0] ?? null;
+    return { ok: true, change: await recordChange(client, { entity: 'inspection_item', key: code, effectiveFrom: body.effectiveFrom, before, after, reason: body.reason, by }) };
+  });
+}
+
+const INSPECTOR_COLUMNS = `i.user_id AS "userId", u.display_name AS name, u.team_id AS "teamId", i.certificate_no AS "certificateNo",
+  to_char(i.valid_from, 'YYYY-MM-DD') AS "validFrom", to_char(i.valid_until, 'YYYY-MM-DD') AS "validUntil", i.items`;
+
+export async function inspectors(db: Queryable, day: string): Promise<Inspector[]> {
+  const r = await db.query<Inspector>(
+    `SELECT ${INSPECTOR_COLUMNS}, (i.valid_from <= $1::date AND $1::date <= i.valid_until) AS "validToday"
+     FROM inspectors i JOIN users u ON u.id = i.user_id ORDER BY i.certificate_no`,
+    [day],
+  );
+  return r.rows;
+}
+
+export async function registration(db: Queryable, userId: string | null): Promise<InspectorRegistration | null> {
+  if (!userId) return null;
+  const r = await db.query<InspectorRegistration>(
+    `SELECT i.user_id AS "userId", i.certificate_no AS "certificateNo", to_char(i.valid_from, 'YYYY-MM-DD') AS "validFrom",
+       to_char(i.valid_until, 'YYYY-MM-DD') AS "validUntil", i.items FROM inspectors i WHERE i.user_id = $1`,
+    [userId],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** Registers an inspector or changes the registration: certificate, validity, items. */
+export async function putInspector(pool: pg.Pool, userId: string, body: InspectorBody, by: string, day: string): Promise<Change | Rejection> {
+  if (body.validUntil < body.validFrom) return reject(422, 'INVALID_VALIDITY', 'validUntil is before validFrom');
+  return inTransaction(pool, async (client) => {
+    const user = await client.query<{ role: string }>('SELECT role FROM users WHERE id = $1', [userId]);
+    if (!user.rows[0]) return reject(404, 'USER_NOT_FOUND', `no user ${userId}`);
+    if (!['officer', 'team_lead'].includes(user.rows[0].role)) return reject(422, 'NOT_AN_OFFICER', `a ${user.rows[0].role} cannot be registered as an inspector`);
+    const listed = await client.query<{ code: string }>('SELECT DISTINCT code FROM inspection_item_versions WHERE code = ANY($1)', [body.items]);
+    const unknown = body.items.filter((c) => !listed.rows.some((r) => r.code === c));
+    if (unknown.length > 0) return reject(422, 'ITEM_NOT_LISTED', `not on the checklist: ${unknown.join(', ')}`);
+    const taken = await client.query('SELECT 1 FROM inspectors WHERE certificate_no = $1 AND user_id <> $2', [body.certificateNo, userId]);
+    if ((taken.rowCount ?? 0) > 0) return reject(409, 'CERTIFICATE_TAKEN', `certificate ${body.certificateNo} is registered to another inspector`);
+    const before = await registration(client, userId);
+    await client.query(
+      `INSERT INTO inspectors (user_id, certificate_no, valid_from, valid_until, items) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (user_id) DO UPDATE SET certificate_no = $2, valid_from = $3, valid_until = $4, items = $5`,
+      [userId, body.certificateNo, body.validFrom, body.validUntil, body.items],
+    );
+    const after = await registration(client, userId);
+    return { ok: true, change: await recordChange(client, { entity: 'inspector', key: userId, effectiveFrom: day, before, after, reason: body.reason, by }) };
+  });
+}
