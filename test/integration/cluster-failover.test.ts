@@ -149,7 +149,7 @@ describe.skipIf(skip)('a cluster losing a broker node and an inference worker mi
     // Devices: on node a and node b alternately; each moves to the other node when its own is lost.
     interface Device { id: string; node: 'a' | 'b'; messages: { topic: string; payload: string }[]; client?: MqttClient; acked: number; received: Record<string, unknown>[] }
     const fleet: Device[] = [];
-    const angler = (i: number) => (id: string) => trackRun({ deviceId: id, trackId: `angler-${i}`, role: 'angler', start: localTime(TZ, 10, 0), seconds: 1500, stepS: 10, seed: 7 + i, seqStart: 1 });
+    const angler = (i: number) => (id: string) => trackRun({ deviceId: id, trackId: `angler-${i}`, role: 'angler', start: localTime(TZ, 10, 0), seconds: 1500, stepS: 10, seed: 3, seqStart: 1 });
     const music = (i: number) => (id: string) => noiseRun({ deviceId: id, start: localTime(TZ, 22, 10 + i), seconds: 120, source: 'music', laeq: 64, seed: 40 + i, seqStart: 1 });
     // Background meters send what gateways send: batches of 20 one-second readings.
     const quiet = (i: number) => (id: string) => batched(noiseRun({ deviceId: id, start: localTime(TZ, 15, 0), seconds: 600, source: 'background', laeq: 42, seed: 60 + i, seqStart: 1 }), 20);

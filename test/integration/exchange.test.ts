@@ -101,7 +101,7 @@ describe('a ban notice and detection', () => {
     clients.push(client);
     const before = await t.platform.metrics.value('inference_readings_total', { stream: 'tracks' });
     const alerts = await t.platform.metrics.value('inference_alerts_total', { kind: 'fishing' });
-    const run = trackRun({ deviceId: cam.id, trackId, role: 'angler', start, seconds: 1500, stepS: 10, seed: 7, seqStart: 1 });
+    const run = trackRun({ deviceId: cam.id, trackId, role: 'angler', start, seconds: 1500, stepS: 10, seed: 3, seqStart: 1 });
     await publishAll(client, run);
     await waitFor(async () => (await t.platform.metrics.value('inference_readings_total', { stream: 'tracks' })) >= before + run.length || undefined, 'the track to be scored');
     return (await t.platform.metrics.value('inference_alerts_total', { kind: 'fishing' })) - alerts;

@@ -67,14 +67,17 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const ctx: CaseContext = { detail, evidence, layout, act };
     const pending = state.outbox.filter((i) => i.caseId === id);
     const key = `${detail.state}|${detail.actions.join()}|${pending.length}|${detail.presence?.confirmedAt ?? ''}`;
-    // The forms are rebuilt only when what may be done changed, so a live refresh never wipes what is being typed.
+    // The forms are rebuilt only when what may be done changed, and what was typed into a form that is
+    // still offered carries over, so a live refresh never wipes what is being typed.
     if (key !== actionsKey || !actionsEl) {
       actionsKey = key;
+      const typed = actionsEl ? typedValues(actionsEl) : [];
       actionsEl = h('section', { id: 'd-actions', class: 'panel actions', 'aria-labelledby': 'h-actions' },
         h('h2', { id: 'h-actions' }, t('actionsTitle')),
         pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
           h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
         actionForms(ctx));
+      restoreTyped(actionsEl, typed);
     }
     const head = h('header', { class: 'case-head' },
       h('div', null,
@@ -148,6 +151,38 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
 }
 
 const fact = (k: string, v: string) => [h('dt', null, k), h('dd', null, v)];
+
+type Field = HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement;
+interface Typed { selector: string; value?: string; checked?: boolean }
+
+/** What the user changed in the action forms (values unlike the field's default), by form and field. */
+function typedValues(root: HTMLElement): Typed[] {
+  const out: Typed[] = [];
+  for (const form of root.querySelectorAll<HTMLFormElement>('form[data-event]')) {
+    for (const el of form.querySelectorAll<Field>('input[name], textarea[name], select[name]')) {
+      const at = `form[data-event="${form.dataset.event ?? ''}"] [name="${el.name}"]`;
+      if (el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio')) {
+        if (el.checked !== el.defaultChecked) out.push({ selector: `${at}[value="${CSS.escape(el.value)}"]`, checked: el.checked });
+      } else if (el instanceof HTMLSelectElement) {
+        if ([...el.options].some((o) => o.selected !== o.defaultSelected)) out.push({ selector: at, value: el.value });
+      } else if (el.type !== 'file' && el.value !== el.defaultValue) out.push({ selector: at, value: el.value });
+    }
+  }
+  return out;
+}
+
+function restoreTyped(root: HTMLElement, typed: readonly Typed[]): void {
+  for (const t of typed) {
+    const el = root.querySelector<Field>(t.selector);
+    if (!el) continue;
+    if (t.checked !== undefined && el instanceof HTMLInputElement) el.checked = t.checked;
+    else if (t.value !== undefined) {
+      el.value = t.value;
+      // What depends on a typed value (e.g. the fine's place in its tier) follows it.
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+  }
+}
 
 export function opLabel(op: Op): string {
   switch (op.kind) {

@@ -102,7 +102,7 @@ export function devicesView(): View {
     const form = h('form', { class: 'panel provision', id: 'provision' },
       h('h2', null, t('provisionTitle')),
       h('div', { class: 'form-grid' },
-        h('label', { for: 'p-id' }, t('deviceId')), h('input', { id: 'p-id', name: 'id', pattern: '[A-Za-z0-9][A-Za-z0-9_.-]{0,63}', placeholder: 'slm-park-9' }),
+        h('label', { for: 'p-id' }, t('deviceId')), h('input', { id: 'p-id', name: 'id', pattern: '[A-Za-z0-9][A-Za-z0-9_.\\-]{0,63}', placeholder: 'slm-park-9' }),
         h('label', { for: 'p-kind' }, t('kind')), h('select', { id: 'p-kind', name: 'kind' }, KINDS.map((k) => h('option', { value: k }, t(`dev_${k}`)))),
         h('label', { for: 'p-zone' }, t('zone')), zoneSelect,
         h('label', { for: 'p-lat' }, t('latitude')), h('input', { id: 'p-lat', name: 'lat', type: 'number', step: 'any', min: -90, max: 90 }),

@@ -53,7 +53,7 @@ export function proposeForm(ctx: CaseContext): HTMLElement {
   const penalties = h('fieldset', { class: 'choices', id: 'f-penalties' }, h('legend', null, t('penalties'), ' *'),
     PENALTIES.filter((p) => allowed.has(p)).map((p) => h('label', { class: 'choice' },
       h('input', { type: 'checkbox', name: 'penalties', value: p, 'data-multi': '1', checked: last ? last.penalties.includes(p) : false }), t(`pen_${p}`))));
-  const partyId = h('input', { name: 'partyId', id: 'f-party-id', value: last?.partyId ?? '', pattern: '[A-Za-z0-9][A-Za-z0-9_.:-]*', autocapitalize: 'characters', 'aria-describedby': 'f-history' });
+  const partyId = h('input', { name: 'partyId', id: 'f-party-id', value: last?.partyId ?? '', pattern: '[A-Za-z0-9][A-Za-z0-9_.:\\-]*', autocapitalize: 'characters', 'aria-describedby': 'f-history' });
 
   const rows = () => d.benchmark.filter((b) => b.partyKind === partyKind);
   const bounds = () => {
