@@ -7,6 +7,7 @@ import { InferenceRepository } from '../../inference/repository.js';
 import { listModels } from '../../inference/model-store.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../support/cases.js';
+import { newWebhookSecret, signedHeaders } from '../../enforcement-api/webhooks/signature.js';
 
 /**
  * The authorization matrix (issue 5): every route of the running app × every kind of caller, through
@@ -29,6 +30,9 @@ import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../suppor
  * 422 = visible, but this person may not take this step (NOT_SECOND_OFFICER: only the officer named on
  * arrival confirms presence; SELF_REVIEW: the uploader does not review their own evidence; NOT_ASSIGNED:
  * a team lead sees the team's drawn inspections but only the drawn inspectors open them).
+ * The fishing-ban exchange (POST /api/v1/exchange/fishing-ban) is authenticated by a Standard Webhooks
+ * signature, never by a user token: whoever calls it, `unsigned` is 400 WEBHOOK_HEADERS_MISSING, `forged`
+ * (signed with a key that is not ours) 401 WEBHOOK_SIGNATURE_INVALID, and `signed` (our key) is taken.
  * A refused call must leave what it would have written unchanged (case state, event count, rows).
  *
  * Targets (second column) name the thing the call is aimed at:
@@ -46,6 +50,8 @@ import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../suppor
  *              inspector; `in_progress` = east.li confirmed presence; `closed` = a result with violations
  *   S:R:<state> the same for a boat operator on the riverbank (INS-FISH-BOAT), river.chen leading, river.zhao
  *              second. Each inspection has a market entity of its own (no repeat-inspection refusal).
+ *   W:subscriber a webhook subscriber the admin added through the API (one shared by the cells)
+ *   W:dead     a dead-lettered delivery of that subscriber (one per cell, as the worker leaves it)
  * For transitions the target is `event@case`. Refusals use one shared case per target (checked
  * unchanged); every allowed transition cell gets a case of its own, built through the API.
  */
@@ -202,6 +208,17 @@ GET   /open311/v2/services/:code                         noise.json             
 POST  /open311/v2/requests.json                          -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 GET   /open311/v2/requests/:id                           K:east                                 ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 GET   /open311/v2/requests.json                          K:east                                 ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/zones/:id/rules/history                    z-riverbank                            401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/district/rules/history                     -                                      401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/webhooks/subscribers                       -                                      401  ok    ok  403    403   403   403  403    403    403    403
+POST  /api/v1/webhooks/subscribers                       -                                      401  ok    403 403    403   403   403  403    403    403    403
+PATCH /api/v1/webhooks/subscribers/:id                   W:subscriber                           401  ok    403 403    403   403   403  403    403    403    403
+POST  /api/v1/webhooks/subscribers/:id/rotate            W:subscriber                           401  ok    403 403    403   403   403  403    403    403    403
+GET   /api/v1/webhooks/deliveries                        -                                      401  ok    ok  403    403   403   403  403    403    403    403
+POST  /api/v1/webhooks/deliveries/:id/retry              W:dead                                 401  ok    ok  403    403   403   403  403    403    403    403
+POST  /api/v1/exchange/fishing-ban                       unsigned                               400  400   400 400    400   400   400  400    400    400    400
+POST  /api/v1/exchange/fishing-ban                       forged                                 401  401   401 401    401   401   401  401    401    401    401
+POST  /api/v1/exchange/fishing-ban                       signed                                 ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 `;
 
 /** The committed version of a model (its card), which an admin may always roll out. */
@@ -214,7 +231,7 @@ const USERNAME: Record<Caller, string | null> = {
   anon: null, admin: 'admin', ops: 'ops', review: 'review', 'e.rev': 'east.review', 'r.rev': 'river.review',
   'e.li': 'east.li', 'e.lead': 'east.lead', 'r.zhao': 'river.zhao', fish: 'fish.liu', head: 'head',
 };
-type Outcome = 'ok' | '401' | '403' | '404' | '422';
+type Outcome = 'ok' | '400' | '401' | '403' | '404' | '422';
 
 interface Row {
   route: string;
@@ -230,7 +247,7 @@ function parseMatrix(text: string): Row[] {
     const cells = line.trim().split(/\s+/);
     const outcomes = cells.slice(-CALLERS.length);
     const target = cells.slice(2, -CALLERS.length).join(' ');
-    for (const o of outcomes) if (!['ok', '401', '403', '404', '422'].includes(o)) throw new Error(`bad cell ${o} in: ${line}`);
+    for (const o of outcomes) if (!['ok', '400', '401', '403', '404', '422'].includes(o)) throw new Error(`bad cell ${o} in: ${line}`);
     if (cells.length < 3 + CALLERS.length) throw new Error(`short row: ${line}`);
     return { route: `${cells[0]} ${cells[1]}`, target, expect: Object.fromEntries(CALLERS.map((c, i) => [c, outcomes[i] as Outcome])) as Record<Caller, Outcome> };
   });
@@ -833,13 +850,87 @@ const COMPLAINT_SPECS: Record<string, RouteSpec> = {
   'GET /open311/v2/requests.json': { call: async (c) => http('GET', `/open311/v2/requests.json?service_request_id=${(await complaintOf(c)).trackingNumber}`, c.token) },
 };
 
+// Webhooks: subscribers the admin adds through the API, at a public https URL (the URL guard's default
+// policy; no WEBHOOK_ALLOWED_HOSTS needed). Their events never happen here (case.closed of fishing cases).
+const subscriberBody = (n: number) => ({ name: `authz subscriber ${n}`, url: `https://hooks.example.org/authz/${n}`, eventTypes: ['case.closed'], caseKinds: ['fishing'] });
+let sharedSubscriber: Promise<string> | undefined;
+const subscriber = () => (sharedSubscriber ??= (async () => {
+  const r = await api<{ subscriber: { id: string } }>(t, tokens.get('admin')!, 'POST', '/api/v1/webhooks/subscribers', subscriberBody(0));
+  if (r.status !== 201) throw new Error(`fixture subscriber: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.subscriber.id;
+})());
+/** A dead letter of the shared subscriber, as the worker leaves one after its last attempt. */
+const cellDeadLetter = perCell(async (c) => {
+  const { rows } = await t.platform.db.pool.query<{ id: string }>(
+    `INSERT INTO webhook_deliveries (subscriber_id, message_id, event_type, case_id, body, state, attempts, last_status, last_error, dead_at)
+     VALUES ($1, $2, 'case.closed', NULL, '{}', 'dead', 8, 500, 'HTTP 500', now()) RETURNING id`,
+    [await subscriber(), `msg_authz_${c.n}`],
+  );
+  return String(rows[0]!.id);
+});
+
+// The fishing-ban exchange: a notice of its own per cell, signed with our key, a key not ours, or not at all.
+const BAN_SECRET = newWebhookSecret();
+const FORGED_SECRET = newWebhookSecret();
+const banNotice = (n: number) => ({
+  type: 'ban.upserted', timestamp: new Date().toISOString(),
+  data: { id: `AUTHZ-${n}`, kind: 'closed_stretch', name: `authz stretch ${n}`, zoneIds: ['z-riverbank'], from: null, until: null },
+});
+async function postBan(c: Cell): Promise<Answer> {
+  const body = JSON.stringify(banNotice(c.n));
+  const signature = c.target === 'unsigned' ? {} : signedHeaders([c.target === 'signed' ? BAN_SECRET : FORGED_SECRET], `msg_authz_${c.n}`, Math.floor(Date.now() / 1000), body);
+  const res = await fetch(`${t.http}/api/v1/exchange/fishing-ban`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...signature, ...(c.token ? { authorization: `Bearer ${c.token}` } : {}) }, body,
+  });
+  const answer = (await res.json()) as { code?: string; message?: string };
+  return { status: res.status, code: answer.code, message: answer.message, body: answer };
+}
+
+const WEBHOOK_SPECS: Record<string, RouteSpec> = {
+  'GET /api/v1/zones/:id/rules/history': { call: get((c) => `/api/v1/zones/${c.target}/rules/history`) },
+  'GET /api/v1/district/rules/history': { call: get('/api/v1/district/rules/history') },
+  'GET /api/v1/webhooks/subscribers': {
+    prepare: subscriber,
+    call: get('/api/v1/webhooks/subscribers'),
+    // A secret is shown once, to the admin who added or rotated it; never in the list.
+    async check(_c, a) {
+      if (JSON.stringify(a.body).includes('whsec_')) return 'the list shows a signing secret';
+      const id = await subscriber();
+      return (a.body as { id: string }[]).some((s) => s.id === id) ? undefined : `misses subscriber ${id}`;
+    },
+  },
+  'POST /api/v1/webhooks/subscribers': {
+    call: (c) => http('POST', '/api/v1/webhooks/subscribers', c.token, subscriberBody(c.n)),
+    written: (c) => sqlText('SELECT id FROM webhook_subscribers WHERE name = $1', [`authz subscriber ${c.n}`]),
+  },
+  'PATCH /api/v1/webhooks/subscribers/:id': {
+    call: async (c) => http('PATCH', `/api/v1/webhooks/subscribers/${await subscriber()}`, c.token, { url: `https://hooks.example.org/authz/${c.n}` }),
+    written: async () => sqlText('SELECT url FROM webhook_subscribers WHERE id = $1', [await subscriber()]),
+  },
+  'POST /api/v1/webhooks/subscribers/:id/rotate': {
+    call: async (c) => http('POST', `/api/v1/webhooks/subscribers/${await subscriber()}/rotate`, c.token, { graceS: 0 }),
+    written: async () => sqlText('SELECT id FROM webhook_keys WHERE subscriber_id = $1 ORDER BY id', [await subscriber()]),
+  },
+  'GET /api/v1/webhooks/deliveries': { call: get('/api/v1/webhooks/deliveries') },
+  'POST /api/v1/webhooks/deliveries/:id/retry': {
+    call: async (c) => http('POST', `/api/v1/webhooks/deliveries/${await cellDeadLetter(c)}/retry`, c.token),
+    written: async (c) => sqlText('SELECT state, attempts FROM webhook_deliveries WHERE id = $1', [await cellDeadLetter(c)]),
+  },
+  'POST /api/v1/exchange/fishing-ban': {
+    call: postBan,
+    written: (c) => sqlText('SELECT id FROM ban_notices WHERE id = $1', [`AUTHZ-${c.n}`]),
+  },
+};
+
 const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = {
-  '401': /^UNAUTHORIZED$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW|NOT_ASSIGNED)$/,
+  // The signed inbound endpoint takes no bearer token: unsigned is a 400, a signature under no key of ours a 401.
+  '400': /^WEBHOOK_HEADERS_MISSING$/,
+  '401': /^(UNAUTHORIZED|WEBHOOK_SIGNATURE_INVALID)$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW|NOT_ASSIGNED)$/,
 };
 
 /** Runs one cell; returns what went wrong (nothing when the outcome is the expected one). */
 async function runCell(row: Row, caller: Caller): Promise<string | undefined> {
-  const spec = (SPECS[row.route] ?? COMPLAINT_SPECS[row.route])!;
+  const spec = (SPECS[row.route] ?? COMPLAINT_SPECS[row.route] ?? WEBHOOK_SPECS[row.route])!;
   const expected = row.expect[caller];
   const cell: Cell = { caller, token: tokenOf(caller), target: row.target, n: ++cellNo };
   const key = spec.fixtureKey?.(row.target);
@@ -888,7 +979,9 @@ function appRoutes(): Set<string> {
 }
 
 beforeAll(async () => {
-  t = await startTestPlatform({ SERVICES: 'api', COMPLAINT_PUBLIC_PER_HOUR: '1000', COMPLAINT_LOOKUP_PER_HOUR: '1000' });
+  t = await startTestPlatform({
+    SERVICES: 'api', COMPLAINT_PUBLIC_PER_HOUR: '1000', COMPLAINT_LOOKUP_PER_HOUR: '1000', FISHING_BAN_INBOUND_SECRETS: BAN_SECRET,
+  });
   // The API alone: the committed model versions as an inference process elsewhere registers them.
   await new InferenceRepository(t.platform.db.pool).registerModels(await listModels([MODELS_DIR]));
   for (const user of [...Object.values(USERNAME).filter((u): u is string => u !== null), 'centre.sun', 'centre.qian', 'east.wang', 'river.chen']) tokens.set(user, await login(t, user));
@@ -903,7 +996,7 @@ describe('authorization matrix: every route × every role', () => {
     const inMatrix = new Set(ROWS.map((r) => r.route));
     expect([...served].filter((r) => !inMatrix.has(r)).sort(), 'routes without a row in the matrix').toEqual([]);
     expect([...inMatrix].filter((r) => !served.has(r)).sort(), 'rows for routes the app does not serve').toEqual([]);
-    expect([...inMatrix].filter((r) => !SPECS[r] && !COMPLAINT_SPECS[r]).sort(), 'rows without a way to call them').toEqual([]);
+    expect([...inMatrix].filter((r) => !SPECS[r] && !COMPLAINT_SPECS[r] && !WEBHOOK_SPECS[r]).sort(), 'rows without a way to call them').toEqual([]);
     // The OpenAPI document names no route the table misses (it hides only the web page).
     const doc = await api<{ paths: Record<string, Record<string, unknown>> }>(t, null, 'GET', '/docs/json');
     const documented = Object.entries(doc.body.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`));
