@@ -237,3 +237,8 @@ export const PublicResult = Type.Object({
 });
 export type PublicResult = Static<typeof PublicResult>;
 export const PublicResultList = Type.Array(PublicResult);
+
+/** `?limit=` of the public results and the refusals list. */
+export const LimitQuery = Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) });
+/** `?colour=` of the market entities list. */
+export const ColourQuery = Type.Object({ colour: Type.Optional(Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')])) });

@@ -61,11 +61,11 @@ export function mayReadContact(v: ComplaintViewer, c: ComplaintReach): boolean {
   return maySeeComplaint(v, c);
 }
 
-export type Refusal = { status: 403 | 404 | 409; code: string; message: string };
-const refuse = (status: Refusal['status'], code: string, message: string): Refusal => ({ status, code, message });
+export type ComplaintRefusal = { status: 403 | 404 | 409; code: string; message: string };
+const refuse = (status: ComplaintRefusal['status'], code: string, message: string): ComplaintRefusal => ({ status, code, message });
 
 /** A reply (办结 / 阶段性办结 / 未办结) by the team that owes it, or the operations desk on its behalf. */
-export function replyRefusal(v: ComplaintViewer, c: ComplaintReach & { status: ComplaintStatus }, next: ComplaintReplyStatus): Refusal | null {
+export function replyRefusal(v: ComplaintViewer, c: ComplaintReach & { status: ComplaintStatus }, next: ComplaintReplyStatus): ComplaintRefusal | null {
   if (!maySeeComplaint(v, c)) return refuse(404, 'COMPLAINT_NOT_FOUND', 'no such complaint');
   if (v.role === 'hotline') return refuse(403, 'FORBIDDEN', 'the hotline relays replies; the team handling the complaint gives them');
   if (c.status === 'coordination') return refuse(409, 'COMPLAINT_IN_COORDINATION', 'no team has the complaint: assign it first');
@@ -75,7 +75,7 @@ export function replyRefusal(v: ComplaintViewer, c: ComplaintReach & { status: C
 }
 
 /** A team declines a complaint that is not theirs: it goes to the coordination queue. */
-export function declineRefusal(v: ComplaintViewer, c: ComplaintReach & { status: ComplaintStatus }): Refusal | null {
+export function declineRefusal(v: ComplaintViewer, c: ComplaintReach & { status: ComplaintStatus }): ComplaintRefusal | null {
   if (!maySeeComplaint(v, c)) return refuse(404, 'COMPLAINT_NOT_FOUND', 'no such complaint');
   if (v.role !== 'officer' && v.role !== 'team_lead') return refuse(403, 'FORBIDDEN', 'only the team holding a complaint declines it');
   if (c.status !== 'received') return refuse(409, 'INVALID_COMPLAINT_STATE', `a complaint that is ${c.status} cannot be declined`);
@@ -83,7 +83,7 @@ export function declineRefusal(v: ComplaintViewer, c: ComplaintReach & { status:
 }
 
 /** The coordination desk (operations centre) gives a queued complaint to a team. */
-export function assignRefusal(v: ComplaintViewer, c: { status: ComplaintStatus }): Refusal | null {
+export function assignRefusal(v: ComplaintViewer, c: { status: ComplaintStatus }): ComplaintRefusal | null {
   if (v.role !== 'operator' && v.role !== 'admin') return refuse(403, 'FORBIDDEN', 'the operations centre assigns complaints from the coordination queue');
   if (c.status !== 'coordination') return refuse(409, 'INVALID_COMPLAINT_STATE', `a complaint that is ${c.status} is not in the coordination queue`);
   return null;

@@ -10,7 +10,7 @@ import type {
 import type { CaseRepository } from '../cases/repository.js';
 import {
   assignRefusal, CATEGORY_KIND, declineRefusal, intakeDecision, mayReadContact, maySeeComplaint, newCheckCode, newTrackingNumber, nextEscalation,
-  normaliseCode, normaliseTrackingNumber, replyRefusal, zoneOfPoint, type ComplaintViewer, type Refusal,
+  normaliseCode, normaliseTrackingNumber, replyRefusal, zoneOfPoint, type ComplaintViewer, type ComplaintRefusal,
 } from './domain.js';
 import { judgeCrowding, judgeFishing, judgeNoise, unmeasured, ROD_SCORE_MIN, WATERLINE_MAX_M, type NoiseMinute, type PeopleMinute } from './sensor-record.js';
 
@@ -55,7 +55,7 @@ const toComplaint = (r: Row): Complaint => ({
   repliedAt: iso(r.repliedAt), coordinationSince: iso(r.coordinationSince), escalationDueAt: iso(r.escalationDueAt),
 });
 
-export type Outcome<T> = { ok: true; value: T } | ({ ok: false } & Refusal);
+export type Outcome<T> = { ok: true; value: T } | ({ ok: false } & ComplaintRefusal);
 
 /** A scrypt hash of a code nobody has, checked when a tracking number is unknown: both answers take as long. */
 let decoyHash: Promise<string> | undefined;
@@ -227,7 +227,7 @@ export class ComplaintRepository {
   }
 
   /** One locked complaint, a refusal check, the change and its event, in one transaction. */
-  private async step(id: string, viewer: ComplaintViewer & { id: string }, check: (c: { status: ComplaintStatus; teamId: string | null }) => Refusal | null,
+  private async step(id: string, viewer: ComplaintViewer & { id: string }, check: (c: { status: ComplaintStatus; teamId: string | null }) => ComplaintRefusal | null,
     apply: (client: pg.PoolClient) => Promise<void>): Promise<Outcome<Complaint>> {
     const refused = await inTransaction(this.pool, async (client) => {
       const r = await client.query<{ status: ComplaintStatus; teamId: string | null }>('SELECT status, team_id AS "teamId" FROM complaints WHERE id = $1 FOR UPDATE', [id]);

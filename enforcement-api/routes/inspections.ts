@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
 import { UuidParams } from '../../contract/http/common.js';
 import { CatalogueChange, OnQuery, PresenceBody, UserIdParams } from '../../contract/http/legal.js';
 import {
+  LimitQuery,
+  ColourQuery,
   AdHocBody, Checklist, ChecklistItemBody, ChecklistItemHistory, CreditHistory, EntityIdParams, FollowUpBody, FollowUpCase, Inspection, InspectionList,
   InspectionListQuery, InspectorBody, InspectorList, ItemCodeParams, MarketEntity, MarketEntityBody, MarketEntityList, OpenBody, PlanBody, PlanParams,
   PublicPlan, PublicPlanList, PublicResultList, RecomputeResult, RefusalList, ResultBody,
@@ -62,7 +63,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
   app.get('/api/v1/public/inspection-results', {
     schema: {
       tags: ['public'], summary: 'Closed inspections: entity, item, outcome, findings, follow-up case number (no login; no person, party id or position)',
-      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }), response: { 200: PublicResultList },
+      querystring: LimitQuery, response: { 200: PublicResultList },
     },
   }, async (req) => repo.publicResults(req.query.limit));
 
@@ -87,7 +88,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
     preHandler: app.requireRole(...ENTITY_READERS),
     schema: {
       tags: ['inspections'], summary: 'Market entities with their party, current credit colour and its reasons (officers, team leads, operators, admins, agency head)', security: bearer,
-      querystring: Type.Object({ colour: Type.Optional(Type.Union([Type.Literal('green'), Type.Literal('yellow'), Type.Literal('red')])) }),
+      querystring: ColourQuery,
       response: { 200: MarketEntityList, ...E(401, 403) },
     },
   }, async (req) => repo.entities(req.query.colour));
@@ -218,7 +219,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
   });
   app.get('/api/v1/inspection-refusals', {
     preHandler: app.requireRole('admin', 'operator'),
-    schema: { tags: ['inspections'], summary: 'Refused inspection steps, newest first', security: bearer, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) }), response: { 200: RefusalList, ...E(401, 403) } },
+    schema: { tags: ['inspections'], summary: 'Refused inspection steps, newest first', security: bearer, querystring: LimitQuery, response: { 200: RefusalList, ...E(401, 403) } },
   }, async (req) => repo.refusals(req.query.limit));
 };
 export default routes;
