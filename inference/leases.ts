@@ -59,6 +59,11 @@ export class ZoneLeases {
     if (this.stopped || this.heldByAnyone.has(zone)) return false;
     this.heldByAnyone.add(zone); // one attempt per tick
     if (!(await this.repo.acquire(this.worker, zone, this.leaseS))) return false;
+    if (this.stopped) {
+      // Stopped while the lease was being taken: it is given back like the others.
+      await this.repo.release(this.worker, [zone]);
+      return false;
+    }
     this.take([zone]);
     return true;
   }
@@ -91,16 +96,21 @@ export class ZoneLeases {
   private async balance(): Promise<void> {
     if (this.stopped) return;
     const workers = await this.repo.heartbeat(this.worker, this.leaseS);
-    const mine = await this.repo.renew(this.worker, [...this.owned], this.leaseS);
-    this.drop([...this.owned].filter((z) => !mine.includes(z)));
+    // Only the zones asked to be renewed can have been lost: one claimed while the renewal was on its
+    // way has a fresh lease of its own.
+    const renewing = [...this.owned];
+    const mine = new Set(await this.repo.renew(this.worker, renewing, this.leaseS));
+    this.drop(renewing.filter((z) => !mine.has(z)));
     const zones = await this.repo.zones();
     const held = await this.repo.held();
     this.heldByAnyone = new Set(held.keys());
     const share = Math.ceil(zones.length / Math.max(1, workers));
     if (this.owned.size > share) {
+      // Given up here before the lease is given back, so no reading is judged here once another
+      // worker may have taken the zone.
       const extra = [...this.owned].sort().slice(share);
-      await this.repo.release(this.worker, extra);
       this.drop(extra);
+      await this.repo.release(this.worker, extra);
     }
     const taken: string[] = [];
     for (const z of zones) {
@@ -117,7 +127,7 @@ export class ZoneLeases {
     this.stopped = true;
     clearInterval(this.timer);
     await this.ticking;
-    await this.repo.leave(this.worker).catch((err: unknown) => this.log.warn({ err }, 'zone leases not given back; they expire by themselves'));
     this.drop([...this.owned]);
+    await this.repo.leave(this.worker).catch((err: unknown) => this.log.warn({ err }, 'zone leases not given back; they expire by themselves'));
   }
 }
