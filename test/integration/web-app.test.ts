@@ -88,6 +88,13 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(arrived[0]?.data.location).toMatchObject({ lat: 32.0408, lon: 118.781 });
     expect(arrived[0]?.data.onSiteOfficers).toEqual(['u-east-li', 'u-east-wang']);
 
+    // The officer picks a photo and describes it; the second officer's confirmation then refreshes the
+    // case live, and the photo picked is still there to be sent.
+    const photo = jpeg('loudspeaker on the square');
+    await page.setInputFiles('#d-file', { name: 'loudspeaker.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.fill('#d-photo-desc', 'Loudspeaker on a trolley by the fountain');
+    await page.locator('#d-upload .preview img').waitFor();
+
     // The second officer confirms on their own tablet, with its position: until then the case does not
     // count as two officers on site, and the disposal would be refused.
     const second = await signIn(await context(), t, 'east.wang');
@@ -99,13 +106,14 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await second.locator('form[data-event="presence"]').count()).toBe(0);
     const confirmed = await sql<{ actor: string }>(`SELECT actor FROM case_events WHERE case_id = $1 AND type = 'presence_confirmed'`, [caseId]);
     expect(confirmed.map((r) => r.actor)).toEqual(['u-east-wang']);
+    await page.locator('#d-events', { hasText: '第二名执法人员确认到场' }).waitFor();
+    expect(await page.locator('#d-file').evaluate((el) => (el as unknown as { files: ArrayLike<{ name: string }> | null }).files?.[0]?.name), 'the photo picked, after the refresh').toBe('loudspeaker.jpg');
+    expect(await page.inputValue('#d-photo-desc')).toBe('Loudspeaker on a trolley by the fountain');
+    expect(await page.locator('#d-upload .preview img').count(), 'its preview').toBe(1);
 
-    // The connection drops: a photo and the on-site disposal wait on the tablet.
+    // The connection drops: the photo and the on-site disposal wait on the tablet.
     await officer.setOffline(true);
     await page.locator('#live.offline').waitFor();
-    const photo = jpeg('loudspeaker on the square');
-    await page.setInputFiles('#d-file', { name: 'loudspeaker.jpg', mimeType: 'image/jpeg', buffer: photo });
-    await page.fill('#d-photo-desc', 'Loudspeaker on a trolley by the fountain');
     await page.click('#d-upload button[type=submit]');
     await page.locator('#d-notice', { hasText: '已保存在本机' }).waitFor();
     const resolve = page.locator('form[data-event="resolve_on_site"]');

@@ -36,6 +36,8 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     error, notice, body);
   let actionsKey = '';
   let actionsEl: HTMLElement | null = null;
+  /** The photo form, kept while it is offered: a refresh must not lose the file picked in it. */
+  let photoEl: HTMLElement | null = null;
   let disposed = false;
 
   const act = async (op: Op): Promise<Outcome> => {
@@ -48,6 +50,14 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     if (outcome.status === 'done') await load().catch(() => undefined);
     else render();
     return outcome;
+  };
+
+  /** The case as last read, for a form kept across refreshes: it reads the case when submitted. */
+  const latest: CaseContext = {
+    get detail() { return cache.get(id)!.detail; },
+    get evidence() { return cache.get(id)?.evidence ?? null; },
+    layout,
+    act,
   };
 
   const load = async () => {
@@ -109,8 +119,10 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       reviewRecord(detail));
     const evidenceEl = evidencePanel(ctx);
     const complaintsEl = caseComplaintsPanel(complaintsOf.get(id) ?? [], ['officer', 'team_lead'].includes(state.user!.role), () => void load().catch(() => undefined));
-    const photo = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'].includes(detail.state) && ['officer', 'team_lead'].includes(state.user!.role)
-      ? photoForm(ctx) : null;
+    const photoOffered = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'].includes(detail.state) && ['officer', 'team_lead'].includes(state.user!.role);
+    // Built once while offered; on submit it reads the case as it is then, not as it was when built.
+    photoEl = photoOffered ? (photoEl ?? photoForm(latest)) : null;
+    const photo = photoEl;
     if (layout === 'desk') {
       mount(body, head, facts, h('div', { class: 'desk-grid' },
         h('div', { class: 'col' }, complaintsEl, evidenceEl, record),
