@@ -5,7 +5,7 @@ import { topics } from '../../contract/mqtt/topics.js';
 import { CrowdSource } from '../../simulator/crowds.js';
 import { smokeRun } from '../../simulator/hazards.js';
 import { localTime, trackRun, type TelemetryMessage } from '../../simulator/scenarios.js';
-import { batched, connectDevice, count, login, provision, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { batched, connectDevice, count, login, provision, startTestPlatform, waitFor, waitForProgress, type TestPlatform } from '../support/platform.js';
 
 /**
  * Replays: the same recordings of a riverbank (three cameras, two people counters in one zone and one
@@ -160,9 +160,10 @@ async function replay(interleave: Interleaving): Promise<string[]> {
   const emitted = () => t.platform.metrics.value('inference_alerts_total', {});
   const [before, alertsBefore] = [await scored(), await emitted()];
   for (const m of messages) await (byId.get(m.id) as MqttClient).publishAsync(m.message.topic, m.message.payload, { qos: 1 });
-  await waitFor(async () => (await scored()) >= before + rec.length || undefined, 'every reading scored', 120_000).catch(async (err: unknown) => {
-    const metrics = await (await fetch(`${t.http}/metrics`)).text();
-    throw new Error(`${String(err)}: scored ${(await scored()) - before} of ${rec.length}; ${metrics.split('\n').filter((l) => /inference_dropped|rejected/.test(l) && !l.startsWith('#')).join('; ')}`);
+  // However slow the machine, the readings keep being scored; only a stall fails the replay.
+  await waitForProgress(async () => (await scored()) - before, rec.length, 'every reading scored').catch(async (err: unknown) => {
+    const metrics = await (await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+    throw new Error(`${String(err)}; ${metrics.split('\n').filter((l) => /inference_dropped|rejected/.test(l) && !l.startsWith('#')).join('; ')}`);
   });
   const raised = (await emitted()) - alertsBefore;
   // This replay's devices are done: they leave before the next replay starts.
@@ -185,5 +186,7 @@ describe('replays in any interleaving give the same alerts', () => {
     expect(expected.filter((a) => a.includes('"intrusion"')).length, 'people at the edge in the closed window').toBeGreaterThanOrEqual(1);
     expect(expected.filter((a) => a.includes('"smoke"')).length, 'the fire, not the dust').toBe(1);
     for (const [name, interleave] of others) expect(await replay(interleave), name).toEqual(expected);
-  }, 600_000);
+    // A limit that catches a hang: each replay waits on its readings' progress, and five replays of
+    // thousands of readings take minutes when the two cores are shared.
+  }, 1_200_000);
 });

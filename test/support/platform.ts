@@ -64,6 +64,25 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
   }
 }
 
+/**
+ * Waits until `progress()` reaches `target`, for as long as it keeps moving: fails when it has not
+ * moved for `stallMs`, or after `limitMs` in all. On a busy machine a long replay is slow but never
+ * still; a stall is the failure worth reporting, however long the whole takes.
+ */
+export async function waitForProgress(progress: () => Promise<number>, target: number, what: string, stallMs = 120_000, limitMs = 1_000_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  let last = await progress();
+  let movedAt = Date.now();
+  while (last < target) {
+    if (Date.now() - movedAt > stallMs) throw new Error(`timed out waiting for ${what}: stalled at ${last} of ${target} for ${stallMs / 1000} s`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${last} of ${target} after ${limitMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await progress();
+    if (now !== last) movedAt = Date.now();
+    last = now;
+  }
+}
+
 export async function login(t: TestPlatform, username: string, password = TEST_PASSWORD): Promise<string> {
   const res = await fetch(`${t.http}/api/v1/auth/login`, {
     method: 'POST',
