@@ -46,33 +46,45 @@ import exchangeRoutes from './routes/exchange.js';
 import type { WebhookRepository } from './webhooks/repository.js';
 import type { UrlPolicy } from './webhooks/policy.js';
 
-export interface AppDeps {
+/** What the app runs on: logging, metrics, readiness, TLS, the idempotency store, the built web app. */
+export interface InfrastructureDeps {
   log: Logger;
   metrics: Metrics;
-  jwtSecret: string;
-  /** Lifetime of access tokens; refresh tokens (sessions) last longer and rotate. */
-  accessTtlS: number;
-  sessions: SessionRepository;
+  readiness: Readiness;
   /** Certificate and key (PEM) when the API serves HTTPS. */
   https?: { cert: Buffer; key: Buffer };
   /** METRICS_TOKEN: the bearer token a Prometheus scraper presents at /metrics (unset: people only). */
   metricsToken?: string;
+  /** Idempotency-Key of state-changing requests. */
+  idempotency: IdempotencyRepository;
+  /** Folder of the built web app (default web/dist). */
+  webDist?: string;
+}
+
+/** Who may sign in, and for how long. */
+export interface AuthDeps {
+  jwtSecret: string;
+  /** Lifetime of access tokens; refresh tokens (sessions) last longer and rotate. */
+  accessTtlS: number;
+  sessions: SessionRepository;
+  users: UserRepository;
   /** LOGIN_FREE_ATTEMPTS, LOGIN_MAX_BACKOFF_S */
   loginThrottle: ThrottleOptions;
-  users: UserRepository;
+}
+
+/** Zones, their rules and the devices in them. */
+export interface RegistryDeps {
   zones: ZoneRepository;
   zoneRules: ZoneRuleRepository;
   /** Tells inference the zone rules changed (v1/control/rules). */
   rulesChanged: () => Promise<void>;
   devices: DeviceRepository;
-  cases: CaseRepository;
-  evidence: EvidenceRepository;
-  /** The legal catalogue (admin API with history), parties, presence confirmations. */
-  legal: LegalRepository;
-  /** The inspection checklist, inspectors, market entities and credit, random plans, inspections. */
-  inspections: InspectionRepository;
-  /** EVIDENCE_MAX_BYTES */
-  evidenceMaxBytes: number;
+  /** The MQTT port devices should use (known once the broker listens). */
+  mqttPort: () => number;
+}
+
+/** What the sensors measured and the models made of it. */
+export interface SensingDeps {
   readings: ReadingQueries;
   alerts: AlertRepository;
   /** GET /api/v1/figures */
@@ -81,33 +93,58 @@ export interface AppDeps {
   models: ModelRepository;
   /** Model rollouts to inference. */
   modelControl: ModelControl;
-  bus: LiveBus;
-  readiness: Readiness;
-  /** The MQTT port devices should use (known once the broker listens). */
-  mqttPort: () => number;
-  /** Idempotency-Key of state-changing requests. */
-  idempotency: IdempotencyRepository;
-  /** Colleagues, reviewers, party history, operations overview. */
+}
+
+/** Cases and their evidence. */
+export interface CaseDeps {
+  cases: CaseRepository;
+  evidence: EvidenceRepository;
+  /** EVIDENCE_MAX_BYTES */
+  evidenceMaxBytes: number;
+}
+
+/** Citizen complaints (hotline, public form, Open311) and their limits. */
+export interface ComplaintDeps {
+  complaints: ComplaintRepository;
+  /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES, OPEN311_API_KEYS */
+  limits: { publicPerHour: number; lookupPerHour: number; photoMaxBytes: number; open311ApiKeys: readonly string[] };
+}
+
+/** Outbound webhooks (subscribers, deliveries) and the inbound, signed fishing-ban exchange. */
+export interface ExchangeDeps {
+  webhooks: WebhookRepository;
+  urlPolicy: UrlPolicy;
+  /** WEBHOOK_ROTATION_GRACE_S */
+  rotationGraceS: number;
+  /** WEBHOOK_TOLERANCE_S */
+  toleranceS: number;
+  /** FISHING_BAN_INBOUND_SECRETS */
+  fishingBanSecrets: readonly string[];
+}
+
+/** The operations console: colleagues, reviewers, party history, the overview, Grafana. */
+export interface OperationsDeps {
   directory: DirectoryQueries;
   /** GRAFANA_URL, linked from the operations console. */
   grafanaUrl: string;
-  /** Citizen complaints (hotline, public form, Open311). */
-  complaints: ComplaintRepository;
-  /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES, OPEN311_API_KEYS */
-  complaintLimits: { publicPerHour: number; lookupPerHour: number; photoMaxBytes: number; open311ApiKeys: readonly string[] };
-  /** Outbound webhooks (subscribers, deliveries) and the inbound exchange. */
-  webhooks: WebhookRepository;
-  webhookSettings: {
-    urlPolicy: UrlPolicy;
-    /** WEBHOOK_ROTATION_GRACE_S */
-    rotationGraceS: number;
-    /** WEBHOOK_TOLERANCE_S */
-    toleranceS: number;
-    /** FISHING_BAN_INBOUND_SECRETS */
-    fishingBanSecrets: readonly string[];
-  };
-  /** Folder of the built web app (default web/dist). */
-  webDist?: string;
+}
+
+/** What the API is built from, by concern. */
+export interface AppDeps {
+  infrastructure: InfrastructureDeps;
+  auth: AuthDeps;
+  registry: RegistryDeps;
+  sensing: SensingDeps;
+  cases: CaseDeps;
+  /** The live stream's events. */
+  live: LiveBus;
+  /** The legal catalogue (admin API with history), parties, presence confirmations. */
+  legal: LegalRepository;
+  /** The inspection checklist, inspectors, market entities and credit, random plans, inspections. */
+  inspections: InspectionRepository;
+  complaints: ComplaintDeps;
+  exchange: ExchangeDeps;
+  operations: OperationsDeps;
 }
 
 /**
@@ -124,10 +161,11 @@ async function secureHeaders(_req: FastifyRequest, reply: FastifyReply): Promise
 
 /** Builds the enforcement API (tests use it through `inject`; server.ts only listens). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { infrastructure: infra, auth, registry, sensing, cases, live: bus, legal, inspections, complaints, exchange, operations } = deps;
   const app = Fastify({
     // TLS_CERT_FILE / TLS_KEY_FILE: the same app over HTTPS (Fastify's own https option).
-    ...(deps.https ? { https: deps.https } : {}),
-    loggerInstance: deps.log as FastifyBaseLogger,
+    ...(infra.https ? { https: infra.https } : {}),
+    loggerInstance: infra.log as FastifyBaseLogger,
     bodyLimit: 1024 * 1024,
     // discriminator: a oneOf tagged by a property (the transition body's `event`) is checked against
     // that one branch, so errors name the missing field instead of every branch's complaints.
@@ -145,33 +183,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { secret: deps.jwtSecret, accessTtlS: deps.accessTtlS, sessionActive: (sid) => deps.sessions.isActive(sid) });
-  await app.register(idempotencyPlugin, { repo: deps.idempotency, metrics: deps.metrics });
+  await app.register(authPlugin, { secret: auth.jwtSecret, accessTtlS: auth.accessTtlS, sessionActive: (sid) => auth.sessions.isActive(sid) });
+  await app.register(idempotencyPlugin, { repo: infra.idempotency, metrics: infra.metrics });
 
-  await app.register(healthRoutes, { readiness: deps.readiness, metrics: deps.metrics, metricsToken: deps.metricsToken });
-  const throttle = new LoginThrottle(deps.loginThrottle, deps.metrics.counter('auth_login_throttled_total', 'logins refused unchecked while an account or address is backing off', ['scope']));
-  await app.register(authRoutes, { users: deps.users, sessions: deps.sessions, accessTtlS: deps.accessTtlS, throttle, metrics: deps.metrics });
-  await app.register(registryRoutes, { zones: deps.zones, devices: deps.devices, mqttPort: deps.mqttPort });
-  await app.register(zoneRuleRoutes, { zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged });
-  await app.register(caseRoutes, { cases: deps.cases, bus: deps.bus, sessions: deps.sessions });
-  await app.register(caseLifecycleRoutes, { cases: deps.cases, bus: deps.bus });
-  await app.register(evidenceRoutes, { cases: deps.cases, evidence: deps.evidence, maxBytes: deps.evidenceMaxBytes });
-  await app.register(readingRoutes, { readings: deps.readings });
-  await app.register(alertRoutes, { alerts: deps.alerts, models: deps.models, control: deps.modelControl });
-  await app.register(figureRoutes, { figures: deps.figures });
-  await app.register(legalRoutes, { legal: deps.legal, bus: deps.bus });
-  await app.register(inspectionRoutes, { inspections: deps.inspections, bus: deps.bus });
-  await app.register(directoryRoutes, { directory: deps.directory, grafanaUrl: deps.grafanaUrl });
+  await app.register(healthRoutes, { readiness: infra.readiness, metrics: infra.metrics, metricsToken: infra.metricsToken });
+  const throttle = new LoginThrottle(auth.loginThrottle, infra.metrics.counter('auth_login_throttled_total', 'logins refused unchecked while an account or address is backing off', ['scope']));
+  await app.register(authRoutes, { users: auth.users, sessions: auth.sessions, accessTtlS: auth.accessTtlS, throttle, metrics: infra.metrics });
+  await app.register(registryRoutes, { zones: registry.zones, devices: registry.devices, mqttPort: registry.mqttPort });
+  await app.register(zoneRuleRoutes, { zones: registry.zones, rules: registry.zoneRules, rulesChanged: registry.rulesChanged });
+  await app.register(caseRoutes, { cases: cases.cases, bus, sessions: auth.sessions });
+  await app.register(caseLifecycleRoutes, { cases: cases.cases, bus });
+  await app.register(evidenceRoutes, { cases: cases.cases, evidence: cases.evidence, maxBytes: cases.evidenceMaxBytes });
+  await app.register(readingRoutes, { readings: sensing.readings });
+  await app.register(alertRoutes, { alerts: sensing.alerts, models: sensing.models, control: sensing.modelControl });
+  await app.register(figureRoutes, { figures: sensing.figures });
+  await app.register(legalRoutes, { legal, bus });
+  await app.register(inspectionRoutes, { inspections, bus });
+  await app.register(directoryRoutes, { directory: operations.directory, grafanaUrl: operations.grafanaUrl });
   // One budget per client address for the public form and Open311 alike.
-  const limits = publicLimits(deps.metrics, deps.complaintLimits.publicPerHour, deps.complaintLimits.lookupPerHour);
-  await app.register(complaintRoutes, { complaints: deps.complaints, cases: deps.cases, metrics: deps.metrics, limits, ...deps.complaintLimits });
-  await app.register(open311Routes, { complaints: deps.complaints, limits, photoMaxBytes: deps.complaintLimits.photoMaxBytes, apiKeys: deps.complaintLimits.open311ApiKeys });
-  await app.register(webhookRoutes, { repo: deps.webhooks, urlPolicy: deps.webhookSettings.urlPolicy, rotationGraceS: deps.webhookSettings.rotationGraceS });
+  const limits = publicLimits(infra.metrics, complaints.limits.publicPerHour, complaints.limits.lookupPerHour);
+  await app.register(complaintRoutes, { complaints: complaints.complaints, cases: cases.cases, metrics: infra.metrics, limits, ...complaints.limits });
+  await app.register(open311Routes, { complaints: complaints.complaints, limits, photoMaxBytes: complaints.limits.photoMaxBytes, apiKeys: complaints.limits.open311ApiKeys });
+  await app.register(webhookRoutes, { repo: exchange.webhooks, urlPolicy: exchange.urlPolicy, rotationGraceS: exchange.rotationGraceS });
   await app.register(exchangeRoutes, {
-    secrets: deps.webhookSettings.fishingBanSecrets, toleranceS: deps.webhookSettings.toleranceS, repo: deps.webhooks,
-    zones: deps.zones, rules: deps.zoneRules, rulesChanged: deps.rulesChanged, metrics: deps.metrics,
+    secrets: exchange.fishingBanSecrets, toleranceS: exchange.toleranceS, repo: exchange.webhooks,
+    zones: registry.zones, rules: registry.zoneRules, rulesChanged: registry.rulesChanged, metrics: infra.metrics,
   });
-  await serveWebApp(app, deps.webDist);
+  await serveWebApp(app, infra.webDist);
 
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });

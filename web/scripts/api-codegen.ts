@@ -29,14 +29,15 @@ interface Document {
 export async function openApiDocument(): Promise<Document> {
   const stub = {} as never;
   const deps: AppDeps = {
-    log: createLogger('silent'), metrics: new Metrics(), jwtSecret: 'x'.repeat(32), accessTtlS: 900,
-    loginThrottle: { freeAttempts: 5, addressFactor: 4, maxBackoffS: 300 },
-    sessions: stub, users: stub, zones: stub, zoneRules: stub, rulesChanged: async () => {}, devices: stub, cases: stub,
-    evidence: stub, legal: stub, inspections: stub, evidenceMaxBytes: 1, readings: stub, alerts: stub, figures: stub, models: stub, modelControl: stub,
-    bus: stub, readiness: async () => ({}), mqttPort: () => 1883, idempotency: { prune: async () => 0 } as never, directory: stub,
-    grafanaUrl: 'http://localhost:3000', webDist: '/nonexistent', complaints: stub, webhooks: stub,
-    complaintLimits: { publicPerHour: 5, lookupPerHour: 30, photoMaxBytes: 2 ** 21, open311ApiKeys: [] },
-    webhookSettings: { urlPolicy: { allowedHosts: [], allowPrivate: false }, rotationGraceS: 0, toleranceS: 300, fishingBanSecrets: [] },
+    infrastructure: { log: createLogger('silent'), metrics: new Metrics(), readiness: async () => ({}), idempotency: { prune: async () => 0 } as never, webDist: '/nonexistent' },
+    auth: { jwtSecret: 'x'.repeat(32), accessTtlS: 900, sessions: stub, users: stub, loginThrottle: { freeAttempts: 5, addressFactor: 4, maxBackoffS: 300 } },
+    registry: { zones: stub, zoneRules: stub, rulesChanged: async () => {}, devices: stub, mqttPort: () => 1883 },
+    sensing: { readings: stub, alerts: stub, figures: stub, models: stub, modelControl: stub },
+    cases: { cases: stub, evidence: stub, evidenceMaxBytes: 1 },
+    live: stub, legal: stub, inspections: stub,
+    complaints: { complaints: stub, limits: { publicPerHour: 5, lookupPerHour: 30, photoMaxBytes: 2 ** 21, open311ApiKeys: [] } },
+    exchange: { webhooks: stub, urlPolicy: { allowedHosts: [], allowPrivate: false }, rotationGraceS: 0, toleranceS: 300, fishingBanSecrets: [] },
+    operations: { directory: stub, grafanaUrl: 'http://localhost:3000' },
   };
   const app = await buildApp(deps);
   await app.ready();
