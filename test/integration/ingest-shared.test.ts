@@ -4,7 +4,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../core/config.js';
 import { createLogger } from '../../core/log.js';
@@ -12,6 +11,7 @@ import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { startPlatform, type Platform } from '../../platform.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { waitFor } from '../support/platform.js';
+import { pgReachable } from '../support/reachable.js';
 
 /**
  * Ingest scaled by a shared subscription on an external broker (INGEST_SHARED_GROUP with MQTT_URL):
@@ -47,18 +47,7 @@ async function mosquittoReachable(): Promise<string | undefined> {
   }
 }
 
-async function pgReachable(): Promise<string | undefined> {
-  const c = new pg.Client({ connectionString: PG, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return undefined;
-  } catch {
-    return `no PostgreSQL server at ${PG}`;
-  }
-}
-
-const why = (await mosquittoReachable()) ?? (await pgReachable());
+const why = (await mosquittoReachable()) ?? ((await pgReachable(PG)) ? undefined : `no PostgreSQL server at ${PG}`);
 if (why) console.warn(`ingest-shared.test.ts skipped: ${why}`);
 
 const run = randomBytes(3).toString('hex');
