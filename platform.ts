@@ -157,7 +157,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const conn = { url: mqttUrl, password: servicePassword };
 
     const ingest = has('ingest')
-      ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
+      ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, sharedGroup: config.ingest.sharedGroup, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
       : undefined;
     const inference = has('inference')
       ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), new LeaseRepository(db.pool), {

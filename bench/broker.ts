@@ -8,7 +8,7 @@ import { newSecret } from '../core/secrets.js';
 import { cpuSeconds, cpuSet, startChild, type Child } from './lib/child.js';
 import { scratchDatabase, type Scratch } from './lib/db.js';
 import { startMosquitto, type Mosquitto } from './lib/mosquitto.js';
-import { rawConnect, subscribeFrame, unsubscribeFrame } from './lib/raw-mqtt.js';
+import { rawSubscriber } from './lib/raw-mqtt.js';
 import { table } from './lib/report.js';
 import { TELEMETRY_FILTER, type BenchDevice } from './lib/workload.js';
 
@@ -108,48 +108,9 @@ async function subscribeMqttJs(url: string, password: string): Promise<Subscribe
   };
 }
 
-/**
- * The same subscriber over a plain socket: counts PUBLISH frames, PUBACKs QoS 1 ones once per turn,
- * and unsubscribes before it leaves, so its session queues nothing during later rounds.
- */
-async function subscribeRaw(url: string, password: string): Promise<Subscriber> {
-  let n = 0;
-  let last = 0;
-  let acks: Buffer[] = [];
-  let subacked: () => void = () => undefined;
-  let unsubacked: () => void = () => undefined;
-  const socket = await rawConnect(url, `bench-sub-${Math.random().toString(16).slice(2, 10)}`, 'service', password, false, (first, start, _end, buf) => {
-    if (first >> 4 === 3) {
-      n++;
-      last = performance.now();
-      if ((first & 0x06) !== 0) {
-        const id = start + 2 + buf.readUInt16BE(start);
-        if (acks.length === 0) setImmediate(flushAcks);
-        acks.push(Buffer.from([0x40, 0x02, buf[id] as number, buf[id + 1] as number]));
-      }
-    } else if (first === 0x90) subacked();
-    else if (first === 0xb0) unsubacked();
-  });
-  const flushAcks = () => {
-    const out = acks;
-    acks = [];
-    if (!socket.destroyed) socket.write(Buffer.concat(out));
-  };
-  await new Promise<void>((resolve) => {
-    subacked = resolve;
-    socket.write(subscribeFrame(TELEMETRY_FILTER, 1));
-  });
-  return {
-    count: () => n,
-    last: () => last,
-    async close() {
-      await new Promise<void>((resolve) => {
-        unsubacked = resolve;
-        socket.write(unsubscribeFrame(TELEMETRY_FILTER));
-      });
-      await new Promise<void>((resolve) => socket.end(Buffer.from([0xe0, 0x00]), () => resolve()));
-    },
-  };
+/** The same subscriber over a plain socket (bench/lib/raw-mqtt.ts). */
+function subscribeRaw(url: string, password: string): Promise<Subscriber> {
+  return rawSubscriber(url, `bench-sub-${Math.random().toString(16).slice(2, 10)}`, 'service', password, TELEMETRY_FILTER);
 }
 
 async function measure(target: Target, qos: 0 | 1, publishers: Child[], shares: (BenchDevice & { index: number })[][], servicePassword: string, profile?: { child: Child; file: string }): Promise<Result> {

@@ -27,6 +27,7 @@ const config = loadConfig({
   DATABASE_URL: env.DATABASE_URL,
   MQTT_SERVICE_PASSWORD: env.MQTT_SERVICE_PASSWORD,
   MQTT_URL: env.MQTT_URL,
+  MQTT_MAX_CONNECTIONS: env.MQTT_MAX_CONNECTIONS,
   SECRETS_KEY_FILE: env.SECRETS_KEY_FILE,
   BROKER_PERSISTENCE: env.BROKER_PERSISTENCE,
   ADMIN_PASSWORD: 'bench-password',
@@ -75,6 +76,12 @@ serve({
     const rows = noiseRows(devices.map((d) => d.id), Number(msg.rows), Number(msg.seqStart), Number(msg.tsMs));
     return { type: 'raw-done', ...(await rawWrite(platform.db.pool, platform.db.engine, rows)) };
   },
+  /** Memory after a full collection when the process runs with --expose-gc (bench:connections). */
+  async memory() {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    return { type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+  },
   async stop() {
     await platform.stop();
     setImmediate(() => process.exit(0));
@@ -84,6 +91,7 @@ serve({
 process.send?.({
   type: 'ready',
   mqttPort: platform.broker?.port,
+  httpPort: platform.api?.port,
   database: databaseTarget(),
   engine: platform.db.engine,
   timescale: platform.db.timescale,

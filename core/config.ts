@@ -97,6 +97,7 @@ export const VARIABLES = {
   brokerNodeId: { env: 'BROKER_NODE_ID', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,48}$' }), default: undefined, help: 'this broker node\'s id in the cluster, stable across restarts (default: the host name)' },
   inferenceLeaseS: { env: 'INFERENCE_LEASE_S', schema: Type.Number({ minimum: 1, maximum: 3600 }), default: '10', help: 'how long an inference worker\'s lease on a zone lasts without renewal (renewed every third of it); a dead worker\'s zones are taken over within two leases' },
   inferenceRebuildS: { env: 'INFERENCE_REBUILD_S', schema: Type.Number({ minimum: 0, maximum: 604800 }), default: '1800', help: 'how far back a worker taking over a zone replays its stored readings to rebuild windows, episodes and ladders' },
+  ingestSharedGroup: { env: 'INGEST_SHARED_GROUP', schema: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), default: undefined, help: 'with an external broker that offers shared subscriptions (MQTT_URL; Mosquitto 2, EMQX): ingest subscribes with `$share/<group>/…`, so the ingest processes of one group split the telemetry, each message going to one of them (each process needs its own INGEST_CLIENT_ID and DATA_DIR); not with REDIS_URL' },
   ingestSpoolMaxMb: { env: 'INGEST_SPOOL_MAX_MB', schema: Type.Integer({ minimum: 1 }), default: '1024', help: 'disk the database-outage spool may use; past 80% full `ingest_spool_alarm` is 1; when full, ingest stops acknowledging' },
   ingestSpoolMaxRecords: { env: 'INGEST_SPOOL_MAX_RECORDS', schema: Type.Integer({ minimum: 1 }), default: '2000000', help: 'messages the spool may hold (a batch message is one)' },
   majorFineYuan: { env: 'MAJOR_FINE_YUAN', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'a proposed fine at or above this (yuan) is a major decision, reviewed by the district legal review centre' },
@@ -150,7 +151,7 @@ const ConfigSchema = Type.Object({
   tls: Type.Optional(Type.Object({ certFile: Type.String(), keyFile: Type.String(), mqttPort: Port, mqttCaFile: Type.Optional(Type.String()) })),
   database: Type.Object({ url: Type.Optional(Type.String()), dataDir: Type.String() }),
   broker: Type.Object({ persistence: Type.Union([Type.Literal('journal'), Type.Literal('memory')]), cluster: Type.Optional(Type.Object({ redisUrl: Type.String(), nodeId: Type.String() })) }),
-  ingest: Type.Object({ clientId: Type.String(), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
+  ingest: Type.Object({ clientId: Type.String(), sharedGroup: Type.Optional(Type.String()), spoolMaxBytes: Type.Integer(), spoolMaxRecords: Type.Integer() }),
   services: Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s)))),
   /** SERVICES split at `|`: one entry = this process runs them all; more = a supervisor of one child per group. */
   processGroups: Type.Array(Type.Array(Type.Union(SERVICE_NAMES.map((s) => Type.Literal(s))))),
@@ -264,6 +265,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const redisUrl = get<string | undefined>('redisUrl');
   const cluster = redisUrl ? { redisUrl, nodeId: get<string | undefined>('brokerNodeId') ?? nodeIdOf(os.hostname()) } : undefined;
+  const sharedGroup = get<string | undefined>('ingestSharedGroup');
+  if (sharedGroup && redisUrl) {
+    throw new ConfigError('Invalid INGEST_SHARED_GROUP: not with REDIS_URL (a node-bound ingest session already takes only its node\'s devices; the embedded broker has no shared subscriptions)');
+  }
+  if (sharedGroup && !get('mqttUrl')) {
+    throw new ConfigError('Invalid INGEST_SHARED_GROUP: needs MQTT_URL, an external broker that offers shared subscriptions (Mosquitto 2, EMQX); the embedded broker has none');
+  }
   const config: Config = {
     mqtt: {
       port: get('mqttPort'),
@@ -276,7 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tls: tlsConfig(get('tlsCertFile'), get('tlsKeyFile'), get('mqttTlsPort'), get('mqttTlsCaFile')),
     database: { url: get('databaseUrl'), dataDir: path.resolve(get<string>('dataDir')) },
     broker: { persistence: get('brokerPersistence'), ...(cluster ? { cluster } : {}) },
-    ingest: { clientId: get<string | undefined>('ingestClientId') ?? (cluster ? ingestSessionOfNode(cluster.nodeId) : INGEST_SESSION), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
+    ingest: { clientId: get<string | undefined>('ingestClientId') ?? (cluster ? ingestSessionOfNode(cluster.nodeId) : sharedGroup ? ingestSessionOfNode(nodeIdOf(os.hostname())) : INGEST_SESSION), ...(sharedGroup ? { sharedGroup } : {}), spoolMaxBytes: get<number>('ingestSpoolMaxMb') * 1024 * 1024, spoolMaxRecords: get('ingestSpoolMaxRecords') },
     services,
     processGroups,
     adminPassword: get('adminPassword'),

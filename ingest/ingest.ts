@@ -21,6 +21,8 @@ export interface IngestOptions extends WriterOptions {
   limits: DecodeLimits;
   /** MQTT client id of the persistent session; every restart must reuse it. */
   clientId: string;
+  /** Subscribe as a member of this shared-subscription group (`$share/<group>/…`, external brokers only): the group's members split the messages. */
+  sharedGroup?: string;
   /** The durable spool's directory (DATA_DIR/spool): one ingest process per directory. */
   spoolDir: string;
   spool: SpoolLimits;
@@ -102,7 +104,7 @@ export class IngestService {
       // One filter per SUBSCRIBE: a persistent session's multi-filter SUBSCRIBE never completes on
       // broker nodes clustered through Redis (aedes-persistence-redis 11 waits for its broadcast of
       // the subscription, which does not come back when another pattern was subscribed before).
-      for (const filter of [TELEMETRY_FILTER, PRESENCE_FILTER]) await client.subscribeAsync(filter, { qos: 1 });
+      for (const filter of this.filters) await client.subscribeAsync(filter, { qos: 1 });
     } catch (err) {
       this.state = 'stopped';
       this.writer.abandon();
@@ -110,7 +112,12 @@ export class IngestService {
       await spool.close();
       throw err;
     }
-    this.log.info({ filters: [TELEMETRY_FILTER, PRESENCE_FILTER], clientId: this.opts.clientId, spooled: spool.depth }, 'ingest subscribed');
+    this.log.info({ filters: this.filters, clientId: this.opts.clientId, spooled: spool.depth }, 'ingest subscribed');
+  }
+
+  private get filters(): string[] {
+    const group = this.opts.sharedGroup;
+    return [TELEMETRY_FILTER, PRESENCE_FILTER].map((f) => (group ? filters.shared(group, f) : f));
   }
 
   /** Every PUBLISH from the broker (see connection.ts for why acknowledgements are sent separately). */

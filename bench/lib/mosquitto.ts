@@ -68,6 +68,8 @@ export async function startMosquitto(devices: readonly BenchDevice[], servicePas
       'max_connections -1',
       'max_queued_messages 0',
       'max_inflight_messages 0',
+      // Like our broker, which sets TCP_NODELAY on every connection: replies are not held back by Nagle.
+      'set_tcp_nodelay true',
       'log_dest stderr',
       'log_type error',
       'log_type warning',

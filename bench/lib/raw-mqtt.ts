@@ -62,7 +62,7 @@ export function scanFrames(buf: Buffer, onFrame: (first: number, start: number, 
 }
 
 /** A raw connection: CONNECT sent, CONNACK (accepted) awaited. Frames after it go to `onFrame`. */
-export function rawConnect(url: string, clientId: string, username: string, password: string, clean: boolean, onFrame: (first: number, start: number, end: number, buf: Buffer) => void): Promise<net.Socket> {
+export function rawConnect(url: string, clientId: string, username: string, password: string, clean: boolean, onFrame: (first: number, start: number, end: number, buf: Buffer) => void, keepaliveS = 120): Promise<net.Socket> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(port), hostname);
@@ -79,6 +79,59 @@ export function rawConnect(url: string, clientId: string, username: string, pass
         resolve(socket);
       });
     });
-    socket.write(connectFrame(clientId, username, password, clean));
+    socket.write(connectFrame(clientId, username, password, clean, keepaliveS));
   });
+}
+
+export interface RawSubscriber {
+  /** PUBLISH frames received so far. */
+  count(): number;
+  /** performance.now() of the last one. */
+  last(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * A subscriber like ingest over a plain socket: persistent session, `filter` at QoS 1; counts PUBLISH
+ * frames, PUBACKs QoS 1 ones once per turn, and unsubscribes before it leaves, so its session queues
+ * nothing afterwards.
+ */
+export async function rawSubscriber(url: string, clientId: string, username: string, password: string, filter: string): Promise<RawSubscriber> {
+  let n = 0;
+  let last = 0;
+  let acks: Buffer[] = [];
+  let subacked: () => void = () => undefined;
+  let unsubacked: () => void = () => undefined;
+  const socket = await rawConnect(url, clientId, username, password, false, (first, start, _end, buf) => {
+    if (first >> 4 === 3) {
+      n++;
+      last = performance.now();
+      if ((first & 0x06) !== 0) {
+        const id = start + 2 + buf.readUInt16BE(start);
+        if (acks.length === 0) setImmediate(flushAcks);
+        acks.push(Buffer.from([0x40, 0x02, buf[id] as number, buf[id + 1] as number]));
+      }
+    } else if (first === 0x90) subacked();
+    else if (first === 0xb0) unsubacked();
+  });
+  const flushAcks = () => {
+    const out = acks;
+    acks = [];
+    if (!socket.destroyed) socket.write(Buffer.concat(out));
+  };
+  await new Promise<void>((resolve) => {
+    subacked = resolve;
+    socket.write(subscribeFrame(filter, 1));
+  });
+  return {
+    count: () => n,
+    last: () => last,
+    async close() {
+      await new Promise<void>((resolve) => {
+        unsubacked = resolve;
+        socket.write(unsubscribeFrame(filter));
+      });
+      await new Promise<void>((resolve) => socket.end(Buffer.from([0xe0, 0x00]), () => resolve()));
+    },
+  };
 }

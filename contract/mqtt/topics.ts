@@ -41,6 +41,8 @@ export const filters = {
   alerts: `${V}/alerts/#`,
   rollouts: `${V}/control/models/+`,
   rulesChanged: `${V}/control/rules`,
+  /** A filter as a shared subscription of `group` (MQTT 5 §4.8.2, offered to 3.1.1 clients by Mosquitto 2 and EMQX): each message goes to one member. */
+  shared: (group: string, filter: string): string => `$share/${group}/${filter}`,
 } as const;
 
 /** Suffixes a device may publish after its own prefix, besides `commands/{name}/ack`. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { batched, waitFor } from '../support/platform.js';
 import { freshRedis, redisReachable } from '../support/redis.js';
+import { pgReachable } from '../support/reachable.js';
 import { localTime, noiseRun, trackRun } from '../../simulator/scenarios.js';
 
 /**
@@ -30,18 +31,8 @@ const LEASE_S = 4;
 const TZ = 'Asia/Shanghai';
 const PASSWORD = 'test-password-123';
 
-async function pgReachable(): Promise<boolean> {
-  const c = new pg.Client({ connectionString: PG, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    await c.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 const redisUp = await redisReachable();
-const pgUp = await pgReachable();
+const pgUp = await pgReachable(PG);
 const skip = !redisUp || !pgUp;
 if (skip) console.warn(`cluster-failover.test.ts skipped: ${!redisUp ? 'no Redis at REDIS_URL or 127.0.0.1:6379' : ''}${!redisUp && !pgUp ? ' and ' : ''}${!pgUp ? `no PostgreSQL server at ${PG}` : ''}`);
 

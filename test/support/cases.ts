@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
+import { takeSseMessages, type SseMessage } from '../../contract/http/sse.js';
 import { api, login, type TestPlatform } from './platform.js';
 
 let opened = 0;
@@ -19,11 +20,7 @@ export async function openCase(t: TestPlatform, kind: AlertKind = 'noise', zoneI
   return r.case.id;
 }
 
-export interface SseMessage {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
+export type { SseMessage };
 
 export interface LiveStream {
   /** Resolves with the first message (not yet taken) that matches. */
@@ -54,16 +51,10 @@ export async function openStream(t: TestPlatform, token: string, options: Stream
   const queue: SseMessage[] = [];
   const received: SseMessage[] = [];
   const parse = () => {
-    for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const field = (name: string) => block.split('\n').find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
-      const data = field('data');
-      if (!data) continue;
-      const message = { id: field('id') ?? '', event: field('event') ?? 'message', data: JSON.parse(data) as Record<string, unknown> };
-      queue.push(message);
-      received.push(message);
-    }
+    const { messages, rest } = takeSseMessages(buffer);
+    buffer = rest;
+    queue.push(...messages);
+    received.push(...messages);
   };
   const stream: LiveStream = {
     received,

@@ -45,6 +45,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ INGEST_SPOOL_MAX_MB: '0' })).toThrow(/INGEST_SPOOL_MAX_MB/);
   });
 
+  it('splits ingest through a shared subscription only on an external broker', () => {
+    const s = loadConfig({ INGEST_SHARED_GROUP: 'ingest', MQTT_URL: 'mqtt://emqx:1883', INGEST_CLIENT_ID: 'svc-ingest-1' });
+    expect(s.ingest).toMatchObject({ clientId: 'svc-ingest-1', sharedGroup: 'ingest' });
+    expect(loadConfig({ INGEST_SHARED_GROUP: 'ingest', MQTT_URL: 'mqtt://emqx:1883' }).ingest.clientId).toMatch(/^svc-ingest-./);
+    expect(() => loadConfig({ INGEST_SHARED_GROUP: 'ingest' })).toThrow(/INGEST_SHARED_GROUP: needs MQTT_URL/);
+    expect(() => loadConfig({ INGEST_SHARED_GROUP: 'ingest', MQTT_URL: 'mqtt://a:1883', REDIS_URL: 'redis://r:6379' })).toThrow(/INGEST_SHARED_GROUP: not with REDIS_URL/);
+    expect(() => loadConfig({ INGEST_SHARED_GROUP: 'a/b', MQTT_URL: 'mqtt://a:1883' })).toThrow(/INGEST_SHARED_GROUP/);
+  });
+
   it('is documented: the README configuration table lists every variable with its default', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     for (const v of Object.values(VARIABLES)) {
