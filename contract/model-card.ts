@@ -68,8 +68,34 @@ export const Calibration = Type.Object({
     /** Share of all samples flagged at this threshold. */
     flagged: Type.Number(),
   })),
+  /** The label's threshold in force on the card (`<label>.on`), and the one its rule chose (`metrics.thresholdChoice`). */
+  inForce: Type.Optional(Type.Number()),
+  chosen: Type.Optional(Type.Number()),
 });
 export type Calibration = Static<typeof Calibration>;
+
+/**
+ * How the enforced label's operating threshold was chosen: the rule, the split it was applied on (never
+ * a held-out set the card reports as a test), and what the chosen threshold gives there.
+ */
+export const ThresholdChoice = Type.Intersect([
+  Type.Object({
+    label: Type.String(),
+    /** The card threshold it is about, e.g. `music.on`. */
+    key: Type.String(),
+    rule: Type.String(),
+    set: Type.String(),
+    samples: Count,
+    support: Count,
+    threshold: Type.Number(),
+    /** The threshold the card runs with (differs from `threshold` when the rule's choice was not applied). */
+    inForce: Type.Number(),
+    targetPrecision: Type.Optional(Type.Number()),
+    targetMet: Type.Optional(Type.Boolean()),
+  }),
+  ThresholdMetrics,
+]);
+export type ThresholdChoice = Static<typeof ThresholdChoice>;
 
 /**
  * Figures of the whole detector (features, model, decision rules, per-device time) on scenes made by
@@ -133,6 +159,8 @@ export const ModelCard = Type.Object({
     /** Real recordings held out whole from training (per source, by day and night). */
     realHeldOut: Type.Optional(Evaluation),
     calibration: Type.Optional(Calibration),
+    /** How the enforced label's threshold was chosen (train.py `thresholdRule`). */
+    thresholdChoice: Type.Optional(ThresholdChoice),
     /** The version this one replaced, scored by the training command on exactly the same data. */
     previous: Type.Optional(
       Type.Object({

@@ -117,6 +117,8 @@ export class CrowdingPipeline {
     private readonly slot: () => ModelSlot,
     private readonly ctx: PipelineContext,
     private readonly opts: CrowdingOptions = CROWDING_DEFAULTS,
+    /** Told of every scored minute of a zone: its end and whether an alerted episode is open (evaluation). */
+    private readonly onMinute?: (zoneId: string, end: Date, state: { pExceed: number; riskNow: number | null; alerting: boolean }) => void,
   ) {}
 
   onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
@@ -275,6 +277,7 @@ export class CrowdingPipeline {
     }
     const { event, riskNow, pExceed } = this.observe(zone.episode, scored.active, end);
     if (event === 'ended') zone.alerted = false;
+    this.onMinute?.(zoneId, end, { pExceed, riskNow, alerting: zone.episode.isConfirmed });
     if (!zone.episode.isConfirmed || zone.alerted) return true;
     zone.alerted = true;
     const started = zone.episode.startedAt as Date;

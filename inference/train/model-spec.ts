@@ -41,6 +41,13 @@ export interface ModelSpec {
    * repeated `weight` more times, and the network is trained again with the same recipe.
    */
   hardNegatives?: { threshold: number; weight: number };
+  /**
+   * How train.py chooses the enforced label's threshold (recorded on the card as `metrics.thresholdChoice`):
+   * the highest recall with precision at least `precision` on `set` (default the cross-generator
+   * validation split), taking it as the card's `<label>.on` only with `apply`; or a threshold chosen
+   * elsewhere, with the reason.
+   */
+  thresholdRule?: { rule: 'maxRecallAtPrecision'; precision: number; set?: 'validation' | 'heldOut'; apply?: boolean } | { rule: 'fixed'; reason: string };
   /** The committed version this one replaces (git commit holding its ONNX): train.py scores both on the same data. */
   compareWith?: { version: string; commit: string };
 }

@@ -161,6 +161,7 @@ export const crowdingModel: ModelSpec = {
   labels: ['risk_now', 'exceed_15m'],
   activation: 'sigmoid',
   thresholds: { 'exceed_15m.on': 0.3, 'exceed_15m.off': 0.2, 'risk_now.on': 0.8 },
+  thresholdRule: { rule: 'fixed', reason: 'exceed_15m.on 0.3 chosen on `npm run bench:crowding` (training generator, unseen seeds), favouring warnings in time over quiet on near misses; the card\'s `scenes.thresholds` shows the trade-off on the independent days' },
   featureCount: CROWD_FEATURE_COUNT,
   normalisation: CROWD_NORMALISATION,
   featureFunction: 'inference/features/crowding.ts crowdFeatures',

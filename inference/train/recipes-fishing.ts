@@ -111,6 +111,7 @@ export const fishingModel: ModelSpec = {
   labels: ['other', 'fishing'],
   activation: 'softmax',
   thresholds: { 'fishing.on': 0.8, 'fishing.off': 0.4 },
+  thresholdRule: { rule: 'fixed', reason: 'fishing.on 0.8 with FISHING_MIN_DURATION_S 300 chosen for the highest F1 on the independent scenes\' tuning seeds (`npm run models:tune-fishing`)' },
   featureCount: FISHING_FEATURE_COUNT,
   normalisation: FISHING_NORMALISATION,
   featureFunction: 'inference/features/fishing.ts fishingFeatures',

@@ -40,7 +40,8 @@ async function heldOutCalibration(spec: ModelSpec, model: OnnxModel, labels: rea
     const j = model.labelIndex(label);
     const p = Float64Array.from({ length: set.samples }, (_, i) => probs[i * k + j] as number);
     const truth = Uint8Array.from({ length: set.samples }, (_, i) => (spec.data.heldOut.multiLabel ? set.labels[i * k + j] : set.labels[i] === j ? 1 : 0) as number);
-    return calibration(label, 'heldOut', p, truth);
+    const inForce = model.card.thresholds[`${label}.on`];
+    return { ...calibration(label, 'heldOut', p, truth), ...(inForce === undefined ? {} : { inForce }) };
   });
 }
 
@@ -89,12 +90,19 @@ async function crowdingScenes(model: OnnxModel): Promise<SceneEvaluation> {
     description:
       `${at.days} zone days 08:00-22:00 from the independent generator (ordinary days, days peaking at 87-93 % of capacity, days over capacity, days pushed over by surges; ` +
       '1-3 counters per zone reporting every 30 or 60 s with drop-outs of 3-25 min, double counting x1.4-1.9 and zero glitches), capacity 80-2,500, replayed reading by reading through ' +
-      'CrowdingPipeline with the default PEOPLE_COUNTER_MAX_AGE_S / _WAIT_S / _IMPUTE_S / CROWDING_MIN_HISTORY_MIN. Truth is the occupancy, not a counter.',
+      'CrowdingPipeline with the default PEOPLE_COUNTER_MAX_AGE_S / _WAIT_S / _IMPUTE_S / CROWDING_MIN_HISTORY_MIN, whole days. Truth is the occupancy, not a counter. ' +
+      'A day over capacity is warned in time when an alert was in force at the close of the last minute under capacity (raised at or before it, its episode not ended since); ' +
+      'lead: minutes from that alert to the first minute over capacity (lead 0: the alert came with the close of the last minute under capacity, so it is issued as the crowd passes capacity). ' +
+      'An earlier alert that ended does not count (earlyAlertEndedBefore). Unforeseeable: days whose occupancy gained >= 5 % of capacity in the crossing minute after < 1 % the minute before ' +
+      '(the first minute of a surge), which no count can announce; warnedInTimeForeseeableRate leaves them out.',
     generator: 'simulator/field/crowds.ts, simulator/field/prng.ts',
     seeds: `${FIELD_EVAL_CROWDING.from}-${FIELD_EVAL_CROWDING.from + FIELD_EVAL_CROWDING.count - 1}; ${FIELD_TUNING}`,
     command: 'npm run models:report crowding',
     figures: {
       daysOverCapacity: at.exceeding, warnedInTime: at.warnedInTime, late: at.late, missed: at.missed, warnedInTimeRate: r3(warned),
+      warnedWithLeadZero: at.leadZero, earlyAlertEndedBefore: at.endedBefore,
+      unforeseeable: at.unforeseeable, unforeseeableWarned: at.unforeseeableWarned,
+      warnedInTimeForeseeableRate: r3((at.warnedInTime - at.unforeseeableWarned) / Math.max(1, at.exceeding - at.unforeseeable)),
       leadMedianMin: at.leadMedianMin, leadP10Min: at.leadP10Min, daysUnder: at.under, daysUnderAlerted: at.underAlerted, falseAlarmRate: r3(falseRate),
       nearMissDays: at.nearMiss, nearMissAlerted: at.nearMissAlerted,
     },

@@ -125,9 +125,19 @@ export async function fishingOnScenes(model: OnnxModel, width: number, seeds: re
 export interface CrowdingDayResult {
   days: number;
   exceeding: number;
+  /** Days over capacity whose alert was in force at the close of the last minute under capacity. */
   warnedInTime: number;
+  /** ... of which the warning came only with that last minute (lead 0: issued as the crowd passes capacity). */
+  leadZero: number;
+  /** Days over capacity first alerted after passing it. */
   late: number;
   missed: number;
+  /** Days over capacity that passed it within the first minute of a surge (+5 % of capacity in that minute after < 1 % the minute before): no count announces them. */
+  unforeseeable: number;
+  /** ... of which warned in time. */
+  unforeseeableWarned: number;
+  /** Days over capacity with an alert that ended before the crowd came (an early false alarm on that day). */
+  endedBefore: number;
   leadMedianMin: number;
   leadP10Min: number;
   under: number;
@@ -135,8 +145,8 @@ export interface CrowdingDayResult {
   nearMiss: number;
   nearMissAlerted: number;
   breakdown: Record<FieldDayType, { cases: number; alerted: number; positive: boolean }>;
-  /** Per day: its type, first minute over capacity (-1: none), peak share and first alert's minute (-1: none). */
-  perDay: { seed: number; type: FieldDayType; firstOver: number; peakShare: number; firstAlert: number }[];
+  /** Per day: its type, first minute over capacity (-1: none), peak share, first alert's minute (-1: none) and the lead of the warning in force at the crossing (-1: none). */
+  perDay: { seed: number; type: FieldDayType; firstOver: number; peakShare: number; firstAlert: number; lead: number }[];
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -145,10 +155,21 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] as number;
 };
 
+/** A crossing no trend announces: at least 5 % of capacity arrives in the crossing minute after under 1 % the minute before. */
+export function crossesInSurgeFirstMinute(occupancy: readonly number[], capacity: number, firstOver: number): boolean {
+  if (firstOver < 2) return false;
+  const o = (m: number) => (occupancy[m] as number) / capacity;
+  return o(firstOver) - o(firstOver - 1) >= 0.05 && o(firstOver - 1) - o(firstOver - 2) < 0.01;
+}
+
 /**
  * Each day is one zone with its counters, 08:00–22:00 local time, replayed reading by reading through
- * the crowding pipeline (default counter age and wait). A day that exceeds capacity is warned in time
- * when its first alert came before the first minute over capacity; a day that stays under must raise none.
+ * the crowding pipeline (default counter age and wait) for the whole day. A day that exceeds capacity is
+ * warned in time when an alert was in force (its episode open) at the close of the last minute under
+ * capacity, i.e. raised at or before the first minute over capacity and not ended since; its lead is
+ * the minutes from that alert to the first minute over capacity (an alert raised hours before that
+ * ended does not warn of this crowd: it counts as an early alert on that day). A day that stays under
+ * must raise none.
  */
 export async function crowdingOnDays(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}): Promise<CrowdingDayResult> {
   const scorer = batchingScorer(model, width);
@@ -156,28 +177,41 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
   const breakdown = Object.fromEntries(FIELD_DAY_TYPES.map((d) => [d, { cases: 0, alerted: 0, positive: d === 'over' || d === 'surge_over' }])) as CrowdingDayResult['breakdown'];
   const leads: number[] = [];
   const perDay: CrowdingDayResult['perDay'] = [];
-  let [exceeding, late, missed, under, underAlerted, nearMiss, nearMissAlerted] = [0, 0, 0, 0, 0, 0, 0];
+  let [exceeding, late, missed, under, underAlerted, nearMiss, nearMissAlerted, leadZero, unforeseeable, unforeseeableWarned, endedBefore] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   await Promise.all(seeds.map(async (seed, k) => {
     const day = fieldDay(seed, FIELD_DAY_TYPES[k % FIELD_DAY_TYPES.length] as FieldDayType);
     const alerts: Alert[] = [];
-    const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS);
     const t0 = DAY0 + day.startLocalHour * 3600_000;
+    const minute = (d: Date | string) => Math.round((new Date(d).getTime() - t0) / 60_000);
+    // Whether an alerted episode was open at the close of the last minute under capacity (minute end firstOver).
+    let inForce = false;
+    const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS, (_zone, end, s) => {
+      if (minute(end) === day.firstOver) inForce = s.alerting;
+    });
     const counters = Array.from({ length: day.counters }, (_, c) => device(`pc-${k}-${c}`, `z-${k}`, day.capacity));
-    for (const r of day.readings) {
-      await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
-      if (alerts.length > 0) break; // only the day's first alert is judged
-    }
-    const first = alerts[0] ? (new Date(alerts[0].detectedAt).getTime() - t0) / 60_000 : -1;
+    for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
+    const starts = alerts.map((a) => minute(a.detectedAt));
+    const first = starts[0] ?? -1;
     const row = breakdown[day.type];
     row.cases++;
     if (first >= 0) row.alerted++;
-    perDay.push({ seed, type: day.type, firstOver: day.firstOver, peakShare: Math.round(day.peakShare * 1000) / 1000, firstAlert: first });
+    let lead = -1;
     if (day.firstOver >= 0) {
       exceeding++;
-      // The minute over capacity begins at firstOver; an alert at or before its start is in time.
-      if (first < 0) missed++;
-      else if (first <= day.firstOver) leads.push(day.firstOver - first);
-      else late++;
+      const before = starts.filter((m) => m <= day.firstOver);
+      const hard = crossesInSurgeFirstMinute(day.occupancy, day.capacity, day.firstOver);
+      if (hard) unforeseeable++;
+      if (inForce && before.length > 0) {
+        lead = day.firstOver - (before[before.length - 1] as number);
+        leads.push(lead);
+        if (lead === 0) leadZero++;
+        if (hard) unforeseeableWarned++;
+        if (before.length > 1) endedBefore++;
+      } else {
+        if (before.length > 0) endedBefore++;
+        if (starts.some((m) => m > day.firstOver)) late++;
+        else missed++;
+      }
     } else {
       under++;
       if (first >= 0) underAlerted++;
@@ -186,9 +220,10 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
         if (first >= 0) nearMissAlerted++;
       }
     }
+    perDay.push({ seed, type: day.type, firstOver: day.firstOver, peakShare: Math.round(day.peakShare * 1000) / 1000, firstAlert: first, lead });
   }));
   return {
-    days: seeds.length, exceeding, warnedInTime: leads.length, late, missed,
+    days: seeds.length, exceeding, warnedInTime: leads.length, leadZero, late, missed, unforeseeable, unforeseeableWarned, endedBefore,
     leadMedianMin: quantile(leads, 0.5), leadP10Min: quantile(leads, 0.1),
     under, underAlerted, nearMiss, nearMissAlerted, breakdown, perDay,
   };

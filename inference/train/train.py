@@ -175,6 +175,66 @@ def positive_at(probs, y, index, threshold):
     return {"precision": r4(p), "recall": r4(r), "f1": r4(f), "support": int(truth.sum()), "tp": tp, "fp": fp, "fn": fn}
 
 
+TRADE_OFF = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]
+
+
+def label_truth(spec, y, index):
+    """Truth of the enforced label per row: single-label class index or multi-label column."""
+    return (y == index) if spec["activation"] == "softmax" else (y[:, index] >= 0.5)
+
+
+def threshold_choice(spec, probs, y, set_name):
+    """The operating threshold of the enforced label, by the recipe's explicit rule (`thresholdRule`):
+    `{"rule": "maxRecallAtPrecision", "precision": P}` picks, among the thresholds of the card's trade-off
+    table, the one with the highest recall whose precision on `set_name` is at least P (ties: the lower
+    threshold, i.e. the lowest threshold that reaches P, as recall only falls with the threshold); when none reaches P, the one with the highest precision (ties: higher recall), and says
+    the target was not met. `{"rule": "fixed", "reason": ...}` records a threshold chosen elsewhere.
+    Returns what goes into `metrics.thresholdChoice`, and the threshold."""
+    label = spec["positive"][0]
+    index = spec["labels"].index(label)
+    key = label + ".on"
+    in_force = spec["thresholds"].get(key, 0.5)
+    rule = spec.get("thresholdRule") or {"rule": "fixed", "reason": "set in the recipe"}
+    p = probs[:, index]
+    truth = label_truth(spec, y, index)
+    rows = []
+    for t in sorted(set(TRADE_OFF + [in_force])):
+        pred = p >= t
+        tp, fp, fn = int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())
+        pr, rc, f = binary(tp, fp, fn)
+        rows.append({"threshold": t, "precision": r4(pr), "recall": r4(rc), "f1": r4(f), "tp": tp, "fp": fp, "fn": fn})
+    if rule["rule"] == "maxRecallAtPrecision":
+        target = float(rule["precision"])
+        grid = [r for r in rows if r["threshold"] in TRADE_OFF]
+        meeting = [r for r in grid if r["tp"] > 0 and r["precision"] >= target]
+        if meeting:
+            pick = max(meeting, key=lambda r: (r["recall"], -r["threshold"]))
+        else:
+            pick = max(grid, key=lambda r: (r["precision"], r["recall"]))
+        text = (f"highest recall of {label} with precision >= {target} on the {set_name} split, among thresholds "
+                f"{', '.join(str(t) for t in TRADE_OFF)} (the lowest that reaches it); if none reaches it, the highest precision")
+        met = bool(meeting)
+    else:
+        pick = next(r for r in rows if r["threshold"] == in_force)
+        text = f"fixed: {rule.get('reason', 'set in the recipe')}"
+        target, met = None, None
+    choice = {"label": label, "key": key, "rule": text, "set": set_name, "samples": int(len(p)), "support": int(truth.sum()),
+              "threshold": pick["threshold"], "precision": pick["precision"], "recall": pick["recall"], "f1": pick["f1"],
+              "tp": pick["tp"], "fp": pick["fp"], "fn": pick["fn"], "inForce": in_force}
+    if target is not None:
+        choice["targetPrecision"] = target
+        choice["targetMet"] = met
+    return choice, pick["threshold"]
+
+
+def mark_trade_off(calibration, choice):
+    """The calibration's threshold table says which threshold is in force and which the rule chose."""
+    if calibration is not None and choice is not None:
+        calibration["inForce"] = choice["inForce"]
+        calibration["chosen"] = choice["threshold"]
+    return calibration
+
+
 def field_report(spec, probs, y, tags, description):
     """Figures on real recordings: overall, for the enforced class at its `.on` threshold, by day and
     night, per source, and the calibration of its score (reliability curve, threshold trade-off)."""
@@ -206,7 +266,7 @@ def field_report(spec, probs, y, tags, description):
         if m.sum():
             bins.append({"from": lo, "to": hi, "samples": int(m.sum()), "meanPredicted": r4(p[m].mean()), "observed": r4(truth[m].mean())})
     trade = []
-    for t in [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]:
+    for t in TRADE_OFF:
         c = positive_at(probs, y, index, t)
         trade.append({"threshold": t, "precision": c["precision"], "recall": c["recall"], "f1": c["f1"], "flagged": r4((p >= t).mean())})
     brier = float(((p - truth) ** 2).mean())
@@ -283,10 +343,13 @@ def fit(spec, x_gen, y_gen, extra):
     return net, best, epoch, len(y_es)
 
 
-def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
-    """`--evaluate`: the figures of the ONNX already in `out` recomputed into its card (no training),
-    e.g. once a data set that was missing when it was trained has been built."""
-    name, data = spec["name"], spec["data"]
+def choice_set(spec):
+    """The split the threshold rule is applied on (`thresholdRule.set`, default the cross-generator validation set)."""
+    return (spec.get("thresholdRule") or {}).get("set", "validation")
+
+
+def committed(name, out):
+    """The card, its path and the ONNX bytes of a committed model (checked against the card's hash)."""
     path = os.path.join(out, name + ".card.json")
     with open(path, encoding="utf-8") as f:
         card = json.load(f)
@@ -294,6 +357,34 @@ def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
         blob = f.read()
     if hashlib.sha256(blob).hexdigest() != card["sha256"]:
         sys.exit(f"{name}: the ONNX in {out} does not match its card")
+    return path, card, blob
+
+
+def record_choice(spec, out):
+    """`--threshold-choice`: the rule applied to the committed ONNX on its choice split only, written into
+    its card (`metrics.thresholdChoice`, and `inForce` / `chosen` on the calibration's threshold table);
+    the card's thresholds are not changed here."""
+    name = spec["name"]
+    split = choice_set(spec)
+    _, x, y = load(f"{name}-{split}", spec["labels"])
+    path, card, blob = committed(name, out)
+    choice, _ = threshold_choice({**spec, "thresholds": card["thresholds"]}, onnx_runner(blob)(x), y, split)
+    card["metrics"]["thresholdChoice"] = choice
+    mark_trade_off(card["metrics"].get("calibration"), choice)
+    for c in card.get("calibration") or []:
+        if c.get("label") == choice["label"]:
+            mark_trade_off(c, choice)
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    print(f"  {name}: {choice['rule']}: {choice['threshold']} (P {choice['precision']:.4f} R {choice['recall']:.4f} on {choice['samples']} {split} rows); in force {choice['inForce']}")
+
+
+def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
+    """`--evaluate`: the figures of the ONNX already in `out` recomputed into its card (no training),
+    e.g. once a data set that was missing when it was trained has been built."""
+    name, data = spec["name"], spec["data"]
+    path, card, blob = committed(name, out)
     run = onnx_runner(blob)
     metrics = card["metrics"]
     metrics["heldOut"] = evaluation(spec, run(x_held), y_held, data["heldOut"]["description"])
@@ -309,7 +400,7 @@ def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
     for m in (metrics, metrics.get("previous", {})):
         if "realHeldOut" in m:
             m["realHeldOut"]["description"] = data["realHeldOut"]["description"]
-    card["metrics"] = {k: metrics[k] for k in ("heldOut", "validation", "realHeldOut", "calibration", "previous") if k in metrics}
+    card["metrics"] = {k: metrics[k] for k in ("heldOut", "validation", "realHeldOut", "calibration", "thresholdChoice", "previous") if k in metrics}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(card, f, indent=2)
         f.write("\n")
@@ -393,6 +484,15 @@ def train(spec, out, evaluate_only=False):
         with torch.no_grad():
             p_val = exported(torch.from_numpy(x_val)).numpy()
         metrics["validation"] = evaluation(spec, p_val, y_val, data["validation"]["description"])
+    # The operating threshold, by the recipe's explicit rule on its choice split (never the real held-out).
+    split = choice_set(spec)
+    if split == "validation" and not has_val:
+        split = "heldOut"
+    choice, chosen = threshold_choice(spec, p_val if split == "validation" else p_held, y_val if split == "validation" else y_held, split)
+    if (spec.get("thresholdRule") or {}).get("apply"):
+        spec = {**spec, "thresholds": {**spec["thresholds"], choice["key"]: chosen}}
+        choice["inForce"] = chosen
+    metrics["thresholdChoice"] = choice
     if "realHeldOut" in data:
         header_real, x_rh, y_rh = load(f"{name}-realHeldOut", labels)
         with open(os.path.join(DATA, header_real["files"]["tags"]), encoding="utf-8") as f:
@@ -400,6 +500,7 @@ def train(spec, out, evaluate_only=False):
         with torch.no_grad():
             p_rh = exported(torch.from_numpy(x_rh)).numpy()
         metrics["realHeldOut"], metrics["calibration"] = field_report(spec, p_rh, y_rh, tags, data["realHeldOut"]["description"])
+        mark_trade_off(metrics["calibration"], choice)
         sources_file = os.path.join(DATA, f"{name}-real-sources.json")
         if os.path.exists(sources_file):
             with open(sources_file, encoding="utf-8") as f:
@@ -473,12 +574,17 @@ def main():
         out = os.path.abspath(args[at + 1])
         del args[at:at + 2]
     evaluate_only = "--evaluate" in args
-    names = [a for a in args if a != "--evaluate"]
+    choice_only = "--threshold-choice" in args
+    names = [a for a in args if a not in ("--evaluate", "--threshold-choice")]
     specs = sorted(f[: -len(".model.json")] for f in os.listdir(DATA) if f.endswith(".model.json")) if not names else names
     order = {"noise-window": 0, "fishing": 1, "crowding": 2}
     for name in sorted(specs, key=lambda n: order.get(n, 99)):
         with open(os.path.join(DATA, name + ".model.json"), encoding="utf-8") as f:
-            train(json.load(f), out, evaluate_only)
+            spec = json.load(f)
+        if choice_only:
+            record_choice(spec, out)
+        else:
+            train(spec, out, evaluate_only)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_BEHAVIOURS, FISHING_BEHAVIOURS, fieldScene } from '../../simulator/field/tracks.js';
 import { FIELD_DAY_TYPES, fieldDay } from '../../simulator/field/crowds.js';
 import { calibration } from '../../inference/train/metrics.js';
+import { crossesInSurgeFirstMinute } from '../../inference/train/scenes.js';
 
 /** The independent scene generator (evaluation only): reproducible, and it makes what it says it makes. */
 describe('independent riverbank scenes', () => {
@@ -54,6 +55,27 @@ describe('independent crowd days', () => {
     }
     expect(faults.some((f) => f.includes('silent'))).toBe(true);
     expect(faults.some((f) => f.includes('double counts'))).toBe(true);
+  });
+});
+
+describe('crossings no count can announce', () => {
+  it('are the days that pass capacity in the first minute of a surge', () => {
+    // 90 % steady, then +15 % of capacity in one minute: nothing before the crossing minute rose.
+    expect(crossesInSurgeFirstMinute([90, 90, 90, 105], 100, 3)).toBe(true);
+    // The surge began a minute earlier: its first minute could have been seen.
+    expect(crossesInSurgeFirstMinute([90, 90, 96, 105], 100, 3)).toBe(false);
+    // A slow build-up crossing by 1 %.
+    expect(crossesInSurgeFirstMinute([97, 98, 99, 101], 100, 3)).toBe(false);
+    let surgeDays = 0;
+    let hard = 0;
+    for (let s = 0; s < 40; s++) {
+      const day = fieldDay(7000 + s, 'surge_over');
+      surgeDays++;
+      if (crossesInSurgeFirstMinute(day.occupancy, day.capacity, day.firstOver)) hard++;
+    }
+    // Some surge days are of this kind, not all (the figure the crowding card reports as unforeseeable).
+    expect(hard).toBeGreaterThan(0);
+    expect(hard).toBeLessThan(surgeDays);
   });
 });
 

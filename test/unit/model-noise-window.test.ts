@@ -117,6 +117,22 @@ describe('noise-window model', () => {
     expect(previous?.heldOut.samples).toBe(model.card.metrics.heldOut.samples);
   });
 
+  it('records how its music threshold was chosen, on a split that is not the real held-out, and shows it on the trade-off', () => {
+    const choice = model.card.metrics.thresholdChoice;
+    expect(choice?.label).toBe('music');
+    expect(choice?.key).toBe('music.on');
+    expect(choice?.set).toBe('validation');
+    expect(choice?.samples).toBe(model.card.metrics.validation?.samples);
+    expect(choice?.rule).toMatch(/highest recall of music with precision >= 0\.97/);
+    expect(choice?.inForce).toBe(model.card.thresholds['music.on']);
+    if (choice?.targetMet) expect(choice.precision).toBeGreaterThanOrEqual(choice.targetPrecision ?? 1);
+    const cal = model.card.metrics.calibration;
+    expect(cal?.inForce).toBe(model.card.thresholds['music.on']);
+    expect(cal?.chosen).toBe(choice?.threshold);
+    expect(cal?.thresholds.some((t) => t.threshold === cal.chosen)).toBe(true);
+    expect(cal?.thresholds.some((t) => t.threshold === cal.inForce)).toBe(true);
+  });
+
   it('depends on its input: a model ignoring it would fail here', () => {
     const music = model.labelIndex('music');
     // Music windows and non-music windows get different answers …
