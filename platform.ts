@@ -26,7 +26,7 @@ import { EscalationService } from './enforcement-api/cases/escalation.js';
 import { ComplaintRepository } from './enforcement-api/complaints/repository.js';
 import { CoordinationEscalation } from './enforcement-api/complaints/coordination.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
-import { EvidenceRepository } from './enforcement-api/cases/evidence.js';
+import { EvidenceRepository } from './enforcement-api/cases/evidence-repository.js';
 import { LegalRepository } from './enforcement-api/legal/repository.js';
 import { DEFAULT_CREDIT_POLICY } from './enforcement-api/domain/credit.js';
 import { CreditSchedule, InspectionRepository } from './enforcement-api/inspections/repository.js';

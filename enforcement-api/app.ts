@@ -20,7 +20,7 @@ import zoneRuleRoutes from './routes/zone-rules.js';
 import caseRoutes from './routes/cases.js';
 import caseLifecycleRoutes from './routes/case-lifecycle.js';
 import evidenceRoutes from './routes/evidence.js';
-import type { EvidenceRepository } from './cases/evidence.js';
+import type { EvidenceRepository } from './cases/evidence-repository.js';
 import readingRoutes from './routes/readings.js';
 import alertRoutes, { type ModelControl } from './routes/alerts.js';
 import type { AlertRepository } from './alerts.js';

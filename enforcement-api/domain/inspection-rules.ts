@@ -1,7 +1,7 @@
 import { reject, type Rejection } from './case-lifecycle.js';
 
 /**
- * Who may open an inspection (pure; enforcement-api/inspections/inspections.ts reads the facts):
+ * Who may open an inspection (pure; enforcement-api/inspections/workflow.ts reads the facts through the repositories):
  * only for an item on the checklist in force that applies to the entity's kind; only by a registered
  * inspector whose certificate is valid that day and covers the item; with a second such inspector
  * named, who then confirms from their own session; not again for the same entity and item within the

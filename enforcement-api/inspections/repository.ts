@@ -6,10 +6,11 @@ import type { Position } from '../../contract/http/legal.js';
 import type { Actor, Rejection } from '../domain/case-lifecycle.js';
 import { periodKey, type CreditPolicy, type Period } from '../domain/credit.js';
 import { localDate } from '../domain/legal-rules.js';
-import { checklistOn, inspectors, itemChanges, itemVersions, putInspector, putItem } from './checklist.js';
-import { creditHistory, entities, entity, putEntity, recomputeCredit } from './entities.js';
-import { confirmSecond, getInspection, listInspections, openFollowUpCase, openInspection, publicResults, recordRefusal, recordResult, refusals, type InspectionSettings } from './inspections.js';
-import { createPlan, drawPlanNow, publicPlans, type PlanRates } from './plans.js';
+import { checklistOn, inspectors, itemChanges, itemVersions, putInspector, putItem } from './checklist-repository.js';
+import { creditHistory, entities, entity, putEntity, recomputeCredit } from './entity-repository.js';
+import { getInspection, listInspections, publicResults, recordRefusal, refusals, type InspectionSettings } from './inspection-repository.js';
+import { confirmSecond, openFollowUpCase, openInspection, recordResult } from './workflow.js';
+import { createPlan, drawPlanNow, publicPlans, type PlanRates } from './plan-repository.js';
 
 export interface InspectionConfig extends InspectionSettings {
   timezone: string;

@@ -3,7 +3,7 @@
  * What makes an uploaded file evidence (DESIGN §3 Enforcement): its type (photo, video, audio,
  * document, measurement) matching its content, when and where it was captured, the officers who
  * collected it, its SHA-256 (the store's name for it), and a person's review — someone other than
- * the uploader. Pure checks here; the repository (enforcement-api/cases/evidence.ts) stores them.
+ * the uploader. Pure checks here; the repository (enforcement-api/cases/evidence-repository.ts) stores them.
  */
 
 import { EVIDENCE_KINDS, type EvidenceKind } from '../../contract/http/evidence.js';

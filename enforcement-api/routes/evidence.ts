@@ -7,7 +7,7 @@ import { UuidParams } from '../../contract/http/common.js';
 import { EVIDENCE_TYPES, isEvidenceType } from '../domain/evidence.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
-import type { EvidenceRepository } from '../cases/evidence.js';
+import type { EvidenceRepository } from '../cases/evidence-repository.js';
 import { actorOf } from './cases.js';
 
 const Id = UuidParams;

@@ -60,10 +60,18 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     act,
   };
 
+  // Reads overlap (a step's own re-read, live updates): an answer older than the one shown is dropped,
+  // so a slow first read cannot put back the case as it was before a later one.
+  let reads = 0;
+  let shown = 0;
   const load = async () => {
+    const n = ++reads;
     const detail = await call('GET /api/v1/cases/{id}', { params: { id } });
     const evidence = await call('GET /api/v1/cases/{id}/evidence', { params: { id } }).catch(() => null);
-    complaintsOf.set(id, await call('GET /api/v1/cases/{id}/complaints', { params: { id } }).catch(() => complaintsOf.get(id) ?? []));
+    const complaints = await call('GET /api/v1/cases/{id}/complaints', { params: { id } }).catch(() => complaintsOf.get(id) ?? []);
+    if (n < shown) return;
+    shown = n;
+    complaintsOf.set(id, complaints);
     cache.set(id, { detail, evidence });
     state.fresh.delete(id);
     render();

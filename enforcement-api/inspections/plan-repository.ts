@@ -5,7 +5,7 @@ import { reject, type Rejection } from '../domain/case-lifecycle.js';
 import { commitmentOf, drawPlan, type DrawInputs } from '../domain/draw.js';
 import { periodKey, periodRange } from '../domain/credit.js';
 import { inTransaction } from '../../core/db/transaction.js';
-import { checklistOn } from './checklist.js';
+import { checklistOn } from './checklist-repository.js';
 
 /**
  * Random inspection plans: at creation the inputs (entities of the colour, checklist items in force,
