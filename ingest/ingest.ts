@@ -150,27 +150,31 @@ export class IngestService {
   private take(writer: BatchWriter, decoded: Decoded, raw: SpoolRecord, messageId: number | undefined, release?: () => void): void {
     const readings = decoded.kind === 'telemetry' && decoded.message.ok ? decoded.message.readings.length : 1;
     const ack = this.acks.track(messageId, release ? undefined : this.client?.stream, raw.payload.byteLength, readings, release);
-    const admitted = (item: Item | null) => {
-      if (!item) return this.acks.complete(ack);
-      item.ack = ack;
-      writer.add(item);
-    };
-    const failed = (err: unknown) => {
-      // admit does not throw; if it ever did, the message is kept as a dead letter rather than
-      // left unacknowledged at the head of the queue, which would stop every acknowledgement after it.
-      this.log.error({ err, topic: raw.topic }, 'message handling failed');
-      this.reject('internal_error', null, (err as Error).message, raw);
-      this.acks.complete(ack);
-    };
     let result: Item | null | Promise<Item | null>;
     try {
       result = this.admit(decoded, raw, true);
     } catch (err) {
-      return failed(err);
+      return this.failed(err, raw, ack);
     }
     // A known device's message goes to the writer at once; one waiting for its lookup, once it is known.
-    if (result instanceof Promise) result.then(admitted, failed);
-    else admitted(result);
+    if (result instanceof Promise) result.then((item) => this.admitted(writer, item, ack), (err: unknown) => this.failed(err, raw, ack));
+    else this.admitted(writer, result, ack);
+  }
+
+  private admitted(writer: BatchWriter, item: Item | null, ack: Ack): void {
+    if (!item) return this.acks.complete(ack);
+    item.ack = ack;
+    writer.add(item);
+  }
+
+  /**
+   * admit does not throw; if it ever did, the message is kept as a dead letter rather than left
+   * unacknowledged at the head of the queue, which would stop every acknowledgement after it.
+   */
+  private failed(err: unknown, raw: SpoolRecord, ack: Ack): void {
+    this.log.error({ err, topic: raw.topic }, 'message handling failed');
+    this.reject('internal_error', null, (err as Error).message, raw);
+    this.acks.complete(ack);
   }
 
   /** Topic and payload, judged against the message's arrival time (the same again on replay). */
