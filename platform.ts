@@ -16,6 +16,7 @@ import { sealedSettingOrCreate } from './core/repos/settings.js';
 import { newSecret, secretsKey } from './core/secrets.js';
 import { randomBytes } from 'node:crypto';
 import { BrokerService } from './broker/broker.js';
+import { LocalDelivery } from './core/local-delivery.js';
 import { IngestService, INGEST_DEFAULTS } from './ingest/ingest.js';
 import { ReadingRepository } from './ingest/repository.js';
 import { InferenceWorker } from './inference/worker.js';
@@ -146,8 +147,12 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     for (const warning of transportWarnings(config)) log.warn(warning);
 
+    // Ingest and inference beside the broker (no MQTT_URL, no cluster) take its publishes directly.
+    const local = has('broker') && !config.mqtt.url && !config.broker.cluster && (has('ingest') || has('inference'))
+      ? new LocalDelivery({ ingest: has('ingest'), inference: has('inference'), ingestSession: config.ingest.clientId }, limits)
+      : undefined;
     const broker = has('broker')
-      ? new BrokerService({ ...config.mqtt, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined, cluster: config.broker.cluster }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      ? new BrokerService({ ...config.mqtt, local, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined, cluster: config.broker.cluster }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
     if (broker) {
       await broker.start();
@@ -157,7 +162,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const conn = { url: mqttUrl, password: servicePassword };
 
     const ingest = has('ingest')
-      ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, sharedGroup: config.ingest.sharedGroup, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics)
+      ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, sharedGroup: config.ingest.sharedGroup, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics, local)
       : undefined;
     const inference = has('inference')
       ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), new LeaseRepository(db.pool), {
@@ -175,7 +180,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           rulesRefreshS: config.rulesRefreshS,
           leaseS: config.inference.leaseS,
           rebuildS: config.inference.rebuildS,
-        }, log.child({ svc: 'inference' }), metrics)
+        }, log.child({ svc: 'inference' }), metrics, local)
       : undefined;
     const intake = has('enforcement')
       ? new AlertIntakeService(conn, cases, bus, config.incidentWindowMin, log.child({ svc: 'enforcement' }), metrics)

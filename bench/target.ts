@@ -18,7 +18,7 @@ import { provisionDevices } from './lib/workload.js';
 const env = process.env;
 const config = loadConfig({
   SERVICES: env.SERVICES ?? 'broker',
-  MQTT_PORT: '0',
+  MQTT_PORT: env.MQTT_PORT ?? '0',
   MQTT_HOST: '127.0.0.1',
   HTTP_PORT: '0',
   HTTP_HOST: '127.0.0.1',

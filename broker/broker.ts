@@ -14,6 +14,8 @@ import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
 import { DEFAULT_LIMITS, limitPacketSize, type BrokerLimits } from './limits.js';
 import { clusterParts, deliverOnlyOwnNode } from './cluster.js';
+import { routeLocally } from './local.js';
+import type { LocalRoute } from '../core/local-delivery.js';
 
 export interface BrokerOptions {
   port: number;
@@ -28,6 +30,8 @@ export interface BrokerOptions {
   tls?: BrokerTls;
   /** Clustered through Redis (REDIS_URL): this node's id (BROKER_NODE_ID) and the Redis server. */
   cluster?: { redisUrl: string; nodeId: string };
+  /** Services in this process taking publishes straight from the broker (core/local-delivery.ts); not with a cluster. */
+  local?: LocalRoute;
 }
 
 export interface BrokerTls {
@@ -106,7 +110,13 @@ export class BrokerService {
     }
     aedes.on('clientError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'client error'));
     aedes.on('connectionError', (client, err) => this.log.debug({ clientId: client.id, err: err.message }, 'connection error'));
-    const gate = new ReadGate(cluster?.bus ?? (emitter as TopicEmitter), MAX_IN_FLIGHT);
+    const local = this.opts.local;
+    if (local && emitter) {
+      const backlog = await routeLocally(emitter, local, persistence);
+      if (backlog > 0) this.log.info({ messages: backlog, session: local.session }, 'journalled backlog handed to ingest in this process');
+    }
+    // Publishes to services in this process are in flight until ingest has them durable.
+    const gate = new ReadGate(cluster?.bus ?? (emitter as TopicEmitter), local && emitter ? Math.max(MAX_IN_FLIGHT, local.maxInFlight) : MAX_IN_FLIGHT);
     const onConnection = (socket: net.Socket) => {
       coalesceWrites(socket);
       const client = aedes.handle(socket);

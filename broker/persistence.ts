@@ -168,7 +168,7 @@ interface Durable {
 }
 
 /** A queued or retained packet is a PUBLISH. */
-type Published = AedesPacket & { topic: string; payload: Buffer; qos: number };
+export type Published = AedesPacket & { topic: string; payload: Buffer; qos: number };
 
 function enqueueRecord(clientIds: readonly string[], packet: AedesPacket): Buffer {
   const p = packet as Published;
@@ -343,6 +343,25 @@ export class BrokerPersistence extends MemoryPersistence {
     let q = this.#outgoing.get(clientId);
     if (!q) this.#outgoing.set(clientId, (q = new OutgoingQueue()));
     return q;
+  }
+
+  /**
+   * Hands a persistent session over to a subscriber in this process (broker/local.ts): its
+   * subscriptions are removed — nothing more is queued for it — and the messages it had not
+   * acknowledged are returned, oldest first; each stays queued (and journalled) until `clearQueued`.
+   */
+  async takeSession(clientId: string): Promise<Published[]> {
+    await this.cleanSubscriptions({ id: clientId } as Client);
+    return (this.#outgoing.get(clientId)?.snapshot() ?? []) as Published[];
+  }
+
+  /** A message `takeSession` returned is durable elsewhere: dequeued, and the journal told. */
+  clearQueued(clientId: string, packet: AedesPacket): void {
+    const q = this.#outgoing.get(clientId);
+    if (!q) return;
+    q.clearIdentity(packet.brokerId, packet.brokerCounter);
+    if (q.size === 0) this.#outgoing.delete(clientId);
+    this.#journal?.write(new RecordWriter().u8(REC.clear).str(clientId).str(packet.brokerId ?? '').f64(packet.brokerCounter).frame(), false);
   }
 
   override async outgoingEnqueue(sub: { clientId: string }, packet: AedesPacket): Promise<void> {

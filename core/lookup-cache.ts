@@ -5,6 +5,8 @@
  */
 export class LookupCache<T> {
   private readonly entries = new Map<string, Promise<T | null>>();
+  /** Values found, for callers that go on without waiting when the answer is known already. */
+  private readonly found = new Map<string, T>();
 
   constructor(
     private readonly fetch: (key: string) => Promise<T | null>,
@@ -16,6 +18,7 @@ export class LookupCache<T> {
     if (!entry) {
       entry = this.fetch(key).then(
         (value) => {
+          if (value !== null && this.entries.get(key) === entry) this.found.set(key, value);
           if (value === null) setTimeout(() => this.entries.delete(key), this.negativeTtlMs).unref();
           return value;
         },
@@ -29,8 +32,21 @@ export class LookupCache<T> {
     return entry;
   }
 
+  /** Known already (e.g. loaded in bulk at start), so the first message of each key waits for no lookup. */
+  prime(key: string, value: T): void {
+    if (this.entries.has(key)) return;
+    this.entries.set(key, Promise.resolve(value));
+    this.found.set(key, value);
+  }
+
+  /** The value when a lookup already found it; undefined when it is unknown, pending or missing. */
+  peek(key: string): T | undefined {
+    return this.found.get(key);
+  }
+
   /** Forget a key (e.g. after its registry entry changed). */
   invalidate(key: string): void {
     this.entries.delete(key);
+    this.found.delete(key);
   }
 }

@@ -2,7 +2,8 @@ import type { MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { connectService, type ServiceConnection } from '../core/mqtt-client.js';
-import { decodeTelemetryMessage, type DecodeLimits } from '../core/telemetry-decode.js';
+import { decodeTelemetryMessage, type DecodeLimits, type DecodedMessage } from '../core/telemetry-decode.js';
+import type { LocalDelivery } from '../core/local-delivery.js';
 import type { Alert } from '../contract/mqtt/alert.js';
 import { filters, parseTopic, topics } from '../contract/mqtt/topics.js';
 import { Rollout } from '../contract/mqtt/control.js';
@@ -113,6 +114,8 @@ export class InferenceWorker {
     private readonly opts: WorkerOptions,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    /** The broker in this process, handing telemetry over decoded (core/local-delivery.ts); else MQTT. */
+    private readonly local?: LocalDelivery,
   ) {
     this.registry = new ModelRegistry(opts.modelDirs, log);
     this.contexts = new LookupCache((id) => devices.get(id));
@@ -171,13 +174,21 @@ export class InferenceWorker {
     client.on('connect', () => {
       if (this.leases && this.leases.zones.length > 0) this.acquired(this.leases.zones);
     });
-    client.on('message', (topic, payload) => {
-      const p = this.route(topic, payload).catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
-      this.pending.add(p);
-      void p.finally(() => this.pending.delete(p));
-    });
-    await client.subscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED], { qos: 1 });
+    client.on('message', (topic, payload) => this.track(this.route(topic, payload), topic));
+    await client.subscribeAsync(this.subscriptions(), { qos: 1 });
+    this.local?.attachInference((decoded) => this.track(this.judge(decoded), 'telemetry'));
     this.log.info({ models: this.models(), worker: this.leases.worker, zones: this.leases.zones.length }, 'inference worker subscribed');
+  }
+
+  /** Telemetry comes over MQTT unless the broker in this process hands it over. */
+  private subscriptions(): string[] {
+    return this.local ? [ACKS, CONTROL, RULES_CHANGED] : [...TELEMETRY, ACKS, CONTROL, RULES_CHANGED];
+  }
+
+  private track(work: Promise<void>, topic: string): void {
+    const p = work.catch((err: unknown) => this.log.error({ err, topic }, 'inference message failed'));
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
   }
 
   /** Fresh pipelines for one zone. */
@@ -257,8 +268,11 @@ export class InferenceWorker {
       if (device && this.leases?.owns(device.zoneId)) await this.speakers?.onAck(t.deviceId, payload);
       return;
     }
-    // One reading or a batch; bad elements are dropped alone (ingest logs and counts them per device).
-    const decoded = decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits);
+    return this.judge(decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits));
+  }
+
+  /** One telemetry message, decoded: one reading or a batch; bad elements are dropped alone (ingest logs and counts them per device). */
+  private async judge(decoded: DecodedMessage): Promise<void> {
     if (!decoded.ok) {
       this.dropped.inc({ reason: decoded.reason });
       return;
@@ -353,7 +367,8 @@ export class InferenceWorker {
   async stop(): Promise<void> {
     clearInterval(this.rulesTimer);
     clearInterval(this.scanTimer);
-    if (this.client?.connected) await this.client.unsubscribeAsync([...TELEMETRY, ACKS, CONTROL, RULES_CHANGED]);
+    this.local?.detachInference();
+    if (this.client?.connected) await this.client.unsubscribeAsync(this.subscriptions());
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
     await this.leases?.stop();

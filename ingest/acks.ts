@@ -18,6 +18,8 @@ export interface Ack {
   readonly bytes: number;
   /** Readings the message holds (at least 1: a rejected message still weighs one). */
   readonly readings: number;
+  /** A message from the broker in this process: called instead of sending a PUBACK. */
+  readonly release?: () => void;
   done: boolean;
 }
 
@@ -62,8 +64,8 @@ export class AckTracker {
     return this.readingsInFlight >= this.limits.maxReadings || this.bytesInFlight >= this.limits.maxBytes;
   }
 
-  track(messageId: number | undefined, conn: object | undefined, bytes: number, readings: number): Ack {
-    const ack: Ack = { messageId, conn, bytes, readings: Math.max(1, readings), done: false };
+  track(messageId: number | undefined, conn: object | undefined, bytes: number, readings: number, release?: () => void): Ack {
+    const ack: Ack = { messageId, conn, bytes, readings: Math.max(1, readings), release, done: false };
     this.queue.push(ack);
     this.bytesInFlight += bytes;
     this.readingsInFlight += ack.readings;

@@ -11,13 +11,19 @@ const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const FLOAT4_OID = 700;
 const DAY_MS = 86_400_000;
 
-/** A growable buffer with big-endian writers. */
+/**
+ * A growable buffer with big-endian writers, through a DataView: V8 compiles its setters inline,
+ * where Buffer's writeInt32BE / writeFloatBE cost a call and range checks each (~8% of ingest's CPU
+ * with 31 bands per noise row).
+ */
 class Out {
   buf: Buffer;
+  view: DataView;
   pos = 0;
 
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   room(n: number): void {
@@ -25,35 +31,41 @@ class Out {
     const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
     this.buf.copy(next, 0, 0, this.pos);
     this.buf = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.length);
   }
 
   int16(v: number): void {
     this.room(2);
-    this.pos = this.buf.writeInt16BE(v, this.pos);
+    this.view.setInt16(this.pos, v);
+    this.pos += 2;
   }
 
   int32(v: number): void {
     this.room(4);
-    this.pos = this.buf.writeInt32BE(v, this.pos);
+    this.view.setInt32(this.pos, v);
+    this.pos += 4;
   }
 
   /** A whole number within ±2^53 as int64 (two halves: no BigInt per row). */
   int64(v: number): void {
     this.room(8);
     const hi = Math.floor(v / 2 ** 32);
-    this.pos = this.buf.writeInt32BE(hi, this.pos);
-    this.pos = this.buf.writeUInt32BE(v - hi * 2 ** 32, this.pos);
+    this.view.setInt32(this.pos, hi);
+    this.view.setUint32(this.pos + 4, v - hi * 2 ** 32);
+    this.pos += 8;
   }
 
   float4(v: number): void {
     this.room(4);
-    this.pos = this.buf.writeFloatBE(v, this.pos);
+    this.view.setFloat32(this.pos, v);
+    this.pos += 4;
   }
 
   text(v: string): void {
     const len = Buffer.byteLength(v, 'utf8');
     this.room(4 + len);
-    this.pos = this.buf.writeInt32BE(len, this.pos);
+    this.view.setInt32(this.pos, len);
+    this.pos += 4;
     this.pos += this.buf.write(v, this.pos, 'utf8');
   }
 
@@ -86,17 +98,19 @@ function field(out: Out, type: string, value: string | number | null): void {
 function realArray(out: Out, values: readonly number[]): void {
   const size = 20 + values.length * 8;
   out.room(4 + size);
-  const b = out.buf;
+  const v = out.view;
   let p = out.pos;
-  p = b.writeInt32BE(size, p);
-  p = b.writeInt32BE(1, p); // dimensions
-  p = b.writeInt32BE(0, p); // no NULLs
-  p = b.writeInt32BE(FLOAT4_OID, p);
-  p = b.writeInt32BE(values.length, p);
-  p = b.writeInt32BE(1, p); // lower bound
-  for (const v of values) {
-    p = b.writeInt32BE(4, p);
-    p = b.writeFloatBE(v, p);
+  v.setInt32(p, size);
+  v.setInt32(p + 4, 1); // dimensions
+  v.setInt32(p + 8, 0); // no NULLs
+  v.setInt32(p + 12, FLOAT4_OID);
+  v.setInt32(p + 16, values.length);
+  v.setInt32(p + 20, 1); // lower bound
+  p += 24;
+  for (let i = 0; i < values.length; i++) {
+    v.setInt32(p, 4);
+    v.setFloat32(p + 4, values[i] as number);
+    p += 8;
   }
   out.pos = p;
 }

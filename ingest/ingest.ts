@@ -2,6 +2,7 @@ import type { DoneCallback, IPublishPacket, MqttClient } from 'mqtt';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import type { ServiceConnection } from '../core/mqtt-client.js';
+import type { LocalDelivery, LocalMessage } from '../core/local-delivery.js';
 import { decodeTelemetryMessage, MAX_PAYLOAD_BYTES, type DecodeLimits, type DecodedMessage, type ElementRejection } from '../core/telemetry-decode.js';
 import { LookupCache } from '../core/lookup-cache.js';
 import { AckTracker, type Ack } from './acks.js';
@@ -65,10 +66,12 @@ export class IngestService {
   constructor(
     private readonly conn: ServiceConnection,
     readonly repo: ReadingRepository,
-    devices: { get(id: string): Promise<unknown> },
+    private readonly devices: { get(id: string): Promise<unknown>; ids?(): Promise<string[]> },
     private readonly opts: IngestOptions,
     private readonly log: Logger,
     metrics: Metrics,
+    /** The broker in this process, handing publishes over directly (core/local-delivery.ts); else MQTT. */
+    private readonly local?: LocalDelivery,
   ) {
     this.m = ingestMetrics(metrics);
     this.known = new LookupCache(async (id) => ((await devices.get(id)) ? true : null));
@@ -85,6 +88,9 @@ export class IngestService {
   }
 
   async start(): Promise<void> {
+    // The registry in one query: otherwise the first message of each device waits for its own lookup,
+    // thousands of them at once after a restart, queued for the pool ahead of the writes.
+    for (const id of (await this.devices.ids?.().catch(() => [])) ?? []) this.known.prime(id, true);
     const spool = await Spool.open(this.opts.spoolDir, this.opts.spool, this.log.child({ part: 'spool' }));
     this.spool = spool;
     this.writer = new BatchWriter(this.opts, {
@@ -97,6 +103,11 @@ export class IngestService {
     });
     this.state = 'running';
     this.writer.start(); // replays what a previous run spooled
+    if (this.local) {
+      this.local.attachIngest((message, durable) => this.onLocal(message, durable));
+      this.log.info({ clientId: this.opts.clientId, spooled: spool.depth }, 'ingest takes telemetry from the broker in this process');
+      return;
+    }
     const { client, connected } = connectIngest(this.conn, this.opts.clientId, (packet, next) => this.onPublish(packet, next), this.log);
     this.client = client;
     try {
@@ -127,20 +138,50 @@ export class IngestService {
     if (this.state !== 'running' || !writer) return next(ACK_LATER);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const raw: SpoolRecord = { topic: packet.topic, payload, receivedAt: Date.now() };
-    const decoded = this.decode(raw);
-    const readings = decoded.kind === 'telemetry' && decoded.message.ok ? decoded.message.readings.length : 1;
-    const ack = this.acks.track(packet.qos > 0 ? packet.messageId : undefined, this.client?.stream, payload.byteLength, readings);
-    this.admit(decoded, raw, true).then(
-      (item) => (item ? writer.add({ ...item, ack }) : this.acks.complete(ack)),
-      (err: unknown) => {
-        // admit does not throw; if it ever did, the message is kept as a dead letter rather than
-        // left unacknowledged at the head of the queue, which would stop every acknowledgement after it.
-        this.log.error({ err, topic: raw.topic }, 'message handling failed');
-        this.reject('internal_error', null, (err as Error).message, raw);
-        this.acks.complete(ack);
-      },
-    );
+    this.take(writer, this.decode(raw), raw, packet.qos > 0 ? packet.messageId : undefined);
     this.acks.whenRoom(() => next(ACK_LATER));
+  }
+
+  /**
+   * A message from the broker in this process, telemetry already decoded; `durable` stands for its
+   * PUBACK. (Detached before stopping, so none arrives while stopping; the broker holds them.)
+   */
+  private onLocal(message: LocalMessage, durable: () => void): void {
+    const raw: SpoolRecord = { topic: message.topic, payload: message.payload, receivedAt: message.receivedAt };
+    const decoded: Decoded = message.telemetry ? { kind: 'telemetry', message: message.telemetry } : this.decode(raw);
+    if (this.state !== 'running' || !this.writer) return; // not reached: the broker holds messages while ingest is detached
+    this.take(this.writer, decoded, raw, undefined, durable);
+  }
+
+  /** Tracks the message for its acknowledgement and hands what is left of it to the writer. */
+  private take(writer: BatchWriter, decoded: Decoded, raw: SpoolRecord, messageId: number | undefined, release?: () => void): void {
+    const readings = decoded.kind === 'telemetry' && decoded.message.ok ? decoded.message.readings.length : 1;
+    const ack = this.acks.track(messageId, release ? undefined : this.client?.stream, raw.payload.byteLength, readings, release);
+    let result: Item | null | Promise<Item | null>;
+    try {
+      result = this.admit(decoded, raw, true);
+    } catch (err) {
+      return this.failed(err, raw, ack);
+    }
+    // A known device's message goes to the writer at once; one waiting for its lookup, once it is known.
+    if (result instanceof Promise) result.then((item) => this.admitted(writer, item, ack), (err: unknown) => this.failed(err, raw, ack));
+    else this.admitted(writer, result, ack);
+  }
+
+  private admitted(writer: BatchWriter, item: Item | null, ack: Ack): void {
+    if (!item) return this.acks.complete(ack);
+    item.ack = ack;
+    writer.add(item);
+  }
+
+  /**
+   * admit does not throw; if it ever did, the message is kept as a dead letter rather than left
+   * unacknowledged at the head of the queue, which would stop every acknowledgement after it.
+   */
+  private failed(err: unknown, raw: SpoolRecord, ack: Ack): void {
+    this.log.error({ err, topic: raw.topic }, 'message handling failed');
+    this.reject('internal_error', null, (err as Error).message, raw);
+    this.acks.complete(ack);
   }
 
   /** Topic and payload, judged against the message's arrival time (the same again on replay). */
@@ -151,7 +192,7 @@ export class IngestService {
   }
 
   /** A spooled message, decoded again (replay). */
-  private classify(raw: SpoolRecord, live: boolean): Promise<Item | null> {
+  private async classify(raw: SpoolRecord, live: boolean): Promise<Item | null> {
     return this.admit(this.decode(raw), raw, live);
   }
 
@@ -160,7 +201,7 @@ export class IngestService {
    * counted, logged and dead-lettered: the whole message, or each bad element of it (except those a
    * replayed record says were rejected on arrival already).
    */
-  private async admit(decoded: Decoded, raw: SpoolRecord, live: boolean): Promise<Item | null> {
+  private admit(decoded: Decoded, raw: SpoolRecord, live: boolean): Item | null | Promise<Item | null> {
     if (decoded.kind === 'presence') {
       const { deviceId, state } = decoded;
       if (state === 'cleared') return null;
@@ -170,9 +211,18 @@ export class IngestService {
     }
     const m = decoded.message;
     if (!m.ok) return this.reject(m.reason, m.deviceId, m.detail, raw);
-    const before = new Set(raw.rejected);
-    this.rejectElements(m, m.rejected.filter((e) => !before.has(e.index)), raw);
+    if (m.rejected.length > 0) {
+      const before = new Set(raw.rejected);
+      this.rejectElements(m, m.rejected.filter((e) => !before.has(e.index)), raw);
+    }
     if (m.readings.length === 0) return null;
+    // Known devices (all of them, loaded at start) need no lookup, and the message no promise.
+    if (this.known.peek(m.deviceId) === true) return this.readingsItem(m, raw, live);
+    return this.lookUp(m, raw, live);
+  }
+
+  /** The message of a device not known yet: kept, or rejected once the registry says it does not exist. */
+  private async lookUp(m: Extract<DecodedMessage, { ok: true }>, raw: SpoolRecord, live: boolean): Promise<Item | null> {
     let known = true;
     try {
       known = (await this.known.get(m.deviceId)) === true;
@@ -181,10 +231,14 @@ export class IngestService {
       this.log.debug({ err, device: m.deviceId }, 'device lookup failed; keeping the readings');
     }
     if (!known) return this.reject('unknown_device', m.deviceId, 'not in the device registry', raw, m.readings.length);
+    return this.readingsItem(m, raw, live);
+  }
+
+  private readingsItem(m: Extract<DecodedMessage, { ok: true }>, raw: SpoolRecord, live: boolean): Item {
     if (live) this.m.received.inc({ stream: m.stream }, m.readings.length);
     // A spooled batch remembers which of its elements were rejected, so replay does not reject them again.
-    const rejected = m.rejected.map((e) => e.index);
-    return { kind: 'readings', readings: m.readings, batch: m.batch, raw: rejected.length > 0 ? { ...raw, rejected } : raw };
+    const rejected = m.rejected.length > 0 ? m.rejected.map((e) => e.index) : undefined;
+    return { kind: 'readings', readings: m.readings, batch: m.batch, raw: rejected ? { ...raw, rejected } : raw };
   }
 
   /** A whole message rejected: counted (as its readings when known, else as one) and dead-lettered raw. */
@@ -210,6 +264,7 @@ export class IngestService {
 
   /** PUBACKs, on the connection each message came on (after a reconnect the broker re-delivers). */
   private sendAcks(acks: readonly Ack[]): void {
+    for (const a of acks) a.release?.();
     const stream = this.client?.stream;
     if (!stream?.writable) return;
     const ids: number[] = [];
@@ -221,6 +276,8 @@ export class IngestService {
   async stop(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    // Taken from the broker in this process: what arrives from now on waits there for the next start.
+    this.local?.detachIngest();
     // The subscription stays in the persistent session: the broker queues telemetry for the next start.
     this.acks.wake();
     await this.writer?.close();

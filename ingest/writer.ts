@@ -279,14 +279,34 @@ export class BatchWriter {
     return true;
   }
 
-  /** One transaction for these items' rows. */
-  private commit(items: readonly Item[]): Promise<void> {
-    const rows: Row[] = [];
+  /** One transaction for these items' rows; rows are paired with their items only should the database refuse one. */
+  private async commit(items: readonly Item[]): Promise<void> {
+    const readings: Reading[] = [];
+    const presence: PresenceChange[] = [];
     for (const item of items) {
-      if (item.kind === 'readings') for (const reading of item.readings) rows.push({ kind: 'reading', reading, item });
-      else rows.push({ kind: 'presence', presence: item.presence, item });
+      if (item.kind === 'readings') for (const reading of item.readings) readings.push(reading);
+      else presence.push(item.presence);
     }
-    return this.commitRows(rows);
+    try {
+      await this.write(readings, presence);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      const rows: Row[] = [];
+      for (const item of items) {
+        if (item.kind === 'readings') for (const reading of item.readings) rows.push({ kind: 'reading', reading, item });
+        else rows.push({ kind: 'presence', presence: item.presence, item });
+      }
+      await this.isolate(rows, err);
+    }
+  }
+
+  /** The batch was refused for a row's content: halves, until the refused rows are alone and dead-lettered. */
+  private async isolate(rows: readonly Row[], err: unknown): Promise<void> {
+    const first = rows[0];
+    if (rows.length === 1 && first) return this.refused(first, err);
+    const mid = rows.length >> 1;
+    await this.commitRows(rows.slice(0, mid));
+    await this.commitRows(rows.slice(mid));
   }
 
   /** One transaction; rows refused for their content are split out and dead-lettered. */
@@ -297,21 +317,21 @@ export class BatchWriter {
       if (r.kind === 'reading') readings.push(r.reading);
       else presence.push(r.presence);
     }
+    try {
+      await this.write(readings, presence);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      await this.isolate(rows, err);
+    }
+  }
+
+  /** One transaction, counted and timed; throws what the repository throws. */
+  private async write(readings: readonly Reading[], presence: readonly PresenceChange[]): Promise<void> {
     if (readings.length === 0 && presence.length === 0) return;
     const m = this.deps.metrics;
     const started = performance.now();
-    try {
-      const inserted = await this.deps.repo.write({ readings, presence });
-      for (const [stream, n] of inserted) m.committed.inc({ stream }, n);
-    } catch (err) {
-      if (!isDataError(err)) throw err;
-      const first = rows[0];
-      if (rows.length === 1 && first) return this.refused(first, err);
-      const mid = rows.length >> 1;
-      await this.commitRows(rows.slice(0, mid));
-      await this.commitRows(rows.slice(mid));
-      return;
-    }
+    const inserted = await this.deps.repo.write({ readings, presence });
+    for (const [stream, n] of inserted) m.committed.inc({ stream }, n);
     m.insertSeconds.observe((performance.now() - started) / 1000);
     m.batchSize.observe(readings.length);
     const now = Date.now();

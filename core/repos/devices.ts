@@ -82,6 +82,11 @@ export class DeviceRepository {
     return r.rows[0] ?? null;
   }
 
+  /** Every registered device id (ingest loads them at start rather than looking each one up). */
+  async ids(): Promise<string[]> {
+    return (await this.pool.query<{ id: string }>('SELECT id FROM devices')).rows.map((r) => r.id);
+  }
+
   async list(): Promise<DeviceRow[]> {
     return (await this.pool.query<DeviceRow>(`${SELECT} ORDER BY d.id`)).rows;
   }

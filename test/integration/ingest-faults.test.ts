@@ -1,5 +1,4 @@
 import { readdir } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -9,7 +8,7 @@ import { createLogger } from '../../core/log.js';
 import { Metrics } from '../../core/metrics.js';
 import { INGEST_DEFAULTS } from '../../ingest/ingest.js';
 import { noiseRun } from '../../simulator/scenarios.js';
-import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { batched, count, freePort, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 import { faultyPool, type FaultyPool } from '../support/faults.js';
 
 /**
@@ -24,6 +23,10 @@ import { faultyPool, type FaultyPool } from '../support/faults.js';
  * persistent session and every message queued for it before acknowledging the device, so the
  * restarted broker holds them — and the subscription — before the first device is back, however the
  * reconnect race goes (devices here reconnect as fast as ingest does).
+ *
+ * Ingest connects over MQTT here (MQTT_URL names the broker in the same process): the broker is
+ * replaced by one of the test's own mid-stream, which ingest must reach by itself. (In the broker's
+ * process without MQTT_URL ingest takes publishes directly: ingest-direct.test.ts.)
  */
 const SERVICE_PASSWORD = 'ingest-faults-test-password';
 let t: TestPlatform;
@@ -43,14 +46,6 @@ const stored = async () => {
 };
 const spoolFiles = async () => (await readdir(path.join(t.platform.config.database.dataDir, 'spool'))).filter((f) => f.endsWith('.jsonl'));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 async function connectDevice(reconnectPeriod: number): Promise<{ id: string; client: MqttClient }> {
   const { device, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind: 'sound_level_meter' });
   const client = mqtt.connect(t.mqttUrl, { username: device.id, password: secret, clientId: device.id, protocolVersion: 4, reconnectPeriod });
@@ -61,7 +56,7 @@ async function connectDevice(reconnectPeriod: number): Promise<{ id: string; cli
 
 beforeAll(async () => {
   port = await freePort(); // the broker restart must come back on the same port
-  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_PORT: String(port), MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD }, {
+  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_PORT: String(port), MQTT_URL: `mqtt://127.0.0.1:${port}`, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD }, {
     ingestPool: (pool) => (database = faultyPool(pool)).pool,
   });
   for (let i = 0; i < 5; i++) devices.push(await connectDevice(200));

@@ -6,7 +6,7 @@ import { createLogger } from '../../core/log.js';
 import { IngestService, INGEST_DEFAULTS, type IngestOptions } from '../../ingest/ingest.js';
 import { ReadingRepository } from '../../ingest/repository.js';
 import { noiseRun } from '../../simulator/scenarios.js';
-import { batched, count, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { batched, count, freePort, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 import { faultyPool, tcpProxy, type FaultyPool, type Proxy } from '../support/faults.js';
 
 /**
@@ -15,6 +15,10 @@ import { faultyPool, tcpProxy, type FaultyPool, type Proxy } from '../support/fa
  * up: the broker's persistent session re-delivers what was never acknowledged, the spool is replayed
  * at start, and every distinct reading published is stored exactly once — batch messages too, each
  * weighing its readings against the in-flight limit, each spooled batch replayed once.
+ *
+ * Ingest connects over MQTT here (MQTT_URL names the broker in the same process), as the instances
+ * the test starts beside it do. (Without MQTT_URL it takes publishes from the broker directly:
+ * ingest-direct.test.ts.)
  */
 const SERVICE_PASSWORD = 'ingest-restart-test-password';
 let t: TestPlatform;
@@ -25,7 +29,8 @@ const dead: { ingest: IngestService; database: FaultyPool; proxy: Proxy }[] = []
 const clients: MqttClient[] = [];
 
 beforeAll(async () => {
-  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD });
+  const port = await freePort();
+  t = await startTestPlatform({ SERVICES: 'broker,ingest', MQTT_PORT: String(port), MQTT_URL: `mqtt://127.0.0.1:${port}`, MQTT_SERVICE_PASSWORD: SERVICE_PASSWORD });
 });
 
 afterAll(async () => {
@@ -151,6 +156,9 @@ describe('ingest restart mid-stream', () => {
     ['single readings', 300, 1],
     ['batches of 40 readings', 400, 40],
   ])('holds acknowledgements while the database hangs (bounded memory), and a crash loses nothing: %s', async (_, maxInFlight, size) => {
+    // What the previous case left on its way (re-deliveries of what a killed instance had taken, after
+    // their readings were stored by the next) settles first: it would count against this limit.
+    await waitFor(async () => (current().inFlight === 0 && (await t.platform.metrics.value('mqtt_queued_messages')) === 0) || undefined, 'the previous case settled');
     await current().stop();
     const proxy = await tcpProxy(new URL(t.mqttUrl).port === '' ? 1883 : Number(new URL(t.mqttUrl).port));
     const ingest = await startIngest({ maxInFlight }, proxy);

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -146,6 +147,15 @@ export function batched(messages: readonly { topic: string; payload: string }[],
     else out.push({ topic: m.topic, payloads: [m.payload] });
   }
   return out.map((b) => ({ topic: b.topic, payload: `[${b.payloads.join(',')}]` }));
+}
+
+/** A TCP port free right now on 127.0.0.1 (for a broker that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 export async function count(t: TestPlatform, sql: string, params: unknown[] = []): Promise<number> {
