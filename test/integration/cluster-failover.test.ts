@@ -200,12 +200,12 @@ describe.skipIf(skip)('a cluster losing a broker node and an inference worker mi
       }
     };
     const sending = Promise.all(fleet.map(send));
-    // Mid-stream: the anglers (one track each, one episode: warning at 470 s, repeat at 590 s, alert at
-    // 710 s of their own clock) are past their first warning, before their repeat and their case; what
+    // Mid-stream: the anglers (one track each, one episode: warning at 770 s, repeat at 890 s, alert at
+    // 1010 s of their own clock) are past their first warning, before their repeat and their case; what
     // they send after the kill is stored before the zone is taken over, so the new owner judges it from
     // the stored readings: silently up to where the dead worker had judged, live after that.
     const cameras = fleet.slice(0, 2);
-    await waitFor(() => cameras.every((c) => c.acked >= 50), 'the anglers’ first 500 s', 90_000);
+    await waitFor(() => cameras.every((c) => c.acked >= 80), 'the anglers’ first 800 s', 90_000);
     const killedAt = (await pool.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
     brokerA.child.kill('SIGKILL');
     victim.child.kill('SIGKILL');
