@@ -102,6 +102,20 @@ export class LeaseRepository {
   }
 
   /**
+   * Commands to the zone's devices stored in the last `withinS` seconds (database clock) and not
+   * acknowledged: what a worker that died may have stored without its message reaching the device.
+   */
+  async unackedCommands(zone: string, withinS: number): Promise<{ id: string; deviceId: string; name: string; payload: unknown }[]> {
+    const r = await this.pool.query<{ id: string; device_id: string; name: string; payload: unknown }>(
+      `SELECT id, device_id, name, payload FROM device_commands
+       WHERE device_id IN (SELECT id FROM devices WHERE zone_id = $1) AND acked_at IS NULL AND stored_at > now() - make_interval(secs => $2)
+       ORDER BY stored_at`,
+      [zone, withinS],
+    );
+    return r.rows.map((x) => ({ id: x.id, deviceId: x.device_id, name: x.name, payload: x.payload }));
+  }
+
+  /**
    * The zone's noise, people, track and smoke readings stored since `sinceS` seconds ago (by the readings'
    * own time), in time order: what a worker taking the zone over replays.
    */

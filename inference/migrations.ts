@@ -39,6 +39,9 @@ export const INFERENCE_MIGRATIONS: Migration[] = [
         judged_to timestamptz NOT NULL, worker text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (device_id, stream))`,
       `CREATE INDEX IF NOT EXISTS inference_judged_zone ON inference_judged (zone_id)`,
+      // When a command was stored (database clock): one stored by a worker that died in its last moments
+      // and never acknowledged is sent again, under the same id, by the worker taking the zone over.
+      `ALTER TABLE device_commands ADD COLUMN IF NOT EXISTS stored_at timestamptz NOT NULL DEFAULT now()`,
     ],
   },
 ];

@@ -237,6 +237,10 @@ export class InferenceWorker {
     try {
       // Readings published just before the take-over are still on their way into the database.
       await new Promise((r) => setTimeout(r, REBUILD_SETTLE_MS));
+      // Commands the previous owner stored in its last moments, never acknowledged: it may have died (or
+      // its broker node) before they reached the device. Sent again under the same id, which a device
+      // that did get them ignores.
+      await this.resendUnacked(zoneId);
       // The judged marks first: a reading stored after them and judged meanwhile is judged again (the
       // same alert and command ids), never skipped.
       const judged = this.opts.rebuildS > 0 ? await this.leaseRepo.judged(zoneId) : new Map<string, number>();
@@ -278,6 +282,15 @@ export class InferenceWorker {
         await Promise.all(fresh.map((r) => this.feedZone(state, device, r)));
       }
       state.waiting = undefined;
+    }
+  }
+
+  private async resendUnacked(zoneId: string): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    for (const c of await this.leaseRepo.unackedCommands(zoneId, 3 * this.opts.leaseS + 5)) {
+      await client.publishAsync(topics.command(c.deviceId, c.name), JSON.stringify(c.payload), { qos: 1 });
+      this.log.info({ device: c.deviceId, command: c.id }, 'unacknowledged command sent again after a take-over');
     }
   }
 
