@@ -57,7 +57,7 @@ export const VARIABLES = {
   noiseMinDurationS: { env: 'NOISE_MIN_DURATION_S', schema: Seconds, default: '60', help: 'how long amplified music must exceed the limit before an alert' },
   noiseLeqWindowS: { env: 'NOISE_LEQ_WINDOW_S', schema: Type.Number({ minimum: 1 }), default: '10', help: 'window of the running energetic LAeq compared with the limit' },
   noiseGapS: { env: 'NOISE_GAP_S', schema: Seconds, default: '30', help: 'a quiet spell shorter than this does not end a noise episode' },
-  fishingMinDurationS: { env: 'FISHING_MIN_DURATION_S', schema: Seconds, default: '300', help: 'how long a track must look like fishing (in a ban zone) before the warning ladder starts' },
+  fishingMinDurationS: { env: 'FISHING_MIN_DURATION_S', schema: Seconds, default: '600', help: 'how long a track must look like fishing (in a ban zone) before the warning ladder starts' },
   fishingWarnings: { env: 'FISHING_WARNINGS', schema: Type.Integer({ minimum: 0, maximum: 5 }), default: '2', help: 'loudspeaker warnings (warning, repeat, …) before a fishing alert opens a case; 0 = alert at once' },
   counterMaxAgeS: { env: 'PEOPLE_COUNTER_MAX_AGE_S', schema: Type.Number({ minimum: 60 }), default: '300', help: 'a people counter whose newest count is older than this (on its own clock) drops out of its zone\'s total; alerts then show the reduced coverage' },
   counterWaitS: { env: 'PEOPLE_COUNTER_WAIT_S', schema: Type.Number({ minimum: 0 }), default: '150', help: 'how far a zone\'s newest count may run ahead of a lagging counter before its minute closes without it' },

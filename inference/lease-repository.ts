@@ -3,8 +3,16 @@ import type { Reading } from '../contract/mqtt/telemetry.js';
 
 /**
  * Zone leases of inference workers (migration 22) and what a worker reads when it takes a zone over:
- * the zone's stored readings. Every time is the database's, so workers' clocks do not matter.
+ * the zone's stored readings and how far each device's readings were judged (migration 24). Every time is the database's, so workers' clocks do not matter.
  */
+/** One device stream judged up to a time (its own clock). */
+export interface JudgedMark {
+  zoneId: string;
+  deviceId: string;
+  stream: string;
+  judgedTo: Date;
+}
+
 export class LeaseRepository {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -61,6 +69,50 @@ export class LeaseRepository {
   async release(worker: string, zones: readonly string[]): Promise<void> {
     if (zones.length === 0) return;
     await this.pool.query(`DELETE FROM inference_leases WHERE owner = $1 AND zone_id = ANY($2::text[])`, [worker, zones]);
+  }
+
+  /**
+   * How far each of the zone's devices' streams has been judged (migration 24), keyed
+   * `deviceId|stream`, in ms of the device's own clock.
+   */
+  async judged(zone: string): Promise<Map<string, number>> {
+    const r = await this.pool.query<{ device_id: string; stream: string; judged_to: Date }>(
+      `SELECT device_id, stream, judged_to FROM inference_judged WHERE zone_id = $1`,
+      [zone],
+    );
+    return new Map(r.rows.map((x) => [`${x.device_id}|${x.stream}`, x.judged_to.getTime()]));
+  }
+
+  /** Records in one statement that these devices' streams were judged up to `judgedTo` (never moves back). */
+  async markJudged(worker: string, rows: readonly JudgedMark[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO inference_judged (device_id, stream, zone_id, judged_to, worker)
+       SELECT d, s, z, t, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS u(d, s, z, t)
+       ON CONFLICT (device_id, stream) DO UPDATE SET zone_id = EXCLUDED.zone_id, worker = EXCLUDED.worker, updated_at = now(),
+         judged_to = GREATEST(inference_judged.judged_to, EXCLUDED.judged_to)`,
+      [rows.map((r) => r.deviceId), rows.map((r) => r.stream), rows.map((r) => r.zoneId), rows.map((r) => r.judgedTo), worker],
+    );
+  }
+
+  /** Forgets devices' streams nobody has judged for `olderThanS` seconds (database clock). */
+  async pruneJudged(olderThanS: number): Promise<number> {
+    const r = await this.pool.query(`DELETE FROM inference_judged WHERE updated_at < now() - make_interval(secs => $1)`, [olderThanS]);
+    return r.rowCount ?? 0;
+  }
+
+  /**
+   * Commands to the zone's devices stored in the last `withinS` seconds (database clock) and not
+   * acknowledged: what a worker that died may have stored without its message reaching the device.
+   */
+  async unackedCommands(zone: string, withinS: number): Promise<{ id: string; deviceId: string; name: string; payload: unknown }[]> {
+    const r = await this.pool.query<{ id: string; device_id: string; name: string; payload: unknown }>(
+      `SELECT id, device_id, name, payload FROM device_commands
+       WHERE device_id IN (SELECT id FROM devices WHERE zone_id = $1) AND acked_at IS NULL AND stored_at > now() - make_interval(secs => $2)
+       ORDER BY stored_at`,
+      [zone, withinS],
+    );
+    return r.rows.map((x) => ({ id: x.id, deviceId: x.device_id, name: x.name, payload: x.payload }));
   }
 
   /**

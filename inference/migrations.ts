@@ -26,4 +26,22 @@ export const INFERENCE_MIGRATIONS: Migration[] = [
       `CREATE INDEX IF NOT EXISTS device_commands_device_sent ON device_commands (device_id, sent_at)`,
     ],
   },
+  {
+    version: 24,
+    name: 'readings judged per device',
+    up: () => [
+      // How far each device's readings of each stream have been judged (on the device's own clock), by
+      // whichever worker held its zone: a worker taking the zone over replays the readings up to here
+      // silently (to rebuild windows, tracks and ladders) and judges the newer ones live, so no alert or
+      // loudspeaker command is repeated and none is missed. Written in batches; rows of devices not
+      // judged for a long time are pruned.
+      `CREATE TABLE inference_judged (device_id text NOT NULL, stream text NOT NULL, zone_id text NOT NULL,
+        judged_to timestamptz NOT NULL, worker text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (device_id, stream))`,
+      `CREATE INDEX IF NOT EXISTS inference_judged_zone ON inference_judged (zone_id)`,
+      // When a command was stored (database clock): one stored by a worker that died in its last moments
+      // and never acknowledged is sent again, under the same id, by the worker taking the zone over.
+      `ALTER TABLE device_commands ADD COLUMN IF NOT EXISTS stored_at timestamptz NOT NULL DEFAULT now()`,
+    ],
+  },
 ];

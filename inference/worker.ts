@@ -28,12 +28,15 @@ import type { PipelineContext } from './pipelines/context.js';
 import { IntrusionPipeline, type IntrusionOptions } from './pipelines/intrusion.js';
 import { SmokePipeline, type SmokeOptions } from './pipelines/smoke.js';
 import { ZoneLeases } from './leases.js';
-import type { LeaseRepository } from './lease-repository.js';
+import type { JudgedMark, LeaseRepository } from './lease-repository.js';
 
 export { alertId } from './pipelines/context.js';
 
 /** How long a zone taken over waits (its live readings held) before reading what was stored. */
 const REBUILD_SETTLE_MS = 1000;
+/** How often the devices' judged marks are written (one statement for all), and rows unjudged for long pruned. */
+const JUDGED_FLUSH_MS = 500;
+const JUDGED_PRUNE_MS = 10 * 60_000;
 
 const TELEMETRY = (['noise', 'tracks', 'people', 'smoke'] as const).map((s) => filters.telemetryOf(s));
 const ACKS = filters.commandAcks;
@@ -70,6 +73,13 @@ interface ZoneState {
   waiting?: { device: DeviceContext; readings: Reading[] }[];
   /** Newest reading time replayed per device and stream (live readings up to it were replayed already); set while the stored readings are replayed. */
   replayed?: Map<string, number>;
+  /**
+   * While stored readings rebuild the zone's state, no loudspeaker command is sent (commands already
+   * sent count as played). `silent`: readings a worker judged before, whose alerts went out then;
+   * `replay`: readings of devices nobody has recorded judging, whose alerts go out again with the same
+   * ids (the intake keeps one).
+   */
+  phase?: 'silent' | 'replay';
 }
 
 export interface WorkerDevices {
@@ -105,6 +115,11 @@ export class InferenceWorker {
   private schedule: ZoneSchedule = ZoneSchedule.EMPTY;
   private rulesTimer?: NodeJS.Timeout;
   private scanTimer?: NodeJS.Timeout;
+  private judgedTimer?: NodeJS.Timeout;
+  /** Devices' streams judged since the last write, keyed `deviceId|stream`. */
+  private judgedMarks = new Map<string, JudgedMark>();
+  private judgedWrite: Promise<void> = Promise.resolve();
+  private judgedPrunedAt = 0;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -166,7 +181,9 @@ export class InferenceWorker {
       log: this.log,
     };
     this.ctx = ctx;
-    this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.replayed !== undefined;
+    this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.phase !== undefined;
+    this.judgedTimer = setInterval(() => void this.writeJudged(), JUDGED_FLUSH_MS);
+    this.judgedTimer.unref();
     this.leases = new ZoneLeases(this.leaseRepo, this.opts.leaseS, { acquired: (z) => this.acquired(z), lost: (z) => this.lost(z) }, this.log);
     await this.leases.start();
     // Back from a lost connection (its broker node died): what was published meanwhile never reached
@@ -206,13 +223,16 @@ export class InferenceWorker {
 
   /**
    * Zones taken (at start, from a dead or leaving worker, or new): fresh pipelines, rebuilt from the
-   * zone's stored readings of the last `rebuildS` seconds while its live readings wait. Alerts the
-   * replay raises again carry the same ids (the intake keeps one); commands already sent count as
-   * played and none is sent for the past, so a ladder continues where the previous worker left it.
+   * zone's stored readings of the last `rebuildS` seconds while its live readings wait, in two phases
+   * per device and stream. Readings up to where a worker judged them before (`inference_judged`; all
+   * of a device nobody has judged yet) are replayed silently: they rebuild windows, tracks, episodes and
+   * ladders (commands already sent count as played), and no alert or command goes out again. Readings
+   * stored after that — the previous worker died or lost its connection before it judged them — are
+   * judged live, so a ladder continues where the previous worker left it and nothing is missed.
    */
   private acquired(zones: readonly string[]): void {
     for (const zoneId of zones) {
-      const state: ZoneState = { ...this.pipelines(), waiting: [], replayed: new Map() };
+      const state: ZoneState = { ...this.pipelines(), waiting: [], replayed: new Map(), phase: 'silent' };
       this.zones.set(zoneId, state);
       const p = this.rebuild(zoneId, state).catch((err: unknown) => this.log.error({ err, zone: zoneId }, 'zone state could not be rebuilt; judging live readings only'));
       this.pending.add(p);
@@ -228,23 +248,41 @@ export class InferenceWorker {
     try {
       // Readings published just before the take-over are still on their way into the database.
       await new Promise((r) => setTimeout(r, REBUILD_SETTLE_MS));
+      // Commands the previous owner stored in its last moments, never acknowledged: it may have died (or
+      // its broker node) before they reached the device. Sent again under the same id, which a device
+      // that did get them ignores.
+      await this.resendUnacked(zoneId);
+      // The judged marks first: a reading stored after them and judged meanwhile is judged again (the
+      // same alert and command ids), never skipped.
+      const judged = this.opts.rebuildS > 0 ? await this.leaseRepo.judged(zoneId) : new Map<string, number>();
       const stored = this.opts.rebuildS > 0 ? await this.leaseRepo.storedReadings(zoneId, this.opts.rebuildS) : [];
       const replayed = state.replayed as Map<string, number>;
-      // Fed as a batch message's readings are: each enters its pipeline in order before the first await.
-      for (let i = 0; i < stored.length; i += 2000) {
-        const chunk = stored.slice(i, i + 2000);
-        const fed: Promise<void>[] = [];
-        for (const r of chunk) {
-          const device = await this.contexts.get(r.deviceId);
-          if (!device || device.zoneId !== zoneId) continue;
-          const key = `${r.deviceId}|${r.stream}`;
-          replayed.set(key, Math.max(replayed.get(key) ?? 0, r.ts.getTime()));
-          fed.push(this.feedZone(state, device, r));
+      const unjudged: { device: DeviceContext; reading: Reading }[] = [];
+      const feed = async (items: { device: DeviceContext; reading: Reading }[]) => {
+        // Fed as a batch message's readings are: each enters its pipeline in order before the first await.
+        for (let i = 0; i < items.length; i += 2000) {
+          await Promise.all(items.slice(i, i + 2000).map(({ device, reading }) => this.feedZone(state, device, reading)));
         }
-        await Promise.all(fed);
+      };
+      const silent: { device: DeviceContext; reading: Reading }[] = [];
+      const unmarked: { device: DeviceContext; reading: Reading }[] = [];
+      for (const r of stored) {
+        const device = await this.contexts.get(r.deviceId);
+        if (!device || device.zoneId !== zoneId) continue;
+        const key = `${r.deviceId}|${r.stream}`;
+        replayed.set(key, Math.max(replayed.get(key) ?? 0, r.ts.getTime()));
+        const upTo = judged.get(key);
+        (upTo === undefined ? unmarked : r.ts.getTime() <= upTo ? silent : unjudged).push({ device, reading: r });
       }
-      if (stored.length > 0) this.log.info({ zone: zoneId, readings: stored.length }, 'zone state rebuilt from stored readings');
+      // Each device's readings fall in one group, or judged then unjudged: each keeps its own order.
+      await feed(silent);
+      state.phase = 'replay';
+      await feed(unmarked);
+      state.phase = undefined;
+      await feed(unjudged);
+      if (stored.length > 0) this.log.info({ zone: zoneId, readings: stored.length, judgedLive: unjudged.length }, 'zone state rebuilt from stored readings');
     } finally {
+      state.phase = undefined;
       // Live readings keep queueing behind the waiting ones until none is left, so they keep their order.
       const waiting = state.waiting ?? [];
       const replayed = state.replayed as Map<string, number>;
@@ -256,6 +294,41 @@ export class InferenceWorker {
       }
       state.waiting = undefined;
     }
+  }
+
+  private async resendUnacked(zoneId: string): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    for (const c of await this.leaseRepo.unackedCommands(zoneId, 3 * this.opts.leaseS + 5)) {
+      await client.publishAsync(topics.command(c.deviceId, c.name), JSON.stringify(c.payload), { qos: 1 });
+      this.log.info({ device: c.deviceId, command: c.id }, 'unacknowledged command sent again after a take-over');
+    }
+  }
+
+  /** Writes the judged marks gathered since the last write (one statement), and now and then prunes. */
+  private writeJudged(): Promise<void> {
+    this.judgedWrite = this.judgedWrite.then(async () => {
+      const marks = [...this.judgedMarks.values()];
+      this.judgedMarks = new Map();
+      try {
+        await this.leaseRepo.markJudged(this.leases?.worker ?? 'unknown', marks);
+        if (Date.now() - this.judgedPrunedAt > JUDGED_PRUNE_MS) {
+          this.judgedPrunedAt = Date.now();
+          await this.leaseRepo.pruneJudged(Math.max(this.opts.rebuildS, 3600) * 2);
+        }
+      } catch (err) {
+        // Kept for the next write: a mark written late makes a taking-over worker judge more live, never less.
+        for (const m of marks) this.noteJudged(m);
+        this.log.warn({ err }, 'judged readings could not be recorded; retrying');
+      }
+    });
+    return this.judgedWrite;
+  }
+
+  private noteJudged(m: JudgedMark): void {
+    const key = `${m.deviceId}|${m.stream}`;
+    const had = this.judgedMarks.get(key);
+    if (!had || had.judgedTo < m.judgedTo) this.judgedMarks.set(key, m);
   }
 
   private async route(topic: string, payload: Buffer): Promise<void> {
@@ -325,6 +398,7 @@ export class InferenceWorker {
         return;
     }
     this.processed.inc({ stream: r.stream });
+    if (!zone.phase) this.noteJudged({ zoneId: device.zoneId, deviceId: device.id, stream: r.stream, judgedTo: r.ts });
   }
 
   private async rollout(name: string, payload: Buffer): Promise<void> {
@@ -338,6 +412,8 @@ export class InferenceWorker {
   }
 
   private async emit(alert: Alert): Promise<void> {
+    // Replaying what a worker judged before: that worker published it already.
+    if (this.zones.get(alert.zoneId)?.phase === 'silent') return;
     await this.client?.publishAsync(topics.alert(alert.zoneId, alert.kind), JSON.stringify(alert), { qos: 1 });
     this.alerts.inc({ kind: alert.kind });
     this.log.info({ alert: alert.id, kind: alert.kind, zone: alert.zoneId, device: alert.deviceId }, alert.summary);
@@ -371,6 +447,8 @@ export class InferenceWorker {
     if (this.client?.connected) await this.client.unsubscribeAsync(this.subscriptions());
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
+    clearInterval(this.judgedTimer);
+    await this.writeJudged();
     await this.leases?.stop();
     await this.client?.endAsync();
     await this.registry.close();

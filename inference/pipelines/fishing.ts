@@ -16,6 +16,25 @@ const HISTORY = 60;
 export const TRACK_FORGET_MS = 10 * 60_000;
 /** A track id whose dwell falls by more than this, and below half, is a reused id: a new person, a new track. */
 const DWELL_RESET_S = 30;
+/**
+ * Track continuity: a camera's tracker gives a person a new id after an occlusion or a restart, and
+ * anglers pack up and come back. A new (or restarted) track that settles within LINK_NEAR_M of where a
+ * lost fishing-like track fished, on the same camera, at most LINK_MS after that track was last seen,
+ * takes its state over (history, whole-track summary, episode, ladder). "Lost" means the old track was
+ * not seen again once the new one appeared; the new one is judged for that after LINK_AFTER_MS of its
+ * own, and may link until it is LINK_WITHIN_MS old. All on the camera's own clock.
+ */
+export const LINK_MS = 30 * 60_000;
+const LINK_AFTER_MS = 30_000;
+const LINK_WITHIN_MS = 10 * 60_000;
+const LINK_NEAR_M = 1.5;
+const LINK_MAX_SPEED = 0.5;
+/**
+ * Longer gaps than this are a person coming back, not the tracker re-assigning an id: the new track must
+ * look like fishing itself first (its own episode running), and takes over only the person's ladder
+ * (warnings already given) and track ids; its features and episode stay its own.
+ */
+const LINK_SWITCH_MS = 120_000;
 
 export interface FishingOptions {
   minDurationS: number;
@@ -27,6 +46,19 @@ export interface FishingOptions {
 }
 
 interface Track {
+  /** The camera's ids of this person's track, oldest first (more than one once it took a lost track over). */
+  ids: string[];
+  /** Seconds added to the camera's dwell so the inherited history goes on as one track. */
+  dwellOffsetS: number;
+  firstSeen: number;
+  /** Whether it may still take a lost track over (a young track that has not yet). */
+  linkable: boolean;
+  /** Whether it ever looked like fishing (an episode running or confirmed): a lost track others may continue. */
+  fishingLike: boolean;
+  /** Whether an episode of it was ever confirmed: a lost track a person coming back may continue. */
+  fished: boolean;
+  /** Where, from the water, it was while an episode ran (smoothed), m. */
+  spotM: number | null;
   dwellS: number;
   history: TrackObservation[];
   /** The whole track so far (the history keeps only the newest observations). */
@@ -35,6 +67,8 @@ interface Track {
   episode: EpisodeTracker;
   warnings: number;
   lastWarning: number;
+  /** The ladder of its last episode that ended (warnings given, last one's time): what a person coming back continues. */
+  pastLadder?: { warnings: number; lastWarning: number };
   alerted: boolean;
   pSum: number;
   n: number;
@@ -52,6 +86,8 @@ interface Track {
 interface Camera {
   newest: number;
   tracks: Map<string, Track>;
+  /** Fishing-like tracks whose id was reused by the camera (a restart): kept for continuity. */
+  lost: Track[];
 }
 
 export class FishingPipeline {
@@ -63,6 +99,8 @@ export class FishingPipeline {
   /** Per-device queue: the ladder's state changes across awaits, so a device's tracks go one at a time. */
   private readonly queues = new Map<string, Promise<void>>();
   dropped = 0;
+  /** Told of each track that took a lost one over: the camera, the person's track ids, and whether its episode had raised its alert. */
+  linked?: (deviceId: string, trackIds: readonly string[], alerted: boolean) => void;
 
   constructor(
     private readonly batcher: Scorer,
@@ -83,24 +121,37 @@ export class FishingPipeline {
       this.dropped++;
       return; // fishing is legal here and now (zone flag or season rule): nothing to judge
     }
-    const key = `${device.id}|${p.id}`;
     const t = ts.getTime();
     let camera = this.cameras.get(device.id);
-    if (!camera) this.cameras.set(device.id, (camera = { newest: t, tracks: new Map() }));
+    if (!camera) this.cameras.set(device.id, (camera = { newest: t, tracks: new Map(), lost: [] }));
     if (t > camera.newest) {
       camera.newest = t;
-      for (const [k, tr] of camera.tracks) if (t - tr.lastSeen > TRACK_FORGET_MS) camera.tracks.delete(k);
+      // Forgotten on this camera's clock: other tracks after TRACK_FORGET_MS, fishing-like ones once no new track may take them over.
+      const keep = (tr: Track) => t - tr.lastSeen <= (tr.fishingLike ? LINK_MS + LINK_WITHIN_MS : TRACK_FORGET_MS);
+      for (const [k, tr] of camera.tracks) if (!keep(tr)) camera.tracks.delete(k);
+      camera.lost = camera.lost.filter(keep);
     }
     let track = camera.tracks.get(p.id);
     if (track && t <= track.lastSeen) {
       this.dropped++;
       return; // a repeated or late observation of this track
     }
-    // A reused track id (the camera restarted its counter, or a new person got an old id) starts afresh.
-    if (track && ((p.dwellS + DWELL_RESET_S < track.dwellS && p.dwellS < track.dwellS / 2) || t - track.lastSeen > TRACK_FORGET_MS)) track = undefined;
+    // A reused track id (the camera restarted its counter, or a new person got an old id) starts afresh;
+    // the old one may still be continued by a new track.
+    if (track && ((p.dwellS + DWELL_RESET_S < track.dwellS - track.dwellOffsetS && p.dwellS < (track.dwellS - track.dwellOffsetS) / 2) || t - track.lastSeen > TRACK_FORGET_MS)) {
+      if (track.fishingLike) camera.lost.push(track);
+      track = undefined;
+    }
     if (!track) {
       const th = this.slot().active.card.thresholds;
       track = {
+        ids: [p.id],
+        dwellOffsetS: 0,
+        firstSeen: t,
+        linkable: true,
+        fishingLike: false,
+        fished: false,
+        spotM: null,
         dwellS: p.dwellS,
         history: [],
         summary: newTrackSummary(),
@@ -115,20 +166,27 @@ export class FishingPipeline {
       camera.tracks.set(p.id, track);
     }
     track.lastSeen = t;
-    track.dwellS = p.dwellS;
+    track.dwellS = p.dwellS + track.dwellOffsetS;
     if (p.snapshot) track.snapshot = p.snapshot;
-    const o = { dwellS: p.dwellS, waterlineM: p.waterlineM, rodScore: p.rodScore, speedMps: p.speedMps };
+    const o = { dwellS: track.dwellS, waterlineM: p.waterlineM, rodScore: p.rodScore, speedMps: p.speedMps };
     track.history.push(o);
     if (track.history.length > HISTORY) track.history.shift();
     observeTrack(track.summary, o);
+    if (track.linkable) track = this.link(device.id, camera, p.id, track, t, o);
+    const key = `${device.id}|${track.ids[0] as string}`;
     const scored = await this.batcher.score(fishingFeatures(track.history, localClock(ts, device.timezone).hour, undefined, 0, track.summary));
     const model = this.slot().active;
     const pFishing = scored.active[model.labelIndex('fishing')] ?? 0;
     if (scored.shadow && scored.shadowVersion) await this.shadow(device, p.id, track, scored.shadow, scored.shadowVersion, ts, ban.rule ?? null);
     const event = track.episode.observe(ts, pFishing);
+    if (track.episode.startedAt) {
+      track.fishingLike = true;
+      if (track.episode.isConfirmed) track.fished = true;
+      track.spotM = track.spotM === null ? p.waterlineM : track.spotM + (p.waterlineM - track.spotM) * 0.2;
+    }
     await this.ctx.speakers.observe(key, ts, pFishing);
     if (event === 'ended' || event === null) {
-      if (event === 'ended') Object.assign(track, { warnings: 0, lastWarning: 0, alerted: false, pSum: 0, n: 0 });
+      if (event === 'ended') Object.assign(track, { pastLadder: { warnings: track.warnings, lastWarning: track.lastWarning }, warnings: 0, lastWarning: 0, alerted: false, pSum: 0, n: 0 });
       return;
     }
     track.pSum += pFishing;
@@ -155,6 +213,54 @@ export class FishingPipeline {
   }
 
   /**
+   * A young track that has settled near where a lost fishing-like track of the same camera fished, no
+   * more than LINK_MS after that one was last seen, takes it over: the lost track's history and summary
+   * go on with this one's observations (its dwell continuing, so the features see one track), and its
+   * episode and ladder continue. The nearest such track is taken; each is taken once.
+   */
+  private link(deviceId: string, camera: Camera, id: string, young: Track, t: number, o: TrackObservation): Track {
+    if (t - young.firstSeen > LINK_WITHIN_MS) {
+      young.linkable = false;
+      return young;
+    }
+    if (t - young.firstSeen < LINK_AFTER_MS || o.speedMps >= LINK_MAX_SPEED) return young;
+    let best: Track | undefined;
+    let bestD = Infinity;
+    for (const c of [...camera.tracks.values(), ...camera.lost]) {
+      if (c === young || !c.fishingLike || c.spotM === null || c.lastSeen >= young.firstSeen || young.firstSeen - c.lastSeen > LINK_MS) continue;
+      if (young.firstSeen - c.lastSeen > LINK_SWITCH_MS && (!c.fished || young.episode.startedAt === null)) continue;
+      const d = Math.abs(o.waterlineM - c.spotM);
+      if (d <= LINK_NEAR_M && d < bestD) [best, bestD] = [c, d];
+    }
+    if (!best) return young;
+    for (const [k, tr] of camera.tracks) if (tr === best) camera.tracks.delete(k);
+    camera.lost = camera.lost.filter((tr) => tr !== best);
+    if (young.firstSeen - best.lastSeen > LINK_SWITCH_MS) {
+      // A person coming back: the warnings they had are not given again.
+      const ladder = best.warnings > 0 ? { warnings: best.warnings, lastWarning: best.lastWarning } : best.pastLadder;
+      Object.assign(young, { ids: [...best.ids, id], linkable: false, fishingLike: true, fished: young.fished, warnings: Math.max(young.warnings, ladder?.warnings ?? 0), lastWarning: Math.max(young.lastWarning, ladder?.lastWarning ?? 0) });
+      this.linked?.(deviceId, young.ids, false);
+      return young;
+    }
+    // The young track's observations so far, with the dwell going on from the lost track's.
+    const own = young.history.map((h) => h.dwellS);
+    const offset = best.dwellS + (young.firstSeen - best.lastSeen) / 1000 - (own[0] ?? 0);
+    for (const h of young.history) {
+      const c = { ...h, dwellS: h.dwellS + offset };
+      best.history.push(c);
+      if (best.history.length > HISTORY) best.history.shift();
+      observeTrack(best.summary, c);
+    }
+    Object.assign(best, {
+      ids: [...best.ids, id], dwellOffsetS: young.dwellOffsetS + offset, dwellS: young.dwellS + offset, lastSeen: t, linkable: false,
+      snapshot: young.snapshot ?? best.snapshot,
+    });
+    camera.tracks.set(id, best);
+    this.linked?.(deviceId, best.ids, best.alerted);
+    return best;
+  }
+
+  /**
    * The shadow version judges the same track on its own scores: an episode with the same thresholds
    * and minimum duration, recorded when confirmed (no loudspeaker ladder: a shadow never acts).
    */
@@ -174,7 +280,7 @@ export class FishingPipeline {
     if (!sh.episode.isConfirmed || sh.alerted) return;
     sh.alerted = true;
     const started = sh.episode.startedAt as Date;
-    const id = alertId(`${device.id}|${trackId}`, `fishing|${version}`, started);
+    const id = alertId(`${device.id}|${track.ids[0] as string}`, `fishing|${version}`, started);
     await this.ctx.recordShadow(this.alert(device, trackId, track, id, started, ts, version, banRule, sh.pSum / sh.n));
   }
 
@@ -194,6 +300,7 @@ export class FishingPipeline {
       summary: `Person fishing in a fishing-ban zone for ${Math.round(last.dwellS / 60)} min, ${last.waterlineM.toFixed(1)} m from the water${track.warnings ? ` after ${track.warnings} loudspeaker warning(s)` : ''}`,
       evidence: {
         trackId,
+        trackIds: [...track.ids],
         dwellS: round(last.dwellS, 0),
         waterlineM: round(Math.min(...h.map((o) => o.waterlineM)), 2),
         rodScoreMean: mean((o) => o.rodScore),

@@ -61,7 +61,7 @@ async function fishingScenes(model: OnnxModel): Promise<SceneEvaluation> {
     description:
       `${at.scenes} riverbank camera scenes (${at.tracks} tracks, fragments with under 5 min of fishing left out) from the independent generator: rod anglers, anglers who pack up and return, ` +
       'cast-net and dip-net fishers, night anglers with head torches; people at the water holding umbrellas, tripods or selfie sticks, photographers, boat crews, walkers, sitters. ' +
-      `Each scene replayed as one camera (no loudspeaker: a confirmed episode is the alert) through FishingPipeline at the card thresholds and FISHING_MIN_DURATION_S ${FISHING_RULES.minDurationS}; a track is a true positive when it fished at least 5 minutes and raised an alert.`,
+      `Each scene replayed as one camera (no loudspeaker: a confirmed episode is the alert) through FishingPipeline at the card thresholds and FISHING_MIN_DURATION_S ${FISHING_RULES.minDurationS}; a track is a true positive when it fished at least 5 minutes and an alert lists it (evidence.trackIds: a new track that continued a lost one by track continuity is listed with it) or it continued a person's alerted episode still running.`,
     generator: 'simulator/field/tracks.ts, simulator/field/prng.ts',
     seeds: `${FIELD_EVAL_FISHING.from}-${FIELD_EVAL_FISHING.from + FIELD_EVAL_FISHING.count - 1}; ${FIELD_TUNING}`,
     command: 'npm run models:report fishing',

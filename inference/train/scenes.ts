@@ -25,7 +25,7 @@ const quiet = createLogger('silent');
 export const FIELD_TUNING_FISHING = { from: 6_100_000, count: 60 };
 
 /** The fishing episode rules the worker runs with by default. */
-export const FISHING_RULES = { minDurationS: 300, gapS: 60 };
+export const FISHING_RULES = { minDurationS: 600, gapS: 60 };
 
 function context(alerts: Alert[]): PipelineContext {
   const repo = new MemoryCommandRecord();
@@ -90,9 +90,11 @@ const prf = (tp: number, fp: number, fn: number) => {
 
 /**
  * Each scene is one camera in a fishing-ban zone (no loudspeaker, so a confirmed episode is an alert);
- * a track counts as alerted when the pipeline raised an alert for it. Ambiguous fragments are left out.
+ * a track counts as alerted when an alert lists it (`evidence.trackIds`: the person's tracks the camera
+ * gave new ids, taken over by continuity) or it continued a person's alerted episode that was still
+ * running. Ambiguous fragments are left out.
  */
-export async function fishingOnScenes(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}, rules: { minDurationS: number; gapS: number } = FISHING_RULES): Promise<FishingSceneResult> {
+export async function fishingOnScenes(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}, rules: { minDurationS: number; gapS: number } = FISHING_RULES, inspect?: (alerts: Alert[], tracks: readonly { id: string; behaviour: FieldBehaviour; fishing: boolean; ambiguous: boolean }[]) => void): Promise<FishingSceneResult> {
   const scorer = batchingScorer(model, width);
   const slot = slotWith(model, thresholds);
   const breakdown = Object.fromEntries(FIELD_BEHAVIOURS.map((b) => [b, { cases: 0, alerted: 0, positive: FISHING_BEHAVIOURS.includes(b) }])) as FishingSceneResult['breakdown'];
@@ -101,12 +103,18 @@ export async function fishingOnScenes(model: OnnxModel, width: number, seeds: re
     const scene = fieldScene(seed);
     const alerts: Alert[] = [];
     const pipeline = new FishingPipeline(scorer, () => slot, { ...rules, warningsBeforeAlert: 0, warningIntervalS: 300 }, context(alerts));
+    // A track that continued a person's alerted, still running episode under a new id is covered by that alert.
+    const covered = new Set<string>();
+    pipeline.linked = (_device, ids, alerted) => {
+      if (alerted) for (const id of ids) covered.add(id);
+    };
     const cam = device(`cam-${k}`, `z-${k}`, null);
     const t0 = DAY0 + scene.startLocalHour * 3600_000;
     const obs = scene.tracks.flatMap((tr) => tr.observations.map((o) => ({ id: tr.id, ...o }))).sort((a, b) => a.t - b.t);
     let seq = 0;
     for (const o of obs) await pipeline.onTrack(cam, new Date(t0 + o.t * 1000), { ts: t0 + o.t * 1000, seq: seq++, id: o.id, ...o.obs });
-    const alerted = new Set(alerts.map((a) => (a.evidence as { trackId: string }).trackId));
+    const alerted = new Set([...covered, ...alerts.flatMap((a) => (a.evidence as { trackIds: string[] }).trackIds)]);
+    inspect?.(alerts, scene.tracks);
     for (const tr of scene.tracks) {
       if (tr.ambiguous) continue;
       tracks++;

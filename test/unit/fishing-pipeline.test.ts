@@ -137,3 +137,56 @@ describe('the alert keeps the model’s input', () => {
     expect(Array.from(rebuilt)).toEqual(Array.from(fishingFeatures(history, window.localHour)));
   });
 });
+
+describe('track continuity on one camera', () => {
+  /** Observations of `id` every 10 s from `fromS` to `toS` (dwell from the track's own start). */
+  const run = async (pipeline: FishingPipeline, device: DeviceContext, id: string, fromS: number, toS: number, extra: Partial<typeof obs> = {}) => {
+    for (let s = fromS; s <= toS; s += 10) await pipeline.onTrack(device, new Date(start + s * 1000), { ts: start + s * 1000, seq: s, ...obs, ...extra, id, dwellS: s - fromS });
+  };
+  const quietCam = { ...camera, hasSpeaker: false };
+
+  it('a track the camera re-assigned goes on with the lost one: its episode, and its ids in the alert', async () => {
+    const { pipeline, alerts } = setup(() => 0.95);
+    const links: string[][] = [];
+    pipeline.linked = (_d, ids) => void links.push([...ids]);
+    await run(pipeline, quietCam, 'trk-1', 0, 90); // lost before its episode is confirmed (120 s)
+    await run(pipeline, quietCam, 'trk-2', 100, 400);
+    expect(links).toEqual([['trk-1', 'trk-2']]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.startedAt).toBe(new Date(start).toISOString()); // the episode of trk-1, continued
+    expect(alerts[0]!.evidence).toMatchObject({ trackId: 'trk-2', trackIds: ['trk-1', 'trk-2'] });
+    expect(new Date(alerts[0]!.detectedAt).getTime() - start).toBe(130_000); // linked 30 s into trk-2, past 120 s
+    expect((alerts[0]!.evidence as { dwellS: number }).dwellS).toBe(130); // one track's dwell
+  });
+
+  it('does not take over a track that is still seen, one that fished on another camera, or one far from the new spot', async () => {
+    const a = setup(() => 0.95);
+    await run(a.pipeline, quietCam, 'trk-1', 0, 90);
+    // Two people: trk-1 is seen again after trk-2 appeared.
+    for (let s = 100; s <= 400; s += 10) {
+      await a.pipeline.onTrack(quietCam, new Date(start + s * 1000), { ts: start + s * 1000, seq: s, ...obs, id: 'trk-2', dwellS: s - 100 });
+      if (s <= 150) await a.pipeline.onTrack(quietCam, new Date(start + s * 1000 + 1), { ts: start + s * 1000 + 1, seq: s + 1, ...obs, id: 'trk-1', dwellS: s });
+    }
+    expect(a.alerts.map((x) => (x.evidence as { trackIds: string[] }).trackIds).sort()).toEqual([['trk-1'], ['trk-2']]);
+    const b = setup(() => 0.95);
+    await run(b.pipeline, quietCam, 'trk-1', 0, 90);
+    await run(b.pipeline, { ...quietCam, id: 'cam-2' }, 'trk-2', 100, 400);
+    await run(b.pipeline, quietCam, 'trk-3', 100, 400, { waterlineM: 4 });
+    expect(b.alerts.map((x) => (x.evidence as { trackIds: string[] }).trackIds).sort()).toEqual([['trk-2'], ['trk-3']]);
+  });
+
+  it('an angler coming back within 30 minutes is not warned again: the ladder goes on', async () => {
+    const { pipeline, alerts, commands } = setup(() => 0.95);
+    await run(pipeline, camera, 'trk-1', 0, 200); // warned at 120 s, then packs up and leaves
+    expect(commands).toEqual(['warning']);
+    await run(pipeline, camera, 'trk-9', 20 * 60, 40 * 60); // back 20 min later under a new id
+    expect(commands).toEqual(['warning', 'repeat']);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.evidence).toMatchObject({ trackIds: ['trk-1', 'trk-9'], warnings: 2 });
+    // 35 minutes away is another person: warned afresh.
+    const later = setup(() => 0.95);
+    await run(later.pipeline, camera, 'trk-1', 0, 200);
+    await run(later.pipeline, camera, 'trk-9', 200 + 35 * 60, 200 + 55 * 60);
+    expect(later.commands).toEqual(['warning', 'warning', 'repeat']);
+  });
+});
