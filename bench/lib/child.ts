@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -132,4 +132,24 @@ export function serve(handlers: Record<string, (msg: Record<string, unknown>) =>
   });
   // The parent going away (Ctrl-C, crash) must not leave this process behind.
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Seconds a process's threads have spent on a CPU and runnable but waiting for one, so far
+ * (/proc/<pid>/task/<tid>/schedstat, summed over threads); NaN where it is missing. A process that
+ * waits as long as it runs is held back by the machine, not by itself.
+ */
+export function schedSeconds(pid: number): { run: number; wait: number } {
+  try {
+    let run = 0;
+    let wait = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [r, w] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      run += (r ?? 0) / 1e9;
+      wait += (w ?? 0) / 1e9;
+    }
+    return { run, wait };
+  } catch {
+    return { run: Number.NaN, wait: Number.NaN };
+  }
 }
