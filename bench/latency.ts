@@ -34,6 +34,9 @@ import { BENCH_ZONE, type BenchDevice } from './lib/workload.js';
  * processes, BENCH_BATCH (10) readings per message as gateways send them (QoS 1, at most 10
  * unacknowledged messages per device: a device whose broker falls behind skips, and the bench says
  * how many), started BENCH_WARMUP_S (10) s before the probes and kept on until they are all seen.
+ * BENCH_SERVICES (default all but the simulator) are the platform process's services; BENCH_SECOND_SERVICES
+ * runs others in a second process beside it (e.g. `maintenance,broker,ingest` and
+ * `inference,enforcement,api`, as `SERVICES=…|…` splits them), connected to the first one's broker.
  */
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const N_DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
@@ -44,6 +47,8 @@ const PROBE_MS = Number(process.env.BENCH_PROBE_MS ?? 250);
 const PROBE_TIMEOUT_MS = Number(process.env.BENCH_PROBE_TIMEOUT_S ?? 60) * 1000;
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_S ?? 10) * 1000;
 const SERVICES = process.env.BENCH_SERVICES ?? 'maintenance,broker,ingest,inference,enforcement,api';
+/** A second platform process beside the first (e.g. `inference,enforcement,api` with BENCH_SERVICES=maintenance,broker,ingest), as `SERVICES=…|…` runs them. */
+const SECOND_SERVICES = process.env.BENCH_SECOND_SERVICES;
 const OFFICER = 'east.li';
 const PASSWORD = 'bench-password';
 
@@ -52,7 +57,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 interface Ready {
   type: string;
   mqttPort: number;
-  httpPort: number;
+  httpPort?: number;
   engine: string;
 }
 
@@ -148,6 +153,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
     log(`load average before the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew the figures)`);
+    if (SECOND_SERVICES && !SERVICES.includes('broker')) throw new Error('with BENCH_SECOND_SERVICES the first process (BENCH_SERVICES) runs the broker');
     log(`bench:latency — ${PROBES} alert probes every ${PROBE_MS} ms; background ${fmtInt(RATE)} readings/s, ${N_DEVICES} devices, ${BATCH} readings per message`);
     scratch = await scratchDatabase(serverUrl, 'bench_latency');
     const servicePassword = newSecret();
@@ -164,8 +170,24 @@ async function main(): Promise<void> {
     const ready = await platform.next<Ready>('ready');
     const devices = JSON.parse(await readFile(devicesFile, 'utf8')) as BenchDevice[];
     const mqttUrl = `mqtt://127.0.0.1:${ready.mqttPort}`;
-    const http = `http://127.0.0.1:${ready.httpPort}`;
-    log(`platform (${SERVICES}): pid ${platform.pid}, mqtt ${ready.mqttPort}, http ${ready.httpPort}, ${devices.length} devices`);
+    log(`platform (${SERVICES}): pid ${platform.pid}, mqtt ${ready.mqttPort}, ${devices.length} devices`);
+    const second = SECOND_SERVICES
+      ? startChild('platform-2', 'target.ts', {
+          SERVICES: SECOND_SERVICES,
+          DATA_DIR: path.join(tmp, 'data-2'),
+          MQTT_URL: mqttUrl,
+          MQTT_SERVICE_PASSWORD: servicePassword,
+          BENCH_DEVICES: '0',
+          // Processes sharing a database share the key sealing its secrets.
+          SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
+          DATABASE_URL: scratch.url,
+        })
+      : undefined;
+    if (second) children.push(second);
+    const ready2 = second ? await second.next<Ready>('ready') : undefined;
+    if (second) log(`second process (${SECOND_SERVICES}): pid ${second.pid}`);
+    const http = `http://127.0.0.1:${ready.httpPort ?? ready2?.httpPort}`;
+    const pids = [platform.pid, ...(second ? [second.pid] : [])];
 
     const login = await fetch(`${http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: OFFICER, password: PASSWORD }) });
     if (login.status !== 200) throw new Error(`login ${OFFICER}: ${login.status}`);
@@ -181,7 +203,7 @@ async function main(): Promise<void> {
 
     // Warm-up probes (JIT, connections, first routes), not counted; then the reference.
     await probe(client, stream, 'warm-up');
-    const sched0 = window(platform.pid);
+    const sched0 = window(pids);
     const reference = await probe(client, stream, 'reference');
     const refCpu = sched0();
     log(`  reference: p50 ${fmtInt(quantile(reference.latencies, 0.5))} ms, p99 ${fmtInt(quantile(reference.latencies, 0.99))} ms, lost ${reference.lost}`);
@@ -207,7 +229,7 @@ async function main(): Promise<void> {
       return totals;
     })();
     await new Promise((r) => setTimeout(r, WARMUP_MS));
-    const sched1 = window(platform.pid);
+    const sched1 = window(pids);
     const loaded = await probe(client, stream, 'background');
     const loadedCpu = sched1();
     stopPacing = true;
@@ -231,11 +253,12 @@ async function main(): Promise<void> {
 }
 
 /** From now until the returned function is called: the platform's threads on a CPU, and runnable but waiting for one, in % of the wall time. */
-function window(pid: number): () => { run: number; wait: number } {
-  const s0 = schedSeconds(pid);
+function window(pids: number[]): () => { run: number; wait: number } {
+  const sum = () => pids.map(schedSeconds).reduce((a, b) => ({ run: a.run + b.run, wait: a.wait + b.wait }));
+  const s0 = sum();
   const t0 = performance.now();
   return () => {
-    const s = schedSeconds(pid);
+    const s = sum();
     const wall = (performance.now() - t0) / 1000;
     return { run: ((s.run - s0.run) / wall) * 100, wait: ((s.wait - s0.wait) / wall) * 100 };
   };
