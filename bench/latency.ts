@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -9,8 +9,9 @@ import { SERVICE_USER } from '../contract/mqtt/accounts.js';
 import { filters, topics } from '../contract/mqtt/topics.js';
 import type { Alert } from '../contract/mqtt/alert.js';
 import { takeSseMessages } from '../contract/http/sse.js';
-import { schedSeconds, startChild, type Child } from './lib/child.js';
-import { scratchDatabase, type Scratch } from './lib/db.js';
+import { schedSeconds, startChild, startPlatformChild, startSecondPlatform } from './lib/child.js';
+import { scratchDatabase } from './lib/db.js';
+import { benchSession } from './lib/session.js';
 import { fmtInt, quantile, table } from './lib/report.js';
 import { BENCH_ZONE, type BenchDevice } from './lib/workload.js';
 
@@ -138,50 +139,21 @@ async function probe(client: mqtt.MqttClient, stream: Awaited<ReturnType<typeof 
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('bench:latency needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): a scratch database is made there for the run');
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
-  const children: Child[] = [];
-  let scratch: Scratch | undefined;
-  let client: mqtt.MqttClient | undefined;
-  let closeStream = () => undefined as void;
-  const cleanup = async () => {
-    closeStream();
-    await client?.endAsync(true);
-    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
-    await scratch?.drop().catch((err: unknown) => log(`could not drop the scratch database: ${String(err)}`));
-    await rm(tmp, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  try {
-    log(`load average before the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew the figures)`);
+  await benchSession('latency', async ({ tmp, children, onCleanup }) => {
     if (SECOND_SERVICES && !SERVICES.includes('broker')) throw new Error('with BENCH_SECOND_SERVICES the first process (BENCH_SERVICES) runs the broker');
     log(`bench:latency — ${PROBES} alert probes every ${PROBE_MS} ms; background ${fmtInt(RATE)} readings/s, ${N_DEVICES} devices, ${BATCH} readings per message`);
-    scratch = await scratchDatabase(serverUrl, 'bench_latency');
+    const scratch = await scratchDatabase(serverUrl, 'bench_latency');
+    onCleanup(() => scratch.drop());
     const servicePassword = newSecret();
     const devicesFile = path.join(tmp, 'devices.json');
-    const platform = startChild('platform', 'target.ts', {
-      SERVICES,
-      DATA_DIR: path.join(tmp, 'data'),
-      MQTT_SERVICE_PASSWORD: servicePassword,
-      BENCH_DEVICES: String(N_DEVICES),
-      BENCH_DEVICES_FILE: devicesFile,
-      DATABASE_URL: scratch.url,
-    }, undefined, process.env.BENCH_PLATFORM_NODE_ARGS?.split(' ').filter(Boolean));
+    const platform = startPlatformChild(SERVICES, tmp, N_DEVICES, servicePassword, scratch.url);
     children.push(platform);
     const ready = await platform.next<Ready>('ready');
     const devices = JSON.parse(await readFile(devicesFile, 'utf8')) as BenchDevice[];
     const mqttUrl = `mqtt://127.0.0.1:${ready.mqttPort}`;
     log(`platform (${SERVICES}): pid ${platform.pid}, mqtt ${ready.mqttPort}, ${devices.length} devices`);
     const second = SECOND_SERVICES
-      ? startChild('platform-2', 'target.ts', {
-          SERVICES: SECOND_SERVICES,
-          DATA_DIR: path.join(tmp, 'data-2'),
-          MQTT_URL: mqttUrl,
-          MQTT_SERVICE_PASSWORD: servicePassword,
-          BENCH_DEVICES: '0',
-          // Processes sharing a database share the key sealing its secrets.
-          SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
-          DATABASE_URL: scratch.url,
-        })
+      ? startSecondPlatform(SECOND_SERVICES, tmp, ready.mqttPort, servicePassword, scratch.url)
       : undefined;
     if (second) children.push(second);
     const ready2 = second ? await second.next<Ready>('ready') : undefined;
@@ -193,12 +165,13 @@ async function main(): Promise<void> {
     if (login.status !== 200) throw new Error(`login ${OFFICER}: ${login.status}`);
     const { accessToken } = (await login.json()) as { accessToken: string };
     const stream = await openStream(http, accessToken);
-    closeStream = stream.close;
-    client = await mqtt.connectAsync(mqttUrl, { username: SERVICE_USER, password: servicePassword, clientId: `svc-bench-latency-${randomBytes(4).toString('hex')}`, protocolVersion: 4 });
+    onCleanup(() => stream.close());
+    const client = await mqtt.connectAsync(mqttUrl, { username: SERVICE_USER, password: servicePassword, clientId: `svc-bench-latency-${randomBytes(4).toString('hex')}`, protocolVersion: 4 });
     client.on('message', (_topic, payload) => {
       const summary = (JSON.parse(payload.toString()) as { summary?: string }).summary;
       if (summary !== undefined) deliveredAt.set(summary, performance.now());
     });
+    onCleanup(() => client.endAsync(true));
     await client.subscribeAsync(filters.alerts, { qos: 1 });
 
     // Warm-up probes (JIT, connections, first routes), not counted; then the reference.
@@ -247,9 +220,7 @@ async function main(): Promise<void> {
       row('reference (no background)', reference, refCpu),
       row(`background ${fmtInt(RATE)} readings/s, batches of ${BATCH}`, loaded, loadedCpu),
     ]));
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 /** From now until the returned function is called: the platform's threads on a CPU, and runnable but waiting for one, in % of the wall time. */
