@@ -1,11 +1,11 @@
-import { readFile, rm, mkdtemp } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { newSecret } from '../core/secrets.js';
 import { startChild, type Child } from './lib/child.js';
-import { scratchDatabase, type Scratch } from './lib/db.js';
-import { startMosquitto, type Mosquitto } from './lib/mosquitto.js';
+import { benchSession } from './lib/session.js';
+import { scratchDatabase } from './lib/db.js';
+import { startMosquitto } from './lib/mosquitto.js';
 import { rawSubscriber } from './lib/raw-mqtt.js';
 import { fmtInt, quantile, table } from './lib/report.js';
 import { TELEMETRY_FILTER, type BenchDevice } from './lib/workload.js';
@@ -92,22 +92,15 @@ async function measure(name: string, url: string, pid: number, fleets: Child[], 
 }
 
 async function main(): Promise<void> {
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-connections-'));
-  const servicePassword = newSecret();
-  const children: Child[] = [];
-  let mosquitto: Mosquitto | undefined;
-  let scratch: Scratch | undefined;
-  const cleanup = async () => {
-    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
-    await mosquitto?.stop();
-    await scratch?.drop().catch((err: unknown) => log(`could not drop the scratch database: ${String(err)}`));
-    await rm(tmp, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  try {
-    log(`load average before the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew the figures)`);
+  await benchSession('connections', async ({ tmp, children, onCleanup }) => {
+    const servicePassword = newSecret();
     log(`bench:connections — ${fmtInt(IDLE)} idle + ${fmtInt(ACTIVE)} active devices (one QoS 1 reading every ${INTERVAL_MS} ms for ${DURATION_MS / 1000} s), ${FLEETS} device processes`);
-    if (process.env.DATABASE_URL) scratch = await scratchDatabase(process.env.DATABASE_URL, 'bench_connections');
+    let scratchUrl: string | undefined;
+    if (process.env.DATABASE_URL) {
+      const scratch = await scratchDatabase(process.env.DATABASE_URL, 'bench_connections');
+      scratchUrl = scratch.url;
+      onCleanup(() => scratch.drop());
+    }
     const devicesFile = path.join(tmp, 'devices.json');
     const ours = startChild('broker', 'target.ts', {
       SERVICES: 'broker',
@@ -116,7 +109,7 @@ async function main(): Promise<void> {
       MQTT_MAX_CONNECTIONS: String(IDLE + ACTIVE + 100),
       BENCH_DEVICES: String(IDLE + ACTIVE),
       BENCH_DEVICES_FILE: devicesFile,
-      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+      ...(scratchUrl ? { DATABASE_URL: scratchUrl } : {}),
     }, undefined, ['--expose-gc', ...(process.env.BENCH_BROKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])]);
     children.push(ours);
     const ready = await ours.next<{ type: string; mqttPort: number }>('ready', 900_000);
@@ -135,7 +128,8 @@ async function main(): Promise<void> {
       results.push(await measure('ours', `mqtt://127.0.0.1:${ready.mqttPort}`, ours.pid, fleets, devices, servicePassword, memory));
     }
     if (ONLY.includes('mosquitto')) {
-      mosquitto = await startMosquitto(devices, servicePassword);
+      const mosquitto = await startMosquitto(devices, servicePassword);
+      onCleanup(() => mosquitto.stop());
       const pid = mosquitto.pid;
       log(`mosquitto ${mosquitto.version}: pid ${pid}, port ${mosquitto.port}`);
       results.push(await measure('mosquitto', `mqtt://127.0.0.1:${mosquitto.port}`, pid, fleets, devices, servicePassword, async () => ({ rss: rss(pid) })));
@@ -151,9 +145,7 @@ async function main(): Promise<void> {
       Math.max(...r.latencies).toFixed(0),
       `${fmtInt(r.latencies.length)}/${fmtInt(r.expected)}`,
     ])));
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { newSecret } from '../core/secrets.js';
 import { MAX_BATCH_READINGS } from '../core/telemetry-decode.js';
-import { cpuSeconds, startChild, type Child } from './lib/child.js';
+import { cpuSeconds, startChild, startPlatformChild, startSecondPlatform, type Child } from './lib/child.js';
 import { scratchDatabase, type RawResult, type Scratch } from './lib/db.js';
 import { fmtInt, quantile, table } from './lib/report.js';
 import type { BenchDevice } from './lib/workload.js';
@@ -241,30 +241,14 @@ async function main(): Promise<void> {
     const devicesFile = path.join(tmp, 'devices.json');
     const servicePassword = newSecret();
     if (SECOND_SERVICES && !serverUrl) throw new Error('BENCH_SECOND_SERVICES needs DATABASE_URL: the embedded database serves one process');
-    const platform = startChild('platform', 'target.ts', {
-      SERVICES,
-      DATA_DIR: path.join(tmp, 'data'),
-      MQTT_SERVICE_PASSWORD: servicePassword,
-      BENCH_DEVICES: String(N_DEVICES),
-      BENCH_DEVICES_FILE: devicesFile,
-      ...(scratch ? { DATABASE_URL: scratch.url } : {}),
-    }, undefined, process.env.BENCH_PLATFORM_NODE_ARGS?.split(' ').filter(Boolean));
+    const platform = startPlatformChild(SERVICES, tmp, N_DEVICES, servicePassword, scratch?.url);
     children.push(platform);
     const ready = await platform.next<Ready>('ready');
     const devices = JSON.parse(await readFile(devicesFile, 'utf8')) as BenchDevice[];
     log(`platform (${SERVICES}): pid ${platform.pid}, mqtt port ${ready.mqttPort}, ${ready.engine} database${ready.timescale ? ' with TimescaleDB' : ' (native partitioning)'}`);
     // bench:scale: the other services in a process of their own, connected to the first one's broker.
     const others = SECOND_SERVICES
-      ? [startChild('platform-2', 'target.ts', {
-          SERVICES: SECOND_SERVICES,
-          DATA_DIR: path.join(tmp, 'data-2'),
-          MQTT_URL: `mqtt://127.0.0.1:${ready.mqttPort}`,
-          MQTT_SERVICE_PASSWORD: servicePassword,
-          BENCH_DEVICES: '0',
-          // Processes sharing a database share the key sealing its secrets.
-          SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
-          DATABASE_URL: scratch!.url,
-        })]
+      ? [startSecondPlatform(SECOND_SERVICES, tmp, ready.mqttPort, servicePassword, scratch!.url)]
       : [];
     children.push(...others);
     for (const o of others) {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -9,8 +9,9 @@ import { SERVICE_USER } from '../contract/mqtt/accounts.js';
 import { filters, topics } from '../contract/mqtt/topics.js';
 import type { Alert } from '../contract/mqtt/alert.js';
 import { takeSseMessages } from '../contract/http/sse.js';
-import { startChild, cpuSeconds, type Child } from './lib/child.js';
-import { scratchDatabase, type Scratch } from './lib/db.js';
+import { schedSeconds, startChild, startPlatformChild, startSecondPlatform } from './lib/child.js';
+import { scratchDatabase } from './lib/db.js';
+import { benchSession } from './lib/session.js';
 import { fmtInt, quantile, table } from './lib/report.js';
 import { BENCH_ZONE, type BenchDevice } from './lib/workload.js';
 
@@ -25,12 +26,18 @@ import { BENCH_ZONE, type BenchDevice } from './lib/workload.js';
  * incident); its latency runs from the publish to the `case.opened` event carrying its title on the
  * stream of `east.li`, the officer of the team it is routed to. BENCH_PROBES (40) probes, one every
  * BENCH_PROBE_MS (250) ms without waiting for the previous one; a probe not seen within
- * BENCH_PROBE_TIMEOUT_S (60) s counts as lost.
+ * BENCH_PROBE_TIMEOUT_S (60) s counts as lost. Beside each: when the broker delivered the alert to a
+ * plain subscriber (the broker's share of the latency), and the platform process's threads' time on a
+ * CPU and runnable but waiting for one (/proc schedstat): waiting as long as running means the machine,
+ * not the platform, sets the pace.
  *
  * Background: BENCH_RATE (10,000) readings/s from BENCH_DEVICES (1,000) devices over BENCH_LOADERS (2)
  * processes, BENCH_BATCH (10) readings per message as gateways send them (QoS 1, at most 10
  * unacknowledged messages per device: a device whose broker falls behind skips, and the bench says
  * how many), started BENCH_WARMUP_S (10) s before the probes and kept on until they are all seen.
+ * BENCH_SERVICES (default all but the simulator) are the platform process's services; BENCH_SECOND_SERVICES
+ * runs others in a second process beside it (e.g. `maintenance,broker,ingest` and
+ * `inference,enforcement,api`, as `SERVICES=…|…` splits them), connected to the first one's broker.
  */
 const RATE = Number(process.env.BENCH_RATE ?? 10_000);
 const N_DEVICES = Number(process.env.BENCH_DEVICES ?? 1000);
@@ -41,6 +48,8 @@ const PROBE_MS = Number(process.env.BENCH_PROBE_MS ?? 250);
 const PROBE_TIMEOUT_MS = Number(process.env.BENCH_PROBE_TIMEOUT_S ?? 60) * 1000;
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_S ?? 10) * 1000;
 const SERVICES = process.env.BENCH_SERVICES ?? 'maintenance,broker,ingest,inference,enforcement,api';
+/** A second platform process beside the first (e.g. `inference,enforcement,api` with BENCH_SERVICES=maintenance,broker,ingest), as `SERVICES=…|…` runs them. */
+const SECOND_SERVICES = process.env.BENCH_SECOND_SERVICES;
 const OFFICER = 'east.li';
 const PASSWORD = 'bench-password';
 
@@ -49,7 +58,7 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 interface Ready {
   type: string;
   mqttPort: number;
-  httpPort: number;
+  httpPort?: number;
   engine: string;
 }
 
@@ -130,58 +139,46 @@ async function probe(client: mqtt.MqttClient, stream: Awaited<ReturnType<typeof 
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) throw new Error('bench:latency needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): a scratch database is made there for the run');
-  const tmp = await mkdtemp(path.join(os.tmpdir(), 'bench-latency-'));
-  const children: Child[] = [];
-  let scratch: Scratch | undefined;
-  let client: mqtt.MqttClient | undefined;
-  let closeStream = () => undefined as void;
-  const cleanup = async () => {
-    closeStream();
-    await client?.endAsync(true);
-    await Promise.all(children.map((c) => c.stop().catch(() => undefined)));
-    await scratch?.drop().catch((err: unknown) => log(`could not drop the scratch database: ${String(err)}`));
-    await rm(tmp, { recursive: true, force: true });
-  };
-  process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
-  try {
-    log(`load average before the run: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (other processes on this machine skew the figures)`);
+  await benchSession('latency', async ({ tmp, children, onCleanup }) => {
+    if (SECOND_SERVICES && !SERVICES.includes('broker')) throw new Error('with BENCH_SECOND_SERVICES the first process (BENCH_SERVICES) runs the broker');
     log(`bench:latency — ${PROBES} alert probes every ${PROBE_MS} ms; background ${fmtInt(RATE)} readings/s, ${N_DEVICES} devices, ${BATCH} readings per message`);
-    scratch = await scratchDatabase(serverUrl, 'bench_latency');
+    const scratch = await scratchDatabase(serverUrl, 'bench_latency');
+    onCleanup(() => scratch.drop());
     const servicePassword = newSecret();
     const devicesFile = path.join(tmp, 'devices.json');
-    const platform = startChild('platform', 'target.ts', {
-      SERVICES,
-      DATA_DIR: path.join(tmp, 'data'),
-      MQTT_SERVICE_PASSWORD: servicePassword,
-      BENCH_DEVICES: String(N_DEVICES),
-      BENCH_DEVICES_FILE: devicesFile,
-      DATABASE_URL: scratch.url,
-    }, undefined, process.env.BENCH_PLATFORM_NODE_ARGS?.split(' ').filter(Boolean));
+    const platform = startPlatformChild(SERVICES, tmp, N_DEVICES, servicePassword, scratch.url);
     children.push(platform);
     const ready = await platform.next<Ready>('ready');
     const devices = JSON.parse(await readFile(devicesFile, 'utf8')) as BenchDevice[];
     const mqttUrl = `mqtt://127.0.0.1:${ready.mqttPort}`;
-    const http = `http://127.0.0.1:${ready.httpPort}`;
-    log(`platform (${SERVICES}): pid ${platform.pid}, mqtt ${ready.mqttPort}, http ${ready.httpPort}, ${devices.length} devices`);
+    log(`platform (${SERVICES}): pid ${platform.pid}, mqtt ${ready.mqttPort}, ${devices.length} devices`);
+    const second = SECOND_SERVICES
+      ? startSecondPlatform(SECOND_SERVICES, tmp, ready.mqttPort, servicePassword, scratch.url)
+      : undefined;
+    if (second) children.push(second);
+    const ready2 = second ? await second.next<Ready>('ready') : undefined;
+    if (second) log(`second process (${SECOND_SERVICES}): pid ${second.pid}`);
+    const http = `http://127.0.0.1:${ready.httpPort ?? ready2?.httpPort}`;
+    const pids = [platform.pid, ...(second ? [second.pid] : [])];
 
     const login = await fetch(`${http}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: OFFICER, password: PASSWORD }) });
     if (login.status !== 200) throw new Error(`login ${OFFICER}: ${login.status}`);
     const { accessToken } = (await login.json()) as { accessToken: string };
     const stream = await openStream(http, accessToken);
-    closeStream = stream.close;
-    client = await mqtt.connectAsync(mqttUrl, { username: SERVICE_USER, password: servicePassword, clientId: `svc-bench-latency-${randomBytes(4).toString('hex')}`, protocolVersion: 4 });
+    onCleanup(() => stream.close());
+    const client = await mqtt.connectAsync(mqttUrl, { username: SERVICE_USER, password: servicePassword, clientId: `svc-bench-latency-${randomBytes(4).toString('hex')}`, protocolVersion: 4 });
     client.on('message', (_topic, payload) => {
       const summary = (JSON.parse(payload.toString()) as { summary?: string }).summary;
       if (summary !== undefined) deliveredAt.set(summary, performance.now());
     });
+    onCleanup(() => client.endAsync(true));
     await client.subscribeAsync(filters.alerts, { qos: 1 });
 
     // Warm-up probes (JIT, connections, first routes), not counted; then the reference.
     await probe(client, stream, 'warm-up');
-    const cpu0 = cpuSeconds(platform.pid);
-    const t0 = performance.now();
+    const sched0 = window(pids);
     const reference = await probe(client, stream, 'reference');
-    const refCpu = ((cpuSeconds(platform.pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100;
+    const refCpu = sched0();
     log(`  reference: p50 ${fmtInt(quantile(reference.latencies, 0.5))} ms, p99 ${fmtInt(quantile(reference.latencies, 0.99))} ms, lost ${reference.lost}`);
 
     const loaders = Array.from({ length: LOADERS }, (_, i) => startChild(`loader-${i}`, 'load.ts', {}));
@@ -205,10 +202,9 @@ async function main(): Promise<void> {
       return totals;
     })();
     await new Promise((r) => setTimeout(r, WARMUP_MS));
-    const cpu1 = cpuSeconds(platform.pid);
-    const t1 = performance.now();
+    const sched1 = window(pids);
     const loaded = await probe(client, stream, 'background');
-    const loadedCpu = ((cpuSeconds(platform.pid) - cpu1) / ((performance.now() - t1) / 1000)) * 100;
+    const loadedCpu = sched1();
     stopPacing = true;
     const totals = await paced;
     const seconds = (performance.now() - started) / 1000;
@@ -216,17 +212,27 @@ async function main(): Promise<void> {
     const load = os.loadavg()[0] ?? Number.NaN;
     log(`  background: ${fmtInt(totals.sent / seconds)} readings/s offered over ${seconds.toFixed(0)} s (${fmtInt(totals.skipped)} skipped by devices waiting for PUBACKs), ${fmtInt(committed / seconds)} readings/s committed by the end of the probes; load average ${load.toFixed(1)}`);
     log('');
-    const row = (name: string, p: Probes, cpu: number) => [
+    const row = (name: string, p: Probes, cpu: { run: number; wait: number }) => [
       name, fmtInt(quantile(p.latencies, 0.5)), fmtInt(quantile(p.latencies, 0.99)), fmtInt(Math.max(...p.latencies)), `${p.latencies.length}/${PROBES}`,
-      `${fmtInt(quantile(p.delivered, 0.5))} / ${fmtInt(quantile(p.delivered, 0.99))}`, `${cpu.toFixed(0)}%`,
+      `${fmtInt(quantile(p.delivered, 0.5))} / ${fmtInt(quantile(p.delivered, 0.99))}`, `${cpu.run.toFixed(0)}%`, `${cpu.wait.toFixed(0)}%`,
     ];
-    log(table(['alert → live stream', 'p50 ms', 'p99 ms', 'max ms', 'seen', 'of which broker p50 / p99 ms', 'platform CPU'], [
+    log(table(['alert → live stream', 'p50 ms', 'p99 ms', 'max ms', 'seen', 'of which broker p50 / p99 ms', 'platform on CPU', 'waiting for CPU'], [
       row('reference (no background)', reference, refCpu),
       row(`background ${fmtInt(RATE)} readings/s, batches of ${BATCH}`, loaded, loadedCpu),
     ]));
-  } finally {
-    await cleanup();
-  }
+  });
+}
+
+/** From now until the returned function is called: the platform's threads on a CPU, and runnable but waiting for one, in % of the wall time. */
+function window(pids: number[]): () => { run: number; wait: number } {
+  const sum = () => pids.map(schedSeconds).reduce((a, b) => ({ run: a.run + b.run, wait: a.wait + b.wait }));
+  const s0 = sum();
+  const t0 = performance.now();
+  return () => {
+    const s = sum();
+    const wall = (performance.now() - t0) / 1000;
+    return { run: ((s.run - s0.run) / wall) * 100, wait: ((s.wait - s0.wait) / wall) * 100 };
+  };
 }
 
 async function countReadings(url: string): Promise<number> {

@@ -6,7 +6,7 @@ import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
 import { createPolicy, type PolicyDeps } from './policy.js';
-import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter } from './tuning.js';
+import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter, lightParserBuffer } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
 import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
@@ -123,6 +123,7 @@ export class BrokerService {
       if (cluster) deliverOnlyOwnNode(client);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
+      lightParserBuffer(client);
       parsePublishesInPlace(client);
       acknowledgeWhenStored(client);
       limitPacketSize(client, limits.maxPacketBytes, () => {

@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import type { Client } from 'aedes';
+import { BufferList } from 'bl';
 
 /**
  * How the broker is tuned for its workload — thousands of devices fanning in to a few service
@@ -127,4 +128,15 @@ const NEVER_SEEN: Record<string, number> = new Proxy(Object.create(null) as Reco
 
 export function disableDuplicateFilter(client: Client): void {
   (client as unknown as { duplicates: Record<string, number> }).duplicates = NEVER_SEEN;
+}
+
+/**
+ * A plain buffer list in the client's MQTT parser instead of mqtt-packet's default, a BufferList
+ * *stream* (a readable-stream Duplex, with its readable and writable state): the parser only appends,
+ * reads and consumes, which the plain list does the same, and each connection — ten thousand idle
+ * devices — then holds about 0.9 KiB less (`npm run bench:connections`).
+ */
+export function lightParserBuffer(client: Client): void {
+  const parser = (client as unknown as { _parser: { _list: { length: number } } })._parser;
+  if (parser._list.length === 0) parser._list = new BufferList();
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -132,4 +133,57 @@ export function serve(handlers: Record<string, (msg: Record<string, unknown>) =>
   });
   // The parent going away (Ctrl-C, crash) must not leave this process behind.
   process.on('disconnect', () => process.exit(0));
+}
+
+/**
+ * Seconds a process's threads have spent on a CPU and runnable but waiting for one, so far
+ * (/proc/<pid>/task/<tid>/schedstat, summed over threads); NaN where it is missing. A process that
+ * waits as long as it runs is held back by the machine, not by itself.
+ */
+export function schedSeconds(pid: number): { run: number; wait: number } {
+  try {
+    let run = 0;
+    let wait = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const [r, w] = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+      run += (r ?? 0) / 1e9;
+      wait += (w ?? 0) / 1e9;
+    }
+    return { run, wait };
+  } catch {
+    return { run: Number.NaN, wait: Number.NaN };
+  }
+}
+
+/**
+ * The platform process under test (bench/target.ts) with `services`, its DATA_DIR `tmp/data`, `devices`
+ * provisioned and their credentials written to `tmp/devices.json`; BENCH_PLATFORM_NODE_ARGS are given
+ * to node.
+ */
+export function startPlatformChild(services: string, tmp: string, devices: number, servicePassword: string, databaseUrl: string | undefined): Child {
+  return startChild('platform', 'target.ts', {
+    SERVICES: services,
+    DATA_DIR: path.join(tmp, 'data'),
+    MQTT_SERVICE_PASSWORD: servicePassword,
+    BENCH_DEVICES: String(devices),
+    BENCH_DEVICES_FILE: path.join(tmp, 'devices.json'),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  }, undefined, process.env.BENCH_PLATFORM_NODE_ARGS?.split(' ').filter(Boolean));
+}
+
+/**
+ * A second platform process (bench/target.ts) beside a first whose broker listens on `mqttPort` and
+ * whose DATA_DIR is `tmp/data`: its own DATA_DIR, no devices of its own, the same service password,
+ * database and key sealing the database's secrets — as `SERVICES=…|…` runs a second group.
+ */
+export function startSecondPlatform(services: string, tmp: string, mqttPort: number, servicePassword: string, databaseUrl: string): Child {
+  return startChild('platform-2', 'target.ts', {
+    SERVICES: services,
+    DATA_DIR: path.join(tmp, 'data-2'),
+    MQTT_URL: `mqtt://127.0.0.1:${mqttPort}`,
+    MQTT_SERVICE_PASSWORD: servicePassword,
+    BENCH_DEVICES: '0',
+    SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
+    DATABASE_URL: databaseUrl,
+  });
 }
