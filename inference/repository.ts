@@ -75,7 +75,7 @@ export async function alertsWithWindows(pool: pg.Pool, kind: string): Promise<Ju
   const r = await pool.query<JudgedAlertRow>(
     `SELECT a.id, a.evidence->'window' AS window, a.evidence, v.verdict, c.state
      FROM alerts a LEFT JOIN alert_verdicts v ON v.alert_id = a.id LEFT JOIN cases c ON c.incident_id = a.incident_id
-     WHERE a.kind = $1 AND a.evidence ? 'window' ORDER BY a.id`,
+     WHERE a.kind = $1 AND a.evidence ? 'window' ORDER BY a.started_at, a.id`,
     [kind],
   );
   return r.rows;

@@ -51,6 +51,11 @@ export interface RetrainOptions {
    * and `spec.data.heldOut`, built or read from `.data`); a test passes small fresh sets instead.
    */
   generators?: { train: DataSet; heldOut: DataSet; description: string };
+  /**
+   * Which officers' examples are held out (default: a quarter, by a hash of the alert id). Alert ids hash
+   * the device id and the time, so a test whose devices get fresh ids each run names its own.
+   */
+  holdOut?: (alertId: string) => boolean;
   /** Publishes the rollout (active unchanged, the new version in shadow); absent = only registered. */
   rollout?: (name: string, rollout: Rollout) => Promise<void>;
   log: (msg: string) => void;
@@ -175,8 +180,9 @@ export async function retrain(o: RetrainOptions): Promise<RetrainResult> {
   while (stored.some((m) => m.name === spec.name && m.version === version)) version = bumpVersion(version);
 
   const officers = await officerExamples(o.pool, spec.name, spec.labels);
-  const officersHeld = officers.filter((e) => heldOutExample(e.alertId));
-  const officersTrain = officers.filter((e) => !heldOutExample(e.alertId));
+  const holdOut = o.holdOut ?? heldOutExample;
+  const officersHeld = officers.filter((e) => holdOut(e.alertId));
+  const officersTrain = officers.filter((e) => !holdOut(e.alertId));
   o.log(`${spec.name}: ${officers.length} officers' examples (${officers.filter((e) => e.verdict === 'confirmed').length} confirmed, ${officers.filter((e) => e.verdict === 'false_alarm').length} false alarms): ${officersTrain.length} to train, ${officersHeld.length} held out`);
 
   const generated = subsample(o.generators?.train ?? loadOrBuild(spec.data.train, { log: o.log }), width, labelWidth, o.generatorSamples);
