@@ -93,7 +93,10 @@ export class IngestService {
     for (const id of (await this.devices.ids?.().catch(() => [])) ?? []) this.known.prime(id, true);
     const spool = await Spool.open(this.opts.spoolDir, this.opts.spool, this.log.child({ part: 'spool' }));
     this.spool = spool;
-    this.writer = new BatchWriter(this.opts, {
+    // Taking publishes from the broker in this process, a device's PUBACK waits for the commit: a batch
+    // is written as soon as the writer is idle (what arrives during a commit forms the next batch), not
+    // after a linger, so a device sending one reading at a time is not held to one per flush interval.
+    this.writer = new BatchWriter(this.local ? { ...this.opts, flushMs: 0 } : this.opts, {
       repo: this.repo,
       spool,
       metrics: this.m,
