@@ -13,6 +13,29 @@ export interface JudgedMark {
   judgedTo: Date;
 }
 
+/**
+ * Readings of one device stream that a worker saw published while another worker held the zone:
+ * `n` of them (duplicates left out) between `from` and `to` (the device's own clock).
+ */
+export interface PassedOver {
+  deviceId: string;
+  stream: Reading['stream'];
+  from: Date;
+  to: Date;
+  n: number;
+}
+
+/** How much of one device stream the store holds (`deviceId|stream` keyed in `storedProgress`). */
+export interface StoredProgress {
+  newest: Date;
+  /** Readings up to the stream's cutoff (all when it has none). */
+  settled: number;
+  /** Readings within the stream's passed-over span. */
+  spanned: number;
+}
+
+const STREAM_TABLES = { noise: 'noise_readings', people: 'people_counts', tracks: 'track_observations', smoke: 'smoke_readings' } as const;
+
 export class LeaseRepository {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -116,28 +139,33 @@ export class LeaseRepository {
   }
 
   /**
-   * The zone's noise, people, track and smoke readings stored since `sinceS` seconds ago (by the readings'
-   * own time), in time order: what a worker taking the zone over replays.
+   * The zone's noise, people, track and smoke readings stored since `sinceAt` (by the readings' own
+   * time), in time order: what a worker taking the zone over replays.
    */
-  async storedReadings(zone: string, sinceS: number): Promise<Reading[]> {
-    const since = `now() - make_interval(secs => $2)`;
+  /** The start of the period a take-over replays: `sinceS` seconds before now (database clock), fixed for the whole take-over. */
+  async replayedSince(sinceS: number): Promise<Date> {
+    return (await this.pool.query<{ since: Date }>(`SELECT now() - make_interval(secs => $1) AS since`, [sinceS])).rows[0]!.since;
+  }
+
+  async storedReadings(zone: string, sinceAt: Date): Promise<Reading[]> {
+    const since = `$2::timestamptz`;
     const devices = `(SELECT id FROM devices WHERE zone_id = $1)`;
     const [noise, people, tracks, smoke] = await Promise.all([
       this.pool.query<{ device_id: string; ts: Date; seq: string; laeq: number; lamax: number; interval_s: number; bands: number[] }>(
         `SELECT device_id, ts, seq, laeq, lamax, interval_s, bands FROM noise_readings WHERE device_id IN ${devices} AND ts >= ${since}`,
-        [zone, sinceS],
+        [zone, sinceAt],
       ),
       this.pool.query<{ device_id: string; ts: Date; seq: string; count: number }>(
         `SELECT device_id, ts, seq, count FROM people_counts WHERE device_id IN ${devices} AND ts >= ${since}`,
-        [zone, sinceS],
+        [zone, sinceAt],
       ),
       this.pool.query<{ device_id: string; ts: Date; seq: string; track_id: string; dwell_s: number; waterline_m: number; rod_score: number; speed_mps: number; snapshot: string | null }>(
         `SELECT device_id, ts, seq, track_id, dwell_s, waterline_m, rod_score, speed_mps, snapshot FROM track_observations WHERE device_id IN ${devices} AND ts >= ${since}`,
-        [zone, sinceS],
+        [zone, sinceAt],
       ),
       this.pool.query<{ device_id: string; ts: Date; seq: string; obscuration: number; temperature_c: number; rate_of_rise: number | null }>(
         `SELECT device_id, ts, seq, obscuration, temperature_c, rate_of_rise FROM smoke_readings WHERE device_id IN ${devices} AND ts >= ${since}`,
-        [zone, sinceS],
+        [zone, sinceAt],
       ),
     ]);
     const out: Reading[] = [
@@ -159,5 +187,35 @@ export class LeaseRepository {
       })),
     ];
     return out.sort((a, b) => a.ts.getTime() - b.ts.getTime() || a.seq - b.seq);
+  }
+
+  /**
+   * How far the store has got with the zone's device streams since `sinceAt`: per
+   * `deviceId|stream`, the newest reading, how many up to the stream's cutoff, and how many within its
+   * passed-over span. A worker taking the zone over polls it until what was published before has arrived.
+   */
+  async storedProgress(zone: string, sinceAt: Date, cutoffs: ReadonlyMap<string, Date>, spans: readonly PassedOver[]): Promise<Map<string, StoredProgress>> {
+    const out = new Map<string, StoredProgress>();
+    await Promise.all(
+      Object.entries(STREAM_TABLES).map(async ([stream, table]) => {
+        const keys = new Set<string>();
+        for (const k of cutoffs.keys()) if (k.endsWith(`|${stream}`)) keys.add(k.slice(0, -stream.length - 1));
+        for (const s of spans) if (s.stream === stream) keys.add(s.deviceId);
+        const ids = [...keys];
+        const span = (id: string) => spans.find((s) => s.deviceId === id && s.stream === stream);
+        const r = await this.pool.query<{ device_id: string; newest: Date; settled: number; spanned: number }>(
+          `WITH c AS (SELECT * FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS c(device_id, cutoff, lo, hi))
+           SELECT r.device_id, max(r.ts) AS newest,
+             count(*) FILTER (WHERE c.cutoff IS NULL OR r.ts <= c.cutoff)::int AS settled,
+             count(*) FILTER (WHERE r.ts BETWEEN c.lo AND c.hi)::int AS spanned
+           FROM ${table} r LEFT JOIN c USING (device_id)
+           WHERE r.device_id IN (SELECT id FROM devices WHERE zone_id = $1) AND r.ts >= $2
+           GROUP BY r.device_id`,
+          [zone, sinceAt, ids, ids.map((id) => cutoffs.get(`${id}|${stream}`) ?? null), ids.map((id) => span(id)?.from ?? null), ids.map((id) => span(id)?.to ?? null)],
+        );
+        for (const x of r.rows) out.set(`${x.device_id}|${stream}`, { newest: x.newest, settled: x.settled, spanned: x.spanned });
+      }),
+    );
+    return out;
   }
 }

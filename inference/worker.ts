@@ -28,12 +28,20 @@ import type { PipelineContext } from './pipelines/context.js';
 import { IntrusionPipeline, type IntrusionOptions } from './pipelines/intrusion.js';
 import { SmokePipeline, type SmokeOptions } from './pipelines/smoke.js';
 import { ZoneLeases } from './leases.js';
-import type { JudgedMark, LeaseRepository } from './lease-repository.js';
+import type { JudgedMark, LeaseRepository, PassedOver } from './lease-repository.js';
 
 export { alertId } from './pipelines/context.js';
 
 /** How long a zone taken over waits (its live readings held) before reading what was stored. */
 const REBUILD_SETTLE_MS = 1000;
+/**
+ * A zone taken over is judged once the store has caught up: every reading this worker saw published
+ * for it while another worker held it is stored, and the zone's stored counts have not changed for
+ * this long (polled every REBUILD_POLL_MS), or at most max(REBUILD_WAIT_MIN_MS, two lease periods).
+ */
+const REBUILD_STABLE_MS = 1000;
+const REBUILD_POLL_MS = 250;
+const REBUILD_WAIT_MIN_MS = 10_000;
 /** How often the devices' judged marks are written (one statement for all), and rows unjudged for long pruned. */
 const JUDGED_FLUSH_MS = 500;
 const JUDGED_PRUNE_MS = 10 * 60_000;
@@ -73,6 +81,8 @@ interface ZoneState {
   waiting?: { device: DeviceContext; readings: Reading[] }[];
   /** Newest reading time replayed per device and stream (live readings up to it were replayed already); set while the stored readings are replayed. */
   replayed?: Map<string, number>;
+  /** The start of the replayed period (readings' own time): a waiting reading older than it was not replayed. */
+  replayedFrom?: number;
   /**
    * While stored readings rebuild the zone's state, no loudspeaker command is sent (commands already
    * sent count as played). `silent`: readings a worker judged before, whose alerts went out then;
@@ -120,6 +130,14 @@ export class InferenceWorker {
   private judgedMarks = new Map<string, JudgedMark>();
   private judgedWrite: Promise<void> = Promise.resolve();
   private judgedPrunedAt = 0;
+  /**
+   * Readings of zones another worker holds, seen here and passed over, per zone and `deviceId|stream`
+   * (with the newest seq, so a redelivery is not counted twice): kept for two generations of two
+   * lease periods each, what a take-over waits to find stored. One entry per device stream.
+   */
+  private passedOver = new Map<string, Map<string, PassedOver & { seq: number }>>();
+  private passedOverBefore = new Map<string, Map<string, PassedOver & { seq: number }>>();
+  private passedOverTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -184,6 +202,11 @@ export class InferenceWorker {
     this.speakers.replaying = (zoneId) => this.zones.get(zoneId)?.phase !== undefined;
     this.judgedTimer = setInterval(() => void this.writeJudged(), JUDGED_FLUSH_MS);
     this.judgedTimer.unref();
+    this.passedOverTimer = setInterval(() => {
+      this.passedOverBefore = this.passedOver;
+      this.passedOver = new Map();
+    }, 2 * this.opts.leaseS * 1000);
+    this.passedOverTimer.unref();
     this.leases = new ZoneLeases(this.leaseRepo, this.opts.leaseS, { acquired: (z) => this.acquired(z), lost: (z) => this.lost(z) }, this.log);
     await this.leases.start();
     // Back from a lost connection (its broker node died): what was published meanwhile never reached
@@ -252,10 +275,16 @@ export class InferenceWorker {
       // its broker node) before they reached the device. Sent again under the same id, which a device
       // that did get them ignores.
       await this.resendUnacked(zoneId);
+      // Readings acknowledged before the take-over may still be on their way into the store (an ingest
+      // catching up, or reconnecting to another broker node with its backlog): judged from a store with
+      // a hole, an episode would be cut in two and its ladder lost.
+      const since = await this.leaseRepo.replayedSince(this.opts.rebuildS);
+      state.replayedFrom = since.getTime();
+      if (this.opts.rebuildS > 0) await this.storeCaughtUp(zoneId, since);
       // The judged marks first: a reading stored after them and judged meanwhile is judged again (the
       // same alert and command ids), never skipped.
       const judged = this.opts.rebuildS > 0 ? await this.leaseRepo.judged(zoneId) : new Map<string, number>();
-      const stored = this.opts.rebuildS > 0 ? await this.leaseRepo.storedReadings(zoneId, this.opts.rebuildS) : [];
+      const stored = this.opts.rebuildS > 0 ? await this.leaseRepo.storedReadings(zoneId, since) : [];
       const replayed = state.replayed as Map<string, number>;
       const unjudged: { device: DeviceContext; reading: Reading }[] = [];
       const feed = async (items: { device: DeviceContext; reading: Reading }[]) => {
@@ -289,10 +318,69 @@ export class InferenceWorker {
       state.replayed = undefined;
       for (let w = waiting.shift(); w; w = waiting.shift()) {
         const device = w.device;
-        const fresh = w.readings.filter((r) => r.ts.getTime() > (replayed.get(`${device.id}|${r.stream}`) ?? 0));
+        const fresh = w.readings.filter((r) => r.ts.getTime() > (replayed.get(`${device.id}|${r.stream}`) ?? 0) || r.ts.getTime() < (state.replayedFrom ?? 0));
         await Promise.all(fresh.map((r) => this.feedZone(state, device, r)));
       }
       state.waiting = undefined;
+    }
+  }
+
+  private async storeCaughtUp(zoneId: string, since: Date): Promise<void> {
+    const spans = new Map<string, PassedOver>();
+    // Older than the replayed period (a device replaying old data): not looked for.
+    const oldest = since.getTime() + 60_000;
+    for (const gen of [this.passedOverBefore.get(zoneId), this.passedOver.get(zoneId)]) {
+      for (const [key, p] of gen ?? []) {
+        if (p.from.getTime() < oldest) continue;
+        const had = spans.get(key);
+        spans.set(key, had ? { ...had, from: had.from < p.from ? had.from : p.from, to: had.to > p.to ? had.to : p.to, n: had.n + p.n } : { deviceId: p.deviceId, stream: p.stream, from: p.from, to: p.to, n: p.n });
+      }
+    }
+    this.passedOver.delete(zoneId);
+    this.passedOverBefore.delete(zoneId);
+    const started = Date.now();
+    const deadline = started + Math.max(REBUILD_WAIT_MIN_MS, 2 * this.opts.leaseS * 1000);
+    const cutoffs = new Map<string, Date>();
+    let last = '';
+    let stableSince = started;
+    for (;;) {
+      const progress = await this.leaseRepo.storedProgress(zoneId, since, cutoffs, [...spans.values()]);
+      // Each stream's count up to its newest reading when first seen: a hole filled later changes it,
+      // readings sent since do not.
+      let signature = '';
+      for (const [key, p] of [...progress].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (!cutoffs.has(key)) cutoffs.set(key, p.newest);
+        signature += `${key}:${p.settled};`;
+      }
+      if (signature !== last) {
+        last = signature;
+        stableSince = Date.now();
+      }
+      const missing = [...spans].filter(([key, s]) => (progress.get(key)?.spanned ?? 0) < s.n);
+      if (missing.length === 0 && Date.now() - stableSince >= REBUILD_STABLE_MS) return;
+      if (Date.now() >= deadline) {
+        this.log.warn({ zone: zoneId, waitedMs: Date.now() - started, missing: missing.map(([key, s]) => ({ stream: key, seen: s.n, stored: progress.get(key)?.spanned ?? 0 })) }, 'stored readings still incomplete after a take-over; judging what is stored');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, REBUILD_POLL_MS));
+    }
+  }
+
+  /** A reading of a zone another worker holds: remembered until a take-over of the zone has found it stored. */
+  private passOver(device: DeviceContext, readings: readonly Reading[]): void {
+    let zone = this.passedOver.get(device.zoneId);
+    if (!zone) this.passedOver.set(device.zoneId, (zone = new Map()));
+    for (const r of readings) {
+      if (r.stream === 'status') continue;
+      const key = `${device.id}|${r.stream}`;
+      const p = zone.get(key);
+      if (!p) zone.set(key, { deviceId: device.id, stream: r.stream, from: r.ts, to: r.ts, n: 1, seq: r.seq });
+      else if (r.seq > p.seq) {
+        p.n++;
+        p.seq = r.seq;
+        if (r.ts < p.from) p.from = r.ts;
+        if (r.ts > p.to) p.to = r.ts;
+      }
     }
   }
 
@@ -368,6 +456,7 @@ export class InferenceWorker {
     const state = this.zones.get(device.zoneId);
     if (!mine || !state) {
       this.dropped.inc({ reason: 'other_worker' }, decoded.readings.length);
+      if (this.opts.rebuildS > 0) this.passOver(device, decoded.readings);
       return;
     }
     if (state.waiting) return void state.waiting.push({ device, readings: decoded.readings });
@@ -448,6 +537,7 @@ export class InferenceWorker {
     for (const b of this.batchers.values()) await b.stop();
     await Promise.all(this.pending);
     clearInterval(this.judgedTimer);
+    clearInterval(this.passedOverTimer);
     await this.writeJudged();
     await this.leases?.stop();
     await this.client?.endAsync();

@@ -200,11 +200,17 @@ describe.skipIf(skip)('a cluster losing a broker node and an inference worker mi
     const killedAt = (await pool.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
     brokerA.child.kill('SIGKILL');
     victim.child.kill('SIGKILL');
+    // The surviving node's ingest stalls meanwhile (a long pause, a slow disk): the readings sent
+    // around the kill reach the store only after the zone is taken over, and must still be judged.
+    const ingestB = procs.find((p) => p.name === 'ingest-b')!;
+    ingestB.child.kill('SIGSTOP');
     await sending;
     expect(fleet.every((d) => d.acked === d.messages.length)).toBe(true);
 
     // The dead worker's zone has a new owner, taken within two lease periods of the kill.
     await waitFor(async () => (await leases()).some((l) => l.zone_id === 'z-riverbank' && l.owner !== fishingOwner), 'the fishing zone re-owned', 60_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    ingestB.child.kill('SIGCONT');
     const taken = (await leases()).find((l) => l.zone_id === 'z-riverbank')!;
     expect(taken.taken_at.getTime() - killedAt.getTime()).toBeLessThanOrEqual(2 * LEASE_S * 1000);
     expect((await leases()).every((l) => l.owner !== fishingOwner)).toBe(true);

@@ -63,4 +63,32 @@ describe('judged marks and unacknowledged commands', () => {
     await insert('c-other', 'cam-3', '2 seconds', false);
     expect(await repo.unackedCommands('z-a', 17)).toEqual([{ id: 'c-fresh', deviceId: 'cam-1', name: 'speaker.play', payload: { commandId: 'c-fresh' } }]);
   });
+
+  it('tells a worker taking a zone over how far the store has got: counts up to each cutoff and within each passed-over span', async () => {
+    const base = Date.now() - 600_000;
+    const at = (s: number) => new Date(base + s * 1000);
+    const store = (device: string, seconds: number[]) =>
+      db.pool.query(
+        `INSERT INTO track_observations (device_id, ts, seq, track_id, dwell_s, waterline_m, rod_score, speed_mps)
+         SELECT $1, to_timestamp(($2::float8 + s) / 1000.0), s, 't', 1, 1, 0.5, 0 FROM unnest($3::int[]) AS s`,
+        [device, base, seconds.map((x) => x * 1000)],
+      );
+    await store('cam-1', [0, 10, 20, 30]);
+    await store('cam-2', [5]);
+    await store('cam-3', [0]); // another zone
+    const since = await repo.replayedSince(3600);
+    const spans = [{ deviceId: 'cam-1', stream: 'tracks' as const, from: at(15), to: at(50), n: 4 }];
+    let p = await repo.storedProgress('z-a', since, new Map([['cam-1|tracks', at(20)]]), spans);
+    expect([...p.keys()].sort()).toEqual(['cam-1|tracks', 'cam-2|tracks']);
+    expect(p.get('cam-1|tracks')).toEqual({ newest: at(30), settled: 3, spanned: 2 });
+    expect(p.get('cam-2|tracks')).toMatchObject({ settled: 1, spanned: 0 });
+    // The rest of the span arrives (a backlog): the span is complete; the count up to the cutoff moves
+    // only for a reading older than it (a hole filled), not for a newer one.
+    await store('cam-1', [40, 50]);
+    p = await repo.storedProgress('z-a', since, new Map([['cam-1|tracks', at(20)]]), spans);
+    expect(p.get('cam-1|tracks')).toEqual({ newest: at(50), settled: 3, spanned: 4 });
+    await store('cam-1', [15]);
+    p = await repo.storedProgress('z-a', since, new Map([['cam-1|tracks', at(20)]]), spans);
+    expect(p.get('cam-1|tracks')).toMatchObject({ settled: 4, spanned: 5 });
+  });
 });
