@@ -24,13 +24,13 @@ import { InferenceRepository } from './inference/repository.js';
 import { LeaseRepository } from './inference/lease-repository.js';
 import { AlertIntakeService } from './enforcement-api/cases/intake.js';
 import { EscalationService } from './enforcement-api/cases/escalation.js';
-import { ComplaintRepository } from './enforcement-api/complaints/repository.js';
+import { ComplaintService } from './enforcement-api/complaints/service.js';
 import { CoordinationEscalation } from './enforcement-api/complaints/coordination.js';
 import { CaseRepository } from './enforcement-api/cases/repository.js';
 import { EvidenceRepository } from './enforcement-api/cases/evidence-repository.js';
 import { LegalRepository } from './enforcement-api/legal/repository.js';
 import { DEFAULT_CREDIT_POLICY } from './enforcement-api/domain/credit.js';
-import { CreditSchedule, InspectionRepository } from './enforcement-api/inspections/repository.js';
+import { CreditSchedule, InspectionService } from './enforcement-api/inspections/service.js';
 import { LiveBus } from './enforcement-api/live.js';
 import { ApiService } from './enforcement-api/server.js';
 import { SessionRepository } from './enforcement-api/sessions.js';
@@ -74,10 +74,10 @@ export interface Platform {
   escalation?: EscalationService;
   /** Escalation of the complaints' coordination queue: part of the `enforcement` service. */
   coordination?: CoordinationEscalation;
-  complaints: ComplaintRepository;
+  complaints: ComplaintService;
   api?: ApiService;
   /** Inspection checklist, inspectors, market entities and credit, random plans, inspections. */
-  inspections: InspectionRepository;
+  inspections: InspectionService;
   /** Outbound webhook delivery: part of the `enforcement` service. */
   webhooks?: WebhookDeliveryWorker;
   simulator?: SimulatorService;
@@ -134,7 +134,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
     watchFallbackQueue(metrics, cases);
-    const complaints = new ComplaintRepository(db.pool, cases, { replyDueH: config.complaints.replyDueH, coordinationMin: config.complaints.coordinationMin, windowMin: config.incidentWindowMin }, () => zoneRules.schedule());
+    const complaints = new ComplaintService(db.pool, cases, { replyDueH: config.complaints.replyDueH, coordinationMin: config.complaints.coordinationMin, windowMin: config.incidentWindowMin }, () => zoneRules.schedule());
     const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;
@@ -188,7 +188,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const escalation = has('enforcement')
       ? new EscalationService(db.pool, bus, log.child({ svc: 'escalation' }), metrics, { intervalS: config.sla.escalationIntervalS, clock: options.clock })
       : undefined;
-    const inspections = new InspectionRepository(db.pool, {
+    const inspections = new InspectionService(db.pool, {
       timezone: config.timezone,
       repeatDays: config.inspections.repeatDays,
       confirmMinutes: config.legal.presenceConfirmMinutes,

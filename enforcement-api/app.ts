@@ -30,7 +30,7 @@ import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
 import legalRoutes from './routes/legal.js';
 import inspectionRoutes from './routes/inspections.js';
-import type { InspectionRepository } from './inspections/repository.js';
+import type { InspectionService } from './inspections/service.js';
 import type { LegalRepository } from './legal/repository.js';
 import type { FigureQueries } from './figures.js';
 import directoryRoutes from './routes/directory.js';
@@ -40,7 +40,7 @@ import type { IdempotencyRepository } from './idempotency.js';
 import { serveWebApp } from './web.js';
 import complaintRoutes, { publicLimits } from './routes/complaints.js';
 import open311Routes from './routes/open311.js';
-import type { ComplaintRepository } from './complaints/repository.js';
+import type { ComplaintService } from './complaints/service.js';
 import webhookRoutes from './routes/webhooks.js';
 import exchangeRoutes from './routes/exchange.js';
 import type { WebhookRepository } from './webhooks/repository.js';
@@ -105,7 +105,7 @@ export interface CaseDeps {
 
 /** Citizen complaints (hotline, public form, Open311) and their limits. */
 export interface ComplaintDeps {
-  complaints: ComplaintRepository;
+  complaints: ComplaintService;
   /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES, OPEN311_API_KEYS */
   limits: { publicPerHour: number; lookupPerHour: number; photoMaxBytes: number; open311ApiKeys: readonly string[] };
 }
@@ -141,7 +141,7 @@ export interface AppDeps {
   /** The legal catalogue (admin API with history), parties, presence confirmations. */
   legal: LegalRepository;
   /** The inspection checklist, inspectors, market entities and credit, random plans, inspections. */
-  inspections: InspectionRepository;
+  inspections: InspectionService;
   complaints: ComplaintDeps;
   exchange: ExchangeDeps;
   operations: OperationsDeps;

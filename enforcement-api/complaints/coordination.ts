@@ -1,9 +1,9 @@
 import type { Logger } from '../../core/log.js';
 import type { Metrics } from '../../core/metrics.js';
 import { PeriodicSweep } from '../periodic.js';
-import type { ComplaintRepository } from './repository.js';
+import type { ComplaintService } from './service.js';
 
-type Escalated = Awaited<ReturnType<ComplaintRepository['escalateDue']>>;
+type Escalated = Awaited<ReturnType<ComplaintService['escalateDue']>>;
 
 /**
  * The coordination queue's escalation: a complaint no team took waits at most COMPLAINT_COORDINATION_MIN
@@ -16,7 +16,7 @@ export class CoordinationEscalation {
   private readonly escalated;
 
   constructor(
-    private readonly complaints: ComplaintRepository,
+    private readonly complaints: ComplaintService,
     private readonly log: Logger,
     metrics: Metrics,
     intervalS: number,

@@ -8,11 +8,11 @@ import { UuidParams } from '../../contract/http/common.js';
 import type { Metrics } from '../../core/metrics.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
-import type { ComplaintRepository, NewComplaintInput, Outcome } from '../complaints/repository.js';
+import type { ComplaintService, NewComplaintInput, Outcome } from '../complaints/service.js';
 import { decodePhoto, occurredAtProblem, WindowLimiter } from '../complaints/domain.js';
 
 export interface ComplaintRouteOptions {
-  complaints: ComplaintRepository;
+  complaints: ComplaintService;
   cases: CaseRepository;
   metrics: Metrics;
   /** COMPLAINT_PUBLIC_PER_HOUR, COMPLAINT_LOOKUP_PER_HOUR, COMPLAINT_PHOTO_MAX_BYTES */
@@ -54,7 +54,7 @@ export function takeOrRefuse(limiter: WindowLimiter, req: FastifyRequest, reply:
 }
 
 /** Builds the repository's input from a validated body; throws the stable refusals. */
-export async function complaintInput(body: NewComplaint, channel: NewComplaintInput['channel'], filedBy: string | null, complaints: ComplaintRepository, photoMaxBytes: number): Promise<NewComplaintInput> {
+export async function complaintInput(body: NewComplaint, channel: NewComplaintInput['channel'], filedBy: string | null, complaints: ComplaintService, photoMaxBytes: number): Promise<NewComplaintInput> {
   const now = new Date();
   const occurredAt = body.occurredAt ? new Date(body.occurredAt) : now;
   const problem = occurredAtProblem(occurredAt, now);

@@ -12,7 +12,7 @@ import type { Rejection } from '../domain/case-lifecycle.js';
 import { AppError } from '../errors.js';
 import type { LiveBus } from '../live.js';
 import { checkPartyId } from '../legal/party-ids.js';
-import type { InspectionRepository } from '../inspections/repository.js';
+import type { InspectionService } from '../inspections/service.js';
 import { actorOf } from './cases.js';
 
 /**
@@ -31,31 +31,31 @@ const STAFF = ['officer', 'team_lead', 'operator', 'admin', 'reviewer', 'agency_
 /** Market entities name their parties (an individual's identity number): those who inspect, register or oversee them. */
 const ENTITY_READERS = ['officer', 'team_lead', 'operator', 'admin', 'agency_head'] as const;
 
-const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus: LiveBus }> = async (app, { inspections: repo, bus }) => {
+const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionService; bus: LiveBus }> = async (app, { inspections, bus }) => {
   // ── public ──────────────────────────────────────────────────────────────
   app.get('/api/v1/public/inspection-items', {
     schema: { tags: ['public'], summary: 'The published inspection checklist in force on a date (no login)', querystring: OnQuery, response: { 200: Checklist, ...E(400) } },
   }, async (req) => {
-    const on = req.query.on ?? repo.today();
-    return { on, items: await repo.checklist(on) };
+    const on = req.query.on ?? inspections.today();
+    return { on, items: await inspections.checklist(on) };
   });
 
   app.get('/api/v1/public/inspection-items/:code/history', {
     schema: { tags: ['public'], summary: 'Every version of a checklist item and its change log (no login; without who changed it)', params: ItemCodeParams, response: { 200: ChecklistItemHistory, ...E(404) } },
   }, async (req) => {
-    const h = await repo.itemHistory(req.params.code);
+    const h = await inspections.itemHistory(req.params.code);
     if (h.versions.length === 0) throw new AppError(404, 'ITEM_NOT_FOUND', `no checklist item ${req.params.code}`);
     return h;
   });
 
   app.get('/api/v1/public/inspection-plans', {
     schema: { tags: ['public'], summary: 'Random inspection plans: inputs and seed commitment from creation, seed and draw once drawn (no login)', response: { 200: PublicPlanList } },
-  }, async () => repo.publicPlans());
+  }, async () => inspections.publicPlans());
 
   app.get('/api/v1/public/inspection-plans/:id', {
     schema: { tags: ['public'], summary: 'One random inspection plan (no login)', params: PlanParams, response: { 200: PublicPlan, ...E(404) } },
   }, async (req) => {
-    const p = (await repo.publicPlans(req.params.id))[0];
+    const p = (await inspections.publicPlans(req.params.id))[0];
     if (!p) throw new AppError(404, 'PLAN_NOT_FOUND', `no plan ${req.params.id}`);
     return p;
   });
@@ -65,23 +65,23 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
       tags: ['public'], summary: 'Closed inspections: entity, item, outcome, findings, follow-up case number (no login; no person, party id or position)',
       querystring: LimitQuery, response: { 200: PublicResultList },
     },
-  }, async (req) => repo.publicResults(req.query.limit));
+  }, async (req) => inspections.publicResults(req.query.limit));
 
   // ── checklist and inspectors (admin writes, on the change log) ─────────
   app.put('/api/v1/inspection-items/:code', {
     preHandler: app.requireRole('admin'),
     schema: { tags: ['inspections'], summary: 'A version of a checklist item from a date (admin; recorded)', security: bearer, params: ItemCodeParams, body: ChecklistItemBody, response: { 200: CatalogueChange, ...E(400, 401, 403, 422) } },
-  }, async (req) => ok(await repo.putItem(req.params.code, req.body, req.user.sub)).change);
+  }, async (req) => ok(await inspections.putItem(req.params.code, req.body, req.user.sub)).change);
 
   app.get('/api/v1/inspectors', {
     preHandler: app.requireRole(...STAFF),
     schema: { tags: ['inspections'], summary: 'Registered inspectors: certificate, validity, the items each may inspect', security: bearer, response: { 200: InspectorList, ...E(401, 403) } },
-  }, async () => repo.inspectors());
+  }, async () => inspections.inspectors());
 
   app.put('/api/v1/inspectors/:userId', {
     preHandler: app.requireRole('admin'),
     schema: { tags: ['inspections'], summary: "Register an officer as inspector or change the registration (admin; recorded)", security: bearer, params: UserIdParams, body: InspectorBody, response: { 200: CatalogueChange, ...E(400, 401, 403, 404, 409, 422) } },
-  }, async (req) => ok(await repo.putInspector(req.params.userId, req.body, req.user.sub)).change);
+  }, async (req) => ok(await inspections.putInspector(req.params.userId, req.body, req.user.sub)).change);
 
   // ── market entities and credit ──────────────────────────────────────────
   app.get('/api/v1/market-entities', {
@@ -91,7 +91,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
       querystring: ColourQuery,
       response: { 200: MarketEntityList, ...E(401, 403) },
     },
-  }, async (req) => repo.entities(req.query.colour));
+  }, async (req) => inspections.entities(req.query.colour));
 
   const partyOf = (body: MarketEntityBody) => {
     if (!body.partyId) return null;
@@ -105,35 +105,35 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
     ...entityWrite,
     schema: { tags: ['inspections'], summary: 'Register a market entity (admin, operator; recorded)', security: bearer, body: MarketEntityBody, response: { 201: MarketEntity, ...E(400, 401, 403, 422) } },
   }, async (req, reply) => {
-    const r = ok(await repo.putEntity(null, req.body, partyOf(req.body), req.user.sub));
-    await repo.recompute(r.id, 'demand', req.user.sub);
-    return reply.status(201).send((await repo.entity(r.id))!);
+    const r = ok(await inspections.putEntity(null, req.body, partyOf(req.body), req.user.sub));
+    await inspections.recompute(r.id, 'demand', req.user.sub);
+    return reply.status(201).send((await inspections.entity(r.id))!);
   });
   app.put('/api/v1/market-entities/:id', {
     ...entityWrite,
     schema: { tags: ['inspections'], summary: 'Change a market entity (admin, operator; recorded)', security: bearer, params: EntityIdParams, body: MarketEntityBody, response: { 200: MarketEntity, ...E(400, 401, 403, 404, 422) } },
   }, async (req) => {
-    ok(await repo.putEntity(req.params.id, req.body, partyOf(req.body), req.user.sub));
-    return (await repo.entity(req.params.id))!;
+    ok(await inspections.putEntity(req.params.id, req.body, partyOf(req.body), req.user.sub));
+    return (await inspections.entity(req.params.id))!;
   });
   app.get('/api/v1/market-entities/:id/credit', {
     preHandler: app.requireRole(...ENTITY_READERS),
     schema: { tags: ['inspections'], summary: "Every computation of the entity's colour, newest first", security: bearer, params: EntityIdParams, response: { 200: CreditHistory, ...E(401, 403, 404) } },
   }, async (req) => {
-    if (!(await repo.entity(req.params.id))) throw new AppError(404, 'ENTITY_NOT_FOUND', `no market entity ${req.params.id}`);
-    return repo.creditHistory(req.params.id);
+    if (!(await inspections.entity(req.params.id))) throw new AppError(404, 'ENTITY_NOT_FOUND', `no market entity ${req.params.id}`);
+    return inspections.creditHistory(req.params.id);
   });
   app.post('/api/v1/market-entities/:id/credit', {
     ...entityWrite,
     schema: { tags: ['inspections'], summary: "Recompute the entity's colour now (admin, operator)", security: bearer, params: EntityIdParams, response: { 200: RecomputeResult, ...E(401, 403, 404) } },
   }, async (req) => {
-    if (!(await repo.entity(req.params.id))) throw new AppError(404, 'ENTITY_NOT_FOUND', `no market entity ${req.params.id}`);
-    return repo.recompute(req.params.id, 'demand', req.user.sub);
+    if (!(await inspections.entity(req.params.id))) throw new AppError(404, 'ENTITY_NOT_FOUND', `no market entity ${req.params.id}`);
+    return inspections.recompute(req.params.id, 'demand', req.user.sub);
   });
   app.post('/api/v1/market-entities/credit', {
     ...entityWrite,
     schema: { tags: ['inspections'], summary: "Recompute every entity's colour now (admin, operator)", security: bearer, response: { 200: RecomputeResult, ...E(401, 403) } },
-  }, async (req) => repo.recompute(null, 'demand', req.user.sub));
+  }, async (req) => inspections.recompute(null, 'demand', req.user.sub));
 
   // ── plans ───────────────────────────────────────────────────────────────
   app.post('/api/v1/inspection-plans', {
@@ -144,26 +144,26 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
     },
   }, async (req, reply) => {
     const on = req.body.on ? new Date(`${req.body.on}T12:00:00Z`) : new Date();
-    const r = ok(await repo.createPlan(req.body.colour, on, req.user.sub));
-    return reply.status(201).send((await repo.publicPlans(r.id))[0]!);
+    const r = ok(await inspections.createPlan(req.body.colour, on, req.user.sub));
+    return reply.status(201).send((await inspections.publicPlans(r.id))[0]!);
   });
   app.post('/api/v1/inspection-plans/:id/draw', {
     ...entityWrite,
     schema: { tags: ['inspections'], summary: 'Draw: publish the seed, select entities and inspectors, create the inspections (admin, operator)', security: bearer, params: PlanParams, response: { 200: PublicPlan, ...E(401, 403, 404, 409) } },
   }, async (req) => {
-    ok(await repo.drawPlan(req.params.id, req.user.sub));
+    ok(await inspections.drawPlan(req.params.id, req.user.sub));
     bus.notify();
-    return (await repo.publicPlans(req.params.id))[0]!;
+    return (await inspections.publicPlans(req.params.id))[0]!;
   });
 
   // ── inspections on the tablets ──────────────────────────────────────────
   app.get('/api/v1/inspections', {
     preHandler: app.requireRole('officer', 'team_lead', 'operator', 'admin'),
     schema: { tags: ['inspections'], summary: 'Inspections: an officer sees those assigned to them or that they inspect, a team lead those of the team', security: bearer, querystring: InspectionListQuery, response: { 200: InspectionList, ...E(401, 403) } },
-  }, async (req) => repo.list(actorOf(req.user), req.query));
+  }, async (req) => inspections.list(actorOf(req.user), req.query));
 
   const one = async (id: string, user: Parameters<typeof actorOf>[0]) => {
-    const s = await repo.get(id, actorOf(user));
+    const s = await inspections.get(id, actorOf(user));
     if (!s) throw new AppError(404, 'INSPECTION_NOT_FOUND', 'no such inspection');
     return s;
   };
@@ -181,7 +181,7 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
       security: bearer, body: AdHocBody, response: { 201: Inspection, ...E(400, 401, 403, 404, 409, 422) },
     },
   }, async (req, reply) => {
-    const r = ok(await repo.open(actorOf(req.user), { adHoc: req.body }));
+    const r = ok(await inspections.open(actorOf(req.user), { adHoc: req.body }));
     return reply.status(201).send(await one(r.id, req.user));
   });
   app.post('/api/v1/inspections/:id/open', {
@@ -192,34 +192,34 @@ const routes: FastifyPluginAsyncTypebox<{ inspections: InspectionRepository; bus
       security: bearer, params: UuidParams, body: OpenBody, response: { 200: Inspection, ...E(400, 401, 403, 404, 409, 422) },
     },
   }, async (req) => {
-    ok(await repo.open(actorOf(req.user), { id: req.params.id, body: req.body }));
+    ok(await inspections.open(actorOf(req.user), { id: req.params.id, body: req.body }));
     return one(req.params.id, req.user);
   });
   app.post('/api/v1/inspections/:id/presence', {
     ...field,
     schema: { tags: ['inspections'], summary: 'The second inspector confirms presence from their own session, with position', security: bearer, params: UuidParams, body: PresenceBody, response: { 200: Inspection, ...E(400, 401, 403, 404, 409, 422) } },
   }, async (req) => {
-    ok(await repo.confirm(req.params.id, actorOf(req.user), req.body.location));
+    ok(await inspections.confirm(req.params.id, actorOf(req.user), req.body.location));
     return one(req.params.id, req.user);
   });
   app.post('/api/v1/inspections/:id/result', {
     ...field,
     schema: { tags: ['inspections'], summary: 'Record the outcome and the findings per check (both inspectors confirmed)', security: bearer, params: UuidParams, body: ResultBody, response: { 200: Inspection, ...E(400, 401, 403, 404, 409, 422) } },
   }, async (req) => {
-    ok(await repo.result(req.params.id, actorOf(req.user), req.body));
+    ok(await inspections.result(req.params.id, actorOf(req.user), req.body));
     return one(req.params.id, req.user);
   });
   app.post('/api/v1/inspections/:id/case', {
     ...field,
     schema: { tags: ['inspections'], summary: "Open a follow-up case from the violations found (the findings are its first evidence record)", security: bearer, params: UuidParams, body: FollowUpBody, response: { 201: FollowUpCase, ...E(400, 401, 403, 404, 409) } },
   }, async (req, reply) => {
-    const r = ok(await repo.followUp(req.params.id, actorOf(req.user), req.body.note));
+    const r = ok(await inspections.followUp(req.params.id, actorOf(req.user), req.body.note));
     bus.notify();
     return reply.status(201).send({ caseId: r.caseId, number: r.number, teamId: r.teamId });
   });
   app.get('/api/v1/inspection-refusals', {
     preHandler: app.requireRole('admin', 'operator'),
     schema: { tags: ['inspections'], summary: 'Refused inspection steps, newest first', security: bearer, querystring: LimitQuery, response: { 200: RefusalList, ...E(401, 403) } },
-  }, async (req) => repo.refusals(req.query.limit));
+  }, async (req) => inspections.refusals(req.query.limit));
 };
 export default routes;

@@ -7,7 +7,7 @@ import {
 } from '../../contract/http/open311.js';
 import { COMPLAINT_CATEGORIES, type Complaint, type ComplaintCategory } from '../../contract/http/complaints.js';
 import { AppError } from '../errors.js';
-import type { ComplaintRepository } from '../complaints/repository.js';
+import type { ComplaintService } from '../complaints/service.js';
 import { CATEGORY_NAMES } from '../complaints/domain.js';
 import { complaintInput, countRefusals, takeOrRefuse, type PublicLimits } from './complaints.js';
 
@@ -17,7 +17,7 @@ import { complaintInput, countRefusals, takeOrRefuse, type PublicLimits } from '
  * `{code, description}` with the HTTP status as code.
  */
 export interface Open311Options {
-  complaints: ComplaintRepository;
+  complaints: ComplaintService;
   limits: PublicLimits;
   photoMaxBytes: number;
   /** OPEN311_API_KEYS: when non-empty, POST requests.json needs one of them. */

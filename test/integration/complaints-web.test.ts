@@ -73,7 +73,7 @@ describe.skipIf(!hasBrowser)('complaints in the web app (Chromium, tablet viewpo
     await panel.locator('select[name=status]').selectOption('handled_in_stages');
     await panel.locator('textarea[name=reply]').fill('已劝导，音量调低；后续夜间巡查');
     await panel.locator('button[type=submit]').click();
-    await expect.poll(() => panel.textContent()).toContain('已劝导，音量调低');
+    await panel.locator('p', { hasText: '已劝导，音量调低' }).waitFor();
     if (shots) await officer.screenshot({ path: `${shots}/complaint-case.png`, fullPage: true });
     await tablet.close();
   });

@@ -48,12 +48,15 @@ const REPOSITORIES = new Set([
   'enforcement-api/readings.ts', 'enforcement-api/figures.ts', 'enforcement-api/live-repository.ts', 'enforcement-api/directory.ts', 'enforcement-api/idempotency.ts',
   'enforcement-api/cases/repository.ts', 'enforcement-api/cases/transition-repository.ts', 'enforcement-api/cases/evidence-repository.ts',
   'enforcement-api/cases/events.ts', 'enforcement-api/cases/deadline-repository.ts', 'enforcement-api/cases/legal-repository.ts',
+  // An alert's intake: the alert, its incident, the case it opens (the step itself in intake-workflow.ts).
+  'enforcement-api/cases/intake-repository.ts',
   // The legal catalogue (versions in force, admin writes with the change log), parties, the case's legal view, presence.
   'enforcement-api/legal/catalogue.ts', 'enforcement-api/legal/catalogue-admin-repository.ts', 'enforcement-api/legal/parties.ts',
   'enforcement-api/legal/case-view.ts', 'enforcement-api/legal/presence-repository.ts',
   // Inspections: checklist and inspectors, market entities and credit, plans, inspections.
   'enforcement-api/inspections/checklist-repository.ts', 'enforcement-api/inspections/entity-repository.ts', 'enforcement-api/inspections/plan-repository.ts',
   'enforcement-api/inspections/inspection-repository.ts',
+  // Complaints: the complaint, its photos, events and contact views, the coordination queue, the sensor record's readings.
   'enforcement-api/complaints/repository.ts',
   // Webhook subscribers, their sealed keys, the outbox queue, inbound ids and ban notices.
   'enforcement-api/webhooks/repository.ts',

@@ -45,6 +45,21 @@ export function mount(el: Element, ...children: Child[]): void {
   append(el, children);
 }
 
+/**
+ * Makes `children` a container's content, in order, without detaching a node that stays: Chromium
+ * drops a click whose button left the document between press and release, so a screen refreshed while
+ * a form is tapped must leave that form where it is. Nodes not listed are removed; new ones inserted.
+ */
+export function place(el: Element, ...children: (Node | null)[]): void {
+  const want = children.filter((c): c is Node => c !== null);
+  const keep = new Set(want);
+  for (const c of Array.from(el.childNodes)) if (!keep.has(c)) c.remove();
+  want.forEach((child, i) => {
+    const at = el.childNodes[i] ?? null;
+    if (at !== child) el.insertBefore(child, at);
+  });
+}
+
 /** Form values by name: text trimmed, checkboxes as booleans, multi-checkboxes of one name as arrays. */
 export function formValues(form: HTMLFormElement): Record<string, string | boolean | string[]> {
   const out: Record<string, string | boolean | string[]> = {};
@@ -61,4 +76,24 @@ export function formValues(form: HTMLFormElement): Record<string, string | boole
     } else if (!(el instanceof HTMLInputElement && el.type === 'file')) out[el.name] = el.value.trim();
   }
   return out;
+}
+
+/**
+ * A list's rows by key, each rebuilt only when what it shows changed (`shows`): with `place`, a row that
+ * did not change stays in the page while the list refreshes, and a tap on it lands.
+ */
+export function keyedRows<T>(key: (item: T) => string, shows: (item: T) => string, build: (item: T) => HTMLElement): (items: readonly T[]) => HTMLElement[] {
+  let rows = new Map<string, { shown: string; el: HTMLElement }>();
+  return (items) => {
+    const next = new Map<string, { shown: string; el: HTMLElement }>();
+    const out = items.map((item) => {
+      const shown = shows(item);
+      const old = rows.get(key(item));
+      const el = old && old.shown === shown ? old.el : build(item);
+      next.set(key(item), { shown, el });
+      return el;
+    });
+    rows = next;
+    return out;
+  };
 }

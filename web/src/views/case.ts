@@ -1,5 +1,5 @@
 import { call, ApiError, type Res } from '../api/client';
-import { h, mount } from '../dom';
+import { h, mount, place } from '../dom';
 import { countdown, when } from '../format';
 import { t } from '../i18n';
 import { perform, type Op, type Outcome } from '../offline';
@@ -35,7 +35,14 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     h('a', { href: layout === 'desk' ? '#/review' : '#/inbox', class: 'back' }, `← ${t(layout === 'desk' ? 'tabReview' : 'tabInbox')}`),
     error, notice, body);
   let actionsKey = '';
-  let actionsEl: HTMLElement | null = null;
+  /** The steps panel, its heading and the forms in it stay in the page across refreshes (see `place`). */
+  const actionsTitle = h('h2', { id: 'h-actions' }, t('actionsTitle'));
+  const actionsEl = h('section', { id: 'd-actions', class: 'panel actions', 'aria-labelledby': 'h-actions' });
+  let formsEl: HTMLElement | null = null;
+  let complaintsKey = '';
+  let complaintsEl: HTMLElement | null = null;
+  /** The two columns, kept while the layout stays (desk, tablet, or tablet with a proposal across the screen). */
+  let shell: { variant: string; grid: HTMLElement; left: HTMLElement; right: HTMLElement } | null = null;
   /** The photo form, kept while it is offered: a refresh must not lose the file picked in it. */
   let photoEl: HTMLElement | null = null;
   let disposed = false;
@@ -84,19 +91,20 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const { detail, evidence } = c;
     const ctx: CaseContext = { detail, evidence, layout, act };
     const pending = state.outbox.filter((i) => i.caseId === id);
-    const key = `${detail.state}|${detail.actions.join()}|${pending.length}|${detail.presence?.confirmedAt ?? ''}`;
+    const key = `${detail.state}|${detail.actions.join()}|${detail.presence?.confirmedAt ?? ''}`;
     // The forms are rebuilt only when what may be done changed, and what was typed into a form that is
-    // still offered carries over, so a live refresh never wipes what is being typed.
-    if (key !== actionsKey || !actionsEl) {
+    // still offered carries over, so a live refresh never wipes what is being typed, nor (left in
+    // place) a tap on a form's button.
+    if (key !== actionsKey || !formsEl) {
       actionsKey = key;
-      const typed = actionsEl ? typedValues(actionsEl) : [];
-      actionsEl = h('section', { id: 'd-actions', class: 'panel actions', 'aria-labelledby': 'h-actions' },
-        h('h2', { id: 'h-actions' }, t('actionsTitle')),
-        pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
-          h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
-        actionForms(ctx));
-      restoreTyped(actionsEl, typed);
+      const typed = formsEl ? typedValues(formsEl) : [];
+      formsEl = actionForms(ctx);
+      restoreTyped(formsEl, typed);
     }
+    place(actionsEl, actionsTitle,
+      pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
+        h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
+      formsEl);
     const head = h('header', { class: 'case-head' },
       h('div', null,
         h('h1', null, `#${detail.number} ${t(`kind_${detail.kind}`)} · ${detail.zoneName}`),
@@ -126,24 +134,35 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
         h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
       reviewRecord(detail));
     const evidenceEl = evidencePanel(ctx);
-    const complaintsEl = caseComplaintsPanel(complaintsOf.get(id) ?? [], ['officer', 'team_lead'].includes(state.user!.role), () => void load().catch(() => undefined));
+    // Like the forms: rebuilt only when the complaints changed, so a reply being written survives a refresh.
+    const complaints = complaintsOf.get(id) ?? [];
+    if (JSON.stringify(complaints) !== complaintsKey) {
+      complaintsKey = JSON.stringify(complaints);
+      complaintsEl = caseComplaintsPanel(complaints, ['officer', 'team_lead'].includes(state.user!.role), () => void load().catch(() => undefined));
+    }
     const photoOffered = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'].includes(detail.state) && ['officer', 'team_lead'].includes(state.user!.role);
     // Built once while offered; on submit it reads the case as it is then, not as it was when built.
     photoEl = photoOffered ? (photoEl ?? photoForm(latest)) : null;
     const photo = photoEl;
-    if (layout === 'desk') {
-      mount(body, head, facts, h('div', { class: 'desk-grid' },
-        h('div', { class: 'col' }, complaintsEl, evidenceEl, record),
-        h('div', { class: 'col' }, proposalPanel(detail), actionsEl, legal)));
-    } else if (detail.actions.includes('propose_decision')) {
-      // A proposal needs the room: its form beside the benchmark, across the screen.
-      mount(body, head, facts, actionsEl, h('div', { class: 'tablet-grid' },
-        h('div', { class: 'col' }, photo, record),
-        h('div', { class: 'col' }, complaintsEl, evidenceEl, legal)));
+    // A proposal needs the room: its form beside the benchmark, across the screen.
+    const variant = layout === 'desk' ? 'desk' : detail.actions.includes('propose_decision') ? 'wide' : 'tablet';
+    if (shell?.variant !== variant) {
+      const left = h('div', { class: 'col' });
+      const right = h('div', { class: 'col' });
+      shell = { variant, grid: h('div', { class: variant === 'desk' ? 'desk-grid' : 'tablet-grid' }, left, right), left, right };
+    }
+    if (variant === 'desk') {
+      place(shell.left, complaintsEl, evidenceEl, record);
+      place(shell.right, proposalPanel(detail), actionsEl, legal);
+      place(body, head, facts, shell.grid);
+    } else if (variant === 'wide') {
+      place(shell.left, photo, record);
+      place(shell.right, complaintsEl, evidenceEl, legal);
+      place(body, head, facts, actionsEl, shell.grid);
     } else {
-      mount(body, head, facts, h('div', { class: 'tablet-grid' },
-        h('div', { class: 'col' }, actionsEl, photo),
-        h('div', { class: 'col' }, complaintsEl, evidenceEl, legal, record)));
+      place(shell.left, actionsEl, photo);
+      place(shell.right, complaintsEl, evidenceEl, legal, record);
+      place(body, head, facts, shell.grid);
     }
   };
 

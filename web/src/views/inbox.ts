@@ -1,4 +1,4 @@
-import { h, mount } from '../dom';
+import { h, keyedRows, place } from '../dom';
 import { countdown, when } from '../format';
 import { t } from '../i18n';
 import type { CaseRow } from '../live';
@@ -32,9 +32,11 @@ export function inboxView(): View {
           fresh ? h('span', { class: 'new-tag' }, t('new')) : null)));
   };
 
+  // A card is rebuilt when its case or its "new" mark changed; the countdowns tick in place.
+  const cards = keyedRows((c: CaseRow) => c.id, (c) => JSON.stringify([c, state.fresh.has(c.id)]), card);
   const render = () => {
     const cases = [...state.cases.values()].filter((c) => showClosed.checked || isOpen(c)).sort(byUrgency);
-    mount(list, cases.map(card));
+    place(list, ...cards(cases));
     empty.hidden = cases.length > 0;
   };
   showClosed.addEventListener('change', render);

@@ -1,4 +1,5 @@
-import { h, mount } from '../dom';
+import { h, keyedRows, place } from '../dom';
+import type { CaseRow } from '../live';
 import { when } from '../format';
 import { t } from '../i18n';
 import { state } from '../state';
@@ -14,20 +15,23 @@ export function reviewView(): View {
       h('thead', null, h('tr', null, ['#', t('case'), t('level'), t('submitted'), t('decisionDue'), t('state')].map((x) => h('th', { scope: 'col' }, x)))),
       body),
     empty);
+  const daysLeft = (c: CaseRow) => (c.decisionDueAt ? Math.ceil((new Date(c.decisionDueAt).getTime() - Date.now()) / 86_400_000) : null);
+  // A row is rebuilt when its case or its days left changed.
+  const rows = keyedRows((c: CaseRow) => c.id, (c) => JSON.stringify([c, daysLeft(c)]), (c) => {
+    const days = daysLeft(c);
+    return h('tr', { 'data-id': c.id, class: c.state === 'under_review' ? 'waiting' : 'done', onclick: () => { location.hash = `#/case/${c.id}`; } },
+      h('td', null, h('a', { href: `#/case/${c.id}` }, `#${c.number}`)),
+      h('td', null, `${t(`kind_${c.kind}`)} · ${c.zoneName}`, h('br'), h('span', { class: 'muted' }, c.title)),
+      h('td', null, c.reviewLevel ? h('span', { class: ['level', c.reviewLevel] }, t(`level_${c.reviewLevel}`)) : '—'),
+      h('td', null, when(c.reviewSubmittedAt)),
+      h('td', { class: days !== null && days < 10 ? 'warn' : '' }, c.decisionDueAt ? `${when(c.decisionDueAt)} · ${t('daysLeft', { n: days ?? 0 })}` : '—'),
+      h('td', null, h('span', { class: ['state', `st-${c.state}`] }, t(`state_${c.state}`))));
+  });
   const render = () => {
     const list = [...state.cases.values()]
       .filter((c) => ['under_review', 'approved', 'returned'].includes(c.state))
       .sort((a, b) => Number(b.state === 'under_review') - Number(a.state === 'under_review') || (a.decisionDueAt ?? '9').localeCompare(b.decisionDueAt ?? '9'));
-    mount(body, list.map((c) => {
-      const days = c.decisionDueAt ? Math.ceil((new Date(c.decisionDueAt).getTime() - Date.now()) / 86_400_000) : null;
-      return h('tr', { 'data-id': c.id, class: c.state === 'under_review' ? 'waiting' : 'done', onclick: () => { location.hash = `#/case/${c.id}`; } },
-        h('td', null, h('a', { href: `#/case/${c.id}` }, `#${c.number}`)),
-        h('td', null, `${t(`kind_${c.kind}`)} · ${c.zoneName}`, h('br'), h('span', { class: 'muted' }, c.title)),
-        h('td', null, c.reviewLevel ? h('span', { class: ['level', c.reviewLevel] }, t(`level_${c.reviewLevel}`)) : '—'),
-        h('td', null, when(c.reviewSubmittedAt)),
-        h('td', { class: days !== null && days < 10 ? 'warn' : '' }, c.decisionDueAt ? `${when(c.decisionDueAt)} · ${t('daysLeft', { n: days ?? 0 })}` : '—'),
-        h('td', null, h('span', { class: ['state', `st-${c.state}`] }, t(`state_${c.state}`))));
-    }));
+    place(body, ...rows(list));
     empty.hidden = list.length > 0;
   };
   render();

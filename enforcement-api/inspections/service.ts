@@ -18,8 +18,12 @@ export interface InspectionConfig extends InspectionSettings {
   credit: { policy: CreditPolicy; lookbackDays: number; recompute: Period; checkIntervalS: number };
 }
 
-/** Everything of inspections behind one object the API and the credit schedule take. */
-export class InspectionRepository {
+/**
+ * Everything of inspections behind one object the API and the credit schedule take: reads and admin
+ * writes go to the *-repository.ts modules, an inspection's steps to workflow.ts (one transaction
+ * each); a refused step is recorded and counted here.
+ */
+export class InspectionService {
   private readonly refused;
 
   constructor(
@@ -99,7 +103,7 @@ export class CreditSchedule {
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly repo: InspectionRepository,
+    private readonly inspections: InspectionService,
     private readonly log: Logger,
     private readonly clock: () => Date = () => new Date(),
   ) {}
@@ -108,13 +112,13 @@ export class CreditSchedule {
     await this.tick();
     this.timer = setInterval(() => {
       this.running = this.tick();
-    }, this.repo.config.credit.checkIntervalS * 1000);
+    }, this.inspections.config.credit.checkIntervalS * 1000);
     this.timer.unref();
   }
 
   async tick(): Promise<void> {
     try {
-      const r = await this.repo.recompute(null, 'schedule', null, this.clock());
+      const r = await this.inspections.recompute(null, 'schedule', null, this.clock());
       if (r.computed > 0) this.log.info({ period: r.period, computed: r.computed, changed: r.changed }, 'credit colours recomputed');
     } catch (err) {
       this.log.error({ err }, 'credit recomputation failed');
