@@ -8,12 +8,20 @@
  * The counts go minute by minute through the real CrowdingPipeline with the committed crowding model
  * (onnxruntime-node), exactly as the worker runs it, at the card's thresholds and at others.
  *
- * Per threshold `exceed_15m.on` it prints, over the days whose count passes capacity:
- * - warned in time: the first alert came before the first minute over capacity; its lead (minutes
- *   before that minute) as median, 10th and 90th percentile;
- * - late: the first alert came at or after that minute; missed: no alert that day;
+ * Per threshold `exceed_15m.on` it prints, over the days whose count passes capacity, judged as
+ * `npm run models:report -- crowding` judges the independent days (inference/train/scenes.ts):
+ * - warned in time: an alert was in force (raised, its episode not ended) at the close of the last
+ *   minute under capacity; its lead is the minutes from that alert to the first minute over capacity
+ *   (0: the alert came with the close of the last minute under capacity), as median, 10th and 90th
+ *   percentile;
+ * - ended before: of the others, days whose earlier alert had ended before the crowd came;
+ * - late: first alerted after passing capacity (and no alert in force when it did); missed: no alert
+ *   at or after that minute;
  * and, over the days that never pass capacity, false alarms: days with an alert, and how near those
  * days came (their peak count / capacity, median).
+ *
+ * Until 2026-12-03 it judged each day's first alert instead (however long before, even if it had
+ * ended), and counted the lead from the last minute counted at the alert (one minute more).
  */
 import { loadavg } from 'node:os';
 import { Rng } from '../core/rng.js';
@@ -25,7 +33,7 @@ import type { DeviceContext } from '../core/repos/devices.js';
 import { CROWD_KINDS, CrowdSource } from '../simulator/crowds.js';
 import { OnnxModel } from '../inference/onnx-model.js';
 import { SpeakerController } from '../inference/actuation.js';
-import { CrowdingPipeline, CROWD_MODEL } from '../inference/pipelines/crowding.js';
+import { CrowdingPipeline, CROWD_MODEL, CROWDING_DEFAULTS } from '../inference/pipelines/crowding.js';
 import type { PipelineContext } from '../inference/pipelines/context.js';
 import { MemoryCommandRecord } from '../inference/command-memory.js';
 import type { ModelSlot } from '../inference/model-registry.js';
@@ -63,31 +71,52 @@ function days(): Day[] {
   return out;
 }
 
-/** The minute index of the day's first crowding alert, or -1. */
-async function firstAlert(model: OnnxModel, threshold: number, day: Day): Promise<number> {
+interface DayResult {
+  /** Minute indices (from 08:00) at which the day's alerts were raised: the close of minute i - 1. */
+  starts: number[];
+  /** Whether an alert was in force at the close of the last minute under capacity (day.over > 0). */
+  inForce: boolean;
+}
+
+/**
+ * A day's model scores do not depend on the threshold, only its episodes do: the first run of a day
+ * records them in call order, later runs (other thresholds) replay them through the same pipeline.
+ */
+const scoreCache = new Map<Day, Float32Array[]>();
+
+/** The whole day through the pipeline at `threshold`: its alerts and whether one was in force at the crossing. */
+async function runDay(model: OnnxModel, threshold: number, day: Day): Promise<DayResult> {
   const card = { ...model.card, thresholds: { ...model.card.thresholds, 'exceed_15m.on': threshold } };
   // The pipeline reads only the card's thresholds and label positions from its slot.
   const active = { card, labelIndex: (label: string) => model.labelIndex(label) } as unknown as OnnxModel;
   const slot: ModelSlot = { name: CROWD_MODEL, featureCount: CROWD_FEATURE_COUNT, active, shadow: null };
-  const scorer = { score: async (f: Float32Array) => ({ active: await model.run(f, 1), activeVersion: `${card.name}@${card.version}`, shadow: null, shadowVersion: null }) };
+  const cached = scoreCache.get(day);
+  const recorded: Float32Array[] = [];
+  let call = 0;
+  const score = async (f: Float32Array) => {
+    if (cached) return cached[call++] as Float32Array;
+    const p = await model.run(f, 1);
+    recorded.push(p);
+    return p;
+  };
+  const scorer = { score: async (f: Float32Array) => ({ active: await score(f), activeVersion: `${card.name}@${card.version}`, shadow: null, shadowVersion: null }) };
   const alerts: Alert[] = [];
   const repo = new MemoryCommandRecord();
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, createLogger('silent'), new Metrics());
   const ctx: PipelineContext = { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: createLogger('silent') };
-  const pipeline = new CrowdingPipeline(scorer, () => slot, ctx);
+  // 08:00 in Shanghai on a summer Sunday.
+  const t0 = Date.UTC(2026, 6, 5, START_HOUR - 8, 0);
+  let inForce = false;
+  const pipeline = new CrowdingPipeline(scorer, () => slot, ctx, CROWDING_DEFAULTS, (_zone, end, s) => {
+    if (end.getTime() === t0 + day.over * MINUTE) inForce = s.alerting;
+  });
   const device: DeviceContext = {
     id: 'pc-1', kind: 'people_counter', zoneId: 'z-bench', noiseClass: '2', timezone: TZ, capacity: day.capacity,
     fishingBan: false, hasSpeaker: false, calibrationValidUntil: null, placementPublished: true,
   };
-  // 08:00 in Shanghai on a summer Sunday.
-  const t0 = Date.UTC(2026, 6, 5, START_HOUR - 8, 0);
-  for (let i = 0; i < day.counts.length; i++) {
-    await pipeline.onCount(device, new Date(t0 + i * MINUTE), day.counts[i] as number);
-    if (alerts.length > 0) break;
-  }
-  const first = alerts[0];
-  // An alert is raised when minute i closes, i.e. with the count of minute i - 1 as the latest.
-  return first ? Math.round((new Date(first.detectedAt).getTime() - t0) / MINUTE) - 1 : -1;
+  for (let i = 0; i < day.counts.length; i++) await pipeline.onCount(device, new Date(t0 + i * MINUTE), day.counts[i] as number);
+  if (!cached) scoreCache.set(day, recorded);
+  return { starts: alerts.map((a) => Math.round((new Date(a.detectedAt).getTime() - t0) / MINUTE)), inForce: day.over > 0 && inForce };
 }
 
 async function main(): Promise<void> {
@@ -105,18 +134,25 @@ async function main(): Promise<void> {
       const leads: number[] = [];
       let late = 0;
       let missed = 0;
+      let endedBefore = 0;
       let falseAlarms = 0;
       const nearness: number[] = [];
       for (const day of all) {
-        const at = await firstAlert(model, threshold, day);
+        const { starts, inForce } = await runDay(model, threshold, day);
         if (day.over < 0) {
-          if (at >= 0) {
+          if (starts.length > 0) {
             falseAlarms++;
             nearness.push(Math.max(...day.counts) / day.capacity);
           }
-        } else if (at < 0) missed++;
-        else if (at < day.over) leads.push(day.over - at);
-        else late++;
+          continue;
+        }
+        const before = starts.filter((m) => m <= day.over);
+        if (inForce && before.length > 0) leads.push(day.over - (before[before.length - 1] as number));
+        else {
+          if (before.length > 0) endedBefore++;
+          if (starts.some((m) => m > day.over)) late++;
+          else missed++;
+        }
       }
       leads.sort((a, b) => a - b);
       const q = (p: number) => (leads.length ? String(quantile(leads, p)) : '–');
@@ -126,6 +162,7 @@ async function main(): Promise<void> {
         q(0.5),
         q(0.1),
         q(0.9),
+        String(endedBefore),
         String(late),
         String(missed),
         `${falseAlarms}/${all.length - exceeding.length}`,
@@ -133,7 +170,7 @@ async function main(): Promise<void> {
       ]);
     }
     console.log('');
-    console.log(table(['exceed_15m.on', 'warned in time', 'lead min p50', 'p10', 'p90', 'late', 'missed', 'false alarms', 'their peak / capacity p50'], rows));
+    console.log(table(['exceed_15m.on', 'warned in time', 'lead min p50', 'p10', 'p90', 'ended before', 'late', 'missed', 'false alarms', 'their peak / capacity p50'], rows));
   } finally {
     await model.close();
   }

@@ -267,7 +267,7 @@ export class CrowdingPipeline {
     if (scored.shadow && scored.shadowVersion) {
       zone.shadow ??= { episode: this.episodeTracker(), alerted: false };
       const sh = zone.shadow;
-      const { event, riskNow, pExceed } = this.observe(sh.episode, scored.shadow, end);
+      const { event, riskNow, pExceed } = this.observe(sh.episode, scored.shadow, end, estimate / capacity);
       if (event === 'ended') sh.alerted = false;
       if (sh.episode.isConfirmed && !sh.alerted) {
         sh.alerted = true;
@@ -275,7 +275,7 @@ export class CrowdingPipeline {
         await this.ctx.recordShadow(this.alert(zone, minute, alertId(zoneId, `crowding|${scored.shadowVersion}`, started), started, scored.shadow, scored.shadowVersion, riskNow, pExceed, []));
       }
     }
-    const { event, riskNow, pExceed } = this.observe(zone.episode, scored.active, end);
+    const { event, riskNow, pExceed } = this.observe(zone.episode, scored.active, end, estimate / capacity);
     if (event === 'ended') zone.alerted = false;
     this.onMinute?.(zoneId, end, { pExceed, riskNow, alerting: zone.episode.isConfirmed });
     if (!zone.episode.isConfirmed || zone.alerted) return true;
@@ -296,13 +296,22 @@ export class CrowdingPipeline {
     return new EpisodeTracker({ on: th['exceed_15m.on'] ?? 0.7, off: th['exceed_15m.off'] ?? 0.4, minDurationS: 0, gapS: 300 });
   }
 
-  /** One minute's scores into an episode: "risk now" above its threshold counts as certain. */
-  private observe(episode: EpisodeTracker, scores: Float32Array, end: Date) {
+  /**
+   * One minute's scores into an episode: "risk now" above its threshold counts as certain. An open
+   * episode does not end while the zone's estimate (`share` of capacity) is at least the card's
+   * `exceed_15m.hold` (since crowding 1.3.1; absent: no hold): a crowd that came near capacity can tip
+   * over it within minutes (a ferry, a group), so its warning stays in force until the crowd thins out.
+   */
+  private observe(episode: EpisodeTracker, scores: Float32Array, end: Date, share: number) {
     const model = this.slot().active;
     const pExceed = scores[model.labelIndex('exceed_15m')] ?? 0;
     const riskNow = scores[model.labelIndex('risk_now')] ?? 0;
-    const riskOn = model.card.thresholds['risk_now.on'] ?? 0.8;
-    return { event: episode.observe(end, riskNow >= riskOn ? 1 : pExceed), riskNow: riskNow >= riskOn ? riskNow : null, pExceed };
+    const th = model.card.thresholds;
+    const riskOn = th['risk_now.on'] ?? 0.8;
+    const hold = th['exceed_15m.hold'];
+    const held = hold !== undefined && episode.startedAt !== null && share >= hold;
+    const score = Math.max(riskNow >= riskOn ? 1 : pExceed, held ? (th['exceed_15m.off'] ?? 0.4) : 0);
+    return { event: episode.observe(end, score), riskNow: riskNow >= riskOn ? riskNow : null, pExceed };
   }
 
   private alert(zone: ZoneWindow, m: Minute, id: string, started: Date, scores: Float32Array, version: string, riskNow: number | null, pExceed: number, warned: string[]): Alert {

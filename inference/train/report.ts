@@ -18,15 +18,12 @@ import { OnnxModel } from '../onnx-model.js';
 import { MODELS_DIR, loadOrBuild } from './dataset-io.js';
 import { fishingModel } from './recipes-fishing.js';
 import { crowdingModel } from './recipes-crowding.js';
-import { crowdingOnDays, FIELD_TUNING_FISHING, FISHING_RULES, fishingOnScenes } from './scenes.js';
+import { crowdingOnDays, FIELD_EVAL_CROWDING, FIELD_TUNING_CROWDING, FIELD_TUNING_FISHING, FISHING_RULES, fishingOnScenes } from './scenes.js';
 import type { ModelSpec } from './model-spec.js';
 
 /** Evaluation seeds of the independent scenes; any tuning used FIELD_TUNING_* instead. */
 export const FIELD_EVAL_FISHING = { from: 5_100_000, count: 60 };
-export const FIELD_EVAL_CROWDING = { from: 5_200_000, count: 240 };
 export const FIELD_TUNING = 'tuning looked only at seeds 6,100,000+ (scenes) and 6,200,000+ (days)';
-/** The tuning seeds (`--tuning`: figures on them only, never written to a card). */
-const TUNING_CROWDING = { from: 6_200_000, count: 240 };
 const tuning = process.argv.includes('--tuning');
 const SWEEP = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -73,7 +70,7 @@ async function fishingScenes(model: OnnxModel): Promise<SceneEvaluation> {
 }
 
 async function crowdingScenes(model: OnnxModel): Promise<SceneEvaluation> {
-  const s = seeds(tuning ? TUNING_CROWDING : FIELD_EVAL_CROWDING);
+  const s = seeds(tuning ? FIELD_TUNING_CROWDING : FIELD_EVAL_CROWDING);
   const th = model.card.thresholds;
   const sweep = [];
   let at: Awaited<ReturnType<typeof crowdingOnDays>> | null = null;
@@ -90,7 +87,8 @@ async function crowdingScenes(model: OnnxModel): Promise<SceneEvaluation> {
     description:
       `${at.days} zone days 08:00-22:00 from the independent generator (ordinary days, days peaking at 87-93 % of capacity, days over capacity, days pushed over by surges; ` +
       '1-3 counters per zone reporting every 30 or 60 s with drop-outs of 3-25 min, double counting x1.4-1.9 and zero glitches), capacity 80-2,500, replayed reading by reading through ' +
-      'CrowdingPipeline with the default PEOPLE_COUNTER_MAX_AGE_S / _WAIT_S / _IMPUTE_S / CROWDING_MIN_HISTORY_MIN, whole days. Truth is the occupancy, not a counter. ' +
+      'CrowdingPipeline with the default PEOPLE_COUNTER_MAX_AGE_S / _WAIT_S / _IMPUTE_S / CROWDING_MIN_HISTORY_MIN and the card\'s thresholds (exceed_15m.hold included; the sweep varies exceed_15m.on only), whole days. Truth is the occupancy, not a counter. ' +
+      'Since 2026-12-03 a surge day has one scale for the whole day (before, a scale drawn per minute made its occupancy jump by up to 15 % of itself from minute to minute). ' +
       'A day over capacity is warned in time when an alert was in force at the close of the last minute under capacity (raised at or before it, its episode not ended since); ' +
       'lead: minutes from that alert to the first minute over capacity (lead 0: the alert came with the close of the last minute under capacity, so it is issued as the crowd passes capacity). ' +
       'An earlier alert that ended does not count (earlyAlertEndedBefore). Unforeseeable: days whose occupancy gained >= 5 % of capacity in the crossing minute after < 1 % the minute before ' +

@@ -9,7 +9,7 @@ import { ZoneSchedule } from '../../core/domain/zone-rules.js';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { FIELD_BEHAVIOURS, FISHING_BEHAVIOURS, fieldScene, type FieldBehaviour } from '../../simulator/field/tracks.js';
-import { FIELD_DAY_TYPES, fieldDay, type FieldDayType } from '../../simulator/field/crowds.js';
+import { FIELD_DAY_TYPES, fieldDay, type FieldDay, type FieldDayType } from '../../simulator/field/crowds.js';
 import { SpeakerController } from '../actuation.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
@@ -23,6 +23,11 @@ const quiet = createLogger('silent');
 
 /** Tuning seeds of the independent camera scenes (the cards report on others: report.ts FIELD_EVAL_FISHING). */
 export const FIELD_TUNING_FISHING = { from: 6_100_000, count: 60 };
+
+/** Evaluation seeds of the independent zone days (the card's figures; no choice looks at them). */
+export const FIELD_EVAL_CROWDING = { from: 5_200_000, count: 240 };
+/** Tuning seeds of the independent zone days (the cards report on others: report.ts FIELD_EVAL_CROWDING). */
+export const FIELD_TUNING_CROWDING = { from: 6_200_000, count: 240 };
 
 /** The fishing episode rules the worker runs with by default. */
 export const FISHING_RULES = { minDurationS: 600, gapS: 60 };
@@ -170,6 +175,29 @@ export function crossesInSurgeFirstMinute(occupancy: readonly number[], capacity
   return o(firstOver) - o(firstOver - 1) >= 0.05 && o(firstOver - 1) - o(firstOver - 2) < 0.01;
 }
 
+/** A crowding scorer and slot for `model` at its card's thresholds overridden by `thresholds` (concurrent days' rows scored together). */
+export function crowdingDetector(model: OnnxModel, width: number, thresholds: Record<string, number> = {}): { scorer: Scorer; slot: ModelSlot } {
+  return { scorer: batchingScorer(model, width), slot: slotWith(model, thresholds) };
+}
+
+/**
+ * One zone day replayed reading by reading through a CrowdingPipeline: the minutes (from the day's
+ * start) at which its alerts were raised, i.e. the minute ends that raised them, and whether an
+ * alerted episode was open at the close of the last minute under capacity.
+ */
+export async function replayCrowdingDay(day: FieldDay, zoneId: string, scorer: Scorer, slot: ModelSlot): Promise<{ starts: number[]; inForce: boolean }> {
+  const alerts: Alert[] = [];
+  const t0 = DAY0 + day.startLocalHour * 3600_000;
+  const minute = (d: Date | string) => Math.round((new Date(d).getTime() - t0) / 60_000);
+  let inForce = false;
+  const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS, (_zone, end, s) => {
+    if (minute(end) === day.firstOver) inForce = s.alerting;
+  });
+  const counters = Array.from({ length: day.counters }, (_, c) => device(`${zoneId}-pc-${c}`, zoneId, day.capacity));
+  for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
+  return { starts: alerts.map((a) => minute(a.detectedAt)), inForce };
+}
+
 /**
  * Each day is one zone with its counters, 08:00–22:00 local time, replayed reading by reading through
  * the crowding pipeline (default counter age and wait) for the whole day. A day that exceeds capacity is
@@ -180,25 +208,14 @@ export function crossesInSurgeFirstMinute(occupancy: readonly number[], capacity
  * must raise none.
  */
 export async function crowdingOnDays(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}): Promise<CrowdingDayResult> {
-  const scorer = batchingScorer(model, width);
-  const slot = slotWith(model, thresholds);
+  const { scorer, slot } = crowdingDetector(model, width, thresholds);
   const breakdown = Object.fromEntries(FIELD_DAY_TYPES.map((d) => [d, { cases: 0, alerted: 0, positive: d === 'over' || d === 'surge_over' }])) as CrowdingDayResult['breakdown'];
   const leads: number[] = [];
   const perDay: CrowdingDayResult['perDay'] = [];
   let [exceeding, late, missed, under, underAlerted, nearMiss, nearMissAlerted, leadZero, unforeseeable, unforeseeableWarned, endedBefore] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   await Promise.all(seeds.map(async (seed, k) => {
     const day = fieldDay(seed, FIELD_DAY_TYPES[k % FIELD_DAY_TYPES.length] as FieldDayType);
-    const alerts: Alert[] = [];
-    const t0 = DAY0 + day.startLocalHour * 3600_000;
-    const minute = (d: Date | string) => Math.round((new Date(d).getTime() - t0) / 60_000);
-    // Whether an alerted episode was open at the close of the last minute under capacity (minute end firstOver).
-    let inForce = false;
-    const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS, (_zone, end, s) => {
-      if (minute(end) === day.firstOver) inForce = s.alerting;
-    });
-    const counters = Array.from({ length: day.counters }, (_, c) => device(`pc-${k}-${c}`, `z-${k}`, day.capacity));
-    for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
-    const starts = alerts.map((a) => minute(a.detectedAt));
+    const { starts, inForce } = await replayCrowdingDay(day, `z-${k}`, scorer, slot);
     const first = starts[0] ?? -1;
     const row = breakdown[day.type];
     row.cases++;

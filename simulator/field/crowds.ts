@@ -70,7 +70,11 @@ export function fieldDay(seed: number, type: FieldDayType): FieldDay {
     for (;;) {
       occ = shape(r, capacity, 1 + Math.floor(r.u() * 3));
       const base = Math.max(...occ);
-      const scaled = occ.map((x) => (x * r.between(0.7, 0.95) * capacity) / base);
+      // One scale for the whole day (its build-up peaks at 70-95 % of capacity before the surge). Until
+      // 2026-12-03 a scale was drawn for every minute, so the true occupancy jumped by up to ±15 % of
+      // itself from one minute to the next, which no crowd does.
+      const scale = r.between(0.7, 0.95);
+      const scaled = occ.map((x) => (x * scale * capacity) / base);
       // A surge on top of the scaled day: a sharp step of 15–35 % of capacity within minutes.
       const at = 120 + Math.floor(r.u() * (MINUTES - 240));
       const size = r.between(0.15, 0.35) * capacity;

@@ -140,6 +140,26 @@ describe('crowding pipeline on the readings’ own clock', () => {
     expect(new Date(alerts[0]!.detectedAt).getTime()).toBe(t0 + CROWDING_DEFAULTS.minHistoryMin * MIN);
   });
 
+  it('keeps a warning in force while the crowd stays near capacity (exceed_15m.hold), and ends it once it thins out', async () => {
+    // The forecast says "will exceed" for minutes 5-9 only; the crowd (capacity 150) stays at 130 (87 %) until minute 40, then 90 (60 %).
+    const run = async (hold: number | undefined) => {
+      const slot = { active: { ...cardSlot.active, card: { ...cardSlot.active.card, thresholds: { ...cardSlot.active.card.thresholds, ...(hold === undefined ? {} : { 'exceed_15m.hold': hold }) } } } } as unknown as ModelSlot;
+      let n = 0;
+      const alerting: boolean[] = [];
+      const p = new CrowdingPipeline(recording(150, () => (n++ < 5 ? 0.9 : 0.1)).scorer, () => slot, context([]), CROWDING_DEFAULTS, (_z, end, s) => void (alerting[(end.getTime() - t0) / MIN] = s.alerting));
+      for (let m = 0; m <= 60; m++) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN), m < 40 ? 130 : 90);
+      return alerting;
+    };
+    const without = await run(undefined);
+    const held = await run(0.8);
+    // Without a hold the episode ends 5 minutes (its gap) after the forecast fell below exceed_15m.off.
+    expect(without[9]).toBe(true);
+    expect(without[20]).toBe(false);
+    // With it the warning stays while the zone holds ≥ 80 % of capacity, and ends after the crowd thins out.
+    expect(held.slice(5, 41).every(Boolean)).toBe(true);
+    expect(held[50]).toBe(false);
+  });
+
   it('raises nothing for a zone that opens at 67 % of capacity and stays there (real model)', async () => {
     const model = await OnnxModel.load(MODELS, 'crowding', CROWD_FEATURE_COUNT);
     try {

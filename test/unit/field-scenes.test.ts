@@ -58,6 +58,18 @@ describe('independent crowd days', () => {
   });
 });
 
+describe('independent crowd days move as crowds do', () => {
+  it('lose at most a few percent of capacity a minute (people leave over their stay), even on surge days', () => {
+    for (let s = 0; s < 40; s++) {
+      const day = fieldDay(7100 + s, FIELD_DAY_TYPES[s % 4]!);
+      let worst = 0;
+      for (let m = 1; m < day.occupancy.length; m++) worst = Math.max(worst, ((day.occupancy[m - 1] as number) - (day.occupancy[m] as number)) / day.capacity);
+      // Departures are occupancy / stay (stays of 20 min or more): under 5 % of capacity a minute, plus rounding.
+      expect(worst).toBeLessThan(0.06);
+    }
+  });
+});
+
 describe('crossings no count can announce', () => {
   it('are the days that pass capacity in the first minute of a surge', () => {
     // 90 % steady, then +15 % of capacity in one minute: nothing before the crossing minute rose.
