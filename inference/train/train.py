@@ -3,6 +3,8 @@
 inference/models/<name>.{onnx,card.json}.
 
     /usr/bin/python3 inference/train/train.py [model ...]     (all models in .data when none named)
+    /usr/bin/python3 inference/train/train.py noise-window --cv [--folds 3]   (the recipe judged on the
+        real training recordings only, source-grouped folds: for choices that must not see the held-out)
 
 Each model is a small MLP (ReLU) on the features of its feature function, trained with Adam,
 early-stopped on a validation split of the training set (10 %), exported to ONNX with the output
@@ -343,6 +345,74 @@ def fit(spec, x_gen, y_gen, extra):
     return net, best, epoch, len(y_es)
 
 
+def fit_with_hard_examples(spec, x_all, y_all, extra, log=print):
+    """`fit`, then (with `hardNegatives` and real rows) the real training windows the first network got
+    wrong by a margin repeated `weight` more times and the network trained again. Returns the network,
+    its early-stopping record, the real rows as trained on and the card's note."""
+    labels = spec["labels"]
+    net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    hard = spec.get("hardNegatives")
+    hard_note = ""
+    if hard and extra is not None:
+        # Hard examples of the real training recordings: non-music windows the first network scores as
+        # music, music windows it misses; repeated `weight` more times, and the network trained again.
+        x_real, y_real = extra
+        index = labels.index(spec["positive"][0])
+        with torch.no_grad():
+            p = torch.softmax(net(torch.from_numpy(x_real)), dim=1).numpy()[:, index]
+        t = float(hard["threshold"])
+        pick = ((y_real != index) & (p >= t)) | ((y_real == index) & (p < 1 - t))
+        reps = int(hard["weight"])
+        hard_note = (f" Hard examples: a first network (same recipe) was trained, then the real training windows it got wrong by a margin "
+                     f"(non-music with p(music) >= {t}, music with p(music) < {1 - t}: {int(pick.sum())} of {len(y_real)}) were repeated {reps} more times and the network trained again.")
+        log(f"{spec['name']}: {int(((y_real != index) & (p >= t)).sum())} hard non-music and {int(((y_real == index) & (p < 1 - t)).sum())} hard music windows, x{reps} more")
+        extra = (np.concatenate([x_real] + [x_real[pick]] * reps), np.concatenate([y_real] + [y_real[pick]] * reps))
+        net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    return net, best, epoch, x_es_n, extra, hard_note
+
+
+def cross_validate(spec, folds=3):
+    """`--cv`: the recipe judged on the real TRAINING recordings only, so recipes and thresholds can be
+    chosen without looking at the real held-out set. The training recordings are split into `folds`
+    groups by a hash of source and file (a recording is never on both sides; a source of one file is
+    out whole, as on the held-out side); each group is scored by a network trained the recipe's way on
+    the generated rows and the other groups' real rows. Prints music precision / recall of the
+    out-of-fold scores by day and night at the trade-off thresholds and the windows each source got
+    wrong at `music.on`; writes nothing."""
+    name, labels = spec["name"], spec["labels"]
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    _, x_all, y_all = load(f"{name}-train", labels)
+    header, x_real, y_real = load(f"{name}-realTrain", labels)
+    with open(os.path.join(DATA, header["files"]["tags"]), encoding="utf-8") as f:
+        tags = json.load(f)
+    keep = np.random.RandomState(int(spec["seed"]) % 2**32).rand(len(y_all)) < float(spec.get("generatedShare", 1.0))
+    x_all, y_all = x_all[keep], y_all[keep]
+    group = np.array([hashlib.sha256(f"{t.split('|')[0]}|{t.split('|')[2]}".encode()).digest()[0] % folds for t in tags])
+    probs = np.zeros((len(y_real), len(labels)), dtype=np.float32)
+    for k in range(folds):
+        out = group == k
+        net, *_ = fit_with_hard_examples(spec, x_all, y_all, (x_real[~out], y_real[~out]), log=lambda m: None)
+        with torch.no_grad():
+            probs[out] = torch.softmax(net(torch.from_numpy(x_real[out])), dim=1).numpy()
+        print(f"  fold {k + 1}/{folds}: {int(out.sum())} real windows scored", flush=True)
+    label = spec["positive"][0]
+    index = labels.index(label)
+    periods = np.array([t.split("|")[1] for t in tags])
+    print(f"{name}: {label} on the real training recordings, out of fold ({len(y_real)} windows, {int((y_real == index).sum())} {label})")
+    for t in TRADE_OFF:
+        parts = []
+        for period in ("all", "day", "night"):
+            m = np.ones(len(y_real), bool) if period == "all" else periods == period
+            c = positive_at(probs[m], y_real[m], index, t)
+            parts.append(f"{period} P {c['precision']:.3f} R {c['recall']:.3f} (fp {c['fp']} fn {c['fn']})")
+        print(f"  {t:<5} " + " | ".join(parts))
+    threshold = spec["thresholds"].get(label + ".on", 0.5)
+    sources = np.array([t.split("|")[0] for t in tags])
+    wrong = {s: f"{int(((probs[sources == s, index] >= threshold) != (y_real[sources == s] == index)).sum())}/{int((sources == s).sum())}" for s in sorted(set(sources))}
+    print(f"  windows wrong at {label}.on {threshold}: " + ", ".join(f"{s} {w}" for s, w in wrong.items() if not w.startswith("0/")))
+
+
 def choice_set(spec):
     """The split the threshold rule is applied on (`thresholdRule.set`, default the cross-generator validation set)."""
     return (spec.get("thresholdRule") or {}).get("set", "validation")
@@ -436,24 +506,7 @@ def train(spec, out, evaluate_only=False):
     torch.use_deterministic_algorithms(True)
     if evaluate_only:
         return rescore(spec, out, x_held, y_held, has_val, x_val if has_val else None, y_val if has_val else None)
-    net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
-    hard = spec.get("hardNegatives")
-    hard_note = ""
-    if hard and extra is not None:
-        # Hard examples of the real training recordings: non-music windows the first network scores as
-        # music, music windows it misses; repeated `weight` more times, and the network trained again.
-        x_real, y_real = extra
-        index = labels.index(spec["positive"][0])
-        with torch.no_grad():
-            p = torch.softmax(net(torch.from_numpy(x_real)), dim=1).numpy()[:, index]
-        t = float(hard["threshold"])
-        pick = ((y_real != index) & (p >= t)) | ((y_real == index) & (p < 1 - t))
-        reps = int(hard["weight"])
-        hard_note = (f" Hard examples: a first network (same recipe) was trained, then the real training windows it got wrong by a margin "
-                     f"(non-music with p(music) >= {t}, music with p(music) < {1 - t}: {int(pick.sum())} of {len(y_real)}) were repeated {reps} more times and the network trained again.")
-        print(f"{name}: {int(((y_real != index) & (p >= t)).sum())} hard non-music and {int(((y_real == index) & (p < 1 - t)).sum())} hard music windows, x{reps} more")
-        extra = (np.concatenate([x_real] + [x_real[pick]] * reps), np.concatenate([y_real] + [y_real[pick]] * reps))
-        net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    net, best, epoch, x_es_n, extra, hard_note = fit_with_hard_examples(spec, x_all, y_all, extra)
     features = x_all.shape[1]
     lr = spec.get("learningRate", LEARNING_RATE)
     wd = spec.get("weightDecay", WEIGHT_DECAY)
@@ -575,13 +628,21 @@ def main():
         del args[at:at + 2]
     evaluate_only = "--evaluate" in args
     choice_only = "--threshold-choice" in args
-    names = [a for a in args if a not in ("--evaluate", "--threshold-choice")]
+    cv = "--cv" in args
+    folds = 3
+    if "--folds" in args:
+        at = args.index("--folds")
+        folds = int(args[at + 1])
+        del args[at:at + 2]
+    names = [a for a in args if a not in ("--evaluate", "--threshold-choice", "--cv")]
     specs = sorted(f[: -len(".model.json")] for f in os.listdir(DATA) if f.endswith(".model.json")) if not names else names
     order = {"noise-window": 0, "fishing": 1, "crowding": 2}
     for name in sorted(specs, key=lambda n: order.get(n, 99)):
         with open(os.path.join(DATA, name + ".model.json"), encoding="utf-8") as f:
             spec = json.load(f)
-        if choice_only:
+        if cv:
+            cross_validate(spec, folds)
+        elif choice_only:
             record_choice(spec, out)
         else:
             train(spec, out, evaluate_only)
