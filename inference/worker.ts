@@ -84,12 +84,10 @@ interface ZoneState {
   /** The start of the replayed period (readings' own time): a waiting reading older than it was not replayed. */
   replayedFrom?: number;
   /**
-   * While stored readings rebuild the zone's state, no loudspeaker command is sent (commands already
-   * sent count as played). `silent`: readings a worker judged before, whose alerts went out then;
-   * `replay`: readings of devices nobody has recorded judging, whose alerts go out again with the same
-   * ids (the intake keeps one).
+   * `silent` while stored readings a worker judged before rebuild the zone's state: their alerts went
+   * out then, and no loudspeaker command is sent (commands already sent count as played).
    */
-  phase?: 'silent' | 'replay';
+  phase?: 'silent';
 }
 
 export interface WorkerDevices {
@@ -247,11 +245,13 @@ export class InferenceWorker {
   /**
    * Zones taken (at start, from a dead or leaving worker, or new): fresh pipelines, rebuilt from the
    * zone's stored readings of the last `rebuildS` seconds while its live readings wait, in two phases
-   * per device and stream. Readings up to where a worker judged them before (`inference_judged`; all
-   * of a device nobody has judged yet) are replayed silently: they rebuild windows, tracks, episodes and
-   * ladders (commands already sent count as played), and no alert or command goes out again. Readings
-   * stored after that — the previous worker died or lost its connection before it judged them — are
-   * judged live, so a ladder continues where the previous worker left it and nothing is missed.
+   * per device and stream. Readings up to where a worker judged them before (`inference_judged`) are
+   * replayed silently: they rebuild windows, tracks, episodes and ladders (commands already sent count
+   * as played), and no alert or command goes out again. Readings stored after that, and all of a device
+   * nobody has recorded judging — the previous worker died or lost its connection before it judged them,
+   * or before its first mark was written — are judged live, so a ladder continues where the previous
+   * worker left it and nothing is missed (what it had sent comes out again under the same ids, which
+   * the intake and the devices keep once).
    */
   private acquired(zones: readonly string[]): void {
     for (const zoneId of zones) {
@@ -294,19 +294,16 @@ export class InferenceWorker {
         }
       };
       const silent: { device: DeviceContext; reading: Reading }[] = [];
-      const unmarked: { device: DeviceContext; reading: Reading }[] = [];
       for (const r of stored) {
         const device = await this.contexts.get(r.deviceId);
         if (!device || device.zoneId !== zoneId) continue;
         const key = `${r.deviceId}|${r.stream}`;
         replayed.set(key, Math.max(replayed.get(key) ?? 0, r.ts.getTime()));
         const upTo = judged.get(key);
-        (upTo === undefined ? unmarked : r.ts.getTime() <= upTo ? silent : unjudged).push({ device, reading: r });
+        (upTo !== undefined && r.ts.getTime() <= upTo ? silent : unjudged).push({ device, reading: r });
       }
       // Each device's readings fall in one group, or judged then unjudged: each keeps its own order.
       await feed(silent);
-      state.phase = 'replay';
-      await feed(unmarked);
       state.phase = undefined;
       await feed(unjudged);
       if (stored.length > 0) this.log.info({ zone: zoneId, readings: stored.length, judgedLive: unjudged.length }, 'zone state rebuilt from stored readings');

@@ -190,13 +190,21 @@ describe.skipIf(skip)('a cluster losing a broker node and an inference worker mi
         d.acked++;
       }
     };
-    const sending = Promise.all(fleet.map(send));
     // Mid-stream: the anglers (one track each, one episode: warning at 770 s, repeat at 890 s, alert at
-    // 1010 s of their own clock) are past their first warning, before their repeat and their case; what
-    // they send after the kill is stored before the zone is taken over, so the new owner judges it from
-    // the stored readings: silently up to where the dead worker had judged, live after that.
+    // 1010 s of their own clock) are past their first warning, before their repeat and their case. The
+    // first angler's camera is judged by the fishing zone's worker for a while; then that worker stalls
+    // (a long pause) and the second camera starts, never judged nor recorded as judged by it. The new
+    // owner replays the first silently up to where the dead worker had judged and live after that, and
+    // judges all of the second live.
     const cameras = fleet.slice(0, 2);
-    await waitFor(() => cameras.every((c) => c.acked >= 80), 'the anglers’ first 800 s', 90_000);
+    const late = cameras[1]!;
+    const sending = Promise.all(fleet.filter((d) => d !== late).map(send));
+    const judgedTo = async (id: string) => (await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM inference_judged WHERE device_id = $1`, [id])).rows[0]!.n > 0;
+    await waitFor(async () => (cameras[0]!.acked >= 80 && (await judgedTo(cameras[0]!.id))) || undefined, 'the first angler’s first 800 s, partly judged', 90_000);
+    victim.child.kill('SIGSTOP');
+    const sendingLate = send(late);
+    await waitFor(() => late.acked >= 80, 'the second angler’s first 800 s', 90_000);
+    expect(await judgedTo(late.id)).toBe(false);
     const killedAt = (await pool.query<{ now: Date }>('SELECT now()')).rows[0]!.now;
     brokerA.child.kill('SIGKILL');
     victim.child.kill('SIGKILL');
@@ -204,7 +212,7 @@ describe.skipIf(skip)('a cluster losing a broker node and an inference worker mi
     // around the kill reach the store only after the zone is taken over, and must still be judged.
     const ingestB = procs.find((p) => p.name === 'ingest-b')!;
     ingestB.child.kill('SIGSTOP');
-    await sending;
+    await Promise.all([sending, sendingLate]);
     expect(fleet.every((d) => d.acked === d.messages.length)).toBe(true);
 
     // The dead worker's zone has a new owner, taken within two lease periods of the kill.
