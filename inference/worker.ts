@@ -371,6 +371,8 @@ export class InferenceWorker {
       if (r.stream === 'status') continue;
       const key = `${device.id}|${r.stream}`;
       const p = zone.get(key);
+      // A redelivery of what the previous generation counted is not counted again.
+      if (!p && r.seq <= (this.passedOverBefore.get(device.zoneId)?.get(key)?.seq ?? -1)) continue;
       if (!p) zone.set(key, { deviceId: device.id, stream: r.stream, from: r.ts, to: r.ts, n: 1, seq: r.seq });
       else if (r.seq > p.seq) {
         p.n++;
