@@ -20,17 +20,6 @@ export const ACK_LATER = new Error('acknowledged later by ingest, once durable')
 
 export type PublishHandler = (packet: IPublishPacket, next: DoneCallback) => void;
 
-/** MQTT 3.1.1 PUBACK packets (fixed header 0x40, remaining length 2, packet id) for these ids. */
-export function pubacks(ids: readonly number[]): Buffer {
-  const buf = Buffer.allocUnsafe(ids.length * 4);
-  ids.forEach((id, i) => {
-    buf[i * 4] = 0x40;
-    buf[i * 4 + 1] = 0x02;
-    buf.writeUInt16BE(id, i * 4 + 2);
-  });
-  return buf;
-}
-
 /**
  * Creates the session's client at once (so acknowledgements can go out from the first message on)
  * and resolves `connected` after the first CONNACK, or rejects with a one-line StartupError.

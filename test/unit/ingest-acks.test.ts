@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AckTracker, type Ack } from '../../ingest/acks.js';
-import { pubacks } from '../../ingest/connection.js';
+import { pubacks } from '../../core/puback.js';
 
 const conn = {};
 
