@@ -51,6 +51,17 @@ import { WebhookDeliveryWorker } from './enforcement-api/webhooks/worker.js';
  * The composition root: builds every service from the configuration, starts them in dependency order
  * and stops them in reverse (database last). `main.ts` runs it; integration tests start it too.
  */
+
+/**
+ * Ingest's own connections on a server (its writer, its last-seen writes and dead letters: one at a time
+ * each), so its commits never wait for a connection behind device look-ups and API queries (at start-up
+ * 1,000 connecting devices' look-ups held all ten shared connections for seconds).
+ */
+const INGEST_CONNECTIONS = 3;
+const ingestPool = (db: Database, options: { ingestPool?: (pool: pg.Pool) => pg.Pool }): pg.Pool => {
+  const own = db.ownPool(INGEST_CONNECTIONS);
+  return options.ingestPool?.(own) ?? own;
+};
 export const MODELS_DIR = fileURLToPath(new URL('./inference/models', import.meta.url));
 /** Committed defaults first, then field-trained models under DATA_DIR/models. */
 export const modelDirs = (config: Config) => [MODELS_DIR, path.join(config.database.dataDir, 'models')];
@@ -162,7 +173,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const conn = { url: mqttUrl, password: servicePassword };
 
     const ingest = has('ingest')
-      ? new IngestService(conn, new ReadingRepository(options.ingestPool?.(db.pool) ?? db.pool, db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, sharedGroup: config.ingest.sharedGroup, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics, local)
+      ? new IngestService(conn, new ReadingRepository(ingestPool(db, options), db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, sharedGroup: config.ingest.sharedGroup, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics, local)
       : undefined;
     const inference = has('inference')
       ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), new LeaseRepository(db.pool), {

@@ -15,6 +15,7 @@ import type { Presence } from '../contract/mqtt/presence.js';
 import type { ReadingRepository } from './repository.js';
 import { Spool, type SpoolLimits, type SpoolRecord } from './spool.js';
 import { BatchWriter, elementPayload, type Item, type WriterOptions } from './writer.js';
+import { LastSeen } from './last-seen.js';
 
 export const TELEMETRY_FILTER = filters.telemetry;
 export const PRESENCE_FILTER = filters.presence;
@@ -31,6 +32,8 @@ export interface IngestOptions extends WriterOptions {
   /** Received but unacknowledged readings (a batch counts its readings), and their messages' bytes, before ingest stops reading. */
   maxInFlight: number;
   maxInFlightBytes: number;
+  /** How often the devices' last_seen_at is written (last-seen.ts). */
+  lastSeenMs: number;
 }
 
 export const INGEST_DEFAULTS: Omit<IngestOptions, 'limits' | 'spoolDir'> = {
@@ -41,6 +44,7 @@ export const INGEST_DEFAULTS: Omit<IngestOptions, 'limits' | 'spoolDir'> = {
   maxRetryMs: 5000,
   maxInFlight: 50_000,
   maxInFlightBytes: 64 * 1024 * 1024,
+  lastSeenMs: 1000,
   spool: { maxBytes: 1024 * 1024 * 1024, maxRecords: 2_000_000, segmentBytes: 8 * 1024 * 1024 },
   deadLetters: { keep: 10_000, maxQueued: 1000, maxPayloadBytes: MAX_PAYLOAD_BYTES, trimEvery: 1000 },
 };
@@ -59,6 +63,7 @@ export class IngestService {
   private client?: MqttClient;
   private spool?: Spool;
   private writer?: BatchWriter;
+  private lastSeen?: LastSeen;
   private readonly acks: AckTracker;
   private readonly known: LookupCache<true>;
   private readonly m: IngestMetrics;
@@ -94,6 +99,8 @@ export class IngestService {
     for (const id of (await this.devices.ids?.().catch(() => [])) ?? []) this.known.prime(id, true);
     const spool = await Spool.open(this.opts.spoolDir, this.opts.spool, this.log.child({ part: 'spool' }));
     this.spool = spool;
+    const lastSeen = new LastSeen(this.repo, this.log, this.opts.lastSeenMs);
+    this.lastSeen = lastSeen;
     // Taking publishes from the broker in this process, a device's PUBACK waits for the commit: a batch
     // is written as soon as the writer is idle (what arrives during a commit forms the next batch), not
     // after a linger, so a device sending one reading at a time is not held to one per flush interval.
@@ -104,6 +111,7 @@ export class IngestService {
       log: this.log,
       revive: (raw) => this.classify(raw, false),
       done: (ack) => this.acks.complete(ack),
+      committed: (readings) => lastSeen.note(readings),
     });
     this.state = 'running';
     this.writer.start(); // replays what a previous run spooled
@@ -285,6 +293,7 @@ export class IngestService {
     // The subscription stays in the persistent session: the broker queues telemetry for the next start.
     this.acks.wake();
     await this.writer?.close();
+    await this.lastSeen?.close();
     this.state = 'stopped';
     await this.client?.endAsync();
     await this.spool?.close();

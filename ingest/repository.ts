@@ -5,8 +5,8 @@ import { byStream } from './tables.js';
 import { copyWriter, unnestWriter, type StreamWriter, type WriteMethod } from './writers.js';
 
 /**
- * All SQL of ingest: one transaction per batch (the readings of every stream, the devices' last-seen
- * and presence), dead letters and their trimming.
+ * All SQL of ingest: one transaction per batch (the readings of every stream and the devices'
+ * presence changes), the devices' last-seen times, dead letters and their trimming.
  *
  * Write method per engine. On a PostgreSQL server `copy` (writers.ts), measured with
  * `DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npx tsx bench/writers.ts`
@@ -78,7 +78,7 @@ export class ReadingRepository {
         const rows = groups.get(stream);
         if (rows) inserted.set(stream, await this.writer.insert(client, stream, rows));
       }
-      await this.touchDevices(client, batch);
+      await this.writePresence(client, batch.presence);
       await client.query('COMMIT');
       return inserted;
     } catch (err) {
@@ -98,33 +98,37 @@ export class ReadingRepository {
     return inserted.get(stream) ?? 0;
   }
 
-  /** last_seen_at = newest reading per device; online/presence_changed_at on a real change only. */
-  private async touchDevices(client: pg.ClientBase, batch: WriteBatch): Promise<void> {
-    const newest = new Map<string, number>();
-    for (const r of batch.readings) newest.set(r.deviceId, Math.max(newest.get(r.deviceId) ?? 0, r.ts.getTime()));
-    if (newest.size > 0) {
-      // Sorted ids: concurrent ingest processes lock device rows in the same order.
-      const ids = [...newest.keys()].sort();
-      await client.query({
-        name: 'ingest-last-seen',
-        text: `UPDATE devices d SET last_seen_at = u.ts
-          FROM unnest($1::text[], $2::timestamptz[]) AS u(id, ts)
-          WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at < u.ts)`,
-        values: [ids, ids.map((id) => new Date(newest.get(id) ?? 0).toISOString())],
-      });
-    }
-    if (batch.presence.length > 0) {
-      const last = new Map<string, PresenceChange>();
-      for (const p of batch.presence) last.set(p.deviceId, p);
-      const changes = [...last.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1));
-      await client.query({
-        name: 'ingest-presence',
-        text: `UPDATE devices d SET online = u.online, presence_changed_at = u.at
-          FROM unnest($1::text[], $2::boolean[], $3::timestamptz[]) AS u(id, online, at)
-          WHERE d.id = u.id AND d.online IS DISTINCT FROM u.online`,
-        values: [changes.map((c) => c.deviceId), changes.map((c) => c.online), changes.map((c) => c.at.toISOString())],
-      });
-    }
+  /** Presence changes, in the batch's transaction: online/presence_changed_at on a real change only. */
+  private async writePresence(client: pg.ClientBase, presence: readonly PresenceChange[]): Promise<void> {
+    if (presence.length === 0) return;
+    const last = new Map<string, PresenceChange>();
+    for (const p of presence) last.set(p.deviceId, p);
+    const changes = [...last.values()].sort((a, b) => (a.deviceId < b.deviceId ? -1 : 1));
+    await client.query({
+      name: 'ingest-presence',
+      text: `UPDATE devices d SET online = u.online, presence_changed_at = u.at
+        FROM unnest($1::text[], $2::boolean[], $3::timestamptz[]) AS u(id, online, at)
+        WHERE d.id = u.id AND d.online IS DISTINCT FROM u.online`,
+      values: [changes.map((c) => c.deviceId), changes.map((c) => c.online), changes.map((c) => c.at.toISOString())],
+    });
+  }
+
+  /**
+   * last_seen_at = the newest of these reading times per device (never moved back). Its own statement,
+   * outside the readings' transactions: written in the batch's transaction it held 1,000 device rows'
+   * locks through every commit and cost as much as the COPY itself (see last-seen.ts).
+   */
+  async touchLastSeen(newest: ReadonlyMap<string, number>): Promise<void> {
+    if (newest.size === 0) return;
+    // Sorted ids: concurrent ingest processes lock device rows in the same order.
+    const ids = [...newest.keys()].sort();
+    await this.pool.query({
+      name: 'ingest-last-seen',
+      text: `UPDATE devices d SET last_seen_at = u.ts
+        FROM unnest($1::text[], $2::timestamptz[]) AS u(id, ts)
+        WHERE d.id = u.id AND (d.last_seen_at IS NULL OR d.last_seen_at < u.ts)`,
+      values: [ids, ids.map((id) => new Date(newest.get(id) ?? 0).toISOString())],
+    });
   }
 
   async insertDeadLetters(rows: readonly DeadLetter[], maxPayload: number): Promise<void> {

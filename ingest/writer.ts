@@ -61,6 +61,8 @@ export interface WriterDeps {
   revive(raw: SpoolRecord): Promise<Item | null>;
   /** The item's message may be acknowledged. */
   done(ack: Ack): void;
+  /** These readings were just committed (each once, whatever path they took). */
+  committed?(readings: readonly Reading[]): void;
 }
 
 const RECENT_MS = 60_000;
@@ -332,6 +334,7 @@ export class BatchWriter {
     const started = performance.now();
     const inserted = await this.deps.repo.write({ readings, presence });
     for (const [stream, n] of inserted) m.committed.inc({ stream }, n);
+    this.deps.committed?.(readings);
     m.insertSeconds.observe((performance.now() - started) / 1000);
     m.batchSize.observe(readings.length);
     const now = Date.now();

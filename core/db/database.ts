@@ -14,6 +14,11 @@ export interface Database {
   /** True when the timescaledb extension is installed; false = native partitioning fallback. */
   timescale: boolean;
   ping(): Promise<boolean>;
+  /**
+   * A pool of `max` connections for one service alone (closed with the database), so its writes
+   * never queue behind the others' queries; on the embedded engine, a single backend, the shared pool.
+   */
+  ownPool(max: number): pg.Pool;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function openDatabase(opts: DatabaseOptions, log: Logger, migration
     throw new StartupError(`Cannot reach the database at ${where} (${(err as Error).message}): check DATABASE_URL`);
   }
   const timescale = await migrate(pool, log, migrations, { preloadRequired: opts.url !== undefined });
+  const own: pg.Pool[] = [];
   log.info({ engine: opts.url ? 'server' : 'embedded', timescale }, 'database migrated');
   return {
     pool,
@@ -85,7 +91,15 @@ export async function openDatabase(opts: DatabaseOptions, log: Logger, migration
         clearTimeout(timer);
       }
     },
+    ownPool(max) {
+      if (!opts.url) return pool;
+      const p = new pg.Pool({ connectionString: opts.url, max });
+      p.on('error', (err) => log.error({ err }, 'idle database connection failed'));
+      own.push(p);
+      return p;
+    },
     async close() {
+      await Promise.all(own.map((p) => p.end()));
       await pool.end();
       await embedded?.stop();
     },

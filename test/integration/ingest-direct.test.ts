@@ -68,7 +68,7 @@ describe('ingest in the broker’s process', () => {
     database.set('hang');
     let acked = false;
     const published = client.publishAsync(first!.topic, first!.payload, { qos: 1 }).then(() => (acked = true));
-    await waitFor(() => database.hanging > 0 || undefined, 'a write waiting for the database');
+    await waitFor(() => database.hangingConnects > 0 || undefined, 'a write waiting for the database');
     await new Promise((r) => setTimeout(r, 300));
     expect(acked).toBe(false);
     database.set(null);

@@ -14,8 +14,10 @@ export interface FaultyPool {
   pool: pg.Pool;
   /** From now on every new connection fails (`fail`, the database is down) or waits (`hang`, it stops answering); null heals it. */
   set(mode: 'fail' | 'hang' | null): void;
-  /** Connection requests held by a `hang` fault right now. */
+  /** Connection requests and queries held by a `hang` fault right now. */
   readonly hanging: number;
+  /** Of those, connection requests (`connect()`: ingest's batch transactions; its single statements are queries). */
+  readonly hangingConnects: number;
 }
 
 /** Wraps a pool: `connect()` and `query()` obey the injected fault; everything else is the real pool. */
@@ -24,16 +26,19 @@ export function faultyPool(real: pg.Pool): FaultyPool {
   let release = () => {};
   let healed = Promise.resolve();
   let hanging = 0;
-  const obey = async () => {
+  let hangingConnects = 0;
+  const obey = async (isConnect = false) => {
     if (mode === 'fail') throw new InjectedDatabaseFault('injected fault: database unavailable');
     if (mode === 'hang') {
       hanging++;
+      if (isConnect) hangingConnects++;
       await healed;
       hanging--;
+      if (isConnect) hangingConnects--;
     }
   };
   const connect = async () => {
-    await obey();
+    await obey(true);
     return real.connect();
   };
   const query = async (...args: unknown[]) => {
@@ -58,6 +63,9 @@ export function faultyPool(real: pg.Pool): FaultyPool {
     },
     get hanging() {
       return hanging;
+    },
+    get hangingConnects() {
+      return hangingConnects;
     },
   };
 }
