@@ -18,7 +18,10 @@ import { messageFactory, payloadFactory, telemetryTopic, type BenchDevice } from
  * - `disconnect`: closes them all;
  * - `raw-connect`, `raw-prepare`, `raw-burst`, `raw-disconnect`: the same devices and bursts over plain
  *   sockets (bench/lib/raw-mqtt.ts) instead of mqtt.js, the frames encoded before the burst
- *   (bench:broker with BENCH_CLIENT=raw).
+ *   (bench:broker with BENCH_CLIENT=raw);
+ * - `raw-paced`: `paced` over those plain sockets (bench:ingest and bench:scale unless BENCH_CLIENT=mqtt):
+ *   each frame encoded when due (its reading stamped with the time), a device's frames of one tick
+ *   written together, its unacknowledged messages counted down by PUBACKs.
  */
 interface LoadDevice extends BenchDevice {
   index: number;
@@ -35,6 +38,8 @@ interface RawDevice {
   chunks: Buffer[];
   /** Called on each PUBACK. */
   onAck: () => void;
+  /** Frames of the current tick not yet written (raw-paced). */
+  out: Buffer[];
 }
 
 /** QoS 0 frames per write in a raw burst (about 7 KiB). */
@@ -104,6 +109,50 @@ function rawOneByOne(raw: RawDevice): Promise<void> {
   });
 }
 
+interface PaceCounts {
+  sent: number;
+  skipped: number;
+  acked: number;
+}
+
+/**
+ * `paced` and `raw-paced`: every 5 ms, the messages due so far at `rate` readings/s, round robin over
+ * the devices; `publish` sends one (false: the device cannot take it, counted as skipped), a device
+ * with `maxInflight` messages unacknowledged is skipped, and `endTick` runs after each tick.
+ */
+async function pace(msg: Record<string, unknown>, publish: (d: LoadDevice, payload: string, counts: PaceCounts, batch: number) => boolean, endTick?: () => void) {
+  const rate = Number(msg.rate);
+  const durationMs = Number(msg.durationMs);
+  const maxInflight = Number(msg.maxInflight ?? 100);
+  const batch = Number(msg.batch ?? 1);
+  const message = messageFactory(batch);
+  const counts: PaceCounts = { sent: 0, skipped: 0, acked: 0 };
+  let next = 0;
+  const started = Date.now();
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const elapsed = Date.now() - started;
+      const due = Math.floor((Math.min(elapsed, durationMs) * rate) / 1000);
+      while (counts.sent + counts.skipped < due) {
+        const d = devices[next++ % devices.length] as LoadDevice;
+        if (d.inflight >= maxInflight || !publish(d, message(d.index, d.seq, Date.now()), counts, batch)) {
+          counts.skipped += batch;
+          continue;
+        }
+        d.inflight++;
+        counts.sent += batch;
+        totals.sent += batch;
+        d.seq += batch;
+      }
+      endTick?.();
+      if (elapsed >= durationMs) resolve();
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+  return { type: 'paced-done', ...counts, ms: Date.now() - started };
+}
+
 serve({
   async connect(msg) {
     const list = msg.devices as (BenchDevice & { index: number })[];
@@ -125,43 +174,42 @@ serve({
   },
 
   async paced(msg) {
-    const rate = Number(msg.rate);
-    const durationMs = Number(msg.durationMs);
-    const maxInflight = Number(msg.maxInflight ?? 100);
-    const batch = Number(msg.batch ?? 1);
-    const message = messageFactory(batch);
-    let sent = 0;
-    let skipped = 0;
-    let acked = 0;
-    let next = 0;
-    const started = Date.now();
-    await new Promise<void>((resolve) => {
-      const tick = () => {
-        const elapsed = Date.now() - started;
-        const due = Math.floor((Math.min(elapsed, durationMs) * rate) / 1000);
-        while (sent + skipped < due) {
-          const d = devices[next++ % devices.length] as LoadDevice;
-          if (!d.client || d.inflight >= maxInflight) {
-            skipped += batch;
-            continue;
-          }
-          d.inflight++;
-          sent += batch;
-          totals.sent += batch;
-          d.client.publish(d.topic, message(d.index, d.seq, Date.now()), { qos: 1 }, (err) => {
-            d.inflight--;
-            if (err) return;
-            acked += batch;
-            totals.acked += batch;
-          });
-          d.seq += batch;
-        }
-        if (elapsed >= durationMs) resolve();
-        else setTimeout(tick, 5);
-      };
-      tick();
+    return pace(msg, (d, payload, counts, batch) => {
+      if (!d.client) return false;
+      d.client.publish(d.topic, payload, { qos: 1 }, (err) => {
+        d.inflight--;
+        if (err) return;
+        counts.acked += batch;
+        totals.acked += batch;
+      });
+      return true;
     });
-    return { type: 'paced-done', sent, skipped, acked, ms: Date.now() - started };
+  },
+
+  async 'raw-paced'(msg) {
+    const touched: RawDevice[] = [];
+    return pace(
+      msg,
+      (d, payload, counts, batch) => {
+        const raw = d.raw;
+        if (!raw || raw.socket.destroyed) return false;
+        raw.onAck = () => {
+          d.inflight--;
+          counts.acked += batch;
+          totals.acked += batch;
+        };
+        if (raw.out.length === 0) touched.push(raw);
+        raw.out.push(publishFrame(d.topic, Buffer.from(payload), 1, (d.seq % 65_535) + 1));
+        return true;
+      },
+      () => {
+        for (const raw of touched) {
+          raw.socket.write(raw.out.length === 1 ? (raw.out[0] as Buffer) : Buffer.concat(raw.out));
+          raw.out = [];
+        }
+        touched.length = 0;
+      },
+    );
   },
 
   async 'raw-connect'(msg) {
@@ -172,7 +220,7 @@ serve({
     for (let i = 0; i < devices.length; i += parallel) {
       await Promise.all(
         devices.slice(i, i + parallel).map(async (d) => {
-          const raw: RawDevice = { socket: undefined as unknown as net.Socket, chunks: [], onAck: () => undefined };
+          const raw: RawDevice = { socket: undefined as unknown as net.Socket, chunks: [], onAck: () => undefined, out: [] };
           raw.socket = await rawConnect(String(msg.url), d.id, d.id, d.secret, true, (first) => {
             if (first === 0x40) raw.onAck();
           });
