@@ -5,6 +5,9 @@
  * generator, on seeds training never used (every scenario: quiet weekday, hot Sunday, evening event,
  * rain) from 08:00 to 22:00 local time, at capacities of 150, 600 and 2,000 (BENCH_DAYS per scenario
  * and capacity, default 40).
+ * With BENCH_SURGES=1 every day has CrowdSource's surges (1–3 groups of 5–40 % of capacity arriving
+ * within 1–10 minutes where the day is busy; the generator's default is none, so without it the days
+ * are those every earlier figure was measured on).
  * The counts go minute by minute through the real CrowdingPipeline with the committed crowding model
  * (onnxruntime-node), exactly as the worker runs it, at the card's thresholds and at others.
  *
@@ -42,6 +45,7 @@ import { MODELS_DIR } from '../inference/train/dataset-io.js';
 import { quantile, table } from './lib/report.js';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 40);
+const SURGES = process.env.BENCH_SURGES === '1';
 const CAPACITIES = [150, 600, 2000];
 const THRESHOLDS = [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
 const SEED0 = 7_000_000; // far from the training (and held-out) seeds
@@ -62,7 +66,7 @@ function days(): Day[] {
   for (const kind of CROWD_KINDS) {
     for (const capacity of CAPACITIES) {
       for (let d = 0; d < DAYS; d++) {
-        const source = new CrowdSource(kind, capacity, new Rng(SEED0 + out.length), START_HOUR);
+        const source = new CrowdSource(kind, capacity, new Rng(SEED0 + out.length), START_HOUR, { surges: SURGES, minutes: MINUTES });
         const counts = Array.from({ length: MINUTES }, () => source.next());
         out.push({ capacity, counts, over: counts.findIndex((c) => c > capacity) });
       }
@@ -127,10 +131,12 @@ async function main(): Promise<void> {
     const exceeding = all.filter((d) => d.over >= 0);
     console.log(
       `bench:crowding — crowding@${model.card.version}, ${all.length} simulated days (${CROWD_KINDS.join(', ')} × capacities ${CAPACITIES.join(', ')} × ${DAYS}), ` +
-        `${START_HOUR}:00–22:00; ${exceeding.length} of them pass capacity. Card threshold exceed_15m.on = ${model.card.thresholds['exceed_15m.on']}`,
+        `${START_HOUR}:00–22:00${SURGES ? ', with surges' : ''}; ${exceeding.length} of them pass capacity. Card threshold exceed_15m.on = ${model.card.thresholds['exceed_15m.on']}`,
     );
     const rows: string[][] = [];
-    for (const threshold of THRESHOLDS) {
+    const card = model.card.thresholds['exceed_15m.on'];
+    const thresholds = card === undefined || THRESHOLDS.includes(card) ? THRESHOLDS : [...THRESHOLDS, card].sort((a, b) => a - b);
+    for (const threshold of thresholds) {
       const leads: number[] = [];
       let late = 0;
       let missed = 0;
@@ -157,7 +163,7 @@ async function main(): Promise<void> {
       leads.sort((a, b) => a - b);
       const q = (p: number) => (leads.length ? String(quantile(leads, p)) : '–');
       rows.push([
-        threshold.toFixed(1),
+        String(threshold),
         `${leads.length}/${exceeding.length}`,
         q(0.5),
         q(0.1),

@@ -14,6 +14,14 @@
  *   plateau while it lasts, a mass departure within 10–30 min of its end;
  * - rain: few visitors; showers drive most away within minutes; they return slowly after.
  *
+ * With `surges` (training's surge days; off by default, so a seed's day is unchanged without it) 1–3
+ * groups arrive together on top of the day — a ferry or a tour boat docking, coaches, a train, an event
+ * letting out: 5–40 % of capacity over 1–10 minutes, timed where the day is busy (the attraction curve
+ * weighs the draw), so many land on a crowd already near capacity and push it over or just under. A
+ * surge's first minute brings only part of it (arrivals ramp up to a peak rate, or a sharp front
+ * for a boat unloading), and its people leave as the day's visitors do, half of them together
+ * 20–90 minutes later (the boat leaves again, the coach departs).
+ *
  * The counter undercounts in dense crowds (occlusion, up to 30 % of the people beyond 40 % of capacity),
  * has a per-device calibration error (−15 %…+3 %),
  * counting noise and rare glitches (a zero, a frozen value). `trueCount` is the occupancy behind the
@@ -66,12 +74,18 @@ export class CrowdSource {
   private last = 0;
   private frozen = 0;
   private readonly groups: { size: number; leaveAt: number }[] = [];
+  /** Surge arrivals per minute of the day (index: minute), 0 where none. */
+  private readonly surgeArrivals: number[] = [];
+  /** Minutes at which a surge starts, and their sizes (people); for tests and data recipes. */
+  readonly surges: { minute: number; size: number; buildUp: number }[] = [];
+  private readonly surgeLeave = new Map<number, number>();
 
   constructor(
     readonly kind: CrowdKind,
     readonly capacity: number,
     private readonly rng: Rng,
     readonly startLocalHour: number,
+    options: { surges?: boolean; minutes?: number } = {},
   ) {
     if (!CROWD_KINDS.includes(kind)) throw new RangeError(`unknown crowd scenario ${kind}`);
     if (!(capacity >= 1) || !Number.isFinite(capacity)) throw new RangeError('capacity must be ≥ 1');
@@ -110,6 +124,36 @@ export class CrowdSource {
     this.gain = r.uniform(0.85, 1.03);
     this.occlusion = r.uniform(0, 0.3);
     this.n = Math.round(this.curve(startLocalHour) * capacity * r.uniform(0.8, 1.2));
+    if (options.surges) this.planSurges(options.minutes ?? 720);
+  }
+
+  /** Draws the day's surges: when (weighted by the attraction curve), how many people, how fast. */
+  private planSurges(minutes: number): void {
+    const r = this.rng;
+    const first = 40;
+    const last = minutes - 20;
+    if (last <= first) return;
+    let top = 0;
+    for (let m = first; m <= last; m += 5) top = Math.max(top, this.curve(this.startLocalHour + m / 60));
+    for (let k = r.int(1, 3); k > 0; k--) {
+      let minute = r.int(first, last);
+      for (let tries = 0; tries < 20 && r.next() * top > this.curve(this.startLocalHour + minute / 60); tries++) minute = r.int(first, last);
+      const size = r.uniform(0.05, 0.4) * this.capacity;
+      const buildUp = r.int(1, 10);
+      // Arrival profile: a ramp up to a peak rate and down again, or (a third of them) a sharp front.
+      const sharp = r.next() < 1 / 3;
+      const peakAt = sharp ? 0 : r.uniform(0.3, 0.7) * buildUp;
+      const weights = Array.from({ length: buildUp }, (_, i) => {
+        if (sharp) return Math.exp(-i / Math.max(1, buildUp / 3));
+        const t = i + 0.5; // triangular: rising to peakAt, falling to the build-up's end
+        return 0.2 + (t < peakAt ? t / peakAt : (buildUp - t) / (buildUp - peakAt));
+      });
+      const total = weights.reduce((a, b) => a + b, 0);
+      weights.forEach((w, i) => (this.surgeArrivals[minute + i] = (this.surgeArrivals[minute + i] ?? 0) + (size * w) / total));
+      const leaveAt = minute + buildUp + r.int(20, 90);
+      this.surgeLeave.set(leaveAt, (this.surgeLeave.get(leaveAt) ?? 0) + size / 2);
+      this.surges.push({ minute, size, buildUp });
+    }
   }
 
   /** True occupancy behind the last count. */
@@ -143,7 +187,11 @@ export class CrowdSource {
       this.groups.push({ size, leaveAt: this.minute + r.int(20, 60) });
       arrivals += size;
     }
-    const leaving = this.groups.filter((g) => g.leaveAt === this.minute).reduce((s, g) => s + g.size, 0);
+    const surge = this.surgeArrivals[this.minute] ?? 0;
+    if (surge > 0) arrivals += poisson(r, surge);
+    let leaving = this.groups.filter((g) => g.leaveAt === this.minute).reduce((s, g) => s + g.size, 0);
+    const leavers = this.surgeLeave.get(this.minute);
+    if (leavers !== undefined) leaving += Math.min(Math.round(leavers), this.n);
     const free = Math.max(0, this.n - leaving);
     const pLeave = clamp(1 / this.stayMin + Math.max(0, -slope) / Math.max(free, 1), 0, 1);
     this.n = Math.max(0, this.n + arrivals - leaving - binomial(r, free, pLeave));

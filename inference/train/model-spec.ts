@@ -48,8 +48,12 @@ export interface ModelSpec {
    * elsewhere, with the reason.
    */
   thresholdRule?: { rule: 'maxRecallAtPrecision'; precision: number; set?: 'validation' | 'heldOut'; apply?: boolean } | { rule: 'fixed'; reason: string };
-  /** The committed version this one replaces (git commit holding its ONNX): train.py scores both on the same data. */
-  compareWith?: { version: string; commit: string };
+  /**
+   * The committed version this one replaces (git commit holding its ONNX): train.py scores both on the
+   * same data. `featureCount`: that version's input width when this one only appended features (it is
+   * given the first `featureCount` columns).
+   */
+  compareWith?: { version: string; commit: string; featureCount?: number };
 }
 
 /** The JSON given to train.py (data specs reduced to their descriptions). */

@@ -41,17 +41,21 @@ const START_HOURS: Record<CrowdKind | AgentCrowdKind, [number, number]> = {
 export const FIRST_MINUTES_SHARE = 0.1;
 
 /**
- * Runs one scenario and adds a sample every `stride` minutes (with a random phase); a share of them
- * sees only the last 1–29 minutes, as a zone that has just started counting mid-day does.
+ * Runs one scenario and adds a sample every `stride` minutes (with a random phase), and at the minutes
+ * `also` (e.g. every minute of a surge's onset); a share of them sees only the last 1–29 minutes, as a
+ * zone that has just started counting mid-day does.
  */
-export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: number, startHour: number, minutes: number, stride: number): void {
+export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: number, startHour: number, minutes: number, stride: number, also: readonly number[] = []): void {
   const counts: number[] = [];
   const truth: number[] = [];
   for (let m = 0; m < minutes; m++) {
     counts.push(counter.next());
     truth.push(counter.expectedCount);
   }
-  for (let t = 4 + rng.int(0, stride - 1); t < minutes - HORIZON_MIN; t += stride) {
+  const at = new Set<number>();
+  for (let t = 4 + rng.int(0, stride - 1); t < minutes - HORIZON_MIN; t += stride) at.add(t);
+  for (const t of also) if (t >= 4 && t < minutes - HORIZON_MIN) at.add(t);
+  for (const t of [...at].sort((a, b) => a - b)) {
     const history = rng.next() < FIRST_MINUTES_SHARE ? rng.int(1, CROWD_HISTORY_MIN - 1) : CROWD_HISTORY_MIN;
     const { out, offset } = rows.slot();
     crowdFeatures(counts.slice(Math.max(0, t - history + 1), t + 1), capacity, (startHour + (t + 1) / 60) % 24, out, offset);
@@ -63,7 +67,7 @@ export function addScenario(rows: Rows, rng: Rng, counter: Counter, capacity: nu
 
 const logUniform = (rng: Rng, lo: number, hi: number): number => Math.round(Math.exp(rng.uniform(Math.log(lo), Math.log(hi))));
 
-export function crowdScenarios(seed: number, scenarios: number, stride: number, edgeDays = 0): DataSet {
+export function crowdScenarios(seed: number, scenarios: number, stride: number, edgeDays = 0, surgeDays = 0, surgeStride = stride): DataSet {
   const rng = new Rng(seed);
   const rows = new Rows(CROWD_FEATURE_COUNT);
   for (let s = 0; s < scenarios; s++) {
@@ -74,6 +78,7 @@ export function crowdScenarios(seed: number, scenarios: number, stride: number, 
     addScenario(rows, rng, new CrowdSource(kind, capacity, rng, start), capacity, start, rng.int(540, 720), stride);
   }
   addEdgeDays(rows, rng, edgeDays, stride);
+  addEdgeDays(rows, rng, surgeDays, surgeStride, true);
   return rows.finish();
 }
 
@@ -99,22 +104,26 @@ class Replay implements Counter {
  * surges on top — a ferry, a tour group, an event letting out: 10–40 % of capacity arriving within
  * 1–6 minutes and leaving over the next 20–90 — so the model learns how close is too close and how
  * fast a steep rise near capacity crosses it.
+ * Surge days (`sourceSurges`; a recipe's `surgeDays`, none in 1.3.1's): CrowdSource's own surges instead (1–3 a day,
+ * 5–40 % of capacity over 1–10 minutes with a ramped or sharp onset, timed where the day is busy,
+ * counted by the day's counter), the day scaled the same way, so a surge near capacity pushes one day
+ * over and leaves another just under (the near misses that also see surges).
  */
-function addEdgeDays(rows: Rows, rng: Rng, scenarios: number, stride: number): void {
+function addEdgeDays(rows: Rows, rng: Rng, scenarios: number, stride: number, sourceSurges = false): void {
   for (let s = 0; s < scenarios; s++) {
     const kind = CROWD_KINDS[s % CROWD_KINDS.length] as CrowdKind;
     const capacity = logUniform(rng, 50, 3000);
     const [lo, hi] = START_HOURS[kind];
     const start = rng.uniform(lo, hi);
     const minutes = rng.int(540, 720);
-    const source = new CrowdSource(kind, capacity, rng, start);
+    const source = new CrowdSource(kind, capacity, rng, start, { surges: sourceSurges, minutes });
     const counts: number[] = [];
     const truth: number[] = [];
     for (let m = 0; m < minutes; m++) {
       counts.push(source.next());
       truth.push(source.expectedCount);
     }
-    const surges = rng.next() < 0.5 ? rng.int(1, 3) : 0;
+    const surges = !sourceSurges && rng.next() < 0.5 ? rng.int(1, 3) : 0;
     const extra = new Float64Array(minutes);
     for (let k = 0; k < surges; k++) {
       const at = rng.int(40, minutes - 30);
@@ -128,7 +137,9 @@ function addEdgeDays(rows: Rows, rng: Rng, scenarios: number, stride: number): v
     const base = truth.map((x, m) => x + (extra[m] as number));
     const scale = (rng.uniform(0.8, 1.2) * capacity) / Math.max(1, ...base);
     const noisy = counts.map((x, m) => Math.max(0, Math.round((x + (extra[m] as number) * (1 + rng.normal(0, 0.03))) * scale)));
-    addScenario(rows, rng, new Replay(noisy, base.map((x) => x * scale)), capacity, start, minutes, stride);
+    // Surge days: every minute from 3 before a surge's first arrivals to 3 after its last (count index = minute - 1).
+    const onsets = source.surges.flatMap((g) => Array.from({ length: g.buildUp + 6 }, (_, i) => g.minute - 1 - 3 + i));
+    addScenario(rows, rng, new Replay(noisy, base.map((x) => x * scale)), capacity, start, minutes, stride, onsets);
   }
 }
 

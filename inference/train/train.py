@@ -81,7 +81,11 @@ def previous_model(spec):
         return None
     import subprocess
     blob = subprocess.run(["git", "-C", ROOT, "show", f"{ref['commit']}:inference/models/{spec['name']}.onnx"], check=True, capture_output=True).stdout
-    return ref, onnx_runner(blob)
+    run = onnx_runner(blob)
+    width = ref.get("featureCount")
+    if width:  # its inputs are the first `featureCount` of this version's (features added at the end since)
+        return ref, lambda x: run(x[:, :width])
+    return ref, run
 
 
 def onnx_runner(blob):

@@ -63,6 +63,45 @@ describe('crowd generators', () => {
     expect(mean(ratios)).toBeLessThan(1.08);
   });
 
+  it('adds surges only when asked: groups arriving within minutes where the day is busy, their first minute bringing part of them', () => {
+    for (const kind of CROWD_KINDS) expect(day(kind, 500, 5, 9)).toEqual((() => {
+      const src = new CrowdSource(kind, 500, new Rng(5), 9, { surges: false });
+      const d: Day = { counts: [], truth: [] };
+      for (let m = 0; m < 600; m++) {
+        d.counts.push(src.next());
+        d.truth.push(src.trueCount);
+      }
+      return d;
+    })());
+    const gains: number[] = [];
+    let firstShare = 0;
+    let busy = 0;
+    for (let s = 0; s < 40; s++) {
+      const src = new CrowdSource('hot_sunday', 1000, new Rng(100 + s), 9, { surges: true, minutes: 600 });
+      const truth = Array.from({ length: 600 }, () => (src.next(), src.trueCount));
+      expect(src.surges.length).toBeGreaterThanOrEqual(1);
+      expect(src.surges.length).toBeLessThanOrEqual(3);
+      for (const g of src.surges) {
+        expect(g.size).toBeGreaterThanOrEqual(50);
+        expect(g.size).toBeLessThanOrEqual(400);
+        expect(g.buildUp).toBeGreaterThanOrEqual(1);
+        expect(g.buildUp).toBeLessThanOrEqual(10);
+        const i = g.minute - 1; // truth[i] is the occupancy after minute g.minute
+        const gained = (truth[i + g.buildUp - 1] as number) - (truth[i - 1] as number);
+        const first = (truth[i] as number) - (truth[i - 1] as number);
+        if (g.size >= 150 && g.buildUp >= 4) {
+          gains.push(gained / g.size);
+          firstShare += first / gained;
+        }
+        if ((truth[i - 1] as number) > 0.5 * Math.max(...truth)) busy++;
+      }
+    }
+    expect(gains.length).toBeGreaterThan(10);
+    expect([...gains].sort((a, b) => a - b)[Math.floor(gains.length / 2)]).toBeGreaterThan(0.8); // most of it arrives within the build-up
+    expect(firstShare / gains.length).toBeLessThan(0.5); // the first minute brings part of a surge spread over 4+ minutes
+    expect(busy).toBeGreaterThan(40); // timed where the day is busy, so many meet a crowd already near its peak
+  });
+
   it('has an independent agent-based generator with its own scenarios', () => {
     for (const kind of AGENT_CROWD_KINDS) {
       const run = (seed: number): number[] => {
