@@ -6,13 +6,14 @@
  * Counts are taken relative to capacity, so one model serves a 60-person jetty and a 3,000-person
  * lawn. Besides the normalised series itself the features give what a dispatcher would read off the
  * chart: the current level (robust to a glitch), trends over 5, 15 and 30 minutes as the change they
- * project over the next 15 minutes, their acceleration, the counting noise, and the time of day
- * (afternoon build-ups, evening events).
+ * project over the next 15 minutes, their acceleration, the counting noise, the time of day
+ * (afternoon build-ups, evening events), and (since crowding 1.4.0) how much of the headroom left
+ * 1–3 minutes ago the latest rise took (a surge's first minutes near capacity).
  */
 
 export const CROWD_HISTORY_MIN = 30;
 const SERIES = CROWD_HISTORY_MIN;
-export const CROWD_FEATURE_COUNT: number = SERIES + 17;
+export const CROWD_FEATURE_COUNT: number = SERIES + 20;
 
 export const CROWD_NORMALISATION =
   `Counts of the last ${CROWD_HISTORY_MIN} minutes, oldest first (fewer: padded by repeating the oldest; more: the newest ${CROWD_HISTORY_MIN}), ` +
@@ -23,7 +24,8 @@ export const CROWD_NORMALISATION =
   `x42 = real minutes / ${CROWD_HISTORY_MIN}; ` +
   'x43 = clamp(quadratic least-squares fit of c over the 30 minutes extrapolated 15 minutes ahead, 0, 4); x44 = clamp(its curvature term over 15 minutes (q * 225), -2, 2); ' +
   'x45 = clamp(mean of the positive minute-to-minute rises of c over the newest 10 minutes * 15, 0, 2) (arrivals); ' +
-  'x46 = clamp(largest rise of c over 3 minutes within the newest 10, -1, 2) (a surge).';
+  'x46 = clamp(largest rise of c over 3 minutes within the newest 10, -1, 2) (a surge); ' +
+  'x47, x48, x49 = clamp((c_now - c_(now-k)) / max(0.05, 1 - c_(now-k)), -2, 2) for k = 1, 2, 3 minutes, c_now the newest c (since 1.4.0: the share of the headroom left k minutes ago that the latest rise took).';
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 const c = new Float64Array(SERIES);
@@ -133,5 +135,9 @@ export function crowdFeatures(countsPerMinute: readonly number[], capacity: numb
   for (let k = SERIES - 10; k + 3 < SERIES; k++) surge = Math.max(surge, (c[k + 3] as number) - (c[k] as number));
   target[o++] = clamp((rises / 10) * 15, 0, 2);
   target[o++] = clamp(surge, -1, 2);
+  for (let k = 1; k <= 3; k++) {
+    const before = c[SERIES - 1 - k] as number;
+    target[o++] = clamp((a - before) / Math.max(0.05, 1 - before), -2, 2);
+  }
   return target;
 }

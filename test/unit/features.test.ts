@@ -158,6 +158,18 @@ describe('crowd features', () => {
     expect(surge[46]).toBeCloseTo(0.32, 5); // 40 → 72 within 3 minutes
   });
 
+  it('measures the latest rise against the headroom it leaves (since crowding 1.4.0)', () => {
+    // 82 % for 27 minutes, then 89 % and 97 %: the last minute took 8 of the 11 % left, the last two 15 of 18 %.
+    const f = crowdFeatures([...Array(28).fill(82), 89, 97], 100, 15);
+    expect(f[47]).toBeCloseTo(0.08 / 0.11, 4);
+    expect(f[48]).toBeCloseTo(0.15 / 0.18, 4);
+    expect(f[49]).toBeCloseTo(0.15 / 0.18, 4);
+    // The same rise far from capacity takes a small share of the headroom; at or over capacity the headroom floors at 5 %.
+    expect(crowdFeatures([...Array(28).fill(30), 37, 45], 100, 15)[47]).toBeCloseTo(0.08 / 0.63, 4);
+    expect(crowdFeatures([...Array(29).fill(100), 104], 100, 15)[47]).toBeCloseTo(0.8, 4);
+    expect(crowdFeatures([...Array(29).fill(90), 60], 100, 15)[47]).toBe(-2); // a fall, clamped
+  });
+
   it('pads short histories with the oldest count, uses the newest 30 minutes, and rejects bad input', () => {
     const short = crowdFeatures([50, 60], 100, 12);
     expect(Array.from(short.subarray(0, 30))).toEqual([...Array(29).fill(0.5), 0.6].map((v) => Math.fround(v)));

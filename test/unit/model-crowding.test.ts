@@ -53,7 +53,7 @@ describe('crowding model', () => {
     expect(Value.Check(ModelCard, raw)).toBe(true);
     expect(model.card.labels).toEqual(['risk_now', 'exceed_15m']);
     expect(model.card.outputs[0]?.activation).toBe('sigmoid');
-    expect(model.card.thresholds).toEqual({ 'exceed_15m.on': 0.3, 'exceed_15m.off': 0.2, 'exceed_15m.hold': 0.8, 'risk_now.on': 0.8 });
+    expect(model.card.thresholds).toEqual({ 'exceed_15m.on': 0.22, 'exceed_15m.off': 0.2, 'exceed_15m.hold': 0.8, 'risk_now.on': 0.8 });
     expect(model.card.metrics.heldOut.confusionPerLabel?.exceed_15m).toBeDefined();
   });
 
