@@ -125,6 +125,8 @@ export interface PlatformOptions {
   clock?: () => Date;
   /** The pool ingest writes through (tests wrap the database's to inject faults); default the database's. */
   ingestPool?: (pool: pg.Pool) => pg.Pool;
+  /** Where inference connects to the broker, over MQTT even beside it (tests route it through a proxy they can cut); default the broker's. */
+  inferenceUrl?: string;
 }
 
 export async function startPlatform(config: Config, log: Logger, options: PlatformOptions = {}): Promise<Platform> {
@@ -160,7 +162,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
 
     // Ingest and inference beside the broker (no MQTT_URL, no cluster) take its publishes directly.
     const local = has('broker') && !config.mqtt.url && !config.broker.cluster && (has('ingest') || has('inference'))
-      ? new LocalDelivery({ ingest: has('ingest'), inference: has('inference'), ingestSession: config.ingest.clientId }, limits)
+      ? new LocalDelivery({ ingest: has('ingest'), inference: has('inference') && !options.inferenceUrl, ingestSession: config.ingest.clientId }, limits)
       : undefined;
     const broker = has('broker')
       ? new BrokerService({ ...config.mqtt, local, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined, cluster: config.broker.cluster }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
@@ -176,7 +178,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       ? new IngestService(conn, new ReadingRepository(ingestPool(db, options), db.engine), devices, { ...INGEST_DEFAULTS, clientId: config.ingest.clientId, sharedGroup: config.ingest.sharedGroup, spool: { ...INGEST_DEFAULTS.spool, maxBytes: config.ingest.spoolMaxBytes, maxRecords: config.ingest.spoolMaxRecords }, limits, spoolDir: path.join(config.database.dataDir, 'spool') }, log.child({ svc: 'ingest' }), metrics, local)
       : undefined;
     const inference = has('inference')
-      ? new InferenceWorker(conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), new LeaseRepository(db.pool), {
+      ? new InferenceWorker(options.inferenceUrl ? { ...conn, url: options.inferenceUrl } : conn, { get: (id) => devices.get(id), speakersInZone: (z) => devices.speakersInZone(z), schedule: () => zoneRules.schedule() }, new InferenceRepository(db.pool), new LeaseRepository(db.pool), {
           limits,
           noise: { ...config.noise, smoothing: config.inference.noiseSmoothing },
           fishing: { minDurationS: config.fishing.minDurationS, gapS: config.fishing.gapS, warningsBeforeAlert: config.fishing.warnings, warningIntervalS: config.speakers.cooldownS },
@@ -191,7 +193,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
           rulesRefreshS: config.rulesRefreshS,
           leaseS: config.inference.leaseS,
           rebuildS: config.inference.rebuildS,
-        }, log.child({ svc: 'inference' }), metrics, local)
+        }, log.child({ svc: 'inference' }), metrics, options.inferenceUrl ? undefined : local)
       : undefined;
     const intake = has('enforcement')
       ? new AlertIntakeService(conn, cases, bus, config.incidentWindowMin, log.child({ svc: 'enforcement' }), metrics)

@@ -28,6 +28,8 @@ export interface PassedOver {
 /** How much of one device stream the store holds (`deviceId|stream` keyed in `storedProgress`). */
 export interface StoredProgress {
   newest: Date;
+  /** The highest seq stored (a device's seq grows with every reading it sends). */
+  newestSeq: number;
   /** Readings up to the stream's cutoff (all when it has none). */
   settled: number;
   /** Readings within the stream's passed-over span. */
@@ -191,7 +193,7 @@ export class LeaseRepository {
 
   /**
    * How far the store has got with the zone's device streams since `sinceAt`: per
-   * `deviceId|stream`, the newest reading, how many up to the stream's cutoff, and how many within its
+   * `deviceId|stream`, the newest reading and highest seq, how many up to the stream's cutoff, and how many within its
    * passed-over span. A worker taking the zone over polls it until what was published before has arrived.
    */
   async storedProgress(zone: string, sinceAt: Date, cutoffs: ReadonlyMap<string, Date>, spans: readonly PassedOver[]): Promise<Map<string, StoredProgress>> {
@@ -203,9 +205,9 @@ export class LeaseRepository {
         for (const s of spans) if (s.stream === stream) keys.add(s.deviceId);
         const ids = [...keys];
         const span = (id: string) => spans.find((s) => s.deviceId === id && s.stream === stream);
-        const r = await this.pool.query<{ device_id: string; newest: Date; settled: number; spanned: number }>(
+        const r = await this.pool.query<{ device_id: string; newest: Date; newest_seq: string; settled: number; spanned: number }>(
           `WITH c AS (SELECT * FROM unnest($3::text[], $4::timestamptz[], $5::timestamptz[], $6::timestamptz[]) AS c(device_id, cutoff, lo, hi))
-           SELECT r.device_id, max(r.ts) AS newest,
+           SELECT r.device_id, max(r.ts) AS newest, max(r.seq)::text AS newest_seq,
              count(*) FILTER (WHERE c.cutoff IS NULL OR r.ts <= c.cutoff)::int AS settled,
              count(*) FILTER (WHERE r.ts BETWEEN c.lo AND c.hi)::int AS spanned
            FROM ${table} r LEFT JOIN c USING (device_id)
@@ -213,7 +215,7 @@ export class LeaseRepository {
            GROUP BY r.device_id`,
           [zone, sinceAt, ids, ids.map((id) => cutoffs.get(`${id}|${stream}`) ?? null), ids.map((id) => span(id)?.from ?? null), ids.map((id) => span(id)?.to ?? null)],
         );
-        for (const x of r.rows) out.set(`${x.device_id}|${stream}`, { newest: x.newest, settled: x.settled, spanned: x.spanned });
+        for (const x of r.rows) out.set(`${x.device_id}|${stream}`, { newest: x.newest, newestSeq: Number(x.newest_seq), settled: x.settled, spanned: x.spanned });
       }),
     );
     return out;

@@ -70,6 +70,22 @@ export interface WorkerOptions {
   rebuildS: number;
 }
 
+/**
+ * Back from a lost broker connection (at `at`): per zone and `deviceId|stream`, the first reading
+ * received live since (lowest seq, with its time).
+ */
+interface Resumed {
+  at: number;
+  zones: Map<string, Map<string, { seq: number; ts: Date }>>;
+}
+
+/** Each of a device's readings but status, with its zone's entries in `byZone` (created if missing) and its `deviceId|stream` key. */
+function eachStream<T>(byZone: Map<string, Map<string, T>>, device: DeviceContext, readings: readonly Reading[], visit: (zone: Map<string, T>, key: string, r: Reading) => void): void {
+  let zone = byZone.get(device.zoneId);
+  if (!zone) byZone.set(device.zoneId, (zone = new Map()));
+  for (const r of readings) if (r.stream !== 'status') visit(zone, `${device.id}|${r.stream}`, r);
+}
+
 /** One zone's pipelines: its devices' windows, episodes and ladders, on the worker holding its lease. */
 interface ZoneState {
   noise: NoisePipeline;
@@ -136,6 +152,13 @@ export class InferenceWorker {
   private passedOver = new Map<string, Map<string, PassedOver & { seq: number }>>();
   private passedOverBefore = new Map<string, Map<string, PassedOver & { seq: number }>>();
   private passedOverTimer?: NodeJS.Timeout;
+  /**
+   * Back from a lost broker connection: the first reading of each device stream received live since.
+   * What was published while the connection was down never reached this worker, so a zone is judged
+   * from the store only once the store reaches these readings: no gap between what is stored and what
+   * arrives live. Kept as long as the passed-over readings are.
+   */
+  private resumed?: Resumed;
 
   constructor(
     private readonly conn: ServiceConnection,
@@ -208,8 +231,10 @@ export class InferenceWorker {
     this.leases = new ZoneLeases(this.leaseRepo, this.opts.leaseS, { acquired: (z) => this.acquired(z), lost: (z) => this.lost(z) }, this.log);
     await this.leases.start();
     // Back from a lost connection (its broker node died): what was published meanwhile never reached
-    // this worker's session, so its zones are rebuilt from the stored readings, as on a take-over.
+    // this worker's session, so its zones are rebuilt from the stored readings, as on a take-over,
+    // once the store holds the first reading of each device stream received live since.
     client.on('connect', () => {
+      this.resumed = { at: Date.now(), zones: new Map() };
       if (this.leases && this.leases.zones.length > 0) this.acquired(this.leases.zones);
     });
     client.on('message', (topic, payload) => this.track(this.route(topic, payload), topic));
@@ -354,25 +379,39 @@ export class InferenceWorker {
         stableSince = Date.now();
       }
       const missing = [...spans].filter(([key, s]) => (progress.get(key)?.spanned ?? 0) < s.n);
-      if (missing.length === 0 && Date.now() - stableSince >= REBUILD_STABLE_MS) return;
+      // Back from a lost connection, what was published meanwhile reached only the store: it must
+      // reach the first reading received live since, per device stream (live ones keep arriving).
+      const live = [...(this.sinceReconnect()?.zones.get(zoneId) ?? [])].filter(([, first]) => first.ts.getTime() >= oldest);
+      const gaps = live.map(([key, first]) => [key, first.seq] as const).filter(([key, seq]) => (progress.get(key)?.newestSeq ?? -1) < seq);
+      if (missing.length === 0 && gaps.length === 0 && Date.now() - stableSince >= REBUILD_STABLE_MS) return;
       if (Date.now() >= deadline) {
-        this.log.warn({ zone: zoneId, waitedMs: Date.now() - started, missing: missing.map(([key, s]) => ({ stream: key, seen: s.n, stored: progress.get(key)?.spanned ?? 0 })) }, 'stored readings still incomplete after a take-over; judging what is stored');
+        this.log.warn(
+          {
+            zone: zoneId,
+            waitedMs: Date.now() - started,
+            missing: missing.map(([key, s]) => ({ stream: key, seen: s.n, stored: progress.get(key)?.spanned ?? 0 })),
+            unreached: gaps.map(([key, seq]) => ({ stream: key, firstLiveSeq: seq, storedUpToSeq: progress.get(key)?.newestSeq ?? null })),
+          },
+          'stored readings still incomplete after a take-over; judging what is stored',
+        );
         return;
       }
       await new Promise((r) => setTimeout(r, REBUILD_POLL_MS));
     }
   }
 
+  /** The first live readings since the last reconnect, forgotten after four lease periods (as passed-over readings are). */
+  private sinceReconnect(): Resumed | undefined {
+    if (this.resumed && Date.now() - this.resumed.at > 4 * this.opts.leaseS * 1000) this.resumed = undefined;
+    return this.resumed;
+  }
+
   /** A reading of a zone another worker holds: remembered until a take-over of the zone has found it stored. */
   private passOver(device: DeviceContext, readings: readonly Reading[]): void {
-    let zone = this.passedOver.get(device.zoneId);
-    if (!zone) this.passedOver.set(device.zoneId, (zone = new Map()));
-    for (const r of readings) {
-      if (r.stream === 'status') continue;
-      const key = `${device.id}|${r.stream}`;
+    eachStream(this.passedOver, device, readings, (zone, key, r) => {
       const p = zone.get(key);
       // A redelivery of what the previous generation counted is not counted again.
-      if (!p && r.seq <= (this.passedOverBefore.get(device.zoneId)?.get(key)?.seq ?? -1)) continue;
+      if (!p && r.seq <= (this.passedOverBefore.get(device.zoneId)?.get(key)?.seq ?? -1)) return;
       if (!p) zone.set(key, { deviceId: device.id, stream: r.stream, from: r.ts, to: r.ts, n: 1, seq: r.seq });
       else if (r.seq > p.seq) {
         p.n++;
@@ -380,7 +419,7 @@ export class InferenceWorker {
         if (r.ts < p.from) p.from = r.ts;
         if (r.ts > p.to) p.to = r.ts;
       }
-    }
+    });
   }
 
   private async resendUnacked(zoneId: string): Promise<void> {
@@ -428,11 +467,21 @@ export class InferenceWorker {
       if (device && this.leases?.owns(device.zoneId)) await this.speakers?.onAck(t.deviceId, payload);
       return;
     }
-    return this.judge(decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits));
+    const decoded = decodeTelemetryMessage(topic, payload, new Date(), this.opts.limits);
+    // Since the latest reconnect when received (what arrived before it is not live after it).
+    return this.judge(decoded, this.sinceReconnect());
+  }
+
+  /** After a reconnect: the first reading of each device stream received live (what the store must reach), per zone. */
+  private noteLive(resumed: Resumed, device: DeviceContext, readings: readonly Reading[]): void {
+    eachStream(resumed.zones, device, readings, (zone, key, r) => {
+      const had = zone.get(key);
+      if (!had || r.seq < had.seq) zone.set(key, { seq: r.seq, ts: r.ts });
+    });
   }
 
   /** One telemetry message, decoded: one reading or a batch; bad elements are dropped alone (ingest logs and counts them per device). */
-  private async judge(decoded: DecodedMessage): Promise<void> {
+  private async judge(decoded: DecodedMessage, resumed?: Resumed): Promise<void> {
     if (!decoded.ok) {
       this.dropped.inc({ reason: decoded.reason });
       return;
@@ -452,6 +501,7 @@ export class InferenceWorker {
       this.dropped.inc({ reason: 'unknown_device' }, decoded.readings.length);
       return;
     }
+    if (resumed && this.opts.rebuildS > 0) this.noteLive(resumed, device, decoded.readings);
     const state = this.zones.get(device.zoneId);
     if (!mine || !state) {
       this.dropped.inc({ reason: 'other_worker' }, decoded.readings.length);

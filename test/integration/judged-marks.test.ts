@@ -80,13 +80,13 @@ describe('judged marks and unacknowledged commands', () => {
     const spans = [{ deviceId: 'cam-1', stream: 'tracks' as const, from: at(15), to: at(50), n: 4 }];
     let p = await repo.storedProgress('z-a', since, new Map([['cam-1|tracks', at(20)]]), spans);
     expect([...p.keys()].sort()).toEqual(['cam-1|tracks', 'cam-2|tracks']);
-    expect(p.get('cam-1|tracks')).toEqual({ newest: at(30), settled: 3, spanned: 2 });
+    expect(p.get('cam-1|tracks')).toEqual({ newest: at(30), newestSeq: 30_000, settled: 3, spanned: 2 });
     expect(p.get('cam-2|tracks')).toMatchObject({ settled: 1, spanned: 0 });
     // The rest of the span arrives (a backlog): the span is complete; the count up to the cutoff moves
     // only for a reading older than it (a hole filled), not for a newer one.
     await store('cam-1', [40, 50]);
     p = await repo.storedProgress('z-a', since, new Map([['cam-1|tracks', at(20)]]), spans);
-    expect(p.get('cam-1|tracks')).toEqual({ newest: at(50), settled: 3, spanned: 4 });
+    expect(p.get('cam-1|tracks')).toEqual({ newest: at(50), newestSeq: 50_000, settled: 3, spanned: 4 });
     await store('cam-1', [15]);
     p = await repo.storedProgress('z-a', since, new Map([['cam-1|tracks', at(20)]]), spans);
     expect(p.get('cam-1|tracks')).toMatchObject({ settled: 4, spanned: 5 });

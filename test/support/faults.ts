@@ -75,6 +75,8 @@ export interface Proxy {
   url: string;
   /** Drops every connection at once and refuses new ones: the client behind it is gone. */
   cut(): Promise<void>;
+  /** After a cut: takes connections again on the same port (the client behind it can come back). */
+  reopen(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
       for (const s of sockets) s.destroy();
       await closed;
     },
+    reopen: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
     close,
   };
 }
