@@ -45,6 +45,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
   let shell: { variant: string; grid: HTMLElement; left: HTMLElement; right: HTMLElement } | null = null;
   /** The photo form, kept while it is offered: a refresh must not lose the file picked in it. */
   let photoEl: HTMLElement | null = null;
+  const evidencePart = evidencePanel();
   let disposed = false;
 
   const act = async (op: Op): Promise<Outcome> => {
@@ -133,7 +134,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
         h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
       reviewRecord(detail));
-    const evidenceEl = evidencePanel(ctx);
+    const evidenceEl = evidencePart(ctx);
     // Like the forms: rebuilt only when the complaints changed, so a reply being written survives a refresh.
     const complaints = complaintsOf.get(id) ?? [];
     if (JSON.stringify(complaints) !== complaintsKey) {

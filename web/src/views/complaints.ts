@@ -1,5 +1,5 @@
 import { ApiError, call, type Body, type Res } from '../api/client';
-import { h, mount } from '../dom';
+import { h, keyedRows, mount, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
@@ -118,9 +118,13 @@ function complaintRow(c: Complaint): HTMLElement {
 export function hotlineView(): View {
   const queue = h('ul', { id: 'queue', class: 'complaint-list' });
   const recent = h('ul', { id: 'recent', class: 'complaint-list' });
+  // A row is rebuilt only when its complaint changed: a case link being tapped stays across the 15 s refresh.
+  const queueRows = keyedRows((c: Complaint) => c.id, (c) => JSON.stringify(c), complaintRow);
+  const recentRows = keyedRows((c: Complaint) => c.id, (c) => JSON.stringify(c), complaintRow);
+  const none = h('li', { class: 'muted' }, t('none'));
   const load = () => Promise.all([
-    call('GET /api/v1/complaints', { query: { status: 'coordination', limit: 50 } }).then((cs) => mount(queue, cs.length ? cs.map(complaintRow) : h('li', { class: 'muted' }, t('none')))),
-    call('GET /api/v1/complaints', { query: { limit: 20 } }).then((cs) => mount(recent, cs.map(complaintRow))),
+    call('GET /api/v1/complaints', { query: { status: 'coordination', limit: 50 } }).then((cs) => place(queue, ...(cs.length ? queueRows(cs) : [none]))),
+    call('GET /api/v1/complaints', { query: { limit: 20 } }).then((cs) => place(recent, ...recentRows(cs))),
   ]).catch(() => undefined);
   void load();
   const timer = setInterval(() => void load(), 15_000);
