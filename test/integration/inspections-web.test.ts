@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, SITE } from '../support/cases.js';
+import { confirmPresence, openCase, SITE } from '../support/cases.js';
 import { hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 
 /**
@@ -15,6 +15,13 @@ let t: TestPlatform;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 const SHOTS = process.env.SCREENSHOT_DIR;
+
+/** Resolves once the page has read an inspection again and had the time to show it. */
+async function rereadOf(page: Page): Promise<void> {
+  const response = await page.waitForResponse((r) => /^\/api\/v1\/inspections\/[^/]+$/.test(new URL(r.url()).pathname), { timeout: 30_000 });
+  await response.finished();
+  await page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+}
 
 describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
   beforeAll(async () => {
@@ -84,7 +91,13 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     const p2 = await signIn(second, t, 'east.wang');
     await p2.click('a[href="#/inspections"]');
     await p2.locator('#inspections li[data-state="opened"] a').click();
-    await p2.click('#i-confirm button[type=submit]');
+    // The confirmation is pressed while the tablet reads the inspection again (every 5 s while it waits
+    // for them), and released after: the tap still lands.
+    await p2.locator('#i-confirm button[type=submit]').hover();
+    const reread = rereadOf(p2);
+    await p2.mouse.down();
+    await reread;
+    await p2.mouse.up();
     await p2.locator('#i-state[data-state="in_progress"]').waitFor();
 
     // The lead's tablet follows and shows the checklist.
@@ -96,6 +109,14 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     await checks.nth(1).locator('input[value="yes"]').check();
     await checks.nth(2).locator('input[value="yes"]').check();
     await p1.fill('#i-summary', 'owner present; refused to switch the loudspeaker off');
+    // A live update (a case of the team accepted) reads the inspection again: what was entered stays, and the focus.
+    const update = rereadOf(p1);
+    await ok(li, 'POST', `/api/v1/cases/${await openCase(t, 'crowding')}/transitions`, { event: 'accept' });
+    await update;
+    expect(await p1.inputValue('#i-summary')).toBe('owner present; refused to switch the loudspeaker off');
+    expect(await p1.evaluate<string | undefined>('document.activeElement?.id')).toBe('i-summary');
+    expect(await checks.nth(0).locator('input[value="no"]').isChecked()).toBe(true);
+    expect(await checks.nth(0).locator('input[name="n0"]').inputValue()).toBe('loudspeaker on the counter, 78 dB(A) at the path');
     if (SHOTS) await p1.screenshot({ path: `${SHOTS}/inspection-checklist.png`, fullPage: true });
     await p1.click('#i-result button[type=submit]');
     await p1.locator('#i-state[data-state="closed"]').waitFor();

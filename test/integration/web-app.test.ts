@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, openCase, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, openCase, SITE, uploadEvidence } from '../support/cases.js';
 import { DESKTOP, hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 
 /**
@@ -25,6 +25,16 @@ const context = async (options = TABLET) => {
   return c;
 };
 const sql = async <T>(text: string, params: unknown[] = []) => (await t.platform.db.pool.query(text, params)).rows as T[];
+
+/** On a case's page: accepts it, then asks to dismiss it without a reason, which the server refuses. */
+async function acceptThenDismissBlank(page: Page): Promise<void> {
+  await page.click('form[data-event="accept"] button[type=submit]');
+  await page.locator('#d-state[data-state="accepted"]').waitFor();
+  const dismiss = page.locator('form[data-event="dismiss"]');
+  await dismiss.locator('textarea[name="reason"]').fill('   ');
+  await dismiss.locator('button[type=submit]').click();
+  await page.locator('#d-error', { hasText: 'reason' }).waitFor();
+}
 
 describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
   beforeAll(async () => {
@@ -199,12 +209,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const crowd = await openCase(t, 'crowding');
     const page = await signIn(await context(), t, 'east.li');
     await page.locator(`#cases li[data-id="${crowd}"] a`).click();
-    await page.click('form[data-event="accept"] button[type=submit]');
-    await page.locator('#d-state[data-state="accepted"]').waitFor();
-    const dismiss = page.locator('form[data-event="dismiss"]');
-    await dismiss.locator('textarea[name="reason"]').fill('   ');
-    await dismiss.locator('button[type=submit]').click();
-    await page.locator('#d-error', { hasText: 'reason' }).waitFor();
+    await acceptThenDismissBlank(page);
     expect(await page.getAttribute('#d-state', 'data-state')).toBe('accepted');
     await page.click('nav a[href="#/outbox"]');
     await page.locator('#outbox li[data-status="refused"]', { hasText: 'VALIDATION' }).waitFor();
@@ -238,6 +243,55 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.locator('#d-events', { hasText: '追加告警' }).waitFor();
     await page.mouse.up();
     await page.locator('#d-state[data-state="accepted"]').waitFor();
+  });
+
+  it('takes a tap on a photo’s review that a live update of the evidence interrupts', async () => {
+    const noise = await openCase(t);
+    const li = await login(t, 'east.li');
+    expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'accept' })).status).toBe(200);
+    expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-wang' })).status).toBe(200);
+    const photo = await uploadEvidence(t, li, noise);
+    expect(photo.status).toBe(201);
+    // A tall screen: nothing scrolls when the page gets shorter, so the button stays under the finger.
+    const page = await signIn(await context({ ...TABLET, viewport: { width: 1280, height: 1800 } }), t, 'east.wang');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    await page.locator('#d-files img').waitFor({ state: 'attached' });
+    await page.locator('form[data-event="presence"]').waitFor();
+    await page.locator(`#d-files button[data-review="${String(photo.body.id)}"]`).hover();
+    await page.mouse.down();
+    // While the button is held, the officer's presence is confirmed (from another of their devices) and
+    // the case is shown again.
+    expect((await confirmPresence(t, await login(t, 'east.wang'), noise)).status).toBe(201);
+    await page.locator('form[data-event="presence"]').waitFor({ state: 'detached' });
+    await page.mouse.up();
+
+    await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [noise])) === 1, 'the photo reviewed');
+  });
+
+  it('takes a tap on clearing a refused step while the outbox sends another', async () => {
+    const crowd = await openCase(t, 'crowding');
+    const later = await openCase(t, 'crowding');
+    const tablet = await context();
+    const page = await signIn(tablet, t, 'east.li');
+    await page.goto(`${t.http}/#/case/${crowd}`);
+    await acceptThenDismissBlank(page);
+    // Offline, a step on another case waits in the outbox beside the refused one.
+    await page.goto(`${t.http}/#/case/${later}`);
+    await page.locator('form[data-event="accept"]').waitFor();
+    await tablet.setOffline(true);
+    await page.click('form[data-event="accept"] button[type=submit]');
+    await page.locator('#d-notice', { hasText: /\S/ }).waitFor();
+    await page.click('nav a[href="#/outbox"]');
+    await page.locator('#outbox li[data-status="pending"]').waitFor();
+    await page.locator('#outbox li[data-status="refused"] button').hover();
+    await page.mouse.down();
+    // While the clear button is held, the tablet is back online and the outbox sends the waiting step.
+    await tablet.setOffline(false);
+    await page.locator('#outbox li[data-status="pending"]').waitFor({ state: 'detached' });
+    await page.mouse.up();
+    await page.locator('#outbox li[data-status="refused"]').waitFor({ state: 'detached' });
+    await page.locator('#outbox li.muted').waitFor();
+    expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [later]))[0]?.state).toBe('accepted');
   });
 
   it('keeps the case from another team’s officer, in the inbox and by its address', async () => {
@@ -343,6 +397,13 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const edit = ops.locator('form.edit-device[data-device="slm-river-9"]');
     await edit.locator('input[name="calibrationValidUntil"]').fill('2028-06-30');
     await edit.locator('input[name="calibrationCert"]').fill('JJG-188-2026-0042');
+    // The list is read again every 30 s: the form stays open under its device with what was typed, focused.
+    const reread = await ops.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/v1/devices', { timeout: 45_000 });
+    await reread.finished();
+    await ops.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
+    expect(await edit.locator('input[name="calibrationValidUntil"]').inputValue()).toBe('2028-06-30');
+    expect(await edit.locator('input[name="calibrationCert"]').inputValue()).toBe('JJG-188-2026-0042');
+    expect(await ops.evaluate<string | undefined>('document.activeElement?.name')).toBe('calibrationCert');
     await edit.locator('button[type=submit]').click();
     await ops.locator('#device-rows tr[data-id="slm-river-9"]', { hasText: 'JJG-188-2026-0042' }).waitFor();
     const row = (await sql<{ until: string; cert: string }>(`SELECT to_char(calibration_valid_until, 'YYYY-MM-DD') AS until, calibration_cert AS cert FROM devices WHERE id = 'slm-river-9'`))[0];

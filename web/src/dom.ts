@@ -97,3 +97,9 @@ export function keyedRows<T>(key: (item: T) => string, shows: (item: T) => strin
     return out;
   };
 }
+
+/** One part of a page, rebuilt only when what it shows changed (`keyedRows` of a single row). */
+export function keptPart<T>(shows: (item: T) => string, build: (item: T) => HTMLElement): (item: T) => HTMLElement {
+  const one = keyedRows<T>(() => '', shows, build);
+  return (item) => one([item])[0]!;
+}

@@ -113,9 +113,12 @@ function render(): void {
   mount(root, top, h('main', { id: 'main' }, view.el));
   unsubscribe = subscribe((c) => {
     if (c.type !== 'tick') {
+      // Replaced only when it shows something else: a tab being tapped stays in the page.
       const next = header();
-      top.replaceWith(next);
-      top = next;
+      if (!next.isEqualNode(top)) {
+        top.replaceWith(next);
+        top = next;
+      }
     }
     view?.update?.(c);
   });

@@ -39,12 +39,12 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
   const actionsTitle = h('h2', { id: 'h-actions' }, t('actionsTitle'));
   const actionsEl = h('section', { id: 'd-actions', class: 'panel actions', 'aria-labelledby': 'h-actions' });
   let formsEl: HTMLElement | null = null;
-  let complaintsKey = '';
-  let complaintsEl: HTMLElement | null = null;
+  const complaintsPart = caseComplaintsPanel(['officer', 'team_lead'].includes(state.user!.role), () => void load().catch(() => undefined));
   /** The two columns, kept while the layout stays (desk, tablet, or tablet with a proposal across the screen). */
   let shell: { variant: string; grid: HTMLElement; left: HTMLElement; right: HTMLElement } | null = null;
   /** The photo form, kept while it is offered: a refresh must not lose the file picked in it. */
   let photoEl: HTMLElement | null = null;
+  const evidencePart = evidencePanel();
   let disposed = false;
 
   const act = async (op: Op): Promise<Outcome> => {
@@ -133,13 +133,9 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
         h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
       reviewRecord(detail));
-    const evidenceEl = evidencePanel(ctx);
-    // Like the forms: rebuilt only when the complaints changed, so a reply being written survives a refresh.
-    const complaints = complaintsOf.get(id) ?? [];
-    if (JSON.stringify(complaints) !== complaintsKey) {
-      complaintsKey = JSON.stringify(complaints);
-      complaintsEl = caseComplaintsPanel(complaints, ['officer', 'team_lead'].includes(state.user!.role), () => void load().catch(() => undefined));
-    }
+    const evidenceEl = evidencePart(ctx);
+    // Like the forms: a complaint is rebuilt only when it changed, so a reply being written survives a refresh.
+    const complaintsEl = complaintsPart(complaintsOf.get(id) ?? []);
     const photoOffered = ['dispatched', 'accepted', 'on_site', 'decision_proposed', 'returned', 'resolved_on_site'].includes(detail.state) && ['officer', 'team_lead'].includes(state.user!.role);
     // Built once while offered; on submit it reads the case as it is then, not as it was when built.
     photoEl = photoOffered ? (photoEl ?? photoForm(latest)) : null;

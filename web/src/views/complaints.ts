@@ -1,5 +1,5 @@
 import { ApiError, call, type Body, type Res } from '../api/client';
-import { h, mount } from '../dom';
+import { h, keyedRows, mount, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
@@ -118,9 +118,13 @@ function complaintRow(c: Complaint): HTMLElement {
 export function hotlineView(): View {
   const queue = h('ul', { id: 'queue', class: 'complaint-list' });
   const recent = h('ul', { id: 'recent', class: 'complaint-list' });
+  // A row is rebuilt only when its complaint changed: a case link being tapped stays across the 15 s refresh.
+  const queueRows = keyedRows((c: Complaint) => c.id, (c) => JSON.stringify(c), complaintRow);
+  const recentRows = keyedRows((c: Complaint) => c.id, (c) => JSON.stringify(c), complaintRow);
+  const none = h('li', { class: 'muted' }, t('none'));
   const load = () => Promise.all([
-    call('GET /api/v1/complaints', { query: { status: 'coordination', limit: 50 } }).then((cs) => mount(queue, cs.length ? cs.map(complaintRow) : h('li', { class: 'muted' }, t('none')))),
-    call('GET /api/v1/complaints', { query: { limit: 20 } }).then((cs) => mount(recent, cs.map(complaintRow))),
+    call('GET /api/v1/complaints', { query: { status: 'coordination', limit: 50 } }).then((cs) => place(queue, ...(cs.length ? queueRows(cs) : [none]))),
+    call('GET /api/v1/complaints', { query: { limit: 20 } }).then((cs) => place(recent, ...recentRows(cs))),
   ]).catch(() => undefined);
   void load();
   const timer = setInterval(() => void load(), 15_000);
@@ -133,29 +137,39 @@ export function hotlineView(): View {
   return { el, dispose: () => clearInterval(timer) };
 }
 
-/** The complaints fused into a case, with the sensor record, and the team's reply. */
-export function caseComplaintsPanel(list: readonly OnCase[], canReply: boolean, reload: () => void): HTMLElement | null {
-  if (list.length === 0) return null;
-  return h('section', { class: 'panel complaints', id: 'd-complaints' },
-    h('h2', null, t('cOnCase', { n: list.length })),
-    h('ul', { class: 'complaint-list' }, list.map((c) => {
-      const error = h('p', { class: 'error', role: 'alert' });
-      const reply = canReply && ['received', 'handled_in_stages'].includes(c.status) ? h('form', { class: 'reply' },
-        h('select', { name: 'status' }, (['handled', 'handled_in_stages', 'not_handled'] as const).map((s) => h('option', { value: s }, t(`cst_${s}`)))),
-        h('textarea', { name: 'reply', rows: 2, required: true, minlength: 2, placeholder: t('cReplyHint') }),
-        h('button', { type: 'submit', class: 'secondary' }, t('cReplySend')), error) : null;
-      reply?.addEventListener('submit', (e) => {
-        e.preventDefault();
-        const f = new FormData(reply);
-        call('POST /api/v1/complaints/{id}/reply', { params: { id: c.id }, body: { status: String(f.get('status')) as 'handled', reply: String(f.get('reply')) } })
-          .then(reload).catch((err: unknown) => { error.textContent = message(err); });
-      });
-      const s = c.sensorRecord;
-      return h('li', { class: ['complaint', `cst-${c.status}`] },
-        h('div', null, h('code', null, c.trackingNumber), ' ', h('strong', null, t(`cat_${c.category}`)), ' · ', when(c.occurredAt), ' · ', t(`cst_${c.status}`)),
-        h('p', null, c.description),
-        s ? h('p', { class: ['sensor-record', `sr-${s.verdict}`], 'data-verdict': s.verdict }, h('strong', null, t(`sr_${s.verdict}`)), ' ', s.text) : null,
-        c.reply ? h('p', null, h('strong', null, t('cReply')), ' ', c.reply) : null,
-        reply);
-    })));
+/**
+ * The complaints fused into a case, with the sensor record, and the team's reply. One panel per case
+ * screen: a complaint is rebuilt only when it changed, so a reply being written to one survives a
+ * refresh that brings another complaint or another's reply.
+ */
+export function caseComplaintsPanel(canReply: boolean, reload: () => void): (list: readonly OnCase[]) => HTMLElement | null {
+  const title = h('h2');
+  const items = h('ul', { class: 'complaint-list' });
+  const el = h('section', { class: 'panel complaints', id: 'd-complaints' }, title, items);
+  const rows = keyedRows((c: OnCase) => c.id, (c) => JSON.stringify(c), (c) => {
+    const error = h('p', { class: 'error', role: 'alert' });
+    const reply = canReply && ['received', 'handled_in_stages'].includes(c.status) ? h('form', { class: 'reply' },
+      h('select', { name: 'status' }, (['handled', 'handled_in_stages', 'not_handled'] as const).map((s) => h('option', { value: s }, t(`cst_${s}`)))),
+      h('textarea', { name: 'reply', rows: 2, required: true, minlength: 2, placeholder: t('cReplyHint') }),
+      h('button', { type: 'submit', class: 'secondary' }, t('cReplySend')), error) : null;
+    reply?.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const f = new FormData(reply);
+      call('POST /api/v1/complaints/{id}/reply', { params: { id: c.id }, body: { status: String(f.get('status')) as 'handled', reply: String(f.get('reply')) } })
+        .then(reload).catch((err: unknown) => { error.textContent = message(err); });
+    });
+    const s = c.sensorRecord;
+    return h('li', { class: ['complaint', `cst-${c.status}`] },
+      h('div', null, h('code', null, c.trackingNumber), ' ', h('strong', null, t(`cat_${c.category}`)), ' · ', when(c.occurredAt), ' · ', t(`cst_${c.status}`)),
+      h('p', null, c.description),
+      s ? h('p', { class: ['sensor-record', `sr-${s.verdict}`], 'data-verdict': s.verdict }, h('strong', null, t(`sr_${s.verdict}`)), ' ', s.text) : null,
+      c.reply ? h('p', null, h('strong', null, t('cReply')), ' ', c.reply) : null,
+      reply);
+  });
+  return (list) => {
+    if (list.length === 0) return null;
+    title.textContent = t('cOnCase', { n: list.length });
+    place(items, ...rows(list));
+    return el;
+  };
 }

@@ -1,5 +1,5 @@
 import { ApiError, call, type Res } from '../api/client';
-import { formValues, h, mount } from '../dom';
+import { formValues, h, keyedRows, mount, place } from '../dom';
 import { date, when } from '../format';
 import { t } from '../i18n';
 import { state, zones } from '../state';
@@ -36,7 +36,6 @@ export function devicesView(): View {
    */
   const rotate = (d: Device, row: HTMLElement) => {
     error.textContent = '';
-    if (row.nextElementSibling?.classList.contains('edit-row')) row.nextElementSibling.remove();
     const form = h('form', { class: 'form-grid rotate-secret', 'data-device': d.id },
       h('label', { for: `r-grace-${d.id}` }, t('rotateGrace')),
       h('select', { id: `r-grace-${d.id}`, name: 'graceS' },
@@ -48,16 +47,47 @@ export function devicesView(): View {
       e.preventDefault();
       const graceS = Number(formValues(form).graceS);
       void call('POST /api/v1/devices/{id}/secret', { params: { id: d.id }, body: { graceS }, idempotencyKey: crypto.randomUUID() })
-        .then((r) => { form.closest('tr')?.remove(); showSecret(d.id, r.secret); })
+        .then((r) => { closeRow(d.id); showSecret(d.id, r.secret); })
         .catch((err: unknown) => { error.textContent = err instanceof ApiError && err.status === 404 ? t('rotateUnavailable') : err instanceof Error ? err.message : String(err); });
     });
-    row.after(h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form)));
+    openRow(d.id, row, form);
   };
 
-  const render = (list: Device[]) => mount(body, list.map((d) => {
+  /**
+   * The rows stay across the 30 s refresh (a button being tapped lands), each with the edit or rotation
+   * form open under it (what is typed there survives); a device's cells show what was read last.
+   */
+  let latest = new Map<string, Device>();
+  const under = new Map<string, HTMLElement>();
+  const openRow = (id: string, row: HTMLElement, form: HTMLElement) => {
+    under.get(id)?.remove();
+    const tr = h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form));
+    under.set(id, tr);
+    row.after(tr);
+  };
+  const closeRow = (id: string) => {
+    under.get(id)?.remove();
+    under.delete(id);
+  };
+  const actionsOf = new WeakMap<HTMLElement, HTMLElement>();
+  const rows = keyedRows((d: Device) => d.id, (d) => String(d.simulated), (d) => {
+    const tr = h('tr', { 'data-id': d.id });
+    actionsOf.set(tr, h('td', { class: 'row-actions' },
+      h('button', { type: 'button', class: 'secondary', 'data-edit': d.id, onclick: () => edit(latest.get(d.id) ?? d, tr) }, t('editDevice')),
+      !d.simulated ? h('button', { type: 'button', class: 'secondary', 'data-rotate': d.id, onclick: () => rotate(latest.get(d.id) ?? d, tr) }, t('rotateSecret')) : null));
+    return tr;
+  });
+  const render = (list: Device[]) => {
+    latest = new Map(list.map((d) => [d.id, d]));
+    for (const id of [...under.keys()]) if (!latest.has(id)) closeRow(id);
+    const trs = rows(list);
+    list.forEach((d, i) => place(trs[i]!, ...cells(d), actionsOf.get(trs[i]!) ?? null));
+    place(body, ...trs.flatMap((tr, i) => [tr, under.get(list[i]!.id) ?? null]));
+  };
+  const cells = (d: Device) => {
     const p = d.placement as { lon?: number; lat?: number; description?: string } | null;
     const calOk = d.calibrationValidUntil !== null && d.calibrationValidUntil >= new Date().toISOString().slice(0, 10);
-    return h('tr', { 'data-id': d.id },
+    return [
       h('th', { scope: 'row' }, d.id, d.simulated ? h('span', { class: 'muted' }, ` (${t('simulated')})`) : null),
       h('td', null, t(`dev_${d.kind}`)),
       h('td', null, d.zoneId),
@@ -65,14 +95,11 @@ export function devicesView(): View {
       h('td', null, when(d.lastSeenAt)),
       h('td', { class: calOk ? '' : 'warn' }, d.calibrationValidUntil ? date(d.calibrationValidUntil) : '—', d.calibrationCert ? h('br') : null, d.calibrationCert ?? ''),
       h('td', null, p?.lon ? `${p.lat?.toFixed(4)}, ${p.lon.toFixed(4)}` : '—', ' ', d.placementPublished ? t('published') : h('span', { class: 'warn' }, t('notPublished'))),
-      h('td', { class: 'row-actions' },
-        h('button', { type: 'button', class: 'secondary', 'data-edit': d.id, onclick: (e: Event) => edit(d, (e.currentTarget as HTMLElement).closest('tr')!) }, t('editDevice')),
-        !d.simulated ? h('button', { type: 'button', class: 'secondary', 'data-rotate': d.id, onclick: (e: Event) => rotate(d, (e.currentTarget as HTMLElement).closest('tr')!) }, t('rotateSecret')) : null));
-  }));
+    ];
+  };
 
   /** Calibration and placement, edited in a row under the device's. */
   const edit = (d: Device, row: HTMLElement) => {
-    if (row.nextElementSibling?.classList.contains('edit-row')) row.nextElementSibling.remove();
     const p = d.placement as { lon?: number; lat?: number } | null;
     const form = h('form', { class: 'form-grid edit-device', 'data-device': d.id },
       h('label', { for: `e-cal-${d.id}` }, t('calibrationUntil')), h('input', { id: `e-cal-${d.id}`, name: 'calibrationValidUntil', type: 'date', value: d.calibrationValidUntil ?? '' }),
@@ -91,9 +118,9 @@ export function devicesView(): View {
         ...(v.lat && v.lon ? { placement: { lat: Number(v.lat), lon: Number(v.lon) } } : {}),
       };
       void call('PATCH /api/v1/devices/{id}', { params: { id: d.id }, body, idempotencyKey: crypto.randomUUID() })
-        .then(() => load()).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+        .then(() => { closeRow(d.id); return load(); }).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
     });
-    row.after(h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form)));
+    openRow(d.id, row, form);
   };
 
   function provisionForm(): HTMLElement {

@@ -1,6 +1,6 @@
 import { blobUrl } from '../api/client';
 import { gauge, lineChart, scoreBars } from '../charts';
-import { h, mount, s } from '../dom';
+import { h, keyedRows, mount, place, s } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import { locate } from './actions';
@@ -28,18 +28,33 @@ interface AlertEvidence {
   };
 }
 
-/** The evidence as pictures: per alert its chart, scores and device actions; the files; the records to review. */
-export function evidencePanel(ctx: CaseContext): HTMLElement {
-  const alerts = ctx.detail.alerts as AlertEvidence[];
-  return h('section', { class: 'panel evidence', id: 'd-evidence', 'aria-labelledby': 'h-evidence' },
-    h('h2', { id: 'h-evidence' }, t('evidenceTitle')),
-    alerts.map((a) => h('article', { class: 'alert-evidence', 'data-alert': a.id },
-      h('h3', null, `${t(`kind_${a.kind}`)} · ${a.deviceId ?? ''} · ${when(a.detectedAt)}`),
-      pictures(a),
-      a.evidence.scores ? scoreBars(t('classScores', { v: a.modelVersion ?? '' }), a.evidence.scores, (k) => t(`label_${k}`)) : null,
-      a.commands.length ? speakerLog(a) : null)),
-    files(ctx),
-    sensorRecords(ctx));
+/**
+ * The evidence as pictures: per alert its chart, scores and device actions; the files; the records to
+ * review. One panel per case screen, kept across refreshes: an alert, a file or a record is rebuilt only
+ * when it changed, so a review button being tapped stays in the page while the case is read again.
+ */
+export function evidencePanel(): (ctx: CaseContext) => HTMLElement {
+  let ctx: CaseContext;
+  const title = h('h2', { id: 'h-evidence' }, t('evidenceTitle'));
+  const el = h('section', { class: 'panel evidence', id: 'd-evidence', 'aria-labelledby': 'h-evidence' }, title);
+  const alerts = keyedRows((a: AlertEvidence) => a.id, (a) => JSON.stringify(a), (a) => h('article', { class: 'alert-evidence', 'data-alert': a.id },
+    h('h3', null, `${t(`kind_${a.kind}`)} · ${a.deviceId ?? ''} · ${when(a.detectedAt)}`),
+    pictures(a),
+    a.evidence.scores ? scoreBars(t('classScores', { v: a.modelVersion ?? '' }), a.evidence.scores, (k) => t(`label_${k}`)) : null,
+    a.commands.length ? speakerLog(a) : null));
+  const photos = h('div', { class: 'photos', id: 'd-files' });
+  const figures = keyedRows((f: EvidenceFile) => f.id, (f) => JSON.stringify(f), (f) => fileFigure(f, ctx));
+  const records = h('ul', { class: 'sensor-records', id: 'd-records' });
+  const recordRows = keyedRows((r: SensorRecord) => r.alertId, (r) => JSON.stringify(r), (r) => sensorRecord(r, ctx));
+  return (next) => {
+    ctx = next;
+    const files = ctx.evidence?.files ?? [];
+    const recs = ctx.evidence?.sensorRecords ?? [];
+    place(photos, ...figures(files));
+    place(records, ...recordRows(recs));
+    place(el, title, ...alerts(ctx.detail.alerts as AlertEvidence[]), files.length ? photos : null, recs.length ? records : null);
+    return el;
+  };
 }
 
 function pictures(a: AlertEvidence): HTMLElement | null {
@@ -136,34 +151,31 @@ function speakerLog(a: AlertEvidence): HTMLElement {
         : h('span', { class: 'muted' }, t('effectPending')))));
 }
 
-function files(ctx: CaseContext): HTMLElement | null {
-  const list = ctx.evidence?.files ?? [];
-  if (!list.length) return null;
-  return h('div', { class: 'photos', id: 'd-files' }, list.map((f) => {
-    const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
-      h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${f.uploadedBy}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
-    const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
-    if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problems.join('; ')));
-    if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problems.some((p) => /review/.test(p))) {
-      fig.append(h('button', { type: 'button', class: 'secondary', 'data-review': f.id, onclick: () => void ctx.act({ kind: 'file-review', evidenceId: f.id }) }, t('reviewFile')));
-    }
-    if (f.contentType.startsWith('image/')) {
-      void blobUrl(`/api/v1/cases/${ctx.detail.id}/evidence/${f.id}`).then((url) => fig.prepend(h('img', { src: url, alt: f.description ?? f.filename ?? t('photo'), loading: 'lazy' }))).catch(() => undefined);
-    }
-    return fig;
-  }));
+type EvidenceFile = NonNullable<CaseContext['evidence']>['files'][number];
+type SensorRecord = NonNullable<CaseContext['evidence']>['sensorRecords'][number];
+
+function fileFigure(f: EvidenceFile, ctx: CaseContext): HTMLElement {
+  const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
+    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${f.uploadedBy}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
+  const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
+  if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problems.join('; ')));
+  if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problems.some((p) => /review/.test(p))) {
+    fig.append(h('button', { type: 'button', class: 'secondary', 'data-review': f.id, onclick: () => void ctx.act({ kind: 'file-review', evidenceId: f.id }) }, t('reviewFile')));
+  }
+  if (f.contentType.startsWith('image/')) {
+    void blobUrl(`/api/v1/cases/${ctx.detail.id}/evidence/${f.id}`).then((url) => fig.prepend(h('img', { src: url, alt: f.description ?? f.filename ?? t('photo'), loading: 'lazy' }))).catch(() => undefined);
+  }
+  return fig;
 }
 
-function sensorRecords(ctx: CaseContext): HTMLElement | null {
-  const list = ctx.evidence?.sensorRecords ?? [];
-  if (!list.length) return null;
+function sensorRecord(r: SensorRecord, ctx: CaseContext): HTMLElement {
   const canReview = ['officer', 'team_lead', 'reviewer'].includes(state.user!.role);
-  return h('ul', { class: 'sensor-records', id: 'd-records' }, list.map((r) => h('li', { 'data-alert': r.alertId },
+  return h('li', { 'data-alert': r.alertId },
     h('span', { class: r.valid ? 'ok' : 'warn' }, r.valid ? '✔ ' : '✖ '),
     `${t(`kind_${r.kind}`)} ${r.deviceId ?? ''} ${when(r.measuredAt)} — ${r.valid ? t('validEvidence') : r.problems.join('; ')}`,
     !r.valid && canReview && r.problems.some((p) => /review/.test(p))
       ? h('button', { type: 'button', class: 'secondary', onclick: () => void ctx.act({ kind: 'sensor-review', alertId: r.alertId }) }, t('reviewRecord'))
-      : null)));
+      : null);
 }
 
 /** A photo from the tablet's camera, queued like every other action. */

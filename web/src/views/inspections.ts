@@ -1,5 +1,5 @@
 import { ApiError, call, type Res } from '../api/client';
-import { h, mount } from '../dom';
+import { h, keyedRows, place } from '../dom';
 import { countdown, when } from '../format';
 import { t } from '../i18n';
 import { state } from '../state';
@@ -25,10 +25,12 @@ export function inspectionsView(): View {
         h('span', { class: 'card-sub' }, s.item?.title ?? s.itemCode),
         h('span', { class: 'card-meta' }, `#${s.number} · ${t(`reason_${s.reason}`)}${s.planNumber ? ` · ${t('planN', { n: s.planNumber })}` : ''} · ${s.zoneName}`)),
       h('span', { class: 'card-side' }, h('span', { class: ['state', `st-insp-${s.state}`] }, t(`insp_${s.state}`)))));
+  // A card is rebuilt only when its inspection changed: a tap on it lands while the list is read again.
+  const cards = keyedRows((s: Inspection) => s.id, (s) => JSON.stringify(s), card);
   const load = async () => {
     try {
       const rows = await call('GET /api/v1/inspections', {});
-      mount(list, rows.map(card));
+      place(list, ...cards(rows));
       empty.hidden = rows.length > 0;
     } catch (err) {
       error.textContent = err instanceof Error ? err.message : String(err);
@@ -161,9 +163,23 @@ export function inspectionView(id: string): View {
     }
   };
 
+  const actionsTitle = h('h2', { id: 'h-i-actions' }, t('actionsTitle'));
+  const actions = h('section', { id: 'i-actions', class: 'panel actions', 'aria-labelledby': 'h-i-actions' });
+  let stepKey = '';
+  let stepEl: HTMLElement | null = null;
   const render = (s: Inspection) => {
     const fact = (k: string, v: string | null | undefined) => [h('dt', null, k), h('dd', null, v ?? '—')];
-    mount(body,
+    // The step is rebuilt only when what it offers changed: a form being filled in (or a button being
+    // pressed) stays in the page while the inspection is read again (every 5 s while it waits, on live updates).
+    const key = JSON.stringify([s.state, s.assigned, s.leadInspector, s.secondInspector, s.outcome, s.followUpCaseId, s.item?.checks,
+      // the waiting note's countdown (not the second inspector's confirmation form, which has none)
+      s.state === 'opened' && s.secondInspector !== state.user!.id && s.confirmBy ? countdown(s.confirmBy).text : '']);
+    if (key !== stepKey || !stepEl) {
+      stepKey = key;
+      stepEl = stepFor(s);
+    }
+    place(actions, actionsTitle, stepEl);
+    place(body,
       h('header', { class: 'case-head' },
         h('div', null, h('h1', null, `#${s.number} ${s.entityName}`), h('p', { class: 'case-title' }, s.item?.title ?? s.itemCode)),
         h('span', { id: 'i-state', class: ['state', 'big', `st-insp-${s.state}`], 'data-state': s.state }, t(`insp_${s.state}`))),
@@ -181,7 +197,7 @@ export function inspectionView(id: string): View {
         h('ol', { id: 'i-findings' }, s.findings.map((f) => h('li', { class: f.compliant ? 'ok' : 'bad' }, `${f.compliant ? '✓' : '✗'} ${f.check}${f.note ? ` — ${f.note}` : ''}`)))) : null,
       s.state !== 'in_progress' && s.item ? h('section', { class: 'panel', 'aria-labelledby': 'h-checks' }, h('h2', { id: 'h-checks' }, t('checklist')),
         h('ol', { id: 'i-checks' }, s.item.checks.map((c) => h('li', null, c)))) : null,
-      h('section', { id: 'i-actions', class: 'panel actions', 'aria-labelledby': 'h-i-actions' }, h('h2', { id: 'h-i-actions' }, t('actionsTitle')), stepFor(s)));
+      actions);
   };
 
   let current: Inspection | null = null;

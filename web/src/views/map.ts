@@ -74,11 +74,16 @@ export function mapView(): View {
       h('figcaption', null, name));
   };
 
+  // Drawn again only when a marker would change: a marker being tapped stays while other cases change.
+  let drawn = '';
   const draw = async () => {
     const zs = await zones();
     const sites = new Map<string, Zone[]>();
     for (const z of zs) sites.set(z.siteName, [...(sites.get(z.siteName) ?? []), z]);
     if (!sites.size) return mount(box, h('p', { class: 'muted' }, t('noZones')));
+    const shows = JSON.stringify([zs, devices, [...state.cases.values()].filter(isOpen).map((c) => [c.id, c.kind, c.number, c.state, c.zoneId, state.fresh.has(c.id)])]);
+    if (shows === drawn) return;
+    drawn = shows;
     mount(box, h('div', { class: 'sites' }, [...sites].map(([name, list]) => site(name, list))));
   };
 

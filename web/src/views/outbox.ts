@@ -1,7 +1,7 @@
-import { h, mount } from '../dom';
+import { h, keyedRows, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
-import { discard, flush } from '../offline';
+import { discard, flush, type OutboxItem } from '../offline';
 import { state } from '../state';
 import { opLabel } from './case';
 import type { View } from './view';
@@ -13,14 +13,16 @@ export function outboxView(): View {
     h('div', { class: 'section-head' }, h('h1', null, t('outboxTitle')),
       h('button', { type: 'button', class: 'secondary', id: 'sync-now', onclick: () => void flush().catch(() => undefined) }, t('syncNow'))),
     h('p', { class: 'muted' }, navigator.onLine ? t('outboxOnline') : t('outboxOffline')), list);
+  const empty = h('li', { class: 'muted' }, t('outboxEmpty'));
+  // An item is rebuilt only when it changed: a refused one being cleared stays in the page while others are sent.
+  const rows = keyedRows((i: OutboxItem) => String(i.id ?? i.key), (i) => JSON.stringify(i), (i) => h('li', { class: ['outbox-item', i.status], 'data-status': i.status },
+    h('span', { class: 'ob-status' }, i.status === 'pending' ? t('pending') : t('refused')),
+    h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}` }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
+    i.error ? h('span', { class: 'ob-error' }, `${i.error} (${i.code})`) : null,
+    i.status === 'refused' ? h('button', { type: 'button', class: 'ghost', onclick: () => void discard(i.id!) }, t('clear')) : null));
   const render = () => {
-    mount(list, state.outbox.length
-      ? state.outbox.map((i) => h('li', { class: ['outbox-item', i.status], 'data-status': i.status },
-        h('span', { class: 'ob-status' }, i.status === 'pending' ? t('pending') : t('refused')),
-        h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}` }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
-        i.error ? h('span', { class: 'ob-error' }, `${i.error} (${i.code})`) : null,
-        i.status === 'refused' ? h('button', { type: 'button', class: 'ghost', onclick: () => void discard(i.id!) }, t('clear')) : null))
-      : [h('li', { class: 'muted' }, t('outboxEmpty'))]);
+    if (state.outbox.length) place(list, ...rows(state.outbox));
+    else place(list, empty);
   };
   render();
   return { el, update: (c) => { if (c.type === 'outbox') render(); } };

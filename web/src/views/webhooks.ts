@@ -1,5 +1,5 @@
 import { call, type Res } from '../api/client';
-import { h, mount } from '../dom';
+import { h, keyedRows, mount, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
@@ -29,23 +29,36 @@ export function webhooksView(): View {
     await load();
   };
 
+  type Subscriber = Res<'GET /api/v1/webhooks/subscribers'>[number];
+  // The tables stay and a row is rebuilt only when it changed: a retry being tapped lands across the refresh.
+  const subsBody = h('tbody');
+  const subsTable = h('table', { class: 'bench-table' },
+    h('thead', null, h('tr', null, [t('name'), 'URL', t('eventTypes'), t('caseKinds'), t('keys'), t('pendingDeliveries'), t('deadLetters')].map((c) => h('th', null, c)))),
+    subsBody);
+  const subsNone = h('p', { class: 'muted' }, t('none'));
+  const subRows = keyedRows((x: Subscriber) => x.id, (x) => JSON.stringify(x), (x) => h('tr', { class: x.active ? '' : 'muted', 'data-subscriber': x.id },
+    h('td', null, x.name, x.active ? null : ` (${t('paused')})`), h('td', null, x.url), h('td', null, x.eventTypes.join(', ')),
+    h('td', null, x.caseKinds.join(', ') || t('allKinds')), h('td', null, String(x.keys.length)),
+    h('td', null, String(x.pending)), h('td', { class: x.dead ? 'error' : '' }, String(x.dead))));
+  const deadBody = h('tbody');
+  const deadTable = h('table', { class: 'bench-table' },
+    h('thead', null, h('tr', null, [t('subscriber'), t('event'), 'webhook-id', t('attempts'), t('lastError'), t('deadSince'), ''].map((c) => h('th', null, c)))),
+    deadBody);
+  const deadNone = h('p', { class: 'muted' }, t('none'));
+  const deadRows = keyedRows((x: Delivery) => String(x.id), (x) => JSON.stringify(x), (x) => h('tr', { 'data-delivery': String(x.id) },
+    h('td', null, x.subscriberName),
+    h('td', null, x.eventType, x.caseId ? [' · ', h('a', { href: `#/case/${x.caseId}` }, t('caseLink'))] : null),
+    h('td', null, h('code', null, x.messageId)), h('td', null, String(x.attempts)),
+    h('td', null, x.lastError ?? (x.lastStatus ? `HTTP ${x.lastStatus}` : '')), h('td', null, x.deadAt ? when(x.deadAt) : ''),
+    h('td', null, h('button', { type: 'button', class: 'secondary retry', onclick: () => void retry(x) }, t('retry')))));
+
   const load = async () => {
     try {
       const [s, d] = await Promise.all([call('GET /api/v1/webhooks/subscribers'), call('GET /api/v1/webhooks/deliveries', { query: { state: 'dead', limit: 200 } })]);
-      mount(subs, s.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('table', { class: 'bench-table' },
-        h('thead', null, h('tr', null, [t('name'), 'URL', t('eventTypes'), t('caseKinds'), t('keys'), t('pendingDeliveries'), t('deadLetters')].map((c) => h('th', null, c)))),
-        h('tbody', null, s.map((x) => h('tr', { class: x.active ? '' : 'muted', 'data-subscriber': x.id },
-          h('td', null, x.name, x.active ? null : ` (${t('paused')})`), h('td', null, x.url), h('td', null, x.eventTypes.join(', ')),
-          h('td', null, x.caseKinds.join(', ') || t('allKinds')), h('td', null, String(x.keys.length)),
-          h('td', null, String(x.pending)), h('td', { class: x.dead ? 'error' : '' }, String(x.dead)))))));
-      mount(dead, d.length === 0 ? h('p', { class: 'muted' }, t('none')) : h('table', { class: 'bench-table' },
-        h('thead', null, h('tr', null, [t('subscriber'), t('event'), 'webhook-id', t('attempts'), t('lastError'), t('deadSince'), ''].map((c) => h('th', null, c)))),
-        h('tbody', null, d.map((x) => h('tr', { 'data-delivery': String(x.id) },
-          h('td', null, x.subscriberName),
-          h('td', null, x.eventType, x.caseId ? [' · ', h('a', { href: `#/case/${x.caseId}` }, t('caseLink'))] : null),
-          h('td', null, h('code', null, x.messageId)), h('td', null, String(x.attempts)),
-          h('td', null, x.lastError ?? (x.lastStatus ? `HTTP ${x.lastStatus}` : '')), h('td', null, x.deadAt ? when(x.deadAt) : ''),
-          h('td', null, h('button', { type: 'button', class: 'secondary retry', onclick: () => void retry(x) }, t('retry'))))))));
+      place(subsBody, ...subRows(s));
+      place(subs, s.length === 0 ? subsNone : subsTable);
+      place(deadBody, ...deadRows(d));
+      place(dead, d.length === 0 ? deadNone : deadTable);
     } catch (err) {
       mount(subs, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err)));
     }
