@@ -12,6 +12,7 @@ import { ingestMetrics, type IngestMetrics } from './metrics.js';
 import { parsePresence } from './presence.js';
 import { filters, presenceTopicDevice } from '../contract/mqtt/topics.js';
 import type { Presence } from '../contract/mqtt/presence.js';
+import type { Stream } from '../contract/mqtt/telemetry.js';
 import type { ReadingRepository } from './repository.js';
 import { Spool, type SpoolLimits, type SpoolRecord } from './spool.js';
 import { BatchWriter, elementPayload, type Item, type WriterOptions } from './writer.js';
@@ -67,6 +68,12 @@ export class IngestService {
   private readonly acks: AckTracker;
   private readonly known: LookupCache<true>;
   private readonly m: IngestMetrics;
+  /**
+   * Readings received per stream since the counter was last added to: added once per turn of the
+   * event loop, not per message (prom-client hashes and validates the labels on every call).
+   */
+  private readonly receivedPending = new Map<Stream, number>();
+  private receivedFlush = false;
   private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
 
   constructor(
@@ -247,10 +254,21 @@ export class IngestService {
   }
 
   private readingsItem(m: Extract<DecodedMessage, { ok: true }>, raw: SpoolRecord, live: boolean): Item {
-    if (live) this.m.received.inc({ stream: m.stream }, m.readings.length);
+    if (live) this.countReceived(m.stream, m.readings.length);
     // A spooled batch remembers which of its elements were rejected, so replay does not reject them again.
     const rejected = m.rejected.length > 0 ? m.rejected.map((e) => e.index) : undefined;
     return { kind: 'readings', readings: m.readings, batch: m.batch, raw: rejected ? { ...raw, rejected } : raw };
+  }
+
+  private countReceived(stream: Stream, n: number): void {
+    this.receivedPending.set(stream, (this.receivedPending.get(stream) ?? 0) + n);
+    if (this.receivedFlush) return;
+    this.receivedFlush = true;
+    setImmediate(() => {
+      this.receivedFlush = false;
+      for (const [s, count] of this.receivedPending) this.m.received.inc({ stream: s }, count);
+      this.receivedPending.clear();
+    });
   }
 
   /** A whole message rejected: counted (as its readings when known, else as one) and dead-lettered raw. */

@@ -156,9 +156,20 @@ export function schedSeconds(pid: number): { run: number; wait: number } {
 }
 
 /**
+ * The node flags `npm start` runs the platform with (package.json's start script, before `--import`),
+ * so the platform under test runs as it does in production; BENCH_PLATFORM_NODE_ARGS replaces them.
+ */
+export function platformNodeArgs(): string[] {
+  const override = process.env.BENCH_PLATFORM_NODE_ARGS;
+  if (override !== undefined) return override.split(' ').filter(Boolean);
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  return words.slice(1, words.indexOf('--import')).filter((w) => w.startsWith('--'));
+}
+
+/**
  * The platform process under test (bench/target.ts) with `services`, its DATA_DIR `tmp/data`, `devices`
- * provisioned and their credentials written to `tmp/devices.json`; BENCH_PLATFORM_NODE_ARGS are given
- * to node.
+ * provisioned and their credentials written to `tmp/devices.json`, run with platformNodeArgs().
  */
 export function startPlatformChild(services: string, tmp: string, devices: number, servicePassword: string, databaseUrl: string | undefined): Child {
   return startChild('platform', 'target.ts', {
@@ -168,7 +179,7 @@ export function startPlatformChild(services: string, tmp: string, devices: numbe
     BENCH_DEVICES: String(devices),
     BENCH_DEVICES_FILE: path.join(tmp, 'devices.json'),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  }, undefined, process.env.BENCH_PLATFORM_NODE_ARGS?.split(' ').filter(Boolean));
+  }, undefined, platformNodeArgs());
 }
 
 /**
@@ -185,5 +196,5 @@ export function startSecondPlatform(services: string, tmp: string, mqttPort: num
     BENCH_DEVICES: '0',
     SECRETS_KEY_FILE: path.join(tmp, 'data', 'secrets.key'),
     DATABASE_URL: databaseUrl,
-  });
+  }, undefined, platformNodeArgs());
 }

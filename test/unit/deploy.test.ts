@@ -132,4 +132,12 @@ describe('deploy/compose.yaml', () => {
     for (const v of wanted) expect(env[v], v).toBeTruthy();
     expect(env.RIVERSIDE_DB_HOST?.split(':')[0]).toBe('timescaledb');
   });
+
+  it('runs the image with the node flags of `npm start`', () => {
+    const start = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(/\s+/);
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(path.join(DEPLOY, 'Dockerfile'), 'utf8'))?.[1];
+    expect(cmd).toBeDefined();
+    expect(JSON.parse(cmd!)).toEqual(start);
+    expect(start).toContain('--max-semi-space-size=64');
+  });
 });
