@@ -268,6 +268,32 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [noise])) === 1, 'the photo reviewed');
   });
 
+  it('takes a tap on a photo’s review while the case changes to the wide layout of a proposal', async () => {
+    const fishing = await openCase(t, 'fishing', 'z-riverbank');
+    const liu = await login(t, 'fish.liu');
+    const site = { lat: 32.062, lon: 118.752 };
+    expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'accept' })).status).toBe(200);
+    expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'arrive', location: site, secondOfficerId: 'u-fish-sun' })).status).toBe(200);
+    expect((await confirmPresence(t, await login(t, 'fish.sun'), fishing, site)).status).toBe(201);
+    const photo = await uploadEvidence(t, liu, fishing);
+    expect(photo.status).toBe(201);
+    const page = await signIn(await context({ ...TABLET, viewport: { width: 1280, height: 1800 } }), t, 'fish.sun');
+    await page.goto(`${t.http}/#/case/${fishing}`);
+    await page.locator('.tablet-grid').waitFor();
+    await page.locator(`#d-files button[data-review="${String(photo.body.id)}"]`).hover();
+    await page.mouse.down();
+    // While the button is held, the colleague files the case: a proposal may now be made, which takes the
+    // screen's width, so the case's panels change places once the button is let go.
+    // (The case's last read after the update is of its complaints; the screen would be redrawn right after.)
+    const reread = page.waitForResponse((r) => r.url().endsWith(`/api/v1/cases/${fishing}/complaints`));
+    expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'file' })).status).toBe(200);
+    await reread;
+    await page.waitForTimeout(300);
+    await page.mouse.up();
+    await page.locator('form[data-event="propose_decision"]').waitFor();
+    await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [fishing])) === 1, 'the photo reviewed');
+  });
+
   it('takes a tap on clearing a refused step while the outbox sends another', async () => {
     const crowd = await openCase(t, 'crowding');
     const later = await openCase(t, 'crowding');

@@ -84,8 +84,44 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     render();
   };
 
+  // A press on the case holds back its re-rendering until the click that follows the release: a new
+  // layout, or forms rebuilt because the allowed steps changed, would otherwise move or replace the
+  // pressed button under the finger, and Chromium drops a click whose button left the document.
+  let pressed = false;
+  let heldBack = false;
+  let pressTimer: ReturnType<typeof setTimeout> | undefined;
+  const endPress = () => {
+    if (!pressed) return;
+    pressed = false;
+    clearTimeout(pressTimer);
+    if (heldBack) {
+      heldBack = false;
+      render();
+    }
+  };
+  /** The press ends once its click was dispatched; a tap's click can follow its pointerup in a later task. */
+  const endPressSoon = (ms: number) => {
+    if (!pressed) return;
+    clearTimeout(pressTimer);
+    pressTimer = setTimeout(endPress, ms);
+  };
+  const onRelease = () => endPressSoon(CLICK_AFTER_RELEASE_MS);
+  const onClick = () => endPressSoon(0);
+  el.addEventListener('pointerdown', () => {
+    pressed = true;
+    // A release the page never hears of (let go outside the window) holds the case back no longer than this.
+    endPressSoon(PRESS_HOLD_MAX_MS);
+  });
+  document.addEventListener('pointerup', onRelease, true);
+  document.addEventListener('pointercancel', onRelease, true);
+  document.addEventListener('click', onClick, true);
+
   const render = () => {
     if (disposed) return;
+    if (pressed) {
+      heldBack = true;
+      return;
+    }
     const c = cache.get(id);
     if (!c) return;
     const { detail, evidence } = c;
@@ -181,9 +217,17 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     },
     dispose() {
       disposed = true;
+      clearTimeout(pressTimer);
+      document.removeEventListener('pointerup', onRelease, true);
+      document.removeEventListener('pointercancel', onRelease, true);
+      document.removeEventListener('click', onClick, true);
     },
   };
 }
+
+/** Longest a press holds back the case's re-rendering; and how long after the release its click may come. */
+const PRESS_HOLD_MAX_MS = 5000;
+const CLICK_AFTER_RELEASE_MS = 300;
 
 const fact = (k: string, v: string) => [h('dt', null, k), h('dd', null, v)];
 
