@@ -41,6 +41,8 @@ export interface ModelSpec {
    * repeated `weight` more times, and the network is trained again with the same recipe.
    */
   hardNegatives?: { threshold: number; weight: number };
+  /** Networks trained from consecutive seeds on the same data (after the hard examples), their probabilities averaged in the exported graph (default 1). */
+  ensemble?: number;
   /**
    * How train.py chooses the enforced label's threshold (recorded on the card as `metrics.thresholdChoice`):
    * the highest recall with precision at least `precision` on `set` (default the cross-generator
@@ -51,9 +53,10 @@ export interface ModelSpec {
   /**
    * The committed version this one replaces (git commit holding its ONNX): train.py scores both on the
    * same data. `featureCount`: that version's input width when this one only appended features (it is
-   * given the first `featureCount` columns).
+   * given the first `featureCount` columns); `columns`: the columns of this version's input that were
+   * that version's input, in its order (when features were inserted rather than appended).
    */
-  compareWith?: { version: string; commit: string; featureCount?: number };
+  compareWith?: { version: string; commit: string; featureCount?: number; columns?: readonly number[] };
 }
 
 /** The JSON given to train.py (data specs reduced to their descriptions). */

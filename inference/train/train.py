@@ -6,7 +6,8 @@ inference/models/<name>.{onnx,card.json}.
     /usr/bin/python3 inference/train/train.py noise-window --cv [--folds 3]   (the recipe judged on the
         real training recordings only, source-grouped folds: for choices that must not see the held-out)
 
-Each model is a small MLP (ReLU) on the features of its feature function, trained with Adam,
+Each model is a small MLP (ReLU) on the features of its feature function (or, with the recipe's
+`ensemble: n`, n of them from consecutive seeds, their probabilities averaged in the graph), trained with Adam,
 early-stopped on a validation split of the training set (10 %), exported to ONNX with the output
 activation inside the graph (softmax for single-label models, independent sigmoids for multi-label
 ones) so the worker gets probabilities. Held-out and cross-generator (validation) figures are
@@ -60,6 +61,25 @@ class Net(nn.Module):
         return self.net(x)
 
 
+class Ensemble(nn.Module):
+    """Several networks of one recipe trained from different seeds; the exported graph averages their
+    probabilities. `forward` gives the log of the mean softmax, so softmax(forward(x)) is that mean."""
+
+    def __init__(self, nets):
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+
+    def mean_probabilities(self, x, activation):
+        act = (lambda z: torch.softmax(z, dim=1)) if activation == "softmax" else torch.sigmoid
+        total = act(self.nets[0](x))
+        for n in self.nets[1:]:
+            total = total + act(n(x))
+        return total * (1.0 / len(self.nets))
+
+    def forward(self, x):  # log mean probabilities (softmax models), for scoring like a single network's logits
+        return torch.log(self.mean_probabilities(x, "softmax").clamp_min(1e-12))
+
+
 class Exported(nn.Module):
     """The exported graph: features -> probabilities."""
 
@@ -68,13 +88,16 @@ class Exported(nn.Module):
         self.net, self.activation = net, activation
 
     def forward(self, features):
+        if isinstance(self.net, Ensemble):
+            return self.net.mean_probabilities(features, self.activation)
         logits = self.net(features)
         return torch.softmax(logits, dim=1) if self.activation == "softmax" else torch.sigmoid(logits)
 
 
 def previous_model(spec):
     """The version this one is compared with, from git history (`compareWith`: version and commit), as a
-    function features -> probabilities. The graph is one of ours (Gemm/MatMul/Add/Relu/Softmax/Sigmoid),
+    function features -> probabilities. The graph is one of ours (Gemm/MatMul/Add/Relu/Softmax/Sigmoid, and
+    Constant/Mul/Div for an ensemble's average),
     run here in numpy so the comparison needs nothing but the committed ONNX bytes."""
     ref = spec.get("compareWith")
     if not ref:
@@ -82,6 +105,9 @@ def previous_model(spec):
     import subprocess
     blob = subprocess.run(["git", "-C", ROOT, "show", f"{ref['commit']}:inference/models/{spec['name']}.onnx"], check=True, capture_output=True).stdout
     run = onnx_runner(blob)
+    columns = ref.get("columns")
+    if columns:  # its inputs are these columns of this version's (features inserted since)
+        return ref, lambda x: run(np.ascontiguousarray(x[:, columns]))
     width = ref.get("featureCount")
     if width:  # its inputs are the first `featureCount` of this version's (features added at the end since)
         return ref, lambda x: run(x[:, :width])
@@ -109,6 +135,12 @@ def onnx_runner(blob):
                 out = i[0] @ i[1]
             elif node.op_type == "Add":
                 out = i[0] + i[1]
+            elif node.op_type == "Constant":
+                out = numpy_helper.to_array(a["value"])
+            elif node.op_type == "Mul":
+                out = i[0] * i[1]
+            elif node.op_type == "Div":
+                out = i[0] / i[1]
             elif node.op_type == "Relu":
                 out = np.maximum(i[0], 0)
             elif node.op_type == "Sigmoid":
@@ -372,6 +404,18 @@ def fit_with_hard_examples(spec, x_all, y_all, extra, log=print):
         log(f"{spec['name']}: {int(((y_real != index) & (p >= t)).sum())} hard non-music and {int(((y_real == index) & (p < 1 - t)).sum())} hard music windows, x{reps} more")
         extra = (np.concatenate([x_real] + [x_real[pick]] * reps), np.concatenate([y_real] + [y_real[pick]] * reps))
         net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    members = int(spec.get("ensemble", 1))
+    if members > 1:
+        # More networks of the same recipe and data from the seeds that follow; their probabilities are averaged.
+        nets, bests = [net], [best]
+        for k in range(1, members):
+            n_k, b_k, _, _ = fit({**spec, "seed": int(spec["seed"]) + k}, x_all, y_all, extra)
+            nets.append(n_k)
+            bests.append(b_k)
+        net = Ensemble(nets)
+        best = (float(np.mean([b[0] for b in bests])), "/".join(str(b[1]) for b in bests), None)
+        hard_note += (f" Ensemble: {members} networks of this recipe and data (seeds {int(spec['seed'])}-{int(spec['seed']) + members - 1}, "
+                      "each with its own early-stopping split and shuffling), their probabilities averaged in the graph.")
     return net, best, epoch, x_es_n, extra, hard_note
 
 
@@ -592,7 +636,7 @@ def train(spec, out, evaluate_only=False):
                 + f" Network: MLP {features}-{hidden}-{len(labels)} (ReLU, {activation} output in the graph), "
                 f"Adam lr {lr} (x0.3 every {max(1, max_epochs // 3)} epochs), batch {batch_size}, weight decay {wd}, "
                 f"{'cross-entropy' if activation == 'softmax' else 'binary cross-entropy per label'}, early stopping on a "
-                f"{int(VALIDATION_SHARE * 100)}% split of the training data (best epoch {best[1]}); torch seed = data seed, single thread, "
+                f"{int(VALIDATION_SHARE * 100)}% split of the training data (best epoch{'s' if isinstance(net, Ensemble) else ''} {best[1]}); torch seed = data seed, single thread, "
                 "deterministic algorithms."
             ),
             "command": "npm run models:train",
