@@ -13,7 +13,11 @@
  * - tonality (1/3-octave bands standing out of their neighbours, as in ISO 1996-2 annex K),
  * - the level's temporal structure (spread, step size, lag-1/lag-2 autocorrelation: pass-bys are slow
  *   and smooth, syllables and impacts jumpy, songs steady with periodic bar/chord changes) and the
- *   crest LAFmax − LAeq within each second (beats, impacts).
+ *   crest LAFmax − LAeq within each second (beats, impacts),
+ * - the shape of a pass-by (a train, a helicopter, an aircraft): the level rising or falling along a
+ *   line or an arch, the spectral centroid sweeping with it (distance and Doppler), every band drifting
+ *   the same way, and a rotor or engine tone held in one band — where music holds its level and
+ *   changes its spectrum in steps.
  */
 import { A_WEIGHTING_DB, BAND_COUNT } from '../../core/domain/decibel.js';
 import type { NoiseFrame } from '../../contract/mqtt/telemetry.js';
@@ -23,8 +27,8 @@ export const NOISE_WINDOW = 10;
 export type { NoiseFrame };
 
 const B = BAND_COUNT;
-const SCALARS = 22;
-/** 31 mean band shapes + 31 band standard deviations + 22 window statistics. */
+const SCALARS = 32;
+/** 31 mean band shapes + 31 band standard deviations + 32 window statistics. */
 export const NOISE_WINDOW_FEATURE_COUNT: number = 2 * B + SCALARS;
 
 /** Human-readable normalisation, carried verbatim in the model card. */
@@ -40,7 +44,15 @@ export const NOISE_WINDOW_NORMALISATION =
   'x[76], x[77] = spectral distance at lags 2 and 4 divided by the lag-1 distance (periodic bars/chords), clamped 0..3, / 2; ' +
   'x[78] = mean count of tonal bands (exceeding both neighbours by >= 15 dB at 25-125 Hz, 8 dB at 160-400 Hz, 5 dB from 500 Hz; ISO 1996-2 annex K) / 5; x[79] = mean largest prominence, clamped 0..30, / 10; ' +
   'x[80] = mean_t of r_t in 40-125 Hz minus r_t in 250 Hz-2 kHz (bass excess) / 20; x[81] = lag-1 autocorrelation of c_t; ' +
-  'x[82] = std over t of the bass excess / 5; x[83] = real frames / 10 (1 for a full window). Level-invariant.';
+  'x[82] = std over t of the bass excess / 5; ' +
+  'pass-by shape (a vehicle or aircraft passing: level and spectrum sweep smoothly, all bands together; music holds its level and changes its spectrum in steps): ' +
+  'x[83] = R^2 of a straight line fitted to LA_t over t (0 when std LA < 0.3 dB), x[84] = R^2 of a parabola (0 when std LA < 0.3 dB), x[85] = rms residual of the parabola / 3; ' +
+  'with the spectral centroid k_t = sum_i i 10^(r_t[i]/10) / sum_i 10^(r_t[i]/10) (band index, 50 Hz-10 kHz): x[86] = std k / 3, x[87] = R^2 of a straight line fitted to k_t (0 when std k < 0.05), ' +
+  'x[88] = correlation of k_t with LA_t (0 when either is flat); ' +
+  'x[89] = mean over 50 Hz-10 kHz bands of |correlation of r_t[i] with t| (monotonic spectral drift); ' +
+  'x[90] = common-mode share var LA / (var LA + mean over 50 Hz-10 kHz of var r[i]); ' +
+  'with the most prominent band m_t of each frame (prominence >= 3 dB, else none): x[91] = share of consecutive frames with m_t within one band of m_t-1 (a persistent tone: rotor, engine, saw), ' +
+  'x[92] = distinct m_t / 10; x[93] = real frames / 10 (1 for a full window). Level-invariant.';
 
 const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
 const A_LIN = Float64Array.from(A_WEIGHTING_DB, (a) => 10 ** (a / 10));
@@ -57,6 +69,12 @@ const la = new Float64Array(NOISE_WINDOW);
 const tilt = new Float64Array(NOISE_WINDOW);
 const crest = new Float64Array(NOISE_WINDOW);
 const bass = new Float64Array(NOISE_WINDOW);
+const centroid = new Float64Array(NOISE_WINDOW);
+const peakBand = new Int32Array(NOISE_WINDOW);
+/** Bands of the pass-by shape features: 50 Hz-10 kHz (ambience and the meter's floor rule the bands outside). */
+const SHAPE = [4, 28] as const;
+const series = new Float64Array(NOISE_WINDOW);
+const time = Float64Array.from({ length: NOISE_WINDOW }, (_, t) => t);
 
 function autocorr(x: Float64Array, n: number, lag: number): number {
   let mean = 0;
@@ -86,6 +104,54 @@ function stats(x: Float64Array, n: number): { mean: number; std: number; min: nu
   let v2 = 0;
   for (let t = 0; t < n; t++) v2 += ((x[t] as number) - mean) ** 2;
   return { mean, std: Math.sqrt(v2 / n), min, max };
+}
+
+/** R^2 of a least-squares polynomial of degree 1 or 2 in t fitted to x, and the rms residual. */
+function polyFit(x: Float64Array, degree: 1 | 2): { r2: number; resid: number } {
+  const n = NOISE_WINDOW;
+  const mid = (n - 1) / 2;
+  // Orthogonal polynomials on t = 0..n-1: p1 = t - mid, p2 = p1^2 - (n^2 - 1)/12.
+  let mean = 0;
+  for (let t = 0; t < n; t++) mean += x[t] as number;
+  mean /= n;
+  // Their squared norms, sums of p1^2 and p2^2 (exact in floating point for the window's n).
+  const n1 = (n * (n * n - 1)) / 12;
+  const n2 = (n * (n * n - 1) * (n * n - 4)) / 180;
+  let tot = 0;
+  let c1 = 0;
+  let c2 = 0;
+  for (let t = 0; t < n; t++) {
+    const d = (x[t] as number) - mean;
+    const p1 = t - mid;
+    tot += d * d;
+    c1 += d * p1;
+    c2 += d * (p1 * p1 - (n * n - 1) / 12);
+  }
+  const explained = (c1 * c1) / n1 + (degree === 2 ? (c2 * c2) / n2 : 0);
+  const r2 = tot < 1e-9 ? 0 : clamp(explained / tot, 0, 1);
+  return { r2, resid: Math.sqrt(Math.max(0, tot - explained) / n) };
+}
+
+function correlation(a: Float64Array, b: Float64Array, n: number): number {
+  let ma = 0;
+  let mb = 0;
+  for (let t = 0; t < n; t++) {
+    ma += a[t] as number;
+    mb += b[t] as number;
+  }
+  ma /= n;
+  mb /= n;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let t = 0; t < n; t++) {
+    const da = (a[t] as number) - ma;
+    const db = (b[t] as number) - mb;
+    ab += da * db;
+    aa += da * da;
+    bb += db * db;
+  }
+  return aa < 1e-6 || bb < 1e-6 ? 0 : clamp(ab / Math.sqrt(aa * bb), -1, 1);
 }
 
 /** Mean over t ≥ lag of the rms difference between r_t and r_{t-lag} over bands [lo, hi). */
@@ -206,6 +272,46 @@ export function noiseWindowFeatures(frames: readonly NoiseFrame[], out?: Float32
   }
   const leqWindow = (10 * Math.log(laeqEnergy / NOISE_WINDOW)) / Math.LN10;
 
+  // Pass-by shape: level ramps and arches, spectral centroid sweep, monotonic drift, common mode, persistent tones.
+  const line = polyFit(la, 1);
+  const arch = polyFit(la, 2);
+  let drift = 0;
+  let bandVar = 0;
+  for (let i = SHAPE[0]; i < SHAPE[1]; i++) {
+    for (let t = 0; t < NOISE_WINDOW; t++) series[t] = rel[t * B + i] as number;
+    drift += Math.abs(correlation(series, time, NOISE_WINDOW));
+    bandVar += stats(series, NOISE_WINDOW).std ** 2;
+  }
+  drift /= SHAPE[1] - SHAPE[0];
+  bandVar /= SHAPE[1] - SHAPE[0];
+  for (let t = 0; t < NOISE_WINDOW; t++) {
+    let num = 0;
+    let den = 0;
+    let best = 3;
+    let at = -1;
+    for (let i = SHAPE[0]; i < SHAPE[1]; i++) {
+      const r = rel[t * B + i] as number;
+      const e = Math.exp(r * LN10_10);
+      num += i * e;
+      den += e;
+      const p = Math.min(r - (rel[t * B + i - 1] as number), r - (rel[t * B + i + 1] as number));
+      if (p >= best) {
+        best = p;
+        at = i;
+      }
+    }
+    centroid[t] = num / den;
+    peakBand[t] = at;
+  }
+  const K = stats(centroid, NOISE_WINDOW);
+  let held = 0;
+  const distinct = new Set<number>();
+  for (let t = 0; t < NOISE_WINDOW; t++) {
+    const m = peakBand[t] as number;
+    if (m >= 0) distinct.add(m);
+    if (t > 0 && m >= 0 && (peakBand[t - 1] as number) >= 0 && Math.abs(m - (peakBand[t - 1] as number)) <= 1) held++;
+  }
+
   target[o++] = L.std / 5;
   target[o++] = (L.max - L.min) / 10;
   target[o++] = step / (NOISE_WINDOW - 1) / 5;
@@ -227,6 +333,16 @@ export function noiseWindowFeatures(frames: readonly NoiseFrame[], out?: Float32
   target[o++] = Bs.mean / 20;
   target[o++] = autocorr(crest, NOISE_WINDOW, 1);
   target[o++] = Bs.std / 5;
+  target[o++] = L.std < 0.3 ? 0 : line.r2;
+  target[o++] = L.std < 0.3 ? 0 : arch.r2;
+  target[o++] = Math.min(arch.resid, 15) / 3;
+  target[o++] = Math.min(K.std, 9) / 3;
+  target[o++] = K.std < 0.05 ? 0 : polyFit(centroid, 1).r2;
+  target[o++] = correlation(centroid, la, NOISE_WINDOW);
+  target[o++] = drift;
+  target[o++] = (L.std * L.std) / (L.std * L.std + bandVar + 1e-3);
+  target[o++] = held / (NOISE_WINDOW - 1);
+  target[o++] = distinct.size / NOISE_WINDOW;
   target[o++] = real / NOISE_WINDOW;
   return target;
 }

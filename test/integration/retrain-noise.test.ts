@@ -7,6 +7,7 @@ import { modelDirs } from '../../platform.js';
 import { retrain } from '../../inference/train/retrain.js';
 import { spectraWindows } from '../../inference/train/recipes-noise.js';
 import { readModelCard } from '../../inference/onnx-model.js';
+import { NOISE_WINDOW_FEATURE_COUNT } from '../../inference/features/noise.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
 
 /**
@@ -88,7 +89,7 @@ describe('learning from the officers (noise)', () => {
     expect(r.officers.train + r.officers.heldOut).toBe(judged);
     const card = await readModelCard(path.join(r.dir, 'noise-window.card.json'));
     expect(card.version).toBe(r.version);
-    expect(card.inputs[0]?.shape).toEqual(['N', 84]);
+    expect(card.inputs[0]?.shape).toEqual(['N', NOISE_WINDOW_FEATURE_COUNT]);
     expect(card.retraining?.previousVersion).toBe(r.previous);
     expect(card.retraining?.comparison.previous.samples).toBe(card.retraining?.comparison.next.samples);
     expect(card.retraining?.comparison.next).toEqual(card.metrics.heldOut);
