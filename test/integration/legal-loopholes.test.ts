@@ -236,6 +236,21 @@ describe('two officers, both present', () => {
   });
 });
 
+describe('a filed case is no false alarm', () => {
+  it('keeps the operations centre (or anyone) from dismissing a case the two officers on site filed', async () => {
+    const id = await noiseReady();
+    expect((await detail(id)).actions).not.toContain('dismiss');
+    for (const user of ['ops', 'admin', 'east.li']) {
+      expect((await fire(user, id, { event: 'dismiss', reason: 'false alarm', falseAlarm: true })).body, user).toMatchObject({ code: 'CASE_FILED' });
+    }
+    expect((await detail(id)).state).toBe('on_site');
+    // Before filing, dismissal stays open to the operations centre.
+    const early = await openCase(t);
+    expect((await detail(early)).actions).toContain('dismiss');
+    await ok('ops', early, { event: 'dismiss', reason: 'a parked car\'s alarm, not music' });
+  });
+});
+
 describe('major decisions get consultation', () => {
   it('keeps the centre from approving a major decision on one reviewer\'s say', async () => {
     const id = await noiseReady();
