@@ -159,6 +159,22 @@ describe('parties are identified', () => {
   });
 });
 
+describe('a unit is fined as a unit', () => {
+  it('refuses a unit\'s credit code as an individual\'s passport number, which put a unit under an individual\'s bounds', async () => {
+    const unit = '91350100M000100Y43';
+    const registered = await api(t, as('admin'), 'POST', '/api/v1/market-entities', { name: 'Lakeside karaoke bar', kind: 'restaurant', zoneId: 'z-park-square', partyId: unit, partyKind: 'unit' });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const id = await noiseReady();
+    // ¥500 is below a unit's ¥2,000 minimum (Noise Law art. 82): named as an individual it used to pass, at the street post.
+    const asIndividual = noiseProposal({ party: 'Lakeside karaoke bar', partyId: unit, partyKind: 'individual', partyIdType: 'passport' });
+    expect((await fire('east.li', id, asIndividual)).body).toMatchObject({ code: 'INVALID_PARTY_ID' });
+    // As the unit it is, the law's bounds for units apply.
+    expect((await fire('east.li', id, noiseProposal({ party: 'Lakeside karaoke bar', partyId: unit, partyKind: 'unit', fineYuan: 500 }))).body).toMatchObject({ code: 'OUTSIDE_STATUTORY_BOUNDS' });
+    // A real passport number still names an individual.
+    expect((await fire('east.li', id, noiseProposal({ partyId: 'E12345678', partyIdType: 'passport' }))).status).toBe(200);
+  });
+});
+
 describe('every case has a matter before enforcement', () => {
   it.each(['complaint'] as const)('makes a %s case be classified before any enforcement step, then applies every rule', async (kind) => {
     const id = await openCase(t, kind);
