@@ -168,6 +168,8 @@ export interface LegalFacts {
     opinionsGiven: number;
   };
   decisionDueAt: Date | null;
+  /** `decide`: the number of another case already decided under the decision number given (null: none). */
+  decisionNoTakenBy?: number | null;
 }
 
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
@@ -306,10 +308,15 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     f.filedAt !== null
       ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
       : undefined;
-  const decide: Guard<'decide'> = () =>
-    f.decisionDueAt !== null && f.now > f.decisionDueAt
-      ? reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`)
+  const decide: Guard<'decide'> = ({ transition: { fields } }) => {
+    if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
+      return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
+    }
+    // A written decision's number (文书编号) names one decision: the record cannot hold two under it.
+    return f.decisionNoTakenBy != null
+      ? reject(409, 'DECISION_NO_TAKEN', `decision number ${fields.decisionNo} was already given to the decision of case ${f.decisionNoTakenBy}`)
       : undefined;
+  };
   const extend: Guard<'extend_deadline'> = ({ transition: { fields } }) => {
     if (f.filedAt === null || f.decisionDueAt === null) return reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend');
     const next = new Date(fields.newDueAt);

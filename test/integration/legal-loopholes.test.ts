@@ -175,6 +175,27 @@ describe('a unit is fined as a unit', () => {
   });
 });
 
+describe('a decision number names one decision', () => {
+  it('refuses a second case decided under a decision number already given, also when both are decided at once', async () => {
+    const approved = async () => {
+      const id = await noiseReady();
+      await ok('east.li', id, noiseProposal());
+      await ok('east.li', id, { event: 'submit_for_review' });
+      await ok('east.review', id, { event: 'approve' });
+      return id;
+    };
+    const [first, second, third, fourth] = [await approved(), await approved(), await approved(), await approved()];
+    const no = '东执罚决字〔2026〕第31号';
+    await ok('east.li', first, { event: 'decide', decisionNo: no });
+    expect((await fire('east.li', second, { event: 'decide', decisionNo: no })).body).toMatchObject({ code: 'DECISION_NO_TAKEN' });
+    expect((await detail(second)).state).toBe('approved');
+    await ok('east.li', second, { event: 'decide', decisionNo: '东执罚决字〔2026〕第32号' });
+    // Two cases decided at the same moment under one new number: exactly one gets it.
+    const race = await Promise.all([third, fourth].map((id) => fire('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2026〕第33号' })));
+    expect(race.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+});
+
 describe('every case has a matter before enforcement', () => {
   it.each(['complaint'] as const)('makes a %s case be classified before any enforcement step, then applies every rule', async (kind) => {
     const id = await openCase(t, kind);
