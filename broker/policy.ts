@@ -2,7 +2,8 @@ import { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
-import { isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
+import { devicePublishSuffixes, isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
+import { STREAMS_OF_KIND } from '../contract/mqtt/telemetry.js';
 import { SERVICE_CLIENT_PREFIX, SERVICE_USER } from '../contract/mqtt/accounts.js';
 import { TokenBucket, type BrokerLimits } from './limits.js';
 
@@ -18,10 +19,25 @@ export { SERVICE_USER };
  * Who a connection is, fixed at login. A device's principal carries its topic prefix, computed once,
  * so the per-publish check is a prefix comparison and a set lookup with no splitting or allocation.
  */
-export type Principal = { type: 'service' } | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string>; bucket?: TokenBucket };
+export type Principal =
+  | { type: 'service' }
+  | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string>; bucket?: TokenBucket; /** Topic suffixes its kind may publish (contract: devicePublishSuffixes). */ suffixes?: ReadonlySet<string> };
+
+/**
+ * A device's login as the registry answers it: false (unknown device or wrong secret), its `kind` (it
+ * publishes the telemetry streams of that kind only: STREAMS_OF_KIND), or true (a stand-in registry
+ * that knows no kinds: every stream).
+ */
+export type DeviceLogin = boolean | { kind: string };
+
+/** The topic suffixes a device of this kind may publish (its streams, status, command acks). */
+export function publishSuffixesOfKind(kind: string): ReadonlySet<string> {
+  return devicePublishSuffixes(STREAMS_OF_KIND[kind] ?? []);
+}
+const SUFFIXES_OF_KIND = new Map<string, ReadonlySet<string>>();
 
 export interface PolicyDeps {
-  verifyDevice(deviceId: string, secret: string): Promise<boolean>;
+  verifyDevice(deviceId: string, secret: string): Promise<DeviceLogin>;
   servicePassword: string;
   /** Per-device publish rate; unset or a zero rate = no limit. */
   limits?: Pick<BrokerLimits, 'devicePublishRate' | 'devicePublishBurst'>;
@@ -56,8 +72,8 @@ const mayPublishUnder = isDevicePublishTopic;
  * Topics a device may publish to: `v1/devices/{id}/status`, `.../telemetry/{stream}` and
  * `.../commands/{name}/ack`. Pure; exported for unit tests. (Device ids hold no `/`, see DEVICE_ID.)
  */
-export function deviceMayPublish(deviceId: string, topic: string): boolean {
-  return mayPublishUnder(devicePrefix(deviceId), topic);
+export function deviceMayPublish(deviceId: string, topic: string, kind?: string): boolean {
+  return mayPublishUnder(devicePrefix(deviceId), topic, kind === undefined ? undefined : publishSuffixesOfKind(kind));
 }
 
 /** Topic filters a device may subscribe to: its own commands only (wildcards only after the prefix). */
@@ -124,7 +140,12 @@ export function createPolicy(deps: PolicyDeps) {
             return fail(client, reason, done, 2 /* identifier rejected */);
           }
           const bucket = rate > 0 ? new TokenBucket(rate, burst) : undefined;
-          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket });
+          let suffixes: ReadonlySet<string> | undefined;
+          if (typeof ok === 'object') {
+            suffixes = SUFFIXES_OF_KIND.get(ok.kind);
+            if (!suffixes) SUFFIXES_OF_KIND.set(ok.kind, (suffixes = publishSuffixesOfKind(ok.kind)));
+          }
+          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket, suffixes });
           done(null, true);
         },
         (err: unknown) => {
@@ -146,7 +167,7 @@ export function createPolicy(deps: PolicyDeps) {
         // Retained messages only where the contract has them: the device's presence topic.
         if (packet.retain && topic !== topics.presence(p.deviceId)) action = 'retain';
         // The hot path: a device's telemetry topic, verified once per connection.
-        else if (p.allowed.has(topic) || mayPublishUnder(p.prefix, topic)) {
+        else if (p.allowed.has(topic) || mayPublishUnder(p.prefix, topic, p.suffixes)) {
           if (!p.allowed.has(topic) && p.allowed.size < ALLOWED_CACHE) p.allowed.add(topic);
           const wait = p.bucket?.take() ?? 0;
           if (wait === 0) return done(null);
@@ -155,9 +176,13 @@ export function createPolicy(deps: PolicyDeps) {
           setTimeout(() => done(null), wait);
           return;
         }
+        // Its own topic, but a stream its kind does not measure (a noise meter sending people counts).
+        else if (mayPublishUnder(p.prefix, topic)) action = 'stream';
       }
       refused.inc({ action });
-      log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, action === 'retain' ? 'retained publish outside the presence topic refused' : 'publish outside the device topics refused');
+      const why = action === 'retain' ? 'retained publish outside the presence topic refused'
+        : action === 'stream' ? 'telemetry of a stream the device\'s kind does not measure refused' : 'publish outside the device topics refused';
+      log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, topic: packet.topic }, why);
       done(new Error('publish not authorised'));
     },
 

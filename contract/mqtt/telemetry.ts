@@ -14,6 +14,19 @@ export const BAND_COUNT = BAND_CENTRES_HZ.length;
 export const STREAMS = ['noise', 'people', 'tracks', 'smoke', 'status'] as const;
 export type Stream = (typeof STREAMS)[number];
 
+/**
+ * The streams each kind of device in the registry measures; every device also sends `status`. A sound
+ * level meter has no people counts to give, nor a smoke detector person tracks: a device publishing
+ * another kind's stream is refused like any topic outside its own. Riverside AI cameras count the
+ * people in view besides tracking them. An unknown kind sends `status` only.
+ */
+export const STREAMS_OF_KIND: Readonly<Record<string, readonly Stream[]>> = {
+  sound_level_meter: ['noise'],
+  people_counter: ['people'],
+  camera: ['tracks', 'people'],
+  smoke_detector: ['smoke'],
+};
+
 const Level = Type.Number({ minimum: 0, maximum: 160 });
 const Header = {
   ts: Type.Union([Type.String({ minLength: 10, maxLength: 40 }), Type.Number({ minimum: 0 })]),

@@ -45,15 +45,21 @@ export const filters = {
   shared: (group: string, filter: string): string => `$share/${group}/${filter}`,
 } as const;
 
-/** Suffixes a device may publish after its own prefix, besides `commands/{name}/ack`. */
-const DEVICE_PUBLISH_SUFFIXES = new Set<string>(['status', ...STREAMS.map((s) => `telemetry/${s}`)]);
+/** Suffixes a device may publish after its own prefix, besides `commands/{name}/ack`: with `streams`, its telemetry of those streams only. */
+export function devicePublishSuffixes(streams: readonly Stream[] = STREAMS): ReadonlySet<string> {
+  return new Set<string>(['status', 'telemetry/status', ...streams.map((s) => `telemetry/${s}`)]);
+}
+const DEVICE_PUBLISH_SUFFIXES = devicePublishSuffixes();
 const COMMAND_ACK_SUFFIX = /^commands\/[A-Za-z0-9_.-]{1,64}\/ack$/;
 
-/** Whether `topic` is one a device with this prefix may publish to (its status, telemetry, command acks). */
-export function isDevicePublishTopic(prefix: string, topic: string): boolean {
+/**
+ * Whether `topic` is one a device with this prefix may publish to (its status, telemetry, command
+ * acks); `suffixes` narrows its telemetry to the streams of its kind (devicePublishSuffixes).
+ */
+export function isDevicePublishTopic(prefix: string, topic: string, suffixes: ReadonlySet<string> = DEVICE_PUBLISH_SUFFIXES): boolean {
   if (!topic.startsWith(prefix)) return false;
   const suffix = topic.slice(prefix.length);
-  return DEVICE_PUBLISH_SUFFIXES.has(suffix) || COMMAND_ACK_SUFFIX.test(suffix);
+  return suffixes.has(suffix) || COMMAND_ACK_SUFFIX.test(suffix);
 }
 
 const STREAM_SET = new Set<string>(STREAMS);

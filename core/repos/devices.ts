@@ -55,15 +55,15 @@ export class DeviceRepository {
     return row ? { secret, previousValidUntil: row.until } : null;
   }
 
-  /** The current secret, or the previous one within its grace period. */
-  async verify(id: string, secret: string): Promise<boolean> {
-    const r = await this.pool.query<{ h: string; previous: string | null }>(
-      `SELECT secret_hash AS h, CASE WHEN previous_secret_until > now() THEN previous_secret_hash END AS previous FROM devices WHERE id = $1`,
+  /** The current secret, or the previous one within its grace period: the device's kind (what it may publish), or false. */
+  async verify(id: string, secret: string): Promise<{ kind: string } | false> {
+    const r = await this.pool.query<{ h: string; previous: string | null; kind: string }>(
+      `SELECT secret_hash AS h, CASE WHEN previous_secret_until > now() THEN previous_secret_hash END AS previous, kind FROM devices WHERE id = $1`,
       [id],
     );
     const row = r.rows[0];
     if (!row) return false;
-    return verifyDeviceSecret(secret, row.h) || (row.previous !== null && verifyDeviceSecret(secret, row.previous));
+    return verifyDeviceSecret(secret, row.h) || (row.previous !== null && verifyDeviceSecret(secret, row.previous)) ? { kind: row.kind } : false;
   }
 
   /** Calibration and placement; fields left out stay as they are. Null when there is no such device. */

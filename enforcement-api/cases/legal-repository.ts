@@ -94,6 +94,16 @@ export async function consultationState(client: Queryable, proposalId: number | 
   return { pending: pending.rows.map((r) => r.reviewer), given: given.rows[0]?.n ?? 0, reviewersAtPost: reviewers.rows.map((r) => r.id) };
 }
 
+/**
+ * The number of another case already decided under this decision number, or null. Holds a transaction
+ * lock on the number until commit, so two cases decided at once under one number cannot both pass.
+ */
+export async function caseWithDecisionNo(client: pg.PoolClient, decisionNo: string, caseId: string): Promise<number | null> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('decision_no:' || $1))`, [decisionNo]);
+  const r = await client.query<{ number: number }>('SELECT number::int AS number FROM cases WHERE decision_no = $1 AND id <> $2 LIMIT 1', [decisionNo, caseId]);
+  return r.rows[0]?.number ?? null;
+}
+
 export async function caseCreatedAt(client: Queryable, caseId: string): Promise<Date | undefined> {
   return (await client.query<{ createdAt: Date }>('SELECT created_at AS "createdAt" FROM cases WHERE id = $1', [caseId])).rows[0]?.createdAt;
 }

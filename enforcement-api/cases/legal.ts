@@ -20,6 +20,7 @@ import {
   answerConsultation,
   caseCreatedAt,
   caseLegalRow,
+  caseWithDecisionNo,
   certificatesOf,
   consultationState,
   matterByCode,
@@ -96,6 +97,8 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
     facts.evidence = { files: await validFileCount(client, caseId), validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
   }
+
+  if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') {
     const proposal = await latestProposal(client, caseId);

@@ -16,6 +16,7 @@ import { appendEvent, type CaseEvent } from './events.js';
 import { settleDeadlines } from './deadlines.js';
 import { assessProposal, DEFAULT_LEGAL_SETTINGS, loadLegalFacts, normalisedFields, writeLegalRecords } from './legal.js';
 import { appendLiveEvent } from '../live.js';
+import { followCaseTeam } from '../complaints/repository.js';
 import { caseReach, insertProposal, insertReview, labelFalseAlarms, latestProposal, lockCaseFacts, teamExists, updateCase } from './transition-repository.js';
 
 export { lifecycleRecord, type LifecycleRecord } from './transition-repository.js';
@@ -162,6 +163,8 @@ async function transition(
   const extra = await writeRecords(client, caseId, actor, t, at, legal, settings);
   const columns = { ...caseColumns(t, actor, at), ...recorded.columns, state: decision.to, state_changed_at: at, updated_at: at };
   await updateCase(client, caseId, columns);
+  // The complaints fused into the case belong to the team holding it (enforcement-api/complaints/).
+  if (t.event === 'dispatch' && facts.teamId !== t.fields.teamId) await followCaseTeam(client, caseId, facts.teamId, t.fields.teamId, actor.id, now);
   await recorded.after?.();
   await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays, t.event === 'file');
   const event = await appendEvent(client, caseId, actor.id, decision.recordedAs, {

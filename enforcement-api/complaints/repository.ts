@@ -214,6 +214,27 @@ export async function recordDecline(client: pg.PoolClient, id: string, reason: s
   );
 }
 
+/**
+ * A case dispatched to another team takes its complaints with it: those the previous team held (and,
+ * for a case no team had, those waiting in the coordination queue for it) now belong to the new team,
+ * which replies to them and reads their contact; the previous team no longer does. Each move is an
+ * entry of the complaint's history. Returns the complaints moved.
+ */
+export async function followCaseTeam(client: pg.PoolClient, caseId: string, previousTeamId: string | null, teamId: string, actor: string, now: Date): Promise<string[]> {
+  const moved = await client.query<{ id: string }>(
+    `UPDATE complaints c SET team_id = $3, status = CASE WHEN c.status = 'coordination' THEN 'received' ELSE c.status END,
+       coordination_reason = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_reason END,
+       coordination_since = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_since END,
+       escalation_due_at = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.escalation_due_at END, updated_at = $4
+     FROM alerts a JOIN cases k ON k.incident_id = a.incident_id
+     WHERE k.id = $1 AND c.alert_id = a.id AND c.team_id IS NOT DISTINCT FROM $2::text AND ($2::text IS NOT NULL OR c.status = 'coordination')
+     RETURNING c.id`,
+    [caseId, previousTeamId, teamId, now],
+  );
+  for (const { id } of moved.rows) await appendComplaintEvent(client, id, actor, 'transferred', { caseId, fromTeamId: previousTeamId, teamId });
+  return moved.rows.map((r) => r.id);
+}
+
 /** Given to a team: out of the coordination queue. */
 export async function recordAssignment(client: pg.PoolClient, id: string, teamId: string, now: Date): Promise<void> {
   await client.query(

@@ -211,6 +211,7 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
 /** The events this person could fire on this case now (before field checks): the tablet's buttons. */
 export function availableEvents(c: CaseFacts, actor: Actor): CaseEvent[] {
   if (!maySeeCase(actor, c)) return [];
-  const offered = (e: CaseEvent) => (e !== 'classify' || c.classified === false) && (e !== 'file' || c.filed === false) && (e !== 'extend_deadline' || c.filed === true);
+  const offered = (e: CaseEvent) => (e !== 'classify' || c.classified === false) && (e !== 'file' || c.filed === false) && (e !== 'extend_deadline' || c.filed === true)
+    && (e !== 'dismiss' || c.filed !== true);
   return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state) && offered(e));
 }

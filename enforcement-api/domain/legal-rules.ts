@@ -168,6 +168,8 @@ export interface LegalFacts {
     opinionsGiven: number;
   };
   decisionDueAt: Date | null;
+  /** `decide`: the number of another case already decided under the decision number given (null: none). */
+  decisionNoTakenBy?: number | null;
 }
 
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
@@ -300,10 +302,21 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
   };
   const giveOpinion: Guard<'give_opinion'> = ({ actor }) =>
     f.review.pendingOpinions.includes(actor.id) ? undefined : reject(409, 'NO_OPINION_REQUESTED', 'no opinion of yours is awaited on this proposal');
-  const decide: Guard<'decide'> = () =>
-    f.decisionDueAt !== null && f.now > f.decisionDueAt
-      ? reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`)
+  // A case filed (立案) by the officers on site is no false alarm: it ends with a decision (legal review,
+  // the 90-day deadline) or, on site, with their findings; the operations centre cannot dismiss it away.
+  const dismiss: Guard<'dismiss'> = () =>
+    f.filedAt !== null
+      ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
       : undefined;
+  const decide: Guard<'decide'> = ({ transition: { fields } }) => {
+    if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
+      return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
+    }
+    // A written decision's number (文书编号) names one decision: the record cannot hold two under it.
+    return f.decisionNoTakenBy != null
+      ? reject(409, 'DECISION_NO_TAKEN', `decision number ${fields.decisionNo} was already given to the decision of case ${f.decisionNoTakenBy}`)
+      : undefined;
+  };
   const extend: Guard<'extend_deadline'> = ({ transition: { fields } }) => {
     if (f.filedAt === null || f.decisionDueAt === null) return reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend');
     const next = new Date(fields.newDueAt);
@@ -318,6 +331,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     request_opinions: [requestOpinions],
     give_opinion: [giveOpinion],
     decide: [decide],
+    dismiss: [dismiss],
     classify: [classify],
     file: [file],
     extend_deadline: [extend],

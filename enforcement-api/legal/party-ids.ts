@@ -85,6 +85,8 @@ export function checkPartyId(raw: string, kind: PartyKindOfId, idType?: PartyIdT
     return { ok: false, message: `a${kind === 'unit' ? ' unit' : 'n individual'} is identified by ${ID_TYPES_OF[kind].join(' or ')}, not ${type}` };
   }
   const id = normalisePartyId(raw);
-  const problem = type === 'resident_id' ? residentIdProblem(id) : type === 'uscc' ? usccProblem(id) : passportProblem(id);
+  // A unit's credit code (its check character right) named as an individual's passport is a unit.
+  const problem = type === 'resident_id' ? residentIdProblem(id) : type === 'uscc' ? usccProblem(id)
+    : passportProblem(id) ?? (usccProblem(id) === undefined ? 'this is a unified social credit code (GB 32100): the party is a unit (partyKind unit)' : undefined);
   return problem === undefined ? { ok: true, id, idType: type } : { ok: false, message: `${raw}: ${problem}` };
 }

@@ -172,6 +172,26 @@ describe('the complainant follows the complaint and sees nothing else', () => {
     const c = await get(id);
     expect((await api(t, as('hotline'), 'GET', `/api/v1/cases/${c.caseId}`)).status).toBe(404);
   });
+
+  it('moves with its case: a case dispatched to another team takes its complaints, their contact and replies with it', async () => {
+    const r = await file({ category: 'noise', description: 'Loudspeaker on the old ferry steps', zoneId: 'z-river-steps', contact: { name: 'Ms Gao', phone: '136 0000 3333' } });
+    const id = r.complaintId!;
+    const before = await get(id, 'ops');
+    expect(before).toMatchObject({ teamId: 't-river', status: 'received' });
+    const moved = await api(t, as('ops'), 'POST', `/api/v1/cases/${before.caseId}/transitions`, { event: 'dispatch', teamId: 't-east', note: 'the steps are patrolled by East Lake this month' });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+
+    // The team that gave the case away no longer reads the complainant's contact or answers for it.
+    expect((await api(t, as('river.zhao'), 'GET', `/api/v1/complaints/${id}/contact`)).status).toBe(404);
+    expect((await api(t, as('river.zhao'), 'POST', `/api/v1/complaints/${id}/reply`, { status: 'handled', reply: 'not ours any more' })).status).toBe(404);
+    // The team holding the case does.
+    expect((await api(t, as('east.li'), 'GET', `/api/v1/complaints/${id}/contact`)).status).toBe(200);
+    const replied = await api<Complaint>(t, as('east.li'), 'POST', `/api/v1/complaints/${id}/reply`, { status: 'handled_in_stages', reply: 'An officer is on the way.' });
+    expect(replied.status, JSON.stringify(replied.body)).toBe(200);
+    const after = await get(id, 'ops');
+    expect(after).toMatchObject({ teamId: 't-east', status: 'handled_in_stages' });
+    expect(after.events?.find((e) => e.type === 'transferred')?.data).toMatchObject({ caseId: before.caseId, fromTeamId: 't-river', teamId: 't-east' });
+  });
 });
 
 describe('the coordination queue: never nowhere', () => {

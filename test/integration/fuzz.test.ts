@@ -94,7 +94,14 @@ describe('fuzz', () => {
   });
 
   it('drops random telemetry payloads without losing the good device’s readings', async () => {
-    const client = await connectDevice(t, fuzzer.id, fuzzer.secret);
+    // One device of each kind, each sending the streams its kind measures (broker/policy.ts).
+    const admin = await login(t, 'admin');
+    const kinds = { noise: 'sound_level_meter', status: 'sound_level_meter', people: 'people_counter', tracks: 'camera', smoke: 'smoke_detector' } as const;
+    const devices = new Map<string, Provisioned & { client: MqttClient }>();
+    for (const kind of new Set(Object.values(kinds))) {
+      const d = kind === 'sound_level_meter' ? fuzzer : await provision(t, admin, 'z-park-square', { kind });
+      devices.set(kind, { ...d, client: await connectDevice(t, d.id, d.secret) });
+    }
     try {
       const reading = fc.record({
         ts: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.integer(), fc.string(), fc.constant(null)),
@@ -112,12 +119,13 @@ describe('fuzz', () => {
       );
       const stream = fc.constantFrom('noise', 'people', 'tracks', 'smoke', 'status');
       await fc.assert(fc.asyncProperty(stream, payload, async (s, p) => {
-        if (!client.connected) return;
-        await client.publishAsync(`v1/devices/${fuzzer.id}/telemetry/${s}`, p, { qos: 1 });
+        const d = devices.get(kinds[s])!;
+        if (!d.client.connected) return;
+        await d.client.publishAsync(`v1/devices/${d.id}/telemetry/${s}`, p, { qos: 1 });
         await goodReading();
       }), LIMIT);
     } finally {
-      await client.endAsync(true);
+      for (const d of devices.values()) await d.client.endAsync(true);
     }
   });
 

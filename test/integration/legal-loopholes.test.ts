@@ -159,6 +159,43 @@ describe('parties are identified', () => {
   });
 });
 
+describe('a unit is fined as a unit', () => {
+  it('refuses a unit\'s credit code as an individual\'s passport number, which put a unit under an individual\'s bounds', async () => {
+    const unit = '91350100M000100Y43';
+    const registered = await api(t, as('admin'), 'POST', '/api/v1/market-entities', { name: 'Lakeside karaoke bar', kind: 'restaurant', zoneId: 'z-park-square', partyId: unit, partyKind: 'unit' });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    const id = await noiseReady();
+    // ¥500 is below a unit's ¥2,000 minimum (Noise Law art. 82): named as an individual it used to pass, at the street post.
+    const asIndividual = noiseProposal({ party: 'Lakeside karaoke bar', partyId: unit, partyKind: 'individual', partyIdType: 'passport' });
+    expect((await fire('east.li', id, asIndividual)).body).toMatchObject({ code: 'INVALID_PARTY_ID' });
+    // As the unit it is, the law's bounds for units apply.
+    expect((await fire('east.li', id, noiseProposal({ party: 'Lakeside karaoke bar', partyId: unit, partyKind: 'unit', fineYuan: 500 }))).body).toMatchObject({ code: 'OUTSIDE_STATUTORY_BOUNDS' });
+    // A real passport number still names an individual.
+    expect((await fire('east.li', id, noiseProposal({ partyId: 'E12345678', partyIdType: 'passport' }))).status).toBe(200);
+  });
+});
+
+describe('a decision number names one decision', () => {
+  it('refuses a second case decided under a decision number already given, also when both are decided at once', async () => {
+    const approved = async () => {
+      const id = await noiseReady();
+      await ok('east.li', id, noiseProposal());
+      await ok('east.li', id, { event: 'submit_for_review' });
+      await ok('east.review', id, { event: 'approve' });
+      return id;
+    };
+    const [first, second, third, fourth] = [await approved(), await approved(), await approved(), await approved()];
+    const no = '东执罚决字〔2026〕第31号';
+    await ok('east.li', first, { event: 'decide', decisionNo: no });
+    expect((await fire('east.li', second, { event: 'decide', decisionNo: no })).body).toMatchObject({ code: 'DECISION_NO_TAKEN' });
+    expect((await detail(second)).state).toBe('approved');
+    await ok('east.li', second, { event: 'decide', decisionNo: '东执罚决字〔2026〕第32号' });
+    // Two cases decided at the same moment under one new number: exactly one gets it.
+    const race = await Promise.all([third, fourth].map((id) => fire('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2026〕第33号' })));
+    expect(race.map((r) => r.status).sort()).toEqual([200, 409]);
+  });
+});
+
 describe('every case has a matter before enforcement', () => {
   it.each(['complaint'] as const)('makes a %s case be classified before any enforcement step, then applies every rule', async (kind) => {
     const id = await openCase(t, kind);
@@ -233,6 +270,21 @@ describe('two officers, both present', () => {
     await ok('east.li', late, arrive('u-east-lead'));
     await sql(`UPDATE cases SET arrived_at = now() - interval '31 minutes' WHERE id = $1`, [late]);
     expect((await confirmPresence(t, as('east.lead'), late)).body).toMatchObject({ code: 'PRESENCE_WINDOW_PASSED' });
+  });
+});
+
+describe('a filed case is no false alarm', () => {
+  it('keeps the operations centre (or anyone) from dismissing a case the two officers on site filed', async () => {
+    const id = await noiseReady();
+    expect((await detail(id)).actions).not.toContain('dismiss');
+    for (const user of ['ops', 'admin', 'east.li']) {
+      expect((await fire(user, id, { event: 'dismiss', reason: 'false alarm', falseAlarm: true })).body, user).toMatchObject({ code: 'CASE_FILED' });
+    }
+    expect((await detail(id)).state).toBe('on_site');
+    // Before filing, dismissal stays open to the operations centre.
+    const early = await openCase(t);
+    expect((await detail(early)).actions).toContain('dismiss');
+    await ok('ops', early, { event: 'dismiss', reason: 'a parked car\'s alarm, not music' });
   });
 });
 

@@ -70,6 +70,30 @@ describe('client ids are bound to the device', () => {
   });
 });
 
+describe('a device publishes only the streams of its kind', () => {
+  it('disconnects a sound level meter sending people counts: no crowd is made up from a noise meter, its own noise still counts', async () => {
+    const meter = await provision(t, admin, 'z-park-square');
+    const m = await connectDevice(t, meter.id, meter.secret);
+    clients.push(m);
+    const [noise] = noiseRun({ deviceId: meter.id, start: new Date(Date.now() - 10_000), seconds: 1, source: 'background', laeq: 45, seed: 3, seqStart: 1 });
+    await m.publishAsync(noise!.topic, noise!.payload, { qos: 1 });
+    await waitFor(async () => (await stored(meter.id)) === 1 || undefined, 'the meter\'s own noise reading stored');
+    const closed = new Promise<string>((resolve) => m.once('close', () => resolve('disconnected')));
+    const sent = m.publishAsync(`v1/devices/${meter.id}/telemetry/people`, JSON.stringify({ ts: Date.now() - 1000, seq: 2, count: 5000 }), { qos: 1 });
+    expect(await Promise.race([closed, sent.then(() => 'acknowledged', () => 'disconnected')])).toBe('disconnected');
+    expect(await metric('mqtt_refused_total', { action: 'stream' })).toBe(1);
+    expect(await count(t, 'SELECT 1 FROM people_counts WHERE device_id = $1', [meter.id])).toBe(0);
+
+    // A people counter sends its counts; a camera its tracks and counts.
+    const counter = await provision(t, admin, 'z-park-square', { kind: 'people_counter' });
+    const c = await connectDevice(t, counter.id, counter.secret);
+    clients.push(c);
+    await c.publishAsync(`v1/devices/${counter.id}/telemetry/people`, JSON.stringify({ ts: Date.now() - 1000, seq: 1, count: 12 }), { qos: 1 });
+    await waitFor(async () => (await count(t, 'SELECT 1 FROM people_counts WHERE device_id = $1', [counter.id])) === 1 || undefined, 'the counter\'s count stored');
+    expect(c.connected).toBe(true);
+  });
+});
+
 describe('command acknowledgements', () => {
   it('counts an ack only from the device the command went to', async () => {
     const id = `cmd-${Date.now()}`;

@@ -67,4 +67,10 @@ describe('normalising and checking by kind of party', () => {
     expect(checkPartyId('ID-320102198805050011', 'individual')).toMatchObject({ ok: false });
     expect(checkPartyId('P1', 'individual', 'passport')).toMatchObject({ ok: false });
   });
+
+  it('refuses a unit\'s credit code passed off as an individual\'s passport number', () => {
+    expect(checkPartyId('9135 0100 M000 100Y43', 'individual', 'passport')).toMatchObject({ ok: false, message: expect.stringContaining('unit') });
+    // An 18-character passport-like number whose check character is wrong for a credit code stays a passport.
+    expect(checkPartyId('91350100M000100Y44', 'individual', 'passport')).toMatchObject({ ok: true, idType: 'passport' });
+  });
 });

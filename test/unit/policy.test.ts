@@ -19,6 +19,26 @@ describe('device topic ACL', () => {
   });
 
   it.each([
+    ['sound_level_meter', 'noise', true],
+    ['sound_level_meter', 'people', false],
+    ['sound_level_meter', 'tracks', false],
+    ['people_counter', 'people', true],
+    ['people_counter', 'noise', false],
+    ['camera', 'tracks', true],
+    ['camera', 'people', true],
+    ['camera', 'smoke', false],
+    ['smoke_detector', 'smoke', true],
+    ['smoke_detector', 'people', false],
+    ['weather_station', 'noise', false],
+  ])('a %s publishing %s telemetry → %s', (kind, stream, allowed) => {
+    expect(deviceMayPublish('slm-1', `v1/devices/slm-1/telemetry/${stream}`, kind)).toBe(allowed);
+    // Every kind keeps its status, presence and command acknowledgements.
+    expect(deviceMayPublish('slm-1', 'v1/devices/slm-1/telemetry/status', kind)).toBe(true);
+    expect(deviceMayPublish('slm-1', 'v1/devices/slm-1/status', kind)).toBe(true);
+    expect(deviceMayPublish('slm-1', 'v1/devices/slm-1/commands/speaker.play/ack', kind)).toBe(true);
+  });
+
+  it.each([
     ['v1/devices/slm-1/commands/#', true],
     ['v1/devices/slm-1/commands/speaker.play', true],
     ['v1/devices/slm-1/commands/', false],
