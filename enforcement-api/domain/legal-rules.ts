@@ -233,6 +233,11 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
   const resolveOnSite: Guard<'resolve_on_site'> = ({ actor, transition: { fields } }) => {
     const refused = matterRequired(f) ?? onSitePair(f, actor.id);
     if (refused) return refused;
+    // Filed (立案), the case is under the general procedure: a warning, or sparing a first violation, is
+    // a decision (proposal, legal review, the 90-day deadline), not an on-site disposal.
+    if (f.filedAt !== null && fields.outcome !== 'no_violation_found') {
+      return reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: ${fields.outcome} is decided through propose_decision and legal review; on site a filed case ends only as no_violation_found`);
+    }
     if (!isPenaltyMatter(f)) return undefined;
     // A warning given on site is a penalty; no penalty for a first violation needs the party too.
     const identity = partyIdentity(fields, fields.outcome === 'corrected' || fields.outcome === 'warning_issued');

@@ -124,8 +124,8 @@ POST  /api/v1/cases/:id/transitions                      arrive@E:accepted      
 POST  /api/v1/cases/:id/transitions                      arrive@R:accepted                      401  403   403 403    403   403   404  404    ok     404   403
 POST  /api/v1/cases/:id/transitions                      resolve_on_site@E:on_site              401  403   403 403    403   403   ok   ok     404    404   403
 POST  /api/v1/cases/:id/transitions                      resolve_on_site@R:on_site              401  403   403 403    403   403   404  404    ok     404   403
-POST  /api/v1/cases/:id/transitions                      propose_decision@E:on_site             401  403   403 403    403   403   ok   ok     404    404   403
-POST  /api/v1/cases/:id/transitions                      propose_decision@R:on_site             401  403   403 403    403   403   404  404    ok     404   403
+POST  /api/v1/cases/:id/transitions                      propose_decision@E:filed               401  403   403 403    403   403   ok   ok     404    404   403
+POST  /api/v1/cases/:id/transitions                      propose_decision@R:filed               401  403   403 403    403   403   404  404    ok     404   403
 POST  /api/v1/cases/:id/transitions                      submit_for_review@E:decision_proposed  401  403   403 403    403   403   ok   ok     404    404   403
 POST  /api/v1/cases/:id/transitions                      submit_for_review@R:decision_proposed  401  403   403 403    403   403   404  404    ok     404   403
 POST  /api/v1/cases/:id/transitions                      approve@E:under_review                 401  403   403 404    ok    404   403  403    403    403   403
@@ -160,7 +160,7 @@ POST  /api/v1/cases/:id/evidence/:evidenceId/review      E:under_review         
 POST  /api/v1/cases/:id/transitions                      classify@Q:dispatched                  401  ok    ok  403    403   403   ok   ok     404    404    403
 POST  /api/v1/cases/:id/transitions                      file@E:confirmed                       401  403   403 403    403   403   ok   ok     404    404    403
 POST  /api/v1/cases/:id/transitions                      file@R:confirmed                       401  403   403 403    403   403   404  404    ok     404    403
-POST  /api/v1/cases/:id/transitions                      extend_deadline@E:on_site              401  403   403 403    403   403   403  403    403    403    ok
+POST  /api/v1/cases/:id/transitions                      extend_deadline@E:filed                401  403   403 403    403   403   403  403    403    403    ok
 GET   /api/v1/public/inspection-items                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 GET   /api/v1/public/inspection-items/:code/history    INS-NOISE-BIZ                          ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 GET   /api/v1/public/inspection-plans                  -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
@@ -292,7 +292,7 @@ async function upload(user: string, caseId: string): Promise<{ status: number; b
   return { status: res.status, body: text ? (JSON.parse(text) as { id?: string; code?: string }) : {} };
 }
 
-const STATES = ['dispatched', 'accepted', 'arrived', 'confirmed', 'on_site', 'resolved_on_site', 'decision_proposed', 'under_review', 'consulting', 'approved'] as const;
+const STATES = ['dispatched', 'accepted', 'arrived', 'confirmed', 'on_site', 'resolved_on_site', 'filed', 'decision_proposed', 'under_review', 'consulting', 'approved'] as const;
 
 /** A market entity of its own (registered by the admin), so that no inspection repeats another's. */
 async function newEntity(kind: 'vendor' | 'boat_operator', zoneId: string): Promise<string> {
@@ -366,7 +366,6 @@ async function build(key: string): Promise<Fixture> {
   const confirmed = await api(t, tokens.get(second)!, 'POST', `/api/v1/cases/${id}/presence`, { location: LOCATION[east ? 'E' : 'R'] });
   if (confirmed.status !== 201) throw new Error(`fixture presence: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
   if (reached('confirmed')) return fx;
-  await step(officer, id, { event: 'file' });
   const reviewed = await api(t, tokens.get(east ? 'east.wang' : 'river.chen')!, 'POST', `/api/v1/cases/${id}/evidence/${fx.evidenceId}/review`, {});
   if (reviewed.status !== 201) throw new Error(`fixture review: ${reviewed.status} ${JSON.stringify(reviewed.body)}`);
   if (reached('on_site')) return fx;
@@ -374,6 +373,9 @@ async function build(key: string): Promise<Fixture> {
     await step(officer, id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music turned down after a warning', partyId: PARTY_ID });
     return fx;
   }
+  // Filed (立案): on site, but the general procedure from here on.
+  await step(officer, id, { event: 'file' });
+  if (reached('filed')) return fx;
   await step(officer, id, kind === 'C' ? { ...routineProposal, hearingRequired: true } : routineProposal);
   if (reached('decision_proposed')) return fx;
   await step(officer, id, { event: 'submit_for_review' });

@@ -279,13 +279,14 @@ describe('case lifecycle over HTTP', () => {
     expect(await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'accepted'`, [caseId])).toBe(1);
     expect((await detail(caseId)).assignedTo).toBe(`u-${users[winner]!.replace('.', '-')}`);
 
-    // Different events racing from one state, each closing the others' way: one winner, chain intact.
+    // Different events racing from one state of a filed case, each closing the others' way: one winner,
+    // chain intact.
     await walk(caseId, [['east.li', ARRIVE]]);
     await readyToPropose(t, as, caseId);
     const racing = await Promise.all([
-      fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music stopped', partyId: PARTY_ID }),
+      fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'no_violation_found', summary: 'a rehearsal with a permit' }),
       fire('east.lead', caseId, PROPOSAL),
-      fire('ops', caseId, { event: 'dismiss', reason: 'duplicate of a hotline report' }),
+      fire('east.li', caseId, PROPOSAL),
     ]);
     expect(racing.filter((r) => r.status === 200)).toHaveLength(1);
     expect(racing.filter((r) => r.status === 409)).toHaveLength(2);

@@ -286,6 +286,24 @@ describe('a filed case is no false alarm', () => {
     expect((await detail(early)).actions).toContain('dismiss');
     await ok('ops', early, { event: 'dismiss', reason: 'a parked car\'s alarm, not music' });
   });
+
+  it('ends a filed case on site only with no violation found: a warning, or sparing a first violation, is a decision', async () => {
+    const id = await noiseReady();
+    // Even past its decision deadline, when a decision would be refused as overdue.
+    await sql(`UPDATE cases SET decision_due_at = now() - interval '1 day' WHERE id = $1`, [id]);
+    for (const outcome of ['warning_issued', 'corrected'] as const) {
+      expect((await fire('east.li', id, { event: 'resolve_on_site', outcome, summary: 'music turned down', partyId: PARTY_ID })).body, outcome).toMatchObject({ code: 'CASE_FILED' });
+    }
+    expect((await detail(id)).state).toBe('on_site');
+    await ok('east.li', id, { event: 'resolve_on_site', outcome: 'no_violation_found', summary: 'the reading was a rehearsal with a permit' });
+    expect((await detail(id)).state).toBe('resolved_on_site');
+    // Before filing, a warning on site stays the simple procedure.
+    const early = await openCase(t);
+    await ok('east.li', early, { event: 'accept' });
+    await ok('east.li', early, arrive('u-east-lead'));
+    expect((await confirmPresence(t, as('east.lead'), early)).status).toBe(201);
+    await ok('east.li', early, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'music turned down after a warning', partyId: PARTY_ID });
+  });
 });
 
 describe('major decisions get consultation', () => {

@@ -105,8 +105,9 @@ describe('matter before enforcement, filing, parties, the bounds of the law', ()
   it('needs an identified party for any penalty', () => {
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, partyId: undefined })).toMatchObject({ code: 'PARTY_ID_REQUIRED' });
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, partyId: '320102198805050012' })).toMatchObject({ code: 'INVALID_PARTY_ID' });
-    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { outcome: 'warning_issued', summary: 's' })).toMatchObject({ code: 'PARTY_ID_REQUIRED' });
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', { outcome: 'warning_issued', summary: 's' })).toMatchObject({ code: 'PARTY_ID_REQUIRED' });
     expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { outcome: 'no_violation_found', summary: 's' })).toMatchObject({ ok: true });
+    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { outcome: 'warning_issued', summary: 's', partyId: PARTY })).toMatchObject({ code: 'CASE_FILED' });
   });
 
   it('refuses a proposal outside the law, and one outside the benchmark without a written reason', () => {
@@ -169,10 +170,10 @@ describe('benchmarks and review routing', () => {
 describe('first minor violation', () => {
   const corrected = { outcome: 'corrected', summary: 's', partyId: PARTY, correction: 'switched off' };
   it('needs the party and the correction, and no earlier case of the matter', () => {
-    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ ok: true });
-    expect(decide(facts(), 'on_site', officer, 'resolve_on_site', { ...corrected, correction: undefined })).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
-    expect(decide(facts({ priorCasesOfParty: 1 }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
-    expect(decide(facts({ priorCasesOfParty: 1 }), 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ ok: true });
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ ok: true });
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', { ...corrected, correction: undefined })).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
+    expect(decide(facts({ priorCasesOfParty: 1, filedAt: null }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
+    expect(decide(facts({ priorCasesOfParty: 1, filedAt: null }), 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ ok: true });
     const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: PARTY, correction: 'c' };
     expect(decide(facts(), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
     expect(decide(facts({ priorCasesOfParty: 2 }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
