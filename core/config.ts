@@ -62,6 +62,7 @@ export const VARIABLES = {
   counterMaxAgeS: { env: 'PEOPLE_COUNTER_MAX_AGE_S', schema: Type.Number({ minimum: 60 }), default: '300', help: 'a people counter whose newest count is older than this (on its own clock) drops out of its zone\'s total; alerts then show the reduced coverage' },
   counterWaitS: { env: 'PEOPLE_COUNTER_WAIT_S', schema: Type.Number({ minimum: 0 }), default: '150', help: 'how far a zone\'s newest count may run ahead of a lagging counter before its minute closes without it' },
   counterImputeS: { env: 'PEOPLE_COUNTER_IMPUTE_S', schema: Type.Number({ minimum: 0 }), default: '1800', help: 'for the crowding forecast only: a counter silent for less than this is stood in for by its usual share of the zone (a drop-out is not read as the crowd leaving); 0 turns it off' },
+  counterMinuteMean: { env: 'PEOPLE_COUNTER_MINUTE_MEAN', schema: Type.Boolean(), default: 'false', help: '`true`: a people counter\'s count for a minute is the mean of its readings within it (less counting noise from counters reporting every 30 s), and a lone zero after 10 or more people is taken for a glitch until a second confirms it' },
   crowdingMinHistoryMin: { env: 'CROWDING_MIN_HISTORY_MIN', schema: Type.Integer({ minimum: 1, maximum: 30 }), default: '5', help: 'minutes of a zone\'s own counts needed before any crowding alarm' },
   speakerCooldownS: { env: 'SPEAKER_COOLDOWN_S', schema: Seconds, default: '300', help: 'minimum time between two clips on one loudspeaker (also the time a warning is given to work)' },
   speakerQuietHours: { env: 'SPEAKER_QUIET_HOURS', schema: Type.String({ pattern: '^([01]?\\d|2[0-3])-([01]?\\d|2[0-3])$' }), default: '22-7', help: 'local hours start-end in which loudspeakers stay silent' },
@@ -166,7 +167,7 @@ const ConfigSchema = Type.Object({
   incidentWindowMin: Type.Number(),
   rulesRefreshS: Seconds,
   fishing: Type.Object({ minDurationS: Seconds, warnings: Type.Integer(), gapS: Seconds }),
-  crowding: Type.Object({ counterMaxAgeS: Seconds, counterWaitS: Seconds, minHistoryMin: Type.Integer(), counterImputeS: Seconds }),
+  crowding: Type.Object({ counterMaxAgeS: Seconds, counterWaitS: Seconds, minHistoryMin: Type.Integer(), counterImputeS: Seconds, counterMinuteMean: Type.Boolean() }),
   intrusion: Type.Object({ edgeM: Type.Number(), confirmS: Seconds, graceS: Seconds, gapS: Seconds }),
   smoke: Type.Object({
     alarmObscuration: Type.Number(), clearObscuration: Type.Number(), fixedTempC: Type.Number(), rateOfRiseCPerMin: Type.Number(),
@@ -298,7 +299,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     incidentWindowMin: get('incidentWindowMin'),
     rulesRefreshS: get('rulesRefreshS'),
     fishing: { minDurationS: get('fishingMinDurationS'), warnings: get('fishingWarnings'), gapS: get('fishingGapS') },
-    crowding: { counterMaxAgeS: get('counterMaxAgeS'), counterWaitS: get('counterWaitS'), minHistoryMin: get('crowdingMinHistoryMin'), counterImputeS: get('counterImputeS') },
+    crowding: { counterMaxAgeS: get('counterMaxAgeS'), counterWaitS: get('counterWaitS'), minHistoryMin: get('crowdingMinHistoryMin'), counterImputeS: get('counterImputeS'), counterMinuteMean: get('counterMinuteMean') },
     intrusion: { edgeM: get('intrusionEdgeM'), confirmS: get('intrusionConfirmS'), graceS: get('intrusionGraceS'), gapS: get('intrusionGapS') },
     smoke: {
       alarmObscuration: get('smokeAlarmObscuration'),

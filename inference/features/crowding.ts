@@ -14,6 +14,8 @@
 export const CROWD_HISTORY_MIN = 30;
 const SERIES = CROWD_HISTORY_MIN;
 export const CROWD_FEATURE_COUNT: number = SERIES + 20;
+/** Index of x32, the least-squares trend of the newest 15 minutes as the change it projects over 15 (share of capacity). */
+export const CROWD_TREND_15 = SERIES + 2;
 
 export const CROWD_NORMALISATION =
   `Counts of the last ${CROWD_HISTORY_MIN} minutes, oldest first (fewer: padded by repeating the oldest; more: the newest ${CROWD_HISTORY_MIN}), ` +

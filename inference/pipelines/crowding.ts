@@ -1,7 +1,7 @@
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { DeviceContext } from '../../core/repos/devices.js';
 import { localClock } from '../../core/domain/local-time.js';
-import { CROWD_HISTORY_MIN, crowdFeatures } from '../features/crowding.js';
+import { CROWD_HISTORY_MIN, CROWD_TREND_15, crowdFeatures } from '../features/crowding.js';
 import { EpisodeTracker } from '../episode.js';
 import type { Scorer } from '../batcher.js';
 import type { ModelSlot } from '../model-registry.js';
@@ -29,12 +29,19 @@ export interface CrowdingOptions {
    * its return as a surge. Beyond it the counter is simply out (0: never stood in for).
    */
   counterImputeS: number;
+  /**
+   * A counter's count for a minute is the mean of its readings within it (else its newest before it),
+   * and a lone zero after ZERO_GLITCH_MIN people or more is a glitch; off: its newest reading, zeros included.
+   */
+  counterMinuteMean: boolean;
 }
 
-export const CROWDING_DEFAULTS: CrowdingOptions = { counterMaxAgeS: 300, counterWaitS: 150, minHistoryMin: 5, counterImputeS: 1800 };
+export const CROWDING_DEFAULTS: CrowdingOptions = { counterMaxAgeS: 300, counterWaitS: 150, minHistoryMin: 5, counterImputeS: 1800, counterMinuteMean: false };
 
 /** A counter reading this many times what the zone's other counters imply (and 3 more) is double counting. */
 const DOUBLE_COUNT_RATIO = 1.3;
+/** A lone zero after a count of at least this many people is taken for a glitch (see `take`). */
+const ZERO_GLITCH_MIN = 10;
 /** How fast a counter's usual share of the zone forgets old minutes (per minute when every counter reports). */
 const SHARE_FADE = 0.02;
 
@@ -43,11 +50,41 @@ interface Count {
   count: number;
 }
 
+/**
+ * A counter's reading into the minute ending at `end` (with `counterMinuteMean`; without, it is simply the newest). A lone zero from a counter whose last count was
+ * at least ZERO_GLITCH_MIN is a glitch (a reboot; a crowd does not vanish between two readings): the
+ * counter stays live at its last count until a second zero in a row confirms the zone is empty.
+ */
+function take(c: Counter, r: Count, end: number, minuteMean: boolean): void {
+  if (!minuteMean) {
+    c.last = r;
+    return;
+  }
+  const glitch = r.count === 0 && c.last !== null && c.last.count >= ZERO_GLITCH_MIN && !c.zeroSeen;
+  c.zeroSeen = r.count === 0;
+  if (glitch) {
+    c.last = { t: r.t, count: (c.last as Count).count };
+    return;
+  }
+  c.last = r;
+  if (r.t >= end - MINUTE) c.inMinute.push(r.count);
+}
+
+/** The counter's count at the minute's end: the mean of its readings in that minute (less counting noise), else its newest. */
+function minuteCount(c: Counter): number {
+  if (c.inMinute.length === 0) return (c.last as Count).count;
+  return Math.round(c.inMinute.reduce((a, b) => a + b, 0) / c.inMinute.length);
+}
+
 interface Counter {
   /** Readings not yet taken into a closed minute, oldest first. */
   pending: Count[];
-  /** The newest count taken into a closed minute. */
+  /** The newest count taken into a closed minute (a zero glitch not taken: see ZERO_GLITCH_MIN). */
   last: Count | null;
+  /** The counts it reported within the minute just closed (two for a counter reporting every 30 s). */
+  inMinute: number[];
+  /** Its newest reading was a zero. */
+  zeroSeen: boolean;
   /** Newest timestamp seen from this counter. */
   newest: number;
   /**
@@ -100,7 +137,8 @@ interface ZoneWindow {
  * newest reading is more than `counterWaitS` ahead of a counter that has not (so a dead counter
  * delays the zone by at most that much); a new zone's first minute waits `counterWaitS` for counters
  * it has not heard from yet. The total is the sum of each counter's newest count at the
- * minute's end, leaving out counters whose newest count is older than `counterMaxAgeS`; the share of
+ * minute's end, leaving out counters whose newest count is older than `counterMaxAgeS` (a counter's count being the mean of its
+ * readings within the minute, or its newest before it; a lone zero after ZERO_GLITCH_MIN people is a glitch); the share of
  * counters reporting is the minute's coverage, shown in the alert. Readings for a minute already
  * closed are counted as late and ignored. So the same readings give the same alerts in any order
  * across zones, and in any order within a zone whose counters stay within `counterWaitS` of each other.
@@ -149,7 +187,7 @@ export class CrowdingPipeline {
       return;
     }
     let counter = zone.counters.get(device.id);
-    if (!counter) zone.counters.set(device.id, (counter = { pending: [], last: null, newest: t, shareOf: 0, shareIn: 0, share: null }));
+    if (!counter) zone.counters.set(device.id, (counter = { pending: [], last: null, inMinute: [], zeroSeen: false, newest: t, shareOf: 0, shareIn: 0, share: null }));
     counter.pending.push({ t, count });
     if (t < counter.newest) counter.pending.sort((a, b) => a.t - b.t);
     counter.newest = Math.max(counter.newest, t);
@@ -168,7 +206,8 @@ export class CrowdingPipeline {
       if (zone.newest - zone.first <= wait) return;
       for (const c of zone.counters.values()) if (c.newest < end && zone.newest - c.newest <= wait) return; // wait for it
       for (const c of zone.counters.values()) {
-        while (c.pending.length > 0 && (c.pending[0] as Count).t < end) c.last = c.pending.shift() as Count;
+        c.inMinute = [];
+        while (c.pending.length > 0 && (c.pending[0] as Count).t < end) take(c, c.pending.shift() as Count, end, this.opts.counterMinuteMean);
       }
       const live = await this.closeMinute(zone, new Date(end));
       zone.minute = end;
@@ -198,8 +237,9 @@ export class CrowdingPipeline {
     for (const [id, c] of zone.counters) {
       if (c.last && end - c.last.t <= maxAge) {
         reporting.push(id);
-        live.push([id, c, c.last.count]);
-        total += c.last.count;
+        const n = minuteCount(c);
+        live.push([id, c, n]);
+        total += n;
       } else silent.push(id);
     }
     // Double counting: one counter far above what the others imply from the usual shares.
@@ -262,12 +302,15 @@ export class CrowdingPipeline {
     const { capacity, rule } = this.ctx.rules().capacity({ zoneId, timezone: zone.timezone, capacity: zone.device.capacity }, end);
     if (capacity === null) return true; // no capacity, no crowding rule
     const localHour = localClock(end, zone.timezone).hour;
-    const scored = await this.batcher.score(crowdFeatures(zone.series, capacity, localHour));
+    const features = crowdFeatures(zone.series, capacity, localHour);
+    // The zone's 15-minute trend (least-squares, as a share of capacity per 15 minutes) for the steady-crowd rule.
+    const rise = features[CROWD_TREND_15] as number;
+    const scored = await this.batcher.score(features);
     const minute: Minute = { end, total, capacity, rule: rule ?? null, localHour, reporting, silent, estimate, doubtful };
     if (scored.shadow && scored.shadowVersion) {
       zone.shadow ??= { episode: this.episodeTracker(), alerted: false };
       const sh = zone.shadow;
-      const { event, riskNow, pExceed } = this.observe(sh.episode, scored.shadow, end, estimate / capacity);
+      const { event, riskNow, pExceed } = this.observe(sh.episode, scored.shadow, end, estimate / capacity, rise);
       if (event === 'ended') sh.alerted = false;
       if (sh.episode.isConfirmed && !sh.alerted) {
         sh.alerted = true;
@@ -275,7 +318,7 @@ export class CrowdingPipeline {
         await this.ctx.recordShadow(this.alert(zone, minute, alertId(zoneId, `crowding|${scored.shadowVersion}`, started), started, scored.shadow, scored.shadowVersion, riskNow, pExceed, []));
       }
     }
-    const { event, riskNow, pExceed } = this.observe(zone.episode, scored.active, end, estimate / capacity);
+    const { event, riskNow, pExceed } = this.observe(zone.episode, scored.active, end, estimate / capacity, rise);
     if (event === 'ended') zone.alerted = false;
     this.onMinute?.(zoneId, end, { pExceed, riskNow, alerting: zone.episode.isConfirmed });
     if (!zone.episode.isConfirmed || zone.alerted) return true;
@@ -301,8 +344,12 @@ export class CrowdingPipeline {
    * episode does not end while the zone's estimate (`share` of capacity) is at least the card's
    * `exceed_15m.hold` (since crowding 1.3.1; absent: no hold): a crowd that came near capacity can tip
    * over it within minutes (a ferry, a group), so its warning stays in force until the crowd thins out.
+   * A zone whose 15-minute trend (`rise`, the projected change as a share of capacity) is under the card's
+   * `exceed_15m.steadyRise` starts no episode unless P(exceed_15m) reaches `exceed_15m.steadyOn` (since
+   * crowding 1.5.0; absent: no such rule): a steady crowd just under capacity, read a few percent high
+   * by its counters now and then, is not one about to pass it.
    */
-  private observe(episode: EpisodeTracker, scores: Float32Array, end: Date, share: number) {
+  private observe(episode: EpisodeTracker, scores: Float32Array, end: Date, share: number, rise: number) {
     const model = this.slot().active;
     const pExceed = scores[model.labelIndex('exceed_15m')] ?? 0;
     const riskNow = scores[model.labelIndex('risk_now')] ?? 0;
@@ -310,7 +357,10 @@ export class CrowdingPipeline {
     const riskOn = th['risk_now.on'] ?? 0.8;
     const hold = th['exceed_15m.hold'];
     const held = hold !== undefined && episode.startedAt !== null && share >= hold;
-    const score = Math.max(riskNow >= riskOn ? 1 : pExceed, held ? (th['exceed_15m.off'] ?? 0.4) : 0);
+    const steadyRise = th['exceed_15m.steadyRise'];
+    const steady = steadyRise !== undefined && episode.startedAt === null && rise < steadyRise && pExceed < (th['exceed_15m.steadyOn'] ?? 1);
+    const forecast = steady ? 0 : pExceed;
+    const score = Math.max(riskNow >= riskOn ? 1 : forecast, held ? (th['exceed_15m.off'] ?? 0.4) : 0);
     return { event: episode.observe(end, score), riskNow: riskNow >= riskOn ? riskNow : null, pExceed };
   }
 

@@ -17,7 +17,7 @@ import type { OnnxModel } from '../onnx-model.js';
 import { MemoryCommandRecord } from '../command-memory.js';
 import type { PipelineContext } from '../pipelines/context.js';
 import { FishingPipeline } from '../pipelines/fishing.js';
-import { CROWDING_DEFAULTS, CrowdingPipeline } from '../pipelines/crowding.js';
+import { CROWDING_DEFAULTS, CrowdingPipeline, type CrowdingOptions } from '../pipelines/crowding.js';
 
 const quiet = createLogger('silent');
 
@@ -182,20 +182,20 @@ export function crowdingDetector(model: OnnxModel, width: number, thresholds: Re
 
 /**
  * One zone day replayed reading by reading through a CrowdingPipeline: the minutes (from the day's
- * start) at which its alerts were raised, i.e. the minute ends that raised them, and whether an
- * alerted episode was open at the close of the last minute under capacity.
+ * start) at which its alerts were raised, i.e. the minute ends that raised them, whether an
+ * alerted episode was open at the close of the last minute under capacity, and the alerts themselves.
  */
-export async function replayCrowdingDay(day: FieldDay, zoneId: string, scorer: Scorer, slot: ModelSlot): Promise<{ starts: number[]; inForce: boolean }> {
+export async function replayCrowdingDay(day: FieldDay, zoneId: string, scorer: Scorer, slot: ModelSlot, options: Partial<CrowdingOptions> = {}): Promise<{ starts: number[]; inForce: boolean; alerts: Alert[] }> {
   const alerts: Alert[] = [];
   const t0 = DAY0 + day.startLocalHour * 3600_000;
   const minute = (d: Date | string) => Math.round((new Date(d).getTime() - t0) / 60_000);
   let inForce = false;
-  const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), CROWDING_DEFAULTS, (_zone, end, s) => {
+  const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), { ...CROWDING_DEFAULTS, ...options }, (_zone, end, s) => {
     if (minute(end) === day.firstOver) inForce = s.alerting;
   });
   const counters = Array.from({ length: day.counters }, (_, c) => device(`${zoneId}-pc-${c}`, zoneId, day.capacity));
   for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
-  return { starts: alerts.map((a) => minute(a.detectedAt)), inForce };
+  return { starts: alerts.map((a) => minute(a.detectedAt)), inForce, alerts };
 }
 
 /**
@@ -207,7 +207,7 @@ export async function replayCrowdingDay(day: FieldDay, zoneId: string, scorer: S
  * ended does not warn of this crowd: it counts as an early alert on that day). A day that stays under
  * must raise none.
  */
-export async function crowdingOnDays(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}): Promise<CrowdingDayResult> {
+export async function crowdingOnDays(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}, options: Partial<CrowdingOptions> = {}): Promise<CrowdingDayResult> {
   const { scorer, slot } = crowdingDetector(model, width, thresholds);
   const breakdown = Object.fromEntries(FIELD_DAY_TYPES.map((d) => [d, { cases: 0, alerted: 0, positive: d === 'over' || d === 'surge_over' }])) as CrowdingDayResult['breakdown'];
   const leads: number[] = [];
@@ -215,7 +215,7 @@ export async function crowdingOnDays(model: OnnxModel, width: number, seeds: rea
   let [exceeding, late, missed, under, underAlerted, nearMiss, nearMissAlerted, leadZero, unforeseeable, unforeseeableWarned, endedBefore] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   await Promise.all(seeds.map(async (seed, k) => {
     const day = fieldDay(seed, FIELD_DAY_TYPES[k % FIELD_DAY_TYPES.length] as FieldDayType);
-    const { starts, inForce } = await replayCrowdingDay(day, `z-${k}`, scorer, slot);
+    const { starts, inForce } = await replayCrowdingDay(day, `z-${k}`, scorer, slot, options);
     const first = starts[0] ?? -1;
     const row = breakdown[day.type];
     row.cases++;

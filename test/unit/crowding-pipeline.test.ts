@@ -160,6 +160,40 @@ describe('crowding pipeline on the readings’ own clock', () => {
     expect(held[50]).toBe(false);
   });
 
+  it('with PEOPLE_COUNTER_MINUTE_MEAN takes a counter’s mean over the minute, and a lone zero among counts of people as a glitch', async () => {
+    const run = async (counterMinuteMean: boolean, readings: (m: number) => [number, number][]) => {
+      const { scorer, totals } = recording(150, () => 0);
+      const p = new CrowdingPipeline(scorer, () => cardSlot, context([]), { ...CROWDING_DEFAULTS, counterMinuteMean });
+      for (let m = 0; m < 16; m++) for (const [s, n] of readings(m)) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN + s * 1000), n);
+      return totals.at(-1)?.slice(-15); // minutes 0-14
+    };
+    // A counter reporting every 30 s, 100 then 110 in each minute (counting noise): the zone reads 105 (without: the newest, 110).
+    const noisy = () => [[10, 100], [40, 110]] as [number, number][];
+    expect(await run(true, noisy)).toEqual(Array(15).fill(105));
+    expect(await run(false, noisy)).toEqual(Array(15).fill(110));
+    // A lone zero at minute 5 (a reboot) leaves the count; of two in a row (minutes 11, 12) the second empties the zone.
+    const zeros = (m: number) => [[10, m === 5 || m === 11 || m === 12 ? 0 : 100]] as [number, number][];
+    expect(await run(true, zeros)).toEqual([...Array(12).fill(100), 0, 100, 100]);
+    expect(await run(false, zeros)).toEqual([...Array(5).fill(100), 0, ...Array(5).fill(100), 0, 0, 100, 100]);
+  });
+
+  it('warns of a steady crowd just under capacity only on a confident forecast (exceed_15m.steadyRise / steadyOn)', async () => {
+    const thresholds = { 'exceed_15m.on': 0.2, 'exceed_15m.off': 0.2, 'exceed_15m.steadyRise': 0.05, 'exceed_15m.steadyOn': 0.5, 'risk_now.on': 0.8 };
+    const slot = { active: { ...cardSlot.active, card: { ...cardSlot.active.card, thresholds } } } as unknown as ModelSlot;
+    const run = async (count: (m: number) => number, pExceed: number) => {
+      const alerts: Alert[] = [];
+      const scorer: Scorer = { score: async () => ({ active: Float32Array.from([0, pExceed]), activeVersion: 'crowding@1.0.0', shadow: null, shadowVersion: null }) };
+      const p = new CrowdingPipeline(scorer, () => slot, context(alerts));
+      for (let m = 0; m <= 40; m++) await p.onCount(counter('pc-a'), new Date(t0 + m * MIN), count(m));
+      return alerts;
+    };
+    // A zone of capacity 150 steady at 135 (90 %): P 0.3 raises nothing, P 0.6 does.
+    expect(await run(() => 135, 0.3)).toEqual([]);
+    expect(await run(() => 135, 0.6)).toHaveLength(1);
+    // The same P 0.3 while the crowd climbs 2 people a minute (20 % of capacity in 15 minutes) warns.
+    expect(await run((m) => 60 + 2 * m, 0.3)).toHaveLength(1);
+  });
+
   it('raises nothing for a zone that opens at 67 % of capacity and stays there (real model)', async () => {
     const model = await OnnxModel.load(MODELS, 'crowding', CROWD_FEATURE_COUNT);
     try {
