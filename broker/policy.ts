@@ -76,6 +76,16 @@ export function deviceMayPublish(deviceId: string, topic: string, kind?: string)
   return mayPublishUnder(devicePrefix(deviceId), topic, kind === undefined ? undefined : publishSuffixesOfKind(kind));
 }
 
+/**
+ * A will a device may leave: a topic it may publish to (of its kind's streams when known), retained only
+ * on its own presence topic (the contract's will is `offline` there). Pure; exported for unit tests.
+ */
+export function deviceMayLeaveWill(deviceId: string, will: { topic?: unknown; retain?: unknown }, suffixes?: ReadonlySet<string>): boolean {
+  if (typeof will.topic !== 'string') return false;
+  if (will.retain === true && will.topic !== topics.presence(deviceId)) return false;
+  return mayPublishUnder(devicePrefix(deviceId), will.topic, suffixes);
+}
+
 /** Topic filters a device may subscribe to: its own commands only (wildcards only after the prefix). */
 export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
   const prefix = `${devicePrefix(deviceId)}commands/`;
@@ -144,6 +154,13 @@ export function createPolicy(deps: PolicyDeps) {
           if (typeof ok === 'object') {
             suffixes = SUFFIXES_OF_KIND.get(ok.kind);
             if (!suffixes) SUFFIXES_OF_KIND.set(ok.kind, (suffixes = publishSuffixesOfKind(ok.kind)));
+          }
+          // A will is published when the connection drops, on a clustered node by another node, with no
+          // client to check it against: it is checked here, as a publish of this device would be.
+          const will = (client as Client & { _will?: { topic?: unknown; retain?: unknown } | null })._will;
+          if (will && !deviceMayLeaveWill(username, will, suffixes)) {
+            log.warn({ clientId: client.id, device: username, topic: String(will.topic).slice(0, 200) }, 'device refused: its will is outside its own topics');
+            return fail(client, 'foreign_will', done, 5 /* not authorized */);
           }
           principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket, suffixes });
           done(null, true);

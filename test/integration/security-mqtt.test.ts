@@ -59,6 +59,20 @@ describe('client ids are bound to the device', () => {
     await waitFor(async () => (await stored(victim.id)) === readings.length || undefined, 'every acknowledged reading stored');
   });
 
+  it('refuses a device whose last will is outside its own topics; its own presence will is taken', async () => {
+    for (const will of [
+      { topic: `v1/devices/${victim.id}/commands/speaker.play`, payload: Buffer.from('{"clip":"x"}'), qos: 1 as const, retain: true },
+      { topic: `v1/devices/${victim.id}/status`, payload: Buffer.from('offline'), qos: 1 as const, retain: true },
+      { topic: `v1/devices/${attacker.id}/telemetry/noise`, payload: Buffer.from('{}'), qos: 1 as const, retain: true },
+    ]) {
+      await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: attacker.id, will }), will.topic).rejects.toThrow(/Not authorized/i);
+    }
+    expect(await metric('mqtt_auth_failures_total', { reason: 'foreign_will' })).toBe(3);
+    const own = await attempt({ username: attacker.id, password: attacker.secret, clientId: attacker.id, will: { topic: `v1/devices/${attacker.id}/status`, payload: Buffer.from('offline'), qos: 1, retain: true } });
+    expect(own.connected).toBe(true);
+    await own.endAsync(true);
+  });
+
   it('accepts the device’s own id and its own id with a `:` suffix', async () => {
     await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: attacker.id })).resolves.toBeDefined();
     await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: `${attacker.id}:gw2` })).resolves.toBeDefined();

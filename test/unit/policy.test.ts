@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceMayPublish, deviceMaySubscribe, deviceMayUseClientId, isDeviceId } from '../../broker/policy.js';
+import { deviceMayLeaveWill, deviceMayPublish, deviceMaySubscribe, deviceMayUseClientId, isDeviceId } from '../../broker/policy.js';
 
 describe('device topic ACL', () => {
   it.each([
@@ -70,5 +70,18 @@ describe('client ids bound to the device', () => {
     expect(isDeviceId('svc-ingest')).toBe(false);
     expect(deviceMayUseClientId('svc-x', 'svc-x')).toBe(false);
     expect(isDeviceId('slm-1')).toBe(true);
+  });
+});
+
+describe('a device’s last will', () => {
+  it('is its own presence (retained) or another of its own publish topics, never another device’s or a command', () => {
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/slm-1/status', retain: true })).toBe(true);
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/slm-1/telemetry/noise', retain: false })).toBe(true);
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/slm-1/telemetry/noise', retain: true })).toBe(false);
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/cam-1/status', retain: true })).toBe(false);
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/cam-1/commands/speaker.play' })).toBe(false);
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/slm-1/commands/speaker.play' })).toBe(false);
+    expect(deviceMayLeaveWill('slm-1', { topic: 'v1/alerts/noise' })).toBe(false);
+    expect(deviceMayLeaveWill('slm-1', { topic: undefined })).toBe(false);
   });
 });
