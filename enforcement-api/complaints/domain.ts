@@ -43,6 +43,8 @@ const DESK_ROLES: readonly Role[] = ['hotline', 'operator', 'admin'];
 
 export interface ComplaintReach {
   teamId: string | null;
+  /** How far the coordination queue escalated it (0 none; 2 the agency head). */
+  escalationLevel?: number;
 }
 export interface ComplaintViewer {
   role: Role;
@@ -53,12 +55,15 @@ export interface ComplaintViewer {
 export function maySeeComplaint(v: ComplaintViewer, c: ComplaintReach): boolean {
   if (DESK_ROLES.includes(v.role)) return true;
   if (v.role === 'officer' || v.role === 'team_lead') return c.teamId !== null && c.teamId === v.teamId;
+  // The agency head, once the coordination queue escalated a complaint to them.
+  if (v.role === 'agency_head') return (c.escalationLevel ?? 0) >= HEAD_LEVEL;
   return false;
 }
 
 /** The contact is read by whoever sees the complaint (the desks, and the team that calls the complainant back); each read is recorded. */
 export function mayReadContact(v: ComplaintViewer, c: ComplaintReach): boolean {
-  return maySeeComplaint(v, c);
+  // The agency head sees an escalated complaint to get it routed, not to call the complainant.
+  return v.role !== 'agency_head' && maySeeComplaint(v, c);
 }
 
 export type ComplaintRefusal = { status: 403 | 404 | 409; code: string; message: string };
@@ -91,6 +96,8 @@ export function assignRefusal(v: ComplaintViewer, c: { status: ComplaintStatus }
 
 /** Who hears of an escalation at each level: 1 the coordination lead (operations centre), 2 the agency head. */
 export const ESCALATION_LEVELS = [{ level: 1, to: 'operator' }, { level: 2, to: 'agency_head' }] as const;
+/** The level at which the agency head has a complaint (and sees it). */
+export const HEAD_LEVEL = 2;
 export const MAX_ESCALATION_LEVEL = 2;
 
 /**

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { NoiseZoneClass } from '../../core/domain/noise-limits.js';
 import type { Complaint, ComplaintCategory, ComplaintChannel, ComplaintReplyStatus, ComplaintStatus, Contact } from '../../contract/http/complaints.js';
-import type { ComplaintViewer } from './domain.js';
+import { HEAD_LEVEL, type ComplaintViewer } from './domain.js';
 import type { NoiseMinute, PeopleMinute } from './sensor-record.js';
 
 /**
@@ -128,13 +128,15 @@ export async function complaintEvents(db: Queryable, id: string): Promise<{ at: 
   return events.rows.map((e) => ({ ...e, at: e.at.toISOString() }));
 }
 
-/** Complaints the viewer may see (their team's; the hotline, operators and admins every one), newest first; a case's with `caseId`. */
+/** Complaints the viewer may see (their team's; the hotline, operators and admins every one; the agency head those escalated to them), newest first; a case's with `caseId`. */
 export async function listComplaints(db: Queryable, viewer: ComplaintViewer, f: { status?: ComplaintStatus; caseId?: string; limit: number }): Promise<Complaint[]> {
   const params: unknown[] = [];
   const where: string[] = [];
   if (viewer.role === 'officer' || viewer.role === 'team_lead') {
     params.push(viewer.teamId);
     where.push(`c.team_id = $${params.length}`);
+  } else if (viewer.role === 'agency_head') {
+    where.push(`c.escalation_level >= ${HEAD_LEVEL}`);
   } else if (!['hotline', 'operator', 'admin'].includes(viewer.role)) {
     where.push('FALSE');
   }

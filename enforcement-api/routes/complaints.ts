@@ -101,15 +101,15 @@ const routes: FastifyPluginAsyncTypebox<ComplaintRouteOptions & { limits: Public
   });
 
   app.get('/api/v1/complaints', {
-    preHandler: app.requireRole('hotline', 'operator', 'admin', 'team_lead', 'officer'),
+    preHandler: app.requireRole('hotline', 'operator', 'admin', 'team_lead', 'officer', 'agency_head'),
     schema: {
-      tags: ['complaints'], summary: 'Complaints: every one for the hotline and operations desks, a team\'s own for its officers; `status=coordination` is the coordination queue',
+      tags: ['complaints'], summary: 'Complaints: every one for the hotline and operations desks, a team\'s own for its officers, those escalated to the agency head for the head; `status=coordination` is the coordination queue',
       security: [{ bearer: [] }], querystring: ComplaintListQuery, response: { 200: ComplaintList, 401: E, 403: E },
     },
   }, async (req) => complaints.list(viewer(req), req.query));
 
   app.get('/api/v1/complaints/:id', {
-    preHandler: app.requireRole('hotline', 'operator', 'admin', 'team_lead', 'officer'),
+    preHandler: app.requireRole('hotline', 'operator', 'admin', 'team_lead', 'officer', 'agency_head'),
     schema: { tags: ['complaints'], summary: 'One complaint with its sensor record and history (no contact: see …/contact)', security: [{ bearer: [] }], params: ComplaintIdParams, response: { 200: ComplaintDetail, 401: E, 403: E, 404: E } },
   }, async (req) => {
     const c = await complaints.detail(req.params.id, viewer(req));
@@ -128,7 +128,7 @@ const routes: FastifyPluginAsyncTypebox<ComplaintRouteOptions & { limits: Public
   });
 
   app.get('/api/v1/complaints/:id/photos/:n', {
-    preHandler: app.requireRole('hotline', 'operator', 'admin', 'team_lead', 'officer'),
+    preHandler: app.requireRole('hotline', 'operator', 'admin', 'team_lead', 'officer', 'agency_head'),
     schema: { tags: ['complaints'], summary: 'A photo of the complaint', security: [{ bearer: [] }], params: PhotoParams, response: { 401: E, 403: E, 404: E } },
   }, async (req, reply) => {
     const p = await complaints.photo(req.params.id, req.params.n, viewer(req));

@@ -192,11 +192,11 @@ POST  /api/v1/inspections/:id/result                   S:R:in_progress          
 POST  /api/v1/inspections/:id/case                     S:E:closed                             401  403   403 403    403   403   ok   404    404    404    403
 POST  /api/v1/inspections/:id/case                     S:R:closed                             401  403   403 403    403   403   404  404    ok     404    403
 GET   /api/v1/inspection-refusals                      -                                      401  ok    ok  403    403   403   403  403    403    403    403
-GET   /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   ok   ok     ok     ok     403
+GET   /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   ok   ok     ok     ok     ok
 POST  /api/v1/complaints                                 -                                      401  ok    ok  403    403   403   403  403    403    403    403
-GET   /api/v1/complaints/:id                             K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
+GET   /api/v1/complaints/:id                             K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    404
 GET   /api/v1/complaints/:id/contact                     K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
-GET   /api/v1/complaints/:id/photos/:n                   K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
+GET   /api/v1/complaints/:id/photos/:n                   K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    404
 POST  /api/v1/complaints/:id/reply                       K:east                                 401  ok    ok  403    403   403   ok   ok     404    404    403
 POST  /api/v1/complaints/:id/decline                     K:east                                 401  403   403 403    403   403   ok   ok     404    404    403
 POST  /api/v1/complaints/:id/assign                      K:queue                                401  ok    ok  403    403   403   403  403    403    403    403

@@ -77,4 +77,22 @@ describe.skipIf(!hasBrowser)('complaints in the web app (Chromium, tablet viewpo
     if (shots) await officer.screenshot({ path: `${shots}/complaint-case.png`, fullPage: true });
     await tablet.close();
   });
+
+  it('shows the agency head the complaints the coordination queue escalated to them', async () => {
+    const filed = await api<{ complaintId: string }>(t, await login(t, 'hotline'), 'POST', '/api/v1/complaints', {
+      category: 'other', description: '河堤步道路灯全部不亮', zoneId: 'z-park-square',
+    });
+    expect(filed.status).toBe(201);
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await signIn(desk, t, 'head');
+    await page.click('nav a[href="#/escalated"]');
+    await page.locator('#escalated li.muted').waitFor();
+    expect(await page.textContent('#escalated')).not.toContain('河堤步道路灯');
+    // Its coordination deadlines pass twice: the sweep escalates it to the agency head.
+    await t.platform.db.pool.query(`UPDATE complaints SET escalation_level = 2 WHERE id = $1`, [filed.body.complaintId]);
+    await page.reload();
+    await expect.poll(() => page.locator('#escalated').textContent(), { timeout: 20_000 }).toContain('河堤步道路灯');
+    if (shots) await page.screenshot({ path: `${shots}/complaint-escalated.png`, fullPage: true });
+    await desk.close();
+  });
 });

@@ -64,7 +64,7 @@ beforeAll(async () => {
     COMPLAINT_PUBLIC_PER_HOUR: String(PUBLIC_LIMIT), COMPLAINT_LOOKUP_PER_HOUR: String(LOOKUP_LIMIT), COMPLAINT_PHOTO_MAX_BYTES: '4096',
     OPEN311_API_KEYS: OPEN311_KEY,
   }, { clock });
-  for (const u of ['admin', 'ops', 'hotline', 'east.li', 'east.lead', 'river.zhao', 'river.chen', 'review', 'fish.liu']) tokens[u] = await login(t, u);
+  for (const u of ['admin', 'ops', 'hotline', 'head', 'east.li', 'east.lead', 'river.zhao', 'river.chen', 'review', 'fish.liu']) tokens[u] = await login(t, u);
 }, 180_000);
 afterAll(async () => t?.stop());
 
@@ -212,6 +212,8 @@ describe('the coordination queue: never nowhere', () => {
     expect((await api(t, as('east.li'), 'GET', `/api/v1/complaints/${fused.complaintId}`)).status).toBe(404);
 
     expect((await t.platform.coordination!.sweep()).filter((e) => e.id === other.complaintId)).toEqual([]);
+    const headSees = async () => (await api<Complaint[]>(t, as('head'), 'GET', '/api/v1/complaints')).body.map((c) => c.id);
+    expect(await headSees()).toEqual([]);
     offsetMs = 61 * MINUTE;
     const first = await t.platform.coordination!.sweep();
     expect(first.filter((e) => e.id === other.complaintId)).toEqual([expect.objectContaining({ level: 1, to: 'operator' })]);
@@ -222,12 +224,20 @@ describe('the coordination queue: never nowhere', () => {
     expect((await t.platform.coordination!.sweep()).filter((e) => e.id === other.complaintId)).toEqual([]);
     const c = await get(other.complaintId!, 'ops');
     expect(c.escalationLevel).toBe(2);
+    // The agency head now has it: in their list and by its address, but not the complainant's contact.
+    expect(await headSees()).toContain(other.complaintId);
+    expect((await get(other.complaintId!, 'head')).id).toBe(other.complaintId);
+    expect((await api(t, as('head'), 'GET', `/api/v1/complaints/${other.complaintId}/contact`)).status).toBe(403);
+    expect((await api(t, as('head'), 'POST', `/api/v1/complaints/${other.complaintId}/reply`, { status: 'handled', reply: 'done' })).status).toBe(403);
     expect(c.events?.filter((e) => e.type === 'escalated').map((e) => e.data.level)).toEqual([1, 2]);
     offsetMs = 0;
 
     expect((await api(t, as('hotline'), 'POST', `/api/v1/complaints/${other.complaintId}/assign`, { teamId: 't-east' })).status).toBe(403);
     const assigned = await api<Complaint>(t, as('ops'), 'POST', `/api/v1/complaints/${other.complaintId}/assign`, { teamId: 't-east', note: 'railing: street team' });
     expect(assigned.body).toMatchObject({ status: 'received', teamId: 't-east', escalationDueAt: null });
+    // Assigned, it leaves the queue the head watches; the head can still follow it through.
+    expect((await api<Complaint[]>(t, as('head'), 'GET', '/api/v1/complaints?status=coordination')).body.map((c) => c.id)).not.toContain(other.complaintId);
+    expect((await get(other.complaintId!, 'head')).status).toBe('received');
     const replied = await api<Complaint>(t, as('east.lead'), 'POST', `/api/v1/complaints/${other.complaintId}/reply`, { status: 'not_handled', reply: 'The bridge belongs to the water authority; forwarded to them.' });
     expect(replied.body.status).toBe('not_handled');
   });

@@ -5,6 +5,9 @@
 const M: Record<string, [string, string]> = {
   appName: ['滨河公园综合执法', 'Riverside & Park Enforcement'],
   tabHotline: ['12345 热线', 'Hotline 12345'],
+  tabEscalated: ['督办投诉', 'Escalated complaints'],
+  cEscalatedTitle: ['升级至局领导的投诉（协调队列超时未分派）', 'Complaints escalated to the agency head (left in the coordination queue past their deadlines)'],
+  cEscalatedHint: ['请督促运行中心分派；分派后投诉回到承办部门。', 'Have the operations centre assign them; once assigned, a complaint goes back to its team.'],
   cHotlineTitle: ['市民热线投诉受理', 'Citizen hotline: complaints'],
   cFileHotline: ['登记投诉', 'File a complaint'],
   cFilePublic: ['我要投诉', 'File a complaint'],

@@ -14,7 +14,7 @@ import { opsView } from './views/ops';
 import { webhooksView } from './views/webhooks';
 import { devicesView } from './views/devices';
 import { inspectionsView, inspectionView } from './views/inspections';
-import { hotlineView, publicComplaintView } from './views/complaints';
+import { escalatedView, hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
 
 const root = $('#app')!;
@@ -49,6 +49,8 @@ function tabsFor(role: string): [string, string][] {
       return [['#/review', 'tabReview']];
     case 'hotline':
       return [['#/hotline', 'tabHotline']];
+    case 'agency_head':
+      return [...tabsFor('operator'), ['#/escalated', 'tabEscalated']];
     default:
       return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
@@ -92,6 +94,7 @@ function route(): View {
     case 'inspections': return inspectionsView();
     case 'inspection': return inspectionView(arg ?? '');
     case 'hotline': return hotlineView();
+    case 'escalated': return escalatedView();
     case 'webhooks': return webhooksView();
     default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }

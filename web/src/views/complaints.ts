@@ -137,6 +137,20 @@ export function hotlineView(): View {
   return { el, dispose: () => clearInterval(timer) };
 }
 
+/** The agency head's complaints: those the coordination queue escalated to them, until the desk assigns them. */
+export function escalatedView(): View {
+  const list = h('ul', { id: 'escalated', class: 'complaint-list' });
+  const rows = keyedRows((c: Complaint) => c.id, (c) => JSON.stringify(c), complaintRow);
+  const none = h('li', { class: 'muted' }, t('none'));
+  const load = () => call('GET /api/v1/complaints', { query: { status: 'coordination', limit: 100 } })
+    .then((cs) => place(list, ...(cs.length ? rows(cs) : [none]))).catch(() => undefined);
+  void load();
+  const timer = setInterval(() => void load(), 15_000);
+  const el = h('section', { class: 'hotline' }, h('h1', null, t('cEscalatedTitle')), h('p', { class: 'muted' }, t('cEscalatedHint')),
+    h('section', { class: 'panel' }, list));
+  return { el, dispose: () => clearInterval(timer) };
+}
+
 /**
  * The complaints fused into a case, with the sensor record, and the team's reply. One panel per case
  * screen: a complaint is rebuilt only when it changed, so a reply being written to one survives a
