@@ -25,8 +25,9 @@ async function connect(username: string, password: string, extra: mqtt.IClientOp
   return client;
 }
 
-async function device(extra: mqtt.IClientOptions = {}): Promise<{ id: string; client: MqttClient }> {
-  const { device: d, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind: 'sound_level_meter' });
+/** A device of `kind` (a sound level meter unless said: a device publishes only its kind's streams). */
+async function device(extra: mqtt.IClientOptions = {}, kind = 'sound_level_meter'): Promise<{ id: string; client: MqttClient }> {
+  const { device: d, secret } = await t.platform.devices.create({ zoneId: 'z-park-square', kind });
   return { id: d.id, client: await connect(d.id, secret, extra) };
 }
 
@@ -135,7 +136,7 @@ describe('ingest of bad input, refused rows and presence', () => {
   });
 
   it('isolates a row the database refuses (text with NUL) and stores the rest of its batch', async () => {
-    const { id, client } = await device();
+    const { id, client } = await device({}, 'camera');
     const topic = `v1/devices/${id}/telemetry/tracks`;
     const track = (seq: number, trackId: string) =>
       JSON.stringify({ ts: Date.now() - 30_000 + seq, seq, id: trackId, dwellS: 10, waterlineM: 2, rodScore: 0.1, speedMps: 0.5 });
@@ -147,7 +148,7 @@ describe('ingest of bad input, refused rows and presence', () => {
   });
 
   it('isolates a refused row inside a batch: the other readings of the same message are stored', async () => {
-    const { id, client } = await device();
+    const { id, client } = await device({}, 'camera');
     const topic = `v1/devices/${id}/telemetry/tracks`;
     const tracks = Array.from({ length: 40 }, (_, i) => ({ ts: Date.now() - 30_000 + i, seq: i + 1, id: i === 20 ? 'bad\u0000id' : `t-${i}`, dwellS: 10, waterlineM: 2, rodScore: 0.1, speedMps: 0.5 }));
     await client.publishAsync(topic, JSON.stringify(tracks.slice(0, 25)), { qos: 1 });
