@@ -183,15 +183,24 @@ export function crowdingDetector(model: OnnxModel, width: number, thresholds: Re
 /**
  * One zone day replayed reading by reading through a CrowdingPipeline: the minutes (from the day's
  * start) at which its alerts were raised, i.e. the minute ends that raised them, whether an
- * alerted episode was open at the close of the last minute under capacity, and the alerts themselves.
+ * alerted episode was open at the close of the last minute under capacity, and the alerts themselves;
+ * `onMinute` is told of every scored minute (the minute end, from the day's start, and its scores).
  */
-export async function replayCrowdingDay(day: FieldDay, zoneId: string, scorer: Scorer, slot: ModelSlot, options: Partial<CrowdingOptions> = {}): Promise<{ starts: number[]; inForce: boolean; alerts: Alert[] }> {
+export async function replayCrowdingDay(
+  day: FieldDay,
+  zoneId: string,
+  scorer: Scorer,
+  slot: ModelSlot,
+  options: Partial<CrowdingOptions> = {},
+  onMinute?: (minute: number, state: { pExceed: number; riskNow: number | null; alerting: boolean }) => void,
+): Promise<{ starts: number[]; inForce: boolean; alerts: Alert[] }> {
   const alerts: Alert[] = [];
   const t0 = DAY0 + day.startLocalHour * 3600_000;
   const minute = (d: Date | string) => Math.round((new Date(d).getTime() - t0) / 60_000);
   let inForce = false;
   const pipeline = new CrowdingPipeline(scorer, () => slot, context(alerts), { ...CROWDING_DEFAULTS, ...options }, (_zone, end, s) => {
     if (minute(end) === day.firstOver) inForce = s.alerting;
+    onMinute?.(minute(end), s);
   });
   const counters = Array.from({ length: day.counters }, (_, c) => device(`${zoneId}-pc-${c}`, zoneId, day.capacity));
   for (const r of day.readings) await pipeline.onCount(counters[r.counter] as DeviceContext, new Date(t0 + r.t * 1000), r.count);
