@@ -14,7 +14,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OnnxModel } from '../onnx-model.js';
 import { DATA_DIR, MODELS_DIR } from './dataset-io.js';
-import { crowdingDetector, FIELD_TUNING_CROWDING, replayCrowdingDay } from './scenes.js';
+import { sceneDetector, FIELD_TUNING_CROWDING, replayCrowdingDay } from './scenes.js';
 import { CROWD_FEATURE_COUNT } from '../features/crowding.js';
 import { FIELD_DAY_TYPES, fieldDay, type FieldDayType } from '../../simulator/field/crowds.js';
 
@@ -23,7 +23,7 @@ const FRESH = { from: 6_400_000, count: 480 };
 /** Every scored minute of the days `from`..`from + count - 1`: `day,minute,features…,riskNow,pExceed` rows, and the days' truth. */
 async function dump(model: OnnxModel, from: number, count: number, name: string): Promise<void> {
   // Thresholds no score reaches: the model scores every minute and no episode changes what it sees.
-  const { scorer, slot } = crowdingDetector(model, CROWD_FEATURE_COUNT, { 'exceed_15m.on': 2, 'risk_now.on': 2 });
+  const { scorer, slot } = sceneDetector(model, CROWD_FEATURE_COUNT, { 'exceed_15m.on': 2, 'risk_now.on': 2 });
   const rows: string[] = [];
   const days: string[] = [];
   for (let k = 0; k < count; k++) {

@@ -10,7 +10,7 @@
 import { OnnxModel } from '../onnx-model.js';
 import { Rng } from '../../core/rng.js';
 import { MODELS_DIR } from './dataset-io.js';
-import { crowdingDetector, FIELD_TUNING_CROWDING, replayCrowdingDay } from './scenes.js';
+import { sceneDetector, FIELD_TUNING_CROWDING, replayCrowdingDay } from './scenes.js';
 import { CROWD_FEATURE_COUNT } from '../features/crowding.js';
 import { FIELD_DAY_TYPES, fieldDay, type FieldDayType } from '../../simulator/field/crowds.js';
 
@@ -25,7 +25,7 @@ const READINGS: [string, Reading][] = [
 
 const model = await OnnxModel.load(MODELS_DIR, 'crowding', CROWD_FEATURE_COUNT);
 try {
-  const { scorer, slot } = crowdingDetector(model, CROWD_FEATURE_COUNT);
+  const { scorer, slot } = sceneDetector(model, CROWD_FEATURE_COUNT);
   const days = Array.from({ length: FIELD_TUNING_CROWDING.count }, (_, k) => ({ k, day: fieldDay(FIELD_TUNING_CROWDING.from + k, FIELD_DAY_TYPES[k % FIELD_DAY_TYPES.length] as FieldDayType) })).filter((d) => d.day.type !== 'ordinary');
   console.log(`crowding@${model.card.version} at ${JSON.stringify(model.card.thresholds)}, ${days.length} tuning days (ordinary days left out), true occupancy read once a minute by one counter:`);
   for (const [name, read] of READINGS) {

@@ -10,7 +10,7 @@
  */
 import { OnnxModel } from '../onnx-model.js';
 import { MODELS_DIR } from './dataset-io.js';
-import { crowdingDetector, FIELD_TUNING_CROWDING, replayCrowdingDay } from './scenes.js';
+import { sceneDetector, FIELD_TUNING_CROWDING, replayCrowdingDay } from './scenes.js';
 import { CROWD_FEATURE_COUNT } from '../features/crowding.js';
 import { FIELD_DAY_TYPES, fieldDay, type FieldDay, type FieldDayType } from '../../simulator/field/crowds.js';
 
@@ -43,7 +43,7 @@ const over = process.argv.includes('--over');
 const options = { counterMinuteMean: process.argv.includes('--minute-mean') };
 const model = await OnnxModel.load(MODELS_DIR, 'crowding', CROWD_FEATURE_COUNT);
 try {
-  const { scorer, slot } = crowdingDetector(model, CROWD_FEATURE_COUNT);
+  const { scorer, slot } = sceneDetector(model, CROWD_FEATURE_COUNT);
   const th = model.card.thresholds;
   console.log(`crowding@${model.card.version} at ${JSON.stringify(th)}, tuning seeds ${FIELD_TUNING_CROWDING.from}+`);
   const seeds = Array.from({ length: FIELD_TUNING_CROWDING.count }, (_, k) => ({ k, seed: FIELD_TUNING_CROWDING.from + k }));

@@ -24,9 +24,10 @@ import { PACKAGES, locateSources, type SourceFile, type SourceGroup } from './re
 
 /** Seconds metered per scene; windows end every `stride` seconds from the 10th. */
 export const SCENE_S = 14;
-const LENGTH = SCENE_S * FS + 2 * METER_MARGIN;
+/** Samples of a scene of `seconds` metered seconds (with the meter's margins). */
+const samplesOf = (seconds: number): number => seconds * FS + 2 * METER_MARGIN;
+const LENGTH = samplesOf(SCENE_S);
 const FROM = METER_MARGIN;
-const TO = METER_MARGIN + SCENE_S * FS;
 
 export type Period = 'day' | 'night';
 /** LAeq limits of the GB 3096-2008 zone classes 1–4 (dB(A)). */
@@ -62,7 +63,7 @@ function clip(file: SourceFile): Float64Array {
   return x;
 }
 
-const meanSquare = (x: Float64Array, from = FROM, to = TO): number => {
+const meanSquare = (x: Float64Array, from = FROM, to = x.length - METER_MARGIN): number => {
   let s = 0;
   for (let i = from; i < to; i++) s += (x[i] as number) ** 2;
   return s / (to - from);
@@ -70,10 +71,10 @@ const meanSquare = (x: Float64Array, from = FROM, to = TO): number => {
 const dbAmp = (db: number): number => 10 ** (db / 20);
 
 /** Clips of the pool placed one after another with pauses, from a random start. */
-function sequence(pool: SourceFile[], rng: Rng, gap: [number, number]): Float64Array {
-  const out = new Float64Array(LENGTH);
+function sequence(pool: SourceFile[], rng: Rng, gap: [number, number], length = LENGTH): Float64Array {
+  const out = new Float64Array(length);
   let at = -rng.uniform(0, 2) * FS;
-  while (at < LENGTH) {
+  while (at < length) {
     const x = clip(rng.pick(pool));
     addInto(out, x, dbAmp(rng.uniform(-3, 3)), Math.round(at));
     at += x.length + rng.uniform(gap[0], gap[1]) * FS;
@@ -82,15 +83,15 @@ function sequence(pool: SourceFile[], rng: Rng, gap: [number, number]): Float64A
 }
 
 /** One recording repeated (short cross-fades) under the whole scene. */
-function loop(x: Float64Array, rng: Rng): Float64Array {
-  const out = new Float64Array(LENGTH);
+function loop(x: Float64Array, rng: Rng, length = LENGTH): Float64Array {
+  const out = new Float64Array(length);
   if (x.length < FS / 10) return out;
   const fade = Math.min(Math.round(0.05 * FS), Math.floor(x.length / 4));
   let at = -rng.int(0, x.length - 1);
-  while (at < LENGTH) {
+  while (at < length) {
     for (let i = 0; i < x.length; i++) {
       const j = at + i;
-      if (j < 0 || j >= LENGTH) continue;
+      if (j < 0 || j >= length) continue;
       const g = Math.min(1, (i + 1) / fade, (x.length - i) / fade);
       out[j] = (out[j] as number) + g * (x[i] as number);
     }
@@ -100,15 +101,16 @@ function loop(x: Float64Array, rng: Rng): Float64Array {
 }
 
 /** 1–4 pass-bys of a looped vehicle recording: 1/r amplitude on a straight path. */
-function passBy(x: Float64Array, rng: Rng, aircraft: boolean): Float64Array {
-  const out = new Float64Array(LENGTH);
+function passBy(x: Float64Array, rng: Rng, aircraft: boolean, seconds = SCENE_S): Float64Array {
+  const length = samplesOf(seconds);
+  const out = new Float64Array(length);
   const n = aircraft ? 1 : rng.int(1, 4);
   for (let k = 0; k < n; k++) {
-    const src = loop(x, rng);
+    const src = loop(x, rng, length);
     const d0 = aircraft ? rng.uniform(60, 300) : rng.uniform(8, 60);
     const v = aircraft ? rng.uniform(20, 70) : rng.uniform(6, 25);
-    const t0 = rng.uniform(-4, SCENE_S + 4) + METER_MARGIN / FS;
-    for (let i = 0; i < LENGTH; i++) {
+    const t0 = rng.uniform(-4, seconds + 4) + METER_MARGIN / FS;
+    for (let i = 0; i < length; i++) {
       const r = Math.hypot(d0, v * (i / FS - t0));
       out[i] = (out[i] as number) + (src[i] as number) * (d0 / r);
     }
@@ -117,10 +119,10 @@ function passBy(x: Float64Array, rng: Rng, aircraft: boolean): Float64Array {
 }
 
 /** 1–6 talkers at once (a conversation, a group, a crowd), each taking turns with pauses. */
-function talk(pool: SourceFile[], rng: Rng): Float64Array {
-  const out = new Float64Array(LENGTH);
+function talk(pool: SourceFile[], rng: Rng, length = LENGTH): Float64Array {
+  const out = new Float64Array(length);
   const talkers = rng.pick([1, 1, 2, 2, 3, 4, 6]);
-  for (let k = 0; k < talkers; k++) addInto(out, sequence(pool, rng, [0.2, 1.5]), dbAmp(rng.uniform(-5, 5)));
+  for (let k = 0; k < talkers; k++) addInto(out, sequence(pool, rng, [0.2, 1.5], length), dbAmp(rng.uniform(-5, 5)));
   return out;
 }
 
@@ -152,6 +154,11 @@ export interface RealOptions {
   stride: number;
   /** [k, n]: only every n-th source from the k-th (several processes fill the scene cache side by side). */
   shard?: [number, number];
+  /**
+   * Whole cases instead of windows (`real-cases.ts`): scenes of this many seconds, each tagged
+   * `<source>|<day|night>|<file>|<limit>|<source level>` (the zone's LAeq limit and the source's level, dB(A)).
+   */
+  caseS?: number;
   log?: (msg: string) => void;
 }
 
@@ -182,7 +189,8 @@ export function realScenes(seed: number, opts: RealOptions & { sources: readonly
       group: { ...group, match: String(group.match) }, files: pool.map((f) => f.path),
       versions: Object.fromEntries([group.package].map((n) => [n, versions[n] ?? null])),
     };
-    const scenes = cachedScenes({ name: `noise-real-${opts.split}-${seed}-${id}`, seed: groupSeed, sources: opts.sources, params }, () => groupScenes(groupSeed, group, pool, opts));
+    const name = opts.caseS === undefined ? `noise-real-${opts.split}-${seed}-${id}` : `noise-case-${opts.caseS}s-${opts.split}-${seed}-${id}`;
+    const scenes = cachedScenes({ name, seed: groupSeed, sources: opts.sources, params }, () => groupScenes(groupSeed, group, pool, opts));
     out.push(...scenes);
     opts.log?.(`  real audio ${opts.split}: ${id} done (${scenes.length} scenes, ${out.length} in all)`);
   }
@@ -193,6 +201,8 @@ export function realScenes(seed: number, opts: RealOptions & { sources: readonly
 function groupScenes(seed: number, group: SourceGroup, pool: SourceFile[], opts: RealOptions): MeteredScene[] {
   const rng = new Rng(seed);
   const out: MeteredScene[] = [];
+  const seconds = opts.caseS ?? SCENE_S;
+  const length = samplesOf(seconds);
   const scene = (src: Float64Array, file: SourceFile): void => {
     if (meanSquare(src) < 1e-12) return; // silence: not a scene
     const period: Period = rng.next() < 0.5 ? 'day' : 'night';
@@ -202,36 +212,37 @@ function groupScenes(seed: number, group: SourceGroup, pool: SourceFile[], opts:
     const speaker = file.group.cls === 'music' || rng.next() < 0.5;
     const path = soundPath(src, rng, speaker);
     const p2 = (level: number): number => P0 * P0 * 10 ** (level / 10);
-    const x = ambience(rng, LENGTH);
+    const x = ambience(rng, length);
     const gAmb = Math.sqrt(p2(ambLevel) / meanSquare(aWeight(x)));
-    for (let i = 0; i < LENGTH; i++) x[i] = (x[i] as number) * gAmb;
+    for (let i = 0; i < length; i++) x[i] = (x[i] as number) * gAmb;
     addInto(x, path, Math.sqrt(p2(srcLevel) / Math.max(1e-30, meanSquare(aWeight(path)))));
-    addInto(x, white(rng, LENGTH), P0 * dbAmp(10));
-    const frames = meter(x, SCENE_S);
+    addInto(x, white(rng, length), P0 * dbAmp(10));
+    const frames = meter(x, seconds);
     const ends: number[] = [];
-    for (let end = NOISE_WINDOW - 1 + rng.int(0, opts.stride - 1); end < SCENE_S; end += opts.stride) ends.push(end);
-    out.push({ frames, label: NOISE_CLASSES.indexOf(file.group.cls), ends, tag: `${file.group.id}|${period}|${file.path.split('/').pop() ?? ''}` });
+    for (let end = NOISE_WINDOW - 1 + rng.int(0, opts.stride - 1); end < seconds; end += opts.stride) ends.push(end);
+    const tag = `${file.group.id}|${period}|${file.path.split('/').pop() ?? ''}`;
+    out.push({ frames, label: NOISE_CLASSES.indexOf(file.group.cls), ends, tag: opts.caseS === undefined ? tag : `${tag}|${limit}|${srcLevel.toFixed(1)}` });
   };
   if (group.kind === 'track') {
     for (const file of pool) {
       const total = duration(file.path);
       for (let s = 0; s < opts.musicSegments; s++) {
-        const span = LENGTH / FS + 0.1;
+        const span = length / FS + 0.1;
         if (total < span + 1) continue;
         const start = (total - span) * (0.15 + (0.7 * (s + rng.next())) / opts.musicSegments);
         const x = decode(file.path, group.effects, start, span);
-        if (x.length < LENGTH) continue;
-        scene(x.subarray(0, LENGTH).slice(), file);
+        if (x.length < length) continue;
+        scene(x.subarray(0, length).slice(), file);
       }
     }
   } else {
     for (let s = 0; s < opts.scenesPerSource; s++) {
       const file = rng.pick(pool);
       const x =
-        group.kind === 'talk' ? talk(pool, rng)
-        : group.kind === 'clips' ? sequence(pool, rng, group.cls === 'construction' ? [0.05, 1.5] : [0.3, 4])
-        : group.kind === 'loop' ? loop(clip(file), rng)
-        : passBy(clip(file), rng, /aircraft|helicopter/.test(group.id));
+        group.kind === 'talk' ? talk(pool, rng, length)
+        : group.kind === 'clips' ? sequence(pool, rng, group.cls === 'construction' ? [0.05, 1.5] : [0.3, 4], length)
+        : group.kind === 'loop' ? loop(clip(file), rng, length)
+        : passBy(clip(file), rng, /aircraft|helicopter/.test(group.id), seconds);
       scene(x, file);
     }
   }

@@ -34,7 +34,7 @@ const METERING = ['simulator/audio-dsp.ts', 'simulator/sound-meter.ts', 'core/rn
 const AUDIO_SCENES = ['simulator/audio.ts', 'simulator/audio-sources.ts', 'inference/train/field-variation.ts', ...METERING];
 const EXTERNAL_SCENES = ['inference/train/external-windows.ts', ...METERING];
 /** The real scenes of one source are keyed by this code and by the source's own definition and files (not by the other sources). */
-const REAL_GROUP_SCENES = ['inference/train/real-windows.ts', 'simulator/audio.ts', 'simulator/audio-sources.ts', ...METERING];
+export const REAL_GROUP_SCENES = ['inference/train/real-windows.ts', 'simulator/audio.ts', 'simulator/audio-sources.ts', ...METERING];
 const REAL_SCENES = [...REAL_GROUP_SCENES, 'inference/train/real-sources.ts'];
 const EXTERNAL = [...EXTERNAL_SCENES, ...FEATURES];
 export const AUDIO = ['simulator/audio.ts', 'simulator/audio-sources.ts', 'simulator/audio-dsp.ts', 'simulator/sound-meter.ts', 'inference/train/audio-windows.ts', ...FEATURES];
@@ -50,7 +50,7 @@ const HELD_OUT = { seed: 90210418, streams: 60, stride: 8, audioPerClass: 8 };
 const VALIDATION = { seed: 27182818, perClass: 30 };
 /** Real recordings: every file of a source is in one of the two splits (real-sources.ts). */
 const REAL_TRAIN = { seed: 16180339, musicSegments: 1, maxTracks: 8, scenesPerSource: 5, stride: 2 };
-const REAL_HELD_OUT = { seed: 14142135, musicSegments: 1, scenesPerSource: 4, stride: 2 };
+export const REAL_HELD_OUT = { seed: 14142135, musicSegments: 1, scenesPerSource: 4, stride: 2 };
 const REAL = [...REAL_SCENES, ...FEATURES];
 const log = (m: string): void => console.log(m);
 /** `NOISE_SCENE_SHARD=k/n` (make-datasets --shard): this process makes only its share of the real sources' scenes. */

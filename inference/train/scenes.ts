@@ -32,7 +32,7 @@ export const FIELD_TUNING_CROWDING = { from: 6_200_000, count: 240 };
 /** The fishing episode rules the worker runs with by default. */
 export const FISHING_RULES = { minDurationS: 600, gapS: 60 };
 
-function context(alerts: Alert[]): PipelineContext {
+export function context(alerts: Alert[]): PipelineContext {
   const repo = new MemoryCommandRecord();
   const speakers = new SpeakerController(async () => undefined, repo, { cooldownS: 300, quietStartHour: 22, quietEndHour: 7, volume: 80, effectWindowS: 300 }, quiet, new Metrics());
   return { emit: async (a) => void alerts.push(a), recordShadow: async () => undefined, speakers, speakersInZone: async () => [], rules: () => ZoneSchedule.EMPTY, log: quiet };
@@ -175,8 +175,8 @@ export function crossesInSurgeFirstMinute(occupancy: readonly number[], capacity
   return o(firstOver) - o(firstOver - 1) >= 0.05 && o(firstOver - 1) - o(firstOver - 2) < 0.01;
 }
 
-/** A crowding scorer and slot for `model` at its card's thresholds overridden by `thresholds` (concurrent days' rows scored together). */
-export function crowdingDetector(model: OnnxModel, width: number, thresholds: Record<string, number> = {}): { scorer: Scorer; slot: ModelSlot } {
+/** A scorer and slot for `model` at its card's thresholds overridden by `thresholds` (concurrent scenes' or days' rows scored together). */
+export function sceneDetector(model: OnnxModel, width: number, thresholds: Record<string, number> = {}): { scorer: Scorer; slot: ModelSlot } {
   return { scorer: batchingScorer(model, width), slot: slotWith(model, thresholds) };
 }
 
@@ -217,7 +217,7 @@ export async function replayCrowdingDay(
  * must raise none.
  */
 export async function crowdingOnDays(model: OnnxModel, width: number, seeds: readonly number[], thresholds: Record<string, number> = {}, options: Partial<CrowdingOptions> = {}): Promise<CrowdingDayResult> {
-  const { scorer, slot } = crowdingDetector(model, width, thresholds);
+  const { scorer, slot } = sceneDetector(model, width, thresholds);
   const breakdown = Object.fromEntries(FIELD_DAY_TYPES.map((d) => [d, { cases: 0, alerted: 0, positive: d === 'over' || d === 'surge_over' }])) as CrowdingDayResult['breakdown'];
   const leads: number[] = [];
   const perDay: CrowdingDayResult['perDay'] = [];

@@ -1,0 +1,106 @@
+/**
+ * `npm run models:noise-cases [-- --seconds S --per-source N]`: the noise detector on whole cases of
+ * the real held-out recordings, as the platform meets them: each case is one sound level meter
+ * sending 1-second readings for S seconds (default 90) of one held-out source (`real-windows.ts`,
+ * split `test`: the same loudspeaker, distance, microphone and ambience variations as the card's
+ * real held-out windows, at levels around the zone's day or night limit), replayed reading by reading
+ * through the real NoisePipeline (model, smoothing, music hysteresis, the limit in force, the minimum
+ * duration) with the platform's default settings and the committed model.
+ *
+ * A music case whose source stands at least 3 dB over the limit should raise an alert; music less
+ * than 3 dB over it (down to 5 dB under) is left out (the meter, not the model, decides those); a
+ * case of any other source must raise none. Prints precision and recall of music per period and per source, for the
+ * card's `music.on` and stricter ones.
+ */
+import type { Alert } from '../../contract/mqtt/alert.js';
+import type { NoisePayload } from '../../contract/mqtt/telemetry.js';
+import { loadConfig } from '../../core/config.js';
+import { NOISE_LIMITS, NOISE_ZONE_CLASSES } from '../../core/domain/noise-limits.js';
+import type { DeviceContext } from '../../core/repos/devices.js';
+import { NOISE_CLASSES } from '../../simulator/spectra.js';
+import { NOISE_WINDOW_FEATURE_COUNT } from '../features/noise.js';
+import { OnnxModel } from '../onnx-model.js';
+import { NoisePipeline } from '../pipelines/noise.js';
+import { MODELS_DIR } from './dataset-io.js';
+import type { MeteredScene } from './metered-scenes.js';
+import { realScenes } from './real-windows.js';
+import { REAL_GROUP_SCENES, REAL_HELD_OUT } from './recipes-noise.js';
+import { context, sceneDetector } from './scenes.js';
+
+const arg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const SECONDS = arg('--seconds', 90);
+const PER_SOURCE = arg('--per-source', 4);
+const MUSIC = NOISE_CLASSES.indexOf('music');
+/** 2026-07-05 14:00 and 23:00 in Shanghai. */
+const START = { day: Date.UTC(2026, 6, 5, 6, 0), night: Date.UTC(2026, 6, 5, 15, 0) };
+
+interface Case {
+  source: string;
+  period: 'day' | 'night';
+  music: boolean;
+  /** The source's level over the limit, dB. */
+  over: number;
+  alerted: boolean;
+}
+
+/** The zone class whose limit for `period` is `limit`. */
+function zoneClass(period: 'day' | 'night', limit: number): string {
+  const cls = NOISE_ZONE_CLASSES.find((c) => NOISE_LIMITS[c][period] === limit);
+  if (!cls) throw new Error(`no zone class has a ${period} limit of ${limit} dB(A)`);
+  return cls;
+}
+
+async function replay(model: OnnxModel, scenes: readonly MeteredScene[], thresholds: Record<string, number>): Promise<Case[]> {
+  const config = loadConfig({});
+  const { scorer, slot } = sceneDetector(model, NOISE_WINDOW_FEATURE_COUNT, thresholds);
+  return Promise.all(scenes.map(async (scene, k) => {
+    const [source = '', period, , limit = '0', level = '0'] = (scene.tag ?? '').split('|');
+    const p = period === 'night' ? 'night' : 'day';
+    const alerts: Alert[] = [];
+    const pipeline = new NoisePipeline(scorer, () => slot, { ...config.noise, smoothing: config.inference.noiseSmoothing }, context(alerts));
+    const device = {
+      id: `meter-${k}`, kind: 'sound_level_meter', zoneId: `zone-${k}`, noiseClass: zoneClass(p, Number(limit)), timezone: 'Asia/Shanghai', capacity: null,
+      fishingBan: false, hasSpeaker: false, calibrationValidUntil: null, placementPublished: true,
+    } as DeviceContext;
+    for (const [i, f] of scene.frames.entries()) {
+      await pipeline.onReading(device, new Date(START[p] + i * 1000), { bands: f.bands, laeq: f.laeq, lamax: f.lamax } as NoisePayload);
+    }
+    return { source, period: p, music: scene.label === MUSIC, over: Number(level) - Number(limit), alerted: alerts.length > 0 };
+  }));
+}
+
+function figures(cases: readonly Case[]): { tp: number; fp: number; fn: number; text: string } {
+  const tp = cases.filter((c) => c.music && c.over >= 3 && c.alerted).length;
+  const fn = cases.filter((c) => c.music && c.over >= 3 && !c.alerted).length;
+  const fp = cases.filter((c) => !c.music && c.alerted).length;
+  const p = tp + fp ? tp / (tp + fp) : 0;
+  const r = tp + fn ? tp / (tp + fn) : 0;
+  return { tp, fp, fn, text: `P ${p.toFixed(3)} R ${r.toFixed(3)} F1 ${(p + r ? (2 * p * r) / (p + r) : 0).toFixed(3)} (tp ${tp}, fp ${fp}, fn ${fn})` };
+}
+
+const scenes = realScenes(REAL_HELD_OUT.seed, {
+  split: 'test', musicSegments: 1, scenesPerSource: PER_SOURCE, maxTracks: PER_SOURCE, stride: SECONDS, caseS: SECONDS,
+  sources: REAL_GROUP_SCENES, log: (m) => console.error(m),
+});
+const model = await OnnxModel.load(MODELS_DIR, 'noise-window', NOISE_WINDOW_FEATURE_COUNT);
+try {
+  const on = model.card.thresholds['music.on'] ?? 0.6;
+  const music = scenes.filter((s) => s.label === MUSIC).length;
+  console.log(`noise-window@${model.card.version}: ${scenes.length} cases of ${SECONDS} s from the real held-out recordings (${music} music), platform defaults`);
+  for (const threshold of [...new Set([on, 0.7, 0.8, 0.9])].sort()) {
+    const cases = await replay(model, scenes, { 'music.on': threshold, 'music.off': Math.min(model.card.thresholds['music.off'] ?? 0.4, threshold) });
+    const left = cases.filter((c) => c.music && c.over < 3).length;
+    console.log(`music.on ${threshold}${threshold === on ? ' (in force)' : ''}: all ${figures(cases).text}; day ${figures(cases.filter((c) => c.period === 'day')).text}; night ${figures(cases.filter((c) => c.period === 'night')).text}; ${left} music cases within 3 dB of the limit or under it left out`);
+    if (threshold !== on) continue;
+    for (const source of [...new Set(cases.map((c) => c.source))].sort()) {
+      const own = cases.filter((c) => c.source === source);
+      const judged = own.filter((c) => !c.music || c.over >= 3);
+      console.log(`  ${source.padEnd(20)} ${own[0]?.music ? 'music' : 'other'}  cases ${String(own.length).padStart(2)}  judged ${String(judged.length).padStart(2)}  alerted ${judged.filter((c) => c.alerted).length}`);
+    }
+  }
+} finally {
+  await model.close();
+}
