@@ -5,7 +5,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
-import { createPolicy, type PolicyDeps } from './policy.js';
+import { createPolicy, type Policy, type PolicyDeps } from './policy.js';
 import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter, lightParserBuffer } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
 import { batchQoS0Delivery } from './delivery.js';
@@ -32,7 +32,15 @@ export interface BrokerOptions {
   cluster?: { redisUrl: string; nodeId: string };
   /** Services in this process taking publishes straight from the broker (core/local-delivery.ts); not with a cluster. */
   local?: LocalRoute;
+  /** How often connected devices' login secrets are checked against the registry (CREDENTIAL_CHECK_MS). */
+  credentialCheckMs?: number;
 }
+
+/**
+ * How often the broker checks that every connected device's login secret is still in force: a secret
+ * rotated out (or whose grace period ended) closes the connections that logged in with it within this.
+ */
+export const CREDENTIAL_CHECK_MS = 5000;
 
 export interface BrokerTls {
   port: number;
@@ -55,6 +63,8 @@ export class BrokerService {
   private persistence?: BrokerPersistence;
   private isService: (client: Client) => boolean = () => false;
   private clusterStore?: { destroy(): Promise<void> };
+  private credentialTimer?: NodeJS.Timeout;
+  private credentialCheck?: Promise<void>;
 
   constructor(
     private readonly opts: BrokerOptions,
@@ -154,7 +164,33 @@ export class BrokerService {
       this.tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'tls handshake failed'));
       this.boundTlsPort = await listen(this.tlsServer, t.port, 'MQTT_TLS_PORT');
     }
+    this.watchCredentials(aedes, policy);
     this.log.info({ port: this.boundPort, tlsPort: this.boundTlsPort || undefined, mutualTls: !!this.opts.tls?.caFile, node: this.opts.cluster?.nodeId }, 'mqtt broker listening');
+  }
+
+  /**
+   * Closes, every `credentialCheckMs`, the device connections whose login secret is no longer in force:
+   * a secret rotated out must not keep a stolen device's open connection publishing. A registry that
+   * cannot be read keeps the connections (the next check tries again).
+   */
+  private watchCredentials(aedes: Aedes, policy: Policy): void {
+    if (!this.deps.credentialsInForce) return;
+    const revoked = this.metrics.counter('mqtt_credentials_revoked_total', 'device connections closed because the secret they logged in with is no longer in force (rotated out, grace period over, device removed)');
+    const check = async () => {
+      const connected = Object.values((aedes as unknown as { clients: Record<string, Client> }).clients);
+      for (const { client, deviceId } of await policy.outOfForce(connected)) {
+        revoked.inc();
+        this.log.warn({ clientId: client.id, device: deviceId }, 'device disconnected: the secret it logged in with is no longer in force');
+        client.close();
+      }
+    };
+    this.credentialTimer = setInterval(() => {
+      if (this.credentialCheck || aedes.closed) return;
+      this.credentialCheck = check()
+        .catch((err: unknown) => this.log.warn({ err }, 'device credentials could not be checked: connections kept until the next check'))
+        .finally(() => (this.credentialCheck = undefined));
+    }, this.opts.credentialCheckMs ?? CREDENTIAL_CHECK_MS);
+    this.credentialTimer.unref();
   }
 
   /** The single-node session store: the journal in `journalDir`, or memory only. */
@@ -172,6 +208,8 @@ export class BrokerService {
    * queued is in the journal and is delivered after the restart.
    */
   async stop(): Promise<void> {
+    clearInterval(this.credentialTimer);
+    await this.credentialCheck;
     const close = (server?: net.Server) => (server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve());
     const closed = Promise.all([close(this.server), close(this.tlsServer)]);
     const aedes = this.aedes;

@@ -154,4 +154,25 @@ describe('device secret rotation', () => {
     expect(await logsIn(d.secret)).toBe(false);
     expect((await api(t, admin, 'POST', '/api/v1/devices/no-such-device/secret', { graceS: 0 })).status).toBe(404);
   });
+
+  it('closes a connection still open on a secret that is no longer in force: rotated out at once, or at the end of its grace', async () => {
+    const d = await provision(t, admin, 'z-park-square');
+    const closed = (c: MqttClient, what: string) => waitFor(() => !c.connected, what, 20_000);
+    // A stolen device stays connected on the old secret while the operator rotates it out.
+    const thief = await connectDevice(t, d.id, d.secret);
+    clients.push(thief);
+    const before = await metric('mqtt_credentials_revoked_total');
+    const r1 = await api<{ secret: string }>(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 0 });
+    await closed(thief, 'the connection on the rotated-out secret closed');
+    expect(await metric('mqtt_credentials_revoked_total')).toBe(before + 1);
+    // The device on its new secret stays; one on a secret in its grace period stays until the grace ends.
+    const owner = await connectDevice(t, d.id, r1.body.secret);
+    clients.push(owner);
+    // A grace longer than the broker's check interval: the old secret's connection outlives a check or two.
+    await api(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 6 });
+    const graceEnds = Date.now() + 6000;
+    await closed(owner, 'the connection on the old secret closed when its grace ended');
+    expect(Date.now()).toBeGreaterThanOrEqual(graceEnds - 1000);
+    expect(await metric('mqtt_credentials_revoked_total')).toBe(before + 2);
+  });
 });
