@@ -229,7 +229,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
             metrics,
             metricsToken: config.metricsToken,
             https: config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
-            idempotency: new IdempotencyRepository(db.pool),
+            idempotency: new IdempotencyRepository(db.pool, sealKey),
             readiness: async () => ({
               database: await db.ping(),
               ...(broker ? { broker: broker.listening } : {}),
