@@ -68,6 +68,13 @@ export function deviceMayUseClientId(deviceId: string, clientId: string): boolea
   return clientId === deviceId || (clientId.startsWith(`${deviceId}:`) && clientId.length > deviceId.length + 1);
 }
 
+/**
+ * Links a device may hold at once besides its own id (`{id}:{suffix}`: a gateway's parallel uplinks).
+ * Without a cap one device's credentials could take every connection the broker has
+ * (MQTT_MAX_CONNECTIONS) and lock the whole fleet out; the device's own id is always admitted.
+ */
+export const MAX_EXTRA_LINKS = 3;
+
 /** A device id the registry may hand out: the MQTT username rule, and not a reserved service id. */
 export function isDeviceId(id: string): boolean {
   return DEVICE_ID.test(id) && !id.startsWith(SERVICE_CLIENT_PREFIX);
@@ -119,6 +126,18 @@ function authError(message: string, returnCode: number): AuthenticateError {
 
 export function createPolicy(deps: PolicyDeps) {
   const principals = new WeakMap<Client, Principal>();
+  /** Each device's extra links (`{id}:{suffix}` client ids) admitted and not yet closed. */
+  const links = new Map<string, Map<string, Client>>();
+  /** Admits an extra link of a device unless it holds MAX_EXTRA_LINKS others still open (a link replacing its own id is not another). */
+  const admitLink = (deviceId: string, client: Client): boolean => {
+    const open = links.get(deviceId) ?? new Map<string, Client>();
+    for (const [id, c] of open) if (c.closed) open.delete(id);
+    const others = open.size - (open.has(client.id) ? 1 : 0);
+    if (others >= MAX_EXTRA_LINKS) return false;
+    open.set(client.id, client);
+    links.set(deviceId, open);
+    return true;
+  };
   const authFailures = deps.metrics.counter('mqtt_auth_failures_total', 'MQTT connections refused at login', ['reason']);
   const refused = deps.metrics.counter('mqtt_refused_total', 'MQTT publishes/subscribes refused by the ACL', ['action']);
   const rateLimited = deps.metrics.counter('mqtt_rate_limited_total', 'device publishes held back because the device exceeded its publish rate');
@@ -190,6 +209,12 @@ export function createPolicy(deps: PolicyDeps) {
           if (will && !deviceMayLeaveWill(username, will, suffixes)) {
             log.warn({ clientId: client.id, device: username, topic: String(will.topic).slice(0, 200) }, 'device refused: its will is outside its own topics');
             return fail(client, 'foreign_will', done, 5 /* not authorized */);
+          }
+          if (client.id !== username) {
+            // An extra link publishes beside the device: no persistent session (sessions would pile up
+            // under ever new suffixes, each queueing the device's commands), and only a few at once.
+            if (!client.clean) return fail(client, 'persistent_extra_link', done, 2 /* identifier rejected */);
+            if (!admitLink(username, client)) return fail(client, 'too_many_links', done, 3 /* server unavailable */);
           }
           principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket, suffixes, credential });
           done(null, true);

@@ -78,6 +78,24 @@ describe('client ids are bound to the device', () => {
     await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: `${attacker.id}:gw2` })).resolves.toBeDefined();
   });
 
+  it('lets one device hold only a few extra links, none with a persistent session, so it cannot take the fleet’s connections', async () => {
+    const d = await provision(t, admin, 'z-park-square');
+    const link = (suffix: string, clean = true) => attempt({ username: d.id, password: d.secret, clientId: `${d.id}:${suffix}`, clean });
+    const extra = [await link('a'), await link('b'), await link('c')];
+    await expect(link('d')).rejects.toThrow(/unavailable/i);
+    expect(await metric('mqtt_auth_failures_total', { reason: 'too_many_links' })).toBe(1);
+    // Its own id is always admitted; a link reconnecting under its own suffix is not another link.
+    await expect(attempt({ username: d.id, password: d.secret, clientId: d.id })).resolves.toBeDefined();
+    await expect(link('c')).resolves.toBeDefined();
+    // A closed link frees its place.
+    await extra[0]!.endAsync();
+    await expect(link('d')).resolves.toBeDefined();
+    // Persistent sessions under ever new suffixes would pile up in the broker, each queueing the device's commands.
+    await extra[1]!.endAsync();
+    await expect(link('p', false)).rejects.toThrow(/identifier rejected/i);
+    expect(await metric('mqtt_auth_failures_total', { reason: 'persistent_extra_link' })).toBe(1);
+  });
+
   it('does not register a device under a reserved service id', async () => {
     const r = await api(t, admin, 'POST', '/api/v1/devices', { id: 'svc-ingest', zoneId: 'z-park-square', kind: 'sound_level_meter' });
     expect(r.status).toBe(400);
