@@ -12,7 +12,7 @@ import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
-import { DEFAULT_LIMITS, limitPacketSize, type BrokerLimits } from './limits.js';
+import { addressKey, DEFAULT_LIMITS, limitPacketSize, PendingLogins, type BrokerLimits } from './limits.js';
 import { clusterParts, deliverOnlyOwnNode } from './cluster.js';
 import { routeLocally } from './local.js';
 import type { LocalRoute } from '../core/local-delivery.js';
@@ -89,7 +89,10 @@ export class BrokerService {
     const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...this.opts.limits };
     const policy = createPolicy({ ...this.deps, limits, log: this.log, metrics: this.metrics });
     const tooLarge = this.metrics.counter('mqtt_packets_too_large_total', 'connections closed because a packet exceeded MQTT_MAX_PACKET_BYTES');
-    const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept because MQTT_MAX_CONNECTIONS were open');
+    const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept: MQTT_MAX_CONNECTIONS open (max_connections), or MQTT_MAX_PENDING_PER_ADDRESS of its address not logged in yet (pending_per_address)', ['reason']);
+    const pending = new PendingLogins(limits.maxPendingPerAddress);
+    /** Settles a connection's place among its address's pending logins, once: at login or close. */
+    const settles = new WeakMap<Client, () => void>();
     this.isService = (client) => policy.principalOf(client)?.type === 'service';
     const cluster = this.opts.cluster ? clusterParts(this.opts.cluster.redisUrl, this.opts.cluster.nodeId, (err) => this.log.error({ err }, 'redis error')) : undefined;
     this.clusterStore = cluster?.persistence as unknown as { destroy(): Promise<void> } | undefined;
@@ -127,9 +130,25 @@ export class BrokerService {
     }
     // Publishes to services in this process are in flight until ingest has them durable.
     const gate = new ReadGate(cluster?.bus ?? (emitter as TopicEmitter), local && emitter ? Math.max(MAX_IN_FLIGHT, local.maxInFlight) : MAX_IN_FLIGHT);
+    aedes.on('client', (client) => settles.get(client)?.());
     const onConnection = (socket: net.Socket) => {
+      const address = addressKey(socket.remoteAddress);
+      if (!pending.admit(address)) {
+        overLimit.inc({ reason: 'pending_per_address' });
+        this.log.warn({ address, max: limits.maxPendingPerAddress }, 'connection refused: too many connections of its address not logged in');
+        socket.destroy();
+        return;
+      }
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        pending.settle(address);
+      };
+      socket.once('close', settle);
       coalesceWrites(socket);
       const client = aedes.handle(socket);
+      settles.set(client, settle);
       if (cluster) deliverOnlyOwnNode(client);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
@@ -146,7 +165,7 @@ export class BrokerService {
     const listen = async (server: net.Server, port: number, variable: string): Promise<number> => {
       server.maxConnections = limits.maxConnections;
       server.on('drop', () => {
-        overLimit.inc();
+        overLimit.inc({ reason: 'max_connections' });
         this.log.warn({ max: limits.maxConnections }, 'connection refused: too many connections');
       });
       await new Promise<void>((resolve, reject) => {
