@@ -165,7 +165,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
       ? new LocalDelivery({ ingest: has('ingest'), inference: has('inference') && !options.inferenceUrl, ingestSession: config.ingest.clientId }, limits)
       : undefined;
     const broker = has('broker')
-      ? new BrokerService({ ...config.mqtt, local, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined, cluster: config.broker.cluster }, { verifyDevice: (id, secret) => devices.verify(id, secret), servicePassword }, log.child({ svc: 'broker' }), metrics)
+      ? new BrokerService({ ...config.mqtt, local, tls: config.tls && { port: config.tls.mqttPort, certFile: config.tls.certFile, keyFile: config.tls.keyFile, caFile: config.tls.mqttCaFile }, journalDir: config.broker.persistence === 'journal' ? path.join(config.database.dataDir, 'broker') : undefined, cluster: config.broker.cluster }, { verifyDevice: (id, secret) => devices.verify(id, secret), credentialsInForce: (ids) => devices.credentialsInForce(ids), servicePassword }, log.child({ svc: 'broker' }), metrics)
       : undefined;
     if (broker) {
       await broker.start();
@@ -229,7 +229,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
             metrics,
             metricsToken: config.metricsToken,
             https: config.tls && { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
-            idempotency: new IdempotencyRepository(db.pool),
+            idempotency: new IdempotencyRepository(db.pool, sealKey),
             readiness: async () => ({
               database: await db.ping(),
               ...(broker ? { broker: broker.listening } : {}),

@@ -28,6 +28,8 @@ const config = loadConfig({
   MQTT_SERVICE_PASSWORD: env.MQTT_SERVICE_PASSWORD,
   MQTT_URL: env.MQTT_URL,
   MQTT_MAX_CONNECTIONS: env.MQTT_MAX_CONNECTIONS,
+  // Every simulated device of a run connects from this one machine, thousands at once.
+  MQTT_MAX_PENDING_PER_ADDRESS: env.MQTT_MAX_PENDING_PER_ADDRESS ?? '0',
   SECRETS_KEY_FILE: env.SECRETS_KEY_FILE,
   BROKER_PERSISTENCE: env.BROKER_PERSISTENCE,
   ADMIN_PASSWORD: 'bench-password',

@@ -5,14 +5,14 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
-import { createPolicy, type PolicyDeps } from './policy.js';
+import { createPolicy, type Policy, type PolicyDeps } from './policy.js';
 import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter, lightParserBuffer } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
 import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
-import { DEFAULT_LIMITS, limitPacketSize, type BrokerLimits } from './limits.js';
+import { addressKey, DEFAULT_LIMITS, limitPacketSize, PendingLogins, type BrokerLimits } from './limits.js';
 import { clusterParts, deliverOnlyOwnNode } from './cluster.js';
 import { routeLocally } from './local.js';
 import type { LocalRoute } from '../core/local-delivery.js';
@@ -32,7 +32,15 @@ export interface BrokerOptions {
   cluster?: { redisUrl: string; nodeId: string };
   /** Services in this process taking publishes straight from the broker (core/local-delivery.ts); not with a cluster. */
   local?: LocalRoute;
+  /** How often connected devices' login secrets are checked against the registry (CREDENTIAL_CHECK_MS). */
+  credentialCheckMs?: number;
 }
+
+/**
+ * How often the broker checks that every connected device's login secret is still in force: a secret
+ * rotated out (or whose grace period ended) closes the connections that logged in with it within this.
+ */
+export const CREDENTIAL_CHECK_MS = 5000;
 
 export interface BrokerTls {
   port: number;
@@ -55,6 +63,8 @@ export class BrokerService {
   private persistence?: BrokerPersistence;
   private isService: (client: Client) => boolean = () => false;
   private clusterStore?: { destroy(): Promise<void> };
+  private credentialTimer?: NodeJS.Timeout;
+  private credentialCheck?: Promise<void>;
 
   constructor(
     private readonly opts: BrokerOptions,
@@ -79,7 +89,10 @@ export class BrokerService {
     const limits: BrokerLimits = { ...DEFAULT_LIMITS, ...this.opts.limits };
     const policy = createPolicy({ ...this.deps, limits, log: this.log, metrics: this.metrics });
     const tooLarge = this.metrics.counter('mqtt_packets_too_large_total', 'connections closed because a packet exceeded MQTT_MAX_PACKET_BYTES');
-    const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept because MQTT_MAX_CONNECTIONS were open');
+    const overLimit = this.metrics.counter('mqtt_connections_refused_total', 'connections closed at accept: MQTT_MAX_CONNECTIONS open (max_connections), or MQTT_MAX_PENDING_PER_ADDRESS of its address not logged in yet (pending_per_address)', ['reason']);
+    const pending = new PendingLogins(limits.maxPendingPerAddress);
+    /** Settles a connection's place among its address's pending logins, once: at login or close. */
+    const settles = new WeakMap<Client, () => void>();
     this.isService = (client) => policy.principalOf(client)?.type === 'service';
     const cluster = this.opts.cluster ? clusterParts(this.opts.cluster.redisUrl, this.opts.cluster.nodeId, (err) => this.log.error({ err }, 'redis error')) : undefined;
     this.clusterStore = cluster?.persistence as unknown as { destroy(): Promise<void> } | undefined;
@@ -117,9 +130,25 @@ export class BrokerService {
     }
     // Publishes to services in this process are in flight until ingest has them durable.
     const gate = new ReadGate(cluster?.bus ?? (emitter as TopicEmitter), local && emitter ? Math.max(MAX_IN_FLIGHT, local.maxInFlight) : MAX_IN_FLIGHT);
+    aedes.on('client', (client) => settles.get(client)?.());
     const onConnection = (socket: net.Socket) => {
+      const address = addressKey(socket.remoteAddress);
+      if (!pending.admit(address)) {
+        overLimit.inc({ reason: 'pending_per_address' });
+        this.log.warn({ address, max: limits.maxPendingPerAddress }, 'connection refused: too many connections of its address not logged in');
+        socket.destroy();
+        return;
+      }
+      let settled = false;
+      const settle = () => {
+        if (settled) return;
+        settled = true;
+        pending.settle(address);
+      };
+      socket.once('close', settle);
       coalesceWrites(socket);
       const client = aedes.handle(socket);
+      settles.set(client, settle);
       if (cluster) deliverOnlyOwnNode(client);
       disableDuplicateFilter(client);
       batchQoS0Delivery(client);
@@ -136,7 +165,7 @@ export class BrokerService {
     const listen = async (server: net.Server, port: number, variable: string): Promise<number> => {
       server.maxConnections = limits.maxConnections;
       server.on('drop', () => {
-        overLimit.inc();
+        overLimit.inc({ reason: 'max_connections' });
         this.log.warn({ max: limits.maxConnections }, 'connection refused: too many connections');
       });
       await new Promise<void>((resolve, reject) => {
@@ -154,7 +183,33 @@ export class BrokerService {
       this.tlsServer.on('tlsClientError', (err) => this.log.debug({ err: err.message }, 'tls handshake failed'));
       this.boundTlsPort = await listen(this.tlsServer, t.port, 'MQTT_TLS_PORT');
     }
+    this.watchCredentials(aedes, policy);
     this.log.info({ port: this.boundPort, tlsPort: this.boundTlsPort || undefined, mutualTls: !!this.opts.tls?.caFile, node: this.opts.cluster?.nodeId }, 'mqtt broker listening');
+  }
+
+  /**
+   * Closes, every `credentialCheckMs`, the device connections whose login secret is no longer in force:
+   * a secret rotated out must not keep a stolen device's open connection publishing. A registry that
+   * cannot be read keeps the connections (the next check tries again).
+   */
+  private watchCredentials(aedes: Aedes, policy: Policy): void {
+    if (!this.deps.credentialsInForce) return;
+    const revoked = this.metrics.counter('mqtt_credentials_revoked_total', 'device connections closed because the secret they logged in with is no longer in force (rotated out, grace period over, device removed)');
+    const check = async () => {
+      const connected = Object.values((aedes as unknown as { clients: Record<string, Client> }).clients);
+      for (const { client, deviceId } of await policy.outOfForce(connected)) {
+        revoked.inc();
+        this.log.warn({ clientId: client.id, device: deviceId }, 'device disconnected: the secret it logged in with is no longer in force');
+        client.close();
+      }
+    };
+    this.credentialTimer = setInterval(() => {
+      if (this.credentialCheck || aedes.closed) return;
+      this.credentialCheck = check()
+        .catch((err: unknown) => this.log.warn({ err }, 'device credentials could not be checked: connections kept until the next check'))
+        .finally(() => (this.credentialCheck = undefined));
+    }, this.opts.credentialCheckMs ?? CREDENTIAL_CHECK_MS);
+    this.credentialTimer.unref();
   }
 
   /** The single-node session store: the journal in `journalDir`, or memory only. */
@@ -172,6 +227,8 @@ export class BrokerService {
    * queued is in the journal and is delivered after the restart.
    */
   async stop(): Promise<void> {
+    clearInterval(this.credentialTimer);
+    await this.credentialCheck;
     const close = (server?: net.Server) => (server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve());
     const closed = Promise.all([close(this.server), close(this.tlsServer)]);
     const aedes = this.aedes;

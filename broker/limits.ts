@@ -13,6 +13,11 @@ export interface BrokerLimits {
   maxPacketBytes: number;
   /** Connections held at once; more are closed at accept. */
   maxConnections: number;
+  /**
+   * Connections one client address (IPv6: its /64) may hold before they log in (0 = no limit); more
+   * are closed at accept. Logged-in connections do not count.
+   */
+  maxPendingPerAddress: number;
   /** Publishes per second a device may sustain (0 = no limit) … */
   devicePublishRate: number;
   /** … and how many it may send at once above that rate. */
@@ -25,6 +30,7 @@ export const DEFAULT_MAX_PACKET_BYTES = MAX_BATCH_PAYLOAD_BYTES + 1024;
 export const DEFAULT_LIMITS: BrokerLimits = {
   maxPacketBytes: DEFAULT_MAX_PACKET_BYTES,
   maxConnections: 10_000,
+  maxPendingPerAddress: 64,
   devicePublishRate: 50,
   devicePublishBurst: 500,
 };
@@ -117,5 +123,48 @@ export class TokenBucket {
     this.last = now;
     this.tokens -= 1;
     return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens * 1000) / this.rate);
+  }
+}
+
+/**
+ * The address a connection counts against: IPv4 as it is (an IPv4-mapped IPv6 address as IPv4), IPv6
+ * by its /64, the smallest block one subscriber is usually given.
+ */
+export function addressKey(remote: string | undefined): string {
+  if (!remote) return 'unknown';
+  const address = remote.replace(/%.*$/, '');
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const [head = '', tail] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
+/**
+ * Connections not logged in yet, per client address. Without a cap, sockets that never log in (each
+ * held until the connect timeout) from one machine could take every place of MQTT_MAX_CONNECTIONS and
+ * lock the whole fleet out; with it, one address holds at most `max` of them.
+ */
+export class PendingLogins {
+  private readonly pending = new Map<string, number>();
+
+  constructor(private readonly max: number) {}
+
+  /** Counts a new connection from `address`, or false when the address holds `max` already. */
+  admit(address: string): boolean {
+    const n = this.pending.get(address) ?? 0;
+    if (this.max > 0 && n >= this.max) return false;
+    this.pending.set(address, n + 1);
+    return true;
+  }
+
+  /** The connection logged in or closed. */
+  settle(address: string): void {
+    const n = (this.pending.get(address) ?? 1) - 1;
+    if (n > 0) this.pending.set(address, n);
+    else this.pending.delete(address);
   }
 }

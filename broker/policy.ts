@@ -21,14 +21,18 @@ export { SERVICE_USER };
  */
 export type Principal =
   | { type: 'service' }
-  | { type: 'device'; deviceId: string; prefix: string; allowed: Set<string>; bucket?: TokenBucket; /** Topic suffixes its kind may publish (contract: devicePublishSuffixes). */ suffixes?: ReadonlySet<string> };
+  | {
+    type: 'device'; deviceId: string; prefix: string; allowed: Set<string>; bucket?: TokenBucket;
+    /** Topic suffixes its kind may publish (contract: devicePublishSuffixes). */ suffixes?: ReadonlySet<string>;
+    /** The stored secret hash it logged in with: once no longer in force, the connection is closed. */ credential?: string;
+  };
 
 /**
  * A device's login as the registry answers it: false (unknown device or wrong secret), its `kind` (it
- * publishes the telemetry streams of that kind only: STREAMS_OF_KIND), or true (a stand-in registry
- * that knows no kinds: every stream).
+ * publishes the telemetry streams of that kind only: STREAMS_OF_KIND) and the `credential` (stored
+ * secret hash) it matched, or true (a stand-in registry that knows no kinds: every stream).
  */
-export type DeviceLogin = boolean | { kind: string };
+export type DeviceLogin = boolean | { kind: string; credential?: string };
 
 /** The topic suffixes a device of this kind may publish (its streams, status, command acks). */
 export function publishSuffixesOfKind(kind: string): ReadonlySet<string> {
@@ -38,6 +42,12 @@ const SUFFIXES_OF_KIND = new Map<string, ReadonlySet<string>>();
 
 export interface PolicyDeps {
   verifyDevice(deviceId: string, secret: string): Promise<DeviceLogin>;
+  /**
+   * The credentials (stored secret hashes) that log in now, per device id; a device not registered has
+   * no entry. Connected devices are checked against it (outOfForce), so a rotated-out secret does not
+   * keep a stolen device's open connection.
+   */
+  credentialsInForce?(deviceIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>>;
   servicePassword: string;
   /** Per-device publish rate; unset or a zero rate = no limit. */
   limits?: Pick<BrokerLimits, 'devicePublishRate' | 'devicePublishBurst'>;
@@ -57,6 +67,13 @@ export function deviceMayUseClientId(deviceId: string, clientId: string): boolea
   if (clientId.startsWith(SERVICE_CLIENT_PREFIX)) return false;
   return clientId === deviceId || (clientId.startsWith(`${deviceId}:`) && clientId.length > deviceId.length + 1);
 }
+
+/**
+ * Links a device may hold at once besides its own id (`{id}:{suffix}`: a gateway's parallel uplinks).
+ * Without a cap one device's credentials could take every connection the broker has
+ * (MQTT_MAX_CONNECTIONS) and lock the whole fleet out; the device's own id is always admitted.
+ */
+export const MAX_EXTRA_LINKS = 3;
 
 /** A device id the registry may hand out: the MQTT username rule, and not a reserved service id. */
 export function isDeviceId(id: string): boolean {
@@ -109,6 +126,18 @@ function authError(message: string, returnCode: number): AuthenticateError {
 
 export function createPolicy(deps: PolicyDeps) {
   const principals = new WeakMap<Client, Principal>();
+  /** Each device's extra links (`{id}:{suffix}` client ids) admitted and not yet closed. */
+  const links = new Map<string, Map<string, Client>>();
+  /** Admits an extra link of a device unless it holds MAX_EXTRA_LINKS others still open (a link replacing its own id is not another). */
+  const admitLink = (deviceId: string, client: Client): boolean => {
+    const open = links.get(deviceId) ?? new Map<string, Client>();
+    for (const [id, c] of open) if (c.closed) open.delete(id);
+    const others = open.size - (open.has(client.id) ? 1 : 0);
+    if (others >= MAX_EXTRA_LINKS) return false;
+    open.set(client.id, client);
+    links.set(deviceId, open);
+    return true;
+  };
   const authFailures = deps.metrics.counter('mqtt_auth_failures_total', 'MQTT connections refused at login', ['reason']);
   const refused = deps.metrics.counter('mqtt_refused_total', 'MQTT publishes/subscribes refused by the ACL', ['action']);
   const rateLimited = deps.metrics.counter('mqtt_rate_limited_total', 'device publishes held back because the device exceeded its publish rate');
@@ -126,6 +155,23 @@ export function createPolicy(deps: PolicyDeps) {
   return {
     principalOf(client: Client | null): Principal | undefined {
       return client ? principals.get(client) : undefined;
+    },
+
+    /**
+     * Of these connected clients, the devices whose login secret is no longer in force (rotated out at
+     * once, its grace period over, the device gone from the registry): their connections must close.
+     * A login the registry tied to no stored secret (a stand-in registry) is not judged here.
+     */
+    async outOfForce(clients: readonly Client[]): Promise<{ client: Client; deviceId: string }[]> {
+      const inForceNow = deps.credentialsInForce;
+      if (!inForceNow) return [];
+      const held = clients.flatMap((client) => {
+        const p = principals.get(client);
+        return p?.type === 'device' && p.credential !== undefined ? [{ client, deviceId: p.deviceId, credential: p.credential }] : [];
+      });
+      if (held.length === 0) return [];
+      const inForce = await inForceNow([...new Set(held.map((h) => h.deviceId))]);
+      return held.filter((h) => !inForce.get(h.deviceId)?.includes(h.credential)).map(({ client, deviceId }) => ({ client, deviceId }));
     },
 
     authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (e: AuthenticateError | null, ok: boolean | null) => void): void {
@@ -151,7 +197,9 @@ export function createPolicy(deps: PolicyDeps) {
           }
           const bucket = rate > 0 ? new TokenBucket(rate, burst) : undefined;
           let suffixes: ReadonlySet<string> | undefined;
+          let credential: string | undefined;
           if (typeof ok === 'object') {
+            credential = ok.credential;
             suffixes = SUFFIXES_OF_KIND.get(ok.kind);
             if (!suffixes) SUFFIXES_OF_KIND.set(ok.kind, (suffixes = publishSuffixesOfKind(ok.kind)));
           }
@@ -162,7 +210,13 @@ export function createPolicy(deps: PolicyDeps) {
             log.warn({ clientId: client.id, device: username, topic: String(will.topic).slice(0, 200) }, 'device refused: its will is outside its own topics');
             return fail(client, 'foreign_will', done, 5 /* not authorized */);
           }
-          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket, suffixes });
+          if (client.id !== username) {
+            // An extra link publishes beside the device: no persistent session (sessions would pile up
+            // under ever new suffixes, each queueing the device's commands), and only a few at once.
+            if (!client.clean) return fail(client, 'persistent_extra_link', done, 2 /* identifier rejected */);
+            if (!admitLink(username, client)) return fail(client, 'too_many_links', done, 3 /* server unavailable */);
+          }
+          principals.set(client, { type: 'device', deviceId: username, prefix: devicePrefix(username), allowed: new Set(), bucket, suffixes, credential });
           done(null, true);
         },
         (err: unknown) => {

@@ -43,7 +43,8 @@ export function verifyDeviceSecret(secret: string, stored: string): boolean {
  * AES-256-GCM under a key that is not in the database: SECRETS_KEY, or the file SECRETS_KEY_FILE
  * (default DATA_DIR/secrets.key, created 0600). A copy of the database alone reveals nothing usable.
  */
-const SEALED = 'sealed:v1:';
+/** How a sealed value begins. */
+export const SEALED = 'sealed:v1:';
 
 /** 32 bytes from a key given as 64 hex digits or base64 of 32 bytes; anything else is hashed to 32 bytes. */
 export function secretsKey(material: string): Buffer {

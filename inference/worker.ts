@@ -530,7 +530,8 @@ export class InferenceWorker {
         await zone.smoke.onReading(device, r.ts, r.payload);
         break;
       case 'people':
-        await zone.crowding.onCount(device, r.ts, r.payload.count);
+        // Its arrival bounds how far a count stamped ahead moves the zone's clock (crowding.ts).
+        await zone.crowding.onCount(device, r.ts, r.payload.count, new Date());
         break;
       default:
         return;

@@ -55,15 +55,33 @@ export class DeviceRepository {
     return row ? { secret, previousValidUntil: row.until } : null;
   }
 
-  /** The current secret, or the previous one within its grace period: the device's kind (what it may publish), or false. */
-  async verify(id: string, secret: string): Promise<{ kind: string } | false> {
+  /**
+   * The current secret, or the previous one within its grace period: the device's kind (what it may
+   * publish) and the stored hash the secret matched (its `credential`, checked again while it stays
+   * connected: credentialsInForce), or false.
+   */
+  async verify(id: string, secret: string): Promise<{ kind: string; credential: string } | false> {
     const r = await this.pool.query<{ h: string; previous: string | null; kind: string }>(
       `SELECT secret_hash AS h, CASE WHEN previous_secret_until > now() THEN previous_secret_hash END AS previous, kind FROM devices WHERE id = $1`,
       [id],
     );
     const row = r.rows[0];
     if (!row) return false;
-    return verifyDeviceSecret(secret, row.h) || (row.previous !== null && verifyDeviceSecret(secret, row.previous)) ? { kind: row.kind } : false;
+    if (verifyDeviceSecret(secret, row.h)) return { kind: row.kind, credential: row.h };
+    if (row.previous !== null && verifyDeviceSecret(secret, row.previous)) return { kind: row.kind, credential: row.previous };
+    return false;
+  }
+
+  /**
+   * The secret hashes that log in now, per device (the current one, and the previous one within its
+   * grace period); a device not registered has no entry.
+   */
+  async credentialsInForce(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const r = await this.pool.query<{ id: string; h: string; previous: string | null }>(
+      `SELECT id, secret_hash AS h, CASE WHEN previous_secret_until > now() THEN previous_secret_hash END AS previous FROM devices WHERE id = ANY($1::text[])`,
+      [ids],
+    );
+    return new Map(r.rows.map((row) => [row.id, row.previous === null ? [row.h] : [row.h, row.previous]]));
   }
 
   /** Calibration and placement; fields left out stay as they are. Null when there is no such device. */

@@ -102,6 +102,9 @@ export default fp(
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));
     await prune();
+    // Answers kept unsealed by an older version are sealed once, at start.
+    const sealed = await opts.repo.sealPlain();
+    if (sealed > 0) app.log.info({ answers: sealed }, 'kept idempotent answers sealed');
   },
   { name: 'idempotency', dependencies: ['auth'] },
 );

@@ -142,6 +142,11 @@ interface ZoneWindow {
  * counters reporting is the minute's coverage, shown in the alert. Readings for a minute already
  * closed are counted as late and ignored. So the same readings give the same alerts in any order
  * across zones, and in any order within a zone whose counters stay within `counterWaitS` of each other.
+ *
+ * A reading stamped ahead of its arrival (`receivedAt`, live readings only) moves the zone's clock no
+ * further than its arrival: a counter with a fast clock — or a rogue one stamping its counts up to
+ * MAX_CLOCK_SKEW_S ahead — would otherwise close the zone's minutes before the other counters report,
+ * and every count of theirs would be late and ignored. Its readings still count at their own time.
  */
 export class CrowdingPipeline {
   private readonly zones = new Map<string, ZoneWindow>();
@@ -159,23 +164,25 @@ export class CrowdingPipeline {
     private readonly onMinute?: (zoneId: string, end: Date, state: { pExceed: number; riskNow: number | null; alerting: boolean }) => void,
   ) {}
 
-  onCount(device: DeviceContext, ts: Date, count: number): Promise<void> {
-    const next = (this.queues.get(device.zoneId) ?? Promise.resolve()).then(() => this.count(device, ts, count));
+  onCount(device: DeviceContext, ts: Date, count: number, receivedAt?: Date): Promise<void> {
+    const next = (this.queues.get(device.zoneId) ?? Promise.resolve()).then(() => this.count(device, ts, count, receivedAt));
     this.queues.set(device.zoneId, next.catch(() => undefined));
     return next;
   }
 
-  private async count(device: DeviceContext, ts: Date, count: number): Promise<void> {
+  private async count(device: DeviceContext, ts: Date, count: number, receivedAt?: Date): Promise<void> {
     const t = ts.getTime();
+    // How far this reading may move the zone's clock: to its time, but never past its arrival.
+    const clock = receivedAt ? Math.min(t, receivedAt.getTime()) : t;
     let zone = this.zones.get(device.zoneId);
     if (!zone) {
       zone = {
         timezone: device.timezone,
         device,
         counters: new Map(),
-        minute: Math.floor(t / MINUTE) * MINUTE,
-        newest: t,
-        first: t,
+        minute: Math.floor(clock / MINUTE) * MINUTE,
+        newest: clock,
+        first: clock,
         series: [],
         episode: this.episodeTracker(),
         alerted: false,
@@ -191,7 +198,7 @@ export class CrowdingPipeline {
     counter.pending.push({ t, count });
     if (t < counter.newest) counter.pending.sort((a, b) => a.t - b.t);
     counter.newest = Math.max(counter.newest, t);
-    zone.newest = Math.max(zone.newest, t);
+    zone.newest = Math.max(zone.newest, clock);
     zone.device = device; // the freshest registry view of the zone (capacity, timezone)
     await this.advance(zone);
   }

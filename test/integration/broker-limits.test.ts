@@ -99,4 +99,29 @@ describe('connection limit', () => {
     expect(outcome).toBe('closed');
     expect(await small.metrics.value('mqtt_connections_refused_total')).toBe(1);
   });
+
+  it('lets one address hold only a few connections that have not logged in, so idle sockets cannot take the fleet’s places', async () => {
+    const open = await startTestBroker('pending-limit', PASSWORD, { limits: { maxConnections: 20, maxPendingPerAddress: 4 } });
+    const sockets: net.Socket[] = [];
+    try {
+      // Someone opens sockets from another address and never logs in (each would wait out the connect timeout).
+      for (let i = 0; i < 20; i++) {
+        const s = net.connect({ port: open.broker.port, host: '127.0.0.1', localAddress: '127.0.0.2' });
+        s.on('error', () => undefined);
+        sockets.push(s);
+        await new Promise<void>((resolve) => s.once('connect', () => resolve()).once('close', () => resolve()));
+      }
+      await waitFor(async () => (await open.metrics.value('mqtt_connections_refused_total', { reason: 'pending_per_address' })) === 16 || undefined, 'the idle sockets beyond the address’s share closed', 10_000);
+      // A device elsewhere still logs in.
+      await expect(open.connect({ username: 'dev-ok', password: DEVICE_SECRET, clientId: 'dev-ok' })).resolves.toBeDefined();
+      // Once logged in, a connection no longer counts against its address.
+      for (const s of sockets) s.destroy();
+      const fromHere: MqttClient[] = [];
+      for (let i = 0; i < 6; i++) fromHere.push(await open.connect({ username: `dev-${i}`, password: DEVICE_SECRET, clientId: `dev-${i}` }));
+      expect(fromHere.every((c) => c.connected)).toBe(true);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await open.stop();
+    }
+  });
 });

@@ -1,11 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { jpeg, openCase } from '../support/cases.js';
+import { IdempotencyRepository } from '../../enforcement-api/idempotency.js';
+import { secretsKey } from '../../core/secrets.js';
 
 /** Idempotency-Key: a tablet re-sending what it queued offline gets the first answer, and nothing happens twice. */
 let t: TestPlatform;
 let officer: string;
+const SECRETS_KEY = randomBytes(32).toString('hex');
 
 async function send(token: string, method: string, url: string, key: string | undefined, body?: unknown, contentType = 'application/json') {
   const res = await fetch(`${t.http}${url}`, {
@@ -23,7 +26,7 @@ async function send(token: string, method: string, url: string, key: string | un
 
 describe('Idempotency-Key on state-changing requests', () => {
   beforeAll(async () => {
-    t = await startTestPlatform();
+    t = await startTestPlatform({ SECRETS_KEY });
     officer = await login(t, 'east.li');
   });
   afterAll(async () => {
@@ -74,6 +77,37 @@ describe('Idempotency-Key on state-changing requests', () => {
     expect([first.status, again.status, again.replayed]).toEqual([201, 201, true]);
     expect(again.body.id).toBe(first.body.id);
     expect(await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_added'`, [caseId])).toBe(1);
+  });
+
+  it('keeps no secret an answer carried readable in the database (device and webhook secrets, check codes), yet replays it', async () => {
+    const admin = await login(t, 'admin');
+    const stored = async (text: string) => count(t, `SELECT 1 FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') IN body) > 0`, [text]);
+    const device = { zoneId: 'z-park-square', kind: 'sound_level_meter', placementPublished: true, calibrationValidUntil: '2099-01-01' };
+    const answers = [
+      ['/api/v1/devices', device, 'secret'],
+      ['/api/v1/webhooks/subscribers', { name: 'partner', url: 'https://partner.example.org/hook', eventTypes: ['case.*'] }, 'secret'],
+      ['/api/v1/complaints', { category: 'noise', description: 'music every night', zoneId: 'z-park-square' }, 'checkCode'],
+    ] as const;
+    for (const [url, body, field] of answers) {
+      const key = randomUUID();
+      const first = await send(admin, 'POST', url, key, body);
+      expect(first.status).toBe(201);
+      const secret = first.body[field] as string;
+      expect(secret.length).toBeGreaterThan(7);
+      expect(await stored(secret)).toBe(0);
+      const again = await send(admin, 'POST', url, key, body);
+      expect([again.status, again.replayed, again.body[field]]).toEqual([201, true, secret]);
+    }
+    // Answers kept before they were sealed are sealed at start, and still replay.
+    await t.platform.db.pool.query(
+      `INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, status_code, content_type, body, completed_at)
+       VALUES ('u-admin', 'legacy', 'POST', '/x', 'h', 201, 'application/json', convert_to('{"secret":"plain-legacy-secret"}', 'UTF8'), now())`,
+    );
+    const repo = new IdempotencyRepository(t.platform.db.pool, secretsKey(SECRETS_KEY));
+    expect(await repo.sealPlain()).toBe(1);
+    expect(await stored('plain-legacy-secret')).toBe(0);
+    const replay = await repo.claim({ userId: 'u-admin', key: 'legacy', method: 'POST', path: '/x', requestHash: 'h' });
+    expect(replay.kind === 'replay' && replay.body.toString()).toBe('{"secret":"plain-legacy-secret"}');
   });
 
   it('claims nothing for a request refused before its handler (no token), so the retry runs', async () => {

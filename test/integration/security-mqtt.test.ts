@@ -78,6 +78,24 @@ describe('client ids are bound to the device', () => {
     await expect(attempt({ username: attacker.id, password: attacker.secret, clientId: `${attacker.id}:gw2` })).resolves.toBeDefined();
   });
 
+  it('lets one device hold only a few extra links, none with a persistent session, so it cannot take the fleet’s connections', async () => {
+    const d = await provision(t, admin, 'z-park-square');
+    const link = (suffix: string, clean = true) => attempt({ username: d.id, password: d.secret, clientId: `${d.id}:${suffix}`, clean });
+    const extra = [await link('a'), await link('b'), await link('c')];
+    await expect(link('d')).rejects.toThrow(/unavailable/i);
+    expect(await metric('mqtt_auth_failures_total', { reason: 'too_many_links' })).toBe(1);
+    // Its own id is always admitted; a link reconnecting under its own suffix is not another link.
+    await expect(attempt({ username: d.id, password: d.secret, clientId: d.id })).resolves.toBeDefined();
+    await expect(link('c')).resolves.toBeDefined();
+    // A closed link frees its place.
+    await extra[0]!.endAsync();
+    await expect(link('d')).resolves.toBeDefined();
+    // Persistent sessions under ever new suffixes would pile up in the broker, each queueing the device's commands.
+    await extra[1]!.endAsync();
+    await expect(link('p', false)).rejects.toThrow(/identifier rejected/i);
+    expect(await metric('mqtt_auth_failures_total', { reason: 'persistent_extra_link' })).toBe(1);
+  });
+
   it('does not register a device under a reserved service id', async () => {
     const r = await api(t, admin, 'POST', '/api/v1/devices', { id: 'svc-ingest', zoneId: 'z-park-square', kind: 'sound_level_meter' });
     expect(r.status).toBe(400);
@@ -153,5 +171,26 @@ describe('device secret rotation', () => {
     expect(await logsIn(r1.body.secret)).toBe(false);
     expect(await logsIn(d.secret)).toBe(false);
     expect((await api(t, admin, 'POST', '/api/v1/devices/no-such-device/secret', { graceS: 0 })).status).toBe(404);
+  });
+
+  it('closes a connection still open on a secret that is no longer in force: rotated out at once, or at the end of its grace', async () => {
+    const d = await provision(t, admin, 'z-park-square');
+    const closed = (c: MqttClient, what: string) => waitFor(() => !c.connected, what, 20_000);
+    // A stolen device stays connected on the old secret while the operator rotates it out.
+    const thief = await connectDevice(t, d.id, d.secret);
+    clients.push(thief);
+    const before = await metric('mqtt_credentials_revoked_total');
+    const r1 = await api<{ secret: string }>(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 0 });
+    await closed(thief, 'the connection on the rotated-out secret closed');
+    expect(await metric('mqtt_credentials_revoked_total')).toBe(before + 1);
+    // The device on its new secret stays; one on a secret in its grace period stays until the grace ends.
+    const owner = await connectDevice(t, d.id, r1.body.secret);
+    clients.push(owner);
+    // A grace longer than the broker's check interval: the old secret's connection outlives a check or two.
+    await api(t, admin, 'POST', `/api/v1/devices/${d.id}/secret`, { graceS: 6 });
+    const graceEnds = Date.now() + 6000;
+    await closed(owner, 'the connection on the old secret closed when its grace ended');
+    expect(Date.now()).toBeGreaterThanOrEqual(graceEnds - 1000);
+    expect(await metric('mqtt_credentials_revoked_total')).toBe(before + 2);
   });
 });

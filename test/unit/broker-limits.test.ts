@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import mqttPacket from 'mqtt-packet';
 import { describe, expect, it } from 'vitest';
-import { FrameSizeGuard, TokenBucket } from '../../broker/limits.js';
+import { addressKey, FrameSizeGuard, PendingLogins, TokenBucket } from '../../broker/limits.js';
 
 /** One MQTT PUBLISH frame with a `length`-byte payload (mqtt-packet encodes the header). */
 const frame = (length: number): Buffer => mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(length, 0x61), qos: 0, dup: false, retain: false });
@@ -41,5 +41,25 @@ describe('TokenBucket', () => {
     expect(bucket.take(0)).toBe(100);
     expect(bucket.take(0)).toBe(200);
     expect(bucket.take(1000)).toBe(0);
+  });
+});
+
+describe('connections not logged in yet, per address', () => {
+  it('counts IPv4 by address, IPv4-mapped IPv6 as IPv4, and IPv6 by its /64', () => {
+    const keys = {
+      '203.0.113.7': '203.0.113.7', '::ffff:203.0.113.7': '203.0.113.7', '2001:db8:1:2:aaaa::1': '2001:db8:1:2::/64',
+      '2001:db8:1:2:bbbb:cccc:dddd:eeee': '2001:db8:1:2::/64', '2001:db8::1': '2001:db8:0:0::/64', 'fe80::1%eth0': 'fe80:0:0:0::/64',
+    };
+    expect(Object.fromEntries(Object.keys(keys).map((a) => [a, addressKey(a)]))).toEqual(keys);
+    expect(addressKey(undefined)).toBe('unknown');
+  });
+
+  it('admits up to the limit per address, again once one settles; 0 admits all', () => {
+    const p = new PendingLogins(2);
+    expect([p.admit('a'), p.admit('a'), p.admit('a'), p.admit('b')]).toEqual([true, true, false, true]);
+    p.settle('a');
+    expect(p.admit('a')).toBe(true);
+    const open = new PendingLogins(0);
+    expect(Array.from({ length: 100 }, () => open.admit('a')).every(Boolean)).toBe(true);
   });
 });

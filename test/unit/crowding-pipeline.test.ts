@@ -235,6 +235,21 @@ describe('crowding pipeline on the readings’ own clock', () => {
       expect([...got.totals].sort()).toEqual([...expected.totals].sort());
     }
   });
+
+  it('lets no counter stamping its readings ahead of their arrival close the zone’s minutes on the others (their counts stay in)', async () => {
+    const { scorer, totals } = recording(300, () => 0);
+    const p = new CrowdingPipeline(scorer, () => cardSlot, context([]));
+    // An honest counter reports 120 every 30 s as it happens; a rogue one in the same zone stamps each
+    // of its zeros 290 s ahead (inside MAX_CLOCK_SKEW_S), more than PEOPLE_COUNTER_WAIT_S.
+    for (let k = 0; k < 60; k++) {
+      const now = t0 + k * 30_000;
+      await p.onCount(counter('pc-rogue', 'z-river', 300), new Date(now + 290_000), 0, new Date(now));
+      await p.onCount(counter('pc-honest', 'z-river', 300), new Date(now), 120, new Date(now));
+    }
+    expect(p.late).toBe(0);
+    expect(totals.length).toBeGreaterThan(10);
+    expect(totals.at(-1)?.at(-1)).toBe(120);
+  });
 });
 
 describe('crowding pipeline with a shadow version', () => {
