@@ -498,6 +498,43 @@ def record_choice(spec, out):
     print(f"  {name}: {choice['rule']}: {choice['threshold']} (P {choice['precision']:.4f} R {choice['recall']:.4f} on {choice['samples']} {split} rows); in force {choice['inForce']}")
 
 
+def apply_thresholds(spec, out):
+    """`--thresholds`: the recipe's thresholds and version written into the committed card with no
+    training, and the figures that depend on them recomputed: the threshold choice's `inForce`, and the
+    real held-out figures (at the threshold, by period, per source, the trade-off's marks) of the
+    committed network and of the version it is compared with. Needs only the real held-out set."""
+    name, labels, data = spec["name"], spec["labels"], spec["data"]
+    path, card, blob = committed(name, out)
+    card["version"] = spec["version"]
+    card["thresholds"] = dict(spec["thresholds"])
+    metrics = card["metrics"]
+    choice = metrics.get("thresholdChoice")
+    if choice is not None:
+        choice["inForce"] = spec["thresholds"].get(choice["key"], choice["inForce"])
+    if "realHeldOut" in data and "realHeldOut" in metrics:
+        header_real, x_rh, y_rh = load(f"{name}-realHeldOut", labels)
+        with open(os.path.join(DATA, header_real["files"]["tags"]), encoding="utf-8") as f:
+            tags = json.load(f)
+        packages = metrics["realHeldOut"].get("packages")
+        metrics["realHeldOut"], metrics["calibration"] = field_report(spec, onnx_runner(blob)(x_rh), y_rh, tags, data["realHeldOut"]["description"])
+        if packages is not None:
+            metrics["realHeldOut"]["packages"] = packages
+        mark_trade_off(metrics["calibration"], choice)
+        previous = previous_model(spec)
+        if previous and "previous" in metrics:
+            metrics["previous"]["realHeldOut"], metrics["previous"]["calibration"] = field_report(spec, previous[1](x_rh), y_rh, tags, data["realHeldOut"]["description"])
+    card["metrics"] = {k: metrics[k] for k in ("heldOut", "validation", "realHeldOut", "calibration", "thresholdChoice", "previous") if k in metrics}
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
+    print(f"  {name}@{card['version']}: thresholds {card['thresholds']}")
+    for title, m in ((card["version"], metrics), (metrics.get("previous", {}).get("version"), metrics.get("previous", {}))):
+        if "realHeldOut" in m:
+            a = m["realHeldOut"]["atThreshold"]
+            periods = "; ".join(f"{k} P {c['precision']:.4f} R {c['recall']:.4f}" for k, c in m["realHeldOut"]["byPeriod"].items())
+            print(f"    {title} real held-out, {a['label']} at {a['threshold']}: P {a['precision']:.4f} R {a['recall']:.4f}; {periods}")
+
+
 def rescore(spec, out, x_held, y_held, has_val, x_val, y_val):
     """`--evaluate`: the figures of the ONNX already in `out` recomputed into its card (no training),
     e.g. once a data set that was missing when it was trained has been built."""
@@ -676,13 +713,14 @@ def main():
         del args[at:at + 2]
     evaluate_only = "--evaluate" in args
     choice_only = "--threshold-choice" in args
+    thresholds_only = "--thresholds" in args
     cv = "--cv" in args
     folds = 3
     if "--folds" in args:
         at = args.index("--folds")
         folds = int(args[at + 1])
         del args[at:at + 2]
-    names = [a for a in args if a not in ("--evaluate", "--threshold-choice", "--cv")]
+    names = [a for a in args if a not in ("--evaluate", "--threshold-choice", "--thresholds", "--cv")]
     specs = sorted(f[: -len(".model.json")] for f in os.listdir(DATA) if f.endswith(".model.json")) if not names else names
     order = {"noise-window": 0, "fishing": 1, "crowding": 2}
     for name in sorted(specs, key=lambda n: order.get(n, 99)):
@@ -692,6 +730,8 @@ def main():
             cross_validate(spec, folds)
         elif choice_only:
             record_choice(spec, out)
+        elif thresholds_only:
+            apply_thresholds(spec, out)
         else:
             train(spec, out, evaluate_only)
 

@@ -62,9 +62,9 @@ describe('noise-window model', () => {
   it('carries a schema-valid card: version, labels, thresholds, input width, held-out and real-recording evaluations', async () => {
     const raw: unknown = JSON.parse(await readFile(`${MODELS}/noise-window.card.json`, 'utf8'));
     expect(Value.Check(ModelCard, raw)).toBe(true);
-    expect(model.card.version).toBe('6.0.0');
+    expect(model.card.version).toBe('6.0.1');
     expect(model.card.labels).toEqual(['background', 'traffic', 'music', 'voices', 'construction', 'other']);
-    expect(model.card.thresholds).toEqual({ 'music.on': 0.6, 'music.off': 0.4 });
+    expect(model.card.thresholds).toEqual({ 'music.on': 0.9, 'music.off': 0.4 });
     expect(model.card.inputs[0]?.shape).toEqual(['N', F]);
     expect(model.card.outputs[0]?.activation).toBe('softmax');
     expect(model.card.metrics.heldOut.samples).toBeGreaterThan(1000);
@@ -107,8 +107,11 @@ describe('noise-window model', () => {
     const real = model.card.metrics.realHeldOut;
     const previous = model.card.metrics.previous;
     expect(real?.atThreshold?.label).toBe('music');
-    expect(real?.atThreshold?.precision).toBeGreaterThanOrEqual(0.9);
-    expect(real?.atThreshold?.recall).toBeGreaterThanOrEqual(0.9);
+    // At music.on 0.9 (6.0.1): windows P 0.988 / R 0.885; whole cases replayed through the pipeline lose
+    // no music case to the higher threshold (README, Models: `npm run models:noise-cases`).
+    expect(real?.atThreshold?.threshold).toBe(model.card.thresholds['music.on']);
+    expect(real?.atThreshold?.precision).toBeGreaterThanOrEqual(0.97);
+    expect(real?.atThreshold?.recall).toBeGreaterThanOrEqual(0.88);
     for (const period of ['day', 'night']) expect(real?.byPeriod?.[period]?.support).toBeGreaterThan(50);
     expect(Object.keys(real?.perSource ?? {}).length).toBeGreaterThan(30);
     expect(previous?.version).toBe('5.0.0');
