@@ -4,6 +4,7 @@ import { reject, type Actor, type Rejection, type Transition } from '../domain/c
 import {
   DECISION_DEADLINE_DAYS,
   localDate,
+  noPenaltyGround,
   reviewRouting,
   selectTier,
   withinTier,
@@ -89,9 +90,12 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     facts.priorCasesOfParty = await priorCasesOfParty(client, partyId, c.matterCode, caseId, c.createdAt);
   }
 
+  // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).
+  if (t.event === 'propose_decision' || t.event === 'resolve_on_site') facts.actDate = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
+
   if (t.event === 'propose_decision') {
     // The catalogue in force when the act occurred, not today's.
-    const actOn = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
+    const actOn = facts.actDate ?? facts.today;
     facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
     facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
     const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
@@ -180,7 +184,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
       return {
         ok: true,
         columns: t.fields.partyId !== undefined ? { party_id: t.fields.partyId } : {},
-        data: noPenalty ? { noPenalty: 'first minor violation corrected in time (Administrative Penalty Law art. 33)', priorCasesOfParty: facts.priorCasesOfParty } : {},
+        data: noPenalty ? { noPenalty: noPenaltyGround(facts, t.fields), priorCasesOfParty: facts.priorCasesOfParty } : {},
       };
     }
     case 'propose_decision': {
@@ -194,7 +198,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
           outsideBenchmark: a.outsideBenchmark,
           reviewLevel: a.routing.level,
           reviewReasons: a.routing.reasons,
-          ...(t.fields.tier === 'no_penalty' ? { noPenalty: 'first minor violation corrected in time (Administrative Penalty Law art. 33)' } : {}),
+          ...(t.fields.tier === 'no_penalty' ? { noPenalty: noPenaltyGround(facts, t.fields) } : {}),
         },
       };
     }

@@ -189,3 +189,25 @@ export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken:
   await step('east.review', caseId, { event: 'approve' });
   await step('east.li', caseId, { event: 'decide', decisionNo: fine.decisionNo });
 }
+
+/** What a transition answers, as far as the legal tests read it. */
+export interface TransitionReply {
+  code?: string;
+  message?: string;
+  to?: string;
+  event?: { type: string; data: Record<string, unknown> };
+}
+
+/**
+ * Transitions taken by users on the platform `t()` gives (started later, in `beforeAll`; `as` maps
+ * usernames to tokens): `fire` answers the status and body, `ok` throws unless the transition succeeds.
+ */
+export function transitionsAs(t: () => TestPlatform, as: (user: string) => string) {
+  const fire = (user: string, caseId: string, body: Record<string, unknown>) => api<TransitionReply>(t(), as(user), 'POST', `/api/v1/cases/${caseId}/transitions`, body);
+  const ok = async (user: string, caseId: string, body: Record<string, unknown>): Promise<TransitionReply> => {
+    const r = await fire(user, caseId, body);
+    if (r.status !== 200) throw new Error(`${user} ${String(body.event)}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  return { fire, ok };
+}

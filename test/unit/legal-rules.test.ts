@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decideTransition, type Actor, type CaseFacts } from '../../enforcement-api/domain/case-lifecycle.js';
 import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../enforcement-api/domain/evidence.js';
 import {
+  ageOn,
   certificateProblem,
   checkOfficerPair,
   decisionDeadline,
@@ -247,5 +248,27 @@ describe('evidence', () => {
     expect(contentProblem('application/json', Buffer.from('{"a":1}'))).toBeUndefined();
     expect(contentProblem('application/json', Buffer.from('{"a":'))).toBeDefined();
     expect(contentProblem('image/jpeg', Buffer.alloc(0))).toBe('the file is empty');
+  });
+});
+
+describe('minors (Administrative Penalty Law art. 30)', () => {
+  it('counts full years from the day after the birthday', () => {
+    expect(ageOn('2011-01-01', '2025-01-01')).toBe(13);
+    expect(ageOn('2011-01-01', '2025-01-02')).toBe(14);
+    expect(ageOn('2010-12-31', '2025-01-01')).toBe(14);
+    expect(ageOn('2008-02-29', '2026-02-28')).toBe(17);
+    expect(ageOn('2008-02-29', '2026-03-01')).toBe(18);
+    expect(ageOn('2025-06-01', '2025-01-01')).toBeLessThan(0);
+  });
+  it('spares a child under 14 any penalty, keeps a minor of 14 to 17 in the mitigated tier', () => {
+    const child = '110105201506010016';
+    const teen = '110105200906010010';
+    const on = facts({ actDate: '2025-01-01', benchmarks: [...facts().benchmarks, tier({ tier: 'mitigated', minFineYuan: 200, maxFineYuan: 400 })] });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: child })).toMatchObject({ code: 'PARTY_UNDER_14' });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: child, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty' })).toMatchObject({ ok: true });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: teen })).toMatchObject({ code: 'MINOR_NOT_MITIGATED' });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: teen, tier: 'mitigated', fineYuan: 300 })).toMatchObject({ ok: true });
+    // A passport carries no date of birth: the rule cannot apply.
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: 'E1234567', partyIdType: 'passport' })).toMatchObject({ ok: true });
   });
 });
