@@ -106,10 +106,31 @@ const MAJOR_MEASURES: Record<string, string> = {
   licence_revocation: 'licence revocation',
 };
 
+/** A fine proposed for, or given to, the same party in another case of the same matter for an act on the same day. */
+export interface SameDayFine {
+  caseNumber: number;
+  fineYuan: number;
+}
+
+/**
+ * One act is not split into several cases to stay under the major threshold: the fines one party is
+ * proposed or given for one matter on one day count together (one act, one fine: Administrative
+ * Penalty Law art. 29), and their sum at or above the threshold makes each of them major.
+ */
+export function combinedFineReason(fineYuan: number | undefined, others: readonly SameDayFine[], majorFineYuan: number): string | undefined {
+  if (fineYuan === undefined || fineYuan >= majorFineYuan || others.length === 0) return undefined;
+  const total = others.reduce((sum, o) => sum + o.fineYuan, fineYuan);
+  if (total < majorFineYuan) return undefined;
+  const cases = others.map((o) => `#${o.caseNumber} (¥${o.fineYuan})`).join(', ');
+  return `with case${others.length > 1 ? 's' : ''} ${cases} the party's fines for this matter on the day of the act come to ¥${total}, at or above ¥${majorFineYuan}`;
+}
+
 /** Routine decisions go to the street's review post; major ones to the district legal review centre. */
-export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, majorFineYuan: number): ReviewRouting {
+export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, majorFineYuan: number, sameDayFines: readonly SameDayFine[] = []): ReviewRouting {
   const reasons: string[] = [];
   if (p.fineYuan !== undefined && p.fineYuan >= majorFineYuan) reasons.push(`fine of ¥${p.fineYuan} at or above ¥${majorFineYuan}`);
+  const combined = combinedFineReason(p.fineYuan, sameDayFines, majorFineYuan);
+  if (combined) reasons.push(combined);
   for (const m of p.penalties) if (MAJOR_MEASURES[m]) reasons.push(MAJOR_MEASURES[m]);
   if (p.hearingRequired) reasons.push('hearing required');
   if (outsideBenchmark) reasons.push('outside the discretion benchmark');
@@ -157,6 +178,8 @@ export interface LegalFacts {
   priorCasesOfParty: number;
   /** The local date of the act (the case's first alert) the party's age is counted on; `today` when absent. */
   actDate?: string;
+  /** `propose_decision` with a fine: the party's fines in other cases of the matter for acts on the same day. */
+  sameDayFines?: readonly SameDayFine[];
   evidence: { files: number; validSensorRecords: number };
   review: {
     postKind: 'street' | 'district' | null;

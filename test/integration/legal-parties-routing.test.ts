@@ -6,7 +6,8 @@ import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
  * Ways round the legal rules tried through the API as an officer cutting corners and as the district's
- * legal reviewer would, refused now: minors fined as adults. Each test failed on the code before its fix.
+ * legal reviewer would, refused now: minors fined as adults, and one act split into cases to keep a
+ * fine out of the district centre's review. Each test failed on the code before its fix.
  */
 
 let t: TestPlatform;
@@ -87,5 +88,30 @@ describe('minors (Administrative Penalty Law art. 30)', () => {
   it('refuses a resident identity number whose holder was born after the act', async () => {
     const id = await noiseReady();
     expect((await fire('east.li', id, noiseProposal({ partyId: bornOn('20250601') }))).body).toMatchObject({ code: 'INVALID_PARTY_ID', message: expect.stringContaining('after the act') });
+  });
+});
+
+describe('one act is not split to stay out of the district centre', () => {
+  it('counts a party\'s fines for one matter on one day together: two ¥9,000 fines are major', async () => {
+    const unit = '91350100M000100Y43';
+    const fine = (fineYuan: number) => noiseProposal({ party: 'Lakeside Tea House Ltd', partyKind: 'unit', partyId: unit, fineYuan });
+    const first = await noiseReady('2025-03-01T02:00:00.000Z');
+    const second = await noiseReady('2025-03-01T11:00:00.000Z');
+    // ¥9,000 alone is routine (under ¥10,000), at the street's post.
+    const alone = await ok('east.li', first, fine(9000));
+    expect(alone.event?.data).toMatchObject({ reviewLevel: 'routine' });
+    const split = await ok('east.li', second, fine(9000));
+    expect(split.event?.data).toMatchObject({ reviewLevel: 'major', reviewReasons: [expect.stringContaining('¥18000')] });
+    await ok('east.li', second, { event: 'submit_for_review' });
+    expect(await detail(second)).toMatchObject({ reviewPostId: 'rp-centre' });
+    // The first, proposed before the second, is submitted to the centre too, and the street cannot approve it.
+    const submitted = await ok('east.li', first, { event: 'submit_for_review' });
+    expect(submitted.event?.data).toMatchObject({ reviewLevel: 'major', reviewPostId: 'rp-centre', reviewReasons: [expect.stringContaining(`#${String((await detail(second)).number)}`)] });
+    expect((await fire('east.review', first, { event: 'approve' })).status).toBe(404);
+    expect((await fire('review', first, { event: 'approve' })).body).toMatchObject({ code: 'CONSULTATION_REQUIRED' });
+
+    // Another day's act of the same party is a case of its own.
+    const nextDay = await noiseReady('2025-03-02T02:00:00.000Z');
+    expect((await ok('east.li', nextDay, fine(9000))).event?.data).toMatchObject({ reviewLevel: 'routine' });
   });
 });

@@ -5,6 +5,7 @@ import {
   ageOn,
   certificateProblem,
   checkOfficerPair,
+  combinedFineReason,
   decisionDeadline,
   legalGuards,
   localDate,
@@ -139,6 +140,16 @@ describe('benchmarks and review routing', () => {
     [{ penalties: ['fine'], fineYuan: 900 }, true, 'major', ['outside the discretion benchmark']],
   ] as const)('routes %j (outside: %s) as %s', (p, outside, level, reasons) => {
     expect(reviewRouting(p, outside, 10000)).toEqual({ level, reasons });
+  });
+
+  it('counts a party\'s fines for one matter on one day together: one act is not split under the threshold', () => {
+    const others = [{ caseNumber: 7, fineYuan: 6000 }];
+    expect(reviewRouting({ penalties: ['fine'], fineYuan: 3000 }, false, 10000, others)).toEqual({ level: 'routine', reasons: [] });
+    expect(reviewRouting({ penalties: ['fine'], fineYuan: 4000 }, false, 10000, others)).toEqual({ level: 'major', reasons: [expect.stringContaining('#7 (¥6000)')] });
+    expect(combinedFineReason(4000, [...others, { caseNumber: 9, fineYuan: 1 }], 10000)).toContain('¥10001');
+    // Major on its own already: no second reason.
+    expect(combinedFineReason(12000, others, 10000)).toBeUndefined();
+    expect(combinedFineReason(undefined, others, 10000)).toBeUndefined();
   });
 
   it('refuses a proposal without a tier of the benchmark, a mismatched no_penalty tier, or any valid evidence', () => {
