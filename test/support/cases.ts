@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
 import { takeSseMessages, type SseMessage } from '../../contract/http/sse.js';
 import { api, login, type TestPlatform } from './platform.js';
+import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 let opened = 0;
 
@@ -129,6 +130,12 @@ export async function uploadEvidence(
 
 /** A valid resident identity number (GB 11643 check digit). */
 export const PARTY_ID = '320102198805050013';
+
+/** The `n`th of many valid resident identity numbers of adults (born 1990): another person each, whose fines never add up. */
+export function partyIdOf(n: number): string {
+  const first17 = `32010219900101${String(n % 1000).padStart(3, '0')}`;
+  return first17 + residentIdCheck(first17);
+}
 
 /** A routine noise decision proposal (fine within the normal tier of art. 82); `over` replaces fields. */
 export const noiseProposal = (over: Record<string, unknown> = {}) => ({
