@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, noiseProposal, openCase, readyToPropose, SITE, transitionsAs } from '../support/cases.js';
+import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
@@ -113,5 +113,37 @@ describe('one act is not split to stay out of the district centre', () => {
     // Another day's act of the same party is a case of its own.
     const nextDay = await noiseReady('2025-03-02T02:00:00.000Z');
     expect((await ok('east.li', nextDay, fine(9000))).event?.data).toMatchObject({ reviewLevel: 'routine' });
+  });
+});
+
+describe('evidence shows the act', () => {
+  const upload = (caseId: string, bytes: Buffer, capturedAt: string, at = { lat: 32.0405, lon: 118.7805 }) =>
+    uploadEvidence(t, as('east.li'), caseId, bytes, 'image/jpeg', `?type=photo&capturedAt=${encodeURIComponent(capturedAt)}&lat=${at.lat}&lon=${at.lon}&collectors=u-east-li`);
+
+  it('refuses a photo captured before the day of the act', async () => {
+    // The act: 1 April 2025, 10:00 in Shanghai.
+    const id = await onSite('2025-04-01T02:00:00.000Z');
+    const old = await upload(id, jpeg(), '2024-06-01T10:00:00+08:00');
+    expect(old).toMatchObject({ status: 422, body: { code: 'CAPTURE_TIME_INVALID', message: expect.stringContaining('before the day of the act') } });
+    // The day is Shanghai's: 31 March 23:59 there is the day before, 00:30 on 1 April (31 March in UTC) the day itself.
+    expect((await upload(id, jpeg(), '2025-03-31T23:59:00+08:00')).body).toMatchObject({ code: 'CAPTURE_TIME_INVALID' });
+    expect((await upload(id, jpeg(), '2025-04-01T00:30:00+08:00')).status).toBe(201);
+    // A document (a business licence, an earlier notice) may predate the act.
+    const pdf = Buffer.from('%PDF-1.7\nlicence\n');
+    const doc = await uploadEvidence(t, as('east.li'), id, pdf, 'application/pdf', `?type=document&capturedAt=${encodeURIComponent('2020-01-01T09:00:00+08:00')}&lat=32.04&lon=118.78&collectors=u-east-li`);
+    expect(doc.status).toBe(201);
+  });
+
+  it('refuses a file already evidence of another case under another capture time or place', async () => {
+    const first = await onSite('2025-04-05T02:00:00.000Z');
+    const second = await onSite('2025-04-05T12:00:00.000Z');
+    const photo = jpeg();
+    expect((await upload(first, photo, '2025-04-05T10:20:00+08:00')).status).toBe(201);
+    // The same bytes, said to be captured that evening elsewhere.
+    const moved = await upload(second, photo, '2025-04-05T20:10:00+08:00', { lat: 32.06, lon: 118.75 });
+    expect(moved).toMatchObject({ status: 409, body: { code: 'EVIDENCE_METADATA_CONFLICT' } });
+    expect((await upload(second, photo, '2025-04-05T10:20:00+08:00', { lat: 32.06, lon: 118.75 })).body).toMatchObject({ code: 'EVIDENCE_METADATA_CONFLICT' });
+    // The same photo with the same capture (it shows both parties) may serve both cases.
+    expect((await upload(second, photo, '2025-04-05T10:20:00+08:00')).status).toBe(201);
   });
 });

@@ -101,7 +101,7 @@ const KIND_OF: Record<string, string> = { 'image/jpeg': 'photo', 'image/png': 'p
 /** Evidence metadata as query parameters: type, capture time and place, collectors (`collectors` = user ids). */
 export function evidenceMeta(contentType: string, collectors = 'u-east-li'): string {
   const kind = KIND_OF[contentType.split(';')[0]!.trim()] ?? 'document';
-  const capturedAt = new Date(Date.now() - 60_000).toISOString();
+  const capturedAt = new Date().toISOString();
   return `type=${kind}&capturedAt=${encodeURIComponent(capturedAt)}&lat=32.0405&lon=118.7805&collectors=${collectors}`;
 }
 
