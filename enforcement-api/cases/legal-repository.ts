@@ -82,10 +82,11 @@ export async function sensorRecordsOf(db: Queryable, caseId: string, timezone: s
     `SELECT a.id AS "alertId", a.kind, a.device_id AS "deviceId", a.detected_at AS "measuredAt",
        to_char((a.detected_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS "measuredOn",
        to_char(a.device_calibration_valid_until, 'YYYY-MM-DD') AS "calibrationValidUntil",
-       a.device_placement_published AS "placementPublished",
+       a.device_placement_published AS "placementPublished", v.verdict,
        coalesce((SELECT json_agg(json_build_object('reviewer', er.reviewer, 'role', er.role, 'at', er.at, 'note', er.note) ORDER BY er.id)
          FROM evidence_reviews er WHERE er.case_id = c.id AND er.alert_id = a.id), '[]'::json) AS reviews
-     FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE c.id = $1 ORDER BY a.detected_at, a.id`,
+     FROM alerts a JOIN cases c ON c.incident_id = a.incident_id LEFT JOIN alert_verdicts v ON v.alert_id = a.id
+     WHERE c.id = $1 ORDER BY a.detected_at, a.id`,
     [caseId, timezone],
   );
   return r.rows;

@@ -147,3 +147,25 @@ describe('evidence shows the act', () => {
     expect((await upload(second, photo, '2025-04-05T10:20:00+08:00')).status).toBe(201);
   });
 });
+
+describe('a false alarm is no evidence', () => {
+  it('does not let a meter\'s record an officer marked a false alarm carry a fine', async () => {
+    // slm-park-1: calibrated until 2027-06-30, placement published (the seed).
+    const alertId = randomBytes(16).toString('hex');
+    const at = '2025-05-01T12:00:00.000Z';
+    const r = await t.platform.cases.intake({ id: alertId, kind: 'noise', zoneId: 'z-park-square', deviceId: 'slm-park-1', startedAt: at, detectedAt: at, summary: 'music', evidence: { laeq: 72 } }, 30);
+    if (r.outcome !== 'opened') throw new Error(r.outcome);
+    const id = r.case.id;
+    await ok('east.li', id, { event: 'accept' });
+    await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    expect((await confirmPresence(t, as('east.lead'), id)).status).toBe(201);
+    await ok('east.li', id, { event: 'file' });
+    expect((await api(t, as('east.lead'), 'POST', `/api/v1/cases/${id}/evidence/sensor/${alertId}/review`, { note: 'level read' })).status).toBe(201);
+    const records = async () => (await api<{ sensorRecords: { alertId: string; valid: boolean; problems: string[] }[] }>(t, as('east.li'), 'GET', `/api/v1/cases/${id}/evidence`)).body.sensorRecords;
+    expect(await records()).toEqual([expect.objectContaining({ alertId, valid: true })]);
+    // On site the officers find a car alarm, not music, and say so.
+    expect((await api(t, as('east.li'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'false_alarm', reason: 'a parked car\'s alarm, not music' })).status).toBe(200);
+    expect(await records()).toEqual([expect.objectContaining({ alertId, valid: false, problems: [expect.stringContaining('false alarm')] })]);
+    expect((await fire('east.li', id, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+  });
+});

@@ -237,7 +237,7 @@ describe('90-day decision deadline', () => {
 describe('evidence', () => {
   const record = (over: Partial<SensorRecord> = {}): SensorRecord => ({
     alertId: 'a1', kind: 'noise', deviceId: 'slm-1', measuredAt: '2026-03-01T13:00:00Z', measuredOn: '2026-03-01',
-    calibrationValidUntil: '2026-03-01', placementPublished: true, reviews: [{ reviewer: 'u', role: 'officer', at: '', note: null }], ...over,
+    calibrationValidUntil: '2026-03-01', placementPublished: true, verdict: null, reviews: [{ reviewer: 'u', role: 'officer', at: '', note: null }], ...over,
   });
   it('counts a sensor record only when calibrated that day, published and reviewed', () => {
     expect(sensorEvidenceProblems(record())).toEqual([]);
@@ -246,6 +246,8 @@ describe('evidence', () => {
     expect(sensorEvidenceProblems(record({ placementPublished: false }))).toEqual([expect.stringContaining('not published')]);
     expect(sensorEvidenceProblems(record({ reviews: [] }))).toEqual([expect.stringContaining('reviewed')]);
     expect(sensorEvidenceProblems(record({ deviceId: null }))).toEqual([expect.stringContaining('no device')]);
+    expect(sensorEvidenceProblems(record({ verdict: 'confirmed' }))).toEqual([]);
+    expect(sensorEvidenceProblems(record({ verdict: 'false_alarm' }))).toEqual([expect.stringContaining('false alarm')]);
   });
   it('checks file bytes against the declared type', () => {
     expect(contentProblem('image/jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]))).toBeUndefined();
