@@ -100,10 +100,13 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     const actOn = facts.actDate ?? facts.today;
     facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
     facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
-    const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
     if (t.fields.fineYuan !== undefined && t.fields.partyId !== undefined && c.matterCode) {
       facts.sameDayFines = await sameDayFinesOfParty(client, { partyId: t.fields.partyId, matterCode: c.matterCode, caseId, actDate: actOn, timezone: settings.timezone });
     }
+  }
+  // The evidence a decision rests on, when it is proposed and again when it is approved and made.
+  if (t.event === 'propose_decision' || t.event === 'approve' || t.event === 'decide') {
+    const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
     facts.evidence = { files: await validFileCount(client, caseId), validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
   }
 

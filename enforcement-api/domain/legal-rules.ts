@@ -250,6 +250,12 @@ const underPenaltyAge = (f: LegalFacts, fields: { partyId?: string; partyKind?: 
   return a !== null && a.age >= 0 && a.age < AGE_OF_PENALTY;
 };
 
+/** A decision rests on at least one valid evidence item: when proposed, approved and made (a record may since have been marked a false alarm). */
+const noValidEvidence = (f: LegalFacts): Rejection | undefined =>
+  f.evidence.files + f.evidence.validSensorRecords === 0
+    ? reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published and that nobody marked a false alarm')
+    : undefined;
+
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
 
 /** Every enforcement step needs the case's matter: a case from a kind without one is classified first. */
@@ -367,12 +373,11 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       return reject(422, 'BENCHMARK_DEVIATION_UNREASONED',
         `the fine is outside the ${tier.tier} tier (¥${tier.minFineYuan}–${tier.maxFineYuan}) though inside the law: state why (deviationReason); the district centre reviews it`);
     }
-    if (f.evidence.files + f.evidence.validSensorRecords === 0) {
-      return reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published');
-    }
-    return undefined;
+    return noValidEvidence(f);
   };
   const approve: Guard<'approve'> = () => {
+    const unproven = noValidEvidence(f);
+    if (unproven) return unproven;
     if (f.review.pendingOpinions.length > 0) {
       return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
     }
@@ -399,6 +404,8 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
       : undefined;
   const decide: Guard<'decide'> = ({ transition: { fields } }) => {
+    const unproven = noValidEvidence(f);
+    if (unproven) return unproven;
     if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
       return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
     }

@@ -149,10 +149,9 @@ describe('evidence shows the act', () => {
 });
 
 describe('a false alarm is no evidence', () => {
-  it('does not let a meter\'s record an officer marked a false alarm carry a fine', async () => {
-    // slm-park-1: calibrated until 2027-06-30, placement published (the seed).
+  /** A noise case raised by slm-park-1 (calibrated until 2027-06-30, placement published: the seed), on site, filed, its record reviewed. */
+  async function meterCase(at: string): Promise<{ id: string; alertId: string }> {
     const alertId = randomBytes(16).toString('hex');
-    const at = '2025-05-01T12:00:00.000Z';
     const r = await t.platform.cases.intake({ id: alertId, kind: 'noise', zoneId: 'z-park-square', deviceId: 'slm-park-1', startedAt: at, detectedAt: at, summary: 'music', evidence: { laeq: 72 } }, 30);
     if (r.outcome !== 'opened') throw new Error(r.outcome);
     const id = r.case.id;
@@ -161,11 +160,28 @@ describe('a false alarm is no evidence', () => {
     expect((await confirmPresence(t, as('east.lead'), id)).status).toBe(201);
     await ok('east.li', id, { event: 'file' });
     expect((await api(t, as('east.lead'), 'POST', `/api/v1/cases/${id}/evidence/sensor/${alertId}/review`, { note: 'level read' })).status).toBe(201);
+    return { id, alertId };
+  }
+  const falseAlarm = async (alertId: string) =>
+    expect((await api(t, as('east.li'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'false_alarm', reason: 'a parked car\'s alarm, not music' })).status).toBe(200);
+
+  it('does not let a meter\'s record an officer marked a false alarm carry a fine', async () => {
+    const { id, alertId } = await meterCase('2025-05-01T12:00:00.000Z');
     const records = async () => (await api<{ sensorRecords: { alertId: string; valid: boolean; problems: string[] }[] }>(t, as('east.li'), 'GET', `/api/v1/cases/${id}/evidence`)).body.sensorRecords;
     expect(await records()).toEqual([expect.objectContaining({ alertId, valid: true })]);
     // On site the officers find a car alarm, not music, and say so.
-    expect((await api(t, as('east.li'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'false_alarm', reason: 'a parked car\'s alarm, not music' })).status).toBe(200);
+    await falseAlarm(alertId);
     expect(await records()).toEqual([expect.objectContaining({ alertId, valid: false, problems: [expect.stringContaining('false alarm')] })]);
     expect((await fire('east.li', id, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+  });
+
+  it('does not make a decision whose only record was marked a false alarm after it was approved', async () => {
+    const { id, alertId } = await meterCase('2025-05-02T12:00:00.000Z');
+    await ok('east.li', id, noiseProposal());
+    await ok('east.li', id, { event: 'submit_for_review' });
+    await ok('east.review', id, { event: 'approve' });
+    await falseAlarm(alertId);
+    expect((await fire('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2025〕第501号' })).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect((await detail(id)).state).toBe('approved');
   });
 });

@@ -152,6 +152,13 @@ describe('benchmarks and review routing', () => {
     expect(combinedFineReason(undefined, others, 10000)).toBeUndefined();
   });
 
+  it('approves and makes a decision only while valid evidence remains', () => {
+    const none = facts({ evidence: { files: 0, validSensorRecords: 0 } });
+    expect(decide(none, 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect(decide(none, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect(decide(facts({ evidence: { files: 0, validSensorRecords: 1 } }), 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+  });
+
   it('refuses a proposal without a tier of the benchmark, a mismatched no_penalty tier, or any valid evidence', () => {
     expect(decide(facts(), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'aggravated' })).toMatchObject({ code: 'UNKNOWN_TIER' });
