@@ -173,6 +173,14 @@ describe('a false alarm is no evidence', () => {
     await falseAlarm(alertId);
     expect(await records()).toEqual([expect.objectContaining({ alertId, valid: false, problems: [expect.stringContaining('false alarm')] })]);
     expect((await fire('east.li', id, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    // The verdict decides what is evidence: each change is on the case's hash-chained record (a retry adds nothing).
+    await falseAlarm(alertId);
+    expect((await api(t, as('east.lead'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'confirmed' })).status).toBe(200);
+    const audit = await api<{ events: { type: string; actor: string; data: Record<string, unknown> }[]; verification: { ok: boolean } }>(t, as('admin'), 'GET', `/api/v1/cases/${id}/audit`);
+    expect(audit.body.verification.ok).toBe(true);
+    expect(audit.body.events.filter((e) => e.type === 'alert_verdict').map((e) => [e.actor, e.data.verdict, e.data.previous])).toEqual([
+      ['u-east-li', 'false_alarm', null], ['u-east-lead', 'confirmed', 'false_alarm'],
+    ]);
   });
 
   it('does not make a decision whose only record was marked a false alarm after it was approved', async () => {
