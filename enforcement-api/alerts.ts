@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { alertCondition, type Viewer } from './domain/jurisdiction.js';
 import type { ShadowComparison } from '../contract/http/alerts.js';
+import { inTransaction } from '../core/db/transaction.js';
+import { appendEvent } from './cases/events.js';
 
 /** Alerts as stored by the intake, with their case, verdict and the device commands they caused. */
 export interface AlertFilter {
@@ -53,14 +55,26 @@ export class AlertRepository {
     return r.rows[0] ?? null;
   }
 
-  /** Records (or replaces) the verdict on an alert; the model version is copied for precision figures. */
-  async setVerdict(id: string, verdict: 'confirmed' | 'false_alarm', reason: string | null, by: string): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO alert_verdicts (alert_id, verdict, reason, model_version, by_user)
-       SELECT id, $2, $3, model_version, $4 FROM alerts WHERE id = $1
-       ON CONFLICT (alert_id) DO UPDATE SET verdict = EXCLUDED.verdict, reason = EXCLUDED.reason, by_user = EXCLUDED.by_user, at = now()`,
-      [id, verdict, reason, by],
-    );
+  /**
+   * Records (or replaces) the verdict on an alert; the model version is copied for precision figures. A
+   * verdict decides whether the alert's record is evidence (a false alarm is not), so a new or changed
+   * one is an event on its case's hash-chained record, in the same transaction.
+   */
+  async setVerdict(id: string, verdict: 'confirmed' | 'false_alarm', reason: string | null, by: { username: string; userId: string; role: string }): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      const before = await client.query<{ verdict: string; reason: string | null }>('SELECT verdict, reason FROM alert_verdicts WHERE alert_id = $1 FOR UPDATE', [id]);
+      await client.query(
+        `INSERT INTO alert_verdicts (alert_id, verdict, reason, model_version, by_user)
+         SELECT id, $2, $3, model_version, $4 FROM alerts WHERE id = $1
+         ON CONFLICT (alert_id) DO UPDATE SET verdict = EXCLUDED.verdict, reason = EXCLUDED.reason, by_user = EXCLUDED.by_user, at = now()`,
+        [id, verdict, reason, by.username],
+      );
+      const previous = before.rows[0];
+      if (previous && previous.verdict === verdict && previous.reason === reason) return;
+      const c = await client.query<{ caseId: string }>('SELECT c.id AS "caseId" FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE a.id = $1', [id]);
+      const caseId = c.rows[0]?.caseId;
+      if (caseId) await appendEvent(client, caseId, by.userId, 'alert_verdict', { alertId: id, verdict, reason, previous: previous?.verdict ?? null, role: by.role });
+    });
   }
 
   /** Confirmed and false alarms per model version: precision = confirmed / (confirmed + false alarms). */

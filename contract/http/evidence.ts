@@ -37,6 +37,7 @@ export const SensorRecord = Type.Object({
   measuredOn: Type.String(),
   calibrationValidUntil: Nullable(Type.String({ description: "the device's calibration validity when the record was made" })),
   placementPublished: Nullable(Type.Boolean()),
+  verdict: Nullable(Type.Union([Type.Literal('confirmed'), Type.Literal('false_alarm')], { description: "an officer's or reviewer's verdict on the alert (POST /api/v1/alerts/{id}/verdict): a false alarm is no evidence" })),
   reviews: Type.Array(Review),
 });
 export type SensorRecord = Static<typeof SensorRecord>;

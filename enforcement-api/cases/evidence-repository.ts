@@ -93,6 +93,8 @@ export class EvidenceRepository {
         const known = await client.query<{ userId: string }>('SELECT user_id AS "userId" FROM officers WHERE user_id = ANY($1)', [meta.collectors]);
         const unknown = meta.collectors.filter((u) => !known.rows.some((k) => k.userId === u));
         if (unknown.length > 0) return reject(422, 'UNKNOWN_COLLECTOR', `collectors must be enforcement officers: ${unknown.join(', ')} is not`);
+        const refused = await this.captureProblem(client, caseId, sha256, meta);
+        if (refused) return refused;
       }
       const at = now.toISOString();
       const inserted = await client.query<FileRow>(
@@ -109,6 +111,33 @@ export class EvidenceRepository {
       }, at);
       return { created: true, file: judged(row) };
     });
+  }
+
+  /**
+   * Whether the capture stated can be this file's: a recording of the act (photo, video, audio,
+   * measurement) is not captured before the local day of the act (a document may be older); a file
+   * already evidence of another case was captured once, at the time and place stated there.
+   */
+  private async captureProblem(client: pg.PoolClient, caseId: string, sha256: string, meta: EvidenceMeta): Promise<Rejection | undefined> {
+    if (meta.evidenceType !== 'document') {
+      const act = (await client.query<{ actOn: string; capturedOn: string }>(
+        `SELECT to_char((coalesce(i.first_alert_at, c.created_at) AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS "actOn",
+           to_char(($3::timestamptz AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS "capturedOn"
+         FROM cases c LEFT JOIN incidents i ON i.id = c.incident_id WHERE c.id = $1`,
+        [caseId, this.timezone, meta.capturedAt],
+      )).rows[0];
+      if (act && act.capturedOn < act.actOn) {
+        return reject(422, 'CAPTURE_TIME_INVALID', `a ${meta.evidenceType} captured on ${act.capturedOn} cannot show an act of ${act.actOn}: it was captured before the day of the act`);
+      }
+    }
+    const elsewhere = await client.query<{ capturedAt: Date; location: { lat: number; lon: number } | null }>(
+      `SELECT captured_at AS "capturedAt", capture_location AS location FROM case_evidence WHERE sha256 = $1 AND case_id <> $2 AND captured_at IS NOT NULL`,
+      [sha256, caseId],
+    );
+    const same = (o: { capturedAt: Date; location: { lat: number; lon: number } | null }) => o.capturedAt.getTime() === Date.parse(meta.capturedAt)
+      && o.location !== null && Math.abs(o.location.lat - meta.location.lat) < 1e-6 && Math.abs(o.location.lon - meta.location.lon) < 1e-6;
+    return elsewhere.rows.every(same) ? undefined
+      : reject(409, 'EVIDENCE_METADATA_CONFLICT', 'this file is already evidence of another case, captured at another time or place: a file is captured once, so give the capture time and place recorded there');
   }
 
   /** A person's review of an uploaded file: someone of the team or the review post, not its uploader. */

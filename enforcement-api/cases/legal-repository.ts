@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { OfficerCertificate } from '../domain/legal-rules.js';
+import type { OfficerCertificate, SameDayFine } from '../domain/legal-rules.js';
 import type { SensorRecord } from '../domain/evidence.js';
 
 /**
@@ -21,13 +21,15 @@ export interface CaseLegalRow {
   createdAt: Date;
   filedAt: Date | null;
   presenceConfirmedAt: Date | null;
+  /** The level the case was last submitted for review at. */
+  reviewLevel: 'routine' | 'major' | null;
 }
 
 export async function caseLegalRow(client: Queryable, caseId: string): Promise<CaseLegalRow | undefined> {
   const r = await client.query<CaseLegalRow>(
     `SELECT c.matter_code AS "matterCode", m.domain, m.penalty, c.on_site_officers AS "onSiteOfficers",
        c.decision_due_at AS "decisionDueAt", p.kind AS "postKind", p.id AS "postId", c.created_at AS "createdAt",
-       c.filed_at AS "filedAt", c.presence_confirmed_at AS "presenceConfirmedAt"
+       c.filed_at AS "filedAt", c.presence_confirmed_at AS "presenceConfirmedAt", c.review_level AS "reviewLevel"
      FROM cases c LEFT JOIN matters m ON m.code = c.matter_code LEFT JOIN review_posts p ON p.id = c.review_post_id WHERE c.id = $1`,
     [caseId],
   );
@@ -57,16 +59,34 @@ export async function priorCasesOfParty(client: Queryable, partyId: string, matt
   return r.rows[0]?.n ?? 0;
 }
 
+/**
+ * The fines the party was proposed or given in the other live cases of the matter whose act (first
+ * alert, or the report) fell on the same local day: each case's latest proposal.
+ */
+export async function sameDayFinesOfParty(client: Queryable, q: { partyId: string; matterCode: string; caseId: string; actDate: string; timezone: string }): Promise<SameDayFine[]> {
+  const r = await client.query<SameDayFine>(
+    `SELECT c.number::int AS "caseNumber", p.fine_yuan AS "fineYuan"
+     FROM cases c LEFT JOIN incidents i ON i.id = c.incident_id
+     JOIN LATERAL (SELECT x.fine_yuan FROM case_proposals x WHERE x.case_id = c.id ORDER BY x.revision DESC LIMIT 1) p ON true
+     WHERE c.party_id = $1 AND c.matter_code = $2 AND c.id <> $3 AND c.state <> 'dismissed' AND p.fine_yuan IS NOT NULL
+       AND (coalesce(i.first_alert_at, c.created_at) AT TIME ZONE $5)::date = $4::date
+     ORDER BY c.number`,
+    [q.partyId, q.matterCode, q.caseId, q.actDate, q.timezone],
+  );
+  return r.rows;
+}
+
 /** The case's sensor records (alerts from devices) with the conditions that make them evidence. */
 export async function sensorRecordsOf(db: Queryable, caseId: string, timezone: string): Promise<SensorRecord[]> {
   const r = await db.query<SensorRecord>(
     `SELECT a.id AS "alertId", a.kind, a.device_id AS "deviceId", a.detected_at AS "measuredAt",
        to_char((a.detected_at AT TIME ZONE $2)::date, 'YYYY-MM-DD') AS "measuredOn",
        to_char(a.device_calibration_valid_until, 'YYYY-MM-DD') AS "calibrationValidUntil",
-       a.device_placement_published AS "placementPublished",
+       a.device_placement_published AS "placementPublished", v.verdict,
        coalesce((SELECT json_agg(json_build_object('reviewer', er.reviewer, 'role', er.role, 'at', er.at, 'note', er.note) ORDER BY er.id)
          FROM evidence_reviews er WHERE er.case_id = c.id AND er.alert_id = a.id), '[]'::json) AS reviews
-     FROM alerts a JOIN cases c ON c.incident_id = a.incident_id WHERE c.id = $1 ORDER BY a.detected_at, a.id`,
+     FROM alerts a JOIN cases c ON c.incident_id = a.incident_id LEFT JOIN alert_verdicts v ON v.alert_id = a.id
+     WHERE c.id = $1 ORDER BY a.detected_at, a.id`,
     [caseId, timezone],
   );
   return r.rows;

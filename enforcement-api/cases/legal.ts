@@ -3,7 +3,9 @@ import type pg from 'pg';
 import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
   DECISION_DEADLINE_DAYS,
+  combinedFineReason,
   localDate,
+  noPenaltyGround,
   reviewRouting,
   selectTier,
   withinTier,
@@ -28,6 +30,7 @@ import {
   recordExtension,
   requestOpinions,
   reviewPostsFor,
+  sameDayFinesOfParty,
   sensorRecordsOf,
   validFileCount,
 } from './legal-repository.js';
@@ -89,11 +92,20 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     facts.priorCasesOfParty = await priorCasesOfParty(client, partyId, c.matterCode, caseId, c.createdAt);
   }
 
+  // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).
+  if (t.event === 'propose_decision' || t.event === 'resolve_on_site') facts.actDate = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
+
   if (t.event === 'propose_decision') {
     // The catalogue in force when the act occurred, not today's.
-    const actOn = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
+    const actOn = facts.actDate ?? facts.today;
     facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
     facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
+    if (t.fields.fineYuan !== undefined && t.fields.partyId !== undefined && c.matterCode) {
+      facts.sameDayFines = await sameDayFinesOfParty(client, { partyId: t.fields.partyId, matterCode: c.matterCode, caseId, actDate: actOn, timezone: settings.timezone });
+    }
+  }
+  // The evidence a decision rests on, when it is proposed and again when it is approved and made.
+  if (t.event === 'propose_decision' || t.event === 'approve' || t.event === 'decide') {
     const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
     facts.evidence = { files: await validFileCount(client, caseId), validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
   }
@@ -102,7 +114,8 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') {
     const proposal = await latestProposal(client, caseId);
-    facts.review.level = proposal?.reviewLevel ?? null;
+    // The level the case was submitted at (a routine proposal becomes major when the party's same-day fines add up).
+    facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
     const state = await consultationState(client, proposal?.id ?? null, c.postId);
     facts.review.pendingOpinions = state.pending;
     facts.review.opinionsGiven = state.given;
@@ -119,7 +132,7 @@ export function assessProposal(facts: LegalFacts, t: Extract<Transition, { event
     tier,
     outsideBenchmark,
     boundsEffectiveFrom: facts.bounds.find((b) => b.partyKind === (t.fields.partyKind ?? 'individual'))?.effectiveFrom ?? null,
-    routing: reviewRouting(t.fields, outsideBenchmark, settings.majorFineYuan),
+    routing: reviewRouting(t.fields, outsideBenchmark, settings.majorFineYuan, facts.sameDayFines),
   };
 }
 
@@ -180,7 +193,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
       return {
         ok: true,
         columns: t.fields.partyId !== undefined ? { party_id: t.fields.partyId } : {},
-        data: noPenalty ? { noPenalty: 'first minor violation corrected in time (Administrative Penalty Law art. 33)', priorCasesOfParty: facts.priorCasesOfParty } : {},
+        data: noPenalty ? { noPenalty: noPenaltyGround(facts, t.fields), priorCasesOfParty: facts.priorCasesOfParty } : {},
       };
     }
     case 'propose_decision': {
@@ -194,18 +207,25 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
           outsideBenchmark: a.outsideBenchmark,
           reviewLevel: a.routing.level,
           reviewReasons: a.routing.reasons,
-          ...(t.fields.tier === 'no_penalty' ? { noPenalty: 'first minor violation corrected in time (Administrative Penalty Law art. 33)' } : {}),
+          ...(t.fields.tier === 'no_penalty' ? { noPenalty: noPenaltyGround(facts, t.fields) } : {}),
         },
       };
     }
     case 'submit_for_review': {
       const proposal = await latestProposal(client, caseId);
-      const level = proposal?.reviewLevel ?? 'major';
+      let level = proposal?.reviewLevel ?? 'major';
+      // The party's fines for the same act day proposed in other cases since this proposal count too.
+      const combined = level === 'routine' && proposal?.fineYuan != null && proposal.partyId !== null && facts.matter
+        ? combinedFineReason(proposal.fineYuan, await sameDayFinesOfParty(client, {
+          partyId: proposal.partyId, matterCode: facts.matter.code, caseId, actDate: (await actDateOf(client, caseId, settings.timezone)) ?? facts.today, timezone: settings.timezone,
+        }), settings.majorFineYuan)
+        : undefined;
+      if (combined) level = 'major';
       const posts = await reviewPostsFor(client, caseId);
       // Routine → the street's post (the centre when the street has none); major → the centre.
       const post = level === 'routine' ? (posts.find((p) => p.kind === 'street') ?? posts.find((p) => p.kind === 'district')) : posts.find((p) => p.kind === 'district');
       if (!post) return reject(422, 'NO_REVIEW_POST', `no legal review post can take a ${level} decision for this case`);
-      return { ok: true, columns: { review_post_id: post.id, review_level: level }, data: { reviewPostId: post.id, reviewLevel: level } };
+      return { ok: true, columns: { review_post_id: post.id, review_level: level }, data: { reviewPostId: post.id, reviewLevel: level, ...(combined ? { reviewReasons: [combined] } : {}) } };
     }
     case 'request_opinions': {
       const proposal = await latestProposal(client, caseId);

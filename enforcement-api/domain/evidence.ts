@@ -3,7 +3,7 @@
  *
  * A sensor record (an alert from a device) is evidence only if the device's calibration was valid on
  * the day of the measurement, its placement was published, and an officer or reviewer has reviewed the
- * record. An uploaded file is evidence when its type is on the allow-list and its bytes are what the
+ * record, and nobody marked its alert a false alarm. An uploaded file is evidence when its type is on the allow-list and its bytes are what the
  * type says (a renamed executable is not a JPEG).
  */
 
@@ -19,6 +19,8 @@ export function sensorEvidenceProblems(r: SensorRecord): string[] {
   else if (r.calibrationValidUntil < r.measuredOn) problems.push(`device ${r.deviceId} calibration expired on ${r.calibrationValidUntil}, before the measurement on ${r.measuredOn}`);
   if (r.placementPublished !== true) problems.push(`placement of device ${r.deviceId} was not published`);
   if (r.reviews.length === 0) problems.push('not yet reviewed by an officer or reviewer');
+  // The people who checked it found no violation there: the record proves nothing against a party.
+  if (r.verdict === 'false_alarm') problems.push('marked a false alarm (alert verdict): no evidence of a violation');
   return problems;
 }
 

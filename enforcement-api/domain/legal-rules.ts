@@ -1,6 +1,6 @@
 import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
-import { checkPartyId, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
+import { checkPartyId, residentIdBirthDate, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 
 /**
@@ -106,10 +106,31 @@ const MAJOR_MEASURES: Record<string, string> = {
   licence_revocation: 'licence revocation',
 };
 
+/** A fine proposed for, or given to, the same party in another case of the same matter for an act on the same day. */
+export interface SameDayFine {
+  caseNumber: number;
+  fineYuan: number;
+}
+
+/**
+ * One act is not split into several cases to stay under the major threshold: the fines one party is
+ * proposed or given for one matter on one day count together (one act, one fine: Administrative
+ * Penalty Law art. 29), and their sum at or above the threshold makes each of them major.
+ */
+export function combinedFineReason(fineYuan: number | undefined, others: readonly SameDayFine[], majorFineYuan: number): string | undefined {
+  if (fineYuan === undefined || fineYuan >= majorFineYuan || others.length === 0) return undefined;
+  const total = others.reduce((sum, o) => sum + o.fineYuan, fineYuan);
+  if (total < majorFineYuan) return undefined;
+  const cases = others.map((o) => `#${o.caseNumber} (¥${o.fineYuan})`).join(', ');
+  return `with case${others.length > 1 ? 's' : ''} ${cases} the party's fines for this matter on the day of the act come to ¥${total}, at or above ¥${majorFineYuan}`;
+}
+
 /** Routine decisions go to the street's review post; major ones to the district legal review centre. */
-export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, majorFineYuan: number): ReviewRouting {
+export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, majorFineYuan: number, sameDayFines: readonly SameDayFine[] = []): ReviewRouting {
   const reasons: string[] = [];
   if (p.fineYuan !== undefined && p.fineYuan >= majorFineYuan) reasons.push(`fine of ¥${p.fineYuan} at or above ¥${majorFineYuan}`);
+  const combined = combinedFineReason(p.fineYuan, sameDayFines, majorFineYuan);
+  if (combined) reasons.push(combined);
   for (const m of p.penalties) if (MAJOR_MEASURES[m]) reasons.push(MAJOR_MEASURES[m]);
   if (p.hearingRequired) reasons.push('hearing required');
   if (outsideBenchmark) reasons.push('outside the discretion benchmark');
@@ -155,6 +176,10 @@ export interface LegalFacts {
   filedAt: Date | null;
   /** Other, earlier cases of the same matter with the party the transition names. */
   priorCasesOfParty: number;
+  /** The local date of the act (the case's first alert) the party's age is counted on; `today` when absent. */
+  actDate?: string;
+  /** `propose_decision` with a fine: the party's fines in other cases of the matter for acts on the same day. */
+  sameDayFines?: readonly SameDayFine[];
   evidence: { files: number; validSensorRecords: number };
   review: {
     postKind: 'street' | 'district' | null;
@@ -171,6 +196,65 @@ export interface LegalFacts {
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
   decisionNoTakenBy?: number | null;
 }
+
+/**
+ * Minors (Administrative Penalty Law art. 30): a party under 14 at the time of the act is not punished
+ * (the guardian is ordered to discipline them); one of 14 to 17 is punished more lightly. Ages are full
+ * years reached the day after the birthday (周岁), on the local date of the act.
+ */
+export const AGE_OF_PENALTY = 14;
+export const AGE_OF_MAJORITY = 18;
+
+/** Full years (周岁) on `onDate` of someone born on `birth` (both YYYY-MM-DD): reached the day after the birthday; negative before birth. */
+export function ageOn(birth: string, onDate: string): number {
+  const [by, bm, bd] = birth.split('-').map(Number) as [number, number, number];
+  const [y, m, d] = onDate.split('-').map(Number) as [number, number, number];
+  return y - by - (m < bm || (m === bm && d <= bd) ? 1 : 0);
+}
+
+/** The individual party's date of birth and age on the day of the act, when the id carries one (a resident identity number). */
+export function partyAgeAtAct(f: LegalFacts, fields: { partyId?: string; partyKind?: PartyKind; partyIdType?: string }): { birth: string; age: number } | null {
+  if (fields.partyId === undefined || (fields.partyKind ?? 'individual') !== 'individual') return null;
+  const c = checkPartyId(fields.partyId, 'individual', fields.partyIdType as PartyIdType | undefined);
+  if (!c.ok || c.idType !== 'resident_id') return null;
+  const birth = residentIdBirthDate(c.id);
+  return { birth, age: ageOn(birth, f.actDate ?? f.today) };
+}
+
+/** Why a minor may not be given this outcome; `penalised`: a penalty (not no_penalty), `lighter`: within the mitigated tier. */
+function minorParty(f: LegalFacts, fields: { partyId?: string; partyKind?: PartyKind; partyIdType?: string }, penalised: boolean, lighter: boolean): Rejection | undefined {
+  const a = partyAgeAtAct(f, fields);
+  if (a === null) return undefined;
+  const on = f.actDate ?? f.today;
+  if (a.birth > on) return reject(422, 'INVALID_PARTY_ID', `${fields.partyId}: the date of birth ${a.birth} is after the act (${on}): not this party's number`);
+  if (!penalised) return undefined;
+  if (a.age < AGE_OF_PENALTY) {
+    return reject(422, 'PARTY_UNDER_14', `the party (born ${a.birth}) was ${a.age} on ${on}: under 14, not punished (Administrative Penalty Law art. 30); order the guardian to discipline them and end without a penalty (no_penalty, or corrected on site)`);
+  }
+  if (a.age < AGE_OF_MAJORITY && !lighter) {
+    return reject(422, 'MINOR_NOT_MITIGATED', `the party (born ${a.birth}) was ${a.age} on ${on}: a minor of 14 to 17 is punished more lightly (Administrative Penalty Law art. 30): the mitigated tier and its range`);
+  }
+  return undefined;
+}
+
+/** Why no penalty for this party: under 14 at the act (art. 30), else the first minor violation corrected in time (art. 33). */
+export function noPenaltyGround(f: LegalFacts, fields: { partyId?: string; partyKind?: PartyKind; partyIdType?: string }): string {
+  const a = partyAgeAtAct(f, fields);
+  return a !== null && a.age >= 0 && a.age < AGE_OF_PENALTY
+    ? `party under 14 at the time of the act (${a.age}; Administrative Penalty Law art. 30): the guardian is ordered to discipline them`
+    : 'first minor violation corrected in time (Administrative Penalty Law art. 33)';
+}
+
+const underPenaltyAge = (f: LegalFacts, fields: { partyId?: string; partyKind?: PartyKind; partyIdType?: string }) => {
+  const a = partyAgeAtAct(f, fields);
+  return a !== null && a.age >= 0 && a.age < AGE_OF_PENALTY;
+};
+
+/** A decision rests on at least one valid evidence item: when proposed, approved and made (a record may since have been marked a false alarm). */
+const noValidEvidence = (f: LegalFacts): Rejection | undefined =>
+  f.evidence.files + f.evidence.validSensorRecords === 0
+    ? reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published and that nobody marked a false alarm')
+    : undefined;
 
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
 
@@ -242,6 +326,11 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     // A warning given on site is a penalty; no penalty for a first violation needs the party too.
     const identity = partyIdentity(fields, fields.outcome === 'corrected' || fields.outcome === 'warning_issued');
     if (identity && !(fields.outcome === 'corrected' && fields.partyId === undefined)) return identity;
+    // A warning is a penalty: not for a child under 14; a minor of 14 to 17 may be warned (the lightest).
+    const minor = minorParty(f, fields, fields.outcome === 'warning_issued', true);
+    if (minor) return minor;
+    // A child under 14 is spared for their age, not as a first violation.
+    if (fields.outcome === 'corrected' && underPenaltyAge(f, fields)) return undefined;
     return fields.outcome === 'corrected' ? firstViolation(f, fields) : undefined;
   };
   const file: Guard<'file'> = ({ actor }) => {
@@ -274,7 +363,9 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     if (noPenalty !== (fields.tier === 'no_penalty')) {
       return reject(422, 'TIER_MISMATCH', 'the no_penalty tier goes with penalties ["no_penalty"] and only with it');
     }
-    if (noPenalty) {
+    const minor = minorParty(f, fields, !noPenalty, fields.tier === 'mitigated' && withinTier(tier, fields));
+    if (minor) return minor;
+    if (noPenalty && !underPenaltyAge(f, fields)) {
       const first = firstViolation(f, fields);
       if (first) return first;
     }
@@ -282,12 +373,11 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       return reject(422, 'BENCHMARK_DEVIATION_UNREASONED',
         `the fine is outside the ${tier.tier} tier (¥${tier.minFineYuan}–${tier.maxFineYuan}) though inside the law: state why (deviationReason); the district centre reviews it`);
     }
-    if (f.evidence.files + f.evidence.validSensorRecords === 0) {
-      return reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published');
-    }
-    return undefined;
+    return noValidEvidence(f);
   };
   const approve: Guard<'approve'> = () => {
+    const unproven = noValidEvidence(f);
+    if (unproven) return unproven;
     if (f.review.pendingOpinions.length > 0) {
       return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
     }
@@ -314,6 +404,8 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
       : undefined;
   const decide: Guard<'decide'> = ({ transition: { fields } }) => {
+    const unproven = noValidEvidence(f);
+    if (unproven) return unproven;
     if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
       return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
     }

@@ -43,6 +43,11 @@ export function residentIdProblem(id: string): string | undefined {
   return check === id[17] ? undefined : `the check digit is ${id[17]}, the number's digits give ${check} (GB 11643)`;
 }
 
+/** The date of birth (YYYY-MM-DD) a valid, normalised resident identity number carries (digits 7–14). */
+export function residentIdBirthDate(id: string): string {
+  return `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+}
+
 /** GB 32100 code characters: digits and upper-case letters without I, O, Z, S, V. */
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];

@@ -61,7 +61,7 @@ const routes: FastifyPluginAsyncTypebox<{ alerts: AlertRepository; models: Model
     async (req) => {
       if (req.body.verdict === 'false_alarm' && !req.body.reason) throw new AppError(400, 'REASON_REQUIRED', 'a false alarm needs a reason');
       if (!(await alerts.get(req.params.id, req.user))) throw new AppError(404, 'ALERT_NOT_FOUND', `no alert ${req.params.id}`);
-      await alerts.setVerdict(req.params.id, req.body.verdict, req.body.reason ?? null, req.user.username);
+      await alerts.setVerdict(req.params.id, req.body.verdict, req.body.reason ?? null, { username: req.user.username, userId: req.user.sub, role: req.user.role });
       return (await alerts.get(req.params.id, req.user))!;
     },
   );

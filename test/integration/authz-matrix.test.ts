@@ -6,7 +6,7 @@ import { MODELS_DIR } from '../../inference/train/dataset-io.js';
 import { InferenceRepository } from '../../inference/repository.js';
 import { listModels } from '../../inference/model-store.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
-import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID } from '../support/cases.js';
+import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID, partyIdOf } from '../support/cases.js';
 import { newWebhookSecret, signedHeaders } from '../../enforcement-api/webhooks/signature.js';
 
 /**
@@ -275,6 +275,7 @@ interface Fixture {
 
 const LOCATION = { E: { lat: 32.0405, lon: 118.7805 }, R: { lat: 32.061, lon: 118.753 } };
 const routineProposal = noiseProposal();
+let fixtureParties = 0;
 
 async function step(user: string, caseId: string, body: Record<string, unknown>): Promise<void> {
   const r = await api(t, tokens.get(user)!, 'POST', `/api/v1/cases/${caseId}/transitions`, body);
@@ -376,7 +377,9 @@ async function build(key: string): Promise<Fixture> {
   // Filed (立案): on site, but the general procedure from here on.
   await step(officer, id, { event: 'file' });
   if (reached('filed')) return fx;
-  await step(officer, id, kind === 'C' ? { ...routineProposal, hearingRequired: true } : routineProposal);
+  // A person of their own per fixture: one party's fines on one day add up to a major decision.
+  const proposal = { ...routineProposal, partyId: partyIdOf(++fixtureParties) };
+  await step(officer, id, kind === 'C' ? { ...proposal, hearingRequired: true } : proposal);
   if (reached('decision_proposed')) return fx;
   await step(officer, id, { event: 'submit_for_review' });
   if (kind === 'C') {

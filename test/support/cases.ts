@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
 import { takeSseMessages, type SseMessage } from '../../contract/http/sse.js';
 import { api, login, type TestPlatform } from './platform.js';
+import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 let opened = 0;
 
@@ -100,7 +101,7 @@ const KIND_OF: Record<string, string> = { 'image/jpeg': 'photo', 'image/png': 'p
 /** Evidence metadata as query parameters: type, capture time and place, collectors (`collectors` = user ids). */
 export function evidenceMeta(contentType: string, collectors = 'u-east-li'): string {
   const kind = KIND_OF[contentType.split(';')[0]!.trim()] ?? 'document';
-  const capturedAt = new Date(Date.now() - 60_000).toISOString();
+  const capturedAt = new Date().toISOString();
   return `type=${kind}&capturedAt=${encodeURIComponent(capturedAt)}&lat=32.0405&lon=118.7805&collectors=${collectors}`;
 }
 
@@ -129,6 +130,12 @@ export async function uploadEvidence(
 
 /** A valid resident identity number (GB 11643 check digit). */
 export const PARTY_ID = '320102198805050013';
+
+/** The `n`th of many valid resident identity numbers of adults (born 1990): another person each, whose fines never add up. */
+export function partyIdOf(n: number): string {
+  const first17 = `32010219900101${String(n % 1000).padStart(3, '0')}`;
+  return first17 + residentIdCheck(first17);
+}
 
 /** A routine noise decision proposal (fine within the normal tier of art. 82); `over` replaces fields. */
 export const noiseProposal = (over: Record<string, unknown> = {}) => ({
@@ -188,4 +195,26 @@ export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken:
   await step('east.li', caseId, { event: 'submit_for_review' });
   await step('east.review', caseId, { event: 'approve' });
   await step('east.li', caseId, { event: 'decide', decisionNo: fine.decisionNo });
+}
+
+/** What a transition answers, as far as the legal tests read it. */
+export interface TransitionReply {
+  code?: string;
+  message?: string;
+  to?: string;
+  event?: { type: string; data: Record<string, unknown> };
+}
+
+/**
+ * Transitions taken by users on the platform `t()` gives (started later, in `beforeAll`; `as` maps
+ * usernames to tokens): `fire` answers the status and body, `ok` throws unless the transition succeeds.
+ */
+export function transitionsAs(t: () => TestPlatform, as: (user: string) => string) {
+  const fire = (user: string, caseId: string, body: Record<string, unknown>) => api<TransitionReply>(t(), as(user), 'POST', `/api/v1/cases/${caseId}/transitions`, body);
+  const ok = async (user: string, caseId: string, body: Record<string, unknown>): Promise<TransitionReply> => {
+    const r = await fire(user, caseId, body);
+    if (r.status !== 200) throw new Error(`${user} ${String(body.event)}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  return { fire, ok };
 }

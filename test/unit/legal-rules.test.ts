@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { decideTransition, type Actor, type CaseFacts } from '../../enforcement-api/domain/case-lifecycle.js';
 import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../enforcement-api/domain/evidence.js';
 import {
+  ageOn,
   certificateProblem,
   checkOfficerPair,
+  combinedFineReason,
   decisionDeadline,
   legalGuards,
   localDate,
@@ -140,6 +142,23 @@ describe('benchmarks and review routing', () => {
     expect(reviewRouting(p, outside, 10000)).toEqual({ level, reasons });
   });
 
+  it('counts a party\'s fines for one matter on one day together: one act is not split under the threshold', () => {
+    const others = [{ caseNumber: 7, fineYuan: 6000 }];
+    expect(reviewRouting({ penalties: ['fine'], fineYuan: 3000 }, false, 10000, others)).toEqual({ level: 'routine', reasons: [] });
+    expect(reviewRouting({ penalties: ['fine'], fineYuan: 4000 }, false, 10000, others)).toEqual({ level: 'major', reasons: [expect.stringContaining('#7 (¥6000)')] });
+    expect(combinedFineReason(4000, [...others, { caseNumber: 9, fineYuan: 1 }], 10000)).toContain('¥10001');
+    // Major on its own already: no second reason.
+    expect(combinedFineReason(12000, others, 10000)).toBeUndefined();
+    expect(combinedFineReason(undefined, others, 10000)).toBeUndefined();
+  });
+
+  it('approves and makes a decision only while valid evidence remains', () => {
+    const none = facts({ evidence: { files: 0, validSensorRecords: 0 } });
+    expect(decide(none, 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect(decide(none, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
+    expect(decide(facts({ evidence: { files: 0, validSensorRecords: 1 } }), 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+  });
+
   it('refuses a proposal without a tier of the benchmark, a mismatched no_penalty tier, or any valid evidence', () => {
     expect(decide(facts(), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'aggravated' })).toMatchObject({ code: 'UNKNOWN_TIER' });
@@ -225,7 +244,7 @@ describe('90-day decision deadline', () => {
 describe('evidence', () => {
   const record = (over: Partial<SensorRecord> = {}): SensorRecord => ({
     alertId: 'a1', kind: 'noise', deviceId: 'slm-1', measuredAt: '2026-03-01T13:00:00Z', measuredOn: '2026-03-01',
-    calibrationValidUntil: '2026-03-01', placementPublished: true, reviews: [{ reviewer: 'u', role: 'officer', at: '', note: null }], ...over,
+    calibrationValidUntil: '2026-03-01', placementPublished: true, verdict: null, reviews: [{ reviewer: 'u', role: 'officer', at: '', note: null }], ...over,
   });
   it('counts a sensor record only when calibrated that day, published and reviewed', () => {
     expect(sensorEvidenceProblems(record())).toEqual([]);
@@ -234,6 +253,8 @@ describe('evidence', () => {
     expect(sensorEvidenceProblems(record({ placementPublished: false }))).toEqual([expect.stringContaining('not published')]);
     expect(sensorEvidenceProblems(record({ reviews: [] }))).toEqual([expect.stringContaining('reviewed')]);
     expect(sensorEvidenceProblems(record({ deviceId: null }))).toEqual([expect.stringContaining('no device')]);
+    expect(sensorEvidenceProblems(record({ verdict: 'confirmed' }))).toEqual([]);
+    expect(sensorEvidenceProblems(record({ verdict: 'false_alarm' }))).toEqual([expect.stringContaining('false alarm')]);
   });
   it('checks file bytes against the declared type', () => {
     expect(contentProblem('image/jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]))).toBeUndefined();
@@ -247,5 +268,27 @@ describe('evidence', () => {
     expect(contentProblem('application/json', Buffer.from('{"a":1}'))).toBeUndefined();
     expect(contentProblem('application/json', Buffer.from('{"a":'))).toBeDefined();
     expect(contentProblem('image/jpeg', Buffer.alloc(0))).toBe('the file is empty');
+  });
+});
+
+describe('minors (Administrative Penalty Law art. 30)', () => {
+  it('counts full years from the day after the birthday', () => {
+    expect(ageOn('2011-01-01', '2025-01-01')).toBe(13);
+    expect(ageOn('2011-01-01', '2025-01-02')).toBe(14);
+    expect(ageOn('2010-12-31', '2025-01-01')).toBe(14);
+    expect(ageOn('2008-02-29', '2026-02-28')).toBe(17);
+    expect(ageOn('2008-02-29', '2026-03-01')).toBe(18);
+    expect(ageOn('2025-06-01', '2025-01-01')).toBeLessThan(0);
+  });
+  it('spares a child under 14 any penalty, keeps a minor of 14 to 17 in the mitigated tier', () => {
+    const child = '110105201506010016';
+    const teen = '110105200906010010';
+    const on = facts({ actDate: '2025-01-01', benchmarks: [...facts().benchmarks, tier({ tier: 'mitigated', minFineYuan: 200, maxFineYuan: 400 })] });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: child })).toMatchObject({ code: 'PARTY_UNDER_14' });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: child, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty' })).toMatchObject({ ok: true });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: teen })).toMatchObject({ code: 'MINOR_NOT_MITIGATED' });
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: teen, tier: 'mitigated', fineYuan: 300 })).toMatchObject({ ok: true });
+    // A passport carries no date of birth: the rule cannot apply.
+    expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: 'E1234567', partyIdType: 'passport' })).toMatchObject({ ok: true });
   });
 });

@@ -441,6 +441,7 @@ export interface Endpoints {
         measuredOn: string;
         calibrationValidUntil: string | null;
         placementPublished: boolean | null;
+        verdict: ("confirmed" | "false_alarm") | (null | null);
         reviews: {
           reviewer: string;
           role: string;
@@ -496,6 +497,7 @@ export interface Endpoints {
       measuredOn: string;
       calibrationValidUntil: string | null;
       placementPublished: boolean | null;
+      verdict: ("confirmed" | "false_alarm") | (null | null);
       reviews: {
         reviewer: string;
         role: string;
