@@ -37,7 +37,7 @@ const MUSIC = NOISE_CLASSES.indexOf('music');
 /** 2026-07-05 14:00 and 23:00 in Shanghai. */
 const START = { day: Date.UTC(2026, 6, 5, 6, 0), night: Date.UTC(2026, 6, 5, 15, 0) };
 
-interface Case {
+interface ReplayedCase {
   source: string;
   period: 'day' | 'night';
   music: boolean;
@@ -53,7 +53,7 @@ function zoneClass(period: 'day' | 'night', limit: number): string {
   return cls;
 }
 
-async function replay(model: OnnxModel, scenes: readonly MeteredScene[], thresholds: Record<string, number>): Promise<Case[]> {
+async function replay(model: OnnxModel, scenes: readonly MeteredScene[], thresholds: Record<string, number>): Promise<ReplayedCase[]> {
   const config = loadConfig({});
   const { scorer, slot } = sceneDetector(model, NOISE_WINDOW_FEATURE_COUNT, thresholds);
   return Promise.all(scenes.map(async (scene, k) => {
@@ -72,7 +72,7 @@ async function replay(model: OnnxModel, scenes: readonly MeteredScene[], thresho
   }));
 }
 
-function figures(cases: readonly Case[]): { tp: number; fp: number; fn: number; text: string } {
+function figures(cases: readonly ReplayedCase[]): { tp: number; fp: number; fn: number; text: string } {
   const tp = cases.filter((c) => c.music && c.over >= 3 && c.alerted).length;
   const fn = cases.filter((c) => c.music && c.over >= 3 && !c.alerted).length;
   const fp = cases.filter((c) => !c.music && c.alerted).length;

@@ -29,7 +29,7 @@ interface Document {
 export async function openApiDocument(): Promise<Document> {
   const stub = {} as never;
   const deps: AppDeps = {
-    infrastructure: { log: createLogger('silent'), metrics: new Metrics(), readiness: async () => ({}), idempotency: { prune: async () => 0 } as never, webDist: '/nonexistent' },
+    infrastructure: { log: createLogger('silent'), metrics: new Metrics(), readiness: async () => ({}), idempotency: { prune: async () => 0, sealPlain: async () => 0 } as never, webDist: '/nonexistent' },
     auth: { jwtSecret: 'x'.repeat(32), accessTtlS: 900, sessions: stub, users: stub, loginThrottle: { freeAttempts: 5, addressFactor: 4, maxBackoffS: 300 } },
     registry: { zones: stub, zoneRules: stub, rulesChanged: async () => {}, devices: stub, mqttPort: () => 1883 },
     sensing: { readings: stub, alerts: stub, figures: stub, models: stub, modelControl: stub },
