@@ -50,7 +50,9 @@ function tabsFor(role: string): [string, string][] {
     case 'hotline':
       return [['#/hotline', 'tabHotline']];
     case 'agency_head':
-      return [...tabsFor('operator'), ['#/escalated', 'tabEscalated']];
+      // What the head may open: the complaints escalated to them, every team's cases (deadline
+      // extensions are theirs to approve) and the map; the operators' screens would only refuse them.
+      return [['#/escalated', 'tabEscalated'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap']];
     default:
       return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
@@ -96,7 +98,7 @@ function route(): View {
     case 'hotline': return hotlineView();
     case 'escalated': return escalatedView();
     case 'webhooks': return webhooksView();
-    default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
+    default: if (role === 'hotline') return hotlineView(); if (role === 'agency_head') return escalatedView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }
 
