@@ -33,8 +33,12 @@ async function acceptThenDismissBlank(page: Page): Promise<void> {
   const dismiss = page.locator('form[data-event="dismiss"]');
   await dismiss.locator('textarea[name="reason"]').fill('   ');
   await dismiss.locator('button[type=submit]').click();
-  await page.locator('#d-error', { hasText: 'reason' }).waitFor();
+  // The field the server refused, by the label the form shows for it (not the schema's pattern).
+  await page.locator('#d-error', { hasText: '请填写或更正「撤销理由' }).waitFor();
 }
+
+/** What an officer must never be shown: error codes, API paths, schema patterns. */
+const TECHNICAL = /[A-Z]{3,}_[A-Z_]+|\/api\/v1|must match pattern|body\//;
 
 describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
   beforeAll(async () => {
@@ -205,14 +209,15 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await waitFor(async () => (await sql<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = $1', [hash]))[0]?.revoked, 'the session revoked');
   });
 
-  it('shows a refusal as the server words it, and dismisses a false alarm with its reason', async () => {
+  it('shows a refusal in the officer’s words, and dismisses a false alarm with its reason', async () => {
     const crowd = await openCase(t, 'crowding');
     const page = await signIn(await context(), t, 'east.li');
     await page.locator(`#cases li[data-id="${crowd}"] a`).click();
     await acceptThenDismissBlank(page);
     expect(await page.getAttribute('#d-state', 'data-state')).toBe('accepted');
     await page.click('nav a[href="#/outbox"]');
-    await page.locator('#outbox li[data-status="refused"]', { hasText: 'VALIDATION' }).waitFor();
+    await page.locator('#outbox li[data-status="refused"]', { hasText: '撤销理由' }).waitFor();
+    expect(await page.textContent('#outbox')).not.toMatch(TECHNICAL);
     await page.locator('#outbox li[data-status="refused"] button').click();
     await page.locator('#outbox li.muted').waitFor();
     await page.goto(`${t.http}/#/case/${crowd}`);
@@ -224,6 +229,28 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.locator('#no-actions').waitFor();
     const row = (await sql<{ state: string; reason: string }>('SELECT state, dismissal_reason AS reason FROM cases WHERE id = $1', [crowd]))[0];
     expect(row).toEqual({ state: 'dismissed', reason: 'Nobody there: a car radio passing by' });
+  });
+
+  it('tells the officer why a disposal is refused, and what to do, without codes or API paths', async () => {
+    const noise = await openCase(t, 'noise');
+    const li = await login(t, 'east.li');
+    expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'accept' })).status).toBe(200);
+    expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-wang' })).status).toBe(200);
+    const page = await signIn(await context(), t, 'east.li');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    // The second officer has not confirmed on their own tablet yet: the server refuses the disposal.
+    const resolve = page.locator('form[data-event="resolve_on_site"]');
+    await resolve.locator('textarea[name="summary"]').fill('Music turned down after the order to correct');
+    await resolve.locator('input[name="partyId"]').fill('320102198805050013');
+    await resolve.locator('button[type=submit]').click();
+    await page.locator('#d-error', { hasText: '第二名执法人员尚未在其本人平板上确认到场' }).waitFor();
+    expect(await page.textContent('#d-error')).not.toMatch(TECHNICAL);
+    expect(await page.textContent('#d-pending')).not.toMatch(TECHNICAL);
+    await page.click('nav a[href="#/outbox"]');
+    await page.locator('#outbox li[data-status="refused"]', { hasText: '确认本人到场' }).waitFor();
+    expect(await page.textContent('#outbox')).not.toMatch(TECHNICAL);
+    await page.locator('#outbox li[data-status="refused"] button').click();
+    await page.locator('#outbox li.muted').waitFor();
   });
 
   // A refresh used to put the case's panels back into the page, and Chromium drops a click whose button

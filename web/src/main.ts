@@ -16,6 +16,7 @@ import { devicesView } from './views/devices';
 import { inspectionsView, inspectionView } from './views/inspections';
 import { escalatedView, hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
+import { explain } from './errors';
 
 const root = $('#app')!;
 let view: View | null = null;
@@ -149,7 +150,7 @@ function loginView(): HTMLElement {
     login(String(f.get('username')), String(f.get('password')))
       .then(() => start())
       .catch((err: unknown) => {
-        error.textContent = err instanceof Error && 'code' in err && err.code === 'BAD_CREDENTIALS' ? t('badCredentials') : err instanceof Error ? err.message : String(err);
+        error.textContent = err instanceof Error && 'code' in err && err.code === 'BAD_CREDENTIALS' ? t('badCredentials') : explain(err);
       });
   });
   return form;

@@ -9,6 +9,7 @@ import { evidencePanel, photoForm } from './evidence';
 import { benchmarkTable } from './propose';
 import type { View } from './view';
 import { caseComplaintsPanel } from './complaints';
+import { explain, refusal } from '../errors';
 
 export type Detail = Res<'GET /api/v1/cases/{id}'>;
 export type EvidenceList = Res<'GET /api/v1/cases/{id}/evidence'>;
@@ -52,7 +53,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     notice.textContent = '';
     const current = cache.get(id);
     const outcome = await perform(state.user!.id, id, op, current?.detail.number);
-    if (outcome.status === 'refused') error.textContent = outcome.error;
+    if (outcome.status === 'refused') error.textContent = refusal(outcome.code, outcome.error);
     else if (outcome.status === 'queued') notice.textContent = t('queuedNotice');
     if (outcome.status === 'done') await load().catch(() => undefined);
     else render();
@@ -139,7 +140,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     }
     place(actionsEl, actionsTitle,
       pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
-        h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
+        h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${refusal(p.code, p.error)}` : ''}`))) : null,
       formsEl);
     const head = h('header', { class: 'case-head' },
       h('div', null,
@@ -319,7 +320,7 @@ export function partyHistory(partyId: string, exclude?: string): HTMLElement {
       others.length
         ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} · ${t(`state_${c.state}`)} · ${when(c.createdAt)}${c.fineYuan ? ` · ¥${c.fineYuan}` : ''}`)))
         : h('p', { class: 'muted' }, t('noEarlierCases')));
-  }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));
+  }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, explain(err))));
   return box;
 }
 

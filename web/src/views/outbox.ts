@@ -5,6 +5,7 @@ import { discard, flush, type OutboxItem } from '../offline';
 import { state } from '../state';
 import { opLabel } from './case';
 import type { View } from './view';
+import { refusal } from '../errors';
 
 /** What this tablet still has to send, and what the server refused when it was sent. */
 export function outboxView(): View {
@@ -18,7 +19,7 @@ export function outboxView(): View {
   const rows = keyedRows((i: OutboxItem) => String(i.id ?? i.key), (i) => JSON.stringify(i), (i) => h('li', { class: ['outbox-item', i.status], 'data-status': i.status },
     h('span', { class: 'ob-status' }, i.status === 'pending' ? t('pending') : t('refused')),
     h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}` }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
-    i.error ? h('span', { class: 'ob-error' }, `${i.error} (${i.code})`) : null,
+    i.error ? h('span', { class: 'ob-error', title: `${i.code ?? ''} ${i.error}` }, refusal(i.code, i.error)) : null,
     i.status === 'refused' ? h('button', { type: 'button', class: 'ghost', onclick: () => void discard(i.id!) }, t('clear')) : null));
   const render = () => {
     if (state.outbox.length) place(list, ...rows(state.outbox));
