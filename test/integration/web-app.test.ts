@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, openCase, SITE, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, SITE, uploadEvidence } from '../support/cases.js';
 import { DESKTOP, hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 
 /**
@@ -419,6 +419,37 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await desk.locator('#d-state[data-state="approved"]').waitFor();
     expect(await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'opinion_given'`, [fishing])).toBe(2);
     expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [fishing]))[0]?.state).toBe('approved');
+  });
+
+  it('shows the reviewer whether the case record’s hash chain is intact, and names an altered event', async () => {
+    const noise = await openCase(t, 'noise');
+    const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };
+    const step = async (body: Record<string, unknown>) => expect((await api(t, tokens['east.li']!, 'POST', `/api/v1/cases/${noise}/transitions`, body)).status).toBe(200);
+    await step({ event: 'accept' });
+    await step({ event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    await readyToPropose(t, (user) => tokens[user]!, noise);
+    await step(noiseProposal());
+    await step({ event: 'submit_for_review' });
+
+    const desk = await signIn(await context(DESKTOP), t, 'east.review');
+    await desk.goto(`${t.http}/#/case/${noise}`);
+    await desk.locator('#d-chain.ok', { hasText: /\d+ 条记录的哈希链逐条校验通过/ }).waitFor();
+    // Each event with the start of its hash, the whole of it on hover.
+    const first = (await sql<{ hash: string }>('SELECT hash FROM case_events WHERE case_id = $1 AND seq = 1', [noise]))[0]!.hash;
+    expect(await desk.textContent('#d-events li[data-seq="1"] code.hash')).toBe(first.slice(0, 8));
+    expect(await desk.getAttribute('#d-events li[data-seq="1"] code.hash', 'title')).toContain(first);
+
+    // Someone able to switch the append-only guard off rewrites the arrival: the reviewer is told.
+    await t.platform.db.pool.query('ALTER TABLE case_events DISABLE TRIGGER case_events_no_change');
+    try {
+      await t.platform.db.pool.query(`UPDATE case_events SET data = data || '{"note": "both officers were there"}' WHERE case_id = $1 AND type = 'arrived'`, [noise]);
+    } finally {
+      await t.platform.db.pool.query('ALTER TABLE case_events ENABLE TRIGGER case_events_no_change');
+    }
+    const arrived = (await sql<{ seq: number }>(`SELECT seq FROM case_events WHERE case_id = $1 AND type = 'arrived'`, [noise]))[0]!.seq;
+    await desk.reload();
+    await desk.locator('#d-chain.bad', { hasText: `第 ${arrived} 条记录内容被修改` }).waitFor();
+    expect(await desk.textContent('#d-chain')).toContain('记录校验失败');
   });
 
   it('lets operations see the overview and provision a device whose one-time secret works on the broker', async () => {

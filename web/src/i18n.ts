@@ -444,6 +444,13 @@ const M: Record<string, [string, string]> = {
   dev_people_counter: ['客流计数', 'people counter'],
   dev_camera: ['智能摄像机', 'AI camera'],
   dev_smoke_detector: ['烟感', 'smoke detector'],
+  chainOk: ['✔ 记录完整：{n} 条记录的哈希链逐条校验通过（链头 {head}…）', '✔ Record intact: the hash chain of its {n} events verified (head {head}…)'],
+  chainBroken: ['✖ 记录校验失败：案件记录已被改动，请勿据此作出决定，并报告系统管理员。', '✖ Record check failed: the case record was altered. Do not decide on it; report it to the administrator.'],
+  chain_edited: ['第 {seq} 条记录内容被修改', 'event {seq} was edited'],
+  chain_deleted: ['第 {seq} 条记录缺失', 'event {seq} is missing'],
+  chain_reordered: ['第 {seq} 条记录顺序被调换', 'event {seq} was moved'],
+  chain_inserted: ['第 {seq} 条记录为事后插入', 'event {seq} was inserted'],
+  chain_broken_link: ['第 {seq} 条记录与前一条不衔接', 'event {seq} does not follow from the one before'],
   // Refusals by the server's code, in the words of the screen's user (errors.ts).
   err_FORBIDDEN: ['您的角色无权进行此操作或查看此页面。', 'Your role may not do this or see this page.'],
   err_UNAUTHORIZED: ['登录已失效，请重新登录。', 'Your session has ended: sign in again.'],

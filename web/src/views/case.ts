@@ -18,6 +18,9 @@ export type EvidenceList = Res<'GET /api/v1/cases/{id}/evidence'>;
 const cache = new Map<string, { detail: Detail; evidence: EvidenceList | null }>();
 /** The citizen complaints fused into each case (kept like the case, for a reopened view offline). */
 const complaintsOf = new Map<string, Res<'GET /api/v1/cases/{id}/complaints'>>();
+type Audit = Res<'GET /api/v1/cases/{id}/audit'>;
+/** Each case record's hash chain as the server last verified it. */
+const auditOf = new Map<string, Audit>();
 
 export interface CaseContext {
   detail: Detail;
@@ -77,9 +80,12 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const detail = await call('GET /api/v1/cases/{id}', { params: { id } });
     const evidence = await call('GET /api/v1/cases/{id}/evidence', { params: { id } }).catch(() => null);
     const complaints = await call('GET /api/v1/cases/{id}/complaints', { params: { id } }).catch(() => complaintsOf.get(id) ?? []);
+    const audit = await call('GET /api/v1/cases/{id}/audit', { params: { id } }).catch(() => null);
     if (n < shown) return;
     shown = n;
     complaintsOf.set(id, complaints);
+    if (audit) auditOf.set(id, audit);
+    else auditOf.delete(id);
     cache.set(id, { detail, evidence });
     state.fresh.delete(id);
     render();
@@ -167,8 +173,10 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       : h('section', { class: 'panel legal' }, h('h2', null, t('legalTitle')), h('p', { class: 'muted' }, t('noPenaltyMatter')));
     const record = h('section', { class: 'panel record', 'aria-labelledby': 'h-record' },
       h('h2', { id: 'h-record' }, t('recordTitle')),
+      chainCheck(auditOf.get(id)),
       h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
-        h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
+        h('li', { 'data-seq': e.seq }, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor),
+          ' ', h('code', { class: 'hash', title: `SHA-256 ${e.hash}` }, e.hash.slice(0, 8))))),
       reviewRecord(detail));
     const evidenceEl = evidencePart(ctx);
     // Like the forms: a complaint is rebuilt only when it changed, so a reply being written survives a refresh.
@@ -322,6 +330,22 @@ export function partyHistory(partyId: string, exclude?: string): HTMLElement {
         : h('p', { class: 'muted' }, t('noEarlierCases')));
   }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, explain(err))));
   return box;
+}
+
+/**
+ * Whether the record is what was written: the server recomputes the hash chain of the case's events
+ * (each hash over the one before and the event), and names an edited, missing, reordered or inserted one.
+ */
+function chainCheck(audit: Audit | undefined): HTMLElement | null {
+  if (!audit) return null;
+  const v = audit.verification;
+  if (v.ok) {
+    return h('p', { id: 'd-chain', class: 'chain ok', role: 'status' },
+      t('chainOk', { n: v.events, head: (audit.head.hash ?? '').slice(0, 16) }));
+  }
+  return h('div', { id: 'd-chain', class: 'chain bad', role: 'alert' },
+    h('strong', null, t('chainBroken')),
+    h('ul', null, v.problems.map((p) => h('li', null, t(`chain_${p.kind}`, { seq: p.seq })))));
 }
 
 function reviewRecord(detail: Detail): HTMLElement | null {
