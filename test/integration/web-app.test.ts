@@ -421,6 +421,37 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [fishing]))[0]?.state).toBe('approved');
   });
 
+  it('shows the officer, on a small tablet, that a step at the bottom of a long case was done and where the case stands', async () => {
+    const noise = await openCase(t, 'noise');
+    const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };
+    for (const body of [{ event: 'accept' }, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' }]) {
+      expect((await api(t, tokens['east.li']!, 'POST', `/api/v1/cases/${noise}/transitions`, body)).status).toBe(200);
+    }
+    await readyToPropose(t, (user) => tokens[user]!, noise);
+    const page = await signIn(await context({ ...TABLET, viewport: { width: 1024, height: 768 } }), t, 'east.li');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    const form = page.locator('form[data-event="propose_decision"]');
+    await form.locator('#f-party').fill('Zhang San');
+    await form.locator('#f-party-id').fill('320102198805050013');
+    await page.locator('#f-benchmark tr[data-tier="normal"]').tap();
+    await form.locator('#f-fine').fill('500');
+    await form.locator('#f-facts').fill('Loudspeaker kept at full volume after the order to correct');
+    await form.locator('button[type=submit]').tap();
+    await page.locator('#d-state[data-state="decision_proposed"]').waitFor();
+    await page.locator('#d-notice', { hasText: '已完成：提出处罚决定建议' }).waitFor();
+    const inView = async (selector: string) => {
+      const box = (await page.locator(selector).boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 768;
+    };
+    await expect.poll(() => inView('#d-state')).toBe(true);
+    expect(await inView('#d-notice')).toBe(true);
+    // The next step follows from there.
+    await page.locator('form[data-event="submit_for_review"] button[type=submit]').tap();
+    await page.locator('#d-state[data-state="under_review"]').waitFor();
+    await page.locator('#d-notice', { hasText: '已完成：提交法制审核' }).waitFor();
+    await expect.poll(() => inView('#d-state')).toBe(true);
+  });
+
   it('shows the reviewer whether the case record’s hash chain is intact, and names an altered event', async () => {
     const noise = await openCase(t, 'noise');
     const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };

@@ -204,6 +204,7 @@ const M: Record<string, [string, string]> = {
   dismissalReason: ['撤销理由', 'Dismissal reason'],
   actionsTitle: ['下一步操作', 'Next steps'],
   nothingToDo: ['当前无需您操作此案件。', 'Nothing for you to do on this case now.'],
+  stepDone: ['已完成：{step}', 'Done: {step}'],
   queuedNotice: ['已保存在本机，联网后自动按顺序提交。', 'Saved on this tablet; it is sent, in order, when the connection is back.'],
   offlineCopy: ['离线：显示的是本机最后一次获取的案件信息。', 'Offline: showing the case as last loaded on this tablet.'],
   offlineNoCopy: ['离线，且本机没有此页面的数据。', 'Offline, and nothing of this page is stored on this tablet.'],

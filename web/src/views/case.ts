@@ -58,8 +58,15 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const outcome = await perform(state.user!.id, id, op, current?.detail.number);
     if (outcome.status === 'refused') error.textContent = refusal(outcome.code, outcome.error);
     else if (outcome.status === 'queued') notice.textContent = t('queuedNotice');
-    if (outcome.status === 'done') await load().catch(() => undefined);
-    else render();
+    if (outcome.status === 'done') {
+      await load().catch(() => undefined);
+      if (op.kind === 'transition' || op.kind === 'presence') {
+        // The form tapped is gone and the page below it rearranged: say it was done, and show the case's
+        // new state and the steps that follow from the top, not the middle of a page that moved.
+        notice.textContent = t('stepDone', { step: opLabel(op) });
+        if (!disposed) window.scrollTo({ top: 0 });
+      }
+    } else render();
     return outcome;
   };
 
