@@ -336,6 +336,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.locator('#d-notice', { hasText: /\S/ }).waitFor();
     await page.click('nav a[href="#/outbox"]');
     await page.locator('#outbox li[data-status="pending"]').waitFor();
+    expect(await page.textContent('section.outbox > p')).toContain('离线');
     await page.locator('#outbox li[data-status="refused"] button').hover();
     await page.mouse.down();
     // While the clear button is held, the tablet is back online and the outbox sends the waiting step.
@@ -344,6 +345,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.mouse.up();
     await page.locator('#outbox li[data-status="refused"]').waitFor({ state: 'detached' });
     await page.locator('#outbox li.muted').waitFor();
+    // The page says what the header says: back online (it used to keep saying offline until reopened).
+    await page.locator('section.outbox > p', { hasText: '已联网' }).waitFor({ timeout: 10_000 });
     expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [later]))[0]?.state).toBe('accepted');
   });
 
