@@ -455,6 +455,20 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await expect.poll(() => inView('#d-state')).toBe(true);
   });
 
+  it('opens a dispatched case for operations, with the form to send it to another team', async () => {
+    const noise = await openCase(t, 'noise');
+    const page = await signIn(await context(DESKTOP), t, 'ops');
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${t.http}/#/case/${noise}`);
+    const dispatch = page.locator('form[data-event="dispatch"]');
+    await dispatch.locator('input[name="teamId"]').fill('t-river');
+    expect(await dispatch.locator('input[name="teamId"]').getAttribute('list')).toBe('team-ids');
+    await dispatch.locator('button[type=submit]').click();
+    await waitFor(async () => (await sql<{ team: string }>('SELECT team_id AS team FROM cases WHERE id = $1', [noise]))[0]?.team === 't-river', 'the case with the river team');
+    expect(errors).toEqual([]);
+  });
+
   it('shows the reviewer whether the case record’s hash chain is intact, and names an altered event', async () => {
     const noise = await openCase(t, 'noise');
     const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };
