@@ -469,6 +469,18 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows times in the district’s local time on a device whose clock zone is UTC', async () => {
+    const noise = await openCase(t, 'noise');
+    const createdAt = (await sql<{ at: Date }>('SELECT created_at AS at FROM cases WHERE id = $1', [noise]))[0]!.at;
+    const local = createdAt.toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
+    const utc = createdAt.toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+    expect(local).not.toBe(utc);
+    const page = await signIn(await context({ ...DESKTOP, timezoneId: 'UTC' }), t, 'ops');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    await page.locator('#d-facts', { hasText: local }).waitFor({ timeout: 10_000 });
+    expect(await page.textContent('#d-facts')).not.toContain(utc);
+  });
+
   it('shows the reviewer whether the case record’s hash chain is intact, and names an altered event', async () => {
     const noise = await openCase(t, 'noise');
     const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };

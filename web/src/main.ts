@@ -4,7 +4,8 @@ import { $, h, mount } from './dom';
 import { lang, setLang, t } from './i18n';
 import { alertNewWork, Live } from './live';
 import { flush, onOutboxChange, startOutbox } from './offline';
-import { emit, loadCases, refreshOutbox, state, subscribe } from './state';
+import { emit, loadCases, refreshOutbox, state, subscribe, zones } from './state';
+import { setTimeZone } from './format';
 import { inboxView } from './views/inbox';
 import { caseView } from './views/case';
 import { mapView } from './views/map';
@@ -162,6 +163,8 @@ async function start(): Promise<void> {
   if (!location.hash) location.hash = '#/';
   render();
   live.start();
+  // The district's local time for every time shown (its zones share one timezone).
+  void zones().then((zs) => { if (zs[0] && setTimeZone(zs[0].timezone) && state.user) render(); }).catch(() => undefined);
   await Promise.all([loadCases().catch(() => undefined), refreshOutbox(), flush().catch(() => undefined)]);
 }
 
