@@ -161,10 +161,15 @@ async function start(): Promise<void> {
   state.user = currentUser();
   if (!state.user) return render();
   if (!location.hash) location.hash = '#/';
+  // The district's local time for every time shown (its zones share one timezone), known before the
+  // first screen: redrawing it once the answer came would wipe what was being typed. Kept on the device,
+  // so a slow or absent network only waits a moment.
+  await Promise.race([
+    zones().then((zs) => { if (zs[0]) setTimeZone(zs[0].timezone); }).catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+  ]);
   render();
   live.start();
-  // The district's local time for every time shown (its zones share one timezone).
-  void zones().then((zs) => { if (zs[0] && setTimeZone(zs[0].timezone) && state.user) render(); }).catch(() => undefined);
   await Promise.all([loadCases().catch(() => undefined), refreshOutbox(), flush().catch(() => undefined)]);
 }
 
