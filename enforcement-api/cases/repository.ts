@@ -7,6 +7,7 @@ import type { BenchmarkTier } from '../domain/legal-rules.js';
 import { benchmarksOf, DEFAULT_LEGAL_SETTINGS } from './legal.js';
 import { caseLegalView } from '../legal/case-view.js';
 import { auditCase, type CaseAudit, type CaseEvent } from './events.js';
+import { inTransaction } from '../../core/db/transaction.js';
 import { deadlinesOf, type CaseDeadline } from './deadlines.js';
 import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
 import { CASE_SELECT } from './case-select.js';
@@ -109,7 +110,12 @@ export class CaseRepository {
 
   /** Events with hashes and the verdict on the chain; null for an unknown case. */
   async audit(caseId: string): Promise<CaseAudit | null> {
-    return auditCase(this.pool, caseId);
+    // The head and the events from one snapshot: an event appended between the two reads (a photo
+    // viewed while the record is checked) would otherwise look inserted behind the head.
+    return inTransaction(this.pool, async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      return auditCase(client, caseId);
+    });
   }
 
   async alertsOf(caseId: string): Promise<unknown[]> {

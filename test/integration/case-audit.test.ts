@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { openCase } from '../support/cases.js';
+import { openCase, uploadEvidence } from '../support/cases.js';
 
 /**
  * Tamper detection against the real database: rows of case_events are edited, deleted and reordered
@@ -113,5 +113,16 @@ describe('case audit chain', () => {
     const next = await openCase(t);
     expect((await audit(next)).verification.ok).toBe(true);
     expect((await audit(ids.truncated)).verification.ok).toBe(false);
+  });
+
+  it('verifies a chain that grows while it is read, without calling the new events inserted', async () => {
+    const id = await openCase(t);
+    const officer = await login(t, 'east.li');
+    for (let i = 0; i < 10; i++) {
+      const uploads = Array.from({ length: 4 }, () => uploadEvidence(t, officer, id));
+      const checks = Array.from({ length: 4 }, () => audit(id));
+      expect((await Promise.all(uploads)).map((u) => u.status)).toEqual([201, 201, 201, 201]);
+      for (const checked of await Promise.all(checks)) expect(checked.verification.problems).toEqual([]);
+    }
   });
 });

@@ -95,4 +95,21 @@ describe.skipIf(!hasBrowser)('complaints in the web app (Chromium, tablet viewpo
     if (shots) await page.screenshot({ path: `${shots}/complaint-escalated.png`, fullPage: true });
     await desk.close();
   });
+
+  it('opens the agency head on their escalated complaints, with no tab to a screen that refuses them', async () => {
+    const desk = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const refused: string[] = [];
+    desk.on('response', (r) => { if (r.status() === 403) refused.push(r.url()); });
+    const page = await signIn(desk, t, 'head');
+    await page.locator('#escalated').waitFor();
+    expect(await page.getAttribute('nav a[aria-current="page"]', 'href')).toBe('#/escalated');
+    for (const href of await page.locator('nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')!))) {
+      await page.click(`nav a[href="${href}"]`);
+      await page.locator('#main > section').waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.locator('#main .error').allTextContents(), href).toEqual([]);
+    }
+    expect(refused).toEqual([]);
+    await desk.close();
+  });
 });

@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, openCase, SITE, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, SITE, uploadEvidence } from '../support/cases.js';
 import { DESKTOP, hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 
 /**
@@ -33,8 +33,12 @@ async function acceptThenDismissBlank(page: Page): Promise<void> {
   const dismiss = page.locator('form[data-event="dismiss"]');
   await dismiss.locator('textarea[name="reason"]').fill('   ');
   await dismiss.locator('button[type=submit]').click();
-  await page.locator('#d-error', { hasText: 'reason' }).waitFor();
+  // The field the server refused, by the label the form shows for it (not the schema's pattern).
+  await page.locator('#d-error', { hasText: '请填写或更正「撤销理由' }).waitFor();
 }
+
+/** What an officer must never be shown: error codes, API paths, schema patterns. */
+const TECHNICAL = /[A-Z]{3,}_[A-Z_]+|\/api\/v1|must match pattern|body\//;
 
 describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
   beforeAll(async () => {
@@ -205,14 +209,15 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await waitFor(async () => (await sql<{ revoked: boolean }>('SELECT revoked_at IS NOT NULL AS revoked FROM refresh_tokens WHERE token_hash = $1', [hash]))[0]?.revoked, 'the session revoked');
   });
 
-  it('shows a refusal as the server words it, and dismisses a false alarm with its reason', async () => {
+  it('shows a refusal in the officer’s words, and dismisses a false alarm with its reason', async () => {
     const crowd = await openCase(t, 'crowding');
     const page = await signIn(await context(), t, 'east.li');
     await page.locator(`#cases li[data-id="${crowd}"] a`).click();
     await acceptThenDismissBlank(page);
     expect(await page.getAttribute('#d-state', 'data-state')).toBe('accepted');
     await page.click('nav a[href="#/outbox"]');
-    await page.locator('#outbox li[data-status="refused"]', { hasText: 'VALIDATION' }).waitFor();
+    await page.locator('#outbox li[data-status="refused"]', { hasText: '撤销理由' }).waitFor();
+    expect(await page.textContent('#outbox')).not.toMatch(TECHNICAL);
     await page.locator('#outbox li[data-status="refused"] button').click();
     await page.locator('#outbox li.muted').waitFor();
     await page.goto(`${t.http}/#/case/${crowd}`);
@@ -224,6 +229,28 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.locator('#no-actions').waitFor();
     const row = (await sql<{ state: string; reason: string }>('SELECT state, dismissal_reason AS reason FROM cases WHERE id = $1', [crowd]))[0];
     expect(row).toEqual({ state: 'dismissed', reason: 'Nobody there: a car radio passing by' });
+  });
+
+  it('tells the officer why a disposal is refused, and what to do, without codes or API paths', async () => {
+    const noise = await openCase(t, 'noise');
+    const li = await login(t, 'east.li');
+    expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'accept' })).status).toBe(200);
+    expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-wang' })).status).toBe(200);
+    const page = await signIn(await context(), t, 'east.li');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    // The second officer has not confirmed on their own tablet yet: the server refuses the disposal.
+    const resolve = page.locator('form[data-event="resolve_on_site"]');
+    await resolve.locator('textarea[name="summary"]').fill('Music turned down after the order to correct');
+    await resolve.locator('input[name="partyId"]').fill('320102198805050013');
+    await resolve.locator('button[type=submit]').click();
+    await page.locator('#d-error', { hasText: '第二名执法人员尚未在其本人平板上确认到场' }).waitFor();
+    expect(await page.textContent('#d-error')).not.toMatch(TECHNICAL);
+    expect(await page.textContent('#d-pending')).not.toMatch(TECHNICAL);
+    await page.click('nav a[href="#/outbox"]');
+    await page.locator('#outbox li[data-status="refused"]', { hasText: '确认本人到场' }).waitFor();
+    expect(await page.textContent('#outbox')).not.toMatch(TECHNICAL);
+    await page.locator('#outbox li[data-status="refused"] button').click();
+    await page.locator('#outbox li.muted').waitFor();
   });
 
   // A refresh used to put the case's panels back into the page, and Chromium drops a click whose button
@@ -309,6 +336,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.locator('#d-notice', { hasText: /\S/ }).waitFor();
     await page.click('nav a[href="#/outbox"]');
     await page.locator('#outbox li[data-status="pending"]').waitFor();
+    expect(await page.textContent('section.outbox > p')).toContain('离线');
     await page.locator('#outbox li[data-status="refused"] button').hover();
     await page.mouse.down();
     // While the clear button is held, the tablet is back online and the outbox sends the waiting step.
@@ -317,6 +345,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.mouse.up();
     await page.locator('#outbox li[data-status="refused"]').waitFor({ state: 'detached' });
     await page.locator('#outbox li.muted').waitFor();
+    // The page says what the header says: back online (it used to keep saying offline until reopened).
+    await page.locator('section.outbox > p', { hasText: '已联网' }).waitFor({ timeout: 10_000 });
     expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [later]))[0]?.state).toBe('accepted');
   });
 
@@ -392,6 +422,94 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await desk.locator('#d-state[data-state="approved"]').waitFor();
     expect(await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'opinion_given'`, [fishing])).toBe(2);
     expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [fishing]))[0]?.state).toBe('approved');
+  });
+
+  it('shows the officer, on a small tablet, that a step at the bottom of a long case was done and where the case stands', async () => {
+    const noise = await openCase(t, 'noise');
+    const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };
+    for (const body of [{ event: 'accept' }, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' }]) {
+      expect((await api(t, tokens['east.li']!, 'POST', `/api/v1/cases/${noise}/transitions`, body)).status).toBe(200);
+    }
+    await readyToPropose(t, (user) => tokens[user]!, noise);
+    const page = await signIn(await context({ ...TABLET, viewport: { width: 1024, height: 768 } }), t, 'east.li');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    const form = page.locator('form[data-event="propose_decision"]');
+    await form.locator('#f-party').fill('Zhang San');
+    await form.locator('#f-party-id').fill('320102198805050013');
+    await page.locator('#f-benchmark tr[data-tier="normal"]').tap();
+    await form.locator('#f-fine').fill('500');
+    await form.locator('#f-facts').fill('Loudspeaker kept at full volume after the order to correct');
+    await form.locator('button[type=submit]').tap();
+    await page.locator('#d-state[data-state="decision_proposed"]').waitFor();
+    await page.locator('#d-notice', { hasText: '已完成：提出处罚决定建议' }).waitFor();
+    const inView = async (selector: string) => {
+      const box = (await page.locator(selector).boundingBox())!;
+      return box.y >= 0 && box.y + box.height <= 768;
+    };
+    await expect.poll(() => inView('#d-state')).toBe(true);
+    expect(await inView('#d-notice')).toBe(true);
+    // The next step follows from there.
+    await page.locator('form[data-event="submit_for_review"] button[type=submit]').tap();
+    await page.locator('#d-state[data-state="under_review"]').waitFor();
+    await page.locator('#d-notice', { hasText: '已完成：提交法制审核' }).waitFor();
+    await expect.poll(() => inView('#d-state')).toBe(true);
+  });
+
+  it('opens a dispatched case for operations, with the form to send it to another team', async () => {
+    const noise = await openCase(t, 'noise');
+    const page = await signIn(await context(DESKTOP), t, 'ops');
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${t.http}/#/case/${noise}`);
+    const dispatch = page.locator('form[data-event="dispatch"]');
+    await dispatch.locator('input[name="teamId"]').fill('t-river');
+    expect(await dispatch.locator('input[name="teamId"]').getAttribute('list')).toBe('team-ids');
+    await dispatch.locator('button[type=submit]').click();
+    await waitFor(async () => (await sql<{ team: string }>('SELECT team_id AS team FROM cases WHERE id = $1', [noise]))[0]?.team === 't-river', 'the case with the river team');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows times in the district’s local time on a device whose clock zone is UTC', async () => {
+    const noise = await openCase(t, 'noise');
+    const createdAt = (await sql<{ at: Date }>('SELECT created_at AS at FROM cases WHERE id = $1', [noise]))[0]!.at;
+    const local = createdAt.toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'Asia/Shanghai' });
+    const utc = createdAt.toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', timeZone: 'UTC' });
+    expect(local).not.toBe(utc);
+    const page = await signIn(await context({ ...DESKTOP, timezoneId: 'UTC' }), t, 'ops');
+    await page.goto(`${t.http}/#/case/${noise}`);
+    await page.locator('#d-facts', { hasText: local }).waitFor({ timeout: 10_000 });
+    expect(await page.textContent('#d-facts')).not.toContain(utc);
+  });
+
+  it('shows the reviewer whether the case record’s hash chain is intact, and names an altered event', async () => {
+    const noise = await openCase(t, 'noise');
+    const tokens: Record<string, string> = { 'east.li': await login(t, 'east.li'), 'east.lead': await login(t, 'east.lead') };
+    const step = async (body: Record<string, unknown>) => expect((await api(t, tokens['east.li']!, 'POST', `/api/v1/cases/${noise}/transitions`, body)).status).toBe(200);
+    await step({ event: 'accept' });
+    await step({ event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    await readyToPropose(t, (user) => tokens[user]!, noise);
+    await step(noiseProposal());
+    await step({ event: 'submit_for_review' });
+
+    const desk = await signIn(await context(DESKTOP), t, 'east.review');
+    await desk.goto(`${t.http}/#/case/${noise}`);
+    await desk.locator('#d-chain.ok', { hasText: /\d+ 条记录的哈希链逐条校验通过/ }).waitFor();
+    // Each event with the start of its hash, the whole of it on hover.
+    const first = (await sql<{ hash: string }>('SELECT hash FROM case_events WHERE case_id = $1 AND seq = 1', [noise]))[0]!.hash;
+    expect(await desk.textContent('#d-events li[data-seq="1"] code.hash')).toBe(first.slice(0, 8));
+    expect(await desk.getAttribute('#d-events li[data-seq="1"] code.hash', 'title')).toContain(first);
+
+    // Someone able to switch the append-only guard off rewrites the arrival: the reviewer is told.
+    await t.platform.db.pool.query('ALTER TABLE case_events DISABLE TRIGGER case_events_no_change');
+    try {
+      await t.platform.db.pool.query(`UPDATE case_events SET data = data || '{"note": "both officers were there"}' WHERE case_id = $1 AND type = 'arrived'`, [noise]);
+    } finally {
+      await t.platform.db.pool.query('ALTER TABLE case_events ENABLE TRIGGER case_events_no_change');
+    }
+    const arrived = (await sql<{ seq: number }>(`SELECT seq FROM case_events WHERE case_id = $1 AND type = 'arrived'`, [noise]))[0]!.seq;
+    await desk.reload();
+    await desk.locator('#d-chain.bad', { hasText: `第 ${arrived} 条记录内容被修改` }).waitFor();
+    expect(await desk.textContent('#d-chain')).toContain('记录校验失败');
   });
 
   it('lets operations see the overview and provision a device whose one-time secret works on the broker', async () => {

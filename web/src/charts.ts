@@ -1,4 +1,5 @@
 import { h, s } from './dom';
+import { clock, when } from './format';
 
 /** Small SVG charts: evidence drawn as pictures (levels against the limit, scores, counts against capacity). */
 export interface Series { label: string; color: string; points: [number, number][]; dash?: string }
@@ -35,7 +36,7 @@ export function lineChart(opts: { title: string; series: Series[]; refs?: RefLin
   const yMax = yTicks.at(-1)!;
   const X = (x: number) => PAD.l + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.l - PAD.r);
   const Y = (y: number) => H - PAD.b - ((y - yMin) / (yMax - yMin || 1)) * (H - PAD.t - PAD.b);
-  const time = (ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = (ms: number) => clock(ms, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': opts.title },
     s('title', null, opts.title),
     yTicks.map((v) => [
@@ -92,9 +93,9 @@ export function hourBars(title: string, given: { hour: string; n: number }[], co
       s('title', null, title),
       yTicks.map((v) => [s('line', { x1: PAD.l, x2: W - PAD.r, y1: Y(v), y2: Y(v), class: 'grid' }), s('text', { x: PAD.l - 6, y: Y(v) + 4, 'text-anchor': 'end', class: 'tick' }, Math.round(v))]),
       data.map((d, i) => s('rect', { x: PAD.l + i * bw + 2, y: Y(d.n), width: Math.max(2, bw - 4), height: H - PAD.b - Y(d.n), fill: color },
-        s('title', null, `${new Date(d.hour).toLocaleString()}: ${d.n}`))),
-      data.length ? s('text', { x: PAD.l, y: H - 10, class: 'tick' }, new Date(data[0]!.hour).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })) : null,
-      data.length ? s('text', { x: W - PAD.r, y: H - 10, 'text-anchor': 'end', class: 'tick' }, new Date(data.at(-1)!.hour).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })) : null),
+        s('title', null, `${when(d.hour)}: ${d.n}`))),
+      data.length ? s('text', { x: PAD.l, y: H - 10, class: 'tick' }, clock(data[0]!.hour, { hour: '2-digit', minute: '2-digit' })) : null,
+      data.length ? s('text', { x: W - PAD.r, y: H - 10, 'text-anchor': 'end', class: 'tick' }, clock(data.at(-1)!.hour, { hour: '2-digit', minute: '2-digit' })) : null),
     h('figcaption', null, title));
 }
 

@@ -2,6 +2,15 @@
 export type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, unknown>;
 
+/** Whether a property can be set: some reflect their attribute read-only (an input's `list`, `form`). */
+function settable(el: Element, k: string): boolean {
+  for (let o: object | null = el; o; o = Object.getPrototypeOf(o) as object | null) {
+    const d = Object.getOwnPropertyDescriptor(o, k);
+    if (d) return Boolean(d.set) || d.writable === true;
+  }
+  return true;
+}
+
 function apply(el: Element, attrs: Attrs | null | undefined): void {
   if (!attrs) return;
   for (const [k, v] of Object.entries(attrs)) {
@@ -9,7 +18,7 @@ function apply(el: Element, attrs: Attrs | null | undefined): void {
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2).toLowerCase(), v as EventListener);
     else if (k === 'class') el.setAttribute('class', Array.isArray(v) ? v.filter(Boolean).join(' ') : String(v));
     else if (k === 'style' && typeof v === 'object') Object.assign((el as HTMLElement).style, v);
-    else if (k in el && !k.includes('-') && !(el instanceof SVGElement)) (el as unknown as Record<string, unknown>)[k] = v;
+    else if (k in el && !k.includes('-') && !(el instanceof SVGElement) && settable(el, k)) (el as unknown as Record<string, unknown>)[k] = v;
     else el.setAttribute(k, v === true ? '' : String(v));
   }
 }

@@ -2,14 +2,39 @@ import { lang, t } from './i18n';
 
 export const locale = (): string => (lang() === 'zh' ? 'zh-CN' : 'en-GB');
 
+/**
+ * Times are shown in the district's local time (its zones' timezone), as its rules and the officers on
+ * site read them, whatever the clock zone of the device showing them (a wall screen or a desktop set to
+ * UTC would otherwise put a night-time case at 14:00). Kept on the device for when it opens offline.
+ */
+const TZ_KEY = 'rp.tz';
+let timeZone: string | undefined = localStorage.getItem(TZ_KEY) ?? undefined;
+
+/** Sets the district's timezone; true when it changed what is shown. */
+export function setTimeZone(tz: string): boolean {
+  if (tz === timeZone) return false;
+  try {
+    new Intl.DateTimeFormat(undefined, { timeZone: tz });
+  } catch {
+    return false;
+  }
+  timeZone = tz;
+  localStorage.setItem(TZ_KEY, tz);
+  return true;
+}
+
+/** An instant in the district's local time, with the parts asked for. */
+export const clock = (at: string | number, parts: Intl.DateTimeFormatOptions): string => new Date(at).toLocaleString(locale(), { ...parts, timeZone });
+
 export function when(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleString(locale(), { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  return clock(iso, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
 export function date(iso: string | null | undefined): string {
   if (!iso) return '—';
-  return new Date(iso).toLocaleDateString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit' });
+  // A calendar date (YYYY-MM-DD) is that day wherever it is shown; an instant is the district's day.
+  return new Date(iso).toLocaleDateString(locale(), { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : timeZone });
 }
 
 /** "12:05 left" / "overdue 3:10", for SLA countdowns (refreshed every second). */

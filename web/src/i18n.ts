@@ -204,6 +204,7 @@ const M: Record<string, [string, string]> = {
   dismissalReason: ['撤销理由', 'Dismissal reason'],
   actionsTitle: ['下一步操作', 'Next steps'],
   nothingToDo: ['当前无需您操作此案件。', 'Nothing for you to do on this case now.'],
+  stepDone: ['已完成：{step}', 'Done: {step}'],
   queuedNotice: ['已保存在本机，联网后自动按顺序提交。', 'Saved on this tablet; it is sent, in order, when the connection is back.'],
   offlineCopy: ['离线：显示的是本机最后一次获取的案件信息。', 'Offline: showing the case as last loaded on this tablet.'],
   offlineNoCopy: ['离线，且本机没有此页面的数据。', 'Offline, and nothing of this page is stored on this tablet.'],
@@ -444,6 +445,62 @@ const M: Record<string, [string, string]> = {
   dev_people_counter: ['客流计数', 'people counter'],
   dev_camera: ['智能摄像机', 'AI camera'],
   dev_smoke_detector: ['烟感', 'smoke detector'],
+  chainOk: ['✔ 记录完整：{n} 条记录的哈希链逐条校验通过（链头 {head}…）', '✔ Record intact: the hash chain of its {n} events verified (head {head}…)'],
+  chainBroken: ['✖ 记录校验失败：案件记录已被改动，请勿据此作出决定，并报告系统管理员。', '✖ Record check failed: the case record was altered. Do not decide on it; report it to the administrator.'],
+  chain_edited: ['第 {seq} 条记录内容被修改', 'event {seq} was edited'],
+  chain_deleted: ['第 {seq} 条记录缺失', 'event {seq} is missing'],
+  chain_reordered: ['第 {seq} 条记录顺序被调换', 'event {seq} was moved'],
+  chain_inserted: ['第 {seq} 条记录为事后插入', 'event {seq} was inserted'],
+  chain_broken_link: ['第 {seq} 条记录与前一条不衔接', 'event {seq} does not follow from the one before'],
+  // Refusals by the server's code, in the words of the screen's user (errors.ts).
+  err_FORBIDDEN: ['您的角色无权进行此操作或查看此页面。', 'Your role may not do this or see this page.'],
+  err_UNAUTHORIZED: ['登录已失效，请重新登录。', 'Your session has ended: sign in again.'],
+  err_SESSION_REVOKED: ['登录已失效，请重新登录。', 'Your session has ended: sign in again.'],
+  err_TOO_MANY_ATTEMPTS: ['尝试次数过多，请稍后再试。', 'Too many attempts: try again a little later.'],
+  err_RATE_LIMITED: ['提交过于频繁，请稍后再试。', 'Too many submissions: try again a little later.'],
+  err_CASE_NOT_FOUND: ['案件不存在或不在您的管辖范围内。', 'No such case within your jurisdiction.'],
+  err_INVALID_TRANSITION: ['案件状态已变化，此操作现在不可用；请查看案件最新状态。', 'The case has moved on: this step is no longer possible. See its current state.'],
+  err_SECOND_OFFICER_UNCONFIRMED: ['第二名执法人员尚未在其本人平板上确认到场：请其打开本案，点「确认本人到场」，然后再提交。', 'The second officer has not confirmed presence on their own tablet: have them open this case and tap "Confirm I am on site", then submit again.'],
+  err_SECOND_OFFICER_REQUIRED: ['现场执法需要两名持证执法人员：请选择第二名执法人员。', 'On-site enforcement needs two certified officers: choose the second officer.'],
+  err_NOT_TWO_OFFICERS: ['现场执法需要两名不同的执法人员：请选择第二名执法人员。', 'On-site enforcement needs two different officers: choose the second officer.'],
+  err_OFFICER_NOT_CERTIFIED: ['现场执法需要两名持有效执法证件的人员：所选人员证件无效或不适用本事项。', 'On-site enforcement needs two officers with valid certificates: the one chosen has none valid for this matter.'],
+  err_NOT_ON_SITE_OFFICER: ['只有到场的两名执法人员可以记录现场处置。', 'Only the two officers on site may record the on-site findings.'],
+  err_NOT_SECOND_OFFICER: ['只有到场时指定的第二名执法人员可以确认到场。', 'Only the second officer named on arrival confirms presence.'],
+  err_PRESENCE_WINDOW_PASSED: ['确认到场的时限已过，请重新办理到场。', 'The time to confirm presence has passed: record the arrival again.'],
+  err_TOO_FAR_FROM_ARRIVAL: ['您的位置距离到场位置太远，无法确认到场。', 'Your position is too far from the arrival position to confirm presence.'],
+  err_PARTY_ID_REQUIRED: ['给予处罚（含警告）须确认当事人身份：请填写当事人证件号。', 'A penalty (a warning too) needs the party identified: enter the party\'s ID number.'],
+  err_INVALID_PARTY_ID: ['当事人证件号无效，请核对（身份证号校验位、统一社会信用代码）。', 'The party\'s ID number is not valid: check it (ID card check digit, credit code).'],
+  err_FIRST_VIOLATION_UNPROVEN: ['首违不罚须填写当事人证件号和改正情况。', 'No penalty for a first violation needs the party\'s ID number and how it was corrected.'],
+  err_NOT_FIRST_VIOLATION: ['该当事人有同类既往案件，不属于首次违法。', 'The party has earlier cases of this matter: not a first violation.'],
+  err_CASE_FILED: ['案件已立案：处罚须通过「提出处罚决定建议」并经法制审核。', 'The case is filed: a penalty is proposed as a decision and legally reviewed.'],
+  err_NOT_FILED: ['请先立案，再提出处罚决定建议。', 'File the case first, then propose a decision.'],
+  err_MATTER_REQUIRED: ['案件尚未确定违法事项：请先「确定事项」。', 'The case has no matter yet: classify it first.'],
+  err_NO_PENALTY_MATTER: ['该事项不是处罚事项：无需立案，请现场处置。', 'This matter carries no penalty: nothing to file, dispose of it on site.'],
+  err_NO_VALID_EVIDENCE: ['处罚决定至少需要一项有效证据：经他人审查的现场照片，或经人工审查且设备检定有效的监测记录。', 'A decision needs at least one valid evidence item: a photo reviewed by someone else, or a sensor record reviewed by a person from a calibrated device.'],
+  err_SELF_REVIEW: ['不能审查自己上传的证据，请由其他人员审查。', 'You cannot review your own evidence: someone else reviews it.'],
+  err_CASE_FILE_CLOSED: ['案件已结束，不再接收证据。', 'The case is closed and takes no more evidence.'],
+  err_CAPTURE_TIME_INVALID: ['照片拍摄时间晚于当前时间，请检查平板时钟。', 'The photo\'s capture time lies in the future: check the tablet\'s clock.'],
+  err_TYPE_MISMATCH: ['文件类型与证据类型不符。', 'The file type does not match the evidence type.'],
+  err_UNKNOWN_TIER: ['所选裁量档次不适用于该当事人类型。', 'The chosen tier does not exist for this kind of party.'],
+  err_TIER_MISMATCH: ['「不予处罚」档次只能与「不予处罚」一并选择。', 'The no-penalty tier goes with "no penalty" only.'],
+  err_OUTSIDE_STATUTORY_BOUNDS: ['建议超出法定处罚幅度，请对照法定幅度修改。', 'The proposal leaves the statutory bounds: change it to lie within them.'],
+  err_MANDATORY_MEASURE_MISSING: ['法律规定的必须措施（如没收）未选择。', 'A measure the law requires (such as confiscation) is missing.'],
+  err_CONSULTATION_PENDING: ['会商意见尚未全部返回，请等待后再作决定。', 'Opinions are still awaited from colleagues: decide once they are in.'],
+  err_CONSULTATION_CENTRE_ONLY: ['会商由区法制审核中心发起。', 'Consultation is held by the district legal review centre.'],
+  err_NO_OPINION_REQUESTED: ['没有邀请您对本案发表会商意见。', 'No opinion of yours is awaited on this case.'],
+  err_MAJOR_DECISION_NEEDS_CENTRE: ['重大执法决定须由区法制审核中心审核。', 'A major decision is approved only by the district legal review centre.'],
+  err_DECISION_OVERDUE: ['办案期限已过：须经局领导批准延期后方可作出决定。', 'The decision deadline has passed: only an extension approved by the agency head allows a decision.'],
+  err_DECISION_NO_TAKEN: ['该决定书文号已被其他案件使用。', 'This decision number was already given to another case.'],
+  err_EXTENSION_NOT_LATER: ['新的期限须晚于当前期限。', 'The new deadline must be after the current one.'],
+  err_UNKNOWN_REVIEWER: ['请选择本中心的其他审核人员。', 'Choose other reviewers of the centre.'],
+  err_LOCATION_REQUIRED: ['请选择区域，或填写有效的经纬度（可点「使用我的位置」）。', 'Choose a zone, or give a valid latitude and longitude ("Use my location").'],
+  err_PHOTO_TOO_LARGE: ['照片太大，请压缩后再上传。', 'A photo is too large: make it smaller.'],
+  err_PHOTO_INVALID: ['照片无法识别，请上传 JPEG、PNG 或 WebP 图片。', 'A photo could not be read: send JPEG, PNG or WebP images.'],
+  err_PAYLOAD_TOO_LARGE: ['提交的内容太大。', 'What was sent is too large.'],
+  err_UNSUPPORTED_MEDIA_TYPE: ['不支持此文件类型。', 'This type of file is not taken.'],
+  err_INTERNAL: ['服务器出错，请稍后重试。', 'The server failed: try again later.'],
+  errField: ['请填写或更正「{label}」。', 'Fill in or correct "{label}".'],
+  errNotAccepted: ['提交的内容未通过校验：{message}', 'Not accepted: {message}'],
 };
 
 const KEY = 'rp.lang';
@@ -453,6 +510,9 @@ export function setLang(l: 'zh' | 'en'): void {
   current = l;
   localStorage.setItem(KEY, l);
 }
+
+/** Whether a text exists for `key` (rather than the key shown as itself). */
+export const hasText = (key: string): boolean => key in M;
 
 export function t(key: string, vars: Record<string, string | number> = {}): string {
   const entry = M[key];

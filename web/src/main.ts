@@ -4,7 +4,8 @@ import { $, h, mount } from './dom';
 import { lang, setLang, t } from './i18n';
 import { alertNewWork, Live } from './live';
 import { flush, onOutboxChange, startOutbox } from './offline';
-import { emit, loadCases, refreshOutbox, state, subscribe } from './state';
+import { emit, loadCases, refreshOutbox, state, subscribe, zones } from './state';
+import { setTimeZone } from './format';
 import { inboxView } from './views/inbox';
 import { caseView } from './views/case';
 import { mapView } from './views/map';
@@ -16,6 +17,7 @@ import { devicesView } from './views/devices';
 import { inspectionsView, inspectionView } from './views/inspections';
 import { escalatedView, hotlineView, publicComplaintView } from './views/complaints';
 import type { View } from './views/view';
+import { explain } from './errors';
 
 const root = $('#app')!;
 let view: View | null = null;
@@ -50,7 +52,9 @@ function tabsFor(role: string): [string, string][] {
     case 'hotline':
       return [['#/hotline', 'tabHotline']];
     case 'agency_head':
-      return [...tabsFor('operator'), ['#/escalated', 'tabEscalated']];
+      // What the head may open: the complaints escalated to them, every team's cases (deadline
+      // extensions are theirs to approve) and the map; the operators' screens would only refuse them.
+      return [['#/escalated', 'tabEscalated'], ['#/inbox', 'tabCases'], ['#/map', 'tabMap']];
     default:
       return [['#/ops', 'tabOps'], ['#/devices', 'tabDevices'], ['#/inbox', 'tabCases'], ['#/inspections', 'tabInspections'], ['#/map', 'tabMap'], ['#/webhooks', 'tabWebhooks']];
   }
@@ -96,7 +100,7 @@ function route(): View {
     case 'hotline': return hotlineView();
     case 'escalated': return escalatedView();
     case 'webhooks': return webhooksView();
-    default: if (role === 'hotline') return hotlineView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
+    default: if (role === 'hotline') return hotlineView(); if (role === 'agency_head') return escalatedView(); return role === 'reviewer' ? reviewView() : role === 'officer' || role === 'team_lead' ? inboxView() : opsView();
   }
 }
 
@@ -147,7 +151,7 @@ function loginView(): HTMLElement {
     login(String(f.get('username')), String(f.get('password')))
       .then(() => start())
       .catch((err: unknown) => {
-        error.textContent = err instanceof Error && 'code' in err && err.code === 'BAD_CREDENTIALS' ? t('badCredentials') : err instanceof Error ? err.message : String(err);
+        error.textContent = err instanceof Error && 'code' in err && err.code === 'BAD_CREDENTIALS' ? t('badCredentials') : explain(err);
       });
   });
   return form;
@@ -157,6 +161,13 @@ async function start(): Promise<void> {
   state.user = currentUser();
   if (!state.user) return render();
   if (!location.hash) location.hash = '#/';
+  // The district's local time for every time shown (its zones share one timezone), known before the
+  // first screen: redrawing it once the answer came would wipe what was being typed. Kept on the device,
+  // so a slow or absent network only waits a moment.
+  await Promise.race([
+    zones().then((zs) => { if (zs[0]) setTimeZone(zs[0].timezone); }).catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 2000)),
+  ]);
   render();
   live.start();
   await Promise.all([loadCases().catch(() => undefined), refreshOutbox(), flush().catch(() => undefined)]);

@@ -9,6 +9,7 @@ import { evidencePanel, photoForm } from './evidence';
 import { benchmarkTable } from './propose';
 import type { View } from './view';
 import { caseComplaintsPanel } from './complaints';
+import { explain, refusal } from '../errors';
 
 export type Detail = Res<'GET /api/v1/cases/{id}'>;
 export type EvidenceList = Res<'GET /api/v1/cases/{id}/evidence'>;
@@ -17,6 +18,9 @@ export type EvidenceList = Res<'GET /api/v1/cases/{id}/evidence'>;
 const cache = new Map<string, { detail: Detail; evidence: EvidenceList | null }>();
 /** The citizen complaints fused into each case (kept like the case, for a reopened view offline). */
 const complaintsOf = new Map<string, Res<'GET /api/v1/cases/{id}/complaints'>>();
+type Audit = Res<'GET /api/v1/cases/{id}/audit'>;
+/** Each case record's hash chain as the server last verified it. */
+const auditOf = new Map<string, Audit>();
 
 export interface CaseContext {
   detail: Detail;
@@ -52,10 +56,17 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     notice.textContent = '';
     const current = cache.get(id);
     const outcome = await perform(state.user!.id, id, op, current?.detail.number);
-    if (outcome.status === 'refused') error.textContent = outcome.error;
+    if (outcome.status === 'refused') error.textContent = refusal(outcome.code, outcome.error);
     else if (outcome.status === 'queued') notice.textContent = t('queuedNotice');
-    if (outcome.status === 'done') await load().catch(() => undefined);
-    else render();
+    if (outcome.status === 'done') {
+      await load().catch(() => undefined);
+      if (op.kind === 'transition' || op.kind === 'presence') {
+        // The form tapped is gone and the page below it rearranged: say it was done, and show the case's
+        // new state and the steps that follow from the top, not the middle of a page that moved.
+        notice.textContent = t('stepDone', { step: opLabel(op) });
+        if (!disposed) window.scrollTo({ top: 0 });
+      }
+    } else render();
     return outcome;
   };
 
@@ -76,9 +87,12 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const detail = await call('GET /api/v1/cases/{id}', { params: { id } });
     const evidence = await call('GET /api/v1/cases/{id}/evidence', { params: { id } }).catch(() => null);
     const complaints = await call('GET /api/v1/cases/{id}/complaints', { params: { id } }).catch(() => complaintsOf.get(id) ?? []);
+    const audit = await call('GET /api/v1/cases/{id}/audit', { params: { id } }).catch(() => null);
     if (n < shown) return;
     shown = n;
     complaintsOf.set(id, complaints);
+    if (audit) auditOf.set(id, audit);
+    else auditOf.delete(id);
     cache.set(id, { detail, evidence });
     state.fresh.delete(id);
     render();
@@ -139,7 +153,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     }
     place(actionsEl, actionsTitle,
       pending.length ? h('ul', { class: 'pending-list', id: 'd-pending' }, pending.map((p) =>
-        h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${p.error}` : ''}`))) : null,
+        h('li', { class: p.status }, h('b', null, p.status === 'pending' ? t('pending') : t('refused')), ` ${opLabel(p.op)}${p.error ? ` — ${refusal(p.code, p.error)}` : ''}`))) : null,
       formsEl);
     const head = h('header', { class: 'case-head' },
       h('div', null,
@@ -166,8 +180,10 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       : h('section', { class: 'panel legal' }, h('h2', null, t('legalTitle')), h('p', { class: 'muted' }, t('noPenaltyMatter')));
     const record = h('section', { class: 'panel record', 'aria-labelledby': 'h-record' },
       h('h2', { id: 'h-record' }, t('recordTitle')),
+      chainCheck(auditOf.get(id)),
       h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
-        h('li', null, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor)))),
+        h('li', { 'data-seq': e.seq }, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor),
+          ' ', h('code', { class: 'hash', title: `SHA-256 ${e.hash}` }, e.hash.slice(0, 8))))),
       reviewRecord(detail));
     const evidenceEl = evidencePart(ctx);
     // Like the forms: a complaint is rebuilt only when it changed, so a reply being written survives a refresh.
@@ -319,8 +335,24 @@ export function partyHistory(partyId: string, exclude?: string): HTMLElement {
       others.length
         ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} · ${t(`state_${c.state}`)} · ${when(c.createdAt)}${c.fineYuan ? ` · ¥${c.fineYuan}` : ''}`)))
         : h('p', { class: 'muted' }, t('noEarlierCases')));
-  }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));
+  }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, explain(err))));
   return box;
+}
+
+/**
+ * Whether the record is what was written: the server recomputes the hash chain of the case's events
+ * (each hash over the one before and the event), and names an edited, missing, reordered or inserted one.
+ */
+function chainCheck(audit: Audit | undefined): HTMLElement | null {
+  if (!audit) return null;
+  const v = audit.verification;
+  if (v.ok) {
+    return h('p', { id: 'd-chain', class: 'chain ok', role: 'status' },
+      t('chainOk', { n: v.events, head: (audit.head.hash ?? '').slice(0, 16) }));
+  }
+  return h('div', { id: 'd-chain', class: 'chain bad', role: 'alert' },
+    h('strong', null, t('chainBroken')),
+    h('ul', null, v.problems.map((p) => h('li', null, t(`chain_${p.kind}`, { seq: p.seq })))));
 }
 
 function reviewRecord(detail: Detail): HTMLElement | null {

@@ -3,12 +3,12 @@ import { h, keyedRows, mount, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
+import { explain } from '../errors';
 
 type NewComplaint = Body<'POST /api/v1/complaints'>;
 type Complaint = Res<'GET /api/v1/complaints'>[number];
 type OnCase = Res<'GET /api/v1/cases/{id}/complaints'>[number];
 const CATEGORIES = ['noise', 'fishing', 'crowding', 'other'] as const;
-const message = (err: unknown) => (err instanceof ApiError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err));
 
 const readPhoto = (f: File) => new Promise<{ contentType: 'image/jpeg' | 'image/png' | 'image/webp'; dataBase64: string }>((resolve, reject) => {
   const r = new FileReader();
@@ -70,7 +70,7 @@ function complaintForm(mode: 'hotline' | 'public', onFiled: () => void): HTMLEle
         h('p', { class: 'muted' }, t('cKeepCodes'))));
       form.reset();
       onFiled();
-    })().catch((err: unknown) => { error.textContent = message(err); });
+    })().catch((err: unknown) => { error.textContent = explain(err); });
   });
   return form;
 }
@@ -93,7 +93,7 @@ function lookupForm(): HTMLElement {
         h('dt', null, t('cReceived')), h('dd', null, when(s.receivedAt)),
         h('dt', null, t('cReplyDue')), h('dd', null, when(s.replyDueAt)),
         h('dt', null, t('cReply')), h('dd', { id: 'l-reply' }, s.reply ?? '—'))))
-      .catch((err: unknown) => mount(out, h('p', { class: 'error' }, err instanceof ApiError && err.status === 404 ? t('cNotFound') : message(err))));
+      .catch((err: unknown) => mount(out, h('p', { class: 'error' }, err instanceof ApiError && err.status === 404 ? t('cNotFound') : explain(err))));
   });
   return form;
 }
@@ -170,7 +170,7 @@ export function caseComplaintsPanel(canReply: boolean, reload: () => void): (lis
       e.preventDefault();
       const f = new FormData(reply);
       call('POST /api/v1/complaints/{id}/reply', { params: { id: c.id }, body: { status: String(f.get('status')) as 'handled', reply: String(f.get('reply')) } })
-        .then(reload).catch((err: unknown) => { error.textContent = message(err); });
+        .then(reload).catch((err: unknown) => { error.textContent = explain(err); });
     });
     const s = c.sensorRecord;
     return h('li', { class: ['complaint', `cst-${c.status}`] },

@@ -4,6 +4,7 @@ import { date, when } from '../format';
 import { t } from '../i18n';
 import { state, zones } from '../state';
 import type { View } from './view';
+import { explain } from '../errors';
 
 type Device = Res<'GET /api/v1/devices'>[number];
 const KINDS = ['sound_level_meter', 'people_counter', 'camera', 'smoke_detector'] as const;
@@ -48,7 +49,7 @@ export function devicesView(): View {
       const graceS = Number(formValues(form).graceS);
       void call('POST /api/v1/devices/{id}/secret', { params: { id: d.id }, body: { graceS }, idempotencyKey: crypto.randomUUID() })
         .then((r) => { closeRow(d.id); showSecret(d.id, r.secret); })
-        .catch((err: unknown) => { error.textContent = err instanceof ApiError && err.status === 404 ? t('rotateUnavailable') : err instanceof Error ? err.message : String(err); });
+        .catch((err: unknown) => { error.textContent = err instanceof ApiError && err.status === 404 ? t('rotateUnavailable') : explain(err); });
     });
     openRow(d.id, row, form);
   };
@@ -118,7 +119,7 @@ export function devicesView(): View {
         ...(v.lat && v.lon ? { placement: { lat: Number(v.lat), lon: Number(v.lon) } } : {}),
       };
       void call('PATCH /api/v1/devices/{id}', { params: { id: d.id }, body, idempotencyKey: crypto.randomUUID() })
-        .then(() => { closeRow(d.id); return load(); }).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+        .then(() => { closeRow(d.id); return load(); }).catch((err: unknown) => { error.textContent = explain(err); });
     });
     openRow(d.id, row, form);
   };
@@ -155,12 +156,12 @@ export function devicesView(): View {
         showSecret(r.device.id, r.secret);
         form.reset();
         return load();
-      }).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+      }).catch((err: unknown) => { error.textContent = explain(err); });
     });
     return form;
   }
 
-  const load = () => call('GET /api/v1/devices').then(render).catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+  const load = () => call('GET /api/v1/devices').then(render).catch((err: unknown) => { error.textContent = explain(err); });
   void load();
   const timer = setInterval(() => void load(), 30_000);
   return { el, dispose: () => clearInterval(timer) };

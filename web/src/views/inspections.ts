@@ -1,10 +1,11 @@
-import { ApiError, call, type Res } from '../api/client';
+import { call, type Res } from '../api/client';
 import { h, keyedRows, place } from '../dom';
 import { countdown, when } from '../format';
 import { t } from '../i18n';
 import { state } from '../state';
 import { locate } from './actions';
 import type { View } from './view';
+import { explain } from '../errors';
 
 type Inspection = Res<'GET /api/v1/inspections/{id}'>;
 
@@ -33,7 +34,7 @@ export function inspectionsView(): View {
       place(list, ...cards(rows));
       empty.hidden = rows.length > 0;
     } catch (err) {
-      error.textContent = err instanceof Error ? err.message : String(err);
+      error.textContent = explain(err);
     }
   };
   void load();
@@ -53,7 +54,7 @@ export function inspectionView(id: string): View {
       await fn();
       await load();
     } catch (err) {
-      error.textContent = err instanceof ApiError ? `${err.message} (${err.code})` : err instanceof Error ? err.message : String(err);
+      error.textContent = explain(err);
     } finally {
       button.disabled = false;
     }
@@ -206,7 +207,7 @@ export function inspectionView(id: string): View {
     current = await call('GET /api/v1/inspections/{id}', { params: { id } });
     render(current);
   };
-  void load().catch((err: unknown) => { error.textContent = err instanceof Error ? err.message : String(err); });
+  void load().catch((err: unknown) => { error.textContent = explain(err); });
   return {
     el,
     update: (c) => {

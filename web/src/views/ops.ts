@@ -4,6 +4,7 @@ import { h, keptPart, mount, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
+import { explain } from '../errors';
 
 const DASHBOARDS: [string, string][] = [
   ['dashLevels', 'd/riverside-levels'],
@@ -47,7 +48,7 @@ export function opsView(): View {
     o.fallbackQueue.length ? h('ul', null, o.fallbackQueue.map((c) => h('li', null, h('a', { href: `#/case/${c.caseId}` }, `#${c.number}`), ` ${c.zoneName} · ${c.title} · ${when(c.createdAt)}`)))
       : h('p', { class: 'muted' }, t('none'))));
   const render = (o: Overview) => place(body, stats(o), perHour(o), work(o), fallback(o));
-  const load = () => call('GET /api/v1/ops/overview').then(render).catch((err: unknown) => mount(body, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));
+  const load = () => call('GET /api/v1/ops/overview').then(render).catch((err: unknown) => mount(body, h('p', { class: 'error' }, explain(err))));
   void load();
   const timer = setInterval(() => void load(), 15_000);
   return {

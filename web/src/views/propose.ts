@@ -5,6 +5,7 @@ import { t } from '../i18n';
 import type { TransitionBody } from '../offline';
 import { actionForm } from './actions';
 import { suggestTier, type CaseContext, type Detail } from './case';
+import { explain } from '../errors';
 
 type Benchmark = Detail['benchmark'][number];
 const TIER_ORDER = ['no_penalty', 'mitigated', 'normal', 'aggravated'];
@@ -105,7 +106,7 @@ export function proposeForm(ctx: CaseContext): HTMLElement {
         h('p', null, others.length ? t('partyEarlier', { n: others.length, same }) : t('noEarlierCases')),
         others.length ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} ${c.party ?? ''} ${t(`state_${c.state}`)}${c.fineYuan ? ` ${yuan(c.fineYuan)}` : ''}`))) : null,
         h('p', null, t('suggestedTier'), ' ', h('strong', null, t(`tier_${suggestion}`))));
-    }).catch((err: unknown) => mount(history, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err))));
+    }).catch((err: unknown) => mount(history, h('p', { class: 'error' }, explain(err))));
   });
 
   const kinds = h('fieldset', { class: 'choices' }, h('legend', null, t('partyKind')),

@@ -3,6 +3,7 @@ import { h, keyedRows, mount, place } from '../dom';
 import { when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
+import { explain } from '../errors';
 
 type Delivery = Res<'GET /api/v1/webhooks/deliveries'>[number];
 
@@ -24,7 +25,7 @@ export function webhooksView(): View {
       await call('POST /api/v1/webhooks/deliveries/{id}/retry', { params: { id: d.id } });
       mount(note, t('retryQueued', { id: d.messageId }));
     } catch (err) {
-      mount(note, h('span', { class: 'error' }, err instanceof Error ? err.message : String(err)));
+      mount(note, h('span', { class: 'error' }, explain(err)));
     }
     await load();
   };
@@ -60,7 +61,7 @@ export function webhooksView(): View {
       place(deadBody, ...deadRows(d));
       place(dead, d.length === 0 ? deadNone : deadTable);
     } catch (err) {
-      mount(subs, h('p', { class: 'error' }, err instanceof Error ? err.message : String(err)));
+      mount(subs, h('p', { class: 'error' }, explain(err)));
     }
   };
   void load();
