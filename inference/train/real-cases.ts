@@ -1,5 +1,5 @@
 /**
- * `npm run models:noise-cases [-- --seconds S --per-source N]`: the noise detector on whole cases of
+ * `npm run models:noise-cases [-- --seconds S --per-source N --music-segments K --dump FILE]`: the noise detector on whole cases of
  * the real held-out recordings, as the platform meets them: each case is one sound level meter
  * sending 1-second readings for S seconds (default 90) of one held-out source (`real-windows.ts`,
  * split `test`: the same loudspeaker, distance, microphone and ambience variations as the card's
@@ -10,8 +10,12 @@
  * A music case whose source stands at least 3 dB over the limit should raise an alert; music less
  * than 3 dB over it (down to 5 dB under) is left out (the meter, not the model, decides those); a
  * case of any other source must raise none. Prints precision and recall of music per period and per source, for the
- * thresholds 0.6 to 0.9 and the card's `music.on`.
+ * thresholds 0.6 to 0.9 and the card's `music.on`. `--music-segments K` cuts K cases from each music
+ * recording (default 1); `--dump FILE` writes each case at the card's threshold with its readings' P(music),
+ * LAeq, LAmax and the limit, for trying decision rules without scoring again; `--split train` plays the
+ * training recordings instead (to choose a rule without looking at the held-out ones).
  */
+import { writeFileSync } from 'node:fs';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { NoisePayload } from '../../contract/mqtt/telemetry.js';
 import { loadConfig } from '../../core/config.js';
@@ -33,6 +37,9 @@ const arg = (name: string, fallback: number): number => {
 };
 const SECONDS = arg('--seconds', 90);
 const PER_SOURCE = arg('--per-source', 4);
+const MUSIC_SEGMENTS = arg('--music-segments', 1);
+const SPLIT = process.argv.includes('--split') && process.argv[process.argv.indexOf('--split') + 1] === 'train' ? 'train' : 'test';
+const DUMP = process.argv.includes('--dump') ? process.argv[process.argv.indexOf('--dump') + 1] : undefined;
 const MUSIC = NOISE_CLASSES.indexOf('music');
 /** 2026-07-05 14:00 and 23:00 in Shanghai. */
 const START = { day: Date.UTC(2026, 6, 5, 6, 0), night: Date.UTC(2026, 6, 5, 15, 0) };
@@ -44,6 +51,11 @@ interface ReplayedCase {
   /** The source's level over the limit, dB. */
   over: number;
   alerted: boolean;
+  /** P(music), LAeq and LAmax of each reading, and the zone's limit (for `--dump`). */
+  pMusic: number[];
+  laeq: number[];
+  lamax: number[];
+  limit: number;
 }
 
 /** The zone class whose limit for `period` is `limit`. */
@@ -60,7 +72,9 @@ async function replay(model: OnnxModel, scenes: readonly MeteredScene[], thresho
     const [source = '', period, , limit = '0', level = '0'] = (scene.tag ?? '').split('|');
     const p = period === 'night' ? 'night' : 'day';
     const alerts: Alert[] = [];
-    const pipeline = new NoisePipeline(scorer, () => slot, { ...config.noise, smoothing: config.inference.noiseSmoothing }, context(alerts));
+    const pMusic: number[] = [];
+    const recording = { score: async (x: Float32Array) => { const s = await scorer.score(x); pMusic.push(s.active[MUSIC] ?? 0); return s; } };
+    const pipeline = new NoisePipeline(recording, () => slot, { ...config.noise, smoothing: config.inference.noiseSmoothing }, context(alerts));
     const device = {
       id: `meter-${k}`, kind: 'sound_level_meter', zoneId: `zone-${k}`, noiseClass: zoneClass(p, Number(limit)), timezone: 'Asia/Shanghai', capacity: null,
       fishingBan: false, hasSpeaker: false, calibrationValidUntil: null, placementPublished: true,
@@ -68,7 +82,10 @@ async function replay(model: OnnxModel, scenes: readonly MeteredScene[], thresho
     for (const [i, f] of scene.frames.entries()) {
       await pipeline.onReading(device, new Date(START[p] + i * 1000), { bands: f.bands, laeq: f.laeq, lamax: f.lamax } as NoisePayload);
     }
-    return { source, period: p, music: scene.label === MUSIC, over: Number(level) - Number(limit), alerted: alerts.length > 0 };
+    return {
+      source, period: p, music: scene.label === MUSIC, over: Number(level) - Number(limit), alerted: alerts.length > 0,
+      pMusic, laeq: scene.frames.map((f) => f.laeq), lamax: scene.frames.map((f) => f.lamax), limit: Number(limit),
+    };
   }));
 }
 
@@ -82,18 +99,19 @@ function figures(cases: readonly ReplayedCase[]): { tp: number; fp: number; fn: 
 }
 
 const scenes = realScenes(REAL_HELD_OUT.seed, {
-  split: 'test', musicSegments: 1, scenesPerSource: PER_SOURCE, maxTracks: PER_SOURCE, stride: SECONDS, caseS: SECONDS,
+  split: SPLIT, musicSegments: MUSIC_SEGMENTS, scenesPerSource: PER_SOURCE, maxTracks: PER_SOURCE, stride: SECONDS, caseS: SECONDS,
   sources: REAL_GROUP_SCENES, log: (m) => console.error(m),
 });
 const model = await OnnxModel.load(MODELS_DIR, 'noise-window', NOISE_WINDOW_FEATURE_COUNT);
 try {
   const on = model.card.thresholds['music.on'] ?? 0.6;
   const music = scenes.filter((s) => s.label === MUSIC).length;
-  console.log(`noise-window@${model.card.version}: ${scenes.length} cases of ${SECONDS} s from the real held-out recordings (${music} music), platform defaults`);
+  console.log(`noise-window@${model.card.version}: ${scenes.length} cases of ${SECONDS} s from the real ${SPLIT === 'test' ? 'held-out' : 'training'} recordings (${music} music), platform defaults`);
   for (const threshold of [...new Set([0.6, 0.7, 0.8, 0.9, on])].sort()) {
     const cases = await replay(model, scenes, { 'music.on': threshold, 'music.off': Math.min(model.card.thresholds['music.off'] ?? 0.4, threshold) });
     const left = cases.filter((c) => c.music && c.over < 3).length;
     console.log(`music.on ${threshold}${threshold === on ? ' (in force)' : ''}: all ${figures(cases).text}; day ${figures(cases.filter((c) => c.period === 'day')).text}; night ${figures(cases.filter((c) => c.period === 'night')).text}; ${left} music cases within 3 dB of the limit or under it left out`);
+    if (DUMP && threshold === on) writeFileSync(DUMP, JSON.stringify(cases));
     if (threshold !== on) continue;
     for (const source of [...new Set(cases.map((c) => c.source))].sort()) {
       const own = cases.filter((c) => c.source === source);
