@@ -2,8 +2,8 @@ import { latestProposal } from './transition-repository.js';
 import type pg from 'pg';
 import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
-  DECISION_DEADLINE_DAYS,
   combinedFineReason,
+  decisionDueAt,
   localDate,
   noPenaltyGround,
   reviewRouting,
@@ -161,7 +161,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
   switch (t.event) {
     case 'file': {
       // Filing (立案): the general-procedure decision deadline runs from here (APL art. 60).
-      const due = new Date(Date.parse(at) + DECISION_DEADLINE_DAYS * 86_400_000).toISOString();
+      const due = decisionDueAt(new Date(at), settings.timezone).toISOString();
       return { ok: true, columns: { filed_at: at, decision_due_at: due }, data: { filedAt: at, decisionDueAt: due } };
     }
     case 'classify': {
@@ -240,7 +240,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     }
     case 'decide': {
       // Late: after the statutory 90 days from filing, which only an approved extension allows.
-      const statutory = facts.filedAt === null ? null : new Date(facts.filedAt.getTime() + DECISION_DEADLINE_DAYS * 86_400_000);
+      const statutory = facts.filedAt === null ? null : decisionDueAt(facts.filedAt, settings.timezone);
       const late = statutory !== null && facts.now > statutory;
       return { ok: true, columns: { decided_late: late }, data: late ? { late: true, extendedTo: facts.decisionDueAt?.toISOString() ?? null } : {} };
     }

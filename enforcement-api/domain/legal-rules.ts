@@ -2,6 +2,7 @@ import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
 import { checkPartyId, residentIdBirthDate, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
+import { localClock } from '../../core/domain/local-time.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement as data + pure functions, plugged into the lifecycle
@@ -138,6 +139,34 @@ export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, ma
 }
 
 export type { DecisionDeadline };
+
+/** The date `days` calendar days after `date` (both YYYY-MM-DD; pure date arithmetic). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The last instant (to the millisecond) of a local calendar date in a timezone. */
+export function endOfLocalDay(date: string, timeZone: string): Date {
+  // The next local midnight, found from a guess at UTC and corrected by the zone's offset there
+  // (twice, for a change of offset between the guess and the answer), less one millisecond.
+  const midnight = Date.parse(`${addDays(date, 1)}T00:00:00Z`);
+  let at = midnight;
+  for (let i = 0; i < 2; i++) {
+    const c = localClock(new Date(at), timeZone);
+    const shown = Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute);
+    at -= shown - midnight;
+  }
+  return new Date(at - 1);
+}
+
+/**
+ * The decision deadline of a general-procedure case filed at `filedAt` (APL art. 60: within 90 days
+ * of filing): days are calendar days of the district, the day of filing not counted, and the last
+ * one runs to its end — 23:59:59.999 local time on the 90th day after the filing date.
+ */
+export function decisionDueAt(filedAt: Date, timeZone: string): Date {
+  return endOfLocalDay(addDays(localDate(filedAt, timeZone), DECISION_DEADLINE_DAYS), timeZone);
+}
 
 /** Calendar days from `from`'s local date to `to`'s (how deadlines in days are counted: the start day not included). */
 export function calendarDaysBetween(from: Date, to: Date, timeZone: string): number {

@@ -385,7 +385,10 @@ describe('90-day decision deadline of general-procedure cases', () => {
     await submitted(noiseProposal(), caseId);
     let c = await detail(caseId);
     expect(c.events.find((e) => e.type === 'filed')).toMatchObject({ actor: 'u-east-li' });
-    expect(Date.parse(c.decisionDueAt!) - Date.parse(c.filedAt!)).toBe(90 * 86_400_000);
+    // To the end of the 90th calendar day of the district (Asia/Shanghai) after the filing date.
+    const shanghai = (at: string) => new Date(Date.parse(at) + 8 * 3_600_000).toISOString();
+    const filedOn = shanghai(c.filedAt!).slice(0, 10);
+    expect(shanghai(c.decisionDueAt!)).toBe(`${new Date(Date.parse(filedOn) + 90 * 86_400_000).toISOString().slice(0, 10)}T23:59:59.999Z`);
     expect(c.decisionDeadline).toMatchObject({ status: 'on_time', daysLeft: 90, warnings: [{ day: 60, reached: false }, { day: 80, reached: false }] });
     expect((await fire('east.li', caseId, { event: 'file' })).status).toBe(409);
 

@@ -7,6 +7,8 @@ import {
   checkOfficerPair,
   combinedFineReason,
   decisionDeadline,
+  decisionDueAt,
+  endOfLocalDay,
   legalGuards,
   localDate,
   reviewRouting,
@@ -220,6 +222,33 @@ describe('90-day decision deadline', () => {
     expect(decisionDeadline(filedAt, dueAt, new Date(filedAt.getTime() + 60_000), [60], null, 'Asia/Shanghai').daysLeft).toBe(90);
     expect(decisionDeadline(filedAt, dueAt, new Date(dueAt.getTime() - 3_600_000), [60], null, 'Asia/Shanghai').daysLeft).toBe(0);
     expect(decisionDeadline(filedAt, dueAt, new Date(dueAt.getTime() + 86_400_000), [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: -1, status: 'overdue' });
+  });
+  it('runs to the end of the 90th local day after the filing date, not 90 × 24 hours', () => {
+    // Filed at 23:30 in Shanghai on 1 January (15:30 UTC): the 90th day is 1 April, which ends at 16:00 UTC.
+    const late = new Date('2026-01-01T15:30:00Z');
+    expect(decisionDueAt(late, 'Asia/Shanghai').toISOString()).toBe('2026-04-01T15:59:59.999Z');
+    // Filed at 00:30 in Shanghai on 2 January (16:30 UTC on 1 January): one local day later, whatever UTC says.
+    const early = new Date('2026-01-01T16:30:00Z');
+    expect(decisionDueAt(early, 'Asia/Shanghai').toISOString()).toBe('2026-04-02T15:59:59.999Z');
+    // 90 × 24 h after a late-evening filing would end the case's time at 23:30 on the 90th day.
+    expect(decisionDueAt(late, 'Asia/Shanghai').getTime()).toBeGreaterThan(late.getTime() + 90 * 86_400_000);
+    // The day shown: 90 on the filing day, 0 on the due day until its last millisecond, overdue after.
+    const due = decisionDueAt(late, 'Asia/Shanghai');
+    expect(decisionDeadline(late, due, late, [60], null, 'Asia/Shanghai').daysLeft).toBe(90);
+    expect(decisionDeadline(late, due, due, [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: 0, status: 'warning' });
+    expect(decisionDeadline(late, due, new Date(due.getTime() + 1), [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: -1, status: 'overdue' });
+    // The decision on the due day's last minute is in time; a minute later it is refused.
+    const onTime = facts({ filedAt: late, decisionDueAt: due, now: new Date(due.getTime() - 60_000) });
+    expect(decide(onTime, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+    expect(decide({ ...onTime, now: new Date(due.getTime() + 60_000) }, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'DECISION_OVERDUE' });
+  });
+  it('finds the end of a local day across a change of clock', () => {
+    // Berlin: summer time starts on 29 March 2026 (02:00 → 03:00); that day ends at 22:00 UTC, the day before at 23:00 UTC.
+    expect(endOfLocalDay('2026-03-28', 'Europe/Berlin').toISOString()).toBe('2026-03-28T22:59:59.999Z');
+    expect(endOfLocalDay('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-29T21:59:59.999Z');
+    expect(endOfLocalDay('2026-10-25', 'Europe/Berlin').toISOString()).toBe('2026-10-25T22:59:59.999Z');
+    expect(endOfLocalDay('2026-06-30', 'UTC').toISOString()).toBe('2026-06-30T23:59:59.999Z');
+    expect(endOfLocalDay('2026-06-30', 'Asia/Kathmandu').toISOString()).toBe('2026-06-30T18:14:59.999Z');
   });
   it('reports a decision, on time or late', () => {
     expect(decisionDeadline(filed, due, day(95), [60], { late: true }).status).toBe('decided_late');
