@@ -50,13 +50,26 @@ export async function certificatesOf(client: Queryable, userIds: readonly string
   return r.rows;
 }
 
-/** The party's cases of the same matter reported before this one (dismissed ones do not count). */
-export async function priorCasesOfParty(client: Queryable, partyId: string, matterCode: string, caseId: string, before: Date): Promise<number> {
-  const r = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM cases WHERE party_id = $1 AND matter_code = $2 AND id <> $3 AND created_at < $4 AND state <> 'dismissed'`,
-    [partyId, matterCode, caseId, before],
+/**
+ * The party's other cases of the same matter that stand in the way of sparing a first violation,
+ * whatever the order in which the cases were reported or named the party: those whose act (first
+ * alert, or the report) came before this case's act, and those where the party was already spared as
+ * a first violation (corrected on site, or a no-penalty proposal), whenever their act. Dismissed cases
+ * and cases the officers on site closed as no violation found are no violation.
+ */
+export async function priorCasesOfParty(client: Queryable, partyId: string, matterCode: string, caseId: string): Promise<{ earlier: number; sparedIn: number[] }> {
+  const r = await client.query<{ number: number; earlier: boolean; spared: boolean }>(
+    `WITH this AS (SELECT coalesce(i.first_alert_at, c.created_at) AS act FROM cases c LEFT JOIN incidents i ON i.id = c.incident_id WHERE c.id = $3)
+     SELECT o.number::int AS number, coalesce(oi.first_alert_at, o.created_at) < this.act AS earlier,
+       (o.resolution->>'outcome' = 'corrected' OR p.tier = 'no_penalty') AS spared
+     FROM this, cases o LEFT JOIN incidents oi ON oi.id = o.incident_id
+     LEFT JOIN LATERAL (SELECT x.tier FROM case_proposals x WHERE x.case_id = o.id ORDER BY x.revision DESC LIMIT 1) p ON true
+     WHERE o.party_id = $1 AND o.matter_code = $2 AND o.id <> $3 AND o.state <> 'dismissed'
+       AND o.resolution->>'outcome' IS DISTINCT FROM 'no_violation_found'
+     ORDER BY o.number`,
+    [partyId, matterCode, caseId],
   );
-  return r.rows[0]?.n ?? 0;
+  return { earlier: r.rows.filter((o) => o.earlier).length, sparedIn: r.rows.filter((o) => o.spared).map((o) => o.number) };
 }
 
 /**

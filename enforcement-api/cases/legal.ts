@@ -89,7 +89,9 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // Earlier cases of the party, by the normalised identifier (fields arrive normalised: transitions.ts).
   const partyId = t.event === 'propose_decision' || t.event === 'resolve_on_site' ? t.fields.partyId : undefined;
   if (partyId !== undefined && c.matterCode) {
-    facts.priorCasesOfParty = await priorCasesOfParty(client, partyId, c.matterCode, caseId, c.createdAt);
+    const prior = await priorCasesOfParty(client, partyId, c.matterCode, caseId);
+    facts.priorCasesOfParty = prior.earlier;
+    facts.firstViolationSparedIn = prior.sparedIn;
   }
 
   // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).

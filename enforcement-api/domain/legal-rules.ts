@@ -203,8 +203,10 @@ export interface LegalFacts {
   /** The second officer confirmed presence from their own session. */
   presenceConfirmed: boolean;
   filedAt: Date | null;
-  /** Other, earlier cases of the same matter with the party the transition names. */
+  /** The party's other cases of the same matter whose act came before this case's (whenever they were reported or named the party). */
   priorCasesOfParty: number;
+  /** Numbers of the party's other cases of the matter where it was already spared as a first violation, whatever their act's date. */
+  firstViolationSparedIn?: readonly number[];
   /** The local date of the act (the case's first alert) the party's age is counted on; `today` when absent. */
   actDate?: string;
   /** `propose_decision` with a fine: the party's fines in other cases of the matter for acts on the same day. */
@@ -321,7 +323,11 @@ function firstViolation(f: LegalFacts, fields: { partyId?: string; correction?: 
   if (f.priorCasesOfParty > 0) {
     return reject(422, 'NOT_FIRST_VIOLATION', `${fields.partyId} has ${f.priorCasesOfParty} earlier case(s) of this matter: not a first violation`);
   }
-  return undefined;
+  // Spared once: a first violation spared in another case (even one whose act came later, named first) is spent.
+  const spared = f.firstViolationSparedIn ?? [];
+  return spared.length > 0
+    ? reject(422, 'NOT_FIRST_VIOLATION', `${fields.partyId} was already spared as a first violation of this matter in case ${spared.map((n) => `#${n}`).join(', ')}: a party's first violation is spared once`)
+    : undefined;
 }
 
 export function selectTier(f: LegalFacts, t: TransitionOf<'propose_decision'>['fields']): BenchmarkTier | undefined {

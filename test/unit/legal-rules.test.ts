@@ -198,6 +198,9 @@ describe('first minor violation', () => {
     const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: PARTY, correction: 'c' };
     expect(decide(facts(), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
     expect(decide(facts({ priorCasesOfParty: 2 }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
+    // Spared once: a first violation already spared in another case, whatever its act's date.
+    expect(decide(facts({ firstViolationSparedIn: [12] }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION', message: expect.stringContaining('#12') });
+    expect(decide(facts({ firstViolationSparedIn: [12] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
   });
 });
 
