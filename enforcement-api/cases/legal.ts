@@ -32,7 +32,7 @@ import {
   reviewPostsFor,
   sameDayFinesOfParty,
   sensorRecordsOf,
-  validFileCount,
+  validFileKinds,
 } from './legal-repository.js';
 
 /**
@@ -58,7 +58,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   const facts: LegalFacts = {
     today: localDate(now, settings.timezone),
     now,
-    matter: c.matterCode && c.domain !== null ? { code: c.matterCode, domain: c.domain, penalty: c.penalty ?? true } : null,
+    matter: c.matterCode && c.domain !== null ? { code: c.matterCode, domain: c.domain, penalty: c.penalty ?? true, decisionEvidence: c.decisionEvidence ?? [] } : null,
     classifyTarget: null,
     certificates: {},
     onSiteOfficers: c.onSiteOfficers,
@@ -109,7 +109,14 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // The evidence a decision rests on, when it is proposed and again when it is approved and made.
   if (t.event === 'propose_decision' || t.event === 'approve' || t.event === 'decide') {
     const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
-    facts.evidence = { files: await validFileCount(client, caseId), validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
+    const files = await validFileKinds(client, caseId);
+    const records = sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length;
+    // A sensor record that counts is a calibrated device's measurement.
+    facts.evidence = { files: files.length, validSensorRecords: records, kinds: [...files, ...(records > 0 ? ['measurement'] : [])] };
+  }
+  if (t.event === 'approve' || t.event === 'decide') {
+    const penalties = (await latestProposal(client, caseId))?.penalties ?? [];
+    facts.proposalPenalised = penalties.some((p) => p !== 'no_penalty');
   }
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);

@@ -190,7 +190,8 @@ export interface LegalFacts {
   /** The transition's calendar date (LegalSettings.timezone). */
   today: string;
   now: Date;
-  matter: { code: string; domain: string; penalty: boolean } | null;
+  /** `decisionEvidence`: kinds of evidence of which a penalty decision needs one valid item (empty or absent: any). */
+  matter: { code: string; domain: string; penalty: boolean; decisionEvidence?: readonly string[] } | null;
   /** `classify`: the matter named, if the catalogue has it. */
   classifyTarget: { code: string } | null;
   /** Certificates of the actor and every officer the transition names or the case records on site. */
@@ -211,7 +212,10 @@ export interface LegalFacts {
   actDate?: string;
   /** `propose_decision` with a fine: the party's fines in other cases of the matter for acts on the same day. */
   sameDayFines?: readonly SameDayFine[];
-  evidence: { files: number; validSensorRecords: number };
+  /** `kinds`: the kind of each valid item (a valid sensor record is a `measurement`). */
+  evidence: { files: number; validSensorRecords: number; kinds?: readonly string[] };
+  /** `approve`, `decide`: the proposal under review imposes a penalty (not only no_penalty). */
+  proposalPenalised?: boolean;
   review: {
     postKind: 'street' | 'district' | null;
     /** Level of the proposal under review. */
@@ -286,6 +290,20 @@ const noValidEvidence = (f: LegalFacts): Rejection | undefined =>
   f.evidence.files + f.evidence.validSensorRecords === 0
     ? reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published and that nobody marked a false alarm')
     : undefined;
+
+/**
+ * A penalty rests on the evidence its matter requires (`matters.decision_evidence`): a noise fine or
+ * warning on a sound level — a meter's valid record, an uploaded measurement or recording — not on a
+ * photo alone. Checked when proposed, approved and made.
+ */
+function requiredEvidence(f: LegalFacts, penalised: boolean): Rejection | undefined {
+  const required = f.matter?.decisionEvidence ?? [];
+  if (!penalised || required.length === 0) return undefined;
+  const have = f.evidence.kinds ?? [];
+  return required.some((k) => have.includes(k)) ? undefined
+    : reject(422, 'REQUIRED_EVIDENCE_MISSING',
+      `a penalty for ${f.matter!.code} rests on at least one valid item of: ${required.join(', ')} (a sensor record reviewed by a person, from a calibrated device with a published placement, is a measurement); the valid evidence is ${have.length === 0 ? 'none' : have.join(', ')}`);
+}
 
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
 
@@ -408,10 +426,10 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       return reject(422, 'BENCHMARK_DEVIATION_UNREASONED',
         `the fine is outside the ${tier.tier} tier (¥${tier.minFineYuan}–${tier.maxFineYuan}) though inside the law: state why (deviationReason); the district centre reviews it`);
     }
-    return noValidEvidence(f);
+    return noValidEvidence(f) ?? requiredEvidence(f, !noPenalty);
   };
   const approve: Guard<'approve'> = () => {
-    const unproven = noValidEvidence(f);
+    const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
     if (unproven) return unproven;
     if (f.review.pendingOpinions.length > 0) {
       return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
@@ -439,7 +457,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
       : undefined;
   const decide: Guard<'decide'> = ({ transition: { fields } }) => {
-    const unproven = noValidEvidence(f);
+    const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
     if (unproven) return unproven;
     if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
       return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);

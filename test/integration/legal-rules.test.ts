@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, measurementCsv, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
@@ -231,6 +231,11 @@ describe('evidence', () => {
     expect((await review('east.li')).body).toMatchObject({ code: 'SELF_REVIEW' });
     expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
     expect(await review('east.lead')).toMatchObject({ status: 201, body: { valid: true } });
+    // A noise fine does not rest on a photo alone: it needs a sound level (the matter's decision evidence).
+    expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING', message: expect.stringContaining('measurement, audio') });
+    const levels = await uploadEvidence(t, as('east.li'), caseId, measurementCsv(), 'text/csv');
+    expect(levels).toMatchObject({ status: 201, body: { evidenceType: 'measurement' } });
+    await api(t, as('east.lead'), 'POST', `/api/v1/cases/${caseId}/evidence/${String(levels.body.id)}/review`, { note: 'LAeq over the limit' });
     await ok('east.li', caseId, noiseProposal());
   });
 

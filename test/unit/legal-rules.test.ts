@@ -18,6 +18,7 @@ import {
   type OfficerCertificate,
 } from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
+import { distanceToZoneM } from '../../enforcement-api/legal/evidence-files.js';
 
 const noiseLaw: StatutoryBound = {
   matterCode: 'NOISE', partyKind: 'individual', effectiveFrom: '2000-01-01', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82',
@@ -287,6 +288,29 @@ describe('evidence', () => {
     expect(sensorEvidenceProblems(record({ deviceId: null }))).toEqual([expect.stringContaining('no device')]);
     expect(sensorEvidenceProblems(record({ verdict: 'confirmed' }))).toEqual([]);
     expect(sensorEvidenceProblems(record({ verdict: 'false_alarm' }))).toEqual([expect.stringContaining('false alarm')]);
+  });
+  it('rests a penalty on the kind of evidence its matter requires: a noise fine on a sound level, not a photo alone', () => {
+    const noise = { code: 'NOISE', domain: 'ecology', penalty: true, decisionEvidence: ['measurement', 'audio'] };
+    const photoOnly = facts({ matter: noise, evidence: { files: 1, validSensorRecords: 0, kinds: ['photo'] } });
+    expect(decide(photoOnly, 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', correction: 'c' };
+    expect(decide(photoOnly, 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
+    for (const kinds of [['photo', 'measurement'], ['audio']]) {
+      expect(decide(facts({ matter: noise, evidence: { files: 1, validSensorRecords: 0, kinds } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
+    }
+    expect(decide({ ...photoOnly, proposalPenalised: true }, 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    expect(decide({ ...photoOnly, proposalPenalised: false }, 'under_review', reviewer, 'approve', {})).toMatchObject({ ok: true });
+    expect(decide({ ...photoOnly, proposalPenalised: true }, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    // A matter that requires nothing in particular: any valid item.
+    expect(decide(facts({ evidence: { files: 1, validSensorRecords: 0, kinds: ['photo'] } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
+  });
+  it('measures how far a capture place lies from a zone polygon', () => {
+    const square = { type: 'Polygon', coordinates: [[[118.78, 32.04], [118.782, 32.04], [118.782, 32.042], [118.78, 32.042], [118.78, 32.04]]] };
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.781 }, square)).toBe(0);
+    expect(distanceToZoneM({ lat: 32.0447, lon: 118.781 }, square)).toBeCloseTo(300, -1);
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.7768 }, square)).toBeCloseTo(302, -1);
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.781 }, {})).toBeNull();
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.781 }, { type: 'Point', coordinates: [118.781, 32.041] })).toBeNull();
   });
   it('checks file bytes against the declared type', () => {
     expect(contentProblem('image/jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]))).toBeUndefined();
