@@ -258,7 +258,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
             models: new ModelRepository(db.pool),
             modelControl,
           },
-          cases: { cases, evidence: new EvidenceRepository(db.pool, config.timezone), evidenceMaxBytes: config.legal.evidenceMaxBytes },
+          cases: { cases, evidence: new EvidenceRepository(db.pool, { timezone: config.timezone, captureZoneToleranceM: config.legal.evidenceZoneToleranceM }), evidenceMaxBytes: config.legal.evidenceMaxBytes },
           live: bus,
           legal: new LegalRepository(db.pool, cases.legal),
           inspections,

@@ -136,6 +136,8 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
        ('CROWDING', 'Crowding or drowning risk', 'crowding', 'local public-safety rules', 'street', 'street integrated team', 'emergency', 10)`,
       [],
     );
+    // A noise penalty rests on a sound level: a meter's record, an uploaded measurement or a recording (not a photo alone).
+    await q(`UPDATE matters SET decision_evidence = '{measurement,audio}' WHERE code = 'NOISE-AMPLIFIED'`, []);
     // Crowding is a safety incident: no penalty, no benchmark, no two-officer rule on arrival.
     await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
     // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.

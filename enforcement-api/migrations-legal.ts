@@ -77,3 +77,20 @@ export const LEGAL_CATALOGUE_MIGRATION: Migration = {
     ...appendOnly('evidence_file_reviews'),
   ],
 };
+
+/**
+ * Evidence a decision must rest on, and where it was captured: the kinds of evidence of which a
+ * matter's penalty decision needs one valid item (a noise fine rests on a measurement, not on a photo
+ * alone), and the reason given for an item captured away from the case's zone.
+ */
+export const EVIDENCE_RULES_MIGRATION: Migration = {
+  version: 23,
+  name: 'evidence a decision rests on, capture place reasons',
+  up: () => [
+    `ALTER TABLE matters ADD COLUMN decision_evidence text[] NOT NULL DEFAULT '{}'
+      CHECK (decision_evidence <@ ARRAY['photo', 'video', 'audio', 'document', 'measurement'])`,
+    // A noise violation is established by a sound level: a meter's record, an uploaded measurement or a recording.
+    `UPDATE matters SET decision_evidence = '{measurement,audio}' WHERE alert_kind = 'noise'`,
+    `ALTER TABLE case_evidence ADD COLUMN capture_place_reason text`,
+  ],
+};

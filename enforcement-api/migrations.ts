@@ -1,5 +1,5 @@
 import type { Migration } from '../core/db/migrate.js';
-import { LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
+import { EVIDENCE_RULES_MIGRATION, LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
 import { INSPECTIONS_MIGRATION } from './migrations-inspections.js';
 import { HAZARDS_MIGRATION } from './migrations-hazards.js';
 import { COMPLAINTS_MIGRATION } from './complaints/migrations.js';
@@ -277,6 +277,7 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
   },
   INSPECTIONS_MIGRATION,
   HAZARDS_MIGRATION,
+  EVIDENCE_RULES_MIGRATION,
   COMPLAINTS_MIGRATION,
   WEBHOOK_MIGRATION,
 ];

@@ -24,6 +24,7 @@ export const EvidenceFile = Type.Object({
   capturedAt: Nullable(Type.String({ format: 'date-time' })),
   captureLocation: Nullable(Type.Object({ lat: Type.Number(), lon: Type.Number() })),
   collectors: Nullable(Type.Array(Type.String(), { description: 'the officers who collected it' })),
+  capturePlaceReason: Nullable(Type.String({ description: 'why it was captured away from the case\'s zone (beyond EVIDENCE_ZONE_TOLERANCE_M)' })),
   reviews: Type.Array(Review),
   valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader' }),
   problems: Type.Array(Type.String()),
@@ -59,6 +60,10 @@ export const EvidenceUploadQuery = Type.Object({
   lat: Type.Optional(Type.Number({ minimum: -90, maximum: 90, description: 'where it was captured' })),
   lon: Type.Optional(Type.Number({ minimum: -180, maximum: 180 })),
   collectors: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*(,[A-Za-z0-9][A-Za-z0-9_.-]*){0,9}$', description: 'user ids of the collecting officers, comma-separated' })),
+  placeReason: Type.Optional(Type.String({
+    minLength: 1, maxLength: 500, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F]+$',
+    description: 'why a recording was captured more than EVIDENCE_ZONE_TOLERANCE_M from the case\'s zone (e.g. filmed from across the river)',
+  })),
 });
 /** Downloading is viewing, or exporting out of the platform: each is on the case record (chain of custody). */
 export const EvidenceDownloadQuery = Type.Object({ purpose: Type.Optional(Type.Union([Type.Literal('view'), Type.Literal('export')], { default: 'view' })) });

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from './common.js';
 import { PARTY_ID_TYPES, PARTY_KINDS, PENALTIES, TIERS } from './case-transitions.js';
 import { Benchmark, StatutoryBound } from './cases.js';
+import { EVIDENCE_KINDS } from './evidence.js';
 
 /**
  * The legal catalogue's API (matters, statutory bounds, discretion benchmarks, certificates, review
@@ -19,6 +20,7 @@ const Kind = Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)));
 export const Matter = Type.Object({
   code: Type.String(), name: Type.String(), alertKind: Nullable(Type.String()), legalBasis: Type.String(),
   handlingLevel: Type.String(), department: Type.String(), domain: Type.String(), slaMinutes: Type.Integer(), acceptSlaMinutes: Type.Integer(), penalty: Type.Boolean(),
+  decisionEvidence: Type.Array(Type.String(), { description: 'kinds of evidence of which a penalty decision needs at least one valid item (a sensor record counts as a measurement); empty: any valid item' }),
 });
 export type Matter = Static<typeof Matter>;
 
@@ -42,6 +44,9 @@ export const MatterBody = Type.Object({
   slaMinutes: Type.Integer({ minimum: 1, maximum: 100_000 }),
   acceptSlaMinutes: Type.Integer({ minimum: 1, maximum: 100_000 }),
   penalty: Type.Boolean({ description: 'false: a safety incident, no penalty can be proposed' }),
+  decisionEvidence: Type.Optional(Type.Array(Type.Union(EVIDENCE_KINDS.map((k) => Type.Literal(k))), {
+    uniqueItems: true, description: 'kinds of evidence of which a penalty decision needs at least one valid item (a valid sensor record is a measurement); omitted: unchanged ([] for a new matter)',
+  })),
   reason: Reason,
 }, { additionalProperties: false });
 export type MatterBody = Static<typeof MatterBody>;

@@ -5,8 +5,9 @@ import { contentProblem, sensorEvidenceProblems, type EvidenceType } from '../do
 import { maySeeCase } from '../domain/jurisdiction.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from './events.js';
-import { sensorRecordsOf } from './legal-repository.js';
-import { CONTENT_TYPES_OF, fileEvidenceProblems, type EvidenceKind } from '../legal/evidence-files.js';
+import { certificatesOf, matterDomainsOf, sensorRecordsOf, zoneGeometryOf } from './legal-repository.js';
+import { certificateProblem, localDate } from '../domain/legal-rules.js';
+import { CONTENT_TYPES_OF, distanceToZoneM, fileEvidenceProblems, type EvidenceKind } from '../legal/evidence-files.js';
 
 /**
  * Evidence of a case: uploaded files (photos, exports) and the sensor records of its alerts.
@@ -26,6 +27,15 @@ export interface EvidenceMeta {
   capturedAt: string;
   location: { lat: number; lon: number };
   collectors: string[];
+  /** Why a recording was captured away from the case's zone (beyond the tolerance). */
+  placeReason?: string;
+}
+
+export interface EvidenceSettings {
+  /** Timezone whose calendar dates capture times and certificates are judged on. */
+  timezone: string;
+  /** How far (metres) outside the case's zone a recording may be captured without a stated reason. */
+  captureZoneToleranceM: number;
 }
 
 import type { EvidenceFile, SensorEvidence } from '../../contract/http/evidence.js';
@@ -34,7 +44,7 @@ export type { EvidenceFile, SensorEvidence };
 
 const FILE_COLUMNS = `id, sha256, content_type AS "contentType", size_bytes AS "sizeBytes", filename, description,
   uploaded_by AS "uploadedBy", uploaded_at AS "uploadedAt", evidence_type AS "evidenceType", captured_at AS "capturedAt",
-  capture_location AS "captureLocation", collectors,
+  capture_location AS "captureLocation", collectors, capture_place_reason AS "capturePlaceReason",
   coalesce((SELECT json_agg(json_build_object('reviewer', r.reviewer, 'role', r.role, 'at', r.at, 'note', r.note) ORDER BY r.id)
     FROM evidence_file_reviews r WHERE r.evidence_id = case_evidence.id), '[]'::json) AS reviews`;
 
@@ -66,10 +76,14 @@ async function lockCase(client: pg.PoolClient, caseId: string, actor: Actor): Pr
 }
 
 export class EvidenceRepository {
+  private readonly timezone: string;
+
   constructor(
     private readonly pool: pg.Pool,
-    private readonly timezone: string,
-  ) {}
+    private readonly settings: EvidenceSettings,
+  ) {
+    this.timezone = settings.timezone;
+  }
 
   /** Stores a file as evidence of a case (officers and team leads of its team, while the file is open). */
   async add(caseId: string, actor: Actor, file: { contentType: EvidenceType; bytes: Buffer; filename?: string; description?: string; meta?: EvidenceMeta }): Promise<Rejection | { created: boolean; file: EvidenceFile }> {
@@ -90,32 +104,54 @@ export class EvidenceRepository {
       const existing = await client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 AND sha256 = $2`, [caseId, sha256]);
       if (existing.rows[0]) return { created: false, file: judged(existing.rows[0]) };
       if (meta) {
-        const known = await client.query<{ userId: string }>('SELECT user_id AS "userId" FROM officers WHERE user_id = ANY($1)', [meta.collectors]);
-        const unknown = meta.collectors.filter((u) => !known.rows.some((k) => k.userId === u));
-        if (unknown.length > 0) return reject(422, 'UNKNOWN_COLLECTOR', `collectors must be enforcement officers: ${unknown.join(', ')} is not`);
-        const refused = await this.captureProblem(client, caseId, sha256, meta);
+        const refused = (await this.collectorProblem(client, caseId, c, actor, meta)) ?? (await this.captureProblem(client, caseId, sha256, meta));
         if (refused) return refused;
       }
       const at = now.toISOString();
       const inserted = await client.query<FileRow>(
         `INSERT INTO case_evidence (id, case_id, sha256, content_type, size_bytes, filename, description, uploaded_by, uploaded_at, content,
-           evidence_type, captured_at, capture_location, collectors)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING ${FILE_COLUMNS}`,
+           evidence_type, captured_at, capture_location, collectors, capture_place_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING ${FILE_COLUMNS}`,
         [randomUUID(), caseId, sha256, file.contentType, file.bytes.length, file.filename ?? null, file.description ?? null, actor.id, at, file.bytes,
-          meta?.evidenceType ?? null, meta?.capturedAt ?? null, meta ? JSON.stringify(meta.location) : null, meta?.collectors ?? null],
+          meta?.evidenceType ?? null, meta?.capturedAt ?? null, meta ? JSON.stringify(meta.location) : null, meta?.collectors ?? null, meta?.placeReason ?? null],
       );
       const row = inserted.rows[0]!;
       await appendEvent(client, caseId, actor.id, 'evidence_added', {
         evidenceId: row.id, sha256, contentType: file.contentType, sizeBytes: file.bytes.length, filename: file.filename ?? null,
         evidenceType: meta?.evidenceType ?? null, capturedAt: meta?.capturedAt ?? null, location: meta?.location ?? null, collectors: meta?.collectors ?? null,
+        ...(meta?.placeReason !== undefined ? { placeReason: meta.placeReason } : {}),
       }, at);
       return { created: true, file: judged(row) };
     });
   }
 
   /**
+   * Who may be named as having collected the item: enforcement officers whose certificate was valid on
+   * the local date of the capture and covers the case's matter (its domain, or the support domain of
+   * the team working beside), and the uploader is one of them or of the case's own team.
+   */
+  private async collectorProblem(client: pg.PoolClient, caseId: string, c: LockedCase, actor: Actor, meta: EvidenceMeta): Promise<Rejection | undefined> {
+    const certs = await certificatesOf(client, meta.collectors);
+    const unknown = meta.collectors.filter((u) => !certs.some((k) => k.userId === u));
+    if (unknown.length > 0) return reject(422, 'UNKNOWN_COLLECTOR', `collectors must be enforcement officers: ${unknown.join(', ')} is not`);
+    const matter = await matterDomainsOf(client, caseId);
+    const capturedOn = localDate(new Date(meta.capturedAt), this.timezone);
+    for (const cert of certs) {
+      const problems = matter.length === 0 ? [certificateProblem(cert.userId, cert, null, capturedOn)] : matter.map((d) => certificateProblem(cert.userId, cert, d, capturedOn));
+      if (problems.every((p) => p !== undefined)) {
+        return reject(422, 'COLLECTOR_NOT_CERTIFIED', `collectors must hold a certificate valid on the day of the capture (${capturedOn}) for the case's matter: ${problems[0]}`);
+      }
+    }
+    if (!meta.collectors.includes(actor.id) && actor.teamId !== c.teamId) {
+      return reject(422, 'UPLOADER_NOT_COLLECTOR', `you are neither one of the collectors (${meta.collectors.join(', ')}) nor on the team holding the case: upload what you collected, or let the case's team upload it`);
+    }
+    return undefined;
+  }
+
+  /**
    * Whether the capture stated can be this file's: a recording of the act (photo, video, audio,
-   * measurement) is not captured before the local day of the act (a document may be older); a file
+   * measurement) is not captured before the local day of the act (a document may be older), nor
+   * farther than EVIDENCE_ZONE_TOLERANCE_M from the case's zone without a stated reason; a file
    * already evidence of another case was captured once, at the time and place stated there.
    */
   private async captureProblem(client: pg.PoolClient, caseId: string, sha256: string, meta: EvidenceMeta): Promise<Rejection | undefined> {
@@ -136,8 +172,16 @@ export class EvidenceRepository {
     );
     const same = (o: { capturedAt: Date; location: { lat: number; lon: number } | null }) => o.capturedAt.getTime() === Date.parse(meta.capturedAt)
       && o.location !== null && Math.abs(o.location.lat - meta.location.lat) < 1e-6 && Math.abs(o.location.lon - meta.location.lon) < 1e-6;
-    return elsewhere.rows.every(same) ? undefined
-      : reject(409, 'EVIDENCE_METADATA_CONFLICT', 'this file is already evidence of another case, captured at another time or place: a file is captured once, so give the capture time and place recorded there');
+    if (!elsewhere.rows.every(same)) {
+      return reject(409, 'EVIDENCE_METADATA_CONFLICT', 'this file is already evidence of another case, captured at another time or place: a file is captured once, so give the capture time and place recorded there');
+    }
+    // A recording of the act is made where it happened: near the case's zone, or the reason is stated.
+    if (meta.evidenceType === 'document') return undefined;
+    const distance = distanceToZoneM(meta.location, await zoneGeometryOf(client, caseId));
+    return distance !== null && distance > this.settings.captureZoneToleranceM && meta.placeReason === undefined
+      ? reject(422, 'CAPTURE_PLACE_OUTSIDE_ZONE',
+        `a ${meta.evidenceType} captured ${Math.round(distance)} m from the case's zone (more than ${this.settings.captureZoneToleranceM} m) does not show an act there: correct lat/lon, or state why it was captured there (placeReason)`)
+      : undefined;
   }
 
   /** A person's review of an uploaded file: someone of the team or the review post, not its uploader. */

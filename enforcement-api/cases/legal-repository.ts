@@ -14,6 +14,7 @@ export interface CaseLegalRow {
   matterCode: string | null;
   domain: string | null;
   penalty: boolean | null;
+  decisionEvidence: string[] | null;
   onSiteOfficers: string[] | null;
   decisionDueAt: Date | null;
   postKind: 'street' | 'district' | null;
@@ -27,7 +28,7 @@ export interface CaseLegalRow {
 
 export async function caseLegalRow(client: Queryable, caseId: string): Promise<CaseLegalRow | undefined> {
   const r = await client.query<CaseLegalRow>(
-    `SELECT c.matter_code AS "matterCode", m.domain, m.penalty, c.on_site_officers AS "onSiteOfficers",
+    `SELECT c.matter_code AS "matterCode", m.domain, m.penalty, m.decision_evidence AS "decisionEvidence", c.on_site_officers AS "onSiteOfficers",
        c.decision_due_at AS "decisionDueAt", p.kind AS "postKind", p.id AS "postId", c.created_at AS "createdAt",
        c.filed_at AS "filedAt", c.presence_confirmed_at AS "presenceConfirmedAt", c.review_level AS "reviewLevel"
      FROM cases c LEFT JOIN matters m ON m.code = c.matter_code LEFT JOIN review_posts p ON p.id = c.review_post_id WHERE c.id = $1`,
@@ -50,13 +51,41 @@ export async function certificatesOf(client: Queryable, userIds: readonly string
   return r.rows;
 }
 
-/** The party's cases of the same matter reported before this one (dismissed ones do not count). */
-export async function priorCasesOfParty(client: Queryable, partyId: string, matterCode: string, caseId: string, before: Date): Promise<number> {
-  const r = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM cases WHERE party_id = $1 AND matter_code = $2 AND id <> $3 AND created_at < $4 AND state <> 'dismissed'`,
-    [partyId, matterCode, caseId, before],
+/** The certificate domains that may collect the case's evidence: its matter's domain and support domain (none: unclassified). */
+export async function matterDomainsOf(client: Queryable, caseId: string): Promise<string[]> {
+  const r = await client.query<{ domain: string; supportDomain: string | null }>(
+    `SELECT m.domain, m.support_domain AS "supportDomain" FROM cases c JOIN matters m ON m.code = c.matter_code WHERE c.id = $1`,
+    [caseId],
   );
-  return r.rows[0]?.n ?? 0;
+  const m = r.rows[0];
+  return m ? [m.domain, ...(m.supportDomain !== null ? [m.supportDomain] : [])] : [];
+}
+
+/** The geometry (GeoJSON) of the case's zone. */
+export async function zoneGeometryOf(client: Queryable, caseId: string): Promise<unknown> {
+  return (await client.query<{ geometry: unknown }>('SELECT z.geometry FROM cases c JOIN zones z ON z.id = c.zone_id WHERE c.id = $1', [caseId])).rows[0]?.geometry ?? null;
+}
+
+/**
+ * The party's other cases of the same matter that stand in the way of sparing a first violation,
+ * whatever the order in which the cases were reported or named the party: those whose act (first
+ * alert, or the report) came before this case's act, and those where the party was already spared as
+ * a first violation (corrected on site, or a no-penalty proposal), whenever their act. Dismissed cases
+ * and cases the officers on site closed as no violation found are no violation.
+ */
+export async function priorCasesOfParty(client: Queryable, partyId: string, matterCode: string, caseId: string): Promise<{ earlier: number; sparedIn: number[] }> {
+  const r = await client.query<{ number: number; earlier: boolean; spared: boolean }>(
+    `WITH this AS (SELECT coalesce(i.first_alert_at, c.created_at) AS act FROM cases c LEFT JOIN incidents i ON i.id = c.incident_id WHERE c.id = $3)
+     SELECT o.number::int AS number, coalesce(oi.first_alert_at, o.created_at) < this.act AS earlier,
+       (o.resolution->>'outcome' = 'corrected' OR p.tier = 'no_penalty') AS spared
+     FROM this, cases o LEFT JOIN incidents oi ON oi.id = o.incident_id
+     LEFT JOIN LATERAL (SELECT x.tier FROM case_proposals x WHERE x.case_id = o.id ORDER BY x.revision DESC LIMIT 1) p ON true
+     WHERE o.party_id = $1 AND o.matter_code = $2 AND o.id <> $3 AND o.state <> 'dismissed'
+       AND o.resolution->>'outcome' IS DISTINCT FROM 'no_violation_found'
+     ORDER BY o.number`,
+    [partyId, matterCode, caseId],
+  );
+  return { earlier: r.rows.filter((o) => o.earlier).length, sparedIn: r.rows.filter((o) => o.spared).map((o) => o.number) };
 }
 
 /**
@@ -92,15 +121,15 @@ export async function sensorRecordsOf(db: Queryable, caseId: string, timezone: s
   return r.rows;
 }
 
-/** Uploaded files of the case that count as evidence. */
-export async function validFileCount(client: Queryable, caseId: string): Promise<number> {
-  const r = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
+/** The kind (photo, video, audio, document, measurement) of each uploaded file of the case that counts as evidence. */
+export async function validFileKinds(client: Queryable, caseId: string): Promise<string[]> {
+  const r = await client.query<{ kind: string }>(
+    `SELECT e.evidence_type AS kind FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
        AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
        AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
     [caseId],
   );
-  return r.rows[0]?.n ?? 0;
+  return r.rows.map((row) => row.kind);
 }
 
 /** Where a proposal's consultation stands: who has still to answer, how many have, who sits at the post. */

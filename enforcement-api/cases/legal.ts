@@ -2,8 +2,8 @@ import { latestProposal } from './transition-repository.js';
 import type pg from 'pg';
 import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
-  DECISION_DEADLINE_DAYS,
   combinedFineReason,
+  decisionDueAt,
   localDate,
   noPenaltyGround,
   reviewRouting,
@@ -32,7 +32,7 @@ import {
   reviewPostsFor,
   sameDayFinesOfParty,
   sensorRecordsOf,
-  validFileCount,
+  validFileKinds,
 } from './legal-repository.js';
 
 /**
@@ -58,7 +58,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   const facts: LegalFacts = {
     today: localDate(now, settings.timezone),
     now,
-    matter: c.matterCode && c.domain !== null ? { code: c.matterCode, domain: c.domain, penalty: c.penalty ?? true } : null,
+    matter: c.matterCode && c.domain !== null ? { code: c.matterCode, domain: c.domain, penalty: c.penalty ?? true, decisionEvidence: c.decisionEvidence ?? [] } : null,
     classifyTarget: null,
     certificates: {},
     onSiteOfficers: c.onSiteOfficers,
@@ -89,7 +89,9 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // Earlier cases of the party, by the normalised identifier (fields arrive normalised: transitions.ts).
   const partyId = t.event === 'propose_decision' || t.event === 'resolve_on_site' ? t.fields.partyId : undefined;
   if (partyId !== undefined && c.matterCode) {
-    facts.priorCasesOfParty = await priorCasesOfParty(client, partyId, c.matterCode, caseId, c.createdAt);
+    const prior = await priorCasesOfParty(client, partyId, c.matterCode, caseId);
+    facts.priorCasesOfParty = prior.earlier;
+    facts.firstViolationSparedIn = prior.sparedIn;
   }
 
   // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).
@@ -107,7 +109,14 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // The evidence a decision rests on, when it is proposed and again when it is approved and made.
   if (t.event === 'propose_decision' || t.event === 'approve' || t.event === 'decide') {
     const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
-    facts.evidence = { files: await validFileCount(client, caseId), validSensorRecords: sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length };
+    const files = await validFileKinds(client, caseId);
+    const records = sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length;
+    // A sensor record that counts is a calibrated device's measurement.
+    facts.evidence = { files: files.length, validSensorRecords: records, kinds: [...files, ...(records > 0 ? ['measurement'] : [])] };
+  }
+  if (t.event === 'approve' || t.event === 'decide') {
+    const penalties = (await latestProposal(client, caseId))?.penalties ?? [];
+    facts.proposalPenalised = penalties.some((p) => p !== 'no_penalty');
   }
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
@@ -161,7 +170,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
   switch (t.event) {
     case 'file': {
       // Filing (立案): the general-procedure decision deadline runs from here (APL art. 60).
-      const due = new Date(Date.parse(at) + DECISION_DEADLINE_DAYS * 86_400_000).toISOString();
+      const due = decisionDueAt(new Date(at), settings.timezone).toISOString();
       return { ok: true, columns: { filed_at: at, decision_due_at: due }, data: { filedAt: at, decisionDueAt: due } };
     }
     case 'classify': {
@@ -240,7 +249,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     }
     case 'decide': {
       // Late: after the statutory 90 days from filing, which only an approved extension allows.
-      const statutory = facts.filedAt === null ? null : new Date(facts.filedAt.getTime() + DECISION_DEADLINE_DAYS * 86_400_000);
+      const statutory = facts.filedAt === null ? null : decisionDueAt(facts.filedAt, settings.timezone);
       const late = statutory !== null && facts.now > statutory;
       return { ok: true, columns: { decided_late: late }, data: late ? { late: true, extendedTo: facts.decisionDueAt?.toISOString() ?? null } : {} };
     }

@@ -60,8 +60,8 @@ export async function insertProposal(client: pg.PoolClient, p: ProposalRow): Pro
 }
 
 export async function latestProposal(client: pg.PoolClient, caseId: string) {
-  const r = await client.query<{ id: number; revision: number; reviewLevel: 'routine' | 'major' | null; fineYuan: number | null; partyId: string | null }>(
-    `SELECT id, revision, review_level AS "reviewLevel", fine_yuan AS "fineYuan", party_id AS "partyId" FROM case_proposals WHERE case_id = $1 ORDER BY revision DESC LIMIT 1`,
+  const r = await client.query<{ id: number; revision: number; reviewLevel: 'routine' | 'major' | null; fineYuan: number | null; partyId: string | null; penalties: string[] }>(
+    `SELECT id, revision, review_level AS "reviewLevel", fine_yuan AS "fineYuan", party_id AS "partyId", penalties FROM case_proposals WHERE case_id = $1 ORDER BY revision DESC LIMIT 1`,
     [caseId],
   );
   return r.rows[0];

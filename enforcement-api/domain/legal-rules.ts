@@ -2,6 +2,7 @@ import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
 import { checkPartyId, residentIdBirthDate, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
+import { localClock } from '../../core/domain/local-time.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement as data + pure functions, plugged into the lifecycle
@@ -139,6 +140,34 @@ export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, ma
 
 export type { DecisionDeadline };
 
+/** The date `days` calendar days after `date` (both YYYY-MM-DD; pure date arithmetic). */
+export function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The last instant (to the millisecond) of a local calendar date in a timezone. */
+export function endOfLocalDay(date: string, timeZone: string): Date {
+  // The next local midnight, found from a guess at UTC and corrected by the zone's offset there
+  // (twice, for a change of offset between the guess and the answer), less one millisecond.
+  const midnight = Date.parse(`${addDays(date, 1)}T00:00:00Z`);
+  let at = midnight;
+  for (let i = 0; i < 2; i++) {
+    const c = localClock(new Date(at), timeZone);
+    const shown = Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute);
+    at -= shown - midnight;
+  }
+  return new Date(at - 1);
+}
+
+/**
+ * The decision deadline of a general-procedure case filed at `filedAt` (APL art. 60: within 90 days
+ * of filing): days are calendar days of the district, the day of filing not counted, and the last
+ * one runs to its end — 23:59:59.999 local time on the 90th day after the filing date.
+ */
+export function decisionDueAt(filedAt: Date, timeZone: string): Date {
+  return endOfLocalDay(addDays(localDate(filedAt, timeZone), DECISION_DEADLINE_DAYS), timeZone);
+}
+
 /** Calendar days from `from`'s local date to `to`'s (how deadlines in days are counted: the start day not included). */
 export function calendarDaysBetween(from: Date, to: Date, timeZone: string): number {
   return Math.round((Date.parse(localDate(to, timeZone)) - Date.parse(localDate(from, timeZone))) / DAY_MS);
@@ -161,7 +190,8 @@ export interface LegalFacts {
   /** The transition's calendar date (LegalSettings.timezone). */
   today: string;
   now: Date;
-  matter: { code: string; domain: string; penalty: boolean } | null;
+  /** `decisionEvidence`: kinds of evidence of which a penalty decision needs one valid item (empty or absent: any). */
+  matter: { code: string; domain: string; penalty: boolean; decisionEvidence?: readonly string[] } | null;
   /** `classify`: the matter named, if the catalogue has it. */
   classifyTarget: { code: string } | null;
   /** Certificates of the actor and every officer the transition names or the case records on site. */
@@ -174,13 +204,18 @@ export interface LegalFacts {
   /** The second officer confirmed presence from their own session. */
   presenceConfirmed: boolean;
   filedAt: Date | null;
-  /** Other, earlier cases of the same matter with the party the transition names. */
+  /** The party's other cases of the same matter whose act came before this case's (whenever they were reported or named the party). */
   priorCasesOfParty: number;
+  /** Numbers of the party's other cases of the matter where it was already spared as a first violation, whatever their act's date. */
+  firstViolationSparedIn?: readonly number[];
   /** The local date of the act (the case's first alert) the party's age is counted on; `today` when absent. */
   actDate?: string;
   /** `propose_decision` with a fine: the party's fines in other cases of the matter for acts on the same day. */
   sameDayFines?: readonly SameDayFine[];
-  evidence: { files: number; validSensorRecords: number };
+  /** `kinds`: the kind of each valid item (a valid sensor record is a `measurement`). */
+  evidence: { files: number; validSensorRecords: number; kinds?: readonly string[] };
+  /** `approve`, `decide`: the proposal under review imposes a penalty (not only no_penalty). */
+  proposalPenalised?: boolean;
   review: {
     postKind: 'street' | 'district' | null;
     /** Level of the proposal under review. */
@@ -256,6 +291,20 @@ const noValidEvidence = (f: LegalFacts): Rejection | undefined =>
     ? reject(422, 'NO_VALID_EVIDENCE', 'a decision needs at least one valid evidence item: an uploaded file, or a sensor record reviewed by a person whose device was calibrated and published and that nobody marked a false alarm')
     : undefined;
 
+/**
+ * A penalty rests on the evidence its matter requires (`matters.decision_evidence`): a noise fine or
+ * warning on a sound level — a meter's valid record, an uploaded measurement or recording — not on a
+ * photo alone. Checked when proposed, approved and made.
+ */
+function requiredEvidence(f: LegalFacts, penalised: boolean): Rejection | undefined {
+  const required = f.matter?.decisionEvidence ?? [];
+  if (!penalised || required.length === 0) return undefined;
+  const have = f.evidence.kinds ?? [];
+  return required.some((k) => have.includes(k)) ? undefined
+    : reject(422, 'REQUIRED_EVIDENCE_MISSING',
+      `a penalty for ${f.matter!.code} rests on at least one valid item of: ${required.join(', ')} (a sensor record reviewed by a person, from a calibrated device with a published placement, is a measurement); the valid evidence is ${have.length === 0 ? 'none' : have.join(', ')}`);
+}
+
 const isPenaltyMatter = (f: LegalFacts) => f.matter !== null && f.matter.penalty;
 
 /** Every enforcement step needs the case's matter: a case from a kind without one is classified first. */
@@ -292,7 +341,11 @@ function firstViolation(f: LegalFacts, fields: { partyId?: string; correction?: 
   if (f.priorCasesOfParty > 0) {
     return reject(422, 'NOT_FIRST_VIOLATION', `${fields.partyId} has ${f.priorCasesOfParty} earlier case(s) of this matter: not a first violation`);
   }
-  return undefined;
+  // Spared once: a first violation spared in another case (even one whose act came later, named first) is spent.
+  const spared = f.firstViolationSparedIn ?? [];
+  return spared.length > 0
+    ? reject(422, 'NOT_FIRST_VIOLATION', `${fields.partyId} was already spared as a first violation of this matter in case ${spared.map((n) => `#${n}`).join(', ')}: a party's first violation is spared once`)
+    : undefined;
 }
 
 export function selectTier(f: LegalFacts, t: TransitionOf<'propose_decision'>['fields']): BenchmarkTier | undefined {
@@ -373,10 +426,10 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       return reject(422, 'BENCHMARK_DEVIATION_UNREASONED',
         `the fine is outside the ${tier.tier} tier (¥${tier.minFineYuan}–${tier.maxFineYuan}) though inside the law: state why (deviationReason); the district centre reviews it`);
     }
-    return noValidEvidence(f);
+    return noValidEvidence(f) ?? requiredEvidence(f, !noPenalty);
   };
   const approve: Guard<'approve'> = () => {
-    const unproven = noValidEvidence(f);
+    const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
     if (unproven) return unproven;
     if (f.review.pendingOpinions.length > 0) {
       return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
@@ -404,7 +457,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
       : undefined;
   const decide: Guard<'decide'> = ({ transition: { fields } }) => {
-    const unproven = noValidEvidence(f);
+    const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
     if (unproven) return unproven;
     if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
       return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);

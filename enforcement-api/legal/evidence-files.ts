@@ -7,6 +7,7 @@
  */
 
 import { EVIDENCE_KINDS, type EvidenceKind } from '../../contract/http/evidence.js';
+import { pointInGeometry } from '../complaints/domain.js';
 
 export { EVIDENCE_KINDS, type EvidenceKind };
 
@@ -36,4 +37,44 @@ export function fileEvidenceProblems(f: FileEvidenceFacts): string[] {
   if (f.collectors === null || f.collectors.length === 0) problems.push('no collecting officers');
   if (f.reviews.length === 0) problems.push('not yet reviewed by a person other than the uploader');
   return problems;
+}
+
+type Ring = readonly (readonly number[])[];
+
+/** The rings (outer and holes) of a GeoJSON Polygon or MultiPolygon; none for anything else. */
+function ringsOf(geometry: unknown): Ring[] {
+  const g = geometry as { type?: string; coordinates?: unknown } | null;
+  const polygons = g?.type === 'Polygon' ? [g.coordinates] : g?.type === 'MultiPolygon' && Array.isArray(g.coordinates) ? g.coordinates : [];
+  return polygons.flatMap((rings) => (Array.isArray(rings) ? rings : []))
+    .filter((r): r is Ring => Array.isArray(r) && r.length >= 3 && r.every((p) => Array.isArray(p) && p.length >= 2 && p.every((x) => typeof x === 'number' && Number.isFinite(x))));
+}
+
+/**
+ * How far (metres) a place lies from a zone's polygon: 0 inside it, null when the zone has no polygon
+ * to measure against. Edges are measured in a local flat projection around the place (metres east and
+ * north), which over the distances that matter here (hundreds of metres to a few kilometres) is exact
+ * to well under a metre.
+ */
+export function distanceToZoneM(p: { lat: number; lon: number }, geometry: unknown): number | null {
+  const rings = ringsOf(geometry);
+  if (rings.length === 0) return null;
+  if (pointInGeometry(p, geometry)) return 0;
+  const perDegree = (Math.PI / 180) * 6_371_008.8;
+  const east = (lon: number) => (lon - p.lon) * perDegree * Math.cos((p.lat * Math.PI) / 180);
+  const north = (lat: number) => (lat - p.lat) * perDegree;
+  let best = Infinity;
+  for (const ring of rings) {
+    for (let i = 0; i < ring.length; i++) {
+      const a = ring[i]!;
+      const b = ring[(i + 1) % ring.length]!;
+      const [ax, ay, bx, by] = [east(a[0]!), north(a[1]!), east(b[0]!), north(b[1]!)];
+      const dx = bx - ax;
+      const dy = by - ay;
+      const len2 = dx * dx + dy * dy;
+      // The nearest point of the edge to the place (the origin).
+      const t = len2 === 0 ? 0 : Math.max(0, Math.min(1, -(ax * dx + ay * dy) / len2));
+      best = Math.min(best, Math.hypot(ax + t * dx, ay + t * dy));
+    }
+  }
+  return best;
 }

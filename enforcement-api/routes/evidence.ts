@@ -51,7 +51,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
         const given = [q.type, q.capturedAt, q.lat, q.lon, q.collectors].filter((v) => v !== undefined).length;
         if (given > 0 && given < 5) throw new AppError(400, 'EVIDENCE_METADATA_INCOMPLETE', 'evidence metadata is type, capturedAt, lat, lon and collectors together');
         const meta = given === 5
-          ? { evidenceType: q.type!, capturedAt: q.capturedAt!, location: { lat: q.lat!, lon: q.lon! }, collectors: [...new Set(q.collectors!.split(','))] }
+          ? { evidenceType: q.type!, capturedAt: q.capturedAt!, location: { lat: q.lat!, lon: q.lon! }, collectors: [...new Set(q.collectors!.split(','))], ...(q.placeReason !== undefined ? { placeReason: q.placeReason } : {}) }
           : undefined;
         const r = await evidence.add(req.params.id, actorOf(req.user), { contentType, bytes: req.body, filename: q.filename, description: q.description, meta });
         if ('ok' in r) throw new AppError(r.status, r.code, r.message);

@@ -6,7 +6,7 @@ import { MODELS_DIR } from '../../inference/train/dataset-io.js';
 import { InferenceRepository } from '../../inference/repository.js';
 import { listModels } from '../../inference/model-store.js';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
-import { evidenceMeta, jpeg, noiseProposal, openCase, PARTY_ID, partyIdOf } from '../support/cases.js';
+import { evidenceMeta, jpeg, measurementCsv, noiseProposal, openCase, PARTY_ID, partyIdOf } from '../support/cases.js';
 import { newWebhookSecret, signedHeaders } from '../../enforcement-api/webhooks/signature.js';
 
 /**
@@ -284,10 +284,12 @@ async function step(user: string, caseId: string, body: Record<string, unknown>)
 
 async function upload(user: string, caseId: string): Promise<{ status: number; body: { id?: string; code?: string } }> {
   const token = tokens.get(user);
-  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence?${evidenceMeta('image/jpeg', user === 'east.li' ? 'u-east-li' : 'u-river-zhao')}`, {
+  // A sound-level measurement (a noise penalty rests on one), collected by the officer where the case is.
+  const east = user === 'east.li';
+  const res = await fetch(`${t.http}/api/v1/cases/${caseId}/evidence?${evidenceMeta('text/csv', east ? 'u-east-li' : 'u-river-zhao', LOCATION[east ? 'E' : 'R'])}`, {
     method: 'POST',
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'image/jpeg' },
-    body: jpeg(),
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'text/csv' },
+    body: measurementCsv(),
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as { id?: string; code?: string }) : {} };

@@ -110,7 +110,7 @@ describe('case lifecycle over HTTP', () => {
       expect(c.actions).toEqual([]);
       expect(c.events.map((e) => e.type)).toEqual([
         'reported', 'dispatched', 'accepted', 'arrived', 'presence_confirmed', 'filed', 'evidence_added', 'evidence_file_reviewed',
-        'decision_proposed', 'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
+        'evidence_added', 'evidence_file_reviewed', 'decision_proposed', 'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
       ]);
       expect(c.events.find((e) => e.type === 'arrived')).toMatchObject({ actor: 'u-east-wang', data: { from: 'accepted', to: 'on_site', location: { lat: 32.0405 } } });
       expect(c.events.find((e) => e.type === 'returned')).toMatchObject({ actor: 'u-east-review', data: { opinion, revision: 1 } });
@@ -118,7 +118,7 @@ describe('case lifecycle over HTTP', () => {
       expect(c.reviews.map((r) => [r.revision, r.outcome, r.opinion])).toEqual([[1, 'returned', opinion], [2, 'approved', null]]);
 
       const audit = await api<{ verification: { ok: boolean; events: number }; events: { hashVersion: number }[] }>(t, as('east.li'), 'GET', `/api/v1/cases/${caseId}/audit`);
-      expect(audit.body.verification).toEqual({ ok: true, events: 16, problems: [] });
+      expect(audit.body.verification).toEqual({ ok: true, events: 18, problems: [] });
       expect(audit.body.events.every((e) => e.hashVersion === 2)).toBe(true);
 
       // Another team heard nothing of it: the first thing its stream carries is its own case.
@@ -291,8 +291,8 @@ describe('case lifecycle over HTTP', () => {
     expect(racing.filter((r) => r.status === 200)).toHaveLength(1);
     expect(racing.filter((r) => r.status === 409)).toHaveLength(2);
     const audit = await api<{ verification: { ok: boolean; events: number } }>(t, as('admin'), 'GET', `/api/v1/cases/${caseId}/audit`);
-    // reported, dispatched, accepted, arrived, presence_confirmed, filed, evidence_added, evidence_file_reviewed, the winner.
-    expect(audit.body.verification).toMatchObject({ ok: true, events: 9 });
+    // reported, dispatched, accepted, arrived, presence_confirmed, filed, a photo and a measurement added and reviewed, the winner.
+    expect(audit.body.verification).toMatchObject({ ok: true, events: 11 });
   });
 
   it('writes nothing when the transaction fails half-way', async () => {
@@ -313,9 +313,9 @@ describe('case lifecycle over HTTP', () => {
     }
     expect((await detail(caseId)).state).toBe('on_site');
     expect(await count(t, 'SELECT 1 FROM case_proposals WHERE case_id = $1', [caseId])).toBe(0);
-    expect(await count(t, 'SELECT 1 FROM case_events WHERE case_id = $1', [caseId])).toBe(8);
+    expect(await count(t, 'SELECT 1 FROM case_events WHERE case_id = $1', [caseId])).toBe(10);
     // And the same transition then goes through, continuing the chain.
-    expect((await fire('east.li', caseId, PROPOSAL)).body).toMatchObject({ to: 'decision_proposed', event: { seq: 9 } });
+    expect((await fire('east.li', caseId, PROPOSAL)).body).toMatchObject({ to: 'decision_proposed', event: { seq: 11 } });
   });
 
   it('documents the transition and audit routes in OpenAPI, one body per event', async () => {

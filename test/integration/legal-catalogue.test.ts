@@ -66,7 +66,9 @@ describe('the legal catalogue API', () => {
     expect(fishing.statutoryBounds.map((b) => [b.partyKind, b.minFineYuan, b.maxFineYuan, b.mandatoryMeasures])).toEqual([
       ['individual', 10000, 500000, ['confiscation']], ['unit', 10000, 500000, ['confiscation']],
     ]);
-    expect(r.body.find((m) => m.code === 'CROWDING')).toMatchObject({ statutoryBounds: [], benchmark: [] });
+    expect(r.body.find((m) => m.code === 'CROWDING')).toMatchObject({ statutoryBounds: [], benchmark: [], decisionEvidence: [] });
+    // A noise penalty rests on a sound level.
+    expect(r.body.find((m) => m.code === 'NOISE-AMPLIFIED')).toMatchObject({ decisionEvidence: ['measurement', 'audio'] });
   });
 
   it('lets only admins change it, and records who, when, before and after', async () => {
@@ -76,7 +78,12 @@ describe('the legal catalogue API', () => {
     const created = await put('admin', '/api/v1/catalogue/matters/VENDING', matter);
     expect(created).toMatchObject({ status: 200, body: { entity: 'matter', before: null, after: { code: 'VENDING', alertKind: null }, changedBy: 'u-admin' } });
     const changed = await put('admin', '/api/v1/catalogue/matters/VENDING', { ...matter, slaMinutes: 90, reason: 'faster' });
-    expect(changed.body).toMatchObject({ before: { slaMinutes: 120 }, after: { slaMinutes: 90 } });
+    expect(changed.body).toMatchObject({ before: { slaMinutes: 120, decisionEvidence: [] }, after: { slaMinutes: 90 } });
+    // The evidence a penalty rests on: set, then kept by a change that does not name it; only known kinds.
+    const photos = await put('admin', '/api/v1/catalogue/matters/VENDING', { ...matter, decisionEvidence: ['photo', 'video'], reason: 'the stall on record' });
+    expect(photos.body).toMatchObject({ before: { decisionEvidence: [] }, after: { decisionEvidence: ['photo', 'video'] } });
+    expect((await put('admin', '/api/v1/catalogue/matters/VENDING', { ...matter, reason: 'unchanged evidence' })).body).toMatchObject({ after: { decisionEvidence: ['photo', 'video'] } });
+    expect((await put('admin', '/api/v1/catalogue/matters/VENDING', { ...matter, decisionEvidence: ['hearsay'] })).status).toBe(400);
     // A kind that already raises another matter.
     expect((await put('admin', '/api/v1/catalogue/matters/VENDING', { ...matter, alertKind: 'noise' })).body).toMatchObject({ code: 'ALERT_KIND_TAKEN' });
 

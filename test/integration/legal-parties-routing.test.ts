@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, evidenceMeta, jpeg, noiseProposal, openCase, PLACE_IN, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
@@ -44,7 +44,7 @@ const bornOn = (yyyymmdd: string, serial = '001') => {
 
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
-  for (const u of ['admin', 'review', 'centre.sun', 'centre.qian', 'east.review', 'east.li', 'east.lead']) tokens[u] = await login(t, u);
+  for (const u of ['admin', 'review', 'centre.sun', 'centre.qian', 'east.review', 'east.li', 'east.lead', 'emerg.ma']) tokens[u] = await login(t, u);
 });
 afterAll(async () => {
   await t?.stop();
@@ -183,6 +183,41 @@ describe('a false alarm is no evidence', () => {
     ]);
   });
 
+  it('does not approve or make a noise fine whose only measurement was marked a false alarm, though a photo remains', async () => {
+    const { id, alertId } = await meterCase('2025-05-03T12:00:00.000Z');
+    const photo = await uploadEvidence(t, as('east.li'), id);
+    await api(t, as('east.lead'), 'POST', `/api/v1/cases/${id}/evidence/${String(photo.body.id)}/review`, { note: 'the speaker' });
+    await ok('east.li', id, noiseProposal());
+    await ok('east.li', id, { event: 'submit_for_review' });
+    await falseAlarm(alertId);
+    expect((await fire('east.review', id, { event: 'approve' })).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING', message: expect.stringContaining('photo') });
+    expect((await api(t, as('east.lead'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'confirmed' })).status).toBe(200);
+    await ok('east.review', id, { event: 'approve' });
+    await falseAlarm(alertId);
+    expect((await fire('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2025〕第502号' })).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    expect((await api(t, as('east.lead'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'confirmed' })).status).toBe(200);
+    await ok('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2025〕第502号' });
+  });
+
+  it('carries a noise fine on an uploaded sound-level recording, and a no-penalty decision on a photo alone', async () => {
+    const id = await onSite('2025-05-04T12:00:00.000Z');
+    expect((await confirmPresence(t, as('east.lead'), id)).status).toBe(201);
+    await ok('east.li', id, { event: 'file' });
+    const add = async (bytes: Buffer, type: string, kind: string) => {
+      const r = await uploadEvidence(t, as('east.li'), id, bytes, type, `?${evidenceMeta(type)}`.replace(/type=\w+/, `type=${kind}`));
+      expect(r.status).toBe(201);
+      await api(t, as('east.lead'), 'POST', `/api/v1/cases/${id}/evidence/${String(r.body.id)}/review`, { note: 'seen' });
+    };
+    await add(jpeg(), 'image/jpeg', 'photo');
+    const spared = noiseProposal({ penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: bornOn('19900505', '077'), correction: 'switched off when ordered' });
+    await ok('east.li', id, spared);
+    expect((await fire('east.li', id, noiseProposal({ partyId: bornOn('19900505', '077') }))).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    // A WAV recording of the loudspeaker, from which the level is read.
+    const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), randomBytes(16)]);
+    await add(wav, 'audio/wav', 'audio');
+    await ok('east.li', id, noiseProposal({ partyId: bornOn('19900505', '077') }));
+  });
+
   it('does not make a decision whose only record was marked a false alarm after it was approved', async () => {
     const { id, alertId } = await meterCase('2025-05-02T12:00:00.000Z');
     await ok('east.li', id, noiseProposal());
@@ -191,5 +226,56 @@ describe('a false alarm is no evidence', () => {
     await falseAlarm(alertId);
     expect((await fire('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2025〕第501号' })).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
     expect((await detail(id)).state).toBe('approved');
+  });
+});
+
+describe('who collected an item, and where', () => {
+  const sql = (text: string, params: unknown[] = []) => t.platform.db.pool.query(text, params);
+  const photoAt = (caseId: string, q: { collectors: string; capturedAt?: string; at?: { lat: number; lon: number }; placeReason?: string }, user = 'east.li') =>
+    uploadEvidence(t, as(user), caseId, jpeg(), 'image/jpeg',
+      `?type=photo&capturedAt=${encodeURIComponent(q.capturedAt ?? new Date().toISOString())}&lat=${(q.at ?? SITE).lat}&lon=${(q.at ?? SITE).lon}&collectors=${q.collectors}` +
+      (q.placeReason !== undefined ? `&placeReason=${encodeURIComponent(q.placeReason)}` : ''));
+
+  it('names as collectors only officers certified for the matter on the day of the capture', async () => {
+    // An officer of the East Lake team whose certificate ran out on 1 March 2025.
+    await sql(`INSERT INTO users (id, username, password_hash, role, team_id, display_name) VALUES ('u-east-old', 'east.old', 'x', 'officer', 't-east', 'Old Certificate')`);
+    await sql(`INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains)
+      VALUES ('o-east-old', 'u-east-old', 't-east', 'Old Certificate', 'ZF-3201-99999', '2025-03-01', '{city_management,ecology}')`);
+    const id = await onSite('2025-02-10T02:00:00.000Z');
+    // Anyone's name, or a name typed in: no.
+    expect((await photoAt(id, { collectors: 'u-admin' })).body).toMatchObject({ code: 'UNKNOWN_COLLECTOR' });
+    expect((await photoAt(id, { collectors: 'u-east-li,nobody' })).body).toMatchObject({ code: 'UNKNOWN_COLLECTOR' });
+    // An officer of fisheries holds no certificate for noise (ecology).
+    expect((await photoAt(id, { collectors: 'u-east-li,u-fish-liu' })).body).toMatchObject({ code: 'COLLECTOR_NOT_CERTIFIED', message: expect.stringContaining('does not cover ecology') });
+    // Valid on the day of the capture though expired since; expired by the day of the capture: no.
+    expect((await photoAt(id, { collectors: 'u-east-li,u-east-old', capturedAt: '2025-02-10T10:30:00+08:00' })).status).toBe(201);
+    expect((await photoAt(id, { collectors: 'u-east-li,u-east-old', capturedAt: '2025-03-02T10:30:00+08:00' })).body)
+      .toMatchObject({ code: 'COLLECTOR_NOT_CERTIFIED', message: expect.stringContaining('expired on 2025-03-01') });
+  });
+
+  it('takes an upload from one of the collectors or the team holding the case, not from a supporting team for others', async () => {
+    // A person at the closed ferry steps: the Riverbank team's case, district emergency management beside it.
+    const id = await openCase(t, 'intrusion', 'z-river-steps');
+    expect(await detail(id)).toMatchObject({ teamId: 't-river', supportTeamId: 't-emergency' });
+    const steps = PLACE_IN['z-river-steps']!;
+    const byEmergency = (collectors: string) => uploadEvidence(t, as('emerg.ma'), id, jpeg(), 'image/jpeg', `?${evidenceMeta('image/jpeg', collectors, steps)}`);
+    expect((await byEmergency('u-river-zhao')).body).toMatchObject({ code: 'UPLOADER_NOT_COLLECTOR' });
+    expect((await byEmergency('u-emerg-ma')).status).toBe(201);
+  });
+
+  it('refuses a recording captured far from the case\'s zone unless the reason is stated', async () => {
+    const id = await onSite();
+    // The square spans 32.040–32.042 N: 0.0027° north of it is about 300 m away, 0.0063° about 700 m.
+    expect((await photoAt(id, { collectors: 'u-east-li', at: { lat: 32.0447, lon: 118.781 } })).status).toBe(201);
+    const far = { lat: 32.0483, lon: 118.781 };
+    expect((await photoAt(id, { collectors: 'u-east-li', at: far })).body).toMatchObject({ code: 'CAPTURE_PLACE_OUTSIDE_ZONE', message: expect.stringMatching(/7\d\d m/) });
+    expect((await photoAt(id, { collectors: 'u-east-li', at: { lat: 32.06, lon: 118.75 } })).body).toMatchObject({ code: 'CAPTURE_PLACE_OUTSIDE_ZONE' });
+    const reasoned = await photoAt(id, { collectors: 'u-east-li', at: far, placeReason: 'taken with a zoom lens from the footbridge, the nearest safe point' });
+    expect(reasoned).toMatchObject({ status: 201, body: { capturePlaceReason: expect.stringContaining('footbridge') } });
+    const events = (await api<{ events: { type: string; data: Record<string, unknown> }[] }>(t, as('admin'), 'GET', `/api/v1/cases/${id}/audit`)).body.events;
+    expect(events.filter((e) => e.type === 'evidence_added').at(-1)!.data).toMatchObject({ placeReason: expect.stringContaining('footbridge') });
+    // A document (a licence, a notice) is not a recording of the act: its place is not checked.
+    const pdf = Buffer.from(`%PDF-1.7\nnotice ${Math.random()}\n`);
+    expect((await uploadEvidence(t, as('east.li'), id, pdf, 'application/pdf', `?${evidenceMeta('application/pdf', 'u-east-li', far)}`)).status).toBe(201);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, measurementCsv, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
@@ -51,9 +51,9 @@ async function ok(user: string, caseId: string, body: Record<string, unknown>) {
 const LOCATION = { lat: 32.0405, lon: 118.7805 };
 const arrive = (second?: string) => ({ event: 'arrive', location: LOCATION, ...(second ? { secondOfficerId: second } : {}) });
 
-/** A noise case of the East Lake team, accepted and on site with east.li and east.lead (who confirmed). */
-async function noiseOnSite(): Promise<string> {
-  const caseId = await openCase(t);
+/** A noise case of the East Lake team, accepted and on site with east.li and east.lead (who confirmed); `actAt`: its alert's time. */
+async function noiseOnSite(actAt?: string): Promise<string> {
+  const caseId = actAt === undefined ? await openCase(t) : await openCaseAt(actAt);
   await ok('east.li', caseId, { event: 'accept' });
   await ok('east.li', caseId, arrive('u-east-lead'));
   expect((await confirmPresence(t, as('east.lead'), caseId)).status).toBe(201);
@@ -84,6 +84,16 @@ async function consult(caseId: string) {
   await ok('review', caseId, { event: 'request_opinions', reviewers: ['u-centre-sun', 'u-centre-qian'], question: 'proportionate?' });
   await ok('centre.sun', caseId, { event: 'give_opinion', opinion: 'yes' });
   await ok('centre.qian', caseId, { event: 'give_opinion', opinion: 'yes' });
+}
+
+/** A noise case whose act (its alert) happened at `at`, in a zone of its own so it never merges. */
+async function openCaseAt(at: string): Promise<string> {
+  const r = await t.platform.cases.intake(
+    { id: randomBytes(16).toString('hex'), kind: 'noise', zoneId: 'z-park-lawn', startedAt: at, detectedAt: at, summary: `noise at ${at}`, evidence: { laeq: 66 } },
+    0,
+  );
+  if (r.outcome !== 'opened') throw new Error(`expected a new case, got ${r.outcome}`);
+  return r.case.id;
 }
 
 let sensorCases = 0;
@@ -221,6 +231,11 @@ describe('evidence', () => {
     expect((await review('east.li')).body).toMatchObject({ code: 'SELF_REVIEW' });
     expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
     expect(await review('east.lead')).toMatchObject({ status: 201, body: { valid: true } });
+    // A noise fine does not rest on a photo alone: it needs a sound level (the matter's decision evidence).
+    expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING', message: expect.stringContaining('measurement, audio') });
+    const levels = await uploadEvidence(t, as('east.li'), caseId, measurementCsv(), 'text/csv');
+    expect(levels).toMatchObject({ status: 201, body: { evidenceType: 'measurement' } });
+    await api(t, as('east.lead'), 'POST', `/api/v1/cases/${caseId}/evidence/${String(levels.body.id)}/review`, { note: 'LAeq over the limit' });
     await ok('east.li', caseId, noiseProposal());
   });
 
@@ -373,6 +388,31 @@ describe('first minor violation corrected in time', () => {
     const proposed = await ok('east.li', third, { ...noPenalty, partyId: residentId() });
     expect(proposed.event.data).toMatchObject({ tier: 'no_penalty', reviewLevel: 'routine', noPenalty: expect.stringContaining('art. 33') });
   });
+
+  it('counts an earlier act of the party whatever the order in which the cases were reported or named the party', async () => {
+    const corrected = { event: 'resolve_on_site', outcome: 'corrected', summary: 'turned the speaker off when ordered' };
+    // Reported first, the act of 10 May; reported second, an earlier act (1 May) by the same party.
+    const party = residentId();
+    const later = await noiseOnSite('2025-05-10T12:00:00Z');
+    const earlier = await noiseOnSite('2025-05-01T12:00:00Z');
+    await ok('east.li', earlier, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'warned for the loudspeaker', partyId: party });
+    expect((await fire('east.li', later, { ...corrected, partyId: party, correction: 'switched off' })).body)
+      .toMatchObject({ code: 'NOT_FIRST_VIOLATION', message: expect.stringContaining('1 earlier case') });
+
+    // The party named first in the case of the later act, spared there: the earlier act's case, named
+    // afterwards, cannot spare a first violation again.
+    const other = residentId();
+    const first = await noiseOnSite('2025-05-03T12:00:00Z');
+    const second = await noiseOnSite('2025-05-20T12:00:00Z');
+    await ok('east.li', second, { ...corrected, partyId: other, correction: 'switched off' });
+    const refused = await fire('east.li', first, { ...corrected, partyId: other, correction: 'switched off' });
+    expect(refused.body).toMatchObject({ code: 'NOT_FIRST_VIOLATION', message: expect.stringContaining('already spared') });
+    // A case closed as no violation found is no earlier violation.
+    const third = residentId();
+    const none = await noiseOnSite('2025-05-05T12:00:00Z');
+    await ok('east.li', none, { event: 'resolve_on_site', outcome: 'no_violation_found', summary: 'the music came from elsewhere', partyId: third });
+    await ok('east.li', await noiseOnSite('2025-05-06T12:00:00Z'), { ...corrected, partyId: third, correction: 'switched off' });
+  });
 });
 
 describe('90-day decision deadline of general-procedure cases', () => {
@@ -385,7 +425,10 @@ describe('90-day decision deadline of general-procedure cases', () => {
     await submitted(noiseProposal(), caseId);
     let c = await detail(caseId);
     expect(c.events.find((e) => e.type === 'filed')).toMatchObject({ actor: 'u-east-li' });
-    expect(Date.parse(c.decisionDueAt!) - Date.parse(c.filedAt!)).toBe(90 * 86_400_000);
+    // To the end of the 90th calendar day of the district (Asia/Shanghai) after the filing date.
+    const shanghai = (at: string) => new Date(Date.parse(at) + 8 * 3_600_000).toISOString();
+    const filedOn = shanghai(c.filedAt!).slice(0, 10);
+    expect(shanghai(c.decisionDueAt!)).toBe(`${new Date(Date.parse(filedOn) + 90 * 86_400_000).toISOString().slice(0, 10)}T23:59:59.999Z`);
     expect(c.decisionDeadline).toMatchObject({ status: 'on_time', daysLeft: 90, warnings: [{ day: 60, reached: false }, { day: 80, reached: false }] });
     expect((await fire('east.li', caseId, { event: 'file' })).status).toBe(409);
 

@@ -5,7 +5,7 @@ import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
 import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, noiseProposal, openCase, readyToPropose, SITE, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, evidenceMeta, jpeg, noiseProposal, openCase, PLACE_IN, readyToPropose, SITE, uploadEvidence } from '../support/cases.js';
 import { DESKTOP, hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 
 /**
@@ -302,7 +302,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'accept' })).status).toBe(200);
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'arrive', location: site, secondOfficerId: 'u-fish-sun' })).status).toBe(200);
     expect((await confirmPresence(t, await login(t, 'fish.sun'), fishing, site)).status).toBe(201);
-    const photo = await uploadEvidence(t, liu, fishing);
+    const photo = await uploadEvidence(t, liu, fishing, jpeg(), 'image/jpeg', `?${evidenceMeta('image/jpeg', 'u-fish-liu', PLACE_IN['z-riverbank'])}`);
     expect(photo.status).toBe(201);
     const page = await signIn(await context({ ...TABLET, viewport: { width: 1280, height: 1800 } }), t, 'fish.sun');
     await page.goto(`${t.http}/#/case/${fishing}`);
@@ -365,7 +365,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'arrive', location: { lat: 32.062, lon: 118.752 }, secondOfficerId: 'u-fish-sun' })).status).toBe(200);
     const sun = await login(t, 'fish.sun');
     expect((await confirmPresence(t, sun, fishing, { lat: 32.062, lon: 118.752 })).status).toBe(201);
-    const photo = await uploadEvidence(t, liu, fishing);
+    const photo = await uploadEvidence(t, liu, fishing, jpeg(), 'image/jpeg', `?${evidenceMeta('image/jpeg', 'u-fish-liu', PLACE_IN['z-riverbank'])}`);
     expect(photo.status).toBe(201);
     expect([200, 201]).toContain((await api(t, sun, 'POST', `/api/v1/cases/${fishing}/evidence/${String(photo.body.id)}/review`, { note: 'rod and catch visible' })).status);
 

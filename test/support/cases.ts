@@ -95,15 +95,30 @@ export function jpeg(label = randomBytes(8).toString('hex')): Buffer {
   return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from(`photo ${label}`), Buffer.from([0xff, 0xd9])]);
 }
 
+/** A sound-level measurement export (CSV of LAeq readings), distinct per call. */
+export function measurementCsv(label = randomBytes(8).toString('hex')): Buffer {
+  return Buffer.from(`at,laeq_db,meter\n21:10:00,68.4,${label}\n21:11:00,69.1,${label}\n`);
+}
+
 /** The kind of evidence a content type is by default (photo, measurement, document). */
 const KIND_OF: Record<string, string> = { 'image/jpeg': 'photo', 'image/png': 'photo', 'text/csv': 'measurement', 'application/json': 'measurement', 'application/pdf': 'document' };
 
 /** Evidence metadata as query parameters: type, capture time and place, collectors (`collectors` = user ids). */
-export function evidenceMeta(contentType: string, collectors = 'u-east-li'): string {
+export function evidenceMeta(contentType: string, collectors = 'u-east-li', at: { lat: number; lon: number } = { lat: 32.0405, lon: 118.7805 }): string {
   const kind = KIND_OF[contentType.split(';')[0]!.trim()] ?? 'document';
   const capturedAt = new Date().toISOString();
-  return `type=${kind}&capturedAt=${encodeURIComponent(capturedAt)}&lat=32.0405&lon=118.7805&collectors=${collectors}`;
+  return `type=${kind}&capturedAt=${encodeURIComponent(capturedAt)}&lat=${at.lat}&lon=${at.lon}&collectors=${collectors}`;
 }
+
+/** A place inside each seeded zone (evidence is captured where the act happened). */
+export const PLACE_IN: Record<string, { lat: number; lon: number }> = {
+  'z-park-square': { lat: 32.0405, lon: 118.7805 },
+  'z-riverbank': { lat: 32.062, lon: 118.752 },
+  'z-river-steps': { lat: 32.0645, lon: 118.7555 },
+};
+
+/** The seeded user id of a username (east.li → u-east-li). */
+export const userIdOf = (username: string) => `u-${username.replaceAll('.', '-')}`;
 
 /**
  * Uploads a file as evidence of a case (raw body); returns status and body. With `query` undefined the
@@ -159,7 +174,8 @@ export async function confirmPresence(t: TestPlatform, token: string, caseId: st
 
 /**
  * What a case on site needs before a decision is proposed: the second officer's confirmation, filing
- * (立案), and one photo with its metadata, reviewed by the second officer. `as` maps usernames to tokens.
+ * (立案), one photo and one sound-level measurement (a noise penalty rests on one) with their metadata,
+ * each reviewed by the second officer. `as` maps usernames to tokens.
  */
 export async function readyToPropose(t: TestPlatform, as: (user: string) => string, caseId: string, officer = 'east.li', second = 'east.lead'): Promise<void> {
   const check = async (what: string, p: Promise<{ status: number; body: unknown }>, ok: number[]) => {
@@ -169,9 +185,13 @@ export async function readyToPropose(t: TestPlatform, as: (user: string) => stri
   };
   await check('presence', confirmPresence(t, as(second), caseId), [200, 201]);
   await check('file', api(t, as(officer), 'POST', `/api/v1/cases/${caseId}/transitions`, { event: 'file' }), [200]);
-  const photo = await check('evidence', uploadEvidence(t, as(officer), caseId), [200, 201]);
-  const evidenceId = (photo.body as { id: string }).id;
-  await check('review', api(t, as(second), 'POST', `/api/v1/cases/${caseId}/evidence/${evidenceId}/review`, { note: 'shows the loudspeaker' }), [200, 201]);
+  // Collected by the officer, where the case's zone is.
+  const zoneId = (await api<{ zoneId: string }>(t, as(officer), 'GET', `/api/v1/cases/${caseId}`)).body.zoneId;
+  for (const [bytes, type, note] of [[jpeg(), 'image/jpeg', 'shows the loudspeaker'], [measurementCsv(), 'text/csv', 'meter readings at the façade']] as const) {
+    const item = await check('evidence', uploadEvidence(t, as(officer), caseId, bytes, type, `?${evidenceMeta(type, userIdOf(officer), PLACE_IN[zoneId])}`), [200, 201]);
+    const evidenceId = (item.body as { id: string }).id;
+    await check('review', api(t, as(second), 'POST', `/api/v1/cases/${caseId}/evidence/${evidenceId}/review`, { note }), [200, 201]);
+  }
 }
 
 /** A transition taken by a user; fails the test unless it succeeds. */
@@ -179,7 +199,7 @@ export type Step = (user: string, caseId: string, body: Record<string, unknown>)
 
 /**
  * Takes an East Lake noise case from dispatch to a decided fine: accepted and reached by two officers
- * (east.lead confirms from their own session), filed, a reviewed photo as evidence, a fine proposed in
+ * (east.lead confirms from their own session), filed, a reviewed photo and measurement as evidence, a fine proposed in
  * `tier` for the party PARTY_ID, approved by the street's review post, decided.
  */
 export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken: string, caseId: string, fine: { tier: string; fineYuan: number; decisionNo: string }): Promise<void> {

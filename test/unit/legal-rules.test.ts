@@ -7,6 +7,8 @@ import {
   checkOfficerPair,
   combinedFineReason,
   decisionDeadline,
+  decisionDueAt,
+  endOfLocalDay,
   legalGuards,
   localDate,
   reviewRouting,
@@ -16,6 +18,7 @@ import {
   type OfficerCertificate,
 } from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
+import { distanceToZoneM } from '../../enforcement-api/legal/evidence-files.js';
 
 const noiseLaw: StatutoryBound = {
   matterCode: 'NOISE', partyKind: 'individual', effectiveFrom: '2000-01-01', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82',
@@ -196,6 +199,9 @@ describe('first minor violation', () => {
     const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: PARTY, correction: 'c' };
     expect(decide(facts(), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
     expect(decide(facts({ priorCasesOfParty: 2 }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
+    // Spared once: a first violation already spared in another case, whatever its act's date.
+    expect(decide(facts({ firstViolationSparedIn: [12] }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION', message: expect.stringContaining('#12') });
+    expect(decide(facts({ firstViolationSparedIn: [12] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
   });
 });
 
@@ -220,6 +226,33 @@ describe('90-day decision deadline', () => {
     expect(decisionDeadline(filedAt, dueAt, new Date(filedAt.getTime() + 60_000), [60], null, 'Asia/Shanghai').daysLeft).toBe(90);
     expect(decisionDeadline(filedAt, dueAt, new Date(dueAt.getTime() - 3_600_000), [60], null, 'Asia/Shanghai').daysLeft).toBe(0);
     expect(decisionDeadline(filedAt, dueAt, new Date(dueAt.getTime() + 86_400_000), [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: -1, status: 'overdue' });
+  });
+  it('runs to the end of the 90th local day after the filing date, not 90 × 24 hours', () => {
+    // Filed at 23:30 in Shanghai on 1 January (15:30 UTC): the 90th day is 1 April, which ends at 16:00 UTC.
+    const late = new Date('2026-01-01T15:30:00Z');
+    expect(decisionDueAt(late, 'Asia/Shanghai').toISOString()).toBe('2026-04-01T15:59:59.999Z');
+    // Filed at 00:30 in Shanghai on 2 January (16:30 UTC on 1 January): one local day later, whatever UTC says.
+    const early = new Date('2026-01-01T16:30:00Z');
+    expect(decisionDueAt(early, 'Asia/Shanghai').toISOString()).toBe('2026-04-02T15:59:59.999Z');
+    // 90 × 24 h after a late-evening filing would end the case's time at 23:30 on the 90th day.
+    expect(decisionDueAt(late, 'Asia/Shanghai').getTime()).toBeGreaterThan(late.getTime() + 90 * 86_400_000);
+    // The day shown: 90 on the filing day, 0 on the due day until its last millisecond, overdue after.
+    const due = decisionDueAt(late, 'Asia/Shanghai');
+    expect(decisionDeadline(late, due, late, [60], null, 'Asia/Shanghai').daysLeft).toBe(90);
+    expect(decisionDeadline(late, due, due, [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: 0, status: 'warning' });
+    expect(decisionDeadline(late, due, new Date(due.getTime() + 1), [60], null, 'Asia/Shanghai')).toMatchObject({ daysLeft: -1, status: 'overdue' });
+    // The decision on the due day's last minute is in time; a minute later it is refused.
+    const onTime = facts({ filedAt: late, decisionDueAt: due, now: new Date(due.getTime() - 60_000) });
+    expect(decide(onTime, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
+    expect(decide({ ...onTime, now: new Date(due.getTime() + 60_000) }, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'DECISION_OVERDUE' });
+  });
+  it('finds the end of a local day across a change of clock', () => {
+    // Berlin: summer time starts on 29 March 2026 (02:00 → 03:00); that day ends at 22:00 UTC, the day before at 23:00 UTC.
+    expect(endOfLocalDay('2026-03-28', 'Europe/Berlin').toISOString()).toBe('2026-03-28T22:59:59.999Z');
+    expect(endOfLocalDay('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-29T21:59:59.999Z');
+    expect(endOfLocalDay('2026-10-25', 'Europe/Berlin').toISOString()).toBe('2026-10-25T22:59:59.999Z');
+    expect(endOfLocalDay('2026-06-30', 'UTC').toISOString()).toBe('2026-06-30T23:59:59.999Z');
+    expect(endOfLocalDay('2026-06-30', 'Asia/Kathmandu').toISOString()).toBe('2026-06-30T18:14:59.999Z');
   });
   it('reports a decision, on time or late', () => {
     expect(decisionDeadline(filed, due, day(95), [60], { late: true }).status).toBe('decided_late');
@@ -255,6 +288,29 @@ describe('evidence', () => {
     expect(sensorEvidenceProblems(record({ deviceId: null }))).toEqual([expect.stringContaining('no device')]);
     expect(sensorEvidenceProblems(record({ verdict: 'confirmed' }))).toEqual([]);
     expect(sensorEvidenceProblems(record({ verdict: 'false_alarm' }))).toEqual([expect.stringContaining('false alarm')]);
+  });
+  it('rests a penalty on the kind of evidence its matter requires: a noise fine on a sound level, not a photo alone', () => {
+    const noise = { code: 'NOISE', domain: 'ecology', penalty: true, decisionEvidence: ['measurement', 'audio'] };
+    const photoOnly = facts({ matter: noise, evidence: { files: 1, validSensorRecords: 0, kinds: ['photo'] } });
+    expect(decide(photoOnly, 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', correction: 'c' };
+    expect(decide(photoOnly, 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
+    for (const kinds of [['photo', 'measurement'], ['audio']]) {
+      expect(decide(facts({ matter: noise, evidence: { files: 1, validSensorRecords: 0, kinds } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
+    }
+    expect(decide({ ...photoOnly, proposalPenalised: true }, 'under_review', reviewer, 'approve', {})).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    expect(decide({ ...photoOnly, proposalPenalised: false }, 'under_review', reviewer, 'approve', {})).toMatchObject({ ok: true });
+    expect(decide({ ...photoOnly, proposalPenalised: true }, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
+    // A matter that requires nothing in particular: any valid item.
+    expect(decide(facts({ evidence: { files: 1, validSensorRecords: 0, kinds: ['photo'] } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
+  });
+  it('measures how far a capture place lies from a zone polygon', () => {
+    const square = { type: 'Polygon', coordinates: [[[118.78, 32.04], [118.782, 32.04], [118.782, 32.042], [118.78, 32.042], [118.78, 32.04]]] };
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.781 }, square)).toBe(0);
+    expect(distanceToZoneM({ lat: 32.0447, lon: 118.781 }, square)).toBeCloseTo(300, -1);
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.7768 }, square)).toBeCloseTo(302, -1);
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.781 }, {})).toBeNull();
+    expect(distanceToZoneM({ lat: 32.041, lon: 118.781 }, { type: 'Point', coordinates: [118.781, 32.041] })).toBeNull();
   });
   it('checks file bytes against the declared type', () => {
     expect(contentProblem('image/jpeg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1]))).toBeUndefined();

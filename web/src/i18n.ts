@@ -263,6 +263,8 @@ const M: Record<string, [string, string]> = {
   takePhoto: ['拍照', 'Take a photo'],
   photoPreview: ['照片预览', 'photo preview'],
   photoDescription: ['照片说明（可选）', 'What the photo shows (optional)'],
+  photoPlaceReason: ['在区域外拍摄的原因（离区域超过容许距离时填写）', 'Why it was taken away from the zone (when beyond the tolerance)'],
+  capturePlaceReason: ['区域外拍摄原因：{r}', 'Taken away from the zone: {r}'],
   attachPhoto: ['添加为证据', 'Attach as evidence'],
   outcome: ['处置结果', 'Outcome'],
   outcome_corrected: ['当场改正（首违不罚）', 'corrected (first minor violation)'],

@@ -22,6 +22,8 @@ export interface EvidenceMeta {
   lat?: number;
   lon?: number;
   collectors: string;
+  /** Why it was captured away from the case's zone (beyond EVIDENCE_ZONE_TOLERANCE_M). */
+  placeReason?: string;
 }
 
 export interface OutboxItem {

@@ -424,6 +424,7 @@ export interface Endpoints {
           lon: number;
         } | null;
         collectors: string[] | null;
+        capturePlaceReason: string | null;
         reviews: {
           reviewer: string;
           role: string;
@@ -455,7 +456,7 @@ export interface Endpoints {
   };
   "POST /api/v1/cases/{id}/evidence": {
     params: { id: string };
-    query: { filename?: string; description?: string; type?: "photo" | "video" | "audio" | "document" | "measurement"; capturedAt?: string; lat?: number; lon?: number; collectors?: string };
+    query: { filename?: string; description?: string; type?: "photo" | "video" | "audio" | "document" | "measurement"; capturedAt?: string; lat?: number; lon?: number; collectors?: string; placeReason?: string };
     body: unknown;
     response: {
       id: string;
@@ -473,6 +474,7 @@ export interface Endpoints {
         lon: number;
       } | null;
       collectors: string[] | null;
+      capturePlaceReason: string | null;
       reviews: {
         reviewer: string;
         role: string;
@@ -536,6 +538,7 @@ export interface Endpoints {
         lon: number;
       } | null;
       collectors: string[] | null;
+      capturePlaceReason: string | null;
       reviews: {
         reviewer: string;
         role: string;
@@ -717,6 +720,7 @@ export interface Endpoints {
       slaMinutes: number;
       acceptSlaMinutes: number;
       penalty: boolean;
+      decisionEvidence: string[];
       on: string;
       statutoryBounds: {
         matterCode: string;
@@ -756,6 +760,7 @@ export interface Endpoints {
       slaMinutes: number;
       acceptSlaMinutes: number;
       penalty: boolean;
+      decisionEvidence: string[];
       on: string;
       statutoryBounds: {
         matterCode: string;
@@ -814,6 +819,7 @@ export interface Endpoints {
       slaMinutes: number;
       acceptSlaMinutes: number;
       penalty: boolean;
+      decisionEvidence?: ("photo" | "video" | "audio" | "document" | "measurement")[];
       reason?: string;
     };
     response: {

@@ -158,6 +158,7 @@ function fileFigure(f: EvidenceFile, ctx: CaseContext): HTMLElement {
   const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
     h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${f.uploadedBy}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
   const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
+  if (f.capturePlaceReason) fig.append(h('p', { class: 'muted' }, t('capturePlaceReason', { r: f.capturePlaceReason })));
   if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problems.join('; ')));
   if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problems.some((p) => /review/.test(p))) {
     fig.append(h('button', { type: 'button', class: 'secondary', 'data-review': f.id, onclick: () => void ctx.act({ kind: 'file-review', evidenceId: f.id }) }, t('reviewFile')));
@@ -187,16 +188,18 @@ export function photoForm(ctx: CaseContext): HTMLElement {
     mount(preview, f ? h('img', { src: URL.createObjectURL(f), alt: t('photoPreview') }) : null);
   });
   const description = h('input', { name: 'description', id: 'd-photo-desc', maxLength: 1000, placeholder: t('photoDescription'), 'aria-label': t('photoDescription') });
+  const placeReason = h('input', { name: 'placeReason', id: 'd-photo-place', maxLength: 500, placeholder: t('photoPlaceReason'), 'aria-label': t('photoPlaceReason') });
   const form = h('form', { id: 'd-upload', class: 'panel photo-form' },
     h('h2', null, t('photoTitle')),
     h('label', { class: 'camera-button', for: 'd-file' }, t('takePhoto')),
-    input, preview, description,
+    input, preview, description, placeReason,
     h('button', { type: 'submit', class: 'primary big' }, t('attachPhoto')));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const f = input.files?.[0];
     if (!f) return;
     const desc = description.value.trim();
+    const away = placeReason.value.trim();
     const blob = f.slice(0, f.size, f.type || 'image/jpeg');
     // What makes the photo count as evidence: type, capture time and place, the officers who collected it.
     const capturedAt = new Date(Math.min(f.lastModified || Date.now(), Date.now())).toISOString();
@@ -204,7 +207,7 @@ export function photoForm(ctx: CaseContext): HTMLElement {
     const collectors = [state.user!.id, ...(second && second !== state.user!.id ? [second] : [])].join(',');
     void locate().then((where) => ctx.act({
       kind: 'evidence', blob, filename: safeName(f.name), description: desc || undefined,
-      meta: { type: 'photo', capturedAt, collectors, ...(where ? { lat: where.lat, lon: where.lon } : {}) },
+      meta: { type: 'photo', capturedAt, collectors, ...(where ? { lat: where.lat, lon: where.lon } : {}), ...(away ? { placeReason: away } : {}) },
     })).then((o) => {
       if (o.status !== 'refused') {
         form.reset();
