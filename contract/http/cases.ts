@@ -174,7 +174,7 @@ export const CaseDetail = Type.Intersect([
   Type.Object({
     alerts: Type.Array(Type.Unknown()),
     events: Type.Array(Event),
-    actions: Type.Array(Type.Union(CASE_EVENTS.map((e) => Type.Literal(e))), { description: 'events the caller may fire now (POST …/transitions)' }),
+    actions: Type.Array(Type.Union(CASE_EVENTS.map((e) => Type.Literal(e))), { description: 'events the caller may fire now (POST …/transitions): allowed to their role in this state and not refused by the legal rules as the case stands (no matter yet, second officer not confirmed, not filed, opinions awaited…); a form’s own fields may still be refused' }),
     proposals: Type.Array(Proposal),
     consultations: Type.Array(Consultation, { description: 'opinions asked by the district centre (会商)' }),
     decisionDeadline: Nullable(DecisionDeadline),

@@ -68,7 +68,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
           row.decidedLate === null ? null : { late: row.decidedLate }, cases.legal.timezone)
         : null;
       return {
-        ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record,
+        ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: await cases.allowedNow(row.id, actorOf(req.user), actionsFor(row, req.user)), ...record,
         ...(await cases.legalView(row.id, row.matterCode)),
         decisionDeadline: deadline,
         deadlines,
