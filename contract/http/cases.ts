@@ -96,7 +96,12 @@ export const Case = Type.Object({
   kind: Type.String(),
   zoneId: Type.String(),
   zoneName: Type.String(),
+  zoneNameZh: Nullable(Type.String({ description: 'the zone\'s name in Chinese (null: zoneName)' })),
   matterCode: Type.Union([Type.String(), Type.Null()]),
+  matterName: Nullable(Type.String()),
+  matterNameZh: Nullable(Type.String({ description: 'the matter\'s name in Chinese (null: matterName)' })),
+  teamName: Nullable(Type.String()),
+  teamNameZh: Nullable(Type.String({ description: 'the team\'s name in Chinese (null: teamName)' })),
   teamId: Type.Union([Type.String(), Type.Null()]),
   supportTeamId: Type.Union([Type.String(), Type.Null()], { description: 'the team working the case beside the one holding it (emergency management on an intrusion): it sees and acts on the case too' }),
   state: Type.String(),
@@ -181,6 +186,9 @@ export const CaseDetail = Type.Intersect([
     reviews: Type.Array(Review),
     deadlines: Type.Array(CaseDeadline, { description: 'SLA deadlines per stage (accept, on site, decision) and decision-deadline warnings' }),
     escalations: Type.Array(CaseDeadline, { description: 'the deadlines that were escalated to the team lead (missed) or pushed (warnings crossed)' }),
+    people: Type.Record(Type.String(), Type.String(), {
+      description: 'display names, by user id, of the staff the case names (event actors, the officer who accepted it, the officers on site, proposers, reviewers and consulted reviewers, evidence uploaders, extension approvers): names only, nothing else of them',
+    }),
   }),
   CaseLegalView,
 ]);

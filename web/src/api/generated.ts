@@ -148,7 +148,12 @@ export interface Endpoints {
       kind: string;
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       matterCode: string | null;
+      matterName: string | null;
+      matterNameZh: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       teamId: string | null;
       supportTeamId: string | null;
       state: string;
@@ -185,7 +190,12 @@ export interface Endpoints {
       kind: string;
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       matterCode: string | null;
+      matterName: string | null;
+      matterNameZh: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       teamId: string | null;
       supportTeamId: string | null;
       state: string;
@@ -289,6 +299,7 @@ export interface Endpoints {
         escalatedAt: string | null;
         escalatedTo: string[] | null;
       }[];
+      people: Record<string, unknown>;
     } & {
       actDate: string | null;
       statutoryBounds: {
@@ -651,7 +662,12 @@ export interface Endpoints {
         kind: string;
         zoneId: string;
         zoneName: string;
+        zoneNameZh: string | null;
         matterCode: string | null;
+        matterName: string | null;
+        matterNameZh: string | null;
+        teamName: string | null;
+        teamNameZh: string | null;
         teamId: string | null;
         supportTeamId: string | null;
         state: string;
@@ -709,6 +725,7 @@ export interface Endpoints {
     response: {
       code: string;
       name: string;
+      nameZh: string | null;
       alertKind: string | null;
       legalBasis: string;
       handlingLevel: string;
@@ -748,6 +765,7 @@ export interface Endpoints {
     response: {
       code: string;
       name: string;
+      nameZh: string | null;
       alertKind: string | null;
       legalBasis: string;
       handlingLevel: string;
@@ -806,6 +824,7 @@ export interface Endpoints {
     query: never;
     body: {
       name: string;
+      nameZh?: string;
       alertKind: string | null;
       legalBasis: string;
       handlingLevel: "street" | "district";
@@ -1211,6 +1230,11 @@ export interface Endpoints {
       simulated: boolean;
       lastSeenAt: string | null;
       online: boolean;
+      battery: number | null;
+      signal: number | null;
+      statusAt: string | null;
+      silent: boolean;
+      lowBattery: boolean;
     }[];
   };
   "POST /api/v1/devices": {
@@ -2730,6 +2754,7 @@ export interface Endpoints {
     response: {
       id: string;
       name: string;
+      nameZh: string | null;
       siteId: string;
       siteName: string;
       siteKind: string;

@@ -1,3 +1,4 @@
+import { localName } from '../format';
 import { call } from '../api/client';
 import { formValues, h, mount } from '../dom';
 import { t } from '../i18n';
@@ -133,7 +134,7 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
     case 'classify': {
       const select = h('select', { name: 'matterCode', id: 'f-matter', required: true }, h('option', { value: '' }, t('chooseMatter')));
       void call('GET /api/v1/catalogue/matters', {}).then((ms) => {
-        for (const m of ms) select.append(h('option', { value: m.code }, `${m.name} (${m.code})`));
+        for (const m of ms) select.append(h('option', { value: m.code }, `${localName(m.name, m.nameZh)} (${m.code})`));
       }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
       return actionForm('classify', ctx, [h('label', { for: 'f-matter' }, t('matter'), ' *'), select, ...input('note', t('note'), false)],
         (v) => ({ event: 'classify', ...v } as TransitionBody));

@@ -1,7 +1,7 @@
 import { blobUrl } from '../api/client';
 import { gauge, lineChart, scoreBars } from '../charts';
 import { h, keyedRows, mount, place, s } from '../dom';
-import { when } from '../format';
+import { person, when } from '../format';
 import { t } from '../i18n';
 import { locate } from './actions';
 import { state } from '../state';
@@ -156,7 +156,7 @@ type SensorRecord = NonNullable<CaseContext['evidence']>['sensorRecords'][number
 
 function fileFigure(f: EvidenceFile, ctx: CaseContext): HTMLElement {
   const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
-    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${f.uploadedBy}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
+    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${person(ctx.detail.people, f.uploadedBy)}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
   const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
   if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problems.join('; ')));
   if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problems.some((p) => /review/.test(p))) {
