@@ -87,7 +87,11 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     // The record always carries the year; the alert of 1 January 2025 carries it as another year.
     const year = new Date().toLocaleDateString('zh-CN', { year: 'numeric', timeZone: 'Asia/Shanghai' }).replace(/\D/g, '');
     expect(await page.locator('#d-events time').first().textContent()).toMatch(new RegExp(`^${year}/\\d{2}/\\d{2} \\d{2}:\\d{2}$`));
-    expect(await page.textContent('#d-evidence')).toContain('2025/01/01');
+    const evidence = (await page.textContent('#d-evidence'))!;
+    expect(evidence).toContain('2025/01/01');
+    // Why the alert is no evidence, in Chinese, not the server's English sentence.
+    expect(evidence).toContain('非设备监测记录');
+    expect(evidence).not.toContain('not a sensor record');
 
     // The second officer has not confirmed: nothing on site is offered yet.
     await page.locator('form[data-event="dismiss"]').waitFor();

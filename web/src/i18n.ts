@@ -465,6 +465,18 @@ const M: Record<string, [string, string]> = {
   chain_reordered: ['第 {seq} 条记录顺序被调换', 'event {seq} was moved'],
   chain_inserted: ['第 {seq} 条记录为事后插入', 'event {seq} was inserted'],
   chain_broken_link: ['第 {seq} 条记录与前一条不衔接', 'event {seq} does not follow from the one before'],
+  // Why a sensor record or a file is not (yet) evidence (the API's problemCodes).
+  evs_no_device: ['非设备监测记录', 'not a sensor record (no device)'],
+  evs_no_calibration: ['设备 {device} 无检定记录', 'device {device} had no calibration on record'],
+  evs_calibration_expired: ['设备 {device} 检定已于 {until} 过期，早于测量日 {on}', 'device {device}: calibration expired on {until}, before the measurement on {on}'],
+  evs_placement_unpublished: ['设备 {device} 点位未公开', 'placement of device {device} was not published'],
+  evs_not_reviewed: ['尚未经执法或审核人员审查', 'not yet reviewed by an officer or reviewer'],
+  evs_false_alarm: ['已认定为误报，不能作为违法证据', 'marked a false alarm: no evidence of a violation'],
+  evf_no_type: ['未注明证据类型', 'no evidence type'],
+  evf_no_capture_time: ['未注明拍摄时间', 'no capture time'],
+  evf_no_capture_place: ['未注明拍摄地点', 'no capture place'],
+  evf_no_collectors: ['未注明采集人员', 'no collecting officers'],
+  evf_not_reviewed: ['尚未经上传人以外的人员审查', 'not yet reviewed by a person other than the uploader'],
   // Refusals by the server's code, in the words of the screen's user (errors.ts).
   err_FORBIDDEN: ['您的角色无权进行此操作或查看此页面。', 'Your role may not do this or see this page.'],
   err_UNAUTHORIZED: ['登录已失效，请重新登录。', 'Your session has ended: sign in again.'],

@@ -443,6 +443,7 @@ export interface Endpoints {
         }[];
         valid: boolean;
         problems: string[];
+        problemCodes: ("no_type" | "no_capture_time" | "no_capture_place" | "no_collectors" | "not_reviewed")[];
       }[];
       sensorRecords: {
         alertId: string;
@@ -461,6 +462,7 @@ export interface Endpoints {
         }[];
         valid: boolean;
         problems: string[];
+        problemCodes: ("no_device" | "no_calibration" | "calibration_expired" | "placement_unpublished" | "not_reviewed" | "false_alarm")[];
       }[];
     };
   };
@@ -492,6 +494,7 @@ export interface Endpoints {
       }[];
       valid: boolean;
       problems: string[];
+      problemCodes: ("no_type" | "no_capture_time" | "no_capture_place" | "no_collectors" | "not_reviewed")[];
     };
   };
   "POST /api/v1/cases/{id}/evidence/sensor/{alertId}/review": {
@@ -517,6 +520,7 @@ export interface Endpoints {
       }[];
       valid: boolean;
       problems: string[];
+      problemCodes: ("no_device" | "no_calibration" | "calibration_expired" | "placement_unpublished" | "not_reviewed" | "false_alarm")[];
     };
   };
   "GET /api/v1/cases/{id}/evidence/{evidenceId}": {
@@ -555,6 +559,7 @@ export interface Endpoints {
       }[];
       valid: boolean;
       problems: string[];
+      problemCodes: ("no_type" | "no_capture_time" | "no_capture_place" | "no_collectors" | "not_reviewed")[];
     };
   };
   "POST /api/v1/cases/{id}/presence": {
