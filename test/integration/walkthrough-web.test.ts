@@ -96,10 +96,12 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     // The second officer has not confirmed: nothing on site is offered yet.
     await page.locator('form[data-event="dismiss"]').waitFor();
     expect(await page.locator('form[data-event="resolve_on_site"], form[data-event="file"]').count()).toBe(0);
+    expect(await page.textContent('#waiting-presence')).toContain('等待第二名执法人员 Zhou Min');
     await shot(page, 'walkthrough-case-before-presence');
     expect((await confirmPresence(t, await login(t, 'east.lead'), caseId)).status).toBe(201);
     await page.locator('form[data-event="resolve_on_site"]').waitFor({ timeout: 20_000 });
     await page.locator('form[data-event="file"]').waitFor();
+    expect(await page.locator('#waiting-presence').count()).toBe(0);
     await shot(page, 'walkthrough-case-landscape');
 
     const portrait = await signIn(await context(PORTRAIT), t, 'east.li');

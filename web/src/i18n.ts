@@ -425,6 +425,7 @@ const M: Record<string, [string, string]> = {
   editDevice: ['检定与点位', 'Calibration & placement'],
   save: ['保存', 'Save'],
   confirmPresence: ['确认本人到场', 'Confirm I am on site'],
+  waitingPresence: ['等待第二名执法人员 {name} 在其本人平板上确认到场；确认后即可现场处置或立案。', 'Waiting for the second officer, {name}, to confirm presence on their own tablet; the on-site steps and filing follow.'],
   presenceAsked: ['您被指定为本案第二名执法人员，请在现场确认到场（记录平板位置）。', 'You were named the second officer on this case: confirm on site (the tablet’s position is recorded).'],
   presenceNeedsLocation: ['无法获取定位，请开启定位后重试。', 'No position: turn on location and try again.'],
   reviewFile: ['审核此证据', 'Review this item'],
