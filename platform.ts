@@ -250,6 +250,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
             rulesChanged: () => modelControl.rulesChanged(),
             devices,
             mqttPort: () => broker?.port ?? config.mqtt.port,
+            deviceHealth: config.devices,
           },
           sensing: {
             readings: new ReadingQueries(db.pool),

@@ -88,6 +88,8 @@ export const VARIABLES = {
   modelScanS: { env: 'MODEL_SCAN_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often inference looks for model versions in its folders and registers them in the database (the API lists and rolls out registered versions)' },
   rulesRefreshS: { env: 'ZONE_RULES_REFRESH_S', schema: Type.Number({ minimum: 1 }), default: '30', help: 'how often inference reloads zone rules and holiday calendars (changes made through the API apply at once)' },
   incidentWindowMin: { env: 'INCIDENT_WINDOW_MIN', schema: Type.Number({ minimum: 0 }), default: '30', help: 'alerts of one kind in one zone within this many minutes merge into one incident' },
+  deviceSilentS: { env: 'DEVICE_SILENT_S', schema: Type.Integer({ minimum: 60, maximum: 604800 }), default: '600', help: 'a device that has sent nothing (no reading, no status) for this long, counted from its last reading or its registration, is flagged `silent` in the device list (the simulated devices send status every minute)' },
+  deviceLowBatteryPct: { env: 'DEVICE_LOW_BATTERY_PCT', schema: Type.Number({ minimum: 0, maximum: 100 }), default: '20', help: 'battery (%) at or below which the device list flags a device `lowBattery`, from its newest status reading' },
   maxClockSkewS: { env: 'MAX_CLOCK_SKEW_S', schema: Seconds, default: '300', help: 'readings timestamped further ahead of the server clock are rejected' },
   maxReadingAgeH: { env: 'MAX_READING_AGE_H', schema: Seconds, default: '720', help: 'readings older than this are rejected (back-fill window)' },
   compressAfterD: { env: 'COMPRESS_AFTER_D', schema: Type.Integer({ minimum: 1 }), default: '7', help: 'raw readings older than this many days are compressed (TimescaleDB)' },
@@ -178,6 +180,7 @@ const ConfigSchema = Type.Object({
   inference: Type.Object({ noiseSmoothing: Type.Integer(), maxBatch: Type.Integer(), maxWaitMs: Type.Number(), modelScanS: Seconds, leaseS: Type.Number(), rebuildS: Seconds }),
   speakers: Type.Object({ cooldownS: Seconds, quietStartHour: Type.Integer(), quietEndHour: Type.Integer(), volume: Type.Integer(), effectWindowS: Seconds }),
   readings: Type.Object({ maxClockSkewS: Seconds, maxAgeH: Seconds }),
+  devices: Type.Object({ silentS: Type.Integer(), lowBatteryPct: Type.Number() }),
   storage: Type.Object({ compressAfterDays: Type.Integer(), rawRetentionDays: Type.Integer(), aggregateRetentionDays: Type.Integer(), intervalS: Seconds }),
   legal: Type.Object({
     majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer(), evidenceZoneToleranceM: Type.Integer(),
@@ -322,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       effectWindowS: get('speakerEffectWindowS'),
     },
     readings: { maxClockSkewS: get('maxClockSkewS'), maxAgeH: get('maxReadingAgeH') },
+    devices: { silentS: get('deviceSilentS'), lowBatteryPct: get('deviceLowBatteryPct') },
     storage: {
       compressAfterDays: get('compressAfterD'),
       rawRetentionDays: get('rawRetentionD'),

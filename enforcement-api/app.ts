@@ -15,7 +15,7 @@ import { LoginThrottle, type ThrottleOptions } from './login-throttle.js';
 import { ErrorBody, errorHandler, refuseUnstorableText } from './errors.js';
 import authPlugin from './plugins/auth.js';
 import authRoutes from './routes/auth.js';
-import registryRoutes from './routes/registry.js';
+import registryRoutes, { type DeviceHealthSettings } from './routes/registry.js';
 import zoneRuleRoutes from './routes/zone-rules.js';
 import caseRoutes from './routes/cases.js';
 import caseLifecycleRoutes from './routes/case-lifecycle.js';
@@ -81,6 +81,8 @@ export interface RegistryDeps {
   devices: DeviceRepository;
   /** The MQTT port devices should use (known once the broker listens). */
   mqttPort: () => number;
+  /** When the device list flags a device silent or low on battery (defaults: 600 s, 20 %). */
+  deviceHealth?: DeviceHealthSettings;
 }
 
 /** What the sensors measured and the models made of it. */
@@ -189,7 +191,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: infra.readiness, metrics: infra.metrics, metricsToken: infra.metricsToken });
   const throttle = new LoginThrottle(auth.loginThrottle, infra.metrics.counter('auth_login_throttled_total', 'logins refused unchecked while an account or address is backing off', ['scope']));
   await app.register(authRoutes, { users: auth.users, sessions: auth.sessions, accessTtlS: auth.accessTtlS, throttle, metrics: infra.metrics });
-  await app.register(registryRoutes, { zones: registry.zones, devices: registry.devices, mqttPort: registry.mqttPort });
+  await app.register(registryRoutes, { zones: registry.zones, devices: registry.devices, mqttPort: registry.mqttPort, health: registry.deviceHealth ?? { silentS: 600, lowBatteryPct: 20 } });
   await app.register(zoneRuleRoutes, { zones: registry.zones, rules: registry.zoneRules, rulesChanged: registry.rulesChanged });
   await app.register(caseRoutes, { cases: cases.cases, bus, sessions: auth.sessions });
   await app.register(caseLifecycleRoutes, { cases: cases.cases, bus });

@@ -20,7 +20,7 @@ export class ZoneRepository {
 
   async list(): Promise<ZoneRow[]> {
     const r = await this.pool.query<ZoneRow>(
-      `SELECT z.id, z.name, s.id AS "siteId", s.name AS "siteName", s.kind AS "siteKind", st.id AS "streetId",
+      `SELECT z.id, z.name, z.name_zh AS "nameZh", s.id AS "siteId", s.name AS "siteName", s.kind AS "siteKind", st.id AS "streetId",
          st.name AS "streetName", z.noise_class AS "noiseClass", z.timezone, z.capacity, z.fishing_ban AS "fishingBan",
          z.geometry
        FROM zones z JOIN sites s ON s.id = z.site_id JOIN streets st ON st.id = s.street_id ORDER BY z.id`,

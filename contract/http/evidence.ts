@@ -4,6 +4,10 @@ import { Nullable } from './common.js';
 /** Evidence of a case: uploaded files and the sensor records of its alerts. */
 
 /** The evidence file types accepted, by content type. */
+/** Why a sensor record or a file is not evidence, as stable codes beside the English `problems` (the screens word them). */
+export const SENSOR_PROBLEMS = ['no_device', 'no_calibration', 'calibration_expired', 'placement_unpublished', 'not_reviewed', 'false_alarm'] as const;
+export const FILE_PROBLEMS = ['no_type', 'no_capture_time', 'no_capture_place', 'no_collectors', 'not_reviewed'] as const;
+
 export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'application/pdf', 'text/csv', 'application/json', 'video/mp4', 'audio/mpeg', 'audio/wav'] as const;
 export type EvidenceType = (typeof EVIDENCE_TYPES)[number];
 /** What an uploaded item is (enforcement-api/legal/evidence-files.ts says which content types each may have). */
@@ -28,6 +32,7 @@ export const EvidenceFile = Type.Object({
   reviews: Type.Array(Review),
   valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader' }),
   problems: Type.Array(Type.String()),
+  problemCodes: Type.Array(Type.Union(FILE_PROBLEMS.map((c) => Type.Literal(c))), { description: 'the problems above, as codes, in the same order' }),
 });
 
 export const SensorRecord = Type.Object({
@@ -46,6 +51,7 @@ export type SensorRecord = Static<typeof SensorRecord>;
 export const SensorEvidence = Type.Composite([SensorRecord, Type.Object({
   valid: Type.Boolean({ description: 'calibrated at measurement time, placement published and reviewed by a person' }),
   problems: Type.Array(Type.String()),
+  problemCodes: Type.Array(Type.Union(SENSOR_PROBLEMS.map((c) => Type.Literal(c))), { description: 'the problems above, as codes, in the same order' }),
 })]);
 
 export type EvidenceFile = Static<typeof EvidenceFile>;

@@ -18,7 +18,7 @@ const Reason = Type.Optional(Words(2000));
 const Kind = Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)));
 
 export const Matter = Type.Object({
-  code: Type.String(), name: Type.String(), alertKind: Nullable(Type.String()), legalBasis: Type.String(),
+  code: Type.String(), name: Type.String(), nameZh: Nullable(Type.String({ description: 'the name in Chinese, shown by the Chinese UI (null: `name` is shown)' })), alertKind: Nullable(Type.String()), legalBasis: Type.String(),
   handlingLevel: Type.String(), department: Type.String(), domain: Type.String(), slaMinutes: Type.Integer(), acceptSlaMinutes: Type.Integer(), penalty: Type.Boolean(),
   decisionEvidence: Type.Array(Type.String(), { description: 'kinds of evidence of which a penalty decision needs at least one valid item (a sensor record counts as a measurement); empty: any valid item' }),
 });
@@ -36,6 +36,7 @@ export const OnQuery = Type.Object({ on: Type.Optional(Day) });
 
 export const MatterBody = Type.Object({
   name: Words(200),
+  nameZh: Type.Optional(Words(200)),
   alertKind: Type.Union([Type.Null(), Type.String({ pattern: '^[a-z_]{1,32}$' })], { description: 'the alert kind that raises it; null: cases are classified into it' }),
   legalBasis: Words(500),
   handlingLevel: Type.Union([Type.Literal('street'), Type.Literal('district')]),

@@ -10,6 +10,7 @@ export const DEVICE_KINDS = ['sound_level_meter', 'people_counter', 'camera', 's
 export const Zone = Type.Object({
   id: Type.String(),
   name: Type.String(),
+  nameZh: Nullable(Type.String({ description: 'the name in Chinese (null: `name` is shown)' })),
   siteId: Type.String(),
   siteName: Type.String(),
   siteKind: Type.String(),
@@ -102,5 +103,21 @@ export const RotatedSecret = Type.Object({
 });
 export type RotatedSecret = Static<typeof RotatedSecret>;
 
+/**
+ * A device in the registry's list, with its health: the newest status reading it sent (battery, signal,
+ * when), and the flags an operator acts on (DEVICE_SILENT_S, DEVICE_LOW_BATTERY_PCT).
+ */
+export const DeviceListItem = Type.Composite([
+  Device,
+  Type.Object({
+    battery: Nullable(Type.Number({ description: 'battery (%) in the newest status reading (null: none, or it did not report one)' })),
+    signal: Nullable(Type.Number({ description: 'signal in the newest status reading, as the device sends it (dBm when negative, else %)' })),
+    statusAt: Nullable(Type.String({ description: 'time (device clock) of the newest status reading' })),
+    silent: Type.Boolean({ description: 'nothing received for DEVICE_SILENT_S, counted from lastSeenAt or, never seen, from registration' }),
+    lowBattery: Type.Boolean({ description: 'battery at or below DEVICE_LOW_BATTERY_PCT' }),
+  }),
+]);
+export type DeviceListItem = Static<typeof DeviceListItem>;
+
 export const ZoneList = Type.Array(Zone);
-export const DeviceList = Type.Array(Device);
+export const DeviceList = Type.Array(DeviceListItem);

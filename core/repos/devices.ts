@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { hashDeviceSecret, newSecret, verifyDeviceSecret } from '../secrets.js';
 
-import type { DeviceContext, DevicePatch, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
+import type { DeviceContext, DeviceListItem, DevicePatch, DeviceRecord, NewDevice as NewDeviceBody } from '../../contract/http/registry.js';
 
 export type { DeviceContext };
 /** A device as stored (contract/http/registry.ts). */
@@ -107,6 +107,24 @@ export class DeviceRepository {
 
   async list(): Promise<DeviceRow[]> {
     return (await this.pool.query<DeviceRow>(`${SELECT} ORDER BY d.id`)).rows;
+  }
+
+  /**
+   * Every device with its health: the newest status reading (one index probe per device), `silent` when
+   * nothing arrived for `silentS` since the last reading (or since registration, never seen), and
+   * `lowBattery` at or below `lowBatteryPct`.
+   */
+  async listWithHealth(health: { silentS: number; lowBatteryPct: number }): Promise<(DeviceRow & DeviceListItem)[]> {
+    const r = await this.pool.query<DeviceRow & DeviceListItem>(
+      `SELECT q.*, s.battery, s.signal, s."statusAt",
+         coalesce(q."lastSeenAt", q."createdAt") < now() - make_interval(secs => $1::int) AS silent,
+         coalesce(s.battery <= $2::real, false) AS "lowBattery"
+       FROM (${SELECT}) q
+       LEFT JOIN LATERAL (SELECT battery, signal, ts AS "statusAt" FROM device_status WHERE device_id = q.id ORDER BY ts DESC LIMIT 1) s ON true
+       ORDER BY q.id`,
+      [health.silentS, health.lowBatteryPct],
+    );
+    return r.rows;
   }
 
   /** Devices with a loudspeaker in a zone. */

@@ -1,13 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { isCaseState, reject, type Actor, type CaseState, type Rejection } from '../domain/case-lifecycle.js';
-import { contentProblem, sensorEvidenceProblems, type EvidenceType } from '../domain/evidence.js';
+import { contentProblem, sensorEvidenceIssues, type EvidenceType } from '../domain/evidence.js';
 import { maySeeCase } from '../domain/jurisdiction.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from './events.js';
 import { certificatesOf, matterDomainsOf, sensorRecordsOf, zoneGeometryOf } from './legal-repository.js';
 import { certificateProblem, localDate } from '../domain/legal-rules.js';
-import { CONTENT_TYPES_OF, distanceToZoneM, fileEvidenceProblems, type EvidenceKind } from '../legal/evidence-files.js';
+import { CONTENT_TYPES_OF, distanceToZoneM, fileEvidenceIssues, type EvidenceKind } from '../legal/evidence-files.js';
 
 /**
  * Evidence of a case: uploaded files (photos, exports) and the sensor records of its alerts.
@@ -50,8 +50,8 @@ const FILE_COLUMNS = `id, sha256, content_type AS "contentType", size_bytes AS "
 
 type FileRow = Omit<EvidenceFile, 'valid' | 'problems'>;
 const judged = (f: FileRow): EvidenceFile => {
-  const problems = fileEvidenceProblems(f);
-  return { ...f, valid: problems.length === 0, problems };
+  const issues = fileEvidenceIssues(f);
+  return { ...f, valid: issues.length === 0, problems: issues.map((i) => i.text), problemCodes: issues.map((i) => i.code) };
 };
 
 /** States in which a case file still takes evidence. */
@@ -212,8 +212,8 @@ export class EvidenceRepository {
     return {
       files: files.rows.map(judged),
       sensorRecords: sensors.map((s) => {
-        const problems = sensorEvidenceProblems(s);
-        return { ...s, valid: problems.length === 0, problems };
+        const issues = sensorEvidenceIssues(s);
+        return { ...s, valid: issues.length === 0, problems: issues.map((i) => i.text), problemCodes: issues.map((i) => i.code) };
       }),
     };
   }

@@ -51,11 +51,9 @@ export async function benchmarksOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient, m
   return benchmarkInForce(db, matterCode, onDate);
 }
 
-/** Loads what the legal guards need for this transition (and nothing more). */
-export async function loadLegalFacts(client: pg.PoolClient, caseId: string, actor: Actor, t: Transition, now: Date, settings: LegalSettings): Promise<LegalFacts> {
-  const c = await caseLegalRow(client, caseId);
-  if (!c) throw new Error(`case ${caseId} vanished inside its transaction`);
-  const facts: LegalFacts = {
+/** The facts the case row itself gives; the rest start empty and are loaded as a rule needs them. */
+function caseFacts(c: NonNullable<Awaited<ReturnType<typeof caseLegalRow>>>, now: Date, settings: LegalSettings): LegalFacts {
+  return {
     today: localDate(now, settings.timezone),
     now,
     matter: c.matterCode && c.domain !== null ? { code: c.matterCode, domain: c.domain, penalty: c.penalty ?? true, decisionEvidence: c.decisionEvidence ?? [] } : null,
@@ -71,6 +69,13 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     review: { postKind: c.postKind, level: null, pendingOpinions: [], reviewersAtPost: [], opinionsGiven: 0 },
     decisionDueAt: c.decisionDueAt,
   };
+}
+
+/** Loads what the legal guards need for this transition (and nothing more). */
+export async function loadLegalFacts(client: pg.PoolClient, caseId: string, actor: Actor, t: Transition, now: Date, settings: LegalSettings): Promise<LegalFacts> {
+  const c = await caseLegalRow(client, caseId);
+  if (!c) throw new Error(`case ${caseId} vanished inside its transaction`);
+  const facts = caseFacts(c, now, settings);
   if (t.event === 'classify') {
     const m = await matterByCode(client, t.fields.matterCode);
     facts.classifyTarget = m ? { code: m.code } : null;
@@ -107,23 +112,56 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     }
   }
   // The evidence a decision rests on, when it is proposed and again when it is approved and made.
-  if (t.event === 'propose_decision' || t.event === 'approve' || t.event === 'decide') {
-    const sensors = await sensorRecordsOf(client, caseId, settings.timezone);
-    const files = await validFileKinds(client, caseId);
-    const records = sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length;
-    // A sensor record that counts is a calibrated device's measurement.
-    facts.evidence = { files: files.length, validSensorRecords: records, kinds: [...files, ...(records > 0 ? ['measurement'] : [])] };
-  }
-  if (t.event === 'approve' || t.event === 'decide') {
-    const penalties = (await latestProposal(client, caseId))?.penalties ?? [];
-    facts.proposalPenalised = penalties.some((p) => p !== 'no_penalty');
-  }
+  if (t.event === 'propose_decision' || t.event === 'approve' || t.event === 'decide') facts.evidence = await evidenceFacts(client, caseId, settings.timezone);
+  if (t.event === 'approve' || t.event === 'decide') facts.proposalPenalised = await proposalPenalised(client, caseId);
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') {
     const proposal = await latestProposal(client, caseId);
     // The level the case was submitted at (a routine proposal becomes major when the party's same-day fines add up).
+    facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
+    const state = await consultationState(client, proposal?.id ?? null, c.postId);
+    facts.review.pendingOpinions = state.pending;
+    facts.review.opinionsGiven = state.given;
+    facts.review.reviewersAtPost = state.reviewersAtPost;
+  }
+  return facts;
+}
+
+/**
+ * What the legal rules need to tell, before anything is typed, which of `events` would be refused as
+ * the case stands (domain/legal-rules.ts `standingRefusals`): the matter, the officers on site and their
+ * certificates, filing, the benchmark in force on the day of the act, the evidence and the consultation.
+ */
+/** The valid evidence a decision could rest on: uploaded files by kind, and the sensor records that count (each a calibrated device's measurement). */
+async function evidenceFacts(client: pg.PoolClient, caseId: string, timezone: string): Promise<LegalFacts['evidence']> {
+  const sensors = await sensorRecordsOf(client, caseId, timezone);
+  const files = await validFileKinds(client, caseId);
+  const records = sensors.filter((s) => sensorEvidenceProblems(s).length === 0).length;
+  return { files: files.length, validSensorRecords: records, kinds: [...files, ...(records > 0 ? ['measurement'] : [])] };
+}
+
+/** The proposal under review imposes a penalty (not only no_penalty). */
+async function proposalPenalised(client: pg.PoolClient, caseId: string): Promise<boolean> {
+  return ((await latestProposal(client, caseId))?.penalties ?? []).some((p) => p !== 'no_penalty');
+}
+
+export async function loadStandingFacts(client: pg.PoolClient, caseId: string, events: readonly string[], now: Date, settings: LegalSettings): Promise<LegalFacts | null> {
+  const c = await caseLegalRow(client, caseId);
+  if (!c) return null;
+  const needs = (...e: string[]) => e.some((x) => events.includes(x));
+  const onSite = c.onSiteOfficers ?? [];
+  const actDate = needs('propose_decision') && c.matterCode ? (await actDateOf(client, caseId, settings.timezone)) : null;
+  const facts = caseFacts(c, now, settings);
+  if (onSite.length > 0) facts.certificates = Object.fromEntries((await certificatesOf(client, onSite)).map((o) => [o.userId, o]));
+  if (needs('propose_decision') && c.matterCode) facts.benchmarks = await benchmarkInForce(client, c.matterCode, actDate ?? facts.today);
+  if (needs('approve', 'decide')) {
+    facts.evidence = await evidenceFacts(client, caseId, settings.timezone);
+    facts.proposalPenalised = await proposalPenalised(client, caseId);
+  }
+  if (needs('approve', 'request_opinions', 'give_opinion')) {
+    const proposal = await latestProposal(client, caseId);
     facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
     const state = await consultationState(client, proposal?.id ?? null, c.postId);
     facts.review.pendingOpinions = state.pending;

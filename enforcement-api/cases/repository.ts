@@ -1,10 +1,10 @@
 import type pg from 'pg';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { Case } from '../../contract/http/cases.js';
-import type { Actor, LifecyclePolicy, Rejection } from '../domain/case-lifecycle.js';
-import type { LegalSettings } from '../domain/legal-rules.js';
+import type { Actor, CaseEvent as CaseEventName, LifecyclePolicy, Rejection } from '../domain/case-lifecycle.js';
+import { standingRefusals, type LegalSettings } from '../domain/legal-rules.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
-import { benchmarksOf, DEFAULT_LEGAL_SETTINGS } from './legal.js';
+import { benchmarksOf, DEFAULT_LEGAL_SETTINGS, loadStandingFacts } from './legal.js';
 import { caseLegalView } from '../legal/case-view.js';
 import { auditCase, type CaseAudit, type CaseEvent } from './events.js';
 import { inTransaction } from '../../core/db/transaction.js';
@@ -86,6 +86,31 @@ export class CaseRepository {
     const row = await this.byId(caseId);
     if (!row) throw new Error(`case ${caseId} vanished after commit`);
     return { ...outcome, case: row };
+  }
+
+  /**
+   * Of the events the state machine offers `actor` (availableEvents), those the legal rules would not
+   * refuse as the case stands: the steps a form can be offered for now.
+   */
+  async allowedNow(caseId: string, actor: Actor, offered: readonly CaseEventName[]): Promise<CaseEventName[]> {
+    if (offered.length === 0) return [];
+    const facts = await inTransaction(this.pool, (client) => loadStandingFacts(client, caseId, offered, new Date(), this.legal));
+    if (!facts) return [];
+    const standing = standingRefusals(facts, this.legal);
+    return offered.filter((e) => standing[e]?.(actor.id) === undefined);
+  }
+
+  /**
+   * Display names of the users among `ids` and the case's evidence uploaders: the colleagues a case
+   * names, for the viewer who may see the case (nothing but the name leaves).
+   */
+  async people(caseId: string, ids: readonly string[]): Promise<Record<string, string>> {
+    const r = await this.pool.query<{ id: string; name: string }>(
+      `SELECT u.id, u.display_name AS name FROM users u
+       WHERE u.id = ANY($2::text[]) OR u.id IN (SELECT e.uploaded_by FROM case_evidence e WHERE e.case_id = $1)`,
+      [caseId, [...new Set(ids)]],
+    );
+    return Object.fromEntries(r.rows.map((u) => [u.id, u.name]));
   }
 
   /** The proposals and reviews on file for a case. */

@@ -214,3 +214,17 @@ export function occurredAtProblem(occurredAt: Date, now: Date): string | null {
   if (occurredAt.getTime() < now.getTime() - 7 * 86_400_000) return 'occurredAt: more than 7 days ago (file it with the hotline)';
   return null;
 }
+
+/**
+ * What is wrong with a complaint's point as sent (before the schema's own checks, so that a point typed
+ * as text or out of range gets its own code, LOCATION_INVALID, not a generic one): both coordinates,
+ * numbers, latitude −90…90 and longitude −180…180 (decimal degrees, WGS 84).
+ */
+export function locationProblem(location: unknown): string | undefined {
+  if (location === undefined) return undefined;
+  if (location === null || typeof location !== 'object' || Array.isArray(location)) return 'location: an object { lat, lon } in decimal degrees';
+  const { lat, lon } = location as { lat?: unknown; lon?: unknown };
+  if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) return `location.lat: a number from -90 to 90 (decimal degrees), not ${JSON.stringify(lat ?? null)}`;
+  if (typeof lon !== 'number' || !Number.isFinite(lon) || lon < -180 || lon > 180) return `location.lon: a number from -180 to 180 (decimal degrees), not ${JSON.stringify(lon ?? null)}`;
+  return undefined;
+}

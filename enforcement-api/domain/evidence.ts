@@ -7,22 +7,27 @@
  * type says (a renamed executable is not a JPEG).
  */
 
-import type { SensorRecord } from '../../contract/http/evidence.js';
+import type { SENSOR_PROBLEMS, SensorRecord } from '../../contract/http/evidence.js';
+
+type SensorProblem = (typeof SENSOR_PROBLEMS)[number];
 
 export type { SensorRecord };
 
-/** Why this record does not count as evidence; empty = it does. */
-export function sensorEvidenceProblems(r: SensorRecord): string[] {
-  const problems: string[] = [];
-  if (r.deviceId === null) return ['not a sensor record (no device)'];
-  if (r.calibrationValidUntil === null) problems.push(`device ${r.deviceId} had no calibration on record`);
-  else if (r.calibrationValidUntil < r.measuredOn) problems.push(`device ${r.deviceId} calibration expired on ${r.calibrationValidUntil}, before the measurement on ${r.measuredOn}`);
-  if (r.placementPublished !== true) problems.push(`placement of device ${r.deviceId} was not published`);
-  if (r.reviews.length === 0) problems.push('not yet reviewed by an officer or reviewer');
+/** Why this record does not count as evidence, each as a code and a sentence; empty = it does. */
+export function sensorEvidenceIssues(r: SensorRecord): { code: SensorProblem; text: string }[] {
+  const issues: { code: SensorProblem; text: string }[] = [];
+  if (r.deviceId === null) return [{ code: 'no_device', text: 'not a sensor record (no device)' }];
+  if (r.calibrationValidUntil === null) issues.push({ code: 'no_calibration', text: `device ${r.deviceId} had no calibration on record` });
+  else if (r.calibrationValidUntil < r.measuredOn) issues.push({ code: 'calibration_expired', text: `device ${r.deviceId} calibration expired on ${r.calibrationValidUntil}, before the measurement on ${r.measuredOn}` });
+  if (r.placementPublished !== true) issues.push({ code: 'placement_unpublished', text: `placement of device ${r.deviceId} was not published` });
+  if (r.reviews.length === 0) issues.push({ code: 'not_reviewed', text: 'not yet reviewed by an officer or reviewer' });
   // The people who checked it found no violation there: the record proves nothing against a party.
-  if (r.verdict === 'false_alarm') problems.push('marked a false alarm (alert verdict): no evidence of a violation');
-  return problems;
+  if (r.verdict === 'false_alarm') issues.push({ code: 'false_alarm', text: 'marked a false alarm (alert verdict): no evidence of a violation' });
+  return issues;
 }
+
+/** Why this record does not count as evidence; empty = it does. */
+export const sensorEvidenceProblems = (r: SensorRecord): string[] => sensorEvidenceIssues(r).map((i) => i.text);
 
 import { EVIDENCE_TYPES, type EvidenceType } from '../../contract/http/evidence.js';
 

@@ -1,5 +1,5 @@
 import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
-import { reject, TIERS, PARTY_KINDS, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
+import { reject, TIERS, PARTY_KINDS, type CaseEvent, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
 import { checkPartyId, residentIdBirthDate, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 import { localClock } from '../../core/domain/local-time.js';
@@ -356,10 +356,73 @@ export function selectBound(f: LegalFacts, t: TransitionOf<'propose_decision'>['
   return f.bounds.find((b) => b.partyKind === (t.partyKind ?? 'individual'));
 }
 
+/**
+ * The part of each event's legal rules that does not depend on the fields sent: what refuses the event
+ * whatever is typed into its form (no matter yet, the second officer not confirmed, not filed, opinions
+ * awaited…). The guards below start with it, and the case detail offers only events it lets through,
+ * so the tablet never shows a step the server would refuse as things stand.
+ */
+export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'majorReviewOpinions'>): Partial<Record<CaseEvent, (actorId: string) => Rejection | undefined>> {
+  return {
+    arrive: () => matterRequired(f),
+    resolve_on_site: (actorId) => matterRequired(f) ?? onSitePair(f, actorId),
+    file: (actorId) => {
+      const unclassified = matterRequired(f);
+      if (unclassified) return unclassified;
+      if (!isPenaltyMatter(f)) return reject(422, 'NO_PENALTY_MATTER', `${f.matter!.code} is not a penalty matter: nothing to file, dispose of it on site`);
+      if (f.filedAt !== null) return reject(409, 'ALREADY_FILED', `the case was filed on ${f.filedAt.toISOString()}`);
+      return onSitePair(f, actorId);
+    },
+    classify: () => (f.matter !== null ? reject(409, 'ALREADY_CLASSIFIED', `the case is already classified as ${f.matter.code}`) : undefined),
+    propose_decision: (actorId) => {
+      const unclassified = matterRequired(f);
+      if (unclassified) return unclassified;
+      if (!isPenaltyMatter(f) || f.benchmarks.length === 0) {
+        return reject(422, 'NO_PENALTY_MATTER', `${f.matter?.code ?? 'this case'} is not a penalty matter: dispose of it on site`);
+      }
+      const pair = onSitePair(f, actorId);
+      if (pair) return pair;
+      return f.filedAt === null ? reject(422, 'NOT_FILED', 'a decision is proposed in a filed case: file it first (event file, 立案)') : undefined;
+    },
+    approve: () => {
+      const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
+      if (unproven) return unproven;
+      if (f.review.pendingOpinions.length > 0) {
+        return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
+      }
+      if (f.review.level === 'major' && f.review.postKind !== 'district') {
+        return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', 'a major decision is approved only by the district legal review centre');
+      }
+      if (f.review.level === 'major' && f.review.opinionsGiven < settings.majorReviewOpinions) {
+        return reject(409, 'CONSULTATION_REQUIRED',
+          `a major decision needs the opinions of at least ${settings.majorReviewOpinions} reviewers of the centre (会商) before approval; ${f.review.opinionsGiven} given: request_opinions first`);
+      }
+      return undefined;
+    },
+    request_opinions: () => (f.review.postKind !== 'district' ? reject(409, 'CONSULTATION_CENTRE_ONLY', 'consultation is held by the district legal review centre') : undefined),
+    give_opinion: (actorId) => (f.review.pendingOpinions.includes(actorId) ? undefined : reject(409, 'NO_OPINION_REQUESTED', 'no opinion of yours is awaited on this proposal')),
+    // A case filed (立案) by the officers on site is no false alarm: it ends with a decision (legal review,
+    // the 90-day deadline) or, on site, with their findings; the operations centre cannot dismiss it away.
+    dismiss: () =>
+      f.filedAt !== null
+        ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
+        : undefined,
+    decide: () => {
+      const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
+      if (unproven) return unproven;
+      return f.decisionDueAt !== null && f.now > f.decisionDueAt
+        ? reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`)
+        : undefined;
+    },
+    extend_deadline: () => (f.filedAt === null || f.decisionDueAt === null ? reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend') : undefined),
+  };
+}
+
 /** The guards of the legal rules over facts loaded for one transition. */
 export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorReviewOpinions'>): NonNullable<LifecyclePolicy['guards']> {
+  const standing = standingRefusals(f, settings);
   const arrive: Guard<'arrive'> = ({ actor, transition: { fields } }) => {
-    const unclassified = matterRequired(f);
+    const unclassified = standing.arrive!(actor.id);
     if (unclassified) return unclassified;
     if (!isPenaltyMatter(f)) return undefined;
     if (fields.secondOfficerId === undefined) {
@@ -368,7 +431,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     return checkOfficerPair([actor.id, fields.secondOfficerId], f.certificates, f.matter!.domain, f.today);
   };
   const resolveOnSite: Guard<'resolve_on_site'> = ({ actor, transition: { fields } }) => {
-    const refused = matterRequired(f) ?? onSitePair(f, actor.id);
+    const refused = standing.resolve_on_site!(actor.id);
     if (refused) return refused;
     // Filed (立案), the case is under the general procedure: a warning, or sparing a first violation, is
     // a decision (proposal, legal review, the 90-day deadline), not an on-site disposal.
@@ -386,26 +449,12 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     if (fields.outcome === 'corrected' && underPenaltyAge(f, fields)) return undefined;
     return fields.outcome === 'corrected' ? firstViolation(f, fields) : undefined;
   };
-  const file: Guard<'file'> = ({ actor }) => {
-    const unclassified = matterRequired(f);
-    if (unclassified) return unclassified;
-    if (!isPenaltyMatter(f)) return reject(422, 'NO_PENALTY_MATTER', `${f.matter!.code} is not a penalty matter: nothing to file, dispose of it on site`);
-    if (f.filedAt !== null) return reject(409, 'ALREADY_FILED', `the case was filed on ${f.filedAt.toISOString()}`);
-    return onSitePair(f, actor.id);
-  };
-  const classify: Guard<'classify'> = ({ transition: { fields } }) => {
-    if (f.matter !== null) return reject(409, 'ALREADY_CLASSIFIED', `the case is already classified as ${f.matter.code}`);
-    return f.classifyTarget === null ? reject(422, 'UNKNOWN_MATTER', `no matter ${fields.matterCode} in the catalogue`) : undefined;
-  };
+  const file: Guard<'file'> = ({ actor }) => standing.file!(actor.id);
+  const classify: Guard<'classify'> = ({ actor, transition: { fields } }) =>
+    standing.classify!(actor.id) ?? (f.classifyTarget === null ? reject(422, 'UNKNOWN_MATTER', `no matter ${fields.matterCode} in the catalogue`) : undefined);
   const propose: Guard<'propose_decision'> = ({ actor, transition: { fields } }) => {
-    const unclassified = matterRequired(f);
-    if (unclassified) return unclassified;
-    if (!isPenaltyMatter(f) || f.benchmarks.length === 0) {
-      return reject(422, 'NO_PENALTY_MATTER', `${f.matter?.code ?? 'this case'} is not a penalty matter: dispose of it on site`);
-    }
-    const pair = onSitePair(f, actor.id);
-    if (pair) return pair;
-    if (f.filedAt === null) return reject(422, 'NOT_FILED', 'a decision is proposed in a filed case: file it first (event file, 立案)');
+    const refused = standing.propose_decision!(actor.id);
+    if (refused) return refused;
     const identity = partyIdentity(fields, true);
     if (identity) return identity;
     const noPenalty = fields.penalties.length === 1 && fields.penalties[0] === 'no_penalty';
@@ -428,49 +477,28 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     }
     return noValidEvidence(f) ?? requiredEvidence(f, !noPenalty);
   };
-  const approve: Guard<'approve'> = () => {
-    const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
-    if (unproven) return unproven;
-    if (f.review.pendingOpinions.length > 0) {
-      return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
-    }
-    if (f.review.level === 'major' && f.review.postKind !== 'district') {
-      return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', 'a major decision is approved only by the district legal review centre');
-    }
-    if (f.review.level === 'major' && f.review.opinionsGiven < settings.majorReviewOpinions) {
-      return reject(409, 'CONSULTATION_REQUIRED',
-        `a major decision needs the opinions of at least ${settings.majorReviewOpinions} reviewers of the centre (会商) before approval; ${f.review.opinionsGiven} given: request_opinions first`);
-    }
-    return undefined;
-  };
+  const approve: Guard<'approve'> = ({ actor }) => standing.approve!(actor.id);
   const requestOpinions: Guard<'request_opinions'> = ({ actor, transition: { fields } }) => {
-    if (f.review.postKind !== 'district') return reject(409, 'CONSULTATION_CENTRE_ONLY', 'consultation is held by the district legal review centre');
+    const refused = standing.request_opinions!(actor.id);
+    if (refused) return refused;
     const wrong = fields.reviewers.find((r) => r === actor.id || !f.review.reviewersAtPost.includes(r));
     return wrong === undefined ? undefined : reject(422, 'UNKNOWN_REVIEWER', `${wrong} is not another reviewer of the centre`);
   };
-  const giveOpinion: Guard<'give_opinion'> = ({ actor }) =>
-    f.review.pendingOpinions.includes(actor.id) ? undefined : reject(409, 'NO_OPINION_REQUESTED', 'no opinion of yours is awaited on this proposal');
-  // A case filed (立案) by the officers on site is no false alarm: it ends with a decision (legal review,
-  // the 90-day deadline) or, on site, with their findings; the operations centre cannot dismiss it away.
-  const dismiss: Guard<'dismiss'> = () =>
-    f.filedAt !== null
-      ? reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: a filed case is not dismissed as a false alarm; it ends with a decision, or with the on-site officers' findings (resolve_on_site)`)
-      : undefined;
-  const decide: Guard<'decide'> = ({ transition: { fields } }) => {
-    const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
-    if (unproven) return unproven;
-    if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
-      return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
-    }
+  const giveOpinion: Guard<'give_opinion'> = ({ actor }) => standing.give_opinion!(actor.id);
+  const dismiss: Guard<'dismiss'> = ({ actor }) => standing.dismiss!(actor.id);
+  const decide: Guard<'decide'> = ({ actor, transition: { fields } }) => {
+    const refused = standing.decide!(actor.id);
+    if (refused) return refused;
     // A written decision's number (文书编号) names one decision: the record cannot hold two under it.
     return f.decisionNoTakenBy != null
       ? reject(409, 'DECISION_NO_TAKEN', `decision number ${fields.decisionNo} was already given to the decision of case ${f.decisionNoTakenBy}`)
       : undefined;
   };
-  const extend: Guard<'extend_deadline'> = ({ transition: { fields } }) => {
-    if (f.filedAt === null || f.decisionDueAt === null) return reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend');
+  const extend: Guard<'extend_deadline'> = ({ actor, transition: { fields } }) => {
+    const refused = standing.extend_deadline!(actor.id);
+    if (refused) return refused;
     const next = new Date(fields.newDueAt);
-    if (!(next > f.decisionDueAt)) return reject(422, 'EXTENSION_NOT_LATER', `the new deadline must be after the current one, ${f.decisionDueAt.toISOString()}`);
+    if (!(next > f.decisionDueAt!)) return reject(422, 'EXTENSION_NOT_LATER', `the new deadline must be after the current one, ${f.decisionDueAt!.toISOString()}`);
     return next <= f.now ? reject(422, 'EXTENSION_NOT_LATER', 'the new deadline must lie in the future') : undefined;
   };
   return {

@@ -29,7 +29,7 @@ export async function changes(db: Queryable, filter: { entity?: string; key?: st
   return r.rows;
 }
 
-const MATTER_COLUMNS = `code, name, alert_kind AS "alertKind", legal_basis AS "legalBasis", handling_level AS "handlingLevel", department, domain,
+const MATTER_COLUMNS = `code, name, name_zh AS "nameZh", alert_kind AS "alertKind", legal_basis AS "legalBasis", handling_level AS "handlingLevel", department, domain,
   sla_minutes AS "slaMinutes", accept_sla_minutes AS "acceptSlaMinutes", penalty, decision_evidence AS "decisionEvidence"`;
 
 export async function matters(db: Queryable): Promise<Matter[]> {
@@ -48,12 +48,13 @@ export async function matterOfAlertKind(db: Queryable, alertKind: string, otherT
 
 export async function upsertMatter(client: pg.PoolClient, code: string, b: MatterBody): Promise<Matter> {
   return (await client.query<Matter>(
-    `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes, accept_sla_minutes, penalty, decision_evidence)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::text[], '{}'))
+    `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes, accept_sla_minutes, penalty, decision_evidence, name_zh)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::text[], '{}'), $12)
      ON CONFLICT (code) DO UPDATE SET name = $2, alert_kind = $3, legal_basis = $4, handling_level = $5, department = $6, domain = $7,
-       sla_minutes = $8, accept_sla_minutes = $9, penalty = $10, decision_evidence = coalesce($11::text[], matters.decision_evidence)
+       sla_minutes = $8, accept_sla_minutes = $9, penalty = $10, decision_evidence = coalesce($11::text[], matters.decision_evidence),
+       name_zh = coalesce($12, matters.name_zh)
      RETURNING ${MATTER_COLUMNS}`,
-    [code, b.name, b.alertKind, b.legalBasis, b.handlingLevel, b.department, b.domain, b.slaMinutes, b.acceptSlaMinutes, b.penalty, b.decisionEvidence ?? null],
+    [code, b.name, b.alertKind, b.legalBasis, b.handlingLevel, b.department, b.domain, b.slaMinutes, b.acceptSlaMinutes, b.penalty, b.decisionEvidence ?? null, b.nameZh ?? null],
   )).rows[0]!;
 }
 

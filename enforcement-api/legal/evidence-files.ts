@@ -6,7 +6,7 @@
  * the uploader. Pure checks here; the repository (enforcement-api/cases/evidence-repository.ts) stores them.
  */
 
-import { EVIDENCE_KINDS, type EvidenceKind } from '../../contract/http/evidence.js';
+import { EVIDENCE_KINDS, type EvidenceKind, type FILE_PROBLEMS } from '../../contract/http/evidence.js';
 import { pointInGeometry } from '../complaints/domain.js';
 
 export { EVIDENCE_KINDS, type EvidenceKind };
@@ -29,14 +29,14 @@ export interface FileEvidenceFacts {
 }
 
 /** Why this file does not count as evidence; empty = it does. */
-export function fileEvidenceProblems(f: FileEvidenceFacts): string[] {
-  const problems: string[] = [];
-  if (f.evidenceType === null) problems.push('no evidence type (photo, video, audio, document, measurement)');
-  if (f.capturedAt === null) problems.push('no capture time');
-  if (f.captureLocation === null) problems.push('no capture place');
-  if (f.collectors === null || f.collectors.length === 0) problems.push('no collecting officers');
-  if (f.reviews.length === 0) problems.push('not yet reviewed by a person other than the uploader');
-  return problems;
+export function fileEvidenceIssues(f: FileEvidenceFacts): { code: (typeof FILE_PROBLEMS)[number]; text: string }[] {
+  const issues: { code: (typeof FILE_PROBLEMS)[number]; text: string }[] = [];
+  if (f.evidenceType === null) issues.push({ code: 'no_type', text: 'no evidence type (photo, video, audio, document, measurement)' });
+  if (f.capturedAt === null) issues.push({ code: 'no_capture_time', text: 'no capture time' });
+  if (f.captureLocation === null) issues.push({ code: 'no_capture_place', text: 'no capture place' });
+  if (f.collectors === null || f.collectors.length === 0) issues.push({ code: 'no_collectors', text: 'no collecting officers' });
+  if (f.reviews.length === 0) issues.push({ code: 'not_reviewed', text: 'not yet reviewed by a person other than the uploader' });
+  return issues;
 }
 
 type Ring = readonly (readonly number[])[];

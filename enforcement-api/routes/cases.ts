@@ -67,12 +67,21 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
         ? decisionDeadline(new Date(row.filedAt), new Date(row.decisionDueAt), new Date(), cases.legal.decisionWarningDays,
           row.decidedLate === null ? null : { late: row.decidedLate }, cases.legal.timezone)
         : null;
+      const events = await cases.events(row.id);
+      const legal = await cases.legalView(row.id, row.matterCode);
+      // The colleagues the case names, for their display names (people below).
+      const named = [
+        row.assignedTo, ...(row.onSiteOfficers ?? []), ...events.map((e) => e.actor), legal.presence?.secondOfficer,
+        ...record.proposals.map((p) => p.proposedBy), ...record.reviews.map((r) => r.reviewer),
+        ...record.consultations.flatMap((c) => [c.reviewer, c.requestedBy]), ...legal.extensions.map((x) => x.approvedBy),
+      ].filter((x): x is string => typeof x === 'string');
       return {
-        ...row, alerts: await cases.alertsOf(row.id), events: await cases.events(row.id), actions: actionsFor(row, req.user), ...record,
-        ...(await cases.legalView(row.id, row.matterCode)),
+        ...row, alerts: await cases.alertsOf(row.id), events, actions: await cases.allowedNow(row.id, actorOf(req.user), actionsFor(row, req.user)), ...record,
+        ...legal,
         decisionDeadline: deadline,
         deadlines,
         escalations: deadlines.filter((d) => d.escalatedAt !== null),
+        people: await cases.people(row.id, named),
       };
     },
   );

@@ -9,7 +9,7 @@ import type { Metrics } from '../../core/metrics.js';
 import { AppError } from '../errors.js';
 import type { CaseRepository } from '../cases/repository.js';
 import type { ComplaintService, NewComplaintInput, Outcome } from '../complaints/service.js';
-import { decodePhoto, occurredAtProblem, WindowLimiter } from '../complaints/domain.js';
+import { decodePhoto, locationProblem, occurredAtProblem, WindowLimiter } from '../complaints/domain.js';
 
 export interface ComplaintRouteOptions {
   complaints: ComplaintService;
@@ -43,6 +43,13 @@ export function countRefusals(app: FastifyInstance, limits: PublicLimits): void 
     const code = err instanceof AppError ? err.code : e.validation ? 'VALIDATION' : e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : (e.statusCode ?? 500) < 500 ? 'BAD_REQUEST' : 'INTERNAL';
     limits.refused.inc({ code });
   });
+}
+
+/** preValidation: a point that is not two numbers in range is refused as 400 LOCATION_INVALID. */
+export async function refuseBadLocation(req: FastifyRequest): Promise<void> {
+  const body = req.body as { location?: unknown } | null | undefined;
+  const problem = body && typeof body === 'object' ? locationProblem(body.location) : undefined;
+  if (problem) throw new AppError(400, 'LOCATION_INVALID', problem);
 }
 
 /** Counts the request against the client address's budget; over it: 429 RATE_LIMITED with Retry-After. */
@@ -87,6 +94,7 @@ const routes: FastifyPluginAsyncTypebox<ComplaintRouteOptions & { limits: Public
 
   app.post('/api/v1/complaints', {
     preHandler: app.requireRole('hotline', 'operator', 'admin'),
+    preValidation: refuseBadLocation,
     bodyLimit,
     schema: {
       tags: ['complaints'], summary: 'File a complaint taken by the hotline (12345)', security: [{ bearer: [] }],
@@ -169,6 +177,7 @@ const routes: FastifyPluginAsyncTypebox<ComplaintRouteOptions & { limits: Public
     const pub = scope.withTypeProvider<TypeBoxTypeProvider>();
     countRefusals(pub, limits);
     pub.post('/api/v1/public/complaints', {
+      preValidation: refuseBadLocation,
       bodyLimit,
       schema: {
         tags: ['complaints'], summary: 'File a complaint from the public form (no login)',

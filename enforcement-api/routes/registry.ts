@@ -7,9 +7,15 @@ import { AppError } from '../errors.js';
 import type { DeviceRepository } from '../../core/repos/devices.js';
 import type { ZoneRepository } from '../zones.js';
 
-const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: DeviceRepository; mqttPort: () => number }> = async (
+/** DEVICE_SILENT_S, DEVICE_LOW_BATTERY_PCT: when the device list flags a device. */
+export interface DeviceHealthSettings {
+  silentS: number;
+  lowBatteryPct: number;
+}
+
+const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: DeviceRepository; mqttPort: () => number; health: DeviceHealthSettings }> = async (
   app,
-  { zones, devices, mqttPort },
+  { zones, devices, mqttPort, health },
 ) => {
   app.get(
     '/api/v1/zones',
@@ -24,9 +30,14 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
     '/api/v1/devices',
     {
       preHandler: app.requireRole('admin', 'operator'),
-      schema: { tags: ['registry'], security: [{ bearer: [] }], response: { 200: DeviceList, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } } },
+      schema: {
+        tags: ['registry'],
+        summary: 'Every device with presence, last reading and health (newest status: battery, signal; `silent`, `lowBattery`)',
+        security: [{ bearer: [] }],
+        response: { 200: DeviceList, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } },
+      },
     },
-    async () => devices.list(),
+    async () => devices.listWithHealth(health),
   );
 
   app.post(

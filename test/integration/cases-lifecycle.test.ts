@@ -67,6 +67,24 @@ afterAll(async () => {
 });
 
 describe('case lifecycle over HTTP', () => {
+  it('offers only the steps the legal rules would take as the case stands: none on site before the second officer confirms', async () => {
+    const caseId = await openCase(t);
+    await walk(caseId, [['east.li', { event: 'accept' }], ['east.li', ARRIVE]]);
+    const before = (await detail(caseId, 'east.li')).actions;
+    expect(before).not.toContain('resolve_on_site');
+    expect(before).not.toContain('file');
+    // What the detail leaves out is what the server refuses.
+    const refused = await fire('east.li', caseId, { event: 'resolve_on_site', outcome: 'no_violation_found', summary: 'nobody there' });
+    expect(refused.body.code).toBe('SECOND_OFFICER_UNCONFIRMED');
+    expect((await fire('east.li', caseId, { event: 'file' })).body.code).toBe('SECOND_OFFICER_UNCONFIRMED');
+    expect((await api(t, as('east.lead'), 'POST', `/api/v1/cases/${caseId}/presence`, { location: ARRIVE.location })).status).toBe(201);
+    const after = (await detail(caseId, 'east.li')).actions;
+    expect(after).toContain('resolve_on_site');
+    expect(after).toContain('file');
+    // The officer not on site is offered neither.
+    expect((await detail(caseId, 'east.wang')).actions).not.toContain('resolve_on_site');
+  });
+
   it('walks a case from report through review, a return and a second proposal, to closure — on record and live', async () => {
     const caseId = await openCase(t);
     const officerStream = await openStream(t, as('east.li'));
@@ -90,7 +108,8 @@ describe('case lifecycle over HTTP', () => {
       await reviewerStream.next((m) => m.data.caseId === caseId && m.data.reason === 'submitted_for_review');
       const queue = await api<CaseBody[]>(t, as('east.review'), 'GET', '/api/v1/cases?state=under_review');
       expect(queue.body.map((c) => c.id)).toContain(caseId);
-      expect((await detail(caseId, 'east.review')).actions).toEqual(['approve', 'return', 'request_opinions', 'give_opinion']);
+      // A street post holds no consultation and nobody asked it for an opinion: neither is offered.
+      expect((await detail(caseId, 'east.review')).actions).toEqual(['approve', 'return']);
       // The district centre does not see a routine decision.
       expect((await api(t, as('review'), 'GET', `/api/v1/cases/${caseId}`)).status).toBe(404);
 

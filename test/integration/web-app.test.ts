@@ -80,7 +80,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const card = page.locator('#cases li.case-card.fresh');
     await card.waitFor({ timeout: 120_000 });
     expect(await page.locator('#cases li').count()).toBe(1);
-    expect(await card.textContent()).toMatch(/East Lake Park central square[\s\S]*Amplified music[\s\S]*night limit of 45 dB\(A\)[\s\S]*已派遣/);
+    expect(await card.textContent()).toMatch(/东湖公园中心广场[\s\S]*Amplified music[\s\S]*night limit of 45 dB\(A\)[\s\S]*已派遣/);
     expect(await card.locator('.countdown').textContent()).toMatch(/剩余 \d+:\d\d/);
     caseId = (await card.getAttribute('data-id'))!;
 
@@ -187,7 +187,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await card.textContent()).toContain('现场处置完毕');
     await card.locator('a').click();
     await page.locator('#d-events', { hasText: '到场' }).waitFor();
-    expect(await page.textContent('#d-facts')).toContain('u-east-wang');
+    expect(await page.textContent('#d-facts')).toContain('Wang Fang');
     // A person other than the uploader reviews the photo; then it counts as evidence.
     await page.locator('#d-files button[data-review]').click();
     await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [caseId])) === 1, 'the photo reviewed');
@@ -238,16 +238,20 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-wang' })).status).toBe(200);
     const page = await signIn(await context(), t, 'east.li');
     await page.goto(`${t.http}/#/case/${noise}`);
-    // The second officer has not confirmed on their own tablet yet: the server refuses the disposal.
+    // Until the second officer confirms on their own tablet, no disposal is offered at all.
+    await page.locator('form[data-event="dismiss"]').waitFor();
+    expect(await page.locator('form[data-event="resolve_on_site"]').count()).toBe(0);
+    expect((await confirmPresence(t, await login(t, 'east.wang'), noise)).status).toBe(201);
+    // A warning without the party identified: the server refuses it, and says what to do.
     const resolve = page.locator('form[data-event="resolve_on_site"]');
+    await resolve.locator('input[value="warning_issued"]').check();
     await resolve.locator('textarea[name="summary"]').fill('Music turned down after the order to correct');
-    await resolve.locator('input[name="partyId"]').fill('320102198805050013');
     await resolve.locator('button[type=submit]').click();
-    await page.locator('#d-error', { hasText: '第二名执法人员尚未在其本人平板上确认到场' }).waitFor();
+    await page.locator('#d-error', { hasText: '给予处罚（含警告）须确认当事人身份' }).waitFor();
     expect(await page.textContent('#d-error')).not.toMatch(TECHNICAL);
     expect(await page.textContent('#d-pending')).not.toMatch(TECHNICAL);
     await page.click('nav a[href="#/outbox"]');
-    await page.locator('#outbox li[data-status="refused"]', { hasText: '确认本人到场' }).waitFor();
+    await page.locator('#outbox li[data-status="refused"]', { hasText: '当事人证件号' }).waitFor();
     expect(await page.textContent('#outbox')).not.toMatch(TECHNICAL);
     await page.locator('#outbox li[data-status="refused"] button').click();
     await page.locator('#outbox li.muted').waitFor();
@@ -279,8 +283,10 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect((await api(t, li, 'POST', `/api/v1/cases/${noise}/transitions`, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-wang' })).status).toBe(200);
     const photo = await uploadEvidence(t, li, noise);
     expect(photo.status).toBe(201);
-    // A tall screen: nothing scrolls when the page gets shorter, so the button stays under the finger.
-    const page = await signIn(await context({ ...TABLET, viewport: { width: 1280, height: 1800 } }), t, 'east.wang');
+    // A large landscape screen: the evidence column beside the steps does not move when the steps offered
+    // change with the confirmation (the disposal forms appear), nothing scrolls, and the button stays
+    // under the finger.
+    const page = await signIn(await context({ ...TABLET, viewport: { width: 1800, height: 1400 } }), t, 'east.wang');
     await page.goto(`${t.http}/#/case/${noise}`);
     await page.locator('#d-files img').waitFor({ state: 'attached' });
     await page.locator('form[data-event="presence"]').waitFor();

@@ -2,6 +2,9 @@ import { lang, t } from './i18n';
 
 export const locale = (): string => (lang() === 'zh' ? 'zh-CN' : 'en-GB');
 
+/** A catalogue or district name in the user's language: the row's Chinese name in the Chinese UI where it has one. */
+export const localName = (name: string | null | undefined, nameZh: string | null | undefined): string => (lang() === 'zh' && nameZh ? nameZh : name ?? '—');
+
 /**
  * Times are shown in the district's local time (its zones' timezone), as its rules and the officers on
  * site read them, whatever the clock zone of the device showing them (a wall screen or a desktop set to
@@ -26,9 +29,14 @@ export function setTimeZone(tz: string): boolean {
 /** An instant in the district's local time, with the parts asked for. */
 export const clock = (at: string | number, parts: Intl.DateTimeFormatOptions): string => new Date(at).toLocaleString(locale(), { ...parts, timeZone });
 
-export function when(iso: string | null | undefined): string {
+/**
+ * An instant as day and time in the district's local time, with the year when it is not the district's
+ * current year — or always (`withYear`), as in a case's record, where a list of history spans years.
+ */
+export function when(iso: string | null | undefined, withYear = false, now = Date.now()): string {
   if (!iso) return '—';
-  return clock(iso, { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const year = withYear || clock(iso, { year: 'numeric' }) !== clock(now, { year: 'numeric' });
+  return clock(iso, { ...(year ? { year: 'numeric' } : {}), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
 export function date(iso: string | null | undefined): string {
@@ -50,3 +58,13 @@ export function countdown(dueIso: string | null, now = Date.now()): { text: stri
 }
 
 export const yuan = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : `¥${n.toLocaleString(locale())}`);
+
+/**
+ * A colleague's display name from the names the case detail carries (`people`), the platform's own
+ * steps as such, and the id only when no name came with it (a detail cached by an older version).
+ */
+export function person(people: Readonly<Record<string, unknown>> | undefined, id: string | null | undefined): string {
+  if (!id) return '—';
+  const name = people?.[id];
+  return typeof name === 'string' ? name : id === 'system' ? t('actorSystem') : id;
+}

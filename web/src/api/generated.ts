@@ -148,7 +148,12 @@ export interface Endpoints {
       kind: string;
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       matterCode: string | null;
+      matterName: string | null;
+      matterNameZh: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       teamId: string | null;
       supportTeamId: string | null;
       state: string;
@@ -185,7 +190,12 @@ export interface Endpoints {
       kind: string;
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       matterCode: string | null;
+      matterName: string | null;
+      matterNameZh: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       teamId: string | null;
       supportTeamId: string | null;
       state: string;
@@ -289,6 +299,7 @@ export interface Endpoints {
         escalatedAt: string | null;
         escalatedTo: string[] | null;
       }[];
+      people: Record<string, unknown>;
     } & {
       actDate: string | null;
       statutoryBounds: {
@@ -433,6 +444,7 @@ export interface Endpoints {
         }[];
         valid: boolean;
         problems: string[];
+        problemCodes: ("no_type" | "no_capture_time" | "no_capture_place" | "no_collectors" | "not_reviewed")[];
       }[];
       sensorRecords: {
         alertId: string;
@@ -451,6 +463,7 @@ export interface Endpoints {
         }[];
         valid: boolean;
         problems: string[];
+        problemCodes: ("no_device" | "no_calibration" | "calibration_expired" | "placement_unpublished" | "not_reviewed" | "false_alarm")[];
       }[];
     };
   };
@@ -483,6 +496,7 @@ export interface Endpoints {
       }[];
       valid: boolean;
       problems: string[];
+      problemCodes: ("no_type" | "no_capture_time" | "no_capture_place" | "no_collectors" | "not_reviewed")[];
     };
   };
   "POST /api/v1/cases/{id}/evidence/sensor/{alertId}/review": {
@@ -508,6 +522,7 @@ export interface Endpoints {
       }[];
       valid: boolean;
       problems: string[];
+      problemCodes: ("no_device" | "no_calibration" | "calibration_expired" | "placement_unpublished" | "not_reviewed" | "false_alarm")[];
     };
   };
   "GET /api/v1/cases/{id}/evidence/{evidenceId}": {
@@ -547,6 +562,7 @@ export interface Endpoints {
       }[];
       valid: boolean;
       problems: string[];
+      problemCodes: ("no_type" | "no_capture_time" | "no_capture_place" | "no_collectors" | "not_reviewed")[];
     };
   };
   "POST /api/v1/cases/{id}/presence": {
@@ -654,7 +670,12 @@ export interface Endpoints {
         kind: string;
         zoneId: string;
         zoneName: string;
+        zoneNameZh: string | null;
         matterCode: string | null;
+        matterName: string | null;
+        matterNameZh: string | null;
+        teamName: string | null;
+        teamNameZh: string | null;
         teamId: string | null;
         supportTeamId: string | null;
         state: string;
@@ -712,6 +733,7 @@ export interface Endpoints {
     response: {
       code: string;
       name: string;
+      nameZh: string | null;
       alertKind: string | null;
       legalBasis: string;
       handlingLevel: string;
@@ -752,6 +774,7 @@ export interface Endpoints {
     response: {
       code: string;
       name: string;
+      nameZh: string | null;
       alertKind: string | null;
       legalBasis: string;
       handlingLevel: string;
@@ -811,6 +834,7 @@ export interface Endpoints {
     query: never;
     body: {
       name: string;
+      nameZh?: string;
       alertKind: string | null;
       legalBasis: string;
       handlingLevel: "street" | "district";
@@ -1217,6 +1241,11 @@ export interface Endpoints {
       simulated: boolean;
       lastSeenAt: string | null;
       online: boolean;
+      battery: number | null;
+      signal: number | null;
+      statusAt: string | null;
+      silent: boolean;
+      lowBattery: boolean;
     }[];
   };
   "POST /api/v1/devices": {
@@ -2736,6 +2765,7 @@ export interface Endpoints {
     response: {
       id: string;
       name: string;
+      nameZh: string | null;
       siteId: string;
       siteName: string;
       siteKind: string;

@@ -1,3 +1,4 @@
+import { localName, person } from '../format';
 import { call } from '../api/client';
 import { formValues, h, mount } from '../dom';
 import { t } from '../i18n';
@@ -15,8 +16,12 @@ export function actionForms(ctx: CaseContext): HTMLElement {
   const actions = [...ctx.detail.actions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   const presence = ctx.detail.presence;
   const confirm = presence && presence.secondOfficer === state.user?.id && !presence.confirmedAt ? presenceForm(ctx) : null;
-  if (!actions.length && !confirm) return h('p', { class: 'muted', id: 'no-actions' }, t('nothingToDo'));
-  return h('div', { class: 'forms' }, confirm, actions.map((e) => formFor(e, ctx)));
+  // The first officer on site waits for the second's confirmation: the steps on site come with it.
+  const waiting = presence && !presence.confirmedAt && presence.secondOfficer !== state.user?.id && ctx.detail.onSiteOfficers?.includes(state.user?.id ?? '')
+    ? h('p', { class: 'notice', id: 'waiting-presence', role: 'status' }, t('waitingPresence', { name: person(ctx.detail.people, presence.secondOfficer) }))
+    : null;
+  if (!actions.length && !confirm) return h('div', { class: 'forms' }, waiting, h('p', { class: 'muted', id: 'no-actions' }, t('nothingToDo')));
+  return h('div', { class: 'forms' }, waiting, confirm, actions.map((e) => formFor(e, ctx)));
 }
 
 /** The tablet's position now, or null without a fix. */
@@ -133,7 +138,7 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
     case 'classify': {
       const select = h('select', { name: 'matterCode', id: 'f-matter', required: true }, h('option', { value: '' }, t('chooseMatter')));
       void call('GET /api/v1/catalogue/matters', {}).then((ms) => {
-        for (const m of ms) select.append(h('option', { value: m.code }, `${m.name} (${m.code})`));
+        for (const m of ms) select.append(h('option', { value: m.code }, `${localName(m.name, m.nameZh)} (${m.code})`));
       }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
       return actionForm('classify', ctx, [h('label', { for: 'f-matter' }, t('matter'), ' *'), select, ...input('note', t('note'), false)],
         (v) => ({ event: 'classify', ...v } as TransitionBody));

@@ -1,6 +1,6 @@
 import { call, ApiError, type Res } from '../api/client';
 import { h, mount, place } from '../dom';
-import { countdown, when } from '../format';
+import { countdown, localName, person, when } from '../format';
 import { t } from '../i18n';
 import { perform, type Op, type Outcome } from '../offline';
 import { state } from '../state';
@@ -157,23 +157,23 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       formsEl);
     const head = h('header', { class: 'case-head' },
       h('div', null,
-        h('h1', null, `#${detail.number} ${t(`kind_${detail.kind}`)} · ${detail.zoneName}`),
+        h('h1', null, `#${detail.number} ${t(`kind_${detail.kind}`)} · ${localName(detail.zoneName, detail.zoneNameZh)}`),
         h('p', { class: 'case-title' }, detail.title)),
       h('span', { id: 'd-state', class: ['state', 'big', `st-${detail.state}`], 'data-state': detail.state }, t(`state_${detail.state}`)));
     const facts = h('dl', { class: 'facts', id: 'd-facts' },
       fact(t('reported'), when(detail.createdAt)),
-      fact(t('team'), detail.teamId ?? t('fallbackQueue')),
+      fact(t('team'), detail.teamId ? localName(detail.teamName ?? detail.teamId, detail.teamNameZh) : t('fallbackQueue')),
       detail.supportTeamId ? fact(t('supportTeam'), detail.supportTeamId) : null,
       fact(t('alertsLabel'), String(detail.alertCount)),
       fact(t('onSiteDue'), detail.slaDueAt ? `${when(detail.slaDueAt)} ${countdown(['reported', 'dispatched', 'accepted'].includes(detail.state) ? detail.slaDueAt : null).text}` : '—'),
-      detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.join(', ')) : null,
+      detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.map((o) => person(detail.people, o)).join('、')) : null,
       detail.decisionDeadline ? fact(t('decisionDue'), `${when(detail.decisionDeadline.dueAt)} (${t('daysLeft', { n: detail.decisionDeadline.daysLeft })})`) : null,
       detail.resolution ? fact(t('resolution'), `${t(`outcome_${detail.resolution.outcome}`)}: ${detail.resolution.summary}`) : null,
       detail.dismissalReason ? fact(t('dismissalReason'), detail.dismissalReason) : null);
     const legal = detail.benchmark.length
       ? h('section', { class: 'panel legal', 'aria-labelledby': 'h-legal' },
         h('h2', { id: 'h-legal' }, t('legalTitle')),
-        h('p', null, h('strong', null, t('matter')), ' ', detail.matterCode ?? '—'),
+        h('p', { id: 'd-matter' }, h('strong', null, t('matter')), ' ', detail.matterCode ? `${localName(detail.matterName, detail.matterNameZh)} (${detail.matterCode})` : '—'),
         h('p', null, h('strong', null, t('legalBasis')), ' ', detail.benchmark[0]!.legalBasis),
         h('p', null, h('strong', null, t('suggestedTier')), ' ', h('span', { class: 'tier-tag', id: 'd-suggested' }, t(`tier_${suggestTier(detail)}`)), ' ', h('span', { class: 'muted' }, t('suggestedWhy'))),
         benchmarkTable(detail.benchmark, 'individual', suggestTier(detail)))
@@ -182,7 +182,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       h('h2', { id: 'h-record' }, t('recordTitle')),
       chainCheck(auditOf.get(id)),
       h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
-        h('li', { 'data-seq': e.seq }, h('time', null, when(e.at)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted' }, e.actor),
+        h('li', { 'data-seq': e.seq }, h('time', { dateTime: e.at }, when(e.at, true)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted actor', 'data-actor': e.actor }, person(detail.people, e.actor)),
           ' ', h('code', { class: 'hash', title: `SHA-256 ${e.hash}` }, e.hash.slice(0, 8))))),
       reviewRecord(detail));
     const evidenceEl = evidencePart(ctx);
@@ -333,7 +333,7 @@ export function partyHistory(partyId: string, exclude?: string): HTMLElement {
     const others = list.filter((c) => c.caseId !== exclude);
     mount(box, h('h3', null, t('partyHistory')),
       others.length
-        ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} · ${t(`state_${c.state}`)} · ${when(c.createdAt)}${c.fineYuan ? ` · ¥${c.fineYuan}` : ''}`)))
+        ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} · ${t(`state_${c.state}`)} · ${when(c.createdAt, true)}${c.fineYuan ? ` · ¥${c.fineYuan}` : ''}`)))
         : h('p', { class: 'muted' }, t('noEarlierCases')));
   }).catch((err: unknown) => mount(box, h('p', { class: 'error' }, explain(err))));
   return box;
@@ -360,6 +360,6 @@ function reviewRecord(detail: Detail): HTMLElement | null {
   return h('div', { class: 'reviews', id: 'd-reviews' },
     h('h3', null, t('reviewsTitle')),
     h('ul', null,
-      detail.consultations.map((c) => h('li', null, `${t('consulted')} ${c.reviewer}: ${c.opinion ?? t('awaitingOpinion')}`)),
-      detail.reviews.map((r) => h('li', null, `${when(r.at)} ${r.reviewer} ${t(`review_${r.outcome}`)}${r.opinion ? `: ${r.opinion}` : ''}`))));
+      detail.consultations.map((c) => h('li', null, `${t('consulted')} ${person(detail.people, c.reviewer)}: ${c.opinion ?? t('awaitingOpinion')}`)),
+      detail.reviews.map((r) => h('li', null, `${when(r.at, true)} ${person(detail.people, r.reviewer)} ${t(`review_${r.outcome}`)}${r.opinion ? `: ${r.opinion}` : ''}`))));
 }

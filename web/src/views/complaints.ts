@@ -1,6 +1,6 @@
 import { ApiError, call, type Body, type Res } from '../api/client';
 import { h, keyedRows, mount, place } from '../dom';
-import { when } from '../format';
+import { localName, when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
 import { explain } from '../errors';
@@ -17,14 +17,49 @@ const readPhoto = (f: File) => new Promise<{ contentType: 'image/jpeg' | 'image/
   r.readAsDataURL(f);
 });
 
+/**
+ * The point typed into the form: none (both blank), or two numbers in range (a decimal comma is taken
+ * as a point); else the message key and the field at fault.
+ */
+export function coordinates(latText: string, lonText: string): { location: { lat: number; lon: number } | null } | { problem: string; field: 'lat' | 'lon' | 'both' } {
+  const a = latText.trim().replace(/[,，]/, '.');
+  const o = lonText.trim().replace(/[,，]/, '.');
+  if (!a && !o) return { location: null };
+  if (!a || !o) return { problem: 'cBothCoords', field: a ? 'lon' : 'lat' };
+  const num = /^[-+]?(\d+(\.\d*)?|\.\d+)$/;
+  const lat = num.test(a) ? Number(a) : NaN;
+  const lon = num.test(o) ? Number(o) : NaN;
+  if (!(lat >= -90 && lat <= 90)) return { problem: 'cBadLat', field: 'lat' };
+  if (!(lon >= -180 && lon <= 180)) return { problem: 'cBadLon', field: 'lon' };
+  return { location: { lat, lon } };
+}
+
 /** The filing form: the hotline's (zones to pick from) and the public one (a point: the device's location or typed). */
 function complaintForm(mode: 'hotline' | 'public', onFiled: () => void): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert', id: 'c-error' });
   const receipt = h('div', { id: 'c-receipt', role: 'status' });
   const zone = h('select', { id: 'c-zone', name: 'zoneId' }, h('option', { value: '' }, t('cZonePoint')));
-  if (mode === 'hotline') void call('GET /api/v1/zones').then((zs) => zs.forEach((z) => zone.append(h('option', { value: z.id }, z.name)))).catch(() => undefined);
-  const lat = h('input', { id: 'c-lat', name: 'lat', inputmode: 'decimal', placeholder: '32.041' });
-  const lon = h('input', { id: 'c-lon', name: 'lon', inputmode: 'decimal', placeholder: '118.781' });
+  if (mode === 'hotline') void call('GET /api/v1/zones').then((zs) => zs.forEach((z) => zone.append(h('option', { value: z.id }, localName(z.name, z.nameZh))))).catch(() => undefined);
+  const lat = h('input', { id: 'c-lat', name: 'lat', inputmode: 'decimal', placeholder: '32.041', 'aria-describedby': 'c-coord-error' });
+  const lon = h('input', { id: 'c-lon', name: 'lon', inputmode: 'decimal', placeholder: '118.781', 'aria-describedby': 'c-coord-error' });
+  const coordError = h('p', { class: 'error', id: 'c-coord-error', role: 'alert' });
+  // Checked on submit: the form says which coordinate is wrong before anything is sent. The message
+  // goes when the point is edited, not when the field is left: a line vanishing as the field blurs on a
+  // tap of the submit button would move the button from under the finger and the tap would be lost.
+  const checkCoords = () => {
+    const c = coordinates(lat.value, lon.value);
+    coordError.textContent = 'problem' in c ? t(c.problem) : '';
+    lat.setAttribute('aria-invalid', String('problem' in c && c.field !== 'lon'));
+    lon.setAttribute('aria-invalid', String('problem' in c && c.field !== 'lat'));
+    return c;
+  };
+  const editing = () => {
+    coordError.textContent = '';
+    lat.removeAttribute('aria-invalid');
+    lon.removeAttribute('aria-invalid');
+  };
+  lat.addEventListener('input', editing);
+  lon.addEventListener('input', editing);
   const here = h('button', { type: 'button', class: 'secondary', onclick: () => navigator.geolocation?.getCurrentPosition((p) => {
     lat.value = p.coords.latitude.toFixed(6);
     lon.value = p.coords.longitude.toFixed(6);
@@ -36,7 +71,7 @@ function complaintForm(mode: 'hotline' | 'public', onFiled: () => void): HTMLEle
     h('label', { for: 'c-description' }, t('cDescription')),
     h('textarea', { id: 'c-description', name: 'description', required: true, minlength: 5, maxlength: 2000, rows: 4 }),
     mode === 'hotline' ? [h('label', { for: 'c-zone' }, t('cZone')), zone] : null,
-    h('div', { class: 'row' }, h('label', null, t('cLat'), lat), h('label', null, t('cLon'), lon), here),
+    h('div', { class: 'row' }, h('label', null, t('cLat'), lat), h('label', null, t('cLon'), lon), here), coordError,
     h('label', { for: 'c-address' }, t('cAddress')),
     h('input', { id: 'c-address', name: 'address', maxlength: 300 }),
     h('label', { for: 'c-photos' }, t('cPhotos')),
@@ -49,6 +84,11 @@ function complaintForm(mode: 'hotline' | 'public', onFiled: () => void): HTMLEle
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     error.textContent = '';
+    const point = checkCoords();
+    if ('problem' in point) {
+      (point.field === 'lon' ? lon : lat).focus();
+      return;
+    }
     const f = new FormData(form);
     const files = [...(form.querySelector<HTMLInputElement>('#c-photos')?.files ?? [])].slice(0, 5);
     void (async () => {
@@ -57,7 +97,7 @@ function complaintForm(mode: 'hotline' | 'public', onFiled: () => void): HTMLEle
       const body: NewComplaint = {
         category: str('category') as NewComplaint['category'], description: str('description'),
         ...(str('zoneId') ? { zoneId: str('zoneId') } : {}),
-        ...(str('lat') && str('lon') ? { location: { lat: Number(str('lat')), lon: Number(str('lon')) } } : {}),
+        ...(point.location ? { location: point.location } : {}),
         ...(str('address') ? { address: str('address') } : {}),
         ...(files.length ? { photos: await Promise.all(files.map(readPhoto)) } : {}),
         ...(Object.keys(contact).length ? { contact } : {}),

@@ -1,6 +1,6 @@
 import { ApiError, call, type Res } from '../api/client';
 import { formValues, h, keyedRows, mount, place } from '../dom';
-import { date, when } from '../format';
+import { date, localName, when } from '../format';
 import { t } from '../i18n';
 import { state, zones } from '../state';
 import type { View } from './view';
@@ -15,11 +15,19 @@ export function devicesView(): View {
   const secretBox = h('div', { id: 'secret-box', role: 'alert' });
   const error = h('p', { class: 'error', role: 'alert', id: 'dev-error' });
   const admin = state.user?.role === 'admin';
+  // Silent devices and low batteries first (then by id), or only those: what an operator goes out for.
+  const order = h('select', { id: 'dev-order', onchange: () => render([...latest.values()]) },
+    h('option', { value: 'attention' }, t('devOrderAttention')), h('option', { value: 'id' }, t('devOrderId')));
+  const onlyAttention = h('input', { type: 'checkbox', id: 'dev-attention-only', onchange: () => render([...latest.values()]) });
+  const summary = h('p', { id: 'dev-summary', role: 'status' });
   const el = h('section', { class: 'devices' },
     h('h1', null, t('devicesTitle')), error, secretBox,
     admin ? provisionForm() : null,
+    h('div', { class: 'inline dev-filters' },
+      h('label', { for: 'dev-order' }, t('devOrder')), order,
+      h('label', { class: 'choice' }, onlyAttention, t('devAttentionOnly')), summary),
     h('table', { class: 'table' },
-      h('thead', null, h('tr', null, [t('device'), t('kind'), t('zone'), t('presence'), t('lastSeen'), t('calibration'), t('placement'), ''].map((x) => h('th', { scope: 'col' }, x)))),
+      h('thead', null, h('tr', null, [t('device'), t('kind'), t('zone'), t('presence'), t('health'), t('lastSeen'), t('calibration'), t('placement'), ''].map((x) => h('th', { scope: 'col' }, x)))),
       body));
 
   /** The secret is shown once, with the MQTT settings, until dismissed. */
@@ -62,7 +70,7 @@ export function devicesView(): View {
   const under = new Map<string, HTMLElement>();
   const openRow = (id: string, row: HTMLElement, form: HTMLElement) => {
     under.get(id)?.remove();
-    const tr = h('tr', { class: 'edit-row' }, h('td', { colSpan: 8 }, form));
+    const tr = h('tr', { class: 'edit-row' }, h('td', { colSpan: 9 }, form));
     under.set(id, tr);
     row.after(tr);
   };
@@ -78,9 +86,20 @@ export function devicesView(): View {
       !d.simulated ? h('button', { type: 'button', class: 'secondary', 'data-rotate': d.id, onclick: () => rotate(latest.get(d.id) ?? d, tr) }, t('rotateSecret')) : null));
     return tr;
   });
-  const render = (list: Device[]) => {
-    latest = new Map(list.map((d) => [d.id, d]));
-    for (const id of [...under.keys()]) if (!latest.has(id)) closeRow(id);
+  // Zones by name in the user's language (the id until they are read).
+  let zoneNames = new Map<string, string>();
+  void zones().then((zs) => {
+    zoneNames = new Map(zs.map((z) => [z.id, localName(z.name, z.nameZh)]));
+    if (latest.size) render([...latest.values()]);
+  }).catch(() => undefined);
+  const attention = (d: Device) => (d.silent ? 2 : 0) + (d.lowBattery ? 1 : 0);
+  const render = (all: Device[]) => {
+    latest = new Map(all.map((d) => [d.id, d]));
+    const flagged = all.filter((d) => attention(d) > 0);
+    summary.textContent = t('devAttentionCount', { silent: all.filter((d) => d.silent).length, battery: all.filter((d) => d.lowBattery).length });
+    const list = (onlyAttention.checked ? flagged : all).slice()
+      .sort((a, b) => (order.value === 'attention' ? attention(b) - attention(a) : 0) || a.id.localeCompare(b.id));
+    for (const id of [...under.keys()]) if (!list.some((d) => d.id === id)) closeRow(id);
     const trs = rows(list);
     list.forEach((d, i) => place(trs[i]!, ...cells(d), actionsOf.get(trs[i]!) ?? null));
     place(body, ...trs.flatMap((tr, i) => [tr, under.get(list[i]!.id) ?? null]));
@@ -91,8 +110,15 @@ export function devicesView(): View {
     return [
       h('th', { scope: 'row' }, d.id, d.simulated ? h('span', { class: 'muted' }, ` (${t('simulated')})`) : null),
       h('td', null, t(`dev_${d.kind}`)),
-      h('td', null, d.zoneId),
+      h('td', null, zoneNames.get(d.zoneId) ?? d.zoneId),
       h('td', null, h('span', { class: ['dot', d.online ? 'on' : 'off'] }), d.online ? t('online') : t('offline')),
+      h('td', { class: 'health' },
+        d.silent ? h('span', { class: ['flag', 'flag-silent'], title: t('silentHint') }, t('silentFlag')) : null,
+        d.lowBattery ? h('span', { class: ['flag', 'flag-battery'] }, t('lowBatteryFlag')) : null,
+        h('span', { class: 'health-values' },
+          `${t('battery')} ${d.battery === null ? '—' : `${Math.round(d.battery)}%`}`, h('br'),
+          `${t('signal')} ${d.signal === null ? '—' : d.signal < 0 ? `${Math.round(d.signal)} dBm` : `${Math.round(d.signal)}%`}`,
+          d.statusAt ? h('span', { class: 'muted' }, h('br'), when(d.statusAt)) : null)),
       h('td', null, when(d.lastSeenAt)),
       h('td', { class: calOk ? '' : 'warn' }, d.calibrationValidUntil ? date(d.calibrationValidUntil) : '—', d.calibrationCert ? h('br') : null, d.calibrationCert ?? ''),
       h('td', null, p?.lon ? `${p.lat?.toFixed(4)}, ${p.lon.toFixed(4)}` : '—', ' ', d.placementPublished ? t('published') : h('span', { class: 'warn' }, t('notPublished'))),
@@ -126,7 +152,7 @@ export function devicesView(): View {
 
   function provisionForm(): HTMLElement {
     const zoneSelect = h('select', { name: 'zoneId', id: 'p-zone', required: true });
-    void zones().then((zs) => mount(zoneSelect, zs.map((z) => h('option', { value: z.id }, z.name)))).catch(() => undefined);
+    void zones().then((zs) => mount(zoneSelect, zs.map((z) => h('option', { value: z.id }, localName(z.name, z.nameZh))))).catch(() => undefined);
     const form = h('form', { class: 'panel provision', id: 'provision' },
       h('h2', null, t('provisionTitle')),
       h('div', { class: 'form-grid' },

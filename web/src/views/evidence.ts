@@ -1,7 +1,7 @@
 import { blobUrl } from '../api/client';
 import { gauge, lineChart, scoreBars } from '../charts';
 import { h, keyedRows, mount, place, s } from '../dom';
-import { when } from '../format';
+import { date, person, when } from '../format';
 import { t } from '../i18n';
 import { locate } from './actions';
 import { state } from '../state';
@@ -156,11 +156,11 @@ type SensorRecord = NonNullable<CaseContext['evidence']>['sensorRecords'][number
 
 function fileFigure(f: EvidenceFile, ctx: CaseContext): HTMLElement {
   const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
-    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${f.uploadedBy}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
+    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${person(ctx.detail.people, f.uploadedBy)}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
   const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
   if (f.capturePlaceReason) fig.append(h('p', { class: 'muted' }, t('capturePlaceReason', { r: f.capturePlaceReason })));
-  if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problems.join('; ')));
-  if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problems.some((p) => /review/.test(p))) {
+  if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problemCodes.map((c) => t(`evf_${c}`)).join('；')));
+  if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problemCodes.includes('not_reviewed')) {
     fig.append(h('button', { type: 'button', class: 'secondary', 'data-review': f.id, onclick: () => void ctx.act({ kind: 'file-review', evidenceId: f.id }) }, t('reviewFile')));
   }
   if (f.contentType.startsWith('image/')) {
@@ -173,8 +173,8 @@ function sensorRecord(r: SensorRecord, ctx: CaseContext): HTMLElement {
   const canReview = ['officer', 'team_lead', 'reviewer'].includes(state.user!.role);
   return h('li', { 'data-alert': r.alertId },
     h('span', { class: r.valid ? 'ok' : 'warn' }, r.valid ? '✔ ' : '✖ '),
-    `${t(`kind_${r.kind}`)} ${r.deviceId ?? ''} ${when(r.measuredAt)} — ${r.valid ? t('validEvidence') : r.problems.join('; ')}`,
-    !r.valid && canReview && r.problems.some((p) => /review/.test(p))
+    `${t(`kind_${r.kind}`)} ${r.deviceId ?? ''} ${when(r.measuredAt)} — ${r.valid ? t('validEvidence') : r.problemCodes.map((c) => t(`evs_${c}`, { device: r.deviceId ?? '', until: date(r.calibrationValidUntil), on: date(r.measuredOn) })).join('；')}`,
+    !r.valid && canReview && r.problemCodes.includes('not_reviewed')
       ? h('button', { type: 'button', class: 'secondary', onclick: () => void ctx.act({ kind: 'sensor-review', alertId: r.alertId }) }, t('reviewRecord'))
       : null);
 }

@@ -1,5 +1,5 @@
 import { h, keyedRows, place } from '../dom';
-import { countdown, when } from '../format';
+import { countdown, localName, when } from '../format';
 import { t } from '../i18n';
 import type { CaseRow } from '../live';
 import { byUrgency, isOpen, state } from '../state';
@@ -20,10 +20,10 @@ export function inboxView(): View {
     const cd = countdown(['reported', 'dispatched', 'accepted'].includes(c.state) ? c.slaDueAt : null);
     const fresh = state.fresh.has(c.id);
     return h('li', { class: ['case-card', `kind-${c.kind}`, fresh && 'fresh', !isOpen(c) && 'done'], 'data-id': c.id },
-      h('a', { href: `#/case/${c.id}`, class: 'card-link', 'aria-label': `${t(`kind_${c.kind}`)} ${c.zoneName} ${t(`state_${c.state}`)}` },
+      h('a', { href: `#/case/${c.id}`, class: 'card-link', 'aria-label': `${t(`kind_${c.kind}`)} ${localName(c.zoneName, c.zoneNameZh)} ${t(`state_${c.state}`)}` },
         h('span', { class: 'kind-icon', 'aria-hidden': 'true' }, ICON[c.kind] ?? '!'),
         h('span', { class: 'card-main' },
-          h('strong', { class: 'card-title' }, `${t(`kind_${c.kind}`)} · ${c.zoneName}`),
+          h('strong', { class: 'card-title' }, `${t(`kind_${c.kind}`)} · ${localName(c.zoneName, c.zoneNameZh)}`),
           h('span', { class: 'card-sub' }, c.title),
           h('span', { class: 'card-meta' }, `#${c.number} · ${when(c.createdAt)} · ${t('alertsN', { n: c.alertCount })}`)),
         h('span', { class: 'card-side' },

@@ -1,3 +1,4 @@
+import { localName } from '../format';
 import { call } from '../api/client';
 import { h, mount, s } from '../dom';
 import { t } from '../i18n';
@@ -53,7 +54,7 @@ export function mapView(): View {
           const top = Math.min(...r.map((p) => Y(p[1])));
           return s('g', { class: 'zone', 'data-zone': z.id },
             s('polygon', { points: r.map(([lon, lat]) => `${X(lon).toFixed(1)},${Y(lat).toFixed(1)}`).join(' '), fill: z.fishingBan ? 'url(#ban)' : '#d9f2d9', stroke: '#0b3d2e', 'stroke-width': 4 }),
-            s('text', { x: W / 2, y: Math.max(24, top - 30), 'text-anchor': 'middle', class: 'zone-label' }, z.name),
+            s('text', { x: W / 2, y: Math.max(24, top - 30), 'text-anchor': 'middle', class: 'zone-label' }, localName(z.name, z.nameZh)),
             s('text', { x: W / 2, y: Math.max(46, top - 8), 'text-anchor': 'middle', class: 'zone-sub' }, `${t('noiseClass')} ${z.noiseClass}${z.capacity ? ` · ${t('capacity')} ${z.capacity}` : ''}${z.fishingBan ? ` · ${t('fishingBan')}` : ''}`));
         }),
         devs.map((d) => {

@@ -24,7 +24,7 @@ export function outboxView(): View {
   // An item is rebuilt only when it changed: a refused one being cleared stays in the page while others are sent.
   const rows = keyedRows((i: OutboxItem) => String(i.id ?? i.key), (i) => JSON.stringify(i), (i) => h('li', { class: ['outbox-item', i.status], 'data-status': i.status },
     h('span', { class: 'ob-status' }, i.status === 'pending' ? t('pending') : t('refused')),
-    h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}` }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
+    h('span', { class: 'ob-what' }, h('a', { href: `#/case/${i.caseId}`, class: 'ob-case', 'aria-label': t('openCaseN', { n: i.caseNumber ?? '?' }) }, `#${i.caseNumber ?? '?'}`), ' ', opLabel(i.op), ' · ', when(i.createdAt)),
     i.error ? h('span', { class: 'ob-error', title: `${i.code ?? ''} ${i.error}` }, refusal(i.code, i.error)) : null,
     i.status === 'refused' ? h('button', { type: 'button', class: 'ghost', onclick: () => void discard(i.id!) }, t('clear')) : null));
   const render = () => {
