@@ -10,9 +10,17 @@ export function inboxView(): View {
   const list = h('ol', { id: 'cases', class: 'cards', 'aria-label': t('inboxTitle') });
   const empty = h('p', { id: 'empty', class: 'muted big-note' }, t('inboxEmpty'));
   const showClosed = h('input', { type: 'checkbox', id: 'show-closed' });
+  // The team by its name, as the cases it holds carry it (its id until one arrives).
+  const scope = h('span', { class: 'muted', id: 'team-scope' });
+  const scopeText = () => {
+    const team = state.user?.teamId;
+    if (!team) return t('allTeams');
+    const own = [...state.cases.values()].find((c) => c.teamId === team && c.teamName);
+    return t('teamScope', { team: own ? localName(own.teamName, own.teamNameZh) : team });
+  };
   const el = h('section', { class: 'inbox' },
     h('div', { class: 'section-head' },
-      h('h1', null, t('inboxTitle'), ' ', h('span', { class: 'muted' }, state.user?.teamId ? t('teamScope', { team: state.user.teamId }) : t('allTeams'))),
+      h('h1', null, t('inboxTitle'), ' ', scope),
       h('label', { class: 'toggle' }, showClosed, t('showClosed'))),
     list, empty);
 
@@ -37,6 +45,7 @@ export function inboxView(): View {
   const render = () => {
     const cases = [...state.cases.values()].filter((c) => showClosed.checked || isOpen(c)).sort(byUrgency);
     place(list, ...cards(cases));
+    scope.textContent = scopeText();
     empty.hidden = cases.length > 0;
   };
   showClosed.addEventListener('change', render);
