@@ -1,5 +1,5 @@
 /**
- * `npm run models:noise-cases [-- --seconds S --per-source N --music-segments K --dump FILE]`: the noise detector on whole cases of
+ * `npm run models:noise-cases [-- --seconds S --per-source N --music-segments K --dump FILE --split train]`: the noise detector on whole cases of
  * the real held-out recordings, as the platform meets them: each case is one sound level meter
  * sending 1-second readings for S seconds (default 90) of one held-out source (`real-windows.ts`,
  * split `test`: the same loudspeaker, distance, microphone and ambience variations as the card's
