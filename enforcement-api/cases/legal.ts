@@ -33,6 +33,7 @@ import {
   sameDayFinesOfParty,
   sensorRecordsOf,
   validFileKinds,
+  type CaseLegalRow,
 } from './legal-repository.js';
 
 /**
@@ -117,23 +118,10 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
 
-  if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') {
-    const proposal = await latestProposal(client, caseId);
-    // The level the case was submitted at (a routine proposal becomes major when the party's same-day fines add up).
-    facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
-    const state = await consultationState(client, proposal?.id ?? null, c.postId);
-    facts.review.pendingOpinions = state.pending;
-    facts.review.opinionsGiven = state.given;
-    facts.review.reviewersAtPost = state.reviewersAtPost;
-  }
+  if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts);
   return facts;
 }
 
-/**
- * What the legal rules need to tell, before anything is typed, which of `events` would be refused as
- * the case stands (domain/legal-rules.ts `standingRefusals`): the matter, the officers on site and their
- * certificates, filing, the benchmark in force on the day of the act, the evidence and the consultation.
- */
 /** The valid evidence a decision could rest on: uploaded files by kind, and the sensor records that count (each a calibrated device's measurement). */
 async function evidenceFacts(client: pg.PoolClient, caseId: string, timezone: string): Promise<LegalFacts['evidence']> {
   const sensors = await sensorRecordsOf(client, caseId, timezone);
@@ -142,11 +130,27 @@ async function evidenceFacts(client: pg.PoolClient, caseId: string, timezone: st
   return { files: files.length, validSensorRecords: records, kinds: [...files, ...(records > 0 ? ['measurement'] : [])] };
 }
 
+/** The review of the latest proposal: the level it was submitted at and the consultation's state. */
+async function loadReview(client: pg.PoolClient, caseId: string, c: Pick<CaseLegalRow, 'reviewLevel' | 'postId'>, facts: LegalFacts): Promise<void> {
+  const proposal = await latestProposal(client, caseId);
+  // The level the case was submitted at (a routine proposal becomes major when the party's same-day fines add up).
+  facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
+  const state = await consultationState(client, proposal?.id ?? null, c.postId);
+  facts.review.pendingOpinions = state.pending;
+  facts.review.opinionsGiven = state.given;
+  facts.review.reviewersAtPost = state.reviewersAtPost;
+}
+
 /** The proposal under review imposes a penalty (not only no_penalty). */
 async function proposalPenalised(client: pg.PoolClient, caseId: string): Promise<boolean> {
   return ((await latestProposal(client, caseId))?.penalties ?? []).some((p) => p !== 'no_penalty');
 }
 
+/**
+ * What the legal rules need to tell, before anything is typed, which of `events` would be refused as
+ * the case stands (domain/legal-rules.ts `standingRefusals`): the matter, the officers on site and their
+ * certificates, filing, the benchmark in force on the day of the act, the evidence and the consultation.
+ */
 export async function loadStandingFacts(client: pg.PoolClient, caseId: string, events: readonly string[], now: Date, settings: LegalSettings): Promise<LegalFacts | null> {
   const c = await caseLegalRow(client, caseId);
   if (!c) return null;
@@ -160,14 +164,7 @@ export async function loadStandingFacts(client: pg.PoolClient, caseId: string, e
     facts.evidence = await evidenceFacts(client, caseId, settings.timezone);
     facts.proposalPenalised = await proposalPenalised(client, caseId);
   }
-  if (needs('approve', 'request_opinions', 'give_opinion')) {
-    const proposal = await latestProposal(client, caseId);
-    facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
-    const state = await consultationState(client, proposal?.id ?? null, c.postId);
-    facts.review.pendingOpinions = state.pending;
-    facts.review.opinionsGiven = state.given;
-    facts.review.reviewersAtPost = state.reviewersAtPost;
-  }
+  if (needs('approve', 'request_opinions', 'give_opinion')) await loadReview(client, caseId, c, facts);
   return facts;
 }
 
