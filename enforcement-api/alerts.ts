@@ -16,7 +16,7 @@ export interface AlertFilter {
 }
 
 const SELECT = `SELECT a.id, a.kind, a.zone_id AS "zoneId", a.device_id AS "deviceId", a.started_at AS "startedAt",
-  a.detected_at AS "detectedAt", a.model_version AS "modelVersion", coalesce(a.summary, a.evidence->>'summary') AS summary,
+  a.detected_at AS "detectedAt", a.model_version AS "modelVersion", coalesce(a.summary, a.evidence->>'summary') AS summary, a.evidence->>'summaryZh' AS "summaryZh",
   a.evidence, a.incident_id AS "incidentId", c.id AS "caseId", c.team_id AS "teamId", v.verdict, v.reason AS "verdictReason",
   coalesce((SELECT json_agg(json_build_object('id', dc.id, 'name', dc.name, 'stage', dc.stage, 'payload', dc.payload,
       'sentAt', dc.sent_at, 'ackedAt', dc.acked_at, 'effect', dc.effect) ORDER BY dc.sent_at)

@@ -52,15 +52,15 @@ export class DirectoryQueries {
     const open = await this.pool.query<{ state: string; cases: number }>(
       `SELECT state, count(*)::int AS cases FROM cases WHERE state NOT IN ('closed', 'dismissed') GROUP BY state ORDER BY state`,
     );
-    const breaches = await this.pool.query<{ caseId: string; number: number; deadline: string; dueAt: Date; teamId: string | null; title: string }>(
-      `SELECT c.id AS "caseId", c.number::int AS number, d.name AS deadline, d.due_at AS "dueAt", c.team_id AS "teamId", c.title
+    const breaches = await this.pool.query<{ caseId: string; number: number; deadline: string; dueAt: Date; teamId: string | null; title: string; titleZh: string | null }>(
+      `SELECT c.id AS "caseId", c.number::int AS number, d.name AS deadline, d.due_at AS "dueAt", c.team_id AS "teamId", c.title, c.title_zh AS "titleZh"
        FROM case_deadlines d JOIN cases c ON c.id = d.case_id
        WHERE d.kind = 'deadline' AND (d.status = 'missed' OR (d.status = 'open' AND d.due_at < $1)) AND c.state NOT IN ('closed', 'dismissed')
        ORDER BY d.due_at LIMIT 100`,
       [now],
     );
-    const fallback = await this.pool.query<{ caseId: string; number: number; title: string; zoneName: string; createdAt: Date }>(
-      `SELECT c.id AS "caseId", c.number::int AS number, c.title, z.name AS "zoneName", c.created_at AS "createdAt"
+    const fallback = await this.pool.query<{ caseId: string; number: number; title: string; titleZh: string | null; zoneName: string; zoneNameZh: string | null; createdAt: Date }>(
+      `SELECT c.id AS "caseId", c.number::int AS number, c.title, c.title_zh AS "titleZh", z.name AS "zoneName", z.name_zh AS "zoneNameZh", c.created_at AS "createdAt"
        FROM cases c JOIN zones z ON z.id = c.zone_id WHERE c.team_id IS NULL AND c.state = 'reported' ORDER BY c.created_at LIMIT 100`,
     );
     return {

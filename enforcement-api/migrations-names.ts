@@ -46,3 +46,13 @@ export const NAMES_ZH_MIGRATION: Migration = {
     ...namesZhStatements(),
   ],
 };
+
+/**
+ * Case titles in Chinese beside the English ones: alerts carry `summaryZh` (the platform's pipelines, the
+ * complaint and inspection intakes write both); older cases keep only `title`, which the UI falls back to.
+ */
+export const TITLES_ZH_MIGRATION: Migration = {
+  version: 29,
+  name: 'Chinese case titles',
+  up: () => [`ALTER TABLE cases ADD COLUMN title_zh text`],
+};

@@ -11,6 +11,7 @@ export const AlertRecord = Type.Object({
   detectedAt: Type.String({ format: 'date-time' }),
   modelVersion: Type.Union([Type.String(), Type.Null()]),
   summary: Type.Union([Type.String(), Type.Null()]),
+  summaryZh: Type.Union([Type.String(), Type.Null()], { description: 'the summary in Chinese (null: summary)' }),
   evidence: Type.Unknown(),
   incidentId: Type.Union([Type.String(), Type.Null()]),
   caseId: Type.Union([Type.String(), Type.Null()]),

@@ -106,6 +106,7 @@ export const Case = Type.Object({
   supportTeamId: Type.Union([Type.String(), Type.Null()], { description: 'the team working the case beside the one holding it (emergency management on an intrusion): it sees and acts on the case too' }),
   state: Type.String(),
   title: Type.String(),
+  titleZh: Nullable(Type.String({ description: 'the title in Chinese (null: title; cases opened before it was written)' })),
   slaDueAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

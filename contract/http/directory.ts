@@ -21,8 +21,9 @@ export const Overview = Type.Object({
   openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
   slaBreaches: Type.Array(Type.Object({
     caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }), teamId: Nullable(Type.String()), title: Type.String(),
+    titleZh: Nullable(Type.String()),
   })),
-  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), zoneName: Type.String(), createdAt: Type.String({ format: 'date-time' }) })),
+  fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), titleZh: Nullable(Type.String()), zoneName: Type.String(), zoneNameZh: Nullable(Type.String()), createdAt: Type.String({ format: 'date-time' }) })),
 });
 export type Overview = Static<typeof Overview>;
 

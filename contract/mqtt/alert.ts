@@ -14,6 +14,8 @@ export const Alert = Type.Object({
   detectedAt: Type.String({ description: 'ISO-8601: reading that completed the minimum duration' }),
   modelVersion: Type.Optional(Type.String()),
   summary: Type.String(),
+  /** The summary in Chinese, for the district's officers and desks (optional: older publishers send none). */
+  summaryZh: Type.Optional(Type.String()),
   evidence: Type.Record(Type.String(), Type.Unknown()),
 });
 export type Alert = Static<typeof Alert>;

@@ -1,6 +1,6 @@
 /** The columns of a case as the API shows it (contract/http/cases.ts): every read of whole cases starts here. */
 export const CASE_SELECT = `SELECT c.id, c.number, c.incident_id AS "incidentId", c.kind, c.zone_id AS "zoneId", z.name AS "zoneName", z.name_zh AS "zoneNameZh",
-  c.matter_code AS "matterCode", m.name AS "matterName", m.name_zh AS "matterNameZh", c.team_id AS "teamId", tm.name AS "teamName", tm.name_zh AS "teamNameZh", c.support_team_id AS "supportTeamId", c.state, c.title, c.sla_due_at AS "slaDueAt",
+  c.matter_code AS "matterCode", m.name AS "matterName", m.name_zh AS "matterNameZh", c.team_id AS "teamId", tm.name AS "teamName", tm.name_zh AS "teamNameZh", c.support_team_id AS "supportTeamId", c.state, c.title, c.title_zh AS "titleZh", c.sla_due_at AS "slaDueAt",
   c.created_at AS "createdAt", c.updated_at AS "updatedAt", i.alert_count AS "alertCount",
   c.assigned_to AS "assignedTo", c.state_changed_at AS "stateChangedAt", c.review_submitted_at AS "reviewSubmittedAt",
   c.dismissal_reason AS "dismissalReason", c.on_site_officers AS "onSiteOfficers", c.filed_at AS "filedAt",

@@ -26,7 +26,7 @@ export async function insertAlert(client: pg.PoolClient, alert: Alert): Promise<
      SELECT $1, $2, $3, $4, $5, $6, $7, $8, d.calibration_valid_until, d.placement_published
      FROM (SELECT 1) one LEFT JOIN devices d ON d.id = $4 ON CONFLICT (id) DO NOTHING`,
     [alert.id, alert.kind, alert.zoneId, alert.deviceId ?? null, alert.startedAt, alert.detectedAt,
-      alert.modelVersion ?? null, JSON.stringify({ summary: alert.summary, ...alert.evidence })],
+      alert.modelVersion ?? null, JSON.stringify({ summary: alert.summary, ...(alert.summaryZh ? { summaryZh: alert.summaryZh } : {}), ...alert.evidence })],
   );
   return inserted.rowCount !== 0;
 }
@@ -104,10 +104,10 @@ export async function openIncidentAndCase(client: pg.PoolClient, alert: Alert, c
   );
   await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, c.incidentId]);
   await client.query(
-    `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at, support_team_id)
+    `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at, support_team_id, title_zh)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN $9::int IS NULL THEN NULL ELSE now() + make_interval(mins => $9::int) END,
-       now(), CASE WHEN $7 = 'dispatched' THEN now() END, $10)`,
-    [c.caseId, c.incidentId, alert.kind, alert.zoneId, c.matterCode, c.teamId, c.state, alert.summary, c.slaMinutes, c.supportTeamId],
+       now(), CASE WHEN $7 = 'dispatched' THEN now() END, $10, $11)`,
+    [c.caseId, c.incidentId, alert.kind, alert.zoneId, c.matterCode, c.teamId, c.state, alert.summary, c.slaMinutes, c.supportTeamId, alert.summaryZh ?? null],
   );
 }
 

@@ -95,6 +95,7 @@ export class ComplaintService {
       const result = await this.cases.intake({
         id: alertId, kind: decision.kind, zoneId, startedAt: at, detectedAt: at,
         summary: `Citizen complaint ${trackingNo}: ${input.description.slice(0, 120)}`,
+        summaryZh: `市民投诉 ${trackingNo}：${input.description.slice(0, 120)}`,
         evidence: { source: 'complaint', complaintId: id, trackingNumber: trackingNo, category: input.category },
       }, this.settings.windowMin);
       await inTransaction(this.pool, async (client) => {

@@ -171,7 +171,7 @@ export async function routing(db: Queryable, matterCode: string | null): Promise
 
 /** The follow-up case's incident, its alert (the findings) and the case itself, linked from the inspection. */
 export async function insertFollowUpCase(db: Queryable, c: {
-  caseId: string; incidentId: string; alertId: string; zoneId: string; at: string; title: string; evidence: Record<string, unknown>;
+  caseId: string; incidentId: string; alertId: string; zoneId: string; at: string; title: string; titleZh: string; evidence: Record<string, unknown>;
   matterCode: string | null; slaMinutes: number | null; teamId: string | null; state: 'dispatched' | 'reported'; partyId: string | null;
 }): Promise<void> {
   await db.query(`INSERT INTO incidents (id, kind, zone_id, first_alert_at, last_alert_at, alert_count) VALUES ($1, 'inspection', $2, $3, $3, 1)`, [c.incidentId, c.zoneId, c.at]);
@@ -180,10 +180,10 @@ export async function insertFollowUpCase(db: Queryable, c: {
     [c.alertId, c.zoneId, c.at, JSON.stringify(c.evidence), c.incidentId],
   );
   await db.query(
-    `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at, party_id)
+    `INSERT INTO cases (id, incident_id, kind, zone_id, matter_code, team_id, state, title, sla_due_at, state_changed_at, dispatched_at, party_id, title_zh)
      VALUES ($1, $2, 'inspection', $3, $4, $5, $6, $7, CASE WHEN $8::int IS NULL THEN NULL ELSE now() + make_interval(mins => $8::int) END,
-       now(), CASE WHEN $6 = 'dispatched' THEN now() END, $9)`,
-    [c.caseId, c.incidentId, c.zoneId, c.matterCode, c.teamId, c.state, c.title, c.slaMinutes, c.partyId],
+       now(), CASE WHEN $6 = 'dispatched' THEN now() END, $9, $10)`,
+    [c.caseId, c.incidentId, c.zoneId, c.matterCode, c.teamId, c.state, c.title, c.slaMinutes, c.partyId, c.titleZh],
   );
 }
 

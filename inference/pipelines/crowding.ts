@@ -386,6 +386,10 @@ export class CrowdingPipeline {
       summary: (riskNow !== null
         ? `Dangerous crowding now: ${total} people for a capacity of ${capacity}`
         : `Crowd expected to exceed capacity (${capacity}) within 15 minutes: ${total} people now, P = ${pExceed.toFixed(2)}`) + gap,
+      summaryZh: (riskNow !== null
+        ? `人员聚集危险：现有 ${total} 人，容量 ${capacity} 人`
+        : `预计 15 分钟内人数超过容量（${capacity} 人）：现有 ${total} 人，概率 ${pExceed.toFixed(2)}`)
+        + (silent.length > 0 ? `（${reporting.length + silent.length} 个计数器中 ${silent.length} 个无数据：人数为下限）` : ''),
       evidence: {
         count: total,
         capacity,

@@ -298,6 +298,7 @@ export class FishingPipeline {
       detectedAt: at.toISOString(),
       modelVersion: version,
       summary: `Person fishing in a fishing-ban zone for ${Math.round(last.dwellS / 60)} min, ${last.waterlineM.toFixed(1)} m from the water${track.warnings ? ` after ${track.warnings} loudspeaker warning(s)` : ''}`,
+      summaryZh: `禁渔区内有人垂钓 ${Math.round(last.dwellS / 60)} 分钟，距水边 ${last.waterlineM.toFixed(1)} 米${track.warnings ? `，已经喇叭警告 ${track.warnings} 次` : ''}`,
       evidence: {
         trackId,
         trackIds: [...track.ids],

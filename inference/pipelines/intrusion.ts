@@ -69,7 +69,8 @@ export class IntrusionPipeline {
 
   private alert(device: DeviceContext, p: TracksPayload, step: Alerting, at: Date, warning: string, rule: AppliedRule | null): Alert {
     const started = new Date(step.startedAt);
-    const afterWarning = step.warnedAt === null ? 'with no loudspeaker to warn them' : `${Math.round((at.getTime() - step.warnedAt) / 1000)} s after an anti-drowning warning`;
+    const warnedS = step.warnedAt === null ? null : Math.round((at.getTime() - step.warnedAt) / 1000);
+    const afterWarning = warnedS === null ? 'with no loudspeaker to warn them' : `${warnedS} s after an anti-drowning warning`;
     return {
       id: alertId(`${device.id}|${p.id}`, 'intrusion', started),
       kind: 'intrusion',
@@ -78,6 +79,7 @@ export class IntrusionPipeline {
       startedAt: started.toISOString(),
       detectedAt: at.toISOString(),
       summary: `Person at the water's edge of a closed zone${rule ? ` (${rule.name})` : ''} for ${step.atEdgeS} s, ${afterWarning}`,
+      summaryZh: `有人在封闭区域${rule ? `（${rule.name}）` : ''}水边停留 ${step.atEdgeS} 秒，${warnedS === null ? '无喇叭可警告' : `防溺水警告后 ${warnedS} 秒`}`,
       evidence: {
         trackId: p.id,
         waterlineM: round(p.waterlineM, 2),

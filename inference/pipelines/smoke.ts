@@ -6,6 +6,12 @@ import { alertId, calibration, round, type PipelineContext } from './context.js'
 
 export type SmokeOptions = SmokeRuleConfig;
 
+const BASIS_TEXT_ZH: Record<SmokeBasis, string> = {
+  smoke_and_heat: '温度上升',
+  persistent_smoke: '烟雾持续',
+  heat: '温度达到定温阈值',
+};
+
 const BASIS_TEXT: Record<SmokeBasis, string> = {
   smoke_and_heat: 'with the temperature rising',
   persistent_smoke: 'persisting',
@@ -45,6 +51,7 @@ export class SmokePipeline {
       startedAt: started.toISOString(),
       detectedAt: ts.toISOString(),
       summary: `Smoke or fire: obscuration ${round(p.obscuration, 1)} %/m, ${round(p.temperatureC, 1)} °C${ror !== null ? ` rising ${ror} °C/min` : ''} (${BASIS_TEXT[step.basis]})`,
+      summaryZh: `烟雾或火情：减光率 ${round(p.obscuration, 1)} %/m，${round(p.temperatureC, 1)} °C${ror !== null ? `，每分钟上升 ${ror} °C` : ''}（${BASIS_TEXT_ZH[step.basis]}）`,
       evidence: {
         basis: step.basis,
         obscuration: round(p.obscuration, 2),

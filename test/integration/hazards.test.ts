@@ -231,10 +231,12 @@ describe.skipIf(!hasBrowser)('the web app shows both kinds', () => {
     const browser = await launch();
     try {
       const page = await signIn(await browser.newContext(DESKTOP), t, 'emerg.ma');
-      const smokeCard = page.locator('#cases li.kind-smoke', { hasText: 'with the temperature rising' }).first();
+      // The Chinese screens show the case's Chinese title (the alert's summaryZh).
+      const smokeCard = page.locator('#cases li.kind-smoke', { hasText: '（温度上升）' }).first();
       await smokeCard.waitFor({ timeout: 30_000 });
       expect(await smokeCard.locator('.card-title').innerText()).toContain('烟火');
       expect(await page.locator('#cases li.kind-intrusion .card-title').first().innerText()).toContain('区域入侵');
+      expect(await page.locator('#cases li.kind-intrusion .card-sub').first().innerText()).toMatch(/^有人在封闭区域.*水边停留 \d+ 秒/);
       await smokeCard.locator('a').click();
       // The smoke alert's evidence: obscuration and temperature charts, and why it alarmed.
       await page.locator('.alert-evidence', { hasText: '烟雾且温度快速上升' }).waitFor({ timeout: 30_000 });

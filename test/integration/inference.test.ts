@@ -57,8 +57,11 @@ describe('fishing in the ban zone', () => {
     expect(cam.received.map((c) => [c.clip, c.stage])).toEqual([['fishing-ban', 'warning'], ['fishing-ban', 'repeat']]);
     await waitFor(async () => (await count(t, 'SELECT 1 FROM device_commands WHERE acked_at IS NOT NULL AND device_id = $1', [cam.id])) === 2 || undefined, 'the acks');
     // The case file shows the ladder: warning, repeat (both acknowledged by the camera), then the case.
-    const c = await api<{ teamId: string; kind: string; alerts: { commands: { stage: string; ackedAt: string | null; effect: { metric: string; fell: boolean } | null }[] }[] }>(t, admin, 'GET', `/api/v1/cases/${alert.caseId}`);
+    const c = await api<{ teamId: string; kind: string; title: string; titleZh: string | null; alerts: { commands: { stage: string; ackedAt: string | null; effect: { metric: string; fell: boolean } | null }[] }[] }>(t, admin, 'GET', `/api/v1/cases/${alert.caseId}`);
     expect(c.body).toMatchObject({ kind: 'fishing', teamId: 't-fisheries' });
+    // The case's title in both languages, from the alert (the Chinese screens show titleZh).
+    expect(c.body.title).toMatch(/^Person fishing in a fishing-ban zone for \d+ min/);
+    expect(c.body.titleZh).toMatch(/^禁渔区内有人垂钓 \d+ 分钟，距水边 [\d.]+ 米，已经喇叭警告 2 次$/);
     expect(c.body.alerts[0]!.commands.map((x) => [x.stage, x.ackedAt !== null])).toEqual([['warning', true], ['repeat', true]]);
     // Each warning's effect was measured on the same track afterwards (this angler kept fishing).
     expect(c.body.alerts[0]!.commands.map((x) => x.effect?.metric)).toEqual(['p_fishing', 'p_fishing']);
@@ -86,7 +89,8 @@ describe('crowding', () => {
     const run = crowdRun({ deviceId: counter.id, kind: 'hot_sunday', capacity: 150, start: localTime(TZ, 12, 0), startLocalHour: 12, minutes: 300, seed: 3, seqStart: 1 });
     await publishAll(counter.client, run);
     await waitFor(async () => (await alertsOf('crowding')) === 1 || undefined, 'the crowding alert', 60_000);
-    const alert = (await api<{ detectedAt: string; summary: string }[]>(t, admin, 'GET', '/api/v1/alerts?kind=crowding')).body[0]!;
+    const alert = (await api<{ detectedAt: string; summary: string; summaryZh: string | null }[]>(t, admin, 'GET', '/api/v1/alerts?kind=crowding')).body[0]!;
+    expect(alert.summaryZh).toMatch(/^(预计 15 分钟内人数超过容量（150 人）|人员聚集危险)：现有 \d+ 人/);
     const firstOver = run.map((m) => JSON.parse(m.payload) as { ts: string; count: number }).find((r) => r.count > 150);
     expect(firstOver, 'the scenario must exceed capacity').toBeDefined();
     expect(new Date(alert.detectedAt).getTime()).toBeLessThanOrEqual(new Date(firstOver!.ts).getTime());

@@ -16,6 +16,7 @@ interface CaseBody {
   teamId: string | null;
   state: string;
   alertCount: number;
+  titleZh: string | null;
 }
 
 const TZ = 'Asia/Shanghai';
@@ -82,6 +83,7 @@ describe('noise loop', () => {
     expect(cases).toHaveLength(1);
     const c = cases[0]!;
     expect(c).toMatchObject({ kind: 'noise', zoneId: 'z-park-square', teamId: 't-east', state: 'dispatched', alertCount: 1 });
+    expect(c.titleZh).toMatch(/^扩音音乐 [\d.]+ dB\(A\)，超过夜间限值 45 dB\(A\)$/);
     expect(await count(t, 'SELECT 1 FROM alerts WHERE device_id = $1', [dev.id])).toBe(1);
     expect(await count(t, 'SELECT 1 FROM incidents')).toBe(1);
     expect(await count(t, 'SELECT 1 FROM noise_readings WHERE device_id = $1', [dev.id])).toBe(120);

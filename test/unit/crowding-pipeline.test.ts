@@ -126,6 +126,7 @@ describe('crowding pipeline on the readings’ own clock', () => {
     expect(q).toHaveLength(1);
     expect(q[0]?.evidence).toMatchObject({ count: 140, coverage: 0.5, counters: { reporting: ['pc-b'], silent: ['pc-a'] }, estimate: 240 });
     expect(q[0]?.summary).toContain('1 of 2 counters silent');
+    expect(q[0]?.summaryZh).toMatch(/^人员聚集危险：现有 140 人，容量 150 人（2 个计数器中 1 个无数据：人数为下限）$/);
     // The model's input is kept with the alert (for the officers' verdict to become a training example):
     // the forecast stood in for the silent counter by its usual share (100 of 240).
     expect(q[0]?.evidence.window).toEqual({ localHour: 10, capacity: 150, countsPerMinute: [240, 240, 240, 240, 240, 240, 240, 240] });

@@ -15,6 +15,7 @@ export interface Endpoints {
       detectedAt: string;
       modelVersion: string | null;
       summary: string | null;
+      summaryZh: string | null;
       evidence: unknown;
       incidentId: string | null;
       caseId: string | null;
@@ -36,6 +37,7 @@ export interface Endpoints {
       detectedAt: string;
       modelVersion: string | null;
       summary: string | null;
+      summaryZh: string | null;
       evidence: unknown;
       incidentId: string | null;
       caseId: string | null;
@@ -60,6 +62,7 @@ export interface Endpoints {
       detectedAt: string;
       modelVersion: string | null;
       summary: string | null;
+      summaryZh: string | null;
       evidence: unknown;
       incidentId: string | null;
       caseId: string | null;
@@ -158,6 +161,7 @@ export interface Endpoints {
       supportTeamId: string | null;
       state: string;
       title: string;
+      titleZh: string | null;
       slaDueAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -200,6 +204,7 @@ export interface Endpoints {
       supportTeamId: string | null;
       state: string;
       title: string;
+      titleZh: string | null;
       slaDueAt: string | null;
       createdAt: string;
       updatedAt: string;
@@ -680,6 +685,7 @@ export interface Endpoints {
         supportTeamId: string | null;
         state: string;
         title: string;
+        titleZh: string | null;
         slaDueAt: string | null;
         createdAt: string;
         updatedAt: string;
@@ -2326,12 +2332,15 @@ export interface Endpoints {
         dueAt: string;
         teamId: string | null;
         title: string;
+        titleZh: string | null;
       }[];
       fallbackQueue: {
         caseId: string;
         number: number;
         title: string;
+        titleZh: string | null;
         zoneName: string;
+        zoneNameZh: string | null;
         createdAt: string;
       }[];
     };

@@ -158,7 +158,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const head = h('header', { class: 'case-head' },
       h('div', null,
         h('h1', null, `#${detail.number} ${t(`kind_${detail.kind}`)} · ${localName(detail.zoneName, detail.zoneNameZh)}`),
-        h('p', { class: 'case-title' }, detail.title)),
+        h('p', { class: 'case-title' }, localName(detail.title, detail.titleZh))),
       h('span', { id: 'd-state', class: ['state', 'big', `st-${detail.state}`], 'data-state': detail.state }, t(`state_${detail.state}`)));
     const facts = h('dl', { class: 'facts', id: 'd-facts' },
       fact(t('reported'), when(detail.createdAt)),

@@ -32,7 +32,7 @@ export function inboxView(): View {
         h('span', { class: 'kind-icon', 'aria-hidden': 'true' }, ICON[c.kind] ?? '!'),
         h('span', { class: 'card-main' },
           h('strong', { class: 'card-title' }, `${t(`kind_${c.kind}`)} · ${localName(c.zoneName, c.zoneNameZh)}`),
-          h('span', { class: 'card-sub' }, c.title),
+          h('span', { class: 'card-sub' }, localName(c.title, c.titleZh)),
           h('span', { class: 'card-meta' }, `#${c.number} · ${when(c.createdAt)} · ${t('alertsN', { n: c.alertCount })}`)),
         h('span', { class: 'card-side' },
           h('span', { class: ['state', `st-${c.state}`] }, t(`state_${c.state}`)),

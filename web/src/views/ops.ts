@@ -1,7 +1,7 @@
 import { call, type Res } from '../api/client';
 import { hourBars } from '../charts';
 import { h, keptPart, mount, place } from '../dom';
-import { when } from '../format';
+import { localName, when } from '../format';
 import { t } from '../i18n';
 import type { View } from './view';
 import { explain } from '../errors';
@@ -42,10 +42,10 @@ export function opsView(): View {
         h('span', { class: 'bar-track' }, h('span', { class: 'bar-fill', style: { width: `${(s.cases / Math.max(1, ...o.openByState.map((x) => x.cases))) * 100}%` } })),
         h('span', { class: 'bar-value' }, s.cases))))),
     h('section', { class: 'panel', id: 'breaches' }, h('h2', null, t('slaBreaches')),
-      o.slaBreaches.length ? h('ul', null, o.slaBreaches.map((b) => h('li', null, h('a', { href: `#/case/${b.caseId}` }, `#${b.number}`), ` ${t(`deadline_${b.deadline}`)} ${when(b.dueAt)} · ${b.teamId ?? t('fallbackQueue')} · ${b.title}`)))
+      o.slaBreaches.length ? h('ul', null, o.slaBreaches.map((b) => h('li', null, h('a', { href: `#/case/${b.caseId}` }, `#${b.number}`), ` ${t(`deadline_${b.deadline}`)} ${when(b.dueAt)} · ${b.teamId ?? t('fallbackQueue')} · ${localName(b.title, b.titleZh)}`)))
         : h('p', { class: 'muted' }, t('none')))));
   const fallback = keptPart((o: Overview) => JSON.stringify(o.fallbackQueue), (o) => h('section', { class: 'panel', id: 'fallback' }, h('h2', null, t('fallbackQueue')),
-    o.fallbackQueue.length ? h('ul', null, o.fallbackQueue.map((c) => h('li', null, h('a', { href: `#/case/${c.caseId}` }, `#${c.number}`), ` ${c.zoneName} · ${c.title} · ${when(c.createdAt)}`)))
+    o.fallbackQueue.length ? h('ul', null, o.fallbackQueue.map((c) => h('li', null, h('a', { href: `#/case/${c.caseId}` }, `#${c.number}`), ` ${localName(c.zoneName, c.zoneNameZh)} · ${localName(c.title, c.titleZh)} · ${when(c.createdAt)}`)))
       : h('p', { class: 'muted' }, t('none'))));
   const render = (o: Overview) => place(body, stats(o), perHour(o), work(o), fallback(o));
   const load = () => call('GET /api/v1/ops/overview').then(render).catch((err: unknown) => mount(body, h('p', { class: 'error' }, explain(err))));

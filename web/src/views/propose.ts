@@ -1,6 +1,6 @@
 import { call } from '../api/client';
 import { h, mount } from '../dom';
-import { yuan } from '../format';
+import { localName, yuan } from '../format';
 import { t } from '../i18n';
 import type { TransitionBody } from '../offline';
 import { actionForm } from './actions';
@@ -115,7 +115,7 @@ export function proposeForm(ctx: CaseContext): HTMLElement {
       onchange: () => { partyKind = k; preselect(); refresh(); },
     }), t(`party_${k}`))));
   const firstAlert = (d.alerts[0] as { evidence?: { laeq?: number } } | undefined)?.evidence;
-  const facts = last?.facts ?? `${d.title}${firstAlert?.laeq ? ` (LAeq ${firstAlert.laeq} dB(A))` : ''}`;
+  const facts = last?.facts ?? `${localName(d.title, d.titleZh)}${firstAlert?.laeq ? ` (LAeq ${firstAlert.laeq} dB(A))` : ''}`;
 
   const form = actionForm('propose_decision', ctx, [
     h('div', { class: 'propose-grid' },

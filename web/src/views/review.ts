@@ -21,7 +21,7 @@ export function reviewView(): View {
     const days = daysLeft(c);
     return h('tr', { 'data-id': c.id, class: c.state === 'under_review' ? 'waiting' : 'done', onclick: () => { location.hash = `#/case/${c.id}`; } },
       h('td', null, h('a', { href: `#/case/${c.id}` }, `#${c.number}`)),
-      h('td', null, `${t(`kind_${c.kind}`)} · ${localName(c.zoneName, c.zoneNameZh)}`, h('br'), h('span', { class: 'muted' }, c.title)),
+      h('td', null, `${t(`kind_${c.kind}`)} · ${localName(c.zoneName, c.zoneNameZh)}`, h('br'), h('span', { class: 'muted' }, localName(c.title, c.titleZh))),
       h('td', null, c.reviewLevel ? h('span', { class: ['level', c.reviewLevel] }, t(`level_${c.reviewLevel}`)) : '—'),
       h('td', null, when(c.reviewSubmittedAt)),
       h('td', { class: days !== null && days < 10 ? 'warn' : '' }, c.decisionDueAt ? `${when(c.decisionDueAt)} · ${t('daysLeft', { n: days ?? 0 })}` : '—'),
