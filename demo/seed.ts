@@ -1,5 +1,5 @@
 import { inTransaction } from '../core/db/transaction.js';
-import { namesZhStatements } from '../enforcement-api/migrations-names.js';
+import { legalTextsZhStatements, namesZhStatements } from '../enforcement-api/migrations-names.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
 import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
@@ -161,6 +161,8 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
         b,
       );
     }
+    // The catalogue's legal texts in Chinese (migration 30 set them on rows that existed then).
+    for (const sql of legalTextsZhStatements()) await q(sql, []);
     // Simulated devices get a fresh secret each time the simulator starts; this one is never handed out.
     const unusable = hashDeviceSecret(newSecret());
     for (const [id, zone, kind, speaker, lon, lat] of [

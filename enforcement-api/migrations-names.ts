@@ -56,3 +56,59 @@ export const TITLES_ZH_MIGRATION: Migration = {
   name: 'Chinese case titles',
   up: () => [`ALTER TABLE cases ADD COLUMN title_zh text`],
 };
+
+/**
+ * The catalogue's legal texts in Chinese beside the English ones (legal bases of matters, statutory bounds
+ * and benchmark tiers, and the facts each tier applies to), keyed by the English text: the demo's
+ * catalogue is written here; a district's own gets its Chinese texts through the catalogue API
+ * (`legalBasisZh`, `factsZh`). A text with no Chinese version is shown in English.
+ */
+export const LEGAL_TEXTS_ZH: Readonly<Record<string, string>> = {
+  'Noise Pollution Prevention and Control Law art. 82': '《中华人民共和国噪声污染防治法》第八十二条',
+  'Noise Pollution Prevention and Control Law art. 82; Administrative Penalty Law art. 32/33':
+    '《中华人民共和国噪声污染防治法》第八十二条；《中华人民共和国行政处罚法》第三十二条、第三十三条',
+  'Yangtze River Protection Law art. 86': '《中华人民共和国长江保护法》第八十六条',
+  'Yangtze River Protection Law art. 86; Fisheries Law': '《中华人民共和国长江保护法》第八十六条；《中华人民共和国渔业法》',
+  'Yangtze River Protection Law art. 86; Fisheries Law art. 38; Administrative Penalty Law art. 32/33':
+    '《中华人民共和国长江保护法》第八十六条；《中华人民共和国渔业法》第三十八条；《中华人民共和国行政处罚法》第三十二条、第三十三条',
+  'local public-safety rules': '地方公共安全管理规定',
+  'local riverside safety and drowning-prevention rules; Emergency Response Law': '地方滨水安全和防溺水管理规定；《中华人民共和国突发事件应对法》',
+  'Fire Protection Law art. 44 (report fires, organise their fighting); Emergency Response Law':
+    '《中华人民共和国消防法》第四十四条（报告火警、组织扑救）；《中华人民共和国突发事件应对法》',
+};
+
+export const FACTS_ZH: Readonly<Record<string, string>> = {
+  'first violation, stopped or turned down when ordered to correct, no complaints from residents': '初次违法，责令改正后立即停止或调低音量，无居民投诉',
+  'refused to correct at first, corrected before the decision; daytime; exceedance under 5 dB(A)': '起初拒不改正，处罚决定作出前已改正；昼间；超标不足 5 dB(A)',
+  'refused to correct; exceedance 5–10 dB(A) or residents complained': '拒不改正；超标 5–10 dB(A) 或有居民投诉',
+  'refused to correct at night or repeatedly, exceedance over 10 dB(A), or obstructed the officers': '夜间或多次拒不改正，超标 10 dB(A) 以上，或阻碍执法人员依法执行职务',
+  'first violation, corrected when ordered': '初次违法，责令改正后即改正',
+  'refused at first, corrected before the decision; exceedance under 5 dB(A)': '起初拒不改正，处罚决定作出前已改正；超标不足 5 dB(A)',
+  'refused at night or repeatedly, exceedance over 10 dB(A), or obstructed the officers': '夜间或多次拒不改正，超标 10 dB(A) 以上，或阻碍执法人员依法执行职务',
+  'first violation, a single rod, no catch, left at the first warning': '初次违法，单人单竿，无渔获，首次警告后即离开',
+  'small catch, stopped when approached, cooperated': '渔获较少，执法人员到场即停止，配合调查',
+  'catch taken, or continued after the loudspeaker warnings': '有渔获，或经喇叭警告后仍继续垂钓',
+  'electric, poison or explosive fishing, nets, repeated violation or other serious circumstances (art. 86 para. 2)':
+    '电鱼、毒鱼、炸鱼，使用网具，多次违法或有其他严重情节（第八十六条第二款）',
+};
+
+/** Sets the Chinese legal texts above where a row's English text matches and it has none yet. */
+export function legalTextsZhStatements(): string[] {
+  const basis = (table: string) => Object.entries(LEGAL_TEXTS_ZH).map(([en, zh]) =>
+    `UPDATE ${table} SET legal_basis_zh = ${quote(zh)} WHERE legal_basis = ${quote(en)} AND legal_basis_zh IS NULL`);
+  return [
+    ...basis('matters'), ...basis('statutory_bounds'), ...basis('discretion_benchmarks'),
+    ...Object.entries(FACTS_ZH).map(([en, zh]) => `UPDATE discretion_benchmarks SET facts_zh = ${quote(zh)} WHERE facts = ${quote(en)} AND facts_zh IS NULL`),
+  ];
+}
+
+export const LEGAL_TEXTS_ZH_MIGRATION: Migration = {
+  version: 30,
+  name: 'Chinese legal bases and benchmark facts',
+  up: () => [
+    `ALTER TABLE matters ADD COLUMN legal_basis_zh text`,
+    `ALTER TABLE statutory_bounds ADD COLUMN legal_basis_zh text`,
+    `ALTER TABLE discretion_benchmarks ADD COLUMN facts_zh text, ADD COLUMN legal_basis_zh text`,
+    ...legalTextsZhStatements(),
+  ],
+};

@@ -135,7 +135,9 @@ export const Benchmark = Type.Object({
   maxFineYuan: Type.Integer(),
   measures: Type.Array(Type.String()),
   facts: Type.String({ description: 'the facts that select this tier' }),
+  factsZh: Type.Optional(Nullable(Type.String({ description: 'the same in Chinese, shown by the Chinese UI (null: the English text is shown)' }))),
   legalBasis: Type.String(),
+  legalBasisZh: Type.Optional(Nullable(Type.String({ description: 'the same in Chinese, shown by the Chinese UI (null: the English text is shown)' }))),
   effectiveFrom: Type.String({ description: 'first day of the benchmark version this tier belongs to (YYYY-MM-DD)' }),
 });
 
@@ -149,6 +151,7 @@ export const StatutoryBound = Type.Object({
   maxFineYuan: Type.Integer(),
   mandatoryMeasures: Type.Array(Type.String(), { description: 'measures every penalty must include, e.g. confiscation' }),
   legalBasis: Type.String(),
+  legalBasisZh: Type.Optional(Nullable(Type.String({ description: 'the same in Chinese, shown by the Chinese UI (null: the English text is shown)' }))),
 });
 export type StatutoryBound = Static<typeof StatutoryBound>;
 

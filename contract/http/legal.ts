@@ -11,7 +11,7 @@ import { EVIDENCE_KINDS } from './evidence.js';
 
 export const Code = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' });
 export const Day = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' });
-export const Words = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$' });
+export const Words = (max: number, description?: string) => Type.String({ ...(description ? { description } : {}), minLength: 1, maxLength: max, pattern: '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$' });
 const Yuan = Type.Integer({ minimum: 0, maximum: 100_000_000 });
 const Measure = Type.Union(PENALTIES.filter((p) => p !== 'no_penalty').map((p) => Type.Literal(p)));
 const Reason = Type.Optional(Words(2000));
@@ -19,6 +19,7 @@ const Kind = Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)));
 
 export const Matter = Type.Object({
   code: Type.String(), name: Type.String(), nameZh: Nullable(Type.String({ description: 'the name in Chinese, shown by the Chinese UI (null: `name` is shown)' })), alertKind: Nullable(Type.String()), legalBasis: Type.String(),
+  legalBasisZh: Nullable(Type.String({ description: 'the legal basis in Chinese (null: `legalBasis` is shown)' })),
   handlingLevel: Type.String(), department: Type.String(), domain: Type.String(), slaMinutes: Type.Integer(), acceptSlaMinutes: Type.Integer(), penalty: Type.Boolean(),
   decisionEvidence: Type.Array(Type.String(), { description: 'kinds of evidence of which a penalty decision needs at least one valid item (a sensor record counts as a measurement); empty: any valid item' }),
 });
@@ -39,6 +40,7 @@ export const MatterBody = Type.Object({
   nameZh: Type.Optional(Words(200)),
   alertKind: Type.Union([Type.Null(), Type.String({ pattern: '^[a-z_]{1,32}$' })], { description: 'the alert kind that raises it; null: cases are classified into it' }),
   legalBasis: Words(500),
+  legalBasisZh: Type.Optional(Words(500, 'the legal basis in Chinese; omitted: kept while `legalBasis` is unchanged, cleared when it changes')),
   handlingLevel: Type.Union([Type.Literal('street'), Type.Literal('district')]),
   department: Words(200),
   domain: Code,
@@ -62,6 +64,7 @@ export const BoundsBody = Type.Object({
     maxFineYuan: Yuan,
     mandatoryMeasures: Type.Array(Measure, { uniqueItems: true }),
     legalBasis: Words(500),
+    legalBasisZh: Type.Optional(Words(500, 'the legal basis in Chinese')),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 2 }),
 }, { additionalProperties: false });
 export type BoundsBody = Static<typeof BoundsBody>;
@@ -76,7 +79,9 @@ export const BenchmarkBody = Type.Object({
     maxFineYuan: Yuan,
     measures: Type.Array(Measure, { uniqueItems: true }),
     facts: Words(2000),
+    factsZh: Type.Optional(Words(2000, 'the facts in Chinese')),
     legalBasis: Words(500),
+    legalBasisZh: Type.Optional(Words(500, 'the legal basis in Chinese')),
   }, { additionalProperties: false }), { minItems: 1, maxItems: 8 }),
 }, { additionalProperties: false });
 export type BenchmarkBody = Static<typeof BenchmarkBody>;

@@ -29,7 +29,7 @@ export async function changes(db: Queryable, filter: { entity?: string; key?: st
   return r.rows;
 }
 
-const MATTER_COLUMNS = `code, name, name_zh AS "nameZh", alert_kind AS "alertKind", legal_basis AS "legalBasis", handling_level AS "handlingLevel", department, domain,
+const MATTER_COLUMNS = `code, name, name_zh AS "nameZh", alert_kind AS "alertKind", legal_basis AS "legalBasis", legal_basis_zh AS "legalBasisZh", handling_level AS "handlingLevel", department, domain,
   sla_minutes AS "slaMinutes", accept_sla_minutes AS "acceptSlaMinutes", penalty, decision_evidence AS "decisionEvidence"`;
 
 export async function matters(db: Queryable): Promise<Matter[]> {
@@ -48,24 +48,27 @@ export async function matterOfAlertKind(db: Queryable, alertKind: string, otherT
 
 export async function upsertMatter(client: pg.PoolClient, code: string, b: MatterBody): Promise<Matter> {
   return (await client.query<Matter>(
-    `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes, accept_sla_minutes, penalty, decision_evidence, name_zh)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::text[], '{}'), $12)
+    // A Chinese legal basis left out is kept while the basis stays the same; a changed basis without one
+    // clears it (the UI then shows the new basis rather than a translation of the old one).
+    `INSERT INTO matters (code, name, alert_kind, legal_basis, handling_level, department, domain, sla_minutes, accept_sla_minutes, penalty, decision_evidence, name_zh, legal_basis_zh)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, coalesce($11::text[], '{}'), $12, $13)
      ON CONFLICT (code) DO UPDATE SET name = $2, alert_kind = $3, legal_basis = $4, handling_level = $5, department = $6, domain = $7,
        sla_minutes = $8, accept_sla_minutes = $9, penalty = $10, decision_evidence = coalesce($11::text[], matters.decision_evidence),
-       name_zh = coalesce($12, matters.name_zh)
+       name_zh = coalesce($12, matters.name_zh),
+       legal_basis_zh = CASE WHEN $13::text IS NOT NULL THEN $13 WHEN matters.legal_basis = $4 THEN matters.legal_basis_zh END
      RETURNING ${MATTER_COLUMNS}`,
-    [code, b.name, b.alertKind, b.legalBasis, b.handlingLevel, b.department, b.domain, b.slaMinutes, b.acceptSlaMinutes, b.penalty, b.decisionEvidence ?? null, b.nameZh ?? null],
+    [code, b.name, b.alertKind, b.legalBasis, b.handlingLevel, b.department, b.domain, b.slaMinutes, b.acceptSlaMinutes, b.penalty, b.decisionEvidence ?? null, b.nameZh ?? null, b.legalBasisZh ?? null],
   )).rows[0]!;
 }
 
 export async function upsertBounds(client: pg.PoolClient, bounds: readonly StatutoryBound[]): Promise<void> {
   for (const b of bounds) {
     await client.query(
-      `INSERT INTO statutory_bounds (matter_code, party_kind, effective_from, fine_required, min_fine_yuan, max_fine_yuan, mandatory_measures, legal_basis)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO statutory_bounds (matter_code, party_kind, effective_from, fine_required, min_fine_yuan, max_fine_yuan, mandatory_measures, legal_basis, legal_basis_zh)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (matter_code, party_kind, effective_from) DO UPDATE SET fine_required = $4, min_fine_yuan = $5, max_fine_yuan = $6,
-         mandatory_measures = $7, legal_basis = $8`,
-      [b.matterCode, b.partyKind, b.effectiveFrom, b.fineRequired, b.minFineYuan, b.maxFineYuan, b.mandatoryMeasures, b.legalBasis],
+         mandatory_measures = $7, legal_basis = $8, legal_basis_zh = $9`,
+      [b.matterCode, b.partyKind, b.effectiveFrom, b.fineRequired, b.minFineYuan, b.maxFineYuan, b.mandatoryMeasures, b.legalBasis, b.legalBasisZh ?? null],
     );
   }
 }
@@ -76,9 +79,9 @@ export async function replaceBenchmark(client: pg.PoolClient, code: string, effe
   await client.query('DELETE FROM discretion_benchmarks WHERE matter_code = $1 AND effective_from = $2 AND party_kind = ANY($3)', [code, effectiveFrom, kinds]);
   for (const t of tiers) {
     await client.query(
-      `INSERT INTO discretion_benchmarks (matter_code, party_kind, tier, min_fine_yuan, max_fine_yuan, measures, facts, legal_basis, effective_from)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [code, t.partyKind, t.tier, t.minFineYuan, t.maxFineYuan, t.measures, t.facts, t.legalBasis, effectiveFrom],
+      `INSERT INTO discretion_benchmarks (matter_code, party_kind, tier, min_fine_yuan, max_fine_yuan, measures, facts, legal_basis, effective_from, facts_zh, legal_basis_zh)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [code, t.partyKind, t.tier, t.minFineYuan, t.maxFineYuan, t.measures, t.facts, t.legalBasis, effectiveFrom, t.factsZh ?? null, t.legalBasisZh ?? null],
     );
   }
 }

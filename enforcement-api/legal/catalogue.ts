@@ -12,11 +12,11 @@ import type { StatutoryBound } from './statutory-bounds.js';
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 const BENCHMARK_COLUMNS = `b.matter_code AS "matterCode", b.party_kind AS "partyKind", b.tier, b.min_fine_yuan AS "minFineYuan",
-  b.max_fine_yuan AS "maxFineYuan", b.measures, b.facts, b.legal_basis AS "legalBasis", to_char(b.effective_from, 'YYYY-MM-DD') AS "effectiveFrom"`;
+  b.max_fine_yuan AS "maxFineYuan", b.measures, b.facts, b.facts_zh AS "factsZh", b.legal_basis AS "legalBasis", b.legal_basis_zh AS "legalBasisZh", to_char(b.effective_from, 'YYYY-MM-DD') AS "effectiveFrom"`;
 
 const BOUND_COLUMNS = `b.matter_code AS "matterCode", b.party_kind AS "partyKind", to_char(b.effective_from, 'YYYY-MM-DD') AS "effectiveFrom",
   b.fine_required AS "fineRequired", b.min_fine_yuan AS "minFineYuan", b.max_fine_yuan AS "maxFineYuan",
-  b.mandatory_measures AS "mandatoryMeasures", b.legal_basis AS "legalBasis"`;
+  b.mandatory_measures AS "mandatoryMeasures", b.legal_basis AS "legalBasis", b.legal_basis_zh AS "legalBasisZh"`;
 
 const TIER_ORDER = `array_position(ARRAY['no_penalty', 'mitigated', 'normal', 'aggravated'], b.tier)`;
 

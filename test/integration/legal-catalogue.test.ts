@@ -118,6 +118,34 @@ describe('the legal catalogue API', () => {
     expect((await put('admin', '/api/v1/catalogue/matters/NOISE-AMPLIFIED/bounds', narrower)).body).toMatchObject({ code: 'BENCHMARK_OUTSIDE_BOUNDS' });
     expect((await put('admin', '/api/v1/catalogue/matters/NOPE/bounds', narrower)).status).toBe(404);
   });
+
+  it('keeps the legal texts in Chinese beside the English ones, and never a translation of a basis that changed', async () => {
+    type Texts = { code: string; legalBasisZh: string | null; statutoryBounds: { legalBasisZh: string | null }[]; benchmark: { tier: string; partyKind: string; factsZh: string | null; legalBasisZh: string | null }[] };
+    const all = (await api<Texts[]>(t, as('east.li'), 'GET', '/api/v1/catalogue/matters')).body;
+    const noise = all.find((m) => m.code === 'NOISE-AMPLIFIED')!;
+    expect(noise.legalBasisZh).toBe('《中华人民共和国噪声污染防治法》第八十二条');
+    expect(noise.statutoryBounds.map((b) => b.legalBasisZh)).toEqual(['《中华人民共和国噪声污染防治法》第八十二条', '《中华人民共和国噪声污染防治法》第八十二条']);
+    expect(noise.benchmark.find((b) => b.partyKind === 'individual' && b.tier === 'normal')).toMatchObject({
+      factsZh: '拒不改正；超标 5–10 dB(A) 或有居民投诉', legalBasisZh: expect.stringContaining('《中华人民共和国行政处罚法》第三十二条、第三十三条'),
+    });
+    expect(all.find((m) => m.code === 'SMOKE-FIRE')!.legalBasisZh).toContain('《中华人民共和国消防法》第四十四条');
+
+    // A matter's Chinese basis: set, kept by a change that does not name it, cleared when the basis changes without one.
+    const matter = { name: 'Posting bills', alertKind: null, legalBasis: 'City Appearance Regulations art. 17', legalBasisZh: '《城市市容和环境卫生管理条例》第十七条', handlingLevel: 'street', department: 'street integrated team', domain: 'city_management', slaMinutes: 120, acceptSlaMinutes: 30, penalty: true };
+    expect((await put('admin', '/api/v1/catalogue/matters/BILLS', matter)).body).toMatchObject({ after: { legalBasisZh: '《城市市容和环境卫生管理条例》第十七条' } });
+    const { legalBasisZh: _zh, ...withoutZh } = matter;
+    expect((await put('admin', '/api/v1/catalogue/matters/BILLS', { ...withoutZh, slaMinutes: 60 })).body).toMatchObject({ after: { legalBasisZh: '《城市市容和环境卫生管理条例》第十七条' } });
+    expect((await put('admin', '/api/v1/catalogue/matters/BILLS', { ...withoutZh, legalBasis: 'City Appearance Regulations art. 36' })).body).toMatchObject({ after: { legalBasisZh: null } });
+
+    // A benchmark version carries its own Chinese texts (and none where none are given).
+    const tiers = [
+      { partyKind: 'individual', tier: 'normal', minFineYuan: 20000, maxFineYuan: 50000, measures: ['confiscation', 'fine'], facts: 'catch taken', factsZh: '有渔获', legalBasis: 'Yangtze River Protection Law art. 86' },
+      { partyKind: 'individual', tier: 'aggravated', minFineYuan: 50000, maxFineYuan: 500000, measures: ['confiscation', 'fine'], facts: 'nets', legalBasis: 'Yangtze River Protection Law art. 86' },
+    ];
+    expect((await put('admin', '/api/v1/catalogue/matters/FISHING-BAN/benchmark', { effectiveFrom: '2030-01-01', tiers })).status).toBe(200);
+    const later = (await api<Texts>(t, as('east.li'), 'GET', '/api/v1/catalogue/matters/FISHING-BAN?on=2030-01-02')).body;
+    expect(later.benchmark.filter((b) => b.partyKind === 'individual').map((b) => [b.tier, b.factsZh, b.legalBasisZh])).toEqual([['normal', '有渔获', null], ['aggravated', null, null]]);
+  });
 });
 
 describe('a case is judged by the catalogue in force when the act occurred', () => {

@@ -79,6 +79,9 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     await page.locator('#d-events li').first().waitFor({ timeout: 30_000 });
     expect(await page.textContent('h1')).toContain('东湖公园中心广场');
     expect(await page.textContent('#d-matter')).toContain('公共场所使用音响器材音量超过噪声限值');
+    // The legal basis and the benchmark's facts in Chinese too.
+    expect(await page.textContent('#d-basis')).toContain('《中华人民共和国噪声污染防治法》第八十二条');
+    expect(await page.textContent('.legal .bench-table')).toContain('拒不改正；超标 5–10 dB(A) 或有居民投诉');
     const facts = (await page.textContent('#d-facts'))!;
     expect(facts).toContain('东湖街道综合行政执法队');
     expect(facts).toContain('Li Wei、Zhou Min');
@@ -116,6 +119,7 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     await page.click('#lang');
     await expect.poll(() => page.textContent('h1')).toContain('East Lake Park central square');
     await expect.poll(() => page.textContent('#d-matter')).toContain('Amplified music');
+    expect(await page.textContent('#d-basis')).toContain('Noise Pollution Prevention and Control Law art. 82');
     await page.click('#lang');
 
     // Offline, a step waits in the outbox; its case link is a finger's target.

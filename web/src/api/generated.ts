@@ -136,7 +136,9 @@ export interface Endpoints {
       maxFineYuan: number;
       measures: string[];
       facts: string;
+      factsZh?: string | null;
       legalBasis: string;
+      legalBasisZh?: string | null;
       effectiveFrom: string;
     }[];
   };
@@ -316,6 +318,7 @@ export interface Endpoints {
         maxFineYuan: number;
         mandatoryMeasures: string[];
         legalBasis: string;
+        legalBasisZh?: string | null;
       }[];
       benchmark: {
         matterCode: string;
@@ -325,7 +328,9 @@ export interface Endpoints {
         maxFineYuan: number;
         measures: string[];
         facts: string;
+        factsZh?: string | null;
         legalBasis: string;
+        legalBasisZh?: string | null;
         effectiveFrom: string;
       }[];
       extensions: {
@@ -742,6 +747,7 @@ export interface Endpoints {
       nameZh: string | null;
       alertKind: string | null;
       legalBasis: string;
+      legalBasisZh: string | null;
       handlingLevel: string;
       department: string;
       domain: string;
@@ -759,6 +765,7 @@ export interface Endpoints {
         maxFineYuan: number;
         mandatoryMeasures: string[];
         legalBasis: string;
+        legalBasisZh?: string | null;
       }[];
       benchmark: {
         matterCode: string;
@@ -768,7 +775,9 @@ export interface Endpoints {
         maxFineYuan: number;
         measures: string[];
         facts: string;
+        factsZh?: string | null;
         legalBasis: string;
+        legalBasisZh?: string | null;
         effectiveFrom: string;
       }[];
     }[];
@@ -783,6 +792,7 @@ export interface Endpoints {
       nameZh: string | null;
       alertKind: string | null;
       legalBasis: string;
+      legalBasisZh: string | null;
       handlingLevel: string;
       department: string;
       domain: string;
@@ -800,6 +810,7 @@ export interface Endpoints {
         maxFineYuan: number;
         mandatoryMeasures: string[];
         legalBasis: string;
+        legalBasisZh?: string | null;
       }[];
       benchmark: {
         matterCode: string;
@@ -809,7 +820,9 @@ export interface Endpoints {
         maxFineYuan: number;
         measures: string[];
         facts: string;
+        factsZh?: string | null;
         legalBasis: string;
+        legalBasisZh?: string | null;
         effectiveFrom: string;
       }[];
       boundsVersions: {
@@ -821,6 +834,7 @@ export interface Endpoints {
         maxFineYuan: number;
         mandatoryMeasures: string[];
         legalBasis: string;
+        legalBasisZh?: string | null;
       }[];
       benchmarkVersions: {
         matterCode: string;
@@ -830,7 +844,9 @@ export interface Endpoints {
         maxFineYuan: number;
         measures: string[];
         facts: string;
+        factsZh?: string | null;
         legalBasis: string;
+        legalBasisZh?: string | null;
         effectiveFrom: string;
       }[];
     };
@@ -843,6 +859,7 @@ export interface Endpoints {
       nameZh?: string;
       alertKind: string | null;
       legalBasis: string;
+      legalBasisZh?: string;
       handlingLevel: "street" | "district";
       department: string;
       domain: string;
@@ -877,7 +894,9 @@ export interface Endpoints {
         maxFineYuan: number;
         measures: ("warning" | "fine" | "confiscation" | "suspension" | "licence_revocation")[];
         facts: string;
+        factsZh?: string;
         legalBasis: string;
+        legalBasisZh?: string;
       }[];
     };
     response: {
@@ -905,6 +924,7 @@ export interface Endpoints {
         maxFineYuan: number;
         mandatoryMeasures: ("warning" | "fine" | "confiscation" | "suspension" | "licence_revocation")[];
         legalBasis: string;
+        legalBasisZh?: string;
       }[];
     };
     response: {

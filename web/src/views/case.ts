@@ -174,7 +174,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       ? h('section', { class: 'panel legal', 'aria-labelledby': 'h-legal' },
         h('h2', { id: 'h-legal' }, t('legalTitle')),
         h('p', { id: 'd-matter' }, h('strong', null, t('matter')), ' ', detail.matterCode ? `${localName(detail.matterName, detail.matterNameZh)} (${detail.matterCode})` : '—'),
-        h('p', null, h('strong', null, t('legalBasis')), ' ', detail.benchmark[0]!.legalBasis),
+        h('p', { id: 'd-basis' }, h('strong', null, t('legalBasis')), ' ', localName(detail.benchmark[0]!.legalBasis, detail.benchmark[0]!.legalBasisZh)),
         h('p', null, h('strong', null, t('suggestedTier')), ' ', h('span', { class: 'tier-tag', id: 'd-suggested' }, t(`tier_${suggestTier(detail)}`)), ' ', h('span', { class: 'muted' }, t('suggestedWhy'))),
         benchmarkTable(detail.benchmark, 'individual', suggestTier(detail)))
       : h('section', { class: 'panel legal' }, h('h2', null, t('legalTitle')), h('p', { class: 'muted' }, t('noPenaltyMatter')));

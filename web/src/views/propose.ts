@@ -28,8 +28,8 @@ export function benchmarkTable(benchmark: Benchmark[], partyKind: string, select
       h('th', { scope: 'row' }, t(`tier_${r.tier}`)),
       h('td', null, `${yuan(r.minFineYuan)}–${yuan(r.maxFineYuan)}`),
       h('td', null, r.measures.map((m) => t(`pen_${m}`)).join('、')),
-      h('td', null, r.facts))))),
-    fining.length ? h('p', { class: 'statutory' }, `${t('statutoryBounds')}: ${yuan(min)}–${yuan(max)} · ${rows[0]!.legalBasis}`) : null);
+      h('td', null, localName(r.facts, r.factsZh)))))),
+    fining.length ? h('p', { class: 'statutory' }, `${t('statutoryBounds')}: ${yuan(min)}–${yuan(max)} · ${localName(rows[0]!.legalBasis, rows[0]!.legalBasisZh)}`) : null);
 }
 
 /**
@@ -127,7 +127,7 @@ export function proposeForm(ctx: CaseContext): HTMLElement {
         penalties,
         h('label', { for: 'f-fine' }, t('fineYuan')), fine, fineNote,
         h('label', { for: 'f-facts' }, t('facts'), ' *'), h('textarea', { name: 'facts', id: 'f-facts', required: true, rows: 3 }, facts),
-        h('label', { for: 'f-basis' }, t('legalBasis'), ' *'), h('input', { name: 'legalBasis', id: 'f-basis', required: true, value: last?.legalBasis ?? d.benchmark[0]?.legalBasis ?? '' }),
+        h('label', { for: 'f-basis' }, t('legalBasis'), ' *'), h('input', { name: 'legalBasis', id: 'f-basis', required: true, value: last?.legalBasis ?? (d.benchmark[0] ? localName(d.benchmark[0].legalBasis, d.benchmark[0].legalBasisZh) : '') }),
         h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'hearingRequired' }), t('hearingRequired')),
         h('label', { for: 'f-correction' }, t('correction')), h('textarea', { name: 'correction', id: 'f-correction', rows: 2 })),
       side),
