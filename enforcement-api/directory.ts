@@ -52,9 +52,10 @@ export class DirectoryQueries {
     const open = await this.pool.query<{ state: string; cases: number }>(
       `SELECT state, count(*)::int AS cases FROM cases WHERE state NOT IN ('closed', 'dismissed') GROUP BY state ORDER BY state`,
     );
-    const breaches = await this.pool.query<{ caseId: string; number: number; deadline: string; dueAt: Date; teamId: string | null; title: string; titleZh: string | null }>(
-      `SELECT c.id AS "caseId", c.number::int AS number, d.name AS deadline, d.due_at AS "dueAt", c.team_id AS "teamId", c.title, c.title_zh AS "titleZh"
-       FROM case_deadlines d JOIN cases c ON c.id = d.case_id
+    const breaches = await this.pool.query<{ caseId: string; number: number; deadline: string; dueAt: Date; teamId: string | null; teamName: string | null; teamNameZh: string | null; title: string; titleZh: string | null }>(
+      `SELECT c.id AS "caseId", c.number::int AS number, d.name AS deadline, d.due_at AS "dueAt", c.team_id AS "teamId",
+         tm.name AS "teamName", tm.name_zh AS "teamNameZh", c.title, c.title_zh AS "titleZh"
+       FROM case_deadlines d JOIN cases c ON c.id = d.case_id LEFT JOIN teams tm ON tm.id = c.team_id
        WHERE d.kind = 'deadline' AND (d.status = 'missed' OR (d.status = 'open' AND d.due_at < $1)) AND c.state NOT IN ('closed', 'dismissed')
        ORDER BY d.due_at LIMIT 100`,
       [now],

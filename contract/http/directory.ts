@@ -21,7 +21,7 @@ export const Overview = Type.Object({
   openByState: Type.Array(Type.Object({ state: Type.String(), cases: Type.Integer() })),
   slaBreaches: Type.Array(Type.Object({
     caseId: Type.String(), number: Type.Integer(), deadline: Type.String(), dueAt: Type.String({ format: 'date-time' }), teamId: Nullable(Type.String()), title: Type.String(),
-    titleZh: Nullable(Type.String()),
+    teamName: Nullable(Type.String()), teamNameZh: Nullable(Type.String()), titleZh: Nullable(Type.String()),
   })),
   fallbackQueue: Type.Array(Type.Object({ caseId: Type.String(), number: Type.Integer(), title: Type.String(), titleZh: Nullable(Type.String()), zoneName: Type.String(), zoneNameZh: Nullable(Type.String()), createdAt: Type.String({ format: 'date-time' }) })),
 });

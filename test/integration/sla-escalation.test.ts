@@ -117,6 +117,9 @@ describe('SLA deadlines and escalation', () => {
       expect(statuses(ok)).toMatchObject({ accept: 'met', on_site: 'met' });
       expect(ok.escalations).toEqual([]);
       expect(await t.platform.metrics.value('enforcement_sla_escalations_total', { type: 'escalated' })).toBe(1);
+      // The operations console lists the breach with the team's name (the Chinese screens show teamNameZh).
+      const overview = await api<{ slaBreaches: { caseId: string; teamName: string | null; teamNameZh: string | null }[] }>(t, as('admin'), 'GET', '/api/v1/ops/overview');
+      expect(overview.body.slaBreaches.find((b) => b.caseId === missed)).toMatchObject({ teamName: 'East Lake Street integrated enforcement team', teamNameZh: '东湖街道综合行政执法队' });
 
       // The other team's lead got nothing: a case of their own, pushed after the escalation, arrives first.
       const river = await openCase(t, 'crowding', 'z-riverbank');

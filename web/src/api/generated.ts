@@ -2352,6 +2352,8 @@ export interface Endpoints {
         dueAt: string;
         teamId: string | null;
         title: string;
+        teamName: string | null;
+        teamNameZh: string | null;
         titleZh: string | null;
       }[];
       fallbackQueue: {

@@ -42,7 +42,7 @@ export function opsView(): View {
         h('span', { class: 'bar-track' }, h('span', { class: 'bar-fill', style: { width: `${(s.cases / Math.max(1, ...o.openByState.map((x) => x.cases))) * 100}%` } })),
         h('span', { class: 'bar-value' }, s.cases))))),
     h('section', { class: 'panel', id: 'breaches' }, h('h2', null, t('slaBreaches')),
-      o.slaBreaches.length ? h('ul', null, o.slaBreaches.map((b) => h('li', null, h('a', { href: `#/case/${b.caseId}` }, `#${b.number}`), ` ${t(`deadline_${b.deadline}`)} ${when(b.dueAt)} · ${b.teamId ?? t('fallbackQueue')} · ${localName(b.title, b.titleZh)}`)))
+      o.slaBreaches.length ? h('ul', null, o.slaBreaches.map((b) => h('li', null, h('a', { href: `#/case/${b.caseId}` }, `#${b.number}`), ` ${t(`deadline_${b.deadline}`)} ${when(b.dueAt)} · ${b.teamId ? localName(b.teamName, b.teamNameZh) : t('fallbackQueue')} · ${localName(b.title, b.titleZh)}`)))
         : h('p', { class: 'muted' }, t('none')))));
   const fallback = keptPart((o: Overview) => JSON.stringify(o.fallbackQueue), (o) => h('section', { class: 'panel', id: 'fallback' }, h('h2', null, t('fallbackQueue')),
     o.fallbackQueue.length ? h('ul', null, o.fallbackQueue.map((c) => h('li', null, h('a', { href: `#/case/${c.caseId}` }, `#${c.number}`), ` ${localName(c.zoneName, c.zoneNameZh)} · ${localName(c.title, c.titleZh)} · ${when(c.createdAt)}`)))
