@@ -6,7 +6,7 @@ import type { Migration } from '../core/db/migrate.js';
  * falls back to `name` where a row has none. Matters are catalogue data, edited through the catalogue
  * API (`nameZh`); zones and teams come with the district's set-up (the demo's are named here).
  */
-export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams', Readonly<Record<string, string>>>> = {
+export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_posts', Readonly<Record<string, string>>>> = {
   matters: {
     'NOISE-AMPLIFIED': '公共场所使用音响器材音量超过噪声限值',
     'FISHING-BAN': '在禁渔区垂钓',
@@ -25,14 +25,19 @@ export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams', Readonly<R
     't-fisheries': '区农业农村局渔政执法队',
     't-emergency': '区应急管理综合行政执法队',
   },
+  review_posts: {
+    'rp-east': '东湖街道法制审核岗',
+    'rp-river': '滨河街道法制审核岗',
+    'rp-centre': '区法制审核中心',
+  },
 };
 
-const KEY = { matters: 'code', zones: 'id', teams: 'id' } as const;
+const KEY = { matters: 'code', zones: 'id', teams: 'id', review_posts: 'id' } as const;
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Sets the Chinese names above on the rows that exist (the demo seed runs them again after inserting its rows). */
-export function namesZhStatements(): string[] {
-  return (Object.keys(NAMES_ZH) as (keyof typeof NAMES_ZH)[]).flatMap((table) => Object.entries(NAMES_ZH[table]).map(([id, name]) =>
+export function namesZhStatements(tables = Object.keys(NAMES_ZH) as (keyof typeof NAMES_ZH)[]): string[] {
+  return tables.flatMap((table) => Object.entries(NAMES_ZH[table]).map(([id, name]) =>
     `UPDATE ${table} SET name_zh = ${quote(name)} WHERE ${KEY[table]} = ${quote(id)} AND name_zh IS NULL`));
 }
 
@@ -43,7 +48,7 @@ export const NAMES_ZH_MIGRATION: Migration = {
     `ALTER TABLE matters ADD COLUMN name_zh text`,
     `ALTER TABLE zones ADD COLUMN name_zh text`,
     `ALTER TABLE teams ADD COLUMN name_zh text`,
-    ...namesZhStatements(),
+    ...namesZhStatements(['matters', 'zones', 'teams']),
   ],
 };
 
@@ -111,4 +116,11 @@ export const LEGAL_TEXTS_ZH_MIGRATION: Migration = {
     `ALTER TABLE discretion_benchmarks ADD COLUMN facts_zh text, ADD COLUMN legal_basis_zh text`,
     ...legalTextsZhStatements(),
   ],
+};
+
+/** Review posts get a Chinese name too (the reviewers' queue is titled with it). */
+export const POST_NAMES_ZH_MIGRATION: Migration = {
+  version: 31,
+  name: 'Chinese names of review posts',
+  up: () => [`ALTER TABLE review_posts ADD COLUMN name_zh text`, ...namesZhStatements(['review_posts'])],
 };

@@ -13,6 +13,8 @@ export const User = Type.Object({
   teamId: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
   reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),
+  reviewPostName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'its name' })),
+  reviewPostNameZh: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'its name in Chinese (null: reviewPostName)' })),
 });
 export type User = Static<typeof User>;
 

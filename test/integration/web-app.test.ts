@@ -80,7 +80,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const card = page.locator('#cases li.case-card.fresh');
     await card.waitFor({ timeout: 120_000 });
     expect(await page.locator('#cases li').count()).toBe(1);
-    expect(await card.textContent()).toMatch(/东湖公园中心广场[\s\S]*Amplified music[\s\S]*night limit of 45 dB\(A\)[\s\S]*已派遣/);
+    // The alert's summary in Chinese is the card's title in the Chinese UI.
+    expect(await card.textContent()).toMatch(/东湖公园中心广场[\s\S]*扩音音乐 [\d.]+ dB\(A\)，超过夜间限值 45 dB\(A\)[\s\S]*已派遣/);
     expect(await card.locator('.countdown').textContent()).toMatch(/剩余 \d+:\d\d/);
     caseId = (await card.getAttribute('data-id'))!;
 
@@ -403,6 +404,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const desk = await signIn(await context(DESKTOP), t, 'review');
     const row = desk.locator(`#review-rows tr[data-id="${fishing}"]`);
     await row.waitFor();
+    // The queue is titled with the post's name, not its id.
+    expect(await desk.textContent('#review-post')).toBe('区法制审核中心');
     expect(await row.textContent()).toContain('重大');
     await row.click();
     await desk.locator('#d-proposal', { hasText: 'Wang Wu' }).waitFor();

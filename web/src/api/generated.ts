@@ -91,6 +91,8 @@ export interface Endpoints {
         teamId: string | null;
         displayName: string;
         reviewPostId: string | null;
+        reviewPostName?: string | null;
+        reviewPostNameZh?: string | null;
       };
     };
   };
@@ -121,6 +123,8 @@ export interface Endpoints {
         teamId: string | null;
         displayName: string;
         reviewPostId: string | null;
+        reviewPostName?: string | null;
+        reviewPostNameZh?: string | null;
       };
     };
   };

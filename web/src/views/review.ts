@@ -10,7 +10,7 @@ export function reviewView(): View {
   const body = h('tbody', { id: 'review-rows' });
   const empty = h('p', { class: 'muted', id: 'review-empty' }, t('reviewEmpty'));
   const el = h('section', { class: 'review-queue' },
-    h('h1', null, t('reviewTitle'), ' ', h('span', { class: 'muted' }, state.user?.reviewPostId ?? '')),
+    h('h1', null, t('reviewTitle'), ' ', h('span', { class: 'muted', id: 'review-post' }, state.user?.reviewPostId ? localName(state.user.reviewPostName ?? state.user.reviewPostId, state.user.reviewPostNameZh) : '')),
     h('table', { class: 'table' },
       h('thead', null, h('tr', null, ['#', t('case'), t('level'), t('submitted'), t('decisionDue'), t('state')].map((x) => h('th', { scope: 'col' }, x)))),
       body),
