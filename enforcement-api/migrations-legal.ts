@@ -94,3 +94,28 @@ export const EVIDENCE_RULES_MIGRATION: Migration = {
     `ALTER TABLE case_evidence ADD COLUMN capture_place_reason text`,
   ],
 };
+
+/**
+ * Officers' enforcement certificates as history: each certificate (or renewal, or change of domains)
+ * is a version valid from one day to another, appended with who recorded it and when; the legal rules
+ * read the version in force on the day of the act (legal-rules.ts `certificateOn`). The certificate
+ * each officer held becomes their first version, valid from the day before their account was created
+ * (the UTC day before, so that the creation day is covered in any timezone; 2000-01-01 for an officer
+ * without an account), as nothing recorded when it was issued.
+ */
+export const OFFICER_CERTIFICATES_MIGRATION: Migration = {
+  version: 26,
+  name: "officers' certificates with their history",
+  up: () => [
+    `CREATE TABLE officer_certificates (id bigserial PRIMARY KEY, officer_id text NOT NULL REFERENCES officers,
+      certificate_no text NOT NULL, valid_from date NOT NULL, valid_until date NOT NULL, domains text[] NOT NULL,
+      reason text, recorded_by text REFERENCES users, recorded_at timestamptz NOT NULL DEFAULT now(), CHECK (valid_until >= valid_from))`,
+    `CREATE INDEX officer_certificates_officer ON officer_certificates (officer_id, valid_from, id)`,
+    ...appendOnly('officer_certificates'),
+    `INSERT INTO officer_certificates (officer_id, certificate_no, valid_from, valid_until, domains, reason)
+      SELECT o.id, o.certificate_no, least(coalesce((u.created_at AT TIME ZONE 'UTC')::date - 1, DATE '2000-01-01'), o.certificate_valid_until),
+        o.certificate_valid_until, o.domains, 'the certificate held before certificates had a history (valid from: the day before the account was created)'
+      FROM officers o LEFT JOIN users u ON u.id = o.user_id ORDER BY o.id`,
+    `ALTER TABLE officers DROP COLUMN certificate_no, DROP COLUMN certificate_valid_until, DROP COLUMN domains`,
+  ],
+};

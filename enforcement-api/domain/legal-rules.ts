@@ -33,11 +33,29 @@ export type PartyKind = (typeof PARTY_KINDS)[number];
 /** One tier of a discretion benchmark (contract/http/cases.ts `Benchmark`). */
 export type BenchmarkTier = Benchmark;
 
+/** One version of an officer's enforcement certificate: valid from `validFrom` to `validUntil` (YYYY-MM-DD, both included) for `domains`. */
 export interface OfficerCertificate {
   userId: string;
   certificateNo: string;
-  validUntil: string; // YYYY-MM-DD
+  validFrom: string;
+  validUntil: string;
   domains: readonly string[];
+}
+
+/**
+ * An officer's certificate history, in the order recorded. The version in force on a day is, like the
+ * catalogue's other versions, the one with the latest `validFrom` on or before that day (of two with
+ * the same `validFrom`, the one recorded later); the officer is certified that day when it has not
+ * ended by then. A renewal after a lapse leaves the lapse uncertified; a certificate issued later, or a
+ * change of domains, applies from its own `validFrom` only.
+ */
+export type CertificateHistory = readonly OfficerCertificate[];
+
+/** The version of the certificate in force on `onDate` (it may have ended by then), or undefined when none had begun. */
+export function certificateOn<C extends OfficerCertificate>(history: readonly C[], onDate: string): C | undefined {
+  let found: C | undefined;
+  for (const c of history) if (c.validFrom <= onDate && (found === undefined || c.validFrom >= found.validFrom)) found = c;
+  return found;
 }
 
 export interface LegalSettings {
@@ -64,15 +82,20 @@ export function localDate(at: Date, timeZone: string): string {
 }
 
 /** Why this officer may not take an enforcement action on `onDate` for `domain` (null: any domain); undefined = may. */
-export function certificateProblem(userId: string, cert: OfficerCertificate | undefined, domain: string | null, onDate: string): string | undefined {
-  if (!cert) return `${userId} holds no enforcement certificate`;
-  if (cert.validUntil < onDate) return `the certificate ${cert.certificateNo} of ${userId} expired on ${cert.validUntil}`;
-  if (domain !== null && !cert.domains.includes(domain)) return `the certificate ${cert.certificateNo} of ${userId} does not cover ${domain}`;
+export function certificateProblem(userId: string, history: CertificateHistory | undefined, domain: string | null, onDate: string): string | undefined {
+  if (!history || history.length === 0) return `${userId} holds no enforcement certificate`;
+  const cert = certificateOn(history, onDate);
+  if (!cert) {
+    const first = history.reduce((a, b) => (b.validFrom < a.validFrom ? b : a));
+    return `the certificate ${first.certificateNo} of ${userId} is valid only from ${first.validFrom}, not on ${onDate}`;
+  }
+  if (cert.validUntil < onDate) return `the certificate ${cert.certificateNo} of ${userId} expired on ${cert.validUntil} (before ${onDate})`;
+  if (domain !== null && !cert.domains.includes(domain)) return `the certificate ${cert.certificateNo} of ${userId} does not cover ${domain} on ${onDate}`;
   return undefined;
 }
 
 /** Both officers of an on-site action: two different people, each certified for the domain that day. */
-export function checkOfficerPair(pair: readonly string[], certs: Readonly<Record<string, OfficerCertificate | undefined>>, domain: string | null, onDate: string): Rejection | undefined {
+export function checkOfficerPair(pair: readonly string[], certs: Readonly<Record<string, CertificateHistory | undefined>>, domain: string | null, onDate: string): Rejection | undefined {
   if (pair.length < 2 || new Set(pair).size < 2) {
     return reject(422, 'NOT_TWO_OFFICERS', 'on-site enforcement needs two different officers: name the second one (secondOfficerId)');
   }
@@ -194,8 +217,8 @@ export interface LegalFacts {
   matter: { code: string; domain: string; penalty: boolean; decisionEvidence?: readonly string[] } | null;
   /** `classify`: the matter named, if the catalogue has it. */
   classifyTarget: { code: string } | null;
-  /** Certificates of the actor and every officer the transition names or the case records on site. */
-  certificates: Readonly<Record<string, OfficerCertificate | undefined>>;
+  /** Certificate histories of the actor and every officer the transition names or the case records on site. */
+  certificates: Readonly<Record<string, CertificateHistory | undefined>>;
   /** The two officers recorded on arrival. */
   onSiteOfficers: readonly string[] | null;
   /** The benchmark and the statutory bounds in force on the day of the act (the case's first alert). */

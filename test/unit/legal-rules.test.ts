@@ -3,6 +3,7 @@ import { decideTransition, type Actor, type CaseFacts } from '../../enforcement-
 import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../enforcement-api/domain/evidence.js';
 import {
   ageOn,
+  certificateOn,
   certificateProblem,
   checkOfficerPair,
   combinedFineReason,
@@ -24,7 +25,9 @@ const noiseLaw: StatutoryBound = {
   matterCode: 'NOISE', partyKind: 'individual', effectiveFrom: '2000-01-01', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82',
 };
 
-const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validUntil: '2026-12-31', domains: ['ecology'], ...over });
+const version = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validFrom: '2025-01-01', validUntil: '2026-12-31', domains: ['ecology'], ...over });
+/** A certificate history of one version. */
+const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate[] => [version(userId, over)];
 const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over });
 const facts = (over: Partial<LegalFacts> = {}): LegalFacts => ({
   today: '2026-03-01',
@@ -58,6 +61,28 @@ describe('certificates', () => {
     expect(certificateProblem('a', cert('a'), 'fisheries', '2026-03-01')).toContain('does not cover fisheries');
     expect(certificateProblem('a', undefined, 'ecology', '2026-03-01')).toContain('no enforcement certificate');
     expect(certificateProblem('a', cert('a'), null, '2026-03-01')).toBeUndefined();
+  });
+
+  it('reads the version in force on the day, not the latest one', () => {
+    // Expired on 31 March, renewed from 1 May: the lapse between is uncovered.
+    const renewed = [version('a', { validUntil: '2026-03-31' }), version('a', { certificateNo: 'ZF-a2', validFrom: '2026-05-01', validUntil: '2029-04-30' })];
+    expect(certificateProblem('a', renewed, 'ecology', '2026-03-31')).toBeUndefined();
+    expect(certificateProblem('a', renewed, 'ecology', '2026-04-15')).toContain('expired on 2026-03-31');
+    expect(certificateProblem('a', renewed, 'ecology', '2026-05-01')).toBeUndefined();
+    expect(certificateOn(renewed, '2026-06-01')?.certificateNo).toBe('ZF-a2');
+    // Issued on 1 June: not for an act in January.
+    const late = [version('a', { validFrom: '2026-06-01' })];
+    expect(certificateProblem('a', late, 'ecology', '2026-01-15')).toContain('valid only from 2026-06-01');
+    expect(certificateProblem('a', late, 'ecology', '2026-06-01')).toBeUndefined();
+    // Domains changed from 1 July: the earlier domains still judge earlier days.
+    const moved = [version('a', { validUntil: '2028-12-31' }), version('a', { validFrom: '2026-07-01', validUntil: '2028-12-31', domains: ['fisheries'] })];
+    expect(certificateProblem('a', moved, 'ecology', '2026-06-30')).toBeUndefined();
+    expect(certificateProblem('a', moved, 'ecology', '2026-07-01')).toContain('does not cover ecology');
+    expect(certificateProblem('a', moved, 'fisheries', '2026-07-01')).toBeUndefined();
+    // Recorded out of order: the later validFrom still wins; the same validFrom recorded again replaces (cuts short).
+    expect(certificateOn([moved[1]!, moved[0]!], '2026-08-01')?.domains).toEqual(['fisheries']);
+    const cut = [version('a'), version('a', { validUntil: '2026-02-28' })];
+    expect(certificateProblem('a', cut, 'ecology', '2026-03-01')).toContain('expired on 2026-02-28');
   });
 
   it('needs two different certified officers', () => {

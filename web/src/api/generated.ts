@@ -918,6 +918,7 @@ export interface Endpoints {
     query: never;
     body: {
       certificateNo: string;
+      validFrom?: string;
       validUntil: string;
       domains: string[];
       reason?: string;
@@ -932,6 +933,34 @@ export interface Endpoints {
       reason: string | null;
       changedBy: string;
       changedAt: string;
+    };
+  };
+  "GET /api/v1/catalogue/officers/{userId}/certificates": {
+    params: { userId: string };
+    query: { on?: string };
+    body: never;
+    response: {
+      on: string;
+      inForce: {
+        userId: string;
+        certificateNo: string;
+        validFrom: string;
+        validUntil: string;
+        domains: string[];
+        reason: string | null;
+        recordedBy: string | null;
+        recordedAt: string;
+      } | null;
+      history: {
+        userId: string;
+        certificateNo: string;
+        validFrom: string;
+        validUntil: string;
+        domains: string[];
+        reason: string | null;
+        recordedBy: string | null;
+        recordedAt: string;
+      }[];
     };
   };
   "PUT /api/v1/catalogue/review-posts/{id}": {
@@ -2608,6 +2637,7 @@ export interface Endpoints {
       name: string;
       role: string;
       certificateNo: string | null;
+      certificateValidFrom: string | null;
       certificateValidUntil: string | null;
       domains: string[];
     }[];
@@ -2627,6 +2657,7 @@ export interface Endpoints {
       name: string;
       role: string;
       certificateNo: string | null;
+      certificateValidFrom: string | null;
       certificateValidUntil: string | null;
       domains: string[];
     }[];
