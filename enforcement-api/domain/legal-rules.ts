@@ -63,7 +63,7 @@ export interface LegalSettings {
   majorFineYuan: number;
   /** Timezone whose calendar dates certificates and calibrations are valid on. */
   timezone: string;
-  /** Days after filing at which the case detail warns of the 90-day deadline. */
+  /** Days after filing at which the case detail warns of the 90-day deadline (from the start of that local day: `decisionWarningAt`). */
   decisionWarningDays: readonly number[];
   /** Opinions of the centre's reviewers (会商) a major decision needs before it is approved. */
   majorReviewOpinions: number;
@@ -182,6 +182,21 @@ export function endOfLocalDay(date: string, timeZone: string): Date {
   return new Date(at - 1);
 }
 
+/** The first instant (local midnight, or whenever the day begins) of a local calendar date in a timezone. */
+export function startOfLocalDay(date: string, timeZone: string): Date {
+  return new Date(endOfLocalDay(addDays(date, -1), timeZone).getTime() + 1);
+}
+
+/**
+ * When the warning `day` days into the decision deadline is reached: at the start of the `day`th local
+ * calendar day after the filing date, counted as the deadline is (the day of filing not counted). The
+ * 60-day warning shows all through day 60 (30 days left), whatever the hour of filing or a change of
+ * clock in between.
+ */
+export function decisionWarningAt(filedAt: Date, day: number, timeZone: string): Date {
+  return startOfLocalDay(addDays(localDate(filedAt, timeZone), day), timeZone);
+}
+
 /**
  * The decision deadline of a general-procedure case filed at `filedAt` (APL art. 60: within 90 days
  * of filing): days are calendar days of the district, the day of filing not counted, and the last
@@ -199,7 +214,7 @@ export function calendarDaysBetween(from: Date, to: Date, timeZone: string): num
 /** The decision deadline of a general-procedure case (stored at filing: 90 days) and its warnings, as of `now`. */
 export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDays: readonly number[], decided: { late: boolean } | null = null, timeZone = 'UTC'): DecisionDeadline {
   const warnings = [...warningDays].sort((a, b) => a - b).map((day) => {
-    const at = new Date(filedAt.getTime() + day * DAY_MS);
+    const at = decisionWarningAt(filedAt, day, timeZone);
     return { day, at: at.toISOString(), reached: now >= at };
   });
   const status = decided

@@ -9,10 +9,12 @@ import {
   combinedFineReason,
   decisionDeadline,
   decisionDueAt,
+  decisionWarningAt,
   endOfLocalDay,
   legalGuards,
   localDate,
   reviewRouting,
+  startOfLocalDay,
   withinTier,
   type BenchmarkTier,
   type LegalFacts,
@@ -20,6 +22,7 @@ import {
 } from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 import { distanceToZoneM } from '../../enforcement-api/legal/evidence-files.js';
+import { filingDeadlines } from '../../enforcement-api/domain/sla.js';
 
 const noiseLaw: StatutoryBound = {
   matterCode: 'NOISE', partyKind: 'individual', effectiveFrom: '2000-01-01', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82',
@@ -270,6 +273,36 @@ describe('90-day decision deadline', () => {
     const onTime = facts({ filedAt: late, decisionDueAt: due, now: new Date(due.getTime() - 60_000) });
     expect(decide(onTime, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
     expect(decide({ ...onTime, now: new Date(due.getTime() + 60_000) }, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'DECISION_OVERDUE' });
+  });
+  it('warns from the start of the 60th and 80th local day after the filing date, as the deadline counts its days', () => {
+    // Filed at 23:30 in Shanghai on 1 January: day 60 is 2 March, from its local midnight (16:00 UTC on 1 March);
+    // 60 × 24 h would have warned only at 23:30 that evening.
+    const late = new Date('2026-01-01T15:30:00Z');
+    expect(decisionWarningAt(late, 60, 'Asia/Shanghai').toISOString()).toBe('2026-03-01T16:00:00.000Z');
+    expect(decisionWarningAt(late, 80, 'Asia/Shanghai').toISOString()).toBe('2026-03-21T16:00:00.000Z');
+    // Filed at 00:30 on 2 January in Shanghai (16:30 UTC on 1 January): a day later, whatever UTC says.
+    expect(decisionWarningAt(new Date('2026-01-01T16:30:00Z'), 60, 'Asia/Shanghai').toISOString()).toBe('2026-03-02T16:00:00.000Z');
+    const due = decisionDueAt(late, 'Asia/Shanghai');
+    const at = (iso: string) => decisionDeadline(late, due, new Date(iso), [60, 80], null, 'Asia/Shanghai');
+    // The last minute of day 59: no warning yet, 31 days left; the first of day 60: the warning, 30 days left.
+    expect(at('2026-03-01T15:59:00Z')).toMatchObject({ status: 'on_time', daysLeft: 31 });
+    expect(at('2026-03-01T16:00:00Z')).toMatchObject({ status: 'warning', daysLeft: 30, warnings: [{ day: 60, at: '2026-03-01T16:00:00.000Z', reached: true }, { day: 80, reached: false }] });
+    expect(at('2026-03-21T16:00:00Z').warnings.map((w) => w.reached)).toEqual([true, true]);
+    // The stored warnings (case_deadlines) are the same instants, before the deadline.
+    expect(filingDeadlines(late, due, [80, 60], 'Asia/Shanghai').map((d) => [d.name, d.dueAt.toISOString()])).toEqual([
+      ['decision_warning_60', '2026-03-01T16:00:00.000Z'], ['decision_warning_80', '2026-03-21T16:00:00.000Z'], ['decision', '2026-04-01T15:59:59.999Z'],
+    ]);
+  });
+  it('starts warning days at local midnight across a change of clock', () => {
+    // Berlin, filed at 23:30 on 20 January (22:30 UTC, winter time): day 60 is 21 March (winter, 23:00 UTC the day
+    // before), day 80 is 10 April (summer time from 29 March: 22:00 UTC the day before); 24-hour multiples
+    // would have come at 23:30 on day 60 and, after the change of clock, at 00:30 on day 81.
+    const filed = new Date('2026-01-20T22:30:00Z');
+    expect(decisionWarningAt(filed, 60, 'Europe/Berlin').toISOString()).toBe('2026-03-20T23:00:00.000Z');
+    expect(decisionWarningAt(filed, 80, 'Europe/Berlin').toISOString()).toBe('2026-04-09T22:00:00.000Z');
+    expect(startOfLocalDay('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(startOfLocalDay('2026-03-30', 'Europe/Berlin').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    expect(startOfLocalDay('2026-10-26', 'Europe/Berlin').toISOString()).toBe('2026-10-25T23:00:00.000Z');
   });
   it('finds the end of a local day across a change of clock', () => {
     // Berlin: summer time starts on 29 March 2026 (02:00 → 03:00); that day ends at 22:00 UTC, the day before at 23:00 UTC.
