@@ -26,10 +26,12 @@ interface Versions { inForce: { certificateNo: string } | null; history: { certi
 interface ErrorBody { code: string; message: string }
 
 let officers = 0;
-/** A new officer of the East Lake team (no certificate yet); answers the user id. */
+/** A new officer of the East Lake team (no certificate yet; signed in as `cert.N`, with east.li's password); answers the user id. */
 async function newOfficer(): Promise<string> {
   const id = `u-cert-${++officers}`;
-  await sql(`INSERT INTO users (id, username, password_hash, role, team_id, display_name) VALUES ($1, $2, 'x', 'officer', 't-east', $3)`, [id, `cert.${officers}`, `Officer ${officers}`]);
+  await sql(`INSERT INTO users (id, username, password_hash, role, team_id, display_name) SELECT $1, $2, password_hash, 'officer', 't-east', $3 FROM users WHERE id = 'u-east-li'`,
+    [id, `cert.${officers}`, `Officer ${officers}`]);
+  tokens[`cert.${officers}`] = await login(t, `cert.${officers}`);
   return id;
 }
 const certify = (userId: string, body: { certificateNo: string; validFrom?: string; validUntil: string; domains: string[] }) =>
@@ -114,6 +116,20 @@ describe('on site: the certificates in force on the day of the arrival', () => {
     expect((await confirmPresence(t, as('east.lead'), caseId)).status).toBe(201);
     await ok('east.li', caseId, { event: 'file' });
     expect((await photo(caseId, officer, new Date().toISOString())).status).toBe(201);
+  });
+
+  it("refuses the second officer's confirmation once their certificate no longer holds on its day", async () => {
+    const officer = await newOfficer();
+    const username = `cert.${officers}`;
+    await certify(officer, { certificateNo: 'ZF-P-1', validFrom: '2024-01-01', validUntil: '2030-12-31', domains: NOISE_DOMAINS });
+    const caseId = await accepted();
+    await ok('east.li', caseId, arrive(officer));
+    // Cut short after the arrival (the same first day, recorded later): it ended yesterday.
+    await certify(officer, { certificateNo: 'ZF-P-1', validFrom: '2024-01-01', validUntil: day(-1), domains: NOISE_DOMAINS });
+    expect((await confirmPresence(t, as(username), caseId)).body).toMatchObject({ code: 'OFFICER_NOT_CERTIFIED', message: expect.stringContaining(`expired on ${day(-1)}`) });
+    // Recorded again in full, it holds.
+    await certify(officer, { certificateNo: 'ZF-P-1', validFrom: '2024-01-01', validUntil: '2030-12-31', domains: NOISE_DOMAINS });
+    expect((await confirmPresence(t, as(username), caseId)).status).toBe(201);
   });
 
   it('refuses a version that ends before it begins, and a number another officer holds', async () => {
