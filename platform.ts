@@ -268,7 +268,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
             limits: { publicPerHour: config.complaints.publicPerHour, lookupPerHour: config.complaints.lookupPerHour, photoMaxBytes: config.complaints.photoMaxBytes, open311ApiKeys: config.complaints.open311ApiKeys },
           },
           exchange: { webhooks: webhookRepo, urlPolicy, rotationGraceS: config.webhooks.rotationGraceS, toleranceS: config.webhooks.toleranceS, fishingBanSecrets: config.webhooks.fishingBanSecrets },
-          operations: { directory: new DirectoryQueries(db.pool), grafanaUrl: config.http.grafanaUrl },
+          operations: { directory: new DirectoryQueries(db.pool, config.timezone), grafanaUrl: config.http.grafanaUrl },
         }, log.child({ svc: 'api' }))
       : undefined;
     const simulator = has('simulator') ? new SimulatorService(mqttUrl, () => simulatedFleet(devices), log.child({ svc: 'simulator' })) : undefined;

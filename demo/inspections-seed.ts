@@ -57,7 +57,7 @@ export async function seedInspectionDemo(q: Q): Promise<void> {
   }
   let n = 1;
   for (const [userId, items] of INSPECTORS) {
-    await q(`INSERT INTO inspectors (user_id, certificate_no, valid_from, valid_until, items) VALUES ($1, $2, DATE '2026-01-01', DATE '2028-12-31', $3)`,
+    await q(`INSERT INTO inspector_registrations (user_id, certificate_no, valid_from, valid_until, items, reason) VALUES ($1, $2, DATE '2026-01-01', DATE '2028-12-31', $3, 'demo')`,
       [userId, `JC-3201-${String(n++).padStart(4, '0')}`, items]);
   }
   for (const [id, name, kind, zone, address, partyKind, partyId] of ENTITIES) {

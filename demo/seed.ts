@@ -97,10 +97,11 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
       await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name, review_post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [u.id, u.username, hashes[i], u.role, u.teamId, u.name, 'post' in u ? u.post : null]);
       if (u.teamId) {
         const domains = u.teamId === 't-fisheries' ? ['fisheries'] : u.teamId === 't-emergency' ? ['emergency'] : street;
+        // Certificates valid 2019–2028: the demo's (and the tests') acts and captures fall within them.
+        await q('INSERT INTO officers (id, user_id, team_id, name) VALUES ($1, $2, $3, $4)', [`o-${u.id.slice(2)}`, u.id, u.teamId, u.name]);
         await q(
-          `INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [`o-${u.id.slice(2)}`, u.id, u.teamId, u.name, `ZF-3201-${String(cert++).padStart(5, '0')}`, '2028-12-31', domains],
+          `INSERT INTO officer_certificates (officer_id, certificate_no, valid_from, valid_until, domains, reason) VALUES ($1, $2, $3, $4, $5, 'demo')`,
+          [`o-${u.id.slice(2)}`, `ZF-3201-${String(cert++).padStart(5, '0')}`, '2019-01-01', '2028-12-31', domains],
         );
       }
     }

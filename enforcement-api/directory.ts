@@ -3,20 +3,30 @@ import type pg from 'pg';
 import type { Colleague, Overview } from '../contract/http/directory.js';
 import type { PartyCase } from '../contract/http/legal.js';
 import { partyHistory } from './legal/parties.js';
+import { localDate } from './domain/legal-rules.js';
 
 /** Look-ups the screens need around a case: colleagues, reviewers, a party's earlier cases, the ops overview. */
 const SERIES = ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status'];
 
 export class DirectoryQueries {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `timezone`: whose calendar day "today" is (DEFAULT_TIMEZONE, the legal rules' own). */
+  constructor(private readonly pool: pg.Pool, private readonly timezone = 'UTC') {}
 
-  /** Users of one team with their enforcement certificates (a second officer on site is one of them). */
-  async colleagues(teamId: string): Promise<Colleague[]> {
+  /**
+   * Users of one team with their enforcement certificate (a second officer on site is one of them): the
+   * version in force on `on` (legal-rules.ts `certificateOn`; it may have expired), or, before any has
+   * begun, the first to come. The history: GET /api/v1/catalogue/officers/{userId}/certificates.
+   */
+  async colleagues(teamId: string, on = localDate(new Date(), this.timezone)): Promise<Colleague[]> {
     const r = await this.pool.query<Colleague>(
-      `SELECT u.id AS "userId", u.display_name AS name, u.role, o.certificate_no AS "certificateNo",
-              to_char(o.certificate_valid_until, 'YYYY-MM-DD') AS "certificateValidUntil", coalesce(o.domains, '{}') AS domains
-       FROM users u LEFT JOIN officers o ON o.user_id = u.id WHERE u.team_id = $1 ORDER BY u.display_name`,
-      [teamId],
+      `SELECT u.id AS "userId", u.display_name AS name, u.role, c.certificate_no AS "certificateNo",
+              to_char(c.valid_from, 'YYYY-MM-DD') AS "certificateValidFrom", to_char(c.valid_until, 'YYYY-MM-DD') AS "certificateValidUntil",
+              coalesce(c.domains, '{}') AS domains
+       FROM users u LEFT JOIN officers o ON o.user_id = u.id
+       LEFT JOIN LATERAL (SELECT * FROM officer_certificates k WHERE k.officer_id = o.id
+                          ORDER BY k.valid_from <= $2 DESC, CASE WHEN k.valid_from <= $2 THEN k.valid_from END DESC, k.valid_from, k.id DESC LIMIT 1) c ON true
+       WHERE u.team_id = $1 ORDER BY u.display_name`,
+      [teamId, on],
     );
     return r.rows;
   }
@@ -24,7 +34,7 @@ export class DirectoryQueries {
   /** Reviewers of one legal review post (the colleagues a centre reviewer may consult). */
   async reviewers(postId: string): Promise<Colleague[]> {
     const r = await this.pool.query<Colleague>(
-      `SELECT id AS "userId", display_name AS name, role, NULL AS "certificateNo", NULL AS "certificateValidUntil", '{}'::text[] AS domains
+      `SELECT id AS "userId", display_name AS name, role, NULL AS "certificateNo", NULL AS "certificateValidFrom", NULL AS "certificateValidUntil", '{}'::text[] AS domains
        FROM users WHERE role = 'reviewer' AND review_post_id = $1 ORDER BY display_name`,
       [postId],
     );

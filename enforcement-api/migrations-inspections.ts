@@ -1,5 +1,5 @@
 import type { Migration } from '../core/db/migrate.js';
-import { appendOnly } from './migrations-legal.js';
+import { appendOnly, certificateHistory } from './migrations-legal.js';
 
 /**
  * Inspections (enforcement-api/inspections/): the published checklist as versions by effective date
@@ -52,5 +52,22 @@ export const INSPECTIONS_MIGRATION: Migration = {
     `CREATE TABLE inspection_refusals (id bigserial PRIMARY KEY, at timestamptz NOT NULL, user_id text NOT NULL,
       inspection_id text, entity_id text, item_code text, code text NOT NULL, message text NOT NULL)`,
     ...appendOnly('inspection_refusals'),
+  ],
+};
+
+/**
+ * Inspectors' registrations as history, as officers' certificates (migration 26): each registration
+ * or change (certificate, validity, items) is a version from its `validFrom`, appended with who
+ * recorded it and when; the one in force on a day is the one with the latest `validFrom` on or before
+ * it (of equal `validFrom`, the later recorded). The registrations held become the first versions.
+ */
+export const INSPECTOR_REGISTRATIONS_MIGRATION: Migration = {
+  version: 28,
+  name: "inspectors' registrations with their history",
+  up: () => [
+    ...certificateHistory('inspector_registrations', 'user_id text NOT NULL REFERENCES users', 'items text[] NOT NULL'),
+    `INSERT INTO inspector_registrations (user_id, certificate_no, valid_from, valid_until, items, reason)
+      SELECT user_id, certificate_no, valid_from, valid_until, items, 'the registration held before registrations had a history' FROM inspectors ORDER BY user_id`,
+    `DROP TABLE inspectors`,
   ],
 };

@@ -94,3 +94,36 @@ export const EVIDENCE_RULES_MIGRATION: Migration = {
     `ALTER TABLE case_evidence ADD COLUMN capture_place_reason text`,
   ],
 };
+
+/**
+ * A history of certificate versions (migrations 26 and 28), append-only: per holder (`holder`, e.g.
+ * `user_id text NOT NULL REFERENCES users`), what the certificate covers (`covers`), its number and
+ * validity, who recorded it, when and why; indexed by holder and first day.
+ */
+export const certificateHistory = (table: string, holder: string, covers: string) => [
+  `CREATE TABLE ${table} (id bigserial PRIMARY KEY, ${holder}, ${covers}, certificate_no text NOT NULL, valid_from date NOT NULL,
+    valid_until date NOT NULL, reason text, recorded_by text REFERENCES users, recorded_at timestamptz NOT NULL DEFAULT now(), CHECK (valid_until >= valid_from))`,
+  `CREATE INDEX ${table}_holder ON ${table} (${holder.split(' ')[0]}, valid_from, id)`,
+  ...appendOnly(table),
+];
+
+/**
+ * Officers' enforcement certificates as history: each certificate (or renewal, or change of domains)
+ * is a version valid from one day to another, appended with who recorded it and when; the legal rules
+ * read the version in force on the day of the act (legal-rules.ts `certificateOn`). The certificate
+ * each officer held becomes their first version, valid from the day before their account was created
+ * (the UTC day before, so that the creation day is covered in any timezone; 2000-01-01 for an officer
+ * without an account), as nothing recorded when it was issued.
+ */
+export const OFFICER_CERTIFICATES_MIGRATION: Migration = {
+  version: 26,
+  name: "officers' certificates with their history",
+  up: () => [
+    ...certificateHistory('officer_certificates', 'officer_id text NOT NULL REFERENCES officers', 'domains text[] NOT NULL'),
+    `INSERT INTO officer_certificates (officer_id, certificate_no, valid_from, valid_until, domains, reason)
+      SELECT o.id, o.certificate_no, least(coalesce((u.created_at AT TIME ZONE 'UTC')::date - 1, DATE '2000-01-01'), o.certificate_valid_until),
+        o.certificate_valid_until, o.domains, 'the certificate held before certificates had a history (valid from: the day before the account was created)'
+      FROM officers o LEFT JOIN users u ON u.id = o.user_id ORDER BY o.id`,
+    `ALTER TABLE officers DROP COLUMN certificate_no, DROP COLUMN certificate_valid_until, DROP COLUMN domains`,
+  ],
+};

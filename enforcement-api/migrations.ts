@@ -1,7 +1,7 @@
 import type { Migration } from '../core/db/migrate.js';
 import { LEGAL_TEXTS_ZH_MIGRATION, NAMES_ZH_MIGRATION, POST_NAMES_ZH_MIGRATION, TITLES_ZH_MIGRATION } from './migrations-names.js';
-import { EVIDENCE_RULES_MIGRATION, LEGAL_CATALOGUE_MIGRATION } from './migrations-legal.js';
-import { INSPECTIONS_MIGRATION } from './migrations-inspections.js';
+import { EVIDENCE_RULES_MIGRATION, LEGAL_CATALOGUE_MIGRATION, OFFICER_CERTIFICATES_MIGRATION } from './migrations-legal.js';
+import { INSPECTIONS_MIGRATION, INSPECTOR_REGISTRATIONS_MIGRATION } from './migrations-inspections.js';
 import { HAZARDS_MIGRATION } from './migrations-hazards.js';
 import { COMPLAINTS_MIGRATION } from './complaints/migrations.js';
 import { WEBHOOK_MIGRATION } from './webhooks/migrations.js';
@@ -282,6 +282,8 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
   COMPLAINTS_MIGRATION,
   WEBHOOK_MIGRATION,
   NAMES_ZH_MIGRATION,
+  OFFICER_CERTIFICATES_MIGRATION,
+  INSPECTOR_REGISTRATIONS_MIGRATION,
   TITLES_ZH_MIGRATION,
   LEGAL_TEXTS_ZH_MIGRATION,
   POST_NAMES_ZH_MIGRATION,

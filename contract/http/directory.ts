@@ -7,8 +7,9 @@ export const Colleague = Type.Object({
   userId: Type.String(),
   name: Type.String(),
   role: Type.String(),
-  certificateNo: Nullable(Type.String()),
-  certificateValidUntil: Nullable(Type.String()),
+  certificateNo: Nullable(Type.String({ description: 'the certificate in force today (it may have expired), or before any has begun the first to come' })),
+  certificateValidFrom: Nullable(Type.String({ description: 'YYYY-MM-DD' })),
+  certificateValidUntil: Nullable(Type.String({ description: 'YYYY-MM-DD, included' })),
   domains: Type.Array(Type.String()),
 });
 export type Colleague = Static<typeof Colleague>;

@@ -88,11 +88,31 @@ export type BenchmarkBody = Static<typeof BenchmarkBody>;
 
 export const CertificateBody = Type.Object({
   certificateNo: Words(64),
+  validFrom: Type.Optional(Type.String({ pattern: Day.pattern, description: 'first day the certificate (or this renewal, or these domains) is valid, YYYY-MM-DD; today when omitted' })),
   validUntil: Day,
   domains: Type.Array(Code, { minItems: 1, maxItems: 20, uniqueItems: true }),
   reason: Reason,
 }, { additionalProperties: false });
 export type CertificateBody = Static<typeof CertificateBody>;
+
+/** One version of an officer's enforcement certificate, as recorded. */
+export const CertificateVersion = Type.Object({
+  userId: Type.String(),
+  certificateNo: Type.String(),
+  validFrom: Type.String({ description: 'YYYY-MM-DD' }),
+  validUntil: Type.String({ description: 'YYYY-MM-DD, included' }),
+  domains: Type.Array(Type.String()),
+  reason: Nullable(Type.String()),
+  recordedBy: Nullable(Type.String({ description: 'null: carried over from before certificates had a history' })),
+  recordedAt: Type.String({ format: 'date-time' }),
+});
+export type CertificateVersion = Static<typeof CertificateVersion>;
+export const CertificateHistory = Type.Object({
+  on: Type.String({ description: 'the date `inForce` is valid on' }),
+  inForce: Nullable(CertificateVersion),
+  history: Type.Array(CertificateVersion, { description: 'every version, in the order recorded; the one in force on a day is the one with the latest validFrom on or before it (of equal validFrom, the later recorded)' }),
+});
+export type CertificateHistory = Static<typeof CertificateHistory>;
 export const UserIdParams = Type.Object({ userId: Code });
 
 export const ReviewPostBody = Type.Object({

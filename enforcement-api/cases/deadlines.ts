@@ -38,7 +38,7 @@ export async function openReportDeadlines(client: pg.PoolClient, caseId: string)
  * In a transition's transaction, after the case row is updated: meets, misses (reached late) or
  * cancels the deadlines the new state settles, and at filing (`filed`) adds the decision deadline and its warnings.
  */
-export async function settleDeadlines(client: pg.PoolClient, caseId: string, to: CaseState, at: string, warningDays: readonly number[], filed = false): Promise<void> {
+export async function settleDeadlines(client: pg.PoolClient, caseId: string, to: CaseState, at: string, warnings: { days: readonly number[]; timeZone: string }, filed = false): Promise<void> {
   const s = settlementOf(to);
   if (s.meets.length > 0) {
     await reachDeadlines(client, caseId, s.meets, at);
@@ -48,7 +48,7 @@ export async function settleDeadlines(client: pg.PoolClient, caseId: string, to:
   }
   if (filed) {
     const c = await filingFacts(client, caseId);
-    if (c?.filedAt && c.decisionDueAt) await insertDeadlines(client, caseId, filingDeadlines(c.filedAt, c.decisionDueAt, warningDays));
+    if (c?.filedAt && c.decisionDueAt) await insertDeadlines(client, caseId, filingDeadlines(c.filedAt, c.decisionDueAt, warnings.days, warnings.timeZone));
   }
 }
 

@@ -132,12 +132,12 @@ export class EvidenceRepository {
    */
   private async collectorProblem(client: pg.PoolClient, caseId: string, c: LockedCase, actor: Actor, meta: EvidenceMeta): Promise<Rejection | undefined> {
     const certs = await certificatesOf(client, meta.collectors);
-    const unknown = meta.collectors.filter((u) => !certs.some((k) => k.userId === u));
+    const unknown = meta.collectors.filter((u) => !certs.has(u));
     if (unknown.length > 0) return reject(422, 'UNKNOWN_COLLECTOR', `collectors must be enforcement officers: ${unknown.join(', ')} is not`);
     const matter = await matterDomainsOf(client, caseId);
     const capturedOn = localDate(new Date(meta.capturedAt), this.timezone);
-    for (const cert of certs) {
-      const problems = matter.length === 0 ? [certificateProblem(cert.userId, cert, null, capturedOn)] : matter.map((d) => certificateProblem(cert.userId, cert, d, capturedOn));
+    for (const [userId, history] of certs) {
+      const problems = matter.length === 0 ? [certificateProblem(userId, history, null, capturedOn)] : matter.map((d) => certificateProblem(userId, history, d, capturedOn));
       if (problems.every((p) => p !== undefined)) {
         return reject(422, 'COLLECTOR_NOT_CERTIFIED', `collectors must hold a certificate valid on the day of the capture (${capturedOn}) for the case's matter: ${problems[0]}`);
       }

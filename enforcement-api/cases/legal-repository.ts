@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { OfficerCertificate, SameDayFine } from '../domain/legal-rules.js';
+import type { CertificateHistory, OfficerCertificate, SameDayFine } from '../domain/legal-rules.js';
 import type { SensorRecord } from '../domain/evidence.js';
 
 /**
@@ -42,13 +42,17 @@ export async function matterByCode(client: Queryable, code: string): Promise<{ c
   return r.rows[0] ?? null;
 }
 
-export async function certificatesOf(client: Queryable, userIds: readonly string[]): Promise<OfficerCertificate[]> {
+/** The certificate histories of these users (legal-rules.ts `certificateOn` picks the version in force on a day); users without one are absent. */
+export async function certificatesOf(client: Queryable, userIds: readonly string[]): Promise<Map<string, CertificateHistory>> {
   const r = await client.query<OfficerCertificate>(
-    `SELECT o.user_id AS "userId", o.certificate_no AS "certificateNo", to_char(o.certificate_valid_until, 'YYYY-MM-DD') AS "validUntil", o.domains
-     FROM officers o WHERE o.user_id = ANY($1)`,
+    `SELECT o.user_id AS "userId", c.certificate_no AS "certificateNo", to_char(c.valid_from, 'YYYY-MM-DD') AS "validFrom",
+       to_char(c.valid_until, 'YYYY-MM-DD') AS "validUntil", c.domains
+     FROM officer_certificates c JOIN officers o ON o.id = c.officer_id WHERE o.user_id = ANY($1) ORDER BY c.id`,
     [[...userIds]],
   );
-  return r.rows;
+  const out = new Map<string, OfficerCertificate[]>();
+  for (const c of r.rows) out.set(c.userId, [...(out.get(c.userId) ?? []), c]);
+  return out;
 }
 
 /** The certificate domains that may collect the case's evidence: its matter's domain and support domain (none: unclassified). */

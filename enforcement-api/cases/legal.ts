@@ -2,6 +2,7 @@ import { latestProposal } from './transition-repository.js';
 import type pg from 'pg';
 import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
+  certificateOn,
   combinedFineReason,
   decisionDueAt,
   localDate,
@@ -89,7 +90,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   }
   if (t.event === 'resolve_on_site' || t.event === 'propose_decision' || t.event === 'file') for (const o of c.onSiteOfficers ?? []) officers.add(o);
   if (officers.size > 0) {
-    facts.certificates = Object.fromEntries((await certificatesOf(client, [...officers])).map((o) => [o.userId, o]));
+    facts.certificates = Object.fromEntries(await certificatesOf(client, [...officers]));
   }
 
   // Earlier cases of the party, by the normalised identifier (fields arrive normalised: transitions.ts).
@@ -158,7 +159,7 @@ export async function loadStandingFacts(client: pg.PoolClient, caseId: string, e
   const onSite = c.onSiteOfficers ?? [];
   const actDate = needs('propose_decision') && c.matterCode ? (await actDateOf(client, caseId, settings.timezone)) : null;
   const facts = caseFacts(c, now, settings);
-  if (onSite.length > 0) facts.certificates = Object.fromEntries((await certificatesOf(client, onSite)).map((o) => [o.userId, o]));
+  if (onSite.length > 0) facts.certificates = Object.fromEntries(await certificatesOf(client, onSite));
   if (needs('propose_decision') && c.matterCode) facts.benchmarks = await benchmarkInForce(client, c.matterCode, actDate ?? facts.today);
   if (needs('approve', 'decide')) {
     facts.evidence = await evidenceFacts(client, caseId, settings.timezone);
@@ -228,7 +229,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
         ok: true,
         // Not yet two officers: the second confirms from their own session (enforcement-api/legal/presence.ts).
         columns: { on_site_officers: pair, presence_confirmed_at: null, presence_location: null },
-        data: { onSiteOfficers: pair, certificates: pair.map((id) => facts.certificates[id]?.certificateNo ?? null), awaitingConfirmationFrom: t.fields.secondOfficerId },
+        data: { onSiteOfficers: pair, certificates: pair.map((id) => certificateOn(facts.certificates[id] ?? [], facts.today)?.certificateNo ?? null), awaitingConfirmationFrom: t.fields.secondOfficerId },
       };
     }
     case 'resolve_on_site': {

@@ -166,7 +166,7 @@ async function transition(
   // The complaints fused into the case belong to the team holding it (enforcement-api/complaints/).
   if (t.event === 'dispatch' && facts.teamId !== t.fields.teamId) await followCaseTeam(client, caseId, facts.teamId, t.fields.teamId, actor.id, now);
   await recorded.after?.();
-  await settleDeadlines(client, caseId, decision.to, at, settings.decisionWarningDays, t.event === 'file');
+  await settleDeadlines(client, caseId, decision.to, at, { days: settings.decisionWarningDays, timeZone: settings.timezone }, t.event === 'file');
   const event = await appendEvent(client, caseId, actor.id, decision.recordedAs, {
     from: decision.from,
     to: decision.to,

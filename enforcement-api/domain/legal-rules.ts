@@ -33,11 +33,29 @@ export type PartyKind = (typeof PARTY_KINDS)[number];
 /** One tier of a discretion benchmark (contract/http/cases.ts `Benchmark`). */
 export type BenchmarkTier = Benchmark;
 
+/** One version of an officer's enforcement certificate: valid from `validFrom` to `validUntil` (YYYY-MM-DD, both included) for `domains`. */
 export interface OfficerCertificate {
   userId: string;
   certificateNo: string;
-  validUntil: string; // YYYY-MM-DD
+  validFrom: string;
+  validUntil: string;
   domains: readonly string[];
+}
+
+/**
+ * An officer's certificate history, in the order recorded. The version in force on a day is, like the
+ * catalogue's other versions, the one with the latest `validFrom` on or before that day (of two with
+ * the same `validFrom`, the one recorded later); the officer is certified that day when it has not
+ * ended by then. A renewal after a lapse leaves the lapse uncertified; a certificate issued later, or a
+ * change of domains, applies from its own `validFrom` only.
+ */
+export type CertificateHistory = readonly OfficerCertificate[];
+
+/** The version of the certificate in force on `onDate` (it may have ended by then), or undefined when none had begun. */
+export function certificateOn<C extends OfficerCertificate>(history: readonly C[], onDate: string): C | undefined {
+  let found: C | undefined;
+  for (const c of history) if (c.validFrom <= onDate && (found === undefined || c.validFrom >= found.validFrom)) found = c;
+  return found;
 }
 
 export interface LegalSettings {
@@ -45,7 +63,7 @@ export interface LegalSettings {
   majorFineYuan: number;
   /** Timezone whose calendar dates certificates and calibrations are valid on. */
   timezone: string;
-  /** Days after filing at which the case detail warns of the 90-day deadline. */
+  /** Days after filing at which the case detail warns of the 90-day deadline (from the start of that local day: `decisionWarningAt`). */
   decisionWarningDays: readonly number[];
   /** Opinions of the centre's reviewers (会商) a major decision needs before it is approved. */
   majorReviewOpinions: number;
@@ -64,15 +82,20 @@ export function localDate(at: Date, timeZone: string): string {
 }
 
 /** Why this officer may not take an enforcement action on `onDate` for `domain` (null: any domain); undefined = may. */
-export function certificateProblem(userId: string, cert: OfficerCertificate | undefined, domain: string | null, onDate: string): string | undefined {
-  if (!cert) return `${userId} holds no enforcement certificate`;
-  if (cert.validUntil < onDate) return `the certificate ${cert.certificateNo} of ${userId} expired on ${cert.validUntil}`;
-  if (domain !== null && !cert.domains.includes(domain)) return `the certificate ${cert.certificateNo} of ${userId} does not cover ${domain}`;
+export function certificateProblem(userId: string, history: CertificateHistory | undefined, domain: string | null, onDate: string): string | undefined {
+  if (!history || history.length === 0) return `${userId} holds no enforcement certificate`;
+  const cert = certificateOn(history, onDate);
+  if (!cert) {
+    const first = history.reduce((a, b) => (b.validFrom < a.validFrom ? b : a));
+    return `the certificate ${first.certificateNo} of ${userId} is valid only from ${first.validFrom}, not on ${onDate}`;
+  }
+  if (cert.validUntil < onDate) return `the certificate ${cert.certificateNo} of ${userId} expired on ${cert.validUntil} (before ${onDate})`;
+  if (domain !== null && !cert.domains.includes(domain)) return `the certificate ${cert.certificateNo} of ${userId} does not cover ${domain} on ${onDate}`;
   return undefined;
 }
 
 /** Both officers of an on-site action: two different people, each certified for the domain that day. */
-export function checkOfficerPair(pair: readonly string[], certs: Readonly<Record<string, OfficerCertificate | undefined>>, domain: string | null, onDate: string): Rejection | undefined {
+export function checkOfficerPair(pair: readonly string[], certs: Readonly<Record<string, CertificateHistory | undefined>>, domain: string | null, onDate: string): Rejection | undefined {
   if (pair.length < 2 || new Set(pair).size < 2) {
     return reject(422, 'NOT_TWO_OFFICERS', 'on-site enforcement needs two different officers: name the second one (secondOfficerId)');
   }
@@ -159,6 +182,21 @@ export function endOfLocalDay(date: string, timeZone: string): Date {
   return new Date(at - 1);
 }
 
+/** The first instant (local midnight, or whenever the day begins) of a local calendar date in a timezone. */
+export function startOfLocalDay(date: string, timeZone: string): Date {
+  return new Date(endOfLocalDay(addDays(date, -1), timeZone).getTime() + 1);
+}
+
+/**
+ * When the warning `day` days into the decision deadline is reached: at the start of the `day`th local
+ * calendar day after the filing date, counted as the deadline is (the day of filing not counted). The
+ * 60-day warning shows all through day 60 (30 days left), whatever the hour of filing or a change of
+ * clock in between.
+ */
+export function decisionWarningAt(filedAt: Date, day: number, timeZone: string): Date {
+  return startOfLocalDay(addDays(localDate(filedAt, timeZone), day), timeZone);
+}
+
 /**
  * The decision deadline of a general-procedure case filed at `filedAt` (APL art. 60: within 90 days
  * of filing): days are calendar days of the district, the day of filing not counted, and the last
@@ -176,7 +214,7 @@ export function calendarDaysBetween(from: Date, to: Date, timeZone: string): num
 /** The decision deadline of a general-procedure case (stored at filing: 90 days) and its warnings, as of `now`. */
 export function decisionDeadline(filedAt: Date, due: Date, now: Date, warningDays: readonly number[], decided: { late: boolean } | null = null, timeZone = 'UTC'): DecisionDeadline {
   const warnings = [...warningDays].sort((a, b) => a - b).map((day) => {
-    const at = new Date(filedAt.getTime() + day * DAY_MS);
+    const at = decisionWarningAt(filedAt, day, timeZone);
     return { day, at: at.toISOString(), reached: now >= at };
   });
   const status = decided
@@ -194,8 +232,8 @@ export interface LegalFacts {
   matter: { code: string; domain: string; penalty: boolean; decisionEvidence?: readonly string[] } | null;
   /** `classify`: the matter named, if the catalogue has it. */
   classifyTarget: { code: string } | null;
-  /** Certificates of the actor and every officer the transition names or the case records on site. */
-  certificates: Readonly<Record<string, OfficerCertificate | undefined>>;
+  /** Certificate histories of the actor and every officer the transition names or the case records on site. */
+  certificates: Readonly<Record<string, CertificateHistory | undefined>>;
   /** The two officers recorded on arrival. */
   onSiteOfficers: readonly string[] | null;
   /** The benchmark and the statutory bounds in force on the day of the act (the case's first alert). */

@@ -1,4 +1,5 @@
 import type { CaseState } from './case-lifecycle.js';
+import { decisionWarningAt } from './legal-rules.js';
 
 /**
  * Service levels of DESIGN §3 Enforcement as data and pure functions: which deadlines a case carries,
@@ -36,7 +37,6 @@ export interface MatterSla {
 }
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 /** Deadlines a case gets when it is reported (opened). A case without a matter gets none. */
 export function reportDeadlines(reportedAt: Date, matter: MatterSla | null): DeadlineSpec[] {
@@ -48,10 +48,13 @@ export function reportDeadlines(reportedAt: Date, matter: MatterSla | null): Dea
   ];
 }
 
-/** Deadlines a case gets at filing (accept): the decision deadline and the warnings before it. */
-export function filingDeadlines(filedAt: Date, decisionDueAt: Date, warningDays: readonly number[]): DeadlineSpec[] {
+/**
+ * Deadlines a case gets at filing (accept): the decision deadline and the warnings before it, each at
+ * the start of its local calendar day in `timeZone` (legal-rules.ts `decisionWarningAt`).
+ */
+export function filingDeadlines(filedAt: Date, decisionDueAt: Date, warningDays: readonly number[], timeZone = 'UTC'): DeadlineSpec[] {
   const warnings = [...new Set(warningDays)]
-    .map((day) => ({ day, dueAt: new Date(filedAt.getTime() + day * DAY_MS) }))
+    .map((day) => ({ day, dueAt: decisionWarningAt(filedAt, day, timeZone) }))
     .filter((w) => w.dueAt < decisionDueAt)
     .sort((a, b) => a.day - b.day)
     .map((w): DeadlineSpec => ({ name: `decision_warning_${w.day}`, kind: 'warning', stage: 'decided', dueAt: w.dueAt }));

@@ -63,30 +63,43 @@ export async function putItem(pool: pg.Pool, code: string, body: ChecklistItemBo
   });
 }
 
+/**
+ * Each inspector's registration in force on `day` (an SQL date expression): the version with the
+ * latest `valid_from` on or before it (of equal `valid_from`, the later recorded; it may have ended),
+ * or, before any has begun, the first to come.
+ */
+export const registrationsOn = (day: string) => `(SELECT DISTINCT ON (r.user_id) r.* FROM inspector_registrations r
+  ORDER BY r.user_id, r.valid_from <= ${day} DESC, CASE WHEN r.valid_from <= ${day} THEN r.valid_from END DESC, r.valid_from, r.id DESC)`;
+
 const INSPECTOR_COLUMNS = `i.user_id AS "userId", u.display_name AS name, u.team_id AS "teamId", i.certificate_no AS "certificateNo",
   to_char(i.valid_from, 'YYYY-MM-DD') AS "validFrom", to_char(i.valid_until, 'YYYY-MM-DD') AS "validUntil", i.items`;
 
+/** The registered inspectors with their registration in force on `day`. */
 export async function inspectors(db: Queryable, day: string): Promise<Inspector[]> {
   const r = await db.query<Inspector>(
     `SELECT ${INSPECTOR_COLUMNS}, (i.valid_from <= $1::date AND $1::date <= i.valid_until) AS "validToday"
-     FROM inspectors i JOIN users u ON u.id = i.user_id ORDER BY i.certificate_no`,
+     FROM ${registrationsOn('$1::date')} i JOIN users u ON u.id = i.user_id ORDER BY i.certificate_no`,
     [day],
   );
   return r.rows;
 }
 
-export async function registration(db: Queryable, userId: string | null): Promise<InspectorRegistration | null> {
+const REGISTRATION_COLUMNS = `i.user_id AS "userId", i.certificate_no AS "certificateNo", to_char(i.valid_from, 'YYYY-MM-DD') AS "validFrom",
+  to_char(i.valid_until, 'YYYY-MM-DD') AS "validUntil", i.items`;
+
+/** The user's registration in force on `day` (inspection-rules.ts judges whether it is valid then). */
+export async function registration(db: Queryable, userId: string | null, day: string): Promise<InspectorRegistration | null> {
   if (!userId) return null;
-  const r = await db.query<InspectorRegistration>(
-    `SELECT i.user_id AS "userId", i.certificate_no AS "certificateNo", to_char(i.valid_from, 'YYYY-MM-DD') AS "validFrom",
-       to_char(i.valid_until, 'YYYY-MM-DD') AS "validUntil", i.items FROM inspectors i WHERE i.user_id = $1`,
-    [userId],
-  );
+  const r = await db.query<InspectorRegistration>(`SELECT ${REGISTRATION_COLUMNS} FROM ${registrationsOn('$2::date')} i WHERE i.user_id = $1`, [userId, day]);
   return r.rows[0] ?? null;
 }
 
-/** Registers an inspector or changes the registration: certificate, validity, items. */
-export async function putInspector(pool: pg.Pool, userId: string, body: InspectorBody, by: string, day: string): Promise<Change | Rejection> {
+/**
+ * Registers an inspector or changes the registration (certificate, validity, items) from `validFrom`:
+ * a version appended to the history, earlier days keep the version then in force; the same
+ * `validFrom` as an earlier version replaces it (how a registration is corrected or cut short).
+ */
+export async function putInspector(pool: pg.Pool, userId: string, body: InspectorBody, by: string): Promise<Change | Rejection> {
   if (body.validUntil < body.validFrom) return reject(422, 'INVALID_VALIDITY', 'validUntil is before validFrom');
   return inTransaction(pool, async (client) => {
     const user = await client.query<{ role: string }>('SELECT role FROM users WHERE id = $1', [userId]);
@@ -95,15 +108,17 @@ export async function putInspector(pool: pg.Pool, userId: string, body: Inspecto
     const listed = await client.query<{ code: string }>('SELECT DISTINCT code FROM inspection_item_versions WHERE code = ANY($1)', [body.items]);
     const unknown = body.items.filter((c) => !listed.rows.some((r) => r.code === c));
     if (unknown.length > 0) return reject(422, 'ITEM_NOT_LISTED', `not on the checklist: ${unknown.join(', ')}`);
-    const taken = await client.query('SELECT 1 FROM inspectors WHERE certificate_no = $1 AND user_id <> $2', [body.certificateNo, userId]);
+    const taken = await client.query('SELECT 1 FROM inspector_registrations WHERE certificate_no = $1 AND user_id <> $2', [body.certificateNo, userId]);
     if ((taken.rowCount ?? 0) > 0) return reject(409, 'CERTIFICATE_TAKEN', `certificate ${body.certificateNo} is registered to another inspector`);
-    const before = await registration(client, userId);
-    await client.query(
-      `INSERT INTO inspectors (user_id, certificate_no, valid_from, valid_until, items) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (user_id) DO UPDATE SET certificate_no = $2, valid_from = $3, valid_until = $4, items = $5`,
-      [userId, body.certificateNo, body.validFrom, body.validUntil, body.items],
-    );
-    const after = await registration(client, userId);
-    return { ok: true, change: await recordChange(client, { entity: 'inspector', key: userId, effectiveFrom: day, before, after, reason: body.reason, by }) };
+    // Serialises changes of one inspector's registrations (the history itself is append-only).
+    await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+    const before = await registration(client, userId, body.validFrom);
+    const after = (await client.query<InspectorRegistration>(
+      `WITH i AS (INSERT INTO inspector_registrations (user_id, certificate_no, valid_from, valid_until, items, reason, recorded_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)
+       SELECT ${REGISTRATION_COLUMNS} FROM i`,
+      [userId, body.certificateNo, body.validFrom, body.validUntil, body.items, body.reason ?? null, by],
+    )).rows[0]!;
+    return { ok: true, change: await recordChange(client, { entity: 'inspector', key: userId, effectiveFrom: body.validFrom, before, after, reason: body.reason, by }) };
   });
 }

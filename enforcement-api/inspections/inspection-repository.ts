@@ -23,7 +23,9 @@ const SELECT = `SELECT s.id, s.number::int AS number, s.plan_id AS "planId", p.n
   e.name AS "entityName", e.kind AS "entityKind", z.name AS "zoneName", e.address, s.item_code AS "itemCode", s.reason,
   s.complaint_ref AS "complaintRef", s.justifying_case_id AS "justifyingCaseId", s.state,
   coalesce((SELECT json_agg(json_build_object('userId', u.id, 'name', u.display_name, 'certificateNo', i.certificate_no) ORDER BY a.n)
-    FROM unnest(s.assigned) WITH ORDINALITY a(uid, n) JOIN users u ON u.id = a.uid LEFT JOIN inspectors i ON i.user_id = u.id), '[]'::json) AS assigned,
+    FROM unnest(s.assigned) WITH ORDINALITY a(uid, n) JOIN users u ON u.id = a.uid
+    LEFT JOIN LATERAL (SELECT r.certificate_no FROM inspector_registrations r WHERE r.user_id = u.id
+      ORDER BY r.valid_from <= coalesce(s.opened_at, s.created_at)::date DESC, r.valid_from DESC, r.id DESC LIMIT 1) i ON true), '[]'::json) AS assigned,
   s.lead_inspector AS "leadInspector", s.second_inspector AS "secondInspector", s.opened_at AS "openedAt",
   CASE WHEN s.state = 'opened' THEN s.opened_at + make_interval(mins => $1::int) END AS "confirmBy",
   s.second_confirmed_at AS "secondConfirmedAt", s.outcome, s.findings, s.summary, s.follow_up_case_id AS "followUpCaseId",

@@ -5,7 +5,7 @@ import { reject, type Rejection } from '../domain/case-lifecycle.js';
 import { commitmentOf, drawPlan, type DrawInputs } from '../domain/draw.js';
 import { periodKey, periodRange } from '../domain/credit.js';
 import { inTransaction } from '../../core/db/transaction.js';
-import { checklistOn } from './checklist-repository.js';
+import { checklistOn, registrationsOn } from './checklist-repository.js';
 
 /**
  * Random inspection plans: at creation the inputs (entities of the colour, checklist items in force,
@@ -48,7 +48,7 @@ export async function createPlan(pool: pg.Pool, colour: 'yellow' | 'red', on: Da
     );
     const items = (await checklistOn(client, day)).map((i) => ({ code: i.code, entityKinds: i.entityKinds }));
     const inspectors = await client.query<{ certificateNo: string; items: string[] }>(
-      `SELECT certificate_no AS "certificateNo", items FROM inspectors WHERE valid_from <= $1::date AND valid_until >= $1::date ORDER BY certificate_no`,
+      `SELECT certificate_no AS "certificateNo", items FROM ${registrationsOn('$1::date')} i WHERE valid_from <= $1::date AND valid_until >= $1::date ORDER BY certificate_no`,
       [day],
     );
     const inputs: DrawInputs = { population: population.rows, items, inspectors: inspectors.rows };
@@ -77,7 +77,8 @@ export async function drawPlanNow(pool: pg.Pool, id: string, by: string, now = n
     for (const d of result.selected) {
       if (d.unstaffed || !d.itemCode) continue;
       const users = await client.query<{ userId: string }>(
-        `SELECT user_id AS "userId" FROM inspectors WHERE certificate_no = ANY($1) ORDER BY array_position($1, certificate_no)`, [d.inspectors],
+        `SELECT "userId" FROM (SELECT DISTINCT ON (certificate_no) user_id AS "userId", certificate_no FROM inspector_registrations WHERE certificate_no = ANY($1)
+         ORDER BY certificate_no, id DESC) r ORDER BY array_position($1, certificate_no)`, [d.inspectors],
       );
       await client.query(
         `INSERT INTO inspections (id, plan_id, entity_id, item_code, reason, assigned, state, created_by, created_at)

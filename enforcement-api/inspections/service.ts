@@ -42,7 +42,7 @@ export class InspectionService {
   async itemHistory(code: string) { return { code, versions: await itemVersions(this.pool, code), changes: await itemChanges(this.pool, code) }; }
   putItem(code: string, body: ChecklistItemBody, by: string) { return putItem(this.pool, code, body, by); }
   inspectors() { return inspectors(this.pool, this.today()); }
-  putInspector(userId: string, body: InspectorBody, by: string) { return putInspector(this.pool, userId, body, by, this.today()); }
+  putInspector(userId: string, body: InspectorBody, by: string) { return putInspector(this.pool, userId, body, by); }
 
   entities(colour?: string) { return entities(this.pool, colour); }
   entity(id: string) { return entity(this.pool, id); }

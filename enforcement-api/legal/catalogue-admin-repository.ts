@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { CatalogueChange, Matter, MatterBody, ReviewPostBody, CertificateBody } from '../../contract/http/legal.js';
+import type { CatalogueChange, CertificateBody, CertificateVersion, Matter, MatterBody, ReviewPostBody } from '../../contract/http/legal.js';
 import type { StatutoryBound } from './statutory-bounds.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
 
@@ -91,22 +91,38 @@ export async function userForCertificate(db: Queryable, userId: string) {
 }
 
 export async function certificateHolder(db: Queryable, certificateNo: string): Promise<string | null> {
-  return (await db.query<{ userId: string }>('SELECT user_id AS "userId" FROM officers WHERE certificate_no = $1', [certificateNo])).rows[0]?.userId ?? null;
+  return (await db.query<{ userId: string }>(
+    'SELECT o.user_id AS "userId" FROM officer_certificates c JOIN officers o ON o.id = c.officer_id WHERE c.certificate_no = $1 LIMIT 1', [certificateNo],
+  )).rows[0]?.userId ?? null;
 }
 
-const CERT_COLUMNS = `user_id AS "userId", certificate_no AS "certificateNo", to_char(certificate_valid_until, 'YYYY-MM-DD') AS "validUntil", domains`;
+const CERT_COLUMNS = `o.user_id AS "userId", c.certificate_no AS "certificateNo", to_char(c.valid_from, 'YYYY-MM-DD') AS "validFrom",
+  to_char(c.valid_until, 'YYYY-MM-DD') AS "validUntil", c.domains, c.reason, c.recorded_by AS "recordedBy", c.recorded_at AS "recordedAt"`;
 
-export async function lockCertificate(client: pg.PoolClient, userId: string): Promise<unknown> {
-  return (await client.query(`SELECT ${CERT_COLUMNS} FROM officers WHERE user_id = $1 FOR UPDATE`, [userId])).rows[0] ?? null;
+/** Every version of the officer's certificate, in the order recorded. */
+export async function certificateHistory(db: Queryable, userId: string): Promise<CertificateVersion[]> {
+  return (await db.query<CertificateVersion>(
+    `SELECT ${CERT_COLUMNS} FROM officer_certificates c JOIN officers o ON o.id = c.officer_id WHERE o.user_id = $1 ORDER BY c.id`, [userId],
+  )).rows;
 }
 
-export async function upsertCertificate(client: pg.PoolClient, user: { id: string; teamId: string; name: string }, b: CertificateBody): Promise<unknown> {
-  return (await client.query(
-    `INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (user_id) DO UPDATE SET certificate_no = $5, certificate_valid_until = $6, domains = $7, team_id = $3
-     RETURNING ${CERT_COLUMNS}`,
-    [`o-${user.id}`, user.id, user.teamId, user.name, b.certificateNo, b.validUntil, b.domains],
-  )).rows[0];
+/** The officer's row (created with the first certificate), row-locked until the transaction ends: one certificate change at a time. */
+export async function lockOfficer(client: pg.PoolClient, user: { id: string; teamId: string; name: string }): Promise<string> {
+  return (await client.query<{ id: string }>(
+    `INSERT INTO officers (id, user_id, team_id, name) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (user_id) DO UPDATE SET team_id = $3 RETURNING id`,
+    [`o-${user.id}`, user.id, user.teamId, user.name],
+  )).rows[0]!.id;
+}
+
+/** Appends a version of the officer's certificate; earlier versions stay as they were. */
+export async function appendCertificate(client: pg.PoolClient, officerId: string, b: CertificateBody & { validFrom: string }, by: string): Promise<CertificateVersion> {
+  return (await client.query<CertificateVersion>(
+    `WITH c AS (INSERT INTO officer_certificates (officer_id, certificate_no, valid_from, valid_until, domains, reason, recorded_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)
+     SELECT ${CERT_COLUMNS} FROM c JOIN officers o ON o.id = c.officer_id`,
+    [officerId, b.certificateNo, b.validFrom, b.validUntil, b.domains, b.reason ?? null, by],
+  )).rows[0]!;
 }
 
 export async function streetExists(db: Queryable, streetId: string): Promise<boolean> {

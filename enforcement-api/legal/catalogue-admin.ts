@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import type {
-  BenchmarkBody, BoundsBody, CatalogueChange, CertificateBody, Matter, MatterBody, ReviewersBody, ReviewPostBody,
+  BenchmarkBody, BoundsBody, CatalogueChange, CertificateBody, CertificateVersion, Matter, MatterBody, ReviewersBody, ReviewPostBody,
 } from '../../contract/http/legal.js';
 import { reject, type Rejection } from '../domain/case-lifecycle.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { benchmarkInForce, boundsInForce } from './catalogue.js';
 import { tierProblems, type StatutoryBound } from './statutory-bounds.js';
-import type { BenchmarkTier } from '../domain/legal-rules.js';
+import { certificateOn, localDate, type BenchmarkTier } from '../domain/legal-rules.js';
 import * as repo from './catalogue-admin-repository.js';
 
 /**
@@ -14,7 +14,8 @@ import * as repo from './catalogue-admin-repository.js';
  * officers' certificates, review posts and their reviewers. Every change is written with its record
  * in `catalogue_changes` (who, when, before, after, from when it applies) in one transaction.
  * Statutory bounds and benchmarks are versions by effective date (a case is judged by the version in
- * force on the day of the act); the other entities change from the day of the change. The SQL is in
+ * force on the day of the act), and so are officers' certificates (appended, never overwritten); the
+ * other entities change from the day of the change. The SQL is in
  * catalogue-admin-repository.ts.
  */
 
@@ -23,7 +24,8 @@ type Change = { ok: true; change: CatalogueChange };
 const today = () => new Date().toISOString().slice(0, 10);
 
 export class CatalogueAdmin {
-  constructor(private readonly pool: pg.Pool) {}
+  /** `timezone`: whose calendar day a certificate without a `validFrom` begins on (the legal rules' own). */
+  constructor(private readonly pool: pg.Pool, private readonly timezone = 'UTC') {}
 
   matters(): Promise<Matter[]> {
     return repo.matters(this.pool);
@@ -83,19 +85,36 @@ export class CatalogueAdmin {
     });
   }
 
+  /**
+   * A version of the officer's certificate from `validFrom` (today when omitted), appended to its
+   * history: a renewal, a new number or other domains apply from that day on, earlier acts keep being
+   * judged by the version then in force. The same `validFrom` as an earlier version replaces it (the
+   * later record wins): how a version is corrected or cut short.
+   */
   async putCertificate(userId: string, body: CertificateBody, by: string): Promise<Change | Rejection> {
+    const validFrom = body.validFrom ?? localDate(new Date(), this.timezone);
+    if (body.validUntil < validFrom) return reject(400, 'VALIDATION', `validUntil (${body.validUntil}) is before validFrom (${validFrom})`);
     return inTransaction(this.pool, async (client) => {
       const user = await repo.userForCertificate(client, userId);
       if (!user) return reject(404, 'USER_NOT_FOUND', `no user ${userId}`);
       if ((user.role !== 'officer' && user.role !== 'team_lead') || user.teamId === null) {
         return reject(422, 'NOT_AN_OFFICER', `${userId} is a ${user.role}${user.teamId === null ? ' without a team' : ''}: only officers and team leads of a team hold enforcement certificates`);
       }
+      const officerId = await repo.lockOfficer(client, { id: userId, teamId: user.teamId, name: user.name });
       const holder = await repo.certificateHolder(client, body.certificateNo);
       if (holder !== null && holder !== userId) return reject(409, 'CERTIFICATE_TAKEN', `certificate ${body.certificateNo} belongs to another officer`);
-      const before = await repo.lockCertificate(client, userId);
-      const after = await repo.upsertCertificate(client, { id: userId, teamId: user.teamId, name: user.name }, body);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'officer_certificate', key: userId, effectiveFrom: today(), before, after, reason: body.reason, by }) };
+      const history = await repo.certificateHistory(client, userId);
+      const before = certificateOn(history, validFrom) ?? null;
+      const after = await repo.appendCertificate(client, officerId, { ...body, validFrom }, by);
+      return { ok: true, change: await repo.recordChange(client, { entity: 'officer_certificate', key: userId, effectiveFrom: validFrom, before, after, reason: body.reason, by }) };
     });
+  }
+
+  /** The officer's certificate history, in the order recorded, and the version in force on `on`. */
+  async certificates(userId: string, on: string): Promise<{ inForce: CertificateVersion | null; history: CertificateVersion[] }> {
+    const history = await repo.certificateHistory(this.pool, userId);
+    const inForce = certificateOn(history, on);
+    return { inForce: inForce !== undefined && inForce.validUntil >= on ? inForce : null, history };
   }
 
   async putReviewPost(id: string, body: ReviewPostBody, by: string): Promise<Change | Rejection> {

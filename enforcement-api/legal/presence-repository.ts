@@ -14,6 +14,8 @@ export interface PresenceRow {
   arrivedAt: Date | null;
   arrivalLocation: Position | null;
   confirmedAt: Date | null;
+  /** The domain of the case's matter when it is a penalty matter (two certified officers needed); null otherwise. */
+  penaltyDomain: string | null;
 }
 
 /** The case's arrival and presence, row-locked until the transaction ends. */
@@ -21,7 +23,7 @@ export async function lockPresence(client: pg.PoolClient, caseId: string): Promi
   return (await client.query<PresenceRow>(
     `SELECT state, team_id AS "teamId", support_team_id AS "supportTeamId", review_submitted_at IS NOT NULL AS "inReview", review_post_id AS "reviewPostId",
        on_site_officers AS "onSiteOfficers", arrived_at AS "arrivedAt", arrival_location AS "arrivalLocation",
-       presence_confirmed_at AS "confirmedAt"
+       presence_confirmed_at AS "confirmedAt", (SELECT m.domain FROM matters m WHERE m.code = cases.matter_code AND m.penalty) AS "penaltyDomain"
      FROM cases WHERE id = $1 FOR UPDATE`,
     [caseId],
   )).rows[0];

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { Position } from '../../contract/http/legal.js';
 import { reject, type Actor, type Rejection } from '../domain/case-lifecycle.js';
 import { maySeeCase } from '../domain/jurisdiction.js';
-import type { LegalSettings } from '../domain/legal-rules.js';
+import { certificateProblem, localDate, type LegalSettings } from '../domain/legal-rules.js';
+import { certificatesOf } from '../cases/legal-repository.js';
 import { inTransaction } from '../../core/db/transaction.js';
 import { appendEvent } from '../cases/events.js';
 import { appendLiveEvent } from '../live.js';
@@ -47,6 +48,11 @@ export async function confirmPresence(pool: pg.Pool, caseId: string, actor: Acto
     }
     if (distance !== null && distance > settings.presenceMaxDistanceM) {
       return reject(422, 'TOO_FAR_FROM_ARRIVAL', `your position is ${Math.round(distance)} m from the arrival position (at most ${settings.presenceMaxDistanceM} m)`);
+    }
+    // Certified on the day of the confirmation too (the version of the certificate in force that day).
+    if (c.penaltyDomain !== null) {
+      const problem = certificateProblem(actor.id, (await certificatesOf(client, [actor.id])).get(actor.id), c.penaltyDomain, localDate(now, settings.timezone));
+      if (problem) return reject(422, 'OFFICER_NOT_CERTIFIED', `on-site enforcement needs two officers with valid certificates: ${problem}`);
     }
     const when = now.toISOString();
     await markPresenceConfirmed(client, caseId, when, at);

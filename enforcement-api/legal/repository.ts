@@ -18,7 +18,7 @@ export class LegalRepository {
     private readonly pool: pg.Pool,
     readonly settings: LegalSettings,
   ) {
-    this.catalogue = new CatalogueAdmin(pool);
+    this.catalogue = new CatalogueAdmin(pool, settings.timezone);
   }
 
   boundsInForce(matterCode: string | null, on: string): Promise<StatutoryBound[]> {

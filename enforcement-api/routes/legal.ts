@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { UuidParams } from '../../contract/http/common.js';
 import {
-  BenchmarkBody, BoundsBody, CatalogueChange, CatalogueChangeList, CatalogueChangeQuery, CertificateBody, MatterBody, MatterCodeParams, MatterDetail, MatterList,
+  BenchmarkBody, BoundsBody, CatalogueChange, CatalogueChangeList, CatalogueChangeQuery, CertificateBody, CertificateHistory, MatterBody, MatterCodeParams, MatterDetail, MatterList,
   OnQuery, PartyHistory, PartyParams, PostParams, PresenceBody, PresenceConfirmed, PresenceRequestList, ReviewersBody, ReviewPostBody, UserIdParams,
   type CatalogueChange as Change, type Matter,
 } from '../../contract/http/legal.js';
 import type { Rejection } from '../domain/case-lifecycle.js';
+import { localDate } from '../domain/legal-rules.js';
 import { AppError } from '../errors.js';
 import type { LiveBus } from '../live.js';
 import { actorOf } from './cases.js';
@@ -88,8 +89,23 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
 
   app.put('/api/v1/catalogue/officers/:userId/certificate', {
     ...write,
-    schema: { tags: ['catalogue'], summary: "An officer's enforcement certificate (admin; recorded)", security: [{ bearer: [] }], params: UserIdParams, body: CertificateBody, response: writeResponse },
+    schema: {
+      tags: ['catalogue'], summary: "A version of an officer's enforcement certificate from a date (admin; recorded)",
+      description: 'Appended to the history: a renewal, a new number or other domains apply from validFrom on; acts before it are judged by the version then in force. A version with the same validFrom as an earlier one replaces it.',
+      security: [{ bearer: [] }], params: UserIdParams, body: CertificateBody, response: writeResponse,
+    },
   }, async (req) => done(await admin.putCertificate(req.params.userId, req.body, req.user.sub)));
+
+  app.get('/api/v1/catalogue/officers/:userId/certificates', {
+    preHandler: app.authenticate,
+    schema: {
+      tags: ['catalogue'], summary: "An officer's enforcement certificate in force on a date (today when omitted) and every version recorded", security: [{ bearer: [] }],
+      params: UserIdParams, querystring: OnQuery, response: { 200: CertificateHistory, ...E(401) },
+    },
+  }, async (req) => {
+    const on = req.query.on ?? localDate(new Date(), legal.settings.timezone);
+    return { on, ...(await admin.certificates(req.params.userId, on)) };
+  });
 
   app.put('/api/v1/catalogue/review-posts/:id', {
     ...write,

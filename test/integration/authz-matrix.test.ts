@@ -148,6 +148,7 @@ PUT   /api/v1/catalogue/matters/:code                    AUTHZ                  
 PUT   /api/v1/catalogue/matters/:code/bounds             NOISE-AMPLIFIED                        401  ok    403 403    403   403   403  403    403    403    403
 PUT   /api/v1/catalogue/matters/:code/benchmark          NOISE-AMPLIFIED                        401  ok    403 403    403   403   403  403    403    403    403
 PUT   /api/v1/catalogue/officers/:userId/certificate     u-east-wang                            401  ok    403 403    403   403   403  403    403    403    403
+GET   /api/v1/catalogue/officers/:userId/certificates    u-east-wang                            401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
 PUT   /api/v1/catalogue/review-posts/:id                 rp-authz                               401  ok    403 403    403   403   403  403    403    403    403
 PUT   /api/v1/catalogue/review-posts/:id/reviewers       rp-centre                              401  ok    403 403    403   403   403  403    403    403    403
 GET   /api/v1/catalogue/changes                          -                                      401  ok    ok  ok     ok    ok    403  403    403    403    ok
@@ -653,6 +654,7 @@ const SPECS: Record<string, RouteSpec> = {
     call: (c) => http('PUT', `/api/v1/catalogue/officers/${c.target}/certificate`, c.token, { certificateNo: `ZF-AUTHZ-${c.n}`, validUntil: '2028-12-31', domains: ['city_management', 'ecology', 'culture_market', 'emergency'], reason: `authz ${c.n}` }),
     written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),
   },
+  'GET /api/v1/catalogue/officers/:userId/certificates': { call: get((c) => `/api/v1/catalogue/officers/${c.target}/certificates`) },
   'PUT /api/v1/catalogue/review-posts/:id': {
     call: (c) => http('PUT', `/api/v1/catalogue/review-posts/${c.target}`, c.token, { name: 'authz post', kind: 'district', streetId: null, reason: `authz ${c.n}` }),
     written: (c) => sqlText('SELECT id FROM catalogue_changes WHERE reason = $1', [`authz ${c.n}`]),

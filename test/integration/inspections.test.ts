@@ -109,6 +109,19 @@ describe('registered inspectors and opening an inspection', () => {
     expect((await open('east.li', { secondInspectorId: 'u-new' })).body.code).toBe('SECOND_INSPECTOR_NOT_CERTIFIED');
   });
 
+  it('appends a renewal recorded ahead of its first day: the registration of today stays in force until then', async () => {
+    const soon = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10);
+    const renewal = await call<{ effectiveFrom: string; before: Record<string, unknown>; after: Record<string, unknown> }>('admin', 'PUT', '/api/v1/inspectors/u-river-zhao', {
+      certificateNo: 'JC-3201-0104', validFrom: soon, validUntil: '2030-12-31', items: ['INS-FISH-BOAT'], reason: 'renewed, fishing only',
+    });
+    expect(renewal.body).toMatchObject({ effectiveFrom: soon, before: { certificateNo: 'JC-3201-0004', validUntil: '2028-12-31' }, after: { certificateNo: 'JC-3201-0104', validFrom: soon } });
+    const list = await call<{ userId: string; certificateNo: string; items: string[]; validToday: boolean }[]>('east.li', 'GET', '/api/v1/inspectors');
+    expect(list.body.find((i) => i.userId === 'u-river-zhao')).toMatchObject({ certificateNo: 'JC-3201-0004', items: ['INS-NOISE-BIZ', 'INS-FISH-BOAT'], validToday: true });
+    // Its number stays its own; the history cannot be rewritten.
+    expect((await call('admin', 'PUT', '/api/v1/inspectors/u-east-li', { certificateNo: 'JC-3201-0104', validFrom: '2026-01-01', validUntil: '2028-12-31', items: [] })).body.code).toBe('CERTIFICATE_TAKEN');
+    await expect(t.platform.db.pool.query(`DELETE FROM inspector_registrations WHERE user_id = 'u-river-zhao'`)).rejects.toThrow(/append-only/);
+  });
+
   it('takes two inspectors each from their own session, then a result, a follow-up case, and refuses a repeat within the period', async () => {
     const opened = await open('east.li', {});
     expect(opened.status, JSON.stringify(opened.body)).toBe(201);

@@ -239,8 +239,9 @@ describe('who collected an item, and where', () => {
   it('names as collectors only officers certified for the matter on the day of the capture', async () => {
     // An officer of the East Lake team whose certificate ran out on 1 March 2025.
     await sql(`INSERT INTO users (id, username, password_hash, role, team_id, display_name) VALUES ('u-east-old', 'east.old', 'x', 'officer', 't-east', 'Old Certificate')`);
-    await sql(`INSERT INTO officers (id, user_id, team_id, name, certificate_no, certificate_valid_until, domains)
-      VALUES ('o-east-old', 'u-east-old', 't-east', 'Old Certificate', 'ZF-3201-99999', '2025-03-01', '{city_management,ecology}')`);
+    await sql(`INSERT INTO officers (id, user_id, team_id, name) VALUES ('o-east-old', 'u-east-old', 't-east', 'Old Certificate')`);
+    await sql(`INSERT INTO officer_certificates (officer_id, certificate_no, valid_from, valid_until, domains)
+      VALUES ('o-east-old', 'ZF-3201-99999', '2022-03-02', '2025-03-01', '{city_management,ecology}')`);
     const id = await onSite('2025-02-10T02:00:00.000Z');
     // Anyone's name, or a name typed in: no.
     expect((await photoAt(id, { collectors: 'u-admin' })).body).toMatchObject({ code: 'UNKNOWN_COLLECTOR' });

@@ -41,6 +41,11 @@ const fire = (user: string, caseId: string, body: Record<string, unknown>) =>
   api<ErrorBody & { to: string; event: { type: string; data: Record<string, unknown> } }>(t, as(user), 'POST', `/api/v1/cases/${caseId}/transitions`, body);
 const detail = async (caseId: string, user = 'admin') => (await api<CaseDetail>(t, as(user), 'GET', `/api/v1/cases/${caseId}`)).body;
 const sql = (text: string, params: unknown[] = []) => t.platform.db.pool.query(text, params);
+/** Records the officer's latest certificate again with `until` (SQL) as its last day: with the same first day, it replaces the earlier version. */
+const certificateUntil = (userId: string, until: string) => sql(
+  `INSERT INTO officer_certificates (officer_id, certificate_no, valid_from, valid_until, domains, reason)
+   SELECT officer_id, certificate_no, valid_from, ${until}, domains, 'test' FROM officer_certificates c JOIN officers o ON o.id = c.officer_id
+   WHERE o.user_id = $1 ORDER BY c.id DESC LIMIT 1`, [userId]);
 
 async function ok(user: string, caseId: string, body: Record<string, unknown>) {
   const r = await fire(user, caseId, body);
@@ -134,14 +139,14 @@ describe('on-site enforcement: two officers with valid certificates for the matt
     // A reviewer holds no enforcement certificate.
     expect((await fire('east.li', caseId, arrive('u-east-review'))).body).toMatchObject({ code: 'OFFICER_NOT_CERTIFIED' });
     // An expired certificate, the second officer's or the caller's own.
-    await sql(`UPDATE officers SET certificate_valid_until = current_date - 1 WHERE user_id = 'u-east-wang'`);
+    await certificateUntil('u-east-wang', 'current_date - 1');
     try {
       const expired = await fire('east.li', caseId, arrive('u-east-wang'));
       expect(expired).toMatchObject({ status: 422, body: { code: 'OFFICER_NOT_CERTIFIED' } });
       expect(expired.body.message).toContain('expired');
       expect((await fire('east.wang', caseId, arrive('u-east-li'))).body).toMatchObject({ code: 'OFFICER_NOT_CERTIFIED' });
     } finally {
-      await sql(`UPDATE officers SET certificate_valid_until = '2028-12-31' WHERE user_id = 'u-east-wang'`);
+      await certificateUntil('u-east-wang', `DATE '2028-12-31'`);
     }
     expect((await detail(caseId)).state).toBe('accepted');
     // An officer of another team may be the second one when certified for the domain.
@@ -155,11 +160,11 @@ describe('on-site enforcement: two officers with valid certificates for the matt
     await readyToPropose(t, as, caseId);
     expect((await fire('east.wang', caseId, noiseProposal())).body).toMatchObject({ code: 'NOT_ON_SITE_OFFICER' });
     expect((await fire('east.wang', caseId, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'x' })).body).toMatchObject({ code: 'NOT_ON_SITE_OFFICER' });
-    await sql(`UPDATE officers SET certificate_valid_until = current_date - 1 WHERE user_id = 'u-east-lead'`);
+    await certificateUntil('u-east-lead', 'current_date - 1');
     try {
       expect((await fire('east.li', caseId, noiseProposal())).body).toMatchObject({ code: 'OFFICER_NOT_CERTIFIED' });
     } finally {
-      await sql(`UPDATE officers SET certificate_valid_until = '2028-12-31' WHERE user_id = 'u-east-lead'`);
+      await certificateUntil('u-east-lead', `DATE '2028-12-31'`);
     }
     await ok('east.lead', caseId, noiseProposal());
   });

@@ -3,15 +3,18 @@ import { decideTransition, type Actor, type CaseFacts } from '../../enforcement-
 import { contentProblem, sensorEvidenceProblems, type SensorRecord } from '../../enforcement-api/domain/evidence.js';
 import {
   ageOn,
+  certificateOn,
   certificateProblem,
   checkOfficerPair,
   combinedFineReason,
   decisionDeadline,
   decisionDueAt,
+  decisionWarningAt,
   endOfLocalDay,
   legalGuards,
   localDate,
   reviewRouting,
+  startOfLocalDay,
   withinTier,
   type BenchmarkTier,
   type LegalFacts,
@@ -19,12 +22,15 @@ import {
 } from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 import { distanceToZoneM } from '../../enforcement-api/legal/evidence-files.js';
+import { filingDeadlines } from '../../enforcement-api/domain/sla.js';
 
 const noiseLaw: StatutoryBound = {
   matterCode: 'NOISE', partyKind: 'individual', effectiveFrom: '2000-01-01', fineRequired: false, minFineYuan: 200, maxFineYuan: 1000, mandatoryMeasures: ['warning'], legalBasis: 'art. 82',
 };
 
-const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validUntil: '2026-12-31', domains: ['ecology'], ...over });
+const version = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validFrom: '2025-01-01', validUntil: '2026-12-31', domains: ['ecology'], ...over });
+/** A certificate history of one version. */
+const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate[] => [version(userId, over)];
 const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over });
 const facts = (over: Partial<LegalFacts> = {}): LegalFacts => ({
   today: '2026-03-01',
@@ -58,6 +64,28 @@ describe('certificates', () => {
     expect(certificateProblem('a', cert('a'), 'fisheries', '2026-03-01')).toContain('does not cover fisheries');
     expect(certificateProblem('a', undefined, 'ecology', '2026-03-01')).toContain('no enforcement certificate');
     expect(certificateProblem('a', cert('a'), null, '2026-03-01')).toBeUndefined();
+  });
+
+  it('reads the version in force on the day, not the latest one', () => {
+    // Expired on 31 March, renewed from 1 May: the lapse between is uncovered.
+    const renewed = [version('a', { validUntil: '2026-03-31' }), version('a', { certificateNo: 'ZF-a2', validFrom: '2026-05-01', validUntil: '2029-04-30' })];
+    expect(certificateProblem('a', renewed, 'ecology', '2026-03-31')).toBeUndefined();
+    expect(certificateProblem('a', renewed, 'ecology', '2026-04-15')).toContain('expired on 2026-03-31');
+    expect(certificateProblem('a', renewed, 'ecology', '2026-05-01')).toBeUndefined();
+    expect(certificateOn(renewed, '2026-06-01')?.certificateNo).toBe('ZF-a2');
+    // Issued on 1 June: not for an act in January.
+    const late = [version('a', { validFrom: '2026-06-01' })];
+    expect(certificateProblem('a', late, 'ecology', '2026-01-15')).toContain('valid only from 2026-06-01');
+    expect(certificateProblem('a', late, 'ecology', '2026-06-01')).toBeUndefined();
+    // Domains changed from 1 July: the earlier domains still judge earlier days.
+    const moved = [version('a', { validUntil: '2028-12-31' }), version('a', { validFrom: '2026-07-01', validUntil: '2028-12-31', domains: ['fisheries'] })];
+    expect(certificateProblem('a', moved, 'ecology', '2026-06-30')).toBeUndefined();
+    expect(certificateProblem('a', moved, 'ecology', '2026-07-01')).toContain('does not cover ecology');
+    expect(certificateProblem('a', moved, 'fisheries', '2026-07-01')).toBeUndefined();
+    // Recorded out of order: the later validFrom still wins; the same validFrom recorded again replaces (cuts short).
+    expect(certificateOn([moved[1]!, moved[0]!], '2026-08-01')?.domains).toEqual(['fisheries']);
+    const cut = [version('a'), version('a', { validUntil: '2026-02-28' })];
+    expect(certificateProblem('a', cut, 'ecology', '2026-03-01')).toContain('expired on 2026-02-28');
   });
 
   it('needs two different certified officers', () => {
@@ -245,6 +273,36 @@ describe('90-day decision deadline', () => {
     const onTime = facts({ filedAt: late, decisionDueAt: due, now: new Date(due.getTime() - 60_000) });
     expect(decide(onTime, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ ok: true });
     expect(decide({ ...onTime, now: new Date(due.getTime() + 60_000) }, 'approved', officer, 'decide', { decisionNo: 'N1' })).toMatchObject({ code: 'DECISION_OVERDUE' });
+  });
+  it('warns from the start of the 60th and 80th local day after the filing date, as the deadline counts its days', () => {
+    // Filed at 23:30 in Shanghai on 1 January: day 60 is 2 March, from its local midnight (16:00 UTC on 1 March);
+    // 60 × 24 h would have warned only at 23:30 that evening.
+    const late = new Date('2026-01-01T15:30:00Z');
+    expect(decisionWarningAt(late, 60, 'Asia/Shanghai').toISOString()).toBe('2026-03-01T16:00:00.000Z');
+    expect(decisionWarningAt(late, 80, 'Asia/Shanghai').toISOString()).toBe('2026-03-21T16:00:00.000Z');
+    // Filed at 00:30 on 2 January in Shanghai (16:30 UTC on 1 January): a day later, whatever UTC says.
+    expect(decisionWarningAt(new Date('2026-01-01T16:30:00Z'), 60, 'Asia/Shanghai').toISOString()).toBe('2026-03-02T16:00:00.000Z');
+    const due = decisionDueAt(late, 'Asia/Shanghai');
+    const at = (iso: string) => decisionDeadline(late, due, new Date(iso), [60, 80], null, 'Asia/Shanghai');
+    // The last minute of day 59: no warning yet, 31 days left; the first of day 60: the warning, 30 days left.
+    expect(at('2026-03-01T15:59:00Z')).toMatchObject({ status: 'on_time', daysLeft: 31 });
+    expect(at('2026-03-01T16:00:00Z')).toMatchObject({ status: 'warning', daysLeft: 30, warnings: [{ day: 60, at: '2026-03-01T16:00:00.000Z', reached: true }, { day: 80, reached: false }] });
+    expect(at('2026-03-21T16:00:00Z').warnings.map((w) => w.reached)).toEqual([true, true]);
+    // The stored warnings (case_deadlines) are the same instants, before the deadline.
+    expect(filingDeadlines(late, due, [80, 60], 'Asia/Shanghai').map((d) => [d.name, d.dueAt.toISOString()])).toEqual([
+      ['decision_warning_60', '2026-03-01T16:00:00.000Z'], ['decision_warning_80', '2026-03-21T16:00:00.000Z'], ['decision', '2026-04-01T15:59:59.999Z'],
+    ]);
+  });
+  it('starts warning days at local midnight across a change of clock', () => {
+    // Berlin, filed at 23:30 on 20 January (22:30 UTC, winter time): day 60 is 21 March (winter, 23:00 UTC the day
+    // before), day 80 is 10 April (summer time from 29 March: 22:00 UTC the day before); 24-hour multiples
+    // would have come at 23:30 on day 60 and, after the change of clock, at 00:30 on day 81.
+    const filed = new Date('2026-01-20T22:30:00Z');
+    expect(decisionWarningAt(filed, 60, 'Europe/Berlin').toISOString()).toBe('2026-03-20T23:00:00.000Z');
+    expect(decisionWarningAt(filed, 80, 'Europe/Berlin').toISOString()).toBe('2026-04-09T22:00:00.000Z');
+    expect(startOfLocalDay('2026-03-29', 'Europe/Berlin').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(startOfLocalDay('2026-03-30', 'Europe/Berlin').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    expect(startOfLocalDay('2026-10-26', 'Europe/Berlin').toISOString()).toBe('2026-10-25T23:00:00.000Z');
   });
   it('finds the end of a local day across a change of clock', () => {
     // Berlin: summer time starts on 29 March 2026 (02:00 → 03:00); that day ends at 22:00 UTC, the day before at 23:00 UTC.

@@ -16,9 +16,11 @@ describe('SLA deadlines (enforcement-api/domain/sla.ts)', () => {
   });
 
   it('gives a filed case its decision deadline and the warnings before it, in order, once each', () => {
+    // Each warning from the start of its calendar day after the filing date (UTC here), like the deadline's days.
+    const startOfDay = (n: number) => new Date(Date.UTC(2026, 4, 1) + n * 86_400_000);
     expect(filingDeadlines(T0, day(90), [80, 60, 60, 95])).toEqual([
-      { name: 'decision_warning_60', kind: 'warning', stage: 'decided', dueAt: day(60) },
-      { name: 'decision_warning_80', kind: 'warning', stage: 'decided', dueAt: day(80) },
+      { name: 'decision_warning_60', kind: 'warning', stage: 'decided', dueAt: startOfDay(60) },
+      { name: 'decision_warning_80', kind: 'warning', stage: 'decided', dueAt: startOfDay(80) },
       { name: 'decision', kind: 'deadline', stage: 'decided', dueAt: day(90) },
     ]);
   });

@@ -287,6 +287,7 @@ const M: Record<string, [string, string]> = {
   chooseOfficer: ['选择第二名执法人员', 'Choose the second officer'],
   secondOfficer: ['第二名持证执法人员', 'Second certified officer'],
   certExpired: ['证件过期', 'certificate expired'],
+  certNotYetValid: ['证件尚未生效', 'certificate not yet valid'],
   offlineNoList: ['离线，无法获取名单', 'offline: list unavailable'],
   locating: ['正在获取平板位置…', 'Getting the tablet’s position…'],
   locatedAt: ['位置 {lat}, {lon}（±{m} 米）', 'Position {lat}, {lon} (±{m} m)'],

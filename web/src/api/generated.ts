@@ -948,6 +948,7 @@ export interface Endpoints {
     query: never;
     body: {
       certificateNo: string;
+      validFrom?: string;
       validUntil: string;
       domains: string[];
       reason?: string;
@@ -962,6 +963,34 @@ export interface Endpoints {
       reason: string | null;
       changedBy: string;
       changedAt: string;
+    };
+  };
+  "GET /api/v1/catalogue/officers/{userId}/certificates": {
+    params: { userId: string };
+    query: { on?: string };
+    body: never;
+    response: {
+      on: string;
+      inForce: {
+        userId: string;
+        certificateNo: string;
+        validFrom: string;
+        validUntil: string;
+        domains: string[];
+        reason: string | null;
+        recordedBy: string | null;
+        recordedAt: string;
+      } | null;
+      history: {
+        userId: string;
+        certificateNo: string;
+        validFrom: string;
+        validUntil: string;
+        domains: string[];
+        reason: string | null;
+        recordedBy: string | null;
+        recordedAt: string;
+      }[];
     };
   };
   "PUT /api/v1/catalogue/review-posts/{id}": {
@@ -2643,6 +2672,7 @@ export interface Endpoints {
       name: string;
       role: string;
       certificateNo: string | null;
+      certificateValidFrom: string | null;
       certificateValidUntil: string | null;
       domains: string[];
     }[];
@@ -2662,6 +2692,7 @@ export interface Endpoints {
       name: string;
       role: string;
       certificateNo: string | null;
+      certificateValidFrom: string | null;
       certificateValidUntil: string | null;
       domains: string[];
     }[];

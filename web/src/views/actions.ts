@@ -168,8 +168,9 @@ function arriveForm(ctx: CaseContext): HTMLElement {
   void call('GET /api/v1/team/members').then((members) => {
     for (const m of members) {
       if (m.userId === state.user?.id || !m.certificateNo) continue;
-      const valid = (m.certificateValidUntil ?? '') >= today;
-      select.append(h('option', { value: m.userId, disabled: !valid }, `${m.name} · ${m.certificateNo}${valid ? '' : ` (${t('certExpired')})`}`));
+      const notYet = (m.certificateValidFrom ?? '') > today;
+      const valid = !notYet && (m.certificateValidUntil ?? '') >= today;
+      select.append(h('option', { value: m.userId, disabled: !valid }, `${m.name} · ${m.certificateNo}${valid ? '' : ` (${t(notYet ? 'certNotYetValid' : 'certExpired')})`}`));
     }
   }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
   let position: { lat: number; lon: number; accuracyM: number } | null = null;
