@@ -51,6 +51,8 @@ export async function startTestPlatform(env: Record<string, string> = {}, option
     SIMULATOR: 'off',
     DATA_DIR: dataDir,
     ADMIN_PASSWORD: TEST_PASSWORD,
+    // Each platform seeds its own demo users: their hashes at the lowest cost (logins then check them fast).
+    PASSWORD_HASH_COST: '1024',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(server ? { DATABASE_URL: server.url } : {}),
     ...env,
