@@ -41,7 +41,7 @@ export async function seedEmbedded(dataDir: string): Promise<void> {
 
 export async function startTestPlatform(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-test-'));
-  const server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test') : undefined;
+  const server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test', inject('serverTemplate') || undefined) : undefined;
   if (!server && !env.DATABASE_URL) await seedEmbedded(env.DATA_DIR ?? dataDir);
   const config = loadConfig({
     MQTT_PORT: '0',
