@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // One migrated embedded database per run, copied by each test platform (test/support/global-setup.ts).
+    globalSetup: ['test/support/global-setup.ts'],
     // Limits that catch a hang, not budgets: every test waits for conditions, and on a machine whose two
     // cores are shared with other work a test that takes 20 s alone can take several times that.
     testTimeout: 180_000,

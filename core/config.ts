@@ -45,6 +45,7 @@ export const VARIABLES = {
   services: { env: 'SERVICES', schema: Type.String({ pattern: `^${SERVICE_LIST}([|]${SERVICE_LIST})*$` }), default: SERVICE_NAMES.join(','), help: 'services this process runs (comma list) — run them in separate processes to scale out; groups separated by `|` (e.g. `broker,ingest|inference,enforcement,api`) run as supervised child processes of this one' },
   simulator: { env: 'SIMULATOR', schema: Type.Union([Type.Literal('on'), Type.Literal('off')]), default: 'on', help: '`off` disables the simulated sensor fleet' },
   adminPassword: { env: 'ADMIN_PASSWORD', schema: Type.String({ minLength: 8 }), default: undefined, help: 'password of the demo users on first start (default: generated, printed and kept in DATA_DIR/admin-password)' },
+  passwordHashCost: { env: 'PASSWORD_HASH_COST', schema: Type.Integer({ minimum: 1024, maximum: 1048576 }), default: '16384', help: 'scrypt cost (N, a power of two) of the demo users\' password hashes written when the database is first seeded; lower it only where passwords protect nothing (the test suite seeds a database per platform it starts)' },
   jwtSecret: { env: 'JWT_SECRET', schema: Type.String({ minLength: 32 }), default: undefined, help: 'signing key of access tokens (default: generated once and kept in the database)' },
   accessTokenTtlS: { env: 'ACCESS_TOKEN_TTL_S', schema: Type.Integer({ minimum: 30, maximum: 86400 }), default: '900', help: 'lifetime of access tokens; clients renew them with their refresh token' },
   refreshTokenTtlS: { env: 'REFRESH_TOKEN_TTL_S', schema: Type.Integer({ minimum: 60 }), default: '43200', help: 'lifetime of a refresh token (single use, rotated on every refresh): how long a session lasts without activity' },
@@ -164,7 +165,7 @@ const ConfigSchema = Type.Object({
   jwtSecret: Type.Optional(Type.String()),
   metricsToken: Type.Optional(Type.String()),
   secrets: Type.Object({ key: Type.Optional(Type.String()), keyFile: Type.String() }),
-  auth: Type.Object({ accessTtlS: Type.Integer(), refreshTtlS: Type.Integer(), loginFreeAttempts: Type.Integer(), loginMaxBackoffS: Type.Integer() }),
+  auth: Type.Object({ accessTtlS: Type.Integer(), refreshTtlS: Type.Integer(), loginFreeAttempts: Type.Integer(), loginMaxBackoffS: Type.Integer(), passwordHashCost: Type.Integer() }),
   logLevel: Type.String(),
   timezone: Type.String(),
   noise: Type.Object({ minDurationS: Seconds, leqWindowS: Seconds, gapS: Seconds }),
@@ -223,6 +224,11 @@ function read(env: NodeJS.ProcessEnv, key: Key): unknown {
     throw new ConfigError(`Invalid ${v.env}=${JSON.stringify(raw)}: ${first?.message ?? 'not accepted'} (${v.help})`);
   }
   return value;
+}
+
+function powerOfTwo(env: string, n: number): number {
+  if ((n & (n - 1)) !== 0) throw new ConfigError(`Invalid ${env}=${n}: not a power of two`);
+  return n;
 }
 
 function checkTimezone(tz: string): void {
@@ -297,7 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecret: get('jwtSecret'),
     metricsToken: get('metricsToken'),
     secrets: { key: get('secretsKey'), keyFile: path.resolve(get<string | undefined>('secretsKeyFile') ?? path.join(get<string>('dataDir'), 'secrets.key')) },
-    auth: { accessTtlS: get('accessTokenTtlS'), refreshTtlS: get('refreshTokenTtlS'), loginFreeAttempts: get('loginFreeAttempts'), loginMaxBackoffS: get('loginMaxBackoffS') },
+    auth: { accessTtlS: get('accessTokenTtlS'), refreshTtlS: get('refreshTokenTtlS'), loginFreeAttempts: get('loginFreeAttempts'), loginMaxBackoffS: get('loginMaxBackoffS'), passwordHashCost: powerOfTwo('PASSWORD_HASH_COST', get('passwordHashCost')) },
     logLevel: get('logLevel'),
     timezone: get('timezone'),
     noise: { minDurationS: get('noiseMinDurationS'), leqWindowS: get('noiseLeqWindowS'), gapS: get('noiseGapS') },

@@ -9,11 +9,14 @@ export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** People's passwords: scrypt with a per-password salt (slow on purpose). */
-export async function hashPassword(password: string): Promise<string> {
+/** The scrypt cost (N) of password hashes unless told otherwise. */
+export const PASSWORD_HASH_COST = SCRYPT.N;
+
+/** People's passwords: scrypt with a per-password salt (slow on purpose); the cost N travels in the hash. */
+export async function hashPassword(password: string, cost = SCRYPT.N): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt, 32, SCRYPT);
-  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+  const key = await scryptAsync(password, salt, 32, { ...SCRYPT, N: cost });
+  return `scrypt$${cost}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {

@@ -34,7 +34,7 @@ async function demoPassword(config: Config): Promise<DemoLogin & { file: string 
  */
 export async function prepareDemo(pool: pg.Pool, config: Config): Promise<DemoLogin> {
   const password = await demoPassword(config);
-  const seeded = await seedDemo(pool, password.value, config.timezone);
+  const seeded = await seedDemo(pool, password.value, config.timezone, config.auth.passwordHashCost);
   if (seeded && password.source !== 'ADMIN_PASSWORD') {
     await mkdir(config.database.dataDir, { recursive: true });
     await writeFile(password.file, `${password.value}\n`, { mode: 0o600 });

@@ -1,7 +1,7 @@
 import { inTransaction } from '../core/db/transaction.js';
 import { legalTextsZhStatements, namesZhStatements } from '../enforcement-api/migrations-names.js';
 import type pg from 'pg';
-import { hashDeviceSecret, hashPassword, newSecret } from '../core/secrets.js';
+import { hashDeviceSecret, hashPassword, newSecret, PASSWORD_HASH_COST } from '../core/secrets.js';
 import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
 import { seedInspectionDemo } from './inspections-seed.js';
 
@@ -68,7 +68,7 @@ const square = (lon: number, lat: number, d: number) => ({
   coordinates: [[[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]],
 });
 
-export async function seedDemo(pool: pg.Pool, password: string, timezone: string): Promise<boolean> {
+export async function seedDemo(pool: pg.Pool, password: string, timezone: string, passwordHashCost = PASSWORD_HASH_COST): Promise<boolean> {
   return inTransaction(pool, async (client) => {
     const existing = await client.query('SELECT 1 FROM districts LIMIT 1');
     if ((existing.rowCount ?? 0) > 0) return false;
@@ -91,7 +91,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
       [],
     );
     // One hash (and salt) per user: equal hashes would tell anyone reading the table who shares a password.
-    const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(password)));
+    const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(password, passwordHashCost)));
     let cert = 1;
     for (const [i, u] of DEMO_USERS.entries()) {
       await q('INSERT INTO users (id, username, password_hash, role, team_id, display_name, review_post_id) VALUES ($1, $2, $3, $4, $5, $6, $7)', [u.id, u.username, hashes[i], u.role, u.teamId, u.name, 'post' in u ? u.post : null]);

@@ -9,12 +9,13 @@ export interface Scratch {
   drop(): Promise<void>;
 }
 
-export async function scratchDatabase(url: string, prefix: string): Promise<Scratch> {
+/** `template`: a database on the same server to copy (none may be connected to it meanwhile). */
+export async function scratchDatabase(url: string, prefix: string, template?: string): Promise<Scratch> {
   const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${pg.escapeIdentifier(template)}` : `CREATE DATABASE ${name}`);
   } finally {
     await admin.end();
   }

@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../../core/db/database.js';
 import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { MIGRATIONS } from '../../migrations.js';
 import { LeaseRepository } from '../../inference/lease-repository.js';
+import { seedEmbedded } from '../support/platform.js';
 
 /**
  * What a worker taking a zone over reads besides the stored readings (migration 24): how far each
@@ -21,6 +22,7 @@ let repo: LeaseRepository;
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-judged-'));
   scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_judged') : undefined;
+  if (!scratch) await seedEmbedded(dataDir);
   db = await openDatabase({ url: scratch?.url, dataDir }, log, MIGRATIONS);
   repo = new LeaseRepository(db.pool);
   await db.pool.query(`INSERT INTO districts (id, name) VALUES ('d-j', 'D') ON CONFLICT DO NOTHING`);

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { openDatabase, type Database } from '../../core/db/database.js';
 import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { createLogger } from '../../core/log.js';
+import { seedEmbedded } from '../support/platform.js';
 import { ROLES } from '../../contract/http/auth.js';
 import type { LiveEvent } from '../../contract/http/live.js';
 import {
@@ -55,6 +56,7 @@ let client: pg.PoolClient;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rp-jurisdiction-'));
   scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_jur') : undefined;
+  if (!scratch) await seedEmbedded(dir);
   db = await openDatabase({ url: scratch?.url, dataDir: dir }, createLogger('silent'), MIGRATIONS);
   client = await db.pool.connect();
   // Session-local tables with the real tables' names and columns (no constraints): they come first on

@@ -69,6 +69,9 @@ describe('hygiene', () => {
     const r = await t.platform.db.pool.query<{ users: number; hashes: number }>('SELECT count(*)::int AS users, count(DISTINCT password_hash)::int AS hashes FROM users');
     expect(r.rows[0]!.users).toBeGreaterThan(5);
     expect(r.rows[0]!.hashes).toBe(r.rows[0]!.users);
+    // At the cost configured (the test platform's PASSWORD_HASH_COST), which each hash names.
+    const costs = await t.platform.db.pool.query<{ cost: string }>(`SELECT DISTINCT split_part(password_hash, '$', 2) AS cost FROM users`);
+    expect(costs.rows.map((c) => c.cost)).toEqual([String(t.platform.config.auth.passwordHashCost)]);
   });
 
   it('keeps the token signing key sealed in the database: the stored value signs nothing', async () => {

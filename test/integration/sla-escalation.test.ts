@@ -7,7 +7,7 @@ import { createLogger } from '../../core/log.js';
 import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { startPlatform } from '../../platform.js';
 import { confirmPresence, openCase, openStream } from '../support/cases.js';
-import { api, login, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
+import { api, login, seedEmbedded, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
 
 /**
  * SLA deadlines (enforcement-api/domain/sla.ts) escalate to the team lead when missed, exactly once, also across
@@ -73,6 +73,7 @@ const ARRIVE = { event: 'arrive', location: { lat: 32.0405, lon: 118.7805 } };
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-sla-'));
   server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test') : undefined;
+  if (!server) await seedEmbedded(dataDir);
   t = await start();
   // A lead for the Riverbank Street team too (the demo has one only for East Lake).
   await t.platform.db.pool.query(

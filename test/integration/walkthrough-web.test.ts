@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP, hasBrowser, launch, signIn, TABLET } from '../support/browser.js';
 import { api, login, provision, startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -30,6 +30,10 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     t = await startTestPlatform({ SERVICES: 'broker,enforcement,api', DEVICE_SILENT_S: '600', DEVICE_LOW_BATTERY_PCT: '20' });
     browser = await launch();
   }, 180_000);
+  // Each test's pages close with it, so they take no later test's live updates.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close();
+  });
   afterAll(async () => {
     for (const c of contexts) await c.close();
     await browser?.close();

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
 import { localTime, noiseRun } from '../../simulator/scenarios.js';
@@ -52,6 +52,11 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     for (const c of contexts) await c.close().catch(() => undefined);
     await browser?.close();
     await t?.stop();
+  });
+
+  // Each test's pages close with it: left open, every later test's live updates reached them all.
+  afterEach(async () => {
+    for (const c of contexts.splice(0)) await c.close().catch(() => undefined);
   });
 
   let caseId = '';
@@ -522,7 +527,10 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
   });
 
   it('lets operations see the overview and provision a device whose one-time secret works on the broker', async () => {
-    const ops = await signIn(await context(DESKTOP), t, 'ops');
+    // The page's timers on a clock the test can move: the device list's 30 s re-read comes when asked.
+    const opsContext = await context(DESKTOP);
+    await opsContext.clock.install();
+    const ops = await signIn(opsContext, t, 'ops');
     await ops.locator('#stat-online .stat-value').waitFor();
     expect(Number(await ops.textContent('#stat-open .stat-value'))).toBeGreaterThanOrEqual(1);
     expect(await ops.getAttribute('.grafana a >> nth=0', 'href')).toMatch(/^http:\/\/localhost:3000\/d\//);
@@ -551,7 +559,9 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await edit.locator('input[name="calibrationValidUntil"]').fill('2028-06-30');
     await edit.locator('input[name="calibrationCert"]').fill('JJG-188-2026-0042');
     // The list is read again every 30 s: the form stays open under its device with what was typed, focused.
-    const reread = await ops.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/v1/devices', { timeout: 45_000 });
+    const rereading = ops.waitForResponse((r) => r.request().method() === 'GET' && new URL(r.url()).pathname === '/api/v1/devices', { timeout: 45_000 });
+    await ops.clock.fastForward(30_000);
+    const reread = await rereading;
     await reread.finished();
     await ops.evaluate(() => new Promise((resolve) => setTimeout(resolve, 200)));
     expect(await edit.locator('input[name="calibrationValidUntil"]').inputValue()).toBe('2028-06-30');

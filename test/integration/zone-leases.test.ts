@@ -8,6 +8,7 @@ import { scratchDatabase, type Scratch } from '../../core/db/scratch.js';
 import { createLogger } from '../../core/log.js';
 import { LeaseRepository } from '../../inference/lease-repository.js';
 import { ZoneLeases } from '../../inference/leases.js';
+import { seedEmbedded } from '../support/platform.js';
 
 /**
  * Zone leases of inference workers against the real database (either engine), with the lease
@@ -24,6 +25,7 @@ const log = createLogger('silent');
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'rp-leases-'));
   scratch = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_leases') : undefined;
+  if (!scratch) await seedEmbedded(dir);
   db = await openDatabase({ url: scratch?.url, dataDir: dir }, log, MIGRATIONS);
   await db.pool.query(`INSERT INTO districts (id, name) VALUES ('d-l', 'Lease district')`);
   await db.pool.query(`INSERT INTO streets (id, district_id, name) VALUES ('s-l', 'd-l', 'Lease street')`);
