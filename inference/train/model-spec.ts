@@ -31,6 +31,8 @@ export interface ModelSpec {
    */
   data: { train: DataSetSpec; heldOut: DataSetSpec; validation: DataSetSpec; realTrain?: DataSetSpec; realHeldOut?: DataSetSpec };
   realWeight?: number;
+  /** Real training rows of these labels count this many times as much as the other real rows (on top of `realWeight`; 1 when absent). */
+  realClassWeight?: Record<string, number>;
   /** Share of the generated `train` rows kept when real rows are added (1 when absent). */
   generatedShare?: number;
   /** Why the generated rows are weighed as they are (goes into the card). */

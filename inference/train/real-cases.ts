@@ -1,5 +1,5 @@
 /**
- * `npm run models:noise-cases [-- --seconds S --per-source N --music-segments K --dump FILE --split train]`: the noise detector on whole cases of
+ * `npm run models:noise-cases [-- --seconds S --per-source N --music-segments K --dump FILE --split train --models DIR --shard k/n]`: the noise detector on whole cases of
  * the real held-out recordings, as the platform meets them: each case is one sound level meter
  * sending 1-second readings for S seconds (default 90) of one held-out source (`real-windows.ts`,
  * split `test`: the same loudspeaker, distance, microphone and ambience variations as the card's
@@ -13,9 +13,12 @@
  * thresholds 0.6 to 0.9 and the card's `music.on`. `--music-segments K` cuts K cases from each music
  * recording (default 1); `--dump FILE` writes each case at the card's threshold with its readings' P(music),
  * LAeq, LAmax and the limit, for trying decision rules without scoring again; `--split train` plays the
- * training recordings instead (to choose a rule without looking at the held-out ones).
+ * training recordings instead (to choose a rule without looking at the held-out ones); `--models DIR` scores
+ * the model and card in DIR (a recipe tried with `train.py --out DIR`) instead of the committed one;
+ * `--shard k/n` only meters and caches every n-th source's cases (several processes side by side), scoring none.
  */
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { NoisePayload } from '../../contract/mqtt/telemetry.js';
 import { loadConfig } from '../../core/config.js';
@@ -40,6 +43,9 @@ const PER_SOURCE = arg('--per-source', 4);
 const MUSIC_SEGMENTS = arg('--music-segments', 1);
 const SPLIT = process.argv.includes('--split') && process.argv[process.argv.indexOf('--split') + 1] === 'train' ? 'train' : 'test';
 const DUMP = process.argv.includes('--dump') ? process.argv[process.argv.indexOf('--dump') + 1] : undefined;
+const MODELS = process.argv.includes('--models') ? resolve(process.argv[process.argv.indexOf('--models') + 1] ?? '') : MODELS_DIR;
+/** `--shard k/n`: only meter (and cache) every n-th source's cases from the k-th, so several processes fill the cache side by side; no scoring. */
+const SHARD = ((m) => (m ? ([Number(m[1]), Number(m[2])] as [number, number]) : undefined))(/^(\d+)\/(\d+)$/.exec(process.argv.includes('--shard') ? (process.argv[process.argv.indexOf('--shard') + 1] ?? '') : ''));
 const MUSIC = NOISE_CLASSES.indexOf('music');
 /** 2026-07-05 14:00 and 23:00 in Shanghai. */
 const START = { day: Date.UTC(2026, 6, 5, 6, 0), night: Date.UTC(2026, 6, 5, 15, 0) };
@@ -100,13 +106,17 @@ function figures(cases: readonly ReplayedCase[]): { tp: number; fp: number; fn: 
 
 const scenes = realScenes(REAL_HELD_OUT.seed, {
   split: SPLIT, musicSegments: MUSIC_SEGMENTS, scenesPerSource: PER_SOURCE, maxTracks: PER_SOURCE, stride: SECONDS, caseS: SECONDS,
-  sources: REAL_GROUP_SCENES, log: (m) => console.error(m),
+  sources: REAL_GROUP_SCENES, log: (m) => console.error(m), ...(SHARD ? { shard: SHARD } : {}),
 });
-const model = await OnnxModel.load(MODELS_DIR, 'noise-window', NOISE_WINDOW_FEATURE_COUNT);
+if (SHARD) {
+  console.log(`cases of every ${SHARD[1]}-th source from the ${SHARD[0]}-th metered and cached; a run without --shard scores them all`);
+  process.exit(0);
+}
+const model = await OnnxModel.load(MODELS, 'noise-window', NOISE_WINDOW_FEATURE_COUNT);
 try {
   const on = model.card.thresholds['music.on'] ?? 0.6;
   const music = scenes.filter((s) => s.label === MUSIC).length;
-  console.log(`noise-window@${model.card.version}: ${scenes.length} cases of ${SECONDS} s from the real ${SPLIT === 'test' ? 'held-out' : 'training'} recordings (${music} music), platform defaults`);
+  console.log(`noise-window@${model.card.version}${MODELS === MODELS_DIR ? '' : ` (${MODELS})`}: ${scenes.length} cases of ${SECONDS} s from the real ${SPLIT === 'test' ? 'held-out' : 'training'} recordings (${music} music), platform defaults`);
   for (const threshold of [...new Set([0.6, 0.7, 0.8, 0.9, on])].sort()) {
     const cases = await replay(model, scenes, { 'music.on': threshold, 'music.off': Math.min(model.card.thresholds['music.off'] ?? 0.4, threshold) });
     const left = cases.filter((c) => c.music && c.over < 3).length;

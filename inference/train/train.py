@@ -346,6 +346,11 @@ def fit(spec, x_gen, y_gen, extra):
         es_real = rs.rand(len(y_real)) < VALIDATION_SHARE
         x_tr = np.concatenate([x_gen[~es_gen]] + [x_real[~es_real]] * weight)
         y_tr = np.concatenate([y_gen[~es_gen]] + [y_real[~es_real]] * weight)
+        # `realClassWeight` {label: w}: the real training rows of that label count w times as much as the others.
+        for label, w in (spec.get("realClassWeight") or {}).items():
+            more = ~es_real & label_truth(spec, y_real, spec["labels"].index(label))
+            x_tr = np.concatenate([x_tr] + [x_real[more]] * (weight * (int(w) - 1)))
+            y_tr = np.concatenate([y_tr] + [y_real[more]] * (weight * (int(w) - 1)))
         x_es = np.concatenate([x_gen[es_gen], x_real[es_real]])
         y_es = np.concatenate([y_gen[es_gen], y_real[es_real]])
     x_train, y_train = torch.from_numpy(x_tr), torch.from_numpy(y_tr)
@@ -404,6 +409,9 @@ def fit_with_hard_examples(spec, x_all, y_all, extra, log=print):
         log(f"{spec['name']}: {int(((y_real != index) & (p >= t)).sum())} hard non-music and {int(((y_real == index) & (p < 1 - t)).sum())} hard music windows, x{reps} more")
         extra = (np.concatenate([x_real] + [x_real[pick]] * reps), np.concatenate([y_real] + [y_real[pick]] * reps))
         net, best, epoch, x_es_n = fit(spec, x_all, y_all, extra)
+    weights = spec.get("realClassWeight") or {}
+    if weights:
+        hard_note += " Real training windows of " + ", ".join(f"{label} x{int(w)}" for label, w in weights.items()) + " (on top of the real rows' weight)."
     members = int(spec.get("ensemble", 1))
     if members > 1:
         # More networks of the same recipe and data from the seeds that follow; their probabilities are averaged.
