@@ -17,7 +17,8 @@ import { Journal, RecordReader, RecordWriter, type JournalOptions } from './jour
  *
  * Here each client's queue is a Map in delivery order plus two indexes — by (brokerId, brokerCounter),
  * the identity of a queued message, and by MQTT message id — so both are O(1). The semantics are
- * those of the stock implementation, including which entry wins on a tie (the oldest); the rare
+ * those of the stock implementation, including which entry wins on a tie (the oldest), but for one
+ * fix: a message id matches only entries sent on the same connection (OutgoingQueue); the rare
  * lookups by an undefined message id fall back to the same ordered scan. The persistent subscriptions
  * matching a topic are cached per topic (below). Everything else (subscriptions, retained messages,
  * wills, QoS 2 incoming) is the stock implementation.
@@ -69,10 +70,22 @@ class OrderedIndex<K> {
   }
 }
 
-/** One client's unacknowledged outgoing packets. Sequence numbers follow insertion (delivery) order. */
+/**
+ * One client's unacknowledged outgoing packets. Sequence numbers follow insertion (delivery) order.
+ *
+ * A message id is only meaningful on the connection that sent it. When a persistent session resumes
+ * on a new connection, the packets the old one had sent keep their ids until the queue is re-sent,
+ * while Aedes numbers the new connection's live deliveries from a fresh random start: the same id can
+ * stand for an old, not yet re-sent packet and a new one. A PUBACK on the new connection must clear
+ * the new one; clearing the old one instead would make its re-send fail ("no such packet") and lose it.
+ * So each sent entry remembers the connection its id was given on, and acknowledgements and
+ * replacements match only entries sent on the same connection.
+ */
 export class OutgoingQueue {
   private next: Seq = 0;
   private readonly entries = new Map<Seq, AedesPacket>();
+  /** The connection (Aedes client object) each entry's message id was given on. */
+  private readonly sentOn = new Map<Seq, object>();
   /** The identity of a queued message: brokerId, then brokerCounter. */
   private readonly byIdentity = new Map<string | undefined, OrderedIndex<number | undefined>>();
   /** Only defined message ids; entries not yet sent (undefined id) are found by scanning. */
@@ -97,28 +110,40 @@ export class OutgoingQueue {
     if (packet.messageId !== undefined) this.byMessageId.add(packet.messageId, s);
   }
 
-  private firstWithMessageId(messageId: number | undefined, accept: (p: AedesPacket) => boolean): Seq | undefined {
+  /** The first entry with this message id — given on `conn`, when the id is defined — that `accept` takes. */
+  private firstWithMessageId(messageId: number | undefined, conn: object | undefined, accept: (p: AedesPacket) => boolean): Seq | undefined {
     if (messageId === undefined) {
       for (const [s, p] of this.entries) if (p.messageId === undefined && accept(p)) return s;
       return undefined;
     }
-    return this.byMessageId.find(messageId, (s) => accept(this.entries.get(s) as AedesPacket));
+    return this.byMessageId.find(messageId, (s) => (conn === undefined || this.sentOn.get(s) === conn) && accept(this.entries.get(s) as AedesPacket));
+  }
+
+  private remove(s: Seq): AedesPacket {
+    const entry = this.entries.get(s) as AedesPacket;
+    this.entries.delete(s);
+    this.sentOn.delete(s);
+    this.identity(entry, false)?.remove(entry.brokerCounter, s);
+    if (entry.messageId !== undefined) this.byMessageId.remove(entry.messageId, s);
+    return entry;
   }
 
   /**
    * The stock rule: the first queued packet that is either the same message (same broker and
    * counter) — its message id is updated — or, from another broker, has this message id — it is
-   * replaced by `packet` (e.g. PUBLISH → PUBREL in QoS 2).
+   * replaced by `packet` (e.g. PUBLISH → PUBREL in QoS 2). `conn` is the connection sending it:
+   * the entry's id is now one of that connection's, and only its own ids are replaced.
    */
-  update(packet: AedesPacket): void {
+  update(packet: AedesPacket, conn?: object): void {
     const same = this.identity(packet, false)?.first(packet.brokerCounter);
-    const other = this.firstWithMessageId(packet.messageId, (p) => p.brokerId !== packet.brokerId);
+    const other = this.firstWithMessageId(packet.messageId, conn, (p) => p.brokerId !== packet.brokerId);
     if (same === undefined && other === undefined) throw new Error('no such packet');
     if (other === undefined || (same !== undefined && same < other)) {
       const entry = this.entries.get(same as Seq) as AedesPacket;
       if (entry.messageId !== undefined) this.byMessageId.remove(entry.messageId, same as Seq);
       entry.messageId = packet.messageId;
       if (packet.messageId !== undefined) this.byMessageId.add(packet.messageId, same as Seq);
+      if (conn !== undefined) this.sentOn.set(same as Seq, conn);
       return;
     }
     const old = this.entries.get(other) as AedesPacket;
@@ -127,25 +152,19 @@ export class OutgoingQueue {
     this.identity(packet, true).add(packet.brokerCounter, other);
   }
 
-  /** Removes and returns the first queued packet with this message id (PUBACK / PUBCOMP). */
-  clear(messageId: number | undefined): AedesPacket | undefined {
-    const s = this.firstWithMessageId(messageId, () => true);
-    if (s === undefined) return undefined;
-    const entry = this.entries.get(s) as AedesPacket;
-    this.entries.delete(s);
-    this.identity(entry, false)?.remove(entry.brokerCounter, s);
-    if (entry.messageId !== undefined) this.byMessageId.remove(entry.messageId, s);
-    return entry;
+  /**
+   * Removes and returns the first queued packet with this message id (PUBACK / PUBCOMP) — among those
+   * sent on `conn`, the connection the acknowledgement came on.
+   */
+  clear(messageId: number | undefined, conn?: object): AedesPacket | undefined {
+    const s = this.firstWithMessageId(messageId, conn, () => true);
+    return s === undefined ? undefined : this.remove(s);
   }
 
   /** Removes the oldest queued packet that is this message (a journal replay's acknowledgement). */
   clearIdentity(brokerId: string | undefined, brokerCounter: number): void {
     const s = this.identity({ brokerId } as AedesPacket, false)?.first(brokerCounter);
-    if (s === undefined) return;
-    const entry = this.entries.get(s) as AedesPacket;
-    this.entries.delete(s);
-    this.identity(entry, false)?.remove(entry.brokerCounter, s);
-    if (entry.messageId !== undefined) this.byMessageId.remove(entry.messageId, s);
+    if (s !== undefined) this.remove(s);
   }
 
   snapshot(): AedesPacket[] {
@@ -377,12 +396,12 @@ export class BrokerPersistence extends MemoryPersistence {
   override async outgoingUpdate(client: Client, packet: AedesPacket): Promise<void> {
     const q = this.#outgoing.get(client.id);
     if (!q) throw new Error('no such packet');
-    q.update(packet);
+    q.update(packet, client);
   }
 
   override async outgoingClearMessageId(client: Client, packet: AedesPacket): Promise<AedesPacket> {
     const q = this.#outgoing.get(client.id);
-    const cleared = q?.clear(packet.messageId);
+    const cleared = q?.clear(packet.messageId, client);
     if (q?.size === 0) this.#outgoing.delete(client.id);
     if (cleared && this.#journal) this.#journal.write(new RecordWriter().u8(REC.clear).str(client.id).str(cleared.brokerId ?? '').f64(cleared.brokerCounter).frame(), false);
     // The stock implementation resolves with undefined when nothing matched; so do we.

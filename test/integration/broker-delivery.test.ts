@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
 import { waitFor } from '../support/platform.js';
@@ -125,5 +126,53 @@ describe('QoS 0 delivery', () => {
     await device.publishAsync(telemetry, 'three', { qos: 0 });
     await waitFor(() => seen.length === 3, "'three'", 10_000);
     expect(seen).toEqual(['one', 'marker', 'three']);
+  });
+});
+
+/**
+ * A persistent session resumed on a new connection while devices go on publishing. The messages the
+ * old connection was sent and never acknowledged keep their ids until the broker re-sends them; the
+ * new connection's live messages are numbered from a fresh random start. Here that start is set where
+ * the old ids end, so the live messages' PUBACKs come while the old messages with the same ids still
+ * wait to be re-sent: each must acknowledge its own message, and the old ones must all arrive.
+ */
+describe('a persistent session resumed on a new connection', () => {
+  it('re-sends every message the old connection left unacknowledged, though live ones reuse their ids', async () => {
+    const clientId = 'svc-resume-test';
+    const TOPIC = 'v1/devices/dev-r/telemetry/noise';
+    const old = await connect({ username: 'service', password: PASSWORD, clientId, clean: false });
+    await old.subscribeAsync('v1/devices/+/telemetry/+', { qos: 1 });
+    const oldIds: number[] = [];
+    // Takes every message and acknowledges none (ingest holding its acks while the database hangs).
+    old.handleMessage = (packet, next) => {
+      oldIds.push(packet.messageId as number);
+      next(new Error('not acknowledged'));
+    };
+    const device = await connect({ username: 'dev-r', password: DEVICE_SECRET, clientId: 'dev-r' });
+    const BACKLOG = 500;
+    const LIVE = 100;
+    await Promise.all(Array.from({ length: BACKLOG }, (_, i) => device.publishAsync(TOPIC, String(i), { qos: 1 })));
+    await waitFor(() => oldIds.length === BACKLOG || undefined, 'the old connection sent the backlog');
+    // The broker's own view: its clients by id, and the 'client' event of a new connection's session.
+    const aedes = (t.broker as unknown as { aedes: { clients: Record<string, unknown>; once(event: 'client', f: (c: { id: string; _nextId: number }) => void): void } }).aedes;
+    old.stream.destroy(); // dies without a word
+    await waitFor(() => aedes.clients[clientId] === undefined || undefined, 'the broker saw the old connection go');
+
+    aedes.once('client', (c) => {
+      if (c.id === clientId) c._nextId = oldIds[BACKLOG - LIVE] as number;
+    });
+    const received = new Set<string>();
+    const resumed = mqtt.connect(`mqtt://127.0.0.1:${t.broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, username: 'service', password: PASSWORD, clientId, clean: false });
+    resumed.on('message', (_topic, payload) => received.add(payload.toString()));
+    resumed.once('connect', () => {
+      for (let i = BACKLOG; i < BACKLOG + LIVE; i++) void device.publishAsync(TOPIC, String(i), { qos: 1 });
+    });
+    try {
+      await waitFor(() => received.size === BACKLOG + LIVE || undefined, 'every message on the resumed session', 15_000).catch(() => undefined);
+      expect(Array.from({ length: BACKLOG + LIVE }, (_, i) => String(i)).filter((m) => !received.has(m))).toEqual([]);
+      await waitFor(async () => (await t.metrics.value('mqtt_queued_messages')) === 0 || undefined, 'every message acknowledged and dequeued');
+    } finally {
+      await resumed.endAsync(true);
+    }
   });
 });
