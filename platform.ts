@@ -147,7 +147,7 @@ export async function startPlatform(config: Config, log: Logger, options: Platfo
     const zoneRules = new ZoneRuleRepository(db.pool);
     const cases = new CaseRepository(db.pool, { ...config.legal, timezone: config.timezone });
     watchFallbackQueue(metrics, cases);
-    const complaints = new ComplaintService(db.pool, cases, { replyDueH: config.complaints.replyDueH, coordinationMin: config.complaints.coordinationMin, windowMin: config.incidentWindowMin }, () => zoneRules.schedule());
+    const complaints = new ComplaintService(db.pool, cases, { replyDueH: config.complaints.replyDueH, coordinationMin: config.complaints.coordinationMin, windowMin: config.incidentWindowMin, timezone: config.timezone }, () => zoneRules.schedule());
     const bus = new LiveBus(db.pool, { pollMs: config.live.pollMs, retentionH: config.live.retentionH }, log.child({ svc: 'live' }));
     const has = (s: Config['services'][number]) => config.services.includes(s);
     const limits = config.readings;

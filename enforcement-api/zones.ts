@@ -31,4 +31,9 @@ export class ZoneRepository {
   async exists(id: string): Promise<boolean> {
     return ((await this.pool.query('SELECT 1 FROM zones WHERE id = $1', [id])).rowCount ?? 0) > 0;
   }
+
+  /** The zone's timezone (whose calendar its dates are on), or undefined for no such zone. */
+  async timezoneOf(id: string): Promise<string | undefined> {
+    return (await this.pool.query<{ timezone: string }>('SELECT timezone FROM zones WHERE id = $1', [id])).rows[0]?.timezone;
+  }
 }

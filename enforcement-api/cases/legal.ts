@@ -49,7 +49,7 @@ export const DEFAULT_LEGAL_SETTINGS: LegalSettings = {
 };
 
 /** The benchmark tiers in force on `onDate` (today when omitted) of one matter, or of every matter. */
-export async function benchmarksOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient, matterCode: string | null, onDate = new Date().toISOString().slice(0, 10)): Promise<BenchmarkTier[]> {
+export async function benchmarksOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient, matterCode: string | null, onDate: string): Promise<BenchmarkTier[]> {
   return benchmarkInForce(db, matterCode, onDate);
 }
 

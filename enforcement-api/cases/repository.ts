@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Alert } from '../../contract/mqtt/alert.js';
 import type { Case } from '../../contract/http/cases.js';
 import type { Actor, CaseEvent as CaseEventName, LifecyclePolicy, Rejection } from '../domain/case-lifecycle.js';
-import { standingRefusals, type LegalSettings } from '../domain/legal-rules.js';
+import { localDate, standingRefusals, type LegalSettings } from '../domain/legal-rules.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
 import { benchmarksOf, DEFAULT_LEGAL_SETTINGS, loadStandingFacts } from './legal.js';
 import { caseLegalView } from '../legal/case-view.js';
@@ -120,7 +120,7 @@ export class CaseRepository {
 
   /** The discretion benchmark of one matter (every matter's when null). */
   async benchmarks(matterCode: string | null): Promise<BenchmarkTier[]> {
-    return benchmarksOf(this.pool, matterCode);
+    return benchmarksOf(this.pool, matterCode, localDate(new Date(), this.legal.timezone));
   }
 
   /** The statutory bounds and benchmark in force on the day of the act, extensions, the second officer's confirmation. */

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Role } from '../../contract/http/auth.js';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
 import type { ComplaintCategory, ComplaintReplyStatus, ComplaintStatus } from '../../contract/http/complaints.js';
+import { localDate } from '../domain/legal-rules.js';
 
 /**
  * Complaints' pure rules (DESIGN §3: 接诉即转、有诉必应): which alert kind (and so which matter of the
@@ -115,9 +116,12 @@ export function nextEscalation(level: number, dueAt: Date | null, now: Date, dea
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const randomChars = (n: number) => Array.from({ length: n }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
 
-/** A tracking number: the day it was received and 8 random characters (40 bits: not guessable in sequence). */
-export function newTrackingNumber(receivedAt: Date): string {
-  const d = receivedAt.toISOString().slice(0, 10).replaceAll('-', '');
+/**
+ * A tracking number: the day it was received (on the district's calendar, as the complainant dates it)
+ * and 8 random characters (40 bits: not guessable in sequence).
+ */
+export function newTrackingNumber(receivedAt: Date, timeZone: string): string {
+  const d = localDate(receivedAt, timeZone).replaceAll('-', '');
   return `C${d}-${randomChars(8)}`;
 }
 

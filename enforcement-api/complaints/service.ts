@@ -21,6 +21,8 @@ export interface ComplaintSettings {
   coordinationMin: number;
   /** INCIDENT_WINDOW_MIN: the fusion window, and the sensor record's span on each side. */
   windowMin: number;
+  /** DEFAULT_TIMEZONE: the district's calendar (the day in a tracking number). */
+  timezone: string;
 }
 
 export interface NewComplaintInput {
@@ -74,7 +76,7 @@ export class ComplaintService {
     const zoneId = input.zoneId ?? (input.location ? await this.zoneAt(input.location) : null);
     const decision = intakeDecision(input.category, zoneId, await repo.matterExists(this.pool, CATEGORY_KIND[input.category]));
     const id = randomUUID();
-    const trackingNo = newTrackingNumber(now);
+    const trackingNo = newTrackingNumber(now, this.settings.timezone);
     const checkCode = newCheckCode();
     const checkHash = await hashPassword(`${trackingNo}:${normaliseCode(checkCode)}`);
     const replyDueAt = new Date(now.getTime() + this.settings.replyDueH * 3_600_000);

@@ -53,7 +53,7 @@ export class InspectionService {
 
   /** Recomputes the colour of one entity or all, now (trigger `demand`) or as the period's scheduled run. */
   async recompute(entityId: string | null, trigger: 'schedule' | 'demand', by: string | null, now = new Date()) {
-    const period = periodKey(this.config.credit.recompute, now);
+    const period = periodKey(this.config.credit.recompute, new Date(`${this.today(now)}T00:00:00Z`));
     const r = await recomputeCredit(this.pool, entityId, { trigger, period, by, lookbackDays: this.config.credit.lookbackDays, policy: this.config.credit.policy, now });
     return { ...r, period };
   }

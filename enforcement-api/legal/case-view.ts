@@ -1,12 +1,13 @@
 import type pg from 'pg';
 import type { CaseLegalView, Extension } from '../../contract/http/cases.js';
+import { localDate } from '../domain/legal-rules.js';
 import { actDateOf, benchmarkInForce, boundsInForce } from './catalogue.js';
 
 /** What the case detail shows of the legal catalogue and the steps it records: as in force on the day of the act. */
 
 export async function caseLegalView(db: Pick<pg.Pool, 'query'>, caseId: string, matterCode: string | null, timezone: string): Promise<CaseLegalView> {
   const actDate = await actDateOf(db, caseId, timezone);
-  const on = actDate ?? new Date().toISOString().slice(0, 10);
+  const on = actDate ?? localDate(new Date(), timezone);
   const bounds = matterCode ? await boundsInForce(db, matterCode, on) : [];
   const benchmark = matterCode ? await benchmarkInForce(db, matterCode, on) : [];
   const ext = await db.query<Extension>(

@@ -21,7 +21,6 @@ import * as repo from './catalogue-admin-repository.js';
 
 type Change = { ok: true; change: CatalogueChange };
 
-const today = () => new Date().toISOString().slice(0, 10);
 
 export class CatalogueAdmin {
   /** `timezone`: whose calendar day a certificate without a `validFrom` begins on (the legal rules' own). */
@@ -42,7 +41,7 @@ export class CatalogueAdmin {
         return reject(409, 'ALERT_KIND_TAKEN', `alert kind ${body.alertKind} already raises another matter`);
       }
       const after = await repo.upsertMatter(client, code, body);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'matter', key: code, effectiveFrom: today(), before, after, reason: body.reason, by }) };
+      return { ok: true, change: await repo.recordChange(client, { entity: 'matter', key: code, effectiveFrom: localDate(new Date(), this.timezone), before, after, reason: body.reason, by }) };
     });
   }
 
@@ -123,7 +122,7 @@ export class CatalogueAdmin {
       if (body.streetId !== null && !(await repo.streetExists(client, body.streetId))) return reject(422, 'UNKNOWN_STREET', `no street ${body.streetId}`);
       const before = await repo.lockReviewPost(client, id);
       const after = await repo.upsertReviewPost(client, id, body);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post', key: id, effectiveFrom: today(), before, after, reason: body.reason, by }) };
+      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post', key: id, effectiveFrom: localDate(new Date(), this.timezone), before, after, reason: body.reason, by }) };
     });
   }
 
@@ -135,7 +134,7 @@ export class CatalogueAdmin {
       if (bad !== undefined) return reject(422, 'NOT_A_REVIEWER', `${bad} is not a user with the reviewer role`);
       const before = await repo.reviewersAt(client, postId);
       await repo.setReviewers(client, postId, body.reviewers);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post_reviewers', key: postId, effectiveFrom: today(), before, after: [...body.reviewers].sort(), reason: body.reason, by }) };
+      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post_reviewers', key: postId, effectiveFrom: localDate(new Date(), this.timezone), before, after: [...body.reviewers].sort(), reason: body.reason, by }) };
     });
   }
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Actor } from '../domain/case-lifecycle.js';
-import type { LegalSettings } from '../domain/legal-rules.js';
+import { localDate, type LegalSettings } from '../domain/legal-rules.js';
 import { CatalogueAdmin } from './catalogue-admin.js';
 import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions } from './catalogue.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
@@ -19,6 +19,11 @@ export class LegalRepository {
     readonly settings: LegalSettings,
   ) {
     this.catalogue = new CatalogueAdmin(pool, settings.timezone);
+  }
+
+  /** Today's date on the district's calendar (the legal rules' timezone). */
+  today(now = new Date()): string {
+    return localDate(now, this.settings.timezone);
   }
 
   boundsInForce(matterCode: string | null, on: string): Promise<StatutoryBound[]> {

@@ -6,7 +6,6 @@ import {
   type CatalogueChange as Change, type Matter,
 } from '../../contract/http/legal.js';
 import type { Rejection } from '../domain/case-lifecycle.js';
-import { localDate } from '../domain/legal-rules.js';
 import { AppError } from '../errors.js';
 import type { LiveBus } from '../live.js';
 import { actorOf } from './cases.js';
@@ -21,7 +20,6 @@ import type { LegalRepository } from '../legal/repository.js';
 
 const E = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#' }]));
 
-const today = () => new Date().toISOString().slice(0, 10);
 const done = (r: { ok: true; change: Change } | Rejection): Change => {
   if (!r.ok) throw new AppError(r.status, r.code, r.message);
   return r.change;
@@ -44,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
       response: { 200: MatterList, ...E(401) },
     },
   }, async (req) => {
-    const on = req.query.on ?? today();
+    const on = req.query.on ?? legal.today();
     return Promise.all((await admin.matters()).map((m) => inForce(m, on)));
   });
 
@@ -58,7 +56,7 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
   }, async (req) => {
     const m = await admin.matter(req.params.code);
     if (!m) throw new AppError(404, 'MATTER_NOT_FOUND', `no matter ${req.params.code}`);
-    return { ...(await inForce(m, req.query.on ?? today())), ...(await legal.versions(req.params.code)) };
+    return { ...(await inForce(m, req.query.on ?? legal.today())), ...(await legal.versions(req.params.code)) };
   });
 
   const write = { preHandler: app.requireRole('admin') };
@@ -103,7 +101,7 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
       params: UserIdParams, querystring: OnQuery, response: { 200: CertificateHistory, ...E(401) },
     },
   }, async (req) => {
-    const on = req.query.on ?? localDate(new Date(), legal.settings.timezone);
+    const on = req.query.on ?? legal.today();
     return { on, ...(await admin.certificates(req.params.userId, on)) };
   });
 

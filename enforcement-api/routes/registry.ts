@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Device, DeviceCreated, DeviceList, DevicePatch, NewDevice, RotatedSecret, SecretRotation, ZoneList } from '../../contract/http/registry.js';
 import { IdParams } from '../../contract/http/common.js';
 export { DEVICE_KINDS } from '../../contract/http/registry.js';
+import { localDate } from '../domain/legal-rules.js';
 import { AppError } from '../errors.js';
 import type { DeviceRepository } from '../../core/repos/devices.js';
 import type { ZoneRepository } from '../zones.js';
@@ -60,9 +61,11 @@ const routes: FastifyPluginAsyncTypebox<{ zones: ZoneRepository; devices: Device
       },
     },
     async (req, reply) => {
-      if (!(await zones.exists(req.body.zoneId))) throw new AppError(400, 'ZONE_NOT_FOUND', `no zone ${req.body.zoneId}`);
+      const timezone = await zones.timezoneOf(req.body.zoneId);
+      if (timezone === undefined) throw new AppError(400, 'ZONE_NOT_FOUND', `no zone ${req.body.zoneId}`);
       // A meter whose calibration has already expired would only produce records that are no evidence.
-      const today = new Date().toISOString().slice(0, 10);
+      // Its last valid day is a calendar day where it stands.
+      const today = localDate(new Date(), timezone);
       if (req.body.calibrationValidUntil !== undefined && req.body.calibrationValidUntil < today) {
         throw new AppError(422, 'CALIBRATION_EXPIRED', `the calibration expired on ${req.body.calibrationValidUntil}: recalibrate the device before registering it`);
       }

@@ -207,7 +207,9 @@ describe('credit colours', () => {
     expect(first.period).toBe('2030-Q1');
     expect(first.computed).toBeGreaterThan(8);
     expect((await t.platform.inspections.recompute(null, 'schedule', null, new Date('2030-03-30T00:00:00Z'))).computed).toBe(0);
-    expect((await t.platform.inspections.recompute(null, 'schedule', null, new Date('2030-04-01T00:00:00Z'))).period).toBe('2030-Q2');
+    // 31 March 17:00 UTC is 1 April 01:00 in the district: the second quarter has begun there.
+    expect((await t.platform.inspections.recompute(null, 'schedule', null, new Date('2030-03-31T17:00:00Z'))).period).toBe('2030-Q2');
+    expect((await t.platform.inspections.recompute(null, 'schedule', null, new Date('2030-04-01T00:00:00Z'))).computed).toBe(0);
   });
 });
 

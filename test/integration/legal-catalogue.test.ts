@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { noiseProposal, readyToPropose, SITE } from '../support/cases.js';
@@ -194,5 +194,34 @@ describe('a case is judged by the catalogue in force when the act occurred', () 
     expect(proposals.at(-1)).toMatchObject({ boundsEffectiveFrom: '2026-07-01', benchmarkEffectiveFrom: '2026-07-01' });
     // Units keep their own version (none was added for them).
     expect(c2.body.benchmark.find((b) => b.partyKind === 'unit' && b.tier === 'normal')).toMatchObject({ minFineYuan: 8000, effectiveFrom: '2000-01-01' });
+  });
+});
+
+/**
+ * "Today" is the district's calendar day (Asia/Shanghai here), not UTC's: from 16:00 UTC the two
+ * differ. The clock is set to 20:00 UTC on 10 February, 04:00 on the 11th in the district.
+ */
+describe("today on the district's calendar", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('records changes from, shows the law in force on, and judges a calibration by the local date', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2027-02-10T20:00:00Z') });
+    const admin = await login(t, 'admin');
+    const matter = { name: 'Unlicensed boat hire', alertKind: null, legalBasis: 'Waterways Regulations art. 9', handlingLevel: 'street', department: 'street integrated team', domain: 'city_management', slaMinutes: 120, acceptSlaMinutes: 30, penalty: true, reason: 'new delegated power' };
+    const created = await api<Reply>(t, admin, 'PUT', '/api/v1/catalogue/matters/BOAT-HIRE', matter);
+    expect(created).toMatchObject({ status: 200, body: { effectiveFrom: '2027-02-11' } });
+    const bounds = [{ partyKind: 'individual', fineRequired: false, minFineYuan: 100, maxFineYuan: 500, mandatoryMeasures: ['warning'], legalBasis: 'Waterways Regulations art. 9' }];
+    expect((await api(t, admin, 'PUT', '/api/v1/catalogue/matters/BOAT-HIRE/bounds', { effectiveFrom: '2027-02-11', bounds, reason: 'in force from today' })).status).toBe(200);
+    // Without `on`: the law in force today, the 11th, which includes the version from the 11th.
+    const now = await api<{ statutoryBounds: { effectiveFrom: string }[] }>(t, admin, 'GET', '/api/v1/catalogue/matters/BOAT-HIRE');
+    expect(now.body.statutoryBounds).toMatchObject([{ effectiveFrom: '2027-02-11' }]);
+    const list = await api<{ code: string; statutoryBounds: unknown[] }[]>(t, admin, 'GET', '/api/v1/catalogue/matters');
+    expect(list.body.find((m) => m.code === 'BOAT-HIRE')?.statutoryBounds).toHaveLength(1);
+    // A meter calibrated until the 10th has expired in the district, though it is still the 10th in UTC.
+    const meter = (validUntil: string) => api<Reply>(t, admin, 'POST', '/api/v1/devices', { zoneId: 'z-park-square', kind: 'sound_level_meter', placementPublished: true, calibrationValidUntil: validUntil });
+    expect(await meter('2027-02-10')).toMatchObject({ status: 422, body: { code: 'CALIBRATION_EXPIRED' } });
+    expect((await meter('2027-02-11')).status).toBe(201);
   });
 });

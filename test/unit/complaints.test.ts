@@ -60,8 +60,10 @@ describe('complaint rules', () => {
   });
 
   it('makes tracking numbers and check codes people can read aloud and type back', () => {
-    const n = newTrackingNumber(new Date('2026-12-02T10:00:00Z'));
+    const n = newTrackingNumber(new Date('2026-12-02T10:00:00Z'), 'Asia/Shanghai');
     expect(n).toMatch(/^C20261202-[0-9A-HJKMNP-TV-Z]{8}$/);
+    // Dated on the district's calendar: 17:30 UTC on the 2nd is 01:30 on the 3rd in Shanghai.
+    expect(newTrackingNumber(new Date('2026-12-02T17:30:00Z'), 'Asia/Shanghai')).toMatch(/^C20261203-/);
     expect(normaliseTrackingNumber(` ${n.toLowerCase().replace('-', '')} `)).toBe(n);
     expect(new Set(Array.from({ length: 200 }, newCheckCode)).size).toBe(200);
     expect(normaliseCode('ab-cd o il')).toBe('ABCD011');

@@ -39,6 +39,9 @@ export function when(iso: string | null | undefined, withYear = false, now = Dat
   return clock(iso, { ...(year ? { year: 'numeric' } : {}), month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
 }
 
+/** Today's date (YYYY-MM-DD) on the district's calendar: what certificates and calibrations are valid on. */
+export const today = (now = Date.now()): string => new Date(now).toLocaleDateString('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone });
+
 export function date(iso: string | null | undefined): string {
   if (!iso) return '—';
   // A calendar date (YYYY-MM-DD) is that day wherever it is shown; an instant is the district's day.

@@ -1,4 +1,4 @@
-import { localName, person } from '../format';
+import { localName, person, today as districtToday } from '../format';
 import { call } from '../api/client';
 import { formValues, h, mount } from '../dom';
 import { t } from '../i18n';
@@ -164,7 +164,7 @@ function arriveForm(ctx: CaseContext): HTMLElement {
   const penalty = ctx.detail.benchmark.length > 0;
   const select = h('select', { name: 'secondOfficerId', id: 'f-second', required: penalty }, h('option', { value: '' }, t('chooseOfficer')));
   const where = h('p', { class: 'muted', id: 'f-location' }, t('locating'));
-  const today = new Date().toISOString().slice(0, 10);
+  const today = districtToday();
   void call('GET /api/v1/team/members').then((members) => {
     for (const m of members) {
       if (m.userId === state.user?.id || !m.certificateNo) continue;

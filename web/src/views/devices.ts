@@ -1,6 +1,6 @@
 import { ApiError, call, type Res } from '../api/client';
 import { formValues, h, keyedRows, mount, place } from '../dom';
-import { date, localName, when } from '../format';
+import { date, localName, today, when } from '../format';
 import { t } from '../i18n';
 import { state, zones } from '../state';
 import type { View } from './view';
@@ -106,7 +106,7 @@ export function devicesView(): View {
   };
   const cells = (d: Device) => {
     const p = d.placement as { lon?: number; lat?: number; description?: string } | null;
-    const calOk = d.calibrationValidUntil !== null && d.calibrationValidUntil >= new Date().toISOString().slice(0, 10);
+    const calOk = d.calibrationValidUntil !== null && d.calibrationValidUntil >= today();
     return [
       h('th', { scope: 'row' }, d.id, d.simulated ? h('span', { class: 'muted' }, ` (${t('simulated')})`) : null),
       h('td', null, t(`dev_${d.kind}`)),
