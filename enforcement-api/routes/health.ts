@@ -46,8 +46,8 @@ const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics
   );
 
   app.get('/metrics', { preHandler: mayReadMetrics, schema: { tags: ['ops'], summary: 'Prometheus metrics: `Bearer METRICS_TOKEN`, or an admin’s or operator’s access token', security: [{ bearer: [] }], hide: false } }, async (_req, reply) => {
-    const body = await metrics.registry.metrics();
-    return reply.type(metrics.registry.contentType).send(body);
+    const body = await metrics.text();
+    return reply.type(metrics.contentType).send(body);
   });
 };
 export default routes;

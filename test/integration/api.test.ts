@@ -72,7 +72,11 @@ describe('enforcement API', () => {
     expect(html).toContain('<title>滨河公园综合执法</title>');
     expect(html).toContain('rel="manifest"');
     const metrics = await fetch(`${t.http}/metrics`, { headers: { authorization: `Bearer ${await login(t, 'ops')}` } });
-    expect(await metrics.text()).toContain('ingest_readings_received_total');
+    const text = await metrics.text();
+    expect(text).toContain('ingest_readings_received_total');
+    // The process's own metrics beside the platform's.
+    expect(text).toContain('process_cpu_user_seconds_total');
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
   });
 });
 
