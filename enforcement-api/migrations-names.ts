@@ -124,3 +124,46 @@ export const POST_NAMES_ZH_MIGRATION: Migration = {
   name: 'Chinese names of review posts',
   up: () => [`ALTER TABLE review_posts ADD COLUMN name_zh text`, ...namesZhStatements(['review_posts'])],
 };
+
+/**
+ * The demo checklist's items in Chinese (title, checks point by point, legal basis), keyed by the
+ * English version: what officers read on the tablet during an inspection and the public on the
+ * published checklist. A district's own items get theirs through the API (`titleZh`, `checksZh`,
+ * `legalBasisZh`); an item without them is shown in English.
+ */
+export const CHECKLIST_ZH: readonly { title: string; titleZh: string; checks: readonly string[]; checksZh: readonly string[]; legalBasis: string; legalBasisZh: string }[] = [
+  {
+    title: 'Amplified sound at stalls and restaurants', titleZh: '摊点和餐饮场所使用音响器材',
+    checks: ['No loudspeaker or amplifier used to attract customers', 'Music or TV inaudible beyond the premises after 22:00', 'Noise complaint notice displayed'],
+    checksZh: ['未使用高音喇叭或扩音设备招揽顾客', '22:00 以后音乐或电视声音不传出经营场所', '张贴噪声投诉告知牌'],
+    legalBasis: 'Noise Pollution Prevention and Control Law art. 64, 65, 82', legalBasisZh: '《中华人民共和国噪声污染防治法》第六十四条、第六十五条、第八十二条',
+  },
+  {
+    title: 'Construction noise and working hours', titleZh: '建筑施工噪声和作业时间',
+    checks: ['No noisy work 22:00–06:00 without a night-work permit', 'Night-work permit displayed when working at night', 'Noise barriers along the park side'],
+    checksZh: ['无夜间施工证明的，22:00 至次日 06:00 不进行产生噪声的作业', '夜间施工时公示夜间施工证明', '临公园一侧设置隔声屏障'],
+    legalBasis: 'Noise Pollution Prevention and Control Law art. 40, 43, 77', legalBasisZh: '《中华人民共和国噪声污染防治法》第四十条、第四十三条、第七十七条',
+  },
+  {
+    title: 'Fishing-ban compliance of boat operators', titleZh: '船舶经营者遵守禁渔规定情况',
+    checks: ['No fishing gear on board or offered for hire', 'No catch on board', 'Fishing-ban notice displayed at the landing'],
+    checksZh: ['船上无渔具，不出租渔具', '船上无渔获物', '码头张贴禁渔公告'],
+    legalBasis: 'Yangtze River Protection Law art. 53, 86; Fisheries Law art. 38', legalBasisZh: '《中华人民共和国长江保护法》第五十三条、第八十六条；《中华人民共和国渔业法》第三十八条',
+  },
+];
+
+/** Sets the Chinese texts above on item versions whose English ones match and that have none yet. */
+export function checklistZhStatements(): string[] {
+  const array = (xs: readonly string[]) => `ARRAY[${xs.map(quote).join(', ')}]::text[]`;
+  return CHECKLIST_ZH.flatMap((i) => [
+    `UPDATE inspection_item_versions SET title_zh = ${quote(i.titleZh)} WHERE title = ${quote(i.title)} AND title_zh IS NULL`,
+    `UPDATE inspection_item_versions SET checks_zh = ${array(i.checksZh)} WHERE checks = ${array(i.checks)} AND checks_zh IS NULL`,
+    `UPDATE inspection_item_versions SET legal_basis_zh = ${quote(i.legalBasisZh)} WHERE legal_basis = ${quote(i.legalBasis)} AND legal_basis_zh IS NULL`,
+  ]);
+}
+
+export const CHECKLIST_ZH_MIGRATION: Migration = {
+  version: 32,
+  name: 'Chinese texts of the inspection checklist',
+  up: () => [`ALTER TABLE inspection_item_versions ADD COLUMN title_zh text, ADD COLUMN checks_zh text[], ADD COLUMN legal_basis_zh text`, ...checklistZhStatements()],
+};

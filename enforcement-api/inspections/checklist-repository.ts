@@ -15,8 +15,8 @@ import { recordChange } from '../legal/catalogue-admin-repository.js';
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 type Change = { ok: true; change: CatalogueChange };
 
-const ITEM_COLUMNS = `v.code, to_char(v.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", v.matter_code AS "matterCode", v.title, v.checks,
-  v.legal_basis AS "legalBasis", v.inspector_domain AS "inspectorDomain", v.entity_kinds AS "entityKinds"`;
+const ITEM_COLUMNS = `v.code, to_char(v.effective_from, 'YYYY-MM-DD') AS "effectiveFrom", v.matter_code AS "matterCode", v.title, v.title_zh AS "titleZh",
+  v.checks, v.checks_zh AS "checksZh", v.legal_basis AS "legalBasis", v.legal_basis_zh AS "legalBasisZh", v.inspector_domain AS "inspectorDomain", v.entity_kinds AS "entityKinds"`;
 
 /** The items in force on a day (the latest version from on or before it, unless it withdraws the item). */
 export async function checklistOn(db: Queryable, day: string, code?: string): Promise<ChecklistItem[]> {
@@ -44,19 +44,36 @@ export async function itemChanges(db: Queryable, code: string): Promise<{ effect
   return r.rows;
 }
 
+/**
+ * The Chinese texts of a new version: those given, else the previous version's where the English text
+ * they translate is unchanged — never a translation of an English text that has changed.
+ */
+function chineseTexts(body: ChecklistItemBody, before: ChecklistItem | null): Pick<ChecklistItem, 'titleZh' | 'checksZh' | 'legalBasisZh'> {
+  const same = (a: readonly string[] | undefined, b: readonly string[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+  return {
+    titleZh: body.titleZh ?? (before?.title === body.title ? before.titleZh : null),
+    checksZh: body.checksZh ?? (same(before?.checks, body.checks) ? before!.checksZh : null),
+    legalBasisZh: body.legalBasisZh ?? (before?.legalBasis === body.legalBasis ? before.legalBasisZh : null),
+  };
+}
+
 /** A version of an item from its effective date (replacing a version of the same date). */
 export async function putItem(pool: pg.Pool, code: string, body: ChecklistItemBody, by: string): Promise<Change | Rejection> {
   return inTransaction(pool, async (client) => {
     const matter = await client.query('SELECT 1 FROM matters WHERE code = $1', [body.matterCode]);
     if ((matter.rowCount ?? 0) === 0) return reject(422, 'MATTER_NOT_FOUND', `no matter ${body.matterCode} in the catalogue`);
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`inspection_item|${code}`]);
+    if (body.checksZh && body.checksZh.length !== body.checks.length) {
+      return reject(400, 'VALIDATION', `checksZh has ${body.checksZh.length} checks where checks has ${body.checks.length}: one Chinese text per check, in the same order`);
+    }
     const before = (await checklistOn(client, body.effectiveFrom, code))[0] ?? null;
+    const zh = chineseTexts(body, before);
     await client.query(
-      `INSERT INTO inspection_item_versions (code, effective_from, matter_code, title, checks, legal_basis, inspector_domain, entity_kinds, withdrawn)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+      `INSERT INTO inspection_item_versions (code, effective_from, matter_code, title, checks, legal_basis, inspector_domain, entity_kinds, withdrawn, title_zh, checks_zh, legal_basis_zh)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT (code, effective_from) DO UPDATE SET matter_code = $3, title = $4, checks = $5, legal_basis = $6, inspector_domain = $7,
-         entity_kinds = $8, withdrawn = $9`,
-      [code, body.effectiveFrom, body.matterCode, body.title, body.checks, body.legalBasis, body.inspectorDomain, body.entityKinds, body.withdrawn ?? false],
+         entity_kinds = $8, withdrawn = $9, title_zh = $10, checks_zh = $11, legal_basis_zh = $12`,
+      [code, body.effectiveFrom, body.matterCode, body.title, body.checks, body.legalBasis, body.inspectorDomain, body.entityKinds, body.withdrawn ?? false, zh.titleZh, zh.checksZh, zh.legalBasisZh],
     );
     const after = body.withdrawn ? { code, withdrawn: true } : (await checklistOn(client, body.effectiveFrom, code))[0] ?? null;
     return { ok: true, change: await recordChange(client, { entity: 'inspection_item', key: code, effectiveFrom: body.effectiveFrom, before, after, reason: body.reason, by }) };
