@@ -73,7 +73,7 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     await p1.click('a[href="#/inspections"]');
     const card = p1.locator('#inspections li[data-state="planned"]');
     await card.waitFor();
-    expect(await card.textContent()).toMatch(/Lakeside tea stall[\s\S]*Amplified sound at stalls and restaurants[\s\S]*随机抽查/);
+    expect(await card.textContent()).toMatch(/Lakeside tea stall[\s\S]*摊点和餐饮场所使用音响器材[\s\S]*随机抽查/);
     if (SHOTS) await p1.screenshot({ path: `${SHOTS}/inspections-list.png` });
     await card.locator('a').click();
     await p1.locator('#i-state[data-state="planned"]').waitFor();
@@ -104,6 +104,7 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     await p1.locator('#i-result').waitFor();
     const checks = p1.locator('#i-result fieldset.check');
     expect(await checks.count()).toBe(3);
+    expect(await checks.nth(0).locator('legend').textContent()).toBe('1. 未使用高音喇叭或扩音设备招揽顾客');
     await checks.nth(0).locator('input[value="no"]').check();
     await checks.nth(0).locator('input[name="n0"]').fill('loudspeaker on the counter, 78 dB(A) at the path');
     await checks.nth(1).locator('input[value="yes"]').check();
@@ -120,7 +121,8 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     if (SHOTS) await p1.screenshot({ path: `${SHOTS}/inspection-checklist.png`, fullPage: true });
     await p1.click('#i-result button[type=submit]');
     await p1.locator('#i-state[data-state="closed"]').waitFor();
-    expect(await p1.textContent('#i-findings')).toContain('✗ No loudspeaker or amplifier used to attract customers — loudspeaker on the counter');
+    // The checklist item in Chinese on the Chinese screen; the record keeps the published (English) check it was made against.
+    expect(await p1.textContent('#i-findings')).toContain('✗ 未使用高音喇叭或扩音设备招揽顾客 — loudspeaker on the counter');
     await p1.click('#i-case button[type=submit]');
     await p1.locator('#d-state[data-state="dispatched"]').waitFor();
     expect(await p1.textContent('#detail')).toContain('Lakeside tea stall');

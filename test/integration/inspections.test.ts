@@ -64,6 +64,26 @@ describe('the published checklist', () => {
     const log = await call<{ changedBy: string }[]>('admin', 'GET', '/api/v1/catalogue/changes?entity=inspection_item');
     expect(log.body[0]).toMatchObject({ changedBy: 'u-admin' });
   });
+
+  it('keeps each item in Chinese beside the English, and never a translation of a text that changed', async () => {
+    type Item = { code: string; title: string; titleZh: string | null; checks: string[]; checksZh: string[] | null; legalBasis: string; legalBasisZh: string | null };
+    const itemOn = async (code: string, on: string) => (await call<{ items: Item[] }>(null, 'GET', `/api/v1/public/inspection-items?on=${on}`)).body.items.find((i) => i.code === code)!;
+    const site = await itemOn('INS-NOISE-SITE', '2026-06-01');
+    expect(site).toMatchObject({ titleZh: '建筑施工噪声和作业时间', legalBasisZh: expect.stringContaining('噪声污染防治法') });
+    expect(site.checksZh).toHaveLength(site.checks.length);
+    expect(site.checksZh![0]).toContain('夜间施工证明');
+
+    // A new legal basis without a Chinese one: the title and checks keep theirs, the basis has none.
+    const body = { effectiveFrom: '2027-03-01', matterCode: 'NOISE-AMPLIFIED', title: site.title, checks: site.checks, legalBasis: 'Noise Law art. 40, 43, 77 (amended)', inspectorDomain: 'ecology', entityKinds: ['construction_site'], reason: 'amended law' };
+    expect((await call('admin', 'PUT', '/api/v1/inspection-items/INS-NOISE-SITE', body)).status).toBe(200);
+    expect(await itemOn('INS-NOISE-SITE', '2027-03-01')).toMatchObject({ titleZh: site.titleZh, checksZh: site.checksZh, legalBasisZh: null });
+    // One Chinese text per check, or none.
+    const short = await call<{ code: string; message: string }>('admin', 'PUT', '/api/v1/inspection-items/INS-NOISE-SITE', { ...body, checksZh: ['只有一条'] });
+    expect(short).toMatchObject({ status: 400, body: { code: 'VALIDATION', message: expect.stringContaining('one Chinese text per check') } });
+    // A changed check without Chinese ones: the checks have none; given ones are kept.
+    await call('admin', 'PUT', '/api/v1/inspection-items/INS-NOISE-SITE', { ...body, effectiveFrom: '2027-04-01', checks: [...site.checks, 'Dust covers on spoil heaps'], legalBasisZh: '《噪声污染防治法》（修正）' });
+    expect(await itemOn('INS-NOISE-SITE', '2027-04-01')).toMatchObject({ titleZh: site.titleZh, checksZh: null, legalBasisZh: '《噪声污染防治法》（修正）' });
+  });
 });
 
 describe('registered inspectors and opening an inspection', () => {

@@ -1,6 +1,6 @@
 import { call, type Res } from '../api/client';
 import { h, keyedRows, place } from '../dom';
-import { countdown, when } from '../format';
+import { countdown, localName, when } from '../format';
 import { t } from '../i18n';
 import { state } from '../state';
 import { locate } from './actions';
@@ -8,6 +8,12 @@ import type { View } from './view';
 import { explain } from '../errors';
 
 type Inspection = Res<'GET /api/v1/inspections/{id}'>;
+
+/** A check of the inspection's item as recorded (its English text), shown in Chinese where the item has it. */
+function checkText(s: Inspection, check: string): string {
+  const i = s.item?.checks.indexOf(check) ?? -1;
+  return localName(check, i >= 0 ? s.item?.checksZh?.[i] : undefined);
+}
 
 /** The inspections assigned to me (or all, for leads and operations): work items with their checklist. */
 export function inspectionsView(): View {
@@ -23,7 +29,7 @@ export function inspectionsView(): View {
       h('span', { class: 'kind-icon', 'aria-hidden': 'true' }, '检'),
       h('span', { class: 'card-main' },
         h('strong', { class: 'card-title' }, `${s.entityName} · ${t(`entity_${s.entityKind}`)}`),
-        h('span', { class: 'card-sub' }, s.item?.title ?? s.itemCode),
+        h('span', { class: 'card-sub' }, s.item ? localName(s.item.title, s.item.titleZh) : s.itemCode),
         h('span', { class: 'card-meta' }, `#${s.number} · ${t(`reason_${s.reason}`)}${s.planNumber ? ` · ${t('planN', { n: s.planNumber })}` : ''} · ${s.zoneName}`)),
       h('span', { class: 'card-side' }, h('span', { class: ['state', `st-insp-${s.state}`] }, t(`insp_${s.state}`)))));
   // A card is rebuilt only when its inspection changed: a tap on it lands while the list is read again.
@@ -107,7 +113,7 @@ export function inspectionView(id: string): View {
   const checklistForm = (s: Inspection) => {
     const checks = s.item?.checks ?? [];
     const rows = checks.map((c, i) => h('fieldset', { class: 'choices check', 'data-check': String(i) },
-      h('legend', null, `${i + 1}. ${c}`),
+      h('legend', null, `${i + 1}. ${localName(c, s.item?.checksZh?.[i])}`),
       h('label', { class: 'choice' }, h('input', { type: 'radio', name: `c${i}`, value: 'yes', required: true }), t('compliant')),
       h('label', { class: 'choice' }, h('input', { type: 'radio', name: `c${i}`, value: 'no' }), t('notCompliant')),
       h('input', { name: `n${i}`, placeholder: t('findingNote'), 'aria-label': `${t('findingNote')} ${i + 1}`, maxLength: 2000 })));
@@ -172,7 +178,7 @@ export function inspectionView(id: string): View {
     const fact = (k: string, v: string | null | undefined) => [h('dt', null, k), h('dd', null, v ?? '—')];
     // The step is rebuilt only when what it offers changed: a form being filled in (or a button being
     // pressed) stays in the page while the inspection is read again (every 5 s while it waits, on live updates).
-    const key = JSON.stringify([s.state, s.assigned, s.leadInspector, s.secondInspector, s.outcome, s.followUpCaseId, s.item?.checks,
+    const key = JSON.stringify([s.state, s.assigned, s.leadInspector, s.secondInspector, s.outcome, s.followUpCaseId, s.item?.checks, s.item?.checksZh,
       // the waiting note's countdown (not the second inspector's confirmation form, which has none)
       s.state === 'opened' && s.secondInspector !== state.user!.id && s.confirmBy ? countdown(s.confirmBy).text : '']);
     if (key !== stepKey || !stepEl) {
@@ -182,7 +188,7 @@ export function inspectionView(id: string): View {
     place(actions, actionsTitle, stepEl);
     place(body,
       h('header', { class: 'case-head' },
-        h('div', null, h('h1', null, `#${s.number} ${s.entityName}`), h('p', { class: 'case-title' }, s.item?.title ?? s.itemCode)),
+        h('div', null, h('h1', null, `#${s.number} ${s.entityName}`), h('p', { class: 'case-title' }, s.item ? localName(s.item.title, s.item.titleZh) : s.itemCode)),
         h('span', { id: 'i-state', class: ['state', 'big', `st-insp-${s.state}`], 'data-state': s.state }, t(`insp_${s.state}`))),
       h('dl', { class: 'facts', id: 'i-facts' },
         fact(t('entityKind'), t(`entity_${s.entityKind}`)),
@@ -195,9 +201,9 @@ export function inspectionView(id: string): View {
         s.secondConfirmedAt ? fact(t('secondConfirmedAt'), when(s.secondConfirmedAt)) : null,
         s.outcome ? fact(t('outcome'), t(`inspOutcome_${s.outcome}`)) : null),
       s.findings ? h('section', { class: 'panel', 'aria-labelledby': 'h-findings' }, h('h2', { id: 'h-findings' }, t('findings')),
-        h('ol', { id: 'i-findings' }, s.findings.map((f) => h('li', { class: f.compliant ? 'ok' : 'bad' }, `${f.compliant ? '✓' : '✗'} ${f.check}${f.note ? ` — ${f.note}` : ''}`)))) : null,
+        h('ol', { id: 'i-findings' }, s.findings.map((f) => h('li', { class: f.compliant ? 'ok' : 'bad' }, `${f.compliant ? '✓' : '✗'} ${checkText(s, f.check)}${f.note ? ` — ${f.note}` : ''}`)))) : null,
       s.state !== 'in_progress' && s.item ? h('section', { class: 'panel', 'aria-labelledby': 'h-checks' }, h('h2', { id: 'h-checks' }, t('checklist')),
-        h('ol', { id: 'i-checks' }, s.item.checks.map((c) => h('li', null, c)))) : null,
+        h('ol', { id: 'i-checks' }, s.item.checks.map((c, i) => h('li', null, localName(c, s.item?.checksZh?.[i]))))) : null,
       actions);
   };
 
