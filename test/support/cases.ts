@@ -4,17 +4,21 @@ import { takeSseMessages, type SseMessage } from '../../contract/http/sse.js';
 import { api, login, type TestPlatform } from './platform.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
-/** Cases opened on each platform (files share modules, so the count is the platform's, not the module's). */
-const openedOn = new WeakMap<TestPlatform, number>();
+/**
+ * Cases opened on each database (files share modules, so the count is the database's, not the
+ * module's; a platform restarted on the same database goes on counting).
+ */
+const openedOn = new Map<string, number>();
+const databaseOf = (t: TestPlatform) => `${t.platform.config.database.url ?? ''}|${t.platform.config.database.dataDir}`;
 
 /**
  * Opens a fresh case through the real intake (alert → incident → case, routed like any alert). Each
- * call is an hour after the previous one on the same platform (the first at 1 January 2025 01:00 UTC),
+ * call is an hour after the previous one on the same database (the first at 1 January 2025 01:00 UTC),
  * so it never merges into an earlier incident.
  */
 export async function openCase(t: TestPlatform, kind: AlertKind = 'noise', zoneId = 'z-park-square'): Promise<string> {
-  const opened = (openedOn.get(t) ?? 0) + 1;
-  openedOn.set(t, opened);
+  const opened = (openedOn.get(databaseOf(t)) ?? 0) + 1;
+  openedOn.set(databaseOf(t), opened);
   const at = new Date(Date.UTC(2025, 0, 1) + opened * 3_600_000).toISOString();
   const r = await t.platform.cases.intake(
     { id: randomBytes(16).toString('hex'), kind, zoneId, startedAt: at, detectedAt: at, summary: `test case ${opened}`, evidence: { laeq: 70 } },
