@@ -37,8 +37,9 @@ export async function publicPlans(db: Pick<pg.Pool, 'query'>, id?: string): Prom
 export async function createPlan(pool: pg.Pool, colour: 'yellow' | 'red', on: Date, day: string, rates: PlanRates, by: string): Promise<{ ok: true; id: string } | Rejection> {
   const { rate, period } = rates[colour];
   // The period of the district's day, not of the UTC one.
-  const key = periodKey(period, new Date(`${day}T00:00:00Z`));
-  const range = periodRange(period, new Date(`${day}T00:00:00Z`));
+  const dayStart = new Date(`${day}T00:00:00Z`);
+  const key = periodKey(period, dayStart);
+  const range = periodRange(period, dayStart);
   return inTransaction(pool, async (client) => {
     const exists = await client.query('SELECT id FROM inspection_plans WHERE colour = $1 AND period = $2', [colour, key]);
     if ((exists.rowCount ?? 0) > 0) return reject(409, 'PLAN_EXISTS', `the ${colour} plan of ${key} exists already`);

@@ -26,6 +26,11 @@ export class CatalogueAdmin {
   /** `timezone`: whose calendar day a certificate without a `validFrom` begins on (the legal rules' own). */
   constructor(private readonly pool: pg.Pool, private readonly timezone = 'UTC') {}
 
+  /** Today on the district's calendar: the day a change of an entity without versions applies from. */
+  private today(): string {
+    return localDate(new Date(), this.timezone);
+  }
+
   matters(): Promise<Matter[]> {
     return repo.matters(this.pool);
   }
@@ -41,7 +46,7 @@ export class CatalogueAdmin {
         return reject(409, 'ALERT_KIND_TAKEN', `alert kind ${body.alertKind} already raises another matter`);
       }
       const after = await repo.upsertMatter(client, code, body);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'matter', key: code, effectiveFrom: localDate(new Date(), this.timezone), before, after, reason: body.reason, by }) };
+      return { ok: true, change: await repo.recordChange(client, { entity: 'matter', key: code, effectiveFrom: this.today(), before, after, reason: body.reason, by }) };
     });
   }
 
@@ -122,7 +127,7 @@ export class CatalogueAdmin {
       if (body.streetId !== null && !(await repo.streetExists(client, body.streetId))) return reject(422, 'UNKNOWN_STREET', `no street ${body.streetId}`);
       const before = await repo.lockReviewPost(client, id);
       const after = await repo.upsertReviewPost(client, id, body);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post', key: id, effectiveFrom: localDate(new Date(), this.timezone), before, after, reason: body.reason, by }) };
+      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post', key: id, effectiveFrom: this.today(), before, after, reason: body.reason, by }) };
     });
   }
 
@@ -134,7 +139,7 @@ export class CatalogueAdmin {
       if (bad !== undefined) return reject(422, 'NOT_A_REVIEWER', `${bad} is not a user with the reviewer role`);
       const before = await repo.reviewersAt(client, postId);
       await repo.setReviewers(client, postId, body.reviewers);
-      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post_reviewers', key: postId, effectiveFrom: localDate(new Date(), this.timezone), before, after: [...body.reviewers].sort(), reason: body.reason, by }) };
+      return { ok: true, change: await repo.recordChange(client, { entity: 'review_post_reviewers', key: postId, effectiveFrom: this.today(), before, after: [...body.reviewers].sort(), reason: body.reason, by }) };
     });
   }
 
