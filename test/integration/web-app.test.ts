@@ -415,7 +415,13 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await row.click();
     await desk.locator('#d-proposal', { hasText: 'Wang Wu' }).waitFor();
     // The proposal beside its tier's range and the statutory bounds.
-    expect(await desk.textContent('#d-proposal')).toMatch(/¥20000–50000[\s\S]*¥10000–500000/);
+    expect(await desk.textContent('#d-proposal')).toMatch(/¥20,000–¥50,000[\s\S]*¥10,000–¥500,000/);
+    // Why it is major, and the days left, as the case page and the queue count them, in the reviewer's language.
+    expect(await desk.textContent('#d-proposal')).toContain('罚款 ¥20,000，达到重大处罚标准 ¥10,000；没收');
+    const dueText = await desk.textContent('#d-facts');
+    await desk.goBack();
+    expect(await row.textContent()).toContain(/剩 \d+ 天/.exec(dueText ?? '')?.[0] ?? 'days left on the case page');
+    await row.click();
     await desk.locator('#f-reviewers input[value="u-centre-sun"]').check();
     await desk.locator('#f-reviewers input[value="u-centre-qian"]').check();
     await desk.fill('form[data-event="request_opinions"] textarea[name="question"]', 'Is ¥20,000 with confiscation proportionate for a first offence with catch?');

@@ -42,6 +42,13 @@ export function when(iso: string | null | undefined, withYear = false, now = Dat
 /** Today's date (YYYY-MM-DD) on the district's calendar: what certificates and calibrations are valid on. */
 export const today = (now = Date.now()): string => new Date(now).toLocaleDateString('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit', timeZone });
 
+/**
+ * Whole days left until `dueIso` as the server counts them: from today's date to the due date on the
+ * district's calendar (negative once past), so a list and the case page say the same.
+ */
+export const calendarDaysUntil = (dueIso: string, now = Date.now()): number =>
+  Math.round((Date.parse(today(Date.parse(dueIso))) - Date.parse(today(now))) / 86_400_000);
+
 export function date(iso: string | null | undefined): string {
   if (!iso) return '—';
   // A calendar date (YYYY-MM-DD) is that day wherever it is shown; an instant is the district's day.

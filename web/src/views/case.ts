@@ -1,7 +1,8 @@
 import { call, ApiError, type Res } from '../api/client';
 import { h, mount, place } from '../dom';
-import { countdown, localName, person, when } from '../format';
-import { t } from '../i18n';
+import { countdown, localName, person, when, yuan } from '../format';
+import { lang, t } from '../i18n';
+import { reviewReasons } from '../review-reasons';
 import { perform, type Op, type Outcome } from '../offline';
 import { state } from '../state';
 import { actionForms } from './actions';
@@ -315,13 +316,13 @@ function proposalPanel(detail: Detail): HTMLElement | null {
         fact(t('facts'), p.facts),
         fact(t('legalBasis'), p.legalBasis),
         fact(t('penalties'), p.penalties.map((x) => t(`pen_${x}`)).join('、')),
-        fact(t('fine'), p.fineYuan === null ? '—' : `¥${p.fineYuan}`),
+        fact(t('fine'), yuan(p.fineYuan)),
         fact(t('tier'), p.tier ? t(`tier_${p.tier}`) : '—'),
-        fact(t('reviewLevel'), `${p.reviewLevel ? t(`level_${p.reviewLevel}`) : '—'} ${p.reviewReasons.join('; ')}`)),
+        fact(t('reviewLevel'), `${p.reviewLevel ? t(`level_${p.reviewLevel}`) : '—'} ${reviewReasons(p.reviewReasons, lang())}`)),
       h('div', { class: 'bounds' },
         h('h3', null, t('benchmarkVsProposal')),
-        tier ? h('p', null, `${t('tierRange')}: ¥${tier.minFineYuan}–${tier.maxFineYuan}`) : null,
-        statutory ? h('p', null, `${t('statutoryBounds')}: ¥${statutory[0]}–${statutory[1]}`) : null,
+        tier ? h('p', null, `${t('tierRange')}: ${yuan(tier.minFineYuan)}–${yuan(tier.maxFineYuan)}`) : null,
+        statutory ? h('p', null, `${t('statutoryBounds')}: ${yuan(statutory[0])}–${yuan(statutory[1])}`) : null,
         p.outsideBenchmark ? h('p', { class: 'warn' }, t('outsideBenchmark')) : h('p', { class: 'ok' }, t('insideBenchmark')),
         p.partyId ? partyHistory(p.partyId, detail.id) : null)));
 }

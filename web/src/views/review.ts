@@ -1,6 +1,6 @@
 import { h, keyedRows, place } from '../dom';
 import type { CaseRow } from '../live';
-import { localName, when } from '../format';
+import { calendarDaysUntil, localName, when } from '../format';
 import { t } from '../i18n';
 import { state } from '../state';
 import type { View } from './view';
@@ -15,7 +15,7 @@ export function reviewView(): View {
       h('thead', null, h('tr', null, ['#', t('case'), t('level'), t('submitted'), t('decisionDue'), t('state')].map((x) => h('th', { scope: 'col' }, x)))),
       body),
     empty);
-  const daysLeft = (c: CaseRow) => (c.decisionDueAt ? Math.ceil((new Date(c.decisionDueAt).getTime() - Date.now()) / 86_400_000) : null);
+  const daysLeft = (c: CaseRow) => (c.decisionDueAt ? calendarDaysUntil(c.decisionDueAt) : null);
   // A row is rebuilt when its case or its days left changed.
   const rows = keyedRows((c: CaseRow) => c.id, (c) => JSON.stringify([c, daysLeft(c)]), (c) => {
     const days = daysLeft(c);
