@@ -14,6 +14,15 @@ import { startPlatform, type Platform, type PlatformOptions } from '../../platfo
 export const TEST_PASSWORD = 'test-password-123';
 
 /**
+ * A value the run's global set-up provides (test/support/global-setup.ts); none outside Vitest, where
+ * scripts such as `npm run screenshots` start a platform from a fresh database.
+ */
+function provided(key: 'embeddedTemplate' | 'serverTemplate'): string | undefined {
+  if (!process.env.VITEST) return undefined;
+  return inject(key) || undefined;
+}
+
+/**
  * Starts the whole platform for an integration test on ephemeral ports: the embedded database in a
  * temporary directory, or — when DATABASE_URL is set — a fresh database on that server, dropped after.
  */
@@ -30,7 +39,7 @@ export interface TestPlatform {
  * unless it already holds one: the platform then opens it as it opens any existing database.
  */
 export async function seedEmbedded(dataDir: string): Promise<void> {
-  const template = inject('embeddedTemplate');
+  const template = provided('embeddedTemplate');
   if (!template) return;
   const target = path.join(dataDir, 'pg');
   if (await stat(target).then(() => true, () => false)) return;
@@ -41,7 +50,7 @@ export async function seedEmbedded(dataDir: string): Promise<void> {
 
 export async function startTestPlatform(env: Record<string, string> = {}, options: PlatformOptions = {}): Promise<TestPlatform> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'rp-test-'));
-  const server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test', inject('serverTemplate') || undefined) : undefined;
+  const server = process.env.DATABASE_URL ? await scratchDatabase(process.env.DATABASE_URL, 'rp_test', provided('serverTemplate')) : undefined;
   if (!server && !env.DATABASE_URL) await seedEmbedded(env.DATA_DIR ?? dataDir);
   const config = loadConfig({
     MQTT_PORT: '0',

@@ -13,7 +13,7 @@ import { ensureWebBuilt } from './ensure-built.js';
 import { api, connectDevice, login, provision, publishAll, startTestPlatform, type TestPlatform } from '../../test/support/platform.js';
 import { noiseRun } from '../../simulator/scenarios.js';
 import { topics } from '../../contract/mqtt/topics.js';
-import { confirmPresence, evidenceMeta, uploadEvidence } from '../../test/support/cases.js';
+import { confirmPresence, evidenceMeta, PLACE_IN, uploadEvidence } from '../../test/support/cases.js';
 import { DESKTOP, launch, signIn, TABLET } from '../../test/support/browser.js';
 import { PNG } from './png.js';
 
@@ -22,25 +22,25 @@ const hex = () => randomBytes(16).toString('hex');
 const ago = (min: number) => new Date(Date.now() - min * 60_000);
 
 async function seed(t: TestPlatform): Promise<{ noise: string; fishing: string; crowding: string }> {
-  const intake = (kind: 'noise' | 'fishing' | 'crowding', zoneId: string, deviceId: string, startedMin: number, summary: string, evidence: Record<string, unknown>, modelVersion: string) =>
-    t.platform.cases.intake({ id: hex(), kind, zoneId, deviceId, startedAt: ago(startedMin).toISOString(), detectedAt: ago(startedMin - 2).toISOString(), summary, evidence, modelVersion }, 30);
+  const intake = (kind: 'noise' | 'fishing' | 'crowding', zoneId: string, deviceId: string, startedMin: number, [summary, summaryZh]: [string, string], evidence: Record<string, unknown>, modelVersion: string) =>
+    t.platform.cases.intake({ id: hex(), kind, zoneId, deviceId, startedAt: ago(startedMin).toISOString(), detectedAt: ago(startedMin - 2).toISOString(), summary, summaryZh, evidence, modelVersion }, 30);
 
   const levels = Array.from({ length: 120 }, (_, i) => {
     const laeq = 46 + 16 * Math.min(1, i / 25) + 2 * Math.sin(i / 4);
     return [ago(12 - i / 10).toISOString(), Math.round(laeq * 10) / 10, Math.round((laeq + 6 + 3 * Math.sin(i / 3)) * 10) / 10];
   });
-  const noise = await intake('noise', 'z-park-square', 'slm-park-1', 12, 'Amplified music at 62.1 dB(A) over the night limit of 45 dB(A)', {
+  const noise = await intake('noise', 'z-park-square', 'slm-park-1', 12, ['Amplified music at 62.1 dB(A) over the night limit of 45 dB(A)', '扩音音乐 62.1 dB(A)，超过夜间限值 45 dB(A)'], {
     laeq: 62.1, lamaxMax: 71.4, limit: { laeq: 45, period: 'night' }, noiseClass: '1', levels,
     scores: { music: 0.93, voices: 0.04, traffic: 0.01, background: 0.01, construction: 0, other: 0.01 }, minDurationS: 60, placementPublished: true,
   }, 'noise-window@4.0.0');
-  const crowding = await intake('crowding', 'z-park-square', 'pc-park-1', 3, 'Crowd expected to exceed capacity (600) within 15 minutes: 571 people now, P = 0.91', {
+  const crowding = await intake('crowding', 'z-park-square', 'pc-park-1', 3, ['Crowd expected to exceed capacity (600) within 15 minutes: 571 people now, P = 0.91', '预计 15 分钟内人数超过容量（600 人）：现有 571 人，概率 0.91'], {
     count: 571, capacity: 600, countsPerMinute: Array.from({ length: 30 }, (_, i) => Math.round(300 + i * 9.5 + 12 * Math.sin(i))),
     scores: { risk_now: 0.42, exceed_15m: 0.91 },
   }, 'crowding@1.0.0');
   const fishingAlert = hex();
   const fishing = await t.platform.cases.intake({
     id: fishingAlert, kind: 'fishing', zoneId: 'z-riverbank', deviceId: 'cam-river-1', startedAt: ago(25).toISOString(), detectedAt: ago(4).toISOString(),
-    summary: 'Person fishing in a fishing-ban zone for 21 min, 1.2 m from the water after 2 loudspeaker warning(s)', modelVersion: 'fishing@1.0.0',
+    summary: 'Person fishing in a fishing-ban zone for 21 min, 1.2 m from the water after 2 loudspeaker warning(s)', summaryZh: '禁渔区内有人垂钓 21 分钟，距水边 1.2 米，已经喇叭警告 2 次', modelVersion: 'fishing@1.0.0',
     evidence: { trackId: 't-17', dwellS: 1260, waterlineM: 1.2, rodScoreMean: 0.86, speedMpsMean: 0.05, observations: 42, warnings: 2, scores: { fishing: 0.94, other: 0.06 }, snapshot: 'cam-river-1/2026-12-02T13-02-11.jpg', placementPublished: true },
   }, 30);
   for (const [i, min] of [[1, 14], [2, 8]] as const) {
@@ -124,9 +124,10 @@ async function main(): Promise<void> {
     // The second officer confirms on their own tablet; the photo, with its metadata, is reviewed by them; the case is filed.
     const sun = await login(t, 'fish.sun');
     await confirmPresence(t, sun, ids.fishing, { lat: 32.062, lon: 118.752 });
-    const photo = await uploadEvidence(t, liu, ids.fishing, PNG.photo(), 'image/png', `?filename=rod-and-catch.png&${evidenceMeta('image/png', 'u-fish-liu,u-fish-sun')}`);
-    await api(t, sun, 'POST', `/api/v1/cases/${ids.fishing}/evidence/${String(photo.body.id)}/review`, { note: 'rod and catch visible' });
-    await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'file' });
+    const photo = await uploadEvidence(t, liu, ids.fishing, PNG.photo(360, 240), 'image/png', `?filename=rod-and-catch.png&${evidenceMeta('image/png', 'u-fish-liu,u-fish-sun', PLACE_IN['z-riverbank'])}`);
+    expectStatus('the photo upload', photo, 201);
+    expectStatus('its review', await api(t, sun, 'POST', `/api/v1/cases/${ids.fishing}/evidence/${String(photo.body.id)}/review`, { note: 'rod and catch visible' }), 201);
+    expectStatus('filing', await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'file' }), 200);
     const fish = await signIn(await ctx(), t, 'fish.liu');
     await fish.goto(`${t.http}/#/case/${ids.fishing}`);
     await fish.locator('form[data-event="propose_decision"]').waitFor();
@@ -138,8 +139,8 @@ async function main(): Promise<void> {
     await fish.locator('form[data-event="propose_decision"]').scrollIntoViewIfNeeded();
     await shot(fish, '08-propose-decision');
     await fish.click('form[data-event="propose_decision"] button[type=submit]');
-    await fish.locator('#d-state[data-state="decision_proposed"]').waitFor();
-    await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'submit_for_review' });
+    await proposed(fish);
+    expectStatus('submitting for review', await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'submit_for_review' }), 200);
 
     const review = await signIn(await ctx(DESKTOP), t, 'review');
     await review.locator('#review-rows tr').first().waitFor();
@@ -165,6 +166,18 @@ async function main(): Promise<void> {
     await browser.close();
     await t.stop();
   }
+}
+
+/** Stops the run where a step of the story is refused, rather than photographing the screens of a story that went elsewhere. */
+function expectStatus(step: string, res: { status: number; body: unknown }, status: number): void {
+  if (res.status !== status) throw new Error(`${step} answered ${res.status}: ${JSON.stringify(res.body)}`);
+}
+
+/** Waits for the proposal to be taken, or fails with what the screen said instead. */
+async function proposed(page: Page): Promise<void> {
+  const refused = page.locator('#d-error:not(:empty)');
+  await Promise.race([page.locator('#d-state[data-state="decision_proposed"]').waitFor(), refused.waitFor()]);
+  if (await refused.count()) throw new Error(`the proposal was refused: ${await refused.textContent()}`);
 }
 
 await main();
