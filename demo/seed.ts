@@ -144,7 +144,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     await q(`UPDATE matters SET penalty = false WHERE code = 'CROWDING'`, []);
     // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
     await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END WHERE code IN ('NOISE-AMPLIFIED', 'FISHING-BAN', 'CROWDING')`, []);
-    // Chinese names of the matters, zones and teams (migration 25 set them on rows that existed then).
+    // Chinese names of the matters, zones, teams and staff (migrations 25 and 35 set them on rows that existed then).
     for (const sql of namesZhStatements()) await q(sql, []);
     // Intrusion at the water's edge and smoke/fire come with migration 19 (enforcement-api/migrations-hazards.ts).
     // The law's own limits (enforcement-api/legal/statutory-bounds.ts); the tiers above lie inside them.

@@ -19,7 +19,7 @@ export class DirectoryQueries {
    */
   async colleagues(teamId: string, on = localDate(new Date(), this.timezone)): Promise<Colleague[]> {
     const r = await this.pool.query<Colleague>(
-      `SELECT u.id AS "userId", u.display_name AS name, u.role, c.certificate_no AS "certificateNo",
+      `SELECT u.id AS "userId", u.display_name AS name, u.name_zh AS "nameZh", u.role, c.certificate_no AS "certificateNo",
               to_char(c.valid_from, 'YYYY-MM-DD') AS "certificateValidFrom", to_char(c.valid_until, 'YYYY-MM-DD') AS "certificateValidUntil",
               coalesce(c.domains, '{}') AS domains
        FROM users u LEFT JOIN officers o ON o.user_id = u.id
@@ -34,7 +34,7 @@ export class DirectoryQueries {
   /** Reviewers of one legal review post (the colleagues a centre reviewer may consult). */
   async reviewers(postId: string): Promise<Colleague[]> {
     const r = await this.pool.query<Colleague>(
-      `SELECT id AS "userId", display_name AS name, role, NULL AS "certificateNo", NULL AS "certificateValidFrom", NULL AS "certificateValidUntil", '{}'::text[] AS domains
+      `SELECT id AS "userId", display_name AS name, name_zh AS "nameZh", role, NULL AS "certificateNo", NULL AS "certificateValidFrom", NULL AS "certificateValidUntil", '{}'::text[] AS domains
        FROM users WHERE role = 'reviewer' AND review_post_id = $1 ORDER BY display_name`,
       [postId],
     );

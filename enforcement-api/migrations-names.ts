@@ -6,7 +6,7 @@ import type { Migration } from '../core/db/migrate.js';
  * falls back to `name` where a row has none. Matters are catalogue data, edited through the catalogue
  * API (`nameZh`); zones and teams come with the district's set-up (the demo's are named here).
  */
-export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_posts', Readonly<Record<string, string>>>> = {
+export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_posts' | 'users', Readonly<Record<string, string>>>> = {
   matters: {
     'NOISE-AMPLIFIED': '公共场所使用音响器材音量超过噪声限值',
     'FISHING-BAN': '在禁渔区垂钓',
@@ -30,9 +30,31 @@ export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_p
     'rp-river': '滨河街道法制审核岗',
     'rp-centre': '区法制审核中心',
   },
+  /** The demo's staff: people by the name they are known by, the shared accounts by what they are. */
+  users: {
+    'u-admin': '区系统管理员',
+    'u-ops': '区运行监测中心',
+    'u-hotline': '12345 热线话务员',
+    'u-head': '局负责人（审批延期）',
+    'u-review': '区法制审核中心（负责人）',
+    'u-centre-sun': '孙丽（区法制审核中心）',
+    'u-centre-qian': '钱慧（区法制审核中心）',
+    'u-east-review': '徐涛（东湖街道法制审核岗）',
+    'u-river-review': '何平（滨河街道法制审核岗）',
+    'u-east-li': '李伟',
+    'u-east-wang': '王芳',
+    'u-east-lead': '周敏',
+    'u-river-zhao': '赵磊',
+    'u-river-chen': '陈静',
+    'u-fish-liu': '刘洋',
+    'u-fish-sun': '孙浩',
+    'u-emerg-ma': '马骏',
+    'u-emerg-guo': '郭睿',
+    'u-emerg-lead': '唐宇',
+  },
 };
 
-const KEY = { matters: 'code', zones: 'id', teams: 'id', review_posts: 'id' } as const;
+const KEY = { matters: 'code', zones: 'id', teams: 'id', review_posts: 'id', users: 'id' } as const;
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Sets the Chinese names above on the rows that exist (the demo seed runs them again after inserting its rows). */
@@ -166,4 +188,14 @@ export const CHECKLIST_ZH_MIGRATION: Migration = {
   version: 32,
   name: 'Chinese texts of the inspection checklist',
   up: () => [`ALTER TABLE inspection_item_versions ADD COLUMN title_zh text, ADD COLUMN checks_zh text[], ADD COLUMN legal_basis_zh text`, ...checklistZhStatements()],
+};
+
+/**
+ * People's names in Chinese beside the display name (the Chinese screens show `name_zh`, English ones
+ * `display_name`): a district's staff are set up with both; the demo's are named here.
+ */
+export const USER_NAMES_ZH_MIGRATION: Migration = {
+  version: 35,
+  name: 'Chinese names of users',
+  up: () => [`ALTER TABLE users ADD COLUMN name_zh text`, ...namesZhStatements(['users'])],
 };

@@ -5,7 +5,7 @@ export { ROLES, type Role } from '../contract/http/auth.js';
 import type { User } from '../contract/http/auth.js';
 export type { User };
 
-const USER_COLUMNS = `id, username, role, team_id AS "teamId", display_name AS "displayName", review_post_id AS "reviewPostId",
+const USER_COLUMNS = `id, username, role, team_id AS "teamId", display_name AS "displayName", name_zh AS "displayNameZh", review_post_id AS "reviewPostId",
   (SELECT p.name FROM review_posts p WHERE p.id = users.review_post_id) AS "reviewPostName",
   (SELECT p.name_zh FROM review_posts p WHERE p.id = users.review_post_id) AS "reviewPostNameZh"`;
 

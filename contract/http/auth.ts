@@ -12,6 +12,7 @@ export const User = Type.Object({
   role: Type.Union(ROLES.map((r) => Type.Literal(r))),
   teamId: Type.Union([Type.String(), Type.Null()]),
   displayName: Type.String(),
+  displayNameZh: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the name in Chinese, shown by the Chinese UI (null: displayName)' })),
   reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),
   reviewPostName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'its name' })),
   reviewPostNameZh: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'its name in Chinese (null: reviewPostName)' })),

@@ -193,6 +193,7 @@ export const CaseDetail = Type.Intersect([
     people: Type.Record(Type.String(), Type.String(), {
       description: 'display names, by user id, of the staff the case names (event actors, the officer who accepted it, the officers on site, proposers, reviewers and consulted reviewers, evidence uploaders, extension approvers): names only, nothing else of them',
     }),
+    peopleZh: Type.Record(Type.String(), Type.String(), { description: 'the same people\'s names in Chinese, where they have one (the Chinese UI shows them)' }),
   }),
   CaseLegalView,
 ]);

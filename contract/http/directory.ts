@@ -6,6 +6,7 @@ import { PartyCase } from './legal.js';
 export const Colleague = Type.Object({
   userId: Type.String(),
   name: Type.String(),
+  nameZh: Nullable(Type.String({ description: 'the name in Chinese, shown by the Chinese UI (null: `name` is shown)' })),
   role: Type.String(),
   certificateNo: Nullable(Type.String({ description: 'the certificate in force today (it may have expired), or before any has begun the first to come' })),
   certificateValidFrom: Nullable(Type.String({ description: 'YYYY-MM-DD' })),

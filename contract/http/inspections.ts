@@ -54,6 +54,7 @@ export const ChecklistItemHistory = Type.Object({ code: Type.String(), versions:
 export const Inspector = Type.Object({
   userId: Type.String(),
   name: Type.String(),
+  nameZh: Nullable(Type.String({ description: 'the name in Chinese, shown by the Chinese UI (null: `name` is shown)' })),
   teamId: Nullable(Type.String()),
   certificateNo: Type.String(),
   validFrom: Type.String(),
@@ -159,7 +160,7 @@ export const Finding = Type.Object({
   compliant: Type.Boolean(),
   note: Type.Optional(Words(2000)),
 }, { additionalProperties: false });
-export const InspectionPerson = Type.Object({ userId: Type.String(), name: Type.String(), certificateNo: Nullable(Type.String()) });
+export const InspectionPerson = Type.Object({ userId: Type.String(), name: Type.String(), nameZh: Nullable(Type.String({ description: 'the name in Chinese, shown by the Chinese UI (null: `name` is shown)' })), certificateNo: Nullable(Type.String()) });
 export const Inspection = Type.Object({
   id: Type.String(),
   number: Type.Integer(),

@@ -104,13 +104,16 @@ export class CaseRepository {
    * Display names of the users among `ids` and the case's evidence uploaders: the colleagues a case
    * names, for the viewer who may see the case (nothing but the name leaves).
    */
-  async people(caseId: string, ids: readonly string[]): Promise<Record<string, string>> {
-    const r = await this.pool.query<{ id: string; name: string }>(
-      `SELECT u.id, u.display_name AS name FROM users u
+  async people(caseId: string, ids: readonly string[]): Promise<{ people: Record<string, string>; peopleZh: Record<string, string> }> {
+    const r = await this.pool.query<{ id: string; name: string; nameZh: string | null }>(
+      `SELECT u.id, u.display_name AS name, u.name_zh AS "nameZh" FROM users u
        WHERE u.id = ANY($2::text[]) OR u.id IN (SELECT e.uploaded_by FROM case_evidence e WHERE e.case_id = $1)`,
       [caseId, [...new Set(ids)]],
     );
-    return Object.fromEntries(r.rows.map((u) => [u.id, u.name]));
+    return {
+      people: Object.fromEntries(r.rows.map((u) => [u.id, u.name])),
+      peopleZh: Object.fromEntries(r.rows.flatMap((u) => (u.nameZh ? [[u.id, u.nameZh]] : []))),
+    };
   }
 
   /** The proposals and reviews on file for a case. */

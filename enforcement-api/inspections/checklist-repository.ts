@@ -88,7 +88,7 @@ export async function putItem(pool: pg.Pool, code: string, body: ChecklistItemBo
 export const registrationsOn = (day: string) => `(SELECT DISTINCT ON (r.user_id) r.* FROM inspector_registrations r
   ORDER BY r.user_id, r.valid_from <= ${day} DESC, CASE WHEN r.valid_from <= ${day} THEN r.valid_from END DESC, r.valid_from, r.id DESC)`;
 
-const INSPECTOR_COLUMNS = `i.user_id AS "userId", u.display_name AS name, u.team_id AS "teamId", i.certificate_no AS "certificateNo",
+const INSPECTOR_COLUMNS = `i.user_id AS "userId", u.display_name AS name, u.name_zh AS "nameZh", u.team_id AS "teamId", i.certificate_no AS "certificateNo",
   to_char(i.valid_from, 'YYYY-MM-DD') AS "validFrom", to_char(i.valid_until, 'YYYY-MM-DD') AS "validUntil", i.items`;
 
 /** The registered inspectors with their registration in force on `day`. */

@@ -22,7 +22,7 @@ export interface InspectionSettings {
 const SELECT = `SELECT s.id, s.number::int AS number, s.plan_id AS "planId", p.number::int AS "planNumber", s.entity_id AS "entityId",
   e.name AS "entityName", e.kind AS "entityKind", z.name AS "zoneName", e.address, s.item_code AS "itemCode", s.reason,
   s.complaint_ref AS "complaintRef", s.justifying_case_id AS "justifyingCaseId", s.state,
-  coalesce((SELECT json_agg(json_build_object('userId', u.id, 'name', u.display_name, 'certificateNo', i.certificate_no) ORDER BY a.n)
+  coalesce((SELECT json_agg(json_build_object('userId', u.id, 'name', u.display_name, 'nameZh', u.name_zh, 'certificateNo', i.certificate_no) ORDER BY a.n)
     FROM unnest(s.assigned) WITH ORDINALITY a(uid, n) JOIN users u ON u.id = a.uid
     LEFT JOIN LATERAL (SELECT r.certificate_no FROM inspector_registrations r WHERE r.user_id = u.id
       ORDER BY r.valid_from <= coalesce(s.opened_at, s.created_at)::date DESC, r.valid_from DESC, r.id DESC LIMIT 1) i ON true), '[]'::json) AS assigned,

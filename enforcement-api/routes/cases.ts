@@ -81,7 +81,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
         decisionDeadline: deadline,
         deadlines,
         escalations: deadlines.filter((d) => d.escalatedAt !== null),
-        people: await cases.people(row.id, named),
+        ...(await cases.people(row.id, named)),
       };
     },
   );

@@ -301,6 +301,6 @@ describe('random inspection plans', () => {
     ]);
     const entities = (await call<Entity[]>('admin', 'GET', '/api/v1/market-entities')).body;
     for (const e of entities) if (e.partyId) expect(everything).not.toContain(e.partyId);
-    for (const secret of ['u-east-li', 'u-east-wang', 'east.li', 'Li Wei', 'Wang Fang', String(SITE.lat), 'u-admin', 'u-ops']) expect(everything).not.toContain(secret);
+    for (const secret of ['u-east-li', 'u-east-wang', 'east.li', 'Li Wei', 'Wang Fang', '李伟', '王芳', String(SITE.lat), 'u-admin', 'u-ops']) expect(everything).not.toContain(secret);
   });
 });

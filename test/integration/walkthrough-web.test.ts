@@ -88,12 +88,18 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     expect(await page.textContent('.legal .bench-table')).toContain('拒不改正；超标 5–10 dB(A) 或有居民投诉');
     const facts = (await page.textContent('#d-facts'))!;
     expect(facts).toContain('东湖街道综合行政执法队');
-    expect(facts).toContain('Li Wei、Zhou Min');
+    expect(facts).toContain('李伟、周敏');
     expect(facts).not.toMatch(/u-east|t-east/);
     const record = (await page.textContent('#d-events'))!;
-    expect(record).toContain('Li Wei');
+    expect(record).toContain('李伟');
     expect(record).toContain('系统');
     expect(record).not.toMatch(/u-east-li|system/);
+    // In English, the same people by their English names.
+    await page.click('#lang');
+    await page.locator('#d-facts', { hasText: 'Li Wei, Zhou Min' }).or(page.locator('#d-facts', { hasText: 'Li Wei、Zhou Min' })).waitFor();
+    expect(await page.textContent('#who')).toBe('Li Wei');
+    await page.click('#lang');
+    await page.locator('#d-facts', { hasText: '李伟、周敏' }).waitFor();
     // The record always carries the year; the alert of 1 January 2025 carries it as another year.
     const year = new Date().toLocaleDateString('zh-CN', { year: 'numeric', timeZone: 'Asia/Shanghai' }).replace(/\D/g, '');
     expect(await page.locator('#d-events time').first().textContent()).toMatch(new RegExp(`^${year}/\\d{2}/\\d{2} \\d{2}:\\d{2}$`));
@@ -106,7 +112,7 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     // The second officer has not confirmed: nothing on site is offered yet.
     await page.locator('form[data-event="dismiss"]').waitFor();
     expect(await page.locator('form[data-event="resolve_on_site"], form[data-event="file"]').count()).toBe(0);
-    expect(await page.textContent('#waiting-presence')).toContain('等待第二名执法人员 Zhou Min');
+    expect(await page.textContent('#waiting-presence')).toContain('等待第二名执法人员 周敏');
     await shot(page, 'walkthrough-case-before-presence');
     expect((await confirmPresence(t, await login(t, 'east.lead'), caseId)).status).toBe(201);
     await page.locator('form[data-event="resolve_on_site"]').waitFor({ timeout: 20_000 });

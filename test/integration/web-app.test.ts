@@ -72,7 +72,8 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.fill('#password', 'test-password-123');
     await page.click('#login button[type=submit]');
     await page.locator('#live.live').waitFor({ timeout: 30_000 });
-    expect(await page.textContent('#who')).toContain('Li Wei');
+    // The officer's own name, in the UI's language (Chinese by default).
+    expect(await page.textContent('#who')).toBe('李伟');
     expect(await page.locator('#cases li').count()).toBe(0);
     await page.locator('#empty').waitFor();
 
@@ -193,7 +194,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await card.textContent()).toContain('现场处置完毕');
     await card.locator('a').click();
     await page.locator('#d-events', { hasText: '到场' }).waitFor();
-    expect(await page.textContent('#d-facts')).toContain('Wang Fang');
+    expect(await page.textContent('#d-facts')).toContain('王芳');
     // A person other than the uploader reviews the photo; then it counts as evidence.
     await page.locator('#d-files button[data-review]').click();
     await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [caseId])) === 1, 'the photo reviewed');
@@ -206,7 +207,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.evaluate("(() => { const s = JSON.parse(localStorage.getItem('rp.session')); s.token = 'expired'; localStorage.setItem('rp.session', JSON.stringify(s)); })()");
     await page.reload();
     await page.locator('#live.live').waitFor();
-    expect(await page.textContent('#who')).toContain('Wang');
+    expect(await page.textContent('#who')).toBe('王芳');
     const refresh = await page.evaluate<string>("JSON.parse(localStorage.getItem('rp.session')).refresh");
     await page.click('#logout');
     await page.locator('#login').waitFor();

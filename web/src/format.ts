@@ -69,12 +69,20 @@ export function countdown(dueIso: string | null, now = Date.now()): { text: stri
 
 export const yuan = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : `¥${n.toLocaleString(locale())}`);
 
+/** The names a case detail carries of the colleagues it names, and their Chinese names. */
+export interface Names {
+  people?: Readonly<Record<string, unknown>>;
+  peopleZh?: Readonly<Record<string, unknown>>;
+}
+
 /**
- * A colleague's display name from the names the case detail carries (`people`), the platform's own
- * steps as such, and the id only when no name came with it (a detail cached by an older version).
+ * A colleague's name from the names the case detail carries, in the Chinese UI the Chinese one where
+ * there is one; the platform's own steps as such; the id only when no name came with it (a detail
+ * cached by an older version).
  */
-export function person(people: Readonly<Record<string, unknown>> | undefined, id: string | null | undefined): string {
+export function person(names: Names | undefined, id: string | null | undefined): string {
   if (!id) return '—';
-  const name = people?.[id];
+  const zh = lang() === 'zh' ? names?.peopleZh?.[id] : undefined;
+  const name = typeof zh === 'string' ? zh : names?.people?.[id];
   return typeof name === 'string' ? name : id === 'system' ? t('actorSystem') : id;
 }

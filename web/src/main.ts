@@ -5,7 +5,7 @@ import { lang, setLang, t } from './i18n';
 import { alertNewWork, Live } from './live';
 import { flush, onOutboxChange, startOutbox } from './offline';
 import { emit, loadCases, refreshOutbox, state, subscribe, zones } from './state';
-import { setTimeZone } from './format';
+import { localName, setTimeZone } from './format';
 import { inboxView } from './views/inbox';
 import { caseView } from './views/case';
 import { mapView } from './views/map';
@@ -78,7 +78,7 @@ function header(): HTMLElement {
     h('div', { class: 'status' },
       h('span', { id: 'live', class: ['live', state.live], role: 'status' }, t(`live_${state.live}`)),
       pending ? h('span', { id: 'pending', class: 'pending', role: 'status' }, t('pendingCount', { n: pending })) : null,
-      h('span', { id: 'who', class: 'who' }, user.displayName),
+      h('span', { id: 'who', class: 'who' }, localName(user.displayName, user.displayNameZh)),
       h('button', { type: 'button', class: 'ghost', id: 'lang', onclick: () => { setLang(lang() === 'zh' ? 'en' : 'zh'); render(); } }, lang() === 'zh' ? 'English' : '中文'),
       h('button', { type: 'button', class: 'ghost', id: 'logout', onclick: () => void signOut() }, t('logout'))));
 }

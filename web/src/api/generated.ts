@@ -90,6 +90,7 @@ export interface Endpoints {
         role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head" | "hotline";
         teamId: string | null;
         displayName: string;
+        displayNameZh?: string | null;
         reviewPostId: string | null;
         reviewPostName?: string | null;
         reviewPostNameZh?: string | null;
@@ -122,6 +123,7 @@ export interface Endpoints {
         role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head" | "hotline";
         teamId: string | null;
         displayName: string;
+        displayNameZh?: string | null;
         reviewPostId: string | null;
         reviewPostName?: string | null;
         reviewPostNameZh?: string | null;
@@ -311,6 +313,7 @@ export interface Endpoints {
         escalatedTo: string[] | null;
       }[];
       people: Record<string, unknown>;
+      peopleZh: Record<string, unknown>;
     } & {
       actDate: string | null;
       statutoryBounds: {
@@ -1779,6 +1782,7 @@ export interface Endpoints {
       assigned: {
         userId: string;
         name: string;
+        nameZh: string | null;
         certificateNo: string | null;
       }[];
       leadInspector: string | null;
@@ -1845,6 +1849,7 @@ export interface Endpoints {
       assigned: {
         userId: string;
         name: string;
+        nameZh: string | null;
         certificateNo: string | null;
       }[];
       leadInspector: string | null;
@@ -1899,6 +1904,7 @@ export interface Endpoints {
       assigned: {
         userId: string;
         name: string;
+        nameZh: string | null;
         certificateNo: string | null;
       }[];
       leadInspector: string | null;
@@ -1973,6 +1979,7 @@ export interface Endpoints {
       assigned: {
         userId: string;
         name: string;
+        nameZh: string | null;
         certificateNo: string | null;
       }[];
       leadInspector: string | null;
@@ -2033,6 +2040,7 @@ export interface Endpoints {
       assigned: {
         userId: string;
         name: string;
+        nameZh: string | null;
         certificateNo: string | null;
       }[];
       leadInspector: string | null;
@@ -2095,6 +2103,7 @@ export interface Endpoints {
       assigned: {
         userId: string;
         name: string;
+        nameZh: string | null;
         certificateNo: string | null;
       }[];
       leadInspector: string | null;
@@ -2121,6 +2130,7 @@ export interface Endpoints {
     response: {
       userId: string;
       name: string;
+      nameZh: string | null;
       teamId: string | null;
       certificateNo: string;
       validFrom: string;
@@ -2697,6 +2707,7 @@ export interface Endpoints {
     response: {
       userId: string;
       name: string;
+      nameZh: string | null;
       role: string;
       certificateNo: string | null;
       certificateValidFrom: string | null;
@@ -2717,6 +2728,7 @@ export interface Endpoints {
     response: {
       userId: string;
       name: string;
+      nameZh: string | null;
       role: string;
       certificateNo: string | null;
       certificateValidFrom: string | null;

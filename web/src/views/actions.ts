@@ -18,7 +18,7 @@ export function actionForms(ctx: CaseContext): HTMLElement {
   const confirm = presence && presence.secondOfficer === state.user?.id && !presence.confirmedAt ? presenceForm(ctx) : null;
   // The first officer on site waits for the second's confirmation: the steps on site come with it.
   const waiting = presence && !presence.confirmedAt && presence.secondOfficer !== state.user?.id && ctx.detail.onSiteOfficers?.includes(state.user?.id ?? '')
-    ? h('p', { class: 'notice', id: 'waiting-presence', role: 'status' }, t('waitingPresence', { name: person(ctx.detail.people, presence.secondOfficer) }))
+    ? h('p', { class: 'notice', id: 'waiting-presence', role: 'status' }, t('waitingPresence', { name: person(ctx.detail, presence.secondOfficer) }))
     : null;
   if (!actions.length && !confirm) return h('div', { class: 'forms' }, waiting, h('p', { class: 'muted', id: 'no-actions' }, t('nothingToDo')));
   return h('div', { class: 'forms' }, waiting, confirm, actions.map((e) => formFor(e, ctx)));
@@ -170,7 +170,7 @@ function arriveForm(ctx: CaseContext): HTMLElement {
       if (m.userId === state.user?.id || !m.certificateNo) continue;
       const notYet = (m.certificateValidFrom ?? '') > today;
       const valid = !notYet && (m.certificateValidUntil ?? '') >= today;
-      select.append(h('option', { value: m.userId, disabled: !valid }, `${m.name} · ${m.certificateNo}${valid ? '' : ` (${t(notYet ? 'certNotYetValid' : 'certExpired')})`}`));
+      select.append(h('option', { value: m.userId, disabled: !valid }, `${localName(m.name, m.nameZh)} · ${m.certificateNo}${valid ? '' : ` (${t(notYet ? 'certNotYetValid' : 'certExpired')})`}`));
     }
   }).catch(() => select.append(h('option', { value: '', disabled: true }, t('offlineNoList'))));
   let position: { lat: number; lon: number; accuracyM: number } | null = null;
@@ -200,7 +200,7 @@ function consultForm(ctx: CaseContext): HTMLElement {
   void call('GET /api/v1/review-post/members').then((list) => {
     for (const r of list) {
       if (r.userId === state.user?.id) continue;
-      box.append(h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'reviewers', value: r.userId, 'data-multi': '1' }), r.name));
+      box.append(h('label', { class: 'choice' }, h('input', { type: 'checkbox', name: 'reviewers', value: r.userId, 'data-multi': '1' }), localName(r.name, r.nameZh)));
     }
   }).catch(() => undefined);
   return actionForm('request_opinions', ctx, [box, ...textArea('question', t('consultQuestion'), true)],

@@ -167,7 +167,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       detail.supportTeamId ? fact(t('supportTeam'), detail.supportTeamId) : null,
       fact(t('alertsLabel'), String(detail.alertCount)),
       fact(t('onSiteDue'), detail.slaDueAt ? `${when(detail.slaDueAt)} ${countdown(['reported', 'dispatched', 'accepted'].includes(detail.state) ? detail.slaDueAt : null).text}` : '—'),
-      detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.map((o) => person(detail.people, o)).join('、')) : null,
+      detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.map((o) => person(detail, o)).join('、')) : null,
       detail.decisionDeadline ? fact(t('decisionDue'), `${when(detail.decisionDeadline.dueAt)} (${t('daysLeft', { n: detail.decisionDeadline.daysLeft })})`) : null,
       detail.resolution ? fact(t('resolution'), `${t(`outcome_${detail.resolution.outcome}`)}: ${detail.resolution.summary}`) : null,
       detail.dismissalReason ? fact(t('dismissalReason'), detail.dismissalReason) : null);
@@ -183,7 +183,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
       h('h2', { id: 'h-record' }, t('recordTitle')),
       chainCheck(auditOf.get(id)),
       h('ol', { id: 'd-events', class: 'timeline' }, detail.events.map((e) =>
-        h('li', { 'data-seq': e.seq }, h('time', { dateTime: e.at }, when(e.at, true)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted actor', 'data-actor': e.actor }, person(detail.people, e.actor)),
+        h('li', { 'data-seq': e.seq }, h('time', { dateTime: e.at }, when(e.at, true)), ' ', h('strong', null, t(`ev_${e.type}`)), ' ', h('span', { class: 'muted actor', 'data-actor': e.actor }, person(detail, e.actor)),
           ' ', h('code', { class: 'hash', title: `SHA-256 ${e.hash}` }, e.hash.slice(0, 8))))),
       reviewRecord(detail));
     const evidenceEl = evidencePart(ctx);
@@ -361,6 +361,6 @@ function reviewRecord(detail: Detail): HTMLElement | null {
   return h('div', { class: 'reviews', id: 'd-reviews' },
     h('h3', null, t('reviewsTitle')),
     h('ul', null,
-      detail.consultations.map((c) => h('li', null, `${t('consulted')} ${person(detail.people, c.reviewer)}: ${c.opinion ?? t('awaitingOpinion')}`)),
-      detail.reviews.map((r) => h('li', null, `${when(r.at, true)} ${person(detail.people, r.reviewer)} ${t(`review_${r.outcome}`)}${r.opinion ? `: ${r.opinion}` : ''}`))));
+      detail.consultations.map((c) => h('li', null, `${t('consulted')} ${person(detail, c.reviewer)}: ${c.opinion ?? t('awaitingOpinion')}`)),
+      detail.reviews.map((r) => h('li', null, `${when(r.at, true)} ${person(detail, r.reviewer)} ${t(`review_${r.outcome}`)}${r.opinion ? `: ${r.opinion}` : ''}`))));
 }

@@ -156,7 +156,7 @@ type SensorRecord = NonNullable<CaseContext['evidence']>['sensorRecords'][number
 
 function fileFigure(f: EvidenceFile, ctx: CaseContext): HTMLElement {
   const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
-    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${person(ctx.detail.people, f.uploadedBy)}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
+    h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${person(ctx.detail, f.uploadedBy)}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
   const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
   if (f.capturePlaceReason) fig.append(h('p', { class: 'muted' }, t('capturePlaceReason', { r: f.capturePlaceReason })));
   if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problemCodes.map((c) => t(`evf_${c}`)).join('；')));

@@ -71,10 +71,10 @@ export function inspectionView(id: string): View {
     const me = state.user!.id;
     const others = s.assigned.filter((a) => a.userId !== me);
     const select = h('select', { id: 'i-second', name: 'second', required: true }, h('option', { value: '' }, t('chooseInspector')),
-      others.map((a) => h('option', { value: a.userId, selected: others.length === 1 }, `${a.name} · ${a.certificateNo ?? ''}`)));
+      others.map((a) => h('option', { value: a.userId, selected: others.length === 1 }, `${localName(a.name, a.nameZh)} · ${a.certificateNo ?? ''}`)));
     if (others.length === 0) {
       void call('GET /api/v1/inspectors').then((list) => {
-        for (const i of list) if (i.userId !== me && i.validToday && i.items.includes(s.itemCode)) select.append(h('option', { value: i.userId }, `${i.name} · ${i.certificateNo}`));
+        for (const i of list) if (i.userId !== me && i.validToday && i.items.includes(s.itemCode)) select.append(h('option', { value: i.userId }, `${localName(i.name, i.nameZh)} · ${i.certificateNo}`));
       }).catch(() => undefined);
     }
     const where = h('p', { class: 'muted', id: 'i-location' }, t('locating'));
@@ -156,10 +156,12 @@ export function inspectionView(id: string): View {
     switch (s.state) {
       case 'planned':
         return s.assigned.some((a) => a.userId === me) || s.assigned.length === 0 ? openForm(s) : h('p', { class: 'muted' }, t('assignedToOthers'));
-      case 'opened':
+      case 'opened': {
         if (s.secondInspector === me) return confirmForm();
-        return h('p', { id: 'i-waiting', class: 'notice' }, t('waitingForSecond', { name: s.assigned.find((a) => a.userId === s.secondInspector)?.name ?? s.secondInspector ?? '' }),
+        const second = s.assigned.find((a) => a.userId === s.secondInspector);
+        return h('p', { id: 'i-waiting', class: 'notice' }, t('waitingForSecond', { name: second ? localName(second.name, second.nameZh) : s.secondInspector ?? '' }),
           s.confirmBy ? ` ${countdown(s.confirmBy).text}` : '');
+      }
       case 'in_progress':
         return inspecting ? checklistForm(s) : h('p', { class: 'muted' }, t('insp_in_progress'));
       case 'closed':
@@ -196,7 +198,7 @@ export function inspectionView(id: string): View {
         fact(t('inspectionReason'), `${t(`reason_${s.reason}`)}${s.planNumber ? ` · ${t('planN', { n: s.planNumber })}` : ''}${s.complaintRef ? ` · ${s.complaintRef}` : ''}`),
         fact(t('legalBasis'), s.item?.legalBasis),
         fact(t('matter'), s.item?.matterCode),
-        fact(t('inspectors'), s.assigned.map((a) => `${a.name} (${a.certificateNo ?? '—'})`).join(', ')),
+        fact(t('inspectors'), s.assigned.map((a) => `${localName(a.name, a.nameZh)} (${a.certificateNo ?? '—'})`).join(', ')),
         s.openedAt ? fact(t('openedAt'), when(s.openedAt)) : null,
         s.secondConfirmedAt ? fact(t('secondConfirmedAt'), when(s.secondConfirmedAt)) : null,
         s.outcome ? fact(t('outcome'), t(`inspOutcome_${s.outcome}`)) : null),
