@@ -1,5 +1,5 @@
 import { inTransaction } from '../core/db/transaction.js';
-import { checklistZhStatements, legalTextsZhStatements, namesZhStatements } from '../enforcement-api/migrations-names.js';
+import { checklistZhStatements, entitiesZhStatements, legalTextsZhStatements, namesZhStatements } from '../enforcement-api/migrations-names.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret, PASSWORD_HASH_COST } from '../core/secrets.js';
 import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
@@ -184,7 +184,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
       );
     }
     await seedInspectionDemo(q);
-    for (const sql of checklistZhStatements()) await q(sql, []);
+    for (const sql of [...checklistZhStatements(), ...entitiesZhStatements()]) await q(sql, []);
     return true;
   });
 }

@@ -199,3 +199,28 @@ export const USER_NAMES_ZH_MIGRATION: Migration = {
   name: 'Chinese names of users',
   up: () => [`ALTER TABLE users ADD COLUMN name_zh text`, ...namesZhStatements(['users'])],
 };
+
+/** The demo's market entities in Chinese: [name, address] by id (the names they trade under). */
+export const ENTITIES_ZH: Readonly<Record<string, readonly [string, string]>> = {
+  'me-park-tea': ['湖畔茶摊', '东湖公园北门'],
+  'me-park-snack': ['广场小吃车', '东湖公园中心广场'],
+  'me-park-bbq': ['东湖烧烤店', '湖滨路 12 号'],
+  'me-park-noodle': ['园景面馆', '湖滨路 3 号'],
+  'me-park-site': ['湖滨路排水工程工地', '湖滨路东段'],
+  'me-river-boat1': ['北码头游船', '北滨河 1 号码头'],
+  'me-river-boat2': ['滨河渡船与游船租赁', '北滨河 2 号码头'],
+  'me-river-kiosk': ['步道饮品亭', '北滨河步道'],
+};
+
+/** Sets the demo entities' Chinese name and address where the row has none (the demo seed runs them after inserting its entities). */
+export function entitiesZhStatements(): string[] {
+  return Object.entries(ENTITIES_ZH).map(([id, [name, address]]) =>
+    `UPDATE market_entities SET name_zh = ${quote(name)}, address_zh = ${quote(address)} WHERE id = ${quote(id)} AND name_zh IS NULL`);
+}
+
+/** Market entities get a Chinese name and address beside their own (`nameZh`, `addressZh` in the entity API). */
+export const ENTITY_NAMES_ZH_MIGRATION: Migration = {
+  version: 36,
+  name: 'Chinese names and addresses of market entities',
+  up: () => [`ALTER TABLE market_entities ADD COLUMN name_zh text, ADD COLUMN address_zh text`, ...entitiesZhStatements()],
+};

@@ -16,7 +16,8 @@ import { recordChange } from '../legal/catalogue-admin-repository.js';
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 const CREDIT_COLUMNS = `colour, points, record, reasons, trigger, period, computed_at AS "computedAt"`;
-const ENTITY_SELECT = `SELECT e.id, e.name, e.kind, e.zone_id AS "zoneId", z.name AS "zoneName", e.address, e.party_id AS "partyId",
+const ENTITY_SELECT = `SELECT e.id, e.name, e.name_zh AS "nameZh", e.kind, e.zone_id AS "zoneId", z.name AS "zoneName", z.name_zh AS "zoneNameZh",
+  e.address, e.address_zh AS "addressZh", e.party_id AS "partyId",
   (SELECT row_to_json(x) FROM (SELECT ${CREDIT_COLUMNS} FROM entity_credit ec WHERE ec.entity_id = e.id ORDER BY ec.id DESC LIMIT 1) x) AS credit
   FROM market_entities e JOIN zones z ON z.id = e.zone_id`;
 
@@ -49,9 +50,12 @@ export async function putEntity(pool: pg.Pool, id: string | null, body: MarketEn
     const before = id ? (await entity(client, id)) : null;
     if (id && !before) return reject(404, 'ENTITY_NOT_FOUND', `no market entity ${id}`);
     await client.query(
-      `INSERT INTO market_entities (id, name, kind, party_id, zone_id, address) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO UPDATE SET name = $2, kind = $3, party_id = $4, zone_id = $5, address = $6`,
-      [key, body.name, body.kind, party?.id ?? null, body.zoneId, body.address ?? null],
+      // A Chinese text left out is kept only while the English it translates stays the same.
+      `INSERT INTO market_entities (id, name, kind, party_id, zone_id, address, name_zh, address_zh) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET name = $2, kind = $3, party_id = $4, zone_id = $5, address = $6,
+         name_zh = coalesce($7, CASE WHEN market_entities.name = $2 THEN market_entities.name_zh END),
+         address_zh = coalesce($8, CASE WHEN market_entities.address IS NOT DISTINCT FROM $6 THEN market_entities.address_zh END)`,
+      [key, body.name, body.kind, party?.id ?? null, body.zoneId, body.address ?? null, body.nameZh ?? null, body.addressZh ?? null],
     );
     const after = await entity(client, key);
     const strip = (e: MarketEntity | null) => e && { ...e, credit: undefined };

@@ -20,7 +20,8 @@ export interface InspectionSettings {
 }
 
 const SELECT = `SELECT s.id, s.number::int AS number, s.plan_id AS "planId", p.number::int AS "planNumber", s.entity_id AS "entityId",
-  e.name AS "entityName", e.kind AS "entityKind", z.name AS "zoneName", e.address, s.item_code AS "itemCode", s.reason,
+  e.name AS "entityName", e.name_zh AS "entityNameZh", e.kind AS "entityKind", z.name AS "zoneName", z.name_zh AS "zoneNameZh",
+  e.address, e.address_zh AS "addressZh", s.item_code AS "itemCode", s.reason,
   s.complaint_ref AS "complaintRef", s.justifying_case_id AS "justifyingCaseId", s.state,
   coalesce((SELECT json_agg(json_build_object('userId', u.id, 'name', u.display_name, 'nameZh', u.name_zh, 'certificateNo', i.certificate_no) ORDER BY a.n)
     FROM unnest(s.assigned) WITH ORDINALITY a(uid, n) JOIN users u ON u.id = a.uid
@@ -153,9 +154,9 @@ export async function close(db: Queryable, id: string, body: ResultBody, at: str
 /** What a follow-up case is made from: the inspection, its entity, zone and street, locked. */
 export async function followUpSourceForUpdate(db: Queryable, id: string) {
   return (await db.query<{ state: string; lead: string | null; second: string | null; outcome: string | null; caseId: string | null; entityId: string;
-    entityName: string; zoneId: string; partyId: string | null; itemCode: string; findings: unknown; number: number; streetId: string; openedAt: Date | null }>(
+    entityName: string; entityNameZh: string | null; zoneId: string; partyId: string | null; itemCode: string; findings: unknown; number: number; streetId: string; openedAt: Date | null }>(
     `SELECT s.state, s.lead_inspector AS lead, s.second_inspector AS second, s.outcome, s.follow_up_case_id AS "caseId", s.entity_id AS "entityId",
-       e.name AS "entityName", e.zone_id AS "zoneId", e.party_id AS "partyId", s.item_code AS "itemCode", s.findings, s.number::int AS number,
+       e.name AS "entityName", e.name_zh AS "entityNameZh", e.zone_id AS "zoneId", e.party_id AS "partyId", s.item_code AS "itemCode", s.findings, s.number::int AS number,
        si.street_id AS "streetId", s.opened_at AS "openedAt"
      FROM inspections s JOIN market_entities e ON e.id = s.entity_id JOIN zones z ON z.id = e.zone_id JOIN sites si ON si.id = z.site_id
      WHERE s.id = $1 FOR UPDATE OF s`, [id],
@@ -208,8 +209,8 @@ export async function openedCase(db: Queryable, caseId: string): Promise<Case> {
 
 /** Closed inspections as published: entity, item, outcome, findings, follow-up case number; nobody's name or id. */
 export async function publicResults(db: Queryable, day: string, limit: number): Promise<PublicResult[]> {
-  const r = await db.query<Omit<PublicResult, 'itemTitle' | 'findings'> & { findings: { check: string; compliant: boolean; note?: string }[] | null }>(
-    `SELECT s.number::int AS number, p.number::int AS "planNumber", e.id AS "entityId", e.name AS "entityName", e.kind AS "entityKind",
+  const r = await db.query<Omit<PublicResult, 'itemTitle' | 'itemTitleZh' | 'findings'> & { findings: { check: string; compliant: boolean; note?: string }[] | null }>(
+    `SELECT s.number::int AS number, p.number::int AS "planNumber", e.id AS "entityId", e.name AS "entityName", e.name_zh AS "entityNameZh", e.kind AS "entityKind",
        s.item_code AS "itemCode", s.reason, s.opened_at AS "openedAt", s.closed_at AS "closedAt", s.outcome, s.findings, s.summary,
        c.number::int AS "followUpCaseNumber"
      FROM inspections s JOIN market_entities e ON e.id = s.entity_id LEFT JOIN inspection_plans p ON p.id = s.plan_id
@@ -217,6 +218,6 @@ export async function publicResults(db: Queryable, day: string, limit: number): 
      WHERE s.state = 'closed' ORDER BY s.closed_at DESC LIMIT $1`,
     [limit],
   );
-  const titles = new Map((await checklistOn(db, day)).map((i) => [i.code, i.title]));
-  return r.rows.map((x) => ({ ...x, itemTitle: titles.get(x.itemCode) ?? null, findings: (x.findings ?? []).map((f) => ({ check: f.check, compliant: f.compliant, note: f.note ?? null })) }));
+  const items = new Map((await checklistOn(db, day)).map((i) => [i.code, i]));
+  return r.rows.map((x) => ({ ...x, itemTitle: items.get(x.itemCode)?.title ?? null, itemTitleZh: items.get(x.itemCode)?.titleZh ?? null, findings: (x.findings ?? []).map((f) => ({ check: f.check, compliant: f.compliant, note: f.note ?? null })) }));
 }

@@ -22,6 +22,8 @@ const PLAN_SELECT = `SELECT p.id, p.number::int AS number, p.colour, p.period, t
   to_char(p.period_to, 'YYYY-MM-DD') AS "periodTo", p.rate, 'hmac-sha256-bernoulli-fisher-yates-v1' AS algorithm, p.created_at AS "createdAt",
   p.commitment, p.inputs, coalesce((SELECT json_object_agg(e.id, e.name) FROM market_entities e
     WHERE e.id IN (SELECT x->>'id' FROM jsonb_array_elements(p.inputs->'population') x)), '{}'::json) AS "entityNames",
+  coalesce((SELECT json_object_agg(e.id, e.name_zh) FROM market_entities e
+    WHERE e.name_zh IS NOT NULL AND e.id IN (SELECT x->>'id' FROM jsonb_array_elements(p.inputs->'population') x)), '{}'::json) AS "entityNamesZh",
   p.seed, p.drawn_at AS "drawnAt", p.draw->'selected' AS selected
   FROM inspection_plans p`;
 

@@ -111,7 +111,7 @@ export async function openFollowUpCase(pool: pg.Pool, id: string, actor: Actor, 
     const route = routeCase(s.streetId, matter, teams);
     const caseId = randomUUID();
     const title = `Inspection #${s.number}: ${item?.title ?? s.itemCode} — ${s.entityName}`;
-    const titleZh = `检查 #${s.number}：${item?.title ?? s.itemCode} — ${s.entityName}`;
+    const titleZh = `检查 #${s.number}：${item?.titleZh ?? item?.title ?? s.itemCode} — ${s.entityNameZh ?? s.entityName}`;
     await repo.insertFollowUpCase(client, {
       caseId, incidentId: randomUUID(), alertId: `inspection-${id}`, zoneId: s.zoneId, at: (s.openedAt ?? now).toISOString(), title, titleZh,
       evidence: { summary: title, summaryZh: titleZh, inspectionId: id, inspectionNumber: s.number, itemCode: s.itemCode, findings: s.findings, note: note ?? null, inspectors: [s.lead, s.second] },

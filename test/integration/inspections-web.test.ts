@@ -73,7 +73,7 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     await p1.click('a[href="#/inspections"]');
     const card = p1.locator('#inspections li[data-state="planned"]');
     await card.waitFor();
-    expect(await card.textContent()).toMatch(/Lakeside tea stall[\s\S]*摊点和餐饮场所使用音响器材[\s\S]*随机抽查/);
+    expect(await card.textContent()).toMatch(/湖畔茶摊[\s\S]*摊点和餐饮场所使用音响器材[\s\S]*随机抽查[\s\S]*东湖公园中心广场/);
     if (SHOTS) await p1.screenshot({ path: `${SHOTS}/inspections-list.png` });
     await card.locator('a').click();
     await p1.locator('#i-state[data-state="planned"]').waitFor();
@@ -125,7 +125,8 @@ describe.skipIf(!hasBrowser)('inspections on the tablet (Chromium)', () => {
     expect(await p1.textContent('#i-findings')).toContain('✗ 未使用高音喇叭或扩音设备招揽顾客 — loudspeaker on the counter');
     await p1.click('#i-case button[type=submit]');
     await p1.locator('#d-state[data-state="dispatched"]').waitFor();
-    expect(await p1.textContent('#detail')).toContain('Lakeside tea stall');
+    // The follow-up case's title in Chinese: the item's and the entity's Chinese names.
+    expect(await p1.textContent('#detail')).toContain('摊点和餐饮场所使用音响器材 — 湖畔茶摊');
     // The findings are the case's first evidence record.
     expect(await p1.textContent('#d-evidence')).toContain('✗ No loudspeaker or amplifier used to attract customers — loudspeaker on the counter');
     if (SHOTS) await p1.screenshot({ path: `${SHOTS}/inspection-case.png` });

@@ -186,6 +186,22 @@ describe('registered inspectors and opening an inspection', () => {
   });
 });
 
+describe('market entities in Chinese', () => {
+  type Named = { id: string; name: string; nameZh: string | null; address: string | null; addressZh: string | null; zoneNameZh: string | null };
+  it('keeps a name and address in Chinese beside the English, and never a translation of a text that changed', async () => {
+    const tea = ((await call<Named[]>('ops', 'GET', '/api/v1/market-entities')).body).find((e) => e.id === 'me-park-tea');
+    expect(tea).toMatchObject({ name: 'Lakeside tea stall', nameZh: '湖畔茶摊', address: 'East Lake Park, north gate', addressZh: '东湖公园北门', zoneNameZh: '东湖公园中心广场' });
+    const made = await call<Named>('ops', 'POST', '/api/v1/market-entities', { name: 'Willow bank fruit stall', nameZh: '柳岸水果摊', kind: 'vendor', zoneId: 'z-park-square', address: 'East gate', addressZh: '东门' });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const put = (body: Record<string, unknown>) => call<Named>('ops', 'PUT', `/api/v1/market-entities/${made.body.id}`, { kind: 'vendor', zoneId: 'z-park-square', ...body });
+    // The same English without the Chinese: the Chinese stays.
+    expect((await put({ name: 'Willow bank fruit stall', address: 'East gate' })).body).toMatchObject({ nameZh: '柳岸水果摊', addressZh: '东门' });
+    // A new English name without a new Chinese one: the old translation no longer holds; the address's still does.
+    expect((await put({ name: 'Willow bank fruit and tea stall', address: 'East gate' })).body).toMatchObject({ nameZh: null, addressZh: '东门' });
+    expect((await put({ name: 'Willow bank fruit and tea stall', nameZh: '柳岸水果茶摊' })).body).toMatchObject({ nameZh: '柳岸水果茶摊', address: null, addressZh: null });
+  });
+});
+
 describe('credit colours', () => {
   let entityId = '';
   const colourOf = async () => (await call<Entity>('ops', 'GET', '/api/v1/market-entities')).body as unknown as Entity[];
@@ -293,7 +309,7 @@ describe('random inspection plans', () => {
     const results = await call<{ entityName: string; outcome: string; followUpCaseNumber: number | null; findings: unknown[] }[]>(null, 'GET', '/api/v1/public/inspection-results');
     expect(results.status).toBe(200);
     expect(results.body.length).toBeGreaterThan(0);
-    expect(results.body.find((r) => r.outcome === 'violations')).toMatchObject({ entityName: 'Lakeside tea stall', followUpCaseNumber: expect.any(Number) });
+    expect(results.body.find((r) => r.outcome === 'violations')).toMatchObject({ entityName: 'Lakeside tea stall', entityNameZh: '湖畔茶摊', itemTitleZh: expect.stringMatching(/[\u4e00-\u9fff]/), followUpCaseNumber: expect.any(Number) });
     const everything = JSON.stringify([
       results.body,
       (await call(null, 'GET', '/api/v1/public/inspection-plans')).body,

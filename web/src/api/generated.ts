@@ -1682,6 +1682,7 @@ export interface Endpoints {
         }[];
       };
       entityNames: Record<string, unknown>;
+      entityNamesZh: Record<string, unknown>;
       seed: string | null;
       drawnAt: string | null;
       selected: {
@@ -1722,6 +1723,7 @@ export interface Endpoints {
         }[];
       };
       entityNames: Record<string, unknown>;
+      entityNamesZh: Record<string, unknown>;
       seed: string | null;
       drawnAt: string | null;
       selected: {
@@ -1758,9 +1760,12 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       itemCode: string;
       item: {
         code: string;
@@ -1825,9 +1830,12 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       itemCode: string;
       item: {
         code: string;
@@ -1880,9 +1888,12 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       itemCode: string;
       item: {
         code: string;
@@ -1955,9 +1966,12 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       itemCode: string;
       item: {
         code: string;
@@ -2016,9 +2030,12 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       itemCode: string;
       item: {
         code: string;
@@ -2079,9 +2096,12 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       itemCode: string;
       item: {
         code: string;
@@ -2168,10 +2188,13 @@ export interface Endpoints {
     response: {
       id: string;
       name: string;
+      nameZh: string | null;
       kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       partyId: string | null;
       credit: {
         colour: "green" | "yellow" | "red";
@@ -2199,9 +2222,11 @@ export interface Endpoints {
     query: never;
     body: {
       name: string;
+      nameZh?: string;
       kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
       zoneId: string;
       address?: string;
+      addressZh?: string;
       partyId?: string;
       partyKind?: "individual" | "unit";
       reason?: string;
@@ -2209,10 +2234,13 @@ export interface Endpoints {
     response: {
       id: string;
       name: string;
+      nameZh: string | null;
       kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       partyId: string | null;
       credit: {
         colour: "green" | "yellow" | "red";
@@ -2250,9 +2278,11 @@ export interface Endpoints {
     query: never;
     body: {
       name: string;
+      nameZh?: string;
       kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
       zoneId: string;
       address?: string;
+      addressZh?: string;
       partyId?: string;
       partyKind?: "individual" | "unit";
       reason?: string;
@@ -2260,10 +2290,13 @@ export interface Endpoints {
     response: {
       id: string;
       name: string;
+      nameZh: string | null;
       kind: "vendor" | "restaurant" | "construction_site" | "boat_operator";
       zoneId: string;
       zoneName: string;
+      zoneNameZh: string | null;
       address: string | null;
+      addressZh: string | null;
       partyId: string | null;
       credit: {
         colour: "green" | "yellow" | "red";
@@ -2625,6 +2658,7 @@ export interface Endpoints {
         }[];
       };
       entityNames: Record<string, unknown>;
+      entityNamesZh: Record<string, unknown>;
       seed: string | null;
       drawnAt: string | null;
       selected: {
@@ -2665,6 +2699,7 @@ export interface Endpoints {
         }[];
       };
       entityNames: Record<string, unknown>;
+      entityNamesZh: Record<string, unknown>;
       seed: string | null;
       drawnAt: string | null;
       selected: {
@@ -2684,9 +2719,11 @@ export interface Endpoints {
       planNumber: number | null;
       entityId: string;
       entityName: string;
+      entityNameZh: string | null;
       entityKind: string;
       itemCode: string;
       itemTitle: string | null;
+      itemTitleZh: string | null;
       reason: string;
       openedAt: string | null;
       closedAt: string;

@@ -28,9 +28,9 @@ export function inspectionsView(): View {
     h('a', { href: `#/inspection/${s.id}`, class: 'card-link' },
       h('span', { class: 'kind-icon', 'aria-hidden': 'true' }, '检'),
       h('span', { class: 'card-main' },
-        h('strong', { class: 'card-title' }, `${s.entityName} · ${t(`entity_${s.entityKind}`)}`),
+        h('strong', { class: 'card-title' }, `${localName(s.entityName, s.entityNameZh)} · ${t(`entity_${s.entityKind}`)}`),
         h('span', { class: 'card-sub' }, s.item ? localName(s.item.title, s.item.titleZh) : s.itemCode),
-        h('span', { class: 'card-meta' }, `#${s.number} · ${t(`reason_${s.reason}`)}${s.planNumber ? ` · ${t('planN', { n: s.planNumber })}` : ''} · ${s.zoneName}`)),
+        h('span', { class: 'card-meta' }, `#${s.number} · ${t(`reason_${s.reason}`)}${s.planNumber ? ` · ${t('planN', { n: s.planNumber })}` : ''} · ${localName(s.zoneName, s.zoneNameZh)}`)),
       h('span', { class: 'card-side' }, h('span', { class: ['state', `st-insp-${s.state}`] }, t(`insp_${s.state}`)))));
   // A card is rebuilt only when its inspection changed: a tap on it lands while the list is read again.
   const cards = keyedRows((s: Inspection) => s.id, (s) => JSON.stringify(s), card);
@@ -190,11 +190,11 @@ export function inspectionView(id: string): View {
     place(actions, actionsTitle, stepEl);
     place(body,
       h('header', { class: 'case-head' },
-        h('div', null, h('h1', null, `#${s.number} ${s.entityName}`), h('p', { class: 'case-title' }, s.item ? localName(s.item.title, s.item.titleZh) : s.itemCode)),
+        h('div', null, h('h1', null, `#${s.number} ${localName(s.entityName, s.entityNameZh)}`), h('p', { class: 'case-title' }, s.item ? localName(s.item.title, s.item.titleZh) : s.itemCode)),
         h('span', { id: 'i-state', class: ['state', 'big', `st-insp-${s.state}`], 'data-state': s.state }, t(`insp_${s.state}`))),
       h('dl', { class: 'facts', id: 'i-facts' },
         fact(t('entityKind'), t(`entity_${s.entityKind}`)),
-        fact(t('zone'), `${s.zoneName}${s.address ? ` · ${s.address}` : ''}`),
+        fact(t('zone'), `${localName(s.zoneName, s.zoneNameZh)}${s.address ? ` · ${localName(s.address, s.addressZh)}` : ''}`),
         fact(t('inspectionReason'), `${t(`reason_${s.reason}`)}${s.planNumber ? ` · ${t('planN', { n: s.planNumber })}` : ''}${s.complaintRef ? ` · ${s.complaintRef}` : ''}`),
         fact(t('legalBasis'), s.item?.legalBasis),
         fact(t('matter'), s.item?.matterCode),
