@@ -1,5 +1,5 @@
 import { inTransaction } from '../core/db/transaction.js';
-import { checklistZhStatements, entitiesZhStatements, legalTextsZhStatements, namesZhStatements } from '../enforcement-api/migrations-names.js';
+import { checklistZhStatements, entitiesZhStatements, legalTextsZhStatements, namesZhStatements, rulesZhStatements } from '../enforcement-api/migrations-names.js';
 import type pg from 'pg';
 import { hashDeviceSecret, hashPassword, newSecret, PASSWORD_HASH_COST } from '../core/secrets.js';
 import { SEEDED_BOUNDS } from '../enforcement-api/migrations-legal.js';
@@ -145,7 +145,7 @@ export async function seedDemo(pool: pg.Pool, password: string, timezone: string
     // SLAs (enforcement-api/domain/sla.ts): a team accepts within minutes of the report — drowning risk fastest.
     await q(`UPDATE matters SET accept_sla_minutes = CASE code WHEN 'CROWDING' THEN 3 WHEN 'FISHING-BAN' THEN 10 ELSE 15 END WHERE code IN ('NOISE-AMPLIFIED', 'FISHING-BAN', 'CROWDING')`, []);
     // Chinese names of the matters, zones, teams and staff (migrations 25 and 35 set them on rows that existed then).
-    for (const sql of namesZhStatements()) await q(sql, []);
+    for (const sql of [...namesZhStatements(), ...rulesZhStatements()]) await q(sql, []);
     // Intrusion at the water's edge and smoke/fire come with migration 19 (enforcement-api/migrations-hazards.ts).
     // The law's own limits (enforcement-api/legal/statutory-bounds.ts); the tiers above lie inside them.
     for (const [code, kind, required, min, max, measures, basis] of SEEDED_BOUNDS) {

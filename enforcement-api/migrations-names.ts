@@ -224,3 +224,21 @@ export const ENTITY_NAMES_ZH_MIGRATION: Migration = {
   name: 'Chinese names and addresses of market entities',
   up: () => [`ALTER TABLE market_entities ADD COLUMN name_zh text, ADD COLUMN address_zh text`, ...entitiesZhStatements()],
 };
+
+/** The demo's zone rules in Chinese, by id (alerts citing a rule name it in their Chinese summary). */
+export const RULES_ZH: Readonly<Record<string, string>> = {
+  'park-midday-rest': '午间休息时段',
+  'riverbank-night-closure': '夜间禁止临水',
+  'ferry-steps-closed': '老渡口台阶封闭',
+};
+
+export function rulesZhStatements(): string[] {
+  return Object.entries(RULES_ZH).map(([id, name]) => `UPDATE zone_rules SET name_zh = ${quote(name)} WHERE id = ${quote(id)} AND name_zh IS NULL`);
+}
+
+/** Zone rules get a Chinese name beside their own (`nameZh` in the zone rules API). */
+export const RULE_NAMES_ZH_MIGRATION: Migration = {
+  version: 37,
+  name: 'Chinese names of zone rules',
+  up: () => [`ALTER TABLE zone_rules ADD COLUMN name_zh text`, ...rulesZhStatements()],
+};

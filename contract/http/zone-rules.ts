@@ -24,6 +24,7 @@ export const RuleParams = Type.Object(
 const RuleFields = {
   kind: Type.Union(RULE_KINDS.map((k) => Type.Literal(k))),
   name: Type.String({ minLength: 1, maxLength: 100 }),
+  nameZh: Type.Optional(Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 100 })], { description: 'the name in Chinese: alerts citing the rule and the Chinese UI use it (null: `name`)' })),
   days: Type.Array(Type.Union(DAY_TYPES.map((d) => Type.Literal(d))), { uniqueItems: true, maxItems: 8, description: 'empty = every day; `holiday` = dates of the zone calendar' }),
   start: Time,
   end: Time,

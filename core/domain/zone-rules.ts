@@ -28,7 +28,11 @@ export { DAY_TYPES, RULE_KINDS, type DayType, type RuleKind, type RuleParams, ty
 export interface AppliedRule {
   id: string;
   name: string;
+  /** The name in Chinese, where the rule has one. */
+  nameZh?: string;
 }
+
+const applied = (rule: ZoneRule): AppliedRule => ({ id: rule.id, name: rule.name, ...(rule.nameZh ? { nameZh: rule.nameZh } : {}) });
 
 const WEEKDAY_TYPES: DayType[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -151,28 +155,28 @@ export class ZoneSchedule {
     const period = periodAt(at, zone.timezone);
     const laeq = rule.params.laeq;
     const lamax = rule.params.lamax !== undefined ? rule.params.lamax : period === 'night' ? laeq + NIGHT_LAMAX_MARGIN_DB : null;
-    return { period, laeq, lamax, rule: { id: rule.id, name: rule.name } };
+    return { period, laeq, lamax, rule: applied(rule) };
   }
 
   /** Whether fishing is banned: a matching rule's answer, else the zone's flag. */
   fishingBan(zone: RuleZone & { fishingBan: boolean }, at: Date): { banned: boolean; rule?: AppliedRule } {
     const rule = this.match('fishing', zone.zoneId, at, zone.timezone);
     if (!rule || rule.params.fishingBan === undefined) return { banned: zone.fishingBan };
-    return { banned: rule.params.fishingBan, rule: { id: rule.id, name: rule.name } };
+    return { banned: rule.params.fishingBan, rule: applied(rule) };
   }
 
   /** The capacity crowding is measured against: a matching rule's, else the zone's (null = no rule). */
   capacity(zone: RuleZone & { capacity: number | null }, at: Date): { capacity: number | null; rule?: AppliedRule } {
     const rule = this.match('crowding', zone.zoneId, at, zone.timezone);
     if (!rule || rule.params.capacity === undefined) return { capacity: zone.capacity };
-    return { capacity: rule.params.capacity, rule: { id: rule.id, name: rule.name } };
+    return { capacity: rule.params.capacity, rule: applied(rule) };
   }
 
   /** Whether the zone is closed to the public now: a matching closure rule's answer, else open. */
   closed(zone: RuleZone, at: Date): { closed: boolean; rule?: AppliedRule } {
     const rule = this.match('closure', zone.zoneId, at, zone.timezone);
     if (!rule || rule.params.closed === undefined) return { closed: false };
-    return { closed: rule.params.closed, rule: { id: rule.id, name: rule.name } };
+    return { closed: rule.params.closed, rule: applied(rule) };
   }
 }
 

@@ -8,7 +8,7 @@ export type { Holiday, RuleChange };
 
 export type NewZoneRule = Omit<ZoneRule, 'id' | 'zoneId'> & { id?: string };
 
-const RULE_SELECT = `SELECT id, zone_id AS "zoneId", kind, name, days, start_time AS start, end_time AS "end",
+const RULE_SELECT = `SELECT id, zone_id AS "zoneId", kind, name, name_zh AS "nameZh", days, start_time AS start, end_time AS "end",
   season_from AS "from", season_until AS "until", priority, params, source FROM zone_rules`;
 
 type Client = pg.PoolClient;
@@ -68,9 +68,9 @@ export class ZoneRuleRepository {
       for (const [position, r] of rules.entries()) {
         const id = r.id ?? `${zoneId ?? 'district'}-${r.kind}-${position + 1}`;
         await client.query(
-          `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, season_from, season_until, priority, params, position)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-          [id, zoneId, r.kind, r.name, r.days, r.start, r.end, r.from, r.until, r.priority, JSON.stringify(r.params), position],
+          `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, season_from, season_until, priority, params, position, name_zh)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [id, zoneId, r.kind, r.name, r.days, r.start, r.end, r.from, r.until, r.priority, JSON.stringify(r.params), position, r.nameZh ?? null],
         );
       }
       const after = (await client.query<ZoneRule>(`${RULE_SELECT} WHERE zone_id IS NOT DISTINCT FROM $1 AND source = 'admin'`, [zoneId])).rows.map(rowToRule);
@@ -91,9 +91,9 @@ export class ZoneRuleRepository {
       for (const r of rules) {
         if (!r.id.startsWith(prefix)) throw new RangeError(`rule ${r.id} is not under ${prefix}`);
         await client.query(
-          `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, season_from, season_until, priority, params, position, source)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12)`,
-          [r.id, r.zoneId, r.kind, r.name, r.days, r.start, r.end, r.from, r.until, r.priority, JSON.stringify(r.params), source],
+          `INSERT INTO zone_rules (id, zone_id, kind, name, days, start_time, end_time, season_from, season_until, priority, params, position, source, name_zh)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, $13)`,
+          [r.id, r.zoneId, r.kind, r.name, r.days, r.start, r.end, r.from, r.until, r.priority, JSON.stringify(r.params), source, r.nameZh ?? null],
         );
       }
       const after = (await client.query<ZoneRule>(mine, [source, prefix])).rows.map(rowToRule);

@@ -14,6 +14,7 @@ export const banRulePrefix = (noticeId: string) => `${BAN_SOURCE}:${noticeId}@`;
 
 /** A ban or a closed stretch outranks an open stretch, and both outrank ordinary rules. */
 const PRIORITY: Record<BanNotice['kind'], number> = { ban_season: 100, closed_stretch: 100, open_stretch: 50 };
+const KIND_ZH: Record<BanNotice['kind'], string> = { ban_season: '禁渔期', closed_stretch: '禁渔水域', open_stretch: '开放水域' };
 
 type Point = readonly [number, number];
 type Ring = readonly Point[];
@@ -97,6 +98,7 @@ export function banRules(notice: BanNotice, zoneIds: readonly string[]): (NewZon
     zoneId,
     kind: 'fishing',
     name: `${notice.name} (${notice.kind.replace('_', ' ')}, fishing-ban system)`,
+    nameZh: `${notice.name}（${KIND_ZH[notice.kind]}，禁渔平台）`,
     days: [],
     start: '00:00',
     end: '00:00',

@@ -79,7 +79,7 @@ export class IntrusionPipeline {
       startedAt: started.toISOString(),
       detectedAt: at.toISOString(),
       summary: `Person at the water's edge of a closed zone${rule ? ` (${rule.name})` : ''} for ${step.atEdgeS} s, ${afterWarning}`,
-      summaryZh: `有人在封闭区域${rule ? `（${rule.name}）` : ''}水边停留 ${step.atEdgeS} 秒，${warnedS === null ? '无喇叭可警告' : `防溺水警告后 ${warnedS} 秒`}`,
+      summaryZh: `有人在封闭区域${rule ? `（${rule.nameZh ?? rule.name}）` : ''}水边停留 ${step.atEdgeS} 秒，${warnedS === null ? '无喇叭可警告' : `防溺水警告后 ${warnedS} 秒`}`,
       evidence: {
         trackId: p.id,
         waterlineM: round(p.waterlineM, 2),

@@ -69,7 +69,7 @@ export class NoisePipeline {
       detectedAt: ep.detectedAt.toISOString(),
       modelVersion: version,
       summary: `Amplified music at ${ep.laeq.toFixed(1)} dB(A) over the ${ep.limit.rule ? `"${ep.limit.rule.name}"` : ep.limit.period} limit of ${ep.limit.laeq} dB(A)`,
-      summaryZh: `扩音音乐 ${ep.laeq.toFixed(1)} dB(A)，超过${ep.limit.rule ? `“${ep.limit.rule.name}”` : ep.limit.period === 'night' ? '夜间' : '昼间'}限值 ${ep.limit.laeq} dB(A)`,
+      summaryZh: `扩音音乐 ${ep.laeq.toFixed(1)} dB(A)，超过${ep.limit.rule ? `“${ep.limit.rule.nameZh ?? ep.limit.rule.name}”` : ep.limit.period === 'night' ? '夜间' : '昼间'}限值 ${ep.limit.laeq} dB(A)`,
       evidence: {
         laeq: round(ep.laeq, 1),
         lamaxMax: round(ep.lamaxMax, 1),

@@ -68,6 +68,11 @@ describe('the inbound fishing-ban endpoint', () => {
     const ok = await post(notice, { id });
     expect([ok.status, ok.body.zoneIds, ok.body.rules]).toEqual([200, ['z-riverbank'], ['fishing-ban:YZ-riverbank-standing@z-riverbank']]);
     expect(await inbound('accepted')).toBe(1);
+    // The rule it set is named in both languages (an alert citing it, and the Chinese screens, use the Chinese).
+    const rules = await api<{ rules: { id: string; name: string; nameZh: string | null }[] }>(t, admin, 'GET', '/api/v1/zones/z-riverbank/rules');
+    expect(rules.body.rules.find((r) => r.id === 'fishing-ban:YZ-riverbank-standing@z-riverbank')).toMatchObject({
+      name: 'North bank closed stretch (closed stretch, fishing-ban system)', nameZh: 'North bank closed stretch（禁渔水域，禁渔平台）',
+    });
 
     const replayed = await post(notice, { id });
     expect([replayed.status, replayed.body.code]).toEqual([409, 'WEBHOOK_REPLAYED']);

@@ -92,7 +92,7 @@ describe('intrusion at the water\'s edge of a closed zone', () => {
       `INSERT INTO zones (id, site_id, name, geometry, noise_class, timezone, capacity, fishing_ban)
        SELECT $1, site_id, 'Test riverside steps', geometry, noise_class, timezone, NULL, false FROM zones WHERE id = 'z-riverbank'`, [zone]);
     const ops = await login(t, 'ops');
-    const put = await api(t, ops, 'PUT', `/api/v1/zones/${zone}/rules`, { rules: [{ kind: 'closure', name: 'Closed at night', start: '22:00', end: '06:00', params: { closed: true } }] });
+    const put = await api(t, ops, 'PUT', `/api/v1/zones/${zone}/rules`, { rules: [{ kind: 'closure', name: 'Closed at night', nameZh: '夜间关闭', start: '22:00', end: '06:00', params: { closed: true } }] });
     expect(put.status).toBe(200);
     const bad = await api<{ code: string }>(t, ops, 'PUT', `/api/v1/zones/${zone}/rules`, { rules: [{ kind: 'closure', name: 'No answer', params: {} }] });
     expect(bad.body.code).toBe('RULE_INVALID');
@@ -136,7 +136,9 @@ describe('intrusion at the water\'s edge of a closed zone', () => {
     expect(warning).toMatchObject({ clip: 'anti-drowning', alertId: alerts[0]!.id });
     // Warned 10 s after reaching the edge, alerted at the first observation 60 s after the warning.
     const reachedEdge = alerts[0]!.started_at.getTime();
-    expect(alerts[0]!.evidence).toMatchObject({ trackId: 'stay-1', warning: 'played', closureRule: { name: 'Closed at night' } });
+    expect(alerts[0]!.evidence).toMatchObject({ trackId: 'stay-1', warning: 'played', closureRule: { name: 'Closed at night', nameZh: '夜间关闭' } });
+    // The Chinese summary names the rule by its Chinese name.
+    expect(String(alerts[0]!.evidence.summaryZh)).toMatch(/^有人在封闭区域（夜间关闭）水边停留/);
     expect(alerts[0]!.detected_at.getTime() - reachedEdge).toBe(70_000);
 
     // Both teams see it and the emergency officer may act on it; another street does not see it.

@@ -25,7 +25,8 @@ afterAll(async () => {
 });
 
 interface Evidence {
-  limit: { laeq: number; period: string; rule?: { id: string; name: string } };
+  limit: { laeq: number; period: string; rule?: { id: string; name: string; nameZh?: string } };
+  summaryZh?: string;
 }
 
 /** Plays `seconds` of music at `laeq` on a new meter in the square; resolves with its alerts once all are scored. */
@@ -75,7 +76,8 @@ describe('zone rules', () => {
   it('make music in the midday rest period an offence that the day limit allows, and say so', async () => {
     const midday = await music(localTime(TZ, 12, 30, 1), 53);
     expect(midday).toHaveLength(1);
-    expect(midday[0]!.evidence.limit).toEqual({ period: 'day', laeq: 50, lamax: null, rule: { id: 'park-midday-rest', name: 'Midday rest period' } });
+    expect(midday[0]!.evidence.limit).toEqual({ period: 'day', laeq: 50, lamax: null, rule: { id: 'park-midday-rest', name: 'Midday rest period', nameZh: '午间休息时段' } });
+    expect(midday[0]!.evidence.summaryZh).toMatch(/超过“午间休息时段”限值 50 dB\(A\)$/);
     expect(await music(localTime(TZ, 15, 30, 1), 53)).toHaveLength(0);
   });
 

@@ -1414,6 +1414,7 @@ export interface Endpoints {
         zoneId: string | null;
         kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
+        nameZh?: string | null;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
         end: string;
@@ -1439,6 +1440,7 @@ export interface Endpoints {
         id?: string;
         kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
+        nameZh?: string | null;
         days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start?: string;
         end?: string;
@@ -1460,6 +1462,7 @@ export interface Endpoints {
         zoneId: string | null;
         kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
+        nameZh?: string | null;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
         end: string;
@@ -2945,6 +2948,7 @@ export interface Endpoints {
         zoneId: string | null;
         kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
+        nameZh?: string | null;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
         end: string;
@@ -2970,6 +2974,7 @@ export interface Endpoints {
         id?: string;
         kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
+        nameZh?: string | null;
         days?: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start?: string;
         end?: string;
@@ -2991,6 +2996,7 @@ export interface Endpoints {
         zoneId: string | null;
         kind: "noise" | "fishing" | "crowding" | "closure";
         name: string;
+        nameZh?: string | null;
         days: ("mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun" | "holiday")[];
         start: string;
         end: string;

@@ -1,7 +1,7 @@
 import { blobUrl } from '../api/client';
 import { gauge, lineChart, scoreBars } from '../charts';
 import { h, keyedRows, mount, place, s } from '../dom';
-import { date, person, when } from '../format';
+import { date, localName, person, when } from '../format';
 import { t } from '../i18n';
 import { locate } from './actions';
 import { state } from '../state';
@@ -22,7 +22,7 @@ interface AlertEvidence {
     count?: number; capacity?: number; countsPerMinute?: number[];
     dwellS?: number; waterlineM?: number; rodScoreMean?: number; warnings?: number; snapshot?: string | null;
     inspectionNumber?: number; findings?: { check: string; compliant: boolean; note?: string }[]; note?: string | null;
-    nearestM?: number; atEdgeS?: number; warnedAt?: string | null; warning?: string; closureRule?: { name: string } | null;
+    nearestM?: number; atEdgeS?: number; warnedAt?: string | null; warning?: string; closureRule?: { name: string; nameZh?: string } | null;
     basis?: string; readings?: [string, number, number, number | null][];
     thresholds?: { alarmObscuration?: number; clearObscuration?: number; fixedTempC?: number; rateOfRiseCPerMin?: number };
   };
@@ -116,7 +116,7 @@ function intrusionFacts(a: AlertEvidence): HTMLElement {
   return h('figure', { class: 'chart-box intrusion' },
     h('p', null, h('strong', null, t('intrusionTitle', { s: e.atEdgeS ?? '?', m: e.nearestM ?? e.waterlineM ?? '?' }))),
     h('p', null, warning, e.warning === 'speaker_busy' ? ` (${t('intrusionBusy')})` : ''),
-    h('figcaption', null, e.closureRule ? `${t('closureRule')}: ${e.closureRule.name}` : '', e.snapshot ? ` · ${t('snapshot')} ${e.snapshot}` : ''));
+    h('figcaption', null, e.closureRule ? `${t('closureRule')}: ${localName(e.closureRule.name, e.closureRule.nameZh)}` : '', e.snapshot ? ` · ${t('snapshot')} ${e.snapshot}` : ''));
 }
 
 /** The track as a picture: distance to the water, how long the person stayed, when the loudspeaker warned and whether it worked. */
