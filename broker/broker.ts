@@ -102,7 +102,13 @@ export class BrokerService {
       ...(cluster ? { id: this.opts.cluster?.nodeId } : {}),
       mq: (cluster?.bus.mq ?? emitter) as never,
       persistence: (cluster?.persistence ?? persistence) as never,
-      authenticate: policy.authenticate,
+      // Once a session is authenticated, before its subscriptions are restored: a resumed session's new
+      // connection numbers its messages on from the ids its old messages hold.
+      authenticate: (client, username, password, done) => policy.authenticate(client, username, password, (err, ok) => {
+        const next = ok && persistence && !client.clean ? persistence.nextMessageId(client.id) : undefined;
+        if (next !== undefined) (client as unknown as { _nextId: number })._nextId = next;
+        done(err, ok);
+      }),
       authorizePublish: policy.authorizePublish,
       authorizeSubscribe: policy.authorizeSubscribe,
     });

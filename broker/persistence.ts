@@ -170,6 +170,13 @@ export class OutgoingQueue {
   snapshot(): AedesPacket[] {
     return [...this.entries.values()];
   }
+
+  /** The message id given last: that of the newest entry that has one (ids are given in queue order). */
+  lastMessageId(): number | undefined {
+    const ids = [...this.entries.values()];
+    for (let i = ids.length - 1; i >= 0; i--) if (ids[i]!.messageId !== undefined) return ids[i]!.messageId;
+    return undefined;
+  }
 }
 
 type Subscriptions = Awaited<ReturnType<MemoryPersistenceType['subscriptionsByTopic']>>;
@@ -356,6 +363,17 @@ export class BrokerPersistence extends MemoryPersistence {
     await super.cleanSubscriptions(client);
     this.#changed();
     if (this.#durable.subscriptions.delete(client.id)) await this.#journal?.write(new RecordWriter().u8(REC.clean).str(client.id).frame(), true);
+  }
+
+  /**
+   * The packet id a resumed session's new connection should give first: the one after the last id its
+   * unacknowledged messages hold (undefined: none holds one). Aedes re-sends those with their old ids,
+   * and would number the new connection's messages from a random start, so a live message could carry
+   * the same id as an old one still in flight (a QoS 2 subscriber would take it for a duplicate).
+   */
+  nextMessageId(clientId: string): number | undefined {
+    const last = this.#outgoing.get(clientId)?.lastMessageId();
+    return last === undefined ? undefined : (last % 65535) + 1;
   }
 
   #queue(clientId: string): OutgoingQueue {

@@ -1,5 +1,5 @@
 import mqtt from 'mqtt';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
 import { waitFor } from '../support/platform.js';
 
@@ -137,9 +137,13 @@ describe('QoS 0 delivery', () => {
  * wait to be re-sent: each must acknowledge its own message, and the old ones must all arrive.
  */
 describe('a persistent session resumed on a new connection', () => {
-  it('re-sends every message the old connection left unacknowledged, though live ones reuse their ids', async () => {
-    const clientId = 'svc-resume-test';
-    const TOPIC = 'v1/devices/dev-r/telemetry/noise';
+  type BrokerClient = { id: string; _nextId: number };
+  type AedesView = { clients: Record<string, unknown>; once(event: 'client', f: (c: BrokerClient) => void): void };
+  const BACKLOG = 500;
+  const LIVE = 100;
+
+  /** A session that took BACKLOG messages and acknowledged none, then died without a word; the ids they were sent with. */
+  async function abandonedBacklog(clientId: string, topic: string, device: mqtt.MqttClient): Promise<{ oldIds: number[]; aedes: AedesView }> {
     const old = await connect({ username: 'service', password: PASSWORD, clientId, clean: false });
     await old.subscribeAsync('v1/devices/+/telemetry/+', { qos: 1 });
     const oldIds: number[] = [];
@@ -148,31 +152,59 @@ describe('a persistent session resumed on a new connection', () => {
       oldIds.push(packet.messageId as number);
       next(new Error('not acknowledged'));
     };
-    const device = await connect({ username: 'dev-r', password: DEVICE_SECRET, clientId: 'dev-r' });
-    const BACKLOG = 500;
-    const LIVE = 100;
-    await Promise.all(Array.from({ length: BACKLOG }, (_, i) => device.publishAsync(TOPIC, String(i), { qos: 1 })));
+    await Promise.all(Array.from({ length: BACKLOG }, (_, i) => device.publishAsync(topic, String(i), { qos: 1 })));
     await waitFor(() => oldIds.length === BACKLOG || undefined, 'the old connection sent the backlog');
     // The broker's own view: its clients by id, and the 'client' event of a new connection's session.
-    const aedes = (t.broker as unknown as { aedes: { clients: Record<string, unknown>; once(event: 'client', f: (c: { id: string; _nextId: number }) => void): void } }).aedes;
-    old.stream.destroy(); // dies without a word
+    const aedes = (t.broker as unknown as { aedes: AedesView }).aedes;
+    old.stream.destroy();
     await waitFor(() => aedes.clients[clientId] === undefined || undefined, 'the broker saw the old connection go');
+    return { oldIds, aedes };
+  }
 
-    aedes.once('client', (c) => {
-      if (c.id === clientId) c._nextId = oldIds[BACKLOG - LIVE] as number;
-    });
-    const received = new Set<string>();
+  /** Resumes the session; once connected, LIVE more messages are published. Resolves with each message's packet id. */
+  async function resume(clientId: string, topic: string, device: mqtt.MqttClient): Promise<Map<string, number>> {
+    const received = new Map<string, number>();
     const resumed = mqtt.connect(`mqtt://127.0.0.1:${t.broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, username: 'service', password: PASSWORD, clientId, clean: false });
-    resumed.on('message', (_topic, payload) => received.add(payload.toString()));
+    resumed.on('message', (_topic, payload, packet) => received.set(payload.toString(), packet.messageId as number));
     resumed.once('connect', () => {
-      for (let i = BACKLOG; i < BACKLOG + LIVE; i++) void device.publishAsync(TOPIC, String(i), { qos: 1 });
+      for (let i = BACKLOG; i < BACKLOG + LIVE; i++) void device.publishAsync(topic, String(i), { qos: 1 });
     });
     try {
       await waitFor(() => received.size === BACKLOG + LIVE || undefined, 'every message on the resumed session', 15_000).catch(() => undefined);
       expect(Array.from({ length: BACKLOG + LIVE }, (_, i) => String(i)).filter((m) => !received.has(m))).toEqual([]);
       await waitFor(async () => (await t.metrics.value('mqtt_queued_messages')) === 0 || undefined, 'every message acknowledged and dequeued');
     } finally {
+      // The session goes with the test: nothing more is queued for it.
+      await resumed.unsubscribeAsync('v1/devices/+/telemetry/+').catch(() => undefined);
       await resumed.endAsync(true);
     }
+    return received;
+  }
+
+  it('re-sends every message the old connection left unacknowledged, though live ones reuse their ids', async () => {
+    const clientId = 'svc-resume-test';
+    const topic = 'v1/devices/dev-r/telemetry/noise';
+    const device = await connect({ username: 'dev-r', password: DEVICE_SECRET, clientId: 'dev-r' });
+    const { oldIds, aedes } = await abandonedBacklog(clientId, topic, device);
+    // The new connection's ids forced onto the last LIVE old ones, as a random start could fall.
+    aedes.once('client', (c) => {
+      if (c.id === clientId) c._nextId = oldIds[BACKLOG - LIVE] as number;
+    });
+    await resume(clientId, topic, device);
+  });
+
+  it('numbers the new connection\'s messages on from the old ones\' ids, so no two in flight share one', async () => {
+    const clientId = 'svc-resume-ids';
+    const topic = 'v1/devices/dev-s/telemetry/noise';
+    const device = await connect({ username: 'dev-s', password: DEVICE_SECRET, clientId: 'dev-s' });
+    const { oldIds } = await abandonedBacklog(clientId, topic, device);
+    // The broker draws a new connection's first id at random: here it would draw one of the old ids.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(((oldIds[BACKLOG - LIVE] as number) - 0.5) / 65535);
+    const received = await resume(clientId, topic, device).finally(() => random.mockRestore());
+    const old = new Set(oldIds);
+    // The old messages come again with their ids; the live ones with ids none of them holds.
+    expect(Array.from({ length: BACKLOG }, (_, i) => received.get(String(i)))).toEqual(oldIds);
+    const live = Array.from({ length: LIVE }, (_, i) => received.get(String(BACKLOG + i)) as number);
+    expect(live.filter((id) => old.has(id))).toEqual([]);
   });
 });
