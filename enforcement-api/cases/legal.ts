@@ -104,11 +104,15 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).
   if (t.event === 'propose_decision' || t.event === 'resolve_on_site') facts.actDate = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
 
-  if (t.event === 'propose_decision') {
-    // The catalogue in force when the act occurred, not today's.
+  if (t.event === 'propose_decision' || t.event === 'resolve_on_site') {
+    // The catalogue in force when the act occurred, not today's: what a proposal, a warning on site or
+    // sparing a first violation is judged by.
     const actOn = facts.actDate ?? facts.today;
     facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
     facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
+  }
+  if (t.event === 'propose_decision') {
+    const actOn = facts.actDate ?? facts.today;
     if (t.fields.fineYuan !== undefined && t.fields.partyId !== undefined && c.matterCode) {
       facts.sameDayFines = await sameDayFinesOfParty(client, { partyId: t.fields.partyId, matterCode: c.matterCode, caseId, actDate: actOn, timezone: settings.timezone });
     }

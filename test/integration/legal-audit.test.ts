@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import { confirmPresence, noiseProposal, openCase, partyIdOf, PLACE_IN, readyToPropose, SITE, transitionsAs } from '../support/cases.js';
+
+/**
+ * A legal auditor's probe of the case API: each way round the law the server used to accept, refused
+ * now. Each test failed on the code before its fix.
+ */
+
+let t: TestPlatform;
+const tokens: Record<string, string> = {};
+const as = (user: string) => tokens[user]!;
+const { fire, ok } = transitionsAs(() => t, as);
+const detail = async (caseId: string) => (await api<Record<string, unknown> & { actions: string[] }>(t, as('admin'), 'GET', `/api/v1/cases/${caseId}`)).body;
+
+beforeAll(async () => {
+  t = await startTestPlatform({ SERVICES: 'api' });
+  for (const u of ['admin', 'review', 'east.review', 'east.li', 'east.lead', 'fish.liu', 'fish.sun', 'head']) tokens[u] = await login(t, u);
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+/** A fishing-ban case with fish.liu and fish.sun (confirmed) on site. */
+async function fishingOnSite(): Promise<string> {
+  const id = await openCase(t, 'fishing', 'z-riverbank');
+  await ok('fish.liu', id, { event: 'accept' });
+  await ok('fish.liu', id, { event: 'arrive', location: PLACE_IN['z-riverbank'], secondOfficerId: 'u-fish-sun' });
+  expect((await confirmPresence(t, as('fish.sun'), id, PLACE_IN['z-riverbank'])).status).toBe(201);
+  return id;
+}
+
+describe('only the penalties the legal basis provides', () => {
+  it('refuses ending a fishing-ban case on site with a warning, where the law imposes confiscation and a fine', async () => {
+    const id = await fishingOnSite();
+    const r = await fire('fish.liu', id, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'warned the angler', partyId: partyIdOf(101) });
+    expect(r).toMatchObject({ status: 422, body: { code: 'MANDATORY_MEASURE_MISSING' } });
+    expect((await detail(id)).state).toBe('on_site');
+  });
+
+  it('refuses a noise proposal with a licence revocation or a suspension, which no law on noise provides', async () => {
+    const id = await openCase(t);
+    await ok('east.li', id, { event: 'accept' });
+    await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    await readyToPropose(t, as, id);
+    const party = { partyId: partyIdOf(102) };
+    const revoked = await fire('east.li', id, noiseProposal({ ...party, penalties: ['warning', 'fine', 'licence_revocation'] }));
+    expect(revoked).toMatchObject({ status: 422, body: { code: 'MEASURE_NOT_IN_BASIS', message: expect.stringContaining('licence_revocation') } });
+    const suspended = await fire('east.li', id, noiseProposal({ ...party, penalties: ['warning', 'suspension'], fineYuan: undefined, deviationReason: 'shut the stall' }));
+    expect(suspended.body).toMatchObject({ code: 'MEASURE_NOT_IN_BASIS' });
+    expect((await detail(id)).state).toBe('on_site');
+    await ok('east.li', id, noiseProposal(party));
+  });
+});
+
+describe('only a minor violation is spared as a first one', () => {
+  it('refuses sparing on site a first violation of a matter whose benchmark has no no_penalty tier', async () => {
+    const bench = await api<{ partyKind: string; tier: string; minFineYuan: number; maxFineYuan: number; measures: string[]; facts: string; legalBasis: string }[]>(t, as('admin'), 'GET', '/api/v1/benchmarks?matter=FISHING-BAN');
+    const tiers = bench.body.filter((b) => b.tier !== 'no_penalty')
+      .map(({ partyKind, tier, minFineYuan, maxFineYuan, measures, facts, legalBasis }) => ({ partyKind, tier, minFineYuan, maxFineYuan, measures, facts, legalBasis }));
+    // From the day of the test cases' acts (1 January 2025, local), fishing in the ban zone is never minor.
+    expect((await api(t, as('admin'), 'PUT', '/api/v1/catalogue/matters/FISHING-BAN/benchmark', { effectiveFrom: '2025-01-01', tiers, reason: 'ban season: no first-violation exemption' })).status).toBe(200);
+    const id = await fishingOnSite();
+    const r = await fire('fish.liu', id, { event: 'resolve_on_site', outcome: 'corrected', summary: 'left', partyId: partyIdOf(103), correction: 'packed up the rod' });
+    expect(r).toMatchObject({ status: 422, body: { code: 'UNKNOWN_TIER', message: expect.stringContaining('no no_penalty tier') } });
+    expect((await detail(id)).state).toBe('on_site');
+  });
+});
