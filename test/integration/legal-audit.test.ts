@@ -66,3 +66,30 @@ describe('only a minor violation is spared as a first one', () => {
     expect((await detail(id)).state).toBe('on_site');
   });
 });
+
+describe('the catalogue in force when the act occurred judges the case', () => {
+  it('refuses rewriting the bounds or benchmark a proposed decision was judged by, and takes a version from after the act', async () => {
+    const id = await openCase(t);
+    await ok('east.li', id, { event: 'accept' });
+    await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    await readyToPropose(t, as, id);
+    // ¥500 in the normal tier (¥400–700) of the benchmark in force on the act's day (1 January 2025).
+    await ok('east.li', id, noiseProposal({ partyId: partyIdOf(104) }));
+    const before = await api<{ number: number; benchmark: { tier: string; partyKind: string; minFineYuan: number }[]; statutoryBounds: unknown[] }>(t, as('admin'), 'GET', `/api/v1/cases/${id}`);
+    const bench = await api<{ partyKind: string; tier: string; minFineYuan: number; maxFineYuan: number; measures: string[]; facts: string; legalBasis: string }[]>(t, as('admin'), 'GET', '/api/v1/benchmarks?matter=NOISE-AMPLIFIED');
+    const tiers = bench.body.map(({ partyKind, tier, minFineYuan, maxFineYuan, measures, facts, legalBasis }) => ({ partyKind, tier, minFineYuan, maxFineYuan, measures, facts, legalBasis }));
+    // The normal tier raised to ¥600–700 would put the ¥500 already proposed outside it, after the fact.
+    const harsher = tiers.map((x) => (x.partyKind === 'individual' && x.tier === 'normal' ? { ...x, minFineYuan: 600 } : x));
+    for (const effectiveFrom of ['2000-01-01', '2025-01-01']) {
+      const r = await api<{ code: string; message: string }>(t, as('admin'), 'PUT', '/api/v1/catalogue/matters/NOISE-AMPLIFIED/benchmark', { effectiveFrom, tiers: harsher, reason: 'stricter' });
+      expect(r).toMatchObject({ status: 409, body: { code: 'CATALOGUE_VERSION_JUDGED', message: expect.stringContaining(`#${before.body.number}`) } });
+    }
+    const law = { partyKind: 'individual', fineRequired: false, minFineYuan: 200, maxFineYuan: 1500, mandatoryMeasures: ['warning'], legalBasis: 'Noise Pollution Prevention and Control Law art. 82' };
+    expect((await api(t, as('admin'), 'PUT', '/api/v1/catalogue/matters/NOISE-AMPLIFIED/bounds', { effectiveFrom: '2000-01-01', bounds: [law], reason: 'rewrite' })).body).toMatchObject({ code: 'CATALOGUE_VERSION_JUDGED' });
+    const after = await api(t, as('admin'), 'GET', `/api/v1/cases/${id}`);
+    expect(after.body).toMatchObject({ benchmark: before.body.benchmark, statutoryBounds: before.body.statutoryBounds });
+    // From the day after the act: the case keeps its catalogue.
+    expect((await api(t, as('admin'), 'PUT', '/api/v1/catalogue/matters/NOISE-AMPLIFIED/benchmark', { effectiveFrom: '2025-01-02', tiers: harsher, reason: 'stricter from tomorrow' })).status).toBe(200);
+    expect((await api(t, as('admin'), 'GET', `/api/v1/cases/${id}`)).body).toMatchObject({ benchmark: before.body.benchmark });
+  });
+});
