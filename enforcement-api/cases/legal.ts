@@ -27,6 +27,7 @@ import {
   certificatesOf,
   consultationState,
   matterByCode,
+  lockPartyOfMatter,
   priorCasesOfParty,
   recordExtension,
   requestOpinions,
@@ -96,6 +97,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // Earlier cases of the party, by the normalised identifier (fields arrive normalised: transitions.ts).
   const partyId = t.event === 'propose_decision' || t.event === 'resolve_on_site' ? t.fields.partyId : undefined;
   if (partyId !== undefined && c.matterCode) {
+    await lockPartyOfMatter(client, partyId, c.matterCode);
     const prior = await priorCasesOfParty(client, partyId, c.matterCode, caseId);
     facts.priorCasesOfParty = prior.earlier;
     facts.firstViolationSparedIn = prior.sparedIn;

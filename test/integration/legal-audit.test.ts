@@ -93,3 +93,27 @@ describe('the catalogue in force when the act occurred judges the case', () => {
     expect((await api(t, as('admin'), 'GET', `/api/v1/cases/${id}`)).body).toMatchObject({ benchmark: before.body.benchmark });
   });
 });
+
+describe('one party, two cases at once', () => {
+  /** A noise case with east.li and east.lead (confirmed) on site. */
+  async function noiseOnSite(): Promise<string> {
+    const id = await openCase(t);
+    await ok('east.li', id, { event: 'accept' });
+    await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    expect((await confirmPresence(t, as('east.lead'), id)).status).toBe(201);
+    return id;
+  }
+
+  // The race needs two database connections: it is run for real against a server (DATABASE_URL); the
+  // embedded engine, a single backend, runs every transaction in turn.
+  it('spares a first violation once when two cases of the party are closed as corrected at the same moment', async () => {
+    for (let round = 0; round < 4; round++) {
+      const party = partyIdOf(110 + round);
+      const [a, b] = [await noiseOnSite(), await noiseOnSite()];
+      const corrected = { event: 'resolve_on_site', outcome: 'corrected', summary: 'turned the speaker off', partyId: party, correction: 'speaker switched off' };
+      const replies = await Promise.all([fire('east.li', a, corrected), fire('east.li', b, corrected)]);
+      expect(replies.map((r) => r.status).sort(), JSON.stringify(replies.map((r) => r.body.code))).toEqual([200, 422]);
+      expect(replies.find((r) => r.status === 422)?.body.code).toBe('NOT_FIRST_VIOLATION');
+    }
+  });
+});
