@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { confirmPresence, noiseProposal, openCase, partyIdOf, PLACE_IN, readyToPropose, SITE, transitionsAs } from '../support/cases.js';
@@ -115,5 +116,19 @@ describe('one party, two cases at once', () => {
       expect(replies.map((r) => r.status).sort(), JSON.stringify(replies.map((r) => r.body.code))).toEqual([200, 422]);
       expect(replies.find((r) => r.status === 422)?.body.code).toBe('NOT_FIRST_VIOLATION');
     }
+  });
+});
+
+describe('an act is not dated after it was reported', () => {
+  it('dates a case whose alert a device stamped a year ahead no later than its intake, so today\'s catalogue and evidence judge it', async () => {
+    const ahead = new Date(Date.now() + 400 * 86_400_000).toISOString();
+    const r = await t.platform.cases.intake(
+      { id: randomBytes(16).toString('hex'), kind: 'noise', zoneId: 'z-river-steps', startedAt: ahead, detectedAt: ahead, summary: 'meter with a clock a year fast', evidence: { laeq: 72 } },
+      30,
+    );
+    if (r.outcome !== 'opened') throw new Error(`expected a new case, got ${r.outcome}`);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const c = await api<{ actDate: string }>(t, as('admin'), 'GET', `/api/v1/cases/${r.case.id}`);
+    expect(c.body.actDate <= today, `act date ${c.body.actDate} after today ${today}`).toBe(true);
   });
 });
