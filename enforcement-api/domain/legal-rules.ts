@@ -509,6 +509,12 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       return reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: ${fields.outcome} is decided through propose_decision and legal review; on site a filed case ends only as no_violation_found`);
     }
     if (!isPenaltyMatter(f)) return undefined;
+    // A penalty matter's act was a violation or not: corrected (a first violation spared), warned, or none
+    // found. "Hazard cleared" is a safety incident's end; here it would close a violation without its party
+    // or the first-violation rule.
+    if (fields.outcome === 'hazard_cleared') {
+      return reject(422, 'OUTCOME_NOT_FOR_MATTER', `${f.matter!.code} is a penalty matter: on site it ends as corrected, warning_issued or no_violation_found, not hazard_cleared (a safety incident's end)`);
+    }
     // A warning given on site is a penalty; no penalty for a first violation needs the party too.
     const identity = partyIdentity(fields, fields.outcome === 'corrected' || fields.outcome === 'warning_issued');
     if (identity && !(fields.outcome === 'corrected' && fields.partyId === undefined)) return identity;

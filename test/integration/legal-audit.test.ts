@@ -55,6 +55,16 @@ describe('only the penalties the legal basis provides', () => {
 });
 
 describe('only a minor violation is spared as a first one', () => {
+  it('refuses closing a noise violation on site as "hazard cleared", which skipped the party and the first-violation rule', async () => {
+    const id = await openCase(t);
+    await ok('east.li', id, { event: 'accept' });
+    await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+    expect((await confirmPresence(t, as('east.lead'), id)).status).toBe(201);
+    const r = await fire('east.li', id, { event: 'resolve_on_site', outcome: 'hazard_cleared', summary: 'speaker off' });
+    expect(r).toMatchObject({ status: 422, body: { code: 'OUTCOME_NOT_FOR_MATTER' } });
+    expect((await detail(id)).state).toBe('on_site');
+  });
+
   it('refuses sparing on site a first violation of a matter whose benchmark has no no_penalty tier', async () => {
     const bench = await api<{ partyKind: string; tier: string; minFineYuan: number; maxFineYuan: number; measures: string[]; facts: string; legalBasis: string }[]>(t, as('admin'), 'GET', '/api/v1/benchmarks?matter=FISHING-BAN');
     const tiers = bench.body.filter((b) => b.tier !== 'no_penalty')

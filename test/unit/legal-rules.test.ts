@@ -226,6 +226,8 @@ describe('first minor violation', () => {
     expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', { ...corrected, correction: undefined })).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
     expect(decide(facts({ priorCasesOfParty: 1, filedAt: null }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
     expect(decide(facts({ priorCasesOfParty: 1, filedAt: null }), 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ ok: true });
+    // A violation does not end as a safety incident's "hazard cleared" (no party, no first-violation rule).
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', { outcome: 'hazard_cleared', summary: 's' })).toMatchObject({ code: 'OUTCOME_NOT_FOR_MATTER' });
     // Only a minor violation is spared: the benchmark in force on the act's day has a no_penalty tier for the party's kind.
     expect(decide(facts({ filedAt: null, benchmarks: [tier({})] }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'UNKNOWN_TIER' });
     // A warning on site is a penalty the law must provide alone: not where it imposes a fine with every penalty.

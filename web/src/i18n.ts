@@ -575,6 +575,7 @@ const M: Record<string, [string, string]> = {
   err_TIER_MISMATCH: ['「不予处罚」档次只能与「不予处罚」一并选择。', 'The no-penalty tier goes with "no penalty" only.'],
   err_OUTSIDE_STATUTORY_BOUNDS: ['建议超出法定处罚幅度，请对照法定幅度修改。', 'The proposal leaves the statutory bounds: change it to lie within them.'],
   err_CATALOGUE_VERSION_JUDGED: ['已有案件按违法行为发生当日有效的版本作出处理，不得以当日或更早的生效日期改写该版本，请设定更晚的生效日期。', 'Cases were already judged by the version in force on the day of their act: give this version a later effective date.'],
+  err_OUTCOME_NOT_FOR_MATTER: ['违法行为事项不能以“隐患已消除”办结，请选择已改正、已警告或未发现违法。', 'A violation is not closed as "hazard cleared": choose corrected, warning issued or no violation found.'],
   err_MEASURE_NOT_IN_BASIS: ['所选处罚种类不在本事项法律依据规定的处罚之内（如因噪声吊销许可证）。', 'A chosen penalty is not one this matter\'s legal basis provides (such as a licence revoked for noise).'],
   err_MANDATORY_MEASURE_MISSING: ['法律规定的必须措施（如没收）未选择。', 'A measure the law requires (such as confiscation) is missing.'],
   err_CONSULTATION_PENDING: ['会商意见尚未全部返回，请等待后再作决定。', 'Opinions are still awaited from colleagues: decide once they are in.'],
