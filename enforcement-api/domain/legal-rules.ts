@@ -264,6 +264,8 @@ export interface LegalFacts {
     reviewersAtPost: readonly string[];
     /** Opinions given on the proposal under review. */
     opinionsGiven: number;
+    /** Why a proposal submitted as routine is major now: the party's fines of the act's day in other cases since. */
+    combinedFines?: string;
   };
   decisionDueAt: Date | null;
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
@@ -461,7 +463,7 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
         return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
       }
       if (f.review.level === 'major' && f.review.postKind !== 'district') {
-        return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', 'a major decision is approved only by the district legal review centre');
+        return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', `a major decision is approved only by the district legal review centre${f.review.combinedFines ? `: ${f.review.combinedFines} (return it; proposed and submitted again, it goes to the centre)` : ''}`);
       }
       if (f.review.level === 'major' && f.review.opinionsGiven < settings.majorReviewOpinions) {
         return reject(409, 'CONSULTATION_REQUIRED',

@@ -142,3 +142,29 @@ describe('an act is not dated after it was reported', () => {
     expect(c.body.actDate <= today, `act date ${c.body.actDate} after today ${today}`).toBe(true);
   });
 });
+
+describe('one act is not split into cases to stay under the threshold', () => {
+  it('keeps the street post from approving a fine that became major when the party\'s second fine of the day was proposed after it was submitted', async () => {
+    const unit = { party: 'Lakeside Tea House Ltd', partyKind: 'unit', partyId: '91320102MA1NXQ8K29' };
+    const ready = async () => {
+      const id = await openCase(t);
+      await ok('east.li', id, { event: 'accept' });
+      await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+      await readyToPropose(t, as, id);
+      return id;
+    };
+    const [first, second] = [await ready(), await ready()];
+    // ¥9,000 alone is routine: submitted to the street's post before the second fine exists.
+    await ok('east.li', first, noiseProposal({ ...unit, fineYuan: 9000 }));
+    expect((await ok('east.li', first, { event: 'submit_for_review' })).event?.data).toMatchObject({ reviewLevel: 'routine', reviewPostId: 'rp-east' });
+    // The second ¥9,000 for the same act's day: ¥18,000 together, major.
+    expect((await ok('east.li', second, noiseProposal({ ...unit, fineYuan: 9000 }))).event?.data).toMatchObject({ reviewLevel: 'major' });
+    const r = await fire('east.review', first, { event: 'approve' });
+    expect(r).toMatchObject({ status: 422, body: { code: 'MAJOR_DECISION_NEEDS_CENTRE', message: expect.stringContaining('¥18000') } });
+    expect((await detail(first)).actions).not.toContain('approve');
+    // Returned, proposed again and submitted, it goes to the centre.
+    await ok('east.review', first, { event: 'return', opinion: 'the same act as another case: the centre reviews it' });
+    await ok('east.li', first, noiseProposal({ ...unit, fineYuan: 9000 }));
+    expect((await ok('east.li', first, { event: 'submit_for_review' })).event?.data).toMatchObject({ reviewLevel: 'major', reviewPostId: 'rp-centre' });
+  });
+});
