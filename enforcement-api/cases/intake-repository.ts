@@ -50,7 +50,7 @@ export async function openIncidentNear(client: pg.PoolClient, zoneId: string, ki
 /** The alert joins the incident (its span widened, its count raised); the incident's case counts as updated. */
 export async function attachAlert(client: pg.PoolClient, alert: Alert, incident: { id: string; caseId: string }): Promise<void> {
   await client.query(
-    `UPDATE incidents SET first_alert_at = least(first_alert_at, $2), last_alert_at = greatest(last_alert_at, $2),
+    `UPDATE incidents SET first_alert_at = least(first_alert_at, $2, now()), last_alert_at = greatest(last_alert_at, $2),
        alert_count = alert_count + 1 WHERE id = $1`,
     [incident.id, alert.detectedAt],
   );
@@ -96,10 +96,14 @@ export interface NewIncidentCase {
   slaMinutes: number | null;
 }
 
-/** A new incident of the alert alone, and its case (SLA clock from now; dispatched now when it has a team). */
+/**
+ * A new incident of the alert alone, and its case (SLA clock from now; dispatched now when it has a team).
+ * Its first alert — the act, whose local date picks the catalogue that judges the case — is no later than
+ * the intake: a device whose clock runs ahead does not date an act in the future.
+ */
 export async function openIncidentAndCase(client: pg.PoolClient, alert: Alert, c: NewIncidentCase): Promise<void> {
   await client.query(
-    `INSERT INTO incidents (id, kind, zone_id, first_alert_at, last_alert_at, alert_count) VALUES ($1, $2, $3, $4, $4, 1)`,
+    `INSERT INTO incidents (id, kind, zone_id, first_alert_at, last_alert_at, alert_count) VALUES ($1, $2, $3, least($4::timestamptz, now()), $4, 1)`,
     [c.incidentId, alert.kind, alert.zoneId, alert.detectedAt],
   );
   await client.query('UPDATE alerts SET incident_id = $2 WHERE id = $1', [alert.id, c.incidentId]);

@@ -71,6 +71,15 @@ export async function zoneGeometryOf(client: Queryable, caseId: string): Promise
 }
 
 /**
+ * Holds, until the transaction ends, the party's record for one matter: two transitions naming the same
+ * party in two cases (each under its own case row lock) queue here, so the later one reads the earlier
+ * one's outcome — a first violation spared, a fine counted with the same day's — not the state before it.
+ */
+export async function lockPartyOfMatter(client: Queryable, partyId: string, matterCode: string): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('party:' || $1 || '|' || $2))`, [partyId, matterCode]);
+}
+
+/**
  * The party's other cases of the same matter that stand in the way of sparing a first violation,
  * whatever the order in which the cases were reported or named the party: those whose act (first
  * alert, or the report) came before this case's act, and those where the party was already spared as

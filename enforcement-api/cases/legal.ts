@@ -27,6 +27,7 @@ import {
   certificatesOf,
   consultationState,
   matterByCode,
+  lockPartyOfMatter,
   priorCasesOfParty,
   recordExtension,
   requestOpinions,
@@ -96,6 +97,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // Earlier cases of the party, by the normalised identifier (fields arrive normalised: transitions.ts).
   const partyId = t.event === 'propose_decision' || t.event === 'resolve_on_site' ? t.fields.partyId : undefined;
   if (partyId !== undefined && c.matterCode) {
+    await lockPartyOfMatter(client, partyId, c.matterCode);
     const prior = await priorCasesOfParty(client, partyId, c.matterCode, caseId);
     facts.priorCasesOfParty = prior.earlier;
     facts.firstViolationSparedIn = prior.sparedIn;
@@ -104,11 +106,15 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).
   if (t.event === 'propose_decision' || t.event === 'resolve_on_site') facts.actDate = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
 
-  if (t.event === 'propose_decision') {
-    // The catalogue in force when the act occurred, not today's.
+  if (t.event === 'propose_decision' || t.event === 'resolve_on_site') {
+    // The catalogue in force when the act occurred, not today's: what a proposal, a warning on site or
+    // sparing a first violation is judged by.
     const actOn = facts.actDate ?? facts.today;
     facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
     facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
+  }
+  if (t.event === 'propose_decision') {
+    const actOn = facts.actDate ?? facts.today;
     if (t.fields.fineYuan !== undefined && t.fields.partyId !== undefined && c.matterCode) {
       facts.sameDayFines = await sameDayFinesOfParty(client, { partyId: t.fields.partyId, matterCode: c.matterCode, caseId, actDate: actOn, timezone: settings.timezone });
     }
@@ -119,7 +125,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
 
-  if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts);
+  if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts, settings);
   return facts;
 }
 
@@ -131,11 +137,29 @@ async function evidenceFacts(client: pg.PoolClient, caseId: string, timezone: st
   return { files: files.length, validSensorRecords: records, kinds: [...files, ...(records > 0 ? ['measurement'] : [])] };
 }
 
-/** The review of the latest proposal: the level it was submitted at and the consultation's state. */
-async function loadReview(client: pg.PoolClient, caseId: string, c: Pick<CaseLegalRow, 'reviewLevel' | 'postId'>, facts: LegalFacts): Promise<void> {
+/**
+ * A routine proposal's party fined in other cases of the matter for an act on the same day, since it was
+ * proposed, up to the major threshold: why it is major now (undefined: it is not).
+ */
+async function combinedFinesSince(client: pg.PoolClient, caseId: string, proposal: Awaited<ReturnType<typeof latestProposal>>, matterCode: string | null, today: string, settings: LegalSettings): Promise<string | undefined> {
+  if (proposal?.reviewLevel !== 'routine' || proposal.fineYuan === null || proposal.partyId === null || matterCode === null) return undefined;
+  const actDate = (await actDateOf(client, caseId, settings.timezone)) ?? today;
+  return combinedFineReason(proposal.fineYuan, await sameDayFinesOfParty(client, { partyId: proposal.partyId, matterCode, caseId, actDate, timezone: settings.timezone }), settings.majorFineYuan);
+}
+
+/**
+ * The review of the latest proposal: the level it was submitted at — or major, when the party's fines
+ * of the act's day proposed in other cases since its submission add up to the threshold (the street
+ * post then cannot approve it) — and the consultation's state.
+ */
+async function loadReview(client: pg.PoolClient, caseId: string, c: Pick<CaseLegalRow, 'reviewLevel' | 'postId' | 'matterCode'>, facts: LegalFacts, settings: LegalSettings): Promise<void> {
   const proposal = await latestProposal(client, caseId);
   // The level the case was submitted at (a routine proposal becomes major when the party's same-day fines add up).
   facts.review.level = c.reviewLevel ?? proposal?.reviewLevel ?? null;
+  if (facts.review.level === 'routine') {
+    const combined = await combinedFinesSince(client, caseId, proposal, c.matterCode, facts.today, settings);
+    if (combined) facts.review = { ...facts.review, level: 'major', combinedFines: combined };
+  }
   const state = await consultationState(client, proposal?.id ?? null, c.postId);
   facts.review.pendingOpinions = state.pending;
   facts.review.opinionsGiven = state.given;
@@ -165,7 +189,7 @@ export async function loadStandingFacts(client: pg.PoolClient, caseId: string, e
     facts.evidence = await evidenceFacts(client, caseId, settings.timezone);
     facts.proposalPenalised = await proposalPenalised(client, caseId);
   }
-  if (needs('approve', 'request_opinions', 'give_opinion')) await loadReview(client, caseId, c, facts);
+  if (needs('approve', 'request_opinions', 'give_opinion')) await loadReview(client, caseId, c, facts, settings);
   return facts;
 }
 
@@ -260,11 +284,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
       const proposal = await latestProposal(client, caseId);
       let level = proposal?.reviewLevel ?? 'major';
       // The party's fines for the same act day proposed in other cases since this proposal count too.
-      const combined = level === 'routine' && proposal?.fineYuan != null && proposal.partyId !== null && facts.matter
-        ? combinedFineReason(proposal.fineYuan, await sameDayFinesOfParty(client, {
-          partyId: proposal.partyId, matterCode: facts.matter.code, caseId, actDate: (await actDateOf(client, caseId, settings.timezone)) ?? facts.today, timezone: settings.timezone,
-        }), settings.majorFineYuan)
-        : undefined;
+      const combined = await combinedFinesSince(client, caseId, proposal, facts.matter?.code ?? null, facts.today, settings);
       if (combined) level = 'major';
       const posts = await reviewPostsFor(client, caseId);
       // Routine → the street's post (the centre when the street has none); major → the centre.

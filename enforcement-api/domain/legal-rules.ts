@@ -264,6 +264,8 @@ export interface LegalFacts {
     reviewersAtPost: readonly string[];
     /** Opinions given on the proposal under review. */
     opinionsGiven: number;
+    /** Why a proposal submitted as routine is major now: the party's fines of the act's day in other cases since. */
+    combinedFines?: string;
   };
   decisionDueAt: Date | null;
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
@@ -390,8 +392,40 @@ export function selectTier(f: LegalFacts, t: TransitionOf<'propose_decision'>['f
   return f.benchmarks.find((b) => b.tier === t.tier && b.partyKind === (t.partyKind ?? 'individual'));
 }
 
-export function selectBound(f: LegalFacts, t: TransitionOf<'propose_decision'>['fields']): StatutoryBound | undefined {
+export function selectBound(f: LegalFacts, t: { partyKind?: PartyKind }): StatutoryBound | undefined {
   return f.bounds.find((b) => b.partyKind === (t.partyKind ?? 'individual'));
+}
+
+/**
+ * Every measure of a penalty is one the matter's legal basis provides for this kind of party: the
+ * catalogue's benchmark names them per tier (inside the law's bounds, with its mandatory measures), so
+ * a measure none of its tiers names — a licence revoked for a loudspeaker, a warning for fishing in
+ * the ban zone — is no penalty the law allows.
+ */
+function measuresOutsideBasis(f: LegalFacts, penalties: readonly string[], partyKind: PartyKind): Rejection | undefined {
+  const tiers = f.benchmarks.filter((b) => b.partyKind === partyKind);
+  // No benchmark for this kind of party: its tier is unknown (UNKNOWN_TIER), the law's bounds still hold.
+  if (tiers.length === 0) return undefined;
+  const provided = new Set(tiers.flatMap((b) => b.measures));
+  const foreign = penalties.filter((p) => p !== 'no_penalty' && !provided.has(p));
+  return foreign.length === 0 ? undefined
+    : reject(422, 'MEASURE_NOT_IN_BASIS',
+      `${foreign.join(' and ')} ${foreign.length > 1 ? 'are' : 'is'} not a penalty the legal basis of ${f.matter!.code} provides for a ${partyKind} (it provides ${[...provided].sort().join(', ') || 'none'})`);
+}
+
+/** A penalty the law allows: inside its bounds, with its mandatory measures, and no measure it does not provide. */
+function lawfulPenalty(f: LegalFacts, p: { penalties: readonly string[]; fineYuan?: number }, partyKind: PartyKind): Rejection | undefined {
+  return statutoryProblem(selectBound(f, { partyKind }), p, f.matter!.code, partyKind) ?? measuresOutsideBasis(f, p.penalties, partyKind);
+}
+
+/**
+ * Sparing a first violation (APL art. 33) is for minor violations: those whose benchmark, in force on
+ * the day of the act, has a no_penalty tier for this kind of party. Where it has none, the matter is
+ * not minor and the party is not spared on site either.
+ */
+function firstViolationNotMinor(f: LegalFacts, partyKind: PartyKind): Rejection | undefined {
+  return f.benchmarks.some((b) => b.tier === 'no_penalty' && b.partyKind === partyKind) ? undefined
+    : reject(422, 'UNKNOWN_TIER', `the benchmark of ${f.matter!.code} in force on ${f.actDate ?? f.today} has no no_penalty tier for a ${partyKind}: not a minor violation, a first violation of it is not spared (Administrative Penalty Law art. 33)`);
 }
 
 /**
@@ -429,7 +463,7 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
         return reject(409, 'CONSULTATION_PENDING', `opinions still awaited from ${f.review.pendingOpinions.join(', ')}`);
       }
       if (f.review.level === 'major' && f.review.postKind !== 'district') {
-        return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', 'a major decision is approved only by the district legal review centre');
+        return reject(422, 'MAJOR_DECISION_NEEDS_CENTRE', `a major decision is approved only by the district legal review centre${f.review.combinedFines ? `: ${f.review.combinedFines} (return it; proposed and submitted again, it goes to the centre)` : ''}`);
       }
       if (f.review.level === 'major' && f.review.opinionsGiven < settings.majorReviewOpinions) {
         return reject(409, 'CONSULTATION_REQUIRED',
@@ -477,15 +511,24 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       return reject(422, 'CASE_FILED', `the case was filed on ${f.filedAt.toISOString()}: ${fields.outcome} is decided through propose_decision and legal review; on site a filed case ends only as no_violation_found`);
     }
     if (!isPenaltyMatter(f)) return undefined;
+    // A penalty matter's act was a violation or not: corrected (a first violation spared), warned, or none
+    // found. "Hazard cleared" is a safety incident's end; here it would close a violation without its party
+    // or the first-violation rule.
+    if (fields.outcome === 'hazard_cleared') {
+      return reject(422, 'OUTCOME_NOT_FOR_MATTER', `${f.matter!.code} is a penalty matter: on site it ends as corrected, warning_issued or no_violation_found, not hazard_cleared (a safety incident's end)`);
+    }
     // A warning given on site is a penalty; no penalty for a first violation needs the party too.
     const identity = partyIdentity(fields, fields.outcome === 'corrected' || fields.outcome === 'warning_issued');
     if (identity && !(fields.outcome === 'corrected' && fields.partyId === undefined)) return identity;
     // A warning is a penalty: not for a child under 14; a minor of 14 to 17 may be warned (the lightest).
     const minor = minorParty(f, fields, fields.outcome === 'warning_issued', true);
     if (minor) return minor;
+    const kind = fields.partyKind ?? 'individual';
+    // A warning on site is a penalty the law must provide, alone: not for a matter whose law imposes a fine or confiscation.
+    if (fields.outcome === 'warning_issued') return lawfulPenalty(f, { penalties: ['warning'] }, kind);
     // A child under 14 is spared for their age, not as a first violation.
     if (fields.outcome === 'corrected' && underPenaltyAge(f, fields)) return undefined;
-    return fields.outcome === 'corrected' ? firstViolation(f, fields) : undefined;
+    return fields.outcome === 'corrected' ? firstViolationNotMinor(f, kind) ?? firstViolation(f, fields) : undefined;
   };
   const file: Guard<'file'> = ({ actor }) => standing.file!(actor.id);
   const classify: Guard<'classify'> = ({ actor, transition: { fields } }) =>
@@ -496,7 +539,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     const identity = partyIdentity(fields, true);
     if (identity) return identity;
     const noPenalty = fields.penalties.length === 1 && fields.penalties[0] === 'no_penalty';
-    const unlawful = statutoryProblem(selectBound(f, fields), fields, f.matter!.code, fields.partyKind ?? 'individual');
+    const unlawful = lawfulPenalty(f, fields, fields.partyKind ?? 'individual');
     if (unlawful) return unlawful;
     const tier = selectTier(f, fields);
     if (!tier) return reject(422, 'UNKNOWN_TIER', `no ${fields.tier} tier for a ${fields.partyKind ?? 'individual'} in the benchmark of ${f.matter!.code}`);

@@ -156,3 +156,23 @@ export async function setReviewers(client: pg.PoolClient, postId: string, review
   await client.query('UPDATE users SET review_post_id = NULL WHERE review_post_id = $1 AND NOT (id = ANY($2))', [postId, [...reviewers]]);
   await client.query('UPDATE users SET review_post_id = $1 WHERE id = ANY($2)', [postId, [...reviewers]]);
 }
+
+/**
+ * Numbers of the cases of a matter already judged by the catalogue (a decision proposed, or ended on site
+ * with a warning or a first violation spared) whose act falls on or after `effectiveFrom` with no version
+ * of `table` for one of `kinds` beginning between the two: the cases a version from `effectiveFrom`
+ * would judge differently from how they were judged.
+ */
+export async function casesJudgedFrom(client: pg.PoolClient, table: 'statutory_bounds' | 'discretion_benchmarks', code: string, effectiveFrom: string, kinds: readonly string[], timezone: string): Promise<number[]> {
+  const r = await client.query<{ number: number }>(
+    `SELECT c.number FROM cases c JOIN incidents i ON i.id = c.incident_id,
+       LATERAL (SELECT (i.first_alert_at AT TIME ZONE $4)::date AS on) act
+     WHERE c.matter_code = $1 AND act.on >= $2::date
+       AND (EXISTS (SELECT 1 FROM case_proposals p WHERE p.case_id = c.id) OR c.resolution->>'outcome' IN ('warning_issued', 'corrected'))
+       AND EXISTS (SELECT 1 FROM unnest($3::text[]) k(kind) WHERE NOT EXISTS (
+         SELECT 1 FROM ${table} v WHERE v.matter_code = $1 AND v.party_kind = k.kind AND v.effective_from > $2::date AND v.effective_from <= act.on))
+     ORDER BY c.number LIMIT 20`,
+    [code, effectiveFrom, kinds, timezone],
+  );
+  return r.rows.map((x) => x.number);
+}

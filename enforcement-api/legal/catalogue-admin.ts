@@ -50,6 +50,19 @@ export class CatalogueAdmin {
     });
   }
 
+  /**
+   * A version of the bounds or the benchmark may not change what already judged a case (APL art. 37: the
+   * law in force when the act occurred): none from a day on or before the act of a case with a decision
+   * proposed, or ended on site with a warning or a first violation spared, unless a later version
+   * already governs that act. Versions from after those acts are written as ever.
+   */
+  private async judgedCasesRefusal(client: pg.PoolClient, table: 'statutory_bounds' | 'discretion_benchmarks', code: string, effectiveFrom: string, kinds: readonly string[]): Promise<Rejection | undefined> {
+    const judged = await repo.casesJudgedFrom(client, table, code, effectiveFrom, kinds, this.timezone);
+    return judged.length === 0 ? undefined
+      : reject(409, 'CATALOGUE_VERSION_JUDGED',
+        `case${judged.length > 1 ? 's' : ''} ${judged.map((n) => `#${n}`).join(', ')} of ${code} ${judged.length > 1 ? 'were' : 'was'} judged by the ${table === 'statutory_bounds' ? 'statutory bounds' : 'benchmark'} in force on the day of the act, on or after ${effectiveFrom}: a version from ${effectiveFrom} would change what judged ${judged.length > 1 ? 'them' : 'it'}; give a later effectiveFrom`);
+  }
+
   /** A version of the law's bounds from `effectiveFrom`; the benchmark then in force must lie inside it. */
   async putBounds(code: string, body: BoundsBody, by: string): Promise<Change | Rejection> {
     const wrong = body.bounds.find((b) => b.maxFineYuan < b.minFineYuan);
@@ -64,6 +77,8 @@ export class CatalogueAdmin {
       if (problems.length > 0) {
         return reject(422, 'BENCHMARK_OUTSIDE_BOUNDS', `the benchmark in force on ${body.effectiveFrom} would leave the law: ${problems.join('; ')} — change the benchmark first or with the same date`);
       }
+      const judged = await this.judgedCasesRefusal(client, 'statutory_bounds', code, body.effectiveFrom, next.map((b) => b.partyKind));
+      if (judged) return judged;
       await repo.upsertBounds(client, next);
       return { ok: true, change: await repo.recordChange(client, { entity: 'statutory_bounds', key: code, effectiveFrom: body.effectiveFrom, before, after: next, reason: body.reason, by }) };
     });
@@ -83,6 +98,8 @@ export class CatalogueAdmin {
       const problems = tierProblems(await boundsInForce(client, code, body.effectiveFrom), tiers);
       if (problems.length > 0) return reject(422, 'TIER_OUTSIDE_BOUNDS', `the tiers must lie inside the law in force on ${body.effectiveFrom}: ${problems.join('; ')}`);
       const kinds = new Set(tiers.map((t) => t.partyKind));
+      const judged = await this.judgedCasesRefusal(client, 'discretion_benchmarks', code, body.effectiveFrom, [...kinds]);
+      if (judged) return judged;
       const before = (await benchmarkInForce(client, code, body.effectiveFrom)).filter((t) => kinds.has(t.partyKind));
       await repo.replaceBenchmark(client, code, body.effectiveFrom, tiers);
       return { ok: true, change: await repo.recordChange(client, { entity: 'discretion_benchmark', key: code, effectiveFrom: body.effectiveFrom, before, after: tiers, reason: body.reason, by }) };

@@ -69,7 +69,7 @@ beforeAll(async () => {
   await ok('fish.liu', f1, { event: 'accept' });
   await ok('fish.liu', f1, { ...ARRIVE, secondOfficerId: 'u-fish-sun' });
   expect((await confirmPresence(t, as('fish.sun'), f1)).status).toBe(201);
-  await ok('fish.liu', f1, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'angler left after the warning', partyId: PARTY_ID });
+  await ok('fish.liu', f1, { event: 'resolve_on_site', outcome: 'corrected', summary: 'angler left after the warning', partyId: PARTY_ID, correction: 'rod packed up, left the ban zone' });
   await discoveredBefore(f1, 15);
   await ok('fish.liu', await openCase(t, 'fishing', 'z-riverbank'), { event: 'accept' });
   // East Lake, noise: one still waiting to be accepted.

@@ -31,7 +31,7 @@ const noiseLaw: StatutoryBound = {
 const version = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate => ({ userId, certificateNo: `ZF-${userId}`, validFrom: '2025-01-01', validUntil: '2026-12-31', domains: ['ecology'], ...over });
 /** A certificate history of one version. */
 const cert = (userId: string, over: Partial<OfficerCertificate> = {}): OfficerCertificate[] => [version(userId, over)];
-const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: [], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over });
+const tier = (over: Partial<BenchmarkTier>): BenchmarkTier => ({ matterCode: 'NOISE', partyKind: 'individual', tier: 'normal', minFineYuan: 400, maxFineYuan: 700, measures: ['warning', 'fine'], facts: '', legalBasis: '', effectiveFrom: '2000-01-01', ...over });
 const facts = (over: Partial<LegalFacts> = {}): LegalFacts => ({
   today: '2026-03-01',
   now: new Date('2026-03-01T12:00:00Z'),
@@ -196,6 +196,8 @@ describe('benchmarks and review routing', () => {
     const withUnits = facts({ bounds: [noiseLaw, { ...noiseLaw, partyKind: 'unit', minFineYuan: 2000, maxFineYuan: 20000 }] });
     expect(decide(withUnits, 'on_site', officer, 'propose_decision', { ...proposal, partyKind: 'unit', partyId: '91350100M000100Y43', fineYuan: 5000 })).toMatchObject({ code: 'UNKNOWN_TIER' });
     expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, tier: 'no_penalty' })).toMatchObject({ code: 'TIER_MISMATCH' });
+    // Only measures the legal basis provides (its benchmark's tiers name them): no licence revoked for noise.
+    expect(decide(facts(), 'on_site', officer, 'propose_decision', { ...proposal, penalties: [...proposal.penalties, 'licence_revocation'] })).toMatchObject({ code: 'MEASURE_NOT_IN_BASIS' });
     expect(decide(facts({ benchmarks: [] }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_PENALTY_MATTER' });
     expect(decide(facts({ evidence: { files: 0, validSensorRecords: 0 } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ code: 'NO_VALID_EVIDENCE' });
     expect(decide(facts({ evidence: { files: 0, validSensorRecords: 1 } }), 'on_site', officer, 'propose_decision', proposal)).toMatchObject({ ok: true });
@@ -224,6 +226,13 @@ describe('first minor violation', () => {
     expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', { ...corrected, correction: undefined })).toMatchObject({ code: 'FIRST_VIOLATION_UNPROVEN' });
     expect(decide(facts({ priorCasesOfParty: 1, filedAt: null }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
     expect(decide(facts({ priorCasesOfParty: 1, filedAt: null }), 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ ok: true });
+    // A violation does not end as a safety incident's "hazard cleared" (no party, no first-violation rule).
+    expect(decide(facts({ filedAt: null }), 'on_site', officer, 'resolve_on_site', { outcome: 'hazard_cleared', summary: 's' })).toMatchObject({ code: 'OUTCOME_NOT_FOR_MATTER' });
+    // Only a minor violation is spared: the benchmark in force on the act's day has a no_penalty tier for the party's kind.
+    expect(decide(facts({ filedAt: null, benchmarks: [tier({})] }), 'on_site', officer, 'resolve_on_site', corrected)).toMatchObject({ code: 'UNKNOWN_TIER' });
+    // A warning on site is a penalty the law must provide alone: not where it imposes a fine with every penalty.
+    const fishingLaw = facts({ filedAt: null, bounds: [{ ...noiseLaw, fineRequired: true, mandatoryMeasures: ['confiscation'] }] });
+    expect(decide(fishingLaw, 'on_site', officer, 'resolve_on_site', { ...corrected, outcome: 'warning_issued' })).toMatchObject({ code: 'MANDATORY_MEASURE_MISSING' });
     const noPenalty = { ...proposal, penalties: ['no_penalty'], fineYuan: undefined, tier: 'no_penalty', partyId: PARTY, correction: 'c' };
     expect(decide(facts(), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ ok: true });
     expect(decide(facts({ priorCasesOfParty: 2 }), 'on_site', officer, 'propose_decision', noPenalty)).toMatchObject({ code: 'NOT_FIRST_VIOLATION' });
