@@ -11,6 +11,22 @@ type Event = TransitionBody['event'];
 const ORDER: Event[] = ['dispatch', 'accept', 'classify', 'arrive', 'resolve_on_site', 'file', 'propose_decision', 'submit_for_review', 'request_opinions', 'give_opinion', 'approve', 'return', 'extend_deadline', 'decide', 'close', 'dismiss'];
 const OUTCOMES = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
 
+/**
+ * The ends on site the legal rules allow the case's matter (enforcement-api/domain/legal-rules.ts), for
+ * the individual the form names: a penalty matter (one with a benchmark or the law's bounds) ends as a
+ * first violation spared only where its benchmark has a no-penalty tier, as a warning only where the law
+ * gives a warning alone, never as a hazard cleared; a safety incident may end any way.
+ */
+function onSiteOutcomes(detail: CaseContext['detail']): (typeof OUTCOMES)[number][] {
+  if (detail.benchmark.length === 0 && detail.statutoryBounds.length === 0) return [...OUTCOMES];
+  const bound = detail.statutoryBounds.find((b) => b.partyKind === 'individual');
+  const tiers = detail.benchmark.filter((b) => b.partyKind === 'individual');
+  const spared = tiers.some((b) => b.tier === 'no_penalty');
+  const warned = !!bound && !bound.fineRequired && bound.mandatoryMeasures.every((m) => m === 'warning')
+    && (tiers.length === 0 || tiers.some((b) => b.measures.includes('warning')));
+  return OUTCOMES.filter((o) => (o === 'corrected' ? spared : o === 'warning_issued' ? warned : o !== 'hazard_cleared'));
+}
+
 /** The steps the server says this user may take now, in lifecycle order, each as a form. */
 export function actionForms(ctx: CaseContext): HTMLElement {
   const actions = [...ctx.detail.actions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
@@ -107,8 +123,10 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
     case 'arrive':
       return arriveForm(ctx);
     case 'resolve_on_site': {
+      const offered = onSiteOutcomes(ctx.detail);
+      const checked = offered.includes('warning_issued') ? 'warning_issued' : offered[0];
       const outcome = h('fieldset', { class: 'choices' }, h('legend', null, t('outcome'), ' *'),
-        OUTCOMES.map((o, i) => h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'outcome', value: o, required: true, checked: i === 1 }), t(`outcome_${o}`))));
+        offered.map((o) => h('label', { class: 'choice' }, h('input', { type: 'radio', name: 'outcome', value: o, required: true, checked: o === checked }), t(`outcome_${o}`))));
       const idType = h('select', { name: 'partyIdType', id: 'f-party-id-type' }, ['resident_id', 'passport', 'uscc'].map((k) => h('option', { value: k }, t(`idType_${k}`))));
       return actionForm('resolve_on_site', ctx, [outcome, ...textArea('summary', t('summary'), true),
         h('label', { for: 'f-party-id-type' }, t('partyIdType')), idType,
