@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
 import { waitFor } from '../support/platform.js';
 
@@ -80,7 +81,68 @@ describe('broker limits', () => {
     expect(received.filter((m) => m.topic === 'v1/devices/rate-1/telemetry/people').map((m) => m.payload)).toEqual(sent);
     expect((await metric('mqtt_rate_limited_total')) - before).toBeGreaterThanOrEqual(20);
   });
+
+  it('closes a connection whose client id leaves more than MQTT_MAX_QOS2_PENDING_BYTES of QoS 2 publishes without PUBREL, across reconnects', async () => {
+    // A device that never releases its QoS 2 publishes: each stays stored for its client id, across
+    // reconnects of its persistent session, one per packet id (65,535 of them).
+    const first = await rawDevice('q2-1', false);
+    for (let id = 1; id <= 4; id++) first.publishQos2(id, Buffer.alloc(250 * 1024, 0x20));
+    await first.recs(4);
+    first.end();
+    await first.closed;
+    const again = await rawDevice('q2-1', false);
+    for (let id = 5; id <= 8; id++) again.publishQos2(id, Buffer.alloc(250 * 1024, 0x20));
+    await Promise.race([again.closed, again.recs(4).catch(() => undefined)]);
+    expect(again.received.filter((p) => p.cmd === 'pubrec')).toHaveLength(0);
+    expect(await metric('mqtt_qos2_pending_refused_total')).toBe(1);
+    // A clean session forgets them, and the device may go on.
+    const clean = await rawDevice('q2-1', true);
+    clean.publishQos2(1, Buffer.alloc(250 * 1024, 0x20));
+    await clean.recs(1);
+    clean.end();
+    await clean.closed;
+  });
+
+  it('lets a client that releases its QoS 2 publishes send as many full-size ones as it likes', async () => {
+    const d = await device('q2-2');
+    for (let i = 0; i < 8; i++) await d.publishAsync('v1/devices/q2-2/telemetry/noise', Buffer.alloc(250 * 1024, 0x20), { qos: 2 });
+    await waitFor(() => received.filter((m) => m.topic === 'v1/devices/q2-2/telemetry/noise').length === 8 || undefined, 'the 8 QoS 2 publishes');
+    expect(d.connected).toBe(true);
+    expect(await metric('mqtt_qos2_pending_refused_total')).toBe(1);
+  });
 });
+
+/** A device speaking MQTT itself over a socket: QoS 2 publishes whose PUBRECs it never answers. */
+async function rawDevice(id: string, clean: boolean) {
+  const socket = net.connect(b.broker.port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const received: mqttPacket.Packet[] = [];
+  const waiters: (() => void)[] = [];
+  parser.on('packet', (p) => {
+    received.push(p);
+    for (const w of waiters.splice(0)) w();
+  });
+  socket.on('data', (d) => parser.parse(d));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const until = (check: () => boolean) => new Promise<void>((resolve, reject) => {
+    const look = () => (check() ? resolve() : waiters.push(look));
+    void closed.then(() => reject(new Error(`connection closed; received ${received.map((p) => p.cmd).join(',')}`)));
+    look();
+  });
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean, clientId: id, keepalive: 0, username: id, password: Buffer.from(DEVICE_SECRET) }));
+  await until(() => received.some((p) => p.cmd === 'connack'));
+  expect(received[0]).toMatchObject({ cmd: 'connack', returnCode: 0 });
+  return {
+    received,
+    closed,
+    publishQos2: (messageId: number, payload: Buffer) =>
+      socket.write(mqttPacket.generate({ cmd: 'publish', topic: `v1/devices/${id}/telemetry/noise`, qos: 2, messageId, payload, retain: false, dup: false })),
+    recs: (n: number) => until(() => received.filter((p) => p.cmd === 'pubrec').length >= n),
+    end: () => socket.end(mqttPacket.generate({ cmd: 'disconnect' })),
+  };
+}
+
 
 describe('connection limit', () => {
   let small: TestBroker;
