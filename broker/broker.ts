@@ -104,6 +104,10 @@ export class BrokerService {
       const p = policy.principalOf(client);
       this.log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, held, max: limits.maxQos2PendingBytes }, 'QoS 2 publishes awaiting PUBREL over the limit: connection closed');
     });
+    // A persistent session keeps only the subscriptions the policy granted (policy.storable).
+    const sessions = (cluster?.persistence ?? persistence) as unknown as { addSubscriptions(client: Client, subs: { topic: string }[]): Promise<void> };
+    const addSubscriptions = sessions.addSubscriptions.bind(sessions);
+    sessions.addSubscriptions = (client, subs) => addSubscriptions(client, policy.storable(client, subs));
     const aedes = await Aedes.createBroker({
       ...(cluster ? { id: this.opts.cluster?.nodeId } : {}),
       mq: (cluster?.bus.mq ?? emitter) as never,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
+import { MAX_DEVICE_SUBSCRIPTIONS } from '../../broker/policy.js';
 import { waitFor } from '../support/platform.js';
 
 /**
@@ -109,6 +110,46 @@ describe('broker limits', () => {
     await waitFor(() => received.filter((m) => m.topic === 'v1/devices/q2-2/telemetry/noise').length === 8 || undefined, 'the 8 QoS 2 publishes');
     expect(d.connected).toBe(true);
     expect(await metric('mqtt_qos2_pending_refused_total')).toBe(1);
+  });
+});
+
+/** The return codes of the SUBACK to one SUBSCRIBE of `filters` (128: refused). */
+async function suback(client: MqttClient, filters: string[]): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filters, { qos: 1 })).map((g) => g.qos);
+  } catch (err) {
+    return (err as { packet: { granted: number[] } }).packet.granted;
+  }
+}
+
+describe('subscriptions of a device', () => {
+  it('keeps for a persistent session only the filters it was granted: a refused `#` beside its commands brings it nothing while offline', async () => {
+    const spy = await b.connect({ username: 'sub-spy', password: DEVICE_SECRET, clientId: 'sub-spy', clean: false });
+    const asked = ['v1/devices/sub-spy/commands/#', '#', 'v1/devices/sub-victim/telemetry/#'];
+    expect(await suback(spy, asked)).toEqual([1, 128, 128]);
+    await spy.endAsync();
+    // While it is away: another device's telemetry, then a command for it (queued for its session).
+    const victim = await device('sub-victim');
+    await victim.publishAsync('v1/devices/sub-victim/telemetry/noise', 'victim-reading', { qos: 1 });
+    await sub.publishAsync('v1/devices/sub-spy/commands/speaker.play', 'its-command', { qos: 1 });
+    const got: string[] = [];
+    const back = mqtt.connect(`mqtt://127.0.0.1:${b.broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, username: 'sub-spy', password: DEVICE_SECRET, clientId: 'sub-spy', clean: false });
+    back.on('message', (topic) => got.push(topic));
+    await waitFor(() => got.includes('v1/devices/sub-spy/commands/speaker.play') || undefined, 'its own command', 10_000);
+    expect(got).toEqual(['v1/devices/sub-spy/commands/speaker.play']);
+    await back.endAsync(true);
+  });
+
+  it(`grants one device connection at most MAX_DEVICE_SUBSCRIPTIONS filters, and counts the rest`, async () => {
+    const d = await device('sub-many');
+    const before = await metric('mqtt_refused_total', { action: 'subscriptions' });
+    const filters = Array.from({ length: 200 }, (_, i) => `v1/devices/sub-many/commands/c${i}`);
+    const granted = await suback(d, filters);
+    expect(granted.filter((q) => q !== 128)).toHaveLength(MAX_DEVICE_SUBSCRIPTIONS);
+    expect((await metric('mqtt_refused_total', { action: 'subscriptions' })) - before).toBe(200 - MAX_DEVICE_SUBSCRIPTIONS);
+    // A filter it holds may be asked for again; the connection stays up.
+    await d.subscribeAsync(filters[0]!, { qos: 1 });
+    expect(d.connected).toBe(true);
   });
 });
 
