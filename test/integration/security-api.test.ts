@@ -93,6 +93,21 @@ describe('tokens and sessions', () => {
     }
     expect(text).toMatch(/event: expired\ndata: \{"reason":"session_revoked"\}/);
   });
+  it('takes a token in the URL (`?access_token=`) on the live stream only', async () => {
+    const token = await login(t, 'east.li');
+    const inUrl = (url: string) => fetch(`${t.http}${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`);
+    for (const url of ['/api/v1/me', '/api/v1/cases', '/api/v1/team/members']) {
+      const r = await inUrl(url);
+      expect(r.status, url).toBe(401);
+      expect(await r.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    expect(await me(token)).toBe(200);
+    const abort = new AbortController();
+    const stream = await fetch(`${t.http}/api/v1/stream?access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+    expect(stream.status).toBe(200);
+    abort.abort();
+  });
+
   it('refuses a user more than MAX_STREAMS_PER_USER live streams at once, over all their sessions, and counts it', async () => {
     const tokens = [(await session('river.zhao')).accessToken, (await session('river.zhao')).accessToken];
     const open = (token: string) => {
