@@ -12,7 +12,7 @@ import { batchQoS0Delivery } from './delivery.js';
 import { TopicEmitter } from './emitter.js';
 import { parsePublishesInPlace } from './parser.js';
 import { acknowledgeWhenStored } from './publish-ack.js';
-import { addressKey, DEFAULT_LIMITS, limitPacketSize, PendingLogins, type BrokerLimits } from './limits.js';
+import { addressKey, boundQos2Pending, DEFAULT_LIMITS, limitPacketSize, PendingLogins, type BrokerLimits } from './limits.js';
 import { clusterParts, deliverOnlyOwnNode } from './cluster.js';
 import { routeLocally } from './local.js';
 import type { LocalRoute } from '../core/local-delivery.js';
@@ -98,6 +98,16 @@ export class BrokerService {
     this.clusterStore = cluster?.persistence as unknown as { destroy(): Promise<void> } | undefined;
     const emitter = cluster ? undefined : new TopicEmitter();
     const persistence = cluster ? undefined : await this.openJournal();
+    const qos2Refused = this.metrics.counter('mqtt_qos2_pending_refused_total', 'connections closed because their client id left more than MQTT_MAX_QOS2_PENDING_BYTES of QoS 2 publishes awaiting PUBREL');
+    boundQos2Pending((cluster?.persistence ?? persistence) as unknown as Parameters<typeof boundQos2Pending>[0], limits.maxQos2PendingBytes, (client, held) => {
+      qos2Refused.inc();
+      const p = policy.principalOf(client);
+      this.log.warn({ clientId: client.id, device: p?.type === 'device' ? p.deviceId : undefined, held, max: limits.maxQos2PendingBytes }, 'QoS 2 publishes awaiting PUBREL over the limit: connection closed');
+    });
+    // A persistent session keeps only the subscriptions the policy granted (policy.storable).
+    const sessions = (cluster?.persistence ?? persistence) as unknown as { addSubscriptions(client: Client, subs: { topic: string }[]): Promise<void> };
+    const addSubscriptions = sessions.addSubscriptions.bind(sessions);
+    sessions.addSubscriptions = (client, subs) => addSubscriptions(client, policy.storable(client, subs));
     const aedes = await Aedes.createBroker({
       ...(cluster ? { id: this.opts.cluster?.nodeId } : {}),
       mq: (cluster?.bus.mq ?? emitter) as never,

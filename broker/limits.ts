@@ -22,6 +22,11 @@ export interface BrokerLimits {
   devicePublishRate: number;
   /** … and how many it may send at once above that rate. */
   devicePublishBurst: number;
+  /**
+   * Bytes of QoS 2 publishes one client id may leave awaiting their PUBREL (each counted as at least
+   * QOS2_MIN_CHARGE_BYTES); one more closes the connection. 0 = no limit.
+   */
+  maxQos2PendingBytes: number;
 }
 
 /** Room for a full telemetry batch with its topic, packet id and header. */
@@ -33,6 +38,7 @@ export const DEFAULT_LIMITS: BrokerLimits = {
   maxPendingPerAddress: 64,
   devicePublishRate: 50,
   devicePublishBurst: 500,
+  maxQos2PendingBytes: 1024 * 1024,
 };
 
 /**
@@ -166,5 +172,62 @@ export class PendingLogins {
     const n = (this.pending.get(address) ?? 1) - 1;
     if (n > 0) this.pending.set(address, n);
     else this.pending.delete(address);
+  }
+}
+
+/** What one QoS 2 publish awaiting its PUBREL is charged at least: the broker's own bookkeeping of it. */
+export const QOS2_MIN_CHARGE_BYTES = 1024;
+
+/** The part of an Aedes persistence that keeps inbound QoS 2 publishes until their PUBREL. */
+interface IncomingStore {
+  incomingStorePacket(client: Client, packet: { messageId?: number; topic?: string; payload?: unknown }): Promise<void>;
+  incomingDelPacket(client: Client, packet: { messageId?: number }): Promise<void>;
+  cleanIncoming?(client: Client): Promise<void>;
+}
+
+/**
+ * Bounds the QoS 2 publishes a client id leaves stored without sending their PUBREL. The store keeps
+ * them per client id across reconnects of a persistent session, and a client may use every one of
+ * the 65,535 packet ids: one device's credentials could otherwise make the broker hold gigabytes
+ * (a full-size packet per id) until it runs out of memory. Over `maxBytes`, the store refuses and
+ * Aedes closes the connection; a PUBREL, or a clean session, frees the client's share. Counted per
+ * broker process (a clustered store is shared: each node bounds what it stored).
+ */
+export function boundQos2Pending(store: IncomingStore, maxBytes: number, refused: (client: Client, heldBytes: number) => void): void {
+  if (maxBytes <= 0) return;
+  const held = new Map<string, { bytes: number; sizes: Map<number, number> }>();
+  const storePacket = store.incomingStorePacket.bind(store);
+  const delPacket = store.incomingDelPacket.bind(store);
+  store.incomingStorePacket = async (client, packet) => {
+    const id = packet.messageId ?? 0;
+    const payload = packet.payload;
+    const size = Math.max(QOS2_MIN_CHARGE_BYTES, Buffer.byteLength(packet.topic ?? '') + (Buffer.isBuffer(payload) ? payload.length : typeof payload === 'string' ? Buffer.byteLength(payload) : 0));
+    const mine = held.get(client.id) ?? { bytes: 0, sizes: new Map<number, number>() };
+    const after = mine.bytes - (mine.sizes.get(id) ?? 0) + size;
+    if (after > maxBytes) {
+      refused(client, mine.bytes);
+      throw new Error(`QoS 2 publishes awaiting PUBREL would exceed ${maxBytes} bytes`);
+    }
+    await storePacket(client, packet);
+    mine.bytes = after;
+    mine.sizes.set(id, size);
+    held.set(client.id, mine);
+  };
+  store.incomingDelPacket = async (client, packet) => {
+    await delPacket(client, packet);
+    const mine = held.get(client.id);
+    const size = mine?.sizes.get(packet.messageId ?? 0);
+    if (!mine || size === undefined) return;
+    mine.sizes.delete(packet.messageId ?? 0);
+    mine.bytes -= size;
+    if (mine.sizes.size === 0) held.delete(client.id);
+  };
+  // Only a store that really forgets a clean session's publishes may forget their share.
+  const clean = store.cleanIncoming?.bind(store);
+  if (clean) {
+    store.cleanIncoming = async (client) => {
+      await clean(client);
+      held.delete(client.id);
+    };
   }
 }

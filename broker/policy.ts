@@ -103,6 +103,14 @@ export function deviceMayLeaveWill(deviceId: string, will: { topic?: unknown; re
   return mayPublishUnder(devicePrefix(deviceId), will.topic, suffixes);
 }
 
+/**
+ * Topic filters one device connection may hold (restored ones of its persistent session included). A
+ * device needs one (`v1/devices/{id}/commands/#`); without a bound, one SUBSCRIBE of thousands of
+ * filters under its own prefix costs the broker work that grows with their square (Aedes stores the
+ * packet's whole list once per filter) and a persistent session keeps them all.
+ */
+export const MAX_DEVICE_SUBSCRIPTIONS = 8;
+
 /** Topic filters a device may subscribe to: its own commands only (wildcards only after the prefix). */
 export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
   const prefix = `${devicePrefix(deviceId)}commands/`;
@@ -126,6 +134,8 @@ function authError(message: string, returnCode: number): AuthenticateError {
 
 export function createPolicy(deps: PolicyDeps) {
   const principals = new WeakMap<Client, Principal>();
+  /** The filters granted to each device connection (at most MAX_DEVICE_SUBSCRIPTIONS). */
+  const granted = new WeakMap<Client, Set<string>>();
   /** Each device's extra links (`{id}:{suffix}` client ids) admitted and not yet closed. */
   const links = new Map<string, Map<string, Client>>();
   /** Admits an extra link of a device unless it holds MAX_EXTRA_LINKS others still open (a link replacing its own id is not another). */
@@ -172,6 +182,19 @@ export function createPolicy(deps: PolicyDeps) {
       if (held.length === 0) return [];
       const inForce = await inForceNow([...new Set(held.map((h) => h.deviceId))]);
       return held.filter((h) => !inForce.get(h.deviceId)?.includes(h.credential)).map(({ client, deviceId }) => ({ client, deviceId }));
+    },
+
+    /**
+     * The subscriptions of a SUBSCRIBE that a persistent session may keep: a device's granted ones only.
+     * Aedes stores the packet's whole list as soon as one filter of it is granted, refused ones too, and
+     * the store is what messages are queued by while the device is offline: a device could otherwise
+     * ask for `#` beside its commands and, on reconnecting, be sent other devices' telemetry.
+     */
+    storable<S extends { topic: string }>(client: Client, subs: readonly S[]): S[] {
+      const p = principals.get(client);
+      if (p?.type !== 'device') return [...subs];
+      const mine = granted.get(client);
+      return subs.filter((s) => mine?.has(s.topic) === true);
     },
 
     authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (e: AuthenticateError | null, ok: boolean | null) => void): void {
@@ -260,9 +283,18 @@ export function createPolicy(deps: PolicyDeps) {
     authorizeSubscribe(client: Client, sub: Subscription, done: (e: Error | null, s?: Subscription | null) => void): void {
       const p = principals.get(client);
       if (p?.type === 'service') return done(null, sub);
-      if (p?.type === 'device' && deviceMaySubscribe(p.deviceId, sub.topic)) return done(null, sub);
-      refused.inc({ action: 'subscribe' });
-      log.warn({ clientId: client.id, topic: sub.topic }, 'subscription refused');
+      let action = 'subscribe';
+      if (p?.type === 'device' && deviceMaySubscribe(p.deviceId, sub.topic)) {
+        const mine = granted.get(client) ?? new Set<string>();
+        if (mine.has(sub.topic) || mine.size < MAX_DEVICE_SUBSCRIPTIONS) {
+          mine.add(sub.topic);
+          granted.set(client, mine);
+          return done(null, sub);
+        }
+        action = 'subscriptions';
+      }
+      refused.inc({ action });
+      log.warn({ clientId: client.id, topic: sub.topic.slice(0, 200), reason: action === 'subscriptions' ? `more than ${MAX_DEVICE_SUBSCRIPTIONS} filters` : 'not its own commands' }, 'subscription refused');
       // A null subscription makes Aedes answer SUBACK 0x80 (failure) without dropping the client.
       done(null, null);
     },

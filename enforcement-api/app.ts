@@ -193,7 +193,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { users: auth.users, sessions: auth.sessions, accessTtlS: auth.accessTtlS, throttle, metrics: infra.metrics });
   await app.register(registryRoutes, { zones: registry.zones, devices: registry.devices, mqttPort: registry.mqttPort, health: registry.deviceHealth ?? { silentS: 600, lowBatteryPct: 20 } });
   await app.register(zoneRuleRoutes, { zones: registry.zones, rules: registry.zoneRules, rulesChanged: registry.rulesChanged });
-  await app.register(caseRoutes, { cases: cases.cases, bus, sessions: auth.sessions });
+  await app.register(caseRoutes, { cases: cases.cases, bus, sessions: auth.sessions, metrics: infra.metrics });
   await app.register(caseLifecycleRoutes, { cases: cases.cases, bus });
   await app.register(evidenceRoutes, { cases: cases.cases, evidence: cases.evidence, maxBytes: cases.evidenceMaxBytes });
   await app.register(readingRoutes, { readings: sensing.readings });

@@ -30,7 +30,8 @@ import { maySeeCase } from './jurisdiction.js';
  *   5. guards          → the guard's own status and code (built-in ones below; later legal rules such
  *                        as the two-officer certificate rule plug in through `LifecyclePolicy.guards`)
  *
- * Jurisdiction: officers and team leads act only on their own team's cases; reviewers only on cases
+ * Jurisdiction: officers and team leads act only on their own team's cases and the cases their team
+ * supports, where they may not `dispatch` or `dismiss` (403 HOLDING_TEAM_ONLY); reviewers only on cases
  * submitted for review to their post (and only the review steps); operators and admins (the district operations
  * centre) see every case, route the fallback queue (`dispatch`) and may `dismiss` a false alarm, but
  * take no field or review step.
@@ -185,6 +186,14 @@ export type TransitionDecision =
   | Rejection;
 
 /**
+ * Events a team working a case beside the team holding it (its `supportTeamId`) may not fire: it
+ * accepts, arrives and resolves with the holding team, but giving the case to another team or closing
+ * it as a false alarm stays the holding team's call (and the operations centre's).
+ */
+const HOLDING_TEAM_EVENTS: ReadonlySet<CaseEvent> = new Set<CaseEvent>(['dispatch', 'dismiss']);
+const onlySupports = (c: CaseFacts, actor: Actor) => (actor.role === 'officer' || actor.role === 'team_lead') && c.teamId !== actor.teamId;
+
+/**
  * Decides one transition. `c` is null when no such case exists. Pure: the caller loads the facts
  * (under a row lock) and persists the outcome.
  */
@@ -194,6 +203,9 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
   const rule: EventRule<CaseEvent> = LIFECYCLE[event] as EventRule<CaseEvent>;
   if (!rule.roles.includes(actor.role)) return reject(403, 'FORBIDDEN', `a ${actor.role} may not ${event} a case (${rule.roles.join(', ')} may)`);
   if (!c || !maySeeCase(actor, c)) return reject(404, 'CASE_NOT_FOUND', 'no such case');
+  if (HOLDING_TEAM_EVENTS.has(event) && onlySupports(c, actor)) {
+    return reject(403, 'HOLDING_TEAM_ONLY', `your team works this case beside ${c.teamId ?? 'the team holding it'}: only that team (or the operations centre) may ${event} it`);
+  }
   if (!rule.from.includes(c.state)) {
     return reject(409, 'INVALID_TRANSITION', `cannot ${event} a case that is ${c.state} (only from ${rule.from.join(', ')})`);
   }
@@ -212,6 +224,6 @@ export function decideTransition(c: CaseFacts | null, actor: Actor, request: { e
 export function availableEvents(c: CaseFacts, actor: Actor): CaseEvent[] {
   if (!maySeeCase(actor, c)) return [];
   const offered = (e: CaseEvent) => (e !== 'classify' || c.classified === false) && (e !== 'file' || c.filed === false) && (e !== 'extend_deadline' || c.filed === true)
-    && (e !== 'dismiss' || c.filed !== true);
+    && (e !== 'dismiss' || c.filed !== true) && !(HOLDING_TEAM_EVENTS.has(e) && onlySupports(c, actor));
   return CASE_EVENTS.filter((e) => LIFECYCLE[e].roles.includes(actor.role) && LIFECYCLE[e].from.includes(c.state) && offered(e));
 }

@@ -26,13 +26,16 @@ declare module '@fastify/jwt' {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler: a valid bearer token (header, or `access_token` query for EventSource). */
+    /** preHandler: a valid bearer token (header; the live stream also takes the `access_token` query, for EventSource). */
     authenticate: preHandlerAsyncHookHandler;
     /** preHandler: authenticated and holding one of the roles. */
     requireRole(...roles: Role[]): preHandlerAsyncHookHandler;
     issueToken(user: User, sessionId: string): string;
   }
 }
+
+/** The one route that takes its token as `?access_token=`: the live stream, opened by EventSource. */
+export const QUERY_TOKEN_ROUTE = '/api/v1/stream';
 
 export default fp(
   async (app, opts: { secret: string; accessTtlS: number; sessionActive: (sessionId: string) => Promise<boolean> }) => {
@@ -46,6 +49,9 @@ export default fp(
         extractToken: (req: FastifyRequest) => {
           const header = req.headers.authorization;
           if (header?.startsWith('Bearer ')) return header.slice(7);
+          // Only where a header cannot be sent (EventSource): a token in a URL ends up in histories,
+          // proxies' logs and links passed on, so no other route takes one.
+          if (req.routeOptions.url !== QUERY_TOKEN_ROUTE) return undefined;
           const q = (req.query as Record<string, unknown> | undefined)?.access_token;
           return typeof q === 'string' ? q : undefined;
         },

@@ -8,6 +8,7 @@ import type { CaseRepository, CaseRow } from '../cases/repository.js';
 import { mayReceive } from '../domain/jurisdiction.js';
 import type { LiveBus } from '../live.js';
 import type { SessionRepository } from '../sessions.js';
+import type { Metrics } from '../../core/metrics.js';
 export { Benchmark, Case, Event };
 import type { TokenClaims } from '../plugins/auth.js';
 
@@ -24,9 +25,19 @@ function actionsFor(row: CaseRow, user: TokenClaims) {
 /** How often an open live stream checks that its session was not revoked by another process. */
 const SESSION_CHECK_MS = 5000;
 
-const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; sessions: SessionRepository }> = async (app, { cases, bus, sessions }) => {
+/**
+ * Live streams one person may hold open at once (per API process): a few tabs and devices. Each stream
+ * holds a connection, timers and a session check against the database every SESSION_CHECK_MS, so one
+ * account (a stolen token, a looping script) must not open thousands of them.
+ */
+export const MAX_STREAMS_PER_USER = 8;
+
+const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; sessions: SessionRepository; metrics: Metrics }> = async (app, { cases, bus, sessions, metrics }) => {
   // Open streams end before the server closes, or they would hold the shutdown open.
   const streams = new Set<() => void>();
+  /** Open streams per user id. */
+  const openPerUser = new Map<string, number>();
+  const streamsRefused = metrics.counter('api_live_streams_refused_total', 'live streams refused because the user already holds MAX_STREAMS_PER_USER open');
   app.addHook('preClose', async () => {
     for (const end of streams) end();
   });
@@ -104,6 +115,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
         security: [{ bearer: [] }],
         headers: StreamHeaders,
         querystring: StreamQuery,
+        response: { 401: { $ref: 'Error#' }, 429: { $ref: 'Error#' } },
       },
     },
     async (req, reply) => {
@@ -116,6 +128,14 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
       const reset = last === undefined ? undefined : last < horizon ? 'expired' : last > head ? 'unknown' : undefined;
       const from = last === undefined || reset ? head : last;
 
+      const user = viewer.sub;
+      const open = openPerUser.get(user) ?? 0;
+      if (open >= MAX_STREAMS_PER_USER) {
+        streamsRefused.inc();
+        req.log.warn({ user, open }, 'live stream refused: too many open for this user');
+        throw new AppError(429, 'TOO_MANY_STREAMS', `you already hold ${open} live streams open (at most ${MAX_STREAMS_PER_USER}): close one`);
+      }
+      openPerUser.set(user, open + 1);
       reply.hijack();
       const res = reply.raw;
       res.writeHead(200, {
@@ -149,7 +169,14 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
       const check = setInterval(() => {
         sessions.isActive(sid).then((live) => live || expire('session_revoked'), () => undefined);
       }, SESSION_CHECK_MS);
+      let ended = false;
       const end = () => {
+        if (!ended) {
+          ended = true;
+          const left = (openPerUser.get(user) ?? 1) - 1;
+          if (left > 0) openPerUser.set(user, left);
+          else openPerUser.delete(user);
+        }
         clearInterval(ping);
         clearInterval(check);
         clearTimeout(expiry);
@@ -160,6 +187,8 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
       };
       streams.add(end);
       req.raw.on('close', end);
+      // A client gone while the stream was set up: nothing will close it later.
+      if (res.destroyed) end();
       subscription.ready.catch((err: unknown) => {
         req.log.warn({ err }, 'live stream catch-up failed; the client resumes from its last id');
         end();

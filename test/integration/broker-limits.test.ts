@@ -1,7 +1,9 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
+import mqttPacket from 'mqtt-packet';
 import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
+import { MAX_DEVICE_SUBSCRIPTIONS } from '../../broker/policy.js';
 import { waitFor } from '../support/platform.js';
 
 /**
@@ -80,7 +82,108 @@ describe('broker limits', () => {
     expect(received.filter((m) => m.topic === 'v1/devices/rate-1/telemetry/people').map((m) => m.payload)).toEqual(sent);
     expect((await metric('mqtt_rate_limited_total')) - before).toBeGreaterThanOrEqual(20);
   });
+
+  it('closes a connection whose client id leaves more than MQTT_MAX_QOS2_PENDING_BYTES of QoS 2 publishes without PUBREL, across reconnects', async () => {
+    // A device that never releases its QoS 2 publishes: each stays stored for its client id, across
+    // reconnects of its persistent session, one per packet id (65,535 of them).
+    const first = await rawDevice('q2-1', false);
+    for (let id = 1; id <= 4; id++) first.publishQos2(id, Buffer.alloc(250 * 1024, 0x20));
+    await first.recs(4);
+    first.end();
+    await first.closed;
+    const again = await rawDevice('q2-1', false);
+    for (let id = 5; id <= 8; id++) again.publishQos2(id, Buffer.alloc(250 * 1024, 0x20));
+    await Promise.race([again.closed, again.recs(4).catch(() => undefined)]);
+    expect(again.received.filter((p) => p.cmd === 'pubrec')).toHaveLength(0);
+    expect(await metric('mqtt_qos2_pending_refused_total')).toBe(1);
+    // A clean session forgets them, and the device may go on.
+    const clean = await rawDevice('q2-1', true);
+    clean.publishQos2(1, Buffer.alloc(250 * 1024, 0x20));
+    await clean.recs(1);
+    clean.end();
+    await clean.closed;
+  });
+
+  it('lets a client that releases its QoS 2 publishes send as many full-size ones as it likes', async () => {
+    const d = await device('q2-2');
+    for (let i = 0; i < 8; i++) await d.publishAsync('v1/devices/q2-2/telemetry/noise', Buffer.alloc(250 * 1024, 0x20), { qos: 2 });
+    await waitFor(() => received.filter((m) => m.topic === 'v1/devices/q2-2/telemetry/noise').length === 8 || undefined, 'the 8 QoS 2 publishes');
+    expect(d.connected).toBe(true);
+    expect(await metric('mqtt_qos2_pending_refused_total')).toBe(1);
+  });
 });
+
+/** The return codes of the SUBACK to one SUBSCRIBE of `filters` (128: refused). */
+async function suback(client: MqttClient, filters: string[]): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filters, { qos: 1 })).map((g) => g.qos);
+  } catch (err) {
+    return (err as { packet: { granted: number[] } }).packet.granted;
+  }
+}
+
+describe('subscriptions of a device', () => {
+  it('keeps for a persistent session only the filters it was granted: a refused `#` beside its commands brings it nothing while offline', async () => {
+    const spy = await b.connect({ username: 'sub-spy', password: DEVICE_SECRET, clientId: 'sub-spy', clean: false });
+    const asked = ['v1/devices/sub-spy/commands/#', '#', 'v1/devices/sub-victim/telemetry/#'];
+    expect(await suback(spy, asked)).toEqual([1, 128, 128]);
+    await spy.endAsync();
+    // While it is away: another device's telemetry, then a command for it (queued for its session).
+    const victim = await device('sub-victim');
+    await victim.publishAsync('v1/devices/sub-victim/telemetry/noise', 'victim-reading', { qos: 1 });
+    await sub.publishAsync('v1/devices/sub-spy/commands/speaker.play', 'its-command', { qos: 1 });
+    const got: string[] = [];
+    const back = mqtt.connect(`mqtt://127.0.0.1:${b.broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, username: 'sub-spy', password: DEVICE_SECRET, clientId: 'sub-spy', clean: false });
+    back.on('message', (topic) => got.push(topic));
+    await waitFor(() => got.includes('v1/devices/sub-spy/commands/speaker.play') || undefined, 'its own command', 10_000);
+    expect(got).toEqual(['v1/devices/sub-spy/commands/speaker.play']);
+    await back.endAsync(true);
+  });
+
+  it(`grants one device connection at most MAX_DEVICE_SUBSCRIPTIONS filters, and counts the rest`, async () => {
+    const d = await device('sub-many');
+    const before = await metric('mqtt_refused_total', { action: 'subscriptions' });
+    const filters = Array.from({ length: 200 }, (_, i) => `v1/devices/sub-many/commands/c${i}`);
+    const granted = await suback(d, filters);
+    expect(granted.filter((q) => q !== 128)).toHaveLength(MAX_DEVICE_SUBSCRIPTIONS);
+    expect((await metric('mqtt_refused_total', { action: 'subscriptions' })) - before).toBe(200 - MAX_DEVICE_SUBSCRIPTIONS);
+    // A filter it holds may be asked for again; the connection stays up.
+    await d.subscribeAsync(filters[0]!, { qos: 1 });
+    expect(d.connected).toBe(true);
+  });
+});
+
+/** A device speaking MQTT itself over a socket: QoS 2 publishes whose PUBRECs it never answers. */
+async function rawDevice(id: string, clean: boolean) {
+  const socket = net.connect(b.broker.port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  const received: mqttPacket.Packet[] = [];
+  const waiters: (() => void)[] = [];
+  parser.on('packet', (p) => {
+    received.push(p);
+    for (const w of waiters.splice(0)) w();
+  });
+  socket.on('data', (d) => parser.parse(d));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const until = (check: () => boolean) => new Promise<void>((resolve, reject) => {
+    const look = () => (check() ? resolve() : waiters.push(look));
+    void closed.then(() => reject(new Error(`connection closed; received ${received.map((p) => p.cmd).join(',')}`)));
+    look();
+  });
+  socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean, clientId: id, keepalive: 0, username: id, password: Buffer.from(DEVICE_SECRET) }));
+  await until(() => received.some((p) => p.cmd === 'connack'));
+  expect(received[0]).toMatchObject({ cmd: 'connack', returnCode: 0 });
+  return {
+    received,
+    closed,
+    publishQos2: (messageId: number, payload: Buffer) =>
+      socket.write(mqttPacket.generate({ cmd: 'publish', topic: `v1/devices/${id}/telemetry/noise`, qos: 2, messageId, payload, retain: false, dup: false })),
+    recs: (n: number) => until(() => received.filter((p) => p.cmd === 'pubrec').length >= n),
+    end: () => socket.end(mqttPacket.generate({ cmd: 'disconnect' })),
+  };
+}
+
 
 describe('connection limit', () => {
   let small: TestBroker;

@@ -4,7 +4,7 @@ import { topics } from '../../contract/mqtt/topics.js';
 import { localTime, type TelemetryMessage } from '../../simulator/scenarios.js';
 import { edgeVisit, smokeRun, type SmokeScene } from '../../simulator/hazards.js';
 import { api, connectDevice, count, login, provision, publishAll, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
-import { openStream, type LiveStream } from '../support/cases.js';
+import { openCase, openStream, type LiveStream } from '../support/cases.js';
 import { DESKTOP, hasBrowser, launch, signIn } from '../support/browser.js';
 
 /**
@@ -156,6 +156,24 @@ describe('intrusion at the water\'s edge of a closed zone', () => {
     const accepted = await api(t, emergencyToken, 'POST', `/api/v1/cases/${c.id}/transitions`, { event: 'accept' });
     expect(accepted.status).toBe(200);
     await river.next((m) => m.event === 'case.updated' && m.data.caseId === c.id && m.data.state === 'accepted', 10_000);
+  });
+
+  it('lets the supporting team work the case, but not give it to another team or dismiss it: that stays the holding team\'s call', async () => {
+    const id = await openCase(t, 'intrusion', 'z-river-steps');
+    const holding = async () => (await t.platform.db.pool.query<{ state: string; team: string }>('SELECT state, team_id AS team FROM cases WHERE id = $1', [id])).rows[0];
+    expect(await holding()).toEqual({ state: 'dispatched', team: 't-river' });
+    const lead = await login(t, 'emerg.lead');
+    const officer = await login(t, 'emerg.ma');
+    expect((await api<{ actions: string[] }>(t, lead, 'GET', `/api/v1/cases/${id}`)).body.actions).toEqual(['accept']);
+    for (const [token, body] of [[lead, { event: 'dispatch', teamId: 't-emergency' }], [lead, { event: 'dispatch', teamId: 't-east' }], [officer, { event: 'dismiss', reason: 'nobody there', falseAlarm: true }]] as const) {
+      const r = await api<{ code: string }>(t, token, 'POST', `/api/v1/cases/${id}/transitions`, body);
+      expect(r.status, JSON.stringify(body)).toBe(403);
+      expect(r.body.code).toBe('HOLDING_TEAM_ONLY');
+    }
+    expect(await holding()).toEqual({ state: 'dispatched', team: 't-river' });
+    // It works the case beside the street team; the street team still decides where it goes.
+    expect((await api(t, officer, 'POST', `/api/v1/cases/${id}/transitions`, { event: 'accept' })).status).toBe(200);
+    expect((await api(t, await login(t, 'river.zhao'), 'POST', `/api/v1/cases/${id}/transitions`, { event: 'dismiss', reason: 'a heron', falseAlarm: true })).status).toBe(200);
   });
 });
 

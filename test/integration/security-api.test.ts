@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, TEST_PASSWORD, type TestPlatform } from '../support/platform.js';
+import { MAX_STREAMS_PER_USER } from '../../enforcement-api/routes/cases.js';
 
 /**
  * Attacks on the API by people: guessing passwords, tokens that never expire or outlive their session,
@@ -91,6 +92,51 @@ describe('tokens and sessions', () => {
       text += Buffer.from(value).toString();
     }
     expect(text).toMatch(/event: expired\ndata: \{"reason":"session_revoked"\}/);
+  });
+  it('takes a token in the URL (`?access_token=`) on the live stream only', async () => {
+    const token = await login(t, 'east.li');
+    const inUrl = (url: string) => fetch(`${t.http}${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`);
+    for (const url of ['/api/v1/me', '/api/v1/cases', '/api/v1/team/members']) {
+      const r = await inUrl(url);
+      expect(r.status, url).toBe(401);
+      expect(await r.json()).toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+    expect(await me(token)).toBe(200);
+    const abort = new AbortController();
+    const stream = await fetch(`${t.http}/api/v1/stream?access_token=${encodeURIComponent(token)}`, { signal: abort.signal });
+    expect(stream.status).toBe(200);
+    abort.abort();
+  });
+
+  it('refuses a user more than MAX_STREAMS_PER_USER live streams at once, over all their sessions, and counts it', async () => {
+    const tokens = [(await session('river.zhao')).accessToken, (await session('river.zhao')).accessToken];
+    const open = (token: string) => {
+      const abort = new AbortController();
+      return fetch(`${t.http}/api/v1/stream?access_token=${encodeURIComponent(token)}`, { signal: abort.signal }).then((res) => ({ res, close: () => abort.abort() }));
+    };
+    const held = [];
+    for (let i = 0; i < MAX_STREAMS_PER_USER; i++) {
+      const s = await open(tokens[i % 2]!);
+      expect(s.res.status).toBe(200);
+      held.push(s);
+    }
+    const refused = await open(tokens[1]!);
+    expect(refused.res.status).toBe(429);
+    expect(await refused.res.json()).toMatchObject({ code: 'TOO_MANY_STREAMS' });
+    expect(await t.platform.metrics.value('api_live_streams_refused_total')).toBeGreaterThanOrEqual(1);
+    // Another person is not held back by them.
+    const other = await open(await login(t, 'east.li'));
+    expect(other.res.status).toBe(200);
+    other.close();
+    // Once one closes, the user may open another.
+    held.pop()!.close();
+    let again = await open(tokens[0]!);
+    for (const until = Date.now() + 5000; again.res.status === 429 && Date.now() < until;) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = await open(tokens[0]!);
+    }
+    expect(again.res.status).toBe(200);
+    for (const s of [...held, again]) s.close();
   });
 });
 
