@@ -119,7 +119,7 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     await page.locator('form[data-event="file"]').waitFor();
     expect(await page.locator('#waiting-presence').count()).toBe(0);
     // The ends on site the law allows a noise violation: spared as a first violation, warned, or none found; not "hazard cleared".
-    expect(await page.locator('form[data-event="resolve_on_site"] input[name="outcome"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value)))
+    expect(await page.locator('form[data-event="resolve_on_site"] input[name="outcome"]').evaluateAll((els) => els.map((e) => e.getAttribute('value'))))
       .toEqual(['corrected', 'warning_issued', 'no_violation_found']);
     await shot(page, 'walkthrough-case-landscape');
 
