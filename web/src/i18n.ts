@@ -491,6 +491,8 @@ const M: Record<string, [string, string]> = {
   cBadLon: ['经度应为 -180 至 180 之间的数字（例如 118.781）。', 'Longitude must be a number from -180 to 180 (e.g. 118.781).'],
   cBothCoords: ['请同时填写纬度和经度，或都不填。', 'Give both latitude and longitude, or neither.'],
   err_RATE_LIMITED: ['提交过于频繁，请稍后再试。', 'Too many submissions: try again a little later.'],
+  err_TOO_MANY_STREAMS: ['您已在太多设备或窗口上打开实时推送，请关闭不用的页面后重试。', 'Live updates are open on too many devices or windows: close the ones not in use and try again.'],
+  err_HOLDING_TEAM_ONLY: ['只有承办本案的队伍可以改派或撤销此案；协办队伍可以接单、到场和现场处置。', 'Only the team holding the case may send it to another team or dismiss it; a supporting team may accept, arrive and resolve it on site.'],
   err_ALREADY_CLASSIFIED: ['案件已确定违法事项。', 'The case already has its matter.'],
   err_ALREADY_FILED: ['案件已立案。', 'The case is already filed.'],
   err_UNKNOWN_MATTER: ['事项目录中没有所选事项，请重新选择。', 'The matter chosen is not in the catalogue: choose again.'],
