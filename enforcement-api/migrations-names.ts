@@ -6,7 +6,7 @@ import type { Migration } from '../core/db/migrate.js';
  * falls back to `name` where a row has none. Matters are catalogue data, edited through the catalogue
  * API (`nameZh`); zones and teams come with the district's set-up (the demo's are named here).
  */
-export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_posts' | 'users', Readonly<Record<string, string>>>> = {
+export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_posts' | 'users' | 'sites' | 'streets', Readonly<Record<string, string>>>> = {
   matters: {
     'NOISE-AMPLIFIED': '公共场所使用音响器材音量超过噪声限值',
     'FISHING-BAN': '在禁渔区垂钓',
@@ -29,6 +29,14 @@ export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_p
     'rp-east': '东湖街道法制审核岗',
     'rp-river': '滨河街道法制审核岗',
     'rp-centre': '区法制审核中心',
+  },
+  sites: {
+    'site-park': '东湖公园',
+    'site-river': '北滨河',
+  },
+  streets: {
+    's-east': '东湖街道',
+    's-river': '滨河街道',
   },
   /** The demo's staff: people by the name they are known by, the shared accounts by what they are. */
   users: {
@@ -54,7 +62,7 @@ export const NAMES_ZH: Readonly<Record<'matters' | 'zones' | 'teams' | 'review_p
   },
 };
 
-const KEY = { matters: 'code', zones: 'id', teams: 'id', review_posts: 'id', users: 'id' } as const;
+const KEY = { matters: 'code', zones: 'id', teams: 'id', review_posts: 'id', users: 'id', sites: 'id', streets: 'id' } as const;
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** Sets the Chinese names above on the rows that exist (the demo seed runs them again after inserting its rows). */
@@ -241,4 +249,11 @@ export const RULE_NAMES_ZH_MIGRATION: Migration = {
   version: 37,
   name: 'Chinese names of zone rules',
   up: () => [`ALTER TABLE zone_rules ADD COLUMN name_zh text`, ...rulesZhStatements()],
+};
+
+/** Sites and streets get a Chinese name too (the site map and the zone list name them). */
+export const PLACE_NAMES_ZH_MIGRATION: Migration = {
+  version: 38,
+  name: 'Chinese names of sites and streets',
+  up: () => [`ALTER TABLE sites ADD COLUMN name_zh text`, `ALTER TABLE streets ADD COLUMN name_zh text`, ...namesZhStatements(['sites', 'streets'])],
 };

@@ -5,9 +5,11 @@ export interface ZoneRow {
   name: string;
   siteId: string;
   siteName: string;
+  siteNameZh: string | null;
   siteKind: string;
   streetId: string;
   streetName: string;
+  streetNameZh: string | null;
   noiseClass: string;
   timezone: string;
   capacity: number | null;
@@ -20,8 +22,8 @@ export class ZoneRepository {
 
   async list(): Promise<ZoneRow[]> {
     const r = await this.pool.query<ZoneRow>(
-      `SELECT z.id, z.name, z.name_zh AS "nameZh", s.id AS "siteId", s.name AS "siteName", s.kind AS "siteKind", st.id AS "streetId",
-         st.name AS "streetName", z.noise_class AS "noiseClass", z.timezone, z.capacity, z.fishing_ban AS "fishingBan",
+      `SELECT z.id, z.name, z.name_zh AS "nameZh", s.id AS "siteId", s.name AS "siteName", s.name_zh AS "siteNameZh", s.kind AS "siteKind", st.id AS "streetId",
+         st.name AS "streetName", st.name_zh AS "streetNameZh", z.noise_class AS "noiseClass", z.timezone, z.capacity, z.fishing_ban AS "fishingBan",
          z.geometry
        FROM zones z JOIN sites s ON s.id = z.site_id JOIN streets st ON st.id = s.street_id ORDER BY z.id`,
     );

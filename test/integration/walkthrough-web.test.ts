@@ -150,6 +150,16 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     await page.locator('#outbox li.muted').waitFor({ timeout: 30_000 });
   });
 
+  it('names the sites on the map in the user\'s language', async () => {
+    const page = await signIn(await context(LANDSCAPE), t, 'east.li');
+    await page.goto(`${t.http}/#/map`);
+    await page.locator('figure.site figcaption').first().waitFor();
+    expect(await page.locator('figure.site figcaption').allTextContents()).toEqual(['东湖公园', '北滨河']);
+    await page.click('#lang');
+    await expect.poll(() => page.locator('figure.site figcaption').allTextContents()).toEqual(['East Lake Park', 'North Riverbank']);
+    await page.click('#lang');
+  });
+
   it('checks the hotline\'s point as numbers in range, in the user\'s words, and the server refuses a bad one with its own code', async () => {
     const hotline = await login(t, 'hotline');
     for (const location of [{ lat: 'abc', lon: 118.78 }, { lat: 95, lon: 118.78 }, { lat: 32.04, lon: -200 }, { lat: 32.04 }]) {

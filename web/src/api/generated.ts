@@ -2913,9 +2913,11 @@ export interface Endpoints {
       nameZh: string | null;
       siteId: string;
       siteName: string;
+      siteNameZh: string | null;
       siteKind: string;
       streetId: string;
       streetName: string;
+      streetNameZh: string | null;
       noiseClass: string;
       timezone: string;
       capacity: number | null;

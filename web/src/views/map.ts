@@ -29,7 +29,8 @@ export function mapView(): View {
   };
 
   /** One site (the park, the riverbank): its zones fitted to the frame, devices, open cases as markers. */
-  const site = (name: string, zs: Zone[]) => {
+  const site = (key: string, zs: Zone[]) => {
+    const name = localName(key, zs[0]?.siteNameZh);
     const ids = new Set(zs.map((z) => z.id));
     const devs = devices.filter((d) => ids.has(d.zoneId));
     const pts = [...zs.flatMap((z) => ringOf(z.geometry)), ...devs.map(placementOf).filter((p): p is [number, number] => p !== null)];
@@ -44,7 +45,7 @@ export function mapView(): View {
     const X = (lon: number) => W / 2 + (lon - (lon0 + lon1) / 2) * k * scale;
     const Y = (lat: number) => (H + 40) / 2 - (lat - (lat0 + lat1) / 2) * scale;
     const open = [...state.cases.values()].filter((c) => isOpen(c) && ids.has(c.zoneId));
-    return h('figure', { class: 'site', 'data-site': name },
+    return h('figure', { class: 'site', 'data-site': key },
       s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'site-map', role: 'img', 'aria-label': `${t('mapTitle')}: ${name}` },
         s('defs', null, s('pattern', { id: 'ban', width: 12, height: 12, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' },
           s('rect', { width: 12, height: 12, fill: '#cfe8ff' }), s('line', { x1: 0, y1: 0, x2: 0, y2: 12, stroke: '#0050b3', 'stroke-width': 4 }))),
