@@ -78,7 +78,7 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     const page = await signIn(tablet, t, 'east.li');
     // The inbox names the officer's team, not its id.
     await page.locator(`#cases li[data-id="${caseId}"]`).waitFor({ timeout: 30_000 });
-    expect(await page.textContent('#team-scope')).toBe('队伍 东湖街道综合行政执法队');
+    expect(await page.textContent('#team-scope')).toBe('东湖街道综合行政执法队');
     await page.goto(`${t.http}/#/case/${caseId}`);
     await page.locator('#d-events li').first().waitFor({ timeout: 30_000 });
     expect(await page.textContent('h1')).toContain('东湖公园中心广场');

@@ -33,7 +33,7 @@ export function inboxView(): View {
         h('span', { class: 'card-main' },
           h('strong', { class: 'card-title' }, `${t(`kind_${c.kind}`)} · ${localName(c.zoneName, c.zoneNameZh)}`),
           h('span', { class: 'card-sub' }, localName(c.title, c.titleZh)),
-          h('span', { class: 'card-meta' }, `#${c.number} · ${when(c.createdAt)} · ${t('alertsN', { n: c.alertCount })}`)),
+          h('span', { class: 'card-meta' }, `#${c.number} · ${when(c.createdAt)} · ${c.alertCount === 1 ? t('alertsOne') : t('alertsN', { n: c.alertCount })}`)),
         h('span', { class: 'card-side' },
           h('span', { class: ['state', `st-${c.state}`] }, t(`state_${c.state}`)),
           cd.text ? h('span', { class: ['countdown', cd.level], 'data-due': c.slaDueAt ?? '' }, cd.text) : null,
