@@ -103,19 +103,14 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
     facts.firstViolationSparedIn = prior.sparedIn;
   }
 
-  // The day of the act: the catalogue in force then, and the party's age then (a minor's, APL art. 30).
-  if (t.event === 'propose_decision' || t.event === 'resolve_on_site') facts.actDate = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
-
   if (t.event === 'propose_decision' || t.event === 'resolve_on_site') {
-    // The catalogue in force when the act occurred, not today's: what a proposal, a warning on site or
-    // sparing a first violation is judged by.
-    const actOn = facts.actDate ?? facts.today;
+    // The day of the act: the catalogue in force then, not today's (what a proposal, a warning on site or
+    // sparing a first violation is judged by), and the party's age then (a minor's, APL art. 30).
+    const actOn = (await actDateOf(client, caseId, settings.timezone)) ?? facts.today;
+    facts.actDate = actOn;
     facts.benchmarks = c.matterCode ? await benchmarkInForce(client, c.matterCode, actOn) : [];
     facts.bounds = c.matterCode ? await boundsInForce(client, c.matterCode, actOn) : [];
-  }
-  if (t.event === 'propose_decision') {
-    const actOn = facts.actDate ?? facts.today;
-    if (t.fields.fineYuan !== undefined && t.fields.partyId !== undefined && c.matterCode) {
+    if (t.event === 'propose_decision' && t.fields.fineYuan !== undefined && t.fields.partyId !== undefined && c.matterCode) {
       facts.sameDayFines = await sameDayFinesOfParty(client, { partyId: t.fields.partyId, matterCode: c.matterCode, caseId, actDate: actOn, timezone: settings.timezone });
     }
   }
