@@ -105,6 +105,7 @@ export const EVENT_FIELDS = {
     partyIdType: PartyIdType,
     correction: Correction,
     deviationReason: Type.Optional(Text(2000, 'why the fine leaves the discretion benchmark (inside the law): required then, and the district centre reviews it')),
+    revises: Type.Optional(Type.Integer({ minimum: 1, description: 'the revision this proposal replaces: required once the case has a proposal, and it must be the latest (409 PROPOSAL_CHANGED otherwise, so that a colleague\'s proposal made meanwhile is never silently replaced)' })),
   }, closed),
   submit_for_review: Type.Object({ note: Note }, closed),
   approve: Type.Object({ opinion: Type.Optional(Text(4000, 'reviewer opinion')) }, closed),

@@ -261,6 +261,13 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
       };
     }
     case 'propose_decision': {
+      // A revision names the revision it replaces: two officers proposing at once must not replace each other's.
+      const latest = (await latestProposal(client, caseId))?.revision;
+      if (t.fields.revises !== latest) {
+        return latest === undefined
+          ? reject(409, 'PROPOSAL_CHANGED', `the case has no proposal for revises ${t.fields.revises} to replace`)
+          : reject(409, 'PROPOSAL_CHANGED', `the case's proposal is at revision ${latest}${t.fields.revises === undefined ? ', made meanwhile' : ''}: read it, then name it in revises to replace it`);
+      }
       const a = assessProposal(facts, t, settings);
       if (t.fields.partyId !== undefined) await recordParty(client, t.fields, t.fields.party, at);
       return {

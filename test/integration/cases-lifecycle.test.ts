@@ -117,7 +117,7 @@ describe('case lifecycle over HTTP', () => {
       await walk(caseId, [['east.review', { event: 'return', opinion }]]);
       expect((await detail(caseId, 'east.li')).actions).toEqual(['propose_decision']);
       await walk(caseId, [
-        ['east.li', { ...PROPOSAL, facts: `${PROPOSAL.facts}; order to correct served 21:05, refused` }],
+        ['east.li', { ...PROPOSAL, revises: 1, facts: `${PROPOSAL.facts}; order to correct served 21:05, refused` }],
         ['east.lead', { event: 'submit_for_review', note: 'order attached' }],
         ['east.review', { event: 'approve' }],
         ['east.lead', { event: 'decide', decisionNo: '东执罚决字〔2025〕第12号' }],
@@ -312,6 +312,22 @@ describe('case lifecycle over HTTP', () => {
     const audit = await api<{ verification: { ok: boolean; events: number } }>(t, as('admin'), 'GET', `/api/v1/cases/${caseId}/audit`);
     // reported, dispatched, accepted, arrived, presence_confirmed, filed, a photo and a measurement added and reviewed, the winner.
     expect(audit.body.verification).toMatchObject({ ok: true, events: 11 });
+  });
+
+  it('never lets a proposal silently replace a colleague\'s: a revision names the revision it replaces', async () => {
+    const caseId = await openCase(t);
+    await walk(caseId, [['east.li', { event: 'accept' }], ['east.li', ARRIVE]]);
+    await readyToPropose(t, as, caseId);
+    expect((await fire('east.li', caseId, { ...PROPOSAL, revises: 1 })).body).toMatchObject({ code: 'PROPOSAL_CHANGED' });
+    await walk(caseId, [['east.lead', PROPOSAL]]);
+    // Written before the lead's proposal was seen: refused, whether it names no revision or an old one.
+    expect((await fire('east.li', caseId, PROPOSAL))).toMatchObject({ status: 409, body: { code: 'PROPOSAL_CHANGED' } });
+    const both = await Promise.all([fire('east.li', caseId, { ...PROPOSAL, revises: 1, facts: 'by east.li' }), fire('east.lead', caseId, { ...PROPOSAL, revises: 1, facts: 'by east.lead' })]);
+    expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
+    const winner = both.find((r) => r.status === 200)!;
+    expect(winner.body).toMatchObject({ event: { data: { revision: 2 } } });
+    expect((await fire('east.li', caseId, { ...PROPOSAL, revises: 1 })).body).toMatchObject({ code: 'PROPOSAL_CHANGED', message: expect.stringContaining('revision 2') });
+    expect((await detail(caseId)).proposals.map((p: { revision: number }) => p.revision)).toEqual([1, 2]);
   });
 
   it('writes nothing when the transaction fails half-way', async () => {

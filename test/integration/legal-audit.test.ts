@@ -164,7 +164,7 @@ describe('one act is not split into cases to stay under the threshold', () => {
     expect((await detail(first)).actions).not.toContain('approve');
     // Returned, proposed again and submitted, it goes to the centre.
     await ok('east.review', first, { event: 'return', opinion: 'the same act as another case: the centre reviews it' });
-    await ok('east.li', first, noiseProposal({ ...unit, fineYuan: 9000 }));
+    await ok('east.li', first, { ...noiseProposal({ ...unit, fineYuan: 9000 }), revises: 1 });
     expect((await ok('east.li', first, { event: 'submit_for_review' })).event?.data).toMatchObject({ reviewLevel: 'major', reviewPostId: 'rp-centre' });
   });
 });

@@ -561,6 +561,7 @@ const M: Record<string, [string, string]> = {
   err_INVALID_PARTY_ID: ['当事人证件号无效，请核对（身份证号校验位、统一社会信用代码）。', 'The party\'s ID number is not valid: check it (ID card check digit, credit code).'],
   err_FIRST_VIOLATION_UNPROVEN: ['首违不罚须填写当事人证件号和改正情况。', 'No penalty for a first violation needs the party\'s ID number and how it was corrected.'],
   err_NOT_FIRST_VIOLATION: ['该当事人有同类既往案件，不属于首次违法。', 'The party has earlier cases of this matter: not a first violation.'],
+  err_PROPOSAL_CHANGED: ['本案的处罚决定建议已被他人修改：请刷新后查看最新稿，再在其基础上修改。', 'Someone changed the case\'s proposal meanwhile: reload, read the latest revision, then revise it.'],
   err_CASE_FILED: ['案件已立案：处罚须通过「提出处罚决定建议」并经法制审核。', 'The case is filed: a penalty is proposed as a decision and legally reviewed.'],
   err_NOT_FILED: ['请先立案，再提出处罚决定建议。', 'File the case first, then propose a decision.'],
   err_MATTER_REQUIRED: ['案件尚未确定违法事项：请先「确定事项」。', 'The case has no matter yet: classify it first.'],

@@ -638,6 +638,7 @@ export interface Endpoints {
       partyIdType?: "resident_id" | "passport" | "uscc";
       correction?: string;
       deviationReason?: string;
+      revises?: number;
     } | {
       event: "submit_for_review";
       note?: string;

@@ -135,6 +135,7 @@ export function proposeForm(ctx: CaseContext): HTMLElement {
     const body: Record<string, unknown> = { event: 'propose_decision', ...v, penalties: (v.penalties as string[] | undefined) ?? [] };
     if (body.fineYuan !== undefined) body.fineYuan = Number(body.fineYuan);
     if (!(body.penalties as string[]).includes('fine')) delete body.fineYuan;
+    if (last) body.revises = last.revision;
     return body as TransitionBody;
   });
   if (!last) preselect();
