@@ -6,6 +6,8 @@ import type { User } from '../contract/http/auth.js';
 export type { User };
 
 const USER_COLUMNS = `id, username, role, team_id AS "teamId", display_name AS "displayName", name_zh AS "displayNameZh", review_post_id AS "reviewPostId",
+  (SELECT x.name FROM teams x WHERE x.id = users.team_id) AS "teamName",
+  (SELECT x.name_zh FROM teams x WHERE x.id = users.team_id) AS "teamNameZh",
   (SELECT p.name FROM review_posts p WHERE p.id = users.review_post_id) AS "reviewPostName",
   (SELECT p.name_zh FROM review_posts p WHERE p.id = users.review_post_id) AS "reviewPostNameZh"`;
 

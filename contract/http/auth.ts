@@ -11,6 +11,8 @@ export const User = Type.Object({
   username: Type.String(),
   role: Type.Union(ROLES.map((r) => Type.Literal(r))),
   teamId: Type.Union([Type.String(), Type.Null()]),
+  teamName: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "the team's name" })),
+  teamNameZh: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'its name in Chinese (null: teamName)' })),
   displayName: Type.String(),
   displayNameZh: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the name in Chinese, shown by the Chinese UI (null: displayName)' })),
   reviewPostId: Type.Union([Type.String(), Type.Null()], { description: "a reviewer's legal review post" }),

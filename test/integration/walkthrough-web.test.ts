@@ -150,6 +150,12 @@ describe.skipIf(!hasBrowser)('web app walk-through (Chromium, tablets and deskto
     await page.locator('#outbox li.muted').waitFor({ timeout: 30_000 });
   });
 
+  it('names the officer\'s team over an empty inbox, not its id', async () => {
+    const page = await signIn(await context(LANDSCAPE), t, 'emerg.ma');
+    await page.locator('#empty').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#team-scope')).toBe('区应急管理综合行政执法队');
+  });
+
   it('names the sites on the map in the user\'s language', async () => {
     const page = await signIn(await context(LANDSCAPE), t, 'east.li');
     await page.goto(`${t.http}/#/map`);

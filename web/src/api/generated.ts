@@ -89,6 +89,8 @@ export interface Endpoints {
         username: string;
         role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head" | "hotline";
         teamId: string | null;
+        teamName?: string | null;
+        teamNameZh?: string | null;
         displayName: string;
         displayNameZh?: string | null;
         reviewPostId: string | null;
@@ -122,6 +124,8 @@ export interface Endpoints {
         username: string;
         role: "officer" | "team_lead" | "operator" | "reviewer" | "admin" | "agency_head" | "hotline";
         teamId: string | null;
+        teamName?: string | null;
+        teamNameZh?: string | null;
         displayName: string;
         displayNameZh?: string | null;
         reviewPostId: string | null;

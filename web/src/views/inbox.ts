@@ -10,13 +10,14 @@ export function inboxView(): View {
   const list = h('ol', { id: 'cases', class: 'cards', 'aria-label': t('inboxTitle') });
   const empty = h('p', { id: 'empty', class: 'muted big-note' }, t('inboxEmpty'));
   const showClosed = h('input', { type: 'checkbox', id: 'show-closed' });
-  // The team by its name, as the cases it holds carry it (its id until one arrives).
+  // The team by its name (as signed in, else as the cases it holds carry it).
   const scope = h('span', { class: 'muted', id: 'team-scope' });
   const scopeText = () => {
-    const team = state.user?.teamId;
-    if (!team) return t('allTeams');
-    const own = [...state.cases.values()].find((c) => c.teamId === team && c.teamName);
-    return t('teamScope', { team: own ? localName(own.teamName, own.teamNameZh) : team });
+    const user = state.user;
+    if (!user?.teamId) return t('allTeams');
+    if (user.teamName) return t('teamScope', { team: localName(user.teamName, user.teamNameZh) });
+    const own = [...state.cases.values()].find((c) => c.teamId === user.teamId && c.teamName);
+    return t('teamScope', { team: own ? localName(own.teamName, own.teamNameZh) : user.teamId });
   };
   const el = h('section', { class: 'inbox' },
     h('div', { class: 'section-head' },
