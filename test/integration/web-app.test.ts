@@ -540,6 +540,12 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     const ops = await signIn(opsContext, t, 'ops');
     await ops.locator('#stat-online .stat-value').waitFor();
     expect(Number(await ops.textContent('#stat-open .stat-value'))).toBeGreaterThanOrEqual(1);
+    // The last 24 hours: every sixth hour of the district's clock, midnight as its date, and this hour last.
+    const hourAxis = await ops.locator('.charts-2 figure >> nth=0').locator('text.x-tick').allTextContents();
+    const thisHour = new Date().toLocaleString('zh-CN', { hour: '2-digit', hourCycle: 'h23', timeZone: 'Asia/Shanghai' }).replace(/\D/g, '');
+    expect(hourAxis.at(-1)).toBe(`${thisHour}:00`);
+    expect(hourAxis.length).toBeGreaterThanOrEqual(4);
+    for (const label of hourAxis.slice(0, -1)) expect(label).toMatch(/^(00|06|12|18):00$|^\d{2}\/\d{2}$/);
     expect(await ops.getAttribute('.grafana a >> nth=0', 'href')).toMatch(/^http:\/\/localhost:3000\/d\//);
 
     const admin = await signIn(await context(DESKTOP), t, 'admin');

@@ -94,9 +94,24 @@ export function hourBars(title: string, given: { hour: string; n: number }[], co
       yTicks.map((v) => [s('line', { x1: PAD.l, x2: W - PAD.r, y1: Y(v), y2: Y(v), class: 'grid' }), s('text', { x: PAD.l - 6, y: Y(v) + 4, 'text-anchor': 'end', class: 'tick' }, Math.round(v))]),
       data.map((d, i) => s('rect', { x: PAD.l + i * bw + 2, y: Y(d.n), width: Math.max(2, bw - 4), height: H - PAD.b - Y(d.n), fill: color },
         s('title', null, `${when(d.hour)}: ${d.n}`))),
-      data.length ? s('text', { x: PAD.l, y: H - 10, class: 'tick' }, clock(data[0]!.hour, { hour: '2-digit', minute: '2-digit' })) : null,
-      data.length ? s('text', { x: W - PAD.r, y: H - 10, 'text-anchor': 'end', class: 'tick' }, clock(data.at(-1)!.hour, { hour: '2-digit', minute: '2-digit' })) : null),
+      hourTicks(data.map((d) => d.hour)).map(({ i, text }) => s('text', { x: PAD.l + (i + 0.5) * bw, y: H - 10, 'text-anchor': i === data.length - 1 ? 'end' : 'middle', class: 'tick x-tick' }, text))),
     h('figcaption', null, title));
+}
+
+/**
+ * The hour axis' labels: every sixth hour of the district's clock, midnight as the day's date (so that
+ * yesterday's evening is not read as today's), and the current hour; none closer than three bars.
+ */
+export function hourTicks(hours: string[]): { i: number; text: string }[] {
+  const last = hours.length - 1;
+  const out: { i: number; text: string }[] = [];
+  hours.forEach((iso, i) => {
+    const hh = Number(clock(iso, { hour: '2-digit', hourCycle: 'h23' }).replace(/\D/g, ''));
+    if ((hh % 6 === 0 && last - i >= 3) || i === last) {
+      out.push({ i, text: hh === 0 ? clock(iso, { month: '2-digit', day: '2-digit' }) : clock(iso, { hour: '2-digit', minute: '2-digit' }) });
+    }
+  });
+  return out;
 }
 
 /** A horizontal scale with a marker: a value against a limit (people against capacity, a fine within bounds). */
