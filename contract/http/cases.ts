@@ -104,6 +104,8 @@ export const Case = Type.Object({
   teamNameZh: Nullable(Type.String({ description: 'the team\'s name in Chinese (null: teamName)' })),
   teamId: Type.Union([Type.String(), Type.Null()]),
   supportTeamId: Type.Union([Type.String(), Type.Null()], { description: 'the team working the case beside the one holding it (emergency management on an intrusion): it sees and acts on the case too' }),
+  supportTeamName: Type.Optional(Nullable(Type.String({ description: 'its name' }))),
+  supportTeamNameZh: Type.Optional(Nullable(Type.String({ description: 'its name in Chinese (null: supportTeamName)' }))),
   state: Type.String(),
   title: Type.String(),
   titleZh: Nullable(Type.String({ description: 'the title in Chinese (null: title; cases opened before it was written)' })),

@@ -25,6 +25,7 @@ interface CaseBody {
   zoneId: string;
   teamId: string | null;
   supportTeamId: string | null;
+  supportTeamNameZh?: string | null;
   matterCode: string | null;
   deadlines?: { name: string; dueAt: string }[];
   createdAt: string;
@@ -127,7 +128,7 @@ describe('intrusion at the water\'s edge of a closed zone', () => {
     await play(camera, edgeVisit({ deviceId: camera.id, trackId: 'stay-1', start, approachS: 20, stayS: 150, leaveS: 20, stepS: 5, seed: 3, seqStart: 2000 }), 'tracks');
     const opened = await river.next((m) => m.event === 'case.opened' && (m.data.case as CaseBody).kind === 'intrusion', 30_000);
     const c = opened.data.case as CaseBody;
-    expect(c).toMatchObject({ zoneId: zone, teamId: 't-river', supportTeamId: 't-emergency', matterCode: 'INTRUSION-WATER-EDGE' });
+    expect(c).toMatchObject({ zoneId: zone, teamId: 't-river', supportTeamId: 't-emergency', supportTeamNameZh: '区应急管理综合行政执法队', matterCode: 'INTRUSION-WATER-EDGE' });
     await emergency.next((m) => m.event === 'case.opened' && (m.data.case as CaseBody).id === c.id, 10_000);
 
     const alerts = await alertsOf(camera.id, 'intrusion');

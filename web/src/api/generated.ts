@@ -171,6 +171,8 @@ export interface Endpoints {
       teamNameZh: string | null;
       teamId: string | null;
       supportTeamId: string | null;
+      supportTeamName?: string | null;
+      supportTeamNameZh?: string | null;
       state: string;
       title: string;
       titleZh: string | null;
@@ -214,6 +216,8 @@ export interface Endpoints {
       teamNameZh: string | null;
       teamId: string | null;
       supportTeamId: string | null;
+      supportTeamName?: string | null;
+      supportTeamNameZh?: string | null;
       state: string;
       title: string;
       titleZh: string | null;
@@ -700,6 +704,8 @@ export interface Endpoints {
         teamNameZh: string | null;
         teamId: string | null;
         supportTeamId: string | null;
+        supportTeamName?: string | null;
+        supportTeamNameZh?: string | null;
         state: string;
         title: string;
         titleZh: string | null;

@@ -164,7 +164,7 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     const facts = h('dl', { class: 'facts', id: 'd-facts' },
       fact(t('reported'), when(detail.createdAt)),
       fact(t('team'), detail.teamId ? localName(detail.teamName ?? detail.teamId, detail.teamNameZh) : t('fallbackQueue')),
-      detail.supportTeamId ? fact(t('supportTeam'), detail.supportTeamId) : null,
+      detail.supportTeamId ? fact(t('supportTeam'), detail.supportTeamName ? localName(detail.supportTeamName, detail.supportTeamNameZh) : detail.supportTeamId) : null,
       fact(t('alertsLabel'), String(detail.alertCount)),
       fact(t('onSiteDue'), detail.slaDueAt ? `${when(detail.slaDueAt)} ${countdown(['reported', 'dispatched', 'accepted'].includes(detail.state) ? detail.slaDueAt : null).text}` : '—'),
       detail.onSiteOfficers ? fact(t('onSiteOfficers'), detail.onSiteOfficers.map((o) => person(detail, o)).join('、')) : null,
