@@ -26,6 +26,10 @@ export type ComplaintChannel = (typeof COMPLAINT_CHANNELS)[number];
 
 const lit = <T extends string>(xs: readonly T[]) => Type.Union(xs.map((x) => Type.Literal(x)));
 
+/** Why a complaint waits in the coordination queue: being routed, in no zone, no matter for its category, no team can take its case, declined by a team. */
+export const COORDINATION_CODES = ['routing', 'no_zone', 'no_matter', 'no_team', 'declined'] as const;
+export type CoordinationCode = (typeof COORDINATION_CODES)[number];
+
 export const Point = Type.Object({
   lon: Type.Number({ minimum: -180, maximum: 180 }),
   lat: Type.Number({ minimum: -90, maximum: 90 }),
@@ -103,18 +107,26 @@ export const Complaint = Type.Object({
   description: Type.String(),
   zoneId: Nullable(Type.String()),
   zoneName: Nullable(Type.String()),
+  zoneNameZh: Nullable(Type.String({ description: 'the zone\'s name in Chinese (null: zoneName)' })),
   location: Nullable(Point),
   address: Nullable(Type.String()),
   occurredAt: Type.String({ format: 'date-time' }),
   receivedAt: Type.String({ format: 'date-time' }),
   status: lit(COMPLAINT_STATUSES),
   teamId: Nullable(Type.String()),
+  teamName: Nullable(Type.String()),
+  teamNameZh: Nullable(Type.String({ description: 'the team\'s name in Chinese (null: teamName)' })),
   matterCode: Nullable(Type.String()),
   caseId: Nullable(Type.String({ description: 'the case it was fused into' })),
   replyDueAt: Type.String({ format: 'date-time' }),
   reply: Nullable(Type.String()),
   repliedAt: Nullable(Type.String({ format: 'date-time' })),
-  coordinationReason: Nullable(Type.String()),
+  coordinationReason: Nullable(Type.String({ description: 'why it is in the coordination queue, in English' })),
+  coordinationCode: Nullable(lit(COORDINATION_CODES)),
+  declinedByTeamId: Nullable(Type.String({ description: 'the team that declined it (coordinationCode declined)' })),
+  declinedByTeamName: Nullable(Type.String()),
+  declinedByTeamNameZh: Nullable(Type.String()),
+  declineReason: Nullable(Type.String({ description: 'the declining team\'s reason, in its words' })),
   coordinationSince: Nullable(Type.String({ format: 'date-time' })),
   escalationLevel: Type.Integer({ description: '0: not escalated; 1: the coordination lead; 2: the agency head' }),
   escalationDueAt: Nullable(Type.String({ format: 'date-time' })),

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Role } from '../../contract/http/auth.js';
 import type { AlertKind } from '../../contract/mqtt/alert.js';
-import type { ComplaintCategory, ComplaintReplyStatus, ComplaintStatus } from '../../contract/http/complaints.js';
+import type { ComplaintCategory, ComplaintReplyStatus, ComplaintStatus, CoordinationCode } from '../../contract/http/complaints.js';
 import { localDate } from '../domain/legal-rules.js';
 
 /**
@@ -26,7 +26,7 @@ export const CATEGORY_NAMES: Readonly<Record<ComplaintCategory, { en: string; zh
   other: { en: 'Other problem in a park or on the riverbank', zh: '其他问题', description: 'Anything else in the parks or along the river' },
 };
 
-export type IntakeDecision = { to: 'fuse'; kind: AlertKind } | { to: 'coordination'; reason: string };
+export type IntakeDecision = { to: 'fuse'; kind: AlertKind } | { to: 'coordination'; code: CoordinationCode; reason: string };
 
 /**
  * Where a new complaint goes: into the alert pipeline (routed and fused like any alert) when it has a
@@ -34,8 +34,8 @@ export type IntakeDecision = { to: 'fuse'; kind: AlertKind } | { to: 'coordinati
  * find no team: then the case's fallback puts the complaint in the queue too.
  */
 export function intakeDecision(category: ComplaintCategory, zoneId: string | null, matterExists: boolean): IntakeDecision {
-  if (zoneId === null) return { to: 'coordination', reason: 'the place is in no zone of the district\'s sites' };
-  if (!matterExists) return { to: 'coordination', reason: `no matter in the catalogue for ${category} complaints` };
+  if (zoneId === null) return { to: 'coordination', code: 'no_zone', reason: 'the place is in no zone of the district\'s sites' };
+  if (!matterExists) return { to: 'coordination', code: 'no_matter', reason: `no matter in the catalogue for ${category} complaints` };
   return { to: 'fuse', kind: CATEGORY_KIND[category] };
 }
 

@@ -40,3 +40,26 @@ export const COMPLAINTS_MIGRATION: Migration = {
     ]),
   ],
 };
+
+/**
+ * Why a complaint waits in the coordination queue, as a code the desks' screens word in their language
+ * (the English `coordination_reason` stays for the API), and for a decline the team and its own words.
+ */
+export const COMPLAINT_COORDINATION_CODES_MIGRATION: Migration = {
+  version: 43,
+  name: 'complaints: coordination reason as a code, the declining team and its reason',
+  up: () => [
+    `ALTER TABLE complaints ADD COLUMN coordination_code text
+      CHECK (coordination_code IN ('routing', 'no_zone', 'no_matter', 'no_team', 'declined')),
+      ADD COLUMN declined_by text REFERENCES teams, ADD COLUMN decline_reason text`,
+    `UPDATE complaints SET coordination_code = CASE
+        WHEN coordination_reason = 'being routed' THEN 'routing'
+        WHEN coordination_reason LIKE 'the place is in no zone%' THEN 'no_zone'
+        WHEN coordination_reason LIKE 'no matter in the catalogue%' THEN 'no_matter'
+        WHEN coordination_reason = 'no team can take the case' THEN 'no_team'
+        WHEN coordination_reason LIKE 'declined by %' THEN 'declined' END
+      WHERE coordination_reason IS NOT NULL`,
+    `UPDATE complaints SET declined_by = t.id, decline_reason = substr(coordination_reason, length('declined by ' || t.id || ': ') + 1)
+      FROM teams t WHERE coordination_code = 'declined' AND coordination_reason LIKE 'declined by ' || t.id || ': %'`,
+  ],
+};

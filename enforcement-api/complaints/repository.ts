@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { NoiseZoneClass } from '../../core/domain/noise-limits.js';
-import type { Complaint, ComplaintCategory, ComplaintChannel, ComplaintReplyStatus, ComplaintStatus, Contact } from '../../contract/http/complaints.js';
+import type { Complaint, ComplaintCategory, ComplaintChannel, ComplaintReplyStatus, ComplaintStatus, Contact, CoordinationCode } from '../../contract/http/complaints.js';
 import { HEAD_LEVEL, type ComplaintViewer } from './domain.js';
 import type { NoiseMinute, PeopleMinute } from './sensor-record.js';
 
@@ -14,7 +14,10 @@ import type { NoiseMinute, PeopleMinute } from './sensor-record.js';
 type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 const SELECT = `SELECT c.id, c.tracking_no AS "trackingNumber", c.channel, c.category, c.description, c.zone_id AS "zoneId", z.name AS "zoneName",
-  c.location, c.address, c.occurred_at AS "occurredAt", c.received_at AS "receivedAt", c.status, c.team_id AS "teamId",
+  z.name_zh AS "zoneNameZh", c.location, c.address, c.occurred_at AS "occurredAt", c.received_at AS "receivedAt", c.status, c.team_id AS "teamId",
+  (SELECT x.name FROM teams x WHERE x.id = c.team_id) AS "teamName", (SELECT x.name_zh FROM teams x WHERE x.id = c.team_id) AS "teamNameZh",
+  c.coordination_code AS "coordinationCode", c.declined_by AS "declinedByTeamId", c.decline_reason AS "declineReason",
+  (SELECT x.name FROM teams x WHERE x.id = c.declined_by) AS "declinedByTeamName", (SELECT x.name_zh FROM teams x WHERE x.id = c.declined_by) AS "declinedByTeamNameZh",
   c.matter_code AS "matterCode", k.id AS "caseId", c.reply_due_at AS "replyDueAt", c.reply, c.replied_at AS "repliedAt",
   c.coordination_reason AS "coordinationReason", c.coordination_since AS "coordinationSince", c.escalation_level AS "escalationLevel",
   c.escalation_due_at AS "escalationDueAt", (SELECT count(*)::int FROM complaint_photos p WHERE p.complaint_id = c.id) AS photos,
@@ -63,6 +66,7 @@ export interface NewComplaintRow {
   receivedAt: Date;
   filedBy: string | null;
   replyDueAt: Date;
+  coordinationCode: CoordinationCode;
   coordinationReason: string;
   escalationDueAt: Date;
   contact?: Contact;
@@ -73,11 +77,11 @@ export interface NewComplaintRow {
 export async function insertComplaint(client: pg.PoolClient, c: NewComplaintRow, photos: readonly { contentType: string; bytes: Buffer }[]): Promise<void> {
   await client.query(
     `INSERT INTO complaints (id, tracking_no, check_hash, channel, category, description, zone_id, location, address, occurred_at,
-       received_at, filed_by, status, reply_due_at, coordination_reason, coordination_since, escalation_due_at, contact, open311_account_id, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'coordination', $13, $14, $11, $15, $16, $17, $11)`,
+       received_at, filed_by, status, reply_due_at, coordination_reason, coordination_since, escalation_due_at, contact, open311_account_id, updated_at, coordination_code)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'coordination', $13, $14, $11, $15, $16, $17, $11, $18)`,
     [c.id, c.trackingNo, c.checkHash, c.channel, c.category, c.description, c.zoneId, c.location ? JSON.stringify(c.location) : null,
       c.address ?? null, c.occurredAt, c.receivedAt, c.filedBy, c.replyDueAt, c.coordinationReason, c.escalationDueAt,
-      c.contact && Object.keys(c.contact).length > 0 ? JSON.stringify(c.contact) : null, c.open311AccountId ?? null],
+      c.contact && Object.keys(c.contact).length > 0 ? JSON.stringify(c.contact) : null, c.open311AccountId ?? null, c.coordinationCode],
   );
   for (const [i, p] of photos.entries()) {
     await client.query(
@@ -105,14 +109,14 @@ export async function caseOfAlert(db: Queryable, alertId: string): Promise<{ cas
 export async function markRouted(client: pg.PoolClient, id: string, alertId: string, teamId: string, matterCode: string | null, now: Date): Promise<void> {
   await client.query(
     `UPDATE complaints SET alert_id = $2, team_id = $3, matter_code = $4, status = 'received', coordination_reason = NULL,
-       coordination_since = NULL, escalation_due_at = NULL, updated_at = $5 WHERE id = $1`,
+       coordination_code = NULL, declined_by = NULL, decline_reason = NULL, coordination_since = NULL, escalation_due_at = NULL, updated_at = $5 WHERE id = $1`,
     [id, alertId, teamId, matterCode, now],
   );
 }
 
 /** The complaint taken in as an alert whose case no team can take: it stays in the coordination queue. */
 export async function markUnrouted(client: pg.PoolClient, id: string, alertId: string, matterCode: string | null, reason: string, now: Date): Promise<void> {
-  await client.query(`UPDATE complaints SET alert_id = $2, matter_code = $3, coordination_reason = $4, updated_at = $5 WHERE id = $1`,
+  await client.query(`UPDATE complaints SET alert_id = $2, matter_code = $3, coordination_reason = $4, coordination_code = 'no_team', updated_at = $5 WHERE id = $1`,
     [id, alertId, matterCode, reason, now]);
 }
 
@@ -208,11 +212,11 @@ export async function recordReply(client: pg.PoolClient, id: string, status: Com
 }
 
 /** Back to the coordination queue, its escalation clock restarted at level 0. */
-export async function recordDecline(client: pg.PoolClient, id: string, reason: string, now: Date, escalationDueAt: Date): Promise<void> {
+export async function recordDecline(client: pg.PoolClient, id: string, by: { teamId: string | null; reason: string }, now: Date, escalationDueAt: Date): Promise<void> {
   await client.query(
     `UPDATE complaints SET status = 'coordination', team_id = NULL, coordination_reason = $2, coordination_since = $3,
-       escalation_level = 0, escalation_due_at = $4, updated_at = $3 WHERE id = $1`,
-    [id, reason, now, escalationDueAt],
+       coordination_code = 'declined', declined_by = $5, decline_reason = $6, escalation_level = 0, escalation_due_at = $4, updated_at = $3 WHERE id = $1`,
+    [id, `declined by ${by.teamId}: ${by.reason}`, now, escalationDueAt, by.teamId, by.reason],
   );
 }
 
@@ -226,6 +230,7 @@ export async function followCaseTeam(client: pg.PoolClient, caseId: string, prev
   const moved = await client.query<{ id: string }>(
     `UPDATE complaints c SET team_id = $3, status = CASE WHEN c.status = 'coordination' THEN 'received' ELSE c.status END,
        coordination_reason = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_reason END,
+       coordination_code = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_code END,
        coordination_since = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_since END,
        escalation_due_at = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.escalation_due_at END, updated_at = $4
      FROM alerts a JOIN cases k ON k.incident_id = a.incident_id
@@ -240,7 +245,7 @@ export async function followCaseTeam(client: pg.PoolClient, caseId: string, prev
 /** Given to a team: out of the coordination queue. */
 export async function recordAssignment(client: pg.PoolClient, id: string, teamId: string, now: Date): Promise<void> {
   await client.query(
-    `UPDATE complaints SET status = 'received', team_id = $2, coordination_reason = NULL, coordination_since = NULL,
+    `UPDATE complaints SET status = 'received', team_id = $2, coordination_reason = NULL, coordination_code = NULL, coordination_since = NULL,
        escalation_due_at = NULL, updated_at = $3 WHERE id = $1`,
     [id, teamId, now],
   );

@@ -84,6 +84,7 @@ export class ComplaintService {
       await repo.insertComplaint(client, {
         id, trackingNo, checkHash, channel: input.channel, category: input.category, description: input.description, zoneId,
         location: input.location, address: input.address, occurredAt: input.occurredAt, receivedAt: now, filedBy: input.filedBy, replyDueAt,
+        coordinationCode: decision.to === 'coordination' ? decision.code : 'routing',
         coordinationReason: decision.to === 'coordination' ? decision.reason : 'being routed',
         escalationDueAt: new Date(now.getTime() + this.settings.coordinationMin * 60_000),
         contact: input.contact, open311AccountId: input.open311AccountId,
@@ -180,7 +181,7 @@ export class ComplaintService {
   /** A team declines: the complaint goes to the coordination queue, its escalation clock starts. */
   decline(id: string, viewer: ComplaintViewer & { id: string }, reason: string, now = new Date()): Promise<Outcome<Complaint>> {
     return this.step(id, (c) => declineRefusal(viewer, c), async (client) => {
-      await repo.recordDecline(client, id, `declined by ${viewer.teamId}: ${reason}`, now, new Date(now.getTime() + this.settings.coordinationMin * 60_000));
+      await repo.recordDecline(client, id, { teamId: viewer.teamId, reason }, now, new Date(now.getTime() + this.settings.coordinationMin * 60_000));
       await repo.appendComplaintEvent(client, id, viewer.id, 'declined', { teamId: viewer.teamId, reason });
     });
   }

@@ -54,6 +54,13 @@ describe.skipIf(!hasBrowser)('complaints in the web app (Chromium, tablet viewpo
     await page.click('#c-form-hotline button[type=submit]');
     await page.locator('#c-tracking').waitFor();
     await expect.poll(() => page.locator('#queue').textContent()).toContain('桥边栏杆损坏');
+    // Why it waits, the place and the team, in the desk's language.
+    const row = page.locator('#queue li', { hasText: '桥边栏杆损坏' });
+    expect(await row.textContent()).toContain('事项目录中没有此类投诉对应的事项');
+    expect(await row.textContent()).toContain('东湖公园中心广场');
+    expect(await row.textContent()).not.toContain('catalogue');
+    await expect.poll(() => page.locator('#recent').textContent()).toContain('东湖街道综合行政执法队');
+    expect(await page.locator('#recent').textContent()).not.toContain('t-east');
     if (shots) await page.screenshot({ path: `${shots}/complaint-hotline.png`, fullPage: true });
     await page.close();
 

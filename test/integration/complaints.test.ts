@@ -23,7 +23,7 @@ const as = (u: string) => tokens[u]!;
 interface Receipt { complaintId?: string; trackingNumber: string; checkCode: string; status: string; replyDueAt: string }
 interface Complaint {
   id: string; trackingNumber: string; status: string; teamId: string | null; matterCode: string | null; caseId: string | null;
-  coordinationReason: string | null; escalationLevel: number; escalationDueAt: string | null; description: string;
+  coordinationReason: string | null; coordinationCode?: string | null; declineReason?: string | null; declinedByTeamNameZh?: string | null; escalationLevel: number; escalationDueAt: string | null; description: string;
   sensorRecord?: { verdict: string; text: string } | null; events?: { type: string; data: Record<string, unknown> }[];
 }
 
@@ -208,6 +208,12 @@ describe('the coordination queue: never nowhere', () => {
     for (const r of [other, outside, fused]) expect(ids).toContain(r.complaintId);
     expect(queue.body.find((c) => c.id === other.complaintId)?.coordinationReason).toBe('no matter in the catalogue for other complaints');
     expect(queue.body.find((c) => c.id === outside.complaintId)?.coordinationReason).toMatch(/in no zone/);
+    // The same as codes the desks word in their language, and a decline with its team and words.
+    expect(queue.body.find((c) => c.id === other.complaintId)?.coordinationCode).toBe('no_matter');
+    expect(queue.body.find((c) => c.id === outside.complaintId)?.coordinationCode).toBe('no_zone');
+    expect(queue.body.find((c) => c.id === fused.complaintId)).toMatchObject({
+      coordinationCode: 'declined', declinedByTeamId: 't-east', declinedByTeamNameZh: '东湖街道综合行政执法队', declineReason: 'the gate is outside our park: city management',
+    });
     // A team no longer sees what it declined.
     expect((await api(t, as('east.li'), 'GET', `/api/v1/complaints/${fused.complaintId}`)).status).toBe(404);
 

@@ -405,6 +405,7 @@ export interface Endpoints {
       description: string;
       zoneId: string | null;
       zoneName: string | null;
+      zoneNameZh: string | null;
       location: {
         lon: number;
         lat: number;
@@ -414,12 +415,19 @@ export interface Endpoints {
       receivedAt: string;
       status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
       teamId: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       matterCode: string | null;
       caseId: string | null;
       replyDueAt: string;
       reply: string | null;
       repliedAt: string | null;
       coordinationReason: string | null;
+      coordinationCode: ("routing" | "no_zone" | "no_matter" | "no_team" | "declined") | (null | null);
+      declinedByTeamId: string | null;
+      declinedByTeamName: string | null;
+      declinedByTeamNameZh: string | null;
+      declineReason: string | null;
       coordinationSince: string | null;
       escalationLevel: number;
       escalationDueAt: string | null;
@@ -1067,6 +1075,7 @@ export interface Endpoints {
       description: string;
       zoneId: string | null;
       zoneName: string | null;
+      zoneNameZh: string | null;
       location: {
         lon: number;
         lat: number;
@@ -1076,12 +1085,19 @@ export interface Endpoints {
       receivedAt: string;
       status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
       teamId: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       matterCode: string | null;
       caseId: string | null;
       replyDueAt: string;
       reply: string | null;
       repliedAt: string | null;
       coordinationReason: string | null;
+      coordinationCode: ("routing" | "no_zone" | "no_matter" | "no_team" | "declined") | (null | null);
+      declinedByTeamId: string | null;
+      declinedByTeamName: string | null;
+      declinedByTeamNameZh: string | null;
+      declineReason: string | null;
       coordinationSince: string | null;
       escalationLevel: number;
       escalationDueAt: string | null;
@@ -1132,6 +1148,7 @@ export interface Endpoints {
       description: string;
       zoneId: string | null;
       zoneName: string | null;
+      zoneNameZh: string | null;
       location: {
         lon: number;
         lat: number;
@@ -1141,12 +1158,19 @@ export interface Endpoints {
       receivedAt: string;
       status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
       teamId: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       matterCode: string | null;
       caseId: string | null;
       replyDueAt: string;
       reply: string | null;
       repliedAt: string | null;
       coordinationReason: string | null;
+      coordinationCode: ("routing" | "no_zone" | "no_matter" | "no_team" | "declined") | (null | null);
+      declinedByTeamId: string | null;
+      declinedByTeamName: string | null;
+      declinedByTeamNameZh: string | null;
+      declineReason: string | null;
       coordinationSince: string | null;
       escalationLevel: number;
       escalationDueAt: string | null;
@@ -1181,6 +1205,7 @@ export interface Endpoints {
       description: string;
       zoneId: string | null;
       zoneName: string | null;
+      zoneNameZh: string | null;
       location: {
         lon: number;
         lat: number;
@@ -1190,12 +1215,19 @@ export interface Endpoints {
       receivedAt: string;
       status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
       teamId: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       matterCode: string | null;
       caseId: string | null;
       replyDueAt: string;
       reply: string | null;
       repliedAt: string | null;
       coordinationReason: string | null;
+      coordinationCode: ("routing" | "no_zone" | "no_matter" | "no_team" | "declined") | (null | null);
+      declinedByTeamId: string | null;
+      declinedByTeamName: string | null;
+      declinedByTeamNameZh: string | null;
+      declineReason: string | null;
       coordinationSince: string | null;
       escalationLevel: number;
       escalationDueAt: string | null;
@@ -1233,6 +1265,7 @@ export interface Endpoints {
       description: string;
       zoneId: string | null;
       zoneName: string | null;
+      zoneNameZh: string | null;
       location: {
         lon: number;
         lat: number;
@@ -1242,12 +1275,19 @@ export interface Endpoints {
       receivedAt: string;
       status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
       teamId: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       matterCode: string | null;
       caseId: string | null;
       replyDueAt: string;
       reply: string | null;
       repliedAt: string | null;
       coordinationReason: string | null;
+      coordinationCode: ("routing" | "no_zone" | "no_matter" | "no_team" | "declined") | (null | null);
+      declinedByTeamId: string | null;
+      declinedByTeamName: string | null;
+      declinedByTeamNameZh: string | null;
+      declineReason: string | null;
       coordinationSince: string | null;
       escalationLevel: number;
       escalationDueAt: string | null;
@@ -1276,6 +1316,7 @@ export interface Endpoints {
       description: string;
       zoneId: string | null;
       zoneName: string | null;
+      zoneNameZh: string | null;
       location: {
         lon: number;
         lat: number;
@@ -1285,12 +1326,19 @@ export interface Endpoints {
       receivedAt: string;
       status: "received" | "coordination" | "handled" | "handled_in_stages" | "not_handled";
       teamId: string | null;
+      teamName: string | null;
+      teamNameZh: string | null;
       matterCode: string | null;
       caseId: string | null;
       replyDueAt: string;
       reply: string | null;
       repliedAt: string | null;
       coordinationReason: string | null;
+      coordinationCode: ("routing" | "no_zone" | "no_matter" | "no_team" | "declined") | (null | null);
+      declinedByTeamId: string | null;
+      declinedByTeamName: string | null;
+      declinedByTeamNameZh: string | null;
+      declineReason: string | null;
       coordinationSince: string | null;
       escalationLevel: number;
       escalationDueAt: string | null;

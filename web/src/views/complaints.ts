@@ -146,11 +146,19 @@ export function publicComplaintView(): HTMLElement {
     h('p', null, h('a', { href: '#/' }, t('cToLogin'))));
 }
 
+/** Why a complaint waits for the coordination desk, in the desk's language. */
+function coordinationReason(c: Complaint): string {
+  if (c.coordinationCode === 'declined') {
+    return t('coord_declined', { team: localName(c.declinedByTeamName ?? c.declinedByTeamId ?? '—', c.declinedByTeamNameZh), reason: c.declineReason ?? '' });
+  }
+  return c.coordinationCode ? t(`coord_${c.coordinationCode}`) : c.coordinationReason ?? '';
+}
+
 function complaintRow(c: Complaint): HTMLElement {
   return h('li', { class: ['complaint', `cst-${c.status}`], 'data-id': c.id },
-    h('div', null, h('code', null, c.trackingNumber), ' ', h('strong', null, t(`cat_${c.category}`)), ' · ', c.zoneName ?? c.address ?? '—', ' · ', when(c.receivedAt)),
+    h('div', null, h('code', null, c.trackingNumber), ' ', h('strong', null, t(`cat_${c.category}`)), ' · ', c.zoneName ? localName(c.zoneName, c.zoneNameZh) : c.address ?? '—', ' · ', when(c.receivedAt)),
     h('p', null, c.description),
-    h('p', { class: 'muted' }, t(`cst_${c.status}`), c.teamId ? ` · ${c.teamId}` : '', c.coordinationReason ? ` · ${c.coordinationReason}` : '',
+    h('p', { class: 'muted' }, t(`cst_${c.status}`), c.teamId ? ` · ${localName(c.teamName ?? c.teamId, c.teamNameZh)}` : '', c.status === 'coordination' ? ` · ${coordinationReason(c)}` : '',
       c.escalationLevel ? ` · ${t('cEscalated', { n: c.escalationLevel })}` : '', c.caseId ? ' · ' : '', c.caseId ? h('a', { href: `#/case/${c.caseId}` }, t('cCase')) : null));
 }
 
