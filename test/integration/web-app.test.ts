@@ -454,6 +454,9 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     // A fine of ¥20,000 with confiscation: the party is told of its right to a hearing too.
     await notify.locator('#f-notice-hint', { hasText: '要求听证的权利' }).waitFor();
     await tablet.locator('#d-not-notified').waitFor();
+    // The steps that hear the party come first; revising the proposal is offered last.
+    expect(await tablet.locator('#d-actions form[data-event]').first().getAttribute('data-event')).toBe('notify_party');
+    expect(await tablet.locator('#d-actions form[data-event]').last().getAttribute('data-event')).toBe('propose_decision');
     // Not decided before the party is heard: no decision form, and no hearing before the notice.
     expect(await tablet.locator('form[data-event="decide"]').count()).toBe(0);
     expect(await tablet.locator('form[data-event="request_hearing"]').count()).toBe(0);

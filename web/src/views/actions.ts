@@ -31,7 +31,9 @@ function onSiteOutcomes(detail: CaseContext['detail']): (typeof OUTCOMES)[number
 
 /** The steps the server says this user may take now, in lifecycle order, each as a form. */
 export function actionForms(ctx: CaseContext): HTMLElement {
-  const actions = [...ctx.detail.actions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  // Approved, the next steps hear the party and decide; revising the proposal (after the party was heard) comes last.
+  const rank = (e: Event) => (ctx.detail.state === 'approved' && e === 'propose_decision' ? ORDER.length : ORDER.indexOf(e));
+  const actions = [...ctx.detail.actions].sort((a, b) => rank(a) - rank(b));
   const presence = ctx.detail.presence;
   const confirm = presence && presence.secondOfficer === state.user?.id && !presence.confirmedAt ? presenceForm(ctx) : null;
   // The first officer on site waits for the second's confirmation: the steps on site come with it.

@@ -195,7 +195,8 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     photoEl = photoOffered ? (photoEl ?? photoForm(latest)) : null;
     const photo = photoEl;
     // A proposal needs the room: its form beside the benchmark, across the screen.
-    const variant = layout === 'desk' ? 'desk' : detail.actions.includes('propose_decision') ? 'wide' : 'tablet';
+    // Approved, the proposal is revised only after the party was heard: the steps that hear it come first.
+    const variant = layout === 'desk' ? 'desk' : detail.actions.includes('propose_decision') && detail.state !== 'approved' ? 'wide' : 'tablet';
     if (shell?.variant !== variant) {
       const left = h('div', { class: 'col' });
       const right = h('div', { class: 'col' });
