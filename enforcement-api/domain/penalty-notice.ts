@@ -153,8 +153,8 @@ export function noticeStanding(f: NoticeFacts) {
       if (isRejection(n)) return n;
       if (!n.hearingAvailable) return reject(422, 'HEARING_NOT_AVAILABLE', 'the intended penalty gives no right to a hearing (Administrative Penalty Law art. 63: large fines, confiscation of large value, suspension, licence revocation, or a hearing named in the proposal)');
       if (f.procedure.hearingRequest) return reject(409, 'HEARING_ALREADY_REQUESTED', `the party requested a hearing on ${f.procedure.hearingRequest.requestedAt}`);
-      if (f.procedure.waiver) return reject(409, 'ALREADY_WAIVED', `the party waived statement and hearing in writing on ${f.procedure.waiver.at}`);
-      return f.now > new Date(n.hearingRequestDueAt!) ? hearingLate(n) : undefined;
+      // A request is late by when the party made it (requestedAt, default now): one received in time may be recorded later.
+      return f.procedure.waiver ? reject(409, 'ALREADY_WAIVED', `the party waived statement and hearing in writing on ${f.procedure.waiver.at}`) : undefined;
     },
     record_hearing: (): Rejection | undefined => {
       const n = currentNotice(f);
@@ -200,8 +200,8 @@ export function noticeFieldProblems(f: NoticeFacts, step: { event: string; field
       return d instanceof Date ? undefined : d;
     }
     case 'request_hearing': {
-      if (step.fields.requestedAt === undefined) return undefined;
       const n = currentNotice(f) as Notice;
+      if (step.fields.requestedAt === undefined) return f.now > new Date(n.hearingRequestDueAt!) ? hearingLate(n) : undefined;
       const d = instantProblem(String(step.fields.requestedAt), 'requestedAt', f.now, new Date(n.servedAt), 'HEARING_TIME_INVALID', 'the request (after the notice)');
       if (!(d instanceof Date)) return d;
       return d > new Date(n.hearingRequestDueAt!) ? hearingLate(n) : undefined;

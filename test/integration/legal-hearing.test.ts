@@ -192,18 +192,21 @@ describe('hearing (arts. 63, 64)', () => {
     await ok('east.li', id, decide(201));
   });
 
-  it('refuses a hearing requested after the 5 days of the notice', async () => {
+  it('refuses a hearing requested after the 5 days of the notice, and takes one made in time though recorded later', async () => {
     const id = await approvedMajor();
     await approvedDaysAgo(id, 10);
     await ok('east.li', id, { event: 'notify_party', method: 'post', servedAt: daysAgo(7) });
     expect((await fire('east.li', id, { event: 'request_hearing' })).body).toMatchObject({ code: 'HEARING_REQUEST_LATE' });
-    expect((await detail(id)).actions).not.toContain('request_hearing');
+    expect((await fire('east.li', id, { event: 'request_hearing', requestedAt: daysAgo(1) })).body).toMatchObject({ code: 'HEARING_REQUEST_LATE' });
+    expect((await fire('east.li', id, { event: 'request_hearing', requestedAt: daysAgo(8) })).body).toMatchObject({ code: 'HEARING_TIME_INVALID' });
+    // No hearing requested in time, and the period over: the decision is made.
     await ok('east.li', id, decide(202));
 
-    // A request dated within the period, recorded later, is taken; one dated after it is not.
+    // A request the party made (posted) within the 5 days, received and recorded after them, is taken.
     const other = await approvedMajor();
-    await approvedDaysAgo(other, 4);
-    await ok('east.li', other, { event: 'notify_party', method: 'post', servedAt: daysAgo(3) });
-    expect((await fire('east.li', other, { event: 'request_hearing', requestedAt: daysAgo(2) })).status).toBe(200);
+    await approvedDaysAgo(other, 10);
+    await ok('east.li', other, { event: 'notify_party', method: 'post', servedAt: daysAgo(7) });
+    expect((await fire('east.li', other, { event: 'request_hearing', requestedAt: daysAgo(4), note: 'postmarked within the period' })).status).toBe(200);
+    expect((await fire('east.li', other, decide(203))).body).toMatchObject({ code: 'HEARING_NOT_HELD' });
   });
 });
