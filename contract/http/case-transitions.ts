@@ -38,6 +38,11 @@ export const CASE_EVENTS = [
   'classify',
   'file',
   'extend_deadline',
+  'notify_party',
+  'record_statement',
+  'waive_statement',
+  'request_hearing',
+  'record_hearing',
 ] as const;
 export type CaseEvent = (typeof CASE_EVENTS)[number];
 
@@ -48,6 +53,10 @@ export const PENALTIES = ['no_penalty', 'warning', 'fine', 'confiscation', 'susp
 /** Discretion benchmark tiers (enforcement-api/domain/legal-rules.ts) and the kinds of party they distinguish. */
 export const TIERS = ['no_penalty', 'mitigated', 'normal', 'aggravated'] as const;
 export const PARTY_KINDS = ['individual', 'unit'] as const;
+/** How the notice of an intended penalty (告知书) reached the party. */
+export const SERVICE_METHODS = ['in_person', 'post', 'electronic'] as const;
+/** What the officers made of the party's statement and defence (陈述、申辩): APL art. 45, they must answer it. */
+export const STATEMENT_ANSWERS = ['accepted', 'partly_accepted', 'not_accepted'] as const;
 
 // Non-blank text without control characters (tab, CR, LF allowed): what a person writes in a case file.
 const TEXT_PATTERN = '^(?=[\\s\\S]*\\S)[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
@@ -56,6 +65,7 @@ const Note = Type.Optional(Text(1000, 'free-text note for the case file'));
 const closed = { additionalProperties: false } as const;
 const Code = (description: string) => Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$', description });
 const UserId = Code;
+const Instant = (description: string) => Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$', description });
 /** How a party is identified (enforcement-api/legal/party-ids.ts). */
 export const PARTY_ID_TYPES = ['resident_id', 'passport', 'uscc'] as const;
 const PartyId = Type.Optional(Type.String({
@@ -131,7 +141,30 @@ export const EVENT_FIELDS = {
   file: Type.Object({ note: Note }, closed),
   extend_deadline: Type.Object({
     reason: Text(2000, 'why the case cannot be decided within the deadline (complex case, expert report, …)'),
-    newDueAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$', description: 'the new decision deadline (ISO-8601 with offset)' }),
+    newDueAt: Instant('the new decision deadline (ISO-8601 with offset)'),
+  }, closed),
+  // The party is heard before a penalty is decided (Administrative Penalty Law arts. 44, 45, 62–64).
+  notify_party: Type.Object({
+    method: Type.Union(SERVICE_METHODS.map((m) => Type.Literal(m)), { description: 'how the notice was served: in person, by post, electronically' }),
+    servedAt: Type.Optional(Instant('when the party received the notice (default: now); not before the approval, not in the future')),
+    note: Note,
+  }, closed),
+  record_statement: Type.Object({
+    statement: Text(4000, "the party's statement and defence (陈述、申辩), as given"),
+    answer: Type.Union(STATEMENT_ANSWERS.map((a) => Type.Literal(a)), { description: 'whether the officers accept the facts, reasons and evidence the party put forward' }),
+    reply: Text(4000, 'the officers\' answer: what they checked and why they accept it or not'),
+  }, closed),
+  waive_statement: Type.Object({
+    document: Text(1000, "the party's written waiver of statement, defence and hearing: what it is and where it is filed"),
+  }, closed),
+  request_hearing: Type.Object({
+    requestedAt: Type.Optional(Instant('when the party asked for a hearing (default: now); within the hearing-request period of the notice')),
+    note: Note,
+  }, closed),
+  record_hearing: Type.Object({
+    heldAt: Instant('when the hearing was held'),
+    presidedBy: UserId('the reviewer who presided (not one of the case\'s investigating officers)'),
+    transcriptSummary: Text(4000, 'summary of the hearing transcript (听证笔录)'),
   }, closed),
 } as const satisfies Record<CaseEvent, TObject>;
 

@@ -44,6 +44,43 @@ export const Consultation = Type.Object({
 });
 export type Consultation = Static<typeof Consultation>;
 
+/** The notice of an intended penalty served on the party (告知, Administrative Penalty Law art. 44): what it told the party. */
+export const PartyNotice = Type.Object({
+  seq: Type.Integer({ description: 'the case event that records it' }),
+  revision: Type.Integer({ description: 'the proposal revision notified' }),
+  servedBy: Type.String(), servedAt: Type.String({ format: 'date-time' }), method: Type.String({ description: 'in_person, post, electronic' }),
+  penalties: Type.Array(Type.String()), fineYuan: Nullable(Type.Integer()),
+  hearingAvailable: Type.Boolean({ description: 'the party was told of its right to request a hearing (art. 63)' }),
+  statementDueAt: Type.String({ format: 'date-time', description: 'end of the period to state a case and defend' }),
+  hearingRequestDueAt: Nullable(Type.String({ format: 'date-time', description: 'end of the period to request a hearing (art. 64: 5 days)' })),
+});
+export type PartyNotice = Static<typeof PartyNotice>;
+export const PartyStatement = Type.Object({
+  at: Type.String({ format: 'date-time' }), recordedBy: Type.String(), statement: Type.String(),
+  answer: Type.String({ description: 'accepted, partly_accepted, not_accepted' }), reply: Type.String(),
+});
+export type PartyStatement = Static<typeof PartyStatement>;
+export const PartyWaiver = Type.Object({ at: Type.String({ format: 'date-time' }), recordedBy: Type.String(), document: Type.String() });
+export type PartyWaiver = Static<typeof PartyWaiver>;
+export const HearingRequest = Type.Object({ at: Type.String({ format: 'date-time' }), recordedBy: Type.String(), requestedAt: Type.String({ format: 'date-time' }) });
+export type HearingRequest = Static<typeof HearingRequest>;
+export const Hearing = Type.Object({
+  at: Type.String({ format: 'date-time' }), recordedBy: Type.String(), heldAt: Type.String({ format: 'date-time' }), presidedBy: Type.String(), transcriptSummary: Type.String(),
+});
+export type Hearing = Static<typeof Hearing>;
+/** How the party was heard before a penalty (arts. 44, 45, 62–64): the latest notice and what followed it. */
+export const PenaltyProcedure = Type.Object({
+  notice: Nullable(PartyNotice),
+  current: Type.Boolean({ description: 'the notice names the latest proposal revision (a later revision voids it: notify again)' }),
+  statements: Type.Array(PartyStatement, { description: "the party's statements and defence on the notice, each with the officers' answer" }),
+  waiver: Nullable(PartyWaiver),
+  hearingRequest: Nullable(HearingRequest),
+  hearing: Nullable(Hearing),
+  voided: Type.Array(PartyNotice, { description: 'earlier notices, voided by a later revision' }),
+  hearingAvailable: Type.Boolean({ description: 'the latest proposal gives the party the right to request a hearing (art. 63): what a notice of it says' }),
+});
+export type PenaltyProcedure = Static<typeof PenaltyProcedure>;
+
 export const DecisionDeadline = Type.Object({
   filedAt: Type.String({ format: 'date-time' }),
   dueAt: Type.String({ format: 'date-time' }),
@@ -189,6 +226,7 @@ export const CaseDetail = Type.Intersect([
     proposals: Type.Array(Proposal),
     consultations: Type.Array(Consultation, { description: 'opinions asked by the district centre (会商)' }),
     decisionDeadline: Nullable(DecisionDeadline),
+    procedure: PenaltyProcedure,
     reviews: Type.Array(Review),
     deadlines: Type.Array(CaseDeadline, { description: 'SLA deadlines per stage (accept, on site, decision) and decision-deadline warnings' }),
     escalations: Type.Array(CaseDeadline, { description: 'the deadlines that were escalated to the team lead (missed) or pushed (warnings crossed)' }),

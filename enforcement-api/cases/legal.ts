@@ -2,9 +2,11 @@ import { latestProposal } from './transition-repository.js';
 import type pg from 'pg';
 import { reject, type Actor, type Rejection, type Transition } from '../domain/case-lifecycle.js';
 import {
+  addDays,
   certificateOn,
   combinedFineReason,
   decisionDueAt,
+  endOfLocalDay,
   localDate,
   noPenaltyGround,
   reviewRouting,
@@ -19,6 +21,8 @@ import { actDateOf, benchmarkInForce, boundsInForce } from '../legal/catalogue.j
 import { checkPartyId, type PartyIdType } from '../legal/party-ids.js';
 import { recordParty } from '../legal/parties.js';
 import { openReportDeadlines } from './deadlines.js';
+import { loadNoticeFacts } from './notice-repository.js';
+import { noticeRecord } from '../domain/penalty-notice.js';
 import {
   answerConsultation,
   caseCreatedAt,
@@ -47,7 +51,11 @@ import {
 
 export const DEFAULT_LEGAL_SETTINGS: LegalSettings = {
   majorFineYuan: 10_000, timezone: 'Asia/Shanghai', decisionWarningDays: [60, 80], majorReviewOpinions: 2, presenceConfirmMinutes: 30, presenceMaxDistanceM: 300,
+  statementDays: 3, hearingRequestDays: 5,
 };
+
+/** The events whose rules read how the party was heard (penalty-notice.ts). */
+const HEARING_THE_PARTY = ['decide', 'notify_party', 'record_statement', 'waive_statement', 'request_hearing', 'record_hearing'];
 
 /** The benchmark tiers in force on `onDate` (today when omitted) of one matter, or of every matter. */
 export async function benchmarksOf(db: Pick<pg.Pool, 'query'> | pg.PoolClient, matterCode: string | null, onDate: string): Promise<BenchmarkTier[]> {
@@ -119,6 +127,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   if (t.event === 'approve' || t.event === 'decide') facts.proposalPenalised = await proposalPenalised(client, caseId);
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
+  if (HEARING_THE_PARTY.includes(t.event)) facts.notice = await loadNoticeFacts(client, caseId, now, settings.majorFineYuan, t.event === 'record_hearing' ? t.fields.presidedBy : undefined);
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts, settings);
   return facts;
@@ -185,6 +194,7 @@ export async function loadStandingFacts(client: pg.PoolClient, caseId: string, e
     facts.proposalPenalised = await proposalPenalised(client, caseId);
   }
   if (needs('approve', 'request_opinions', 'give_opinion')) await loadReview(client, caseId, c, facts, settings);
+  if (needs(...HEARING_THE_PARTY)) facts.notice = await loadNoticeFacts(client, caseId, now, settings.majorFineYuan);
   return facts;
 }
 
@@ -311,6 +321,20 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
       const late = statutory !== null && facts.now > statutory;
       return { ok: true, columns: { decided_late: late }, data: late ? { late: true, extendedTo: facts.decisionDueAt?.toISOString() ?? null } : {} };
     }
+    case 'notify_party': {
+      // What the party was told: the revision, its measures, the rights and the periods they run for.
+      const latest = facts.notice!.latest!;
+      const servedAt = t.fields.servedAt === undefined ? facts.now : new Date(t.fields.servedAt);
+      // Periods of calendar days after the day of service, to the end of the last one (as the decision deadline is counted).
+      const periodEnd = (from: Date, days: number) => endOfLocalDay(addDays(localDate(from, settings.timezone), days), settings.timezone);
+      return { ok: true, columns: {}, data: noticeRecord(latest, servedAt, settings, periodEnd) };
+    }
+    case 'request_hearing':
+      return { ok: true, columns: {}, data: { requestedAt: t.fields.requestedAt === undefined ? at : new Date(t.fields.requestedAt).toISOString(), revision: facts.notice!.latest!.revision } };
+    case 'record_statement':
+    case 'waive_statement':
+    case 'record_hearing':
+      return { ok: true, columns: {}, data: { revision: facts.notice!.latest!.revision } };
     case 'accept':
     case 'dispatch':
     case 'approve':

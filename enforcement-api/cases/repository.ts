@@ -11,6 +11,8 @@ import { inTransaction } from '../../core/db/transaction.js';
 import { deadlinesOf, type CaseDeadline } from './deadlines.js';
 import { applyTransition, lifecycleRecord, type AppliedTransition, type LifecycleRecord } from './transitions.js';
 import { CASE_SELECT } from './case-select.js';
+import { loadNoticeFacts } from './notice-repository.js';
+import type { Procedure } from '../domain/penalty-notice.js';
 import { intakeAlert, type IntakeResult } from './intake-workflow.js';
 import { caseCondition, type Viewer } from '../domain/jurisdiction.js';
 
@@ -119,6 +121,11 @@ export class CaseRepository {
   /** The proposals and reviews on file for a case. */
   async lifecycle(caseId: string): Promise<LifecycleRecord> {
     return lifecycleRecord(this.pool, caseId);
+  }
+
+  /** How the party was heard before a penalty: the latest notice and what followed it (penalty-notice.ts). */
+  async procedure(caseId: string): Promise<Procedure> {
+    return (await loadNoticeFacts(this.pool, caseId, new Date(), this.legal.majorFineYuan)).procedure;
   }
 
   /** The discretion benchmark of one matter (every matter's when null). */

@@ -55,6 +55,11 @@ function caseColumns(t: Transition, actor: Actor, at: string): Record<string, un
     case 'classify':
     case 'file':
     case 'extend_deadline':
+    case 'notify_party':
+    case 'record_statement':
+    case 'waive_statement':
+    case 'request_hearing':
+    case 'record_hearing':
       return {};
     case 'decide':
       return { decision_no: t.fields.decisionNo, disposed_at: at };

@@ -11,8 +11,13 @@ import { maySeeCase } from './jurisdiction.js';
  *                                                          propose_decision
  *                                                                   ▼
  *        returned ─propose_decision─▶ decision_proposed ─submit_for_review─▶ under_review ─approve─▶ approved ─decide─▶ decided ─close─▶ closed
- *            ▲                                                                    │
- *            └───────────────────────────────return (written opinion)─────────────┘
+ *            ▲                                    ▲                               │                   │
+ *            └────────────────────────────────────┼──────return (written opinion)─┘                   │
+ *                                                 └───────propose_decision (revised after the party was heard)
+ *
+ * In `approved` the party is heard before a penalty is decided (APL arts. 44, 45, 62–64; penalty-notice.ts):
+ * `notify_party`, then `record_statement` / `waive_statement` / `request_hearing` → `record_hearing`; the
+ * case stays approved, and `decide` waits for them.
  *
  * plus `dismiss` (reason required) from any state before the officer has disposed of the case on site.
  * Every decision goes through legal review: routine ones at the street's post, major ones at the
@@ -131,7 +136,7 @@ export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
   accept: { from: ['dispatched'], to: 'accepted', roles: FIELD, recordedAs: 'accepted', guards: [] },
   arrive: { from: ['accepted'], to: 'on_site', roles: FIELD, recordedAs: 'arrived', guards: [] },
   resolve_on_site: { from: ['on_site'], to: 'resolved_on_site', roles: FIELD, recordedAs: 'resolved_on_site', guards: [] },
-  propose_decision: { from: ['on_site', 'decision_proposed', 'returned'], to: 'decision_proposed', roles: FIELD, recordedAs: 'decision_proposed', guards: [consistentPenalties] },
+  propose_decision: { from: ['on_site', 'decision_proposed', 'returned', 'approved'], to: 'decision_proposed', roles: FIELD, recordedAs: 'decision_proposed', guards: [consistentPenalties] },
   submit_for_review: { from: ['decision_proposed'], to: 'under_review', roles: FIELD, recordedAs: 'submitted_for_review', guards: [] },
   approve: { from: ['under_review'], to: 'approved', roles: ['reviewer'], recordedAs: 'approved', guards: [] },
   return: { from: ['under_review'], to: 'returned', roles: ['reviewer'], recordedAs: 'returned', guards: [] },
@@ -147,6 +152,14 @@ export const LIFECYCLE: { readonly [E in CaseEvent]: EventRule<E> } = {
   classify: { from: ['reported', 'dispatched', 'accepted', 'on_site'], to: null, roles: ['officer', 'team_lead', 'operator', 'admin'], recordedAs: 'classified', guards: [] },
   file: { from: ['on_site'], to: null, roles: FIELD, recordedAs: 'filed', guards: [] },
   extend_deadline: { from: ['on_site', 'decision_proposed', 'under_review', 'approved', 'returned'], to: null, roles: ['agency_head'], recordedAs: 'deadline_extended', guards: [] },
+  // The party is heard before a penalty is decided (penalty-notice.ts): the notice of the approved
+  // proposal, the party's statement and the officers' answer, its written waiver, a hearing requested
+  // and held. The case stays approved; a revision (propose_decision) voids the notice.
+  notify_party: { from: ['approved'], to: null, roles: FIELD, recordedAs: 'party_notified', guards: [] },
+  record_statement: { from: ['approved'], to: null, roles: FIELD, recordedAs: 'statement_recorded', guards: [] },
+  waive_statement: { from: ['approved'], to: null, roles: FIELD, recordedAs: 'statement_waived', guards: [] },
+  request_hearing: { from: ['approved'], to: null, roles: FIELD, recordedAs: 'hearing_requested', guards: [] },
+  record_hearing: { from: ['approved'], to: null, roles: FIELD, recordedAs: 'hearing_held', guards: [] },
 };
 
 export const isCaseState = (s: string): s is CaseState => (CASE_STATES as readonly string[]).includes(s);

@@ -3,6 +3,7 @@ import { reject, TIERS, PARTY_KINDS, type CaseEvent, type Guard, type LifecycleP
 import { checkPartyId, residentIdBirthDate, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 import { localClock } from '../../core/domain/local-time.js';
+import { noticeFieldProblems, noticeStanding, type NoticeFacts } from './penalty-notice.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement as data + pure functions, plugged into the lifecycle
@@ -71,6 +72,10 @@ export interface LegalSettings {
   presenceConfirmMinutes: number;
   /** How far from the arrival position the second officer's confirmation may be. */
   presenceMaxDistanceM: number;
+  /** Days after the day the notice of an intended penalty is served that the party has to state a case, where no hearing is available (penalty-notice.ts). */
+  statementDays: number;
+  /** Days after the day of service within which a hearing is requested (APL art. 64: 5); also the statement period where a hearing is available. */
+  hearingRequestDays: number;
 }
 
 export const DECISION_DEADLINE_DAYS = 90;
@@ -270,6 +275,8 @@ export interface LegalFacts {
   decisionDueAt: Date | null;
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
   decisionNoTakenBy?: number | null;
+  /** `decide` and the steps that hear the party: the notice of the intended penalty and what followed it (penalty-notice.ts). */
+  notice?: NoticeFacts;
 }
 
 /**
@@ -435,6 +442,7 @@ function firstViolationNotMinor(f: LegalFacts, partyKind: PartyKind): Rejection 
  * so the tablet never shows a step the server would refuse as things stand.
  */
 export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'majorReviewOpinions'>): Partial<Record<CaseEvent, (actorId: string) => Rejection | undefined>> {
+  const notice = f.notice ? noticeStanding(f.notice) : undefined;
   return {
     arrive: () => matterRequired(f),
     resolve_on_site: (actorId) => matterRequired(f) ?? onSitePair(f, actorId),
@@ -482,10 +490,17 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
     decide: () => {
       const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
       if (unproven) return unproven;
-      return f.decisionDueAt !== null && f.now > f.decisionDueAt
-        ? reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`)
-        : undefined;
+      if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
+        return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
+      }
+      // The party heard first (APL arts. 44, 45, 62–64).
+      return notice?.decide();
     },
+    notify_party: () => notice?.notify_party(),
+    record_statement: () => notice?.record_statement(),
+    waive_statement: () => notice?.waive_statement(),
+    request_hearing: () => notice?.request_hearing(),
+    record_hearing: () => notice?.record_hearing(),
     extend_deadline: () => (f.filedAt === null || f.decisionDueAt === null ? reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend') : undefined),
   };
 }
@@ -582,7 +597,15 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
     if (!(next > f.decisionDueAt!)) return reject(422, 'EXTENSION_NOT_LATER', `the new deadline must be after the current one, ${f.decisionDueAt!.toISOString()}`);
     return next <= f.now ? reject(422, 'EXTENSION_NOT_LATER', 'the new deadline must lie in the future') : undefined;
   };
+  // Hearing the party: the standing rules, then the fields (times, the presiding reviewer).
+  const heard = <E extends 'notify_party' | 'record_statement' | 'waive_statement' | 'request_hearing' | 'record_hearing'>(event: E): Guard<E> =>
+    ({ actor, transition }) => standing[event]!(actor.id) ?? (f.notice ? noticeFieldProblems(f.notice, { event, fields: (transition as { fields: Record<string, unknown> }).fields }) : undefined);
   return {
+    notify_party: [heard('notify_party')],
+    record_statement: [heard('record_statement')],
+    waive_statement: [heard('waive_statement')],
+    request_hearing: [heard('request_hearing')],
+    record_hearing: [heard('record_hearing')],
     arrive: [arrive],
     resolve_on_site: [resolveOnSite],
     propose_decision: [propose],

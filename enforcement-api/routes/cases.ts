@@ -80,16 +80,19 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; bus: LiveBus; s
         : null;
       const events = await cases.events(row.id);
       const legal = await cases.legalView(row.id, row.matterCode);
+      const procedure = await cases.procedure(row.id);
       // The colleagues the case names, for their display names (people below).
       const named = [
         row.assignedTo, ...(row.onSiteOfficers ?? []), ...events.map((e) => e.actor), legal.presence?.secondOfficer,
         ...record.proposals.map((p) => p.proposedBy), ...record.reviews.map((r) => r.reviewer),
         ...record.consultations.flatMap((c) => [c.reviewer, c.requestedBy]), ...legal.extensions.map((x) => x.approvedBy),
+        procedure.notice?.servedBy, procedure.hearing?.presidedBy,
       ].filter((x): x is string => typeof x === 'string');
       return {
         ...row, alerts: await cases.alertsOf(row.id), events, actions: await cases.allowedNow(row.id, actorOf(req.user), actionsFor(row, req.user)), ...record,
         ...legal,
         decisionDeadline: deadline,
+        procedure,
         deadlines,
         escalations: deadlines.filter((d) => d.escalatedAt !== null),
         ...(await cases.people(row.id, named)),

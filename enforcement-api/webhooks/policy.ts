@@ -70,8 +70,11 @@ export function hostAllowed(url: URL, policy: UrlPolicy): boolean {
   });
 }
 
-/** Case events that stay inside: who looked at which evidence is an access log, not news for a partner. */
-const INTERNAL_EVENTS = new Set(['evidence_viewed', 'evidence_exported']);
+/**
+ * Case events that stay inside: who looked at which evidence is an access log, not news for a partner;
+ * the party's statement and defence and the hearing's transcript are the party's own words in the case file.
+ */
+const INTERNAL_EVENTS = new Set(['evidence_viewed', 'evidence_exported', 'statement_recorded', 'hearing_held']);
 const EVIDENCE_EVENTS = new Set(['evidence_added', 'evidence_reviewed', 'evidence_file_reviewed']);
 
 /** The webhook event type of a case event, or null when it is not sent out. */

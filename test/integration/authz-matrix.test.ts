@@ -39,7 +39,8 @@ import { newWebhookSecret, signedHeaders } from '../../enforcement-api/webhooks/
  *   E:<state>  a noise case of t-east (East Lake Park) in that state; `arrived` = east.li arrived naming
  *              east.lead, who has not confirmed, and uploaded a photo nobody reviewed; `confirmed` = east.lead
  *              confirmed; `on_site` = also filed, the photo reviewed by east.wang; `under_review` = a
- *              routine proposal at the East Lake post rp-east
+ *              routine proposal at the East Lake post rp-east; `approved` = approved, the party
+ *              notified and its written waiver of statement and hearing recorded
  *   R:<state>  the same for t-river (Riverbank), on site with river.zhao + river.chen, review at rp-river
  *   C:<state>  a t-east case with a major proposal (hearing required) at the district centre rp-centre,
  *              with the opinions of centre.sun and centre.qian; `consulting` = the centre (centre.sun)
@@ -397,6 +398,9 @@ async function build(key: string): Promise<Fixture> {
     return fx;
   }
   await step(kind === 'C' ? 'review' : east ? 'east.review' : 'river.review', id, { event: 'approve' });
+  // The party notified of the intended fine, and its written waiver of statement and hearing: ready to decide.
+  await step(officer, id, { event: 'notify_party', method: 'in_person' });
+  await step(officer, id, { event: 'waive_statement', document: 'waiver signed on the notice' });
   return fx;
 }
 

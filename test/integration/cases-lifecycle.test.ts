@@ -120,6 +120,9 @@ describe('case lifecycle over HTTP', () => {
         ['east.li', { ...PROPOSAL, revises: 1, facts: `${PROPOSAL.facts}; order to correct served 21:05, refused` }],
         ['east.lead', { event: 'submit_for_review', note: 'order attached' }],
         ['east.review', { event: 'approve' }],
+        // The party is told of the intended fine and its rights, states its case, and the officers answer it.
+        ['east.lead', { event: 'notify_party', method: 'in_person' }],
+        ['east.li', { event: 'record_statement', statement: 'the music was for a birthday, once only', answer: 'not_accepted', reply: 'the order to correct was refused; a birthday is no ground under art. 82' }],
         ['east.lead', { event: 'decide', decisionNo: '东执罚决字〔2025〕第12号' }],
         ['east.li', { event: 'close', summary: 'fine paid' }],
       ]);
@@ -129,7 +132,7 @@ describe('case lifecycle over HTTP', () => {
       expect(c.actions).toEqual([]);
       expect(c.events.map((e) => e.type)).toEqual([
         'reported', 'dispatched', 'accepted', 'arrived', 'presence_confirmed', 'filed', 'evidence_added', 'evidence_file_reviewed',
-        'evidence_added', 'evidence_file_reviewed', 'decision_proposed', 'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
+        'evidence_added', 'evidence_file_reviewed', 'decision_proposed', 'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'party_notified', 'statement_recorded', 'decided', 'closed',
       ]);
       expect(c.events.find((e) => e.type === 'arrived')).toMatchObject({ actor: 'u-east-wang', data: { from: 'accepted', to: 'on_site', location: { lat: 32.0405 } } });
       expect(c.events.find((e) => e.type === 'returned')).toMatchObject({ actor: 'u-east-review', data: { opinion, revision: 1 } });
@@ -137,7 +140,7 @@ describe('case lifecycle over HTTP', () => {
       expect(c.reviews.map((r) => [r.revision, r.outcome, r.opinion])).toEqual([[1, 'returned', opinion], [2, 'approved', null]]);
 
       const audit = await api<{ verification: { ok: boolean; events: number }; events: { hashVersion: number }[] }>(t, as('east.li'), 'GET', `/api/v1/cases/${caseId}/audit`);
-      expect(audit.body.verification).toEqual({ ok: true, events: 18, problems: [] });
+      expect(audit.body.verification).toEqual({ ok: true, events: 20, problems: [] });
       expect(audit.body.events.every((e) => e.hashVersion === 2)).toBe(true);
 
       // Another team heard nothing of it: the first thing its stream carries is its own case.
@@ -147,7 +150,7 @@ describe('case lifecycle over HTTP', () => {
       expect(otherTeamStream.received.filter((m) => m.data.caseId === caseId)).toEqual([]);
       await reviewerStream.next((m) => m.data.caseId === caseId && m.data.reason === 'closed');
       expect(reviewerStream.received.filter((m) => m.data.caseId === caseId).map((m) => m.data.reason)).toEqual([
-        'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'decided', 'closed',
+        'submitted_for_review', 'returned', 'decision_proposed', 'submitted_for_review', 'approved', 'party_notified', 'statement_recorded', 'decided', 'closed',
       ]);
     } finally {
       officerStream.close();
@@ -359,6 +362,7 @@ describe('case lifecycle over HTTP', () => {
     expect(post?.requestBody?.content['application/json']?.schema.oneOf.map((b) => b.title)).toEqual([
       'dispatch', 'accept', 'arrive', 'resolve_on_site', 'propose_decision', 'submit_for_review', 'approve', 'return', 'decide', 'close', 'dismiss',
       'request_opinions', 'give_opinion', 'classify', 'file', 'extend_deadline',
+      'notify_party', 'record_statement', 'waive_statement', 'request_hearing', 'record_hearing',
     ]);
     expect(Object.keys(post?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '409']));
     expect(doc.body.paths).toHaveProperty(['/api/v1/cases/{id}/audit']);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, noiseProposal, openCase, PARTY_ID, readyToPropose, SITE, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, partyWaived, noiseProposal, openCase, PARTY_ID, readyToPropose, SITE, uploadEvidence } from '../support/cases.js';
 
 /**
  * Issue 13: each way round the legal rules found through the API, tried again as a careless officer
@@ -182,6 +182,7 @@ describe('a decision number names one decision', () => {
       await ok('east.li', id, noiseProposal());
       await ok('east.li', id, { event: 'submit_for_review' });
       await ok('east.review', id, { event: 'approve' });
+      await partyWaived(ok, 'east.li', id);
       return id;
     };
     const [first, second, third, fourth] = [await approved(), await approved(), await approved(), await approved()];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, evidenceMeta, jpeg, noiseProposal, openCase, PLACE_IN, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, partyWaived, evidenceMeta, jpeg, noiseProposal, openCase, PLACE_IN, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
@@ -193,6 +193,7 @@ describe('a false alarm is no evidence', () => {
     expect((await fire('east.review', id, { event: 'approve' })).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING', message: expect.stringContaining('photo') });
     expect((await api(t, as('east.lead'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'confirmed' })).status).toBe(200);
     await ok('east.review', id, { event: 'approve' });
+    await partyWaived(ok, 'east.li', id);
     await falseAlarm(alertId);
     expect((await fire('east.li', id, { event: 'decide', decisionNo: '东执罚决字〔2025〕第502号' })).body).toMatchObject({ code: 'REQUIRED_EVIDENCE_MISSING' });
     expect((await api(t, as('east.lead'), 'POST', `/api/v1/alerts/${alertId}/verdict`, { verdict: 'confirmed' })).status).toBe(200);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, measurementCsv, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, partyWaived, jpeg, measurementCsv, noiseProposal, openCase, readyToPropose, uploadEvidence } from '../support/cases.js';
 import { residentIdCheck } from '../../enforcement-api/legal/party-ids.js';
 
 /**
@@ -442,6 +442,7 @@ describe('90-day decision deadline of general-procedure cases', () => {
     expect(c.decisionDeadline).toMatchObject({ status: 'warning', daysLeft: 29, warnings: [{ day: 60, reached: true }, { day: 80, reached: false }] });
 
     await ok('east.review', caseId, { event: 'approve' });
+    await partyWaived(ok, 'east.li', caseId);
     await sql(`UPDATE cases SET filed_at = now() - interval '91 days', decision_due_at = now() - interval '1 day' WHERE id = $1`, [caseId]);
     await sql(`UPDATE case_deadlines SET due_at = now() - interval '1 day' WHERE case_id = $1 AND name = 'decision'`, [caseId]);
     expect((await detail(caseId)).decisionDeadline).toMatchObject({ status: 'overdue', daysLeft: -1 });

@@ -371,8 +371,9 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await page.locator('#detail .error', { hasText: '不在您的管辖范围' }).waitFor();
   });
 
+  let fishing = '';
   it('lets the centre consult two colleagues and approve a major fishing decision proposed on the tablet', async () => {
-    const fishing = await openCase(t, 'fishing', 'z-riverbank');
+    fishing = await openCase(t, 'fishing', 'z-riverbank');
     const liu = await login(t, 'fish.liu');
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'accept' })).status).toBe(200);
     expect((await api(t, liu, 'POST', `/api/v1/cases/${fishing}/transitions`, { event: 'arrive', location: { lat: 32.062, lon: 118.752 }, secondOfficerId: 'u-fish-sun' })).status).toBe(200);
@@ -443,6 +444,55 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await desk.locator('#d-state[data-state="approved"]').waitFor();
     expect(await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'opinion_given'`, [fishing])).toBe(2);
     expect((await sql<{ state: string }>('SELECT state FROM cases WHERE id = $1', [fishing]))[0]?.state).toBe('approved');
+  });
+
+  it('hears the party on the tablet before the fishing decision: notice, hearing requested and held, then the decision; the reviewer sees it', async () => {
+    expect(fishing).not.toBe('');
+    const tablet = await signIn(await context(), t, 'fish.liu');
+    await tablet.goto(`${t.http}/#/case/${fishing}`);
+    const notify = tablet.locator('form[data-event="notify_party"]');
+    // A fine of ¥20,000 with confiscation: the party is told of its right to a hearing too.
+    await notify.locator('#f-notice-hint', { hasText: '要求听证的权利' }).waitFor();
+    await tablet.locator('#d-not-notified').waitFor();
+    // The steps that hear the party come first; revising the proposal is offered last.
+    expect(await tablet.locator('#d-actions form[data-event]').first().getAttribute('data-event')).toBe('notify_party');
+    expect(await tablet.locator('#d-actions form[data-event]').last().getAttribute('data-event')).toBe('propose_decision');
+    // Not decided before the party is heard: no decision form, and no hearing before the notice.
+    expect(await tablet.locator('form[data-event="decide"]').count()).toBe(0);
+    expect(await tablet.locator('form[data-event="request_hearing"]').count()).toBe(0);
+    await notify.locator('input[name="method"][value="post"]').check();
+    await notify.locator('button[type=submit]').click();
+    await tablet.locator('#d-notice-served', { hasText: '邮寄送达' }).waitFor();
+    expect(await tablet.textContent('#d-procedure')).toMatch(/听证申请期限/);
+
+    await tablet.click('form[data-event="request_hearing"] button[type=submit]');
+    await tablet.locator('#d-hearing-request').waitFor();
+    expect(await tablet.locator('form[data-event="decide"]').count()).toBe(0);
+    const hearing = tablet.locator('form[data-event="record_hearing"]');
+    const minute = await tablet.evaluate(() => {
+      const d = new Date();
+      return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    });
+    await hearing.locator('input[name="heldAt"]').fill(minute);
+    await hearing.locator('#f-presider option[value="u-centre-sun"]').waitFor({ state: 'attached' });
+    await hearing.locator('#f-presider').selectOption('u-centre-sun');
+    await hearing.locator('textarea[name="transcriptSummary"]').fill('The party said the rod was a friend’s; two warnings on the recording contradict it.');
+    await hearing.locator('button[type=submit]').click();
+    await tablet.locator('#d-hearing', { hasText: 'two warnings' }).waitFor();
+
+    const decide = tablet.locator('form[data-event="decide"]');
+    await decide.locator('input[name="decisionNo"]').fill('江执罚决字〔2026〕第3号');
+    await decide.locator('button[type=submit]').click();
+    await tablet.locator('#d-state[data-state="decided"]').waitFor();
+    expect((await sql<{ type: string }>(`SELECT type FROM case_events WHERE case_id = $1 AND type IN ('party_notified', 'hearing_requested', 'hearing_held', 'decided') ORDER BY seq`, [fishing])).map((e) => e.type))
+      .toEqual(['party_notified', 'hearing_requested', 'hearing_held', 'decided']);
+
+    // The centre's reviewer sees on the case page how the party was heard, with who presided.
+    const desk = await signIn(await context(DESKTOP), t, 'review');
+    await desk.goto(`${t.http}/#/case/${fishing}`);
+    await desk.locator('#d-hearing', { hasText: 'two warnings' }).waitFor();
+    expect(await desk.textContent('#d-procedure')).toMatch(/邮寄送达[\s\S]*听证于[\s\S]*主持人/);
+    expect(await desk.textContent('#d-procedure')).not.toMatch(TECHNICAL);
   });
 
   it('shows the officer, on a small tablet, that a step at the bottom of a long case was done and where the case stands', async () => {

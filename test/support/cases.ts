@@ -202,7 +202,7 @@ export async function readyToPropose(t: TestPlatform, as: (user: string) => stri
 }
 
 /** A transition taken by a user; fails the test unless it succeeds. */
-export type Step = (user: string, caseId: string, body: Record<string, unknown>) => Promise<void>;
+export type Step = (user: string, caseId: string, body: Record<string, unknown>) => Promise<unknown>;
 
 /**
  * Takes an East Lake noise case from dispatch to a decided fine: accepted and reached by two officers
@@ -221,7 +221,18 @@ export async function decideNoiseCase(t: TestPlatform, step: Step, officerToken:
   });
   await step('east.li', caseId, { event: 'submit_for_review' });
   await step('east.review', caseId, { event: 'approve' });
+  await partyWaived(step, 'east.li', caseId);
   await step('east.li', caseId, { event: 'decide', decisionNo: fine.decisionNo });
+}
+
+/**
+ * Before a penalty is decided the party is heard (Administrative Penalty Law arts. 44, 45): `user`
+ * serves the notice of the approved proposal in person, and the party waives statement, defence and
+ * hearing in writing, so the decision need not wait for the statement period.
+ */
+export async function partyWaived(step: Step, user: string, caseId: string): Promise<void> {
+  await step(user, caseId, { event: 'notify_party', method: 'in_person' });
+  await step(user, caseId, { event: 'waive_statement', document: 'the party signed the waiver on the notice; filed with the case' });
 }
 
 /** What a transition answers, as far as the legal tests read it. */

@@ -48,6 +48,7 @@ const REPOSITORIES = new Set([
   'enforcement-api/readings.ts', 'enforcement-api/figures.ts', 'enforcement-api/live-repository.ts', 'enforcement-api/directory.ts', 'enforcement-api/idempotency.ts',
   'enforcement-api/cases/repository.ts', 'enforcement-api/cases/transition-repository.ts', 'enforcement-api/cases/evidence-repository.ts',
   'enforcement-api/cases/events.ts', 'enforcement-api/cases/deadline-repository.ts', 'enforcement-api/cases/legal-repository.ts',
+  'enforcement-api/cases/notice-repository.ts',
   // An alert's intake: the alert, its incident, the case it opens (the step itself in intake-workflow.ts).
   'enforcement-api/cases/intake-repository.ts',
   // The legal catalogue (versions in force, admin writes with the change log), parties, the case's legal view, presence.

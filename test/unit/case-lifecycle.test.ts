@@ -23,7 +23,10 @@ const EXPECTED: Record<CaseState, Partial<Record<CaseEvent, CaseState>>> = {
   resolved_on_site: { close: 'closed' },
   decision_proposed: { propose_decision: 'decision_proposed', submit_for_review: 'under_review', extend_deadline: 'decision_proposed' },
   under_review: { approve: 'approved', return: 'returned', request_opinions: 'under_review', give_opinion: 'under_review', extend_deadline: 'under_review' },
-  approved: { decide: 'decided', extend_deadline: 'approved' },
+  approved: {
+    decide: 'decided', extend_deadline: 'approved', propose_decision: 'decision_proposed',
+    notify_party: 'approved', record_statement: 'approved', waive_statement: 'approved', request_hearing: 'approved', record_hearing: 'approved',
+  },
   returned: { propose_decision: 'decision_proposed', extend_deadline: 'returned' },
   decided: { close: 'closed' },
   closed: {},
@@ -47,6 +50,11 @@ const ALLOWED_ROLES: Record<CaseEvent, Role[]> = {
   classify: ['officer', 'team_lead', 'operator', 'admin'],
   file: ['officer', 'team_lead'],
   extend_deadline: ['agency_head'],
+  notify_party: ['officer', 'team_lead'],
+  record_statement: ['officer', 'team_lead'],
+  waive_statement: ['officer', 'team_lead'],
+  request_hearing: ['officer', 'team_lead'],
+  record_hearing: ['officer', 'team_lead'],
 };
 
 const VALID: Record<CaseEvent, Record<string, unknown>> = {
@@ -66,6 +74,11 @@ const VALID: Record<CaseEvent, Record<string, unknown>> = {
   classify: { matterCode: 'NOISE-AMPLIFIED', note: 'the complaint is about a loudspeaker' },
   file: { note: 'general procedure' },
   extend_deadline: { reason: 'expert noise report pending', newDueAt: '2026-06-30T16:00:00.000Z' },
+  notify_party: { method: 'in_person', servedAt: '2026-05-02T09:00:00+08:00' },
+  record_statement: { statement: 'the music was for a licensed event', answer: 'not_accepted', reply: 'no licence was shown; the permit covers the square, not amplified music' },
+  waive_statement: { document: 'waiver signed by the party on the notice, filed with the case' },
+  request_hearing: { requestedAt: '2026-05-03T10:00:00+08:00' },
+  record_hearing: { heldAt: '2026-05-10T09:30:00+08:00', presidedBy: 'u-review', transcriptSummary: 'the party contested the measurement; the meter certificate was shown' },
 };
 
 const REQUIRED: Record<CaseEvent, string[]> = {
@@ -85,6 +98,11 @@ const REQUIRED: Record<CaseEvent, string[]> = {
   classify: ['matterCode'],
   file: [],
   extend_deadline: ['reason', 'newDueAt'],
+  notify_party: ['method'],
+  record_statement: ['statement', 'answer', 'reply'],
+  waive_statement: ['document'],
+  request_hearing: [],
+  record_hearing: ['heldAt', 'presidedBy', 'transcriptSummary'],
 };
 
 const actor = (role: Role, teamId: string | null = 't-east'): Actor => ({

@@ -89,6 +89,11 @@ describe('webhook delivery policy', () => {
     expect(webhookEventType('alert.attached')).toBe('case.alert_attached');
     expect(webhookEventType('sla.escalated')).toBe('case.sla_escalated');
     expect(webhookEventType('evidence_viewed')).toBeNull();
+    // The party's own words stay in the case file; that it was notified or asked for a hearing goes out.
+    expect(webhookEventType('statement_recorded')).toBeNull();
+    expect(webhookEventType('hearing_held')).toBeNull();
+    expect(webhookEventType('party_notified')).toBe('case.party_notified');
+    expect(webhookEventType('hearing_requested')).toBe('case.hearing_requested');
     expect(wants(['case.*'], 'case.closed')).toBe(true);
     expect(wants(['case.opened'], 'case.closed')).toBe(false);
     expect(redact({ outcome: 'fined', partyId: '110101199003070016', party: { name: 'x' }, fine: { amountYuan: 10000 }, list: [{ phone: '1', a: 1 }] }))

@@ -250,7 +250,7 @@ export interface Endpoints {
         data: unknown;
         hash: string;
       }[];
-      actions: ("dispatch" | "accept" | "arrive" | "resolve_on_site" | "propose_decision" | "submit_for_review" | "approve" | "return" | "decide" | "close" | "dismiss" | "request_opinions" | "give_opinion" | "classify" | "file" | "extend_deadline")[];
+      actions: ("dispatch" | "accept" | "arrive" | "resolve_on_site" | "propose_decision" | "submit_for_review" | "approve" | "return" | "decide" | "close" | "dismiss" | "request_opinions" | "give_opinion" | "classify" | "file" | "extend_deadline" | "notify_party" | "record_statement" | "waive_statement" | "request_hearing" | "record_hearing")[];
       proposals: {
         revision: number;
         proposedBy: string;
@@ -293,6 +293,58 @@ export interface Endpoints {
         }[];
         status: "on_time" | "warning" | "overdue" | "decided" | "decided_late";
       } | null;
+      procedure: {
+        notice: {
+          seq: number;
+          revision: number;
+          servedBy: string;
+          servedAt: string;
+          method: string;
+          penalties: string[];
+          fineYuan: number | null;
+          hearingAvailable: boolean;
+          statementDueAt: string;
+          hearingRequestDueAt: string | null;
+        } | null;
+        current: boolean;
+        statements: {
+          at: string;
+          recordedBy: string;
+          statement: string;
+          answer: string;
+          reply: string;
+        }[];
+        waiver: {
+          at: string;
+          recordedBy: string;
+          document: string;
+        } | null;
+        hearingRequest: {
+          at: string;
+          recordedBy: string;
+          requestedAt: string;
+        } | null;
+        hearing: {
+          at: string;
+          recordedBy: string;
+          heldAt: string;
+          presidedBy: string;
+          transcriptSummary: string;
+        } | null;
+        voided: {
+          seq: number;
+          revision: number;
+          servedBy: string;
+          servedAt: string;
+          method: string;
+          penalties: string[];
+          fineYuan: number | null;
+          hearingAvailable: boolean;
+          statementDueAt: string;
+          hearingRequestDueAt: string | null;
+        }[];
+        hearingAvailable: boolean;
+      };
       reviews: {
         revision: number;
         reviewer: string;
@@ -693,6 +745,28 @@ export interface Endpoints {
       event: "extend_deadline";
       reason: string;
       newDueAt: string;
+    } | {
+      event: "notify_party";
+      method: "in_person" | "post" | "electronic";
+      servedAt?: string;
+      note?: string;
+    } | {
+      event: "record_statement";
+      statement: string;
+      answer: "accepted" | "partly_accepted" | "not_accepted";
+      reply: string;
+    } | {
+      event: "waive_statement";
+      document: string;
+    } | {
+      event: "request_hearing";
+      requestedAt?: string;
+      note?: string;
+    } | {
+      event: "record_hearing";
+      heldAt: string;
+      presidedBy: string;
+      transcriptSummary: string;
     };
     response: {
       from: "reported" | "dispatched" | "accepted" | "on_site" | "resolved_on_site" | "decision_proposed" | "under_review" | "approved" | "returned" | "decided" | "closed" | "dismissed";

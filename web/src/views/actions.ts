@@ -6,9 +6,11 @@ import type { TransitionBody } from '../offline';
 import { state, zones } from '../state';
 import type { CaseContext } from './case';
 import { proposeForm } from './propose';
+import { hearingForm } from './hearing';
 
 type Event = TransitionBody['event'];
-const ORDER: Event[] = ['dispatch', 'accept', 'classify', 'arrive', 'resolve_on_site', 'file', 'propose_decision', 'submit_for_review', 'request_opinions', 'give_opinion', 'approve', 'return', 'extend_deadline', 'decide', 'close', 'dismiss'];
+const ORDER: Event[] = ['dispatch', 'accept', 'classify', 'arrive', 'resolve_on_site', 'file', 'propose_decision', 'submit_for_review', 'request_opinions', 'give_opinion', 'approve', 'return', 'extend_deadline',
+  'notify_party', 'record_statement', 'request_hearing', 'record_hearing', 'waive_statement', 'decide', 'close', 'dismiss'];
 const OUTCOMES = ['corrected', 'warning_issued', 'no_violation_found', 'hazard_cleared'] as const;
 
 /**
@@ -29,7 +31,9 @@ function onSiteOutcomes(detail: CaseContext['detail']): (typeof OUTCOMES)[number
 
 /** The steps the server says this user may take now, in lifecycle order, each as a form. */
 export function actionForms(ctx: CaseContext): HTMLElement {
-  const actions = [...ctx.detail.actions].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
+  // Approved, the next steps hear the party and decide; revising the proposal (after the party was heard) comes last.
+  const rank = (e: Event) => (ctx.detail.state === 'approved' && e === 'propose_decision' ? ORDER.length : ORDER.indexOf(e));
+  const actions = [...ctx.detail.actions].sort((a, b) => rank(a) - rank(b));
   const presence = ctx.detail.presence;
   const confirm = presence && presence.secondOfficer === state.user?.id && !presence.confirmedAt ? presenceForm(ctx) : null;
   // The first officer on site waits for the second's confirmation: the steps on site come with it.
@@ -83,12 +87,12 @@ function presenceForm(ctx: CaseContext): HTMLElement {
   return form;
 }
 
-function textArea(name: string, label: string, required: boolean, value = ''): HTMLElement[] {
+export function textArea(name: string, label: string, required: boolean, value = ''): HTMLElement[] {
   const id = `f-${name}-${Math.random().toString(36).slice(2, 7)}`;
   return [h('label', { for: id }, label, required ? ' *' : ''), h('textarea', { id, name, required, rows: 3, maxLength: 4000 }, value)];
 }
 
-function input(name: string, label: string, required: boolean, attrs: Record<string, unknown> = {}): HTMLElement[] {
+export function input(name: string, label: string, required: boolean, attrs: Record<string, unknown> = {}): HTMLElement[] {
   const id = `f-${name}-${Math.random().toString(36).slice(2, 7)}`;
   return [h('label', { for: id }, label, required ? ' *' : ''), h('input', { id, name, required, ...attrs })];
 }
@@ -166,6 +170,12 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
     case 'extend_deadline':
       return actionForm('extend_deadline', ctx, [...textArea('reason', t('extensionReason'), true), ...input('newDueAt', t('newDueDate'), true, { type: 'date' })],
         (v) => ({ event: 'extend_deadline', reason: String(v.reason ?? ''), newDueAt: new Date(`${String(v.newDueAt)}T23:59:59`).toISOString() }), 'secondary');
+    case 'notify_party':
+    case 'record_statement':
+    case 'waive_statement':
+    case 'request_hearing':
+    case 'record_hearing':
+      return hearingForm(event, ctx);
     case 'dispatch':
       return actionForm('dispatch', ctx, [...input('teamId', t('teamId'), true, { list: 'team-ids' }),
         h('datalist', { id: 'team-ids' }, ['t-east', 't-river', 't-fisheries', 't-emergency'].map((x) => h('option', { value: x })))],

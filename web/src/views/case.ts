@@ -6,6 +6,7 @@ import { reviewReasons } from '../review-reasons';
 import { perform, type Op, type Outcome } from '../offline';
 import { state } from '../state';
 import { actionForms } from './actions';
+import { procedurePanel } from './hearing';
 import { evidencePanel, photoForm } from './evidence';
 import { benchmarkTable } from './propose';
 import type { View } from './view';
@@ -194,22 +195,24 @@ export function caseView(id: string, layout: 'tablet' | 'desk'): View {
     photoEl = photoOffered ? (photoEl ?? photoForm(latest)) : null;
     const photo = photoEl;
     // A proposal needs the room: its form beside the benchmark, across the screen.
-    const variant = layout === 'desk' ? 'desk' : detail.actions.includes('propose_decision') ? 'wide' : 'tablet';
+    // Approved, the proposal is revised only after the party was heard: the steps that hear it come first.
+    const variant = layout === 'desk' ? 'desk' : detail.actions.includes('propose_decision') && detail.state !== 'approved' ? 'wide' : 'tablet';
     if (shell?.variant !== variant) {
       const left = h('div', { class: 'col' });
       const right = h('div', { class: 'col' });
       shell = { variant, grid: h('div', { class: variant === 'desk' ? 'desk-grid' : 'tablet-grid' }, left, right), left, right };
     }
+    const procedure = procedurePanel(detail);
     if (variant === 'desk') {
       place(shell.left, complaintsEl, evidenceEl, record);
-      place(shell.right, proposalPanel(detail), actionsEl, legal);
+      place(shell.right, proposalPanel(detail), procedure, actionsEl, legal);
       place(body, head, facts, shell.grid);
     } else if (variant === 'wide') {
       place(shell.left, photo, record);
-      place(shell.right, complaintsEl, evidenceEl, legal);
+      place(shell.right, procedure, complaintsEl, evidenceEl, legal);
       place(body, head, facts, actionsEl, shell.grid);
     } else {
-      place(shell.left, actionsEl, photo);
+      place(shell.left, actionsEl, procedure, photo);
       place(shell.right, complaintsEl, evidenceEl, legal, record);
       place(body, head, facts, shell.grid);
     }
