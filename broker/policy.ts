@@ -2,6 +2,7 @@ import { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
+import { sameSecret } from '../core/secrets.js';
 import { devicePublishSuffixes, isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
 import { STREAMS_OF_KIND } from '../contract/mqtt/telemetry.js';
 import { SERVICE_CLIENT_PREFIX, SERVICE_USER } from '../contract/mqtt/accounts.js';
@@ -201,7 +202,7 @@ export function createPolicy(deps: PolicyDeps) {
       if (!username || !password) return fail(client, 'missing_credentials', done);
       const secret = password.toString('utf8');
       if (username === SERVICE_USER) {
-        if (secret !== deps.servicePassword) return fail(client, 'bad_service_password', done);
+        if (!sameSecret(secret, deps.servicePassword)) return fail(client, 'bad_service_password', done);
         principals.set(client, { type: 'service' });
         return done(null, true);
       }
