@@ -123,6 +123,8 @@ export class BrokerService {
       authorizeSubscribe: policy.authorizeSubscribe,
     });
     this.aedes = aedes;
+    // Emitted as the UNSUBACK is written: a device that waits for it finds the places free.
+    aedes.on('unsubscribe', (filters, client) => policy.unsubscribed(client, filters));
     this.metrics.gauge('mqtt_connected_clients', 'clients connected to the broker', [], function () {
       this.set(aedes.connectedClients);
     });

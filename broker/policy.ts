@@ -198,6 +198,17 @@ export function createPolicy(deps: PolicyDeps) {
       return subs.filter((s) => mine?.has(s.topic) === true);
     },
 
+    /**
+     * A device unsubscribed: the filters it had been granted give their places back, so a device that
+     * moves from one command filter to another is not refused for ever after MAX_DEVICE_SUBSCRIPTIONS.
+     * A filter it was refused (or never asked for) frees nothing.
+     */
+    unsubscribed(client: Client, filters: readonly string[]): void {
+      const mine = granted.get(client);
+      if (!mine) return;
+      for (const f of filters) mine.delete(f);
+    },
+
     authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (e: AuthenticateError | null, ok: boolean | null) => void): void {
       if (!username || !password) return fail(client, 'missing_credentials', done);
       const secret = password.toString('utf8');

@@ -151,6 +151,33 @@ describe('subscriptions of a device', () => {
     await d.subscribeAsync(filters[0]!, { qos: 1 });
     expect(d.connected).toBe(true);
   });
+
+  it.each([true, false])('gives a granted filter’s place back on UNSUBSCRIBE (clean session: %s), and no place for a filter it was refused', async (clean) => {
+    const id = `sub-cycle-${clean ? 'clean' : 'kept'}`;
+    const d = await b.connect({ username: id, password: DEVICE_SECRET, clientId: id, clean });
+    const filter = (i: number) => `v1/devices/${id}/commands/c${i}`;
+    const held = Array.from({ length: MAX_DEVICE_SUBSCRIPTIONS }, (_, i) => filter(i));
+    expect(await suback(d, held)).toEqual(held.map(() => 1));
+    expect(await suback(d, [filter(100)])).toEqual([128]);
+    // Unsubscribing what it was refused (or never asked for) frees nothing.
+    await d.unsubscribeAsync([filter(100), '#', filter(101)]);
+    expect(await suback(d, [filter(102)])).toEqual([128]);
+    // Cycling through filters one at a time, far past MAX_DEVICE_SUBSCRIPTIONS, on one connection.
+    for (let i = MAX_DEVICE_SUBSCRIPTIONS; i < MAX_DEVICE_SUBSCRIPTIONS * 3; i++) {
+      await d.unsubscribeAsync(filter(i - MAX_DEVICE_SUBSCRIPTIONS));
+      expect(await suback(d, [filter(i)]), `filter ${i}`).toEqual([1]);
+    }
+    // Still at most MAX_DEVICE_SUBSCRIPTIONS at once.
+    expect(await suback(d, [filter(200)])).toEqual([128]);
+    // The newest filter works: a command for it arrives.
+    const got: string[] = [];
+    d.on('message', (topic) => got.push(topic));
+    const last = filter(MAX_DEVICE_SUBSCRIPTIONS * 3 - 1);
+    await sub.publishAsync(last, 'go', { qos: 1 });
+    await waitFor(() => got.includes(last) || undefined, 'the command on the newest filter');
+    expect(d.connected).toBe(true);
+    await d.endAsync();
+  });
 });
 
 /** A device speaking MQTT itself over a socket: QoS 2 publishes whose PUBRECs it never answers. */
