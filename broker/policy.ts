@@ -119,6 +119,16 @@ export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
 }
 
 /**
+ * Of the subscriptions a device's persistent session has stored, those the policy grants it now: its own
+ * commands, at most MAX_DEVICE_SUBSCRIPTIONS, the first stored first. A journal written before the
+ * policy kept refused filters out of storage (`storable`) may hold more, e.g. `#`: on restart the rest
+ * is dropped. Pure; exported for unit tests.
+ */
+export function grantableOnRestore<S extends { topic: string }>(deviceId: string, subs: readonly S[]): S[] {
+  return subs.filter((s) => deviceMaySubscribe(deviceId, s.topic)).slice(0, MAX_DEVICE_SUBSCRIPTIONS);
+}
+
+/**
  * The common name of the client certificate a connection presented (mutual TLS), or undefined on a
  * plain connection or one without a certificate. Aedes keeps the socket as `client.conn`.
  */
