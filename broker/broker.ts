@@ -5,7 +5,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
 import { listenError } from '../core/errors.js';
-import { createPolicy, type Policy, type PolicyDeps } from './policy.js';
+import { createPolicy, deviceMaySubscribe, grantableOnRestore, isDeviceId, type Policy, type PolicyDeps } from './policy.js';
 import { MAX_IN_FLIGHT, ReadGate, SERVER_TUNING, coalesceWrites, disableDuplicateFilter, lightParserBuffer } from './tuning.js';
 import { BrokerPersistence } from './persistence.js';
 import { batchQoS0Delivery } from './delivery.js';
@@ -123,6 +123,8 @@ export class BrokerService {
       authorizeSubscribe: policy.authorizeSubscribe,
     });
     this.aedes = aedes;
+    // Emitted as the UNSUBACK is written: a device that waits for it finds the places free.
+    aedes.on('unsubscribe', (filters, client) => policy.unsubscribed(client, filters));
     this.metrics.gauge('mqtt_connected_clients', 'clients connected to the broker', [], function () {
       this.set(aedes.connectedClients);
     });
@@ -233,7 +235,38 @@ export class BrokerService {
     const { persistence, restored } = await BrokerPersistence.open(this.opts.journalDir, this.log);
     this.persistence = persistence;
     if (this.opts.journalDir) this.log.info({ dir: this.opts.journalDir, restored }, 'broker sessions restored from the journal');
+    await this.dropUngrantable(persistence);
     return persistence;
+  }
+
+  /**
+   * Drops from the restored device sessions what the policy would not grant them now (grantableOnRestore):
+   * a journal written before refused filters were kept out of storage may hold a device's `#`, which
+   * queues every other device's telemetry for it while it is offline. A session is a device's when its
+   * client id is a device id (services use reserved `svc-` ids) and, given a registry, a registered one.
+   * The messages queued for it outside its own commands go too.
+   */
+  private async dropUngrantable(persistence: BrokerPersistence): Promise<void> {
+    const stored = persistence.storedSessions();
+    const ids = [...stored.keys()].filter(isDeviceId);
+    if (ids.length === 0) return;
+    let registered: ReadonlySet<string> | undefined;
+    try {
+      registered = this.deps.credentialsInForce ? new Set((await this.deps.credentialsInForce(ids)).keys()) : undefined;
+    } catch (err) {
+      this.log.warn({ err }, 'device registry unavailable at start: stored sessions judged by their client ids alone');
+    }
+    const dropped = this.metrics.counter('mqtt_restored_subscriptions_dropped_total', 'subscriptions of restored device sessions dropped at start because the policy does not grant them');
+    for (const id of ids) {
+      if (registered && !registered.has(id)) continue;
+      const subs = stored.get(id)!;
+      const keep = new Set(grantableOnRestore(id, subs));
+      if (keep.size === subs.length) continue;
+      const topics = subs.filter((s) => !keep.has(s)).map((s) => s.topic);
+      const messages = await persistence.dropFromSession(id, topics, (topic) => deviceMaySubscribe(id, topic));
+      dropped.inc(topics.length);
+      this.log.warn({ clientId: id, filters: topics.map((t) => t.slice(0, 200)), messages }, 'restored device session: subscriptions the policy does not grant dropped, with the messages queued through them');
+    }
   }
 
   /**

@@ -365,6 +365,23 @@ export class BrokerPersistence extends MemoryPersistence {
     if (this.#durable.subscriptions.delete(client.id)) await this.#journal?.write(new RecordWriter().u8(REC.clean).str(client.id).frame(), true);
   }
 
+  /** The stored subscriptions of each persistent session. */
+  storedSessions(): Map<string, Subscription[]> {
+    return new Map([...this.#durable.subscriptions].map(([id, subs]) => [id, [...subs.values()]]));
+  }
+
+  /**
+   * Drops from a persistent session the subscriptions `topics` (journalled), and the messages queued
+   * for it whose topic `mayReceive` refuses. Returns how many messages were dropped.
+   */
+  async dropFromSession(clientId: string, topics: string[], mayReceive: (topic: string) => boolean): Promise<number> {
+    await this.removeSubscriptions({ id: clientId } as Client, topics);
+    const q = this.#outgoing.get(clientId);
+    const refused = (q?.snapshot() ?? []).filter((p) => !mayReceive((p as Published).topic));
+    for (const p of refused) this.clearQueued(clientId, p);
+    return refused.length;
+  }
+
   /**
    * The packet id a resumed session's new connection should give first: the one after the last id its
    * unacknowledged messages hold (undefined: none holds one). Aedes re-sends those with their old ids,

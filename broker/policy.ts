@@ -2,6 +2,7 @@ import { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client, PublishPacket, Subscription } from 'aedes';
 import type { Logger } from '../core/log.js';
 import type { Metrics } from '../core/metrics.js';
+import { sameSecret } from '../core/secrets.js';
 import { devicePublishSuffixes, isDevicePublishTopic, topics } from '../contract/mqtt/topics.js';
 import { STREAMS_OF_KIND } from '../contract/mqtt/telemetry.js';
 import { SERVICE_CLIENT_PREFIX, SERVICE_USER } from '../contract/mqtt/accounts.js';
@@ -118,6 +119,16 @@ export function deviceMaySubscribe(deviceId: string, filter: string): boolean {
 }
 
 /**
+ * Of the subscriptions a device's persistent session has stored, those the policy grants it now: its own
+ * commands, at most MAX_DEVICE_SUBSCRIPTIONS, the first stored first. A journal written before the
+ * policy kept refused filters out of storage (`storable`) may hold more, e.g. `#`: on restart the rest
+ * is dropped. Pure; exported for unit tests.
+ */
+export function grantableOnRestore<S extends { topic: string }>(deviceId: string, subs: readonly S[]): S[] {
+  return subs.filter((s) => deviceMaySubscribe(deviceId, s.topic)).slice(0, MAX_DEVICE_SUBSCRIPTIONS);
+}
+
+/**
  * The common name of the client certificate a connection presented (mutual TLS), or undefined on a
  * plain connection or one without a certificate. Aedes keeps the socket as `client.conn`.
  */
@@ -197,11 +208,22 @@ export function createPolicy(deps: PolicyDeps) {
       return subs.filter((s) => mine?.has(s.topic) === true);
     },
 
+    /**
+     * A device unsubscribed: the filters it had been granted give their places back, so a device that
+     * moves from one command filter to another is not refused for ever after MAX_DEVICE_SUBSCRIPTIONS.
+     * A filter it was refused (or never asked for) frees nothing.
+     */
+    unsubscribed(client: Client, filters: readonly string[]): void {
+      const mine = granted.get(client);
+      if (!mine) return;
+      for (const f of filters) mine.delete(f);
+    },
+
     authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (e: AuthenticateError | null, ok: boolean | null) => void): void {
       if (!username || !password) return fail(client, 'missing_credentials', done);
       const secret = password.toString('utf8');
       if (username === SERVICE_USER) {
-        if (secret !== deps.servicePassword) return fail(client, 'bad_service_password', done);
+        if (!sameSecret(secret, deps.servicePassword)) return fail(client, 'bad_service_password', done);
         principals.set(client, { type: 'service' });
         return done(null, true);
       }

@@ -35,6 +35,17 @@ export function hashDeviceSecret(secret: string): string {
   return `sha256$${createHash('sha256').update(secret).digest('hex')}`;
 }
 
+/**
+ * Whether a presented secret (a password, a token) is the expected one, in time that does not depend on
+ * where they differ nor on their lengths: both are hashed (SHA-256) and the equal-length digests compared
+ * with timingSafeEqual, so a caller cannot learn the secret byte by byte from response times.
+ */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
 export function verifyDeviceSecret(secret: string, stored: string): boolean {
   const expected = Buffer.from(stored);
   const actual = Buffer.from(hashDeviceSecret(secret));

@@ -29,6 +29,7 @@ import type { ReadingQueries } from './readings.js';
 import healthRoutes, { type Readiness } from './routes/health.js';
 import figureRoutes from './routes/figures.js';
 import legalRoutes from './routes/legal.js';
+import partyRoutes from './routes/parties.js';
 import inspectionRoutes from './routes/inspections.js';
 import type { InspectionService } from './inspections/service.js';
 import type { LegalRepository } from './legal/repository.js';
@@ -200,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(alertRoutes, { alerts: sensing.alerts, models: sensing.models, control: sensing.modelControl });
   await app.register(figureRoutes, { figures: sensing.figures });
   await app.register(legalRoutes, { legal, bus });
+  await app.register(partyRoutes, { parties: legal.parties });
   await app.register(inspectionRoutes, { inspections, bus });
   await app.register(directoryRoutes, { directory: operations.directory, grafanaUrl: operations.grafanaUrl });
   // One budget per client address for the public form and Open311 alike.

@@ -1,11 +1,9 @@
 import type pg from 'pg';
 
 import type { Colleague, Overview } from '../contract/http/directory.js';
-import type { PartyCase } from '../contract/http/legal.js';
-import { partyHistory } from './legal/parties.js';
 import { localDate } from './domain/legal-rules.js';
 
-/** Look-ups the screens need around a case: colleagues, reviewers, a party's earlier cases, the ops overview. */
+/** Look-ups the screens need around a case: colleagues, reviewers, the ops overview. */
 const SERIES = ['noise_readings', 'people_counts', 'track_observations', 'smoke_readings', 'device_status'];
 
 export class DirectoryQueries {
@@ -39,11 +37,6 @@ export class DirectoryQueries {
       [postId],
     );
     return r.rows;
-  }
-
-  /** The party's latest 50 cases (by its identifier), oldest act first: one query with the legal catalogue's party history. */
-  partyCases(partyId: string): Promise<PartyCase[]> {
-    return partyHistory(this.pool, partyId, 50);
   }
 
   async overview(now = new Date()): Promise<Overview> {

@@ -127,3 +127,21 @@ export const OFFICER_CERTIFICATES_MIGRATION: Migration = {
     `ALTER TABLE officers DROP COLUMN certificate_no, DROP COLUMN certificate_valid_until, DROP COLUMN domains`,
   ],
 };
+
+/**
+ * The party access log: every lookup of a party by identifier (GET /api/v1/parties/{id} and …/cases),
+ * answered or refused, with who asked, when, for which case and why; append-only, read by admins
+ * (GET /api/v1/party-lookups). `case_id` is kept as named, also when no such case was found.
+ */
+export const PARTY_LOOKUPS_MIGRATION: Migration = {
+  version: 42,
+  name: 'party access log',
+  up: () => [
+    `CREATE TABLE party_lookups (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), user_id text NOT NULL REFERENCES users,
+      role text NOT NULL, party_id text NOT NULL, case_id text, purpose text, route text NOT NULL CHECK (route IN ('party', 'cases')),
+      outcome text NOT NULL)`,
+    `CREATE INDEX party_lookups_party ON party_lookups (party_id, id DESC)`,
+    `CREATE INDEX party_lookups_user ON party_lookups (user_id, id DESC)`,
+    ...appendOnly('party_lookups'),
+  ],
+};

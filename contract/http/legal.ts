@@ -179,6 +179,35 @@ export type PartyCase = Static<typeof PartyCase>;
 export const PartyHistory = Type.Object({ party: Party, cases: Type.Array(PartyCase) });
 export const PartyParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
+/**
+ * What a party lookup is for. Officers, team leads and reviewers name the case (their team's, or the one
+ * at their review post); the agency head may name one. Every lookup is kept in the party access log.
+ */
+export const PartyLookupQuery = Type.Object({
+  caseId: Type.Optional(Type.String({ format: 'uuid', description: 'the case the lookup is for: required of officers, team leads and reviewers' })),
+  purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'why, in a few words (kept in the access log)' })),
+});
+
+/** One row of the party access log: who looked up which party, when, for what, and what they were answered. */
+export const PartyLookup = Type.Object({
+  id: Type.Integer(),
+  at: Type.String({ format: 'date-time' }),
+  userId: Type.String(),
+  role: Type.String(),
+  partyId: Type.String({ description: 'the normalised identifier looked up' }),
+  caseId: Nullable(Type.String({ description: 'the case named as the purpose' })),
+  purpose: Nullable(Type.String()),
+  route: Type.Union([Type.Literal('party'), Type.Literal('cases')], { description: 'party: GET /api/v1/parties/{id}; cases: GET /api/v1/parties/{id}/cases' }),
+  outcome: Type.String({ description: '`shown`, `not_found`, or the refusal code (e.g. PARTY_NOT_OF_CASE)' }),
+});
+export type PartyLookup = Static<typeof PartyLookup>;
+export const PartyLookupList = Type.Array(PartyLookup);
+export const PartyLookupLogQuery = Type.Object({
+  partyId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'any spelling: normalised' })),
+  userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+});
+
 export const PresenceBody = Type.Object({
   location: Type.Object({
     lat: Type.Number({ minimum: -90, maximum: 90 }), lon: Type.Number({ minimum: -180, maximum: 180 }), accuracyM: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),

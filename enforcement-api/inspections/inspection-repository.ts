@@ -4,6 +4,7 @@ import type { AdHocBody, Inspection, OpenBody, PublicResult, Refusal, ResultBody
 import type { Position } from '../../contract/http/legal.js';
 import type { Actor, Rejection } from '../domain/case-lifecycle.js';
 import type { RoutableTeam } from '../domain/routing.js';
+import { caseCondition } from '../domain/jurisdiction.js';
 import { checklistOn } from './checklist-repository.js';
 
 /**
@@ -113,8 +114,14 @@ export async function lastOpenedAt(db: Queryable, entityId: string, itemCode: st
 }
 
 /** The case an inspection is opened for: its party and state. */
-export async function justifyingCase(db: Queryable, caseId: string) {
-  return (await db.query<{ id: string; partyId: string | null; state: string }>('SELECT id, party_id AS "partyId", state FROM cases WHERE id = $1', [caseId])).rows[0] ?? null;
+/**
+ * The case named to justify an inspection, when the actor may see it (domain/jurisdiction.ts): another
+ * team's case is null exactly as a missing one is, so naming ids tells nobody which cases exist.
+ */
+export async function justifyingCase(db: Queryable, caseId: string, actor: Actor) {
+  const params: unknown[] = [caseId];
+  const visible = caseCondition(actor, params, 'c');
+  return (await db.query<{ id: string; partyId: string | null; state: string }>(`SELECT c.id, c.party_id AS "partyId", c.state FROM cases c WHERE c.id = $1 AND ${visible}`, params)).rows[0] ?? null;
 }
 
 export async function markOpened(db: Queryable, id: string, leadId: string, body: OpenBody, at: string): Promise<void> {

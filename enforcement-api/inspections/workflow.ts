@@ -44,8 +44,9 @@ export async function openInspection(pool: pg.Pool, actor: Actor, target: { id: 
     const entity = await repo.entityForOpening(client, entityId);
     if (!entity) return reject(404, 'ENTITY_NOT_FOUND', `no market entity ${entityId}`);
     const lastOpenedAt = await repo.lastOpenedAt(client, entityId, itemCode);
-    const justifying = body.justifyingCaseId ? await repo.justifyingCase(client, body.justifyingCaseId) : null;
-    if (body.justifyingCaseId && !justifying) return reject(422, 'CASE_NOT_FOUND', `no case ${body.justifyingCaseId}`);
+    const justifying = body.justifyingCaseId ? await repo.justifyingCase(client, body.justifyingCaseId, actor) : null;
+    // One answer for a case that does not exist and one the actor may not see (another team's).
+    if (body.justifyingCaseId && !justifying) return reject(422, 'CASE_NOT_FOUND', 'no such case among those you may see');
     const refusal = openingRefusal({
       day, itemCode, now,
       item: (await checklistOn(client, day, itemCode))[0] ?? null,

@@ -4,8 +4,7 @@ import { localDate, type LegalSettings } from '../domain/legal-rules.js';
 import { CatalogueAdmin } from './catalogue-admin.js';
 import { benchmarkInForce, benchmarkVersions, boundsInForce, boundsVersions } from './catalogue.js';
 import type { BenchmarkTier } from '../domain/legal-rules.js';
-import type { Party, PartyCase } from '../../contract/http/legal.js';
-import { partyById, partyHistory } from './parties.js';
+import { PartyLookups } from './party-lookups.js';
 import { confirmPresence, presenceRequests, type Position, type PresenceOutcome } from './presence.js';
 import type { PresenceRequest } from '../../contract/http/legal.js';
 import type { StatutoryBound } from './statutory-bounds.js';
@@ -13,12 +12,15 @@ import type { StatutoryBound } from './statutory-bounds.js';
 /** The legal catalogue, parties and presence confirmations behind one object the API takes. */
 export class LegalRepository {
   readonly catalogue: CatalogueAdmin;
+  /** Parties looked up by identifier, on the party access log. */
+  readonly parties: PartyLookups;
 
   constructor(
     private readonly pool: pg.Pool,
     readonly settings: LegalSettings,
   ) {
     this.catalogue = new CatalogueAdmin(pool, settings.timezone);
+    this.parties = new PartyLookups(pool);
   }
 
   /** Today's date on the district's calendar (the legal rules' timezone). */
@@ -36,11 +38,6 @@ export class LegalRepository {
 
   async versions(matterCode: string): Promise<{ boundsVersions: StatutoryBound[]; benchmarkVersions: BenchmarkTier[] }> {
     return { boundsVersions: await boundsVersions(this.pool, matterCode), benchmarkVersions: await benchmarkVersions(this.pool, matterCode) };
-  }
-
-  async party(id: string): Promise<{ party: Party; cases: PartyCase[] } | null> {
-    const party = await partyById(this.pool, id);
-    return party ? { party, cases: await partyHistory(this.pool, id) } : null;
   }
 
   presenceRequests(officerId: string): Promise<PresenceRequest[]> {

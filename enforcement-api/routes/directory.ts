@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { normalisePartyId } from '../legal/party-ids.js';
-import { ClientConfig, ColleagueList, Overview, PartyCaseList, PartyCasesParams } from '../../contract/http/directory.js';
+import { ClientConfig, ColleagueList, Overview } from '../../contract/http/directory.js';
 import type { DirectoryQueries } from '../directory.js';
 
-/** What the screens look up around their work: colleagues, reviewers, a party's history, the operations overview. */
+/** What the screens look up around their work: colleagues, reviewers, the operations overview (a party's history: routes/parties.ts). */
 const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUrl: string }> = async (app, { directory, grafanaUrl }) => {
   app.get(
     '/api/v1/client-config',
@@ -43,25 +42,6 @@ const routes: FastifyPluginAsyncTypebox<{ directory: DirectoryQueries; grafanaUr
       },
     },
     async (req) => (req.user.reviewPostId ? directory.reviewers(req.user.reviewPostId) : []),
-  );
-
-  app.get(
-    '/api/v1/parties/:id/cases',
-    {
-      preHandler: app.requireRole('officer', 'team_lead', 'reviewer', 'admin'),
-      schema: {
-        tags: ['cases'],
-        summary: 'Earlier cases of a party (by its ID card number or unified social credit code), across teams: first-violation checks and the party history of a case file',
-        security: [{ bearer: [] }],
-        params: PartyCasesParams,
-        response: {
-          200: PartyCaseList,
-          400: { $ref: 'Error#' }, 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' },
-        },
-      },
-    },
-    // The same normalised form the legal rules store (upper case, no spaces), whatever was typed.
-    async (req) => directory.partyCases(normalisePartyId(req.params.id)),
   );
 
   app.get(

@@ -1,16 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Liveness, Readiness as ReadinessBody } from '../../contract/http/health.js';
 import type { Metrics } from '../../core/metrics.js';
+import { sameSecret } from '../../core/secrets.js';
 
 export type Readiness = () => Promise<Record<string, boolean>>;
-
-const sameSecret = (a: string, b: string) => {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
-};
 
 const routes: FastifyPluginAsyncTypebox<{ readiness: Readiness; metrics: Metrics; metricsToken?: string }> = async (app, { readiness, metrics, metricsToken }) => {
   // Metrics name devices, queues and failures: a scraper presents METRICS_TOKEN, people an admin's or

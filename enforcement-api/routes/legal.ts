@@ -2,20 +2,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { UuidParams } from '../../contract/http/common.js';
 import {
   BenchmarkBody, BoundsBody, CatalogueChange, CatalogueChangeList, CatalogueChangeQuery, CertificateBody, CertificateHistory, MatterBody, MatterCodeParams, MatterDetail, MatterList,
-  OnQuery, PartyHistory, PartyParams, PostParams, PresenceBody, PresenceConfirmed, PresenceRequestList, ReviewersBody, ReviewPostBody, UserIdParams,
+  OnQuery, PostParams, PresenceBody, PresenceConfirmed, PresenceRequestList, ReviewersBody, ReviewPostBody, UserIdParams,
   type CatalogueChange as Change, type Matter,
 } from '../../contract/http/legal.js';
 import type { Rejection } from '../domain/case-lifecycle.js';
 import { AppError } from '../errors.js';
 import type { LiveBus } from '../live.js';
 import { actorOf } from './cases.js';
-import { normalisePartyId } from '../legal/party-ids.js';
 import type { LegalRepository } from '../legal/repository.js';
 
 /**
  * The legal catalogue's API (matters, statutory bounds, benchmarks, certificates, review posts; reads
- * for everyone signed in, writes for admins, every write on the change log), the parties' history,
- * and the second officer's presence confirmation.
+ * for everyone signed in, writes for admins, every write on the change log) and the second officer's
+ * presence confirmation (parties: routes/parties.ts).
  */
 
 const E = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#' }]));
@@ -126,21 +125,6 @@ const routes: FastifyPluginAsyncTypebox<{ legal: LegalRepository; bus: LiveBus }
       response: { 200: CatalogueChangeList, ...E(401, 403) },
     },
   }, async (req) => admin.changes(req.query));
-
-  app.get('/api/v1/parties/:id', {
-    preHandler: app.requireRole('officer', 'team_lead', 'reviewer', 'admin', 'operator', 'agency_head'),
-    schema: {
-      tags: ['parties'], summary: 'A party by identifier (any spelling: normalised) and its cases across every team',
-      security: [{ bearer: [] }],
-      params: PartyParams,
-      response: { 200: PartyHistory, ...E(401, 403, 404) },
-    },
-  }, async (req) => {
-    const id = normalisePartyId(req.params.id);
-    const found = await legal.party(id);
-    if (!found) throw new AppError(404, 'PARTY_NOT_FOUND', `no party ${id}`);
-    return found;
-  });
 
   app.get('/api/v1/presence-requests', {
     preHandler: app.requireRole('officer', 'team_lead'),

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyError } from 'fastify';
-import { timingSafeEqual } from 'node:crypto';
 import {
   Open311Created, Open311Error, Open311Jurisdiction, Open311RequestForm, Open311RequestList, Open311RequestParams, Open311RequestQuery,
   Open311ServiceDefinition, Open311ServiceList, Open311ServiceParams, type Open311Request,
 } from '../../contract/http/open311.js';
 import { COMPLAINT_CATEGORIES, type Complaint, type ComplaintCategory } from '../../contract/http/complaints.js';
+import { sameSecret } from '../../core/secrets.js';
 import { AppError } from '../errors.js';
 import type { ComplaintService } from '../complaints/service.js';
 import { CATEGORY_NAMES } from '../complaints/domain.js';
@@ -37,11 +37,7 @@ function jsonName(file: string): string {
 function keyValid(given: string | undefined, keys: readonly string[]): boolean {
   if (keys.length === 0) return true;
   if (!given) return false;
-  const g = Buffer.from(given);
-  return keys.some((k) => {
-    const b = Buffer.from(k);
-    return b.length === g.length && timingSafeEqual(b, g);
-  });
+  return keys.some((k) => sameSecret(given, k));
 }
 
 const number = (s: string | undefined): number | undefined => {

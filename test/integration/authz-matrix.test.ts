@@ -33,9 +33,13 @@ import { newWebhookSecret, signedHeaders } from '../../enforcement-api/webhooks/
  * The fishing-ban exchange (POST /api/v1/exchange/fishing-ban) is authenticated by a Standard Webhooks
  * signature, never by a user token: whoever calls it, `unsigned` is 400 WEBHOOK_HEADERS_MISSING, `forged`
  * (signed with a key that is not ours) 401 WEBHOOK_SIGNATURE_INVALID, and `signed` (our key) is taken.
+ * A party lookup names its purpose: without a case an officer, team lead or reviewer is refused 400
+ * PARTY_LOOKUP_CASE_REQUIRED; through a settled case (resolved on site, decided, closed) only the party it
+ * names is looked up, another is 403 PARTY_NOT_OF_CASE.
  * A refused call must leave what it would have written unchanged (case state, event count, rows).
  *
  * Targets (second column) name the thing the call is aimed at:
+ *   party@<case> a party looked up for that case (`its-party`: the party the case names); a bare party: for no case
  *   E:<state>  a noise case of t-east (East Lake Park) in that state; `arrived` = east.li arrived naming
  *              east.lead, who has not confirmed, and uploaded a photo nobody reviewed; `confirmed` = east.lead
  *              confirmed; `on_site` = also filed, the photo reviewed by east.wang; `under_review` = a
@@ -63,7 +67,8 @@ GET   /*                                                 sw.js                  
 GET   /api/v1/client-config                              -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
 GET   /api/v1/team/members                               -                                      401  403   403 403    403   403   ok   ok     ok     ok   403
 GET   /api/v1/review-post/members                        -                                      401  403   403 ok     ok    ok    403  403    403    403   403
-GET   /api/v1/parties/:id/cases                          ID-AUTHZ-1                             401  ok    403 ok     ok    ok    ok   ok     ok     ok   403
+GET   /api/v1/parties/:id/cases                          its-party@E:under_review               401  403   403 404    ok    404   ok   ok     404    404  ok
+GET   /api/v1/parties/:id/cases                          ID-AUTHZ-1                             401  403   403 400    400   400   400  400    400    400  ok
 GET   /api/v1/ops/overview                               -                                      401  ok    ok  403    403   403   403  403    403    403   403
 PATCH /api/v1/devices/:id                                slm-river-1                            401  ok    ok  403    403   403   403  403    403    403   403
 GET   /healthz                                           -                                      ok   ok    ok  ok     ok    ok    ok   ok     ok     ok   ok
@@ -153,7 +158,10 @@ GET   /api/v1/catalogue/officers/:userId/certificates    u-east-wang            
 PUT   /api/v1/catalogue/review-posts/:id                 rp-authz                               401  ok    403 403    403   403   403  403    403    403    403
 PUT   /api/v1/catalogue/review-posts/:id/reviewers       rp-centre                              401  ok    403 403    403   403   403  403    403    403    403
 GET   /api/v1/catalogue/changes                          -                                      401  ok    ok  ok     ok    ok    403  403    403    403    ok
-GET   /api/v1/parties/:id                                320102198805050013                     401  ok    ok  ok     ok    ok    ok   ok     ok     ok     ok
+GET   /api/v1/parties/:id                                320102198805050013                     401  403   403 400    400   400   400  400    400    400    ok
+GET   /api/v1/parties/:id                                320102198805050013@E:resolved_on_site  401  403   403 404    404   404   ok   ok     404    404    ok
+GET   /api/v1/parties/:id                                11010519491231002X@E:resolved_on_site  401  403   403 404    404   404   403  403    404    404    404
+GET   /api/v1/party-lookups                              -                                      401  ok    403 403    403   403   403  403    403    403    403
 GET   /api/v1/presence-requests                          -                                      401  403   403 403    403   403   ok   ok     ok     ok     403
 POST  /api/v1/cases/:id/presence                         E:arrived                              401  403   403 403    403   403   422  ok     404    404    403
 POST  /api/v1/cases/:id/presence                         R:arrived                              401  403   403 403    403   403   404  404    422    404    403
@@ -428,8 +436,8 @@ interface Answer {
   body?: unknown;
 }
 interface RouteSpec {
-  /** The case the target names (`event@E:state` → `E:state`); undefined: the route takes no case. */
-  fixtureKey?: (target: string) => string;
+  /** The case the target names (`event@E:state` → `E:state`); undefined: the route (or this target) takes no case. */
+  fixtureKey?: (target: string) => string | undefined;
   /** Allowed cells change the case irreversibly: each gets a fresh one. */
   freshWhenAllowed?: boolean;
   call(cell: Cell): Promise<Answer>;
@@ -458,7 +466,15 @@ async function http(method: string, url: string, token: string | null, body?: un
   return { status: res.status, code: typeof err.code === 'string' ? err.code : undefined, message: typeof err.message === 'string' ? err.message : undefined, body: parsed };
 }
 
-const get = (url: string | ((c: Cell) => string)) => (c: Cell) => http('GET', typeof url === 'string' ? url : url(c), c.token);
+const get = (url: string | ((c: Cell) => string | Promise<string>)) => async (c: Cell) => http('GET', typeof url === 'string' ? url : await url(c), c.token);
+/** A party lookup's target: `party@case` looks the party up for that case (`its-party`: the one the case names), `party` for none. */
+const partyCase = (target: string) => (target.includes('@') ? caseTarget(target) : undefined);
+async function partyLookup(c: Cell, path = ''): Promise<string> {
+  const named = c.target.split('@')[0]!;
+  if (!c.fx) return `/api/v1/parties/${named}${path}`;
+  const party = named === 'its-party' ? (await t.platform.db.pool.query<{ p: string }>('SELECT party_id AS p FROM cases WHERE id = $1', [c.fx.id])).rows[0]!.p : named;
+  return `/api/v1/parties/${party}${path}?caseId=${c.fx.id}`;
+}
 const sqlText = async (text: string, params: unknown[]) => JSON.stringify((await t.platform.db.pool.query(text, params)).rows);
 const caseWrites = (fx: Fixture) =>
   sqlText(`SELECT state, (SELECT count(*)::int FROM case_events e WHERE e.case_id = c.id) AS events,
@@ -542,7 +558,8 @@ const SPECS: Record<string, RouteSpec> = {
   'GET /api/v1/client-config': { call: get('/api/v1/client-config') },
   'GET /api/v1/team/members': { call: get('/api/v1/team/members') },
   'GET /api/v1/review-post/members': { call: get('/api/v1/review-post/members') },
-  'GET /api/v1/parties/:id/cases': { call: get((c) => `/api/v1/parties/${c.target}/cases`) },
+  'GET /api/v1/parties/:id/cases': { fixtureKey: partyCase, call: get((c) => partyLookup(c, '/cases')) },
+  'GET /api/v1/party-lookups': { call: get('/api/v1/party-lookups') },
   'GET /api/v1/ops/overview': { call: get('/api/v1/ops/overview') },
   'PATCH /api/v1/devices/:id': {
     call: (c) => http('PATCH', `/api/v1/devices/${c.target}`, c.token, { calibrationCert: `AUTHZ-${c.n}` }),
@@ -669,9 +686,10 @@ const SPECS: Record<string, RouteSpec> = {
   },
   'GET /api/v1/catalogue/changes': { call: get('/api/v1/catalogue/changes') },
   'GET /api/v1/parties/:id': {
-    // The party is named by the proposals of the fixtures.
-    prepare: () => sharedFixture('E:decision_proposed'),
-    call: get((c) => `/api/v1/parties/${c.target}`),
+    // The party is named by the fixture resolved on site.
+    prepare: () => sharedFixture('E:resolved_on_site'),
+    fixtureKey: partyCase,
+    call: get((c) => partyLookup(c)),
   },
   'GET /api/v1/presence-requests': { call: get('/api/v1/presence-requests') },
   'POST /api/v1/cases/:id/presence': {
@@ -937,8 +955,9 @@ const WEBHOOK_SPECS: Record<string, RouteSpec> = {
 
 const REASON: Record<Exclude<Outcome, 'ok'>, RegExp> = {
   // The signed inbound endpoint takes no bearer token: unsigned is a 400, a signature under no key of ours a 401.
-  '400': /^WEBHOOK_HEADERS_MISSING$/,
-  '401': /^(UNAUTHORIZED|WEBHOOK_SIGNATURE_INVALID)$/, '403': /^FORBIDDEN$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW|NOT_ASSIGNED)$/,
+  // A party is looked up for a case (PARTY_LOOKUP_CASE_REQUIRED), and only for the party it names once settled (PARTY_NOT_OF_CASE).
+  '400': /^(WEBHOOK_HEADERS_MISSING|PARTY_LOOKUP_CASE_REQUIRED)$/,
+  '401': /^(UNAUTHORIZED|WEBHOOK_SIGNATURE_INVALID)$/, '403': /^(FORBIDDEN|PARTY_NOT_OF_CASE)$/, '404': /^[A-Z]+_NOT_FOUND$/, '422': /^(NOT_SECOND_OFFICER|SELF_REVIEW|NOT_ASSIGNED)$/,
 };
 
 /** Runs one cell; returns what went wrong (nothing when the outcome is the expected one). */

@@ -1,9 +1,15 @@
 import net from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Client } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { DEVICE_SECRET, startTestBroker, type TestBroker } from '../support/broker.js';
 import { MAX_DEVICE_SUBSCRIPTIONS } from '../../broker/policy.js';
+import { BrokerPersistence } from '../../broker/persistence.js';
+import { createLogger } from '../../core/log.js';
 import { waitFor } from '../support/platform.js';
 
 /**
@@ -150,6 +156,78 @@ describe('subscriptions of a device', () => {
     // A filter it holds may be asked for again; the connection stays up.
     await d.subscribeAsync(filters[0]!, { qos: 1 });
     expect(d.connected).toBe(true);
+  });
+
+  it.each([true, false])('gives a granted filter’s place back on UNSUBSCRIBE (clean session: %s), and no place for a filter it was refused', async (clean) => {
+    const id = `sub-cycle-${clean ? 'clean' : 'kept'}`;
+    const d = await b.connect({ username: id, password: DEVICE_SECRET, clientId: id, clean });
+    const filter = (i: number) => `v1/devices/${id}/commands/c${i}`;
+    const held = Array.from({ length: MAX_DEVICE_SUBSCRIPTIONS }, (_, i) => filter(i));
+    expect(await suback(d, held)).toEqual(held.map(() => 1));
+    expect(await suback(d, [filter(100)])).toEqual([128]);
+    // Unsubscribing what it was refused (or never asked for) frees nothing.
+    await d.unsubscribeAsync([filter(100), '#', filter(101)]);
+    expect(await suback(d, [filter(102)])).toEqual([128]);
+    // Cycling through filters one at a time, far past MAX_DEVICE_SUBSCRIPTIONS, on one connection.
+    for (let i = MAX_DEVICE_SUBSCRIPTIONS; i < MAX_DEVICE_SUBSCRIPTIONS * 3; i++) {
+      await d.unsubscribeAsync(filter(i - MAX_DEVICE_SUBSCRIPTIONS));
+      expect(await suback(d, [filter(i)]), `filter ${i}`).toEqual([1]);
+    }
+    // Still at most MAX_DEVICE_SUBSCRIPTIONS at once.
+    expect(await suback(d, [filter(200)])).toEqual([128]);
+    // The newest filter works: a command for it arrives.
+    const got: string[] = [];
+    d.on('message', (topic) => got.push(topic));
+    const last = filter(MAX_DEVICE_SUBSCRIPTIONS * 3 - 1);
+    await sub.publishAsync(last, 'go', { qos: 1 });
+    await waitFor(() => got.includes(last) || undefined, 'the command on the newest filter');
+    expect(d.connected).toBe(true);
+    await d.endAsync();
+  });
+});
+
+describe('device sessions of a journal written before refused filters were kept out of storage', () => {
+  let dir: string;
+  let restarted: TestBroker | undefined;
+  afterAll(async () => {
+    await restarted?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lose on restart the subscriptions the policy would not grant, and what was queued through them; services keep theirs', async () => {
+    // The journal as an older broker left it: `old-dev` stored `#` beside its commands and had another
+    // device's reading queued through it; a service session holds `#` too.
+    dir = await mkdtemp(path.join(os.tmpdir(), 'old-journal-'));
+    const { persistence: old } = await BrokerPersistence.open(dir, createLogger('silent'));
+    await old.addSubscriptions({ id: 'old-dev' } as Client, [{ topic: 'v1/devices/old-dev/commands/#', qos: 1 }, { topic: '#', qos: 1 }] as never);
+    await old.addSubscriptions({ id: 'svc-old' } as Client, [{ topic: '#', qos: 1 }] as never);
+    const packet = (topic: string, n: number) => ({ cmd: 'publish', topic, payload: Buffer.from(`before-${n}`), qos: 1, retain: false, dup: false, brokerId: 'old', brokerCounter: n }) as never;
+    await old.outgoingEnqueueCombi([{ clientId: 'old-dev' }, { clientId: 'svc-old' }], packet('v1/devices/old-victim/telemetry/noise', 1));
+    await old.outgoingEnqueueCombi([{ clientId: 'old-dev' }, { clientId: 'svc-old' }], packet('v1/devices/old-dev/commands/speaker.play', 2));
+    await old.close();
+
+    restarted = await startTestBroker('old-journal', PASSWORD, { journalDir: dir });
+    expect(await restarted.metrics.value('mqtt_restored_subscriptions_dropped_total')).toBe(1);
+    // While `old-dev` is away: another device's reading, then a command for it.
+    const victim = await restarted.connect({ username: 'old-victim', password: DEVICE_SECRET, clientId: 'old-victim' });
+    await victim.publishAsync('v1/devices/old-victim/telemetry/noise', 'after', { qos: 1 });
+    const service = await restarted.connect({ username: 'service', password: PASSWORD, clientId: 'svc-cmd' });
+    await service.publishAsync('v1/devices/old-dev/commands/speaker.play', 'after', { qos: 1 });
+
+    const got: string[] = [];
+    const back = mqtt.connect(`mqtt://127.0.0.1:${restarted.broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, username: 'old-dev', password: DEVICE_SECRET, clientId: 'old-dev', clean: false });
+    back.on('message', (topic, payload) => got.push(`${topic} ${payload.toString()}`));
+    await waitFor(() => got.includes('v1/devices/old-dev/commands/speaker.play after') || undefined, 'its own command', 10_000);
+    expect(got).toEqual(['v1/devices/old-dev/commands/speaker.play before-2', 'v1/devices/old-dev/commands/speaker.play after']);
+    await back.endAsync(true);
+
+    // The service's session kept its `#`: everything, queued before the restart and since.
+    const svc: string[] = [];
+    const resumed = mqtt.connect(`mqtt://127.0.0.1:${restarted.broker.port}`, { protocolVersion: 4, reconnectPeriod: 0, username: 'service', password: PASSWORD, clientId: 'svc-old', clean: false });
+    resumed.on('message', (topic, payload) => svc.push(`${topic} ${payload.toString()}`));
+    await waitFor(() => svc.length >= 4 || undefined, 'the service session’s messages', 10_000);
+    expect(svc).toEqual(expect.arrayContaining(['v1/devices/old-victim/telemetry/noise before-1', 'v1/devices/old-victim/telemetry/noise after']));
+    await resumed.endAsync(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { confirmPresence, decideNoiseCase, openCase, PARTY_ID, SITE } from '../support/cases.js';
 import { verifyDraw, type DrawInputs, type DrawnInspection } from '../../enforcement-api/domain/draw.js';
@@ -183,6 +183,21 @@ describe('registered inspectors and opening an inspection', () => {
     expect(mine.body.map((s) => s.id)).toContain(id);
     expect((await call<Inspection[]>('fish.liu', 'GET', '/api/v1/inspections')).body.map((s) => s.id)).not.toContain(id);
     expect((await call('fish.liu', 'GET', `/api/v1/inspections/${id}`)).status).toBe(404);
+  });
+
+  it('answers a justifying case of another team exactly as one that does not exist', async () => {
+    // A case on the river street's tablets: east's officers do not see it.
+    const foreign = await openCase(t, 'noise', 'z-riverbank');
+    expect((await call('east.lead', 'GET', `/api/v1/cases/${foreign}`)).status).toBe(404);
+    const naming = async (caseId: string) => {
+      const r = await open('east.lead', { secondInspectorId: 'u-east-li', reason: 'case', justifyingCaseId: caseId });
+      return { status: r.status, code: r.body.code, message: r.body.message };
+    };
+    const missing = await naming(randomUUID());
+    expect(missing).toMatchObject({ status: 422, code: 'CASE_NOT_FOUND' });
+    expect(await naming(foreign)).toEqual(missing);
+    // The id given is not echoed either: the two answers are the same to the byte.
+    expect(missing.message).not.toMatch(/[0-9a-f]{8}-/);
   });
 });
 

@@ -152,10 +152,10 @@ describe('parties are identified', () => {
     await ok('east.li', second, { event: 'resolve_on_site', outcome: 'warning_issued', summary: 'warned', partyId: `${offender.slice(0, 6)} ${offender.slice(6)}` });
 
     // The party's history across cases, by any spelling of the id.
-    const history = await api<{ party: { id: string; kind: string; name: string }; cases: { caseId: string; outcome: string }[] }>(t, as('east.li'), 'GET', `/api/v1/parties/${offender.toLowerCase()}`);
+    const history = await api<{ party: { id: string; kind: string; name: string }; cases: { caseId: string; outcome: string }[] }>(t, as('east.li'), 'GET', `/api/v1/parties/${offender.toLowerCase()}?caseId=${second}`);
     expect(history).toMatchObject({ status: 200, body: { party: { id: offender, kind: 'individual', name: 'Zhang San' } } });
     expect(history.body.cases.map((c) => [c.caseId, c.outcome])).toEqual([[first, 'warning,fine'], [second, 'warning_issued']]);
-    expect((await api(t, as('east.li'), 'GET', '/api/v1/parties/320102198805050012')).status).toBe(404);
+    expect((await api(t, as('east.li'), 'GET', `/api/v1/parties/320102198805050012?caseId=${first}`)).status).toBe(404);
   });
 });
 

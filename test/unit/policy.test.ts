@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deviceMayLeaveWill, deviceMayPublish, deviceMaySubscribe, deviceMayUseClientId, isDeviceId } from '../../broker/policy.js';
+import { deviceMayLeaveWill, deviceMayPublish, deviceMaySubscribe, deviceMayUseClientId, grantableOnRestore, isDeviceId, MAX_DEVICE_SUBSCRIPTIONS } from '../../broker/policy.js';
 
 describe('device topic ACL', () => {
   it.each([
@@ -83,5 +83,13 @@ describe('a device’s last will', () => {
     expect(deviceMayLeaveWill('slm-1', { topic: 'v1/devices/slm-1/commands/speaker.play' })).toBe(false);
     expect(deviceMayLeaveWill('slm-1', { topic: 'v1/alerts/noise' })).toBe(false);
     expect(deviceMayLeaveWill('slm-1', { topic: undefined })).toBe(false);
+  });
+});
+
+describe('a device session restored from the journal', () => {
+  it('keeps its own command filters, at most MAX_DEVICE_SUBSCRIPTIONS, the first stored first', () => {
+    const own = Array.from({ length: MAX_DEVICE_SUBSCRIPTIONS + 2 }, (_, i) => ({ topic: `v1/devices/slm-1/commands/c${i}` }));
+    const stored = [{ topic: '#' }, own[0]!, { topic: 'v1/devices/slm-2/commands/#' }, ...own.slice(1)];
+    expect(grantableOnRestore('slm-1', stored)).toEqual(own.slice(0, MAX_DEVICE_SUBSCRIPTIONS));
   });
 });

@@ -2602,7 +2602,7 @@ export interface Endpoints {
   };
   "GET /api/v1/parties/{id}": {
     params: { id: string };
-    query: never;
+    query: { caseId?: string; purpose?: string };
     body: never;
     response: {
       party: {
@@ -2631,7 +2631,7 @@ export interface Endpoints {
   };
   "GET /api/v1/parties/{id}/cases": {
     params: { id: string };
-    query: never;
+    query: { caseId?: string; purpose?: string };
     body: never;
     response: {
       caseId: string;
@@ -2646,6 +2646,22 @@ export interface Endpoints {
       penalties: string[];
       fineYuan: number | null;
       decisionNo: string | null;
+    }[];
+  };
+  "GET /api/v1/party-lookups": {
+    params: never;
+    query: { partyId?: string; userId?: string; limit?: number };
+    body: never;
+    response: {
+      id: number;
+      at: string;
+      userId: string;
+      role: string;
+      partyId: string;
+      caseId: string | null;
+      purpose: string | null;
+      route: "party" | "cases";
+      outcome: string;
     }[];
   };
   "GET /api/v1/presence-requests": {

@@ -330,11 +330,11 @@ function proposalPanel(detail: Detail): HTMLElement | null {
         p.partyId ? partyHistory(p.partyId, detail.id) : null)));
 }
 
-/** The party's other cases (the reviewer's view of repeat violations). */
-export function partyHistory(partyId: string, exclude?: string): HTMLElement {
+/** The party's other cases (the reviewer's view of repeat violations), looked up for this case (on the party access log). */
+export function partyHistory(partyId: string, caseId: string): HTMLElement {
   const box = h('div', { class: 'party-history', id: 'party-history' }, h('p', { class: 'muted' }, t('loading')));
-  void call('GET /api/v1/parties/{id}/cases', { params: { id: partyId } }).then((list) => {
-    const others = list.filter((c) => c.caseId !== exclude);
+  void call('GET /api/v1/parties/{id}/cases', { params: { id: partyId }, query: { caseId } }).then((list) => {
+    const others = list.filter((c) => c.caseId !== caseId);
     mount(box, h('h3', null, t('partyHistory')),
       others.length
         ? h('ul', null, others.map((c) => h('li', null, `#${c.number} ${c.matterCode ?? ''} · ${t(`state_${c.state}`)} · ${when(c.createdAt, true)}${c.fineYuan ? ` · ¥${c.fineYuan}` : ''}`)))

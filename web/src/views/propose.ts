@@ -98,7 +98,7 @@ export function proposeForm(ctx: CaseContext): HTMLElement {
     const id = partyId.value.trim();
     if (!id) return;
     mount(history, h('p', { class: 'muted' }, t('loading')));
-    void call('GET /api/v1/parties/{id}/cases', { params: { id } }).then((list) => {
+    void call('GET /api/v1/parties/{id}/cases', { params: { id }, query: { caseId: d.id } }).then((list) => {
       const others = list.filter((c) => c.caseId !== d.id);
       const same = others.filter((c) => c.matterCode === d.matterCode).length;
       const suggestion = suggestTier({ ...d, proposals: [] }, same);

@@ -1,0 +1,37 @@
+import type { Role } from '../../contract/http/auth.js';
+import { reject, type Rejection } from './case-lifecycle.js';
+
+/**
+ * Who may look up a party (当事人) by its identity number or credit code, and for what. A party's
+ * record names a person and their cases across every team, so it is personal data read for a purpose:
+ *
+ * - officers and team leads for a case of their own team: the party the case names, or, while the case
+ *   is still being worked (not yet resolved on site, decided, closed or dismissed), the party they are
+ *   about to name (the first-violation check and the discretion tier of a proposal);
+ * - reviewers for a case at their review post, the party it names (repeat violations in the review);
+ * - the agency head (who answers for the bureau's decisions), with a case or a purpose of their own;
+ * - nobody else: administrators and operators run the platform, not cases; hotline operators follow
+ *   complaints.
+ *
+ * Every lookup, answered or refused, is written to the party access log (migration 42).
+ */
+export const PARTY_LOOKUP_ROLES = ['officer', 'team_lead', 'reviewer', 'agency_head'] as const satisfies readonly Role[];
+
+/** The case named as the lookup's purpose, as the person asking sees it (null: missing or not theirs). */
+export interface LookupCase {
+  partyId: string | null;
+  state: string;
+}
+
+/** States in which a case's party is settled: from then on only that party is looked up through it. */
+const SETTLED = new Set(['resolved_on_site', 'decided', 'closed', 'dismissed']);
+
+/** Why this lookup is refused, or undefined when it may go ahead. `caseGiven`: a case id was named. */
+export function partyLookupRefusal(role: Role, partyId: string, caseGiven: boolean, found: LookupCase | null): Rejection | undefined {
+  if (caseGiven && !found) return reject(404, 'CASE_NOT_FOUND', 'no such case among those you may see');
+  if (role === 'agency_head') return undefined;
+  if (!caseGiven || !found) return reject(400, 'PARTY_LOOKUP_CASE_REQUIRED', 'a party is looked up for one of your cases: name it (caseId)');
+  if (found.partyId === partyId) return undefined;
+  if ((role === 'officer' || role === 'team_lead') && !SETTLED.has(found.state)) return undefined;
+  return reject(403, 'PARTY_NOT_OF_CASE', 'this case does not name that party');
+}
