@@ -139,7 +139,8 @@ export async function validFileKinds(client: Queryable, caseId: string): Promise
   const r = await client.query<{ kind: string }>(
     `SELECT e.evidence_type AS kind FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
        AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
-       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
+       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id
+         AND r.reviewer <> e.uploaded_by AND NOT (r.reviewer = ANY (coalesce(e.collectors, '{}'))))`,
     [caseId],
   );
   return r.rows.map((row) => row.kind);

@@ -481,7 +481,7 @@ const M: Record<string, [string, string]> = {
   evf_no_capture_time: ['未注明拍摄时间', 'no capture time'],
   evf_no_capture_place: ['未注明拍摄地点', 'no capture place'],
   evf_no_collectors: ['未注明采集人员', 'no collecting officers'],
-  evf_not_reviewed: ['尚未经上传人以外的人员审查', 'not yet reviewed by a person other than the uploader'],
+  evf_not_reviewed: ['尚未经上传人和采集人员以外的人员审查', 'not yet reviewed by a person other than the uploader and the collectors'],
   // Refusals by the server's code, in the words of the screen's user (errors.ts).
   err_FORBIDDEN: ['您的角色无权进行此操作或查看此页面。', 'Your role may not do this or see this page.'],
   err_UNAUTHORIZED: ['登录已失效，请重新登录。', 'Your session has ended: sign in again.'],
@@ -571,6 +571,7 @@ const M: Record<string, [string, string]> = {
   err_CAPTURE_PLACE_OUTSIDE_ZONE: ['取证地点离本案区域太远：请核对位置，或填写在区域外取证的原因。', 'The capture place is too far from the case\'s zone: check the location, or give the reason it was captured away from the zone.'],
   err_NO_VALID_EVIDENCE: ['处罚决定至少需要一项有效证据：经他人审查的现场照片，或经人工审查且设备检定有效的监测记录。', 'A decision needs at least one valid evidence item: a photo reviewed by someone else, or a sensor record reviewed by a person from a calibrated device.'],
   err_SELF_REVIEW: ['不能审查自己上传的证据，请由其他人员审查。', 'You cannot review your own evidence: someone else reviews it.'],
+  err_COLLECTOR_REVIEW: ['您是该证据的采集人员之一，不能审查：请由未参与采集的人员（如中队长、审核人员）审查。', 'You are one of the collectors of this evidence: someone who did not collect it (a team lead, a reviewer) reviews it.'],
   err_CASE_FILE_CLOSED: ['案件已结束，不再接收证据。', 'The case is closed and takes no more evidence.'],
   err_CAPTURE_TIME_INVALID: ['照片拍摄时间晚于当前时间，请检查平板时钟。', 'The photo\'s capture time lies in the future: check the tablet\'s clock.'],
   err_TYPE_MISMATCH: ['文件类型与证据类型不符。', 'The file type does not match the evidence type.'],
