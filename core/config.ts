@@ -109,6 +109,8 @@ export const VARIABLES = {
   majorFineYuan: { env: 'MAJOR_FINE_YUAN', schema: Type.Integer({ minimum: 1 }), default: '10000', help: 'a proposed fine at or above this (yuan) is a major decision, reviewed by the district legal review centre' },
   decisionWarningDays: { env: 'DECISION_WARNING_DAYS', schema: Type.String({ pattern: '^([1-8]?[0-9])(,[1-8]?[0-9])*$' }), default: '60,80', help: 'days after filing at which a general-procedure case warns of its 90-day decision deadline (comma list)' },
   majorReviewOpinions: { env: 'MAJOR_REVIEW_OPINIONS', schema: Type.Integer({ minimum: 0, maximum: 10 }), default: '2', help: 'opinions of the legal review centre\'s reviewers (会商) a major decision needs before it is approved' },
+  extensionMaxDays: { env: 'DECISION_EXTENSION_MAX_DAYS', schema: Type.Integer({ minimum: 1, maximum: 365 }), default: '30', help: 'the longest single extension of a general-procedure case\'s decision deadline (calendar days after the current deadline)' },
+  extensionsWithoutDiscussion: { env: 'DECISION_EXTENSIONS_WITHOUT_DISCUSSION', schema: Type.Integer({ minimum: 0, maximum: 10 }), default: '1', help: 'extensions of the decision deadline the agency head approves alone; each further one needs the collective discussion (集体讨论) of the agency\'s leaders on record' },
   presenceConfirmMin: { env: 'PRESENCE_CONFIRM_MIN', schema: Type.Integer({ minimum: 1, maximum: 1440 }), default: '30', help: 'minutes after arrival within which the second officer confirms presence from their own session' },
   presenceMaxDistanceM: { env: 'PRESENCE_MAX_DISTANCE_M', schema: Type.Integer({ minimum: 1, maximum: 100000 }), default: '300', help: 'how far (metres) the second officer\'s confirmed position may be from the arrival position' },
   inspectionRepeatDays: { env: 'INSPECTION_REPEAT_DAYS', schema: Type.Integer({ minimum: 0, maximum: 3650 }), default: '90', help: 'an entity is not inspected again for the same checklist item within this many days unless a case about its party justifies it' },
@@ -187,6 +189,7 @@ const ConfigSchema = Type.Object({
   legal: Type.Object({
     majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer(), evidenceZoneToleranceM: Type.Integer(),
     majorReviewOpinions: Type.Integer(), presenceConfirmMinutes: Type.Integer(), presenceMaxDistanceM: Type.Integer(),
+    extensionMaxDays: Type.Integer(), extensionsWithoutDiscussion: Type.Integer(),
   }),
   figures: Type.Object({ baselineMinutes: Type.Record(Type.String(), Type.Number()) }),
   sla: Type.Object({ escalationIntervalS: Seconds }),
@@ -347,6 +350,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       majorReviewOpinions: get('majorReviewOpinions'),
       presenceConfirmMinutes: get('presenceConfirmMin'),
       presenceMaxDistanceM: get('presenceMaxDistanceM'),
+      extensionMaxDays: get('extensionMaxDays'),
+      extensionsWithoutDiscussion: get('extensionsWithoutDiscussion'),
     },
     figures: {
       baselineMinutes: Object.fromEntries(get<string>('disposalBaselineMin').split(',').filter((x) => x !== '').map((kv) => {

@@ -127,3 +127,10 @@ export const OFFICER_CERTIFICATES_MIGRATION: Migration = {
     `ALTER TABLE officers DROP COLUMN certificate_no, DROP COLUMN certificate_valid_until, DROP COLUMN domains`,
   ],
 };
+
+/** An extension of the decision deadline beyond the first records the collective discussion that decided it. */
+export const EXTENSION_DISCUSSION_MIGRATION: Migration = {
+  version: 41,
+  name: 'collective discussion of a further deadline extension',
+  up: () => [`ALTER TABLE case_extensions ADD COLUMN collective_discussion jsonb`],
+};

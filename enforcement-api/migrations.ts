@@ -1,6 +1,6 @@
 import type { Migration } from '../core/db/migrate.js';
 import { CHECKLIST_ZH_MIGRATION, LEGAL_TEXTS_ZH_MIGRATION, NAMES_ZH_MIGRATION, POST_NAMES_ZH_MIGRATION, TITLES_ZH_MIGRATION, USER_NAMES_ZH_MIGRATION, ENTITY_NAMES_ZH_MIGRATION, RULE_NAMES_ZH_MIGRATION, PLACE_NAMES_ZH_MIGRATION } from './migrations-names.js';
-import { EVIDENCE_RULES_MIGRATION, LEGAL_CATALOGUE_MIGRATION, OFFICER_CERTIFICATES_MIGRATION } from './migrations-legal.js';
+import { EVIDENCE_RULES_MIGRATION, EXTENSION_DISCUSSION_MIGRATION, LEGAL_CATALOGUE_MIGRATION, OFFICER_CERTIFICATES_MIGRATION } from './migrations-legal.js';
 import { INSPECTIONS_MIGRATION, INSPECTOR_REGISTRATIONS_MIGRATION } from './migrations-inspections.js';
 import { HAZARDS_MIGRATION } from './migrations-hazards.js';
 import { COMPLAINTS_MIGRATION } from './complaints/migrations.js';
@@ -292,6 +292,7 @@ export const ENFORCEMENT_MIGRATIONS: Migration[] = [
   ENTITY_NAMES_ZH_MIGRATION,
   RULE_NAMES_ZH_MIGRATION,
   PLACE_NAMES_ZH_MIGRATION,
+  EXTENSION_DISCUSSION_MIGRATION,
 ];
 
 /** [first day, last day, name]: the 2026 public holidays (days off) of mainland China. */

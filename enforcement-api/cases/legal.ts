@@ -26,6 +26,7 @@ import {
   caseWithDecisionNo,
   certificatesOf,
   consultationState,
+  extensionsOf,
   matterByCode,
   lockPartyOfMatter,
   priorCasesOfParty,
@@ -47,6 +48,7 @@ import {
 
 export const DEFAULT_LEGAL_SETTINGS: LegalSettings = {
   majorFineYuan: 10_000, timezone: 'Asia/Shanghai', decisionWarningDays: [60, 80], majorReviewOpinions: 2, presenceConfirmMinutes: 30, presenceMaxDistanceM: 300,
+  extensionMaxDays: 30, extensionsWithoutDiscussion: 1,
 };
 
 /** The benchmark tiers in force on `onDate` (today when omitted) of one matter, or of every matter. */
@@ -119,6 +121,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
   if (t.event === 'approve' || t.event === 'decide') facts.proposalPenalised = await proposalPenalised(client, caseId);
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
+  if (t.event === 'extend_deadline') facts.extensionsSoFar = await extensionsOf(client, caseId);
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts, settings);
   return facts;
@@ -238,7 +241,9 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     case 'extend_deadline': {
       const previous = facts.decisionDueAt!.toISOString();
       // The decision deadline moves; one escalated as missed opens again until the new date.
-      await recordExtension(client, { caseId, approvedBy: actor.id, reason: t.fields.reason, previousDueAt: previous, newDueAt: t.fields.newDueAt, at });
+      await recordExtension(client, {
+        caseId, approvedBy: actor.id, reason: t.fields.reason, previousDueAt: previous, newDueAt: t.fields.newDueAt, collectiveDiscussion: t.fields.collectiveDiscussion ?? null, at,
+      });
       return { ok: true, columns: { decision_due_at: t.fields.newDueAt }, data: { previousDueAt: previous } };
     }
     case 'arrive': {

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { confirmPresence, jpeg, noiseOnSite, noiseProposal, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
+import { confirmPresence, jpeg, noiseOnSite, noiseProposal, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
+import { localDate } from '../../enforcement-api/domain/legal-rules.js';
 
 /**
  * Limits the legal rules put on the people who apply them, through the real API and database: the
- * review of evidence by a person who did not collect it.
+ * agency head's extensions of the decision deadline (one of at most 30 days, a further one only by
+ * collective discussion), and the review of evidence by a person who did not collect it.
  */
 
 let t: TestPlatform;
@@ -13,12 +15,64 @@ const as = (user: string) => tokens[user]!;
 const { fire, ok } = transitionsAs(() => t, as);
 const sql = (text: string, params: unknown[] = []) => t.platform.db.pool.query(text, params);
 
+interface Detail {
+  state: string;
+  decisionDueAt: string | null;
+  extensions: { approvedBy: string; previousDueAt: string; newDueAt: string; collectiveDiscussion: Record<string, unknown> | null }[];
+}
+const detail = async (caseId: string) => (await api<Detail>(t, as('admin'), 'GET', `/api/v1/cases/${caseId}`)).body;
+const DAY = 86_400_000;
+const later = (iso: string, days: number) => new Date(Date.parse(iso) + days * DAY).toISOString();
+
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
   for (const u of ['admin', 'head', 'east.li', 'east.wang', 'east.lead']) tokens[u] = await login(t, u);
 });
 afterAll(async () => {
   await t?.stop();
+});
+
+describe('extensions of the decision deadline', () => {
+  it('grants one of at most 30 days, and a further one only with the collective discussion on record', async () => {
+    const id = await noiseOnSite(t, ok);
+    await readyToPropose(t, as, id);
+    const due = (await detail(id)).decisionDueAt!;
+    const reason = 'expert noise report from the environmental monitoring station';
+
+    // Longer than 30 days at once: refused, whoever approves it.
+    const tooLong = await fire('head', id, { event: 'extend_deadline', reason, newDueAt: later(due, 45) });
+    expect(tooLong).toMatchObject({ status: 422, body: { code: 'EXTENSION_TOO_LONG', message: expect.stringContaining('45 days') } });
+    expect((await detail(id)).decisionDueAt).toBe(due);
+
+    // 30 days: the agency head's own extension.
+    const first = later(due, 30);
+    await ok('head', id, { event: 'extend_deadline', reason, newDueAt: first });
+
+    // A second one, however short, needs the collective discussion of the agency's leaders.
+    const second = later(first, 10);
+    const alone = await fire('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: second });
+    expect(alone).toMatchObject({ status: 422, body: { code: 'COLLECTIVE_DISCUSSION_REQUIRED', message: expect.stringContaining('collective discussion') } });
+    const tomorrow = localDate(new Date(Date.now() + DAY), 'Asia/Shanghai');
+    const today = localDate(new Date(), 'Asia/Shanghai');
+    const discussion = { heldOn: today, participants: ['Director Zhou', 'Deputy Director Wu', 'Political Commissar Lin'], minutesRef: '东执纪〔2026〕12号' };
+    expect((await fire('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: second, collectiveDiscussion: { ...discussion, heldOn: tomorrow } })).body)
+      .toMatchObject({ code: 'COLLECTIVE_DISCUSSION_INVALID' });
+    expect((await fire('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: second, collectiveDiscussion: { ...discussion, participants: ['Director Zhou'] } })).status)
+      .toBe(400);
+    // Still at most 30 days each.
+    expect((await fire('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: later(first, 31), collectiveDiscussion: discussion })).body)
+      .toMatchObject({ code: 'EXTENSION_TOO_LONG' });
+    expect((await detail(id)).decisionDueAt).toBe(first);
+
+    const extended = await ok('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: second, collectiveDiscussion: discussion });
+    expect(extended.event?.data).toMatchObject({ collectiveDiscussion: discussion });
+    const c = await detail(id);
+    expect(c.decisionDueAt).toBe(second);
+    expect(c.extensions).toEqual([
+      expect.objectContaining({ approvedBy: 'u-head', previousDueAt: due, newDueAt: first, collectiveDiscussion: null }),
+      expect.objectContaining({ approvedBy: 'u-head', previousDueAt: first, newDueAt: second, collectiveDiscussion: discussion }),
+    ]);
+  });
 });
 
 describe('evidence is reviewed by a person who did not collect it', () => {

@@ -53,7 +53,7 @@ const officer: Actor = { id: 'a', role: 'officer', teamId: 't' };
 const reviewer: Actor = { id: 'r1', role: 'reviewer', teamId: null, reviewPostId: 'p' };
 const at = (state: CaseFacts['state']): CaseFacts => ({ state, teamId: 't', inReview: true, reviewPostId: 'p' });
 const decide = (f: LegalFacts, state: CaseFacts['state'], who: Actor, event: string, fields: Record<string, unknown>) =>
-  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f, { majorReviewOpinions: 2 }) });
+  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f, { majorReviewOpinions: 2, timezone: 'UTC', extensionMaxDays: 30, extensionsWithoutDiscussion: 1 }) });
 const PARTY = '320102198805050013';
 const proposal = { party: 'P', facts: 'f', legalBasis: 'art. 82', penalties: ['warning', 'fine'], fineYuan: 500, tier: 'normal', partyId: PARTY };
 
@@ -338,6 +338,21 @@ describe('90-day decision deadline', () => {
     expect(decide(facts(), 'approved', head, 'extend_deadline', { reason: 'expert report', newDueAt: '2026-04-30T00:00:00Z' })).toMatchObject({ code: 'EXTENSION_NOT_LATER' });
     expect(decide(facts({ filedAt: null, decisionDueAt: null }), 'approved', head, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'NOT_FILED' });
     expect(decide(facts(), 'approved', officer, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'FORBIDDEN' });
+  });
+  it('extends by at most 30 days, and a second time only by collective discussion', () => {
+    const head: Actor = { id: 'h', role: 'agency_head', teamId: null };
+    const extend = (f: LegalFacts, fields: Record<string, unknown>) => decide(f, 'approved', head, 'extend_deadline', { reason: 'expert report', ...fields });
+    // The deadline is 1 May (UTC in these facts): 31 May is 30 days on, 1 June 31.
+    expect(extend(facts(), { newDueAt: '2026-06-01T00:00:00Z' })).toMatchObject({ code: 'EXTENSION_TOO_LONG', message: expect.stringContaining('31 days') });
+    const once = facts({ extensionsSoFar: 1 });
+    expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z' })).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_REQUIRED' });
+    const discussion = { heldOn: '2026-03-01', participants: ['Zhou', 'Wu'], minutesRef: 'M-12' };
+    expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: discussion })).toMatchObject({ ok: true });
+    expect(extend(once, { newDueAt: '2026-06-01T00:00:00Z', collectiveDiscussion: discussion })).toMatchObject({ code: 'EXTENSION_TOO_LONG' });
+    // Held after today, or before the filing (31 January): not the discussion that decided it.
+    for (const heldOn of ['2026-03-02', '2026-01-30']) {
+      expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: { ...discussion, heldOn } }), heldOn).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_INVALID' });
+    }
   });
 });
 

@@ -345,6 +345,11 @@ export interface Endpoints {
         reason: string;
         previousDueAt: string;
         newDueAt: string;
+        collectiveDiscussion: {
+          heldOn: string;
+          participants: string[];
+          minutesRef: string;
+        } | null;
         at: string;
       }[];
       presence: {
@@ -676,6 +681,11 @@ export interface Endpoints {
       event: "extend_deadline";
       reason: string;
       newDueAt: string;
+      collectiveDiscussion?: {
+        heldOn: string;
+        participants: string[];
+        minutesRef: string;
+      };
     };
     response: {
       from: "reported" | "dispatched" | "accepted" | "on_site" | "resolved_on_site" | "decision_proposed" | "under_review" | "approved" | "returned" | "decided" | "closed" | "dismissed";
