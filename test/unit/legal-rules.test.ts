@@ -22,6 +22,7 @@ import {
 } from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 import { distanceToZoneM } from '../../enforcement-api/legal/evidence-files.js';
+import { backdatedCoverage } from '../../enforcement-api/legal/certificate-backdating.js';
 import { filingDeadlines } from '../../enforcement-api/domain/sla.js';
 
 const noiseLaw: StatutoryBound = {
@@ -428,5 +429,22 @@ describe('minors (Administrative Penalty Law art. 30)', () => {
     expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: teen, tier: 'mitigated', fineYuan: 300 })).toMatchObject({ ok: true });
     // A passport carries no date of birth: the rule cannot apply.
     expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: 'E1234567', partyIdType: 'passport' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('certificates are not backdated', () => {
+  const v = (over: Partial<OfficerCertificate>): OfficerCertificate => ({ userId: 'a', certificateNo: 'ZF-1', validFrom: '2025-01-01', validUntil: '2027-12-31', domains: ['ecology'], ...over });
+  const today = '2026-03-01';
+  it('refuses a version that certifies a past day or domain the record did not', () => {
+    expect(backdatedCoverage([], v({ validFrom: '2026-02-28' }), today)).toEqual({ day: '2026-02-28', domains: ['ecology'] });
+    expect(backdatedCoverage([v({ validUntil: '2026-01-31' })], v({}), today)).toEqual({ day: '2026-02-01', domains: ['ecology'] });
+    expect(backdatedCoverage([v({})], v({ validFrom: '2026-02-01', domains: ['ecology', 'fisheries'] }), today)).toEqual({ day: '2026-02-01', domains: ['fisheries'] });
+  });
+  it('takes a version from today or later, and a correction that adds nothing to the days past', () => {
+    expect(backdatedCoverage([], v({ validFrom: today }), today)).toBeUndefined();
+    expect(backdatedCoverage([v({})], v({ certificateNo: 'ZF-2' }), today)).toBeUndefined();
+    expect(backdatedCoverage([v({})], v({ validUntil: '2026-01-31' }), today)).toBeUndefined();
+    // Longer from today on only: the days past are as they were.
+    expect(backdatedCoverage([v({ validUntil: '2026-03-10' })], v({ validUntil: '2030-12-31' }), today)).toBeUndefined();
   });
 });

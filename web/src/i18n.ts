@@ -573,6 +573,7 @@ const M: Record<string, [string, string]> = {
   err_MATTER_REQUIRED: ['案件尚未确定违法事项：请先「确定事项」。', 'The case has no matter yet: classify it first.'],
   err_NO_PENALTY_MATTER: ['该事项不是处罚事项：无需立案，请现场处置。', 'This matter carries no penalty: nothing to file, dispose of it on site.'],
   err_REQUIRED_EVIDENCE_MISSING: ['该事项的处罚须有声级测量依据：经人工审查且检定有效的噪声监测记录，或上传的测量数据、录音。仅有照片不够。', 'A penalty for this matter rests on a sound level: a reviewed record from a calibrated meter, or an uploaded measurement or recording. A photo alone is not enough.'],
+  err_CERTIFICATE_BACKDATED: ['执法证件不得倒签：新版本不能使已过去的日期获得原记录中没有的执法资格。请自今日起登记（发证日期写入原因），或仅作不扩大资格的更正。', 'A certificate is not backdated: a version cannot certify days already past that the record did not. Record it from today (with the issuing date in the reason), or correct it without widening it.'],
   err_COLLECTOR_NOT_CERTIFIED: ['取证人员须持有在取证当日有效、且涵盖本案事项的执法证件。', 'Each collector must hold a certificate valid on the day of capture for this case\'s matter.'],
   err_UPLOADER_NOT_COLLECTOR: ['只有取证人员本人或办理本案的队员可以上传该证据。', 'Only one of the collectors, or a member of the team handling the case, may upload this evidence.'],
   err_CAPTURE_PLACE_OUTSIDE_ZONE: ['取证地点离本案区域太远：请核对位置，或填写在区域外取证的原因。', 'The capture place is too far from the case\'s zone: check the location, or give the reason it was captured away from the zone.'],
