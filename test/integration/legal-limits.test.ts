@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, login, startTestPlatform, type TestPlatform } from '../support/platform.js';
+import type { Browser } from 'playwright-core';
+import { ensureWebBuilt } from '../../web/scripts/ensure-built.js';
+import { api, login, startTestPlatform, waitFor, type TestPlatform } from '../support/platform.js';
+import { DESKTOP, hasBrowser, launch, signIn } from '../support/browser.js';
 import { confirmPresence, jpeg, noiseOnSite, noiseProposal, readyToPropose, SITE, transitionsAs, uploadEvidence } from '../support/cases.js';
 import { localDate } from '../../enforcement-api/domain/legal-rules.js';
 
@@ -72,6 +75,43 @@ describe('extensions of the decision deadline', () => {
       expect.objectContaining({ approvedBy: 'u-head', previousDueAt: due, newDueAt: first, collectiveDiscussion: null }),
       expect.objectContaining({ approvedBy: 'u-head', previousDueAt: first, newDueAt: second, collectiveDiscussion: discussion }),
     ]);
+  });
+});
+
+describe.skipIf(!hasBrowser)('the extension form (Chromium)', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("asks the agency head for the collective discussion of a second extension, and records it", async () => {
+    const id = await noiseOnSite(t, ok);
+    await readyToPropose(t, as, id);
+    const due = (await detail(id)).decisionDueAt!;
+    await ok('head', id, { event: 'extend_deadline', reason: 'expert noise report pending', newDueAt: later(due, 20) });
+    const context = await browser.newContext(DESKTOP);
+    context.setDefaultTimeout(90_000);
+    try {
+      const page = await signIn(context, t, 'head');
+      await page.goto(`${t.http}/#/case/${id}`);
+      const form = page.locator('form[data-event="extend_deadline"]');
+      await form.locator('fieldset.collective-discussion').waitFor();
+      expect(await form.locator('input[name="heldOn"]').getAttribute('required')).not.toBeNull();
+      await form.locator('textarea[name="reason"]').fill('the monitoring station asked for another week');
+      await form.locator('input[name="newDueAt"]').fill(localDate(new Date(Date.parse(later(due, 27))), 'Asia/Shanghai'));
+      await form.locator('input[name="heldOn"]').fill(localDate(new Date(), 'Asia/Shanghai'));
+      await form.locator('textarea[name="participants"]').fill('周局长、吴副局长\n林政委');
+      await form.locator('input[name="minutesRef"]').fill('东执纪〔2026〕13号');
+      await form.locator('button[type=submit]').click();
+      const second = await waitFor(async () => (await detail(id)).extensions[1], 'the second extension');
+      expect(second.collectiveDiscussion).toEqual({ heldOn: localDate(new Date(), 'Asia/Shanghai'), participants: ['周局长', '吴副局长', '林政委'], minutesRef: '东执纪〔2026〕13号' });
+    } finally {
+      await context.close();
+    }
   });
 });
 
