@@ -111,6 +111,8 @@ export const VARIABLES = {
   majorReviewOpinions: { env: 'MAJOR_REVIEW_OPINIONS', schema: Type.Integer({ minimum: 0, maximum: 10 }), default: '2', help: 'opinions of the legal review centre\'s reviewers (会商) a major decision needs before it is approved' },
   statementDays: { env: 'STATEMENT_DAYS', schema: Type.Integer({ minimum: 1, maximum: 60 }), default: '3', help: 'days after the day a notice of an intended penalty is served that the party has to state a case and defend itself, where no hearing is available (otherwise HEARING_REQUEST_DAYS); a penalty is decided after them unless the party was heard or waived in writing' },
   hearingRequestDays: { env: 'HEARING_REQUEST_DAYS', schema: Type.Integer({ minimum: 1, maximum: 60 }), default: '5', help: 'days after the day of service within which the party requests a hearing (Administrative Penalty Law art. 64: 5); the statement period where a hearing is available' },
+  extensionMaxDays: { env: 'DECISION_EXTENSION_MAX_DAYS', schema: Type.Integer({ minimum: 1, maximum: 365 }), default: '30', help: 'the longest single extension of a general-procedure case\'s decision deadline (calendar days after the current deadline)' },
+  extensionsWithoutDiscussion: { env: 'DECISION_EXTENSIONS_WITHOUT_DISCUSSION', schema: Type.Integer({ minimum: 0, maximum: 10 }), default: '1', help: 'extensions of the decision deadline the agency head approves alone; each further one needs the collective discussion (集体讨论) of the agency\'s leaders on record' },
   presenceConfirmMin: { env: 'PRESENCE_CONFIRM_MIN', schema: Type.Integer({ minimum: 1, maximum: 1440 }), default: '30', help: 'minutes after arrival within which the second officer confirms presence from their own session' },
   presenceMaxDistanceM: { env: 'PRESENCE_MAX_DISTANCE_M', schema: Type.Integer({ minimum: 1, maximum: 100000 }), default: '300', help: 'how far (metres) the second officer\'s confirmed position may be from the arrival position' },
   inspectionRepeatDays: { env: 'INSPECTION_REPEAT_DAYS', schema: Type.Integer({ minimum: 0, maximum: 3650 }), default: '90', help: 'an entity is not inspected again for the same checklist item within this many days unless a case about its party justifies it' },
@@ -190,6 +192,7 @@ const ConfigSchema = Type.Object({
     majorFineYuan: Type.Integer(), decisionWarningDays: Type.Array(Type.Integer()), evidenceMaxBytes: Type.Integer(), evidenceZoneToleranceM: Type.Integer(),
     majorReviewOpinions: Type.Integer(), presenceConfirmMinutes: Type.Integer(), presenceMaxDistanceM: Type.Integer(),
     statementDays: Type.Integer(), hearingRequestDays: Type.Integer(),
+    extensionMaxDays: Type.Integer(), extensionsWithoutDiscussion: Type.Integer(),
   }),
   figures: Type.Object({ baselineMinutes: Type.Record(Type.String(), Type.Number()) }),
   sla: Type.Object({ escalationIntervalS: Seconds }),
@@ -352,6 +355,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       presenceMaxDistanceM: get('presenceMaxDistanceM'),
       statementDays: get('statementDays'),
       hearingRequestDays: get('hearingRequestDays'),
+      extensionMaxDays: get('extensionMaxDays'),
+      extensionsWithoutDiscussion: get('extensionsWithoutDiscussion'),
     },
     figures: {
       baselineMinutes: Object.fromEntries(get<string>('disposalBaselineMin').split(',').filter((x) => x !== '').map((kv) => {

@@ -128,6 +128,13 @@ export const OFFICER_CERTIFICATES_MIGRATION: Migration = {
   ],
 };
 
+/** An extension of the decision deadline beyond the first records the collective discussion that decided it. */
+export const EXTENSION_DISCUSSION_MIGRATION: Migration = {
+  version: 41,
+  name: 'collective discussion of a further deadline extension',
+  up: () => [`ALTER TABLE case_extensions ADD COLUMN collective_discussion jsonb`],
+};
+
 /**
  * The party access log: every lookup of a party by identifier (GET /api/v1/parties/{id} and …/cases),
  * answered or refused, with who asked, when, for which case and why; append-only, read by admins

@@ -78,6 +78,17 @@ const PartyIdType = Type.Optional(Type.Union(PARTY_ID_TYPES.map((k) => Type.Lite
 const PartyKind = Type.Optional(Type.Union(PARTY_KINDS.map((k) => Type.Literal(k)), { description: 'default individual' }));
 const Correction = Type.Optional(Text(2000, 'how and when the party corrected the violation (first minor violation, no penalty)'));
 
+/**
+ * The collective discussion (集体讨论) of the agency's leaders that decided an extension of the decision
+ * deadline beyond those the agency head approves alone (DECISION_EXTENSIONS_WITHOUT_DISCUSSION, 1).
+ */
+export const CollectiveDiscussion = Type.Object({
+  heldOn: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'the local date it was held (YYYY-MM-DD): on or after the filing, not after today' }),
+  participants: Type.Array(Text(100, 'a leader who took part'), { minItems: 2, maxItems: 20, description: 'the leaders who took part (at least two)' }),
+  minutesRef: Text(200, 'the reference of its minutes (会议纪要), where the decision and its reason are recorded'),
+}, { ...closed, description: 'the collective discussion that decided this extension: required beyond the extensions the agency head approves alone' });
+export type CollectiveDiscussion = Static<typeof CollectiveDiscussion>;
+
 /** The fields each event carries besides `event` (no others are accepted). */
 export const EVENT_FIELDS = {
   dispatch: Type.Object({
@@ -141,7 +152,8 @@ export const EVENT_FIELDS = {
   file: Type.Object({ note: Note }, closed),
   extend_deadline: Type.Object({
     reason: Text(2000, 'why the case cannot be decided within the deadline (complex case, expert report, …)'),
-    newDueAt: Instant('the new decision deadline (ISO-8601 with offset)'),
+    newDueAt: Instant('the new decision deadline (ISO-8601 with offset), at most DECISION_EXTENSION_MAX_DAYS (30) calendar days after the current one'),
+    collectiveDiscussion: Type.Optional(CollectiveDiscussion),
   }, closed),
   // The party is heard before a penalty is decided (Administrative Penalty Law arts. 44, 45, 62–64).
   notify_party: Type.Object({

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Nullable } from './common.js';
-import { CASE_EVENTS, CASE_STATES, EVENT_FIELDS, PARTY_KINDS, TIERS, type CaseEvent } from './case-transitions.js';
+import { CASE_EVENTS, CASE_STATES, CollectiveDiscussion, EVENT_FIELDS, PARTY_KINDS, TIERS, type CaseEvent } from './case-transitions.js';
 
 /** Cases as the API and the live stream show them. */
 
@@ -199,6 +199,7 @@ export const Extension = Type.Object({
   reason: Type.String(),
   previousDueAt: Type.String({ format: 'date-time' }),
   newDueAt: Type.String({ format: 'date-time' }),
+  collectiveDiscussion: Nullable(CollectiveDiscussion),
   at: Type.String({ format: 'date-time' }),
 });
 export type Extension = Static<typeof Extension>;

@@ -30,7 +30,7 @@ export const EvidenceFile = Type.Object({
   collectors: Nullable(Type.Array(Type.String(), { description: 'the officers who collected it' })),
   capturePlaceReason: Nullable(Type.String({ description: 'why it was captured away from the case\'s zone (beyond EVIDENCE_ZONE_TOLERANCE_M)' })),
   reviews: Type.Array(Review),
-  valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader' }),
+  valid: Type.Boolean({ description: 'counts as evidence: type, capture time and place, collectors, and reviewed by a person other than the uploader and the collectors' }),
   problems: Type.Array(Type.String()),
   problemCodes: Type.Array(Type.Union(FILE_PROBLEMS.map((c) => Type.Literal(c))), { description: 'the problems above, as codes, in the same order' }),
 });

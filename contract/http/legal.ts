@@ -88,7 +88,7 @@ export type BenchmarkBody = Static<typeof BenchmarkBody>;
 
 export const CertificateBody = Type.Object({
   certificateNo: Words(64),
-  validFrom: Type.Optional(Type.String({ pattern: Day.pattern, description: 'first day the certificate (or this renewal, or these domains) is valid, YYYY-MM-DD; today when omitted' })),
+  validFrom: Type.Optional(Type.String({ pattern: Day.pattern, description: 'first day the certificate (or this renewal, or these domains) is valid, YYYY-MM-DD; today when omitted. Not before the day it is recorded, unless it certifies nothing on the days past that the record did not already (a correction): CERTIFICATE_BACKDATED' })),
   validUntil: Day,
   domains: Type.Array(Code, { minItems: 1, maxItems: 20, uniqueItems: true }),
   reason: Reason,

@@ -184,7 +184,7 @@ export class EvidenceRepository {
       : undefined;
   }
 
-  /** A person's review of an uploaded file: someone of the team or the review post, not its uploader. */
+  /** A person's review of an uploaded file: someone of the team or the review post, neither its uploader nor one of its collectors. */
   async reviewFile(caseId: string, evidenceId: string, actor: Actor, note: string | undefined): Promise<Rejection | { created: boolean; file: EvidenceFile }> {
     if (actor.role !== 'officer' && actor.role !== 'team_lead' && actor.role !== 'reviewer') {
       return reject(403, 'FORBIDDEN', `a ${actor.role} may not review evidence (officers, team leads and reviewers may)`);
@@ -195,6 +195,12 @@ export class EvidenceRepository {
       const file = (await client.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM case_evidence WHERE case_id = $1 AND id = $2`, [caseId, evidenceId])).rows[0];
       if (!file) return reject(404, 'EVIDENCE_NOT_FOUND', `no evidence ${evidenceId} in this case`);
       if (file.uploadedBy === actor.id) return reject(422, 'SELF_REVIEW', 'the uploader cannot review their own evidence: another person reviews it');
+      // The review is the second person's check of what the officers on site collected: not one of them
+      // (two officers on site would otherwise accept each other's photos). A lead or a reviewer who was
+      // not on it, or another officer of the team, reviews it.
+      if ((file.collectors ?? []).includes(actor.id)) {
+        return reject(422, 'COLLECTOR_REVIEW', `you are named as a collector of this evidence (${(file.collectors ?? []).join(', ')}): a person who did not collect it reviews it`);
+      }
       const at = new Date().toISOString();
       const r = await client.query(
         `INSERT INTO evidence_file_reviews (case_id, evidence_id, reviewer, role, note, at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (evidence_id, reviewer) DO NOTHING`,

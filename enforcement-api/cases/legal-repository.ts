@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { CertificateHistory, OfficerCertificate, SameDayFine } from '../domain/legal-rules.js';
 import type { SensorRecord } from '../domain/evidence.js';
+import type { CollectiveDiscussion } from '../../contract/http/case-transitions.js';
 
 /**
  * The SQL of the legal rules (legal.ts): what the guards read about a case, its officers, its party,
@@ -139,7 +140,8 @@ export async function validFileKinds(client: Queryable, caseId: string): Promise
   const r = await client.query<{ kind: string }>(
     `SELECT e.evidence_type AS kind FROM case_evidence e WHERE e.case_id = $1 AND e.evidence_type IS NOT NULL AND e.captured_at IS NOT NULL
        AND e.capture_location IS NOT NULL AND cardinality(coalesce(e.collectors, '{}')) > 0
-       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id)`,
+       AND EXISTS (SELECT 1 FROM evidence_file_reviews r WHERE r.evidence_id = e.id
+         AND r.reviewer <> e.uploaded_by AND NOT (r.reviewer = ANY (coalesce(e.collectors, '{}'))))`,
     [caseId],
   );
   return r.rows.map((row) => row.kind);
@@ -170,11 +172,18 @@ export async function caseCreatedAt(client: Queryable, caseId: string): Promise<
   return (await client.query<{ createdAt: Date }>('SELECT created_at AS "createdAt" FROM cases WHERE id = $1', [caseId])).rows[0]?.createdAt;
 }
 
+/** Extensions of the case's decision deadline on record (the case row is locked by its transition). */
+export async function extensionsOf(client: Queryable, caseId: string): Promise<number> {
+  return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM case_extensions WHERE case_id = $1', [caseId])).rows[0]?.n ?? 0;
+}
+
 /** An approved extension on the record, and the decision deadline moved (one escalated as missed opens again). */
-export async function recordExtension(client: pg.PoolClient, e: { caseId: string; approvedBy: string; reason: string; previousDueAt: string; newDueAt: string; at: string }): Promise<void> {
+export async function recordExtension(client: pg.PoolClient, e: {
+  caseId: string; approvedBy: string; reason: string; previousDueAt: string; newDueAt: string; collectiveDiscussion: CollectiveDiscussion | null; at: string;
+}): Promise<void> {
   await client.query(
-    `INSERT INTO case_extensions (case_id, approved_by, reason, previous_due_at, new_due_at, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [e.caseId, e.approvedBy, e.reason, e.previousDueAt, e.newDueAt, e.at],
+    `INSERT INTO case_extensions (case_id, approved_by, reason, previous_due_at, new_due_at, collective_discussion, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [e.caseId, e.approvedBy, e.reason, e.previousDueAt, e.newDueAt, e.collectiveDiscussion === null ? null : JSON.stringify(e.collectiveDiscussion), e.at],
   );
   await client.query(
     `UPDATE case_deadlines SET due_at = $2, status = CASE WHEN status = 'missed' AND reached_at IS NULL THEN 'open' ELSE status END

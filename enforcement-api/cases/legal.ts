@@ -30,6 +30,7 @@ import {
   caseWithDecisionNo,
   certificatesOf,
   consultationState,
+  extensionsOf,
   matterByCode,
   lockPartyOfMatter,
   priorCasesOfParty,
@@ -52,6 +53,7 @@ import {
 export const DEFAULT_LEGAL_SETTINGS: LegalSettings = {
   majorFineYuan: 10_000, timezone: 'Asia/Shanghai', decisionWarningDays: [60, 80], majorReviewOpinions: 2, presenceConfirmMinutes: 30, presenceMaxDistanceM: 300,
   statementDays: 3, hearingRequestDays: 5,
+  extensionMaxDays: 30, extensionsWithoutDiscussion: 1,
 };
 
 /** The events whose rules read how the party was heard (penalty-notice.ts). */
@@ -128,6 +130,7 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
   if (HEARING_THE_PARTY.includes(t.event)) facts.notice = await loadNoticeFacts(client, caseId, now, settings.majorFineYuan, t.event === 'record_hearing' ? t.fields.presidedBy : undefined);
+  if (t.event === 'extend_deadline') facts.extensionsSoFar = await extensionsOf(client, caseId);
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts, settings);
   return facts;
@@ -248,7 +251,9 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     case 'extend_deadline': {
       const previous = facts.decisionDueAt!.toISOString();
       // The decision deadline moves; one escalated as missed opens again until the new date.
-      await recordExtension(client, { caseId, approvedBy: actor.id, reason: t.fields.reason, previousDueAt: previous, newDueAt: t.fields.newDueAt, at });
+      await recordExtension(client, {
+        caseId, approvedBy: actor.id, reason: t.fields.reason, previousDueAt: previous, newDueAt: t.fields.newDueAt, collectiveDiscussion: t.fields.collectiveDiscussion ?? null, at,
+      });
       return { ok: true, columns: { decision_due_at: t.fields.newDueAt }, data: { previousDueAt: previous } };
     }
     case 'arrive': {

@@ -2,8 +2,9 @@ import type { Benchmark, DecisionDeadline } from '../../contract/http/cases.js';
 import { reject, TIERS, PARTY_KINDS, type CaseEvent, type Guard, type LifecyclePolicy, type Rejection, type TransitionOf } from './case-lifecycle.js';
 import { checkPartyId, residentIdBirthDate, type PartyIdType } from '../../enforcement-api/legal/party-ids.js';
 import { statutoryProblem, type StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
-import { localClock } from '../../core/domain/local-time.js';
 import { noticeFieldProblems, noticeStanding, type NoticeFacts } from './penalty-notice.js';
+import { addDays, calendarDaysBetween, endOfLocalDay, localDate, startOfLocalDay } from './calendar.js';
+import { extensionProblem, type ExtensionSettings } from './deadline-extension.js';
 
 /**
  * The legal rules of DESIGN §3 Enforcement as data + pure functions, plugged into the lifecycle
@@ -19,7 +20,8 @@ import { noticeFieldProblems, noticeStanding, type NoticeFacts } from './penalty
  *  - first minor violation corrected in time → no penalty (APL art. 33), only for a party with no
  *    earlier case of the same matter, with the correction on record;
  *  - general procedure: decision within 90 days of filing (APL art. 60), warnings before it, later
- *    only within an extension the agency head approved;
+ *    only within an extension the agency head approved: one of at most 30 days, a further one only
+ *    by collective discussion (domain/deadline-extension.ts);
  *  - statutory bounds (enforcement-api/legal/statutory-bounds.ts): nothing outside the law, a fine
  *    outside the benchmark only with a written reason;
  *  - parties identified (enforcement-api/legal/party-ids.ts) for any penalty;
@@ -28,6 +30,7 @@ import { noticeFieldProblems, noticeStanding, type NoticeFacts } from './penalty
  */
 
 export { TIERS, PARTY_KINDS };
+export { addDays, calendarDaysBetween, endOfLocalDay, localDate, startOfLocalDay };
 export type Tier = (typeof TIERS)[number];
 export type PartyKind = (typeof PARTY_KINDS)[number];
 
@@ -59,7 +62,8 @@ export function certificateOn<C extends OfficerCertificate>(history: readonly C[
   return found;
 }
 
-export interface LegalSettings {
+/** `extensionMaxDays`, `extensionsWithoutDiscussion`: the decision deadline's extensions (deadline-extension.ts). */
+export interface LegalSettings extends ExtensionSettings {
   /** A fine at or above this is a major decision (district centre). */
   majorFineYuan: number;
   /** Timezone whose calendar dates certificates and calibrations are valid on. */
@@ -79,12 +83,6 @@ export interface LegalSettings {
 }
 
 export const DECISION_DEADLINE_DAYS = 90;
-const DAY_MS = 86_400_000;
-
-/** The calendar date (YYYY-MM-DD) of an instant in a timezone. */
-export function localDate(at: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
 
 /** Why this officer may not take an enforcement action on `onDate` for `domain` (null: any domain); undefined = may. */
 export function certificateProblem(userId: string, history: CertificateHistory | undefined, domain: string | null, onDate: string): string | undefined {
@@ -168,30 +166,6 @@ export function reviewRouting(p: ProposedMeasures, outsideBenchmark: boolean, ma
 
 export type { DecisionDeadline };
 
-/** The date `days` calendar days after `date` (both YYYY-MM-DD; pure date arithmetic). */
-export function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The last instant (to the millisecond) of a local calendar date in a timezone. */
-export function endOfLocalDay(date: string, timeZone: string): Date {
-  // The next local midnight, found from a guess at UTC and corrected by the zone's offset there
-  // (twice, for a change of offset between the guess and the answer), less one millisecond.
-  const midnight = Date.parse(`${addDays(date, 1)}T00:00:00Z`);
-  let at = midnight;
-  for (let i = 0; i < 2; i++) {
-    const c = localClock(new Date(at), timeZone);
-    const shown = Date.UTC(c.year, c.month - 1, c.day, c.hour, c.minute);
-    at -= shown - midnight;
-  }
-  return new Date(at - 1);
-}
-
-/** The first instant (local midnight, or whenever the day begins) of a local calendar date in a timezone. */
-export function startOfLocalDay(date: string, timeZone: string): Date {
-  return new Date(endOfLocalDay(addDays(date, -1), timeZone).getTime() + 1);
-}
-
 /**
  * When the warning `day` days into the decision deadline is reached: at the start of the `day`th local
  * calendar day after the filing date, counted as the deadline is (the day of filing not counted). The
@@ -209,11 +183,6 @@ export function decisionWarningAt(filedAt: Date, day: number, timeZone: string):
  */
 export function decisionDueAt(filedAt: Date, timeZone: string): Date {
   return endOfLocalDay(addDays(localDate(filedAt, timeZone), DECISION_DEADLINE_DAYS), timeZone);
-}
-
-/** Calendar days from `from`'s local date to `to`'s (how deadlines in days are counted: the start day not included). */
-export function calendarDaysBetween(from: Date, to: Date, timeZone: string): number {
-  return Math.round((Date.parse(localDate(to, timeZone)) - Date.parse(localDate(from, timeZone))) / DAY_MS);
 }
 
 /** The decision deadline of a general-procedure case (stored at filing: 90 days) and its warnings, as of `now`. */
@@ -273,6 +242,8 @@ export interface LegalFacts {
     combinedFines?: string;
   };
   decisionDueAt: Date | null;
+  /** `extend_deadline`: extensions the case already had (0 when absent). */
+  extensionsSoFar?: number;
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
   decisionNoTakenBy?: number | null;
   /** `decide` and the steps that hear the party: the notice of the intended penalty and what followed it (penalty-notice.ts). */
@@ -506,7 +477,7 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
 }
 
 /** The guards of the legal rules over facts loaded for one transition. */
-export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorReviewOpinions'>): NonNullable<LifecyclePolicy['guards']> {
+export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorReviewOpinions'> & ExtensionSettings): NonNullable<LifecyclePolicy['guards']> {
   const standing = standingRefusals(f, settings);
   const arrive: Guard<'arrive'> = ({ actor, transition: { fields } }) => {
     const unclassified = standing.arrive!(actor.id);
@@ -590,13 +561,9 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
       ? reject(409, 'DECISION_NO_TAKEN', `decision number ${fields.decisionNo} was already given to the decision of case ${f.decisionNoTakenBy}`)
       : undefined;
   };
-  const extend: Guard<'extend_deadline'> = ({ actor, transition: { fields } }) => {
-    const refused = standing.extend_deadline!(actor.id);
-    if (refused) return refused;
-    const next = new Date(fields.newDueAt);
-    if (!(next > f.decisionDueAt!)) return reject(422, 'EXTENSION_NOT_LATER', `the new deadline must be after the current one, ${f.decisionDueAt!.toISOString()}`);
-    return next <= f.now ? reject(422, 'EXTENSION_NOT_LATER', 'the new deadline must lie in the future') : undefined;
-  };
+  const extend: Guard<'extend_deadline'> = ({ actor, transition: { fields } }) =>
+    standing.extend_deadline!(actor.id)
+    ?? extensionProblem({ now: f.now, filedAt: f.filedAt!, decisionDueAt: f.decisionDueAt!, extensionsSoFar: f.extensionsSoFar ?? 0 }, fields, settings);
   // Hearing the party: the standing rules, then the fields (times, the presiding reviewer).
   const heard = <E extends 'notify_party' | 'record_statement' | 'waive_statement' | 'request_hearing' | 'record_hearing'>(event: E): Guard<E> =>
     ({ actor, transition }) => standing[event]!(actor.id) ?? (f.notice ? noticeFieldProblems(f.notice, { event, fields: (transition as { fields: Record<string, unknown> }).fields }) : undefined);

@@ -11,7 +11,8 @@ export async function caseLegalView(db: Pick<pg.Pool, 'query'>, caseId: string, 
   const bounds = matterCode ? await boundsInForce(db, matterCode, on) : [];
   const benchmark = matterCode ? await benchmarkInForce(db, matterCode, on) : [];
   const ext = await db.query<Extension>(
-    `SELECT approved_by AS "approvedBy", reason, previous_due_at AS "previousDueAt", new_due_at AS "newDueAt", at FROM case_extensions WHERE case_id = $1 ORDER BY id`,
+    `SELECT approved_by AS "approvedBy", reason, previous_due_at AS "previousDueAt", new_due_at AS "newDueAt",
+       collective_discussion AS "collectiveDiscussion", at FROM case_extensions WHERE case_id = $1 ORDER BY id`,
     [caseId],
   );
   const p = (await db.query<{ officers: string[] | null; confirmedAt: string | null; location: unknown }>(

@@ -8,6 +8,7 @@ import { benchmarkInForce, boundsInForce } from './catalogue.js';
 import { tierProblems, type StatutoryBound } from './statutory-bounds.js';
 import { certificateOn, localDate, type BenchmarkTier } from '../domain/legal-rules.js';
 import * as repo from './catalogue-admin-repository.js';
+import { backdatedCoverage } from './certificate-backdating.js';
 
 /**
  * The administrators' side of the legal catalogue: matters, statutory bounds, discretion benchmarks,
@@ -110,7 +111,9 @@ export class CatalogueAdmin {
    * A version of the officer's certificate from `validFrom` (today when omitted), appended to its
    * history: a renewal, a new number or other domains apply from that day on, earlier acts keep being
    * judged by the version then in force. The same `validFrom` as an earlier version replaces it (the
-   * later record wins): how a version is corrected or cut short.
+   * later record wins): how a version is corrected or cut short. Not backdated: a version may not
+   * certify, on a day before the one it is recorded on, what the record did not certify that day
+   * (certificate-backdating.ts); corrections that add nothing to the days past stay possible.
    */
   async putCertificate(userId: string, body: CertificateBody, by: string): Promise<Change | Rejection> {
     const validFrom = body.validFrom ?? localDate(new Date(), this.timezone);
@@ -125,6 +128,12 @@ export class CatalogueAdmin {
       const holder = await repo.certificateHolder(client, body.certificateNo);
       if (holder !== null && holder !== userId) return reject(409, 'CERTIFICATE_TAKEN', `certificate ${body.certificateNo} belongs to another officer`);
       const history = await repo.certificateHistory(client, userId);
+      const today = this.today();
+      const backdated = backdatedCoverage(history, { userId, certificateNo: body.certificateNo, validFrom, validUntil: body.validUntil, domains: body.domains }, today);
+      if (backdated) {
+        return reject(422, 'CERTIFICATE_BACKDATED',
+          `a version from ${validFrom} would certify ${userId} for ${backdated.domains.join(', ')} on ${backdated.day}, before the day it is recorded (${today}), which the record did not: a certificate is not backdated over days already past (acts are judged by the certificate of their day) — record it from ${today} (validFrom omitted), with the issuing date in reason; a correction from a past day may only keep or narrow what those days had`);
+      }
       const before = certificateOn(history, validFrom) ?? null;
       const after = await repo.appendCertificate(client, officerId, { ...body, validFrom }, by);
       return { ok: true, change: await repo.recordChange(client, { entity: 'officer_certificate', key: userId, effectiveFrom: validFrom, before, after, reason: body.reason, by }) };

@@ -3,7 +3,7 @@
  * What makes an uploaded file evidence (DESIGN §3 Enforcement): its type (photo, video, audio,
  * document, measurement) matching its content, when and where it was captured, the officers who
  * collected it, its SHA-256 (the store's name for it), and a person's review — someone other than
- * the uploader. Pure checks here; the repository (enforcement-api/cases/evidence-repository.ts) stores them.
+ * the uploader and the collectors. Pure checks here; the repository (enforcement-api/cases/evidence-repository.ts) stores them.
  */
 
 import { EVIDENCE_KINDS, type EvidenceKind, type FILE_PROBLEMS } from '../../contract/http/evidence.js';
@@ -25,7 +25,16 @@ export interface FileEvidenceFacts {
   capturedAt: string | null;
   captureLocation: { lat: number; lon: number } | null;
   collectors: string[] | null;
+  uploadedBy: string;
   reviews: { reviewer: string }[];
+}
+
+/**
+ * The reviews that count: by a person who neither uploaded nor collected the item (a review by one of
+ * them, recorded before such reviews were refused, is kept on file but proves nothing).
+ */
+export function independentReviews<R extends { reviewer: string }>(f: Pick<FileEvidenceFacts, 'collectors' | 'uploadedBy'> & { reviews: R[] }): R[] {
+  return f.reviews.filter((r) => r.reviewer !== f.uploadedBy && !(f.collectors ?? []).includes(r.reviewer));
 }
 
 /** Why this file does not count as evidence; empty = it does. */
@@ -35,7 +44,7 @@ export function fileEvidenceIssues(f: FileEvidenceFacts): { code: (typeof FILE_P
   if (f.capturedAt === null) issues.push({ code: 'no_capture_time', text: 'no capture time' });
   if (f.captureLocation === null) issues.push({ code: 'no_capture_place', text: 'no capture place' });
   if (f.collectors === null || f.collectors.length === 0) issues.push({ code: 'no_collectors', text: 'no collecting officers' });
-  if (f.reviews.length === 0) issues.push({ code: 'not_reviewed', text: 'not yet reviewed by a person other than the uploader' });
+  if (independentReviews(f).length === 0) issues.push({ code: 'not_reviewed', text: 'not yet reviewed by a person other than the uploader and the collectors' });
   return issues;
 }
 

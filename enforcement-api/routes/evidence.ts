@@ -114,7 +114,7 @@ const routes: FastifyPluginAsyncTypebox<{ cases: CaseRepository; evidence: Evide
       preHandler: app.authenticate,
       schema: {
         tags: ['cases'],
-        summary: 'Record that you reviewed an uploaded file (a person other than the uploader): one of the conditions for it to count as evidence',
+        summary: 'Record that you reviewed an uploaded file (a person who neither uploaded nor collected it): one of the conditions for it to count as evidence',
         security: [{ bearer: [] }],
         params: EvidenceParams,
         body: SensorReviewBody,

@@ -186,7 +186,7 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     expect(await page.locator('#no-actions, form[data-event="close"]').count()).toBeGreaterThan(0);
   });
 
-  it('shows the second officer the case on their own tablet, where they review the photo their colleague took', async () => {
+  it('shows the second officer the case on their own tablet, and the team lead, who was not on site, reviews the photo', async () => {
     const page = await signIn(await context(), t, 'east.wang');
     await page.check('#show-closed');
     const card = page.locator(`#cases li[data-id="${caseId}"]`);
@@ -195,10 +195,15 @@ describe.skipIf(!hasBrowser)('web app (Chromium, tablet viewport)', () => {
     await card.locator('a').click();
     await page.locator('#d-events', { hasText: '到场' }).waitFor();
     expect(await page.textContent('#d-facts')).toContain('王芳');
-    // A person other than the uploader reviews the photo; then it counts as evidence.
-    await page.locator('#d-files button[data-review]').click();
+    // The second officer collected the photo with their colleague: not theirs to review.
+    await page.locator('#d-files figure.photo').waitFor();
+    expect(await page.locator('#d-files button[data-review]').count()).toBe(0);
+    // A person who neither uploaded nor collected it reviews the photo; then it counts as evidence.
+    const lead = await signIn(await context(), t, 'east.lead');
+    await lead.goto(`${t.http}/#/case/${caseId}`);
+    await lead.locator('#d-files button[data-review]').click();
     await waitFor(async () => (await count(t, `SELECT 1 FROM case_events WHERE case_id = $1 AND type = 'evidence_file_reviewed'`, [caseId])) === 1, 'the photo reviewed');
-    await page.locator('#d-files button[data-review]').waitFor({ state: 'detached' });
+    await lead.locator('#d-files button[data-review]').waitFor({ state: 'detached' });
   });
 
   it('keeps the officer signed in past an expired access token, and signs out for good', async () => {

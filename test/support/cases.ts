@@ -201,6 +201,14 @@ export async function readyToPropose(t: TestPlatform, as: (user: string) => stri
   }
 }
 
+/** A noise case in the park accepted by east.li, on site with east.lead named second (not yet confirmed); `ok` takes a transition or fails. */
+export async function noiseOnSite(t: TestPlatform, ok: (user: string, caseId: string, body: Record<string, unknown>) => Promise<unknown>): Promise<string> {
+  const id = await openCase(t);
+  await ok('east.li', id, { event: 'accept' });
+  await ok('east.li', id, { event: 'arrive', location: SITE, secondOfficerId: 'u-east-lead' });
+  return id;
+}
+
 /** A transition taken by a user; fails the test unless it succeeds. */
 export type Step = (user: string, caseId: string, body: Record<string, unknown>) => Promise<unknown>;
 

@@ -22,6 +22,7 @@ import {
 } from '../../enforcement-api/domain/legal-rules.js';
 import type { StatutoryBound } from '../../enforcement-api/legal/statutory-bounds.js';
 import { distanceToZoneM } from '../../enforcement-api/legal/evidence-files.js';
+import { backdatedCoverage } from '../../enforcement-api/legal/certificate-backdating.js';
 import { filingDeadlines } from '../../enforcement-api/domain/sla.js';
 
 const noiseLaw: StatutoryBound = {
@@ -53,7 +54,7 @@ const officer: Actor = { id: 'a', role: 'officer', teamId: 't' };
 const reviewer: Actor = { id: 'r1', role: 'reviewer', teamId: null, reviewPostId: 'p' };
 const at = (state: CaseFacts['state']): CaseFacts => ({ state, teamId: 't', inReview: true, reviewPostId: 'p' });
 const decide = (f: LegalFacts, state: CaseFacts['state'], who: Actor, event: string, fields: Record<string, unknown>) =>
-  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f, { majorReviewOpinions: 2 }) });
+  decideTransition(at(state), who, { event, fields }, { guards: legalGuards(f, { majorReviewOpinions: 2, timezone: 'UTC', extensionMaxDays: 30, extensionsWithoutDiscussion: 1 }) });
 const PARTY = '320102198805050013';
 const proposal = { party: 'P', facts: 'f', legalBasis: 'art. 82', penalties: ['warning', 'fine'], fineYuan: 500, tier: 'normal', partyId: PARTY };
 
@@ -339,6 +340,21 @@ describe('90-day decision deadline', () => {
     expect(decide(facts({ filedAt: null, decisionDueAt: null }), 'approved', head, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'NOT_FILED' });
     expect(decide(facts(), 'approved', officer, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'FORBIDDEN' });
   });
+  it('extends by at most 30 days, and a second time only by collective discussion', () => {
+    const head: Actor = { id: 'h', role: 'agency_head', teamId: null };
+    const extend = (f: LegalFacts, fields: Record<string, unknown>) => decide(f, 'approved', head, 'extend_deadline', { reason: 'expert report', ...fields });
+    // The deadline is 1 May (UTC in these facts): 31 May is 30 days on, 1 June 31.
+    expect(extend(facts(), { newDueAt: '2026-06-01T00:00:00Z' })).toMatchObject({ code: 'EXTENSION_TOO_LONG', message: expect.stringContaining('31 days') });
+    const once = facts({ extensionsSoFar: 1 });
+    expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z' })).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_REQUIRED' });
+    const discussion = { heldOn: '2026-03-01', participants: ['Zhou', 'Wu'], minutesRef: 'M-12' };
+    expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: discussion })).toMatchObject({ ok: true });
+    expect(extend(once, { newDueAt: '2026-06-01T00:00:00Z', collectiveDiscussion: discussion })).toMatchObject({ code: 'EXTENSION_TOO_LONG' });
+    // Held after today, or before the filing (31 January): not the discussion that decided it.
+    for (const heldOn of ['2026-03-02', '2026-01-30']) {
+      expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: { ...discussion, heldOn } }), heldOn).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_INVALID' });
+    }
+  });
 });
 
 describe('evidence', () => {
@@ -413,5 +429,22 @@ describe('minors (Administrative Penalty Law art. 30)', () => {
     expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: teen, tier: 'mitigated', fineYuan: 300 })).toMatchObject({ ok: true });
     // A passport carries no date of birth: the rule cannot apply.
     expect(decide(on, 'on_site', officer, 'propose_decision', { ...proposal, partyId: 'E1234567', partyIdType: 'passport' })).toMatchObject({ ok: true });
+  });
+});
+
+describe('certificates are not backdated', () => {
+  const v = (over: Partial<OfficerCertificate>): OfficerCertificate => ({ userId: 'a', certificateNo: 'ZF-1', validFrom: '2025-01-01', validUntil: '2027-12-31', domains: ['ecology'], ...over });
+  const today = '2026-03-01';
+  it('refuses a version that certifies a past day or domain the record did not', () => {
+    expect(backdatedCoverage([], v({ validFrom: '2026-02-28' }), today)).toEqual({ day: '2026-02-28', domains: ['ecology'] });
+    expect(backdatedCoverage([v({ validUntil: '2026-01-31' })], v({}), today)).toEqual({ day: '2026-02-01', domains: ['ecology'] });
+    expect(backdatedCoverage([v({})], v({ validFrom: '2026-02-01', domains: ['ecology', 'fisheries'] }), today)).toEqual({ day: '2026-02-01', domains: ['fisheries'] });
+  });
+  it('takes a version from today or later, and a correction that adds nothing to the days past', () => {
+    expect(backdatedCoverage([], v({ validFrom: today }), today)).toBeUndefined();
+    expect(backdatedCoverage([v({})], v({ certificateNo: 'ZF-2' }), today)).toBeUndefined();
+    expect(backdatedCoverage([v({})], v({ validUntil: '2026-01-31' }), today)).toBeUndefined();
+    // Longer from today on only: the days past are as they were.
+    expect(backdatedCoverage([v({ validUntil: '2026-03-10' })], v({ validUntil: '2030-12-31' }), today)).toBeUndefined();
   });
 });

@@ -11,7 +11,7 @@ const files = (dir: string) => readdirSync(new URL(dir, root)).filter((f) => f.e
  * set-up have no screen; VALIDATION is worded by the field it names (web/src/errors.ts).
  */
 const SOURCES = [
-  'enforcement-api/domain/legal-rules.ts', 'enforcement-api/domain/case-lifecycle.ts', 'enforcement-api/domain/penalty-notice.ts', ...files('enforcement-api/cases'),
+  'enforcement-api/domain/legal-rules.ts', 'enforcement-api/domain/deadline-extension.ts', 'enforcement-api/domain/case-lifecycle.ts', 'enforcement-api/domain/penalty-notice.ts', ...files('enforcement-api/cases'),
   'enforcement-api/inspections/workflow.ts', 'enforcement-api/inspections/service.ts', 'enforcement-api/inspections/plan-repository.ts',
   'enforcement-api/inspections/entity-repository.ts', ...files('enforcement-api/complaints'), 'enforcement-api/routes/registry.ts',
   'enforcement-api/routes/evidence.ts', 'enforcement-api/routes/cases.ts', 'enforcement-api/routes/inspections.ts',

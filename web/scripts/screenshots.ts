@@ -121,10 +121,11 @@ async function main(): Promise<void> {
     const liu = await login(t, 'fish.liu');
     await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'accept' });
     await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'arrive', location: { lat: 32.062, lon: 118.752 }, secondOfficerId: 'u-fish-sun' });
-    // The second officer confirms on their own tablet; the photo, with its metadata, is reviewed by them; the case is filed.
+    // The second officer confirms on their own tablet; the photo liu took, with its metadata, is reviewed by
+    // them (not one of its collectors: a collector does not review what they collected); the case is filed.
     const sun = await login(t, 'fish.sun');
     await confirmPresence(t, sun, ids.fishing, { lat: 32.062, lon: 118.752 });
-    const photo = await uploadEvidence(t, liu, ids.fishing, PNG.photo(360, 240), 'image/png', `?filename=rod-and-catch.png&${evidenceMeta('image/png', 'u-fish-liu,u-fish-sun', PLACE_IN['z-riverbank'])}`);
+    const photo = await uploadEvidence(t, liu, ids.fishing, PNG.photo(360, 240), 'image/png', `?filename=rod-and-catch.png&${evidenceMeta('image/png', 'u-fish-liu', PLACE_IN['z-riverbank'])}`);
     expectStatus('the photo upload', photo, 201);
     expectStatus('its review', await api(t, sun, 'POST', `/api/v1/cases/${ids.fishing}/evidence/${String(photo.body.id)}/review`, { note: 'rod and catch visible' }), 201);
     expectStatus('filing', await api(t, liu, 'POST', `/api/v1/cases/${ids.fishing}/transitions`, { event: 'file' }), 200);

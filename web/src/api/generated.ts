@@ -405,6 +405,11 @@ export interface Endpoints {
         reason: string;
         previousDueAt: string;
         newDueAt: string;
+        collectiveDiscussion: {
+          heldOn: string;
+          participants: string[];
+          minutesRef: string;
+        } | null;
         at: string;
       }[];
       presence: {
@@ -745,6 +750,11 @@ export interface Endpoints {
       event: "extend_deadline";
       reason: string;
       newDueAt: string;
+      collectiveDiscussion?: {
+        heldOn: string;
+        participants: string[];
+        minutesRef: string;
+      };
     } | {
       event: "notify_party";
       method: "in_person" | "post" | "electronic";

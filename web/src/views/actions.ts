@@ -120,6 +120,35 @@ export function actionForm(event: Event, ctx: CaseContext, fields: (HTMLElement 
   return form;
 }
 
+/**
+ * An extension of the decision deadline: at most 30 days past the current one; beyond the first (which
+ * the agency head approves alone) with the collective discussion of the agency's leaders that decided
+ * it — its date, who took part (one name a line, or separated by commas) and its minutes.
+ */
+function extensionForm(ctx: CaseContext): HTMLFormElement {
+  const further = ctx.detail.extensions.length > 0;
+  const discussion = h('fieldset', { class: 'collective-discussion' },
+    h('legend', null, t('collectiveDiscussion')),
+    h('p', { class: 'muted' }, t(further ? 'collectiveDiscussionRequired' : 'collectiveDiscussionHint')),
+    ...input('heldOn', t('discussionHeldOn'), further, { type: 'date', max: districtToday() }),
+    ...textArea('participants', t('discussionParticipants'), further),
+    ...input('minutesRef', t('discussionMinutesRef'), further, { maxLength: 200 }));
+  return actionForm('extend_deadline', ctx, [...textArea('reason', t('extensionReason'), true), ...input('newDueAt', t('newDueDate'), true, { type: 'date' }),
+    h('p', { class: 'muted' }, t('extensionLimit')), discussion],
+  (v) => ({
+    event: 'extend_deadline',
+    reason: String(v.reason ?? ''),
+    newDueAt: new Date(`${String(v.newDueAt)}T23:59:59`).toISOString(),
+    ...(v.heldOn !== undefined ? {
+      collectiveDiscussion: {
+        heldOn: String(v.heldOn),
+        participants: String(v.participants ?? '').split(/[\n,，、;；]+/).map((p) => p.trim()).filter((p) => p !== ''),
+        minutesRef: String(v.minutesRef ?? ''),
+      },
+    } : {}),
+  }), 'secondary');
+}
+
 function formFor(event: Event, ctx: CaseContext): HTMLElement {
   switch (event) {
     case 'accept':
@@ -168,8 +197,7 @@ function formFor(event: Event, ctx: CaseContext): HTMLElement {
     case 'file':
       return actionForm('file', ctx, [h('p', { class: 'muted' }, t('fileHint')), ...input('note', t('note'), false)], (v) => ({ event: 'file', ...v } as TransitionBody));
     case 'extend_deadline':
-      return actionForm('extend_deadline', ctx, [...textArea('reason', t('extensionReason'), true), ...input('newDueAt', t('newDueDate'), true, { type: 'date' })],
-        (v) => ({ event: 'extend_deadline', reason: String(v.reason ?? ''), newDueAt: new Date(`${String(v.newDueAt)}T23:59:59`).toISOString() }), 'secondary');
+      return extensionForm(ctx);
     case 'notify_party':
     case 'record_statement':
     case 'waive_statement':

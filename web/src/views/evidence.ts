@@ -157,7 +157,8 @@ type SensorRecord = NonNullable<CaseContext['evidence']>['sensorRecords'][number
 function fileFigure(f: EvidenceFile, ctx: CaseContext): HTMLElement {
   const fig = h('figure', { class: 'photo', 'data-sha256': f.sha256 },
     h('figcaption', null, `${f.filename ?? f.contentType} · ${when(f.uploadedAt)} · ${person(ctx.detail, f.uploadedBy)}`, h('br'), h('code', { title: 'SHA-256' }, `${f.sha256.slice(0, 16)}…`)));
-  const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username;
+  // Neither the uploader nor a collector reviews the item: the server refuses them (SELF_REVIEW, COLLECTOR_REVIEW).
+  const mine = f.uploadedBy === state.user?.id || f.uploadedBy === state.user?.username || (f.collectors ?? []).includes(state.user?.id ?? '');
   if (f.capturePlaceReason) fig.append(h('p', { class: 'muted' }, t('capturePlaceReason', { r: f.capturePlaceReason })));
   if (!f.valid) fig.append(h('p', { class: 'warn' }, f.problemCodes.map((c) => t(`evf_${c}`)).join('；')));
   if (!f.valid && !mine && ['officer', 'team_lead', 'reviewer'].includes(state.user!.role) && f.problemCodes.includes('not_reviewed')) {
