@@ -267,7 +267,7 @@ describe.skipIf(!hasBrowser)('the web app shows both kinds', () => {
       const evidence = page.locator('.alert-evidence .intrusion');
       await evidence.waitFor({ timeout: 30_000 });
       expect(await evidence.innerText()).toMatch(/防溺水广播后仍停留 \d+ 秒/);
-      expect(await page.locator('#d-facts').innerText()).toContain('t-emergency'); // working with the street team
+      expect(await page.locator('#d-facts').innerText()).toContain('区应急管理综合行政执法队'); // working with the street team, by its name
     } finally {
       await browser.close();
     }

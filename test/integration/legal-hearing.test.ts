@@ -127,7 +127,7 @@ describe('notice of the intended penalty (art. 44)', () => {
     await ok('east.lead', id, { event: 'notify_party', method: 'in_person' });
     await ok('east.li', id, { event: 'record_statement', statement: 'first time, and I turned it down at once', answer: 'partly_accepted', reply: 'turned down at once: the mitigated tier applies' });
     // Revised after the party was heard: lighter, so reviewed and approved again.
-    await ok('east.li', id, noiseProposal({ partyId: partyIdOf(parties), tier: 'mitigated', fineYuan: 200 }));
+    await ok('east.li', id, { ...noiseProposal({ partyId: partyIdOf(parties), tier: 'mitigated', fineYuan: 200 }), revises: 1 });
     await ok('east.li', id, { event: 'submit_for_review' });
     await ok('east.review', id, { event: 'approve' });
     const refused = await fire('east.li', id, decide(104));

@@ -216,7 +216,7 @@ describe('a false alarm is no evidence', () => {
     // A WAV recording of the loudspeaker, from which the level is read.
     const wav = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WAVEfmt '), randomBytes(16)]);
     await add(wav, 'audio/wav', 'audio');
-    await ok('east.li', id, noiseProposal({ partyId: bornOn('19900505', '077') }));
+    await ok('east.li', id, { ...noiseProposal({ partyId: bornOn('19900505', '077') }), revises: 1 });
   });
 
   it('does not make a decision whose only record was marked a false alarm after it was approved', async () => {

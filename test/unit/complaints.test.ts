@@ -14,7 +14,7 @@ describe('complaint rules', () => {
     expect(intakeDecision('noise', 'z', true)).toEqual({ to: 'fuse', kind: 'noise' });
     expect(intakeDecision('other', 'z', true)).toEqual({ to: 'fuse', kind: 'complaint' });
     expect(intakeDecision('noise', null, true)).toMatchObject({ to: 'coordination' });
-    expect(intakeDecision('other', 'z', false)).toEqual({ to: 'coordination', reason: 'no matter in the catalogue for other complaints' });
+    expect(intakeDecision('other', 'z', false)).toEqual({ to: 'coordination', code: 'no_matter', reason: 'no matter in the catalogue for other complaints' });
   });
 
   it('places points in polygons, not in their holes', () => {

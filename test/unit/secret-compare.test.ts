@@ -1,23 +1,27 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import type { AuthenticateError, Client } from 'aedes';
+import { createPolicy, SERVICE_USER } from '../../broker/policy.js';
+import { sameSecret } from '../../core/secrets.js';
+import { createLogger } from '../../core/log.js';
+import { Metrics } from '../../core/metrics.js';
 
-// Every constant-time comparison goes through node:crypto's timingSafeEqual: watch it.
-const compared = vi.hoisted(() => [] as [Buffer, Buffer][]);
-vi.mock('node:crypto', async (original) => {
-  const real = await original<typeof import('node:crypto')>();
-  return {
-    ...real,
-    timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
-      compared.push([Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)]);
-      return real.timingSafeEqual(a, b);
-    },
+// Every constant-time comparison goes through node:crypto's timingSafeEqual: watch it, through the
+// builtin's own live bindings (no module mock: test files share their worker's modules).
+const crypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+const realTimingSafeEqual = crypto.timingSafeEqual;
+const compared: [Buffer, Buffer][] = [];
+beforeAll(() => {
+  crypto.timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+    compared.push([Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)]);
+    return realTimingSafeEqual(a, b);
   };
+  syncBuiltinESMExports();
 });
-
-const { createPolicy, SERVICE_USER } = await import('../../broker/policy.js');
-const { sameSecret } = await import('../../core/secrets.js');
-const { createLogger } = await import('../../core/log.js');
-const { Metrics } = await import('../../core/metrics.js');
+afterAll(() => {
+  crypto.timingSafeEqual = realTimingSafeEqual;
+  syncBuiltinESMExports();
+});
 
 const SERVICE_PASSWORD = 'the-service-password-of-this-broker';
 
