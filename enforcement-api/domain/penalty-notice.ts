@@ -185,10 +185,14 @@ export function decisionProblem(f: NoticeFacts): Rejection | undefined {
   if (p.hearingRequest && !p.hearing) {
     return reject(409, 'HEARING_NOT_HELD', `the party requested a hearing on ${p.hearingRequest.requestedAt}: record the hearing (event record_hearing) before deciding (Administrative Penalty Law art. 64)`);
   }
-  // Heard: in writing waived, a statement answered, a hearing held (where the party stated its case), or the period passed.
-  if (p.waiver || p.statements.length > 0 || p.hearing || f.now > new Date(n.statementDueAt)) return undefined;
-  return reject(409, 'STATEMENT_PERIOD_OPEN',
-    `the party may state a case and defend itself${n.hearingAvailable ? ' and request a hearing' : ''} until ${n.statementDueAt}: decide after that, or once its statement is recorded and answered (record_statement) or its written waiver recorded (waive_statement)`);
+  // Heard: in writing waived, a hearing held (where the party stated its case), or the period passed; a
+  // statement answered ends it only where no hearing is available: with one, the party keeps its days to
+  // request it (art. 64) after stating its case.
+  if (p.waiver || p.hearing || f.now > new Date(n.statementDueAt)) return undefined;
+  if (p.statements.length > 0 && !n.hearingAvailable) return undefined;
+  return reject(409, 'STATEMENT_PERIOD_OPEN', n.hearingAvailable
+    ? `the party may state a case and request a hearing until ${n.statementDueAt} (Administrative Penalty Law art. 64), also after a statement: decide after that, once a requested hearing is held (record_hearing), or once its written waiver of statement and hearing is recorded (waive_statement)`
+    : `the party may state a case and defend itself until ${n.statementDueAt}: decide after that, or once its statement is recorded and answered (record_statement) or its written waiver recorded (waive_statement)`);
 }
 
 /** The checks of each step's fields, after the standing ones. */

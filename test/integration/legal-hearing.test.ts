@@ -169,6 +169,9 @@ describe('hearing (arts. 63, 64)', () => {
     expect(data.hearingRequestDueAt).toBe(endOfDayAfter(data.servedAt, 5));
     expect(data.statementDueAt).toBe(data.hearingRequestDueAt);
     expect((await detail(id)).actions).toEqual(expect.arrayContaining(['request_hearing', 'record_statement', 'waive_statement']));
+    // A statement answered does not end the party's days to request the hearing.
+    await ok('east.li', id, { event: 'record_statement', statement: 'the meter was wrong', answer: 'not_accepted', reply: 'calibrated last month, certificate on file' });
+    expect((await fire('east.li', id, decide(201))).body).toMatchObject({ code: 'STATEMENT_PERIOD_OPEN', message: expect.stringContaining('also after a statement') });
 
     expect((await fire('east.li', id, { event: 'request_hearing', requestedAt: daysAgo(1) })).body).toMatchObject({ code: 'HEARING_TIME_INVALID' });
     await ok('east.li', id, { event: 'request_hearing' });
