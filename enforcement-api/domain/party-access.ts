@@ -9,7 +9,8 @@ import { reject, type Rejection } from './case-lifecycle.js';
  *   is still being worked (not yet resolved on site, decided, closed or dismissed), the party they are
  *   about to name (the first-violation check and the discretion tier of a proposal);
  * - reviewers for a case at their review post, the party it names (repeat violations in the review);
- * - the agency head (who answers for the bureau's decisions), with a case or a purpose of their own;
+ * - the agency head (who answers for the bureau's decisions), with a case or a purpose of their own
+ *   (`purpose`: without a case, one must be given);
  * - nobody else: administrators and operators run the platform, not cases; hotline operators follow
  *   complaints.
  *
@@ -26,10 +27,16 @@ export interface LookupCase {
 /** States in which a case's party is settled: from then on only that party is looked up through it. */
 const SETTLED = new Set(['resolved_on_site', 'decided', 'closed', 'dismissed']);
 
-/** Why this lookup is refused, or undefined when it may go ahead. `caseGiven`: a case id was named. */
-export function partyLookupRefusal(role: Role, partyId: string, caseGiven: boolean, found: LookupCase | null): Rejection | undefined {
+/**
+ * Why this lookup is refused, or undefined when it may go ahead. `caseGiven`: a case id was named;
+ * `purpose`: the purpose given (the agency head's own, when no case is named).
+ */
+export function partyLookupRefusal(role: Role, partyId: string, caseGiven: boolean, found: LookupCase | null, purpose?: string): Rejection | undefined {
   if (caseGiven && !found) return reject(404, 'CASE_NOT_FOUND', 'no such case among those you may see');
-  if (role === 'agency_head') return undefined;
+  if (role === 'agency_head') {
+    return caseGiven || (purpose ?? '').trim() !== '' ? undefined
+      : reject(400, 'PARTY_LOOKUP_PURPOSE_REQUIRED', 'a party is looked up for a purpose: name the case (caseId) or say why (purpose)');
+  }
   if (!caseGiven || !found) return reject(400, 'PARTY_LOOKUP_CASE_REQUIRED', 'a party is looked up for one of your cases: name it (caseId)');
   if (found.partyId === partyId) return undefined;
   if ((role === 'officer' || role === 'team_lead') && !SETTLED.has(found.state)) return undefined;

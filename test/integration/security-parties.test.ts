@@ -63,6 +63,17 @@ describe('party lookup', () => {
     expect((await party('head', PARTY_ID, '?purpose=complaint%20about%20an%20officer')).status).toBe(200);
   });
 
+  it('asks the agency head, looking up a party without a case, for the purpose: none (or blank) is refused, and logged', async () => {
+    for (const query of ['', '?purpose=%20%20']) {
+      expect(await party('head', OTHER, query), query).toMatchObject({ status: 400, body: { code: 'PARTY_LOOKUP_PURPOSE_REQUIRED' } });
+      expect(await cases('head', OTHER, query), query).toMatchObject({ status: 400, body: { code: 'PARTY_LOOKUP_PURPOSE_REQUIRED' } });
+    }
+    // With a case of the bureau, the case is the purpose.
+    expect(await cases('head', OTHER, `?caseId=${decided}`)).toMatchObject({ status: 200, body: [] });
+    const log = await api<Lookup[]>(t, as('admin'), 'GET', '/api/v1/party-lookups?userId=u-head&limit=2');
+    expect(log.body.map((l) => [l.partyId, l.caseId, l.outcome])).toEqual([[OTHER, decided, 'not_found'], [OTHER, null, 'PARTY_LOOKUP_PURPOSE_REQUIRED']]);
+  });
+
   it('writes every lookup, answered or refused, to an access log that admins read and nobody rewrites', async () => {
     const before = new Date(Date.now() - 1000).toISOString();
     expect((await party('east.li', ` ${PARTY_ID.toLowerCase()} `, `?caseId=${decided}&purpose=tier`)).status).toBe(200);

@@ -20,8 +20,10 @@ describe('who may look up a party, for what', () => {
     expect(code('reviewer', OTHER, true, { partyId: P, state: 'under_review' })).toBe('PARTY_NOT_OF_CASE');
   });
 
-  it('the agency head: with or without a case, but not a case that is not there', () => {
-    expect(code('agency_head', OTHER, false, null)).toBeUndefined();
+  it('the agency head: with a case, or without one for a purpose they give, but not a case that is not there', () => {
+    expect(code('agency_head', OTHER, false, null, 'complaint about an officer')).toBeUndefined();
+    expect(code('agency_head', OTHER, false, null)).toBe('PARTY_LOOKUP_PURPOSE_REQUIRED');
+    expect(code('agency_head', OTHER, false, null, '  ')).toBe('PARTY_LOOKUP_PURPOSE_REQUIRED');
     expect(code('agency_head', OTHER, true, { partyId: P, state: 'closed' })).toBeUndefined();
     expect(code('agency_head', P, true, null)).toBe('CASE_NOT_FOUND');
   });
