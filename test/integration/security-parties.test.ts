@@ -25,7 +25,7 @@ const OTHER = partyIdOf(7);
 
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
-  for (const u of ['admin', 'ops', 'east.li', 'east.lead', 'east.review', 'review', 'river.zhao', 'head']) tokens[u] = await login(t, u);
+  for (const u of ['admin', 'ops', 'east.li', 'east.lead', 'east.review', 'review', 'river.zhao', 'emerg.ma', 'head']) tokens[u] = await login(t, u);
   decided = await openCase(t);
   await decideNoiseCase(t, step, as('east.li'), decided, { tier: 'normal', fineYuan: 500, decisionNo: 'PARTIES-1' });
   working = await openCase(t);
@@ -54,6 +54,15 @@ describe('party lookup', () => {
     expect(await cases('east.li', OTHER, `?caseId=${working}`)).toMatchObject({ status: 200, body: [] });
     // Another team's case is no purpose, and looks like a missing one.
     expect(await cases('river.zhao', PARTY_ID, `?caseId=${decided}`)).toMatchObject({ status: 404, body: { code: 'CASE_NOT_FOUND' } });
+  });
+
+  it('opens no door through a case another team holds: a team working it beside the holder looks up only the party it names', async () => {
+    // Riverbank intrusion: the river street team holds it, emergency management works it beside them.
+    const intrusion = await openCase(t, 'intrusion', 'z-riverbank');
+    expect(await cases('emerg.ma', PARTY_ID, `?caseId=${intrusion}`)).toMatchObject({ status: 403, body: { code: 'PARTY_NOT_OF_CASE' } });
+    expect(await party('emerg.ma', OTHER, `?caseId=${intrusion}`)).toMatchObject({ status: 403, body: { code: 'PARTY_NOT_OF_CASE' } });
+    // The holding team still may, while the case is worked.
+    expect((await cases('river.zhao', OTHER, `?caseId=${intrusion}`)).status).toBe(200);
   });
 
   it('lets a reviewer look up the party of a case at their post, and the agency head with or without a case', async () => {
