@@ -185,7 +185,7 @@ export const PartyParams = Type.Object({ id: Type.String({ minLength: 1, maxLeng
  */
 export const PartyLookupQuery = Type.Object({
   caseId: Type.Optional(Type.String({ format: 'uuid', description: 'the case the lookup is for: required of officers, team leads and reviewers' })),
-  purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'why, in a few words (kept in the access log)' })),
+  purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'why, in a few words (kept in the access log): required of the agency head without a case' })),
 });
 
 /** One row of the party access log: who looked up which party, when, for what, and what they were answered. */

@@ -56,7 +56,10 @@ export async function partyHistory(db: Queryable, id: string, limit: number | nu
 export async function lookupCase(db: Queryable, actor: Actor, caseId: string): Promise<LookupCase | null> {
   const params: unknown[] = [caseId];
   const visible = caseCondition(actor, params, 'c');
-  return (await db.query<LookupCase>(`SELECT c.party_id AS "partyId", c.state FROM cases c WHERE c.id = $1 AND ${visible}`, params)).rows[0] ?? null;
+  params.push(actor.teamId);
+  return (await db.query<LookupCase>(
+    `SELECT c.party_id AS "partyId", c.state, coalesce(c.team_id = $${params.length}::text, false) AS "ownTeam" FROM cases c WHERE c.id = $1 AND ${visible}`, params,
+  )).rows[0] ?? null;
 }
 
 /** One row of the party access log (`party_lookups`, append-only). */

@@ -45,7 +45,7 @@ export class PartyLookups {
   private lookUp<T>(actor: Actor, r: LookupRequest, route: Route, read: (db: Queryable) => Promise<T | null>): Promise<Answer<T>> {
     return inTransaction(this.pool, async (client) => {
       const found = r.caseId === undefined ? null : await lookupCase(client, actor, r.caseId);
-      const refusal = partyLookupRefusal(actor.role, r.partyId, r.caseId !== undefined, found);
+      const refusal = partyLookupRefusal(actor.role, r.partyId, r.caseId !== undefined, found, r.purpose);
       const value = refusal ? null : await read(client);
       const outcome = refusal ? refusal.code : Array.isArray(value) ? (value.length ? 'shown' : 'not_found') : value ? 'shown' : 'not_found';
       await recordLookup(client, { userId: actor.id, role: actor.role, partyId: r.partyId, caseId: r.caseId ?? null, purpose: r.purpose ?? null, route, outcome });

@@ -15,7 +15,7 @@ import { actorOf } from './cases.js';
  */
 
 const E = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { $ref: 'Error#' }]));
-const PURPOSE = 'Officers, team leads and reviewers name one of their cases (`caseId`); the agency head may. Every lookup, answered or refused, is written to the party access log (GET /api/v1/party-lookups).';
+const PURPOSE = 'Officers, team leads and reviewers name one of their cases (`caseId`); the agency head may, saying why (`purpose`). Every lookup, answered or refused, is written to the party access log (GET /api/v1/party-lookups).';
 
 const routes: FastifyPluginAsyncTypebox<{ parties: PartyLookups }> = async (app, { parties }) => {
   const lookup = (req: FastifyRequest & { params: { id: string }; query: { caseId?: string; purpose?: string } }) =>

@@ -467,11 +467,11 @@ async function http(method: string, url: string, token: string | null, body?: un
 }
 
 const get = (url: string | ((c: Cell) => string | Promise<string>)) => async (c: Cell) => http('GET', typeof url === 'string' ? url : await url(c), c.token);
-/** A party lookup's target: `party@case` looks the party up for that case (`its-party`: the one the case names), `party` for none. */
+/** A party lookup's target: `party@case` looks the party up for that case (`its-party`: the one the case names), `party` for none (with a purpose). */
 const partyCase = (target: string) => (target.includes('@') ? caseTarget(target) : undefined);
 async function partyLookup(c: Cell, path = ''): Promise<string> {
   const named = c.target.split('@')[0]!;
-  if (!c.fx) return `/api/v1/parties/${named}${path}`;
+  if (!c.fx) return `/api/v1/parties/${named}${path}?purpose=authorisation%20matrix`;
   const party = named === 'its-party' ? (await t.platform.db.pool.query<{ p: string }>('SELECT party_id AS p FROM cases WHERE id = $1', [c.fx.id])).rows[0]!.p : named;
   return `/api/v1/parties/${party}${path}?caseId=${c.fx.id}`;
 }

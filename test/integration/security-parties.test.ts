@@ -25,7 +25,7 @@ const OTHER = partyIdOf(7);
 
 beforeAll(async () => {
   t = await startTestPlatform({ SERVICES: 'api' });
-  for (const u of ['admin', 'ops', 'east.li', 'east.lead', 'east.review', 'review', 'river.zhao', 'head']) tokens[u] = await login(t, u);
+  for (const u of ['admin', 'ops', 'east.li', 'east.lead', 'east.review', 'review', 'river.zhao', 'emerg.ma', 'head']) tokens[u] = await login(t, u);
   decided = await openCase(t);
   await decideNoiseCase(t, step, as('east.li'), decided, { tier: 'normal', fineYuan: 500, decisionNo: 'PARTIES-1' });
   working = await openCase(t);
@@ -56,11 +56,31 @@ describe('party lookup', () => {
     expect(await cases('river.zhao', PARTY_ID, `?caseId=${decided}`)).toMatchObject({ status: 404, body: { code: 'CASE_NOT_FOUND' } });
   });
 
+  it('opens no door through a case another team holds: a team working it beside the holder looks up only the party it names', async () => {
+    // Riverbank intrusion: the river street team holds it, emergency management works it beside them.
+    const intrusion = await openCase(t, 'intrusion', 'z-riverbank');
+    expect(await cases('emerg.ma', PARTY_ID, `?caseId=${intrusion}`)).toMatchObject({ status: 403, body: { code: 'PARTY_NOT_OF_CASE' } });
+    expect(await party('emerg.ma', OTHER, `?caseId=${intrusion}`)).toMatchObject({ status: 403, body: { code: 'PARTY_NOT_OF_CASE' } });
+    // The holding team still may, while the case is worked.
+    expect((await cases('river.zhao', OTHER, `?caseId=${intrusion}`)).status).toBe(200);
+  });
+
   it('lets a reviewer look up the party of a case at their post, and the agency head with or without a case', async () => {
     expect((await cases('east.review', PARTY_ID, `?caseId=${decided}`)).status).toBe(200);
     expect(await cases('review', PARTY_ID, `?caseId=${decided}`)).toMatchObject({ status: 404, body: { code: 'CASE_NOT_FOUND' } });
     expect(await cases('review', PARTY_ID)).toMatchObject({ status: 400, body: { code: 'PARTY_LOOKUP_CASE_REQUIRED' } });
     expect((await party('head', PARTY_ID, '?purpose=complaint%20about%20an%20officer')).status).toBe(200);
+  });
+
+  it('asks the agency head, looking up a party without a case, for the purpose: none (or blank) is refused, and logged', async () => {
+    for (const query of ['', '?purpose=%20%20']) {
+      expect(await party('head', OTHER, query), query).toMatchObject({ status: 400, body: { code: 'PARTY_LOOKUP_PURPOSE_REQUIRED' } });
+      expect(await cases('head', OTHER, query), query).toMatchObject({ status: 400, body: { code: 'PARTY_LOOKUP_PURPOSE_REQUIRED' } });
+    }
+    // With a case of the bureau, the case is the purpose.
+    expect(await cases('head', OTHER, `?caseId=${decided}`)).toMatchObject({ status: 200, body: [] });
+    const log = await api<Lookup[]>(t, as('admin'), 'GET', '/api/v1/party-lookups?userId=u-head&limit=2');
+    expect(log.body.map((l) => [l.partyId, l.caseId, l.outcome])).toEqual([[OTHER, decided, 'not_found'], [OTHER, null, 'PARTY_LOOKUP_PURPOSE_REQUIRED']]);
   });
 
   it('writes every lookup, answered or refused, to an access log that admins read and nobody rewrites', async () => {

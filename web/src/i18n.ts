@@ -610,6 +610,7 @@ const M: Record<string, [string, string]> = {
   err_NO_STATUTORY_BOUNDS: ['该事项未录入法定处罚幅度，暂不能提出处罚建议，请联系管理员。', 'The matter has no statutory bounds on record: no decision can be proposed yet; contact the administrator.'],
   err_PARTY_NOT_FOUND: ['没有该当事人的记录。', 'No record of this party.'],
   err_PARTY_LOOKUP_CASE_REQUIRED: ['查询当事人须说明用于哪一起本人经办的案件。', 'A party is looked up for one of your cases: open it from the case.'],
+  err_PARTY_LOOKUP_PURPOSE_REQUIRED: ['查询当事人须说明事由：注明案件或写明查询目的。', 'A party is looked up for a purpose: name the case or say why.'],
   err_PARTY_NOT_OF_CASE: ['该案件所列当事人不是此人，不能借此案件查询。', 'This case does not name that party: it cannot be looked up through it.'],
   err_PLAN_DRAWN: ['该计划已抽取，不能再修改。', 'The plan has been drawn and can no longer change.'],
   err_PLAN_EXISTS: ['该期间已有计划。', 'A plan for this period exists.'],
