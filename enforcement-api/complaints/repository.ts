@@ -231,6 +231,8 @@ export async function followCaseTeam(client: pg.PoolClient, caseId: string, prev
     `UPDATE complaints c SET team_id = $3, status = CASE WHEN c.status = 'coordination' THEN 'received' ELSE c.status END,
        coordination_reason = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_reason END,
        coordination_code = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_code END,
+       declined_by = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.declined_by END,
+       decline_reason = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.decline_reason END,
        coordination_since = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.coordination_since END,
        escalation_due_at = CASE WHEN c.status = 'coordination' THEN NULL ELSE c.escalation_due_at END, updated_at = $4
      FROM alerts a JOIN cases k ON k.incident_id = a.incident_id
@@ -245,7 +247,7 @@ export async function followCaseTeam(client: pg.PoolClient, caseId: string, prev
 /** Given to a team: out of the coordination queue. */
 export async function recordAssignment(client: pg.PoolClient, id: string, teamId: string, now: Date): Promise<void> {
   await client.query(
-    `UPDATE complaints SET status = 'received', team_id = $2, coordination_reason = NULL, coordination_code = NULL, coordination_since = NULL,
+    `UPDATE complaints SET status = 'received', team_id = $2, coordination_reason = NULL, coordination_code = NULL, declined_by = NULL, decline_reason = NULL, coordination_since = NULL,
        escalation_due_at = NULL, updated_at = $3 WHERE id = $1`,
     [id, teamId, now],
   );

@@ -23,7 +23,7 @@ const as = (u: string) => tokens[u]!;
 interface Receipt { complaintId?: string; trackingNumber: string; checkCode: string; status: string; replyDueAt: string }
 interface Complaint {
   id: string; trackingNumber: string; status: string; teamId: string | null; matterCode: string | null; caseId: string | null;
-  coordinationReason: string | null; coordinationCode?: string | null; declineReason?: string | null; declinedByTeamNameZh?: string | null; escalationLevel: number; escalationDueAt: string | null; description: string;
+  coordinationReason: string | null; coordinationCode?: string | null; declineReason?: string | null; declinedByTeamId?: string | null; declinedByTeamNameZh?: string | null; escalationLevel: number; escalationDueAt: string | null; description: string;
   sensorRecord?: { verdict: string; text: string } | null; events?: { type: string; data: Record<string, unknown> }[];
 }
 
@@ -246,6 +246,9 @@ describe('the coordination queue: never nowhere', () => {
     expect((await get(other.complaintId!, 'head')).status).toBe('received');
     const replied = await api<Complaint>(t, as('east.lead'), 'POST', `/api/v1/complaints/${other.complaintId}/reply`, { status: 'not_handled', reply: 'The bridge belongs to the water authority; forwarded to them.' });
     expect(replied.body.status).toBe('not_handled');
+    // The declined one given back to a team no longer reads as declined.
+    const regiven = await api<Complaint>(t, as('ops'), 'POST', `/api/v1/complaints/${fused.complaintId}/assign`, { teamId: 't-east', note: 'the gate is the park\'s after all' });
+    expect(regiven.body).toMatchObject({ status: 'received', teamId: 't-east', coordinationCode: null, declinedByTeamId: null, declineReason: null });
   });
 
   it('counts on-time closure per team and matter in the figures', async () => {
@@ -254,7 +257,7 @@ describe('the coordination queue: never nowhere', () => {
     const fish = f.body.complaints.find((r) => r.teamId === 't-fisheries' && r.matterCode === 'FISHING-BAN');
     expect(fish).toMatchObject({ received: 2, due: 1, closedOnTime: 1, onTimeRate: 1 });
     const queue = f.body.complaints.filter((r) => r.teamId === null).reduce((n, r) => n + r.inCoordination, 0);
-    expect(queue).toBe(2);
+    expect(queue).toBe(1);
     const lead = await api<{ complaints: { teamId: string | null }[] }>(t, as('east.lead'), 'GET', '/api/v1/figures');
     expect(new Set(lead.body.complaints.map((r) => r.teamId))).toEqual(new Set(['t-east']));
   });
