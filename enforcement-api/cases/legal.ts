@@ -250,7 +250,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     }
     case 'extend_deadline': {
       const previous = facts.decisionDueAt!.toISOString();
-      // The decision deadline moves; one escalated as missed opens again until the new date.
+      // The decision deadline, still running (an extension comes before it ends: legal-rules.ts), moves to the new date.
       await recordExtension(client, {
         caseId, approvedBy: actor.id, reason: t.fields.reason, previousDueAt: previous, newDueAt: t.fields.newDueAt, collectiveDiscussion: t.fields.collectiveDiscussion ?? null, at,
       });

@@ -462,7 +462,7 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
       const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
       if (unproven) return unproven;
       if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
-        return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
+        return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: a later decision needed an extension approved by the agency head (event extend_deadline) before it ended`);
       }
       // The party heard first (APL arts. 44, 45, 62–64).
       return notice?.decide();
@@ -472,7 +472,13 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
     waive_statement: () => notice?.waive_statement(),
     request_hearing: () => notice?.request_hearing(),
     record_hearing: () => notice?.record_hearing(),
-    extend_deadline: () => (f.filedAt === null || f.decisionDueAt === null ? reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend') : undefined),
+    extend_deadline: () => {
+      if (f.filedAt === null || f.decisionDueAt === null) return reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend');
+      // An extension is approved while the deadline runs (APL art. 60): one approved afterwards would make a missed deadline look kept.
+      return f.now > f.decisionDueAt
+        ? reject(422, 'EXTENSION_AFTER_DEADLINE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: an extension is approved before the deadline it extends ends, not afterwards`)
+        : undefined;
+    },
   };
 }
 
