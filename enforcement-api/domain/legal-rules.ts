@@ -244,6 +244,8 @@ export interface LegalFacts {
   decisionDueAt: Date | null;
   /** `extend_deadline`: extensions the case already had (0 when absent). */
   extensionsSoFar?: number;
+  /** `extend_deadline`: the minutes of the collective discussions that decided the case's earlier extensions. */
+  discussionMinutesSoFar?: readonly string[];
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
   decisionNoTakenBy?: number | null;
   /** `decide` and the steps that hear the party: the notice of the intended penalty and what followed it (penalty-notice.ts). */
@@ -569,7 +571,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
   };
   const extend: Guard<'extend_deadline'> = ({ actor, transition: { fields } }) =>
     standing.extend_deadline!(actor.id)
-    ?? extensionProblem({ now: f.now, filedAt: f.filedAt!, decisionDueAt: f.decisionDueAt!, extensionsSoFar: f.extensionsSoFar ?? 0 }, fields, settings);
+    ?? extensionProblem({ now: f.now, filedAt: f.filedAt!, decisionDueAt: f.decisionDueAt!, extensionsSoFar: f.extensionsSoFar ?? 0, discussionMinutesSoFar: f.discussionMinutesSoFar ?? [] }, fields, settings);
   // Hearing the party: the standing rules, then the fields (times, the presiding reviewer).
   const heard = <E extends 'notify_party' | 'record_statement' | 'waive_statement' | 'request_hearing' | 'record_hearing'>(event: E): Guard<E> =>
     ({ actor, transition }) => standing[event]!(actor.id) ?? (f.notice ? noticeFieldProblems(f.notice, { event, fields: (transition as { fields: Record<string, unknown> }).fields }) : undefined);

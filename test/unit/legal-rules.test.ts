@@ -356,6 +356,10 @@ describe('90-day decision deadline', () => {
     for (const heldOn of ['2026-03-02', '2026-01-30']) {
       expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: { ...discussion, heldOn } }), heldOn).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_INVALID' });
     }
+    // The minutes of a discussion that decided an earlier extension do not decide another.
+    const twice = facts({ extensionsSoFar: 2, discussionMinutesSoFar: ['M-12'] });
+    expect(extend(twice, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: discussion })).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_REUSED' });
+    expect(extend(twice, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: { ...discussion, minutesRef: 'M-13' } })).toMatchObject({ ok: true });
   });
 });
 

@@ -661,6 +661,7 @@ const M: Record<string, [string, string]> = {
   err_DECISION_NO_TAKEN: ['该决定书文号已被其他案件使用。', 'This decision number was already given to another case.'],
   err_EXTENSION_NOT_LATER: ['新的期限须晚于当前期限。', 'The new deadline must be after the current one.'],
   err_EXTENSION_AFTER_DEADLINE: ['办案期限已届满：延期须在期限届满前批准，不能事后延长。', 'The decision deadline has passed: an extension is approved before it ends, not afterwards.'],
+  err_COLLECTIVE_DISCUSSION_REUSED: ['该会议纪要已用于本案此前的延期：每次延期须有其自己的集体讨论。', 'These minutes already decided an earlier extension of this case: each further extension needs a collective discussion of its own.'],
   err_EXTENSION_TOO_LONG: ['单次延期不得超过规定天数（默认 30 日），请缩短新的办结期限。', 'One extension is at most the days allowed (30 by default): choose an earlier new deadline.'],
   err_COLLECTIVE_DISCUSSION_REQUIRED: ['本案已延期：再次延期须经机关负责人集体讨论决定，请填写讨论日期、参加人员和会议纪要编号。', 'The case was already extended: a further extension needs the collective discussion of the agency\'s leaders: give its date, participants and minutes reference.'],
   err_COLLECTIVE_DISCUSSION_INVALID: ['集体讨论日期须不早于立案日期、且不晚于今天。', 'The collective discussion must have been held after the filing and by today.'],
