@@ -173,11 +173,16 @@ export async function caseCreatedAt(client: Queryable, caseId: string): Promise<
 }
 
 /** Extensions of the case's decision deadline on record (the case row is locked by its transition). */
-export async function extensionsOf(client: Queryable, caseId: string): Promise<number> {
-  return (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM case_extensions WHERE case_id = $1', [caseId])).rows[0]?.n ?? 0;
+export async function extensionsOf(client: Queryable, caseId: string): Promise<{ count: number; minutesRefs: string[] }> {
+  const r = await client.query<{ n: number; refs: string[] }>(
+    `SELECT count(*)::int AS n, coalesce(array_agg(collective_discussion->>'minutesRef') FILTER (WHERE collective_discussion IS NOT NULL), '{}') AS refs
+     FROM case_extensions WHERE case_id = $1`,
+    [caseId],
+  );
+  return { count: r.rows[0]?.n ?? 0, minutesRefs: r.rows[0]?.refs ?? [] };
 }
 
-/** An approved extension on the record, and the decision deadline moved (one escalated as missed opens again). */
+/** An approved extension on the record, and the decision deadline moved (approved while it runs: legal-rules.ts). */
 export async function recordExtension(client: pg.PoolClient, e: {
   caseId: string; approvedBy: string; reason: string; previousDueAt: string; newDueAt: string; collectiveDiscussion: CollectiveDiscussion | null; at: string;
 }): Promise<void> {

@@ -130,7 +130,11 @@ export async function loadLegalFacts(client: pg.PoolClient, caseId: string, acto
 
   if (t.event === 'decide') facts.decisionNoTakenBy = await caseWithDecisionNo(client, t.fields.decisionNo, caseId);
   if (HEARING_THE_PARTY.includes(t.event)) facts.notice = await loadNoticeFacts(client, caseId, now, settings.majorFineYuan, t.event === 'record_hearing' ? t.fields.presidedBy : undefined);
-  if (t.event === 'extend_deadline') facts.extensionsSoFar = await extensionsOf(client, caseId);
+  if (t.event === 'extend_deadline') {
+    const so = await extensionsOf(client, caseId);
+    facts.extensionsSoFar = so.count;
+    facts.discussionMinutesSoFar = so.minutesRefs;
+  }
 
   if (t.event === 'approve' || t.event === 'request_opinions' || t.event === 'give_opinion') await loadReview(client, caseId, c, facts, settings);
   return facts;
@@ -250,7 +254,7 @@ export async function writeLegalRecords(client: pg.PoolClient, caseId: string, a
     }
     case 'extend_deadline': {
       const previous = facts.decisionDueAt!.toISOString();
-      // The decision deadline moves; one escalated as missed opens again until the new date.
+      // The decision deadline, still running (an extension comes before it ends: legal-rules.ts), moves to the new date.
       await recordExtension(client, {
         caseId, approvedBy: actor.id, reason: t.fields.reason, previousDueAt: previous, newDueAt: t.fields.newDueAt, collectiveDiscussion: t.fields.collectiveDiscussion ?? null, at,
       });

@@ -6,7 +6,7 @@ import { calendarDaysBetween, localDate } from './calendar.js';
  * filing, unless the law provides otherwise). The procedure rules of city-management enforcement allow
  * one extension, of at most 30 days, approved by the agency head; a further extension only when the
  * agency's leaders decided it by collective discussion (集体讨论), recorded with its date, who took
- * part and the minutes. Both figures are settings (DECISION_EXTENSION_MAX_DAYS,
+ * part and the minutes, one discussion for each such extension. Both figures are settings (DECISION_EXTENSION_MAX_DAYS,
  * DECISION_EXTENSIONS_WITHOUT_DISCUSSION). Pure: the caller loads how many extensions the case had.
  */
 
@@ -26,6 +26,8 @@ export interface ExtensionFacts {
   decisionDueAt: Date;
   /** Extensions the case already had. */
   extensionsSoFar: number;
+  /** The minutes (minutesRef) of the collective discussions that decided its earlier extensions. */
+  discussionMinutesSoFar: readonly string[];
 }
 
 /** Why this extension may not be approved; undefined = it may. */
@@ -48,6 +50,11 @@ export function extensionProblem(f: ExtensionFacts, fields: TransitionOf<'extend
   const filedOn = localDate(f.filedAt, settings.timezone);
   if (discussion.heldOn > today || discussion.heldOn < filedOn) {
     return reject(422, 'COLLECTIVE_DISCUSSION_INVALID', `the collective discussion of ${discussion.heldOn} cannot have decided this extension: it is held after the filing (${filedOn}) and by today (${today})`);
+  }
+  // A discussion decides one extension (of at most extensionMaxDays): its minutes do not chain several.
+  const minutes = discussion.minutesRef.trim();
+  if (f.discussionMinutesSoFar.some((m) => m.trim() === minutes)) {
+    return reject(422, 'COLLECTIVE_DISCUSSION_REUSED', `the collective discussion of minutes ${minutes} already decided an earlier extension of this case: a further one is decided by a discussion of its own`);
   }
   return undefined;
 }

@@ -244,6 +244,8 @@ export interface LegalFacts {
   decisionDueAt: Date | null;
   /** `extend_deadline`: extensions the case already had (0 when absent). */
   extensionsSoFar?: number;
+  /** `extend_deadline`: the minutes of the collective discussions that decided the case's earlier extensions. */
+  discussionMinutesSoFar?: readonly string[];
   /** `decide`: the number of another case already decided under the decision number given (null: none). */
   decisionNoTakenBy?: number | null;
   /** `decide` and the steps that hear the party: the notice of the intended penalty and what followed it (penalty-notice.ts). */
@@ -462,7 +464,7 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
       const unproven = noValidEvidence(f) ?? requiredEvidence(f, f.proposalPenalised ?? false);
       if (unproven) return unproven;
       if (f.decisionDueAt !== null && f.now > f.decisionDueAt) {
-        return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: only an extension approved by the agency head (event extend_deadline) allows a later decision`);
+        return reject(422, 'DECISION_OVERDUE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: a later decision needed an extension approved by the agency head (event extend_deadline) before it ended`);
       }
       // The party heard first (APL arts. 44, 45, 62–64).
       return notice?.decide();
@@ -472,7 +474,13 @@ export function standingRefusals(f: LegalFacts, settings: Pick<LegalSettings, 'm
     waive_statement: () => notice?.waive_statement(),
     request_hearing: () => notice?.request_hearing(),
     record_hearing: () => notice?.record_hearing(),
-    extend_deadline: () => (f.filedAt === null || f.decisionDueAt === null ? reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend') : undefined),
+    extend_deadline: () => {
+      if (f.filedAt === null || f.decisionDueAt === null) return reject(422, 'NOT_FILED', 'only a filed case has a decision deadline to extend');
+      // An extension is approved while the deadline runs (APL art. 60): one approved afterwards would make a missed deadline look kept.
+      return f.now > f.decisionDueAt
+        ? reject(422, 'EXTENSION_AFTER_DEADLINE', `the decision deadline passed on ${f.decisionDueAt.toISOString()}: an extension is approved before the deadline it extends ends, not afterwards`)
+        : undefined;
+    },
   };
 }
 
@@ -563,7 +571,7 @@ export function legalGuards(f: LegalFacts, settings: Pick<LegalSettings, 'majorR
   };
   const extend: Guard<'extend_deadline'> = ({ actor, transition: { fields } }) =>
     standing.extend_deadline!(actor.id)
-    ?? extensionProblem({ now: f.now, filedAt: f.filedAt!, decisionDueAt: f.decisionDueAt!, extensionsSoFar: f.extensionsSoFar ?? 0 }, fields, settings);
+    ?? extensionProblem({ now: f.now, filedAt: f.filedAt!, decisionDueAt: f.decisionDueAt!, extensionsSoFar: f.extensionsSoFar ?? 0, discussionMinutesSoFar: f.discussionMinutesSoFar ?? [] }, fields, settings);
   // Hearing the party: the standing rules, then the fields (times, the presiding reviewer).
   const heard = <E extends 'notify_party' | 'record_statement' | 'waive_statement' | 'request_hearing' | 'record_hearing'>(event: E): Guard<E> =>
     ({ actor, transition }) => standing[event]!(actor.id) ?? (f.notice ? noticeFieldProblems(f.notice, { event, fields: (transition as { fields: Record<string, unknown> }).fields }) : undefined);

@@ -76,6 +76,33 @@ describe('extensions of the decision deadline', () => {
       expect.objectContaining({ approvedBy: 'u-head', previousDueAt: first, newDueAt: second, collectiveDiscussion: discussion }),
     ]);
   });
+
+  it('takes each further extension from its own collective discussion: one set of minutes does not chain several', async () => {
+    const id = await noiseOnSite(t, ok);
+    await readyToPropose(t, as, id);
+    const due = (await detail(id)).decisionDueAt!;
+    const discussion = { heldOn: localDate(new Date(), 'Asia/Shanghai'), participants: ['Director Zhou', 'Deputy Director Wu'], minutesRef: '东执纪〔2026〕21号' };
+    await ok('head', id, { event: 'extend_deadline', reason: 'expert noise report pending', newDueAt: later(due, 30) });
+    await ok('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: later(due, 60), collectiveDiscussion: discussion });
+    // The minutes that decided the second extension, again: no discussion decided a third.
+    const chained = await fire('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: later(due, 90), collectiveDiscussion: { ...discussion, minutesRef: ` ${discussion.minutesRef} ` } });
+    expect(chained).toMatchObject({ status: 422, body: { code: 'COLLECTIVE_DISCUSSION_REUSED', message: expect.stringContaining(discussion.minutesRef) } });
+    expect((await detail(id)).decisionDueAt).toBe(later(due, 60));
+    await ok('head', id, { event: 'extend_deadline', reason: 'the report is late', newDueAt: later(due, 90), collectiveDiscussion: { ...discussion, minutesRef: '东执纪〔2026〕22号' } });
+  });
+
+  it('is approved before the deadline it extends ends: a missed deadline is not revived afterwards', async () => {
+    const id = await noiseOnSite(t, ok);
+    await readyToPropose(t, as, id);
+    // The 90 days ran out yesterday without an extension.
+    await sql(`UPDATE cases SET filed_at = now() - interval '91 days', decision_due_at = now() - interval '1 day' WHERE id = $1`, [id]);
+    const missed = (await detail(id)).decisionDueAt!;
+    const headView = async () => (await api<{ actions: string[] }>(t, as('head'), 'GET', `/api/v1/cases/${id}`)).body.actions;
+    expect(await headView()).not.toContain('extend_deadline');
+    const revived = await fire('head', id, { event: 'extend_deadline', reason: 'expert noise report pending', newDueAt: later(missed, 20) });
+    expect(revived).toMatchObject({ status: 422, body: { code: 'EXTENSION_AFTER_DEADLINE', message: expect.stringContaining(missed) } });
+    expect(await detail(id)).toMatchObject({ decisionDueAt: missed, extensions: [] });
+  });
 });
 
 describe.skipIf(!hasBrowser)('the extension form (Chromium)', () => {

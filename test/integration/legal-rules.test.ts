@@ -450,6 +450,12 @@ describe('90-day decision deadline of general-procedure cases', () => {
     expect((await fire('east.li', caseId, decide)).body).toMatchObject({ code: 'DECISION_OVERDUE' });
     // Any text no longer does it ("x" passed before).
     expect((await fire('east.li', caseId, { ...decide, overdueReason: 'x' })).status).toBe(400);
+    // Nor does an extension approved once the deadline has passed (it would revive a missed deadline).
+    const revived = { event: 'extend_deadline', reason: 'expert noise report from the environmental monitoring station', newDueAt: new Date(Date.now() + 20 * 86_400_000).toISOString() };
+    expect((await fire('head', caseId, revived)).body).toMatchObject({ code: 'EXTENSION_AFTER_DEADLINE' });
+    // Approved while the deadline ran (its last day, past the 90 days counted from an earlier filing)…
+    await sql(`UPDATE cases SET decision_due_at = now() + interval '1 hour' WHERE id = $1`, [caseId]);
+    await sql(`UPDATE case_deadlines SET due_at = now() + interval '1 hour' WHERE case_id = $1 AND name = 'decision'`, [caseId]);
     // Only the agency head extends, to a later date, with a reason.
     const newDueAt = new Date(Date.now() + 20 * 86_400_000).toISOString();
     const extension = { event: 'extend_deadline', reason: 'expert noise report from the environmental monitoring station', newDueAt };

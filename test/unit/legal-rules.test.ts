@@ -339,6 +339,8 @@ describe('90-day decision deadline', () => {
     expect(decide(facts(), 'approved', head, 'extend_deadline', { reason: 'expert report', newDueAt: '2026-04-30T00:00:00Z' })).toMatchObject({ code: 'EXTENSION_NOT_LATER' });
     expect(decide(facts({ filedAt: null, decisionDueAt: null }), 'approved', head, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'NOT_FILED' });
     expect(decide(facts(), 'approved', officer, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'FORBIDDEN' });
+    // Not once the deadline has passed: a missed deadline is not revived.
+    expect(decide(facts({ now: new Date('2026-05-02T00:00:00Z') }), 'approved', head, 'extend_deadline', { reason: 'r', newDueAt: '2026-05-31T00:00:00Z' })).toMatchObject({ code: 'EXTENSION_AFTER_DEADLINE' });
   });
   it('extends by at most 30 days, and a second time only by collective discussion', () => {
     const head: Actor = { id: 'h', role: 'agency_head', teamId: null };
@@ -354,6 +356,10 @@ describe('90-day decision deadline', () => {
     for (const heldOn of ['2026-03-02', '2026-01-30']) {
       expect(extend(once, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: { ...discussion, heldOn } }), heldOn).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_INVALID' });
     }
+    // The minutes of a discussion that decided an earlier extension do not decide another.
+    const twice = facts({ extensionsSoFar: 2, discussionMinutesSoFar: ['M-12'] });
+    expect(extend(twice, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: discussion })).toMatchObject({ code: 'COLLECTIVE_DISCUSSION_REUSED' });
+    expect(extend(twice, { newDueAt: '2026-05-10T00:00:00Z', collectiveDiscussion: { ...discussion, minutesRef: 'M-13' } })).toMatchObject({ ok: true });
   });
 });
 
