@@ -15,15 +15,15 @@ type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
 
 const SELECT = `SELECT c.id, c.tracking_no AS "trackingNumber", c.channel, c.category, c.description, c.zone_id AS "zoneId", z.name AS "zoneName",
   z.name_zh AS "zoneNameZh", c.location, c.address, c.occurred_at AS "occurredAt", c.received_at AS "receivedAt", c.status, c.team_id AS "teamId",
-  (SELECT x.name FROM teams x WHERE x.id = c.team_id) AS "teamName", (SELECT x.name_zh FROM teams x WHERE x.id = c.team_id) AS "teamNameZh",
+  tt.name AS "teamName", tt.name_zh AS "teamNameZh",
   c.coordination_code AS "coordinationCode", c.declined_by AS "declinedByTeamId", c.decline_reason AS "declineReason",
-  (SELECT x.name FROM teams x WHERE x.id = c.declined_by) AS "declinedByTeamName", (SELECT x.name_zh FROM teams x WHERE x.id = c.declined_by) AS "declinedByTeamNameZh",
+  dt.name AS "declinedByTeamName", dt.name_zh AS "declinedByTeamNameZh",
   c.matter_code AS "matterCode", k.id AS "caseId", c.reply_due_at AS "replyDueAt", c.reply, c.replied_at AS "repliedAt",
   c.coordination_reason AS "coordinationReason", c.coordination_since AS "coordinationSince", c.escalation_level AS "escalationLevel",
   c.escalation_due_at AS "escalationDueAt", (SELECT count(*)::int FROM complaint_photos p WHERE p.complaint_id = c.id) AS photos,
   (c.contact IS NOT NULL) AS "hasContact"
   FROM complaints c LEFT JOIN zones z ON z.id = c.zone_id LEFT JOIN alerts a ON a.id = c.alert_id
-  LEFT JOIN cases k ON k.incident_id = a.incident_id`;
+  LEFT JOIN cases k ON k.incident_id = a.incident_id LEFT JOIN teams tt ON tt.id = c.team_id LEFT JOIN teams dt ON dt.id = c.declined_by`;
 
 type Row = Omit<Complaint, 'occurredAt' | 'receivedAt' | 'replyDueAt' | 'repliedAt' | 'coordinationSince' | 'escalationDueAt'> & {
   occurredAt: Date; receivedAt: Date; replyDueAt: Date; repliedAt: Date | null; coordinationSince: Date | null; escalationDueAt: Date | null;
